@@ -7,6 +7,7 @@ from decimal import Decimal
 from importlib.resources import files
 
 import pytest
+
 from neutralpoint.scenarios.geography import (
     AIR_UPLIFT,
     ATTRIBUTION,

@@ -1,0 +1,1 @@
+"""Platform-admin and venue-admin pages (server-rendered)."""

@@ -1,0 +1,212 @@
+"""The Litestar application factory."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import importlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from litestar import Litestar, Request, Response
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import CacheControlHeader, State
+from litestar.di import Provide
+from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar.middleware.session.client_side import CookieBackendConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+from sqlalchemy.ext.asyncio import AsyncSession
+
+import neutralpoint.web as web_package
+from neutralpoint.database.engine import Database
+from neutralpoint.database.tenancy import UnscopedQueryError
+from neutralpoint.jobs.queue import JobQueue
+from neutralpoint.logging_setup import configure_logging
+from neutralpoint.scenarios.manager import ScenarioRegistry
+from neutralpoint.settings import Settings, get_settings
+from neutralpoint.web.i18n import choose_language
+from neutralpoint.web.templating import render, template_engine
+
+log = logging.getLogger("neutralpoint")
+
+CONTROLLER_MODULES = (
+    "neutralpoint.ops.controllers",
+    "neutralpoint.tenants.controllers",
+    "neutralpoint.scenarios.controllers",
+    "neutralpoint.credits.controllers",
+    "neutralpoint_admin.controllers",
+)
+PERIODIC_TASKS = (("expire_reservations", 60), ("send_outbox", 30))
+
+
+def _route_handlers() -> list[Any]:
+    handlers: list[Any] = []
+    for name in CONTROLLER_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        handlers.extend(module.route_handlers)
+    return handlers
+
+
+async def provide_db_session(state: State) -> AsyncIterator[AsyncSession]:
+    """One transaction per request: committed when the handler returns, rolled back if it raises."""
+    async with state.db.sessionmaker() as session, session.begin():
+        yield session
+
+
+def provide_registry(state: State) -> ScenarioRegistry:
+    registry: ScenarioRegistry = state.registry
+    return registry
+
+
+def provide_settings(state: State) -> Settings:
+    settings: Settings = state.settings
+    return settings
+
+
+def provide_jobs(state: State) -> JobQueue:
+    jobs: JobQueue = state.jobs
+    return jobs
+
+
+def _wants_html(request: Request[Any, Any, Any]) -> bool:
+    path = request.url.path
+    if path.startswith(("/api/", "/schema", "/health", "/ready")):
+        return False
+    return "text/html" in request.headers.get("accept", "text/html")
+
+
+def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    if not _wants_html(request):
+        body: dict[str, Any] = {"status_code": exc.status_code, "detail": exc.detail}
+        if isinstance(exc, ValidationException) and exc.extra:
+            body["extra"] = exc.extra
+        return Response(body, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+    lang = choose_language(
+        request.query_params.get("lang"), request.cookies.get("lang"), request.headers.get("accept-language")
+    )
+    titles = {404: "Not found", 403: "Not allowed", 400: "Bad request", 401: "Please sign in"}
+    from neutralpoint.web.i18n import gettext_functions
+
+    _ = gettext_functions(lang)["plain_gettext"]
+    title = _(titles.get(exc.status_code, "Something went wrong"))
+    message = _("We could not find that page.") if exc.status_code == 404 else str(exc.detail)
+    return render(request, "error.html", lang=lang, status_code=exc.status_code, title=title, message=message)
+
+
+def _unscoped(request: Request[Any, Any, Any], exc: UnscopedQueryError) -> Response[Any]:
+    log.error("unscoped query blocked on %s: %s", request.url.path, exc)
+    return Response({"status_code": 500, "detail": "Internal server error"}, status_code=500)
+
+
+def create_app(settings: Settings | None = None, registry: ScenarioRegistry | None = None) -> Litestar:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level, settings.log_format)
+    registry = registry or ScenarioRegistry.discover()
+    db = Database(settings.database_url)
+    jobs = JobQueue({"db": db, "settings": settings, "registry": registry}, settings.redis_url)
+    periodic: list[asyncio.Task[Any]] = []
+
+    async def on_startup(app: Litestar) -> None:
+        if db.is_postgres:
+            await _refuse_privileged_role(db, settings)
+        await jobs.start()
+        if not settings.redis_url and settings.environment != "test":
+            for name, seconds in PERIODIC_TASKS:
+                periodic.append(asyncio.create_task(_every(jobs, name, seconds)))
+
+    async def on_shutdown(app: Litestar) -> None:
+        for job in periodic:
+            job.cancel()
+        await jobs.close()
+        await db.dispose()
+
+    session_secret = hashlib.sha256(("session:" + settings.secret_key).encode()).digest()
+    secure = settings.base_url.startswith("https://")
+    app = Litestar(
+        route_handlers=[
+            *_route_handlers(),
+            *registry.extra_routes(),
+            create_static_files_router(
+                path="/static",
+                directories=[Path(web_package.__file__).parent / "static"],
+                include_in_schema=False,
+                cache_control=CacheControlHeader(max_age=3600, public=True),
+            ),
+        ],
+        dependencies={
+            "db_session": Provide(provide_db_session),
+            "registry": Provide(provide_registry, sync_to_thread=False),
+            "settings": Provide(provide_settings, sync_to_thread=False),
+            "jobs": Provide(provide_jobs, sync_to_thread=False),
+        },
+        state=State({"settings": settings, "db": db, "registry": registry, "jobs": jobs}),
+        on_startup=[on_startup],
+        on_shutdown=[on_shutdown],
+        template_config=TemplateConfig(engine=template_engine()),
+        middleware=[
+            CookieBackendConfig(
+                secret=session_secret, key="np_session", secure=secure, httponly=True, samesite="lax",
+                exclude=["/static", "/health", "/ready", "/api/v1/scenarios"],
+            ).middleware,
+        ],
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name="np_csrf",
+            cookie_secure=secure,
+            exclude=["/api/", "/health", "/ready", "/schema", "/static"],
+        ),
+        exception_handlers={HTTPException: _http_error, NotFoundException: _http_error, UnscopedQueryError: _unscoped},
+        openapi_config=OpenAPIConfig(
+            title="NeutralPoint API",
+            version="1",
+            description="Venues, scenario calculators, estimates and credit supply. Every page has a JSON twin under /api/v1.",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin()],
+        ),
+        debug=settings.environment == "development" and settings.log_level == "DEBUG",
+    )
+    return app
+
+
+async def _every(jobs: JobQueue, name: str, seconds: int) -> None:
+    from neutralpoint.jobs.queue import tasks
+
+    if name not in tasks():
+        return
+    while True:
+        await asyncio.sleep(seconds)
+        with contextlib.suppress(Exception):
+            await jobs.enqueue(name)
+
+
+async def _refuse_privileged_role(db: Database, settings: Settings) -> None:
+    """Row-level security means nothing to a superuser or a BYPASSRLS role: refuse to run as one."""
+    from sqlalchemy import text
+
+    async with db.engine.connect() as conn:
+        row = (
+            await conn.execute(text("select rolsuper, rolbypassrls, current_user from pg_roles where rolname = current_user"))
+        ).one()
+    if (row[0] or row[1]) and settings.environment == "production":
+        raise RuntimeError(
+            f"DATABASE_URL connects as {row[2]!r}, which bypasses row-level security; "
+            "connect as the application role (see README, 'PostgreSQL')"
+        )
+    if row[0] or row[1]:
+        log.warning("DATABASE_URL role %s bypasses row-level security; use the application role", row[2])
+
+
+def app_from_env() -> Litestar:
+    """Entry point for ``uvicorn --factory neutralpoint.app:app_from_env``."""
+    return create_app()

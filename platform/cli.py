@@ -1,0 +1,188 @@
+"""The ``neutralpoint`` command."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import importlib
+import os
+import sys
+from typing import Any
+
+import click
+
+from neutralpoint.settings import SettingsError, get_settings
+
+DEMO_MODULES = ("neutralpoint.tenants.demo", "neutralpoint.credits.demo")
+
+
+def _settings() -> Any:
+    try:
+        return get_settings()
+    except SettingsError as exc:
+        raise click.ClickException(f"bad setting: {exc}") from exc
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """NeutralPoint: venues, QR entry points, carbon calculators and credits.
+
+    Settings come from environment variables (see the README); with none set, it runs on
+    a SQLite file in ./var with jobs in-process and sandbox payments.
+    """
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, help="Port to listen on.")
+@click.option("--workers", default=None, type=int, help="Worker processes (default: WEB_CONCURRENCY or 1).")
+@click.option("--reload", is_flag=True, help="Restart when code changes (development).")
+def serve(host: str, port: int, workers: int | None, reload: bool) -> None:
+    """Serve the web application (pages, API and, without Redis, background jobs)."""
+    import uvicorn
+
+    settings = _settings()
+    uvicorn.run(
+        "neutralpoint.app:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers or settings.web_concurrency,
+        reload=reload,
+        proxy_headers=True,
+        access_log=False,
+        log_config=None,
+    )
+
+
+@main.command()
+def worker() -> None:
+    """Run the arq worker that takes background jobs from Redis (needs REDIS_URL)."""
+    from arq.worker import run_worker
+
+    from neutralpoint.jobs.worker import WorkerSettings, redis_settings
+    from neutralpoint.logging_setup import configure_logging
+
+    settings = _settings()
+    configure_logging(settings.log_level, settings.log_format)
+    run_worker(WorkerSettings, redis_settings=redis_settings())  # type: ignore[arg-type]
+
+
+@main.group()
+def db() -> None:
+    """Database schema commands."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Create or update the schema to the newest version (Alembic migrations).
+
+    On PostgreSQL, run it with DATABASE_MIGRATION_URL set to a role that may create
+    tables; the role in DATABASE_URL then gets data rights only (and is created if needed).
+    """
+    from neutralpoint.database.migrate import upgrade
+
+    settings = _settings()
+    upgrade(settings.database_migration_url, settings.database_url)
+    click.echo("database schema is up to date")
+
+
+@main.command()
+@click.option("--serve/--no-serve", "then_serve", default=False, help="Start the server afterwards.")
+@click.option("--port", default=8000, show_default=True)
+def demo(then_serve: bool, port: int) -> None:
+    """Load demo data: a venue per built-in scenario with an entry point each, a platform
+    admin, and credit projects. Safe to run twice."""
+    from neutralpoint.database.migrate import upgrade
+
+    settings = _settings()
+    upgrade(settings.database_migration_url, settings.database_url)
+    lines = asyncio.run(_seed_demo(settings))
+    base = settings.base_url if port == 8000 else f"http://127.0.0.1:{port}"
+    click.echo("")
+    click.echo("NeutralPoint demo is ready. Open:")
+    for line in lines:
+        click.echo("  " + line.replace("{base}", base))
+    click.echo("")
+    if then_serve:
+        ctx = click.get_current_context()
+        ctx.invoke(serve, host="127.0.0.1", port=port, workers=None, reload=False)
+
+
+async def _seed_demo(settings: Any) -> list[str]:
+    from neutralpoint.database.engine import Database
+    from neutralpoint.scenarios.manager import ScenarioRegistry
+
+    db = Database(settings.database_url)
+    registry = ScenarioRegistry.discover()
+    lines: list[str] = []
+    try:
+        for name in DEMO_MODULES:
+            try:
+                module = importlib.import_module(name)
+            except ModuleNotFoundError as exc:
+                if exc.name != name:
+                    raise
+                continue
+            lines.extend(await module.seed(db, registry, settings))
+    finally:
+        await db.dispose()
+    return lines
+
+
+@main.command("create-admin")
+@click.option("--email", prompt=True, help="The platform admin's e-mail address.")
+@click.option("--password", default=None, help="Password (asked for when omitted; or NEUTRALPOINT_ADMIN_PASSWORD).")
+def create_admin(email: str, password: str | None) -> None:
+    """Create a platform admin (or make an existing user one)."""
+    from neutralpoint.database.engine import Database
+    from neutralpoint.tenants.services import ensure_platform_admin
+
+    password = password or os.environ.get("NEUTRALPOINT_ADMIN_PASSWORD") or getpass.getpass("Password: ")
+    settings = _settings()
+
+    async def run() -> str:
+        db = Database(settings.database_url)
+        try:
+            async with db.platform_session() as session:
+                return await ensure_platform_admin(session, email, password)
+        finally:
+            await db.dispose()
+
+    try:
+        click.echo(asyncio.run(run()))
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@main.group()
+def plugins() -> None:
+    """Scenario plugins."""
+
+
+@plugins.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def plugins_list(as_json: bool) -> None:
+    """Show which scenario plugins loaded, which did not, and why."""
+    import json
+    import logging
+
+    from neutralpoint.scenarios.manager import ScenarioRegistry
+
+    logging.getLogger("neutralpoint.plugins").setLevel(logging.ERROR)
+    registry = ScenarioRegistry.discover()
+    if as_json:
+        click.echo(json.dumps([s.as_dict() for s in registry.statuses], indent=2, ensure_ascii=False))
+        return
+    for status in registry.statuses:
+        origin = f"{status.distribution} {status.version}" if status.distribution else status.module
+        if status.loaded:
+            click.echo(f"loaded   {status.name:<16} {origin:<32} scenarios: {', '.join(status.scenarios)}")
+        else:
+            click.echo(f"FAILED   {status.name:<16} {origin:<32} {status.reason}")
+    failed = sum(1 for s in registry.statuses if not s.loaded)
+    click.echo(f"\n{len(registry.scenarios)} scenarios from {len(registry.statuses) - failed} plugins; {failed} failed")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

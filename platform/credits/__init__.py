@@ -1,0 +1,1 @@
+"""Credit supply: projects, lots, allocations, reservations, retirements and the ledger."""

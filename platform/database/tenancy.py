@@ -1,0 +1,150 @@
+"""One mechanism that scopes every ORM query to the current venue.
+
+The tenant lives on the session (``session.info``) and, as a fallback, in a context
+variable. Every ORM SELECT/UPDATE/DELETE touching a ``TenantScoped`` entity gets a
+``with_loader_criteria`` filter; without a tenant it raises ``UnscopedQueryError``
+unless scopes were disabled on purpose (platform-admin code, jobs), as pretix's
+django-scopes does. On PostgreSQL the same tenant is written into the transaction with
+``set_config('app.tenant_id', …, true)`` so row-level security enforces it a second time.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, with_loader_criteria
+
+from neutralpoint.database.base import TenantScoped
+
+_tenant_var: ContextVar[uuid.UUID | None] = ContextVar("neutralpoint_tenant", default=None)
+_disabled_var: ContextVar[bool] = ContextVar("neutralpoint_scopes_disabled", default=False)
+
+TENANT_KEY = "tenant_id"
+DISABLED_KEY = "scopes_disabled"
+
+
+class UnscopedQueryError(RuntimeError):
+    """A query on venue-owned rows ran without a tenant scope."""
+
+
+def current_tenant(session: Session | None = None) -> uuid.UUID | None:
+    if session is not None and TENANT_KEY in session.info:
+        value: uuid.UUID | None = session.info[TENANT_KEY]
+        return value
+    return _tenant_var.get()
+
+
+def _is_disabled(session: Session | None) -> bool:
+    if session is not None and session.info.get(DISABLED_KEY):
+        return True
+    return _disabled_var.get()
+
+
+def _sync(session: Any) -> Session:
+    return session.sync_session if hasattr(session, "sync_session") else session
+
+
+def use_tenant(session: Any, tenant_id: uuid.UUID) -> None:
+    """Scope this session (and its current transaction on PostgreSQL) to one venue."""
+    sync = _sync(session)
+    sync.info[TENANT_KEY] = tenant_id
+    sync.info.pop(DISABLED_KEY, None)
+    _apply_to_open_transaction(sync)
+
+
+def disable_scopes(session: Any) -> None:
+    """Let this session see every venue's rows: platform-admin code and jobs only."""
+    sync = _sync(session)
+    sync.info[DISABLED_KEY] = True
+    _apply_to_open_transaction(sync)
+
+
+@contextmanager
+def scopes_disabled() -> Iterator[None]:
+    token = _disabled_var.set(True)
+    try:
+        yield
+    finally:
+        _disabled_var.reset(token)
+
+
+@contextmanager
+def tenant_scope(tenant_id: uuid.UUID) -> Iterator[None]:
+    token = _tenant_var.set(tenant_id)
+    try:
+        yield
+    finally:
+        _tenant_var.reset(token)
+
+
+def _config_statements(session: Session) -> dict[str, str]:
+    tenant = current_tenant(session)
+    return {
+        "app.tenant_id": str(tenant) if tenant is not None else "",
+        "app.scopes_disabled": "on" if _is_disabled(session) else "off",
+    }
+
+
+def _set_config(connection: Any, values: dict[str, str]) -> None:
+    if connection.dialect.name != "postgresql":
+        return
+    connection.execute(
+        text("select set_config('app.tenant_id', :tenant, true), set_config('app.scopes_disabled', :disabled, true)"),
+        {"tenant": values["app.tenant_id"], "disabled": values["app.scopes_disabled"]},
+    )
+
+
+def _apply_to_open_transaction(session: Session) -> None:
+    transaction = session.get_transaction()
+    if transaction is None:
+        return
+    for connection in list(transaction._connections.values()):
+        _set_config(connection[0], _config_statements(session))
+
+
+@event.listens_for(Session, "after_begin")
+def _after_begin(session: Session, transaction: SessionTransaction, connection: Any) -> None:
+    _set_config(connection, _config_statements(session))
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _scope_orm_execute(state: ORMExecuteState) -> None:
+    if not (state.is_select or state.is_update or state.is_delete):
+        return
+    if state.execution_options.get("skip_tenant_scope"):
+        return
+    if not any(issubclass(m.class_, TenantScoped) for m in state.all_mappers):
+        return
+    session = state.session
+    if _is_disabled(session):
+        return
+    tenant = current_tenant(session)
+    if tenant is None:
+        names = ", ".join(sorted(m.class_.__name__ for m in state.all_mappers if issubclass(m.class_, TenantScoped)))
+        raise UnscopedQueryError(f"query on venue-owned {names} without a tenant scope")
+    state.statement = state.statement.options(
+        with_loader_criteria(TenantScoped, lambda cls: cls.tenant_id == tenant, include_aliases=True)
+    )
+
+
+@event.listens_for(Session, "before_flush")
+def _stamp_tenant(session: Session, flush_context: Any, instances: Any) -> None:
+    disabled = _is_disabled(session)
+    tenant = current_tenant(session)
+    for obj in list(session.new) + list(session.dirty):
+        if not isinstance(obj, TenantScoped):
+            continue
+        owner = obj.tenant_id
+        if owner is None:
+            if tenant is None:
+                raise UnscopedQueryError(f"new {type(obj).__name__} without a tenant scope")
+            obj.tenant_id = tenant
+        elif not disabled and tenant is not None and owner != tenant:
+            raise UnscopedQueryError(f"{type(obj).__name__} belongs to another venue")
+        elif not disabled and tenant is None:
+            raise UnscopedQueryError(f"write to venue-owned {type(obj).__name__} without a tenant scope")

@@ -1,0 +1,50 @@
+"""arq worker settings: ``neutralpoint worker`` (or ``arq neutralpoint.jobs.worker.WorkerSettings``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from arq.connections import RedisSettings
+from arq.cron import cron
+
+from neutralpoint.database.engine import Database
+from neutralpoint.jobs.queue import tasks
+from neutralpoint.settings import get_settings
+
+
+async def startup(ctx: dict[str, Any]) -> None:
+    settings = get_settings()
+    ctx["settings"] = settings
+    ctx["db"] = Database(settings.database_url)
+
+
+async def shutdown(ctx: dict[str, Any]) -> None:
+    await ctx["db"].dispose()
+
+
+def cron_jobs() -> list[Any]:
+    registry = tasks()
+    jobs = []
+    if "expire_reservations" in registry:
+        jobs.append(cron(registry["expire_reservations"], minute=set(range(60)), run_at_startup=True))
+    if "send_outbox" in registry:
+        jobs.append(cron(registry["send_outbox"], minute=set(range(60))))
+    if "batch_retirements" in registry:
+        jobs.append(cron(registry["batch_retirements"], hour={3}, minute={0}))
+    return jobs
+
+
+def redis_settings() -> RedisSettings:
+    url = get_settings().redis_url
+    if not url:
+        raise SystemExit("REDIS_URL is not set: the worker needs Redis (without it, jobs run inside `neutralpoint serve`)")
+    return RedisSettings.from_dsn(url)
+
+
+class WorkerSettings:
+    functions = list(tasks().values())
+    cron_jobs = cron_jobs()
+    on_startup = startup
+    on_shutdown = shutdown
+    max_tries = 5
+    job_timeout = 300

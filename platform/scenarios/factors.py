@@ -1,0 +1,176 @@
+"""Emission factors with their provenance, grouped in versioned factor sets.
+
+A factor's value is a ``Decimal`` in kilograms CO2e per activity unit (as the sources
+publish them); ``Factor.grams`` multiplies a quantity and rounds once, half up, to whole
+grams — the only place a calculation leaves exact decimal arithmetic. A factor set's
+``fingerprint`` hashes every value, so the platform can tell when a plugin changed a
+value without bumping the version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from neutralpoint.scenarios.i18n import Text, missing_languages
+
+GRAMS_PER_KG = Decimal(1000)
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a factor was read: publisher, document, year and table or row."""
+
+    publisher: str
+    document: str
+    year: int
+    table: str = ""
+    url: str | None = None
+    estimate: bool = False
+
+    def citation(self) -> str:
+        parts = [self.publisher, self.document, str(self.year)]
+        if self.table:
+            parts.append(self.table)
+        text = ", ".join(parts)
+        return f"{text} (estimate)" if self.estimate else text
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "publisher": self.publisher,
+            "document": self.document,
+            "year": self.year,
+            "table": self.table,
+            "url": self.url,
+            "estimate": self.estimate,
+            "citation": self.citation(),
+        }
+
+
+@dataclass(frozen=True)
+class Factor:
+    """kg CO2e per ``per`` (e.g. ``per="passenger-km"``), from ``source``."""
+
+    key: str
+    value: Decimal
+    per: str
+    label: Text
+    source: Source
+    note: str = ""
+
+    @property
+    def unit(self) -> str:
+        return f"kg CO2e / {self.per}"
+
+    def grams(self, quantity: Decimal | int) -> int:
+        """Whole grams for ``quantity`` activity units, rounded half up."""
+        exact = Decimal(quantity) * self.value * GRAMS_PER_KG
+        return int(exact.to_integral_value(rounding=ROUND_HALF_UP))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "value": str(self.value),
+            "unit": self.unit,
+            "per": self.per,
+            "label": dict(self.label),
+            "source": self.source.as_dict(),
+            "note": self.note,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Factor:
+        src = data["source"]
+        return cls(
+            key=data["key"],
+            value=Decimal(data["value"]),
+            per=data["per"],
+            label=dict(data["label"]),
+            source=Source(
+                publisher=src["publisher"],
+                document=src["document"],
+                year=int(src["year"]),
+                table=src.get("table", ""),
+                url=src.get("url"),
+                estimate=bool(src.get("estimate", False)),
+            ),
+            note=data.get("note", ""),
+        )
+
+
+@dataclass(frozen=True)
+class FactorSet:
+    """All factors one scenario uses, under one version string."""
+
+    scenario: str
+    version: str
+    factors: Mapping[str, Factor]
+    overrides: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, scenario: str, version: str, factors: Iterable[Factor]) -> FactorSet:
+        items = list(factors)
+        keyed = {f.key: f for f in items}
+        if len(keyed) != len(items):
+            raise ValueError(f"factor set {scenario} {version} repeats a key")
+        return cls(scenario=scenario, version=version, factors=keyed)
+
+    def __getitem__(self, key: str) -> Factor:
+        return self.factors[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.factors
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "scenario": self.scenario,
+            "version": self.version,
+            "factors": [f.as_dict() for f in self.factors.values()],
+            "overrides": dict(self.overrides),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> FactorSet:
+        return cls(
+            scenario=data["scenario"],
+            version=data["version"],
+            factors={f["key"]: Factor.from_dict(f) for f in data["factors"]},
+            overrides=dict(data.get("overrides", {})),
+        )
+
+    @property
+    def fingerprint(self) -> str:
+        canonical = json.dumps(
+            sorted((f.key, str(f.value), f.per) for f in self.factors.values()), separators=(",", ":")
+        )
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+    def with_override(self, key: str, value: Decimal, note: str, source: Source) -> FactorSet:
+        """A copy with one factor replaced by a venue's measured value (marked as such)."""
+        original = self.factors[key]
+        factors = dict(self.factors)
+        factors[key] = replace(original, value=value, source=source, note=note)
+        overrides = dict(self.overrides)
+        overrides[key] = note
+        return replace(self, factors=factors, overrides=overrides)
+
+    def problems(self) -> list[str]:
+        found: list[str] = []
+        if not self.version:
+            found.append(f"factor set of {self.scenario} has no version")
+        if not self.factors:
+            found.append(f"factor set {self.scenario} {self.version} is empty")
+        for f in self.factors.values():
+            if not isinstance(f.value, Decimal):
+                found.append(f"factor {f.key!r} is not a Decimal")
+            elif f.value < 0:
+                found.append(f"factor {f.key!r} is negative")
+            if not (f.source.publisher and f.source.document and f.source.year):
+                found.append(f"factor {f.key!r} has no complete source (publisher, document, year)")
+            for lang in missing_languages(f.label):
+                found.append(f"factor {f.key!r}: label lacks {lang}")
+        return found

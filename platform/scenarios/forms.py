@@ -1,0 +1,332 @@
+"""The form model plugins declare, and its server-side validation.
+
+A form is a tuple of typed fields. ``Form.validate`` turns the raw strings a browser or
+an API client sent into typed values (``Decimal`` for numbers, ``int`` for counts,
+``City`` for cities) or raises ``FormErrors`` with one message per bad field, in both
+languages. Nothing is stored by the caller until validation passed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any, Literal
+
+from neutralpoint.scenarios.i18n import LANGUAGES, Text, missing_languages, text_for
+
+FieldKind = Literal["number", "integer", "choice", "city", "boolean", "text"]
+MAX_RAW_LENGTH = 200
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "required": {"en": "This field is required.", "zh-Hans": "此项为必填项。"},
+    "not_a_number": {"en": "Enter a number in {unit}.", "zh-Hans": "请输入以{unit}为单位的数字。"},
+    "not_an_integer": {"en": "Enter a whole number.", "zh-Hans": "请输入整数。"},
+    "too_small": {"en": "Must be at least {min} {unit}.", "zh-Hans": "不能小于 {min} {unit}。"},
+    "too_large": {"en": "Must be at most {max} {unit}.", "zh-Hans": "不能大于 {max} {unit}。"},
+    "too_many_decimals": {
+        "en": "Use at most {decimals} decimal places.",
+        "zh-Hans": "最多保留 {decimals} 位小数。",
+    },
+    "unknown_choice": {"en": "Choose one of the options.", "zh-Hans": "请从选项中选择。"},
+    "too_long": {"en": "Use at most {max_length} characters.", "zh-Hans": "最多 {max_length} 个字符。"},
+    "unknown_city": {
+        "en": "We do not know the city “{value}”.{suggestions}",
+        "zh-Hans": "找不到城市“{value}”。{suggestions}",
+    },
+    "not_a_boolean": {"en": "Answer yes or no.", "zh-Hans": "请选择是或否。"},
+    "unknown_field": {"en": "This form has no such field.", "zh-Hans": "表单中没有此项。"},
+    "invalid": {"en": "{detail}", "zh-Hans": "{detail}"},
+}
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One problem with one field, renderable in every language."""
+
+    code: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+    text: Text | None = None
+
+    def message(self, lang: str) -> str:
+        if self.text:
+            return text_for(self.text, lang)
+        template = text_for(MESSAGES.get(self.code, MESSAGES["invalid"]), lang)
+        params = {k: text_for(v, lang) if isinstance(v, Mapping) else v for k, v in self.params.items()}
+        return template.format_map(_Default(params))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "message": {lang: self.message(lang) for lang in LANGUAGES}}
+
+
+class _Default(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+class FormErrors(ValueError):
+    """Validation failed; ``errors`` maps field names to their problem."""
+
+    def __init__(self, errors: Mapping[str, FieldError]) -> None:
+        self.errors = dict(errors)
+        super().__init__("; ".join(f"{name}: {err.message('en')}" for name, err in self.errors.items()))
+
+    def as_dict(self) -> dict[str, dict[str, Any]]:
+        return {name: err.as_dict() for name, err in self.errors.items()}
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    label: Text
+
+
+@dataclass(frozen=True)
+class Field:
+    """One input of a scenario form.
+
+    ``unit`` names what a number counts (``km``, ``nights``, ``kWh``), and ``minimum`` /
+    ``maximum`` bound it: a maximum is what turns "a million nights" into an error.
+    """
+
+    name: str
+    kind: FieldKind
+    label: Text
+    help: Text | None = None
+    unit: Text | None = None
+    minimum: Decimal | int | None = None
+    maximum: Decimal | int | None = None
+    decimals: int = 0
+    default: Any = None
+    required: bool = True
+    choices: tuple[Choice, ...] = ()
+    max_length: int = 80
+    section: Text | None = None
+
+    def choice(self, value: str) -> Choice | None:
+        return next((c for c in self.choices if c.value == value), None)
+
+    def unit_text(self, lang: str) -> str:
+        return text_for(self.unit, lang)
+
+    def problems(self) -> list[str]:
+        """Contract problems with the definition itself (not with a visitor's input)."""
+        found: list[str] = []
+        if not self.name.isidentifier():
+            found.append(f"field name {self.name!r} is not an identifier")
+        for what, value in (("label", self.label), ("help", self.help), ("unit", self.unit), ("section", self.section)):
+            if value is None and what != "label":
+                continue
+            for lang in missing_languages(value):
+                found.append(f"field {self.name!r}: {what} lacks {lang}")
+        if self.kind == "choice":
+            if not self.choices:
+                found.append(f"choice field {self.name!r} has no choices")
+            for choice in self.choices:
+                for lang in missing_languages(choice.label):
+                    found.append(f"field {self.name!r}: choice {choice.value!r} lacks {lang}")
+            if len({c.value for c in self.choices}) != len(self.choices):
+                found.append(f"choice field {self.name!r} repeats a value")
+        if self.kind in ("number", "integer"):
+            if self.maximum is None:
+                found.append(f"number field {self.name!r} has no maximum")
+            if self.minimum is not None and self.maximum is not None and self.minimum > self.maximum:
+                found.append(f"number field {self.name!r}: minimum above maximum")
+            if self.minimum is not None and Decimal(self.minimum) < 0:
+                found.append(f"number field {self.name!r} allows negative values")
+        if self.default is not None:
+            try:
+                self.parse(self.default if isinstance(self.default, str) else _raw(self.default))
+            except FieldValidationError as exc:
+                found.append(f"field {self.name!r}: default is invalid ({exc.error.message('en')})")
+        return found
+
+    def parse(self, raw: Any) -> Any:
+        """Turn one raw value into its typed value or raise ``FieldValidationError``."""
+        if raw is None or (isinstance(raw, str) and raw.strip() == ""):
+            if self.kind == "boolean":
+                return False
+            if self.required:
+                raise FieldValidationError(FieldError("required"))
+            return self.default
+        if isinstance(raw, str) and len(raw) > max(self.max_length, MAX_RAW_LENGTH if self.kind != "text" else 0):
+            raise FieldValidationError(FieldError("too_long", {"max_length": self.max_length}))
+        if self.kind in ("number", "integer"):
+            return self._parse_number(raw)
+        if self.kind == "choice":
+            value = str(raw)
+            if self.choice(value) is None:
+                raise FieldValidationError(FieldError("unknown_choice"))
+            return value
+        if self.kind == "boolean":
+            if isinstance(raw, bool):
+                return raw
+            lowered = str(raw).strip().lower()
+            if lowered in ("1", "true", "on", "yes"):
+                return True
+            if lowered in ("0", "false", "off", "no"):
+                return False
+            raise FieldValidationError(FieldError("not_a_boolean"))
+        if self.kind == "city":
+            if isinstance(raw, Mapping) and "city_id" in raw:
+                return self._city_by_id(raw["city_id"])
+            return self._parse_city(str(raw))
+        value = str(raw).strip()
+        if len(value) > self.max_length:
+            raise FieldValidationError(FieldError("too_long", {"max_length": self.max_length}))
+        return value
+
+    def _parse_number(self, raw: Any) -> Decimal | int:
+        if isinstance(raw, bool):
+            raise FieldValidationError(FieldError("not_a_number", {"unit": self.unit or {"en": "", "zh-Hans": ""}}))
+        text_value = str(raw).strip().replace(",", "") if not isinstance(raw, (int, Decimal)) else str(raw)
+        try:
+            number = Decimal(text_value)
+        except InvalidOperation:
+            number = None
+        if number is None or not number.is_finite() or "e" in text_value.lower():
+            code = "not_an_integer" if self.kind == "integer" else "not_a_number"
+            raise FieldValidationError(FieldError(code, {"unit": self.unit or {"en": "", "zh-Hans": ""}}))
+        if self.kind == "integer" and number != number.to_integral_value():
+            raise FieldValidationError(FieldError("not_an_integer"))
+        unit = self.unit or {"en": "", "zh-Hans": ""}
+        if self.minimum is not None and number < Decimal(self.minimum):
+            raise FieldValidationError(FieldError("too_small", {"min": self.minimum, "unit": unit}))
+        if self.maximum is not None and number > Decimal(self.maximum):
+            raise FieldValidationError(FieldError("too_large", {"max": self.maximum, "unit": unit}))
+        if self.kind == "integer":
+            return int(number)
+        exponent = number.normalize().as_tuple().exponent
+        if isinstance(exponent, int) and -exponent > self.decimals:
+            raise FieldValidationError(FieldError("too_many_decimals", {"decimals": self.decimals}))
+        return number
+
+    def _city_by_id(self, city_id: Any) -> Any:
+        from neutralpoint.scenarios.geography import load_cities
+
+        city = load_cities().by_id(int(city_id)) if str(city_id).isdigit() else None
+        if city is None:
+            raise FieldValidationError(FieldError("unknown_city", {"value": city_id, "suggestions": ""}))
+        return city
+
+    def _parse_city(self, raw: str) -> Any:
+        from neutralpoint.scenarios.geography import UnknownCityError, load_cities
+
+        value = raw.strip()
+        if len(value) > self.max_length:
+            raise FieldValidationError(FieldError("too_long", {"max_length": self.max_length}))
+        city = load_cities().find(value)
+        if city is None:
+            suggestions = load_cities().search(value, limit=3)
+            hint_en = (" Did you mean " + ", ".join(c.label("en") for c in suggestions) + "?") if suggestions else ""
+            hint_zh = ("您是否要找：" + "、".join(c.label("zh-Hans") for c in suggestions) + "？") if suggestions else ""
+            raise FieldValidationError(
+                FieldError("unknown_city", {"value": value, "suggestions": {"en": hint_en, "zh-Hans": hint_zh}})
+            ) from UnknownCityError(value)
+        return city
+
+
+class FieldValidationError(ValueError):
+    def __init__(self, error: FieldError) -> None:
+        self.error = error
+        super().__init__(error.message("en"))
+
+
+def _raw(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Form:
+    """An ordered set of fields; validation is all-or-nothing."""
+
+    fields: tuple[Field, ...]
+
+    def field(self, name: str) -> Field:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields)
+
+    def with_presets(self, presets: Mapping[str, Any]) -> Form:
+        """Drop the fields an entry point answers in advance (e.g. a hotel's country)."""
+        return Form(tuple(f for f in self.fields if f.name not in presets))
+
+    def problems(self) -> list[str]:
+        found: list[str] = []
+        names = [f.name for f in self.fields]
+        if not names:
+            found.append("form has no fields")
+        if len(set(names)) != len(names):
+            found.append("form repeats a field name")
+        for f in self.fields:
+            found.extend(f.problems())
+        return found
+
+    def defaults(self) -> dict[str, Any]:
+        return {f.name: f.default for f in self.fields if f.default is not None}
+
+    def validate(
+        self, raw: Mapping[str, Any], presets: Mapping[str, Any] | None = None, *, strict: bool = False
+    ) -> dict[str, Any]:
+        """Typed inputs for every field, or ``FormErrors`` naming each bad field.
+
+        ``presets`` (set by a venue on an entry point) win over what the visitor sent.
+        With ``strict`` (the JSON API), unknown keys are errors too.
+        """
+        presets = presets or {}
+        errors: dict[str, FieldError] = {}
+        values: dict[str, Any] = {}
+        for f in self.fields:
+            source = presets if f.name in presets else raw
+            try:
+                values[f.name] = f.parse(source.get(f.name))
+            except FieldValidationError as exc:
+                errors[f.name] = exc.error
+        if strict:
+            for name in raw:
+                if name not in self.names and name not in presets:
+                    errors[name] = FieldError("unknown_field")
+        if errors:
+            raise FormErrors(errors)
+        return values
+
+
+def serialize_inputs(values: Mapping[str, Any]) -> dict[str, Any]:
+    """JSON-safe copy of validated inputs (Decimals as strings, cities by id and name)."""
+    out: dict[str, Any] = {}
+    for name, value in values.items():
+        if isinstance(value, Decimal):
+            out[name] = str(value)
+        elif hasattr(value, "name_en") and hasattr(value, "id"):
+            out[name] = {"city_id": value.id, "name": value.name_en, "name_zh": value.name_zh}
+        else:
+            out[name] = value
+    return out
+
+
+def raw_from_serialized(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Inverse of ``serialize_inputs``: cities stay as ``{"city_id": …}`` and resolve by id."""
+    out: dict[str, Any] = {}
+    for name, value in values.items():
+        out[name] = value
+    return out
+
+
+__all__ = [
+    "LANGUAGES",
+    "Choice",
+    "Field",
+    "FieldError",
+    "FieldValidationError",
+    "Form",
+    "FormErrors",
+    "raw_from_serialized",
+    "serialize_inputs",
+]

@@ -1,0 +1,53 @@
+"""Stored footprints and the factor-set versions they were computed with."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, UniqueConstraint, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from neutralpoint.database.base import Base, TenantScoped, new_id, utcnow
+
+
+class FactorSetSnapshot(Base):
+    """Every factor-set version ever used, so an old estimate recomputes to the same grams
+    even after the plugin moved on (or was uninstalled)."""
+
+    __tablename__ = "factor_set_snapshots"
+    __table_args__ = (UniqueConstraint("scenario", "version"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    scenario: Mapped[str] = mapped_column(String(40))
+    version: Mapped[str] = mapped_column(String(40))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Estimate(TenantScoped, Base):
+    """One visitor's computed footprint at one entry point."""
+
+    __tablename__ = "estimates"
+    __table_args__ = (
+        Index("ix_estimates_tenant_visitor", "tenant_id", "visitor_id"),
+        Index("ix_estimates_tenant_entry", "tenant_id", "entry_point_id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    entry_point_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("entry_points.id", ondelete="SET NULL"), nullable=True
+    )
+    visitor_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    scenario: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(16), default="visitor")
+    scenario_name: Mapped[dict[str, str]] = mapped_column(JSON)
+    factor_set_version: Mapped[str] = mapped_column(String(40))
+    factor_fingerprint: Mapped[str] = mapped_column(String(64))
+    inputs: Mapped[dict[str, Any]] = mapped_column(JSON)
+    breakdown: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    total_grams: Mapped[int] = mapped_column(BigInteger)
+    language: Mapped[str] = mapped_column(String(10), default="en")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,199 @@
+"""Settings read from the environment, validated once at start-up.
+
+Every setting has an environment variable of the same name; the README lists them all.
+A bad value stops the process with a message that names the variable, rather than
+failing later in a request.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ENVIRONMENTS = ("development", "test", "production")
+PAYMENT_PROVIDERS = ("sandbox", "stripe")
+LOG_FORMATS = ("console", "json")
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+def _int(env: dict[str, str], name: str, default: int, minimum: int = 0, maximum: int | None = None) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < minimum or (maximum is not None and value > maximum):
+        bound = f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
+        raise SettingsError(f"{name} must be {bound}, got {value}")
+    return value
+
+
+def _bool(env: dict[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise SettingsError(f"{name} must be true or false, got {raw!r}")
+
+
+def _choice(env: dict[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = env.get(name) or default
+    if value not in choices:
+        raise SettingsError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
+def _url(env: dict[str, str], name: str, default: str | None, schemes: tuple[str, ...]) -> str | None:
+    value = env.get(name) or default
+    if value is None:
+        return None
+    scheme = urlsplit(value).scheme
+    if scheme not in schemes:
+        raise SettingsError(f"{name} must start with one of {', '.join(s + '://' for s in schemes)}, got {value!r}")
+    return value
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept the plain URLs people copy from a hosting panel and pick the async driver."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+asyncpg://" + url[len("postgresql://") :]
+    if url.startswith("sqlite://") and not url.startswith("sqlite+aiosqlite://"):
+        url = "sqlite+aiosqlite://" + url[len("sqlite://") :]
+    return url
+
+
+@dataclass(frozen=True)
+class Settings:
+    environment: str
+    data_dir: Path
+    database_url: str
+    database_migration_url: str
+    redis_url: str | None
+    secret_key: str
+    base_url: str
+    log_level: str
+    log_format: str
+    payment_provider: str
+    stripe_secret_key: str | None
+    stripe_publishable_key: str | None
+    stripe_webhook_secret: str | None
+    stripe_api_base: str | None
+    smtp_host: str | None
+    smtp_port: int
+    smtp_username: str | None
+    smtp_password: str | None
+    smtp_starttls: bool
+    mail_from: str
+    reservation_minutes: int
+    logo_max_bytes: int
+    web_concurrency: int
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.database_url.startswith("postgresql")
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.data_dir / "uploads"
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if environ is None else environ)
+        environment = _choice(env, "NEUTRALPOINT_ENV", "development", ENVIRONMENTS)
+        data_dir = Path(env.get("DATA_DIR") or "var").resolve()
+
+        default_db = f"sqlite+aiosqlite:///{data_dir / 'neutralpoint.db'}"
+        database_url = normalize_database_url(
+            _url(env, "DATABASE_URL", default_db, ("sqlite", "sqlite+aiosqlite", "postgres", "postgresql", "postgresql+asyncpg"))
+            or default_db
+        )
+        migration_url = normalize_database_url(
+            _url(
+                env,
+                "DATABASE_MIGRATION_URL",
+                database_url,
+                ("sqlite", "sqlite+aiosqlite", "postgres", "postgresql", "postgresql+asyncpg"),
+            )
+            or database_url
+        )
+        if database_url.split(":", 1)[0].split("+")[0] != migration_url.split(":", 1)[0].split("+")[0]:
+            raise SettingsError("DATABASE_MIGRATION_URL must point at the same kind of database as DATABASE_URL")
+
+        secret_key = env.get("SECRET_KEY") or ""
+        if not secret_key:
+            if environment == "production":
+                raise SettingsError("SECRET_KEY is required when NEUTRALPOINT_ENV=production")
+            secret_key = _development_secret(data_dir)
+        if len(secret_key) < 32:
+            raise SettingsError("SECRET_KEY must be at least 32 characters long")
+
+        base_url = (_url(env, "BASE_URL", "http://127.0.0.1:8000", ("http", "https")) or "").rstrip("/")
+
+        provider = _choice(env, "PAYMENT_PROVIDER", "sandbox", PAYMENT_PROVIDERS)
+        stripe_secret = env.get("STRIPE_SECRET_KEY") or None
+        if provider == "stripe" and not stripe_secret:
+            raise SettingsError("STRIPE_SECRET_KEY is required when PAYMENT_PROVIDER=stripe")
+
+        return cls(
+            environment=environment,
+            data_dir=data_dir,
+            database_url=database_url,
+            database_migration_url=migration_url,
+            redis_url=_url(env, "REDIS_URL", None, ("redis", "rediss", "unix")),
+            secret_key=secret_key,
+            base_url=base_url,
+            log_level=_choice(env, "LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
+            log_format=_choice(env, "LOG_FORMAT", "console" if environment != "production" else "json", LOG_FORMATS),
+            payment_provider=provider,
+            stripe_secret_key=stripe_secret,
+            stripe_publishable_key=env.get("STRIPE_PUBLISHABLE_KEY") or None,
+            stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET") or None,
+            stripe_api_base=_url(env, "STRIPE_API_BASE", None, ("http", "https")),
+            smtp_host=env.get("SMTP_HOST") or None,
+            smtp_port=_int(env, "SMTP_PORT", 587, 1, 65535),
+            smtp_username=env.get("SMTP_USERNAME") or None,
+            smtp_password=env.get("SMTP_PASSWORD") or None,
+            smtp_starttls=_bool(env, "SMTP_STARTTLS", True),
+            mail_from=env.get("MAIL_FROM") or "NeutralPoint <no-reply@localhost>",
+            reservation_minutes=_int(env, "RESERVATION_MINUTES", 30, 1, 24 * 60),
+            logo_max_bytes=_int(env, "LOGO_MAX_BYTES", 512 * 1024, 1024, 10 * 1024 * 1024),
+            web_concurrency=_int(env, "WEB_CONCURRENCY", 1, 1, 64),
+        )
+
+
+def _development_secret(data_dir: Path) -> str:
+    """Keep one random key per data folder so sessions survive a restart in development."""
+    path = data_dir / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        path.write_text(key)
+        path.chmod(0o600)
+        return key
+
+
+@cache
+def get_settings() -> Settings:
+    return Settings.from_env()

@@ -1,0 +1,1 @@
+"""Conformance kit for scenario plugin authors (a pytest plugin)."""

@@ -1,0 +1,1 @@
+"""Shared web pieces: the Jinja2 environment, languages, layout templates, static files."""

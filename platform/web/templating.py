@@ -1,0 +1,84 @@
+"""The one Jinja2 environment, shared by the core's domains and the admin UI."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from typing import Any
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+from litestar import Request
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.response import Template
+
+from neutralpoint.scenarios.i18n import text_for
+from neutralpoint.web.formatting import format_decimal, format_grams, format_money
+from neutralpoint.web.i18n import LANGUAGE_NAMES, LANGUAGES, gettext_functions
+
+TEMPLATE_PACKAGES = (
+    "neutralpoint.web",
+    "neutralpoint.tenants",
+    "neutralpoint.scenarios",
+    "neutralpoint.credits",
+    "neutralpoint_admin",
+)
+
+
+def build_environment() -> Environment:
+    loaders = []
+    for package in TEMPLATE_PACKAGES:
+        spec = importlib.util.find_spec(package)
+        for location in (spec.submodule_search_locations or []) if spec else []:
+            folder = Path(location) / "templates"
+            if folder.is_dir():
+                loaders.append(FileSystemLoader(folder))
+    env = Environment(
+        loader=ChoiceLoader(loaders),
+        autoescape=select_autoescape(["html", "xml", "svg"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+        cache_size=400,
+    )
+    defaults = gettext_functions("en")
+    env.install_gettext_callables(defaults["plain_gettext"], defaults["ngettext"], newstyle=True)  # type: ignore[attr-defined]
+    env.globals.update(
+        text_for=text_for,
+        format_grams=format_grams,
+        format_money=format_money,
+        format_decimal=format_decimal,
+        LANGUAGES=LANGUAGES,
+        LANGUAGE_NAMES=LANGUAGE_NAMES,
+    )
+    return env
+
+
+def template_engine() -> JinjaTemplateEngine:
+    return JinjaTemplateEngine.from_environment(build_environment())
+
+
+def language_of(request: Request[Any, Any, Any]) -> str:
+    return str(request.scope.get("state", {}).get("lang") or getattr(request.state, "lang", None) or "en")
+
+
+def render(
+    request: Request[Any, Any, Any],
+    template: str,
+    *,
+    lang: str | None = None,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+    **context: Any,
+) -> Template:
+    """A page in the request's language: gettext, the language and the brand in the context."""
+    lang = lang or language_of(request)
+    context.update(gettext_functions(lang))
+    context["lang"] = lang
+    context.setdefault("brand", None)
+    context.setdefault("lang_switch_url", _lang_switch_url(request))
+    return Template(template_name=template, context=context, status_code=status_code, headers=headers)
+
+
+def _lang_switch_url(request: Request[Any, Any, Any]) -> str:
+    return request.url.path

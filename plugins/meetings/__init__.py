@@ -1,0 +1,1 @@
+"""The meetings scenario plugin."""

@@ -1,0 +1,1 @@
+"""The restaurants scenario plugin."""

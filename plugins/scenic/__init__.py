@@ -1,0 +1,1 @@
+"""The scenic scenario plugin."""

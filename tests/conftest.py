@@ -1,0 +1,133 @@
+"""Shared fixtures: one real database per test run (SQLite or PostgreSQL), the app, a client.
+
+Choose the database with ``NEUTRALPOINT_TEST_DB=sqlite`` (default) or ``postgres``. On
+PostgreSQL the schema is migrated by the ``postgres`` superuser and the application
+connects as a role that owns no table and lacks BYPASSRLS, as in production, so
+row-level security is really exercised.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from neutralpoint.app import create_app
+from neutralpoint.database.engine import Database
+from neutralpoint.database.migrate import upgrade
+from neutralpoint.scenarios.manager import ScenarioRegistry
+from neutralpoint.settings import Settings
+
+PG_ADMIN_URL = os.environ.get("NEUTRALPOINT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+APP_ROLE = "np_test_app"
+
+
+def test_database_kind() -> str:
+    kind = os.environ.get("NEUTRALPOINT_TEST_DB", "sqlite")
+    if kind not in ("sqlite", "postgres"):
+        raise pytest.UsageError("NEUTRALPOINT_TEST_DB must be sqlite or postgres")
+    return kind
+
+
+test_database_kind.__test__ = False  # type: ignore[attr-defined]
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"neutralpoint test database: {test_database_kind()}"
+
+
+async def _pg_execute(url: str, *statements: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        for statement in statements:
+            await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+def _pg_url(database: str, user: str = "postgres", password: str | None = None) -> str:
+    base = re.sub(r"^postgres(ql)?(\+asyncpg)?://", "", PG_ADMIN_URL)
+    hostpart = base.split("@", 1)[1].rsplit("/", 1)[0]
+    auth = user if password is None else f"{user}:{password}"
+    return f"postgresql+asyncpg://{auth}@{hostpart}/{database}"
+
+
+@pytest.fixture(scope="session")
+def database_urls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """``{"app": …, "owner": …}`` for a freshly migrated database of this run."""
+    if test_database_kind() == "sqlite":
+        path = tmp_path_factory.mktemp("db") / "test.db"
+        url = f"sqlite+aiosqlite:///{path}"
+        upgrade(url)
+        yield {"app": url, "owner": url, "kind": "sqlite"}
+        return
+    name = f"np_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = _pg_url("test")
+    asyncio.run(_pg_execute(admin, f'CREATE DATABASE "{name}"'))
+    owner = _pg_url(name)
+    app_url = _pg_url(name, APP_ROLE, "np_test_app")
+    upgrade(owner, app_url)
+    try:
+        yield {"app": app_url, "owner": owner, "kind": "postgres"}
+    finally:
+        asyncio.run(_pg_execute(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def settings(database_urls: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    data_dir: Path = tmp_path_factory.mktemp("data")
+    return Settings.from_env(
+        {
+            "NEUTRALPOINT_ENV": "test",
+            "DATA_DIR": str(data_dir),
+            "DATABASE_URL": database_urls["app"],
+            "DATABASE_MIGRATION_URL": database_urls["owner"],
+            "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+            "BASE_URL": "http://testserver.local",
+            "LOG_LEVEL": "WARNING",
+        }
+    )
+
+
+@pytest.fixture(scope="session")
+def registry() -> ScenarioRegistry:
+    return ScenarioRegistry.discover()
+
+
+@pytest.fixture(scope="session")
+def app(settings: Settings, registry: ScenarioRegistry) -> Litestar:
+    return create_app(settings, registry)
+
+
+@pytest.fixture
+async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    async with AsyncTestClient(app=app, base_url="http://testserver.local") as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="session")
+async def db(settings: Settings) -> AsyncIterator[Database]:
+    database = Database(settings.database_url)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+def unique() -> str:
+    """A short unique suffix for slugs and e-mails, so tests share one database safely."""
+    return uuid.uuid4().hex[:8]
+
+
+def csrf_token(client: Any) -> str:
+    """The CSRF token a page's form would carry (Litestar's double-submit cookie)."""
+    return str(client.cookies.get("np_csrf", ""))
