@@ -184,5 +184,20 @@ def plugins_list(as_json: bool) -> None:
     click.echo(f"\n{len(registry.scenarios)} scenarios from {len(registry.statuses) - failed} plugins; {failed} failed")
 
 
+def _attach_domain_commands() -> None:
+    """Domains may add their own command groups (e.g. ``neutralpoint credits audit``)."""
+    for name in ("neutralpoint.credits.cli",):
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        main.add_command(module.group)
+
+
+_attach_domain_commands()
+
+
 if __name__ == "__main__":
     sys.exit(main())

@@ -7,6 +7,7 @@ artefact to forget. Templates use Jinja2's i18n extension; the request's own
 
 from __future__ import annotations
 
+import importlib.util
 import io
 from collections.abc import Callable
 from functools import cache
@@ -20,7 +21,13 @@ from markupsafe import Markup
 
 from neutralpoint.scenarios.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
-LOCALE_DIR = Path(__file__).parent / "locale"
+CATALOG_PACKAGES = (
+    "neutralpoint.web",
+    "neutralpoint.tenants",
+    "neutralpoint.scenarios",
+    "neutralpoint.credits",
+    "neutralpoint_admin",
+)
 LANGUAGE_NAMES = {"en": "English", "zh-Hans": "简体中文"}
 _CATALOG_DIRS = {"zh-Hans": "zh_Hans"}
 
@@ -78,18 +85,34 @@ def choose_language(
 
 @cache
 def translations(lang: str) -> NullTranslations:
+    """One catalogue per language, merged from every package's ``locale/<lang>/LC_MESSAGES/messages.po``."""
     folder = _CATALOG_DIRS.get(lang)
     if folder is None:
         return NullTranslations()
-    po_path = LOCALE_DIR / folder / "LC_MESSAGES" / "messages.po"
-    if not po_path.exists():
-        return NullTranslations()
-    with po_path.open("rb") as fh:
-        catalog = read_po(fh, locale="zh_Hans_CN")
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog)
-    buffer.seek(0)
-    return Translations(fp=buffer)
+    merged: Translations | None = None
+    for po_path in catalog_files(folder):
+        with po_path.open("rb") as fh:
+            catalog = read_po(fh, locale="zh_Hans_CN")
+        buffer = io.BytesIO()
+        write_mo(buffer, catalog)
+        buffer.seek(0)
+        part = Translations(fp=buffer)
+        if merged is None:
+            merged = part
+        else:
+            merged.merge(part)
+    return merged or NullTranslations()
+
+
+def catalog_files(folder: str) -> list[Path]:
+    files = []
+    for package in CATALOG_PACKAGES:
+        spec = importlib.util.find_spec(package)
+        for location in (spec.submodule_search_locations or []) if spec else []:
+            po_path = Path(location) / "locale" / folder / "LC_MESSAGES" / "messages.po"
+            if po_path.exists():
+                files.append(po_path)
+    return files
 
 
 def gettext_functions(lang: str) -> dict[str, Callable[..., Any]]:
