@@ -5,7 +5,11 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-SECTIONS = ("neutralpoint_admin.venue.controllers", "neutralpoint_admin.platform.controllers")
+SECTIONS = (
+    "neutralpoint_admin.venue.controllers",
+    "neutralpoint_admin.organiser.controllers",
+    "neutralpoint_admin.platform.controllers",
+)
 
 
 def _collect() -> list[Any]:
