@@ -1,0 +1,55 @@
+# Shared by scripts/demo and scripts/test (sourced, not run): make sure .venv exists
+# and has a working pip, with a Python of version 3.11 or newer.
+
+run_as_root() {
+    if [[ $(id -u) -eq 0 ]]; then
+        "$@"
+    elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+        sudo "$@"
+    else
+        return 1
+    fi
+}
+
+pick_python() {
+    local candidate
+    for candidate in python3.13 python3.12 python3.11 python3; do
+        if command -v "$candidate" >/dev/null 2>&1 \
+            && "$candidate" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null; then
+            echo "$candidate"
+            return 0
+        fi
+    done
+    return 1
+}
+
+ensure_virtualenv() {
+    if [[ -x .venv/bin/python ]] && .venv/bin/python -m pip --version >/dev/null 2>&1; then
+        return 0
+    fi
+    local python version
+    if ! python=$(pick_python); then
+        echo "NeutralPoint needs Python 3.11 or newer (python3.11, python3.12 or python3); none was found." >&2
+        return 1
+    fi
+    version=$("$python" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
+    echo "Creating the virtual environment .venv with $python (Python $version)"
+    rm -rf .venv
+    if ! "$python" -m venv .venv 2>/dev/null; then
+        # Debian and Ubuntu ship the venv module (ensurepip) as a separate package.
+        rm -rf .venv
+        echo "The venv module is missing; installing python$version-venv"
+        if ! run_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "python$version-venv" >/dev/null 2>&1; then
+            run_as_root apt-get update -qq >/dev/null 2>&1 || true
+            if ! run_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "python$version-venv"; then
+                echo "Could not create .venv: install python$version-venv (apt-get install python$version-venv) and run again." >&2
+                return 1
+            fi
+        fi
+        "$python" -m venv .venv
+    fi
+}
+
+pip_install() {
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check "$@"
+}
