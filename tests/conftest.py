@@ -99,9 +99,25 @@ def settings(database_urls: dict[str, str], tmp_path_factory: pytest.TempPathFac
     )
 
 
+def load_dummy_plugin() -> Any:
+    """The test suite's own scenario plugin (``tests/plugins/dummy_plugin.py``), loaded by path."""
+    import importlib.util
+    import sys
+
+    name = "neutralpoint_tests_dummy_plugin"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).parent / "plugins" / "dummy_plugin.py")
+        assert spec is not None
+        assert spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
 @pytest.fixture(scope="session")
 def registry() -> ScenarioRegistry:
-    return ScenarioRegistry.discover()
+    return ScenarioRegistry.discover(extra=[("dummy", load_dummy_plugin())])
 
 
 @pytest.fixture(scope="session")
