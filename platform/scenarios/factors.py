@@ -66,9 +66,16 @@ class Factor:
     def unit(self) -> str:
         return f"kg CO2e / {self.per}"
 
-    def grams(self, quantity: Decimal | int) -> int:
-        """Whole grams for ``quantity`` activity units, rounded half up."""
-        exact = Decimal(quantity) * self.value * GRAMS_PER_KG
+    def grams(self, quantity: Decimal | int, divided_by: int = 1) -> int:
+        """Whole grams for ``quantity`` activity units, shared by ``divided_by``, rounded half up.
+
+        A share (a car's vehicle-km per occupant, a room-night per guest) must be divided
+        here, after the multiplication: dividing the quantity first rounds 550 / 3 km to 28
+        digits and turns an exact half gram (38263.5 g) into 38263.
+        """
+        if divided_by < 1:
+            raise ValueError("divided_by must be a positive whole number")
+        exact = Decimal(quantity) * self.value * GRAMS_PER_KG / divided_by
         return int(exact.to_integral_value(rounding=ROUND_HALF_UP))
 
     def as_dict(self) -> dict[str, Any]:
