@@ -466,6 +466,11 @@ def _distance(inputs: Mapping[str, Any], context: CalculationContext, prefix: st
     )
 
 
+def _share(quantity: Decimal, divisor: int) -> Decimal:
+    exact = quantity / divisor
+    return exact if exact * divisor == quantity else exact.quantize(_SHARE_QUANTUM)
+
+
 def lines(
     inputs: Mapping[str, Any],
     factors: FactorSet,
@@ -520,7 +525,7 @@ def lines(
         BreakdownLine(
             key=key,
             label=label or {"en": f"Travel: {m.label['en']}", "zh-Hans": f"交通：{m.label['zh-Hans']}"},
-            quantity=quantity if occupants == 1 else (quantity / occupants).quantize(_SHARE_QUANTUM),
+            quantity=_share(quantity, occupants),
             per=m.per,
             factor=m.factor,
             grams=factor.grams(quantity, divided_by=occupants),
