@@ -57,11 +57,13 @@ from neutralpoint.scenarios.i18n import Text
 __all__ = [
     "CURRENT_EDITION",
     "EDITIONS",
+    "GROUP_MODES",
     "MODES",
     "ModeKind",
     "TravelMode",
     "factors",
     "fields",
+    "group_factors",
     "lines",
     "mode",
     "validate",
@@ -86,6 +88,9 @@ class TravelMode:
     kind: ModeKind
     factor: str
     per: Per
+    #: One vehicle for the whole group (a chartered coach): its vehicle-km are split over
+    #: the ``travellers`` of ``lines``, not over the car occupants.
+    whole_group: bool = False
 
     @property
     def shared_by_occupants(self) -> bool:
@@ -117,7 +122,19 @@ MODES: tuple[TravelMode, ...] = (
     _mode("bicycle_walk", "Bicycle or on foot", "自行车 / 步行", "none"),
 )
 
-_MODES_BY_VALUE = {m.value: m for m in MODES}
+#: Modes only a group form offers (``fields(group=True)``): a tour group's chartered coach.
+GROUP_MODES: tuple[TravelMode, ...] = (
+    TravelMode(
+        value="coach_charter",
+        label={"en": "Chartered coach, whole group", "zh-Hans": "包车（团队大巴）"},
+        kind="ground",
+        factor="travel.coach_charter",
+        per="vehicle-km",
+        whole_group=True,
+    ),
+)
+
+_MODES_BY_VALUE = {m.value: m for m in (*MODES, *GROUP_MODES)}
 
 
 def mode(value: str) -> TravelMode:
@@ -129,14 +146,20 @@ def mode(value: str) -> TravelMode:
 
 
 def fields(
-    prefix: str = "travel", *, section: Text | None = None, required: bool = True, include_return: bool = True
+    prefix: str = "travel",
+    *,
+    section: Text | None = None,
+    required: bool = True,
+    include_return: bool = True,
+    group: bool = False,
 ) -> tuple[Field, ...]:
     """The travel questions, named ``{prefix}_mode``, ``_origin``, ``_distance_km``, ``_car_occupants``, ``_return``.
 
     The mode has no default on purpose: it drives most of a footprint, so the visitor picks
     it. With ``required=False`` an unanswered mode means "no travel counted". A boolean left
     out of a submission reads as ``False`` (an unticked checkbox), so API clients send
-    ``{prefix}_return`` explicitly.
+    ``{prefix}_return`` explicitly. With ``group=True`` the modes include ``GROUP_MODES``
+    (add ``group_factors()`` to the factor set).
     """
     found: list[Field] = [
         Field(
@@ -147,7 +170,7 @@ def fields(
                 "en": "The main way you travelled. For a flight, pick your cabin class.",
                 "zh-Hans": "选择主要的交通方式。乘飞机请选择舱位。",
             },
-            choices=tuple(Choice(m.value, m.label) for m in MODES),
+            choices=tuple(Choice(m.value, m.label) for m in (*MODES, *(GROUP_MODES if group else ()))),
             required=required,
             section=section,
         ),
@@ -400,6 +423,43 @@ def factors(version_note: str = "", *, edition: str = CURRENT_EDITION) -> list[F
     return built
 
 
+def group_factors(version_note: str = "") -> list[Factor]:
+    """The factors of ``GROUP_MODES``: a chartered coach per vehicle-km (a labelled estimate).
+
+    DESNZ publishes coach travel per passenger-km only (at its average load), which
+    under-counts a small group alone in a big coach; a coach's fuel use per km splits fairly.
+    """
+    litres_per_km, direct, wtt = Decimal("0.30"), Decimal("2.57082"), Decimal("0.61101")
+    built = [
+        Factor(
+            key="travel.coach_charter",
+            value=litres_per_km * (direct + wtt),
+            per="vehicle-km",
+            label=GROUP_MODES[0].label,
+            source=Source(
+                publisher="NeutralPoint, from IFEU Heidelberg and DESNZ 2025",
+                document=(
+                    "Estimate: a long-distance coach burns about 30 litres of diesel per 100 km (IFEU Heidelberg 2003, "
+                    "'Energy savings by light-weighting', section 5.3 Long distance buses, citing TREMOD 2001; "
+                    "GREENFLEET 2002 gives 29) × DESNZ 2025 Diesel (average biofuel blend) 2.57082 kg CO2e/litre "
+                    "(ID 1_101_1011_8_1) + its WTT row 0.61101"
+                ),
+                year=2025,
+                table="Estimate: coach per vehicle-km",
+                url=_DESNZ_URL,
+                estimate=True,
+            ),
+            note=(
+                "0.30 litre/km × (2.57082 + 0.61101) kg CO2e/litre = 0.954549 kg CO2e per coach-km, split over the "
+                "group. The fuel use is a German fleet average, not a measurement of this coach. " + _GROUND_NOTE
+            ),
+        )
+    ]
+    if version_note:
+        built = [replace(f, note=f"{f.note} {version_note}".strip()) for f in built]
+    return built
+
+
 # --- cross-field validation ---------------------------------------------------------------
 
 _NEED_DISTANCE: Text = {
@@ -509,12 +569,16 @@ def lines(
         detail_en += ", return ×2"
         detail_zh += "，往返 ×2"
     occupants = 1
-    if m.shared_by_occupants:
+    if m.whole_group:
+        occupants = travellers
+        detail_en += f", one vehicle shared by {travellers} people"
+        detail_zh += f"，{travellers} 人共乘一辆车"
+    elif m.shared_by_occupants:
         occupants = int(inputs.get(f"{prefix}_car_occupants") or 1)
         if occupants > 1:
             detail_en += f", ÷ {occupants} people in the car"
             detail_zh += f"，÷ 同车 {occupants} 人"
-    if travellers > 1:
+    if travellers > 1 and not m.whole_group:
         detail_en += f", × {travellers} travellers"
         detail_zh += f"，× {travellers} 人"
     if m.kind == "none":
