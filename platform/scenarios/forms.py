@@ -286,6 +286,11 @@ class Form:
         for f in self.fields:
             source = presets if f.name in presets else raw
             try:
+                if strict and f.kind == "boolean" and f.name not in source:
+                    # A JSON client that leaves a yes/no out means "the default";
+                    # only an HTML checkbox says "no" by its absence.
+                    values[f.name] = bool(f.default)
+                    continue
                 values[f.name] = f.parse(source.get(f.name))
             except FieldValidationError as exc:
                 errors[f.name] = exc.error

@@ -61,6 +61,9 @@ def neutralpoint_calculate(scenario: str, inputs: dict[str, Any], factors: Any, 
     location and the core's travel-distance helper. Return a list of ``BreakdownLine``,
     each in integer grams CO2e and naming the factor key it used. Must be deterministic,
     never negative, and must not do I/O. Return ``None`` for scenarios you do not own.
+    A rule that spans several fields (e.g. "give your city or the distance") raises
+    ``FormErrors`` naming the fields; the visitor sees it beside them, as any other
+    validation error.
     """
 
 

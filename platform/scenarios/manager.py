@@ -255,7 +255,14 @@ class ScenarioRegistry:
         except FormErrors as exc:
             raise ContractError(f"scenario {scenario.id}: defaults do not validate: {exc}") from exc
         context = CalculationContext(venue_location=(30.5728, 104.0668), distance=self.travel_distance)
-        scenario.calculate(inputs, scenario.factors, context)
+        try:
+            scenario.calculate(inputs, scenario.factors, context)
+        except FormErrors as exc:
+            # A cross-field rule refusing the bare defaults is a visitor error, not a broken plugin,
+            # as long as it names the plugin's own fields.
+            unknown = [name for name in exc.errors if name not in scenario.form.names]
+            if unknown:
+                raise ContractError(f"scenario {scenario.id}: calculation names unknown fields {unknown}") from exc
 
     # --- use ---------------------------------------------------------------------------
     def get(self, scenario_id: str) -> LoadedScenario | None:
