@@ -179,9 +179,12 @@ def check_plugin(
             problems += calc.form_problems()
             raws, sample_problems = calc.samples(_samples_for(given, scenario_id))
             problems += sample_problems
-            problems += calc.bad_input_problems(raws[0] if raws else {})
-            for raw in raws:
-                problems += calc.calculation_problems(raw, context, dividing)
+            problems += calc.bad_input_problems(raws[0][0] if raws else {})
+            computable, sample_problems = calc.computable(raws, context)
+            problems += sample_problems
+            sharing = dividing | calc.travel_sharing_fields()
+            for raw in computable:
+                problems += calc.calculation_problems(raw, context, sharing)
     return _unique(problems)
 
 
@@ -272,29 +275,79 @@ class _Calculator:
         return [f"{self.label}: {p}" for p in self.form.problems()]
 
     # samples -------------------------------------------------------------------------
-    def samples(self, given: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
-        """Valid raw inputs: the form's own (required fields only, then all) plus the author's."""
+    def samples(self, given: Sequence[Mapping[str, Any]]) -> tuple[list[tuple[dict[str, Any], str]], list[str]]:
+        """Valid raw inputs, each with where it came from: the form's own, then the author's."""
         problems: list[str] = []
         built = [
-            {f.name: _sample_value(f) for f in self.form.fields if f.required or f.default is not None},
-            {f.name: _sample_value(f, avoid_default=True) for f in self.form.fields},
+            ({f.name: _sample_value(f) for f in self.form.fields if f.required or f.default is not None}, ""),
+            ({f.name: _sample_value(f, avoid_default=True) for f in self.form.fields}, ""),
         ]
-        raws: list[dict[str, Any]] = []
-        for raw in built:
+        raws: list[tuple[dict[str, Any], str]] = []
+        for raw, _ in built:
             try:
                 self.form.validate(raw)
             except FormErrors as exc:
                 problems.append(f"{self.label}: the form refuses its own sample {raw}: {exc}")
             else:
-                raws.append(raw)
+                raws.append((raw, ""))
         for index, raw in enumerate(given):
             try:
                 self.form.validate(raw)
             except FormErrors as exc:
                 problems.append(f"{self.label}: sample {index} does not validate: {exc}")
             else:
-                raws.append(dict(raw))
+                raws.append((dict(raw), f"sample {index}"))
         return raws, problems
+
+    def computable(
+        self, raws: Sequence[tuple[dict[str, Any], str]], context: CalculationContext
+    ) -> tuple[list[dict[str, Any]], list[str]]:
+        """The samples the calculation accepts.
+
+        A calculation may refuse answers that do not fit together (``FormErrors``, e.g. the
+        travel helper's "a city or a distance"); such a refusal must name fields of the form
+        in both languages. A built sample it refuses is dropped; the author's must compute.
+        """
+        problems: list[str] = []
+        usable: list[dict[str, Any]] = []
+        for raw, origin in raws:
+            refusal = self._refusal(raw, context)
+            if refusal is None:
+                usable.append(raw)
+                continue
+            problems += self.refusal_problems(refusal)
+            if origin:
+                problems.append(f"{self.label}: {origin} is refused by the calculation: {refusal}")
+        if raws and not usable:
+            problems.append(f"{self.label}: no sample can be calculated; pass samples= with answers that fit together")
+        return usable, problems
+
+    def _refusal(self, raw: Mapping[str, Any], context: CalculationContext) -> FormErrors | None:
+        try:
+            self.run(raw, self.scenario.factors, context)
+        except FormErrors as exc:
+            return exc
+        except Exception:  # any other failure is reported, with details, by calculation_problems
+            return None
+        return None
+
+    def refusal_problems(self, exc: FormErrors) -> list[str]:
+        found = []
+        for name, error in exc.as_dict().items():
+            if name not in self.form.names:
+                found.append(f"{self.label}: the calculation refused field {name!r}, which the form does not have")
+            message = error["message"]
+            missing = [lang for lang in LANGUAGES if not str(message.get(lang, "")).strip()]
+            if missing:
+                found.append(f"{self.label}: the calculation's error on {name!r} has no message in {missing}")
+        return found
+
+    def travel_sharing_fields(self) -> frozenset[str]:
+        """The travel helper's ``{prefix}_car_occupants``: a car is shared by the people in it."""
+        names = set(self.form.names)
+        return frozenset(
+            n for n in names if n.endswith("_car_occupants") and f"{n.removesuffix('_car_occupants')}_mode" in names
+        )
 
     # bad input -----------------------------------------------------------------------
     def bad_input_problems(self, base: Mapping[str, Any]) -> list[str]:
@@ -364,8 +417,8 @@ class _Calculator:
                 changed = {**raw, f.name: choice.value}
                 try:
                     self.run(changed, self.scenario.factors, context)
-                except FormErrors:
-                    continue
+                except FormErrors as exc:
+                    found += self.refusal_problems(exc)
                 except Exception as exc:
                     found.append(f"{self.label}: choosing {f.name}={choice.value!r} fails: {_describe(exc)}")
         return found
@@ -384,6 +437,9 @@ class _Calculator:
                 changed = {**raw, f.name: format(value, "f")}
                 try:
                     lines = self.run(changed, self.scenario.factors, context)
+                except FormErrors as exc:
+                    found += self.refusal_problems(exc)
+                    break
                 except Exception as exc:
                     found.append(f"{self.label}: {f.name}={value} fails: {_describe(exc)}")
                     break
@@ -462,7 +518,7 @@ def _sample_value(f: Field, *, avoid_default: bool = False) -> Any:
     if f.kind == "choice":
         values = [c.value for c in f.choices]
         others = [v for v in values if v != f.default] if avoid_default else values
-        return (others or values or [""])[-1 if avoid_default else 0]
+        return (others or values or [""])[0]
     if f.kind == "city":
         return VALID_CITY
     if f.kind == "boolean":

@@ -16,10 +16,13 @@ from neutralpoint.scenarios import (
     Factor,
     FactorSet,
     Field,
+    FieldError,
     Form,
+    FormErrors,
     Scenario,
     Source,
     hookimpl,
+    travel,
 )
 
 SCENARIO = "tea_house"
@@ -272,3 +275,43 @@ class SharedPotRising(SharedPot):
         tea = factors["tea_kg"]
         share = inputs["tea_kg"] * inputs["people"]
         return [BreakdownLine("tea", tea.label, share, "kg", tea.key, tea.grams(share))]
+
+
+class WithTravel(GoodPlugin):
+    """Uses the shared travel helper; its car is shared by the people in it."""
+
+    @hookimpl
+    def neutralpoint_scenario_form(self, scenario: str) -> Form | None:
+        return Form((*form_fields(), *travel.fields(required=False))) if scenario == SCENARIO else None
+
+    @hookimpl
+    def neutralpoint_factor_sets(self, scenario: str) -> list[FactorSet] | None:
+        if scenario != SCENARIO:
+            return None
+        return [FactorSet.of(SCENARIO, fs.version, [*fs.factors.values(), *travel.factors()]) for fs in factor_sets()]
+
+    @hookimpl
+    def neutralpoint_calculate(
+        self, scenario: str, inputs: dict[str, Any], factors: FactorSet, context: Any
+    ) -> list[BreakdownLine] | None:
+        if scenario != SCENARIO:
+            return None
+        return [*self.lines(inputs, factors), *travel.lines(inputs, factors, context)]
+
+
+TOO_MANY_CUPS = {"en": "More cups than a pot of that size pours.", "zh-Hans": "杯数超过了这壶茶能倒的数量。"}
+
+
+class CrossFieldRule(GoodPlugin):
+    """Refuses answers that do not fit together, naming the field, in both languages."""
+
+    field_name = "cups"
+
+    def lines(self, inputs: dict[str, Any], factors: FactorSet) -> list[BreakdownLine]:
+        if inputs["cups"] > inputs["tea_kg"] * 100:
+            raise FormErrors({self.field_name: FieldError("too_many_cups", text=TOO_MANY_CUPS)})
+        return super().lines(inputs, factors)
+
+
+class CrossFieldRuleOnUnknownField(CrossFieldRule):
+    field_name = "cup_count"

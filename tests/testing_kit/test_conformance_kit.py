@@ -123,6 +123,32 @@ def test_dividing_fields_may_lower_the_total_but_never_raise_it() -> None:
     assert any("when people rises from 1 to 2, though it shares the footprint" in p for p in rising), rising
 
 
+def test_travel_helper_car_is_shared_without_declaring_it() -> None:
+    car = {"tea_kg": "1", "travel_mode": "car_petrol", "travel_distance_km": "12.5", "travel_car_occupants": "2"}
+    walked = {"tea_kg": "1", "travel_mode": "bicycle_walk"}
+    assert check_plugin(samples.WithTravel(), samples=[car, walked]) == []
+
+
+def test_travel_helper_refusal_of_a_sample_is_reported() -> None:
+    no_distance = {"tea_kg": "1", "travel_mode": "car_petrol"}
+    problems = check_plugin(samples.WithTravel(), samples=[no_distance])
+    assert problems == [
+        "tea_house: sample 0 is refused by the calculation: travel_distance_km: "
+        "Type your city, or the distance if you know it."
+    ]
+
+
+def test_cross_field_refusal_must_name_a_field_of_the_form() -> None:
+    fits = {"tea_kg": "0.3", "cups": "20"}  # 20 cups fit; 21 to 50 (the maximum) do not
+    assert check_plugin(samples.CrossFieldRule(), samples=[fits]) == []
+    too_many = {"tea_kg": "0.1", "cups": "20"}
+    assert check_plugin(samples.CrossFieldRule(), samples=[too_many]) == [
+        "tea_house: sample 0 is refused by the calculation: cups: More cups than a pot of that size pours."
+    ]
+    problems = check_plugin(samples.CrossFieldRuleOnUnknownField(), samples=[fits])
+    assert "tea_house: the calculation refused field 'cup_count', which the form does not have" in problems
+
+
 def test_module_that_does_not_import_is_reported() -> None:
     problems = check_plugin("nonexistent_module_xyz")
     assert problems == [
