@@ -149,3 +149,20 @@ async def test_moving_a_loaded_row_to_another_tenant_raises(db: Database, venues
         with pytest.raises(UnscopedQueryError):
             await session.flush()
         await session.rollback()
+
+
+async def test_scope_set_after_a_query_in_the_same_transaction(db: Database, venues: dict[str, Any]) -> None:
+    """Pages look the venue up by slug first, then scope the same transaction to it."""
+    async with db.session() as session:
+        tenant = await session.scalar(select(Tenant).where(Tenant.id == venues["a"]))
+        assert tenant is not None
+        use_tenant(session, tenant.id)
+        rows = (await session.scalars(select(EntryPoint))).all()
+        session.add(_entry("A3"))
+        await session.flush()
+    assert sorted(r.code for r in rows) == ["A1", "A2"]
+    async with db.platform_session() as session:
+        stored = await session.scalar(
+            select(EntryPoint).where(EntryPoint.tenant_id == venues["a"], EntryPoint.code == "A3")
+        )
+    assert stored is not None

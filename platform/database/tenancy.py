@@ -26,6 +26,7 @@ _disabled_var: ContextVar[bool] = ContextVar("neutralpoint_scopes_disabled", def
 
 TENANT_KEY = "tenant_id"
 DISABLED_KEY = "scopes_disabled"
+PENDING_KEY = "scope_not_yet_in_transaction"
 
 
 class UnscopedQueryError(RuntimeError):
@@ -54,14 +55,14 @@ def use_tenant(session: Any, tenant_id: uuid.UUID) -> None:
     sync = _sync(session)
     sync.info[TENANT_KEY] = tenant_id
     sync.info.pop(DISABLED_KEY, None)
-    _apply_to_open_transaction(sync)
+    _apply_to_open_transaction(sync, immediate=sync is session)
 
 
 def disable_scopes(session: Any) -> None:
     """Let this session see every venue's rows: platform-admin code and jobs only."""
     sync = _sync(session)
     sync.info[DISABLED_KEY] = True
-    _apply_to_open_transaction(sync)
+    _apply_to_open_transaction(sync, immediate=sync is session)
 
 
 @contextmanager
@@ -99,21 +100,37 @@ def _set_config(connection: Any, values: dict[str, str]) -> None:
     )
 
 
-def _apply_to_open_transaction(session: Session) -> None:
+def _apply_to_open_transaction(session: Session, immediate: bool = True) -> None:
+    """Write the scope into a transaction that already holds a connection.
+
+    An ``AsyncSession`` cannot do I/O from this plain function (outside SQLAlchemy's
+    greenlet), so for one the write waits for its next statement or flush.
+    """
     transaction = session.get_transaction()
-    if transaction is None:
+    if transaction is None or not transaction._connections:
         return
+    if not immediate:
+        session.info[PENDING_KEY] = True
+        return
+    session.info.pop(PENDING_KEY, None)
     for connection in list(transaction._connections.values()):
         _set_config(connection[0], _config_statements(session))
 
 
+def _apply_pending(session: Session) -> None:
+    if session.info.get(PENDING_KEY):
+        _apply_to_open_transaction(session)
+
+
 @event.listens_for(Session, "after_begin")
 def _after_begin(session: Session, transaction: SessionTransaction, connection: Any) -> None:
+    session.info.pop(PENDING_KEY, None)
     _set_config(connection, _config_statements(session))
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _scope_orm_execute(state: ORMExecuteState) -> None:
+    _apply_pending(state.session)
     if not (state.is_select or state.is_update or state.is_delete):
         return
     if state.execution_options.get("skip_tenant_scope"):
@@ -134,6 +151,7 @@ def _scope_orm_execute(state: ORMExecuteState) -> None:
 
 @event.listens_for(Session, "before_flush")
 def _stamp_tenant(session: Session, flush_context: Any, instances: Any) -> None:
+    _apply_pending(session)
     disabled = _is_disabled(session)
     tenant = current_tenant(session)
     for obj in list(session.new) + list(session.dirty):
