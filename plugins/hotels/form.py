@@ -36,6 +36,7 @@ def guest_form() -> Form:
                 },
                 choices=lodging.COUNTRY_CHOICES,
                 default=lodging.DEFAULT_COUNTRY,
+                required=False,
                 section=STAY,
             ),
             Field(
@@ -48,6 +49,7 @@ def guest_form() -> Form:
                 },
                 choices=lodging.CLASS_CHOICES,
                 default=lodging.AVERAGE_CLASS,
+                required=False,
                 section=STAY,
             ),
             Field(
@@ -69,6 +71,7 @@ def guest_form() -> Form:
                 minimum=1,
                 maximum=MAX_ROOMS,
                 default=1,
+                required=False,
                 section=STAY,
             ),
             Field(
@@ -83,6 +86,7 @@ def guest_form() -> Form:
                 minimum=1,
                 maximum=MAX_GUESTS_PER_ROOM,
                 default=1,
+                required=False,
                 section=STAY,
             ),
             Field(
@@ -100,6 +104,7 @@ def guest_form() -> Form:
                     Choice(ME, {"en": "Only my share", "zh-Hans": "仅我的份额"}),
                 ),
                 default=PARTY,
+                required=False,
                 section=STAY,
             ),
             Field(
@@ -112,6 +117,7 @@ def guest_form() -> Form:
                 },
                 choices=(Choice(NO_BREAKFAST, {"en": "No breakfast", "zh-Hans": "不含早餐"}), *meals.BREAKFAST_CHOICES),
                 default=NO_BREAKFAST,
+                required=False,
                 section=MEALS_SECTION,
             ),
             Field(
@@ -123,6 +129,7 @@ def guest_form() -> Form:
                 minimum=0,
                 maximum=MAX_MEALS,
                 default=0,
+                required=False,
                 section=MEALS_SECTION,
             ),
             Field(
@@ -131,6 +138,7 @@ def guest_form() -> Form:
                 label={"en": "Main dish of those meals", "zh-Hans": "这些餐的主菜"},
                 choices=meals.MEAL_CHOICES,
                 default="white_meat",
+                required=False,
                 section=MEALS_SECTION,
             ),
             Field(
@@ -146,6 +154,7 @@ def guest_form() -> Form:
                     Choice(ON_REQUEST, {"en": "Only on request", "zh-Hans": "按需更换"}),
                 ),
                 default=DAILY,
+                required=False,
                 section=HOUSEKEEPING,
             ),
             *travel.fields(section=TRAVEL),
