@@ -49,5 +49,8 @@ class Estimate(TenantScoped, Base):
     inputs: Mapped[dict[str, Any]] = mapped_column(JSON)
     breakdown: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     total_grams: Mapped[int] = mapped_column(BigInteger)
+    #: What the calculation knew beyond the inputs (venue location, presets), so that a
+    #: recomputation does not depend on the venue's current settings.
+    context: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     language: Mapped[str] = mapped_column(String(10), default="en")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

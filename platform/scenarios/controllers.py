@@ -1,0 +1,642 @@
+"""The visitor's calculator: entry page, result, history (HTML) and their ``/api/v1`` twins.
+
+Pages resolve the venue from the slug in the path and scope the session to it before
+touching anything venue-owned; whatever is not this venue's, or not active, is a 404.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from babel.dates import format_date, format_interval, format_skeleton
+from litestar import Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException, ServiceUnavailableException
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import Example
+from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from neutralpoint.scenarios import services
+from neutralpoint.scenarios.forms import Field, FieldError, Form, FormErrors
+from neutralpoint.scenarios.i18n import text_for
+from neutralpoint.scenarios.manager import LoadedScenario, ScenarioRegistry
+from neutralpoint.scenarios.models import Estimate
+from neutralpoint.scenarios.schemas import (
+    ComparisonOut,
+    EntryPointOut,
+    ErrorsOut,
+    EstimateIn,
+    EstimateOut,
+    EstimateSummaryOut,
+    EventOut,
+    FormOut,
+    LineOut,
+    LocalizedText,
+    PerCapitaOut,
+    ScenarioDetailOut,
+    ScenarioOut,
+    ScenarioRefOut,
+    SourceOut,
+    VenueOut,
+    VisitorHistoryOut,
+)
+from neutralpoint.settings import Settings
+from neutralpoint.tenants.models import EntryPoint, Tenant
+from neutralpoint.web.formatting import BABEL_LOCALES
+from neutralpoint.web.i18n import choose_language, gettext_functions, normalize_language
+from neutralpoint.web.templating import render
+
+VISITOR_COOKIE = "np_visitor"
+LANG_COOKIE = "lang"
+COOKIE_MAX_AGE = 400 * 24 * 3600  # the longest browsers keep a cookie
+RADIO_MAX_CHOICES = 4
+CSRF_FIELD = "_csrf_token"
+
+# --- shared helpers -------------------------------------------------------------------------
+
+
+def _language(request: Request[Any, Any, Any], tenant: Tenant | None) -> tuple[str, bool]:
+    """The page language, and whether the visitor chose it explicitly with ``?lang=``."""
+    query = request.query_params.get("lang")
+    lang = choose_language(
+        query,
+        request.cookies.get(LANG_COOKIE),
+        request.headers.get("accept-language"),
+        tenant.default_language if tenant is not None else None,
+    )
+    return lang, normalize_language(query) is not None
+
+
+def _remember_language(response: Response[Any], lang: str, explicit: bool) -> None:
+    if explicit:
+        response.set_cookie(LANG_COOKIE, lang, max_age=COOKIE_MAX_AGE, path="/", samesite="lax", httponly=True)
+
+
+def _visitor_from_cookie(request: Request[Any, Any, Any]) -> uuid.UUID | None:
+    raw = request.cookies.get(VISITOR_COOKIE)
+    if not raw:
+        return None
+    try:
+        return uuid.UUID(raw)
+    except ValueError:
+        return None
+
+
+def _remember_visitor(response: Response[Any], request: Request[Any, Any, Any], visitor_id: uuid.UUID) -> None:
+    if request.cookies.get(VISITOR_COOKIE) != str(visitor_id):
+        response.set_cookie(
+            VISITOR_COOKIE,
+            str(visitor_id),
+            max_age=COOKIE_MAX_AGE,
+            path="/",
+            httponly=True,
+            samesite="lax",
+            secure=request.url.scheme == "https",
+        )
+
+
+def _not_found() -> NotFoundException:
+    return NotFoundException("Not found")
+
+
+def _event_dates(entry_point: EntryPoint, lang: str) -> str:
+    start, end = entry_point.event_starts_on, entry_point.event_ends_on
+    locale = BABEL_LOCALES.get(lang, "en")
+    if start and end and end != start:
+        return str(format_interval(start, end, "yMMMd", locale=locale))
+    single = start or end
+    return str(format_date(single, "long", locale=locale)) if single else ""
+
+
+def _when(moment: datetime, lang: str) -> str:
+    moment = moment.astimezone(UTC)
+    day = format_skeleton("yMMMd", moment, locale=BABEL_LOCALES.get(lang, "en"))
+    return f"{day} {moment:%H:%M} UTC"
+
+
+def _logo_url(tenant: Tenant) -> str | None:
+    return f"/v/{tenant.slug}/logo?v={tenant.logo_version}" if tenant.logo_version > 0 else None
+
+
+def _one_decimal(value: Decimal) -> str:
+    return f"{value:,}"
+
+
+# --- the form as a page ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FieldView:
+    """One field as the template draws it: widget, texts, the value shown and its error."""
+
+    name: str
+    widget: str
+    label: str
+    help: str
+    unit: str
+    value: str
+    required: bool
+    error: str = ""
+    choices: list[tuple[str, str]] = field(default_factory=list)
+    minimum: str = ""
+    maximum: str = ""
+    step: str = ""
+    max_length: int = 0
+
+
+@dataclass(frozen=True)
+class SectionView:
+    legend: str
+    fields: list[FieldView]
+
+
+@dataclass(frozen=True)
+class ProblemView:
+    anchor: str
+    label: str
+    message: str
+
+
+def _widget(f: Field) -> str:
+    if f.kind == "choice":
+        return "radio" if len(f.choices) <= RADIO_MAX_CHOICES else "select"
+    if f.kind == "boolean":
+        return "checkbox"
+    return f.kind
+
+
+def _shown_value(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else ""
+    if isinstance(value, Mapping):
+        return str(value.get("name") or "")
+    return str(value)
+
+
+def _initial_values(form: Form) -> dict[str, str]:
+    return {f.name: _shown_value(f.default) for f in form.fields}
+
+
+def _field_view(f: Field, lang: str, value: str, error: str) -> FieldView:
+    number = f.kind in ("number", "integer")
+    step = ""
+    if number:
+        step = "1" if f.kind == "integer" or f.decimals <= 0 else str(Decimal(1).scaleb(-f.decimals))
+    return FieldView(
+        name=f.name,
+        widget=_widget(f),
+        label=text_for(f.label, lang),
+        help=text_for(f.help, lang),
+        unit=text_for(f.unit, lang),
+        value=value,
+        required=f.required and f.kind != "boolean",
+        error=error,
+        choices=[(c.value, text_for(c.label, lang)) for c in f.choices],
+        minimum=str(f.minimum) if number and f.minimum is not None else "",
+        maximum=str(f.maximum) if number and f.maximum is not None else "",
+        step=step,
+        max_length=f.max_length if f.kind in ("text", "city") else 0,
+    )
+
+
+def _sections(form: Form, lang: str, values: Mapping[str, str], errors: Mapping[str, str]) -> list[SectionView]:
+    """Consecutive fields of the same section share a fieldset; fields without one stand alone."""
+    sections: list[SectionView] = []
+    current_key: str | None = None
+    for f in form.fields:
+        key = text_for(f.section, "en") if f.section else None
+        view = _field_view(f, lang, values.get(f.name, ""), errors.get(f.name, ""))
+        if sections and key == current_key:
+            sections[-1].fields.append(view)
+        else:
+            sections.append(SectionView(legend=text_for(f.section, lang) if f.section else "", fields=[view]))
+            current_key = key
+    return sections
+
+
+def _problems(scenario: LoadedScenario, visible: Form, exc: FormErrors, lang: str) -> list[ProblemView]:
+    names = set(visible.names)
+    gettext = gettext_functions(lang)["plain_gettext"]
+    problems = []
+    for name, err in exc.errors.items():
+        if name in names:
+            problems.append(ProblemView(f"f-{name}", text_for(visible.field(name).label, lang), err.message(lang)))
+        elif name in scenario.form.names:
+            label = text_for(scenario.form.field(name).label, lang) + " " + gettext("(set by the venue)")
+            problems.append(ProblemView("", label, err.message(lang)))
+        else:
+            problems.append(ProblemView("", "", err.message(lang)))
+    return problems
+
+
+def _entry_page(
+    request: Request[Any, Any, Any],
+    entry: services.Entry,
+    scenario: LoadedScenario,
+    lang: str,
+    values: Mapping[str, str],
+    errors: FormErrors | None = None,
+    status_code: int = 200,
+) -> Template:
+    visible = services.visible_form(scenario, entry.presets)
+    messages = {name: err.message(lang) for name, err in errors.errors.items()} if errors else {}
+    tenant = entry.tenant
+    return render(
+        request,
+        "scenarios/entry.html",
+        lang=lang,
+        status_code=status_code,
+        brand=tenant,
+        logo_url=_logo_url(tenant),
+        entry_point=entry.entry_point,
+        scenario_name=text_for(scenario.info.name, lang),
+        scenario_description=text_for(scenario.info.description, lang),
+        scenario_icon=scenario.info.icon,
+        event_dates=_event_dates(entry.entry_point, lang),
+        sections=_sections(visible, lang, values, messages),
+        problems=_problems(scenario, visible, errors, lang) if errors else [],
+        action=f"/v/{tenant.slug}/{entry.entry_point.code}",
+        history_url=f"/v/{tenant.slug}/me",
+    )
+
+
+async def _entry_or_404(
+    session: AsyncSession, registry: ScenarioRegistry, slug: str, code: str
+) -> tuple[services.Entry, LoadedScenario]:
+    entry = await services.find_entry(session, slug, code)
+    if entry is None:
+        raise _not_found()
+    scenario = services.scenario_for(registry, entry)
+    if scenario is None:
+        raise _not_found()
+    return entry, scenario
+
+
+# --- HTML routes -------------------------------------------------------------------------------
+
+
+@get("/v/{slug:str}/me", include_in_schema=False)
+async def history_page(
+    request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], slug: FromPath[str]
+) -> Template:
+    """This browser's footprints at this venue, newest first (by the anonymous visitor cookie)."""
+    tenant = await services.find_venue(db_session, slug)
+    if tenant is None:
+        raise _not_found()
+    lang, explicit = _language(request, tenant)
+    visitor_id = _visitor_from_cookie(request)
+    estimates = await services.visitor_history(db_session, visitor_id) if visitor_id else []
+    rows = [
+        {
+            "url": f"/v/{slug}/r/{e.id}",
+            "scenario": text_for(e.scenario_name, lang),
+            "total": e.total_grams,
+            "when": _when(e.created_at, lang),
+        }
+        for e in estimates
+    ]
+    response = render(
+        request,
+        "scenarios/history.html",
+        lang=lang,
+        brand=tenant,
+        logo_url=_logo_url(tenant),
+        rows=rows,
+        total=sum(e.total_grams for e in estimates),
+    )
+    _remember_language(response, lang, explicit)
+    return response
+
+
+@get("/v/{slug:str}/r/{estimate_id:str}", include_in_schema=False)
+async def result_page(
+    request: Request[Any, Any, Any],
+    db_session: NamedDependency[AsyncSession],
+    registry: NamedDependency[ScenarioRegistry],
+    slug: FromPath[str],
+    estimate_id: FromPath[str],
+) -> Template:
+    """A stored footprint, drawn from the stored breakdown and factor-set snapshot (no plugin needed)."""
+    tenant = await services.find_venue(db_session, slug)
+    if tenant is None:
+        raise _not_found()
+    found = await services.find_estimate(db_session, estimate_id)
+    if found is None:
+        raise _not_found()
+    estimate, entry_code = found
+    lang, explicit = _language(request, tenant)
+    factor_set = await services.factors_of(db_session, estimate, registry)
+    view = services.present(estimate, entry_code, factor_set)
+    comparison = view.comparison
+    response = render(
+        request,
+        "scenarios/result.html",
+        lang=lang,
+        brand=tenant,
+        logo_url=_logo_url(tenant),
+        view=view,
+        scenario_name=text_for(estimate.scenario_name, lang),
+        days_china=_one_decimal(comparison.days["china"]),
+        days_world=_one_decimal(comparison.days["world"]),
+        car_km=_one_decimal(comparison.petrol_car_km),
+        per_capita=services.PER_CAPITA,
+        per_capita_source=services.PER_CAPITA_SOURCE,
+        car_factor=services.PETROL_CAR_KG_PER_KM,
+        car_source=services.PETROL_CAR_SOURCE,
+        again_url=f"/v/{slug}/{entry_code}" if entry_code else f"/v/{slug}/",
+        history_url=f"/v/{slug}/me",
+    )
+    _remember_language(response, lang, explicit)
+    return response
+
+
+@get("/v/{slug:str}/{code:str}", include_in_schema=False)
+async def entry_page(
+    request: Request[Any, Any, Any],
+    db_session: NamedDependency[AsyncSession],
+    registry: NamedDependency[ScenarioRegistry],
+    slug: FromPath[str],
+    code: FromPath[str],
+) -> Template:
+    """The page behind a QR code: the venue's brand and the scenario's form."""
+    entry, scenario = await _entry_or_404(db_session, registry, slug, code)
+    lang, explicit = _language(request, entry.tenant)
+    response = _entry_page(request, entry, scenario, lang, _initial_values(scenario.form))
+    _remember_language(response, lang, explicit)
+    return response
+
+
+@post("/v/{slug:str}/{code:str}", include_in_schema=False, status_code=303)
+async def submit_entry(
+    request: Request[Any, Any, Any],
+    db_session: NamedDependency[AsyncSession],
+    registry: NamedDependency[ScenarioRegistry],
+    slug: FromPath[str],
+    code: FromPath[str],
+) -> Response[Any]:
+    """Validate, calculate, store, then show the result (303); on errors, the form again (400)."""
+    entry, scenario = await _entry_or_404(db_session, registry, slug, code)
+    lang, explicit = _language(request, entry.tenant)
+    form_data = await request.form()
+    raw = {name: form_data.get(name) for name in form_data if name != CSRF_FIELD}
+    try:
+        computation = services.compute(scenario, registry, entry, raw, lang)
+    except FormErrors as exc:
+        typed = {name: _shown_value(value) for name, value in raw.items()}
+        return _entry_page(request, entry, scenario, lang, typed, exc, status_code=400)
+    visitor_id = _visitor_from_cookie(request) or uuid.uuid4()
+    try:
+        estimate = await services.save_estimate(db_session, entry, computation, visitor_id, lang)
+    except services.FactorSetConflictError:
+        return _unavailable_page(request, lang)
+    response: Response[Any] = Redirect(path=f"/v/{slug}/r/{estimate.id}", status_code=303)
+    _remember_visitor(response, request, visitor_id)
+    _remember_language(response, lang, explicit)
+    return response
+
+
+def _unavailable_page(request: Request[Any, Any, Any], lang: str) -> Template:
+    gettext = gettext_functions(lang)["plain_gettext"]
+    return render(
+        request,
+        "error.html",
+        lang=lang,
+        status_code=503,
+        title=gettext("Temporarily unavailable"),
+        message=gettext("This calculator is being updated. Please try again in a little while."),
+    )
+
+
+# --- JSON twins --------------------------------------------------------------------------------
+
+ERRORS_RESPONSE = ResponseSpec(
+    data_container=ErrorsOut,
+    description="Field errors, keyed by field name, in every language; nothing was stored.",
+    examples=[
+        Example(
+            summary="A distance out of range",
+            value={
+                "errors": {
+                    "distance_km": {
+                        "code": "too_large",
+                        "message": {"en": "Must be at most 40000 km.", "zh-Hans": "不能大于 40000 公里。"},
+                    }
+                }
+            },
+        )
+    ],
+)
+
+
+@get("/api/v1/scenarios", tags=["scenarios"], sync_to_thread=False)
+def list_scenarios(registry: NamedDependency[ScenarioRegistry]) -> list[ScenarioOut]:
+    """Every loaded scenario with its visitor form and current factor-set version."""
+    return [ScenarioOut.of(s) for s in registry.ordered()]
+
+
+@get("/api/v1/scenarios/{scenario_id:str}", tags=["scenarios"], sync_to_thread=False)
+def get_scenario(registry: NamedDependency[ScenarioRegistry], scenario_id: FromPath[str]) -> ScenarioDetailOut:
+    """One scenario: its form and every factor of its current factor set, with sources."""
+    scenario = registry.get(scenario_id)
+    if scenario is None:
+        raise _not_found()
+    return ScenarioDetailOut.of(scenario)
+
+
+@get("/api/v1/venues/{slug:str}/entry-points/{code:str}", tags=["visitors"])
+async def get_entry_point(
+    db_session: NamedDependency[AsyncSession],
+    registry: NamedDependency[ScenarioRegistry],
+    slug: FromPath[str],
+    code: FromPath[str],
+) -> EntryPointOut:
+    """Public facts about an entry point and the form left to fill in after its presets."""
+    entry, scenario = await _entry_or_404(db_session, registry, slug, code)
+    tenant, ep = entry.tenant, entry.entry_point
+    return EntryPointOut(
+        code=ep.code,
+        name=ep.name,
+        venue=VenueOut(
+            slug=tenant.slug,
+            display_name=tenant.display_name,
+            primary_color=tenant.primary_color,
+            default_language=tenant.default_language,
+            logo_url=_logo_url(tenant),
+        ),
+        scenario=ScenarioRefOut(
+            id=scenario.id, name=LocalizedText.required(scenario.info.name), icon=scenario.info.icon
+        ),
+        event=EventOut(ep.event_name, ep.event_starts_on, ep.event_ends_on) if ep.event_name else None,
+        factor_set_version=scenario.factors.version,
+        preset_fields=[name for name in scenario.form.names if name in entry.presets],
+        form=FormOut.of(services.visible_form(scenario, entry.presets)),
+    )
+
+
+@post(
+    "/api/v1/venues/{slug:str}/entry-points/{code:str}/estimates",
+    tags=["visitors"],
+    status_code=201,
+    responses={400: ERRORS_RESPONSE},
+)
+async def create_estimate(
+    request: Request[Any, Any, Any],
+    db_session: NamedDependency[AsyncSession],
+    registry: NamedDependency[ScenarioRegistry],
+    settings: NamedDependency[Settings],
+    slug: FromPath[str],
+    code: FromPath[str],
+    data: JSONBody[EstimateIn],
+) -> Response[EstimateOut | ErrorsOut]:
+    """Compute and store a visitor's footprint (strict: unknown input keys are errors).
+
+    The visitor is the ``visitor_id`` in the body, else the ``np_visitor`` cookie, else a
+    new one; it is returned (and set as the cookie) so that a client can read its history.
+    """
+    entry, scenario = await _entry_or_404(db_session, registry, slug, code)
+    lang = normalize_language(data.language)
+    if lang is None:
+        errors = FormErrors({"language": FieldError("unknown_choice")})
+        return Response(ErrorsOut.of(errors), status_code=400)
+    try:
+        computation = services.compute(scenario, registry, entry, data.inputs, lang, strict=True)
+    except FormErrors as exc:
+        return Response(ErrorsOut.of(exc), status_code=400)
+    visitor_id = data.visitor_id or _visitor_from_cookie(request) or uuid.uuid4()
+    try:
+        estimate = await services.save_estimate(db_session, entry, computation, visitor_id, lang)
+    except services.FactorSetConflictError:
+        raise ServiceUnavailableException("This calculator is being updated; try again later.") from None
+    view = services.present(estimate, entry.entry_point.code, computation.factor_set)
+    response: Response[EstimateOut | ErrorsOut] = Response(
+        _estimate_out(view, slug, settings, visitor_id=visitor_id), status_code=201
+    )
+    _remember_visitor(response, request, visitor_id)
+    return response
+
+
+@get("/api/v1/estimates/{estimate_id:str}", tags=["visitors"])
+async def get_estimate(
+    db_session: NamedDependency[AsyncSession],
+    settings: NamedDependency[Settings],
+    registry: NamedDependency[ScenarioRegistry],
+    estimate_id: FromPath[str],
+    venue: Annotated[
+        str, QueryParameter(name="venue", description="The venue's slug: estimates are looked up within it.")
+    ],
+) -> EstimateOut:
+    """A stored estimate, looked up within its venue (another venue's slug is a 404)."""
+    tenant = await services.find_venue(db_session, venue)
+    if tenant is None:
+        raise _not_found()
+    found = await services.find_estimate(db_session, estimate_id)
+    if found is None:
+        raise _not_found()
+    estimate, entry_code = found
+    factor_set = await services.factors_of(db_session, estimate, registry)
+    return _estimate_out(services.present(estimate, entry_code, factor_set), venue, settings)
+
+
+@get("/api/v1/venues/{slug:str}/visitors/{visitor_id:uuid}/estimates", tags=["visitors"])
+async def visitor_estimates(
+    db_session: NamedDependency[AsyncSession],
+    settings: NamedDependency[Settings],
+    slug: FromPath[str],
+    visitor_id: FromPath[uuid.UUID],
+) -> VisitorHistoryOut:
+    """A visitor's estimates at one venue, newest first."""
+    tenant = await services.find_venue(db_session, slug)
+    if tenant is None:
+        raise _not_found()
+    estimates = await services.visitor_history(db_session, visitor_id)
+    return VisitorHistoryOut(
+        venue=slug,
+        visitor_id=visitor_id,
+        estimates=[
+            EstimateSummaryOut(
+                id=e.id,
+                scenario=e.scenario,
+                scenario_name=LocalizedText.required(e.scenario_name),
+                total_grams=e.total_grams,
+                factor_set_version=e.factor_set_version,
+                created_at=e.created_at,
+                url=_result_url(settings, slug, e),
+            )
+            for e in estimates
+        ],
+    )
+
+
+def _result_url(settings: Settings, slug: str, estimate: Estimate) -> str:
+    return f"{settings.base_url.rstrip('/')}/v/{slug}/r/{estimate.id}"
+
+
+def _estimate_out(
+    view: services.EstimateView, slug: str, settings: Settings, visitor_id: uuid.UUID | None = None
+) -> EstimateOut:
+    estimate = view.estimate
+    comparison = view.comparison
+    return EstimateOut(
+        id=estimate.id,
+        venue=slug,
+        entry_point=view.entry_code,
+        scenario=estimate.scenario,
+        scenario_name=LocalizedText.required(estimate.scenario_name),
+        total_grams=estimate.total_grams,
+        factor_set_version=estimate.factor_set_version,
+        factor_fingerprint=estimate.factor_fingerprint,
+        breakdown=[
+            LineOut(
+                key=line.key,
+                label=LocalizedText.required(line.label),
+                detail=LocalizedText.of(line.detail),
+                quantity=str(line.quantity),
+                per=line.per,
+                factor=line.factor,
+                factor_value=str(line.factor_value) if line.factor_value is not None else None,
+                factor_unit=line.factor_unit,
+                grams=line.grams,
+                share_percent=str(line.share),
+                source=line.source,
+            )
+            for line in view.lines
+        ],
+        sources=[SourceOut.of(s) for s in view.sources],
+        comparison=ComparisonOut(
+            person_days=[
+                PerCapitaOut(p.key, str(p.tonnes_per_year), str(comparison.days[p.key])) for p in services.PER_CAPITA
+            ],
+            per_capita_source=SourceOut.of({**services.PER_CAPITA_SOURCE, "estimate": False}),
+            petrol_car_km=str(comparison.petrol_car_km),
+            petrol_car_kg_per_km=str(services.PETROL_CAR_KG_PER_KM),
+            petrol_car_source=SourceOut.of({**services.PETROL_CAR_SOURCE, "estimate": False}),
+        ),
+        inputs=dict(estimate.inputs),
+        language=estimate.language,
+        created_at=estimate.created_at,
+        url=_result_url(settings, slug, estimate),
+        visitor_id=visitor_id,
+    )
+
+
+route_handlers: list[Any] = [
+    history_page,
+    result_page,
+    entry_page,
+    submit_entry,
+    list_scenarios,
+    get_scenario,
+    get_entry_point,
+    create_estimate,
+    get_estimate,
+    visitor_estimates,
+]

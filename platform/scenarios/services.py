@@ -1,0 +1,439 @@
+"""The visitor's calculator: find the door, compute, store, present and recompute estimates.
+
+No HTTP here. Controllers (HTML and JSON) share these rules, so a page and its API twin
+cannot disagree about what is valid, what is stored or what a result says.
+
+Stored estimates are self-sufficient: the breakdown lines, the scenario's name and the
+factor-set version are copied into the row and the full factor set is kept once per
+version in ``factor_set_snapshots``, so a result renders (and recomputes) after the
+plugin moved on to a new version or was uninstalled.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from neutralpoint.database.tenancy import use_tenant
+from neutralpoint.scenarios.contract import BreakdownLine, total_grams
+from neutralpoint.scenarios.factors import FactorSet
+from neutralpoint.scenarios.forms import Form, raw_from_serialized, serialize_inputs
+from neutralpoint.scenarios.manager import LoadedScenario, ScenarioRegistry
+from neutralpoint.scenarios.models import Estimate, FactorSetSnapshot
+from neutralpoint.tenants.models import EntryPoint, Tenant, TenantStatus
+
+log = logging.getLogger("neutralpoint.scenarios")
+
+HISTORY_LIMIT = 100
+
+
+class FactorSetConflictError(RuntimeError):
+    """A plugin changed a published factor set's values without giving it a new version."""
+
+
+class RecomputeError(RuntimeError):
+    """An estimate cannot be recomputed (its plugin or its factor-set version is gone)."""
+
+
+# --- finding the door ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Entry:
+    """An active venue and one of its active entry points, the session scoped to the venue."""
+
+    tenant: Tenant
+    entry_point: EntryPoint
+
+    @property
+    def presets(self) -> dict[str, Any]:
+        return dict(self.entry_point.presets or {})
+
+
+async def find_venue(session: AsyncSession, slug: str) -> Tenant | None:
+    """The active venue with this slug, and the session scoped to it; ``None`` for anything else.
+
+    Pending and suspended venues look exactly like unknown ones to a visitor.
+    """
+    tenant = await session.scalar(select(Tenant).where(Tenant.slug == slug))
+    if tenant is None or tenant.status != TenantStatus.ACTIVE:
+        return None
+    use_tenant(session, tenant.id)
+    return tenant
+
+
+async def find_entry(session: AsyncSession, slug: str, code: str) -> Entry | None:
+    """Two small queries: the venue by slug (not venue-owned), then its entry point by code."""
+    tenant = await find_venue(session, slug)
+    if tenant is None:
+        return None
+    entry_point = await session.scalar(select(EntryPoint).where(EntryPoint.code == code, EntryPoint.active.is_(True)))
+    if entry_point is None:
+        return None
+    return Entry(tenant, entry_point)
+
+
+def scenario_for(registry: ScenarioRegistry, entry: Entry) -> LoadedScenario | None:
+    """The entry point's scenario when its plugin is loaded and the venue has it enabled."""
+    enabled = entry.tenant.enabled_scenarios
+    if enabled is not None and entry.entry_point.scenario not in enabled:
+        return None
+    return registry.get(entry.entry_point.scenario)
+
+
+def visible_form(scenario: LoadedScenario, presets: Mapping[str, Any]) -> Form:
+    """What the visitor fills in: the scenario's form minus the answers the entry point fixed."""
+    return scenario.form.with_presets(presets)
+
+
+# --- computing and storing ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Computation:
+    """A validated, calculated footprint that has not been stored yet."""
+
+    scenario: LoadedScenario
+    inputs: dict[str, Any]
+    factor_set: FactorSet
+    lines: list[BreakdownLine]
+    context: dict[str, Any]
+
+    @property
+    def total_grams(self) -> int:
+        return total_grams(self.lines)
+
+
+def compute(
+    scenario: LoadedScenario,
+    registry: ScenarioRegistry,
+    entry: Entry,
+    raw: Mapping[str, Any],
+    lang: str,
+    *,
+    strict: bool = False,
+) -> Computation:
+    """Validate ``raw`` and calculate with the current factor set; raises ``FormErrors``.
+
+    A calculation may raise ``FormErrors`` too (rules across fields, such as "your city
+    or the distance"); callers treat both the same way.
+    """
+    presets = entry.presets
+    inputs = scenario.form.validate(raw, presets, strict=strict)
+    factor_set = scenario.factors
+    location = entry.tenant.location
+    context = registry.context(venue_location=location, presets=presets, lang=lang)
+    lines = scenario.calculate(inputs, factor_set, context)
+    stored_context = {"venue_location": list(location) if location else None, "presets": presets}
+    return Computation(scenario, inputs, factor_set, lines, stored_context)
+
+
+# (database, scenario, version) -> fingerprint, only for snapshots read back as committed rows.
+_committed_snapshots: dict[tuple[str, str, str], str] = {}
+
+
+def _database_key(session: AsyncSession) -> str:
+    return str(session.bind.url) if session.bind is not None else ""
+
+
+async def ensure_snapshot(session: AsyncSession, factor_set: FactorSet) -> None:
+    """Keep ``factor_set`` in ``factor_set_snapshots`` once per (scenario, version).
+
+    A stored version whose values differ from the plugin's is refused with
+    ``FactorSetConflictError``: silently storing estimates under a version whose numbers
+    changed would break recomputation. Snapshots are global (not venue-owned), so the
+    process remembers which ones it has seen committed and skips the query next time.
+    """
+    fingerprint = factor_set.fingerprint
+    key = (_database_key(session), factor_set.scenario, factor_set.version)
+    known = _committed_snapshots.get(key)
+    if known == fingerprint:
+        return
+    query = select(FactorSetSnapshot.fingerprint).where(
+        FactorSetSnapshot.scenario == factor_set.scenario, FactorSetSnapshot.version == factor_set.version
+    )
+    stored = await session.scalar(query)
+    if stored is not None:
+        _committed_snapshots[key] = stored
+    else:
+        await session.execute(_insert_ignoring_duplicate(session, factor_set, fingerprint))
+        stored = await session.scalar(query)
+    if stored != fingerprint:
+        log.error(
+            "factor set %s %s changed without a new version (stored %s, plugin %s); estimates refused",
+            factor_set.scenario,
+            factor_set.version,
+            stored,
+            fingerprint,
+        )
+        raise FactorSetConflictError(
+            f"factor set {factor_set.scenario} {factor_set.version} changed without a new version"
+        )
+
+
+def _insert_ignoring_duplicate(session: AsyncSession, factor_set: FactorSet, fingerprint: str) -> Any:
+    values = {
+        "id": uuid.uuid4(),
+        "scenario": factor_set.scenario,
+        "version": factor_set.version,
+        "fingerprint": fingerprint,
+        "content": factor_set.as_dict(),
+    }
+    dialect = session.bind.dialect.name if session.bind is not None else ""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(FactorSetSnapshot).values(**values).on_conflict_do_nothing(index_elements=["scenario", "version"])
+
+
+async def save_estimate(
+    session: AsyncSession,
+    entry: Entry,
+    computation: Computation,
+    visitor_id: uuid.UUID,
+    lang: str,
+) -> Estimate:
+    """Store a computed footprint (after making sure its factor set is kept)."""
+    await ensure_snapshot(session, computation.factor_set)
+    scenario = computation.scenario
+    estimate = Estimate(
+        tenant_id=entry.tenant.id,
+        entry_point_id=entry.entry_point.id,
+        visitor_id=visitor_id,
+        scenario=scenario.id,
+        kind="visitor",
+        scenario_name=dict(scenario.info.name),
+        factor_set_version=computation.factor_set.version,
+        factor_fingerprint=computation.factor_set.fingerprint,
+        inputs=serialize_inputs(computation.inputs),
+        breakdown=[line.as_dict() for line in computation.lines],
+        total_grams=computation.total_grams,
+        language=lang,
+        context=computation.context,
+    )
+    session.add(estimate)
+    await session.flush()
+    return estimate
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+async def find_estimate(session: AsyncSession, estimate_id: str) -> tuple[Estimate, str | None] | None:
+    """One estimate of the session's venue, with the code of its entry point (if it still exists)."""
+    try:
+        key = uuid.UUID(estimate_id)
+    except ValueError:
+        return None
+    row = (
+        await session.execute(
+            select(Estimate, EntryPoint.code)
+            .outerjoin(EntryPoint, EntryPoint.id == Estimate.entry_point_id)
+            .where(Estimate.id == key)
+        )
+    ).first()
+    if row is None:
+        return None
+    return row[0], row[1]
+
+
+async def visitor_history(session: AsyncSession, visitor_id: uuid.UUID) -> list[Estimate]:
+    """A visitor's estimates at the session's venue, newest first."""
+    result = await session.scalars(
+        select(Estimate)
+        .where(Estimate.visitor_id == visitor_id)
+        .order_by(Estimate.created_at.desc(), Estimate.id.desc())
+        .limit(HISTORY_LIMIT)
+    )
+    return list(result)
+
+
+async def load_snapshot(session: AsyncSession, scenario: str, version: str) -> FactorSet | None:
+    content = await session.scalar(
+        select(FactorSetSnapshot.content).where(
+            FactorSetSnapshot.scenario == scenario, FactorSetSnapshot.version == version
+        )
+    )
+    return FactorSet.from_dict(content) if content else None
+
+
+async def factors_of(session: AsyncSession, estimate: Estimate, registry: ScenarioRegistry | None) -> FactorSet | None:
+    """The factor set an estimate used: the stored snapshot, else the plugin's same version."""
+    stored = await load_snapshot(session, estimate.scenario, estimate.factor_set_version)
+    if stored is not None:
+        return stored
+    scenario = registry.get(estimate.scenario) if registry is not None else None
+    candidate = scenario.factor_set(estimate.factor_set_version) if scenario is not None else None
+    if candidate is not None and candidate.fingerprint == estimate.factor_fingerprint:
+        return candidate
+    return None
+
+
+# --- recomputing ------------------------------------------------------------------------------
+
+
+def recompute(
+    estimate: Estimate,
+    registry: ScenarioRegistry,
+    snapshots: Mapping[tuple[str, str], FactorSet],
+) -> list[BreakdownLine]:
+    """Recalculate a stored estimate from its stored inputs, context and factor-set version.
+
+    The factor set is the plugin's own for that version when its values are the ones the
+    estimate used, otherwise the stored snapshot (keyed by ``(scenario, version)``).
+    """
+    scenario = registry.get(estimate.scenario)
+    if scenario is None:
+        raise RecomputeError(f"scenario {estimate.scenario} is not loaded")
+    version = estimate.factor_set_version
+    factor_set = scenario.factor_set(version)
+    if factor_set is None or factor_set.fingerprint != estimate.factor_fingerprint:
+        factor_set = snapshots.get((estimate.scenario, version))
+    if factor_set is None or factor_set.fingerprint != estimate.factor_fingerprint:
+        raise RecomputeError(f"factor set {estimate.scenario} {version} with the estimate's values is not available")
+    stored = estimate.context or {}
+    presets = dict(stored.get("presets") or {})
+    location = stored.get("venue_location")
+    inputs = scenario.form.validate(raw_from_serialized(estimate.inputs), presets)
+    context = registry.context(
+        venue_location=(float(location[0]), float(location[1])) if location else None,
+        presets=presets,
+        lang=estimate.language,
+    )
+    return scenario.calculate(inputs, factor_set, context)
+
+
+# --- presenting -------------------------------------------------------------------------------
+
+TENTH = Decimal("0.1")
+GRAMS_PER_TONNE = Decimal(1_000_000)
+
+
+@dataclass(frozen=True)
+class PerCapita:
+    """An average person's yearly emissions somewhere, with where the number comes from."""
+
+    key: str
+    tonnes_per_year: Decimal
+
+
+#: Fossil CO2 per person in 2023 (territorial; excludes other greenhouse gases and land use).
+PER_CAPITA = (PerCapita("china", Decimal("8.4")), PerCapita("world", Decimal("4.7")))
+PER_CAPITA_SOURCE = {
+    "publisher": "Global Carbon Project / Our World in Data",
+    "document": "Global Carbon Budget 2024 (Friedlingstein et al.), CO₂ emissions per capita",
+    "year": 2023,
+    "url": "https://ourworldindata.org/grapher/co-emissions-per-capita",
+}
+#: Average petrol car, per vehicle-km, direct (tank-to-wheel) emissions.
+PETROL_CAR_KG_PER_KM = Decimal("0.16272")
+PETROL_CAR_SOURCE = {
+    "publisher": "UK DESNZ",
+    "document": "Greenhouse gas reporting: conversion factors 2025, Passenger vehicles, average car, petrol",
+    "year": 2025,
+    "url": "https://www.gov.uk/government/publications/greenhouse-gas-reporting-conversion-factors-2025",
+}
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A footprint in terms a person grasps: days of an average person's emissions, km by car."""
+
+    days: dict[str, Decimal]
+    petrol_car_km: Decimal
+
+
+def compare(grams: int) -> Comparison:
+    """``days = grams / (annual grams / 365)`` and ``km = grams / g per km``, exact, to 0.1."""
+    days = {
+        p.key: (Decimal(grams) * 365 / (p.tonnes_per_year * GRAMS_PER_TONNE)).quantize(TENTH, ROUND_HALF_UP)
+        for p in PER_CAPITA
+    }
+    km = (Decimal(grams) / (PETROL_CAR_KG_PER_KM * 1000)).quantize(TENTH, ROUND_HALF_UP)
+    return Comparison(days=days, petrol_car_km=km)
+
+
+@dataclass(frozen=True)
+class LineView:
+    key: str
+    label: dict[str, str]
+    detail: dict[str, str] | None
+    quantity: Decimal
+    per: str
+    factor: str
+    factor_value: Decimal | None
+    factor_unit: str | None
+    grams: int
+    share: Decimal
+    source: int | None
+
+
+@dataclass(frozen=True)
+class EstimateView:
+    """A stored estimate ready to show: lines with their factors, numbered sources, comparison."""
+
+    estimate: Estimate
+    entry_code: str | None
+    lines: list[LineView]
+    sources: list[dict[str, Any]]
+    comparison: Comparison
+    factors_known: bool = field(default=False)
+
+    @property
+    def total_grams(self) -> int:
+        return self.estimate.total_grams
+
+
+def present(estimate: Estimate, entry_code: str | None, factor_set: FactorSet | None) -> EstimateView:
+    """Build the view from the stored breakdown alone; the factor set only adds values and sources."""
+    lines: list[LineView] = []
+    sources: list[dict[str, Any]] = []
+    source_index: dict[tuple[Any, ...], int] = {}
+    total = estimate.total_grams
+    for data in estimate.breakdown:
+        line = BreakdownLine.from_dict(data)
+        factor = factor_set.factors.get(line.factor) if factor_set is not None else None
+        index = None
+        if factor is not None:
+            src = factor.source
+            identity = (src.publisher, src.document, src.year, src.table, src.url, src.estimate)
+            if identity not in source_index:
+                source_index[identity] = len(sources)
+                sources.append(src.as_dict())
+            index = source_index[identity]
+        share = (Decimal(line.grams) * 100 / total).quantize(TENTH, ROUND_HALF_UP) if total else Decimal(0)
+        lines.append(
+            LineView(
+                key=line.key,
+                label=dict(line.label),
+                detail=dict(line.detail) if line.detail else None,
+                quantity=line.quantity,
+                per=line.per,
+                factor=line.factor,
+                factor_value=factor.value if factor is not None else None,
+                factor_unit=factor.unit if factor is not None else None,
+                grams=line.grams,
+                share=share,
+                source=index,
+            )
+        )
+    return EstimateView(
+        estimate=estimate,
+        entry_code=entry_code,
+        lines=lines,
+        sources=sources,
+        comparison=compare(total),
+        factors_known=factor_set is not None,
+    )
+
+
+def snapshot_map(factor_sets: Sequence[FactorSet]) -> dict[tuple[str, str], FactorSet]:
+    return {(fs.scenario, fs.version): fs for fs in factor_sets}

@@ -1,0 +1,104 @@
+"""Venues and entry points made directly through the models, for the visitor-flow tests."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from neutralpoint.database.engine import Database
+from neutralpoint.scenarios.models import Estimate
+from neutralpoint.tenants.models import EntryPoint, Tenant, TenantStatus
+
+CHENGDU = ("30.5728", "104.0668")
+
+
+@dataclass(frozen=True)
+class Venue:
+    id: uuid.UUID
+    slug: str
+    code: str
+    display_name: str
+    color: str
+
+    @property
+    def entry_url(self) -> str:
+        return f"/v/{self.slug}/{self.code}"
+
+
+VenueFactory = Callable[..., Awaitable[Venue]]
+
+
+@pytest.fixture
+def make_venue(db: Database) -> VenueFactory:
+    """``await make_venue(scenario="dummy", presets={...}, status=..., active=...)``: a venue with one door."""
+
+    async def make(
+        *,
+        scenario: str = "dummy",
+        presets: dict[str, Any] | None = None,
+        status: TenantStatus = TenantStatus.ACTIVE,
+        active: bool = True,
+        color: str = "#a83a12",
+        logo_version: int = 0,
+        default_language: str = "en",
+        event: bool = True,
+        location: tuple[str, str] | None = CHENGDU,
+    ) -> Venue:
+        suffix = uuid.uuid4().hex[:8]
+        slug = f"venue-{suffix}"
+        code = f"c{suffix[:6]}"
+        display_name = f"Summit Hall {suffix}"
+        async with db.platform_session() as session:
+            tenant = Tenant(
+                slug=slug,
+                name=display_name,
+                display_name=display_name,
+                contact_email=f"owner-{suffix}@example.org",
+                status=status,
+                primary_color=color,
+                default_language=default_language,
+                logo_version=logo_version,
+                latitude=location[0] if location else None,
+                longitude=location[1] if location else None,
+            )
+            session.add(tenant)
+            await session.flush()
+            session.add(
+                EntryPoint(
+                    tenant_id=tenant.id,
+                    code=code,
+                    name="Main entrance",
+                    scenario=scenario,
+                    event_name="Digital Carbon Neutrality Summit" if event else None,
+                    event_starts_on=date(2026, 9, 7) if event else None,
+                    event_ends_on=date(2026, 9, 9) if event else None,
+                    presets=presets or {},
+                    active=active,
+                )
+            )
+        return Venue(tenant.id, slug, code, display_name, color)
+
+    return make
+
+
+@pytest.fixture
+def count_estimates(db: Database) -> Callable[[uuid.UUID], Awaitable[int]]:
+    async def count(tenant_id: uuid.UUID) -> int:
+        async with db.platform_session() as session:
+            return int(
+                await session.scalar(select(func.count()).select_from(Estimate).where(Estimate.tenant_id == tenant_id))
+                or 0
+            )
+
+    return count
+
+
+def csrf_token(client: Any) -> str:
+    """Same as the top-level helper: this conftest shadows ``import conftest`` in this folder."""
+    return str(client.cookies.get("np_csrf", ""))

@@ -1,0 +1,425 @@
+"""The visitor's calculator pages: entry page, submission, result, history, recomputation."""
+
+from __future__ import annotations
+
+import html
+import re
+import uuid
+from dataclasses import replace
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import csrf_token  # the tests/scenarios conftest re-exports it
+from litestar.testing import AsyncTestClient
+from sqlalchemy import select
+
+import neutralpoint.web as web_package
+from neutralpoint.app import create_app
+from neutralpoint.database.engine import Database
+from neutralpoint.scenarios import services
+from neutralpoint.scenarios.factors import FactorSet
+from neutralpoint.scenarios.manager import ScenarioRegistry
+from neutralpoint.scenarios.models import Estimate, FactorSetSnapshot
+from neutralpoint.settings import Settings
+from neutralpoint.tenants.models import TenantStatus
+from neutralpoint.web.i18n import translations
+
+VALID = {
+    "distance_km": "100",
+    "mode": "train",
+    "return_trip": "true",
+    "nights": "2",
+    "country": "cn",
+    "meals": "2",
+}
+# 200 km × 0.03546 + 2 × 53.5 + 2 × 1.5 kg = 7,092 + 107,000 + 3,000 g
+VALID_GRAMS = 117_092
+
+
+async def _post(client: Any, url: str, data: dict[str, str], **headers: str) -> Any:
+    await client.get(url)
+    return await client.post(
+        url, data={"_csrf_token": csrf_token(client), **data}, headers=headers, follow_redirects=False
+    )
+
+
+def _field_error(page: str, name: str) -> str:
+    match = re.search(rf'<p class="error" id="e-{name}">(.*?)</p>', page)
+    return html.unescape(match.group(1)) if match else ""
+
+
+# --- entry page -----------------------------------------------------------------------------------
+
+
+async def test_entry_page_shows_the_brand_the_event_and_every_field_kind(client: Any, make_venue: Any) -> None:
+    venue = await make_venue(color="#a83a12", logo_version=3)
+    response = await client.get(venue.entry_url)
+    assert response.status_code == 200
+    page = response.text
+    assert "--brand:#a83a12" in page
+    assert venue.display_name in page
+    assert f'<img src="/v/{venue.slug}/logo?v=3"' in page
+    assert "Digital Carbon Neutrality Summit" in page
+    assert re.search(r"Sep 7\s*–\s*9, 2026", page)
+    # number: unit, inputmode, range and step
+    assert re.search(
+        r'<input type="number" inputmode="decimal" id="f-distance_km" name="distance_km" value="" '
+        r'min="0" max="40000" step="0.1">\s*<span>km</span>',
+        page,
+    )
+    # integer
+    assert 'inputmode="numeric" id="f-nights" name="nights" value="0" min="0" max="60" step="1" required' in page
+    # five choices: a select; two: radios
+    assert '<select id="f-mode" name="mode" required>' in page
+    assert '<option value="ferry">Ferry</option>' in page
+    assert '<input type="radio" name="country" value="cn" checked required>' in page
+    # city: a plain text input, no datalist
+    assert '<input type="text" id="f-origin" name="origin" value="" maxlength="80"' in page
+    assert "<datalist" not in page
+    # boolean checked by default; sections as fieldsets
+    assert '<input type="checkbox" id="f-return_trip" name="return_trip" value="true" checked>' in page
+    assert "<legend>Getting here</legend>" in page
+    assert "<legend>Your stay</legend>" in page
+    assert 'name="_csrf_token"' in page
+    assert "<script" not in page
+
+
+async def test_preset_fields_are_hidden_and_applied(client: Any, make_venue: Any, db: Database) -> None:
+    venue = await make_venue(presets={"country": "uk"})
+    page = (await client.get(venue.entry_url)).text
+    assert 'name="country"' not in page
+    response = await _post(client, venue.entry_url, {**VALID, "country": "cn"})
+    assert response.status_code == 303
+    estimate_id = response.headers["location"].rsplit("/", 1)[1]
+    async with db.platform_session() as session:
+        estimate = await session.get(Estimate, uuid.UUID(estimate_id))
+    assert estimate is not None
+    assert estimate.inputs["country"] == "uk"
+    assert [line["factor"] for line in estimate.breakdown] == ["train", "hotel_uk", "meal"]
+    assert estimate.context == {"venue_location": [30.5728, 104.0668], "presets": {"country": "uk"}}
+
+
+async def test_accept_language_picks_chinese_and_lang_query_switches_and_sticks(client: Any, make_venue: Any) -> None:
+    venue = await make_venue()
+    chinese = await client.get(venue.entry_url, headers={"accept-language": "zh-CN,zh;q=0.9,en;q=0.5"})
+    assert '<html lang="zh-Hans">' in chinese.text
+    assert "您从哪里出发？" in chinese.text
+    assert "计算我的碳足迹" in chinese.text
+    assert 'aria-label="语言"' in chinese.text
+    assert f'href="{venue.entry_url}?lang=en"' in chinese.text
+
+    switched = await client.get(venue.entry_url + "?lang=en", headers={"accept-language": "zh-CN"})
+    assert '<html lang="en">' in switched.text
+    assert "Where did you travel from?" in switched.text
+    cookie = switched.headers["set-cookie"]
+    assert "lang=en" in cookie
+    assert f'href="{venue.entry_url}?lang=zh-Hans"' in switched.text
+
+    remembered = await client.get(venue.entry_url, headers={"accept-language": "zh-CN"})
+    assert '<html lang="en">' in remembered.text
+
+
+async def test_venue_default_language_applies_without_a_browser_preference(client: Any, make_venue: Any) -> None:
+    venue = await make_venue(default_language="zh-Hans")
+    response = await client.get(venue.entry_url, headers={"accept-language": ""})
+    assert '<html lang="zh-Hans">' in response.text
+
+
+@pytest.mark.parametrize(
+    "case", ["unknown_code", "unknown_slug", "inactive_entry", "pending_venue", "suspended_venue", "not_enabled"]
+)
+async def test_doors_that_are_not_open_are_404_in_the_visitors_language(
+    client: Any, make_venue: Any, case: str
+) -> None:
+    venue = await make_venue(
+        active=case != "inactive_entry",
+        status={"pending_venue": TenantStatus.PENDING, "suspended_venue": TenantStatus.SUSPENDED}.get(
+            case, TenantStatus.ACTIVE
+        ),
+        scenario="no-such-scenario" if case == "not_enabled" else "dummy",
+    )
+    url = {
+        "unknown_code": f"/v/{venue.slug}/nope",
+        "unknown_slug": f"/v/no-such-venue-{uuid.uuid4().hex[:6]}/{venue.code}",
+    }.get(case, venue.entry_url)
+    response = await client.get(url, headers={"accept-language": "zh-CN", "accept": "text/html"})
+    assert response.status_code == 404
+    assert "text/html" in response.headers["content-type"]
+    assert "我们找不到该页面。" in response.text
+    assert venue.display_name not in response.text
+
+
+async def test_page_weight_html_and_css_under_60_kb(client: Any, make_venue: Any) -> None:
+    venue = await make_venue(logo_version=1)
+    page = await client.get(venue.entry_url)
+    css = await client.get("/static/app.css")
+    assert css.status_code == 200
+    assert "<script" not in page.text
+    assert len(page.content) + len(css.content) < 60 * 1024
+
+
+# --- submitting ---------------------------------------------------------------------------------
+
+
+async def test_valid_submission_stores_and_shows_the_result(client: Any, make_venue: Any, count_estimates: Any) -> None:
+    venue = await make_venue()
+    before = await count_estimates(venue.id)
+    response = await _post(client, venue.entry_url, VALID)
+    assert response.status_code == 303
+    location = response.headers["location"]
+    assert re.fullmatch(rf"/v/{venue.slug}/r/[0-9a-f-]{{36}}", location)
+    cookies = response.headers.get_list("set-cookie")
+    visitor_cookie = next(c for c in cookies if c.startswith("np_visitor="))
+    assert "HttpOnly" in visitor_cookie
+    assert "SameSite=lax" in visitor_cookie or "SameSite=Lax" in visitor_cookie
+    uuid.UUID(visitor_cookie.split("=", 1)[1].split(";", 1)[0])
+    assert await count_estimates(venue.id) == before + 1
+
+    result = await client.get(location)
+    assert result.status_code == 200
+    page = result.text
+    assert "117 kg" in page
+    assert "Rail" in page
+    assert "Hotel night, China" in page
+    assert "200 passenger-km" in page
+    assert "0.03546" in page
+    assert "Greenhouse gas reporting: conversion factors 2025" in page
+    assert 'href="https://www.gov.uk/government/publications/greenhouse-gas-reporting-conversion-factors-2025"' in page
+    assert '<span class="tag warn">estimate</span>' in page
+    assert "Factor set version 2025.1." in page
+    # 117,092 g × 365 / 8.4 t = 5.09 days; / 4.7 t = 9.09 days; / 162.72 g/km = 719.6 km
+    assert "about 5.1 days" in page
+    assert "or 9.1 days" in page
+    assert "719.6 km" in page
+    assert "ourworldindata.org/grapher/co-emissions-per-capita" in page
+    assert f'href="{venue.entry_url}"' in page
+    assert f'href="/v/{venue.slug}/me"' in page
+
+
+async def test_city_instead_of_distance_uses_the_travel_helper(client: Any, make_venue: Any, db: Database) -> None:
+    venue = await make_venue()
+    response = await _post(client, venue.entry_url, {**VALID, "distance_km": "", "origin": "Beijing", "mode": "plane"})
+    assert response.status_code == 303
+    page = (await client.get(response.headers["location"])).text
+    assert "From Beijing" in page
+    assert "Flight" in page
+
+
+async def test_rule_across_fields_from_the_calculation_is_shown_beside_the_field(
+    client: Any, make_venue: Any, count_estimates: Any
+) -> None:
+    venue = await make_venue()
+    response = await _post(client, venue.entry_url, {**VALID, "distance_km": "", "origin": ""})
+    assert response.status_code == 400
+    assert _field_error(response.text, "distance_km") == "Give your city or the distance."
+    assert await count_estimates(venue.id) == 0
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("mode", "", "This field is required."),
+        ("nights", "", "This field is required."),
+        ("distance_km", "-5", "Must be at least 0 km."),
+        ("nights", "100000", "Must be at most 60 nights."),
+        ("distance_km", "abc", "Enter a number in km."),
+        ("nights", "1.5", "Enter a whole number."),
+        ("distance_km", "12.345", "Use at most 1 decimal places."),
+        ("mode", "rocket", "Choose one of the options."),
+        ("note", "x" * 41, "Use at most 40 characters."),
+        ("origin", "Xyzzy Nowhere", "We do not know the city “Xyzzy Nowhere”."),
+        ("return_trip", "maybe", "Answer yes or no."),
+    ],
+)
+async def test_invalid_input_is_refused_beside_the_field_and_nothing_is_stored(
+    client: Any, make_venue: Any, count_estimates: Any, field: str, value: str, message: str
+) -> None:
+    venue = await make_venue()
+    response = await _post(client, venue.entry_url, {**VALID, field: value})
+    assert response.status_code == 400
+    page = response.text
+    assert _field_error(page, field) == message
+    assert 'role="alert"' in page
+    assert f'<a href="#f-{field}">' in page
+    if field not in ("mode", "return_trip"):
+        assert f'value="{html.escape(value)}"' in page  # what the visitor typed stays
+    assert 'value="100"' in page or field == "distance_km"  # the other answers stay too
+    assert await count_estimates(venue.id) == 0
+
+
+async def test_errors_are_in_the_visitors_language(client: Any, make_venue: Any) -> None:
+    venue = await make_venue()
+    response = await _post(client, venue.entry_url + "?lang=zh-Hans", {**VALID, "nights": "100000"})
+    assert response.status_code == 400
+    assert _field_error(response.text, "nights") == "不能大于 60 晚。"
+    assert "请检查以下填写内容：" in response.text
+
+
+async def test_submission_without_csrf_token_is_refused(client: Any, make_venue: Any, count_estimates: Any) -> None:
+    venue = await make_venue()
+    await client.get(venue.entry_url)
+    response = await client.post(venue.entry_url, data=VALID, follow_redirects=False)
+    assert response.status_code == 403
+    assert await count_estimates(venue.id) == 0
+
+
+# --- result, history, isolation ---------------------------------------------------------------
+
+
+async def test_result_is_scoped_to_the_venue_of_the_slug(client: Any, make_venue: Any) -> None:
+    venue = await make_venue()
+    other = await make_venue()
+    response = await _post(client, venue.entry_url, VALID)
+    estimate_id = response.headers["location"].rsplit("/", 1)[1]
+    assert (await client.get(f"/v/{venue.slug}/r/{estimate_id}")).status_code == 200
+    assert (await client.get(f"/v/{other.slug}/r/{estimate_id}", headers={"accept": "text/html"})).status_code == 404
+    assert (await client.get(f"/v/{venue.slug}/r/{uuid.uuid4()}")).status_code == 404
+    assert (await client.get(f"/v/{venue.slug}/r/not-a-uuid")).status_code == 404
+
+
+async def test_anyone_with_the_link_sees_the_result(client: Any, make_venue: Any) -> None:
+    venue = await make_venue()
+    response = await _post(client, venue.entry_url, VALID)
+    client.cookies.clear()  # another browser
+    shared = await client.get(response.headers["location"])
+    assert shared.status_code == 200
+    assert "117 kg" in shared.text
+
+
+async def test_history_lists_this_visitors_estimates_newest_first(client: Any, make_venue: Any) -> None:
+    venue = await make_venue()
+    first = await _post(client, venue.entry_url, VALID)
+    second = await _post(client, venue.entry_url, {**VALID, "nights": "0", "meals": "0"})
+    page = (await client.get(f"/v/{venue.slug}/me")).text
+    first_url, second_url = first.headers["location"], second.headers["location"]
+    assert first_url in page
+    assert second_url in page
+    assert page.index(second_url) < page.index(first_url)
+    assert "Test trip" in page
+    # 117,092 + 7,092 g
+    assert "124 kg" in page
+
+    client.cookies.clear()  # another browser
+    empty = (await client.get(f"/v/{venue.slug}/me")).text
+    assert first_url not in empty
+    assert "You have no footprints at this venue yet" in empty
+
+
+# --- recomputation, snapshots, a removed plugin ------------------------------------------------
+
+
+async def test_recompute_yields_the_stored_grams(
+    client: Any, make_venue: Any, db: Database, registry: ScenarioRegistry
+) -> None:
+    venue = await make_venue()
+    response = await _post(client, venue.entry_url, {**VALID, "distance_km": "", "origin": "Shanghai"})
+    estimate_id = uuid.UUID(response.headers["location"].rsplit("/", 1)[1])
+    async with db.platform_session() as session:
+        estimate = await session.get(Estimate, estimate_id)
+        assert estimate is not None
+        snapshot = await services.load_snapshot(session, "dummy", estimate.factor_set_version)
+    assert snapshot is not None
+    lines = services.recompute(estimate, registry, services.snapshot_map([snapshot]))
+    assert sum(line.grams for line in lines) == estimate.total_grams
+    assert [line.as_dict() for line in lines] == estimate.breakdown
+
+
+async def test_recompute_an_old_version_from_its_snapshot_when_the_plugin_dropped_it(
+    make_venue: Any, db: Database, registry: ScenarioRegistry
+) -> None:
+    venue = await make_venue()
+    scenario = registry.get("dummy")
+    assert scenario is not None
+    old = scenario.factor_set("2024.1")
+    assert old is not None
+    async with db.session() as session:
+        entry = await services.find_entry(session, venue.slug, venue.code)
+        assert entry is not None
+        computation = services.compute(scenario, registry, entry, {**VALID, "mode": "plane"}, "en")
+        lines = scenario.calculate(computation.inputs, old, registry.context(venue_location=entry.tenant.location))
+        computation = replace(computation, factor_set=old, lines=lines)
+        estimate = await services.save_estimate(session, entry, computation, uuid.uuid4(), "en")
+    assert estimate.factor_set_version == "2024.1"
+    # 200 pkm × 0.17580 = 35,160 g (the 2025 factor would give 28,506 g)
+    assert estimate.breakdown[0]["grams"] == 35_160
+
+    moved_on = ScenarioRegistry()
+    moved_on.scenarios["dummy"] = replace(scenario, factor_sets=(scenario.factors,))
+    async with db.platform_session() as session:
+        snapshot = await services.load_snapshot(session, "dummy", "2024.1")
+    assert snapshot is not None
+    with pytest.raises(services.RecomputeError):
+        services.recompute(estimate, moved_on, {})
+    lines = services.recompute(estimate, moved_on, services.snapshot_map([snapshot]))
+    assert sum(line.grams for line in lines) == estimate.total_grams
+
+
+async def test_a_changed_factor_set_under_an_old_version_is_refused(db: Database) -> None:
+    scenario_id = f"conflict-{uuid.uuid4().hex[:8]}"
+    from neutralpoint.scenarios.factors import Factor, Source
+
+    source = Source("Test publisher", "Test document", 2025)
+    published = FactorSet.of(
+        scenario_id, "1", [Factor("x", Decimal("1.5"), "unit", {"en": "X", "zh-Hans": "X"}, source)]
+    )
+    async with db.platform_session() as session:
+        await services.ensure_snapshot(session, published)
+    async with db.platform_session() as session:
+        await services.ensure_snapshot(session, published)  # the same values again: fine
+    changed = FactorSet.of(scenario_id, "1", [Factor("x", Decimal("1.6"), "unit", {"en": "X", "zh-Hans": "X"}, source)])
+    with pytest.raises(services.FactorSetConflictError):
+        async with db.platform_session() as session:
+            await services.ensure_snapshot(session, changed)
+    async with db.platform_session() as session:
+        rows = (await session.scalars(select(FactorSetSnapshot).where(FactorSetSnapshot.scenario == scenario_id))).all()
+    assert [row.fingerprint for row in rows] == [published.fingerprint]
+
+
+async def test_result_renders_after_the_plugin_is_uninstalled(client: Any, make_venue: Any, settings: Settings) -> None:
+    venue = await make_venue()
+    response = await _post(client, venue.entry_url, VALID)
+    location = response.headers["location"]
+    without_dummy = create_app(settings, ScenarioRegistry.discover())
+    async with AsyncTestClient(app=without_dummy, base_url="http://testserver.local") as other:
+        result = await other.get(location)
+        entry = await other.get(venue.entry_url, headers={"accept": "text/html"})
+    assert result.status_code == 200
+    assert "117 kg" in result.text
+    assert "Hotel night, China" in result.text
+    assert "Greenhouse gas reporting: conversion factors 2025" in result.text
+    assert entry.status_code == 404
+
+
+# --- every loaded scenario, translations ------------------------------------------------------
+
+
+async def test_every_loaded_scenario_renders_its_entry_page(
+    client: Any, make_venue: Any, registry: ScenarioRegistry
+) -> None:
+    for scenario in registry.ordered():
+        venue = await make_venue(scenario=scenario.id)
+        page = (await client.get(venue.entry_url)).text
+        for f in scenario.form.fields:
+            assert html.escape(f.label["en"]) in page, (scenario.id, f.name)
+        defaults = scenario.form.defaults()
+        if all(f.name in defaults or not f.required for f in scenario.form.fields):
+            raw = {name: str(v).lower() if isinstance(v, bool) else str(v) for name, v in defaults.items()}
+            response = await _post(client, venue.entry_url, raw)
+            assert response.status_code == 303, scenario.id
+
+
+def test_every_template_string_has_a_chinese_translation() -> None:
+    roots = [
+        Path(services.__file__).parent / "templates",
+        Path(web_package.__file__).parent / "templates",
+    ]
+    catalogue = translations("zh-Hans")
+    missing = []
+    for root in roots:
+        for template in root.rglob("*.html"):
+            for message in re.findall(r"""_\((["'])(.+?)\1""", template.read_text()):
+                if catalogue.gettext(message[1]) == message[1]:
+                    missing.append(f"{template.name}: {message[1]}")
+    assert missing == []
