@@ -454,7 +454,8 @@ class _Calculator:
                 if f.name not in dividing and high_total < low_total:
                     found.append(
                         f"{self.label}: not monotonic: total falls from {low_total} g to {high_total} g "
-                        f"when {f.name} rises from {_plain(low)} to {_plain(high)}"
+                        f"when {f.name} rises from {_plain(low)} to {_plain(high)} (if {f.name} counts people "
+                        "sharing the footprint, name it in dividing_fields)"
                     )
                     break
         return found
