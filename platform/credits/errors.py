@@ -1,0 +1,71 @@
+"""What the credits services refuse, and why, in terms a form or an API can show."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from neutralpoint.credits.pricing import Quote
+
+
+class CreditsError(Exception):
+    """Base of every refusal by the credits domain; the transaction should roll back."""
+
+
+class CreditsInputError(CreditsError, ValueError):
+    """Bad input: one message per offending field, and nothing was written.
+
+    ``CreditsInputError("serial_last", "…")`` names one field; ``CreditsInputError.many({…})``
+    carries several, so a form can show each message beside its field.
+    """
+
+    def __init__(self, field: str, message: str, *, more: Mapping[str, str] | None = None) -> None:
+        self.errors: dict[str, str] = {field: message, **(more or {})}
+        super().__init__("; ".join(f"{name}: {text}" for name, text in self.errors.items()))
+
+    @classmethod
+    def many(cls, errors: Mapping[str, str]) -> CreditsInputError:
+        if not errors:
+            raise ValueError("no errors given")
+        first, *rest = errors.items()
+        return cls(first[0], first[1], more=dict(rest))
+
+    @property
+    def field(self) -> str:
+        return next(iter(self.errors))
+
+    @property
+    def message(self) -> str:
+        return self.errors[self.field]
+
+
+class SoldOut(CreditsError):  # noqa: N818  (the name visitors' pages catch)
+    """Not enough grams are free for this purchase, across every lot the venue offers."""
+
+    def __init__(self, requested_grams: int, available_grams: int) -> None:
+        self.requested_grams = requested_grams
+        self.available_grams = available_grams
+        if available_grams <= 0:
+            text = f"Sold out: no credits of this project are left (asked for {requested_grams} g)."
+        else:
+            text = (
+                f"Sold out: only {available_grams} g of this project's credits are left, "
+                f"fewer than the {requested_grams} g asked for."
+            )
+        super().__init__(text)
+
+
+class BelowMinimumCharge(CreditsError):  # noqa: N818
+    """The price is below what the payment provider can charge; ``quote`` has both ways out."""
+
+    def __init__(self, quote: Quote) -> None:
+        self.quote = quote
+        super().__init__(
+            f"The price {quote.price_minor} is below the minimum charge {quote.minimum_minor} "
+            f"{quote.currency}: buy {quote.grams_for_minimum} g for the minimum, or round up to it."
+        )
+
+
+class LedgerConflict(CreditsError):  # noqa: N818
+    """A counter moved under us although the books were locked; retry the whole transaction."""
