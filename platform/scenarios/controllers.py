@@ -29,8 +29,9 @@ from neutralpoint.scenarios.i18n import text_for
 from neutralpoint.scenarios.manager import LoadedScenario, ScenarioRegistry
 from neutralpoint.scenarios.models import Estimate
 from neutralpoint.scenarios.schemas import (
+    CalculatorEntryOut,
+    CalculatorVenueOut,
     ComparisonOut,
-    EntryPointOut,
     ErrorsOut,
     EstimateIn,
     EstimateOut,
@@ -44,7 +45,6 @@ from neutralpoint.scenarios.schemas import (
     ScenarioOut,
     ScenarioRefOut,
     SourceOut,
-    VenueOut,
     VisitorHistoryOut,
 )
 from neutralpoint.settings import Settings
@@ -458,14 +458,14 @@ async def get_entry_point(
     registry: NamedDependency[ScenarioRegistry],
     slug: FromPath[str],
     code: FromPath[str],
-) -> EntryPointOut:
+) -> CalculatorEntryOut:
     """Public facts about an entry point and the form left to fill in after its presets."""
     entry, scenario = await _entry_or_404(db_session, registry, slug, code)
     tenant, ep = entry.tenant, entry.entry_point
-    return EntryPointOut(
+    return CalculatorEntryOut(
         code=ep.code,
         name=ep.name,
-        venue=VenueOut(
+        venue=CalculatorVenueOut(
             slug=tenant.slug,
             display_name=tenant.display_name,
             primary_color=tenant.primary_color,

@@ -204,7 +204,7 @@ class ScenarioDetailOut(msgspec.Struct):
         )
 
 
-class VenueOut(msgspec.Struct):
+class CalculatorVenueOut(msgspec.Struct):
     slug: str
     display_name: str
     primary_color: str
@@ -224,12 +224,12 @@ class ScenarioRefOut(msgspec.Struct):
     icon: str
 
 
-class EntryPointOut(msgspec.Struct):
+class CalculatorEntryOut(msgspec.Struct):
     """Public facts about a door: whose it is, what it calculates, the form left to fill in."""
 
     code: str
     name: str
-    venue: VenueOut
+    venue: CalculatorVenueOut
     scenario: ScenarioRefOut
     event: EventOut | None
     factor_set_version: str
