@@ -1,0 +1,64 @@
+"""``neutralpoint credits …``: the audit of the books, and retirement batching on demand."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+import click
+
+from neutralpoint.credits.schemas import AuditReport, RetirementView
+
+
+def _database_url() -> str:
+    from neutralpoint.settings import SettingsError, get_settings
+
+    try:
+        return str(get_settings().database_url)
+    except SettingsError as exc:
+        raise click.ClickException(f"bad setting: {exc}") from exc
+
+
+@click.group("credits")
+def group() -> None:
+    """Credit supply: audit the ledger, batch registry retirements."""
+
+
+@group.command("audit")
+def audit_command() -> None:
+    """Check every invariant of the books; exit code 1 and a report on any violation."""
+    from neutralpoint.credits.audit import audit
+    from neutralpoint.database.engine import Database
+
+    async def run() -> AuditReport:
+        db = Database(_database_url())
+        try:
+            async with db.platform_session() as session:
+                return await audit(session)
+        finally:
+            await db.dispose()
+
+    report = asyncio.run(run())
+    click.echo(report.summary())
+    if not report.ok:
+        sys.exit(1)
+
+
+@group.command("retire-due")
+def retire_due_command() -> None:
+    """Batch fully sold tonnes into registry retirement requests now."""
+    from neutralpoint.credits.retirement import batch_retirements
+    from neutralpoint.database.engine import Database
+
+    async def run() -> list[RetirementView]:
+        db = Database(_database_url())
+        try:
+            async with db.platform_session() as session:
+                return await batch_retirements(session, actor="cli:retire-due")
+        finally:
+            await db.dispose()
+
+    requests = asyncio.run(run())
+    for request in requests:
+        click.echo(f"{request.id}  {request.tonnes} t  {request.adapter:<10} {request.status}  {request.beneficiary}")
+    click.echo(f"{len(requests)} retirement requests created")

@@ -1,0 +1,181 @@
+"""What the credits services hand to pages, the API, payments and certificates."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class EvidenceFile:
+    """An uploaded document: a lot's purchase evidence or a registry's retirement proof."""
+
+    content: bytes
+    content_type: str
+    filename: str
+
+
+@dataclass(frozen=True)
+class OfferView:
+    """One allocation as a venue's visitors see it (the "pick a project" screen)."""
+
+    allocation_id: uuid.UUID
+    project_id: uuid.UUID
+    project_slug: str
+    project_name: dict[str, str]
+    registry_code: str
+    project_type: str
+    lot_id: uuid.UUID
+    vintage_year: int
+    price_per_tonne_minor: int
+    currency: str
+    available_grams: int
+    """Free in this allocation, ignoring expired reservations."""
+    project_available_grams: int
+    """Free across the venue's offers of this project in this currency (what one order can take)."""
+    position: int
+    visible: bool
+    is_default: bool
+    valid_until: datetime | None
+
+
+@dataclass(frozen=True)
+class HoldView:
+    lot_id: uuid.UUID
+    allocation_id: uuid.UUID
+    grams: int
+    status: str
+
+
+@dataclass(frozen=True)
+class ReservationView:
+    id: uuid.UUID
+    tenant_id: uuid.UUID
+    order_ref: str
+    allocation_id: uuid.UUID
+    project_id: uuid.UUID
+    grams: int
+    amount_minor: int
+    currency: str
+    status: str
+    expires_at: datetime
+    holds: tuple[HoldView, ...]
+
+
+@dataclass(frozen=True)
+class PieceView:
+    """Grams ``[gram_from, gram_to)`` of one serial-numbered tonne, as a certificate names it."""
+
+    lot_id: uuid.UUID
+    vintage_year: int
+    serial: str
+    tonne_index: int
+    gram_from: int
+    gram_to: int
+    status: str
+    retirement_status: str | None
+    """``None`` while the tonne is not fully sold; then ``due``, ``retiring``, ``retired``."""
+    retirement_reference: str | None
+    retirement_url: str | None
+
+    @property
+    def grams(self) -> int:
+        return self.gram_to - self.gram_from
+
+
+@dataclass(frozen=True)
+class SaleView:
+    id: uuid.UUID
+    tenant_id: uuid.UUID
+    order_ref: str
+    project_id: uuid.UUID
+    allocation_id: uuid.UUID
+    grams: int
+    amount_minor: int
+    currency: str
+    owner_minor: int
+    platform_minor: int
+    venue_minor: int
+    status: str
+    created_at: datetime
+    refunded_at: datetime | None
+    pieces: tuple[PieceView, ...]
+    created: bool = False
+    """True only for the call that made the sale; a repeated confirmation returns False."""
+
+
+@dataclass(frozen=True)
+class RefundView:
+    order_ref: str
+    amount_minor: int
+    currency: str
+    released_grams: int
+    """Back on sale: their tonnes were not retired yet."""
+    retained_grams: int
+    """Already retired: they stay retired, on the platform's own account."""
+    already_refunded: bool = False
+
+
+@dataclass(frozen=True)
+class PartialTonne:
+    """A tonne that is partly sold: it waits for more buyers and is never retired as is."""
+
+    lot_id: uuid.UUID
+    tonne_index: int
+    serial: str
+    sold_grams: int
+    free_grams: int
+
+
+@dataclass(frozen=True)
+class LotStatus:
+    lot_id: uuid.UUID
+    project_id: uuid.UUID
+    quantity_grams: int
+    allocated_grams: int
+    reserved_grams: int
+    sold_grams: int
+    available_grams: int
+    retired_grams: int
+    due_grams: int
+    retiring_grams: int
+    partial_tonnes: int
+    locked: bool
+
+
+@dataclass(frozen=True)
+class RetirementView:
+    id: uuid.UUID
+    project_id: uuid.UUID
+    beneficiary: str
+    adapter: str
+    status: str
+    tonnes: int
+    serials: tuple[str, ...]
+    registry_reference: str | None
+    registry_url: str | None
+    error: str | None
+    created_at: datetime
+    retired_at: datetime | None
+
+
+@dataclass
+class AuditReport:
+    """The invariants of the books, checked across every venue."""
+
+    entries: int = 0
+    lots: int = 0
+    sales: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def summary(self) -> str:
+        if self.ok:
+            return f"audit passed: {self.entries} entries, {self.lots} lots"
+        lines = [f"audit FAILED: {len(self.problems)} problems ({self.entries} entries, {self.lots} lots)"]
+        lines.extend(f"  - {problem}" for problem in self.problems)
+        return "\n".join(lines)

@@ -1,0 +1,557 @@
+"""A visitor's purchase: reserve grams, confirm the paid sale with exact serial pieces,
+release or expire what was not paid, refund what was.
+
+Every function here takes the books lock first, so concurrent purchases queue on it
+and the counters they check are the committed ones. Functions work in a venue's
+session (``use_tenant``) and in a platform session (jobs, webhooks).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from neutralpoint.credits import ledger, pricing, stock
+from neutralpoint.credits.errors import BelowMinimumCharge, CreditsInputError
+from neutralpoint.credits.models import (
+    Allocation,
+    Hold,
+    HoldStatus,
+    LedgerKind,
+    Lot,
+    Piece,
+    PieceStatus,
+    Reservation,
+    ReservationStatus,
+    RetirementRequest,
+    Sale,
+    SaleStatus,
+    Tonne,
+    TonneStatus,
+)
+from neutralpoint.credits.schemas import HoldView, PieceView, RefundView, ReservationView, SaleView
+from neutralpoint.database.base import utcnow
+
+DEFAULT_RESERVATION_TTL = timedelta(minutes=30)
+MAX_ORDER_GRAMS = 1_000_000_000
+"""One order buys at most 1,000 tonnes: more is a typo, not a visitor."""
+
+
+def _now(now: datetime | None) -> datetime:
+    if now is None:
+        return utcnow()
+    if now.tzinfo is None:
+        raise ValueError("naive datetime given; use neutralpoint.database.utcnow()")
+    return now
+
+
+def check_order_ref(order_ref: str) -> str:
+    value = (order_ref or "").strip()
+    if not value or len(value) > 64:
+        raise CreditsInputError("order_ref", "An order reference has 1 to 64 characters.")
+    return value
+
+
+def check_grams(grams: int, field: str = "grams") -> int:
+    if type(grams) is not int:
+        raise CreditsInputError(field, "Grams are a whole number.")
+    if grams <= 0:
+        raise CreditsInputError(field, "Buy at least one gram.")
+    if grams > MAX_ORDER_GRAMS:
+        raise CreditsInputError(field, "One order buys at most 1,000 tonnes.")
+    return grams
+
+
+def check_actor(actor: str) -> str:
+    value = (actor or "").strip()
+    if not value or len(value) > 254:
+        raise CreditsInputError("actor", "Say who does this (1 to 254 characters).")
+    return value
+
+
+async def _reservation(session: AsyncSession, order_ref: str) -> Reservation | None:
+    return (
+        await session.execute(
+            select(Reservation).where(Reservation.order_ref == order_ref).execution_options(populate_existing=True)
+        )
+    ).scalar_one_or_none()
+
+
+async def _sale(session: AsyncSession, order_ref: str) -> Sale | None:
+    return (
+        await session.execute(select(Sale).where(Sale.order_ref == order_ref).execution_options(populate_existing=True))
+    ).scalar_one_or_none()
+
+
+async def _holds(session: AsyncSession, reservation_id: uuid.UUID) -> list[Hold]:
+    return list(
+        (
+            await session.execute(
+                select(Hold)
+                .where(Hold.reservation_id == reservation_id)
+                .order_by(Hold.created_at, Hold.id)
+                .execution_options(populate_existing=True)
+            )
+        ).scalars()
+    )
+
+
+async def reservation_view(session: AsyncSession, reservation: Reservation) -> ReservationView:
+    holds = await _holds(session, reservation.id)
+    return ReservationView(
+        id=reservation.id,
+        tenant_id=reservation.tenant_id,
+        order_ref=reservation.order_ref,
+        allocation_id=reservation.allocation_id,
+        project_id=reservation.project_id,
+        grams=reservation.grams,
+        amount_minor=reservation.amount_minor,
+        currency=reservation.currency,
+        status=reservation.status.value,
+        expires_at=reservation.expires_at,
+        holds=tuple(HoldView(h.lot_id, h.allocation_id, h.grams, h.status.value) for h in holds),
+    )
+
+
+async def pieces_of_sale(session: AsyncSession, sale_id: uuid.UUID) -> tuple[PieceView, ...]:
+    pieces = (
+        (
+            await session.execute(
+                select(Piece).where(Piece.sale_id == sale_id).order_by(Piece.lot_id, Piece.tonne_index, Piece.gram_from)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    if not pieces:
+        return ()
+    lot_ids = {p.lot_id for p in pieces}
+    vintages = dict((await session.execute(select(Lot.id, Lot.vintage_year).where(Lot.id.in_(lot_ids)))).all())
+    tonnes = {
+        (row.lot_id, row.tonne_index): row
+        for row in (
+            await session.execute(
+                select(Tonne).where(Tonne.lot_id.in_(lot_ids), Tonne.tonne_index.in_({p.tonne_index for p in pieces}))
+            )
+        ).scalars()
+    }
+    request_ids = {t.request_id for t in tonnes.values() if t.request_id is not None}
+    requests = (
+        {
+            r.id: r
+            for r in (
+                await session.execute(select(RetirementRequest).where(RetirementRequest.id.in_(request_ids)))
+            ).scalars()
+        }
+        if request_ids
+        else {}
+    )
+    views = []
+    for piece in pieces:
+        tonne = tonnes.get((piece.lot_id, piece.tonne_index))
+        request = requests.get(tonne.request_id) if tonne is not None and tonne.request_id else None
+        retired = tonne is not None and tonne.status == TonneStatus.RETIRED and request is not None
+        views.append(
+            PieceView(
+                lot_id=piece.lot_id,
+                vintage_year=vintages[piece.lot_id],
+                serial=piece.serial,
+                tonne_index=piece.tonne_index,
+                gram_from=piece.gram_from,
+                gram_to=piece.gram_to,
+                status=piece.status.value,
+                retirement_status=tonne.status.value if tonne is not None else None,
+                retirement_reference=request.registry_reference if retired and request else None,
+                retirement_url=request.registry_url if retired and request else None,
+            )
+        )
+    return tuple(views)
+
+
+async def sale_view(session: AsyncSession, sale: Sale, *, created: bool = False) -> SaleView:
+    return SaleView(
+        id=sale.id,
+        tenant_id=sale.tenant_id,
+        order_ref=sale.order_ref,
+        project_id=sale.project_id,
+        allocation_id=sale.allocation_id,
+        grams=sale.grams,
+        amount_minor=sale.amount_minor,
+        currency=sale.currency,
+        owner_minor=sale.owner_minor,
+        platform_minor=sale.platform_minor,
+        venue_minor=sale.venue_minor,
+        status=sale.status.value,
+        created_at=sale.created_at,
+        refunded_at=sale.refunded_at,
+        pieces=await pieces_of_sale(session, sale.id),
+        created=created,
+    )
+
+
+async def quote_offer(
+    session: AsyncSession, *, tenant_id: uuid.UUID, allocation_id: uuid.UUID, grams: int, now: datetime | None = None
+) -> pricing.Quote:
+    """What ``grams`` of one of the venue's offers cost (read only)."""
+    check_grams(grams)
+    chain = await stock.spill_chain(session, tenant_id, allocation_id, _now(now))
+    return pricing.quote(grams, chain[0].price_per_tonne_minor, chain[0].currency)
+
+
+async def reserve(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    allocation_id: uuid.UUID,
+    grams: int,
+    order_ref: str,
+    actor: str = "visitor",
+    now: datetime | None = None,
+    ttl: timedelta = DEFAULT_RESERVATION_TTL,
+    round_up_to_minimum: bool = False,
+) -> ReservationView:
+    """Hold ``grams`` for an order, from the chosen offer and, when it runs out, from the
+    venue's other offers of the same project and currency (in the venue's order).
+
+    Raises ``SoldOut`` when all of them together have too few grams, and
+    ``BelowMinimumCharge`` when the price is below the provider's minimum unless
+    ``round_up_to_minimum`` (then the reservation's amount is the minimum). Calling it
+    again for the same order with the same grams and offer returns the same reservation.
+    """
+    now = _now(now)
+    order_ref = check_order_ref(order_ref)
+    check_grams(grams)
+    actor = check_actor(actor)
+    if ttl <= timedelta(0):
+        raise CreditsInputError("ttl", "A reservation must last some time.")
+    await ledger.lock_books(session)
+    existing = await _reservation(session, order_ref)
+    if existing is not None:
+        same = (existing.tenant_id, existing.allocation_id, existing.grams) == (tenant_id, allocation_id, grams)
+        if same and existing.status in (ReservationStatus.RESERVED, ReservationStatus.SOLD):
+            return await reservation_view(session, existing)
+        raise CreditsInputError("order_ref", "This order already has another reservation.")
+    await stock.expire_holds(session, now, actor="system:expiry")
+    chain = await stock.spill_chain(session, tenant_id, allocation_id, now)
+    primary = chain[0]
+    price = pricing.quote(grams, primary.price_per_tonne_minor, primary.currency)
+    if price.below_minimum and not round_up_to_minimum:
+        raise BelowMinimumCharge(price)
+    plan = await stock.plan_holds(session, chain, grams)
+    reservation = Reservation(
+        tenant_id=tenant_id,
+        order_ref=order_ref,
+        allocation_id=primary.id,
+        project_id=primary.project_id,
+        grams=grams,
+        amount_minor=price.rounded_up_minor,
+        currency=price.currency,
+        status=ReservationStatus.RESERVED,
+        expires_at=now + ttl,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(reservation)
+    await session.flush()
+    await stock.apply_holds(session, reservation, plan, actor=actor, now=now)
+    return await reservation_view(session, reservation)
+
+
+async def get_reservation(session: AsyncSession, order_ref: str) -> ReservationView | None:
+    reservation = await _reservation(session, check_order_ref(order_ref))
+    return None if reservation is None else await reservation_view(session, reservation)
+
+
+async def release_reservation(
+    session: AsyncSession,
+    *,
+    order_ref: str,
+    actor: str,
+    reason: str = "purchase cancelled",
+    now: datetime | None = None,
+) -> ReservationView:
+    """Cancel an unpaid order: its grams go back on sale at once."""
+    now = _now(now)
+    order_ref = check_order_ref(order_ref)
+    actor = check_actor(actor)
+    await ledger.lock_books(session)
+    reservation = await _reservation(session, order_ref)
+    if reservation is None:
+        raise CreditsInputError("order_ref", "There is no reservation for this order.")
+    if reservation.status == ReservationStatus.SOLD:
+        raise CreditsInputError("order_ref", "This order is paid: refund it instead of releasing it.")
+    for hold in await _holds(session, reservation.id):
+        if hold.status == HoldStatus.HELD:
+            await stock.release_hold(session, hold, HoldStatus.RELEASED, actor=actor, now=now, reason=reason)
+    if reservation.status == ReservationStatus.RESERVED:
+        reservation.status = ReservationStatus.RELEASED
+        reservation.updated_at = now
+    await session.flush()
+    return await reservation_view(session, reservation)
+
+
+async def expire_reservations(
+    session: AsyncSession, *, now: datetime | None = None, actor: str = "system:expiry"
+) -> int:
+    """Release every expired hold (all venues' in a platform session); returns how many."""
+    now = _now(now)
+    await ledger.lock_books(session)
+    count = await stock.expire_holds(session, now, actor=actor)
+    stale = (
+        (
+            await session.execute(
+                select(Reservation.id).where(
+                    Reservation.status == ReservationStatus.RESERVED, Reservation.expires_at <= now
+                )
+            )
+        )
+        .scalars()
+        .all()
+    )
+    await stock.settle_reservations(session, stale, now)
+    return count
+
+
+async def confirm_sale(
+    session: AsyncSession,
+    *,
+    order_ref: str,
+    amount_minor: int | None = None,
+    currency: str | None = None,
+    actor: str = "payments",
+    now: datetime | None = None,
+) -> SaleView:
+    """Turn a paid order's reservation into a sale with exact serial pieces.
+
+    Idempotent: a second call for the same order returns the first sale (``created`` is
+    False) and changes nothing. A payment that arrives after its reservation expired
+    takes the grams again if they are still free, and raises ``SoldOut`` otherwise (the
+    payment must then be refunded). ``amount_minor``/``currency``, when given, must be
+    what the reservation quoted.
+    """
+    now = _now(now)
+    order_ref = check_order_ref(order_ref)
+    actor = check_actor(actor)
+    await ledger.lock_books(session)
+    existing = await _sale(session, order_ref)
+    if existing is not None:
+        return await sale_view(session, existing)
+    reservation = await _reservation(session, order_ref)
+    if reservation is None:
+        raise CreditsInputError("order_ref", "There is no reservation for this order.")
+    if currency is not None and currency.strip().upper() != reservation.currency:
+        raise CreditsInputError("currency", f"This order was quoted in {reservation.currency}, not {currency}.")
+    if amount_minor is not None and amount_minor != reservation.amount_minor:
+        raise CreditsInputError(
+            "amount_minor", f"This order was quoted at {reservation.amount_minor}, not {amount_minor} (minor units)."
+        )
+    holds = [h for h in await _holds(session, reservation.id) if h.status == HoldStatus.HELD]
+    missing = reservation.grams - sum(h.grams for h in holds)
+    if missing > 0:
+        await stock.expire_holds(session, now, actor="system:expiry", keep_reservation=reservation.id)
+        chain = await stock.spill_chain(
+            session, reservation.tenant_id, reservation.allocation_id, now, require_offered=False
+        )
+        plan = await stock.plan_holds(session, chain, missing)
+        holds += await stock.apply_holds(session, reservation, plan, actor=actor, now=now)
+    primary = (await stock.fresh_allocations(session, [reservation.allocation_id]))[reservation.allocation_id]
+    split = pricing.split_amount(reservation.amount_minor, primary.owner_bp, primary.platform_bp, primary.venue_bp)
+    sale = Sale(
+        tenant_id=reservation.tenant_id,
+        order_ref=order_ref,
+        reservation_id=reservation.id,
+        allocation_id=primary.id,
+        project_id=reservation.project_id,
+        grams=reservation.grams,
+        amount_minor=reservation.amount_minor,
+        currency=reservation.currency,
+        owner_minor=split.owner_minor,
+        platform_minor=split.platform_minor,
+        venue_minor=split.venue_minor,
+        status=SaleStatus.PAID,
+        created_at=now,
+    )
+    session.add(sale)
+    await session.flush()
+    await ledger.append(
+        session,
+        LedgerKind.SELL,
+        actor=actor,
+        now=now,
+        allocation_id=primary.id,
+        sale_id=sale.id,
+        tenant_id=sale.tenant_id,
+        order_ref=order_ref,
+        grams=sale.grams,
+        amount_minor=sale.amount_minor,
+        currency=sale.currency,
+        reason="order paid",
+        details={"owner": split.owner_minor, "platform": split.platform_minor, "venue": split.venue_minor},
+    )
+    for hold in holds:
+        await _sell_hold(session, sale, hold, actor=actor, now=now)
+    reservation.status = ReservationStatus.SOLD
+    reservation.updated_at = now
+    await session.flush()
+    return await sale_view(session, sale, created=True)
+
+
+async def _sell_hold(session: AsyncSession, sale: Sale, hold: Hold, *, actor: str, now: datetime) -> None:
+    g = hold.grams
+    await stock.shift(
+        session, Allocation, hold.allocation_id, guard=[Allocation.reserved_grams >= g], reserved_grams=-g, sold_grams=g
+    )
+    await stock.shift(session, Lot, hold.lot_id, guard=[Lot.reserved_grams >= g], reserved_grams=-g, sold_grams=g)
+    lot = await stock.fresh_lot(session, hold.lot_id)
+    if not lot.locked:
+        await session.execute(
+            update(Lot).where(Lot.id == lot.id).values(locked=True).execution_options(synchronize_session=False)
+        )
+    serials = stock.serial_range_of(lot)
+    positions = await stock.assign_positions(session, lot, g)
+    for tonne, start, end in positions:
+        serial = serials.serial(tonne)
+        session.add(
+            Piece(
+                tenant_id=sale.tenant_id,
+                sale_id=sale.id,
+                lot_id=lot.id,
+                allocation_id=hold.allocation_id,
+                tonne_index=tonne,
+                serial=serial,
+                gram_from=start,
+                gram_to=end,
+                status=PieceStatus.ACTIVE,
+                created_at=now,
+            )
+        )
+        await ledger.append(
+            session,
+            LedgerKind.ASSIGN,
+            actor=actor,
+            now=now,
+            lot_id=lot.id,
+            allocation_id=hold.allocation_id,
+            sale_id=sale.id,
+            tenant_id=sale.tenant_id,
+            order_ref=sale.order_ref,
+            grams=end - start,
+            reason="serial piece assigned",
+            details={"serial": serial, "tonne": tonne, "from": start, "to": end},
+        )
+    hold.status = HoldStatus.SOLD
+    await session.flush()
+    await stock.mark_due(session, lot.id, [t for t, _, _ in positions], now)
+
+
+async def get_sale(session: AsyncSession, order_ref: str) -> SaleView | None:
+    sale = await _sale(session, check_order_ref(order_ref))
+    return None if sale is None else await sale_view(session, sale)
+
+
+async def refund_sale(
+    session: AsyncSession, *, order_ref: str, actor: str, reason: str = "order refunded", now: datetime | None = None
+) -> RefundView:
+    """Refund a sale. Grams of tonnes not yet submitted for retirement go back on sale;
+    grams of tonnes already retiring or retired stay retired, on the platform's own
+    account. The ledger records which, piece by piece. Idempotent."""
+    now = _now(now)
+    order_ref = check_order_ref(order_ref)
+    actor = check_actor(actor)
+    await ledger.lock_books(session)
+    sale = await _sale(session, order_ref)
+    if sale is None:
+        raise CreditsInputError("order_ref", "There is no sale for this order.")
+    pieces: Sequence[Piece] = (
+        (
+            await session.execute(
+                select(Piece).where(Piece.sale_id == sale.id).order_by(Piece.tonne_index, Piece.gram_from)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    if sale.status == SaleStatus.REFUNDED:
+        return RefundView(
+            order_ref=order_ref,
+            amount_minor=sale.amount_minor,
+            currency=sale.currency,
+            released_grams=sum(p.grams for p in pieces if p.status == PieceStatus.REFUNDED),
+            retained_grams=sum(p.grams for p in pieces if p.status == PieceStatus.RETAINED),
+            already_refunded=True,
+        )
+    released = retained = 0
+    for piece in pieces:
+        if piece.status != PieceStatus.ACTIVE:
+            continue
+        tonne = (
+            await session.execute(
+                select(Tonne).where(Tonne.lot_id == piece.lot_id, Tonne.tonne_index == piece.tonne_index)
+            )
+        ).scalar_one_or_none()
+        keeps_retired = tonne is not None and tonne.status in (TonneStatus.RETIRING, TonneStatus.RETIRED)
+        if keeps_retired:
+            piece.status = PieceStatus.RETAINED
+            retained += piece.grams
+        else:
+            piece.status = PieceStatus.REFUNDED
+            released += piece.grams
+            g = piece.grams
+            await stock.shift(
+                session, Allocation, piece.allocation_id, guard=[Allocation.sold_grams >= g], sold_grams=-g
+            )
+            await stock.shift(session, Lot, piece.lot_id, guard=[Lot.sold_grams >= g], sold_grams=-g)
+            await stock.reopen_tonne(session, piece.lot_id, piece.tonne_index)
+            await stock.free_positions(session, piece.lot_id, piece.tonne_index, piece.gram_from, piece.gram_to)
+        await ledger.append(
+            session,
+            LedgerKind.REFUND,
+            actor=actor,
+            now=now,
+            lot_id=piece.lot_id,
+            allocation_id=piece.allocation_id,
+            sale_id=sale.id,
+            tenant_id=sale.tenant_id,
+            order_ref=order_ref,
+            grams=piece.grams,
+            reason=reason,
+            details={
+                "serial": piece.serial,
+                "tonne": piece.tonne_index,
+                "from": piece.gram_from,
+                "to": piece.gram_to,
+                "released": not keeps_retired,
+                "account": "platform" if keeps_retired else "available",
+            },
+        )
+        if not keeps_retired:
+            await stock.return_to_lot_if_withdrawn(session, piece.allocation_id, piece.grams, actor=actor, now=now)
+    sale.status = SaleStatus.REFUNDED
+    sale.refunded_at = now
+    await ledger.append(
+        session,
+        LedgerKind.REFUND,
+        actor=actor,
+        now=now,
+        allocation_id=sale.allocation_id,
+        sale_id=sale.id,
+        tenant_id=sale.tenant_id,
+        order_ref=order_ref,
+        grams=sale.grams,
+        amount_minor=sale.amount_minor,
+        currency=sale.currency,
+        reason=reason,
+        details={"released_grams": released, "retained_grams": retained},
+    )
+    await session.flush()
+    return RefundView(
+        order_ref=order_ref,
+        amount_minor=sale.amount_minor,
+        currency=sale.currency,
+        released_grams=released,
+        retained_grams=retained,
+    )

@@ -1,0 +1,119 @@
+"""The credits domain's public services, in one place for pages, the API, payments and
+certificates. Each lives in the module named after its part of the work:
+
+- ``supply``: project owners, projects, lots (and corrections), allocations, venue offers;
+- ``selling``: quotes, reservations, paid sales with serial pieces, releases, expiry, refunds;
+- ``retirement``: due tonnes, retirement requests, registry references, partial tonnes;
+- ``audit``: the invariants of the books; ``ledger.verify_chain`` for the hash chain alone.
+
+All amounts are integers (grams, minor units, basis points). Bad input raises
+``CreditsInputError`` (``.errors`` maps each field to its message) before anything is
+written; ``SoldOut`` and ``BelowMinimumCharge`` are the two answers a visitor can get.
+"""
+
+from __future__ import annotations
+
+from neutralpoint.credits.audit import audit
+from neutralpoint.credits.errors import (
+    BelowMinimumCharge,
+    CreditsError,
+    CreditsInputError,
+    LedgerConflict,
+    SoldOut,
+)
+from neutralpoint.credits.ledger import verify_chain
+from neutralpoint.credits.pricing import Quote, Split, quote, split_amount
+from neutralpoint.credits.retirement import (
+    batch_retirements,
+    due_tonnes,
+    list_retirements,
+    partial_tonnes,
+    record_retirement_reference,
+    retired_tonnes,
+)
+from neutralpoint.credits.selling import (
+    DEFAULT_RESERVATION_TTL,
+    confirm_sale,
+    expire_reservations,
+    get_reservation,
+    get_sale,
+    quote_offer,
+    refund_sale,
+    release_reservation,
+    reserve,
+)
+from neutralpoint.credits.supply import (
+    LOT_CORRECTABLE,
+    add_project_photo,
+    allocation_venue_ids,
+    choose_offers,
+    correct_lot,
+    create_allocation,
+    create_lot,
+    create_project,
+    create_project_owner,
+    get_project,
+    get_project_by_slug,
+    list_allocations,
+    list_lots,
+    list_project_owners,
+    list_projects,
+    lot_status,
+    offers_for_venue,
+    remove_project_photo,
+    update_allocation,
+    update_project,
+    update_project_owner,
+    withdraw_allocation,
+)
+
+__all__ = [
+    "DEFAULT_RESERVATION_TTL",
+    "LOT_CORRECTABLE",
+    "BelowMinimumCharge",
+    "CreditsError",
+    "CreditsInputError",
+    "LedgerConflict",
+    "Quote",
+    "SoldOut",
+    "Split",
+    "add_project_photo",
+    "allocation_venue_ids",
+    "audit",
+    "batch_retirements",
+    "choose_offers",
+    "confirm_sale",
+    "correct_lot",
+    "create_allocation",
+    "create_lot",
+    "create_project",
+    "create_project_owner",
+    "due_tonnes",
+    "expire_reservations",
+    "get_project",
+    "get_project_by_slug",
+    "get_reservation",
+    "get_sale",
+    "list_allocations",
+    "list_lots",
+    "list_project_owners",
+    "list_projects",
+    "list_retirements",
+    "lot_status",
+    "offers_for_venue",
+    "partial_tonnes",
+    "quote",
+    "quote_offer",
+    "record_retirement_reference",
+    "refund_sale",
+    "release_reservation",
+    "remove_project_photo",
+    "reserve",
+    "retired_tonnes",
+    "split_amount",
+    "update_allocation",
+    "update_project",
+    "update_project_owner",
+    "verify_chain",
+    "withdraw_allocation",
+]
