@@ -8,6 +8,7 @@ from typing import Any
 SECTIONS = (
     "neutralpoint_admin.venue.controllers",
     "neutralpoint_admin.organiser.controllers",
+    "neutralpoint_admin.factors.controllers",
     "neutralpoint_admin.platform.controllers",
 )
 

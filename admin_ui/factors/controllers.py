@@ -1,0 +1,357 @@
+"""Factor sets side by side for platform admins; factor overrides for a venue's managers.
+
+``/platform/factor-sets`` lists every loaded scenario × each of its factor-set versions ×
+each factor (value, unit, source), so an admin sees what changed between versions.
+``/venue/<slug>/factor-overrides`` lets a manager replace a factor of a scenario the venue
+uses with a measured value, a note and an evidence file (PDF, PNG or JPEG, at most 5 MB,
+checked by content). Both have JSON twins under ``/api/v1``. Someone else's venue, or a
+page above one's role, is a 404.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+from urllib.parse import quote
+
+from litestar import Request, Response, delete, get, post
+from litestar.datastructures import UploadFile
+from litestar.di import NamedDependency
+from litestar.exceptions import NotAuthorizedException, NotFoundException
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from neutralpoint.scenarios import overrides
+from neutralpoint.scenarios.factors import FactorSet
+from neutralpoint.scenarios.forms import FormErrors
+from neutralpoint.scenarios.i18n import text_for
+from neutralpoint.scenarios.manager import LoadedScenario, ScenarioRegistry
+from neutralpoint.tenants.auth import VenueAccess, platform_admin, venue_access
+from neutralpoint.tenants.models import Role
+from neutralpoint.web.i18n import choose_language
+from neutralpoint.web.templating import render
+
+CSRF_FIELD = "_csrf_token"
+
+
+def _lang(request: Request[Any, Any, Any], venue_default: str | None = None) -> str:
+    return choose_language(
+        request.query_params.get("lang"),
+        request.cookies.get("lang"),
+        request.headers.get("accept-language"),
+        venue_default,
+    )
+
+
+def _to_login(request: Request[Any, Any, Any], _: NotAuthorizedException) -> Response[Any]:
+    """A page needing a signed-in person sends others to the sign-in page and back."""
+    if request.url.path.startswith("/api/"):
+        return Response({"status_code": 401, "detail": "Please sign in"}, status_code=401)
+    return Redirect(path=f"/login?next={quote(request.url.path)}", status_code=303)
+
+
+# --- factor sets side by side --------------------------------------------------------------------
+
+
+def factor_set_view(scenario: LoadedScenario) -> dict[str, Any]:
+    """One scenario's versions as columns and its factors as rows (a factor may be new or gone)."""
+    versions = list(scenario.factor_sets)
+    keys: list[str] = []
+    for fs in versions:
+        keys.extend(k for k in fs.factors if k not in keys)
+    rows = []
+    for key in keys:
+        cells = []
+        previous: Decimal | None = None
+        for fs in versions:
+            factor = fs.factors.get(key)
+            value = factor.value if factor is not None else None
+            cells.append({"value": value, "changed": previous is not None and value is not None and value != previous})
+            previous = value if value is not None else previous
+        latest = next(fs.factors[key] for fs in reversed(versions) if key in fs.factors)
+        rows.append({"key": key, "factor": latest, "cells": cells})
+    return {"scenario": scenario, "versions": [fs.version for fs in versions], "rows": rows}
+
+
+def factor_sets_json(registry: ScenarioRegistry) -> dict[str, Any]:
+    return {
+        "scenarios": [
+            {
+                "id": scenario.id,
+                "name": dict(scenario.info.name),
+                "plugin": scenario.plugin,
+                "current_version": scenario.factors.version,
+                "factor_sets": [
+                    {**fs.as_dict(), "fingerprint": fs.fingerprint} for fs in scenario.factor_sets
+                ],
+            }
+            for scenario in registry.ordered()
+        ]
+    }
+
+
+@get("/platform/factor-sets", include_in_schema=False, exception_handlers={NotAuthorizedException: _to_login})
+async def factor_sets_page(
+    request: Request[Any, Any, Any],
+    db_session: NamedDependency[AsyncSession],
+    registry: NamedDependency[ScenarioRegistry],
+) -> Template:
+    """Every plugin's factor sets side by side: scenarios × versions × factors."""
+    await platform_admin(request, db_session)
+    views = [factor_set_view(s) for s in registry.ordered()]
+    return render(request, "factors/factor_sets.html", lang=_lang(request), scenarios=views)
+
+
+@get("/api/v1/platform/factor-sets", tags=["platform"])
+async def factor_sets_api(
+    request: Request[Any, Any, Any],
+    db_session: NamedDependency[AsyncSession],
+    registry: NamedDependency[ScenarioRegistry],
+) -> dict[str, Any]:
+    """Every loaded scenario's factor-set versions, each factor with value, unit and source."""
+    await platform_admin(request, db_session)
+    return factor_sets_json(registry)
+
+
+# --- venue overrides -------------------------------------------------------------------------------
+
+
+def _choices(registry: ScenarioRegistry, access: VenueAccess, lang: str) -> list[dict[str, Any]]:
+    groups = []
+    for scenario in overrides.overridable(registry, access.tenant.enabled_scenarios):
+        options = [
+            {
+                "value": f"{scenario.id}:{factor.key}",
+                "label": f"{text_for(factor.label, lang)} — {factor.value} {factor.unit} ({factor.key})",
+            }
+            for factor in scenario.factors.factors.values()
+        ]
+        groups.append({"label": text_for(scenario.info.name, lang), "options": options})
+    return groups
+
+
+def _published(registry: ScenarioRegistry, row: overrides.FactorOverride) -> FactorSet | None:
+    scenario = registry.get(row.scenario)
+    return scenario.factors if scenario is not None else None
+
+
+def _override_json(registry: ScenarioRegistry, row: overrides.FactorOverride, slug: str) -> dict[str, Any]:
+    published = _published(registry, row)
+    factor = published.factors.get(row.factor_key) if published is not None else None
+    return {
+        "id": str(row.id),
+        "scenario": row.scenario,
+        "factor_key": row.factor_key,
+        "value": row.value,
+        "unit": factor.unit if factor is not None else None,
+        "published_value": str(factor.value) if factor is not None else None,
+        "published_source": factor.source.as_dict() if factor is not None else None,
+        "note": row.note,
+        "evidence": {
+            "filename": row.evidence_filename,
+            "content_type": row.evidence_content_type,
+            "size": row.evidence_size,
+            "sha256": row.evidence_sha256,
+            "url": f"/venue/{slug}/factor-overrides/{row.id}/evidence",
+        },
+        "created_at": row.created_at.isoformat(),
+    }
+
+
+async def _read_upload(upload: Any) -> tuple[bytes | None, str | None]:
+    if not isinstance(upload, UploadFile):
+        return None, None
+    data = await upload.read(overrides.EVIDENCE_MAX_BYTES + 1)
+    return data, upload.filename
+
+
+def _rows_view(registry: ScenarioRegistry, rows: list[overrides.FactorOverride], lang: str) -> list[dict[str, Any]]:
+    view = []
+    for row in rows:
+        published = _published(registry, row)
+        factor = published.factors.get(row.factor_key) if published is not None else None
+        scenario = registry.get(row.scenario)
+        view.append(
+            {
+                "row": row,
+                "scenario": text_for(scenario.info.name, lang) if scenario is not None else row.scenario,
+                "label": text_for(factor.label, lang) if factor is not None else row.factor_key,
+                "published": f"{factor.value} {factor.unit}" if factor is not None else "—",
+                "unit": factor.unit if factor is not None else "",
+            }
+        )
+    return view
+
+
+async def _overrides_page(
+    request: Request[Any, Any, Any],
+    db_session: AsyncSession,
+    registry: ScenarioRegistry,
+    access: VenueAccess,
+    *,
+    values: dict[str, str] | None = None,
+    errors: FormErrors | None = None,
+    saved: bool = False,
+    status_code: int = 200,
+) -> Template:
+    lang = _lang(request, access.tenant.default_language)
+    rows = await overrides.list_overrides(db_session, access.tenant.id)
+    return render(
+        request,
+        "factors/overrides.html",
+        lang=lang,
+        status_code=status_code,
+        brand=access.tenant,
+        venue=access.tenant,
+        rows=_rows_view(registry, rows, lang),
+        groups=_choices(registry, access, lang),
+        values=values or {},
+        errors={name: err.message(lang) for name, err in (errors.errors.items() if errors else [])},
+        saved=saved,
+    )
+
+
+@get(
+    "/venue/{slug:str}/factor-overrides",
+    include_in_schema=False,
+    exception_handlers={NotAuthorizedException: _to_login},
+)
+async def overrides_page(
+    request: Request[Any, Any, Any],
+    db_session: NamedDependency[AsyncSession],
+    registry: NamedDependency[ScenarioRegistry],
+    slug: FromPath[str],
+) -> Template:
+    """The venue's measured values and a form to add one."""
+    access = await venue_access(request, db_session, slug, Role.MANAGER)
+    return await _overrides_page(request, db_session, registry, access, saved=request.query_params.get("saved") == "1")
+
+
+@post(
+    "/venue/{slug:str}/factor-overrides",
+    include_in_schema=False,
+    exception_handlers={NotAuthorizedException: _to_login},
+    status_code=303,
+)
+async def create_override_page(
+    request: Request[Any, Any, Any],
+    db_session: NamedDependency[AsyncSession],
+    registry: NamedDependency[ScenarioRegistry],
+    slug: FromPath[str],
+) -> Response[Any]:
+    """Store a measured value (303 back to the list), or show the form again with the problems (400)."""
+    access = await venue_access(request, db_session, slug, Role.MANAGER)
+    form = await request.form()
+    raw = {name: form.get(name) for name in ("factor", "value", "note")}
+    evidence, filename = await _read_upload(form.get("evidence"))
+    try:
+        validated = overrides.validate_override(registry, access.tenant.enabled_scenarios, raw, evidence, filename)
+    except FormErrors as exc:
+        values = {k: str(v or "") for k, v in raw.items()}
+        return await _overrides_page(request, db_session, registry, access, values=values, errors=exc, status_code=400)
+    await overrides.save_override(db_session, access.tenant.id, access.user.id, validated)
+    return Redirect(path=f"/venue/{slug}/factor-overrides?saved=1", status_code=303)
+
+
+@post(
+    "/venue/{slug:str}/factor-overrides/{override_id:str}/delete",
+    include_in_schema=False,
+    exception_handlers={NotAuthorizedException: _to_login},
+    status_code=303,
+)
+async def delete_override_page(
+    request: Request[Any, Any, Any],
+    db_session: NamedDependency[AsyncSession],
+    slug: FromPath[str],
+    override_id: FromPath[str],
+) -> Response[Any]:
+    access = await venue_access(request, db_session, slug, Role.MANAGER)
+    if not await overrides.delete_override(db_session, access.tenant.id, override_id):
+        raise NotFoundException()
+    return Redirect(path=f"/venue/{slug}/factor-overrides", status_code=303)
+
+
+@get(
+    "/venue/{slug:str}/factor-overrides/{override_id:str}/evidence",
+    include_in_schema=False,
+    exception_handlers={NotAuthorizedException: _to_login},
+)
+async def evidence_file(
+    request: Request[Any, Any, Any],
+    db_session: NamedDependency[AsyncSession],
+    slug: FromPath[str],
+    override_id: FromPath[str],
+) -> Response[bytes]:
+    """The evidence as uploaded, served as a download of its checked type."""
+    access = await venue_access(request, db_session, slug, Role.MANAGER)
+    row = await overrides.find_override(db_session, access.tenant.id, override_id, with_evidence=True)
+    if row is None:
+        raise NotFoundException()
+    return Response(
+        row.evidence,
+        media_type=row.evidence_content_type,
+        headers={
+            "content-disposition": f'attachment; filename="{row.evidence_filename}"',
+            "x-content-type-options": "nosniff",
+            "cache-control": "private, no-store",
+        },
+    )
+
+
+@get("/api/v1/venues/{slug:str}/factor-overrides", tags=["venues"])
+async def list_overrides_api(
+    request: Request[Any, Any, Any],
+    db_session: NamedDependency[AsyncSession],
+    registry: NamedDependency[ScenarioRegistry],
+    slug: FromPath[str],
+) -> dict[str, Any]:
+    """The venue's measured factor values (manager or owner)."""
+    access = await venue_access(request, db_session, slug, Role.MANAGER)
+    rows = await overrides.list_overrides(db_session, access.tenant.id)
+    return {"overrides": [_override_json(registry, row, slug) for row in rows]}
+
+
+@post("/api/v1/venues/{slug:str}/factor-overrides", tags=["venues"], status_code=201)
+async def create_override_api(
+    request: Request[Any, Any, Any],
+    db_session: NamedDependency[AsyncSession],
+    registry: NamedDependency[ScenarioRegistry],
+    slug: FromPath[str],
+) -> Response[dict[str, Any]]:
+    """Multipart: ``factor`` (``scenario:key``), ``value``, ``note``, ``evidence`` (file). 400 names each bad field."""
+    access = await venue_access(request, db_session, slug, Role.MANAGER)
+    form = await request.form()
+    raw = {name: form.get(name) for name in ("factor", "value", "note")}
+    evidence, filename = await _read_upload(form.get("evidence"))
+    try:
+        validated = overrides.validate_override(registry, access.tenant.enabled_scenarios, raw, evidence, filename)
+    except FormErrors as exc:
+        return Response({"errors": exc.as_dict()}, status_code=400)
+    row = await overrides.save_override(db_session, access.tenant.id, access.user.id, validated)
+    return Response(_override_json(registry, row, slug), status_code=201)
+
+
+@delete("/api/v1/venues/{slug:str}/factor-overrides/{override_id:str}", tags=["venues"], status_code=204)
+async def delete_override_api(
+    request: Request[Any, Any, Any],
+    db_session: NamedDependency[AsyncSession],
+    slug: FromPath[str],
+    override_id: FromPath[str],
+) -> None:
+    access = await venue_access(request, db_session, slug, Role.MANAGER)
+    if not await overrides.delete_override(db_session, access.tenant.id, override_id):
+        raise NotFoundException()
+
+
+route_handlers: list[Any] = [
+    factor_sets_page,
+    factor_sets_api,
+    overrides_page,
+    create_override_page,
+    delete_override_page,
+    evidence_file,
+    list_overrides_api,
+    create_override_api,
+    delete_override_api,
+]
