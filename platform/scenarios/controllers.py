@@ -21,6 +21,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Example
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import Redirect, Template
+from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from neutralpoint.scenarios import services
@@ -162,6 +163,13 @@ class ProblemView:
     anchor: str
     label: str
     message: str
+
+    @property
+    def label_html(self) -> Markup:
+        """The label, linked to its field when the field is on the page."""
+        if self.anchor:
+            return Markup('<a href="#{}">{}</a>').format(self.anchor, self.label)
+        return Markup.escape(self.label)
 
 
 def _widget(f: Field) -> str:

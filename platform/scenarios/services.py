@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from neutralpoint.database.tenancy import use_tenant
 from neutralpoint.scenarios.contract import BreakdownLine, total_grams
@@ -135,12 +136,26 @@ def compute(
     return Computation(scenario, inputs, factor_set, lines, stored_context)
 
 
-# (database, scenario, version) -> fingerprint, only for snapshots read back as committed rows.
+# (database, scenario, version) -> fingerprint of snapshots known to be committed. Snapshots
+# are global (not venue-owned), so remembering them leaks nothing between venues.
 _committed_snapshots: dict[tuple[str, str, str], str] = {}
+_SEEN_KEY = "neutralpoint_snapshots_seen"
 
 
 def _database_key(session: AsyncSession) -> str:
     return str(session.bind.url) if session.bind is not None else ""
+
+
+@event.listens_for(Session, "after_commit")
+def _remember_committed_snapshots(session: Session) -> None:
+    seen = session.info.pop(_SEEN_KEY, None)
+    if seen:
+        _committed_snapshots.update(seen)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_uncommitted_snapshots(session: Session) -> None:
+    session.info.pop(_SEEN_KEY, None)
 
 
 async def ensure_snapshot(session: AsyncSession, factor_set: FactorSet) -> None:
@@ -149,7 +164,7 @@ async def ensure_snapshot(session: AsyncSession, factor_set: FactorSet) -> None:
     A stored version whose values differ from the plugin's is refused with
     ``FactorSetConflictError``: silently storing estimates under a version whose numbers
     changed would break recomputation. Snapshots are global (not venue-owned), so the
-    process remembers which ones it has seen committed and skips the query next time.
+    process remembers the ones it saw committed and skips the query next time.
     """
     fingerprint = factor_set.fingerprint
     key = (_database_key(session), factor_set.scenario, factor_set.version)
@@ -160,9 +175,7 @@ async def ensure_snapshot(session: AsyncSession, factor_set: FactorSet) -> None:
         FactorSetSnapshot.scenario == factor_set.scenario, FactorSetSnapshot.version == factor_set.version
     )
     stored = await session.scalar(query)
-    if stored is not None:
-        _committed_snapshots[key] = stored
-    else:
+    if stored is None:
         await session.execute(_insert_ignoring_duplicate(session, factor_set, fingerprint))
         stored = await session.scalar(query)
     if stored != fingerprint:
@@ -176,6 +189,7 @@ async def ensure_snapshot(session: AsyncSession, factor_set: FactorSet) -> None:
         raise FactorSetConflictError(
             f"factor set {factor_set.scenario} {factor_set.version} changed without a new version"
         )
+    session.sync_session.info.setdefault(_SEEN_KEY, {})[key] = fingerprint
 
 
 def _insert_ignoring_duplicate(session: AsyncSession, factor_set: FactorSet, fingerprint: str) -> Any:

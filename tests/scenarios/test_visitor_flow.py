@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from conftest import csrf_token  # the tests/scenarios conftest re-exports it
 from litestar.testing import AsyncTestClient
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 import neutralpoint.web as web_package
 from neutralpoint.app import create_app
@@ -158,6 +158,32 @@ async def test_page_weight_html_and_css_under_60_kb(client: Any, make_venue: Any
     assert css.status_code == 200
     assert "<script" not in page.text
     assert len(page.content) + len(css.content) < 60 * 1024
+
+
+async def test_entry_page_and_submission_need_few_queries(app: Any, client: Any, make_venue: Any) -> None:
+    """Tenant by slug and entry point by code; a submission adds one insert (its snapshot is known)."""
+    venue = await make_venue()
+    statements: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "set_config" not in statement:
+            statements.append(statement.split(None, 1)[0].upper())
+
+    engine = app.state.db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        page = await client.get(venue.entry_url)
+        assert page.status_code == 200
+        assert statements == ["SELECT", "SELECT"]
+        for _ in range(2):
+            statements.clear()
+            submitted = await client.post(
+                venue.entry_url, data={"_csrf_token": csrf_token(client), **VALID}, follow_redirects=False
+            )
+            assert submitted.status_code == 303
+        assert statements == ["SELECT", "SELECT", "INSERT"]
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
 
 
 # --- submitting ---------------------------------------------------------------------------------
