@@ -365,6 +365,14 @@ def upgrade() -> None:
 
     # The chain starts from a fixed genesis hash; writers lock this row (see credits/ledger.py).
     op.execute(sa.text(f"INSERT INTO ledger_head (id, seq, hash) VALUES (1, 0, '{GENESIS_HASH}')"))
+    # Append-only: on PostgreSQL the application role loses UPDATE and DELETE on the table
+    # (database/migrate.py); SQLite has no roles, so triggers refuse both.
+    if op.get_bind().dialect.name == "sqlite":
+        for action in ("UPDATE", "DELETE"):
+            op.execute(sa.text(
+                f"CREATE TRIGGER ledger_entries_no_{action.lower()} BEFORE {action} ON ledger_entries "
+                "BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END"
+            ))
 
     for table in TENANT_TABLES:
         enable_tenant_rls(table)
@@ -373,6 +381,9 @@ def upgrade() -> None:
 def downgrade() -> None:
     for table in TENANT_TABLES:
         disable_tenant_rls(table)
+    if op.get_bind().dialect.name == "sqlite":
+        for action in ("update", "delete"):
+            op.execute(sa.text(f"DROP TRIGGER IF EXISTS ledger_entries_no_{action}"))
     op.drop_table('credit_pieces')
     op.drop_table('credit_sales')
     op.drop_table('credit_holds')
