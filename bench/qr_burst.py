@@ -1,0 +1,608 @@
+"""QR burst: many visitors open a venue's entry page and post the calculator at once.
+
+The platform is served as a user would serve it (``neutralpoint serve`` on PostgreSQL,
+connected as the application role, ``WEB_CONCURRENCY`` workers) next to a bare Litestar
+JSON route served by uvicorn with the same options (``bench/bare_app.py``), in the same
+run. ``wrk`` (Debian's package, installed here when missing and running as root) drives
+each route from a separate process at a fixed number of connections for a fixed time,
+against 127.0.0.1 only, and stops by itself.
+
+    .venv/bin/python bench/qr_burst.py --database-url postgresql://postgres@127.0.0.1:5432/postgres
+
+It creates a throwaway database (dropped at the end), migrates and seeds it through the
+models, measures, and writes the figures into ``docs/benchmarks.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+APP_ROLE = "np_bench_app"
+VENUE_LOCATION = ("30.6598", "104.0633")  # Chengdu
+ESTIMATE_INPUTS: dict[str, Any] = {
+    "travel_mode": "rail_high_speed",
+    "travel_origin": "Beijing",
+    "travel_return": True,
+    "days": 2,
+    "hotel_nights": 1,
+}
+RESULTS_START = "<!-- qr-burst results: start -->"
+RESULTS_END = "<!-- qr-burst results: end -->"
+TARGETS = {"entry": 0.40, "api_post": 0.25, "html_post": 0.25}
+P99_TARGET_MS = 50.0
+
+WRK_REPORT = """
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    '\\nWRK_JSON {"requests": %d, "duration_us": %d, "p50_us": %d, "p99_us": %d, "max_us": %d,'
+    .. ' "connect": %d, "read": %d, "write": %d, "status": %d, "timeout": %d}\\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99), latency.max,
+    e.connect, e.read, e.write, e.status, e.timeout))
+end
+"""
+
+
+@dataclass(frozen=True)
+class Target:
+    key: str
+    label: str
+    method: str
+    url: str
+    body: str = ""
+    headers: tuple[tuple[str, str], ...] = ()
+    expect: int = 200
+
+
+@dataclass(frozen=True)
+class Result:
+    target: Target
+    requests: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+    errors: int
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+
+# --- set-up ------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def ensure_wrk() -> str:
+    found = shutil.which("wrk")
+    if found:
+        return found
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        print("installing wrk (Debian package)", flush=True)
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "wrk"], check=False, env=env)
+        if not shutil.which("wrk"):
+            subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+            subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "wrk"], check=True, env=env)
+    found = shutil.which("wrk")
+    if not found:
+        raise SystemExit("wrk is needed: apt-get install wrk")
+    return found
+
+
+def with_database(url: str, database: str, user: str | None = None, password: str | None = None) -> str:
+    """The same server as ``url``, another database, and (optionally) another role."""
+    parts = urlsplit(re.sub(r"^postgres(ql)?(\+asyncpg)?://", "postgresql://", url))
+    netloc = f"{parts.hostname or '127.0.0.1'}:{parts.port or 5432}"
+    if user is None:
+        user, password = parts.username or "postgres", parts.password
+    auth = user if password is None else f"{user}:{password}"
+    return urlunsplit(("postgresql", f"{auth}@{netloc}", f"/{database}", "", ""))
+
+
+async def pg_admin(url: str, *statements: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(url)
+    try:
+        for statement in statements:
+            await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+async def seed(app_url: str) -> tuple[str, str]:
+    """A venue with a meetings entry point, written through the models as platform code."""
+    from neutralpoint.database.engine import Database
+    from neutralpoint.settings import normalize_database_url
+    from neutralpoint.tenants.models import EntryPoint, Tenant, TenantStatus
+    from neutralpoint.tenants.tokens import new_entry_code
+
+    db = Database(normalize_database_url(app_url))
+    slug = f"bench-{secrets.token_hex(3)}"
+    code = new_entry_code()
+    try:
+        async with db.platform_session() as session:
+            tenant = Tenant(
+                slug=slug,
+                name="Benchmark Conference Centre",
+                display_name="Benchmark Conference Centre",
+                contact_email=f"{slug}@example.org",
+                status=TenantStatus.ACTIVE,
+                latitude=VENUE_LOCATION[0],
+                longitude=VENUE_LOCATION[1],
+                enabled_scenarios=["meetings"],
+            )
+            session.add(tenant)
+            await session.flush()
+            session.add(
+                EntryPoint(tenant_id=tenant.id, code=code, name="Main hall", scenario="meetings", presets={})
+            )
+    finally:
+        await db.dispose()
+    return slug, code
+
+
+class Server:
+    """A server subprocess with its output in a log file; stopped with its whole process group."""
+
+    def __init__(self, name: str, command: list[str], env: dict[str, str], cwd: Path, port: int) -> None:
+        self.name = name
+        self.base_url = f"http://127.0.0.1:{port}"
+        self.log_path = cwd / f"{name}.log"
+        with self.log_path.open("wb") as log:
+            self.process = subprocess.Popen(
+                command, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+
+    def wait_ready(self, path: str, seconds: float = 60) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                tail = self.log_path.read_text()[-3000:]
+                raise SystemExit(f"{self.name} exited with {self.process.returncode}:\n{tail}")
+            try:
+                if httpx.get(self.base_url + path, timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise SystemExit(f"{self.name} not ready after {seconds}s:\n{self.log_path.read_text()[-3000:]}")
+
+    def pids(self) -> list[int]:
+        """The server process, then its worker processes (not multiprocessing's resource tracker)."""
+        out = subprocess.run(
+            ["ps", "-o", "pid=,args=", "--ppid", str(self.process.pid)], capture_output=True, text=True
+        )
+        workers = [int(line.split()[0]) for line in out.stdout.splitlines() if "spawn_main" in line]
+        return [self.process.pid, *workers]
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=5)
+
+
+# --- load --------------------------------------------------------------------------------------
+
+
+def wrk_script(target: Target, folder: Path) -> Path:
+    lines = [f'wrk.method = "{target.method}"']
+    if target.body:
+        lines.append(f"wrk.body = {json.dumps(target.body)}")
+    for name, value in target.headers:
+        lines.append(f'wrk.headers["{name}"] = {json.dumps(value)}')
+    path = folder / f"{target.key}.lua"
+    path.write_text("\n".join(lines) + "\n" + WRK_REPORT)
+    return path
+
+
+def run_wrk(wrk: str, target: Target, seconds: int, connections: int, threads: int, folder: Path) -> Result:
+    assert urlsplit(target.url).hostname == "127.0.0.1", "the load generator only targets 127.0.0.1"
+    command = [
+        wrk,
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--timeout",
+        "5s",
+        "-s",
+        str(wrk_script(target, folder)),
+        target.url,
+    ]
+    out = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60, check=True).stdout
+    match = re.search(r"WRK_JSON (\{.*\})", out)
+    if not match:
+        raise SystemExit(f"could not read wrk's report:\n{out}")
+    data = json.loads(match.group(1))
+    errors = sum(data[k] for k in ("connect", "read", "write", "status", "timeout"))
+    return Result(
+        target=target,
+        requests=data["requests"],
+        seconds=data["duration_us"] / 1e6,
+        p50_ms=data["p50_us"] / 1000,
+        p99_ms=data["p99_us"] / 1000,
+        max_ms=data["max_us"] / 1000,
+        errors=errors,
+    )
+
+
+def check_once(target: Target) -> None:
+    """One request before the burst: the route must answer as expected, or the figures mean nothing."""
+    headers = dict(target.headers)
+    response = httpx.request(
+        target.method, target.url, content=target.body or None, headers=headers, timeout=10, follow_redirects=False
+    )
+    if response.status_code != target.expect:
+        raise SystemExit(
+            f"{target.label}: expected {target.expect}, got {response.status_code}: {response.text[:1500]}"
+        )
+
+
+def html_post_target(platform_url: str, slug: str, code: str) -> Target:
+    """The form post a browser makes, with the CSRF cookie of one page view (valid for any request)."""
+    with httpx.Client(base_url=platform_url, timeout=10) as client:
+        page = client.get(f"/v/{slug}/{code}")
+        page.raise_for_status()
+        token = client.cookies.get("np_csrf")
+    if not token:
+        raise SystemExit("the entry page set no np_csrf cookie")
+    form = {key: "true" if value is True else str(value) for key, value in ESTIMATE_INPUTS.items()}
+    form["_csrf_token"] = token
+    return Target(
+        key="html_post",
+        label="POST /v/{slug}/{code} (HTML form, 303 to the result)",
+        method="POST",
+        url=f"{platform_url}/v/{slug}/{code}",
+        body=urlencode(form),
+        headers=(("Content-Type", "application/x-www-form-urlencoded"), ("Cookie", f"np_csrf={token}")),
+        expect=303,
+    )
+
+
+# --- profiling ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Recorder:
+    process: subprocess.Popen[bytes]
+    output: Path
+
+
+def start_profiler(server: Server, target: Target, folder: Path, seconds: int) -> Recorder | None:
+    """py-spy on one worker of the platform for the measured seconds (folded stacks, wall-clock)."""
+    py_spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    if not Path(py_spy).exists():
+        print("py-spy is not installed (pip install py-spy); not profiling", flush=True)
+        return None
+    workers = server.pids()[1:]
+    worker = workers[-1] if workers else server.pids()[0]
+    folder.mkdir(parents=True, exist_ok=True)
+    output = folder / f"{target.key}.folded"
+    process = subprocess.Popen(
+        [py_spy, "record", "--pid", str(worker), "--duration", str(max(1, seconds - 1)), "--rate", "200",
+         "--format", "raw", "--output", str(output), "--nonblocking"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    return Recorder(process, output)
+
+
+def print_hotspots(recorder: Recorder, target: Target, top: int = 15) -> None:
+    """The functions of our code and its libraries that were on the stack most often, busy samples only."""
+    try:
+        recorder.process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        recorder.process.kill()
+        return
+    if not recorder.output.exists():
+        return
+    inclusive: dict[str, int] = {}
+    busy = 0
+    idle_leaves = ("EpollSelector.select", "select (selectors.py", "Condition.wait", "Connection._recv")
+    for line in recorder.output.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        frames = stack.split(";")
+        if not frames or frames[-1].strip().startswith(idle_leaves) or "run_asgi" not in stack:
+            continue
+        busy += int(count)
+        for frame in set(frames):
+            inclusive[frame] = inclusive.get(frame, 0) + int(count)
+    # Frames on (nearly) every busy stack are the server's plumbing, not a hotspot.
+    spots = [(frame, n) for frame, n in inclusive.items() if busy and n / busy < 0.9 and "asyncio/" not in frame]
+    print(f"  hotspots of {target.key} ({busy} busy samples; {recorder.output}):")
+    for frame, count in sorted(spots, key=lambda item: -item[1])[:top]:
+        print(f"    {count / busy:6.1%}  {frame.strip()[:110]}")
+
+
+# --- report ------------------------------------------------------------------------------------
+
+
+def machine() -> dict[str, str]:
+    cpu = "unknown"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    mem_kb = 0
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemTotal:"):
+            mem_kb = int(line.split()[1])
+    wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.splitlines()
+    return {
+        "cpus": str(os.cpu_count()),
+        "cpu": cpu,
+        "ram": f"{mem_kb / 1024 / 1024:.1f} GiB",
+        "python": platform.python_version(),
+        "kernel": platform.release(),
+        "wrk": wrk_version[0].split(" [")[0] if wrk_version else "wrk",
+    }
+
+
+def git_commit() -> str:
+    out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT)
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True, cwd=ROOT
+    )
+    return out.stdout.strip() + (" (with uncommitted changes)" if dirty.stdout.strip() else "")
+
+
+def verdicts(results: dict[str, Result]) -> list[str]:
+    bare = results["bare"].rate
+    lines = []
+    for key, share in TARGETS.items():
+        if key not in results:
+            continue
+        result = results[key]
+        ratio = result.rate / bare if bare else 0
+        met = ratio >= share
+        lines.append(
+            f"- {result.target.label}: {ratio:.0%} of the bare route's throughput "
+            f"(target ≥ {share:.0%}) — **{'met' if met else 'not met'}**"
+        )
+    for key, result in results.items():
+        if key == "bare":
+            continue
+        met = result.p99_ms < P99_TARGET_MS and result.errors == 0 and result.requests > 0
+        lines.append(
+            f"- {result.target.label}: p99 {result.p99_ms:.1f} ms with {result.errors} errors "
+            f"(target < {P99_TARGET_MS:.0f} ms, no errors) — **{'met' if met else 'not met'}**"
+        )
+    return lines
+
+
+def report(results: dict[str, Result], args: argparse.Namespace, facts: dict[str, str], command: str) -> str:
+    bare = results["bare"].rate
+    rows = [
+        "| route | req/s | p50 ms | p99 ms | max ms | errors | requests | connections | ratio to bare |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for result in results.values():
+        rows.append(
+            f"| {result.target.label} | {result.rate:,.0f} | {result.p50_ms:.1f} | {result.p99_ms:.1f} | "
+            f"{result.max_ms:.1f} | {result.errors} | {result.requests:,} | {args.connections} | "
+            f"{result.rate / bare:.0%} |"
+        )
+    return "\n".join(
+        [
+            RESULTS_START,
+            f"Measured {facts['date']} on commit {facts['commit']}.",
+            "",
+            *rows,
+            "",
+            "Against the targets (at this concurrency, on this machine):",
+            "",
+            *verdicts(results),
+            "",
+            f"- Machine: {facts['cpus']} CPUs ({facts['cpu']}), {facts['ram']} RAM, Linux {facts['kernel']}; "
+            f"1-minute load average {facts['load']} the run",
+            f"- Software: Python {facts['python']}, {facts['postgres']}, {facts['wrk']}",
+            f"- Servers: {args.workers} uvicorn workers each (`neutralpoint serve`, `NEUTRALPOINT_ENV=production`, "
+            f"`LOG_LEVEL={args.log_level}`; the bare app with the same uvicorn options); "
+            f"load: wrk, {args.threads} thread, {args.connections} connections, {args.seconds} s per route "
+            f"after {args.warmup} s of warm-up, all on the same machine",
+            f"- Command: `{command}`",
+            RESULTS_END,
+        ]
+    )
+
+
+def write_report(path: Path, section: str) -> None:
+    if path.exists():
+        text = path.read_text()
+        if RESULTS_START in text and RESULTS_END in text:
+            before, rest = text.split(RESULTS_START, 1)
+            after = rest.split(RESULTS_END, 1)[1]
+            path.write_text(before + section + after)
+            return
+        path.write_text(text.rstrip() + "\n\n" + section + "\n")
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("# Benchmarks\n\n## QR burst\n\n" + section + "\n")
+
+
+# --- main --------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("NEUTRALPOINT_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres"),
+        help="a PostgreSQL URL of a role that may create databases (the database in it is only used to connect)",
+    )
+    parser.add_argument("--seconds", type=int, default=15, help="measured seconds per route (1-300)")
+    parser.add_argument("--warmup", type=int, default=3, help="seconds of warm-up per route, not measured")
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--threads", type=int, default=1, help="wrk threads (each takes a core from the servers)")
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn workers of each server")
+    parser.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
+    parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    parser.add_argument("--no-write", action="store_true", help="print the figures without touching the docs")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        default=None,
+        help="record each platform route with py-spy (if installed) into this folder and print its hotspots",
+    )
+    args = parser.parse_args()
+    if not 1 <= args.seconds <= 300 or not 0 <= args.warmup <= 60 or not 1 <= args.connections <= 1024:
+        parser.error("--seconds must be 1-300, --warmup 0-60, --connections 1-1024")
+
+    wrk = ensure_wrk()
+    command = "bench/qr_burst.py " + " ".join(sys.argv[1:])
+    database = f"np_bench_{uuid.uuid4().hex[:8]}"
+    admin_url = with_database(args.database_url, urlsplit(args.database_url).path.lstrip("/") or "postgres")
+    owner_url = with_database(args.database_url, database)
+    app_url = with_database(args.database_url, database, APP_ROLE, APP_ROLE)
+    servers: list[Server] = []
+    asyncio.run(pg_admin(admin_url, f'CREATE DATABASE "{database}"'))
+    try:
+        from neutralpoint.database.migrate import upgrade
+        from neutralpoint.settings import normalize_database_url
+
+        print(f"migrating the throwaway database {database}", flush=True)
+        upgrade(normalize_database_url(owner_url), normalize_database_url(app_url))
+        slug, code = asyncio.run(seed(app_url))
+
+        work = Path(tempfile.mkdtemp(prefix="np-bench-"))
+        python_bin = Path(sys.executable).parent
+        platform_port, bare_port = free_port(), free_port()
+        base_env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_MIGRATION_URL")}
+        platform_env = {
+            **base_env,
+            "DATABASE_URL": app_url,
+            "NEUTRALPOINT_ENV": "production",
+            "SECRET_KEY": secrets.token_urlsafe(48),
+            "BASE_URL": f"http://127.0.0.1:{platform_port}",
+            "DATA_DIR": str(work),
+            "WEB_CONCURRENCY": str(args.workers),
+            "LOG_LEVEL": args.log_level,
+        }
+        neutralpoint = python_bin / "neutralpoint"
+        servers.append(
+            Server(
+                "neutralpoint",
+                [str(neutralpoint), "serve", "--host", "127.0.0.1", "--port", str(platform_port)],
+                platform_env,
+                work,
+                platform_port,
+            )
+        )
+        servers.append(
+            Server(
+                "bare",
+                [sys.executable, str(BENCH / "bare_app.py"), "--port", str(bare_port), "--workers", str(args.workers)],
+                base_env,
+                work,
+                bare_port,
+            )
+        )
+        servers[0].wait_ready("/ready")
+        servers[1].wait_ready("/bare")
+        platform_url, bare_url = servers[0].base_url, servers[1].base_url
+
+        targets = [
+            Target("bare", "GET /bare (bare Litestar JSON route)", "GET", f"{bare_url}/bare"),
+            Target("entry", "GET /v/{slug}/{code} (entry page)", "GET", f"{platform_url}/v/{slug}/{code}"),
+            Target(
+                "api_post",
+                "POST /api/v1/venues/{slug}/entry-points/{code}/estimates (JSON)",
+                "POST",
+                f"{platform_url}/api/v1/venues/{slug}/entry-points/{code}/estimates",
+                body=json.dumps({"inputs": ESTIMATE_INPUTS, "language": "en"}),
+                headers=(("Content-Type", "application/json"),),
+                expect=201,
+            ),
+            html_post_target(platform_url, slug, code),
+        ]
+        for target in targets:
+            check_once(target)
+        results: dict[str, Result] = {}
+        load_before = os.getloadavg()
+        for target in targets:
+            if args.warmup:
+                run_wrk(wrk, target, args.warmup, args.connections, args.threads, work)
+            recorder = None
+            if args.profile and target.key != "bare":
+                recorder = start_profiler(servers[0], target, args.profile, args.seconds)
+            result = run_wrk(wrk, target, args.seconds, args.connections, args.threads, work)
+            if recorder is not None:
+                print_hotspots(recorder, target)
+            results[target.key] = result
+            print(
+                f"{target.label:<70} {result.rate:>9,.0f} req/s  p50 {result.p50_ms:6.1f} ms  "
+                f"p99 {result.p99_ms:6.1f} ms  errors {result.errors}",
+                flush=True,
+            )
+
+        postgres_version = asyncio.run(_server_version(owner_url))
+        facts = {
+            **machine(),
+            "load": f"{load_before[0]:.2f} before, {os.getloadavg()[0]:.2f} after",
+            "postgres": postgres_version,
+            "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "commit": git_commit(),
+        }
+        section = report(results, args, facts, ".venv/bin/python " + command)
+        print("\n" + "\n".join(verdicts(results)))
+        if not args.no_write:
+            write_report(args.output, section)
+            print(f"\nwrote {args.output}")
+    except BaseException:
+        for server in servers:
+            tail = server.log_path.read_text()[-3000:]
+            print(f"\n--- last lines of {server.name}'s log ({server.log_path}):\n{tail}")
+        raise
+    finally:
+        for server in servers:
+            server.stop()
+        asyncio.run(pg_admin(admin_url, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+
+
+async def _server_version(url: str) -> str:
+    import asyncpg
+
+    conn = await asyncpg.connect(url)
+    try:
+        version = await conn.fetchval("show server_version")
+    finally:
+        await conn.close()
+    return f"PostgreSQL {str(version).split()[0]}"
+
+
+if __name__ == "__main__":
+    main()
