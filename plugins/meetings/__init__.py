@@ -17,6 +17,10 @@ from neutralpoint.scenarios import BreakdownLine, CalculationContext, FactorSet,
 from neutralpoint_plugins.meetings.calculation import attendee_lines
 from neutralpoint_plugins.meetings.factors import SCENARIO, factor_sets
 from neutralpoint_plugins.meetings.form import attendee_form
+from neutralpoint_plugins.meetings.organiser import (  # the organiser's whole-event hooks
+    neutralpoint_organiser_calculate as neutralpoint_organiser_calculate,
+)
+from neutralpoint_plugins.meetings.organiser import neutralpoint_organiser_form as neutralpoint_organiser_form
 
 MEETINGS = Scenario(
     id=SCENARIO,

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 from neutralpoint.scenarios import Factor, FactorSet, Source, travel
+from neutralpoint_plugins.meetings.organiser_factors import organiser_factors
 
 SCENARIO = "meetings"
 VERSION = "2025.1"
@@ -180,6 +181,7 @@ def factor_sets() -> list[FactorSet]:
                 *(_meal(kind) for kind in MEALS),
                 _venue_energy(),
                 _venue_waste(),
+                *organiser_factors(),
             ],
         )
     ]

@@ -13,9 +13,10 @@ from decimal import Decimal
 from typing import Any
 
 from neutralpoint.scenarios import BreakdownLine, CalculationContext, FactorSet, lodging, travel
-from neutralpoint.scenarios.i18n import Text
 from neutralpoint_plugins.scenic.factors import BOAT_KEY, CABLE_CAR_KEY, OPERATIONS_KEY, SHUTTLE_KEY, WASTE_KEY
 from neutralpoint_plugins.scenic.form import CAMPING
+
+Text = Mapping[str, str]
 
 _QUANTUM = Decimal("0.0001")
 

@@ -16,7 +16,7 @@ from neutralpoint.testing import check_plugin
 
 #: Number fields that share a footprint among people: the total falls as they grow.
 DIVIDING_FIELDS = {
-    "meetings": ["hotel_guests"],
+    "meetings": ["hotel_guests", "own_estimates_count"],
     "hotels": ["guests_per_room"],
     "scenic": ["people_per_room"],
 }
