@@ -396,8 +396,9 @@ async def submit_entry(
     lang, explicit = _language(request, entry.tenant)
     form_data = await request.form()
     raw = {name: form_data.get(name) for name in form_data if name != CSRF_FIELD}
+    factor_set = await services.venue_factor_set(db_session, scenario)
     try:
-        computation = services.compute(scenario, registry, entry, raw, lang)
+        computation = services.compute(scenario, registry, entry, raw, lang, factor_set=factor_set)
     except FormErrors as exc:
         typed = {name: _shown_value(value) for name, value in raw.items()}
         return _entry_page(request, entry, scenario, lang, typed, exc, status_code=400)
@@ -515,8 +516,9 @@ async def create_estimate(
     if lang is None:
         errors = FormErrors({"language": FieldError("unknown_choice")})
         return Response(ErrorsOut.of(errors), status_code=400)
+    factor_set = await services.venue_factor_set(db_session, scenario)
     try:
-        computation = services.compute(scenario, registry, entry, data.inputs, lang, strict=True)
+        computation = services.compute(scenario, registry, entry, data.inputs, lang, strict=True, factor_set=factor_set)
     except FormErrors as exc:
         return Response(ErrorsOut.of(exc), status_code=400)
     visitor_id = data.visitor_id or _visitor_from_cookie(request) or uuid.uuid4()

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from neutralpoint.database.tenancy import use_tenant
+from neutralpoint.scenarios import overrides
 from neutralpoint.scenarios.contract import BreakdownLine, total_grams
 from neutralpoint.scenarios.factors import FactorSet
 from neutralpoint.scenarios.forms import Form, raw_from_serialized, serialize_inputs
@@ -99,13 +100,18 @@ def visible_form(scenario: LoadedScenario, presets: Mapping[str, Any]) -> Form:
 
 @dataclass(frozen=True)
 class Computation:
-    """A validated, calculated footprint that has not been stored yet."""
+    """A validated, calculated footprint that has not been stored yet.
+
+    ``factor_set`` is what the calculation used (the venue's measured values applied);
+    ``published`` is the plugin's version it was made from, kept once as a snapshot.
+    """
 
     scenario: LoadedScenario
     inputs: dict[str, Any]
     factor_set: FactorSet
     lines: list[BreakdownLine]
     context: dict[str, Any]
+    published: FactorSet
 
     @property
     def total_grams(self) -> int:
@@ -120,20 +126,35 @@ def compute(
     lang: str,
     *,
     strict: bool = False,
+    factor_set: FactorSet | None = None,
 ) -> Computation:
     """Validate ``raw`` and calculate with the current factor set; raises ``FormErrors``.
 
+    ``factor_set`` is the venue's (``venue_factor_set``) when it measured some values.
     A calculation may raise ``FormErrors`` too (rules across fields, such as "your city
     or the distance"); callers treat both the same way.
     """
+    published = scenario.factors
+    factors = factor_set or published
+    if factors.version != published.version:
+        raise ValueError("a venue's factor set must derive from the current published version")
     presets = entry.presets
     inputs = scenario.form.validate(raw, presets, strict=strict)
-    factor_set = scenario.factors
     location = entry.tenant.location
     context = registry.context(venue_location=location, presets=presets, lang=lang)
-    lines = scenario.calculate(inputs, factor_set, context)
-    stored_context = {"venue_location": list(location) if location else None, "presets": presets}
-    return Computation(scenario, inputs, factor_set, lines, stored_context)
+    lines = scenario.calculate(inputs, factors, context)
+    stored_context: dict[str, Any] = {"venue_location": list(location) if location else None, "presets": presets}
+    if factors.overrides:
+        stored_context[overrides.RECORD_KEY] = overrides.overrides_record(factors)
+    return Computation(scenario, inputs, factors, lines, stored_context, published)
+
+
+async def venue_factor_set(session: AsyncSession, scenario: LoadedScenario) -> FactorSet:
+    """The current factor set with the venue's measured values (the session is scoped to it)."""
+    rows = list(
+        await session.scalars(select(overrides.FactorOverride).where(overrides.FactorOverride.scenario == scenario.id))
+    )
+    return overrides.apply_overrides(scenario.factors, rows) if rows else scenario.factors
 
 
 # (database, scenario, version) -> fingerprint of snapshots known to be committed. Snapshots
@@ -216,7 +237,7 @@ async def save_estimate(
     lang: str,
 ) -> Estimate:
     """Store a computed footprint (after making sure its factor set is kept)."""
-    await ensure_snapshot(session, computation.factor_set)
+    await ensure_snapshot(session, computation.published)
     scenario = computation.scenario
     estimate = Estimate(
         tenant_id=entry.tenant.id,
@@ -225,8 +246,8 @@ async def save_estimate(
         scenario=scenario.id,
         kind="visitor",
         scenario_name=dict(scenario.info.name),
-        factor_set_version=computation.factor_set.version,
-        factor_fingerprint=computation.factor_set.fingerprint,
+        factor_set_version=computation.published.version,
+        factor_fingerprint=computation.published.fingerprint,
         inputs=serialize_inputs(computation.inputs),
         breakdown=[line.as_dict() for line in computation.lines],
         total_grams=computation.total_grams,
@@ -280,15 +301,16 @@ async def load_snapshot(session: AsyncSession, scenario: str, version: str) -> F
 
 
 async def factors_of(session: AsyncSession, estimate: Estimate, registry: ScenarioRegistry | None) -> FactorSet | None:
-    """The factor set an estimate used: the stored snapshot, else the plugin's same version."""
-    stored = await load_snapshot(session, estimate.scenario, estimate.factor_set_version)
-    if stored is not None:
-        return stored
-    scenario = registry.get(estimate.scenario) if registry is not None else None
-    candidate = scenario.factor_set(estimate.factor_set_version) if scenario is not None else None
-    if candidate is not None and candidate.fingerprint == estimate.factor_fingerprint:
-        return candidate
-    return None
+    """The factor set an estimate used: its version's snapshot (else the plugin's same
+    version), with the venue's measured values it kept re-applied."""
+    published = await load_snapshot(session, estimate.scenario, estimate.factor_set_version)
+    if published is None:
+        scenario = registry.get(estimate.scenario) if registry is not None else None
+        candidate = scenario.factor_set(estimate.factor_set_version) if scenario is not None else None
+        if candidate is None or candidate.fingerprint != estimate.factor_fingerprint:
+            return None
+        published = candidate
+    return overrides.apply_record(published, (estimate.context or {}).get(overrides.RECORD_KEY))
 
 
 # --- recomputing ------------------------------------------------------------------------------
@@ -302,7 +324,8 @@ def recompute(
     """Recalculate a stored estimate from its stored inputs, context and factor-set version.
 
     The factor set is the plugin's own for that version when its values are the ones the
-    estimate used, otherwise the stored snapshot (keyed by ``(scenario, version)``).
+    estimate used, otherwise the stored snapshot (keyed by ``(scenario, version)``); the
+    venue's measured values the estimate kept are applied on top.
     """
     scenario = registry.get(estimate.scenario)
     if scenario is None:
@@ -314,6 +337,7 @@ def recompute(
     if factor_set is None or factor_set.fingerprint != estimate.factor_fingerprint:
         raise RecomputeError(f"factor set {estimate.scenario} {version} with the estimate's values is not available")
     stored = estimate.context or {}
+    factor_set = overrides.apply_record(factor_set, stored.get(overrides.RECORD_KEY))
     presets = dict(stored.get("presets") or {})
     location = stored.get("venue_location")
     inputs = scenario.form.validate(raw_from_serialized(estimate.inputs), presets)

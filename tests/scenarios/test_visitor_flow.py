@@ -18,7 +18,7 @@ from sqlalchemy import event, select
 import neutralpoint.web as web_package
 from neutralpoint.app import create_app
 from neutralpoint.database.engine import Database
-from neutralpoint.scenarios import services
+from neutralpoint.scenarios import overrides, services
 from neutralpoint.scenarios.factors import FactorSet
 from neutralpoint.scenarios.manager import ScenarioRegistry
 from neutralpoint.scenarios.models import Estimate, FactorSetSnapshot
@@ -161,7 +161,7 @@ async def test_page_weight_html_and_css_under_60_kb(client: Any, make_venue: Any
 
 
 async def test_entry_page_and_submission_need_few_queries(app: Any, client: Any, make_venue: Any) -> None:
-    """Tenant by slug and entry point by code; a submission adds one insert (its snapshot is known)."""
+    """Tenant by slug and entry point by code; a submission adds the venue's overrides and one insert."""
     venue = await make_venue()
     statements: list[str] = []
 
@@ -181,7 +181,8 @@ async def test_entry_page_and_submission_need_few_queries(app: Any, client: Any,
                 venue.entry_url, data={"_csrf_token": csrf_token(client), **VALID}, follow_redirects=False
             )
             assert submitted.status_code == 303
-        assert statements == ["SELECT", "SELECT", "INSERT"]
+        # venue, entry point, the venue's measured factor values; then the estimate
+        assert statements == ["SELECT", "SELECT", "SELECT", "INSERT"]
     finally:
         event.remove(engine, "before_cursor_execute", record)
 
@@ -365,7 +366,7 @@ async def test_recompute_an_old_version_from_its_snapshot_when_the_plugin_droppe
         assert entry is not None
         computation = services.compute(scenario, registry, entry, {**VALID, "mode": "plane"}, "en")
         lines = scenario.calculate(computation.inputs, old, registry.context(venue_location=entry.tenant.location))
-        computation = replace(computation, factor_set=old, lines=lines)
+        computation = replace(computation, factor_set=old, published=old, lines=lines)
         estimate = await services.save_estimate(session, entry, computation, uuid.uuid4(), "en")
     assert estimate.factor_set_version == "2024.1"
     # 200 pkm × 0.17580 = 35,160 g (the 2025 factor would give 28,506 g)
@@ -416,6 +417,49 @@ async def test_result_renders_after_the_plugin_is_uninstalled(client: Any, make_
     assert "Hotel night, China" in result.text
     assert "Greenhouse gas reporting: conversion factors 2025" in result.text
     assert entry.status_code == 404
+
+
+async def test_a_venues_measured_value_is_used_shown_and_recomputed(
+    client: Any, make_venue: Any, db: Database, registry: ScenarioRegistry
+) -> None:
+    venue = await make_venue()
+    async with db.session() as session:
+        await overrides.save_override(
+            session,
+            venue.id,
+            None,
+            overrides.OverrideRequest(
+                scenario="dummy",
+                factor_key="hotel_cn",
+                value=Decimal("20.0"),
+                note="2025 energy bills",
+                evidence=b"%PDF-1.4 bills",
+                evidence_content_type="application/pdf",
+                evidence_filename="bills.pdf",
+            ),
+        )
+    response = await _post(client, venue.entry_url, VALID)
+    assert response.status_code == 303
+    page = (await client.get(response.headers["location"])).text
+    # 7,092 + 2 × 20.0 kg + 3,000 g
+    assert "50.1 kg" in page
+    assert "Measured by the venue" in page
+    assert "2025 energy bills" in page
+    estimate_id = uuid.UUID(response.headers["location"].rsplit("/", 1)[1])
+    async with db.platform_session() as session:
+        estimate = await session.get(Estimate, estimate_id)
+        assert estimate is not None
+        snapshot = await services.load_snapshot(session, "dummy", estimate.factor_set_version)
+    assert estimate.total_grams == 50_092
+    assert estimate.factor_fingerprint == registry.get("dummy").factors.fingerprint  # type: ignore[union-attr]
+    assert list(estimate.context[overrides.RECORD_KEY]) == ["hotel_cn"]
+    assert snapshot is not None
+    lines = services.recompute(estimate, registry, services.snapshot_map([snapshot]))
+    assert sum(line.grams for line in lines) == 50_092
+
+    other = await make_venue()  # another venue keeps the published value
+    again = await _post(client, other.entry_url, VALID)
+    assert "117 kg" in (await client.get(again.headers["location"])).text
 
 
 # --- every loaded scenario, translations ------------------------------------------------------
