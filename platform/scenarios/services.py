@@ -19,6 +19,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import event, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -164,7 +165,8 @@ _SEEN_KEY = "neutralpoint_snapshots_seen"
 
 
 def _database_key(session: AsyncSession) -> str:
-    return str(session.bind.url) if session.bind is not None else ""
+    bind = session.bind
+    return str(bind.engine.url) if bind is not None else ""
 
 
 @event.listens_for(Session, "after_commit")
@@ -222,11 +224,10 @@ def _insert_ignoring_duplicate(session: AsyncSession, factor_set: FactorSet, fin
         "content": factor_set.as_dict(),
     }
     dialect = session.bind.dialect.name if session.bind is not None else ""
+    unique = ["scenario", "version"]
     if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(FactorSetSnapshot).values(**values).on_conflict_do_nothing(index_elements=["scenario", "version"])
+        return postgresql.insert(FactorSetSnapshot).values(**values).on_conflict_do_nothing(index_elements=unique)
+    return sqlite.insert(FactorSetSnapshot).values(**values).on_conflict_do_nothing(index_elements=unique)
 
 
 async def save_estimate(
