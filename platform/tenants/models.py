@@ -145,5 +145,8 @@ class OutboxMessage(Base):
     kind: Mapped[str] = mapped_column(String(40), default="")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
-    sent_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(nullable=True, index=True)
+    # How it left: "smtp" (handed to the mail server) or "log" (no SMTP_HOST: written to
+    # the log in development and kept here, so the link can still be found).
+    delivery: Mapped[str | None] = mapped_column(String(16), nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
