@@ -1,0 +1,85 @@
+"""An entry point's QR code (SVG, PNG) and poster (PDF) as HTTP responses.
+
+The dashboard and the API serve the same files; both come from here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from litestar import Response
+from litestar.exceptions import ValidationException
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from neutralpoint.settings import Settings
+from neutralpoint.tenants.logos import PNG
+from neutralpoint.tenants.models import EntryPoint, Tenant
+from neutralpoint.tenants.posters import PAGE_SIZES, PosterContent, render_poster
+from neutralpoint.tenants.qr import SCALE_MAX, SCALE_MIN, qr_png, qr_svg
+from neutralpoint.tenants.services import entry_url
+
+PRIVATE_CACHE = "private, max-age=300"
+
+
+def _bounded_scale(scale: int) -> int:
+    if not SCALE_MIN <= scale <= SCALE_MAX:
+        raise ValidationException(f"scale must be between {SCALE_MIN} and {SCALE_MAX}")
+    return scale
+
+
+def _disposition(entry: EntryPoint, extension: str, download: bool) -> str:
+    kind = "attachment" if download else "inline"
+    return f'{kind}; filename="{entry.code}.{extension}"'
+
+
+def qr_svg_response(
+    settings: Settings, tenant: Tenant, entry: EntryPoint, scale: int, download: bool
+) -> Response[bytes]:
+    body = qr_svg(entry_url(settings, tenant, entry), tenant.primary_color, _bounded_scale(scale))
+    return Response(
+        body,
+        media_type="image/svg+xml",
+        headers={"Content-Disposition": _disposition(entry, "svg", download), "Cache-Control": PRIVATE_CACHE},
+    )
+
+
+def qr_png_response(
+    settings: Settings, tenant: Tenant, entry: EntryPoint, scale: int, download: bool
+) -> Response[bytes]:
+    body = qr_png(entry_url(settings, tenant, entry), tenant.primary_color, _bounded_scale(scale))
+    return Response(
+        body,
+        media_type="image/png",
+        headers={"Content-Disposition": _disposition(entry, "png", download), "Cache-Control": PRIVATE_CACHE},
+    )
+
+
+async def poster_response(
+    session: AsyncSession, settings: Settings, tenant: Tenant, entry: EntryPoint, size: str, download: bool
+) -> Response[bytes]:
+    size = size.upper()
+    if size not in PAGE_SIZES:
+        raise ValidationException("size must be A4 or A5")
+    logo: bytes | None = None
+    if tenant.logo_content_type == PNG:
+        logo = (await session.execute(select(Tenant.logo).where(Tenant.id == tenant.id))).scalar_one_or_none()
+    content = PosterContent(
+        venue_name=tenant.display_name,
+        colour=tenant.primary_color,
+        entry_name=entry.name,
+        url=entry_url(settings, tenant, entry),
+        code=entry.code,
+        event_name=entry.event_name,
+        starts_on=entry.event_starts_on,
+        ends_on=entry.event_ends_on,
+        raster_logo=logo,
+    )
+    return Response(
+        await asyncio.to_thread(render_poster, content, size),
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": _disposition(entry, f"{size.lower()}.pdf", download),
+            "Cache-Control": PRIVATE_CACHE,
+        },
+    )

@@ -1,0 +1,93 @@
+"""QR codes for entry points, in the venue's colour.
+
+Error correction level Q (a quarter of the symbol may be damaged or covered, e.g. by a
+sticker or a fold in a poster) and the standard four-module quiet zone. A brand colour too
+light to scan against white is darkened, keeping its hue, until the contrast is enough.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+
+import segno
+
+QUIET_ZONE = 4
+MIN_CONTRAST = 4.0
+SCALE_MIN = 1
+SCALE_MAX = 40
+
+
+def make_qr(url: str) -> segno.QRCode:
+    return segno.make_qr(url, error="q", boost_error=False)
+
+
+def _channel(value: int) -> float:
+    c = value / 255
+    return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+
+def luminance(colour: str) -> float:
+    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return 0.2126 * _channel(r) + 0.7152 * _channel(g) + 0.0722 * _channel(b)
+
+
+def contrast_with_white(colour: str) -> float:
+    return 1.05 / (luminance(colour) + 0.05)
+
+
+def scannable_colour(colour: str) -> str:
+    """``colour`` itself when dark enough for a scanner against white, else a darker shade."""
+    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    current = colour.lower()
+    while contrast_with_white(current) < MIN_CONTRAST:
+        r, g, b = (int(v * 0.9) for v in (r, g, b))
+        current = f"#{r:02x}{g:02x}{b:02x}"
+    return current
+
+
+def text_colour_on(colour: str) -> str:
+    """White or near-black, whichever reads better on a background of ``colour``."""
+    return "#ffffff" if contrast_with_white(colour) >= 3.0 else "#111827"
+
+
+def qr_svg(url: str, colour: str, scale: int = 8) -> bytes:
+    out = io.BytesIO()
+    make_qr(url).save(
+        out,
+        kind="svg",
+        scale=scale,
+        border=QUIET_ZONE,
+        dark=scannable_colour(colour),
+        light="#ffffff",
+        xmldecl=True,
+        title=url,
+    )
+    return out.getvalue()
+
+
+def qr_png(url: str, colour: str, scale: int = 10) -> bytes:
+    out = io.BytesIO()
+    make_qr(url).save(out, kind="png", scale=scale, border=QUIET_ZONE, dark=scannable_colour(colour), light="#ffffff")
+    return out.getvalue()
+
+
+def dark_runs(url: str) -> tuple[int, Iterator[tuple[int, int, int]]]:
+    """``(size in modules, (row, first column, length) of each horizontal run of dark modules)``,
+    quiet zone included, for drawing the symbol as vectors (the poster)."""
+    qr = make_qr(url)
+    rows = [list(row) for row in qr.matrix_iter(scale=1, border=QUIET_ZONE)]
+
+    def runs() -> Iterator[tuple[int, int, int]]:
+        for y, row in enumerate(rows):
+            x = 0
+            while x < len(row):
+                if row[x]:
+                    start = x
+                    while x < len(row) and row[x]:
+                        x += 1
+                    yield y, start, x - start
+                else:
+                    x += 1
+
+    return len(rows), runs()
