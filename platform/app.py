@@ -30,6 +30,7 @@ from neutralpoint.jobs.queue import JobQueue
 from neutralpoint.logging_setup import configure_logging
 from neutralpoint.scenarios.manager import ScenarioRegistry
 from neutralpoint.settings import Settings, get_settings
+from neutralpoint.tenants.hosts import install_custom_hosts
 from neutralpoint.web.i18n import choose_language
 from neutralpoint.web.templating import render, template_engine
 
@@ -176,7 +177,7 @@ def create_app(settings: Settings | None = None, registry: ScenarioRegistry | No
         ),
         debug=settings.environment == "development" and settings.log_level == "DEBUG",
     )
-    return app
+    return install_custom_hosts(app)
 
 
 async def _every(jobs: JobQueue, name: str, seconds: int) -> None:

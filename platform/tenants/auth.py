@@ -90,7 +90,7 @@ async def venue_access(
     """
     user = await require_user(request, session)
     tenant = (await session.execute(select(Tenant).where(Tenant.slug == slug))).scalar_one_or_none()
-    if tenant is None or tenant.status == TenantStatus.SUSPENDED and not user.is_platform_admin:
+    if tenant is None or (tenant.status == TenantStatus.SUSPENDED and not user.is_platform_admin):
         raise NotFoundException()
     use_tenant(session, tenant.id)
     membership = (

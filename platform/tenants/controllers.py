@@ -1,0 +1,713 @@
+"""Venue routes: the public logo and venue page, and the JSON API under ``/api/v1``.
+
+The API authenticates with the same session cookie as the pages (``POST /api/v1/login``)
+and follows the same rules: a venue you do not belong to, or an object of it, is a 404;
+bad input is a 400 with ``{"errors": {field: {"code", "message": {"en", "zh-Hans"}}}}``
+and nothing written. The dashboard pages live in ``neutralpoint_admin.venue``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, delete, get, patch, post, put
+from litestar.background_tasks import BackgroundTask
+from litestar.datastructures import State, UploadFile
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody, QueryParameter
+from litestar.response import Template
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from neutralpoint.database.tenancy import use_tenant
+from neutralpoint.jobs.queue import JobQueue
+from neutralpoint.scenarios.forms import FieldError, FormErrors
+from neutralpoint.scenarios.geography import load_cities
+from neutralpoint.scenarios.manager import ScenarioRegistry
+from neutralpoint.settings import Settings
+from neutralpoint.tenants import schemas, services
+from neutralpoint.tenants.auth import current_user, require_user, sign_in, sign_out, venue_access
+from neutralpoint.tenants.hosts import SCOPE_KEY, host_directory
+from neutralpoint.tenants.logos import SVG, SVG_CSP, LogoRejectedError, prepare_logo
+from neutralpoint.tenants.models import EntryPoint, Invitation, Membership, Role, Tenant, TenantStatus, User
+from neutralpoint.tenants.printables import poster_response, qr_png_response, qr_svg_response
+from neutralpoint.tenants.validation import problem
+from neutralpoint.web.i18n import choose_language
+from neutralpoint.web.templating import render
+
+LOGIN_FAILED = problem("login_failed", "The e-mail address or the password is wrong.", "电子邮箱或密码不正确。")
+TOKEN_INVALID = problem(
+    "token_invalid",
+    "This link is not valid any more. Sign in and ask for a new one.",
+    "该链接已失效。请登录后重新获取。",
+)
+FIELD_ERRORS = {
+    400: ResponseSpec(data_container=schemas.FieldErrors, description="Bad input, by field; nothing written")
+}
+YEAR = "public, max-age=31536000, immutable"
+
+
+# --- conversions ----------------------------------------------------------------------------------
+
+
+def user_out(user: User) -> schemas.UserOut:
+    return schemas.UserOut(
+        id=user.id,
+        email=user.email,
+        name=user.name,
+        email_verified=user.email_verified_at is not None,
+        is_platform_admin=user.is_platform_admin,
+    )
+
+
+def venue_summary(settings: Settings, tenant: Tenant, role: Role) -> schemas.VenueSummary:
+    return schemas.VenueSummary(
+        slug=tenant.slug,
+        name=tenant.name,
+        display_name=tenant.display_name,
+        status=tenant.status.value,
+        role=role.value,
+        dashboard_url=f"{settings.base_url}/venue/{tenant.slug}/",
+    )
+
+
+def venue_out(settings: Settings, registry: ScenarioRegistry, tenant: Tenant) -> schemas.VenueOut:
+    location = None
+    city = load_cities().by_id(tenant.city_id) if tenant.city_id is not None else None
+    if city is not None and tenant.latitude and tenant.longitude:
+        location = schemas.Location(
+            city_id=city.id,
+            city=city.name_en,
+            city_zh=city.name_zh,
+            latitude=tenant.latitude,
+            longitude=tenant.longitude,
+        )
+    logo = services.logo_path(tenant)
+    return schemas.VenueOut(
+        slug=tenant.slug,
+        name=tenant.name,
+        display_name=tenant.display_name,
+        status=tenant.status.value,
+        contact_email=tenant.contact_email,
+        primary_color=tenant.primary_color,
+        default_language=tenant.default_language,
+        location=location,
+        custom_host=tenant.custom_host,
+        enabled_scenarios=[s.id for s in services.enabled_scenarios(registry, tenant)],
+        logo_url=f"{settings.base_url}{logo}" if logo else None,
+        logo_content_type=tenant.logo_content_type,
+        public_url=services.venue_url(settings, tenant),
+        is_demo=tenant.is_demo,
+    )
+
+
+def entry_out(settings: Settings, tenant: Tenant, entry: EntryPoint) -> schemas.EntryPointOut:
+    api = f"{settings.base_url}/api/v1/venues/{tenant.slug}/entry-points/{entry.id}"
+    return schemas.EntryPointOut(
+        id=entry.id,
+        code=entry.code,
+        name=entry.name,
+        scenario=entry.scenario,
+        event_name=entry.event_name,
+        event_starts_on=entry.event_starts_on,
+        event_ends_on=entry.event_ends_on,
+        presets=dict(entry.presets or {}),
+        active=entry.active,
+        public_url=services.entry_url(settings, tenant, entry),
+        qr_svg_url=f"{api}/qr.svg",
+        qr_png_url=f"{api}/qr.png",
+        poster_url=f"{api}/poster.pdf",
+        created_at=entry.created_at,
+    )
+
+
+def member_out(member: Membership) -> schemas.MemberOut:
+    return schemas.MemberOut(
+        id=member.id,
+        user_id=member.user_id,
+        email=member.user.email,
+        name=member.user.name,
+        role=member.role.value,
+        created_at=member.created_at,
+    )
+
+
+def invitation_out(invitation: Invitation) -> schemas.InvitationOut:
+    return schemas.InvitationOut(
+        id=invitation.id,
+        email=invitation.email,
+        role=invitation.role.value,
+        expires_at=invitation.expires_at,
+        accepted=invitation.accepted_at is not None,
+    )
+
+
+def send_mail_after_commit(jobs: JobQueue) -> BackgroundTask:
+    """Enqueue the outbox job once the response is out, i.e. after the transaction committed."""
+    return BackgroundTask(jobs.enqueue, "send_outbox")
+
+
+# --- error answers -------------------------------------------------------------------------------
+
+
+def form_errors_response(_: Request[Any, Any, Any], exc: FormErrors) -> Response[dict[str, Any]]:
+    return Response({"errors": exc.as_dict()}, status_code=400)
+
+
+def invalid_body_response(_: Request[Any, Any, Any], exc: ValidationException) -> Response[dict[str, Any]]:
+    """msgspec's type errors, in the same field-keyed shape as ours."""
+    errors: dict[str, Any] = {}
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    for item in extra:
+        if not isinstance(item, dict):
+            continue
+        key = str(item.get("key") or item.get("source") or "body")
+        detail = str(item.get("message") or exc.detail)
+        errors.setdefault(key, FieldError("invalid", {"detail": detail}).as_dict())
+    if not errors:
+        errors["body"] = FieldError("invalid", {"detail": str(exc.detail)}).as_dict()
+    return Response({"errors": errors}, status_code=400)
+
+
+API_ERRORS = {FormErrors: form_errors_response, ValidationException: invalid_body_response}
+
+
+# --- public pages -------------------------------------------------------------------------------
+
+
+@get("/v/{slug:str}/logo", tags=["public"], exclude_from_csrf=True, summary="A venue's logo")
+async def venue_logo(
+    slug: FromPath[str],
+    state: State,
+    request: Request[Any, Any, Any],
+    version: Annotated[int | None, QueryParameter(name="v")] = None,
+) -> Response[bytes]:
+    """PNG or SVG; with ``?v=<logo_version>`` (as pages link it) it may be cached for a year."""
+    async with state.db.engine.connect() as conn:
+        row = (
+            await conn.execute(
+                select(Tenant.logo, Tenant.logo_content_type, Tenant.logo_version).where(
+                    Tenant.slug == slug, Tenant.status != TenantStatus.SUSPENDED
+                )
+            )
+        ).first()
+    if row is None or row.logo is None or not row.logo_content_type:
+        raise NotFoundException()
+    etag = f'"logo-{slug}-{row.logo_version}"'
+    headers = {
+        "Cache-Control": YEAR if version == row.logo_version else "public, max-age=300",
+        "ETag": etag,
+        "X-Content-Type-Options": "nosniff",
+    }
+    if row.logo_content_type == SVG:
+        headers["Content-Security-Policy"] = SVG_CSP
+    if request.headers.get("if-none-match") == etag:
+        return Response(b"", status_code=304, headers=headers)
+    return Response(bytes(row.logo), media_type=row.logo_content_type, headers=headers)
+
+
+async def _public_venue(session: AsyncSession, slug: str) -> tuple[Tenant, list[EntryPoint]]:
+    tenant = (
+        await session.execute(select(Tenant).where(Tenant.slug == slug, Tenant.status == TenantStatus.ACTIVE))
+    ).scalar_one_or_none()
+    if tenant is None:
+        raise NotFoundException()
+    use_tenant(session, tenant.id)
+    entries = (
+        await session.execute(
+            select(EntryPoint).where(EntryPoint.active.is_(True)).order_by(EntryPoint.event_starts_on, EntryPoint.name)
+        )
+    ).scalars()
+    return tenant, list(entries)
+
+
+@get("/v/{slug:str}", include_in_schema=False, exclude_from_csrf=True)
+async def public_venue_page(
+    slug: FromPath[str],
+    request: Request[Any, Any, Any],
+    db_session: NamedDependency[AsyncSession],
+    settings: NamedDependency[Settings],
+) -> Template:
+    """The venue's own page: its brand and its active entry points."""
+    tenant, entries = await _public_venue(db_session, slug)
+    lang = choose_language(
+        request.query_params.get("lang"),
+        request.cookies.get("lang"),
+        request.headers.get("accept-language"),
+        tenant.default_language,
+    )
+    on_own_host = request.scope.get("state", {}).get(SCOPE_KEY) == tenant.slug
+    links = {entry.id: (f"/{entry.code}" if on_own_host else f"/v/{tenant.slug}/{entry.code}") for entry in entries}
+    response = render(
+        request,
+        "tenants/public_venue.html",
+        lang=lang,
+        brand=tenant,
+        venue=tenant,
+        entries=entries,
+        links=links,
+        home_url="/" if on_own_host else f"/v/{tenant.slug}/",
+        logo_url=services.logo_path(tenant),
+        city=services.city_label(tenant, lang),
+        headers={"Cache-Control": "public, max-age=60", "Vary": "Accept-Language, Cookie"},
+    )
+    if request.query_params.get("lang") == lang:
+        response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="lax")
+    return response
+
+
+@get("/api/v1/public/venues/{slug:str}", tags=["public"], summary="A venue's public page, as JSON")
+async def public_venue_api(
+    slug: FromPath[str], db_session: NamedDependency[AsyncSession], settings: NamedDependency[Settings]
+) -> schemas.PublicVenueOut:
+    tenant, entries = await _public_venue(db_session, slug)
+    logo = services.logo_path(tenant)
+    return schemas.PublicVenueOut(
+        slug=tenant.slug,
+        display_name=tenant.display_name,
+        primary_color=tenant.primary_color,
+        default_language=tenant.default_language,
+        logo_url=f"{settings.base_url}{logo}" if logo else None,
+        url=services.venue_url(settings, tenant),
+        entry_points=[
+            schemas.PublicEntryPoint(
+                code=entry.code,
+                name=entry.name,
+                scenario=entry.scenario,
+                event_name=entry.event_name,
+                event_starts_on=entry.event_starts_on,
+                event_ends_on=entry.event_ends_on,
+                url=services.entry_url(settings, tenant, entry),
+            )
+            for entry in entries
+        ],
+    )
+
+
+# --- account API ---------------------------------------------------------------------------------
+
+
+async def _me(request: Request[Any, Any, Any], session: AsyncSession, settings: Settings, user: User) -> schemas.MeOut:
+    venues = await services.venues_of(session, user)
+    return schemas.MeOut(user=user_out(user), venues=[venue_summary(settings, v.tenant, v.role) for v in venues])
+
+
+class AccountApi(Controller):
+    path = "/api/v1"
+    tags = ["account"]  # noqa: RUF012
+    exception_handlers = API_ERRORS  # type: ignore[assignment]
+
+    @post("/signup", status_code=201, responses=FIELD_ERRORS, summary="Sign up a venue")
+    async def signup(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[schemas.SignupIn],
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        jobs: NamedDependency[JobQueue],
+    ) -> Response[schemas.SignupOut]:
+        """Creates the venue (pending), its owner, and mails a link to confirm the address.
+
+        When already signed in, ``email`` and ``password`` are ignored and the venue is
+        added to the signed-in account (active at once if its address is confirmed)."""
+        signed_in = await current_user(request, db_session)
+        result = await services.signup(
+            db_session, settings, schemas.present(data), current_user=signed_in, lang=data.language
+        )
+        sign_in(request, result.user)
+        pending = result.tenant.status == TenantStatus.PENDING
+        return Response(
+            schemas.SignupOut(
+                user=user_out(result.user),
+                venue=venue_summary(settings, result.tenant, Role.OWNER),
+                message="Check your e-mail to confirm the address and activate the venue."
+                if pending
+                else "The venue is active.",
+            ),
+            status_code=201,
+            background=send_mail_after_commit(jobs),
+        )
+
+    @post("/login", status_code=200, responses=FIELD_ERRORS, summary="Sign in (sets the session cookie)")
+    async def login(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[schemas.LoginIn],
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+    ) -> schemas.MeOut:
+        user = await services.authenticate(db_session, data.email, data.password)
+        if user is None:
+            raise FormErrors({"password": LOGIN_FAILED})
+        sign_in(request, user)
+        return await _me(request, db_session, settings, user)
+
+    @post("/logout", status_code=204, summary="Sign out")
+    async def logout(self, request: Request[Any, Any, Any]) -> None:
+        sign_out(request)
+
+    @get("/me", summary="Who is signed in, and their venues")
+    async def me(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+    ) -> schemas.MeOut:
+        user = await require_user(request, db_session)
+        return await _me(request, db_session, settings, user)
+
+    @post("/verify", status_code=200, responses=FIELD_ERRORS, summary="Confirm an e-mail address")
+    async def verify(
+        self,
+        data: JSONBody[schemas.VerifyIn],
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+    ) -> schemas.UserOut:
+        """The ``token`` from the link in the verification e-mail; activates the owner's venues."""
+        user = await services.verify_email(db_session, settings, data.token)
+        if user is None:
+            raise FormErrors({"token": TOKEN_INVALID})
+        return user_out(user)
+
+    @post("/verify/resend", status_code=202, summary="Mail a new verification link")
+    async def resend(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        jobs: NamedDependency[JobQueue],
+    ) -> Response[schemas.Queued]:
+        """At most one message a minute; ``queued`` says whether one was."""
+        user = await require_user(request, db_session)
+        venues = await services.venues_of(db_session, user)
+        name = next((v.tenant.display_name for v in venues if v.tenant.status == TenantStatus.PENDING), "NeutralPoint")
+        queued = await services.queue_verification(db_session, settings, user, name)
+        return Response(schemas.Queued(queued=queued), status_code=202, background=send_mail_after_commit(jobs))
+
+    @get("/invitations/{token:str}", summary="What an invitation link offers")
+    async def invitation(
+        self, token: FromPath[str], db_session: NamedDependency[AsyncSession]
+    ) -> schemas.InvitationInfo:
+        found = await services.find_invitation(db_session, token)
+        if found is None or not services.invitation_open(found[0]):
+            raise NotFoundException()
+        invitation, tenant = found
+        account = await db_session.execute(select(User.id).where(User.email == invitation.email))
+        return schemas.InvitationInfo(
+            venue=tenant.display_name,
+            email=invitation.email,
+            role=invitation.role.value,
+            expires_at=invitation.expires_at,
+            has_account=account.first() is not None,
+        )
+
+    @post("/invitations/{token:str}/accept", status_code=200, responses=FIELD_ERRORS, summary="Accept an invitation")
+    async def accept(
+        self,
+        token: FromPath[str],
+        request: Request[Any, Any, Any],
+        data: JSONBody[schemas.AcceptInvitationIn],
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+    ) -> schemas.InvitationAccepted:
+        """Signed in with the invited address: joins at once. Without an account: send a
+        ``password`` (and a ``name``) to create one. Signs in either way."""
+        signed_in = await current_user(request, db_session)
+        found = await services.find_invitation(db_session, token)
+        if found is None or not services.invitation_open(found[0]):
+            raise NotFoundException()
+        invitation, tenant = found
+        user = await services.accept_invitation(db_session, invitation, signed_in, schemas.present(data))
+        sign_in(request, user)
+        return schemas.InvitationAccepted(venue=venue_summary(settings, tenant, invitation.role), user=user_out(user))
+
+
+# --- venue API -----------------------------------------------------------------------------------------
+
+
+class VenueApi(Controller):
+    path = "/api/v1/venues"
+    tags = ["venues"]  # noqa: RUF012
+    exception_handlers = API_ERRORS  # type: ignore[assignment]
+
+    @get("/", summary="My venues")
+    async def list_venues(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+    ) -> list[schemas.VenueSummary]:
+        user = await require_user(request, db_session)
+        return [venue_summary(settings, v.tenant, v.role) for v in await services.venues_of(db_session, user)]
+
+    @get("/{slug:str}", summary="A venue and its branding")
+    async def get_venue(
+        self,
+        slug: FromPath[str],
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        registry: NamedDependency[ScenarioRegistry],
+    ) -> schemas.VenueOut:
+        access = await venue_access(request, db_session, slug, Role.STAFF)
+        return venue_out(settings, registry, access.tenant)
+
+    @patch("/{slug:str}", responses=FIELD_ERRORS, summary="Change a venue's branding (manager)")
+    async def patch_venue(
+        self,
+        slug: FromPath[str],
+        request: Request[Any, Any, Any],
+        data: JSONBody[schemas.BrandingPatch],
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        registry: NamedDependency[ScenarioRegistry],
+    ) -> Response[schemas.VenueOut]:
+        access = await venue_access(request, db_session, slug, Role.MANAGER)
+        await services.update_branding(db_session, settings, registry, access.tenant, schemas.present(data))
+        return Response(
+            venue_out(settings, registry, access.tenant), background=BackgroundTask(host_directory.invalidate)
+        )
+
+    @put("/{slug:str}/logo", responses=FIELD_ERRORS, summary="Upload the venue's logo (manager)")
+    async def put_logo(
+        self,
+        slug: FromPath[str],
+        request: Request[Any, Any, Any],
+        data: MultipartBody[schemas.LogoUpload],
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        registry: NamedDependency[ScenarioRegistry],
+    ) -> schemas.VenueOut:
+        """Multipart field ``file``: PNG, JPEG or WebP (stored as PNG, at most 512 px) or a
+        safe SVG; the type is read from the content, not the file name."""
+        access = await venue_access(request, db_session, slug, Role.MANAGER)
+        upload: UploadFile = data.file
+        content = await upload.read(settings.logo_max_bytes + 1)
+        try:
+            logo = prepare_logo(content, settings.logo_max_bytes)
+        except LogoRejectedError as exc:
+            raise FormErrors({"logo": exc.error}) from None
+        services.set_logo(access.tenant, logo)
+        await db_session.flush()
+        return venue_out(settings, registry, access.tenant)
+
+    @delete("/{slug:str}/logo", status_code=200, summary="Remove the venue's logo (manager)")
+    async def delete_logo(
+        self,
+        slug: FromPath[str],
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        registry: NamedDependency[ScenarioRegistry],
+    ) -> schemas.VenueOut:
+        access = await venue_access(request, db_session, slug, Role.MANAGER)
+        services.set_logo(access.tenant, None)
+        await db_session.flush()
+        return venue_out(settings, registry, access.tenant)
+
+    # entry points
+
+    @get("/{slug:str}/entry-points", summary="Entry points")
+    async def list_entry_points(
+        self,
+        slug: FromPath[str],
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+    ) -> list[schemas.EntryPointOut]:
+        access = await venue_access(request, db_session, slug, Role.STAFF)
+        return [entry_out(settings, access.tenant, e) for e in await services.entry_points(db_session)]
+
+    @post(
+        "/{slug:str}/entry-points", status_code=201, responses=FIELD_ERRORS, summary="Create an entry point (manager)"
+    )
+    async def create_entry_point(
+        self,
+        slug: FromPath[str],
+        request: Request[Any, Any, Any],
+        data: JSONBody[schemas.EntryPointIn],
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        registry: NamedDependency[ScenarioRegistry],
+    ) -> schemas.EntryPointOut:
+        """``presets`` may fix the answer of any choice field of the scenario's form."""
+        access = await venue_access(request, db_session, slug, Role.MANAGER)
+        entry = await services.create_entry_point(db_session, registry, access.tenant, schemas.present(data))
+        return entry_out(settings, access.tenant, entry)
+
+    async def _entry(
+        self, request: Request[Any, Any, Any], session: AsyncSession, slug: str, entry_id: uuid.UUID, role: Role
+    ) -> tuple[Tenant, EntryPoint]:
+        access = await venue_access(request, session, slug, role)
+        entry = await services.entry_point(session, entry_id)
+        if entry is None:
+            raise NotFoundException()
+        return access.tenant, entry
+
+    @get("/{slug:str}/entry-points/{entry_id:uuid}", summary="An entry point")
+    async def get_entry_point(
+        self,
+        slug: FromPath[str],
+        entry_id: FromPath[uuid.UUID],
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+    ) -> schemas.EntryPointOut:
+        tenant, entry = await self._entry(request, db_session, slug, entry_id, Role.STAFF)
+        return entry_out(settings, tenant, entry)
+
+    @patch(
+        "/{slug:str}/entry-points/{entry_id:uuid}", responses=FIELD_ERRORS, summary="Change an entry point (manager)"
+    )
+    async def patch_entry_point(
+        self,
+        slug: FromPath[str],
+        entry_id: FromPath[uuid.UUID],
+        request: Request[Any, Any, Any],
+        data: JSONBody[schemas.EntryPointPatch],
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        registry: NamedDependency[ScenarioRegistry],
+    ) -> schemas.EntryPointOut:
+        tenant, entry = await self._entry(request, db_session, slug, entry_id, Role.MANAGER)
+        await services.update_entry_point(db_session, registry, tenant, entry, schemas.present(data))
+        return entry_out(settings, tenant, entry)
+
+    @delete("/{slug:str}/entry-points/{entry_id:uuid}", status_code=204, summary="Delete an entry point (manager)")
+    async def delete_entry_point(
+        self,
+        slug: FromPath[str],
+        entry_id: FromPath[uuid.UUID],
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+    ) -> None:
+        """Printed codes stop working; setting ``active`` to false keeps the code for later."""
+        _, entry = await self._entry(request, db_session, slug, entry_id, Role.MANAGER)
+        await services.delete_entry_point(db_session, entry)
+
+    @get("/{slug:str}/entry-points/{entry_id:uuid}/qr.svg", media_type="image/svg+xml", summary="QR code (SVG)")
+    async def qr_svg(
+        self,
+        slug: FromPath[str],
+        entry_id: FromPath[uuid.UUID],
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        scale: Annotated[int, QueryParameter(ge=1, le=40)] = 8,
+        download: FromQuery[bool] = False,
+    ) -> Response[bytes]:
+        tenant, entry = await self._entry(request, db_session, slug, entry_id, Role.STAFF)
+        return qr_svg_response(settings, tenant, entry, scale, download)
+
+    @get("/{slug:str}/entry-points/{entry_id:uuid}/qr.png", media_type="image/png", summary="QR code (PNG)")
+    async def qr_png(
+        self,
+        slug: FromPath[str],
+        entry_id: FromPath[uuid.UUID],
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        scale: Annotated[int, QueryParameter(ge=1, le=40)] = 10,
+        download: FromQuery[bool] = False,
+    ) -> Response[bytes]:
+        tenant, entry = await self._entry(request, db_session, slug, entry_id, Role.STAFF)
+        return qr_png_response(settings, tenant, entry, scale, download)
+
+    @get("/{slug:str}/entry-points/{entry_id:uuid}/poster.pdf", media_type="application/pdf", summary="Poster (PDF)")
+    async def poster(
+        self,
+        slug: FromPath[str],
+        entry_id: FromPath[uuid.UUID],
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        size: Annotated[str, QueryParameter(pattern="^(A4|A5|a4|a5)$")] = "A4",
+        download: FromQuery[bool] = False,
+    ) -> Response[bytes]:
+        tenant, entry = await self._entry(request, db_session, slug, entry_id, Role.STAFF)
+        return await poster_response(db_session, settings, tenant, entry, size, download)
+
+    # members
+
+    @get("/{slug:str}/members", summary="Members and open invitations (manager)")
+    async def list_members(
+        self, slug: FromPath[str], request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
+    ) -> schemas.MembersOut:
+        await venue_access(request, db_session, slug, Role.MANAGER)
+        return schemas.MembersOut(
+            members=[member_out(m) for m in await services.members(db_session)],
+            invitations=[invitation_out(i) for i in await services.open_invitations(db_session)],
+        )
+
+    @post("/{slug:str}/invitations", status_code=201, responses=FIELD_ERRORS, summary="Invite someone (owner)")
+    async def create_invitation(
+        self,
+        slug: FromPath[str],
+        request: Request[Any, Any, Any],
+        data: JSONBody[schemas.InvitationIn],
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        jobs: NamedDependency[JobQueue],
+    ) -> Response[schemas.InvitationOut]:
+        """Mails a link that works for 7 days; inviting the same address again replaces it."""
+        access = await venue_access(request, db_session, slug, Role.OWNER)
+        invitation = await services.invite(db_session, settings, access.tenant, access.user, schemas.present(data))
+        return Response(invitation_out(invitation), status_code=201, background=send_mail_after_commit(jobs))
+
+    @delete("/{slug:str}/invitations/{invitation_id:uuid}", status_code=204, summary="Withdraw an invitation (owner)")
+    async def delete_invitation(
+        self,
+        slug: FromPath[str],
+        invitation_id: FromPath[uuid.UUID],
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+    ) -> None:
+        await venue_access(request, db_session, slug, Role.OWNER)
+        if not await services.revoke_invitation(db_session, invitation_id):
+            raise NotFoundException()
+
+    async def _member(
+        self, request: Request[Any, Any, Any], session: AsyncSession, slug: str, member_id: uuid.UUID
+    ) -> Membership:
+        await venue_access(request, session, slug, Role.OWNER)
+        member = await services.membership(session, member_id)
+        if member is None:
+            raise NotFoundException()
+        return member
+
+    @patch("/{slug:str}/members/{member_id:uuid}", responses=FIELD_ERRORS, summary="Change a member's role (owner)")
+    async def patch_member(
+        self,
+        slug: FromPath[str],
+        member_id: FromPath[uuid.UUID],
+        request: Request[Any, Any, Any],
+        data: JSONBody[schemas.RoleIn],
+        db_session: NamedDependency[AsyncSession],
+    ) -> schemas.MemberOut:
+        """A venue always keeps at least one owner."""
+        member = await self._member(request, db_session, slug, member_id)
+        await services.change_role(db_session, member, schemas.present(data))
+        return member_out(member)
+
+    @delete(
+        "/{slug:str}/members/{member_id:uuid}",
+        status_code=204,
+        responses=FIELD_ERRORS,
+        summary="Remove a member (owner)",
+    )
+    async def delete_member(
+        self,
+        slug: FromPath[str],
+        member_id: FromPath[uuid.UUID],
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+    ) -> None:
+        """Never the last owner."""
+        member = await self._member(request, db_session, slug, member_id)
+        await services.remove_member(db_session, member)
+
+
+route_handlers: list[Any] = [venue_logo, public_venue_page, public_venue_api, AccountApi, VenueApi]

@@ -1,0 +1,239 @@
+"""JSON shapes of the venues API (``/api/v1``), as msgspec Structs so OpenAPI documents them.
+
+Request bodies keep loosely typed fields (strings, optional) on purpose: the same checks
+as the HTML forms then run in ``services`` and answer field-keyed errors in both languages.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import msgspec
+from litestar.datastructures import UploadFile
+from msgspec import UNSET, UnsetType
+
+
+class FieldMessage(msgspec.Struct):
+    en: str
+    zh_hans: str = msgspec.field(name="zh-Hans")
+
+
+class FieldProblem(msgspec.Struct):
+    code: str
+    message: FieldMessage
+
+
+class FieldErrors(msgspec.Struct):
+    """400 answer: what is wrong, keyed by field name; nothing was written."""
+
+    errors: dict[str, FieldProblem]
+
+
+class SignupIn(msgspec.Struct):
+    name: str = ""
+    slug: str = ""
+    email: str = ""
+    password: str = ""
+    language: str = "en"
+
+
+class LoginIn(msgspec.Struct):
+    email: str = ""
+    password: str = ""
+
+
+class VerifyIn(msgspec.Struct):
+    token: str
+
+
+class UserOut(msgspec.Struct):
+    id: uuid.UUID
+    email: str
+    name: str
+    email_verified: bool
+    is_platform_admin: bool
+
+
+class VenueSummary(msgspec.Struct):
+    slug: str
+    name: str
+    display_name: str
+    status: str
+    role: str
+    dashboard_url: str
+
+
+class MeOut(msgspec.Struct):
+    user: UserOut
+    venues: list[VenueSummary]
+
+
+class SignupOut(msgspec.Struct):
+    user: UserOut
+    venue: VenueSummary
+    message: str
+
+
+class Location(msgspec.Struct):
+    city_id: int
+    city: str
+    city_zh: str | None
+    latitude: str
+    longitude: str
+
+
+class VenueOut(msgspec.Struct):
+    slug: str
+    name: str
+    display_name: str
+    status: str
+    contact_email: str
+    primary_color: str
+    default_language: str
+    location: Location | None
+    custom_host: str | None
+    enabled_scenarios: list[str]
+    logo_url: str | None
+    logo_content_type: str | None
+    public_url: str
+    is_demo: bool
+
+
+class BrandingPatch(msgspec.Struct):
+    """Only the fields sent change. ``city`` takes a name in English or Chinese ("" clears
+    the location); ``custom_host`` "" removes the host name."""
+
+    display_name: str | UnsetType = UNSET
+    primary_color: str | UnsetType = UNSET
+    default_language: str | UnsetType = UNSET
+    city: str | UnsetType = UNSET
+    custom_host: str | UnsetType = UNSET
+    enabled_scenarios: list[str] | UnsetType = UNSET
+
+
+class EntryPointIn(msgspec.Struct):
+    name: str = ""
+    scenario: str = ""
+    event_name: str | None = None
+    event_starts_on: str | None = None
+    event_ends_on: str | None = None
+    presets: dict[str, str] = msgspec.field(default_factory=dict)
+    active: bool = True
+
+
+class EntryPointPatch(msgspec.Struct):
+    name: str | UnsetType = UNSET
+    scenario: str | UnsetType = UNSET
+    event_name: str | UnsetType | None = UNSET
+    event_starts_on: str | UnsetType | None = UNSET
+    event_ends_on: str | UnsetType | None = UNSET
+    presets: dict[str, str] | UnsetType = UNSET
+    active: bool | UnsetType = UNSET
+
+
+class EntryPointOut(msgspec.Struct):
+    id: uuid.UUID
+    code: str
+    name: str
+    scenario: str
+    event_name: str | None
+    event_starts_on: date | None
+    event_ends_on: date | None
+    presets: dict[str, Any]
+    active: bool
+    public_url: str
+    qr_svg_url: str
+    qr_png_url: str
+    poster_url: str
+    created_at: datetime
+
+
+class MemberOut(msgspec.Struct):
+    id: uuid.UUID
+    user_id: uuid.UUID
+    email: str
+    name: str
+    role: str
+    created_at: datetime
+
+
+class InvitationIn(msgspec.Struct):
+    email: str = ""
+    role: str = ""
+
+
+class InvitationOut(msgspec.Struct):
+    id: uuid.UUID
+    email: str
+    role: str
+    expires_at: datetime
+    accepted: bool
+
+
+class MembersOut(msgspec.Struct):
+    members: list[MemberOut]
+    invitations: list[InvitationOut]
+
+
+class RoleIn(msgspec.Struct):
+    role: str = ""
+
+
+class AcceptInvitationIn(msgspec.Struct):
+    """For someone without an account yet: their name and a password. A signed-in user
+    whose e-mail address matches the invitation sends an empty object."""
+
+    name: str = ""
+    password: str = ""
+
+
+class InvitationAccepted(msgspec.Struct):
+    venue: VenueSummary
+    user: UserOut
+
+
+def present(struct: msgspec.Struct) -> dict[str, Any]:
+    """The fields that were sent (not ``UNSET``), as a plain dict."""
+    return {k: v for k, v in msgspec.structs.asdict(struct).items() if v is not UNSET}
+
+
+class Queued(msgspec.Struct):
+    queued: bool
+
+
+class InvitationInfo(msgspec.Struct):
+    venue: str
+    email: str
+    role: str
+    expires_at: datetime
+    has_account: bool
+
+
+@dataclass
+class LogoUpload:
+    """Multipart body of a logo upload."""
+
+    file: UploadFile
+
+
+class PublicEntryPoint(msgspec.Struct):
+    code: str
+    name: str
+    scenario: str
+    event_name: str | None
+    event_starts_on: date | None
+    event_ends_on: date | None
+    url: str
+
+
+class PublicVenueOut(msgspec.Struct):
+    slug: str
+    display_name: str
+    primary_color: str
+    default_language: str
+    logo_url: str | None
+    url: str
+    entry_points: list[PublicEntryPoint]
