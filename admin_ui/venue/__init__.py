@@ -1,0 +1,1 @@
+"""The venue dashboard and the account pages (sign-up, sign-in, invitations)."""

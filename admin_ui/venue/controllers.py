@@ -1,0 +1,721 @@
+"""Venue pages: sign-up, sign-in, e-mail verification, invitations, the account page, and the
+venue dashboard (branding, members, entry points, QR codes and posters).
+
+Every page works without JavaScript: forms post, and the answer is either the same form
+again with each problem beside its field (status 400, nothing written) or a 303 to the
+next page. Writes run in a savepoint, so a form that fails validation halfway leaves no
+trace. A venue the signed-in person does not belong to, or a page above their role, is a
+404, as in the API.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.background_tasks import BackgroundTask
+from litestar.datastructures import FormMultiDict, UploadFile
+from litestar.di import NamedDependency
+from litestar.exceptions import NotAuthorizedException, NotFoundException
+from litestar.params import FromPath, FromQuery
+from litestar.response import Template
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from neutralpoint.jobs.queue import JobQueue
+from neutralpoint.scenarios.forms import FieldError, FormErrors
+from neutralpoint.scenarios.manager import ScenarioRegistry
+from neutralpoint.settings import Settings
+from neutralpoint.tenants import services
+from neutralpoint.tenants.auth import VenueAccess, current_user, require_user, sign_in, sign_out, venue_access
+from neutralpoint.tenants.controllers import LOGIN_FAILED
+from neutralpoint.tenants.hosts import host_directory
+from neutralpoint.tenants.logos import LogoRejectedError, prepare_logo
+from neutralpoint.tenants.models import EntryPoint, Role, Tenant, TenantStatus, User
+from neutralpoint.tenants.printables import poster_response, qr_png_response, qr_svg_response
+from neutralpoint.web.i18n import LANGUAGE_NAMES, LANGUAGES
+from neutralpoint_admin.venue.pages import form_values, local_path, page, page_language, see_other, to_login
+
+ROLE_ORDER = (Role.OWNER, Role.MANAGER, Role.STAFF)
+
+
+def _mail_job(jobs: JobQueue) -> BackgroundTask:
+    return BackgroundTask(jobs.enqueue, "send_outbox")
+
+
+def _venue_context(access: VenueAccess, section: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "venue": access.tenant,
+        "brand": access.tenant,
+        "role": access.role,
+        "user": access.user,
+        "section": section,
+        "can_manage": access.allows(Role.MANAGER),
+        "is_owner": access.allows(Role.OWNER),
+        "logo_url": services.logo_path(access.tenant),
+        "venue_default": access.tenant.default_language,
+        **extra,
+    }
+
+
+# --- account pages ---------------------------------------------------------------------------------
+
+
+class AccountPages(Controller):
+    path = "/"
+    include_in_schema = False
+    exception_handlers = {NotAuthorizedException: to_login}  # type: ignore[dict-item]  # noqa: RUF012
+
+    @get("/signup")
+    async def signup_form(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Template:
+        user = await current_user(request, db_session)
+        return page(request, "venue/signup.html", user=user, values={})
+
+    @post("/signup")
+    async def signup(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        jobs: NamedDependency[JobQueue],
+    ) -> Response[Any]:
+        form = await request.form()
+        user = await current_user(request, db_session)
+        values = form_values(form, "name", "slug", "email", "password")
+        lang = page_language(request)
+        try:
+            async with db_session.begin_nested():
+                result = await services.signup(db_session, settings, values, current_user=user, lang=lang)
+        except FormErrors as exc:
+            values.pop("password")
+            return page(request, "venue/signup.html", status_code=400, user=user, values=values, errors=exc.errors)
+        sign_in(request, result.user)
+        return see_other(f"/venue/{result.tenant.slug}/?welcome=1", background=_mail_job(jobs))
+
+    @get("/login")
+    async def login_form(self, request: Request[Any, Any, Any]) -> Template:
+        return page(
+            request,
+            "venue/login.html",
+            values={},
+            next_path=local_path(request.query_params.get("next"), ""),
+            signed_out=request.query_params.get("signed_out") == "1",
+        )
+
+    @post("/login")
+    async def login(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Response[Any]:
+        form = await request.form()
+        next_path = local_path(form.get("next"), "/venue")
+        user = await services.authenticate(db_session, str(form.get("email", "")), str(form.get("password", "")))
+        if user is None:
+            return page(
+                request,
+                "venue/login.html",
+                status_code=400,
+                values={"email": form.get("email", "")},
+                next_path=form.get("next", ""),
+                errors={"password": LOGIN_FAILED},
+            )
+        sign_in(request, user)
+        return see_other(next_path)
+
+    @post("/logout")
+    async def logout(self, request: Request[Any, Any, Any]) -> Response[Any]:
+        sign_out(request)
+        return see_other("/login?signed_out=1")
+
+    @get("/verify")
+    async def verify(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+    ) -> Template:
+        token = request.query_params.get("token") or ""
+        user = await services.verify_email(db_session, settings, token) if token else None
+        signed_in = await current_user(request, db_session)
+        return page(
+            request, "venue/verify.html", status_code=200 if user else 400, verified=user is not None, user=signed_in
+        )
+
+    @post("/verify/resend")
+    async def resend(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        jobs: NamedDependency[JobQueue],
+    ) -> Response[Any]:
+        user = await require_user(request, db_session)
+        venues = await services.venues_of(db_session, user)
+        name = next((v.tenant.display_name for v in venues if v.tenant.status == TenantStatus.PENDING), "NeutralPoint")
+        await services.queue_verification(db_session, settings, user, name, page_language(request))
+        form = await request.form()
+        back = local_path(form.get("next"), "/venue")
+        separator = "&" if "?" in back else "?"
+        return see_other(f"{back}{separator}resent=1", background=_mail_job(jobs))
+
+    @get("/invitations/{token:str}")
+    async def invitation(
+        self, token: FromPath[str], request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
+    ) -> Template:
+        return await self._invitation_page(token, request, db_session)
+
+    async def _invitation_page(
+        self,
+        token: str,
+        request: Request[Any, Any, Any],
+        session: AsyncSession,
+        *,
+        errors: dict[str, FieldError] | None = None,
+        values: dict[str, Any] | None = None,
+    ) -> Template:
+        signed_in = await current_user(request, session)
+        found = await services.find_invitation(session, token)
+        if found is None or not services.invitation_open(found[0]):
+            return page(request, "venue/invitation.html", status_code=404, invitation=None, user=signed_in)
+        invitation, tenant = found
+        has_account = (await session.execute(select(User.id).where(User.email == invitation.email))).first() is not None
+        return page(
+            request,
+            "venue/invitation.html",
+            status_code=400 if errors else 200,
+            invitation=invitation,
+            venue=tenant,
+            brand=tenant,
+            user=signed_in,
+            has_account=has_account,
+            token=token,
+            values=values or {},
+            errors=errors,
+        )
+
+    @post("/invitations/{token:str}")
+    async def accept_invitation(
+        self, token: FromPath[str], request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
+    ) -> Response[Any]:
+        form = await request.form()
+        signed_in = await current_user(request, db_session)
+        found = await services.find_invitation(db_session, token)
+        if found is None or not services.invitation_open(found[0]):
+            return await self._invitation_page(token, request, db_session)
+        invitation, tenant = found
+        values = form_values(form, "name", "password")
+        try:
+            async with db_session.begin_nested():
+                user = await services.accept_invitation(db_session, invitation, signed_in, values)
+        except FormErrors as exc:
+            return await self._invitation_page(
+                token, request, db_session, errors=exc.errors, values={"name": values["name"]}
+            )
+        sign_in(request, user)
+        return see_other(f"/venue/{tenant.slug}/?joined=1")
+
+    @get("/account")
+    async def account(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Template:
+        user = await require_user(request, db_session)
+        saved = request.query_params.get("saved") == "1"
+        return page(request, "venue/account.html", user=user, values={"name": user.name}, saved=saved)
+
+    @post("/account")
+    async def save_account(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
+    ) -> Response[Any]:
+        user = await require_user(request, db_session)
+        form = await request.form()
+        values = form_values(form, "name", "current_password", "new_password")
+        try:
+            async with db_session.begin_nested():
+                await services.update_account(db_session, user, values)
+        except FormErrors as exc:
+            return page(
+                request,
+                "venue/account.html",
+                status_code=400,
+                user=user,
+                values={"name": values["name"]},
+                errors=exc.errors,
+                saved=False,
+            )
+        return see_other("/account?saved=1")
+
+
+# --- the venue dashboard -------------------------------------------------------------------------------
+
+
+def _branding_values(tenant: Tenant, registry: ScenarioRegistry) -> dict[str, Any]:
+    return {
+        "display_name": tenant.display_name,
+        "primary_color": tenant.primary_color,
+        "default_language": tenant.default_language,
+        "city": services.city_label(tenant, "en"),
+        "custom_host": tenant.custom_host or "",
+        "enabled_scenarios": [s.id for s in services.enabled_scenarios(registry, tenant)],
+    }
+
+
+def _entry_values(entry: EntryPoint | None) -> dict[str, Any]:
+    if entry is None:
+        return {
+            "name": "",
+            "scenario": "",
+            "event_name": "",
+            "event_starts_on": "",
+            "event_ends_on": "",
+            "presets": {},
+            "active": True,
+        }
+    return {
+        "name": entry.name,
+        "scenario": entry.scenario,
+        "event_name": entry.event_name or "",
+        "event_starts_on": entry.event_starts_on.isoformat() if entry.event_starts_on else "",
+        "event_ends_on": entry.event_ends_on.isoformat() if entry.event_ends_on else "",
+        "presets": dict(entry.presets or {}),
+        "active": entry.active,
+    }
+
+
+def _entry_form(form: FormMultiDict) -> dict[str, Any]:
+    """The posted entry-point form; presets are named ``preset__<scenario>__<field>`` and only
+    those of the chosen scenario count."""
+    scenario = str(form.get("scenario", ""))
+    prefix = f"preset__{scenario}__"
+    presets = {key[len(prefix) :]: value for key, value in form.items() if key.startswith(prefix)}
+    return {
+        "name": form.get("name", ""),
+        "scenario": scenario,
+        "event_name": form.get("event_name", ""),
+        "event_starts_on": form.get("event_starts_on", ""),
+        "event_ends_on": form.get("event_ends_on", ""),
+        "presets": presets,
+        "active": "active" in form,
+    }
+
+
+class VenuePages(Controller):
+    path = "/venue"
+    include_in_schema = False
+    exception_handlers = {NotAuthorizedException: to_login}  # type: ignore[dict-item]  # noqa: RUF012
+
+    @get("/")
+    async def venues(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Template:
+        user = await require_user(request, db_session)
+        venues = await services.venues_of(db_session, user)
+        return page(
+            request,
+            "venue/list.html",
+            user=user,
+            venues=venues,
+            pending=any(v.tenant.status == TenantStatus.PENDING for v in venues),
+            resent=request.query_params.get("resent") == "1",
+        )
+
+    @get("/{slug:str}")
+    async def dashboard(
+        self,
+        slug: FromPath[str],
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        registry: NamedDependency[ScenarioRegistry],
+    ) -> Template:
+        access = await venue_access(request, db_session, slug, Role.STAFF)
+        entries = await services.entry_points(db_session)
+        scenarios = {s.id: s for s in registry.ordered()}
+        return page(
+            request,
+            "venue/dashboard.html",
+            **_venue_context(
+                access,
+                "dashboard",
+                entries=entries,
+                scenarios=scenarios,
+                entry_urls={e.id: services.entry_url(settings, access.tenant, e) for e in entries},
+                venue_url=services.venue_url(settings, access.tenant),
+                city=services.city_label(access.tenant, page_language(request, access.tenant.default_language)),
+                member_count=len(await services.members(db_session)),
+                welcome=request.query_params.get("welcome") == "1",
+                joined=request.query_params.get("joined") == "1",
+                resent=request.query_params.get("resent") == "1",
+            ),
+        )
+
+    # branding
+
+    @get("/{slug:str}/branding")
+    async def branding(
+        self,
+        slug: FromPath[str],
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        registry: NamedDependency[ScenarioRegistry],
+        settings: NamedDependency[Settings],
+    ) -> Template:
+        access = await venue_access(request, db_session, slug, Role.MANAGER)
+        return self._branding_page(request, access, registry, settings, _branding_values(access.tenant, registry))
+
+    def _branding_page(
+        self,
+        request: Request[Any, Any, Any],
+        access: VenueAccess,
+        registry: ScenarioRegistry,
+        settings: Settings,
+        values: dict[str, Any],
+        errors: dict[str, FieldError] | None = None,
+    ) -> Template:
+        return page(
+            request,
+            "venue/branding.html",
+            status_code=400 if errors else 200,
+            errors=errors,
+            **_venue_context(
+                access,
+                "branding",
+                values=values,
+                scenarios=registry.ordered(),
+                languages=[(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
+                saved=request.query_params.get("saved") == "1",
+                logo_max_kb=settings.logo_max_bytes // 1024,
+            ),
+        )
+
+    @post("/{slug:str}/branding")
+    async def save_branding(
+        self,
+        slug: FromPath[str],
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        registry: NamedDependency[ScenarioRegistry],
+        settings: NamedDependency[Settings],
+    ) -> Response[Any]:
+        access = await venue_access(request, db_session, slug, Role.MANAGER)
+        form = await request.form()
+        values: dict[str, Any] = form_values(
+            form, "display_name", "primary_color", "default_language", "city", "custom_host"
+        )
+        values["enabled_scenarios"] = form.getall("enabled_scenarios", [])
+        upload = form.get("logo")
+        try:
+            async with db_session.begin_nested():
+                await services.update_branding(db_session, settings, registry, access.tenant, values)
+                if isinstance(upload, UploadFile) and upload.filename:
+                    content = await upload.read(settings.logo_max_bytes + 1)
+                    try:
+                        logo = prepare_logo(content, settings.logo_max_bytes)
+                    except LogoRejectedError as exc:
+                        raise FormErrors({"logo": exc.error}) from None
+                    services.set_logo(access.tenant, logo)
+                elif "remove_logo" in form and access.tenant.logo_content_type:
+                    services.set_logo(access.tenant, None)
+                await db_session.flush()
+        except FormErrors as exc:
+            await db_session.refresh(access.tenant)
+            return self._branding_page(request, access, registry, settings, values, exc.errors)
+        return see_other(f"/venue/{slug}/branding?saved=1", background=BackgroundTask(host_directory.invalidate))
+
+    # members
+
+    @get("/{slug:str}/members")
+    async def members(
+        self, slug: FromPath[str], request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
+    ) -> Template:
+        access = await venue_access(request, db_session, slug, Role.MANAGER)
+        return await self._members_page(request, db_session, access)
+
+    async def _members_page(
+        self,
+        request: Request[Any, Any, Any],
+        session: AsyncSession,
+        access: VenueAccess,
+        *,
+        errors: dict[str, FieldError] | None = None,
+        values: dict[str, Any] | None = None,
+        error_member: uuid.UUID | None = None,
+    ) -> Template:
+        return page(
+            request,
+            "venue/members.html",
+            status_code=400 if errors else 200,
+            errors=errors,
+            **_venue_context(
+                access,
+                "members",
+                members=await services.members(session),
+                invitations=await services.open_invitations(session),
+                roles=ROLE_ORDER,
+                values=values or {"role": Role.STAFF.value},
+                error_member=error_member,
+                invited=request.query_params.get("invited") == "1",
+            ),
+        )
+
+    @post("/{slug:str}/members/invite")
+    async def invite(
+        self,
+        slug: FromPath[str],
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        jobs: NamedDependency[JobQueue],
+    ) -> Response[Any]:
+        access = await venue_access(request, db_session, slug, Role.OWNER)
+        form = await request.form()
+        values = form_values(form, "email", "role")
+        try:
+            async with db_session.begin_nested():
+                await services.invite(
+                    db_session,
+                    settings,
+                    access.tenant,
+                    access.user,
+                    values,
+                    page_language(request, access.tenant.default_language),
+                )
+        except FormErrors as exc:
+            return await self._members_page(request, db_session, access, errors=exc.errors, values=values)
+        return see_other(f"/venue/{slug}/members?invited=1", background=_mail_job(jobs))
+
+    @post("/{slug:str}/members/{member_id:uuid}/role")
+    async def change_role(
+        self,
+        slug: FromPath[str],
+        member_id: FromPath[uuid.UUID],
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+    ) -> Response[Any]:
+        access = await venue_access(request, db_session, slug, Role.OWNER)
+        target = await services.membership(db_session, member_id)
+        if target is None:
+            raise NotFoundException()
+        form = await request.form()
+        try:
+            async with db_session.begin_nested():
+                await services.change_role(db_session, target, {"role": form.get("role", "")})
+        except FormErrors as exc:
+            await db_session.refresh(target)
+            return await self._members_page(request, db_session, access, errors=exc.errors, error_member=member_id)
+        return see_other(f"/venue/{slug}/members")
+
+    @post("/{slug:str}/members/{member_id:uuid}/remove")
+    async def remove_member(
+        self,
+        slug: FromPath[str],
+        member_id: FromPath[uuid.UUID],
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+    ) -> Response[Any]:
+        access = await venue_access(request, db_session, slug, Role.OWNER)
+        target = await services.membership(db_session, member_id)
+        if target is None:
+            raise NotFoundException()
+        removing_self = target.user_id == access.user.id
+        try:
+            async with db_session.begin_nested():
+                await services.remove_member(db_session, target)
+        except FormErrors as exc:
+            return await self._members_page(request, db_session, access, errors=exc.errors, error_member=member_id)
+        return see_other("/venue" if removing_self else f"/venue/{slug}/members")
+
+    @post("/{slug:str}/invitations/{invitation_id:uuid}/revoke")
+    async def revoke(
+        self,
+        slug: FromPath[str],
+        invitation_id: FromPath[uuid.UUID],
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+    ) -> Response[Any]:
+        await venue_access(request, db_session, slug, Role.OWNER)
+        if not await services.revoke_invitation(db_session, invitation_id):
+            raise NotFoundException()
+        return see_other(f"/venue/{slug}/members")
+
+    # entry points
+
+    @get("/{slug:str}/entry-points")
+    async def entry_points(
+        self,
+        slug: FromPath[str],
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        registry: NamedDependency[ScenarioRegistry],
+    ) -> Template:
+        access = await venue_access(request, db_session, slug, Role.STAFF)
+        entries = await services.entry_points(db_session)
+        return page(
+            request,
+            "venue/entry_points.html",
+            **_venue_context(
+                access,
+                "entry_points",
+                entries=entries,
+                scenarios={s.id: s for s in registry.ordered()},
+                enabled={s.id for s in services.enabled_scenarios(registry, access.tenant)},
+                entry_urls={e.id: services.entry_url(settings, access.tenant, e) for e in entries},
+                saved=request.query_params.get("saved") == "1",
+            ),
+        )
+
+    def _entry_page(
+        self,
+        request: Request[Any, Any, Any],
+        access: VenueAccess,
+        registry: ScenarioRegistry,
+        settings: Settings,
+        entry: EntryPoint | None,
+        values: dict[str, Any],
+        errors: dict[str, FieldError] | None = None,
+    ) -> Template:
+        scenarios = services.enabled_scenarios(registry, access.tenant)
+        return page(
+            request,
+            "venue/entry_point_form.html",
+            status_code=400 if errors else 200,
+            errors=errors,
+            **_venue_context(
+                access,
+                "entry_points",
+                entry=entry,
+                values=values,
+                scenarios=scenarios,
+                presets={s.id: services.preset_fields(s) for s in scenarios},
+                entry_url=services.entry_url(settings, access.tenant, entry) if entry else None,
+                read_only=not access.allows(Role.MANAGER),
+                saved=request.query_params.get("saved") == "1",
+            ),
+        )
+
+    @get("/{slug:str}/entry-points/new")
+    async def new_entry_point(
+        self,
+        slug: FromPath[str],
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        registry: NamedDependency[ScenarioRegistry],
+        settings: NamedDependency[Settings],
+    ) -> Template:
+        access = await venue_access(request, db_session, slug, Role.MANAGER)
+        values = _entry_values(None)
+        scenarios = services.enabled_scenarios(registry, access.tenant)
+        if scenarios:
+            values["scenario"] = scenarios[0].id
+        return self._entry_page(request, access, registry, settings, None, values)
+
+    @post("/{slug:str}/entry-points/new")
+    async def create_entry_point(
+        self,
+        slug: FromPath[str],
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        registry: NamedDependency[ScenarioRegistry],
+        settings: NamedDependency[Settings],
+    ) -> Response[Any]:
+        access = await venue_access(request, db_session, slug, Role.MANAGER)
+        values = _entry_form(await request.form())
+        try:
+            async with db_session.begin_nested():
+                entry = await services.create_entry_point(db_session, registry, access.tenant, values)
+        except FormErrors as exc:
+            return self._entry_page(request, access, registry, settings, None, values, exc.errors)
+        return see_other(f"/venue/{slug}/entry-points/{entry.id}?saved=1")
+
+    async def _entry(
+        self, request: Request[Any, Any, Any], session: AsyncSession, slug: str, entry_id: uuid.UUID, role: Role
+    ) -> tuple[VenueAccess, EntryPoint]:
+        access = await venue_access(request, session, slug, role)
+        entry = await services.entry_point(session, entry_id)
+        if entry is None:
+            raise NotFoundException()
+        return access, entry
+
+    @get("/{slug:str}/entry-points/{entry_id:uuid}")
+    async def entry_point(
+        self,
+        slug: FromPath[str],
+        entry_id: FromPath[uuid.UUID],
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        registry: NamedDependency[ScenarioRegistry],
+        settings: NamedDependency[Settings],
+    ) -> Template:
+        access, entry = await self._entry(request, db_session, slug, entry_id, Role.STAFF)
+        return self._entry_page(request, access, registry, settings, entry, _entry_values(entry))
+
+    @post("/{slug:str}/entry-points/{entry_id:uuid}")
+    async def save_entry_point(
+        self,
+        slug: FromPath[str],
+        entry_id: FromPath[uuid.UUID],
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        registry: NamedDependency[ScenarioRegistry],
+        settings: NamedDependency[Settings],
+    ) -> Response[Any]:
+        access, entry = await self._entry(request, db_session, slug, entry_id, Role.MANAGER)
+        values = _entry_form(await request.form())
+        try:
+            async with db_session.begin_nested():
+                await services.update_entry_point(db_session, registry, access.tenant, entry, values)
+        except FormErrors as exc:
+            await db_session.refresh(entry)
+            return self._entry_page(request, access, registry, settings, entry, values, exc.errors)
+        return see_other(f"/venue/{slug}/entry-points/{entry.id}?saved=1")
+
+    @post("/{slug:str}/entry-points/{entry_id:uuid}/delete")
+    async def delete_entry_point(
+        self,
+        slug: FromPath[str],
+        entry_id: FromPath[uuid.UUID],
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+    ) -> Response[Any]:
+        _, entry = await self._entry(request, db_session, slug, entry_id, Role.MANAGER)
+        await services.delete_entry_point(db_session, entry)
+        return see_other(f"/venue/{slug}/entry-points")
+
+    @get("/{slug:str}/entry-points/{entry_id:uuid}/qr.svg")
+    async def qr_svg(
+        self,
+        slug: FromPath[str],
+        entry_id: FromPath[uuid.UUID],
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        scale: FromQuery[int] = 8,
+        download: FromQuery[bool] = False,
+    ) -> Response[bytes]:
+        access, entry = await self._entry(request, db_session, slug, entry_id, Role.STAFF)
+        return qr_svg_response(settings, access.tenant, entry, scale, download)
+
+    @get("/{slug:str}/entry-points/{entry_id:uuid}/qr.png")
+    async def qr_png(
+        self,
+        slug: FromPath[str],
+        entry_id: FromPath[uuid.UUID],
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        scale: FromQuery[int] = 10,
+        download: FromQuery[bool] = False,
+    ) -> Response[bytes]:
+        access, entry = await self._entry(request, db_session, slug, entry_id, Role.STAFF)
+        return qr_png_response(settings, access.tenant, entry, scale, download)
+
+    @get("/{slug:str}/entry-points/{entry_id:uuid}/poster.pdf")
+    async def poster(
+        self,
+        slug: FromPath[str],
+        entry_id: FromPath[uuid.UUID],
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        size: FromQuery[str] = "A4",
+        download: FromQuery[bool] = False,
+    ) -> Response[bytes]:
+        access, entry = await self._entry(request, db_session, slug, entry_id, Role.STAFF)
+        return await poster_response(db_session, settings, access.tenant, entry, size, download)
+
+
+route_handlers: list[Any] = [AccountPages, VenuePages]
