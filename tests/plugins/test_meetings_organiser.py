@@ -16,6 +16,7 @@ import pytest
 
 from neutralpoint.scenarios import FormErrors
 from neutralpoint.scenarios.manager import LoadedScenario, ScenarioRegistry
+from neutralpoint.tenants.models import Role
 
 CHENGDU = (30.5728, 104.0668)
 
@@ -137,3 +138,145 @@ def test_answers_that_do_not_fit_together_name_the_field(
     assert error.message("en")
     assert error.message("zh-Hans")
     assert error.message("en") != error.message("zh-Hans")
+
+
+# --- the organiser's page and its JSON twin ------------------------------------------------------
+
+PAGE_INPUTS = {
+    "attendees": "100",
+    "venue_kwh": "2000",
+    "grid": "CN-BJ",
+    "travel_source": "own",
+    "meals_white_meat": "100",
+}
+
+
+async def _event(db: Any) -> tuple[Any, Any]:
+    from scenarios.signed_in import make_person, make_place
+
+    place = await make_place(db, "meetings")
+    manager = await make_person(db, place, Role.MANAGER)
+    return place, manager
+
+
+async def _visitor_estimate(client: Any, place: Any, km: str) -> int:
+    response = await client.post(
+        f"/api/v1/venues/{place.slug}/entry-points/{place.code}/estimates",
+        json={
+            "inputs": {
+                "travel_mode": "rail_high_speed",
+                "travel_distance_km": km,
+                "travel_return": False,
+                "hotel_nights": 1,
+                "meals_vegan": 1,
+            },
+            "language": "en",
+        },
+    )
+    assert response.status_code == 201, response.text
+    return int(response.json()["total_grams"])
+
+
+async def test_the_organiser_computes_the_event_from_the_attendees_estimates(app: Any, settings: Any, db: Any) -> None:
+    from scenarios.signed_in import client_as, csrf
+
+    place, manager = await _event(db)
+    url = f"/venue/{place.slug}/entry-points/{place.entry_point_id}/event-footprint"
+    async with client_as(app, settings, None) as visitor:
+        # Two attendees: 100 km and 300 km by high-speed train one way (× 0.04443), one hotel night
+        # each (53.5), one vegan meal each (0.54 — their meals are not taken by the organiser).
+        await _visitor_estimate(visitor, place, "100")
+        await _visitor_estimate(visitor, place, "300")
+    async with client_as(app, settings, manager) as client:
+        page = await client.get(url, headers={"accept": "text/html"})
+        assert page.status_code == 200
+        assert 'name="own_estimates_grams"' not in page.text
+        response = await client.post(
+            url,
+            data={**PAGE_INPUTS, "_csrf_token": csrf(client)},
+            headers={"accept": "text/html"},
+            follow_redirects=False,
+        )
+        assert response.status_code == 303, response.text
+        shown = (
+            await client.get(f"/api/v1/venues/{place.slug}/entry-points/{place.entry_point_id}/event-footprint")
+        ).json()
+        assert shown["own_estimates"] == {"own_estimates_grams": 124772, "own_estimates_count": 2}
+        result = shown["result"]
+        assert {line["key"]: line["grams"] for line in result["lines"]} == {
+            "venue.electricity": 1110800,  # 2000 kWh × 0.5554 (Beijing) = 1,110.8 kg
+            # attendees' travel + hotel: (4.443 + 53.5) + (13.329 + 53.5) = 124.772 kg in 2 estimates,
+            # ÷ 2 × 100 attendees = 6,238.6 kg
+            "travel.own_estimates": 6238600,
+            "meal.white_meat": 165000,  # 100 × 1.65 = 165 kg
+        }
+        assert result["kind"] == "organiser"
+        assert result["total_grams"] == 1110800 + 6238600 + 165000
+        html = (await client.get(url, headers={"accept": "text/html"})).text
+        assert "GHG Protocol" in html
+        assert "大型活动碳中和实施指南" in html
+        assert "ISO 20121" in html
+        assert "Scope 2" in html
+        zh = (await client.get(url + "?lang=zh-Hans", headers={"accept": "text/html"})).text
+        assert "范围二" in zh
+
+
+async def test_bad_event_input_is_shown_beside_the_field_and_nothing_is_stored(
+    app: Any, settings: Any, db: Any
+) -> None:
+    from scenarios.signed_in import client_as, csrf
+
+    place, manager = await _event(db)
+    url = f"/venue/{place.slug}/entry-points/{place.entry_point_id}/event-footprint"
+    api = f"/api/v1/venues/{place.slug}/entry-points/{place.entry_point_id}/event-footprint"
+    cases = [
+        ("attendees", "", "This field is required.", "此项为必填项。"),
+        ("attendees", "-5", "Must be at least 1", "不能小于 1"),
+        ("attendees", "1000000000", "Must be at most 200000", "不能大于 200000"),
+        ("venue_kwh", "12 kWh", "Enter a number in kWh.", "请输入以千瓦时为单位的数字。"),
+        ("grid", "MARS", "Choose one of the options.", "请从选项中选择。"),
+        ("printed_kg", "x" * 300, "Use at most 80 characters.", "最多 80 个字符。"),
+        ("travel_source", "own", "No attendee has made an estimate", "尚无参会者自行估算"),
+    ]
+    async with client_as(app, settings, manager) as client:
+        await client.get(url, headers={"accept": "text/html"})
+        for field, bad, en, zh in cases:
+            for lang, expected in (("en", en), ("zh-Hans", zh)):
+                response = await client.post(
+                    f"{url}?lang={lang}",
+                    data={**PAGE_INPUTS, "travel_source": "split", field: bad, "_csrf_token": csrf(client)},
+                    headers={"accept": "text/html"},
+                )
+                assert response.status_code == 400, (field, bad)
+                assert f'id="e-{field}"' in response.text
+                assert expected in response.text, (field, lang)
+        refused = await client.post(api, json={"inputs": {"attendees": "ten", "venue_kwh": "1"}, "language": "en"})
+        assert refused.status_code == 400
+        assert set(refused.json()["errors"]) == {"attendees"}
+        forged = await client.post(
+            api, json={"inputs": {"attendees": 5, "venue_kwh": 1, "own_estimates_count": 9}, "language": "en"}
+        )
+        assert forged.status_code == 400
+        assert (await client.get(api)).json()["result"] is None
+
+
+async def test_only_managers_of_the_venue_reach_the_event(app: Any, settings: Any, db: Any) -> None:
+    from scenarios.signed_in import client_as, make_person, make_place
+
+    place, manager = await _event(db)
+    staff = await make_person(db, place, Role.STAFF)
+    other = await make_person(db, await make_place(db, "meetings"), Role.OWNER)
+    hotel = await make_place(db, "hotels")
+    hotel_manager = await make_person(db, hotel, Role.MANAGER)
+    api = f"/api/v1/venues/{place.slug}/entry-points/{place.entry_point_id}/event-footprint"
+    for person in (staff, other):
+        async with client_as(app, settings, person) as client:
+            assert (await client.get(api)).status_code == 404
+            assert (await client.post(api, json={"inputs": {"attendees": 5, "venue_kwh": 1}})).status_code == 404
+    async with client_as(app, settings, hotel_manager) as client:
+        no_organiser_form = f"/api/v1/venues/{hotel.slug}/entry-points/{hotel.entry_point_id}/event-footprint"
+        assert (await client.get(no_organiser_form)).status_code == 404
+    async with client_as(app, settings, manager) as client:
+        created = await client.post(api, json={"inputs": {"attendees": 5, "venue_kwh": 100}, "language": "zh-Hans"})
+        assert created.status_code == 201, created.text
+        assert created.json()["total_grams"] == 53060  # 100 kWh × 0.5306 (China, the default grid) = 53.06 kg

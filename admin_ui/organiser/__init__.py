@@ -1,0 +1,1 @@
+"""The organiser's whole-event pages: an entry point's event footprint."""
