@@ -90,7 +90,10 @@ def _visitor_from_cookie(request: Request[Any, Any, Any]) -> uuid.UUID | None:
         return None
 
 
-def _remember_visitor(response: Response[Any], request: Request[Any, Any, Any], visitor_id: uuid.UUID) -> None:
+def _remember_visitor(
+    response: Response[Any], request: Request[Any, Any, Any], settings: Settings, visitor_id: uuid.UUID
+) -> None:
+    """A long-lived anonymous id: the visitor's history at a venue, without an account."""
     if request.cookies.get(VISITOR_COOKIE) != str(visitor_id):
         response.set_cookie(
             VISITOR_COOKIE,
@@ -99,7 +102,7 @@ def _remember_visitor(response: Response[Any], request: Request[Any, Any, Any], 
             path="/",
             httponly=True,
             samesite="lax",
-            secure=request.url.scheme == "https",
+            secure=settings.base_url.startswith("https://"),
         )
 
 
@@ -264,7 +267,6 @@ def _entry_page(
         lang=lang,
         status_code=status_code,
         brand=tenant,
-        logo_url=_logo_url(tenant),
         entry_point=entry.entry_point,
         scenario_name=text_for(scenario.info.name, lang),
         scenario_description=text_for(scenario.info.description, lang),
@@ -317,7 +319,6 @@ async def history_page(
         "scenarios/history.html",
         lang=lang,
         brand=tenant,
-        logo_url=_logo_url(tenant),
         rows=rows,
         total=sum(e.total_grams for e in estimates),
     )
@@ -350,7 +351,6 @@ async def result_page(
         "scenarios/result.html",
         lang=lang,
         brand=tenant,
-        logo_url=_logo_url(tenant),
         view=view,
         scenario_name=text_for(estimate.scenario_name, lang),
         days_china=_one_decimal(comparison.days["china"]),
@@ -388,6 +388,7 @@ async def submit_entry(
     request: Request[Any, Any, Any],
     db_session: NamedDependency[AsyncSession],
     registry: NamedDependency[ScenarioRegistry],
+    settings: NamedDependency[Settings],
     slug: FromPath[str],
     code: FromPath[str],
 ) -> Response[Any]:
@@ -408,7 +409,7 @@ async def submit_entry(
     except services.FactorSetConflictError:
         return _unavailable_page(request, lang)
     response: Response[Any] = Redirect(path=f"/v/{slug}/r/{estimate.id}", status_code=303)
-    _remember_visitor(response, request, visitor_id)
+    _remember_visitor(response, request, settings, visitor_id)
     _remember_language(response, lang, explicit)
     return response
 
@@ -530,7 +531,7 @@ async def create_estimate(
     response: Response[EstimateOut | ErrorsOut] = Response(
         _estimate_out(view, slug, settings, visitor_id=visitor_id), status_code=201
     )
-    _remember_visitor(response, request, visitor_id)
+    _remember_visitor(response, request, settings, visitor_id)
     return response
 
 
