@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -36,13 +37,33 @@ def _dialect(session: AsyncSession) -> str:
     return session.get_bind().dialect.name
 
 
+_HEAD_KEY = "neutralpoint.credits.ledger_head"
+
+
+def _remember_head(session: AsyncSession, seq: int, digest: str) -> None:
+    """Keep the head for the rest of this transaction, so appends need not re-read it."""
+    transaction = session.sync_session.get_transaction()
+    if transaction is not None:
+        session.info[_HEAD_KEY] = (weakref.ref(transaction), seq, digest)
+
+
+def _cached_head(session: AsyncSession) -> tuple[int, str] | None:
+    cached = session.info.get(_HEAD_KEY)
+    transaction = session.sync_session.get_transaction()
+    if cached is None or transaction is None or cached[0]() is not transaction:
+        return None
+    return cached[1], cached[2]
+
+
 async def lock_books(session: AsyncSession) -> None:
     """Serialise credits writers for the rest of this transaction (idempotent)."""
     if _dialect(session) == "postgresql":
-        await session.execute(text("SELECT seq FROM ledger_head WHERE id = :id FOR UPDATE"), {"id": HEAD_ID})
+        statement = "SELECT seq, hash FROM ledger_head WHERE id = :id FOR UPDATE"
     else:
         # On SQLite the first write takes the database's write lock, waiting up to busy_timeout.
-        await session.execute(text("UPDATE ledger_head SET seq = seq WHERE id = :id"), {"id": HEAD_ID})
+        statement = "UPDATE ledger_head SET seq = seq WHERE id = :id RETURNING seq, hash"
+    head = (await session.execute(text(statement), {"id": HEAD_ID})).one()
+    _remember_head(session, head.seq, head.hash)
 
 
 def _iso(moment: datetime) -> str:
@@ -135,8 +156,12 @@ async def append(
     details: Mapping[str, Any] | None = None,
 ) -> int:
     """Append one entry (the caller holds the books lock); returns its sequence number."""
-    head = (await session.execute(select(LedgerHead.seq, LedgerHead.hash).where(LedgerHead.id == HEAD_ID))).one()
-    seq = head.seq + 1
+    cached = _cached_head(session)
+    if cached is None:
+        row = (await session.execute(select(LedgerHead.seq, LedgerHead.hash).where(LedgerHead.id == HEAD_ID))).one()
+        cached = (row.seq, row.hash)
+    head_seq, head_hash = cached
+    seq = head_seq + 1
     fields = canonical_fields(
         seq=seq,
         kind=kind,
@@ -153,7 +178,7 @@ async def append(
         details=details or {},
         created_at=now,
     )
-    digest = entry_hash(fields, head.hash)
+    digest = entry_hash(fields, head_hash)
     await session.execute(
         insert(LedgerEntry).values(
             id=new_id(),
@@ -171,18 +196,20 @@ async def append(
             reason=reason,
             details=fields["details"],
             created_at=now,
-            prev_hash=head.hash,
+            prev_hash=head_hash,
             hash=digest,
         )
     )
     moved = await session.execute(
         update(LedgerHead)
-        .where(LedgerHead.id == HEAD_ID, LedgerHead.seq == head.seq)
+        .where(LedgerHead.id == HEAD_ID, LedgerHead.seq == head_seq)
         .values(seq=seq, hash=digest)
         .execution_options(synchronize_session=False)
     )
     if moved.rowcount != 1:  # type: ignore[attr-defined]
+        session.info.pop(_HEAD_KEY, None)
         raise LedgerConflict("the ledger head moved although the books were locked")
+    _remember_head(session, seq, digest)
     return seq
 
 
