@@ -21,7 +21,7 @@ from urllib.parse import quote
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException, NotFoundException
-from litestar.params import FromPath
+from litestar.params import FromPath, JSONBody
 from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -346,7 +346,7 @@ async def event_footprint_compute_api(
     registry: NamedDependency[ScenarioRegistry],
     slug: FromPath[str],
     entry_point_id: FromPath[str],
-    data: dict[str, Any],
+    data: JSONBody[dict[str, Any]],
 ) -> Response[dict[str, Any]]:
     """Body ``{"inputs": {...}, "language": "en"}``; 400 with field-keyed errors, nothing stored."""
     event = await find_event(request, db_session, registry, slug, entry_point_id)
