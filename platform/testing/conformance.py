@@ -279,24 +279,24 @@ class _Calculator:
         """Valid raw inputs, each with where it came from: the form's own, then the author's."""
         problems: list[str] = []
         built = [
-            ({f.name: _sample_value(f) for f in self.form.fields if f.required or f.default is not None}, ""),
-            ({f.name: _sample_value(f, avoid_default=True) for f in self.form.fields}, ""),
+            {f.name: _sample_value(f) for f in self.form.fields if f.required or f.default is not None},
+            {f.name: _sample_value(f, avoid_default=True) for f in self.form.fields},
         ]
         raws: list[tuple[dict[str, Any], str]] = []
-        for raw, _ in built:
+        for raw in built:
             try:
                 self.form.validate(raw)
             except FormErrors as exc:
                 problems.append(f"{self.label}: the form refuses its own sample {raw}: {exc}")
             else:
                 raws.append((raw, ""))
-        for index, raw in enumerate(given):
+        for index, sample in enumerate(given):
             try:
-                self.form.validate(raw)
+                self.form.validate(sample)
             except FormErrors as exc:
                 problems.append(f"{self.label}: sample {index} does not validate: {exc}")
             else:
-                raws.append((dict(raw), f"sample {index}"))
+                raws.append((dict(sample), f"sample {index}"))
         return raws, problems
 
     def computable(

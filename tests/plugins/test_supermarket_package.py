@@ -11,8 +11,11 @@ import importlib
 import importlib.metadata
 import json
 import sysconfig
+from collections.abc import Iterable
+from importlib.metadata import EntryPoint
 from pathlib import Path
 from types import ModuleType
+from typing import cast
 
 import pytest
 from click.testing import CliRunner
@@ -38,6 +41,11 @@ def _distribution() -> importlib.metadata.Distribution:
         return importlib.metadata.distribution(DISTRIBUTION)
     except importlib.metadata.PackageNotFoundError:
         pytest.fail(f"the distribution {DISTRIBUTION} is not installed; {HOW}")
+
+
+def _entry_points_of(found: object) -> list[EntryPoint]:
+    """``entry_points(group=...)`` answers ``EntryPoints``; typed loosely in the stubs."""
+    return list(cast("Iterable[EntryPoint]", found))
 
 
 def test_registry_loads_supermarket_from_its_own_distribution(registry: ScenarioRegistry) -> None:
@@ -93,7 +101,7 @@ def test_without_its_entry_point_the_scenario_is_simply_absent(monkeypatch: pyte
     real_entry_points = importlib.metadata.entry_points
 
     def entry_points(**params: str) -> list[importlib.metadata.EntryPoint]:
-        return [ep for ep in real_entry_points(**params) if ep.value != "neutralpoint_supermarket"]
+        return [ep for ep in _entry_points_of(real_entry_points(**params)) if ep.value != "neutralpoint_supermarket"]
 
     monkeypatch.setattr(importlib.metadata, "entry_points", entry_points)
     registry = ScenarioRegistry.discover()

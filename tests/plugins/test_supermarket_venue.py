@@ -7,8 +7,10 @@ from __future__ import annotations
 import html
 import importlib.metadata
 import uuid
+from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
+from importlib.metadata import EntryPoint
+from typing import Any, cast
 
 import pytest
 from litestar import Litestar
@@ -71,6 +73,11 @@ async def _submit(visitor: AsyncTestClient[Litestar], url: str, data: dict[str, 
     return await visitor.post(url, data={**data, "_csrf_token": token}, follow_redirects=False)
 
 
+def _entry_points_of(found: object) -> list[EntryPoint]:
+    """``entry_points(group=...)`` answers ``EntryPoints``; typed loosely in the stubs."""
+    return list(cast("Iterable[EntryPoint]", found))
+
+
 async def test_venue_opens_a_supermarket_door_and_a_shopper_computes_a_basket(
     client: AsyncTestClient[Litestar], db: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -106,7 +113,7 @@ async def test_venue_opens_a_supermarket_door_and_a_shopper_computes_a_basket(
     real_entry_points = importlib.metadata.entry_points
 
     def without_supermarket(**params: str) -> list[importlib.metadata.EntryPoint]:
-        return [ep for ep in real_entry_points(**params) if ep.value != "neutralpoint_supermarket"]
+        return [ep for ep in _entry_points_of(real_entry_points(**params)) if ep.value != "neutralpoint_supermarket"]
 
     monkeypatch.setattr(importlib.metadata, "entry_points", without_supermarket)
     registry = ScenarioRegistry.discover()
