@@ -27,6 +27,8 @@ CATALOG_PACKAGES = (
     "neutralpoint.scenarios",
     "neutralpoint.credits",
     "neutralpoint_admin",
+    "neutralpoint_admin.factors",
+    "neutralpoint_admin.organiser",
 )
 LANGUAGE_NAMES = {"en": "English", "zh-Hans": "简体中文"}
 _CATALOG_DIRS = {"zh-Hans": "zh_Hans"}

@@ -219,6 +219,7 @@ async def test_the_organiser_computes_the_event_from_the_attendees_estimates(app
         assert "Scope 2" in html
         zh = (await client.get(url + "?lang=zh-Hans", headers={"accept": "text/html"})).text
         assert "范围二" in zh
+        assert "活动碳足迹" in zh
 
 
 async def test_bad_event_input_is_shown_beside_the_field_and_nothing_is_stored(

@@ -64,6 +64,8 @@ async def test_a_manager_overrides_a_factor_and_estimates_use_it(
             ("bills.pdf", PDF, "application/pdf"),
         )
         assert response.status_code == 303, response.text
+        zh = await client.get(f"/venue/{place.slug}/factor-overrides?lang=zh-Hans", headers={"accept": "text/html"})
+        assert "实测排放因子" in zh.text
         listed = (await client.get(f"/api/v1/venues/{place.slug}/factor-overrides")).json()["overrides"]
         assert [(o["factor_key"], o["value"], o["published_value"]) for o in listed] == [("hotel.CN", "20.0", "53.5")]
         evidence = await client.get(listed[0]["evidence"]["url"])
@@ -247,6 +249,7 @@ async def test_platform_admins_see_every_factor_set_side_by_side(app: Any, setti
         assert "29_600_4009_13_1" in china["source"]["table"]
         zh = await client.get("/platform/factor-sets?lang=zh-Hans", headers={"accept": "text/html"})
         assert "酒店住宿" in zh.text
+        assert "排放因子集" in zh.text
     async with client_as(app, settings, manager) as client:
         assert (await client.get("/platform/factor-sets", headers={"accept": "text/html"})).status_code == 404
         assert (await client.get("/api/v1/platform/factor-sets")).status_code == 404
