@@ -117,11 +117,8 @@ async def last_result(session: AsyncSession, entry_point_id: uuid.UUID) -> Estim
 
 
 async def result_factors(session: AsyncSession, registry: ScenarioRegistry, estimate: Estimate) -> FactorSet | None:
-    """The factor set the result used, with the venue's measured values it kept."""
-    published = await services.factors_of(session, estimate, registry)
-    if published is None:
-        return None
-    return overrides.apply_record(published, (estimate.context or {}).get(overrides.RECORD_KEY))
+    """The factor set the result used, with the venue's measured values it kept (``services.factors_of``)."""
+    return await services.factors_of(session, estimate, registry)
 
 
 async def compute_and_store(
