@@ -281,3 +281,37 @@ async def test_only_managers_of_the_venue_reach_the_event(app: Any, settings: An
         created = await client.post(api, json={"inputs": {"attendees": 5, "venue_kwh": 100}, "language": "zh-Hans"})
         assert created.status_code == 201, created.text
         assert created.json()["total_grams"] == 53060  # 100 kWh × 0.5306 (China, the default grid) = 53.06 kg
+
+
+async def test_the_venues_measured_grid_factor_is_used_and_named(app: Any, settings: Any, db: Any) -> None:
+    from decimal import Decimal
+
+    from scenarios.signed_in import client_as
+
+    from neutralpoint.scenarios import overrides
+
+    place, manager = await _event(db)
+    async with db.session() as session:
+        await overrides.save_override(
+            session,
+            place.tenant_id,
+            manager.user_id,
+            overrides.OverrideRequest(
+                scenario="meetings",
+                factor_key="grid.CN",
+                value=Decimal("0.3"),
+                note="2025 supply contract, 40 % hydro",
+                evidence=b"%PDF-1.4\n%%EOF\n",
+                evidence_content_type="application/pdf",
+                evidence_filename="contract.pdf",
+            ),
+        )
+    api = f"/api/v1/venues/{place.slug}/entry-points/{place.entry_point_id}/event-footprint"
+    async with client_as(app, settings, manager) as client:
+        created = await client.post(api, json={"inputs": {"attendees": 5, "venue_kwh": 100}, "language": "en"})
+        assert created.status_code == 201, created.text
+        result = created.json()
+    assert result["total_grams"] == 30000  # 100 kWh × 0.3 measured by the venue = 30 kg (published 0.5306)
+    assert result["measured_by_venue"] == ["grid.CN"]
+    (source,) = result["sources"]
+    assert source["publisher"] == overrides.MEASURED_PUBLISHER
