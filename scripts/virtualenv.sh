@@ -53,3 +53,17 @@ ensure_virtualenv() {
 pip_install() {
     .venv/bin/python -m pip install --quiet --disable-pip-version-check "$@"
 }
+
+# Install the project (editable) with the given extras, unless pyproject.toml is unchanged
+# since the last successful install of the same extras: a second run starts at once.
+install_project() {
+    local spec=$1 stamp=.venv/.neutralpoint-installed wanted
+    wanted="$spec $(sha256sum pyproject.toml | cut -d' ' -f1)"
+    if [[ -x .venv/bin/neutralpoint && -f $stamp ]] && grep -qxF "$wanted" "$stamp"; then
+        echo "NeutralPoint ($spec) is already installed in .venv"
+        return 0
+    fi
+    echo "Installing NeutralPoint ($spec) into .venv (a minute or two the first time)"
+    pip_install -e "$spec"
+    echo "$wanted" >>"$stamp"
+}
