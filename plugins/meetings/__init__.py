@@ -3,7 +3,7 @@
 Travel to the event (through the core's shared travel helper), a share of a hotel room
 (DESNZ hotel stay by country), meals by main dish (ADEME Nos Gestes Climat) and a share of
 the venue's energy and waste per attendee-day (labelled estimates). The organiser's
-whole-event form is not part of this plugin yet.
+whole-event form and calculation live in ``organiser.py``.
 
 A cross-field problem (neither a city nor a distance) is raised as ``FormErrors`` from
 ``neutralpoint_calculate``, for the visitor flow to show beside the distance field.
