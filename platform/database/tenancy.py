@@ -113,8 +113,10 @@ def _apply_to_open_transaction(session: Session, immediate: bool = True) -> None
         session.info[PENDING_KEY] = True
         return
     session.info.pop(PENDING_KEY, None)
-    for connection in list(transaction._connections.values()):
-        _set_config(connection[0], _config_statements(session))
+    # The transaction lists each connection twice (under the engine and the connection).
+    connections = {id(entry[0]): entry[0] for entry in transaction._connections.values()}
+    for connection in connections.values():
+        _set_config(connection, _config_statements(session))
 
 
 def _apply_pending(session: Session) -> None:
