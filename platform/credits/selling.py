@@ -130,7 +130,8 @@ async def pieces_of_sale(session: AsyncSession, sale_id: uuid.UUID) -> tuple[Pie
     if not pieces:
         return ()
     lot_ids = {p.lot_id for p in pieces}
-    vintages = dict((await session.execute(select(Lot.id, Lot.vintage_year).where(Lot.id.in_(lot_ids)))).all())
+    rows = await session.execute(select(Lot.id, Lot.vintage_year).where(Lot.id.in_(lot_ids)))
+    vintages: dict[uuid.UUID, int] = {row.id: row.vintage_year for row in rows}
     tonnes = {
         (row.lot_id, row.tonne_index): row
         for row in (

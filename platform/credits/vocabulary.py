@@ -38,7 +38,9 @@ PROJECT_TYPES: dict[str, dict[str, str]] = {
 
 _NOT_COUNTRIES = frozenset({"ZZ", "EU", "EZ", "QO", "UN", "XA", "XB"})
 COUNTRIES = frozenset(
-    code for code in Locale("en").territories if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES
+    code
+    for code in map(str, Locale("en").territories)
+    if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES
 )
 
 SDG_NUMBERS = range(1, 18)

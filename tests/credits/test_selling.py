@@ -341,3 +341,49 @@ async def test_holds_and_reservations_for_spilled_orders_are_per_lot(db: Databas
         holds = (await session.execute(select(Hold).where(Hold.order_ref == order))).scalars().all()
         assert sum(h.grams for h in holds) == 500_000
         await services.release_reservation(session, order_ref=order, actor="test")
+
+
+async def test_quote_and_a_confirmation_that_disagrees_with_it(db: Database, factory: Any) -> None:
+    venue = await factory.venue()
+    lot = await factory.lot(await factory.project(), 1)
+    offer = await factory.allocation(lot, TONNE, venues=[venue], price=8_800)
+    order = f"quote-{factory.unique}"
+    async with db.session() as session:
+        use_tenant(session, venue)
+        quote = await services.quote_offer(session, tenant_id=venue, allocation_id=offer.id, grams=250_001)
+        assert (quote.price_minor, quote.currency, quote.below_minimum) == (2_201, "CNY", False)
+        held = await services.reserve(session, tenant_id=venue, allocation_id=offer.id, grams=250_001, order_ref=order)
+        assert held.amount_minor == quote.price_minor
+    for wrong, field in (({"amount_minor": 2_200}, "amount_minor"), ({"currency": "USD"}, "currency")):
+        async with db.platform_session() as session:
+            with pytest.raises(services.CreditsInputError) as caught:
+                await services.confirm_sale(session, order_ref=order, **wrong)
+            assert caught.value.field == field
+    async with db.platform_session() as session:
+        assert await services.get_sale(session, order) is None
+        sale = await services.confirm_sale(session, order_ref=order, amount_minor=2_201, currency="cny")
+    assert (sale.amount_minor, sale.owner_minor + sale.platform_minor + sale.venue_minor) == (2_201, 2_201)
+
+
+@pytest.mark.parametrize(
+    ("grams", "order_ref", "field"),
+    [
+        (0, "ok", "grams"),
+        (-1, "ok", "grams"),
+        (10**10, "ok", "grams"),
+        (1000, "", "order_ref"),
+        (1000, "x" * 65, "order_ref"),
+    ],
+)
+async def test_bad_purchase_input_is_refused(
+    db: Database, factory: Any, grams: int, order_ref: str, field: str
+) -> None:
+    venue = await factory.venue()
+    lot = await factory.lot(await factory.project(), 1)
+    offer = await factory.allocation(lot, TONNE, venues=[venue])
+    async with db.session() as session:
+        use_tenant(session, venue)
+        with pytest.raises(services.CreditsInputError) as caught:
+            await services.reserve(session, tenant_id=venue, allocation_id=offer.id, grams=grams, order_ref=order_ref)
+    assert caught.value.field == field
+    assert await lot_numbers(db, lot.id) == (TONNE, 0, 0, TONNE)
