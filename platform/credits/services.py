@@ -4,6 +4,7 @@ certificates. Each lives in the module named after its part of the work:
 - ``supply``: project owners, projects, lots (and corrections), allocations, venue offers;
 - ``selling``: quotes, reservations, paid sales with serial pieces, releases, expiry, refunds;
 - ``retirement``: due tonnes, retirement requests, registry references, partial tonnes;
+- ``reports``: stock and money per project, lot, allocation, venue or owner;
 - ``audit``: the invariants of the books; ``ledger.verify_chain`` for the hash chain alone.
 
 All amounts are integers (grams, minor units, basis points). Bad input raises
@@ -23,6 +24,7 @@ from neutralpoint.credits.errors import (
 )
 from neutralpoint.credits.ledger import verify_chain
 from neutralpoint.credits.pricing import Quote, Split, quote, split_amount
+from neutralpoint.credits.reports import SalesTotal, StockTotal, sales_totals, stock_totals
 from neutralpoint.credits.retirement import (
     batch_retirements,
     due_tonnes,
@@ -75,8 +77,10 @@ __all__ = [
     "CreditsInputError",
     "LedgerConflict",
     "Quote",
+    "SalesTotal",
     "SoldOut",
     "Split",
+    "StockTotal",
     "add_project_photo",
     "allocation_venue_ids",
     "audit",
@@ -110,7 +114,9 @@ __all__ = [
     "remove_project_photo",
     "reserve",
     "retired_tonnes",
+    "sales_totals",
     "split_amount",
+    "stock_totals",
     "update_allocation",
     "update_project",
     "update_project_owner",

@@ -1,0 +1,179 @@
+"""Numbers for the platform admin's reports: stock and money, per project, lot, allocation,
+venue or project owner. Read only; run in a platform session (they span every venue)."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy import case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from neutralpoint.credits.errors import CreditsInputError
+from neutralpoint.credits.models import (
+    GRAMS_PER_TONNE,
+    Allocation,
+    Hold,
+    HoldStatus,
+    Lot,
+    Piece,
+    PieceStatus,
+    Project,
+    Sale,
+    SaleStatus,
+    Tonne,
+    TonneStatus,
+)
+
+StockGrouping = Literal["project", "lot", "allocation", "venue"]
+SalesGrouping = Literal["project", "allocation", "venue", "owner"]
+
+
+@dataclass(frozen=True)
+class StockTotal:
+    """Grams per group. ``held`` is what the platform holds (lot quantity; for an
+    allocation, its grams offered; for a venue, what it reserved and sold)."""
+
+    key: uuid.UUID
+    held_grams: int
+    reserved_grams: int
+    sold_grams: int
+    retired_grams: int
+    due_grams: int
+    retiring_grams: int
+
+
+@dataclass(frozen=True)
+class SalesTotal:
+    """Money per group and currency; refunded sales are counted apart, not in the revenue."""
+
+    key: uuid.UUID
+    currency: str
+    orders: int
+    grams: int
+    amount_minor: int
+    owner_minor: int
+    platform_minor: int
+    venue_minor: int
+    refunded_orders: int
+    refunded_minor: int
+
+
+async def stock_totals(session: AsyncSession, *, by: StockGrouping) -> list[StockTotal]:
+    if by not in ("project", "lot", "allocation", "venue"):
+        raise CreditsInputError("by", "Group stock by project, lot, allocation or venue.")
+    tonnes: dict[tuple[uuid.UUID, TonneStatus], int] = {
+        (row.lot_id, row.status): row.count
+        for row in await session.execute(
+            select(Tonne.lot_id, Tonne.status, func.count().label("count")).group_by(Tonne.lot_id, Tonne.status)
+        )
+    }
+
+    def tonne_grams(lot_id: uuid.UUID, status: TonneStatus) -> int:
+        return tonnes.get((lot_id, status), 0) * GRAMS_PER_TONNE
+
+    if by in ("project", "lot"):
+        lots = (await session.execute(select(Lot))).scalars().all()
+        totals: dict[uuid.UUID, list[int]] = defaultdict(lambda: [0] * 6)
+        for lot in lots:
+            row = totals[lot.project_id if by == "project" else lot.id]
+            for i, value in enumerate(
+                (
+                    lot.quantity_grams,
+                    lot.reserved_grams,
+                    lot.sold_grams,
+                    lot.retired_grams,
+                    tonne_grams(lot.id, TonneStatus.DUE),
+                    tonne_grams(lot.id, TonneStatus.RETIRING),
+                )
+            ):
+                row[i] += value
+        return [StockTotal(key, *values) for key, values in totals.items()]
+    if by == "allocation":
+        allocations = (await session.execute(select(Allocation))).scalars().all()
+        return [StockTotal(a.id, a.grams_offered, a.reserved_grams, a.sold_grams, 0, 0, 0) for a in allocations]
+    reserved = {
+        row.tenant_id: int(row.grams)
+        for row in await session.execute(
+            select(Hold.tenant_id, func.sum(Hold.grams).label("grams"))
+            .where(Hold.status == HoldStatus.HELD)
+            .group_by(Hold.tenant_id)
+        )
+    }
+    sold = {
+        row.tenant_id: int(row.grams)
+        for row in await session.execute(
+            select(Piece.tenant_id, func.sum(Piece.gram_to - Piece.gram_from).label("grams"))
+            .where(Piece.status.in_([PieceStatus.ACTIVE, PieceStatus.RETAINED]))
+            .group_by(Piece.tenant_id)
+        )
+    }
+    return [
+        StockTotal(
+            venue, reserved.get(venue, 0) + sold.get(venue, 0), reserved.get(venue, 0), sold.get(venue, 0), 0, 0, 0
+        )
+        for venue in sorted(set(reserved) | set(sold))
+    ]
+
+
+async def sales_totals(
+    session: AsyncSession,
+    *,
+    by: SalesGrouping,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[SalesTotal]:
+    """Revenue and what is owed to owners, the platform and venues, between two moments."""
+    keys = {
+        "project": Sale.project_id,
+        "allocation": Sale.allocation_id,
+        "venue": Sale.tenant_id,
+        "owner": Project.owner_id,
+    }
+    if by not in keys:
+        raise CreditsInputError("by", "Group sales by project, allocation, venue or owner.")
+    paid = Sale.status == SaleStatus.PAID
+
+    def paid_sum(column: object) -> object:
+        return func.coalesce(func.sum(case((paid, column), else_=0)), 0)
+
+    key = keys[by]
+    query = (
+        select(
+            key.label("key"),
+            Sale.currency,
+            func.sum(case((paid, 1), else_=0)).label("orders"),
+            paid_sum(Sale.grams).label("grams"),
+            paid_sum(Sale.amount_minor).label("amount"),
+            paid_sum(Sale.owner_minor).label("owner"),
+            paid_sum(Sale.platform_minor).label("platform"),
+            paid_sum(Sale.venue_minor).label("venue"),
+            func.sum(case((paid, 0), else_=1)).label("refunded_orders"),
+            func.coalesce(func.sum(case((paid, 0), else_=Sale.amount_minor)), 0).label("refunded"),
+        )
+        .join(Project, Project.id == Sale.project_id)
+        .group_by(key, Sale.currency)
+        .order_by(key, Sale.currency)
+    )
+    if since is not None:
+        query = query.where(Sale.created_at >= since)
+    if until is not None:
+        query = query.where(Sale.created_at < until)
+    return [
+        SalesTotal(
+            key=row.key,
+            currency=row.currency,
+            orders=int(row.orders),
+            grams=int(row.grams),
+            amount_minor=int(row.amount),
+            owner_minor=int(row.owner),
+            platform_minor=int(row.platform),
+            venue_minor=int(row.venue),
+            refunded_orders=int(row.refunded_orders),
+            refunded_minor=int(row.refunded),
+        )
+        for row in await session.execute(query)
+    ]
