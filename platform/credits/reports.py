@@ -7,7 +7,7 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -66,9 +66,9 @@ async def stock_totals(session: AsyncSession, *, by: StockGrouping) -> list[Stoc
     if by not in ("project", "lot", "allocation", "venue"):
         raise CreditsInputError("by", "Group stock by project, lot, allocation or venue.")
     tonnes: dict[tuple[uuid.UUID, TonneStatus], int] = {
-        (row.lot_id, row.status): row.count
+        (row.lot_id, row.status): row.tonnes
         for row in await session.execute(
-            select(Tonne.lot_id, Tonne.status, func.count().label("count")).group_by(Tonne.lot_id, Tonne.status)
+            select(Tonne.lot_id, Tonne.status, func.count().label("tonnes")).group_by(Tonne.lot_id, Tonne.status)
         )
     }
 
@@ -137,7 +137,7 @@ async def sales_totals(
         raise CreditsInputError("by", "Group sales by project, allocation, venue or owner.")
     paid = Sale.status == SaleStatus.PAID
 
-    def paid_sum(column: object) -> object:
+    def paid_sum(column: Any) -> Any:
         return func.coalesce(func.sum(case((paid, column), else_=0)), 0)
 
     key = keys[by]

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
+
+import msgspec
 
 
 @dataclass(frozen=True)
@@ -179,3 +182,151 @@ class AuditReport:
         lines = [f"audit FAILED: {len(self.problems)} problems ({self.entries} entries, {self.lots} lots)"]
         lines.extend(f"  - {problem}" for problem in self.problems)
         return "\n".join(lines)
+
+
+# --- the platform admins' JSON API (``/api/v1/credits``) -----------------------------------
+
+
+class OwnerIn(msgspec.Struct):
+    name: str
+    payout_currency: str
+    contact_name: str = ""
+    contact_email: str = ""
+    payout_details: str = ""
+
+
+class OwnerOut(msgspec.Struct):
+    id: uuid.UUID
+    name: str
+    contact_name: str
+    contact_email: str
+    payout_currency: str
+
+
+class ProjectIn(msgspec.Struct):
+    owner_id: uuid.UUID
+    slug: str
+    name: dict[str, str]
+    registry_code: str
+    registry_project_id: str
+    project_type: str
+    country: str
+    description: dict[str, str] = msgspec.field(default_factory=dict)
+    registry_url: str = ""
+    methodology: str = ""
+    region: str = ""
+    latitude: str | None = None
+    longitude: str | None = None
+    retirement_jurisdiction: str = ""
+    retirement_beneficiary: str | None = None
+    sdgs: list[int] = msgspec.field(default_factory=list)
+    status: str = "active"
+
+
+class ProjectOut(msgspec.Struct):
+    id: uuid.UUID
+    slug: str
+    owner_id: uuid.UUID
+    name: dict[str, str]
+    description: dict[str, str]
+    registry_code: str
+    registry_name: str
+    registry_project_id: str
+    registry_url: str
+    project_type: str
+    methodology: str
+    country: str
+    region: str
+    latitude: str | None
+    longitude: str | None
+    retirement_jurisdiction: str
+    retirement_beneficiary: str
+    sdgs: list[int]
+    status: str
+    retired_tonnes: int
+
+
+class LotIn(msgspec.Struct):
+    project_id: uuid.UUID
+    vintage_year: int
+    serial_first: str
+    quantity_tonnes: int
+    unit_cost_minor: int
+    cost_currency: str
+    acquired_on: date
+    serial_last: str | None = None
+    notes: str = ""
+
+
+class LotOut(msgspec.Struct):
+    id: uuid.UUID
+    project_id: uuid.UUID
+    vintage_year: int
+    serial_first: str
+    serial_last: str
+    quantity_tonnes: int
+    unit_cost_minor: int
+    cost_currency: str
+    acquired_on: date
+    locked: bool
+    has_evidence: bool
+    status: LotStatus
+    partial_tonnes: list[PartialTonne]
+
+
+class CorrectionIn(msgspec.Struct):
+    field: str
+    value: Any
+    reason: str
+
+
+class AllocationIn(msgspec.Struct):
+    lot_id: uuid.UUID
+    grams: int
+    price_per_tonne_minor: int
+    currency: str
+    owner_bp: int
+    platform_bp: int
+    venue_bp: int
+    venue_ids: list[uuid.UUID] = msgspec.field(default_factory=list)
+    all_venues: bool = False
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+
+
+class AllocationOut(msgspec.Struct):
+    id: uuid.UUID
+    lot_id: uuid.UUID
+    project_id: uuid.UUID
+    grams_offered: int
+    reserved_grams: int
+    sold_grams: int
+    available_grams: int
+    all_venues: bool
+    venue_ids: list[uuid.UUID]
+    price_per_tonne_minor: int
+    currency: str
+    owner_bp: int
+    platform_bp: int
+    venue_bp: int
+    valid_from: datetime
+    valid_until: datetime | None
+    status: str
+
+
+class WithdrawIn(msgspec.Struct):
+    reason: str
+
+
+class ReferenceIn(msgspec.Struct):
+    reference: str
+    registry_url: str | None = None
+
+
+class AuditOut(msgspec.Struct):
+    ok: bool
+    summary: str
+    entries: int
+    lots: int
+    sales: int
+    problems: list[str]

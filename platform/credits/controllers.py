@@ -1,0 +1,331 @@
+"""The platform admins' JSON API for credit supply, under ``/api/v1/credits``.
+
+Signed in with the same session cookie as the pages (``POST /api/v1/login``); anyone who
+is not a platform admin gets a 404, as for any object they may not see. Bad input is a
+400 with ``{"errors": {field: {"code", "message": {"en", "zh-Hans"}}}}`` and nothing is
+written. The admin pages (``neutralpoint_admin``) call the same services.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import FromPath, JSONBody
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from neutralpoint.credits import reports, retirement, services, supply
+from neutralpoint.credits.errors import CreditsInputError
+from neutralpoint.credits.models import Allocation, Lot, Project, ProjectOwner
+from neutralpoint.credits.schemas import (
+    AllocationIn,
+    AllocationOut,
+    AuditOut,
+    CorrectionIn,
+    LotIn,
+    LotOut,
+    OwnerIn,
+    OwnerOut,
+    ProjectIn,
+    ProjectOut,
+    ReferenceIn,
+    RetirementView,
+    WithdrawIn,
+)
+from neutralpoint.credits.vocabulary import registry_name
+from neutralpoint.scenarios.forms import FieldError
+from neutralpoint.tenants.auth import platform_admin
+from neutralpoint.tenants.schemas import FieldErrors
+
+
+def credits_input_response(_: Request[Any, Any, Any], exc: CreditsInputError) -> Response[dict[str, Any]]:
+    return Response(
+        {"errors": {field: FieldError("invalid", {"detail": text}).as_dict() for field, text in exc.errors.items()}},
+        status_code=400,
+    )
+
+
+def invalid_body_response(_: Request[Any, Any, Any], exc: ValidationException) -> Response[dict[str, Any]]:
+    errors: dict[str, Any] = {}
+    for item in exc.extra if isinstance(exc.extra, list) else []:
+        if isinstance(item, dict):
+            key = str(item.get("key") or item.get("source") or "body")
+            errors.setdefault(key, FieldError("invalid", {"detail": str(item.get("message") or exc.detail)}).as_dict())
+    body = errors or {"body": FieldError("invalid", {"detail": str(exc.detail)}).as_dict()}
+    return Response({"errors": body}, status_code=400)
+
+
+BAD_INPUT = {400: ResponseSpec(data_container=FieldErrors, description="Bad input, by field; nothing written")}
+
+
+def owner_out(owner: ProjectOwner) -> OwnerOut:
+    return OwnerOut(owner.id, owner.name, owner.contact_name, owner.contact_email, owner.payout_currency)
+
+
+async def project_out(session: AsyncSession, project: Project) -> ProjectOut:
+    return ProjectOut(
+        id=project.id,
+        slug=project.slug,
+        owner_id=project.owner_id,
+        name=dict(project.name),
+        description=dict(project.description or {}),
+        registry_code=project.registry_code,
+        registry_name=registry_name(project.registry_code),
+        registry_project_id=project.registry_project_id,
+        registry_url=project.registry_url,
+        project_type=project.project_type,
+        methodology=project.methodology,
+        country=project.country,
+        region=project.region,
+        latitude=project.latitude,
+        longitude=project.longitude,
+        retirement_jurisdiction=project.retirement_jurisdiction,
+        retirement_beneficiary=project.retirement_beneficiary,
+        sdgs=list(project.sdgs or []),
+        status=project.status.value,
+        retired_tonnes=await retirement.retired_tonnes(session, project.id),
+    )
+
+
+async def lot_out(session: AsyncSession, lot: Lot) -> LotOut:
+    has_evidence = (await session.execute(select(Lot.evidence_filename).where(Lot.id == lot.id))).scalar_one()
+    return LotOut(
+        id=lot.id,
+        project_id=lot.project_id,
+        vintage_year=lot.vintage_year,
+        serial_first=lot.serial_first,
+        serial_last=lot.serial_last,
+        quantity_tonnes=lot.quantity_tonnes,
+        unit_cost_minor=lot.unit_cost_minor,
+        cost_currency=lot.cost_currency,
+        acquired_on=lot.acquired_on,
+        locked=lot.locked,
+        has_evidence=has_evidence is not None,
+        status=await services.lot_status(session, lot.id),
+        partial_tonnes=await services.partial_tonnes(session, lot.id),
+    )
+
+
+async def allocation_out(session: AsyncSession, allocation: Allocation) -> AllocationOut:
+    return AllocationOut(
+        id=allocation.id,
+        lot_id=allocation.lot_id,
+        project_id=allocation.project_id,
+        grams_offered=allocation.grams_offered,
+        reserved_grams=allocation.reserved_grams,
+        sold_grams=allocation.sold_grams,
+        available_grams=allocation.available_grams,
+        all_venues=allocation.all_venues,
+        venue_ids=await services.allocation_venue_ids(session, allocation.id),
+        price_per_tonne_minor=allocation.price_per_tonne_minor,
+        currency=allocation.currency,
+        owner_bp=allocation.owner_bp,
+        platform_bp=allocation.platform_bp,
+        venue_bp=allocation.venue_bp,
+        valid_from=allocation.valid_from,
+        valid_until=allocation.valid_until,
+        status=allocation.status.value,
+    )
+
+
+class CreditsAdminApi(Controller):
+    path = "/api/v1/credits"
+    tags = ["credits"]  # noqa: RUF012
+    exception_handlers = {  # noqa: RUF012
+        CreditsInputError: credits_input_response,
+        ValidationException: invalid_body_response,
+    }
+
+    @get("/owners", summary="Project owners")
+    async def list_owners(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
+    ) -> list[OwnerOut]:
+        await platform_admin(request, db_session)
+        return [owner_out(o) for o in await services.list_project_owners(db_session)]
+
+    @post("/owners", status_code=201, responses=BAD_INPUT, summary="Add a project owner")
+    async def create_owner(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], data: JSONBody[OwnerIn]
+    ) -> OwnerOut:
+        await platform_admin(request, db_session)
+        owner = await services.create_project_owner(db_session, **_fields(data))
+        return owner_out(owner)
+
+    @get("/projects", summary="Projects")
+    async def list_projects(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
+    ) -> list[ProjectOut]:
+        await platform_admin(request, db_session)
+        return [await project_out(db_session, p) for p in await services.list_projects(db_session)]
+
+    @post("/projects", status_code=201, responses=BAD_INPUT, summary="Add a project")
+    async def create_project(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], data: JSONBody[ProjectIn]
+    ) -> ProjectOut:
+        await platform_admin(request, db_session)
+        values = _fields(data)
+        if values.get("retirement_beneficiary") is None:
+            values.pop("retirement_beneficiary", None)
+        project = await services.create_project(db_session, **values)
+        return await project_out(db_session, project)
+
+    @get("/projects/{project_id:uuid}", summary="A project")
+    async def get_project(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        project_id: FromPath[uuid.UUID],
+    ) -> ProjectOut:
+        await platform_admin(request, db_session)
+        project = await services.get_project(db_session, project_id)
+        if project is None:
+            raise NotFoundException()
+        return await project_out(db_session, project)
+
+    @get("/projects/{project_id:uuid}/lots", summary="A project's lots, with their numbers")
+    async def project_lots(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        project_id: FromPath[uuid.UUID],
+    ) -> list[LotOut]:
+        await platform_admin(request, db_session)
+        return [await lot_out(db_session, lot) for lot in await services.list_lots(db_session, project_id)]
+
+    @post("/lots", status_code=201, responses=BAD_INPUT, summary="Record a lot the platform bought")
+    async def create_lot(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], data: JSONBody[LotIn]
+    ) -> LotOut:
+        """The serial range must parse, hold exactly ``quantity_tonnes`` and overlap no other lot."""
+        admin = await platform_admin(request, db_session)
+        lot = await services.create_lot(db_session, actor=admin.email, **_fields(data))
+        return await lot_out(db_session, lot)
+
+    @get("/lots/{lot_id:uuid}", summary="A lot, its numbers and its partly sold tonnes")
+    async def get_lot(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], lot_id: FromPath[uuid.UUID]
+    ) -> LotOut:
+        await platform_admin(request, db_session)
+        lot = await db_session.get(Lot, lot_id)
+        if lot is None:
+            raise NotFoundException()
+        return await lot_out(db_session, lot)
+
+    @post("/lots/{lot_id:uuid}/corrections", status_code=201, responses=BAD_INPUT, summary="Correct a lot")
+    async def correct_lot(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        lot_id: FromPath[uuid.UUID],
+        data: JSONBody[CorrectionIn],
+    ) -> LotOut:
+        """An append-only correction: ``field`` is ``serial_range`` (value ``[first, last]``),
+        ``vintage_year``, ``unit_cost`` (``[minor units, currency]``) or ``notes``."""
+        admin = await platform_admin(request, db_session)
+        if await db_session.get(Lot, lot_id) is None:
+            raise NotFoundException()
+        if data.field in ("acquired_on", "evidence"):
+            raise CreditsInputError("field", "Correct the acquisition date and the evidence on the lot's page.")
+        lot = await services.correct_lot(
+            db_session, lot_id, field=data.field, value=data.value, reason=data.reason, actor=admin.email
+        )
+        return await lot_out(db_session, lot)
+
+    @post("/allocations", status_code=201, responses=BAD_INPUT, summary="Offer grams of a lot to venues")
+    async def create_allocation(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], data: JSONBody[AllocationIn]
+    ) -> AllocationOut:
+        admin = await platform_admin(request, db_session)
+        allocation = await services.create_allocation(db_session, actor=admin.email, **_fields(data))
+        return await allocation_out(db_session, allocation)
+
+    @get("/lots/{lot_id:uuid}/allocations", summary="A lot's allocations")
+    async def lot_allocations(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], lot_id: FromPath[uuid.UUID]
+    ) -> list[AllocationOut]:
+        await platform_admin(request, db_session)
+        return [await allocation_out(db_session, a) for a in await services.list_allocations(db_session, lot_id)]
+
+    @post("/allocations/{allocation_id:uuid}/withdraw", status_code=200, responses=BAD_INPUT, summary="Stop an offer")
+    async def withdraw_allocation(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        allocation_id: FromPath[uuid.UUID],
+        data: JSONBody[WithdrawIn],
+    ) -> AllocationOut:
+        admin = await platform_admin(request, db_session)
+        if await db_session.get(Allocation, allocation_id) is None:
+            raise NotFoundException()
+        allocation = await supply.withdraw_allocation(db_session, allocation_id, actor=admin.email, reason=data.reason)
+        return await allocation_out(db_session, allocation)
+
+    @get("/retirements", summary="Registry retirement requests")
+    async def list_retirements(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
+    ) -> list[RetirementView]:
+        await platform_admin(request, db_session)
+        return await services.list_retirements(db_session)
+
+    @post("/retirements/batch", status_code=201, summary="Batch due tonnes into retirement requests now")
+    async def batch_retirements(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
+    ) -> list[RetirementView]:
+        admin = await platform_admin(request, db_session)
+        return await services.batch_retirements(db_session, actor=admin.email)
+
+    @post(
+        "/retirements/{request_id:uuid}/reference",
+        status_code=200,
+        responses=BAD_INPUT,
+        summary="Record the registry's retirement reference",
+    )
+    async def record_reference(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        request_id: FromPath[uuid.UUID],
+        data: JSONBody[ReferenceIn],
+    ) -> RetirementView:
+        admin = await platform_admin(request, db_session)
+        return await services.record_retirement_reference(
+            db_session, request_id, reference=data.reference, registry_url=data.registry_url, actor=admin.email
+        )
+
+    @get("/audit", summary="Check every invariant of the books")
+    async def audit(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> AuditOut:
+        await platform_admin(request, db_session)
+        report = await services.audit(db_session)
+        return AuditOut(report.ok, report.summary(), report.entries, report.lots, report.sales, report.problems)
+
+    @get("/reports/stock/{by:str}", summary="Grams per project, lot, allocation or venue")
+    async def stock_report(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        by: FromPath[str],
+    ) -> list[reports.StockTotal]:
+        await platform_admin(request, db_session)
+        return await reports.stock_totals(db_session, by=by)  # type: ignore[arg-type]
+
+    @get("/reports/sales/{by:str}", summary="Revenue and what is owed, per project, allocation, venue or owner")
+    async def sales_report(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        by: FromPath[str],
+    ) -> list[reports.SalesTotal]:
+        await platform_admin(request, db_session)
+        return await reports.sales_totals(db_session, by=by)  # type: ignore[arg-type]
+
+
+def _fields(data: Any) -> dict[str, Any]:
+    return {name: getattr(data, name) for name in data.__struct_fields__}
+
+
+route_handlers: list[Any] = [CreditsAdminApi]
