@@ -6,6 +6,7 @@ touching anything venue-owned; whatever is not this venue's, or not active, is a
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -249,17 +250,51 @@ def _problems(scenario: LoadedScenario, visible: Form, exc: FormErrors, lang: st
     return problems
 
 
+# (scenario object, presets, language) -> the untouched form's fields. Nothing of a venue is
+# in it (presets only hide fields), so it is safe to share; it saves rendering the form on
+# every scan of a QR code.
+_untouched_forms: dict[tuple[int, str, str], Markup] = {}
+UNTOUCHED_FORMS_MAX = 512
+
+
+def _fields_html(request: Request[Any, Any, Any], sections: list[SectionView], lang: str) -> Markup:
+    engine = request.app.template_engine
+    if engine is None:
+        raise RuntimeError("the application has no template engine")
+    template = engine.get_template("scenarios/_fields.html")
+    # The template autoescapes everything it interpolates, so its output is markup.
+    return Markup(template.render(sections=sections, lang=lang, **gettext_functions(lang)))  # noqa: S704
+
+
+def _untouched_fields_html(
+    request: Request[Any, Any, Any], scenario: LoadedScenario, visible: Form, presets: Mapping[str, Any], lang: str
+) -> Markup:
+    key = (id(scenario), json.dumps(presets, sort_keys=True, default=str), lang)
+    cached = _untouched_forms.get(key)
+    if cached is None:
+        if len(_untouched_forms) >= UNTOUCHED_FORMS_MAX:
+            _untouched_forms.clear()
+        sections = _sections(visible, lang, _initial_values(visible), {})
+        cached = _untouched_forms[key] = _fields_html(request, sections, lang)
+    return cached
+
+
 def _entry_page(
     request: Request[Any, Any, Any],
     entry: services.Entry,
     scenario: LoadedScenario,
     lang: str,
-    values: Mapping[str, str],
+    values: Mapping[str, str] | None = None,
     errors: FormErrors | None = None,
     status_code: int = 200,
 ) -> Template:
+    """The form, untouched (``values`` None) or as the visitor sent it with its ``errors``."""
     visible = services.visible_form(scenario, entry.presets)
-    messages = {name: err.message(lang) for name, err in errors.errors.items()} if errors else {}
+    if values is None:
+        fields_html = _untouched_fields_html(request, scenario, visible, entry.presets, lang)
+    else:
+        messages = {name: err.message(lang) for name, err in errors.errors.items()} if errors else {}
+        fields_html = _fields_html(request, _sections(visible, lang, values, messages), lang)
     tenant = entry.tenant
     return render(
         request,
@@ -272,7 +307,7 @@ def _entry_page(
         scenario_description=text_for(scenario.info.description, lang),
         scenario_icon=scenario.info.icon,
         event_dates=_event_dates(entry.entry_point, lang),
-        sections=_sections(visible, lang, values, messages),
+        fields_html=fields_html,
         problems=_problems(scenario, visible, errors, lang) if errors else [],
         action=f"/v/{tenant.slug}/{entry.entry_point.code}",
         history_url=f"/v/{tenant.slug}/me",
@@ -378,7 +413,7 @@ async def entry_page(
     """The page behind a QR code: the venue's brand and the scenario's form."""
     entry, scenario = await _entry_or_404(db_session, registry, slug, code)
     lang, explicit = _language(request, entry.tenant)
-    response = _entry_page(request, entry, scenario, lang, _initial_values(scenario.form))
+    response = _entry_page(request, entry, scenario, lang)
     _remember_language(response, lang, explicit)
     return response
 

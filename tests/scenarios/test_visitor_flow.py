@@ -23,7 +23,7 @@ from neutralpoint.scenarios.factors import FactorSet
 from neutralpoint.scenarios.manager import ScenarioRegistry
 from neutralpoint.scenarios.models import Estimate, FactorSetSnapshot
 from neutralpoint.settings import Settings
-from neutralpoint.tenants.models import TenantStatus
+from neutralpoint.tenants.models import Tenant, TenantStatus
 from neutralpoint.web.i18n import translations
 
 VALID = {
@@ -161,20 +161,25 @@ async def test_page_weight_html_and_css_under_60_kb(client: Any, make_venue: Any
 
 
 async def test_entry_page_and_submission_need_few_queries(app: Any, client: Any, make_venue: Any) -> None:
-    """Tenant by slug and entry point by code; a submission adds the venue's overrides and one insert."""
+    """Venue and entry point; a submission adds the venue's overrides and one insert.
+
+    On PostgreSQL the venue scope rides on the transaction's one ``set_config`` once the
+    venue has been seen.
+    """
     venue = await make_venue()
     statements: list[str] = []
 
     def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if "set_config" not in statement:
-            statements.append(statement.split(None, 1)[0].upper())
+        statements.append("SET_CONFIG" if "set_config" in statement else statement.split(None, 1)[0].upper())
 
     engine = app.state.db.engine.sync_engine
+    assert (await client.get(venue.entry_url)).status_code == 200
     event.listen(engine, "before_cursor_execute", record)
     try:
         page = await client.get(venue.entry_url)
         assert page.status_code == 200
-        assert statements == ["SELECT", "SELECT"]
+        assert [s for s in statements if s != "SET_CONFIG"] == ["SELECT", "SELECT"]
+        assert statements.count("SET_CONFIG") == (1 if app.state.db.is_postgres else 0)
         for _ in range(2):
             statements.clear()
             submitted = await client.post(
@@ -182,9 +187,29 @@ async def test_entry_page_and_submission_need_few_queries(app: Any, client: Any,
             )
             assert submitted.status_code == 303
         # venue, entry point, the venue's measured factor values; then the estimate
-        assert statements == ["SELECT", "SELECT", "SELECT", "INSERT"]
+        assert [s for s in statements if s != "SET_CONFIG"] == ["SELECT", "SELECT", "SELECT", "INSERT"]
+        assert statements.count("SET_CONFIG") == (1 if app.state.db.is_postgres else 0)
     finally:
         event.remove(engine, "before_cursor_execute", record)
+
+
+async def test_a_venue_suspended_or_renamed_after_a_visit_is_not_served_from_memory(
+    client: Any, make_venue: Any, db: Database
+) -> None:
+    venue = await make_venue()
+    assert (await client.get(venue.entry_url)).status_code == 200
+    async with db.platform_session() as session:
+        tenant = await session.get(Tenant, venue.id)
+        assert tenant is not None
+        tenant.slug = venue.slug + "-new"
+    assert (await client.get(venue.entry_url, headers={"accept": "text/html"})).status_code == 404
+    renamed = f"/v/{venue.slug}-new/{venue.code}"
+    assert (await client.get(renamed)).status_code == 200
+    async with db.platform_session() as session:
+        tenant = await session.get(Tenant, venue.id)
+        assert tenant is not None
+        tenant.status = TenantStatus.SUSPENDED
+    assert (await client.get(renamed, headers={"accept": "text/html"})).status_code == 404
 
 
 # --- submitting ---------------------------------------------------------------------------------
