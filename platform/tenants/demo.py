@@ -1,0 +1,206 @@
+"""Demo data: a platform admin and one venue per built-in scenario, each with one entry point.
+
+Safe to run again: everything is looked up first and only what is missing is created.
+Venues are flagged ``is_demo``; a scenario whose plugin is not loaded gets no venue.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from PIL import Image, ImageDraw
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from neutralpoint.database.engine import Database
+from neutralpoint.scenarios.geography import load_cities
+from neutralpoint.scenarios.manager import ScenarioRegistry
+from neutralpoint.settings import Settings
+from neutralpoint.tenants.logos import prepare_logo
+from neutralpoint.tenants.models import EntryPoint, Membership, Role, Tenant, TenantStatus, User
+from neutralpoint.tenants.services import ensure_platform_admin, hash_password_async, set_logo
+
+ADMIN_EMAIL = "admin@demo.neutralpoint.test"
+ADMIN_PASSWORD = "demo-admin-password"  # noqa: S105  (published demo credentials)
+VENUE_PASSWORD = "demo-venue-password"  # noqa: S105
+
+
+@dataclass(frozen=True)
+class DemoVenue:
+    scenario: str
+    slug: str
+    name: str
+    display_name: str
+    colour: str
+    language: str
+    city: str
+    entry_name: str
+    code: str
+    event_name: str | None = None
+
+    @property
+    def owner_email(self) -> str:
+        return f"owner@{self.slug}.demo.neutralpoint.test"
+
+
+DEMO_VENUES = (
+    DemoVenue(
+        scenario="meetings",
+        slug="chengdu-summit",
+        name="Chengdu Digital Carbon Summit",
+        display_name="Chengdu Digital Carbon Summit",
+        colour="#0f766e",
+        language="en",
+        city="Chengdu",
+        entry_name="Main entrance",
+        code="SUMMIT",
+        event_name="Chengdu Digital Carbon Summit",
+    ),
+    DemoVenue(
+        scenario="hotels",
+        slug="jinli-garden-hotel",
+        name="Jinli Garden Hotel",
+        display_name="锦里花园酒店",
+        colour="#8b1e3f",
+        language="zh-Hans",
+        city="Chengdu",
+        entry_name="Lobby",
+        code="LOBBY1",
+    ),
+    DemoVenue(
+        scenario="restaurants",
+        slug="kuanzhai-kitchen",
+        name="Kuanzhai Alley Kitchen",
+        display_name="Kuanzhai Alley Kitchen",
+        colour="#b45309",
+        language="en",
+        city="Chengdu",
+        entry_name="Table cards",
+        code="TABLES",
+    ),
+    DemoVenue(
+        scenario="scenic",
+        slug="qingcheng-mountain",
+        name="Qingcheng Mountain Scenic Area",
+        display_name="青城山景区",
+        colour="#166534",
+        language="zh-Hans",
+        # Dujiangyan, which the mountain belongs to, is administered from Chengdu and is not
+        # in the bundled city table.
+        city="Chengdu",
+        entry_name="Ticket gate",
+        code="GATE01",
+    ),
+)
+
+
+def demo_logo(colour: str) -> bytes:
+    """A plain round mark in the venue's colour, so posters and pages show a logo."""
+    size = 256
+    image = Image.new("RGBA", (size, size), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    rgb = tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    draw.ellipse((8, 8, size - 8, size - 8), fill=(*rgb, 255))
+    draw.ellipse((78, 58, 178, 198), fill=(255, 255, 255, 255))
+    draw.rectangle((122, 120, 134, 220), fill=(255, 255, 255, 255))
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+async def _user(session: AsyncSession, email: str, password: str) -> User:
+    user = (await session.execute(select(User).where(User.email == email))).scalar_one_or_none()
+    if user is None:
+        user = User(
+            email=email,
+            name="",
+            password_hash=await hash_password_async(password),
+            email_verified_at=datetime.now(UTC),
+        )
+        session.add(user)
+        await session.flush()
+    return user
+
+
+async def _venue(session: AsyncSession, demo: DemoVenue, settings: Settings) -> Tenant | None:
+    """The demo venue, created when missing; None when a real venue has taken its address."""
+    tenant = (await session.execute(select(Tenant).where(Tenant.slug == demo.slug))).scalar_one_or_none()
+    if tenant is not None:
+        return tenant if tenant.is_demo else None
+    city = load_cities().find(demo.city)
+    tenant = Tenant(
+        slug=demo.slug,
+        name=demo.name,
+        display_name=demo.display_name,
+        contact_email=demo.owner_email,
+        status=TenantStatus.ACTIVE,
+        primary_color=demo.colour,
+        default_language=demo.language,
+        city_id=city.id if city else None,
+        latitude=f"{city.lat:.4f}" if city else None,
+        longitude=f"{city.lon:.4f}" if city else None,
+        enabled_scenarios=[demo.scenario],
+        is_demo=True,
+        logo_version=0,
+    )
+    set_logo(tenant, prepare_logo(demo_logo(demo.colour), settings.logo_max_bytes))
+    session.add(tenant)
+    await session.flush()
+    return tenant
+
+
+async def _membership(session: AsyncSession, tenant: Tenant, user: User) -> None:
+    found = await session.execute(
+        select(Membership.id).where(Membership.tenant_id == tenant.id, Membership.user_id == user.id)
+    )
+    if found.first() is None:
+        session.add(Membership(tenant_id=tenant.id, user_id=user.id, role=Role.OWNER))
+        await session.flush()
+
+
+async def _entry_point(session: AsyncSession, tenant: Tenant, demo: DemoVenue) -> None:
+    found = await session.execute(
+        select(EntryPoint.id).where(EntryPoint.tenant_id == tenant.id, EntryPoint.code == demo.code)
+    )
+    if found.first() is not None:
+        return
+    starts: date | None = None
+    ends: date | None = None
+    if demo.event_name:
+        starts = date.today() + timedelta(days=14)
+        ends = starts + timedelta(days=2)
+    session.add(
+        EntryPoint(
+            tenant_id=tenant.id,
+            code=demo.code,
+            name=demo.entry_name,
+            scenario=demo.scenario,
+            event_name=f"{demo.event_name} {starts.year}" if demo.event_name and starts else None,
+            event_starts_on=starts,
+            event_ends_on=ends,
+            presets={},
+            active=True,
+        )
+    )
+    await session.flush()
+
+
+async def seed(db: Database, registry: ScenarioRegistry, settings: Settings) -> list[str]:
+    lines = [f"Platform admin: {{base}}/login  ({ADMIN_EMAIL} / {ADMIN_PASSWORD})"]
+    async with db.platform_session() as session:
+        await ensure_platform_admin(session, ADMIN_EMAIL, ADMIN_PASSWORD)
+        for demo in DEMO_VENUES:
+            if registry.get(demo.scenario) is None:
+                continue
+            tenant = await _venue(session, demo, settings)
+            if tenant is None:
+                lines.append(f"Skipped the {demo.scenario} demo venue: a real venue uses the address {demo.slug!r}")
+                continue
+            owner = await _user(session, demo.owner_email, VENUE_PASSWORD)
+            await _membership(session, tenant, owner)
+            await _entry_point(session, tenant, demo)
+            lines.append(f"Visitor page ({demo.scenario}): {{base}}/v/{demo.slug}/{demo.code}")
+            lines.append(f"Venue admin: {{base}}/login  ({demo.owner_email} / {VENUE_PASSWORD})")
+    return lines
