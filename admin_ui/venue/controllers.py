@@ -54,7 +54,6 @@ def _venue_context(access: VenueAccess, section: str, **extra: Any) -> dict[str,
         "can_manage": access.allows(Role.MANAGER),
         "is_owner": access.allows(Role.OWNER),
         "logo_url": services.logo_path(access.tenant),
-        "venue_default": access.tenant.default_language,
         **extra,
     }
 
@@ -334,7 +333,7 @@ class VenuePages(Controller):
                 scenarios=scenarios,
                 entry_urls={e.id: services.entry_url(settings, access.tenant, e) for e in entries},
                 venue_url=services.venue_url(settings, access.tenant),
-                city=services.city_label(access.tenant, page_language(request, access.tenant.default_language)),
+                city=services.city_label(access.tenant, page_language(request)),
                 member_count=len(await services.members(db_session)),
                 welcome=request.query_params.get("welcome") == "1",
                 joined=request.query_params.get("joined") == "1",

@@ -208,20 +208,21 @@ def check_svg(data: bytes) -> None:
             raise LogoRejectedError(unsafe_svg("embedded_html"))
         if name == "style" and element.text:
             _check_css(element.text)
-        for attribute, value in element.attrib.items():
-            attr = _local(attribute)[1].lower()
-            compact = _compact(value)
+        # A list, not a dict: href and xlink:href have the same local name and both count.
+        attributes = [(_local(key)[1].lower(), value) for key, value in element.attrib.items()]
+        if any("javascript:" in _compact(value) or "vbscript:" in _compact(value) for _, value in attributes):
+            raise LogoRejectedError(unsafe_svg("javascript_url"))
+        for attr, value in attributes:
             if attr.startswith("on"):
                 raise LogoRejectedError(unsafe_svg("event_attribute"))
-            if "javascript:" in compact or "vbscript:" in compact:
-                raise LogoRejectedError(unsafe_svg("javascript_url"))
             if attr == "href" and not value.strip().startswith("#"):
                 raise LogoRejectedError(unsafe_svg("external_reference"))
-            if (
-                name in ANIMATION_ELEMENTS
-                and attr == "attributename"
-                and (compact.startswith("on") or "href" in compact)
-            ):
-                raise LogoRejectedError(unsafe_svg("event_attribute"))
+            if name in ANIMATION_ELEMENTS and attr == "attributename":
+                target = _compact(value)
+                if target.startswith("on"):
+                    raise LogoRejectedError(unsafe_svg("event_attribute"))
+                if "href" in target:
+                    raise LogoRejectedError(unsafe_svg("external_reference"))
+            compact = _compact(value)
             if "url(" in compact or "@import" in compact:
                 _check_css(value)

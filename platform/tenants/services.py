@@ -563,7 +563,7 @@ async def find_invitation(session: AsyncSession, token: str) -> tuple[Invitation
     ).first()
     if row is None:
         return None
-    invitation, tenant = row.tuple()
+    invitation, tenant = row
     use_tenant(session, tenant.id)
     return invitation, tenant
 
