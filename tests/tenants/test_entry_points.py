@@ -1,0 +1,227 @@
+"""Entry points: creating and editing them, who may, their QR codes and posters, the public page."""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+import uuid
+import zlib
+from typing import Any
+
+import pytest
+from PIL import Image
+from sqlalchemy import select
+from tenant_flows import invite_and_join, post_form
+
+from neutralpoint.database.engine import Database
+from neutralpoint.tenants.models import EntryPoint, Tenant
+from neutralpoint.tenants.tokens import CODE_ALPHABET
+
+COLOUR = "#8b1e3f"
+
+
+def entry_form(**changes: Any) -> dict[str, Any]:
+    form: dict[str, Any] = {
+        "name": "Main hall",
+        "scenario": "dummy",
+        "event_name": "Green Summit",
+        "event_starts_on": "2026-12-08",
+        "event_ends_on": "2026-12-10",
+        "active": "1",
+    }
+    form.update(changes)
+    return {k: v for k, v in form.items() if v is not None}
+
+
+async def _brand(client: Any, slug: str) -> None:
+    response = await post_form(
+        client,
+        f"/venue/{slug}/branding",
+        {
+            "display_name": "Green Hall",
+            "primary_color": COLOUR,
+            "default_language": "en",
+            "city": "Chengdu",
+            "custom_host": "",
+            "enabled_scenarios": ["dummy"],
+        },
+    )
+    assert response.status_code == 303
+
+
+async def _create(client: Any, slug: str, **changes: Any) -> str:
+    response = await post_form(client, f"/venue/{slug}/entry-points/new", entry_form(**changes))
+    assert response.status_code == 303, response.text
+    match = re.fullmatch(rf"/venue/{slug}/entry-points/([0-9a-f-]{{36}})\?saved=1", response.headers["location"])
+    assert match, response.headers["location"]
+    return match.group(1)
+
+
+async def _entry(db: Database, entry_id: str) -> EntryPoint:
+    async with db.platform_session() as session:
+        return (await session.execute(select(EntryPoint).where(EntryPoint.id == uuid.UUID(entry_id)))).scalar_one()
+
+
+def pdf_text(pdf: bytes) -> str:
+    """Every text-showing operand of the PDF's content streams (ASCII85 over Flate, as reportlab writes)."""
+    shown = []
+    for match in re.finditer(rb"stream\r?\n(.*?)endstream", pdf, re.DOTALL):
+        content = match.group(1).strip()
+        try:
+            if content.endswith(b"~>"):
+                content = base64.a85decode(content[:-2])
+            content = zlib.decompress(content)
+        except (ValueError, zlib.error):
+            continue
+        shown.extend(m.decode("latin-1") for m in re.findall(rb"\((.*?)\)\s*Tj", content))
+    return "".join(shown)
+
+
+async def test_manager_creates_an_entry_point_with_a_short_code(client: Any, db: Database, active_venue: Any) -> None:
+    await _brand(client, active_venue.slug)
+    entry_id = await _create(client, active_venue.slug, preset__dummy__mode="train")
+    entry = await _entry(db, entry_id)
+    assert len(entry.code) == 6
+    assert set(entry.code) <= set(CODE_ALPHABET)
+    assert entry.scenario == "dummy"
+    assert entry.presets == {"mode": "train"}
+    assert str(entry.event_starts_on) == "2026-12-08"
+    assert entry.active is True
+
+    page = await client.get(f"/venue/{active_venue.slug}/entry-points/{entry_id}?saved=1")
+    url = f"http://testserver.local/v/{active_venue.slug}/{entry.code}"
+    assert f'<a class="url" href="{url}">' in page.text
+    listing = await client.get(f"/venue/{active_venue.slug}/entry-points")
+    assert entry.code in listing.text
+    dashboard = await client.get(f"/venue/{active_venue.slug}/")
+    assert ">Main hall</a>" in dashboard.text
+
+    # Editing: pause it, drop the preset, rename.
+    edited = await post_form(
+        client,
+        f"/venue/{active_venue.slug}/entry-points/{entry_id}",
+        entry_form(name="Side door", active=None, preset__dummy__mode=""),
+    )
+    assert edited.status_code == 303
+    entry = await _entry(db, entry_id)
+    assert (entry.name, entry.active, entry.presets) == ("Side door", False, {})
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"name": ""}, "name", "This field is required"),
+        ({"scenario": "no-such"}, "scenario", "Choose one of the options"),
+        ({"event_starts_on": "2026-13-01"}, "event_starts_on", "YYYY-MM-DD"),
+        ({"event_starts_on": "2026-12-10", "event_ends_on": "2026-12-08"}, "event_ends_on", "on or after the start"),
+        ({"preset__dummy__mode": "rocket"}, "presets-mode", "Choose one of the options"),
+        ({"event_name": "e" * 161}, "event_name", "at most 160 characters"),
+    ],
+)
+async def test_bad_entry_point_input_is_named_and_nothing_is_written(
+    client: Any, db: Database, active_venue: Any, changes: dict[str, Any], field: str, message: str
+) -> None:
+    response = await post_form(client, f"/venue/{active_venue.slug}/entry-points/new", entry_form(**changes))
+    assert response.status_code == 400
+    assert f'id="{field}-error"' in response.text
+    assert message in response.text
+    async with db.platform_session() as session:
+        tenant = (await session.execute(select(Tenant).where(Tenant.slug == active_venue.slug))).scalar_one()
+        count = len((await session.execute(select(EntryPoint).where(EntryPoint.tenant_id == tenant.id))).all())
+    assert count == 0
+
+
+async def test_staff_see_and_download_but_cannot_create_or_edit(
+    client: Any, other_client: Any, db: Database, active_venue: Any, unique: str
+) -> None:
+    entry_id = await _create(client, active_venue.slug)
+    await invite_and_join(client, other_client, db, active_venue.slug, f"staff-{unique}@example.org", "staff")
+    base = f"/venue/{active_venue.slug}/entry-points"
+    assert (await other_client.get(base)).status_code == 200
+    view = await other_client.get(f"{base}/{entry_id}")
+    assert view.status_code == 200
+    assert '<form method="post" action="/venue/' not in view.text.split("</header>", 1)[1]
+    assert (await other_client.get(f"{base}/{entry_id}/qr.png")).status_code == 200
+    assert (await other_client.get(f"{base}/{entry_id}/poster.pdf")).status_code == 200
+    assert (await other_client.get(f"{base}/new")).status_code == 404
+    assert (await post_form(other_client, f"{base}/new", entry_form())).status_code == 404
+    assert (await post_form(other_client, f"{base}/{entry_id}", entry_form(name="Hijack"))).status_code == 404
+    assert (await post_form(other_client, f"{base}/{entry_id}/delete", {})).status_code == 404
+    assert (await _entry(db, entry_id)).name == "Main hall"
+
+
+async def test_another_venues_entry_point_is_a_404(
+    client: Any, other_client: Any, db: Database, active_venue: Any, unique: str
+) -> None:
+    from tenant_flows import sign_up
+
+    entry_id = await _create(client, active_venue.slug)
+    await sign_up(other_client, f"elsewhere-{unique}", f"elsewhere-{unique}@example.org")
+    for suffix in ("", "/qr.svg", "/qr.png", "/poster.pdf"):
+        response = await other_client.get(f"/venue/elsewhere-{unique}/entry-points/{entry_id}{suffix}")
+        assert response.status_code == 404, suffix
+
+
+async def test_qr_codes_are_svg_and_png_in_the_venue_colour(client: Any, db: Database, active_venue: Any) -> None:
+    await _brand(client, active_venue.slug)
+    entry_id = await _create(client, active_venue.slug)
+    base = f"/venue/{active_venue.slug}/entry-points/{entry_id}"
+
+    svg = await client.get(f"{base}/qr.svg")
+    assert svg.status_code == 200
+    assert svg.headers["content-type"].startswith("image/svg+xml")
+    assert svg.text.lstrip().startswith("<?xml")
+    assert COLOUR in svg.text
+
+    png = await client.get(f"{base}/qr.png?scale=6&download=1")
+    assert png.status_code == 200
+    assert png.headers["content-type"] == "image/png"
+    assert png.headers["content-disposition"].startswith("attachment;")
+    with Image.open(io.BytesIO(png.content)) as image:
+        image.load()
+        assert image.width == image.height
+        colours = {colour for _, colour in image.convert("RGB").getcolors(maxcolors=16) or []}
+    assert (139, 30, 63) in colours
+    assert (255, 255, 255) in colours
+
+    assert (await client.get(f"{base}/qr.png?scale=500")).status_code == 400
+    assert (await client.get(f"{base}/qr.png?scale=0")).status_code == 400
+
+
+async def test_poster_pdf_carries_the_entry_url(client: Any, db: Database, active_venue: Any) -> None:
+    await _brand(client, active_venue.slug)
+    entry_id = await _create(client, active_venue.slug)
+    entry = await _entry(db, entry_id)
+    base = f"/venue/{active_venue.slug}/entry-points/{entry_id}"
+    for size in ("A4", "A5"):
+        response = await client.get(f"{base}/poster.pdf?size={size}")
+        assert response.status_code == 200
+        assert response.headers["content-type"] == "application/pdf"
+        assert response.content.startswith(b"%PDF")
+        text = pdf_text(response.content)
+        assert f"http://testserver.local/v/{active_venue.slug}/{entry.code}" in text
+        assert "Scan to measure and neutralize your footprint" in text
+        assert "Main hall" in text
+        assert b"STSong-Light" in response.content
+    assert (await client.get(f"{base}/poster.pdf?size=A0")).status_code == 400
+
+
+async def test_public_page_lists_only_open_entry_points(client: Any, other_client: Any, active_venue: Any) -> None:
+    await _create(client, active_venue.slug, name="Open door")
+    await _create(client, active_venue.slug, name="Closed door", active=None)
+    page = await other_client.get(f"/v/{active_venue.slug}/")
+    assert page.status_code == 200
+    assert "Open door" in page.text
+    assert "Closed door" not in page.text
+    assert page.headers["cache-control"] == "public, max-age=60"
+    chinese = await other_client.get(f"/v/{active_venue.slug}/?lang=zh-Hans")
+    assert "从这里开始" in chinese.text
+    assert (await other_client.get("/v/no-such-venue-anywhere/")).status_code == 404
+
+
+async def test_delete_entry_point(client: Any, db: Database, active_venue: Any) -> None:
+    entry_id = await _create(client, active_venue.slug)
+    response = await post_form(client, f"/venue/{active_venue.slug}/entry-points/{entry_id}/delete", {})
+    assert response.status_code == 303
+    assert (await client.get(f"/venue/{active_venue.slug}/entry-points/{entry_id}")).status_code == 404
