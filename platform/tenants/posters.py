@@ -184,18 +184,19 @@ def render_poster(content: PosterContent, size: str = "A4") -> bytes:
     footer = 12 * unit
     url_block = 10 * unit
     available = y - 4 * unit - footer - url_block
-    side = min(62 * unit, available)
+    side = min(68 * unit, available)
     modules, runs = dark_runs(content.url)
     module = side / modules
     left = (width - side) / 2
     bottom = y - 4 * unit - side
     canvas.setFillColor(HexColor("#ffffff"))
     canvas.rect(left, bottom, side, side, stroke=0, fill=1)
+    # One path for all modules: filled at once, neighbouring modules show no hairline seams.
     canvas.setFillColor(HexColor(brand))
+    symbol = canvas.beginPath()
     for row, column, length in runs:
-        canvas.rect(
-            left + column * module, bottom + side - (row + 1) * module, length * module, module, stroke=0, fill=1
-        )
+        symbol.rect(left + column * module, bottom + side - (row + 1) * module, length * module, module)
+    canvas.drawPath(symbol, stroke=0, fill=1)
     url_y = bottom - 5 * unit
     _centred(canvas, content.url, url_y, width, inner, 3.6 * unit, bold=True, minimum=6)
     _centred(canvas, f"Code · 代码  {content.code}", url_y - 4.6 * unit, width, inner, 2.8 * unit, colour=MUTED)

@@ -5,8 +5,11 @@ from __future__ import annotations
 import base64
 import io
 import re
+import shutil
+import subprocess
 import uuid
 import zlib
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -225,3 +228,33 @@ async def test_delete_entry_point(client: Any, db: Database, active_venue: Any) 
     response = await post_form(client, f"/venue/{active_venue.slug}/entry-points/{entry_id}/delete", {})
     assert response.status_code == 303
     assert (await client.get(f"/venue/{active_venue.slug}/entry-points/{entry_id}")).status_code == 404
+
+
+def _scan(folder: Path) -> dict[str, str]:
+    """What a phone would read off the printed poster (rendered at 150 dpi) and the PNG code."""
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "150", "-singlefile", str(folder / "poster.pdf"), str(folder / "poster")],
+        check=True,
+        timeout=60,
+    )
+    found = {}
+    for image in ("poster.png", "qr.png"):
+        decoded = subprocess.run(
+            ["zbarimg", "--quiet", "--raw", str(folder / image)], capture_output=True, text=True, timeout=60
+        )
+        found[image] = decoded.stdout.strip()
+    return found
+
+
+@pytest.mark.skipif(not (shutil.which("zbarimg") and shutil.which("pdftoppm")), reason="needs zbarimg and pdftoppm")
+async def test_the_printed_codes_scan_back_to_the_entry_url(
+    client: Any, db: Database, active_venue: Any, tmp_path: Path
+) -> None:
+    await _brand(client, active_venue.slug)
+    entry_id = await _create(client, active_venue.slug)
+    entry = await _entry(db, entry_id)
+    url = f"http://testserver.local/v/{active_venue.slug}/{entry.code}"
+    base = f"/venue/{active_venue.slug}/entry-points/{entry_id}"
+    (tmp_path / "poster.pdf").write_bytes((await client.get(f"{base}/poster.pdf?size=A5")).content)
+    (tmp_path / "qr.png").write_bytes((await client.get(f"{base}/qr.png?scale=8")).content)
+    assert _scan(tmp_path) == {"poster.png": url, "qr.png": url}
