@@ -476,7 +476,8 @@ def main() -> None:
         "--profile",
         type=Path,
         default=None,
-        help="record each platform route with py-spy (if installed) into this folder and print its hotspots",
+        help="record each platform route with py-spy (if installed) into this folder and print its hotspots "
+        "(sampling slows the server, so a profiled run does not write the docs)",
     )
     args = parser.parse_args()
     if not 1 <= args.seconds <= 300 or not 0 <= args.warmup <= 60 or not 1 <= args.connections <= 1024:
@@ -579,7 +580,7 @@ def main() -> None:
         }
         section = report(results, args, facts, ".venv/bin/python " + command)
         print("\n" + "\n".join(verdicts(results)))
-        if not args.no_write:
+        if not args.no_write and not args.profile:
             write_report(args.output, section)
             print(f"\nwrote {args.output}")
     except BaseException:
