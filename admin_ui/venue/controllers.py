@@ -64,7 +64,7 @@ def _venue_context(access: VenueAccess, section: str, **extra: Any) -> dict[str,
 class AccountPages(Controller):
     path = "/"
     include_in_schema = False
-    exception_handlers = {NotAuthorizedException: to_login}  # type: ignore[dict-item]  # noqa: RUF012
+    exception_handlers = {NotAuthorizedException: to_login}  # noqa: RUF012
 
     @get("/signup")
     async def signup_form(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Template:
@@ -296,7 +296,7 @@ def _entry_form(form: FormMultiDict) -> dict[str, Any]:
 class VenuePages(Controller):
     path = "/venue"
     include_in_schema = False
-    exception_handlers = {NotAuthorizedException: to_login}  # type: ignore[dict-item]  # noqa: RUF012
+    exception_handlers = {NotAuthorizedException: to_login}  # noqa: RUF012
 
     @get("/")
     async def venues(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Template:
