@@ -8,7 +8,8 @@ reserving, expiring and assigning must see every venue's claims on a lot, which 
 level security would hide from a venue's transaction.
 
 Venue-owned tables (``TenantScoped``, row-level security): which offers a venue shows,
-its reservations, its sales and the serial pieces assigned to them.
+its reservations, its sales and the serial pieces assigned to them. A ``tenant_id``
+column means exactly that; platform rows that name a venue call it ``venue_id``.
 
 Quantities are integer grams (a tonne is 1,000,000 g), money integer minor units.
 """
@@ -272,7 +273,7 @@ class AllocationVenue(Base):
     allocation_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("credit_allocations.id", ondelete="CASCADE"), primary_key=True
     )
-    tenant_id: Mapped[uuid.UUID] = mapped_column(
+    venue_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True, index=True
     )
 
@@ -318,7 +319,7 @@ class Hold(Base):
     reservation_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("credit_reservations.id", ondelete="CASCADE"), index=True
     )
-    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    venue_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     order_ref: Mapped[str] = mapped_column(String(64))
     allocation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("credit_allocations.id"), index=True)
     lot_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("credit_lots.id"), index=True)
@@ -453,7 +454,7 @@ class LedgerEntry(Base):
     lot_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True, index=True)
     allocation_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
     sale_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
-    tenant_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
+    venue_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
     order_ref: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     grams: Mapped[int] = mapped_column(BigInteger, default=0)
     amount_minor: Mapped[int | None] = mapped_column(BigInteger, nullable=True)

@@ -96,11 +96,11 @@ async def stock_totals(session: AsyncSession, *, by: StockGrouping) -> list[Stoc
         allocations = (await session.execute(select(Allocation))).scalars().all()
         return [StockTotal(a.id, a.grams_offered, a.reserved_grams, a.sold_grams, 0, 0, 0) for a in allocations]
     reserved = {
-        row.tenant_id: int(row.grams)
+        row.venue_id: int(row.grams)
         for row in await session.execute(
-            select(Hold.tenant_id, func.sum(Hold.grams).label("grams"))
+            select(Hold.venue_id, func.sum(Hold.grams).label("grams"))
             .where(Hold.status == HoldStatus.HELD)
-            .group_by(Hold.tenant_id)
+            .group_by(Hold.venue_id)
         )
     }
     sold = {

@@ -115,7 +115,7 @@ async def venue_allocations(
     Allocations the venue has not ordered yet follow the ordered ones, oldest first; a
     hidden one is left out unless ``include_hidden``.
     """
-    offered_here = select(AllocationVenue.allocation_id).where(AllocationVenue.tenant_id == tenant_id)
+    offered_here = select(AllocationVenue.allocation_id).where(AllocationVenue.venue_id == tenant_id)
     allocations = (
         (
             await session.execute(
@@ -233,7 +233,7 @@ async def apply_holds(
         await shift(session, Lot, allocation.lot_id, guard=[lot_free_guard(grams)], reserved_grams=grams)
         hold = Hold(
             reservation_id=reservation.id,
-            tenant_id=reservation.tenant_id,
+            venue_id=reservation.tenant_id,
             order_ref=reservation.order_ref,
             allocation_id=allocation.id,
             lot_id=allocation.lot_id,
@@ -251,7 +251,7 @@ async def apply_holds(
             now=now,
             lot_id=allocation.lot_id,
             allocation_id=allocation.id,
-            tenant_id=reservation.tenant_id,
+            venue_id=reservation.tenant_id,
             order_ref=reservation.order_ref,
             grams=grams,
             reason="purchase started",
@@ -301,7 +301,7 @@ async def release_hold(
         now=now,
         lot_id=hold.lot_id,
         allocation_id=hold.allocation_id,
-        tenant_id=hold.tenant_id,
+        venue_id=hold.venue_id,
         order_ref=hold.order_ref,
         grams=hold.grams,
         reason=reason,

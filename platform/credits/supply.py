@@ -790,7 +790,7 @@ async def create_allocation(
     session.add(allocation)
     await session.flush()
     for venue in ids:
-        session.add(AllocationVenue(allocation_id=allocation.id, tenant_id=venue))
+        session.add(AllocationVenue(allocation_id=allocation.id, venue_id=venue))
     await session.flush()
     await ledger.append(
         session,
@@ -924,7 +924,7 @@ async def update_allocation(
     if new_venues is not None:
         await session.execute(delete(AllocationVenue).where(AllocationVenue.allocation_id == current.id))
         for venue in new_venues:
-            session.add(AllocationVenue(allocation_id=current.id, tenant_id=venue))
+            session.add(AllocationVenue(allocation_id=current.id, venue_id=venue))
         await session.flush()
     await ledger.append(
         session,
@@ -992,7 +992,7 @@ async def allocation_venue_ids(session: AsyncSession, allocation_id: uuid.UUID) 
     return list(
         (
             await session.execute(
-                select(AllocationVenue.tenant_id).where(AllocationVenue.allocation_id == allocation_id)
+                select(AllocationVenue.venue_id).where(AllocationVenue.allocation_id == allocation_id)
             )
         ).scalars()
     )

@@ -74,7 +74,7 @@ def test_hash_is_over_canonical_content_and_previous_hash() -> None:
         lot_id=uuid.UUID(int=1),
         allocation_id=None,
         sale_id=None,
-        tenant_id=None,
+        venue_id=None,
         order_ref=None,
         grams=5_000_000,
         amount_minor=15_000,
