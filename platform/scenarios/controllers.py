@@ -497,7 +497,7 @@ def get_scenario(registry: NamedDependency[ScenarioRegistry], scenario_id: FromP
     return ScenarioDetailOut.of(scenario)
 
 
-@get("/api/v1/venues/{slug:str}/entry-points/{code:str}", tags=["visitors"])
+@get("/api/v1/public/venues/{slug:str}/entry-points/{code:str}", tags=["visitors"])
 async def get_entry_point(
     db_session: NamedDependency[AsyncSession],
     registry: NamedDependency[ScenarioRegistry],
@@ -528,7 +528,7 @@ async def get_entry_point(
 
 
 @post(
-    "/api/v1/venues/{slug:str}/entry-points/{code:str}/estimates",
+    "/api/v1/public/venues/{slug:str}/entry-points/{code:str}/estimates",
     tags=["visitors"],
     status_code=201,
     responses={400: ERRORS_RESPONSE},
@@ -592,7 +592,7 @@ async def get_estimate(
     return _estimate_out(services.present(estimate, entry_code, factor_set), venue, settings)
 
 
-@get("/api/v1/venues/{slug:str}/visitors/{visitor_id:uuid}/estimates", tags=["visitors"])
+@get("/api/v1/public/venues/{slug:str}/visitors/{visitor_id:uuid}/estimates", tags=["visitors"])
 async def visitor_estimates(
     db_session: NamedDependency[AsyncSession],
     settings: NamedDependency[Settings],

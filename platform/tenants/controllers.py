@@ -518,8 +518,8 @@ class VenueApi(Controller):
         db_session: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
     ) -> list[schemas.EntryPointOut]:
-        """Every entry point with its settings. (``GET .../entry-points/{code}`` is the visitors'
-        public view of one, served by the calculator.)"""
+        """Every entry point with its settings. (Visitors' public view of one is
+        ``/api/v1/public/venues/{slug}/entry-points/{code}``.)"""
         access = await venue_access(request, db_session, slug, Role.STAFF)
         return [entry_out(settings, access.tenant, e) for e in await services.entry_points(db_session)]
 
@@ -548,6 +548,18 @@ class VenueApi(Controller):
         if entry is None:
             raise NotFoundException()
         return access.tenant, entry
+
+    @get("/{slug:str}/entry-points/{entry_id:uuid}", summary="One entry point")
+    async def get_entry_point(
+        self,
+        slug: FromPath[str],
+        entry_id: FromPath[uuid.UUID],
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+    ) -> schemas.EntryPointOut:
+        tenant, entry = await self._entry(request, db_session, slug, entry_id, Role.STAFF)
+        return entry_out(settings, tenant, entry)
 
     @patch(
         "/{slug:str}/entry-points/{entry_id:uuid}", responses=FIELD_ERRORS, summary="Change an entry point (manager)"

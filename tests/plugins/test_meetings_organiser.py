@@ -161,7 +161,7 @@ async def _event(db: Any) -> tuple[Any, Any]:
 
 async def _visitor_estimate(client: Any, place: Any, km: str) -> int:
     response = await client.post(
-        f"/api/v1/venues/{place.slug}/entry-points/{place.code}/estimates",
+        f"/api/v1/public/venues/{place.slug}/entry-points/{place.code}/estimates",
         json={
             "inputs": {
                 "travel_mode": "rail_high_speed",

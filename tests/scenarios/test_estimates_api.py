@@ -12,7 +12,7 @@ GRAMS = 117_092
 
 
 def _estimates_url(venue: Any) -> str:
-    return f"/api/v1/venues/{venue.slug}/entry-points/{venue.code}/estimates"
+    return f"/api/v1/public/venues/{venue.slug}/entry-points/{venue.code}/estimates"
 
 
 async def test_scenarios_list_their_forms_in_both_languages(client: Any, registry: ScenarioRegistry) -> None:
@@ -51,7 +51,7 @@ async def test_one_scenario_with_its_current_factor_set(client: Any) -> None:
 
 async def test_entry_point_info_shows_the_form_left_after_presets(client: Any, make_venue: Any) -> None:
     venue = await make_venue(presets={"country": "uk"}, color="#123456", logo_version=2)
-    response = await client.get(f"/api/v1/venues/{venue.slug}/entry-points/{venue.code}")
+    response = await client.get(f"/api/v1/public/venues/{venue.slug}/entry-points/{venue.code}")
     assert response.status_code == 200
     body = response.json()
     assert body["venue"] == {
@@ -69,7 +69,7 @@ async def test_entry_point_info_shows_the_form_left_after_presets(client: Any, m
     }
     assert body["preset_fields"] == ["country"]
     assert "country" not in [f["name"] for f in body["form"]["fields"]]
-    assert (await client.get(f"/api/v1/venues/{venue.slug}/entry-points/nope")).status_code == 404
+    assert (await client.get(f"/api/v1/public/venues/{venue.slug}/entry-points/nope")).status_code == 404
 
 
 async def test_create_read_back_and_list_an_estimate(client: Any, make_venue: Any, count_estimates: Any) -> None:
@@ -101,7 +101,7 @@ async def test_create_read_back_and_list_an_estimate(client: Any, make_venue: An
     assert body["sources"] == created["sources"]
     assert body["visitor_id"] is None  # the link alone does not reveal whose it is
 
-    history = await client.get(f"/api/v1/venues/{venue.slug}/visitors/{visitor_id}/estimates")
+    history = await client.get(f"/api/v1/public/venues/{venue.slug}/visitors/{visitor_id}/estimates")
     assert history.status_code == 200
     assert [e["id"] for e in history.json()["estimates"]] == [created["id"]]
 
@@ -114,7 +114,7 @@ async def test_visitor_id_from_the_body_is_kept(client: Any, make_venue: Any) ->
         _estimates_url(venue), json={"inputs": {**INPUTS, "nights": 0}, "visitor_id": visitor_id}
     )
     assert first.json()["visitor_id"] == visitor_id
-    listed = (await client.get(f"/api/v1/venues/{venue.slug}/visitors/{visitor_id}/estimates")).json()
+    listed = (await client.get(f"/api/v1/public/venues/{venue.slug}/visitors/{visitor_id}/estimates")).json()
     assert [e["id"] for e in listed["estimates"]] == [second.json()["id"], first.json()["id"]]
     assert [e["total_grams"] for e in listed["estimates"]] == [GRAMS - 107_000, GRAMS]
 
@@ -186,7 +186,7 @@ async def test_estimates_are_scoped_to_the_venue_given(client: Any, make_venue: 
     assert (await client.get(f"/api/v1/estimates/{created['id']}", params={"venue": other.slug})).status_code == 404
     assert (await client.get(f"/api/v1/estimates/{created['id']}")).status_code == 400
     assert (await client.get(f"/api/v1/estimates/{uuid.uuid4()}", params={"venue": venue.slug})).status_code == 404
-    listed = await client.get(f"/api/v1/venues/{other.slug}/visitors/{created['visitor_id']}/estimates")
+    listed = await client.get(f"/api/v1/public/venues/{other.slug}/visitors/{created['visitor_id']}/estimates")
     assert listed.json()["estimates"] == []
     closed = await make_venue(active=False)
     assert (await client.post(_estimates_url(closed), json={"inputs": INPUTS})).status_code == 404
@@ -198,13 +198,13 @@ async def test_the_api_is_documented_in_openapi(client: Any) -> None:
     for path in (
         "/api/v1/scenarios",
         "/api/v1/scenarios/{scenario_id}",
-        "/api/v1/venues/{slug}/entry-points/{code}",
-        "/api/v1/venues/{slug}/entry-points/{code}/estimates",
+        "/api/v1/public/venues/{slug}/entry-points/{code}",
+        "/api/v1/public/venues/{slug}/entry-points/{code}/estimates",
         "/api/v1/estimates/{estimate_id}",
-        "/api/v1/venues/{slug}/visitors/{visitor_id}/estimates",
+        "/api/v1/public/venues/{slug}/visitors/{visitor_id}/estimates",
     ):
         assert path in paths, path
-    create = paths["/api/v1/venues/{slug}/entry-points/{code}/estimates"]["post"]
+    create = paths["/api/v1/public/venues/{slug}/entry-points/{code}/estimates"]["post"]
     assert "201" in create["responses"]
     assert "400" in create["responses"]
     components = schema["components"]["schemas"]

@@ -151,6 +151,9 @@ async def test_entry_points_through_the_api(client: Any, other_client: Any, db: 
 
     listing = await client.get(base)
     assert [e["id"] for e in listing.json()] == [entry["id"]]
+    one = await client.get(f"{base}/{entry['id']}")
+    assert one.status_code == 200
+    assert (one.json()["id"], one.json()["code"]) == (entry["id"], entry["code"])
 
     patched = await client.patch(f"{base}/{entry['id']}", json={"active": False, "event_ends_on": "2026-04-30"})
     assert patched.status_code == 400
@@ -177,9 +180,11 @@ async def test_entry_points_through_the_api(client: Any, other_client: Any, db: 
         json={"name": "Other", "slug": f"other-{unique}", "email": f"other-{unique}@example.org", "password": PASSWORD},
     )
     assert (await other_client.get(base)).status_code == 404
+    assert (await other_client.get(f"{base}/{entry['id']}")).status_code == 404
     assert (await other_client.patch(f"{base}/{entry['id']}", json={"name": "x"})).status_code == 404
     assert (await other_client.delete(f"{base}/{entry['id']}")).status_code == 404
     foreign = f"/api/v1/venues/other-{unique}/entry-points/{entry['id']}"
+    assert (await other_client.get(foreign)).status_code == 404
     assert (await other_client.patch(foreign, json={"name": "x"})).status_code == 404
 
     assert (await client.delete(f"{base}/{entry['id']}")).status_code == 204
