@@ -17,11 +17,19 @@ from sqlalchemy import select
 from neutralpoint.database import Database
 from neutralpoint.tenants.models import OutboxMessage
 from neutralpoint.web.formatting import format_grams
+from neutralpoint.web.i18n import gettext_functions
 
 BRAND_COLOUR = "#8b1e3f"
 BRAND_RGB = "rgb(139, 30, 63)"
 PASSWORD = "correct horse battery staple"
 PHONE = {"width": 390, "height": 844}
+
+
+def _zh(english: str) -> str:
+    """The Chinese the pages should show, from the same catalogues; it must be a translation."""
+    chinese: str = gettext_functions("zh-Hans")["plain_gettext"](english)
+    assert chinese != english, f"no Chinese translation for {english!r}"
+    return chinese
 
 
 def _logo_png() -> bytes:
@@ -148,7 +156,8 @@ async def test_signup_brand_qr_and_visitor_calculation(
     phone = await visitor.new_page()
     await phone.goto(entry_url)
     await expect(phone.locator("html")).to_have_attribute("lang", re.compile(r"^zh"))
-    await expect(phone.get_by_role("button", name="计算我的碳足迹")).to_be_visible()
+    calculate = phone.get_by_role("button", name=_zh("Calculate my footprint"))
+    await expect(calculate).to_be_visible()
     await expect(phone.locator(".brandmark img")).to_be_visible()
     header_colour = await phone.eval_on_selector("header.top", "e => getComputedStyle(e).backgroundColor")
     assert header_colour == BRAND_RGB
@@ -158,7 +167,7 @@ async def test_signup_brand_qr_and_visitor_calculation(
     await phone.fill("#f-travel_origin", "Beijing")
     await phone.fill("#f-hotel_nights", "2")
     async with phone.expect_navigation():
-        await phone.get_by_role("button", name="计算我的碳足迹").click()
+        await calculate.click()
     match = re.search(rf"/v/{slug}/r/([0-9a-f-]{{36}})$", phone.url)
     assert match, phone.url
 
@@ -169,7 +178,7 @@ async def test_signup_brand_qr_and_visitor_calculation(
     assert estimate["total_grams"] > 0
     assert estimate["inputs"]["travel_mode"] == "rail_high_speed"
     await expect(phone.locator("p.big")).to_contain_text(format_grams(estimate["total_grams"], "zh-Hans"))
-    await expect(phone.get_by_role("heading", name="数据来源")).to_be_visible()
+    await expect(phone.get_by_role("heading", name=_zh("Sources"))).to_be_visible()
     assert await phone.locator("li[id^=source-]").count() >= 1
     await phone.screenshot(path=str(screenshots / "result-zh.png"), full_page=True)
     result_url = phone.url
