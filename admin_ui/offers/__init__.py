@@ -1,0 +1,1 @@
+"""The venue's choice of the credit offers its visitors see."""

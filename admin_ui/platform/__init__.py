@@ -1,0 +1,1 @@
+"""Platform-admin pages: credit supply, retirements, reports and the audit."""

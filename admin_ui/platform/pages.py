@@ -1,0 +1,71 @@
+"""Rendering and access for the platform-admin pages.
+
+Anyone who is not a platform admin, signed in or not, gets a 404: the pages do not say
+that they exist. Form errors are English msgids from the forms and the credits services,
+translated here when the catalogue knows them (messages with numbers stay as written).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+from litestar.exceptions import NotAuthorizedException, NotFoundException
+from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from neutralpoint.tenants.auth import platform_admin
+from neutralpoint.tenants.models import User
+from neutralpoint.web.i18n import choose_language, gettext_functions, normalize_language
+from neutralpoint.web.templating import render
+
+LANG_COOKIE_SECONDS = 365 * 24 * 3600
+
+
+async def admin_or_404(request: Request[Any, Any, Any], session: AsyncSession) -> User:
+    """The signed-in platform admin (the session then sees every venue), or a 404."""
+    try:
+        return await platform_admin(request, session)
+    except NotAuthorizedException:
+        raise NotFoundException() from None
+
+
+def page_language(request: Request[Any, Any, Any]) -> str:
+    return choose_language(
+        request.query_params.get("lang"), request.cookies.get("lang"), request.headers.get("accept-language")
+    )
+
+
+def platform_page(
+    request: Request[Any, Any, Any],
+    template: str,
+    *,
+    section: str,
+    status_code: int = 200,
+    errors: dict[str, str] | None = None,
+    **context: Any,
+) -> Template:
+    """A platform page in the admin's language, with each form error translated beside its field."""
+    lang = page_language(request)
+    translate = gettext_functions(lang)["plain_gettext"]
+    shown = {name: translate(message) for name, message in (errors or {}).items()}
+    response = render(
+        request,
+        template,
+        lang=lang,
+        status_code=400 if shown and status_code == 200 else status_code,
+        headers={"Cache-Control": "no-store"},
+        section=section,
+        errors=shown,
+        error_text=lambda name: shown.get(name, ""),
+        **context,
+    )
+    chosen = normalize_language(request.query_params.get("lang"))
+    if chosen:
+        response.set_cookie("lang", chosen, max_age=LANG_COOKIE_SECONDS, samesite="lax")
+    return response
+
+
+def see_other(path: str) -> Redirect:
+    """303 after a POST, so reloading the next page does not post again."""
+    return Redirect(path=path, status_code=303)

@@ -1,0 +1,78 @@
+"""Every platform page renders for a platform admin and is a 404 for anyone else."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from supply_flows import SupplyBuilder
+
+from neutralpoint.credits.models import ProjectOwner
+from neutralpoint.database.engine import Database
+
+
+async def _pages(db: Database, supply: SupplyBuilder) -> list[str]:
+    venue = await supply.venue()
+    project = await supply.project()
+    lot = await supply.lot(project, 5)
+    await supply.allocation(lot, 2_000_000, venues=[venue.id])
+    async with db.platform_session() as session:
+        owner = await session.get(ProjectOwner, project.owner_id)
+        assert owner is not None
+    return [
+        "/platform",
+        "/platform/owners",
+        "/platform/owners/new",
+        f"/platform/owners/{owner.id}",
+        "/platform/projects",
+        "/platform/projects/new",
+        f"/platform/projects/{project.id}",
+        f"/platform/projects/{project.id}/lots/new",
+        f"/platform/lots/{lot.id}",
+        f"/platform/lots/{lot.id}/allocations/new",
+        "/platform/allocations",
+        "/platform/retirements",
+        *(f"/platform/reports?by={by}" for by in ("project", "lot", "allocation", "venue", "owner")),
+        *(f"/platform/reports/{by}/stock.csv" for by in ("project", "lot", "allocation", "venue")),
+        *(f"/platform/reports/{by}/sales.csv" for by in ("project", "allocation", "venue", "owner")),
+        "/platform/audit",
+    ]
+
+
+async def test_platform_admin_sees_every_page_in_both_languages(
+    admin_client: Any, db: Database, supply: SupplyBuilder
+) -> None:
+    for path in await _pages(db, supply):
+        for lang in ("en", "zh-Hans"):
+            separator = "&" if "?" in path else "?"
+            response = await admin_client.get(f"{path}{separator}lang={lang}")
+            assert response.status_code == 200, (path, lang, response.text[:2000])
+            if not path.endswith(".csv"):
+                assert "/platform/audit" in response.text
+
+
+async def test_venue_owner_and_anonymous_get_404(
+    venue_owner: tuple[Any, Any], anonymous: Any, db: Database, supply: SupplyBuilder
+) -> None:
+    owner_client, _ = venue_owner
+    for path in await _pages(db, supply):
+        for browser in (owner_client, anonymous):
+            response = await browser.get(path)
+            assert response.status_code == 404, (path, response.status_code)
+            assert "/platform/audit" not in response.text
+
+
+async def test_platform_forms_refuse_others(venue_owner: tuple[Any, Any], db: Database, supply: SupplyBuilder) -> None:
+    from supply_flows import counts, post_form
+
+    owner_client, _ = venue_owner
+    project = await supply.project()
+    before = await counts(db)
+    for path in (
+        "/platform/owners/new",
+        "/platform/projects/new",
+        f"/platform/projects/{project.id}/lots/new",
+        "/platform/retirements/batch",
+    ):
+        response = await post_form(owner_client, path, {"name": "Intruder", "payout_currency": "CNY"})
+        assert response.status_code == 404, path
+    assert await counts(db) == before
