@@ -171,7 +171,9 @@ def create_app(settings: Settings | None = None, registry: ScenarioRegistry | No
         openapi_config=OpenAPIConfig(
             title="NeutralPoint API",
             version="1",
-            description="Venues, scenario calculators, estimates and credit supply. Every page has a JSON twin under /api/v1.",
+            description=(
+                "Venues, scenario calculators, estimates and credit supply. Every page has a JSON twin under /api/v1."
+            ),
             path="/schema",
             render_plugins=[ScalarRenderPlugin()],
         ),
@@ -197,7 +199,9 @@ async def _refuse_privileged_role(db: Database, settings: Settings) -> None:
 
     async with db.engine.connect() as conn:
         row = (
-            await conn.execute(text("select rolsuper, rolbypassrls, current_user from pg_roles where rolname = current_user"))
+            await conn.execute(
+                text("select rolsuper, rolbypassrls, current_user from pg_roles where rolname = current_user")
+            )
         ).one()
     if (row[0] or row[1]) and settings.environment == "production":
         raise RuntimeError(

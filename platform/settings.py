@@ -124,7 +124,12 @@ class Settings:
 
         default_db = f"sqlite+aiosqlite:///{data_dir / 'neutralpoint.db'}"
         database_url = normalize_database_url(
-            _url(env, "DATABASE_URL", default_db, ("sqlite", "sqlite+aiosqlite", "postgres", "postgresql", "postgresql+asyncpg"))
+            _url(
+                env,
+                "DATABASE_URL",
+                default_db,
+                ("sqlite", "sqlite+aiosqlite", "postgres", "postgresql", "postgresql+asyncpg"),
+            )
             or default_db
         )
         migration_url = normalize_database_url(

@@ -72,7 +72,9 @@ async def grant_app_role(migration_url: str, app_url: str) -> None:
             if not exists:
                 literal = "'" + password.replace("'", "''") + "'"
                 await conn.execute(
-                    text(f"CREATE ROLE {quoted} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE PASSWORD {literal}")
+                    text(
+                        f"CREATE ROLE {quoted} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE PASSWORD {literal}"
+                    )
                 )
             await conn.execute(text(f"GRANT USAGE ON SCHEMA public TO {quoted}"))
             await conn.execute(text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quoted}"))

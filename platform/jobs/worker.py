@@ -37,12 +37,14 @@ def cron_jobs() -> list[Any]:
 def redis_settings() -> RedisSettings:
     url = get_settings().redis_url
     if not url:
-        raise SystemExit("REDIS_URL is not set: the worker needs Redis (without it, jobs run inside `neutralpoint serve`)")
+        raise SystemExit(
+            "REDIS_URL is not set: the worker needs Redis (without it, jobs run inside `neutralpoint serve`)"
+        )
     return RedisSettings.from_dsn(url)
 
 
 class WorkerSettings:
-    functions = list(tasks().values())
+    functions = list(tasks().values())  # noqa: RUF012 (arq reads class attributes)
     cron_jobs = cron_jobs()
     on_startup = startup
     on_shutdown = shutdown

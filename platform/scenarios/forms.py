@@ -64,7 +64,7 @@ class _Default(dict[str, Any]):
         return ""
 
 
-class FormErrors(ValueError):
+class FormErrors(ValueError):  # noqa: N818 (public plugin API name)
     """Validation failed; ``errors`` maps field names to their problem."""
 
     def __init__(self, errors: Mapping[str, FieldError]) -> None:
@@ -219,7 +219,9 @@ class Field:
         if city is None:
             suggestions = load_cities().search(value, limit=3)
             hint_en = (" Did you mean " + ", ".join(c.label("en") for c in suggestions) + "?") if suggestions else ""
-            hint_zh = ("您是否要找：" + "、".join(c.label("zh-Hans") for c in suggestions) + "？") if suggestions else ""
+            hint_zh = (
+                ("您是否要找：" + "、".join(c.label("zh-Hans") for c in suggestions) + "？") if suggestions else ""
+            )
             raise FieldValidationError(
                 FieldError("unknown_city", {"value": value, "suggestions": {"en": hint_en, "zh-Hans": hint_zh}})
             ) from UnknownCityError(value)

@@ -40,7 +40,8 @@ def normalize_language(tag: str | None) -> str | None:
         return None
     lowered = tag.strip().lower().replace("_", "-")
     if lowered.startswith("zh"):
-        return "zh-Hans" if "hant" not in lowered and "tw" not in lowered and "hk" not in lowered else "zh-Hans"
+        # Traditional Chinese (zh-Hant, zh-TW, zh-HK) too: Simplified is the only Chinese we have.
+        return "zh-Hans"
     if lowered.startswith("en"):
         return "en"
     return None
@@ -133,7 +134,7 @@ def gettext_functions(lang: str) -> dict[str, Callable[..., Any]]:
         text = trans.gettext(message)
         if variables:
             escaped = {k: Markup.escape(v) if isinstance(v, str) else v for k, v in variables.items()}
-            return Markup(Markup.escape(text) % escaped)
+            return Markup.escape(text) % escaped
         return text
 
     return {"gettext": template_gettext, "ngettext": ngettext, "_": template_gettext, "plain_gettext": gettext}
