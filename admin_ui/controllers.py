@@ -10,6 +10,7 @@ SECTIONS = (
     "neutralpoint_admin.organiser.controllers",
     "neutralpoint_admin.factors.controllers",
     "neutralpoint_admin.platform.controllers",
+    "neutralpoint_admin.offers.controllers",
 )
 
 

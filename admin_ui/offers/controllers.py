@@ -1,0 +1,222 @@
+"""Which credit offers a venue's visitors see: ``/venue/<slug>/offers`` (managers and owners).
+
+The platform admins offer lots to venues (allocations); a venue ticks the offers its
+visitors see on the "pick a project" screen, numbers them in the order they appear and
+picks the one preselected. The page calls ``choose_offers``; its JSON twin is
+``GET``/``PUT /api/v1/venues/{slug}/offers``. Someone else's venue, or a staff member,
+gets a 404, as on every venue page.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, Response, get, post, put
+from litestar.datastructures import FormMultiDict
+from litestar.di import NamedDependency
+from litestar.exceptions import NotAuthorizedException, ValidationException
+from litestar.params import FromPath, JSONBody
+from litestar.response import Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from neutralpoint.credits import services
+from neutralpoint.credits.controllers import BAD_INPUT, credits_input_response, invalid_body_response
+from neutralpoint.credits.errors import CreditsInputError
+from neutralpoint.credits.schemas import OfferView
+from neutralpoint.tenants import services as venue_services
+from neutralpoint.tenants.auth import VenueAccess, venue_access
+from neutralpoint.tenants.models import Role
+from neutralpoint.web.i18n import gettext_functions
+from neutralpoint.web.templating import render
+from neutralpoint_admin.venue.pages import page_language, see_other, to_login
+
+
+class OfferOut(msgspec.Struct):
+    allocation_id: uuid.UUID
+    project_slug: str
+    project_name: dict[str, str]
+    project_url: str
+    registry_code: str
+    project_type: str
+    vintage_year: int
+    price_per_tonne_minor: int
+    currency: str
+    available_grams: int
+    visible: bool
+    position: int
+    is_default: bool
+    valid_until: datetime | None
+
+
+class OffersIn(msgspec.Struct):
+    """The offers visitors see, in this order; the others are hidden."""
+
+    shown: list[uuid.UUID]
+    default_id: uuid.UUID | None = None
+
+
+def offer_out(view: OfferView) -> OfferOut:
+    return OfferOut(
+        allocation_id=view.allocation_id,
+        project_slug=view.project_slug,
+        project_name=dict(view.project_name),
+        project_url=f"/projects/{view.project_slug}",
+        registry_code=view.registry_code,
+        project_type=view.project_type,
+        vintage_year=view.vintage_year,
+        price_per_tonne_minor=view.price_per_tonne_minor,
+        currency=view.currency,
+        available_grams=view.available_grams,
+        visible=view.visible,
+        position=view.position,
+        is_default=view.is_default,
+        valid_until=view.valid_until,
+    )
+
+
+def ordered(offers: list[OfferView]) -> list[OfferView]:
+    """Shown offers first, in the venue's order; hidden ones after."""
+    return sorted(offers, key=lambda o: (not o.visible, o.position))
+
+
+def read_choice(
+    form: FormMultiDict, offered: list[OfferView]
+) -> tuple[list[uuid.UUID], uuid.UUID | None, dict[str, str]]:
+    """The ticked offers sorted by the numbers typed beside them (ties keep the page's order),
+    the chosen default, and a message for each number that is not a whole number."""
+    errors: dict[str, str] = {}
+    ticked = {str(v) for v in form.getall("shown", [])}
+    numbered: list[tuple[int, int, uuid.UUID]] = []
+    for index, offer in enumerate(offered):
+        key = str(offer.allocation_id)
+        raw = str(form.get(f"position_{key}", "") or "").strip()
+        number = index + 1
+        if raw:
+            try:
+                number = int(raw)
+            except ValueError:
+                errors[f"position_{key}"] = "Enter a whole number."
+        if key in ticked:
+            numbered.append((number, index, offer.allocation_id))
+    default_raw = str(form.get("default", "") or "").strip()
+    default_id: uuid.UUID | None = None
+    if default_raw:
+        try:
+            default_id = uuid.UUID(default_raw)
+        except ValueError:
+            errors["default"] = "Choose the default among the offers shown."
+    return [allocation_id for _, _, allocation_id in sorted(numbered)], default_id, errors
+
+
+class VenueOffersPages(Controller):
+    path = "/venue/{slug:str}/offers"
+    include_in_schema = False
+    exception_handlers = {NotAuthorizedException: to_login}  # noqa: RUF012
+
+    def _page(
+        self,
+        request: Request[Any, Any, Any],
+        access: VenueAccess,
+        offers: list[OfferView],
+        *,
+        errors: dict[str, str] | None = None,
+        form: FormMultiDict | None = None,
+    ) -> Template:
+        lang = page_language(request, access.tenant.default_language)
+        translate = gettext_functions(lang)["plain_gettext"]
+        shown_errors = {name: translate(message) for name, message in (errors or {}).items()}
+        values: dict[str, Any] = {}
+        if form is not None:
+            values = {
+                "shown": {str(v) for v in form.getall("shown", [])},
+                "default": str(form.get("default", "") or ""),
+                "positions": {
+                    str(o.allocation_id): str(form.get(f"position_{o.allocation_id}", "") or "") for o in offers
+                },
+            }
+        return render(
+            request,
+            "offers/offers.html",
+            lang=lang,
+            status_code=400 if shown_errors else 200,
+            headers={"Cache-Control": "no-store"},
+            venue=access.tenant,
+            brand=access.tenant,
+            role=access.role,
+            user=access.user,
+            section="offers",
+            can_manage=access.allows(Role.MANAGER),
+            is_owner=access.allows(Role.OWNER),
+            logo_url=venue_services.logo_path(access.tenant),
+            offers=offers,
+            values=values,
+            errors=shown_errors,
+            error_text=lambda name: shown_errors.get(name, ""),
+            saved=request.query_params.get("saved") == "1",
+            request_path=request.url.path,
+        )
+
+    @get("/")
+    async def offers(
+        self, slug: FromPath[str], request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
+    ) -> Template:
+        access = await venue_access(request, db_session, slug, Role.MANAGER)
+        offers = await services.offers_for_venue(db_session, access.tenant.id, include_hidden=True)
+        return self._page(request, access, ordered(offers))
+
+    @post("/")
+    async def choose(
+        self, slug: FromPath[str], request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
+    ) -> Response[Any]:
+        access = await venue_access(request, db_session, slug, Role.MANAGER)
+        offers = ordered(await services.offers_for_venue(db_session, access.tenant.id, include_hidden=True))
+        form = await request.form()
+        shown, default_id, errors = read_choice(form, offers)
+        if not errors:
+            try:
+                async with db_session.begin_nested():
+                    await services.choose_offers(db_session, access.tenant.id, shown=shown, default_id=default_id)
+            except CreditsInputError as exc:
+                errors = {{"default_id": "default"}.get(k, k): v for k, v in exc.errors.items()}
+        if errors:
+            return self._page(request, access, offers, errors=errors, form=form)
+        return see_other(f"/venue/{slug}/offers?saved=1")
+
+
+class VenueOffersApi(Controller):
+    path = "/api/v1/venues/{slug:str}/offers"
+    tags = ["venues"]  # noqa: RUF012
+    exception_handlers = {  # noqa: RUF012
+        CreditsInputError: credits_input_response,
+        ValidationException: invalid_body_response,
+    }
+
+    @get("/", summary="The credit offers of a venue, shown ones first in their order")
+    async def list_offers(
+        self, slug: FromPath[str], request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
+    ) -> list[OfferOut]:
+        access = await venue_access(request, db_session, slug, Role.MANAGER)
+        offers = await services.offers_for_venue(db_session, access.tenant.id, include_hidden=True)
+        return [offer_out(o) for o in ordered(offers)]
+
+    @put("/", responses=BAD_INPUT, summary="Choose the offers visitors see, their order and the default")
+    async def choose_offers(
+        self,
+        slug: FromPath[str],
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        data: JSONBody[OffersIn],
+    ) -> list[OfferOut]:
+        """``shown`` lists allocation ids in the order visitors see them; the rest are hidden.
+        ``default_id``, one of ``shown``, is preselected (else the first shown)."""
+        access = await venue_access(request, db_session, slug, Role.MANAGER)
+        offers = await services.choose_offers(
+            db_session, access.tenant.id, shown=data.shown, default_id=data.default_id
+        )
+        return [offer_out(o) for o in ordered(offers)]
+
+
+route_handlers: list[Any] = [VenueOffersPages, VenueOffersApi]
