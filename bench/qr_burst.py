@@ -541,9 +541,9 @@ def main() -> None:
             Target("entry", "GET /v/{slug}/{code} (entry page)", "GET", f"{platform_url}/v/{slug}/{code}"),
             Target(
                 "api_post",
-                "POST /api/v1/venues/{slug}/entry-points/{code}/estimates (JSON)",
+                "POST /api/v1/public/venues/{slug}/entry-points/{code}/estimates (JSON)",
                 "POST",
-                f"{platform_url}/api/v1/venues/{slug}/entry-points/{code}/estimates",
+                f"{platform_url}/api/v1/public/venues/{slug}/entry-points/{code}/estimates",
                 body=json.dumps({"inputs": ESTIMATE_INPUTS, "language": "en"}),
                 headers=(("Content-Type", "application/json"),),
                 expect=201,
