@@ -91,8 +91,11 @@ def _config_statements(session: Session) -> dict[str, str]:
     }
 
 
-def _set_config(connection: Any, values: dict[str, str]) -> None:
+def _set_config(connection: Any, values: dict[str, str], *, at_begin: bool = False) -> None:
     if connection.dialect.name != "postgresql":
+        return
+    if at_begin and not values["app.tenant_id"] and values["app.scopes_disabled"] == "off":
+        # Transaction-local settings start empty: nothing to write, and the policies fail closed.
         return
     connection.execute(
         text("select set_config('app.tenant_id', :tenant, true), set_config('app.scopes_disabled', :disabled, true)"),
@@ -127,7 +130,7 @@ def _apply_pending(session: Session) -> None:
 @event.listens_for(Session, "after_begin")
 def _after_begin(session: Session, transaction: SessionTransaction, connection: Any) -> None:
     session.info.pop(PENDING_KEY, None)
-    _set_config(connection, _config_statements(session))
+    _set_config(connection, _config_statements(session), at_begin=True)
 
 
 @event.listens_for(Session, "do_orm_execute")

@@ -14,6 +14,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 from typing import Any
 
 from neutralpoint.scenarios.i18n import Text, missing_languages
@@ -149,7 +150,7 @@ class FactorSet:
             overrides=dict(data.get("overrides", {})),
         )
 
-    @property
+    @cached_property
     def fingerprint(self) -> str:
         canonical = json.dumps(
             sorted((f.key, str(f.value), f.per) for f in self.factors.values()), separators=(",", ":")

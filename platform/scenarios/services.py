@@ -12,6 +12,7 @@ plugin moved on to a new version or was uninstalled.
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from neutralpoint.database.tenancy import use_tenant
+from neutralpoint.database.tenancy import current_tenant, use_tenant
 from neutralpoint.scenarios import overrides
 from neutralpoint.scenarios.contract import BreakdownLine, total_grams
 from neutralpoint.scenarios.factors import FactorSet
@@ -93,15 +94,56 @@ async def find_venue(session: AsyncSession, slug: str) -> Tenant | None:
     return tenant
 
 
+# A QR burst is hundreds of visitors opening the same entry point within a minute, so the
+# resolved venue and entry point (and the venue's measured factor values) are kept for a few
+# seconds per process. Any change this process commits to a venue, an entry point or an
+# override clears them at once (see ``_forget_changed_entries``); another process's change
+# is seen within ``ENTRY_CACHE_SECONDS``. Keys carry the database, slug and code, so nothing
+# is shared between venues.
+ENTRY_CACHE_SECONDS = 5.0
+ENTRY_CACHE_MAX = 10_000
+_entries: dict[tuple[str, str, str], tuple[float, Entry]] = {}
+_venue_overrides: dict[tuple[str, uuid.UUID, str], tuple[float, list[overrides.FactorOverride]]] = {}
+_CHANGED_KEY = "neutralpoint_entries_changed"
+
+
 async def find_entry(session: AsyncSession, slug: str, code: str) -> Entry | None:
-    """Two small queries: the venue by slug (not venue-owned), then its entry point by code."""
+    """The active entry point behind a QR code, and the session scoped to its venue.
+
+    Two small queries (the venue by slug, then its entry point by code) unless this
+    process resolved the same code in the last few seconds.
+    """
+    key = (_database_key(session), slug, code)
+    now = time.monotonic()
+    cached = _entries.get(key)
+    if cached is not None and cached[0] > now:
+        use_tenant(session, cached[1].tenant.id)
+        return cached[1]
     tenant = await find_venue(session, slug)
     if tenant is None:
         return None
     entry_point = await session.scalar(select(EntryPoint).where(EntryPoint.code == code, EntryPoint.active.is_(True)))
     if entry_point is None:
         return None
-    return Entry(tenant, entry_point)
+    entry = Entry(tenant, entry_point)
+    if len(_entries) >= ENTRY_CACHE_MAX:
+        _entries.clear()
+    _entries[key] = (now + ENTRY_CACHE_SECONDS, entry)
+    return entry
+
+
+@event.listens_for(Session, "after_flush")
+def _note_changed_entries(session: Session, flush_context: Any) -> None:
+    touched = (*session.new, *session.dirty, *session.deleted)
+    if any(isinstance(obj, Tenant | EntryPoint | overrides.FactorOverride) for obj in touched):
+        session.info[_CHANGED_KEY] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_changed_entries(session: Session) -> None:
+    if session.info.pop(_CHANGED_KEY, False):
+        _entries.clear()
+        _venue_overrides.clear()
 
 
 def scenario_for(registry: ScenarioRegistry, entry: Entry) -> LoadedScenario | None:
@@ -173,9 +215,22 @@ def compute(
 
 async def venue_factor_set(session: AsyncSession, scenario: LoadedScenario) -> FactorSet:
     """The current factor set with the venue's measured values (the session is scoped to it)."""
-    rows = list(
-        await session.scalars(select(overrides.FactorOverride).where(overrides.FactorOverride.scenario == scenario.id))
-    )
+    tenant_id = current_tenant(session.sync_session)
+    key = (_database_key(session), tenant_id, scenario.id) if tenant_id is not None else None
+    now = time.monotonic()
+    cached = _venue_overrides.get(key) if key is not None else None
+    if cached is not None and cached[0] > now:
+        rows = cached[1]
+    else:
+        rows = list(
+            await session.scalars(
+                select(overrides.FactorOverride).where(overrides.FactorOverride.scenario == scenario.id)
+            )
+        )
+        if key is not None:
+            if len(_venue_overrides) >= ENTRY_CACHE_MAX:
+                _venue_overrides.clear()
+            _venue_overrides[key] = (now + ENTRY_CACHE_SECONDS, rows)
     return overrides.apply_overrides(scenario.factors, rows) if rows else scenario.factors
 
 
