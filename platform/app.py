@@ -60,9 +60,19 @@ def _route_handlers() -> list[Any]:
 
 
 async def provide_db_session(state: State) -> AsyncIterator[AsyncSession]:
-    """One transaction per request: committed when the handler returns, rolled back if it raises."""
-    async with state.db.sessionmaker() as session, session.begin():
-        yield session
+    """One transaction per request: committed when the handler returns, rolled back if it raises.
+
+    The transaction begins with the first statement, so a request answered from memory
+    (an entry page during a QR burst) costs no connection at all.
+    """
+    async with state.db.sessionmaker() as session:
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            raise
+        if session.in_transaction():
+            await session.commit()
 
 
 def provide_registry(state: State) -> ScenarioRegistry:

@@ -10,8 +10,9 @@ import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Annotated, Any
 
 from babel.dates import format_date, format_interval, format_skeleton
@@ -112,7 +113,12 @@ def _not_found() -> NotFoundException:
 
 
 def _event_dates(entry_point: EntryPoint, lang: str) -> str:
-    start, end = entry_point.event_starts_on, entry_point.event_ends_on
+    return _format_event_dates(entry_point.event_starts_on, entry_point.event_ends_on, lang)
+
+
+@lru_cache(maxsize=4096)
+def _format_event_dates(start: date | None, end: date | None, lang: str) -> str:
+    """Babel's interval formatting is slow and an event's dates rarely change: format once."""
     locale = BABEL_LOCALES.get(lang, "en")
     if start and end and end != start:
         return str(format_interval(start, end, "yMMMd", locale=locale))

@@ -98,7 +98,3 @@ def count_estimates(db: Database) -> Callable[[uuid.UUID], Awaitable[int]]:
 
     return count
 
-
-def csrf_token(client: Any) -> str:
-    """Same as the top-level helper: this conftest shadows ``import conftest`` in this folder."""
-    return str(client.cookies.get("np_csrf", ""))

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import csrf_token  # the tests/scenarios conftest re-exports it
 from litestar.testing import AsyncTestClient
 from sqlalchemy import event, select
 
@@ -36,6 +35,11 @@ VALID = {
 }
 # 200 km × 0.03546 + 2 × 53.5 + 2 × 1.5 kg = 7,092 + 107,000 + 3,000 g
 VALID_GRAMS = 117_092
+
+
+def csrf_token(client: Any) -> str:
+    """The CSRF token a page's form carries (Litestar's double-submit cookie)."""
+    return str(client.cookies.get("np_csrf", ""))
 
 
 async def _post(client: Any, url: str, data: dict[str, str], **headers: str) -> Any:
