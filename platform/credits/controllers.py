@@ -4,24 +4,31 @@ Signed in with the same session cookie as the pages (``POST /api/v1/login``); an
 is not a platform admin gets a 404, as for any object they may not see. Bad input is a
 400 with ``{"errors": {field: {"code", "message": {"en", "zh-Hans"}}}}`` and nothing is
 written. The admin pages (``neutralpoint_admin``) call the same services.
+
+Public, for anyone: ``/projects`` and ``/projects/<slug or id>`` (what a project is, where,
+its registry, and the tonnes this platform retired for it with the registry's references),
+with their JSON twins under ``/api/v1/public/projects``.
 """
 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
-from litestar import Controller, Request, Response, get, post
+import msgspec
+from litestar import Controller, Request, Response, get, patch, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
+from litestar.response import Template
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from neutralpoint.credits import reports, retirement, services, supply
+from neutralpoint.credits import overview, public, reports, retirement, services, supply
 from neutralpoint.credits.errors import CreditsInputError
-from neutralpoint.credits.models import Allocation, Lot, Project, ProjectOwner
+from neutralpoint.credits.models import Allocation, Lot, Project, ProjectOwner, ProjectPhoto
 from neutralpoint.credits.schemas import (
     AllocationIn,
     AllocationOut,
@@ -41,6 +48,8 @@ from neutralpoint.credits.vocabulary import registry_name
 from neutralpoint.scenarios.forms import FieldError
 from neutralpoint.tenants.auth import platform_admin
 from neutralpoint.tenants.schemas import FieldErrors
+from neutralpoint.web.i18n import choose_language, normalize_language
+from neutralpoint.web.templating import render
 
 
 def credits_input_response(_: Request[Any, Any, Any], exc: CreditsInputError) -> Response[dict[str, Any]]:
@@ -131,6 +140,25 @@ async def allocation_out(session: AsyncSession, allocation: Allocation) -> Alloc
         valid_until=allocation.valid_until,
         status=allocation.status.value,
     )
+
+
+class DueTonneOut(msgspec.Struct):
+    lot_id: uuid.UUID
+    project_id: uuid.UUID
+    tonne_index: int
+    serial: str
+    beneficiary: str
+    due_at: datetime
+
+
+async def _patch_values(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    try:
+        body = msgspec.json.decode(await request.body())
+    except msgspec.DecodeError:
+        raise CreditsInputError("body", "Send a JSON object of the fields to change.") from None
+    if not isinstance(body, dict):
+        raise CreditsInputError("body", "Send a JSON object of the fields to change.")
+    return body
 
 
 class CreditsAdminApi(Controller):
@@ -323,9 +351,172 @@ class CreditsAdminApi(Controller):
         await platform_admin(request, db_session)
         return await reports.sales_totals(db_session, by=by)  # type: ignore[arg-type]
 
+    # the twins of the platform pages (neutralpoint_admin.platform)
+
+    @get("/summary", summary="Stock across every lot, and money per currency (the platform home)")
+    async def summary(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
+    ) -> overview.PlatformSummary:
+        await platform_admin(request, db_session)
+        return await overview.platform_summary(db_session)
+
+    @get("/owners/{owner_id:uuid}", summary="A project owner")
+    async def get_owner(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], owner_id: FromPath[uuid.UUID]
+    ) -> OwnerOut:
+        await platform_admin(request, db_session)
+        owner = await db_session.get(ProjectOwner, owner_id)
+        if owner is None:
+            raise NotFoundException()
+        return owner_out(owner)
+
+    @patch("/owners/{owner_id:uuid}", responses=BAD_INPUT, summary="Change a project owner")
+    async def update_owner(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], owner_id: FromPath[uuid.UUID]
+    ) -> OwnerOut:
+        """Any of ``name``, ``contact_name``, ``contact_email``, ``payout_details``, ``payout_currency``."""
+        await platform_admin(request, db_session)
+        if await db_session.get(ProjectOwner, owner_id) is None:
+            raise NotFoundException()
+        values = await _patch_values(request)
+        values.pop("is_demo", None)
+        return owner_out(await services.update_project_owner(db_session, owner_id, **values))
+
+    @patch("/projects/{project_id:uuid}", responses=BAD_INPUT, summary="Change a project")
+    async def update_project(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        project_id: FromPath[uuid.UUID],
+    ) -> ProjectOut:
+        """Any field of ``POST /projects`` (``owner_id``, ``slug``, ``name``, ``description``,
+        ``registry_code``, ``registry_project_id``, ``registry_url``, ``project_type``, ``methodology``,
+        ``country``, ``region``, ``latitude``, ``longitude``, ``retirement_jurisdiction``,
+        ``retirement_beneficiary``, ``sdgs``, ``status``)."""
+        await platform_admin(request, db_session)
+        if await db_session.get(Project, project_id) is None:
+            raise NotFoundException()
+        values = await _patch_values(request)
+        values.pop("is_demo", None)
+        if "owner_id" in values:
+            try:
+                values["owner_id"] = uuid.UUID(str(values["owner_id"]))
+            except ValueError:
+                raise CreditsInputError("owner_id", "Choose the project owner.") from None
+        project = await services.update_project(db_session, project_id, **values)
+        return await project_out(db_session, project)
+
+    @get("/allocations", summary="Every allocation, newest first")
+    async def list_allocations(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
+    ) -> list[AllocationOut]:
+        await platform_admin(request, db_session)
+        allocations = sorted(await services.list_allocations(db_session), key=lambda a: a.created_at, reverse=True)
+        return [await allocation_out(db_session, a) for a in allocations]
+
+    @get("/retirements/due", summary="Fully sold tonnes not yet sent for retirement")
+    async def due_tonnes(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
+    ) -> list[DueTonneOut]:
+        await platform_admin(request, db_session)
+        return [
+            DueTonneOut(t.lot_id, t.project_id, t.tonne_index, t.serial, t.beneficiary, t.due_at)
+            for t in await services.due_tonnes(db_session)
+        ]
+
 
 def _fields(data: Any) -> dict[str, Any]:
     return {name: getattr(data, name) for name in data.__struct_fields__}
 
 
-route_handlers: list[Any] = [CreditsAdminApi]
+# --- public project pages: /projects and /api/v1/public/projects ------------------------------
+
+LANG_COOKIE_SECONDS = 365 * 24 * 3600
+
+
+def _public_language(request: Request[Any, Any, Any]) -> str:
+    return choose_language(
+        request.query_params.get("lang"), request.cookies.get("lang"), request.headers.get("accept-language")
+    )
+
+
+def _public_page(request: Request[Any, Any, Any], template: str, **context: Any) -> Template:
+    lang = _public_language(request)
+    response = render(
+        request,
+        template,
+        lang=lang,
+        headers={"Cache-Control": "public, max-age=60"},
+        sdg_names={number: names.get(lang, names["en"]) for number, names in public.SDG_NAMES.items()},
+        **context,
+    )
+    chosen = normalize_language(request.query_params.get("lang"))
+    if chosen:
+        response.set_cookie("lang", chosen, max_age=LANG_COOKIE_SECONDS, samesite="lax")
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+class PublicProjectPages(Controller):
+    """What anyone may read about the projects whose credits the platform sells."""
+
+    path = "/projects"
+    include_in_schema = False
+
+    @get("/")
+    async def projects(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Template:
+        found = await public.list_public_projects(db_session)
+        views = [await public.public_project(db_session, p, details=False) for p in found]
+        return _public_page(request, "credits/projects.html", projects=views)
+
+    @get("/{slug:str}")
+    async def project(
+        self, slug: FromPath[str], request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
+    ) -> Template:
+        found = await public.find_public_project(db_session, slug)
+        if found is None:
+            raise NotFoundException()
+        return _public_page(request, "credits/project.html", project=await public.public_project(db_session, found))
+
+    @get("/{slug:str}/photos/{photo_id:uuid}")
+    async def photo(
+        self, slug: FromPath[str], photo_id: FromPath[uuid.UUID], db_session: NamedDependency[AsyncSession]
+    ) -> Response[bytes]:
+        found = await public.find_public_project(db_session, slug)
+        if found is None:
+            raise NotFoundException()
+        row = (
+            await db_session.execute(
+                select(ProjectPhoto.content, ProjectPhoto.content_type).where(
+                    ProjectPhoto.id == photo_id, ProjectPhoto.project_id == found.id
+                )
+            )
+        ).one_or_none()
+        if row is None:
+            raise NotFoundException()
+        return Response(
+            row.content,
+            media_type=row.content_type,
+            headers={"Cache-Control": "public, max-age=86400", "X-Content-Type-Options": "nosniff"},
+        )
+
+
+class PublicProjectsApi(Controller):
+    path = "/api/v1/public/projects"
+    tags = ["public"]  # noqa: RUF012
+
+    @get("/", summary="Active projects whose credits the platform sells")
+    async def list_projects(self, db_session: NamedDependency[AsyncSession]) -> list[public.PublicProject]:
+        """Without retirements and photos; ask for one project to get them."""
+        found = await public.list_public_projects(db_session)
+        return [await public.public_project(db_session, p, details=False) for p in found]
+
+    @get("/{slug:str}", summary="A project, with the tonnes this platform retired for it and their references")
+    async def get_project(self, slug: FromPath[str], db_session: NamedDependency[AsyncSession]) -> public.PublicProject:
+        found = await public.find_public_project(db_session, slug)
+        if found is None:
+            raise NotFoundException()
+        return await public.public_project(db_session, found)
+
+
+route_handlers: list[Any] = [CreditsAdminApi, PublicProjectPages, PublicProjectsApi]

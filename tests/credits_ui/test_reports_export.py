@@ -1,0 +1,90 @@
+"""The report pages' CSV downloads carry exactly the numbers of ``stock_totals`` and
+``sales_totals``; the platform home's totals add them up."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from supply_flows import SupplyBuilder
+
+from neutralpoint.credits import reports, services
+from neutralpoint.database.engine import Database
+
+
+def _rows(text: str) -> dict[str, dict[str, str]]:
+    return {row["key"]: row for row in csv.DictReader(io.StringIO(text))}
+
+
+async def _sold_supply(supply: SupplyBuilder) -> tuple[Any, Any, Any]:
+    venue = await supply.venue()
+    project = await supply.project()
+    lot = await supply.lot(project, 4)
+    allocation = await supply.allocation(lot, 3_500_000, venues=[venue.id], price=6_000)
+    await supply.buy(venue.id, allocation.id, 1_234_567)
+    await supply.buy(venue.id, allocation.id, 765_433)
+    return venue, lot, allocation
+
+
+async def test_stock_csv_equals_stock_totals(admin_client: Any, db: Database, supply: SupplyBuilder) -> None:
+    _, lot, allocation = await _sold_supply(supply)
+    async with db.platform_session() as session:
+        await services.batch_retirements(session, actor="admin@platform.test")
+    for by in ("project", "lot", "allocation", "venue"):
+        response = await admin_client.get(f"/platform/reports/{by}/stock.csv")
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/csv")
+        assert f"stock-by-{by}.csv" in response.headers["content-disposition"]
+        exported = _rows(response.text)
+        async with db.platform_session() as session:
+            totals = await reports.stock_totals(session, by=by)  # type: ignore[arg-type]
+        assert set(exported) == {str(t.key) for t in totals}
+        for total in totals:
+            row = exported[str(total.key)]
+            for name in ("held", "reserved", "sold", "retired", "due", "retiring"):
+                assert int(row[f"{name}_grams"]) == getattr(total, f"{name}_grams"), (by, name)
+    lot_row = _rows((await admin_client.get("/platform/reports/lot/stock.csv")).text)[str(lot.id)]
+    assert (lot_row["held_tonnes"], lot_row["sold_tonnes"], lot_row["retiring_tonnes"]) == ("4", "2", "2")
+    allocation_row = _rows((await admin_client.get("/platform/reports/allocation/stock.csv")).text)[str(allocation.id)]
+    assert allocation_row["held_tonnes"] == "3.500000"
+
+
+async def test_sales_csv_equals_sales_totals(admin_client: Any, db: Database, supply: SupplyBuilder) -> None:
+    venue, _, _ = await _sold_supply(supply)
+    for by in ("project", "allocation", "venue", "owner"):
+        exported = list(csv.DictReader(io.StringIO((await admin_client.get(f"/platform/reports/{by}/sales.csv")).text)))
+        async with db.platform_session() as session:
+            totals = await reports.sales_totals(session, by=by)  # type: ignore[arg-type]
+        assert exported
+        by_key = {(r["key"], r["currency"]): r for r in exported}
+        assert set(by_key) == {(str(t.key), t.currency) for t in totals}
+        for total in totals:
+            row = by_key[(str(total.key), total.currency)]
+            for name in ("orders", "grams", "amount_minor", "owner_minor", "platform_minor", "venue_minor"):
+                assert int(row[name]) == getattr(total, name), (by, name)
+    venue_row = next(
+        r
+        for r in csv.DictReader(io.StringIO((await admin_client.get("/platform/reports/venue/sales.csv")).text))
+        if r["key"] == str(venue.id)
+    )
+    # 1,234,567 g and 765,433 g at ¥60/t: ¥74.08 + ¥45.93 (each rounded up to the fen)
+    assert (venue_row["grams"], venue_row["amount_minor"], venue_row["amount"]) == ("2000000", "12001", "120.01")
+    assert int(venue_row["owner_minor"]) + int(venue_row["platform_minor"]) + int(venue_row["venue_minor"]) == 12001
+    page = await admin_client.get("/platform/reports?by=allocation")
+    assert "¥120.01" in page.text
+
+
+async def test_platform_home_adds_up_every_lot(admin_client: Any, db: Database, supply: SupplyBuilder) -> None:
+    await _sold_supply(supply)
+    summary = (await admin_client.get("/api/v1/credits/summary")).json()
+    async with db.platform_session() as session:
+        stock = await reports.stock_totals(session, by="lot")
+        sales = await reports.sales_totals(session, by="project")
+    assert summary["held_grams"] == sum(t.held_grams for t in stock)
+    assert summary["sold_grams"] == sum(t.sold_grams for t in stock)
+    cny = next(m for m in summary["money"] if m["currency"] == "CNY")
+    assert cny["amount_minor"] == sum(t.amount_minor for t in sales if t.currency == "CNY")
+    assert cny["owner_minor"] == sum(t.owner_minor for t in sales if t.currency == "CNY")
+    page = await admin_client.get("/platform?lang=en")
+    assert f'title="{summary["sold_grams"]:,} g"' in page.text
