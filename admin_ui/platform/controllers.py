@@ -11,6 +11,7 @@ with each message beside its field (status 400) and nothing written; a good one 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from babel import Locale
@@ -37,6 +38,7 @@ from neutralpoint.credits.models import (
     RetirementStatus,
     Sale,
     Tonne,
+    TonneStatus,
 )
 from neutralpoint.credits.public import SDG_NAMES
 from neutralpoint.credits.vocabulary import COUNTRIES, KNOWN_REGISTRIES, PROJECT_TYPES, project_type_name, registry_name
@@ -152,9 +154,12 @@ class PlatformPages(Controller):
     @get("/owners")
     async def owners(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Template:
         await admin_or_404(request, db_session)
-        counts = dict(
-            (await db_session.execute(select(Project.owner_id, func.count()).group_by(Project.owner_id))).all()
-        )
+        counts: dict[uuid.UUID, int] = {
+            owner_id: int(n)
+            for owner_id, n in await db_session.execute(
+                select(Project.owner_id, func.count()).group_by(Project.owner_id)
+            )
+        }
         return platform_page(
             request,
             "platform/owners.html",
@@ -199,7 +204,7 @@ class PlatformPages(Controller):
         session: AsyncSession,
         owner: ProjectOwner,
         values: dict[str, str],
-        errors: dict[str, str] | None = None,
+        errors: Mapping[str, forms.ErrorText] | None = None,
     ) -> Template:
         projects = (
             await session.execute(select(Project).where(Project.owner_id == owner.id).order_by(Project.created_at))
@@ -237,9 +242,10 @@ class PlatformPages(Controller):
         await admin_or_404(request, db_session)
         lang = page_language(request)
         stock = {row.key: row for row in await overview.stock_rows(db_session, by="project", lang=lang)}
-        lot_counts = dict(
-            (await db_session.execute(select(Lot.project_id, func.count()).group_by(Lot.project_id))).all()
-        )
+        lot_counts: dict[uuid.UUID, int] = {
+            project_id: int(n)
+            for project_id, n in await db_session.execute(select(Lot.project_id, func.count()).group_by(Lot.project_id))
+        }
         owners = {o.id: o for o in await services.list_project_owners(db_session)}
         return platform_page(
             request,
@@ -259,8 +265,8 @@ class PlatformPages(Controller):
         session: AsyncSession,
         project: Project | None,
         values: dict[str, Any],
-        errors: dict[str, str] | None = None,
-        photo_errors: dict[str, str] | None = None,
+        errors: Mapping[str, forms.ErrorText] | None = None,
+        photo_errors: Mapping[str, forms.ErrorText] | None = None,
     ) -> Template:
         lang = page_language(request)
         context: dict[str, Any] = {}
@@ -438,7 +444,7 @@ class PlatformPages(Controller):
         request: Request[Any, Any, Any],
         project: Project,
         values: dict[str, str],
-        errors: dict[str, str] | None = None,
+        errors: Mapping[str, forms.ErrorText] | None = None,
     ) -> Template:
         return platform_page(
             request, "platform/lot_form.html", section="projects", project=project, values=values, errors=errors
@@ -489,7 +495,7 @@ class PlatformPages(Controller):
         lot_id: uuid.UUID,
         *,
         correction: dict[str, str] | None = None,
-        errors: dict[str, str] | None = None,
+        errors: Mapping[str, forms.ErrorText] | None = None,
         error_allocation: uuid.UUID | None = None,
     ) -> Template:
         lot = await _lot(session, lot_id)
@@ -509,9 +515,10 @@ class PlatformPages(Controller):
                 .limit(PIECES_SHOWN)
             )
         ).all()
-        tonnes = dict(
-            (await session.execute(select(Tonne.tonne_index, Tonne.status).where(Tonne.lot_id == lot.id))).all()
-        )
+        tonnes: dict[int, TonneStatus] = {
+            row.tonne_index: row.status
+            for row in await session.execute(select(Tonne.tonne_index, Tonne.status).where(Tonne.lot_id == lot.id))
+        }
         entries = (
             await session.execute(
                 select(LedgerEntry)
@@ -599,7 +606,7 @@ class PlatformPages(Controller):
         session: AsyncSession,
         lot_id: uuid.UUID,
         values: dict[str, Any],
-        errors: dict[str, str] | None = None,
+        errors: Mapping[str, forms.ErrorText] | None = None,
     ) -> Template:
         lot = await _lot(session, lot_id)
         project = await _project(session, lot.project_id)
@@ -639,11 +646,14 @@ class PlatformPages(Controller):
         self, lot_id: FromPath[uuid.UUID], request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
     ) -> Response[Any]:
         admin = await admin_or_404(request, db_session)
-        await _lot(db_session, lot_id)
+        lot = await _lot(db_session, lot_id)
         shown = forms.allocation_form(await request.form())
         problems = forms.FormProblems()
         values = forms.allocation_values(shown, problems)
-        errors = problems.errors
+        if values["grams"] is not None and values["grams"] > lot.unallocated_grams:
+            free = csv_export.tonnes_text(lot.unallocated_grams)
+            problems.add("offered_tonnes", ("Only %(tonnes)s t of this lot are not offered yet.", {"tonnes": free}))
+        errors: Mapping[str, forms.ErrorText] = problems.errors
         if not problems:
             try:
                 async with db_session.begin_nested():
@@ -708,7 +718,7 @@ class PlatformPages(Controller):
         request: Request[Any, Any, Any],
         session: AsyncSession,
         *,
-        errors: dict[str, str] | None = None,
+        errors: Mapping[str, forms.ErrorText] | None = None,
         error_request: uuid.UUID | None = None,
         values: dict[str, str] | None = None,
     ) -> Template:

@@ -30,13 +30,17 @@ MAX_UPLOAD_BYTES = 9 * 1024 * 1024
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 
 
+ErrorText = str | tuple[str, dict[str, str]]
+"""A msgid, or a msgid with the values of its ``%(name)s`` placeholders."""
+
+
 class FormProblems:
     """One message per field, collected while reading a form."""
 
     def __init__(self) -> None:
-        self.errors: dict[str, str] = {}
+        self.errors: dict[str, ErrorText] = {}
 
-    def add(self, field: str, message: str) -> None:
+    def add(self, field: str, message: ErrorText) -> None:
         self.errors.setdefault(field, message)
 
     def __bool__(self) -> bool:

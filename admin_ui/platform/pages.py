@@ -7,6 +7,7 @@ translated here when the catalogue knows them (messages with numbers stay as wri
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from litestar import Request
@@ -18,6 +19,7 @@ from neutralpoint.tenants.auth import platform_admin
 from neutralpoint.tenants.models import User
 from neutralpoint.web.i18n import choose_language, gettext_functions, normalize_language
 from neutralpoint.web.templating import render
+from neutralpoint_admin.platform.forms import ErrorText
 
 LANG_COOKIE_SECONDS = 365 * 24 * 3600
 
@@ -42,13 +44,16 @@ def platform_page(
     *,
     section: str,
     status_code: int = 200,
-    errors: dict[str, str] | None = None,
+    errors: Mapping[str, ErrorText] | None = None,
     **context: Any,
 ) -> Template:
     """A platform page in the admin's language, with each form error translated beside its field."""
     lang = page_language(request)
     translate = gettext_functions(lang)["plain_gettext"]
-    shown = {name: translate(message) for name, message in (errors or {}).items()}
+    shown = {
+        name: translate(message) if isinstance(message, str) else translate(message[0], **message[1])
+        for name, message in (errors or {}).items()
+    }
     response = render(
         request,
         template,

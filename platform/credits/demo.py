@@ -210,8 +210,8 @@ def illustration(kind: str) -> bytes:
     if kind == "forest":
         for x in range(30, width, 55):
             base = 330 + (x % 3) * 12
-            draw.polygon([(x, base - 95), (x - 26, base), (x + 26, base)], fill=(34, 92, 52))
-            draw.rectangle((x - 4, base, x + 4, base + 18), fill=(96, 64, 40))
+            draw.rectangle((x - 4, base - 30, x + 4, base + 18), fill=(96, 64, 40))
+            draw.ellipse((x - 30, base - 100, x + 30, base - 20), fill=(34, 110 + (x % 4) * 8, 52))
     elif kind == "wind":
         for x, y in ((170, 175), (360, 150), (520, 165)):
             draw.rectangle((x - 3, y, x + 3, y + 150), fill=(245, 245, 245))

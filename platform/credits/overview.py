@@ -135,9 +135,10 @@ async def labels(session: AsyncSession, by: str, keys: set[uuid.UUID], lang: str
             .where(Allocation.id.in_(keys))
         )
         venues = await allocation_venue_names(session, keys)
-        for allocation, name, vintage in rows:
+        for row in rows:
+            allocation: Allocation = row.Allocation
             audience = "all venues" if allocation.all_venues else ", ".join(venues.get(allocation.id, []))
-            found[allocation.id] = f"{text_for(name, lang)} · {vintage} · {audience}"
+            found[allocation.id] = f"{text_for(row.name, lang)} · {row.vintage_year} · {audience}"
     elif by == "venue":
         for tenant_id, display_name in await session.execute(
             select(Tenant.id, Tenant.display_name).where(Tenant.id.in_(keys))

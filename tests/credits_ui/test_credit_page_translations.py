@@ -18,7 +18,11 @@ TEMPLATES = sorted(
         *(ROOT / "platform/credits/templates/credits").glob("*.html"),
     ]
 )
-FORM_MODULES = (ROOT / "admin_ui/platform/forms.py", ROOT / "admin_ui/offers/controllers.py")
+FORM_MODULES = (
+    ROOT / "admin_ui/platform/forms.py",
+    ROOT / "admin_ui/platform/controllers.py",
+    ROOT / "admin_ui/offers/controllers.py",
+)
 
 
 def _template_messages(path: Path) -> list[str | tuple[str, str]]:

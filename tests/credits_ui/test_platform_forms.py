@@ -239,7 +239,7 @@ async def test_bad_allocation_input(admin_client: Any, db: Database, supply: Sup
 
     too_much = await post_form(admin_client, path, _allocation_form(offered_tonnes="4.5"))
     assert too_much.status_code == 400
-    assert field_error(too_much.text, "offered_tonnes") == "Only 4000000 g of this lot are not offered yet."
+    assert field_error(too_much.text, "offered_tonnes") == "Only 4 t of this lot are not offered yet."
 
     split = await post_form(admin_client, path, _allocation_form(offered_tonnes="1", venue_share="10"))
     assert field_error(split.text, "owner_share") == "The owner's, platform's and venue's shares must add up to 100%."
@@ -251,6 +251,8 @@ async def test_bad_allocation_input(admin_client: Any, db: Database, supply: Sup
         admin_client, path, _allocation_form(offered_tonnes="1", valid_from="2030-01-02", valid_until="2030-01-01")
     )
     assert field_error(dates.text, "valid_until") == "The offer must end after it starts."
+    chinese = await post_form(admin_client, f"{path}?lang=zh-Hans", _allocation_form(offered_tonnes="4.5"))
+    assert field_error(chinese.text, "offered_tonnes") == "此批次尚未提供的只有 4 吨。"
     assert await counts(db) == before
 
 
