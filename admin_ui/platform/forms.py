@@ -312,9 +312,15 @@ def allocation_values(shown: Mapping[str, Any], problems: FormProblems) -> dict[
     all_venues = shown["audience"] == "all"
     if shown["audience"] not in ("all", "chosen"):
         problems.add("venues", "Offer it to all venues or to the venues chosen below.")
+    price = amount_minor(shown["price_per_tonne"], code, "price_per_tonne", problems)
+    if price is not None and price <= 0:
+        problems.add("price_per_tonne", "The price per tonne must be more than zero.")
+    grams = tonnes_to_grams(shown["offered_tonnes"], "offered_tonnes", problems)
+    if grams is not None and grams <= 0:
+        problems.add("offered_tonnes", "The grams offered must be more than zero.")
     return {
-        "grams": tonnes_to_grams(shown["offered_tonnes"], "offered_tonnes", problems),
-        "price_per_tonne_minor": amount_minor(shown["price_per_tonne"], code, "price_per_tonne", problems),
+        "grams": grams,
+        "price_per_tonne_minor": price,
         "currency": code,
         "owner_bp": shares[0],
         "platform_bp": shares[1],

@@ -237,9 +237,10 @@ async def test_bad_allocation_input(admin_client: Any, db: Database, supply: Sup
     unknown = await post_form(admin_client, path, _allocation_form(offered_tonnes="1", currency="QQQ"))
     assert field_error(unknown.text, "currency") == "QQQ is not a currency we know (ISO 4217)."
 
-    too_much = await post_form(admin_client, path, _allocation_form(offered_tonnes="4.5"))
+    too_much = await post_form(admin_client, path, _allocation_form(offered_tonnes="4.5", price_per_tonne="0"))
     assert too_much.status_code == 400
     assert field_error(too_much.text, "offered_tonnes") == "Only 4 t of this lot are not offered yet."
+    assert field_error(too_much.text, "price_per_tonne") == "The price per tonne must be more than zero."
 
     split = await post_form(admin_client, path, _allocation_form(offered_tonnes="1", venue_share="10"))
     assert field_error(split.text, "owner_share") == "The owner's, platform's and venue's shares must add up to 100%."
