@@ -17,6 +17,7 @@ from typing import Annotated, Any
 
 from babel.dates import format_date, format_interval, format_skeleton
 from litestar import Request, Response, get, post
+from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException, ServiceUnavailableException
 from litestar.openapi.datastructures import ResponseSpec
@@ -26,6 +27,7 @@ from litestar.response import Redirect, Template
 from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from neutralpoint.database.engine import Database
 from neutralpoint.scenarios import services
 from neutralpoint.scenarios.forms import Field, FieldError, Form, FormErrors
 from neutralpoint.scenarios.i18n import text_for
@@ -411,13 +413,23 @@ async def result_page(
 @get("/v/{slug:str}/{code:str}", include_in_schema=False)
 async def entry_page(
     request: Request[Any, Any, Any],
-    db_session: NamedDependency[AsyncSession],
+    state: State,
     registry: NamedDependency[ScenarioRegistry],
     slug: FromPath[str],
     code: FromPath[str],
 ) -> Template:
-    """The page behind a QR code: the venue's brand and the scenario's form."""
-    entry, scenario = await _entry_or_404(db_session, registry, slug, code)
+    """The page behind a QR code: the venue's brand and the scenario's form.
+
+    During a QR burst the entry point was resolved moments ago: then no session is opened.
+    """
+    db: Database = state.db
+    remembered = services.remembered_entry(services.engine_key(db.engine.sync_engine), slug, code)
+    scenario = services.scenario_for(registry, remembered) if remembered is not None else None
+    if remembered is not None and scenario is not None:
+        entry = remembered
+    else:
+        async with db.sessionmaker() as session:
+            entry, scenario = await _entry_or_404(session, registry, slug, code)
     lang, explicit = _language(request, entry.tenant)
     response = _entry_page(request, entry, scenario, lang)
     _remember_language(response, lang, explicit)

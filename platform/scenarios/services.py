@@ -107,6 +107,12 @@ _venue_overrides: dict[tuple[str, uuid.UUID, str], tuple[float, list[overrides.F
 _CHANGED_KEY = "neutralpoint_entries_changed"
 
 
+def remembered_entry(database_key: str, slug: str, code: str) -> Entry | None:
+    """The entry point this process resolved in the last few seconds, without a session."""
+    cached = _entries.get((database_key, slug, code))
+    return cached[1] if cached is not None and cached[0] > time.monotonic() else None
+
+
 async def find_entry(session: AsyncSession, slug: str, code: str) -> Entry | None:
     """The active entry point behind a QR code, and the session scoped to its venue.
 
@@ -240,9 +246,23 @@ _committed_snapshots: dict[tuple[str, str, str], str] = {}
 _SEEN_KEY = "neutralpoint_snapshots_seen"
 
 
+# id -> (engine, key): holding the engine keeps its id from being reused by another one.
+_engine_keys: dict[int, tuple[Any, str]] = {}
+
+
 def _database_key(session: AsyncSession) -> str:
+    """Which database a cache entry belongs to (tests run several against one process)."""
     bind = session.bind
-    return str(bind.engine.url) if bind is not None else ""
+    if bind is None:
+        return ""
+    return engine_key(bind.engine)
+
+
+def engine_key(engine: Any) -> str:
+    known = _engine_keys.get(id(engine))
+    if known is None:
+        known = _engine_keys[id(engine)] = (engine, str(engine.url))
+    return known[1]
 
 
 @event.listens_for(Session, "after_commit")
