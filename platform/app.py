@@ -115,6 +115,14 @@ def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response
     return render(request, "error.html", lang=lang, status_code=exc.status_code, title=title, message=message)
 
 
+def _server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """Log every unexpected error with its traceback (Litestar logs them only in debug mode)."""
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    if not _wants_html(request):
+        return Response({"status_code": 500, "detail": "Internal server error"}, status_code=500)
+    return _http_error(request, HTTPException(status_code=500, detail="Internal server error"))
+
+
 def _unscoped(request: Request[Any, Any, Any], exc: UnscopedQueryError) -> Response[Any]:
     log.error("unscoped query blocked on %s: %s", request.url.path, exc)
     return Response({"status_code": 500, "detail": "Internal server error"}, status_code=500)
@@ -177,7 +185,12 @@ def create_app(settings: Settings | None = None, registry: ScenarioRegistry | No
             cookie_secure=secure,
             exclude=["/api/", "/health", "/ready", "/schema", "/static"],
         ),
-        exception_handlers={HTTPException: _http_error, NotFoundException: _http_error, UnscopedQueryError: _unscoped},
+        exception_handlers={
+            HTTPException: _http_error,
+            NotFoundException: _http_error,
+            UnscopedQueryError: _unscoped,
+            Exception: _server_error,
+        },
         openapi_config=OpenAPIConfig(
             title="NeutralPoint API",
             version="1",

@@ -22,3 +22,58 @@ async def test_unknown_page_is_a_404_page(client: Any) -> None:
     response = await client.get("/no/such/page", headers={"accept": "text/html"})
     assert response.status_code == 404
     assert "text/html" in response.headers["content-type"]
+
+
+class _FailingPagePlugin:
+    """A plugin whose extra page fails, to see what an unexpected error looks like."""
+
+    @staticmethod
+    def neutralpoint_extra_routes() -> list[Any]:
+        from litestar import get
+
+        @get("/plugin-page-that-fails", sync_to_thread=False)
+        def fails() -> str:
+            raise RuntimeError("boom in a plugin page")
+
+        return [fails]
+
+
+async def test_an_unexpected_error_is_logged_and_answered_500(settings: Any) -> None:
+    import logging
+
+    from litestar.testing import AsyncTestClient
+
+    from neutralpoint.app import create_app
+    from neutralpoint.scenarios.hookspecs import hookimpl
+    from neutralpoint.scenarios.manager import ScenarioRegistry
+
+    class Plugin:
+        @staticmethod
+        @hookimpl
+        def neutralpoint_extra_routes() -> list[Any]:
+            return _FailingPagePlugin.neutralpoint_extra_routes()
+
+    class Recorder(logging.Handler):
+        def __init__(self) -> None:
+            super().__init__()
+            self.records: list[logging.LogRecord] = []
+
+        def emit(self, record: logging.LogRecord) -> None:
+            self.records.append(record)
+
+    registry = ScenarioRegistry.discover(extra=[("failing-page", Plugin)])
+    app = create_app(settings, registry)
+    recorder = Recorder()
+    logging.getLogger("neutralpoint").addHandler(recorder)
+    try:
+        async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
+            api_like = await client.get("/plugin-page-that-fails", headers={"accept": "application/json"})
+            page = await client.get("/plugin-page-that-fails", headers={"accept": "text/html"})
+    finally:
+        logging.getLogger("neutralpoint").removeHandler(recorder)
+    assert api_like.status_code == 500
+    assert api_like.json() == {"status_code": 500, "detail": "Internal server error"}
+    assert page.status_code == 500
+    assert "text/html" in page.headers["content-type"]
+    failures = [r for r in recorder.records if r.exc_info and "boom in a plugin page" in str(r.exc_info[1])]
+    assert len(failures) == 2

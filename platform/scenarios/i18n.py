@@ -19,3 +19,35 @@ def text_for(value: Text | None, lang: str) -> str:
 
 def missing_languages(value: Text | None) -> list[str]:
     return [lang for lang in LANGUAGES if not (value or {}).get(lang, "").strip()]
+
+
+# Activity units that factors are published per; plugins' own units fall back to English.
+UNIT_NAMES: dict[str, dict[str, str]] = {
+    "passenger-km": {"zh-Hans": "人公里"},
+    "vehicle-km": {"zh-Hans": "车公里"},
+    "room-night": {"zh-Hans": "间夜"},
+    "pitch-night": {"zh-Hans": "营位夜"},
+    "attendee-day": {"zh-Hans": "人天"},
+    "meal": {"zh-Hans": "餐"},
+    "visit": {"zh-Hans": "次游览"},
+    "ride": {"zh-Hans": "次乘坐"},
+    "bag": {"zh-Hans": "个袋子"},
+    "kg": {"zh-Hans": "千克"},
+    "kg of material": {"zh-Hans": "千克材料"},
+    "kWh": {"zh-Hans": "千瓦时"},
+    "USD": {"zh-Hans": "美元"},
+    "room linen change": {"zh-Hans": "次布草更换"},
+    "night": {"zh-Hans": "晚"},
+    "litre": {"zh-Hans": "升"},
+    "cup": {"zh-Hans": "杯"},
+}
+FACTOR_UNIT_PREFIX = "kg CO2e / "
+
+
+def unit_text(per: str | None, lang: str) -> str:
+    """An activity unit (``passenger-km``) or a factor unit (``kg CO2e / passenger-km``) in ``lang``."""
+    if not per:
+        return ""
+    if per.startswith(FACTOR_UNIT_PREFIX):
+        return FACTOR_UNIT_PREFIX.replace("kg CO2e", "kg CO₂e") + unit_text(per[len(FACTOR_UNIT_PREFIX) :], lang)
+    return UNIT_NAMES.get(per, {}).get(lang, per)

@@ -11,7 +11,7 @@ from litestar import Request
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Template
 
-from neutralpoint.scenarios.i18n import text_for
+from neutralpoint.scenarios.i18n import text_for, unit_text
 from neutralpoint.web.formatting import format_decimal, format_grams, format_money
 from neutralpoint.web.i18n import LANGUAGE_NAMES, LANGUAGES, gettext_functions
 
@@ -45,6 +45,7 @@ def build_environment() -> Environment:
     env.install_gettext_callables(defaults["plain_gettext"], defaults["ngettext"], newstyle=True)  # type: ignore[attr-defined]
     env.globals.update(
         text_for=text_for,
+        unit_text=unit_text,
         format_grams=format_grams,
         format_money=format_money,
         format_decimal=format_decimal,

@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from neutralpoint.scenarios.i18n import unit_text
+
+
+def test_activity_units_read_in_chinese_and_fall_back_to_english() -> None:
+    assert unit_text("passenger-km", "zh-Hans") == "人公里"
+    assert unit_text("passenger-km", "en") == "passenger-km"
+    assert unit_text("a plugin's own unit", "zh-Hans") == "a plugin's own unit"
+    assert unit_text(None, "zh-Hans") == ""
+
+
+def test_factor_units_translate_their_activity_part() -> None:
+    assert unit_text("kg CO2e / room-night", "zh-Hans") == "kg CO₂e / 间夜"
+    assert unit_text("kg CO2e / room-night", "en") == "kg CO₂e / room-night"
