@@ -38,11 +38,18 @@ class JobQueue:
         self._seen_ids: set[str] = set()
 
     async def start(self) -> None:
-        if self.redis_url:
+        """Nothing to do yet: Redis is reached at the first enqueue, so a web process starts
+        (and ``/ready`` reports the outage) while Redis is down."""
+
+    async def _redis(self) -> Any:
+        if self._pool is None:
             from arq import create_pool
             from arq.connections import RedisSettings
 
-            self._pool = await create_pool(RedisSettings.from_dsn(self.redis_url))
+            settings = RedisSettings.from_dsn(self.redis_url or "")
+            settings.conn_retries = 1
+            self._pool = await create_pool(settings)
+        return self._pool
 
     async def close(self) -> None:
         if self._running:
@@ -54,8 +61,9 @@ class JobQueue:
         registry = tasks()
         if name not in registry:
             raise KeyError(f"unknown task {name!r}")
-        if self._pool is not None:
-            await self._pool.enqueue_job(name, *args, _job_id=job_id)
+        if self.redis_url:
+            pool = await self._redis()
+            await pool.enqueue_job(name, *args, _job_id=job_id)
             return
         if job_id is not None:
             if job_id in self._seen_ids:
