@@ -43,7 +43,8 @@ CONTROLLER_MODULES = (
     "neutralpoint.credits.controllers",
     "neutralpoint_admin.controllers",
 )
-PERIODIC_TASKS = (("expire_reservations", 60), ("send_outbox", 30))
+# Without Redis the web process runs these itself (name, every N seconds); with Redis, arq cron does.
+PERIODIC_TASKS = (("expire_reservations", 60), ("send_outbox", 30), ("batch_retirements", 24 * 3600))
 
 
 def _route_handlers() -> list[Any]:
