@@ -31,7 +31,7 @@ UNIT_NAMES: dict[str, dict[str, str]] = {
     "meal": {"zh-Hans": "餐"},
     "visit": {"zh-Hans": "次游览"},
     "ride": {"zh-Hans": "次乘坐"},
-    "bag": {"zh-Hans": "个袋子"},
+    "bag": {"zh-Hans": "袋"},
     "kg": {"zh-Hans": "千克"},
     "kg of material": {"zh-Hans": "千克材料"},
     "kWh": {"zh-Hans": "千瓦时"},
