@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from neutralpoint.scenarios import BreakdownLine, CalculationContext, FactorSet, travel
-from neutralpoint_plugins.meetings.factors import MEALS
+from neutralpoint_plugins.meetings.factors import MEAL_KINDS
 from neutralpoint_plugins.meetings.form import DEFAULT_HOTEL_COUNTRY
 
 #: A room-night share (3 nights ÷ 2 guests) is shown to 0.0001; grams use the exact share.
@@ -54,7 +54,7 @@ def _hotel(inputs: Mapping[str, Any], factors: FactorSet) -> list[BreakdownLine]
 
 def _meals(inputs: Mapping[str, Any], factors: FactorSet) -> list[BreakdownLine]:
     found = []
-    for kind in MEALS:
+    for kind in MEAL_KINDS:
         count = int(inputs.get(f"meals_{kind}") or 0)
         if count == 0:
             continue

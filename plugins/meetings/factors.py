@@ -1,6 +1,8 @@
-"""The meetings factor sets: travel (shared), hotel stay by country, meals, and the venue.
+"""The meetings factor sets: travel, hotel stay by country, meals, and the venue.
 
-Published values are used as published. Two rows are NeutralPoint estimates, marked as such
+Travel, hotel stay (DESNZ) and meals (ADEME Nos Gestes Climat) come from the core's shared
+tables (``travel``, ``lodging``, ``meals``), so each published value has one source in the
+code. Published values are used as published. Two rows are NeutralPoint estimates, marked as such
 (``Source(estimate=True)``): the venue's energy and its waste per attendee-day, for which no
 published default was found. Hotel star class is not adjusted for: the only class figures
 read (ADEME, France, 2020) include breakfast, put 2★ (8.53) above 3★ (8.47) and come from a
@@ -10,118 +12,53 @@ number without a source that supports it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from dataclasses import replace
 from decimal import Decimal
 
-from neutralpoint.scenarios import Factor, FactorSet, Source, travel
+from neutralpoint.scenarios import Factor, FactorSet, Source, lodging, meals, travel
 from neutralpoint_plugins.meetings.organiser_factors import organiser_factors
 
 SCENARIO = "meetings"
 VERSION = "2025.1"
 TRAVEL_EDITION = "2025.1"
 
-_DESNZ = "UK Department for Energy Security and Net Zero (DESNZ)"
-_DESNZ_DOC = "Greenhouse gas reporting: conversion factors 2025 (full set, flat file)"
 _DESNZ_URL = "https://www.gov.uk/government/publications/greenhouse-gas-reporting-conversion-factors-2025"
 
-#: DESNZ "Hotel stay", kg CO2e per room per night (same values in the 2024 and 2025 sets):
-#: ISO country code → (English, Chinese, value, DESNZ row ID where the reference names it).
-#: China first (the default), then Hong Kong, then by English name.
-HOTEL_STAY: dict[str, tuple[str, str, str, str]] = {
-    "CN": ("China (mainland)", "中国（内地）", "53.5", "29_600_4009_13_1"),
-    "HK": ("Hong Kong, China", "中国香港", "51.5", "29_600_4019_13_1"),
-    "AU": ("Australia", "澳大利亚", "35.0", ""),
-    "BE": ("Belgium", "比利时", "12.2", ""),
-    "BR": ("Brazil", "巴西", "8.7", ""),
-    "CA": ("Canada", "加拿大", "7.4", ""),
-    "CL": ("Chile", "智利", "27.6", ""),
-    "CO": ("Colombia", "哥伦比亚", "14.7", ""),
-    "CR": ("Costa Rica", "哥斯达黎加", "4.7", ""),
-    "EG": ("Egypt", "埃及", "44.2", ""),
-    "FR": ("France", "法国", "6.7", ""),
-    "DE": ("Germany", "德国", "13.2", ""),
-    "IN": ("India", "印度", "58.9", ""),
-    "ID": ("Indonesia", "印度尼西亚", "62.7", ""),
-    "IT": ("Italy", "意大利", "14.3", ""),
-    "JP": ("Japan", "日本", "39.0", ""),
-    "JO": ("Jordan", "约旦", "68.9", ""),
-    "KR": ("South Korea", "韩国", "55.8", ""),
-    "MY": ("Malaysia", "马来西亚", "61.5", ""),
-    "MV": ("Maldives", "马尔代夫", "152.2", ""),
-    "MX": ("Mexico", "墨西哥", "19.3", ""),
-    "NL": ("Netherlands", "荷兰", "14.8", ""),
-    "OM": ("Oman", "阿曼", "90.3", ""),
-    "PH": ("Philippines", "菲律宾", "54.3", ""),
-    "PT": ("Portugal", "葡萄牙", "19.0", ""),
-    "QA": ("Qatar", "卡塔尔", "86.2", ""),
-    "RU": ("Russia", "俄罗斯", "24.2", ""),
-    "SA": ("Saudi Arabia", "沙特阿拉伯", "106.4", ""),
-    "SG": ("Singapore", "新加坡", "24.5", ""),
-    "ZA": ("South Africa", "南非", "51.4", ""),
-    "ES": ("Spain", "西班牙", "7.0", ""),
-    "CH": ("Switzerland", "瑞士", "6.6", ""),
-    "TH": ("Thailand", "泰国", "43.4", ""),
-    "TR": ("Turkey", "土耳其", "32.1", ""),
-    "AE": ("United Arab Emirates", "阿联酋", "63.8", ""),
-    "GB": ("United Kingdom", "英国", "10.4", "29_600_4000_13_1"),
-    "US": ("United States", "美国", "16.1", "29_600_4053_13_1"),
-    "VN": ("Vietnam", "越南", "38.5", ""),
+#: The hotel countries of meetings 2025.1: the core's DESNZ table without its London row,
+#: which was read after this version was published (adding it is a new version).
+HOTEL_COUNTRIES: tuple[str, ...] = tuple(code for code in lodging.HOTEL_STAY if code != "GB-LON")
+HOTEL_COUNTRY_CHOICES = tuple(choice for choice in lodging.COUNTRY_CHOICES if choice.value in HOTEL_COUNTRIES)
+
+#: The meal choices: kind → (the core's meal kind whose factor it uses, English and Chinese
+#: name of the count on the forms). A fish meal uses the white-fish value so that it is not
+#: under-counted.
+MEAL_KINDS: dict[str, tuple[str, str, str]] = {
+    "vegan": ("vegan", "Vegan meals", "纯素餐"),
+    "vegetarian": ("vegetarian", "Vegetarian meals", "素食餐（含蛋奶）"),
+    "white_meat": ("white_meat", "Chicken or pork meals", "鸡肉或猪肉餐"),
+    "red_meat": ("red_meat", "Beef or lamb meals", "牛肉或羊肉餐"),
+    "fish": ("white_fish", "Fish meals", "鱼类餐"),
 }
-
-#: ADEME Nos Gestes Climat meal factors, kg CO2e per meal:
-#: kind → (English, Chinese, kg, the meal as the model describes it).
-MEALS: dict[str, tuple[str, str, str, str]] = {
-    "vegan": ("Vegan meal", "纯素餐", "0.54", "Vegan meal (tofu, side, oil, dessert, bread)"),
-    "vegetarian": ("Vegetarian meal", "素食餐（含蛋奶）", "0.85", "Vegetarian meal (2 eggs …)"),
-    "white_meat": ("Chicken or pork meal", "鸡肉或猪肉餐", "1.65", "White-meat meal (150 g chicken/pork)"),
-    "red_meat": ("Beef or lamb meal", "牛肉或羊肉餐", "5.01", "Red-meat meal (150 g beef/veal/lamb)"),
-    "fish": ("Fish meal", "鱼类餐", "2.22", "White-fish meal"),
-}
+_FISH_NOTE = (
+    f"A fish meal: the white-fish value is used (an oily-fish meal is {meals.MEALS['oily_fish'][2]}) so that a fish "
+    "meal is not under-counted."
+)
 
 
-def hotel_label(country: str) -> Mapping[str, str]:
-    en, zh, _, _ = HOTEL_STAY[country]
-    return {"en": f"Hotel stay, {en}", "zh-Hans": f"酒店住宿（{zh}）"}
+def _hotels() -> list[Factor]:
+    wanted = {lodging.hotel_key(country) for country in HOTEL_COUNTRIES}
+    return [f for f in lodging.hotel_factors("Not adjusted for star class.") if f.key in wanted]
 
 
-def _hotel(country: str) -> Factor:
-    en, _, value, row_id = HOTEL_STAY[country]
-    table = f"Hotel stay: {en}" + (f" (ID {row_id})" if row_id else "")
-    return Factor(
-        key=f"hotel.{country}",
-        value=Decimal(value),
-        per="room-night",
-        label=hotel_label(country),
-        source=Source(publisher=_DESNZ, document=_DESNZ_DOC, year=2025, table=table, url=_DESNZ_URL),
-        note=(
-            "Per occupied room per night, derived by DESNZ from the Cornell Hotel Sustainability Benchmarking "
-            "index (energy, refrigerants, outsourced laundry; food not included). Divided by the guests "
-            "sharing the room. Not adjusted for star class."
-        ),
-    )
-
-
-def _meal(kind: str) -> Factor:
-    en, zh, value, meal = MEALS[kind]
-    fish_note = (
-        " An oily-fish meal is 1.45; the higher white-fish value is used so that a fish meal is not under-counted."
-        if kind == "fish"
-        else ""
-    )
-    return Factor(
-        key=f"meal.{kind}",
-        value=Decimal(value),
-        per="meal",
-        label={"en": en, "zh-Hans": zh},
-        source=Source(
-            publisher="ADEME (French Agency for Ecological Transition)",
-            document="Nos Gestes Climat model, data/empreinte/alimentation/repas.publicodes (Agribalyse-based)",
-            year=2026,
-            table=f"{meal}, repository incubateur-ademe/nosgestesclimat at f3bdd32",
-            url="https://github.com/incubateur-ademe/nosgestesclimat",
-        ),
-        note="Lunch or dinner, French menus (INCA3), farm to plate." + fish_note,
-    )
+def _meals() -> list[Factor]:
+    shared = {f.key: f for f in meals.meal_factors("Lunch or dinner.")}
+    found = []
+    for kind, (shared_kind, _, _) in MEAL_KINDS.items():
+        factor = shared[meals.meal_key(shared_kind)]
+        if kind != shared_kind:
+            factor = replace(factor, key=f"meal.{kind}", note=f"{factor.note} {_FISH_NOTE}")
+        found.append(factor)
+    return found
 
 
 def _venue_energy() -> Factor:
@@ -177,8 +114,8 @@ def factor_sets() -> list[FactorSet]:
             VERSION,
             [
                 *travel.factors(f"Adopted in meetings {VERSION}.", edition=TRAVEL_EDITION),
-                *(_hotel(country) for country in HOTEL_STAY),
-                *(_meal(kind) for kind in MEALS),
+                *_hotels(),
+                *_meals(),
                 _venue_energy(),
                 _venue_waste(),
                 *organiser_factors(),

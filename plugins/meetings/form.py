@@ -6,8 +6,8 @@ other field has a default that fits a one-day attendee who goes home at night.
 
 from __future__ import annotations
 
-from neutralpoint.scenarios import Choice, Field, Form, travel
-from neutralpoint_plugins.meetings.factors import HOTEL_STAY, MEALS
+from neutralpoint.scenarios import Field, Form, travel
+from neutralpoint_plugins.meetings.factors import HOTEL_COUNTRY_CHOICES, MEAL_KINDS
 
 TRAVEL = {"en": "Getting here", "zh-Hans": "交通"}
 ATTENDANCE = {"en": "Your attendance", "zh-Hans": "参会"}
@@ -28,11 +28,11 @@ MEALS_HELP = {
 
 
 def _meal_field(kind: str, first: bool) -> Field:
-    en, zh, _, _ = MEALS[kind]
+    _, en, zh = MEAL_KINDS[kind]
     return Field(
         name=f"meals_{kind}",
         kind="integer",
-        label={"en": f"{en}s", "zh-Hans": zh},
+        label={"en": en, "zh-Hans": zh},
         help=MEALS_HELP if first else None,
         unit={"en": "meals", "zh-Hans": "餐"},
         minimum=0,
@@ -44,7 +44,7 @@ def _meal_field(kind: str, first: bool) -> Field:
 
 
 def attendee_form() -> Form:
-    meal_fields = [_meal_field(kind, first=index == 0) for index, kind in enumerate(MEALS)]
+    meal_fields = [_meal_field(kind, first=index == 0) for index, kind in enumerate(MEAL_KINDS)]
     return Form(
         (
             *travel.fields(section=TRAVEL),
@@ -101,7 +101,7 @@ def attendee_form() -> Form:
                     "en": "Hotels' energy use differs by country and grid.",
                     "zh-Hans": "各国家/地区酒店的能耗与电网排放不同。",
                 },
-                choices=tuple(Choice(code, {"en": en, "zh-Hans": zh}) for code, (en, zh, _, _) in HOTEL_STAY.items()),
+                choices=HOTEL_COUNTRY_CHOICES,
                 default=DEFAULT_HOTEL_COUNTRY,
                 required=False,
                 section=STAY,

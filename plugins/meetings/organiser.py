@@ -39,7 +39,7 @@ from neutralpoint.scenarios import (
     hookimpl,
     travel,
 )
-from neutralpoint_plugins.meetings.factors import HOTEL_STAY, MEALS, SCENARIO
+from neutralpoint_plugins.meetings.factors import HOTEL_COUNTRY_CHOICES, MEAL_KINDS, SCENARIO
 from neutralpoint_plugins.meetings.organiser_factors import (
     CHINA_GRID,
     OWN_ESTIMATES_KEY,
@@ -247,16 +247,16 @@ def organiser_form() -> Form:
                 name="hotel_country",
                 kind="choice",
                 label={"en": "Hotels' country or region", "zh-Hans": "酒店所在国家/地区"},
-                choices=tuple(Choice(code, {"en": en, "zh-Hans": zh}) for code, (en, zh, _, _) in HOTEL_STAY.items()),
+                choices=HOTEL_COUNTRY_CHOICES,
                 default="CN",
                 required=False,
                 section=NIGHTS,
             ),
             *(
                 _count(
-                    f"meals_{kind}", f"{en}s served", f"{zh}份数", {"en": "meals", "zh-Hans": "份"}, 1_000_000, CATERING
+                    f"meals_{kind}", f"{en} served", f"{zh}份数", {"en": "meals", "zh-Hans": "份"}, 1_000_000, CATERING
                 )
-                for kind, (en, zh, _, _) in MEALS.items()
+                for kind, (_, en, zh) in MEAL_KINDS.items()
             ),
             _number("printed_kg", "Printed paper", "印刷纸张", KG, 1_000_000, MATERIALS),
             _number("merch_plastic_kg", "Plastic merchandise", "塑料纪念品", KG, 1_000_000, MATERIALS),
@@ -325,7 +325,7 @@ def organiser_lines(inputs: Mapping[str, Any], factors: FactorSet, context: Calc
             )
     elif source == OWN:
         found.append(_own_estimates(inputs, factors, attendees))
-    for kind in MEALS:
+    for kind in MEAL_KINDS:
         count = int(inputs.get(f"meals_{kind}") or 0)
         if count:
             found.append(
