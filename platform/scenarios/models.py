@@ -54,3 +54,10 @@ class Estimate(TenantScoped, Base):
     context: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     language: Mapped[str] = mapped_column(String(10), default="en")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# A venue's measured factor values live beside the code that applies them; their table is
+# part of this domain's schema all the same (Alembic compares against this metadata).
+from neutralpoint.scenarios.overrides import FactorOverride  # noqa: E402
+
+__all__ = ["Estimate", "FactorOverride", "FactorSetSnapshot"]

@@ -59,7 +59,7 @@ class FactorOverride(TenantScoped, Base):
     #: The exact decimal, as text: no float on any database.
     value: Mapped[str] = mapped_column(String(40))
     note: Mapped[str] = mapped_column(Text)
-    evidence: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    evidence: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))
     evidence_content_type: Mapped[str] = mapped_column(String(40))
     evidence_filename: Mapped[str] = mapped_column(String(200))
     evidence_size: Mapped[int] = mapped_column(Integer)
