@@ -23,7 +23,7 @@ from litestar.response import Template
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from neutralpoint.credits import csv_export, overview, services
+from neutralpoint.credits import csv_export, overview, reports, services
 from neutralpoint.credits.errors import CreditsInputError
 from neutralpoint.credits.models import (
     Allocation,
@@ -848,7 +848,7 @@ class PlatformPages(Controller):
             groupings=overview.GROUPINGS,
             stock=stock,
             sales=sales,
-            money=overview.money_by_currency(sales) if sales is not None else [],
+            money=await _money_footer(db_session, by, sales),
         )
 
     @get("/reports/{by:str}/stock.csv")
@@ -878,6 +878,18 @@ class PlatformPages(Controller):
         await admin_or_404(request, db_session)
         report = await services.audit(db_session)
         return platform_page(request, "platform/audit.html", section="audit", report=report)
+
+
+async def _money_footer(
+    session: AsyncSession, by: str, sales: list[overview.SalesRow] | None
+) -> list[overview.CurrencyTotal]:
+    """Totals per currency under a sales table. Per lot, a sale that took grams from two
+    lots is a row in each, so the orders are counted once from the per-project totals."""
+    if sales is None:
+        return []
+    if by == "lot":
+        return overview.money_by_currency(await reports.sales_totals(session, by="project"))
+    return overview.money_by_currency(sales)
 
 
 def _csv(body: str, filename: str) -> Response[str]:

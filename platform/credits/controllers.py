@@ -341,7 +341,7 @@ class CreditsAdminApi(Controller):
         await platform_admin(request, db_session)
         return await reports.stock_totals(db_session, by=by)  # type: ignore[arg-type]
 
-    @get("/reports/sales/{by:str}", summary="Revenue and what is owed, per project, allocation, venue or owner")
+    @get("/reports/sales/{by:str}", summary="Revenue and what is owed, per project, lot, allocation, venue or owner")
     async def sales_report(
         self,
         request: Request[Any, Any, Any],

@@ -37,7 +37,7 @@ from neutralpoint.tenants.models import Tenant
 Grouping = Literal["project", "lot", "allocation", "venue", "owner"]
 GROUPINGS: tuple[Grouping, ...] = ("project", "lot", "allocation", "venue", "owner")
 STOCK_GROUPINGS = ("project", "lot", "allocation", "venue")
-SALES_GROUPINGS = ("project", "allocation", "venue", "owner")
+SALES_GROUPINGS = ("project", "lot", "allocation", "venue", "owner")
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ class StockRow:
 
 @dataclass(frozen=True)
 class SalesRow:
-    """Money of one project, allocation, venue or owner in one currency, with its name."""
+    """Money of one project, lot, allocation, venue or owner in one currency, with its name."""
 
     key: uuid.UUID
     label: str

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from babel.numbers import get_currency_precision, list_currencies
@@ -170,16 +171,28 @@ def check_split(owner_bp: int, platform_bp: int, venue_bp: int) -> None:
         )
 
 
+def apportion(amount_minor: int, weights: Sequence[int]) -> list[int]:
+    """Largest-remainder apportionment of ``amount_minor`` in proportion to ``weights``:
+    each part is its exact share rounded down, and the units left over go to the largest
+    fractions (ties: the earlier weight), so the parts always add up to the amount."""
+    if type(amount_minor) is not int or amount_minor < 0:
+        raise CreditsInputError("amount_minor", "An amount is a whole, non-negative number of minor units.")
+    if any(type(w) is not int or w < 0 for w in weights) or sum(weights) <= 0:
+        raise CreditsInputError("weights", "Weights are whole, non-negative numbers with a positive sum.")
+    total = sum(weights)
+    parts = [amount_minor * w // total for w in weights]
+    remainders = [amount_minor * w % total for w in weights]
+    left = amount_minor - sum(parts)
+    for i in sorted(range(len(weights)), key=lambda i: -remainders[i])[:left]:
+        parts[i] += 1
+    return parts
+
+
 def split_amount(amount_minor: int, owner_bp: int, platform_bp: int, venue_bp: int) -> Split:
     """Largest-remainder split: each part is its exact share rounded down, and the minor
     units left over go to the largest fractions (ties: owner, then venue, then platform)."""
     check_split(owner_bp, platform_bp, venue_bp)
     if type(amount_minor) is not int or amount_minor < 0:
         raise CreditsInputError("amount_minor", "An amount is a whole, non-negative number of minor units.")
-    shares = {"owner": owner_bp, "venue": venue_bp, "platform": platform_bp}
-    floors = {k: amount_minor * bp // BASIS_POINTS for k, bp in shares.items()}
-    remainders = {k: amount_minor * bp % BASIS_POINTS for k, bp in shares.items()}
-    left = amount_minor - sum(floors.values())
-    for key in sorted(shares, key=lambda k: -remainders[k])[:left]:
-        floors[key] += 1
-    return Split(owner_minor=floors["owner"], platform_minor=floors["platform"], venue_minor=floors["venue"])
+    owner, venue, platform = apportion(amount_minor, [owner_bp, venue_bp, platform_bp])
+    return Split(owner_minor=owner, platform_minor=platform, venue_minor=venue)

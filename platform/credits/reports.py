@@ -27,9 +27,10 @@ from neutralpoint.credits.models import (
     Tonne,
     TonneStatus,
 )
+from neutralpoint.credits.pricing import apportion
 
 StockGrouping = Literal["project", "lot", "allocation", "venue"]
-SalesGrouping = Literal["project", "allocation", "venue", "owner"]
+SalesGrouping = Literal["project", "lot", "allocation", "venue", "owner"]
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,8 @@ async def sales_totals(
     until: datetime | None = None,
 ) -> list[SalesTotal]:
     """Revenue and what is owed to owners, the platform and venues, between two moments."""
+    if by == "lot":
+        return await _sales_per_lot(session, since=since, until=until)
     keys = {
         "project": Sale.project_id,
         "allocation": Sale.allocation_id,
@@ -134,7 +137,7 @@ async def sales_totals(
         "owner": Project.owner_id,
     }
     if by not in keys:
-        raise CreditsInputError("by", "Group sales by project, allocation, venue or owner.")
+        raise CreditsInputError("by", "Group sales by project, lot, allocation, venue or owner.")
     paid = Sale.status == SaleStatus.PAID
 
     def paid_sum(column: Any) -> Any:
@@ -176,4 +179,54 @@ async def sales_totals(
             refunded_minor=int(row.refunded),
         )
         for row in await session.execute(query)
+    ]
+
+
+async def _sales_per_lot(session: AsyncSession, *, since: datetime | None, until: datetime | None) -> list[SalesTotal]:
+    """One sale can take grams from several lots (it spills over when its allocation runs
+    out), so each sale's owner, platform and venue parts are apportioned to its lots by the
+    grams of its pieces (largest remainder); a lot's revenue is the sum of its three parts.
+    Per sale, the lots' parts add up exactly to the sale's. A sale counts as an order in
+    every lot it took grams from."""
+    query = select(
+        Sale.id,
+        Sale.currency,
+        Sale.status,
+        Sale.owner_minor,
+        Sale.platform_minor,
+        Sale.venue_minor,
+        Allocation.lot_id,
+    ).join(Allocation, Allocation.id == Sale.allocation_id)
+    if since is not None:
+        query = query.where(Sale.created_at >= since)
+    if until is not None:
+        query = query.where(Sale.created_at < until)
+    sales = (await session.execute(query)).all()
+    grams: dict[uuid.UUID, dict[uuid.UUID, int]] = defaultdict(dict)
+    pieces = (
+        select(Piece.sale_id, Piece.lot_id, func.sum(Piece.gram_to - Piece.gram_from).label("grams"))
+        .where(Piece.sale_id.in_(query.with_only_columns(Sale.id)))
+        .group_by(Piece.sale_id, Piece.lot_id)
+    )
+    for row in await session.execute(pieces):
+        grams[row.sale_id][row.lot_id] = int(row.grams)
+    totals: dict[tuple[uuid.UUID, str], list[int]] = defaultdict(lambda: [0] * 8)
+    for sale in sales:
+        lots = grams.get(sale.id) or {sale.lot_id: 0}
+        lot_ids = sorted(lots)
+        weights = [lots[lot_id] for lot_id in lot_ids] if sum(lots.values()) else [1] * len(lot_ids)
+        paid = sale.status == SaleStatus.PAID
+        parts = [apportion(value, weights) for value in (sale.owner_minor, sale.platform_minor, sale.venue_minor)]
+        for i, lot_id in enumerate(lot_ids):
+            owner, platform, venue = (part[i] for part in parts)
+            total = totals[(lot_id, sale.currency)]
+            if paid:
+                for j, value in enumerate((1, lots[lot_id], owner + platform + venue, owner, platform, venue)):
+                    total[j] += value
+            else:
+                total[6] += 1
+                total[7] += owner + platform + venue
+    return [
+        SalesTotal(key, currency, *values)
+        for (key, currency), values in sorted(totals.items(), key=lambda item: (str(item[0][0]), item[0][1]))
     ]

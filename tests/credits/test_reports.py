@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from neutralpoint.credits import reports, services
+from neutralpoint.credits.pricing import apportion
 from neutralpoint.database.engine import Database
 
 TONNE = 1_000_000
@@ -45,3 +46,72 @@ async def test_stock_and_money_per_group(db: Database, factory: Any) -> None:
     assert (row.refunded_orders, row.refunded_minor) == (1, refunded.amount_minor)
     assert per_venue[venue].venue_minor == kept.venue_minor == 1_800
     assert per_owner[project.owner_id].owner_minor == row.owner_minor
+
+
+async def test_a_sale_spanning_two_lots_is_shared_by_grams(db: Database, factory: Any) -> None:
+    venue = await factory.venue()
+    project = await factory.project()
+    old = await factory.lot(project, 1, vintage=2021)
+    new = await factory.lot(project, 2, vintage=2022)
+    first = await factory.allocation(old, TONNE, venues=[venue], price=12_345)
+    await factory.allocation(new, 2 * TONNE, venues=[venue], price=12_345)
+    whole = await factory.buy(venue, first.id, 666_667)
+    spanning = await factory.buy(venue, first.id, 500_000)
+    assert {p.lot_id: p.gram_to - p.gram_from for p in spanning.pieces} == {old.id: 333_333, new.id: 166_667}
+    # 500,000 g at ¥123.45/t: ¥61.73, split 70/20/10 into 4,321 + 1,235 + 617 fen
+    assert (spanning.amount_minor, spanning.owner_minor, spanning.platform_minor, spanning.venue_minor) == (
+        6_173,
+        4_321,
+        1_235,
+        617,
+    )
+    async with db.platform_session() as session:
+        per_lot = {(t.key, t.currency): t for t in await reports.sales_totals(session, by="lot")}
+        per_project = {(t.key, t.currency): t for t in await reports.sales_totals(session, by="project")}
+    # each part by largest remainder over 333,333 : 166,667 g
+    # owner 2,880.66 | 1,440.34 -> 2,881 | 1,440; platform 823.33 | 411.67 -> 823 | 412;
+    # venue 411.33 | 205.67 -> 411 | 206
+    later = per_lot[(new.id, "CNY")]
+    assert (later.orders, later.grams, later.owner_minor, later.platform_minor, later.venue_minor) == (
+        1,
+        166_667,
+        1_440,
+        412,
+        206,
+    )
+    assert later.amount_minor == 2_058
+    earlier = per_lot[(old.id, "CNY")]
+    assert (earlier.orders, earlier.grams) == (2, TONNE)
+    assert (earlier.owner_minor, earlier.platform_minor, earlier.venue_minor) == (
+        whole.owner_minor + 2_881,
+        whole.platform_minor + 823,
+        whole.venue_minor + 411,
+    )
+    assert earlier.amount_minor == whole.amount_minor + 4_115
+    assert earlier.amount_minor + later.amount_minor == per_project[(project.id, "CNY")].amount_minor
+    assert earlier.amount_minor + later.amount_minor == whole.amount_minor + spanning.amount_minor
+
+    # over every sale in the books, the lots' numbers add up exactly to the projects'
+    def money(rows: dict[Any, reports.SalesTotal]) -> dict[str, tuple[int, ...]]:
+        sums: dict[str, list[int]] = {}
+        for (_, currency), t in rows.items():
+            total = sums.setdefault(currency, [0] * 6)
+            parts = (t.grams, t.amount_minor, t.owner_minor, t.platform_minor, t.venue_minor, t.refunded_minor)
+            for i, value in enumerate(parts):
+                total[i] += value
+        return {currency: tuple(values) for currency, values in sums.items()}
+
+    assert money(per_lot) == money(per_project)
+    for t in per_lot.values():
+        assert t.owner_minor + t.platform_minor + t.venue_minor == t.amount_minor
+
+
+def test_apportion_adds_up_exactly() -> None:
+    assert apportion(6_173, [333_333, 166_667]) == [4_115, 2_058]
+    assert apportion(1, [1, 1]) == [1, 0]
+    assert apportion(0, [5, 0]) == [0, 0]
+    for amount in (1, 7, 100, 12_345, 999_999):
+        for weights in ([1, 2, 3], [333_333, 166_667], [0, 4, 0, 9], [10_000]):
+            assert sum(apportion(amount, weights)) == amount
+    with pytest.raises(services.CreditsInputError):
+        apportion(10, [0, 0])

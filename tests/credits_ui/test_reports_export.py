@@ -10,7 +10,15 @@ from typing import Any
 from supply_flows import SupplyBuilder
 
 from neutralpoint.credits import reports, services
+from neutralpoint.credits.models import Project
 from neutralpoint.database.engine import Database
+
+
+async def _project_of(db: Database, project_id: Any) -> Project:
+    async with db.platform_session() as session:
+        project = await session.get(Project, project_id)
+        assert project is not None
+        return project
 
 
 def _rows(text: str) -> dict[str, dict[str, str]]:
@@ -52,7 +60,7 @@ async def test_stock_csv_equals_stock_totals(admin_client: Any, db: Database, su
 
 async def test_sales_csv_equals_sales_totals(admin_client: Any, db: Database, supply: SupplyBuilder) -> None:
     venue, _, _ = await _sold_supply(supply)
-    for by in ("project", "allocation", "venue", "owner"):
+    for by in ("project", "lot", "allocation", "venue", "owner"):
         exported = list(csv.DictReader(io.StringIO((await admin_client.get(f"/platform/reports/{by}/sales.csv")).text)))
         async with db.platform_session() as session:
             totals = await reports.sales_totals(session, by=by)  # type: ignore[arg-type]
@@ -73,6 +81,29 @@ async def test_sales_csv_equals_sales_totals(admin_client: Any, db: Database, su
     assert int(venue_row["owner_minor"]) + int(venue_row["platform_minor"]) + int(venue_row["venue_minor"]) == 12001
     page = await admin_client.get("/platform/reports?by=allocation")
     assert "¥120.01" in page.text
+
+
+async def test_lot_sales_csv_shares_a_spanning_sale_by_grams(
+    admin_client: Any, db: Database, supply: SupplyBuilder
+) -> None:
+    venue, lot, allocation = await _sold_supply(supply)
+    later = await supply.lot(await _project_of(db, lot.project_id), 2)
+    await supply.allocation(later, 2_000_000, venues=[venue.id])
+    await supply.buy(venue.id, allocation.id, 2_000_000)  # 1,500,000 g from the first lot, 500,000 from the later
+    lot_rows = {
+        r["key"]: r
+        for r in csv.DictReader(io.StringIO((await admin_client.get("/platform/reports/lot/sales.csv")).text))
+    }
+    # 2,000,000 g at ¥60/t: ¥120.00, 3 : 1 between the lots; 8,000 + 1,500 + 500 bp
+    assert (lot_rows[str(later.id)]["grams"], lot_rows[str(later.id)]["amount_minor"]) == ("500000", "3000")
+    assert (lot_rows[str(later.id)]["owner_minor"], lot_rows[str(later.id)]["platform_minor"]) == ("2400", "450")
+    assert (lot_rows[str(lot.id)]["grams"], lot_rows[str(lot.id)]["amount_minor"]) == ("3500000", "21001")
+    page = await admin_client.get("/platform/reports?by=lot")
+    assert page.status_code == 200
+    assert "¥210.01" in page.text
+    assert "¥30.00" in page.text
+    api = (await admin_client.get("/api/v1/credits/reports/sales/lot")).json()
+    assert {(r["key"], r["amount_minor"]) for r in api} >= {(str(later.id), 3000), (str(lot.id), 21001)}
 
 
 async def test_platform_home_adds_up_every_lot(admin_client: Any, db: Database, supply: SupplyBuilder) -> None:
