@@ -10,6 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
 
+from neutralpoint.database.group_commit import GroupCommit
 from neutralpoint.database.tenancy import disable_scopes
 
 
@@ -46,6 +47,8 @@ class Database:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+        #: Shared transactions for rows written in bursts (visitors' estimates).
+        self.group_commit = GroupCommit(self.engine)
 
     @property
     def is_postgres(self) -> bool:
@@ -66,4 +69,5 @@ class Database:
                 yield session
 
     async def dispose(self) -> None:
+        await self.group_commit.drain()
         await self.engine.dispose()

@@ -91,16 +91,23 @@ def _config_statements(session: Session) -> dict[str, str]:
     }
 
 
+SCOPE_SQL = text(
+    "select set_config('app.tenant_id', :tenant, true), set_config('app.scopes_disabled', :disabled, true)"
+)
+
+
+def scope_parameters(tenant_id: uuid.UUID) -> dict[str, str]:
+    """The parameters of ``SCOPE_SQL`` that scope a PostgreSQL transaction to one venue."""
+    return {"tenant": str(tenant_id), "disabled": "off"}
+
+
 def _set_config(connection: Any, values: dict[str, str], *, at_begin: bool = False) -> None:
     if connection.dialect.name != "postgresql":
         return
     if at_begin and not values["app.tenant_id"] and values["app.scopes_disabled"] == "off":
         # Transaction-local settings start empty: nothing to write, and the policies fail closed.
         return
-    connection.execute(
-        text("select set_config('app.tenant_id', :tenant, true), set_config('app.scopes_disabled', :disabled, true)"),
-        {"tenant": values["app.tenant_id"], "disabled": values["app.scopes_disabled"]},
-    )
+    connection.execute(SCOPE_SQL, {"tenant": values["app.tenant_id"], "disabled": values["app.scopes_disabled"]})
 
 
 def _apply_to_open_transaction(session: Session, immediate: bool = True) -> None:

@@ -6,6 +6,7 @@ touching anything venue-owned; whatever is not this venue's, or not active, is a
 
 from __future__ import annotations
 
+import html
 import json
 import uuid
 from collections.abc import Mapping
@@ -16,7 +17,7 @@ from functools import lru_cache
 from typing import Annotated, Any
 
 from babel.dates import format_date, format_interval, format_skeleton
-from litestar import Request, Response, get, post
+from litestar import MediaType, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException, ServiceUnavailableException
@@ -24,10 +25,10 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Example
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import Redirect, Template
+from litestar.utils.scope.state import ScopeState
 from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from neutralpoint.database.engine import Database
 from neutralpoint.scenarios import services
 from neutralpoint.scenarios.forms import Field, FieldError, Form, FormErrors
 from neutralpoint.scenarios.i18n import text_for
@@ -417,48 +418,78 @@ async def entry_page(
     registry: NamedDependency[ScenarioRegistry],
     slug: FromPath[str],
     code: FromPath[str],
-) -> Template:
+) -> Response[bytes]:
     """The page behind a QR code: the venue's brand and the scenario's form.
 
-    During a QR burst the entry point was resolved moments ago: then no session is opened.
+    During a QR burst the entry point was resolved moments ago and its page drawn for this
+    language: then only the visitor's CSRF token is written into it (see ``_drawn_page``).
     """
-    db: Database = state.db
-    remembered = services.remembered_entry(services.engine_key(db.engine.sync_engine), slug, code)
-    scenario = services.scenario_for(registry, remembered) if remembered is not None else None
-    if remembered is not None and scenario is not None:
-        entry = remembered
-    else:
-        async with db.sessionmaker() as session:
-            entry, scenario = await _entry_or_404(session, registry, slug, code)
-    lang, explicit = _language(request, entry.tenant)
-    response = _entry_page(request, entry, scenario, lang)
+    calculator = await services.find_calculator(state.db, registry, slug, code)
+    if calculator is None:
+        raise _not_found()
+    lang, explicit = _language(request, calculator.entry.tenant)
+    response = Response(
+        _drawn_page(request, calculator, lang), media_type=MediaType.HTML, headers={"Vary": "Accept-Language, Cookie"}
+    )
     _remember_language(response, lang, explicit)
     return response
+
+
+# (path, language) -> (the entry it was drawn from, the page before the CSRF token, after it).
+# A page is drawn again whenever the remembered entry is (every few seconds, or at once when
+# this process changes the venue or the entry point); nothing of a visitor is kept in it.
+_drawn_pages: dict[tuple[str, str], tuple[services.Entry, bytes, bytes]] = {}
+DRAWN_PAGES_MAX = 2048
+_CSRF_SLOT = "np-csrf-slot"
+
+
+def _drawn_page(request: Request[Any, Any, Any], calculator: services.Calculator, lang: str) -> bytes:
+    token = html.escape(str(ScopeState.from_scope(request.scope).csrf_token or "")).encode()
+    key = (request.url.path, lang)
+    drawn = _drawn_pages.get(key)
+    if drawn is None or drawn[0] is not calculator.entry:
+        before, _, after = _entry_html(request, calculator, lang, _CSRF_SLOT).encode().partition(_CSRF_SLOT.encode())
+        if len(_drawn_pages) >= DRAWN_PAGES_MAX:
+            _drawn_pages.clear()
+        drawn = _drawn_pages[key] = (calculator.entry, before, after)
+    return drawn[1] + token + drawn[2]
+
+
+def _entry_html(request: Request[Any, Any, Any], calculator: services.Calculator, lang: str, token: str) -> str:
+    """The untouched entry page as HTML, with ``token`` in its CSRF field."""
+    template = _entry_page(request, calculator.entry, calculator.scenario, lang)
+    engine = request.app.template_engine
+    if engine is None:
+        raise RuntimeError("the application has no template engine")
+    context = {**template.context, "csrf_input": f'<input type="hidden" name="{CSRF_FIELD}" value="{token}" />'}
+    return str(engine.get_template("scenarios/entry.html").render(**context))
 
 
 @post("/v/{slug:str}/{code:str}", include_in_schema=False, status_code=303)
 async def submit_entry(
     request: Request[Any, Any, Any],
-    db_session: NamedDependency[AsyncSession],
+    state: State,
     registry: NamedDependency[ScenarioRegistry],
     settings: NamedDependency[Settings],
     slug: FromPath[str],
     code: FromPath[str],
 ) -> Response[Any]:
     """Validate, calculate, store, then show the result (303); on errors, the form again (400)."""
-    entry, scenario = await _entry_or_404(db_session, registry, slug, code)
+    calculator = await services.find_calculator(state.db, registry, slug, code)
+    if calculator is None:
+        raise _not_found()
+    entry, scenario = calculator.entry, calculator.scenario
     lang, explicit = _language(request, entry.tenant)
     form_data = await request.form()
     raw = {name: form_data.get(name) for name in form_data if name != CSRF_FIELD}
-    factor_set = await services.venue_factor_set(db_session, scenario)
     try:
-        computation = services.compute(scenario, registry, entry, raw, lang, factor_set=factor_set)
+        computation = services.compute(scenario, registry, entry, raw, lang, factor_set=calculator.factor_set)
     except FormErrors as exc:
         typed = {name: _shown_value(value) for name, value in raw.items()}
         return _entry_page(request, entry, scenario, lang, typed, exc, status_code=400)
     visitor_id = _visitor_from_cookie(request) or uuid.uuid4()
     try:
-        estimate = await services.save_estimate(db_session, entry, computation, visitor_id, lang)
+        estimate = await services.store_estimate(state.db, entry, computation, visitor_id, lang)
     except services.FactorSetConflictError:
         return _unavailable_page(request, lang)
     response: Response[Any] = Redirect(path=f"/v/{slug}/r/{estimate.id}", status_code=303)
@@ -553,7 +584,7 @@ async def get_entry_point(
 )
 async def create_estimate(
     request: Request[Any, Any, Any],
-    db_session: NamedDependency[AsyncSession],
+    state: State,
     registry: NamedDependency[ScenarioRegistry],
     settings: NamedDependency[Settings],
     slug: FromPath[str],
@@ -565,19 +596,23 @@ async def create_estimate(
     The visitor is the ``visitor_id`` in the body, else the ``np_visitor`` cookie, else a
     new one; it is returned (and set as the cookie) so that a client can read its history.
     """
-    entry, scenario = await _entry_or_404(db_session, registry, slug, code)
+    calculator = await services.find_calculator(state.db, registry, slug, code)
+    if calculator is None:
+        raise _not_found()
+    entry, scenario = calculator.entry, calculator.scenario
     lang = normalize_language(data.language)
     if lang is None:
         errors = FormErrors({"language": FieldError("unknown_choice")})
         return Response(ErrorsOut.of(errors), status_code=400)
-    factor_set = await services.venue_factor_set(db_session, scenario)
     try:
-        computation = services.compute(scenario, registry, entry, data.inputs, lang, strict=True, factor_set=factor_set)
+        computation = services.compute(
+            scenario, registry, entry, data.inputs, lang, strict=True, factor_set=calculator.factor_set
+        )
     except FormErrors as exc:
         return Response(ErrorsOut.of(exc), status_code=400)
     visitor_id = data.visitor_id or _visitor_from_cookie(request) or uuid.uuid4()
     try:
-        estimate = await services.save_estimate(db_session, entry, computation, visitor_id, lang)
+        estimate = await services.store_estimate(state.db, entry, computation, visitor_id, lang)
     except services.FactorSetConflictError:
         raise ServiceUnavailableException("This calculator is being updated; try again later.") from None
     view = services.present(estimate, entry.entry_point.code, computation.factor_set)

@@ -24,6 +24,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+from neutralpoint.database.base import utcnow
+from neutralpoint.database.engine import Database
 from neutralpoint.database.tenancy import current_tenant, use_tenant
 from neutralpoint.scenarios import overrides
 from neutralpoint.scenarios.contract import BreakdownLine, total_grams
@@ -103,7 +105,7 @@ async def find_venue(session: AsyncSession, slug: str) -> Tenant | None:
 ENTRY_CACHE_SECONDS = 5.0
 ENTRY_CACHE_MAX = 10_000
 _entries: dict[tuple[str, str, str], tuple[float, Entry]] = {}
-_venue_overrides: dict[tuple[str, uuid.UUID, str], tuple[float, list[overrides.FactorOverride]]] = {}
+_venue_factor_sets: dict[tuple[str, uuid.UUID, str], tuple[float, FactorSet]] = {}
 _CHANGED_KEY = "neutralpoint_entries_changed"
 
 
@@ -149,7 +151,7 @@ def _note_changed_entries(session: Session, flush_context: Any) -> None:
 def _forget_changed_entries(session: Session) -> None:
     if session.info.pop(_CHANGED_KEY, False):
         _entries.clear()
-        _venue_overrides.clear()
+        _venue_factor_sets.clear()
 
 
 def scenario_for(registry: ScenarioRegistry, entry: Entry) -> LoadedScenario | None:
@@ -222,22 +224,62 @@ def compute(
 async def venue_factor_set(session: AsyncSession, scenario: LoadedScenario) -> FactorSet:
     """The current factor set with the venue's measured values (the session is scoped to it)."""
     tenant_id = current_tenant(session.sync_session)
-    key = (_database_key(session), tenant_id, scenario.id) if tenant_id is not None else None
-    now = time.monotonic()
-    cached = _venue_overrides.get(key) if key is not None else None
-    if cached is not None and cached[0] > now:
-        rows = cached[1]
-    else:
-        rows = list(
-            await session.scalars(
-                select(overrides.FactorOverride).where(overrides.FactorOverride.scenario == scenario.id)
-            )
+    if tenant_id is not None:
+        remembered = remembered_factor_set(_database_key(session), tenant_id, scenario)
+        if remembered is not None:
+            return remembered
+    rows = list(
+        await session.scalars(select(overrides.FactorOverride).where(overrides.FactorOverride.scenario == scenario.id))
+    )
+    factor_set = overrides.apply_overrides(scenario.factors, rows) if rows else scenario.factors
+    if tenant_id is not None:
+        if len(_venue_factor_sets) >= ENTRY_CACHE_MAX:
+            _venue_factor_sets.clear()
+        _venue_factor_sets[(_database_key(session), tenant_id, scenario.id)] = (
+            time.monotonic() + ENTRY_CACHE_SECONDS,
+            factor_set,
         )
-        if key is not None:
-            if len(_venue_overrides) >= ENTRY_CACHE_MAX:
-                _venue_overrides.clear()
-            _venue_overrides[key] = (now + ENTRY_CACHE_SECONDS, rows)
-    return overrides.apply_overrides(scenario.factors, rows) if rows else scenario.factors
+    return factor_set
+
+
+def remembered_factor_set(database_key: str, tenant_id: uuid.UUID, scenario: LoadedScenario) -> FactorSet | None:
+    """The venue's factor set as this process read it in the last few seconds."""
+    cached = _venue_factor_sets.get((database_key, tenant_id, scenario.id))
+    if cached is None or cached[0] <= time.monotonic() or cached[1].scenario != scenario.id:
+        return None
+    return cached[1]
+
+
+@dataclass(frozen=True)
+class Calculator:
+    """What a visitor's submission needs: the door, its scenario and the venue's factor set."""
+
+    entry: Entry
+    scenario: LoadedScenario
+    factor_set: FactorSet
+
+
+async def find_calculator(db: Database, registry: ScenarioRegistry, slug: str, code: str) -> Calculator | None:
+    """The calculator behind a QR code, or ``None`` (unknown, inactive, scenario not enabled).
+
+    During a burst everything was resolved moments ago in this process: then no
+    connection is taken at all.
+    """
+    key = engine_key(db.engine.sync_engine)
+    entry = remembered_entry(key, slug, code)
+    if entry is not None:
+        scenario = scenario_for(registry, entry)
+        if scenario is None:
+            return None
+        factor_set = remembered_factor_set(key, entry.tenant.id, scenario)
+        if factor_set is not None:
+            return Calculator(entry, scenario, factor_set)
+    async with db.sessionmaker() as session:
+        found = await find_entry(session, slug, code)
+        scenario = scenario_for(registry, found) if found is not None else None
+        if found is None or scenario is None:
+            return None
+        return Calculator(found, scenario, await venue_factor_set(session, scenario))
 
 
 # (database, scenario, version) -> fingerprint of snapshots known to be committed. Snapshots
@@ -286,7 +328,7 @@ async def ensure_snapshot(session: AsyncSession, factor_set: FactorSet) -> None:
     process remembers the ones it saw committed and skips the query next time.
     """
     fingerprint = factor_set.fingerprint
-    key = (_database_key(session), factor_set.scenario, factor_set.version)
+    key = _snapshot_key(_database_key(session), factor_set)
     known = _committed_snapshots.get(key)
     if known == fingerprint:
         return
@@ -311,6 +353,10 @@ async def ensure_snapshot(session: AsyncSession, factor_set: FactorSet) -> None:
     session.sync_session.info.setdefault(_SEEN_KEY, {})[key] = fingerprint
 
 
+def _snapshot_key(database_key: str, factor_set: FactorSet) -> tuple[str, str, str]:
+    return (database_key, factor_set.scenario, factor_set.version)
+
+
 def _insert_ignoring_duplicate(session: AsyncSession, factor_set: FactorSet, fingerprint: str) -> Any:
     values = {
         "id": uuid.uuid4(),
@@ -326,6 +372,28 @@ def _insert_ignoring_duplicate(session: AsyncSession, factor_set: FactorSet, fin
     return sqlite.insert(FactorSetSnapshot).values(**values).on_conflict_do_nothing(index_elements=unique)
 
 
+def estimate_row(entry: Entry, computation: Computation, visitor_id: uuid.UUID, lang: str) -> dict[str, Any]:
+    """The ``estimates`` row of a computed footprint, every column filled in."""
+    scenario = computation.scenario
+    return {
+        "id": uuid.uuid4(),
+        "tenant_id": entry.tenant.id,
+        "entry_point_id": entry.entry_point.id,
+        "visitor_id": visitor_id,
+        "scenario": scenario.id,
+        "kind": "visitor",
+        "scenario_name": dict(scenario.info.name),
+        "factor_set_version": computation.published.version,
+        "factor_fingerprint": computation.published.fingerprint,
+        "inputs": serialize_inputs(computation.inputs),
+        "breakdown": [line.as_dict() for line in computation.lines],
+        "total_grams": computation.total_grams,
+        "language": lang,
+        "context": computation.context,
+        "created_at": utcnow(),
+    }
+
+
 async def save_estimate(
     session: AsyncSession,
     entry: Entry,
@@ -333,27 +401,26 @@ async def save_estimate(
     visitor_id: uuid.UUID,
     lang: str,
 ) -> Estimate:
-    """Store a computed footprint (after making sure its factor set is kept)."""
+    """Store a computed footprint in ``session``'s transaction (after making sure its factor set is kept)."""
     await ensure_snapshot(session, computation.published)
-    scenario = computation.scenario
-    estimate = Estimate(
-        tenant_id=entry.tenant.id,
-        entry_point_id=entry.entry_point.id,
-        visitor_id=visitor_id,
-        scenario=scenario.id,
-        kind="visitor",
-        scenario_name=dict(scenario.info.name),
-        factor_set_version=computation.published.version,
-        factor_fingerprint=computation.published.fingerprint,
-        inputs=serialize_inputs(computation.inputs),
-        breakdown=[line.as_dict() for line in computation.lines],
-        total_grams=computation.total_grams,
-        language=lang,
-        context=computation.context,
-    )
+    estimate = Estimate(**estimate_row(entry, computation, visitor_id, lang))
     session.add(estimate)
     await session.flush()
     return estimate
+
+
+async def store_estimate(
+    db: Database, entry: Entry, computation: Computation, visitor_id: uuid.UUID, lang: str
+) -> Estimate:
+    """Store a visitor's footprint in a transaction shared with others arriving at the same
+    moment (``GroupCommit``); returns once it is committed."""
+    published = computation.published
+    if _committed_snapshots.get(_snapshot_key(engine_key(db.engine.sync_engine), published)) != published.fingerprint:
+        async with db.session() as session:
+            await ensure_snapshot(session, published)
+    row = estimate_row(entry, computation, visitor_id, lang)
+    await db.group_commit.insert(Estimate.__table__, entry.tenant.id, row)
+    return Estimate(**row)
 
 
 # --- reading ----------------------------------------------------------------------------------

@@ -213,6 +213,28 @@ async def test_a_venue_suspended_or_renamed_after_a_visit_is_not_served_from_mem
     assert (await client.get(renamed, headers={"accept": "text/html"})).status_code == 404
 
 
+async def test_a_remembered_page_carries_each_visitors_own_token_and_a_new_brand_at_once(
+    client: Any, make_venue: Any, db: Database
+) -> None:
+    """The entry page is drawn once per language and kept; the CSRF field is each visitor's."""
+    venue = await make_venue()
+    tokens = []
+    for _ in range(3):
+        client.cookies.clear()
+        page = await client.get(venue.entry_url)
+        token = client.cookies.get("np_csrf")
+        assert token
+        assert f'name="_csrf_token" value="{token}"' in page.text
+        assert page.text.count("_csrf_token") == 1
+        tokens.append(token)
+    assert len(set(tokens)) == 3
+    async with db.platform_session() as session:
+        tenant = await session.get(Tenant, venue.id)
+        assert tenant is not None
+        tenant.display_name = "Renamed Hall 改名"
+    assert "Renamed Hall 改名" in (await client.get(venue.entry_url)).text
+
+
 # --- submitting ---------------------------------------------------------------------------------
 
 

@@ -1,0 +1,118 @@
+"""Group commit: rows arriving together share a transaction, each is acknowledged only once
+committed, a bad row fails alone, and row-level security checks every row (PostgreSQL)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError
+
+from neutralpoint.database import Database
+from neutralpoint.database.group_commit import GroupCommit
+from neutralpoint.tenants.models import EntryPoint, Tenant
+
+DOORS = EntryPoint.__table__
+
+
+@pytest.fixture
+async def two_venues(db: Database, unique: str) -> dict[str, uuid.UUID]:
+    ids = {}
+    async with db.platform_session() as session:
+        for name in ("a", "b"):
+            tenant = Tenant(
+                slug=f"gc-{name}-{unique}",
+                name=f"Group commit {name}",
+                display_name=f"Group commit {name}",
+                contact_email=f"gc-{name}-{unique}@example.org",
+            )
+            session.add(tenant)
+            await session.flush()
+            ids[name] = tenant.id
+    return ids
+
+
+def _door(tenant_id: uuid.UUID, code: str) -> dict[str, Any]:
+    return {"id": uuid.uuid4(), "tenant_id": tenant_id, "code": code, "name": f"Door {code}", "scenario": "meetings"}
+
+
+async def _doors(db: Database, tenant_id: uuid.UUID) -> dict[str, uuid.UUID]:
+    async with db.platform_session() as session:
+        rows = await session.execute(
+            select(EntryPoint.code, EntryPoint.tenant_id).where(EntryPoint.tenant_id == tenant_id)
+        )
+        return {row.code: row.tenant_id for row in rows}
+
+
+async def test_rows_arriving_together_share_transactions_and_are_committed_on_return(
+    db: Database, two_venues: dict[str, uuid.UUID]
+) -> None:
+    writer = GroupCommit(db.engine)
+    rows = [(two_venues["a" if i % 2 else "b"], f"G{i:03d}") for i in range(60)]
+
+    async def write(tenant_id: uuid.UUID, code: str) -> str:
+        await writer.insert(DOORS, tenant_id, _door(tenant_id, code))
+        # Acknowledged means committed: another connection sees the row at once.
+        async with db.platform_session() as session:
+            found = await session.scalar(
+                select(func.count())
+                .select_from(EntryPoint)
+                .where(EntryPoint.code == code, EntryPoint.tenant_id == tenant_id)
+            )
+        assert found == 1
+        return code
+
+    written = await asyncio.gather(*(write(t, c) for t, c in rows))
+
+    assert sorted(written) == sorted(c for _, c in rows)
+    assert 1 <= writer.transactions < len(rows) / 4, writer.transactions
+    a, b = await _doors(db, two_venues["a"]), await _doors(db, two_venues["b"])
+    assert sorted(a) == sorted(c for t, c in rows if t == two_venues["a"])
+    assert sorted(b) == sorted(c for t, c in rows if t == two_venues["b"])
+
+
+async def test_a_lone_row_is_written_at_once(db: Database, two_venues: dict[str, uuid.UUID]) -> None:
+    writer = GroupCommit(db.engine)
+    await writer.insert(DOORS, two_venues["a"], _door(two_venues["a"], "LONE1"))
+    assert writer.transactions == 1
+    assert "LONE1" in await _doors(db, two_venues["a"])
+
+
+async def test_a_bad_row_fails_alone(db: Database, two_venues: dict[str, uuid.UUID]) -> None:
+    writer = GroupCommit(db.engine)
+    a = two_venues["a"]
+    good = [writer.insert(DOORS, a, _door(a, f"OK{i}")) for i in range(8)]
+    # Same venue and code twice: the unique constraint refuses the second one.
+    clash = [writer.insert(DOORS, a, _door(a, "SAME")), writer.insert(DOORS, a, _door(a, "SAME"))]
+
+    results = await asyncio.gather(*good, *clash, return_exceptions=True)
+
+    assert results[:8] == [None] * 8
+    failures = [r for r in results[8:] if isinstance(r, Exception)]
+    assert len(failures) == 1
+    assert isinstance(failures[0], DBAPIError)
+    doors = await _doors(db, a)
+    assert sorted(doors) == sorted([*(f"OK{i}" for i in range(8)), "SAME"])
+
+
+async def test_every_row_is_written_under_its_venues_scope(db: Database, two_venues: dict[str, uuid.UUID]) -> None:
+    """Handed over as venue A, a row of venue B is refused by row-level security."""
+    if not db.is_postgres:
+        pytest.skip("row-level security is PostgreSQL's")
+    writer = GroupCommit(db.engine)
+    with pytest.raises(DBAPIError, match="row-level security"):
+        await writer.insert(DOORS, two_venues["a"], _door(two_venues["b"], "SNEAK"))
+    assert "SNEAK" not in await _doors(db, two_venues["b"])
+
+
+async def test_drain_waits_for_rows_handed_over(db: Database, two_venues: dict[str, uuid.UUID]) -> None:
+    writer = GroupCommit(db.engine)
+    a = two_venues["a"]
+    tasks = [asyncio.create_task(writer.insert(DOORS, a, _door(a, f"DR{i}"))) for i in range(5)]
+    await asyncio.sleep(0)
+    await writer.drain()
+    assert all(t.done() for t in tasks)
+    assert {f"DR{i}" for i in range(5)} <= set(await _doors(db, a))
