@@ -25,7 +25,6 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Example
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import Redirect, Template
-from litestar.utils.scope.state import ScopeState
 from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -55,6 +54,7 @@ from neutralpoint.scenarios.schemas import (
 )
 from neutralpoint.settings import Settings
 from neutralpoint.tenants.models import EntryPoint, Tenant
+from neutralpoint.web import csrf
 from neutralpoint.web.formatting import BABEL_LOCALES
 from neutralpoint.web.i18n import choose_language, gettext_functions, normalize_language
 from neutralpoint.web.templating import render
@@ -63,7 +63,7 @@ VISITOR_COOKIE = "np_visitor"
 LANG_COOKIE = "lang"
 COOKIE_MAX_AGE = 400 * 24 * 3600  # the longest browsers keep a cookie
 RADIO_MAX_CHOICES = 4
-CSRF_FIELD = "_csrf_token"
+CSRF_FIELD = csrf.FORM_FIELD
 
 # --- shared helpers -------------------------------------------------------------------------
 
@@ -411,26 +411,24 @@ async def result_page(
     return response
 
 
-@get("/v/{slug:str}/{code:str}", include_in_schema=False)
+@get("/v/{slug:str}/{code:str}", include_in_schema=False, opt=csrf.VISITOR_ROUTE_OPT)
 async def entry_page(
-    request: Request[Any, Any, Any],
-    state: State,
-    registry: NamedDependency[ScenarioRegistry],
-    slug: FromPath[str],
-    code: FromPath[str],
+    request: Request[Any, Any, Any], state: State, slug: FromPath[str], code: FromPath[str]
 ) -> Response[bytes]:
     """The page behind a QR code: the venue's brand and the scenario's form.
 
     During a QR burst the entry point was resolved moments ago and its page drawn for this
     language: then only the visitor's CSRF token is written into it (see ``_drawn_page``).
     """
-    calculator = await services.find_calculator(state.db, registry, slug, code)
+    calculator = await services.find_calculator(state.db, state.registry, slug, code)
     if calculator is None:
         raise _not_found()
     lang, explicit = _language(request, calculator.entry.tenant)
-    response = Response(
-        _drawn_page(request, calculator, lang), media_type=MediaType.HTML, headers={"Vary": "Accept-Language, Cookie"}
-    )
+    token, set_cookie = csrf.page_token(request, state.settings)
+    headers = {"Vary": "Accept-Language, Cookie"}
+    if set_cookie is not None:
+        headers["Set-Cookie"] = set_cookie
+    response = Response(_drawn_page(request, calculator, lang, token), media_type=MediaType.HTML, headers=headers)
     _remember_language(response, lang, explicit)
     return response
 
@@ -443,8 +441,7 @@ DRAWN_PAGES_MAX = 2048
 _CSRF_SLOT = "np-csrf-slot"
 
 
-def _drawn_page(request: Request[Any, Any, Any], calculator: services.Calculator, lang: str) -> bytes:
-    token = html.escape(str(ScopeState.from_scope(request.scope).csrf_token or "")).encode()
+def _drawn_page(request: Request[Any, Any, Any], calculator: services.Calculator, lang: str, token: str) -> bytes:
     key = (request.url.path, lang)
     drawn = _drawn_pages.get(key)
     if drawn is None or drawn[0] is not calculator.entry:
@@ -452,7 +449,7 @@ def _drawn_page(request: Request[Any, Any, Any], calculator: services.Calculator
         if len(_drawn_pages) >= DRAWN_PAGES_MAX:
             _drawn_pages.clear()
         drawn = _drawn_pages[key] = (calculator.entry, before, after)
-    return drawn[1] + token + drawn[2]
+    return drawn[1] + html.escape(token).encode() + drawn[2]
 
 
 def _entry_html(request: Request[Any, Any, Any], calculator: services.Calculator, lang: str, token: str) -> str:
@@ -465,22 +462,21 @@ def _entry_html(request: Request[Any, Any, Any], calculator: services.Calculator
     return str(engine.get_template("scenarios/entry.html").render(**context))
 
 
-@post("/v/{slug:str}/{code:str}", include_in_schema=False, status_code=303)
+@post("/v/{slug:str}/{code:str}", include_in_schema=False, status_code=303, opt=csrf.VISITOR_ROUTE_OPT)
 async def submit_entry(
-    request: Request[Any, Any, Any],
-    state: State,
-    registry: NamedDependency[ScenarioRegistry],
-    settings: NamedDependency[Settings],
-    slug: FromPath[str],
-    code: FromPath[str],
+    request: Request[Any, Any, Any], state: State, slug: FromPath[str], code: FromPath[str]
 ) -> Response[Any]:
     """Validate, calculate, store, then show the result (303); on errors, the form again (400)."""
+    registry: ScenarioRegistry = state.registry
+    settings: Settings = state.settings
+    form_data = await request.form()
+    submitted = form_data.get(CSRF_FIELD)
+    csrf.check(request, submitted if isinstance(submitted, str) else None, settings)
     calculator = await services.find_calculator(state.db, registry, slug, code)
     if calculator is None:
         raise _not_found()
     entry, scenario = calculator.entry, calculator.scenario
     lang, explicit = _language(request, entry.tenant)
-    form_data = await request.form()
     raw = {name: form_data.get(name) for name in form_data if name != CSRF_FIELD}
     try:
         computation = services.compute(scenario, registry, entry, raw, lang, factor_set=calculator.factor_set)

@@ -23,6 +23,7 @@ from neutralpoint.scenarios.manager import ScenarioRegistry
 from neutralpoint.scenarios.models import Estimate, FactorSetSnapshot
 from neutralpoint.settings import Settings
 from neutralpoint.tenants.models import Tenant, TenantStatus
+from neutralpoint.web import csrf
 from neutralpoint.web.i18n import translations
 
 VALID = {
@@ -338,6 +339,33 @@ async def test_submission_without_csrf_token_is_refused(client: Any, make_venue:
     response = await client.post(venue.entry_url, data=VALID, follow_redirects=False)
     assert response.status_code == 403
     assert await count_estimates(venue.id) == 0
+
+
+async def test_a_forged_or_someone_elses_token_is_refused(
+    client: Any, make_venue: Any, count_estimates: Any, settings: Settings
+) -> None:
+    venue = await make_venue()
+    await client.get(venue.entry_url)
+    forged = csrf.new_token("not-the-secret-key-of-this-platform-0123456789")
+    someone_elses = csrf.new_token(settings.secret_key)
+    for token in (forged, someone_elses, csrf_token(client)[:-1] + "0", ""):
+        response = await client.post(venue.entry_url, data={"_csrf_token": token, **VALID}, follow_redirects=False)
+        assert response.status_code == 403, token
+    assert await count_estimates(venue.id) == 0
+
+
+async def test_the_token_of_the_signed_in_pages_works_on_the_visitors_form(client: Any, make_venue: Any) -> None:
+    """One cookie for both: a token set by Litestar's CSRF middleware is the visitor form's too."""
+    venue = await make_venue()
+    client.cookies.clear()
+    assert (await client.get("/login")).status_code == 200
+    token = csrf_token(client)
+    assert token
+    page = await client.get(venue.entry_url)
+    assert "set-cookie" not in page.headers
+    assert f'value="{token}"' in page.text
+    submitted = await client.post(venue.entry_url, data={"_csrf_token": token, **VALID}, follow_redirects=False)
+    assert submitted.status_code == 303
 
 
 # --- result, history, isolation ---------------------------------------------------------------

@@ -1,0 +1,71 @@
+"""Double-submit CSRF tokens for the visitor's pages, handled by the pages themselves.
+
+The visitor's entry page is what a QR burst hits, hundreds of times a minute, and nearly
+every scan comes from a phone without a token yet. Litestar's CSRF middleware builds that
+first ``Set-Cookie`` through dataclasses and ``http.cookies``, a fifth of the page's cost,
+so the visitor's routes opt out of it (``VISITOR_ROUTE_OPT``) and use this module instead.
+It keeps the middleware's contract exactly: the same cookie, the same token format (a
+random value followed by its HMAC under ``SECRET_KEY``) and the same form field, so a
+token set by either side is accepted by the other.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from typing import Any
+
+from litestar import Request
+from litestar.exceptions import PermissionDeniedException
+from litestar.utils.scope.state import ScopeState
+
+from neutralpoint.settings import Settings
+
+COOKIE_NAME = "np_csrf"
+FORM_FIELD = "_csrf_token"
+_RANDOM_HEX = 64  # token_hex(32), as Litestar's middleware makes it
+#: Route ``opt`` that keeps Litestar's CSRF and session middleware off a visitor's route.
+VISITOR_ROUTE_OPT = {"exclude_from_csrf": True, "skip_session": True}
+
+
+def _signature(value: str, secret: str) -> str:
+    return hmac.new(secret.encode(), value.encode(), hashlib.sha256).hexdigest()
+
+
+def new_token(secret: str) -> str:
+    value = secrets.token_hex(_RANDOM_HEX // 2)
+    return value + _signature(value, secret)
+
+
+def _value_of(token: str | None, secret: str) -> str | None:
+    """The random part of a well-signed token, else ``None``."""
+    if not token or len(token) != _RANDOM_HEX * 2:
+        return None
+    value, signature = token[:_RANDOM_HEX], token[_RANDOM_HEX:]
+    return value if hmac.compare_digest(signature, _signature(value, secret)) else None
+
+
+def page_token(request: Request[Any, Any, Any], settings: Settings) -> tuple[str, str | None]:
+    """The token for a page's form, and the ``Set-Cookie`` value when the browser had none.
+
+    The token is also put where Litestar's templates look for it (``csrf_input``).
+    """
+    cookie = request.cookies.get(COOKIE_NAME)
+    if cookie is not None and _value_of(cookie, settings.secret_key) is not None:
+        token, set_cookie = cookie, None
+    else:
+        token = new_token(settings.secret_key)
+        secure = "; Secure" if settings.base_url.startswith("https://") else ""
+        set_cookie = f"{COOKIE_NAME}={token}; Path=/; SameSite=Lax{secure}"
+    ScopeState.from_scope(request.scope).csrf_token = token
+    return token, set_cookie
+
+
+def check(request: Request[Any, Any, Any], submitted: str | None, settings: Settings) -> None:
+    """Refuse (403) a form whose token is missing, forged or not the browser's own cookie."""
+    sent = _value_of(submitted, settings.secret_key)
+    own = _value_of(request.cookies.get(COOKIE_NAME), settings.secret_key)
+    if submitted is None or sent is None or own is None or not hmac.compare_digest(sent, own):
+        raise PermissionDeniedException("CSRF token verification failed")
+    ScopeState.from_scope(request.scope).csrf_token = submitted
