@@ -55,6 +55,7 @@ from neutralpoint.scenarios.schemas import (
 from neutralpoint.settings import Settings
 from neutralpoint.tenants.models import EntryPoint, Tenant
 from neutralpoint.web import csrf
+from neutralpoint.web.cookies import cookie_header
 from neutralpoint.web.formatting import BABEL_LOCALES
 from neutralpoint.web.i18n import choose_language, gettext_functions, normalize_language
 from neutralpoint.web.templating import render
@@ -100,13 +101,11 @@ def _remember_visitor(
 ) -> None:
     """A long-lived anonymous id: the visitor's history at a venue, without an account."""
     if request.cookies.get(VISITOR_COOKIE) != str(visitor_id):
-        response.set_cookie(
+        response.headers["Set-Cookie"] = cookie_header(
             VISITOR_COOKIE,
             str(visitor_id),
             max_age=COOKIE_MAX_AGE,
-            path="/",
             httponly=True,
-            samesite="lax",
             secure=settings.base_url.startswith("https://"),
         )
 
@@ -577,12 +576,11 @@ async def get_entry_point(
     tags=["visitors"],
     status_code=201,
     responses={400: ERRORS_RESPONSE},
+    opt=csrf.VISITOR_ROUTE_OPT,
 )
 async def create_estimate(
     request: Request[Any, Any, Any],
     state: State,
-    registry: NamedDependency[ScenarioRegistry],
-    settings: NamedDependency[Settings],
     slug: FromPath[str],
     code: FromPath[str],
     data: JSONBody[EstimateIn],
@@ -592,6 +590,8 @@ async def create_estimate(
     The visitor is the ``visitor_id`` in the body, else the ``np_visitor`` cookie, else a
     new one; it is returned (and set as the cookie) so that a client can read its history.
     """
+    registry: ScenarioRegistry = state.registry
+    settings: Settings = state.settings
     calculator = await services.find_calculator(state.db, registry, slug, code)
     if calculator is None:
         raise _not_found()
@@ -671,7 +671,7 @@ async def visitor_estimates(
     )
 
 
-def _result_url(settings: Settings, slug: str, estimate: Estimate) -> str:
+def _result_url(settings: Settings, slug: str, estimate: Estimate | services.EstimateRecord) -> str:
     return f"{settings.base_url.rstrip('/')}/v/{slug}/r/{estimate.id}"
 
 

@@ -16,6 +16,7 @@ import time
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -409,9 +410,30 @@ async def save_estimate(
     return estimate
 
 
+@dataclass(frozen=True, slots=True)
+class EstimateRecord:
+    """A stored estimate as its row was written (no ORM instance: a burst makes many)."""
+
+    id: uuid.UUID
+    tenant_id: uuid.UUID
+    entry_point_id: uuid.UUID | None
+    visitor_id: uuid.UUID
+    scenario: str
+    kind: str
+    scenario_name: dict[str, str]
+    factor_set_version: str
+    factor_fingerprint: str
+    inputs: dict[str, Any]
+    breakdown: list[dict[str, Any]]
+    total_grams: int
+    language: str
+    context: dict[str, Any] | None
+    created_at: datetime
+
+
 async def store_estimate(
     db: Database, entry: Entry, computation: Computation, visitor_id: uuid.UUID, lang: str
-) -> Estimate:
+) -> EstimateRecord:
     """Store a visitor's footprint in a transaction shared with others arriving at the same
     moment (``GroupCommit``); returns once it is committed."""
     published = computation.published
@@ -420,7 +442,7 @@ async def store_estimate(
             await ensure_snapshot(session, published)
     row = estimate_row(entry, computation, visitor_id, lang)
     await db.group_commit.insert(Estimate.__table__, entry.tenant.id, row)
-    return Estimate(**row)
+    return EstimateRecord(**row)
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -582,7 +604,7 @@ class LineView:
 class EstimateView:
     """A stored estimate ready to show: lines with their factors, numbered sources, comparison."""
 
-    estimate: Estimate
+    estimate: Estimate | EstimateRecord
     entry_code: str | None
     lines: list[LineView]
     sources: list[dict[str, Any]]
@@ -594,7 +616,7 @@ class EstimateView:
         return self.estimate.total_grams
 
 
-def present(estimate: Estimate, entry_code: str | None, factor_set: FactorSet | None) -> EstimateView:
+def present(estimate: Estimate | EstimateRecord, entry_code: str | None, factor_set: FactorSet | None) -> EstimateView:
     """Build the view from the stored breakdown alone; the factor set only adds values and sources."""
     lines: list[LineView] = []
     sources: list[dict[str, Any]] = []

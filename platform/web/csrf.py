@@ -21,6 +21,7 @@ from litestar.exceptions import PermissionDeniedException
 from litestar.utils.scope.state import ScopeState
 
 from neutralpoint.settings import Settings
+from neutralpoint.web.cookies import cookie_header
 
 COOKIE_NAME = "np_csrf"
 FORM_FIELD = "_csrf_token"
@@ -56,8 +57,7 @@ def page_token(request: Request[Any, Any, Any], settings: Settings) -> tuple[str
         token, set_cookie = cookie, None
     else:
         token = new_token(settings.secret_key)
-        secure = "; Secure" if settings.base_url.startswith("https://") else ""
-        set_cookie = f"{COOKIE_NAME}={token}; Path=/; SameSite=Lax{secure}"
+        set_cookie = cookie_header(COOKIE_NAME, token, secure=settings.base_url.startswith("https://"))
     ScopeState.from_scope(request.scope).csrf_token = token
     return token, set_cookie
 
