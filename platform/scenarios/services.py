@@ -11,6 +11,7 @@ plugin moved on to a new version or was uninstalled.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
@@ -260,6 +261,12 @@ class Calculator:
     factor_set: FactorSet
 
 
+# (database, registry, slug, code) -> the lookup under way. When a remembered entry expires
+# in the middle of a burst, every request in flight would otherwise query the database at
+# once; they wait for the one lookup instead.
+_lookups: dict[tuple[str, int, str, str], asyncio.Future[Calculator | None]] = {}
+
+
 async def find_calculator(db: Database, registry: ScenarioRegistry, slug: str, code: str) -> Calculator | None:
     """The calculator behind a QR code, or ``None`` (unknown, inactive, scenario not enabled).
 
@@ -275,6 +282,26 @@ async def find_calculator(db: Database, registry: ScenarioRegistry, slug: str, c
         factor_set = remembered_factor_set(key, entry.tenant.id, scenario)
         if factor_set is not None:
             return Calculator(entry, scenario, factor_set)
+    lookup_key = (key, id(registry), slug, code)
+    under_way = _lookups.get(lookup_key)
+    if under_way is not None:
+        return await asyncio.shield(under_way)
+    lookup: asyncio.Future[Calculator | None] = asyncio.get_running_loop().create_future()
+    _lookups[lookup_key] = lookup
+    try:
+        found = await _look_up_calculator(db, registry, slug, code)
+    except BaseException as exc:
+        lookup.set_exception(exc)
+        lookup.exception()  # retrieved here, whether or not anybody was waiting
+        raise
+    else:
+        lookup.set_result(found)
+        return found
+    finally:
+        del _lookups[lookup_key]
+
+
+async def _look_up_calculator(db: Database, registry: ScenarioRegistry, slug: str, code: str) -> Calculator | None:
     async with db.sessionmaker() as session:
         found = await find_entry(session, slug, code)
         scenario = scenario_for(registry, found) if found is not None else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 import re
 import uuid
@@ -234,6 +235,33 @@ async def test_a_remembered_page_carries_each_visitors_own_token_and_a_new_brand
         assert tenant is not None
         tenant.display_name = "Renamed Hall 改名"
     assert "Renamed Hall 改名" in (await client.get(venue.entry_url)).text
+
+
+async def test_requests_arriving_as_the_memory_expires_share_one_lookup(
+    app: Any, make_venue: Any, registry: ScenarioRegistry
+) -> None:
+    """Mid-burst expiry: the requests in flight wait for one lookup instead of each querying."""
+    venue = await make_venue()
+    db = app.state.db
+    services._entries.clear()
+    services._venue_factor_sets.clear()
+    statements: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and "set_config" not in statement:
+            statements.append(statement)
+
+    engine = db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        found = await asyncio.gather(
+            *(services.find_calculator(db, registry, venue.slug, venue.code) for _ in range(20))
+        )
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert all(c is not None and c.entry is found[0].entry for c in found)
+    # the venue, its entry point and its measured values: once, not twenty times
+    assert 1 <= len(statements) <= 3, statements
 
 
 # --- submitting ---------------------------------------------------------------------------------
