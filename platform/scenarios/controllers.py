@@ -611,7 +611,7 @@ async def create_estimate(
         estimate = await services.store_estimate(state.db, entry, computation, visitor_id, lang)
     except services.FactorSetConflictError:
         raise ServiceUnavailableException("This calculator is being updated; try again later.") from None
-    view = services.present(estimate, entry.entry_point.code, computation.factor_set)
+    view = services.present(estimate, entry.entry_point.code, computation.factor_set, computation.lines)
     response: Response[EstimateOut | ErrorsOut] = Response(
         _estimate_out(view, slug, settings, visitor_id=visitor_id), status_code=201
     )
@@ -675,6 +675,10 @@ def _result_url(settings: Settings, slug: str, estimate: Estimate | services.Est
     return f"{settings.base_url.rstrip('/')}/v/{slug}/r/{estimate.id}"
 
 
+PER_CAPITA_SOURCE_OUT = SourceOut.of({**services.PER_CAPITA_SOURCE, "estimate": False})
+PETROL_CAR_SOURCE_OUT = SourceOut.of({**services.PETROL_CAR_SOURCE, "estimate": False})
+
+
 def _estimate_out(
     view: services.EstimateView, slug: str, settings: Settings, visitor_id: uuid.UUID | None = None
 ) -> EstimateOut:
@@ -710,10 +714,10 @@ def _estimate_out(
             person_days=[
                 PerCapitaOut(p.key, str(p.tonnes_per_year), str(comparison.days[p.key])) for p in services.PER_CAPITA
             ],
-            per_capita_source=SourceOut.of({**services.PER_CAPITA_SOURCE, "estimate": False}),
+            per_capita_source=PER_CAPITA_SOURCE_OUT,
             petrol_car_km=str(comparison.petrol_car_km),
             petrol_car_kg_per_km=str(services.PETROL_CAR_KG_PER_KM),
-            petrol_car_source=SourceOut.of({**services.PETROL_CAR_SOURCE, "estimate": False}),
+            petrol_car_source=PETROL_CAR_SOURCE_OUT,
         ),
         inputs=dict(estimate.inputs),
         language=estimate.language,

@@ -8,6 +8,7 @@ languages. Nothing is stored by the caller until validation passed.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -252,7 +253,7 @@ class Form:
                 return f
         raise KeyError(name)
 
-    @property
+    @functools.cached_property
     def names(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.fields)
 

@@ -643,14 +643,22 @@ class EstimateView:
         return self.estimate.total_grams
 
 
-def present(estimate: Estimate | EstimateRecord, entry_code: str | None, factor_set: FactorSet | None) -> EstimateView:
-    """Build the view from the stored breakdown alone; the factor set only adds values and sources."""
+def present(
+    estimate: Estimate | EstimateRecord,
+    entry_code: str | None,
+    factor_set: FactorSet | None,
+    breakdown: Sequence[BreakdownLine] | None = None,
+) -> EstimateView:
+    """Build the view from the stored breakdown alone; the factor set only adds values and sources.
+
+    ``breakdown`` is the stored breakdown already parsed (a submission has its lines at hand).
+    """
     lines: list[LineView] = []
     sources: list[dict[str, Any]] = []
     source_index: dict[tuple[Any, ...], int] = {}
     total = estimate.total_grams
-    for data in estimate.breakdown:
-        line = BreakdownLine.from_dict(data)
+    parsed = breakdown if breakdown is not None else [BreakdownLine.from_dict(data) for data in estimate.breakdown]
+    for line in parsed:
         factor = factor_set.factors.get(line.factor) if factor_set is not None else None
         index = None
         if factor is not None:

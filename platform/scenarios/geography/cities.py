@@ -102,12 +102,16 @@ class UnknownCityError(ValueError):
         super().__init__(message)
 
 
+FOUND_MAX = 4096
+
+
 class CityIndex:
     """In-memory lookup over the bundled cities (about 1,700 rows, so linear scans are fine)."""
 
     def __init__(self, cities: Iterable[City], aliases: Mapping[int, Iterable[str]] | None = None) -> None:
         self._cities: list[City] = sorted(cities, key=lambda c: (-c.population, c.id))
         self._by_id: dict[int, City] = {c.id: c for c in self._cities}
+        self._found: dict[str, City | None] = {}
         aliases = aliases or {}
         # Two tiers: official names win over aliases (traditional spellings, "New York" for
         # "New York City"), so an alias can never hide another city's real name.
@@ -137,7 +141,16 @@ class CityIndex:
         """Exact (normalised) name match; the most populous city wins among homonyms.
 
         A trailing country code ("Paris, FR", "Paris FR") restricts the match to that country.
+        Answers are remembered per query (the index never changes once built).
         """
+        if query in self._found:
+            return self._found[query]
+        if len(self._found) >= FOUND_MAX:
+            self._found.clear()
+        found = self._found[query] = self._find(query)
+        return found
+
+    def _find(self, query: str) -> City | None:
         key = normalize_name(query)
         if not key:
             return None

@@ -7,6 +7,7 @@ comes from, so ``TravelDistance.method`` / ``.source`` are meant to be displayed
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -105,6 +106,18 @@ _MODES: dict[str, tuple[Decimal, str, str]] = {
 
 
 def travel_distance(origin: City, destination: Point, mode_kind: ModeKind) -> TravelDistance:
+    """Distance actually travelled for a transport mode kind (see ``_travel_distance``).
+
+    A pure function of immutable arguments, remembered: in a burst at one venue, most
+    visitors come from the same few cities.
+    """
+    try:
+        return _remembered_distance(origin, destination, mode_kind)
+    except TypeError:  # an unhashable destination (a list of coordinates)
+        return _travel_distance(origin, destination, mode_kind)
+
+
+def _travel_distance(origin: City, destination: Point, mode_kind: ModeKind) -> TravelDistance:
     """Distance actually travelled for a transport mode kind.
 
     ``travel_km`` is the (already 0.1 km-rounded) great-circle distance times the mode's
@@ -123,3 +136,6 @@ def travel_distance(origin: City, destination: Point, mode_kind: ModeKind) -> Tr
         method=method,
         source=source,
     )
+
+
+_remembered_distance = functools.lru_cache(maxsize=8192)(_travel_distance)
