@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import os
 import platform
@@ -86,6 +87,11 @@ class Result:
     p99_ms: float
     max_ms: float
     errors: int
+    server_cpu_s: float = 0.0
+    postgres_cpu_s: float = 0.0
+
+    def cpu_ms_per_request(self, seconds: float) -> float:
+        return 1000 * seconds / self.requests if self.requests else 0.0
 
     @property
     def rate(self) -> float:
@@ -164,9 +170,7 @@ async def seed(app_url: str) -> tuple[str, str]:
             )
             session.add(tenant)
             await session.flush()
-            session.add(
-                EntryPoint(tenant_id=tenant.id, code=code, name="Main hall", scenario="meetings", presets={})
-            )
+            session.add(EntryPoint(tenant_id=tenant.id, code=code, name="Main hall", scenario="meetings", presets={}))
     finally:
         await db.dispose()
     return slug, code
@@ -293,6 +297,47 @@ def html_post_target(platform_url: str, slug: str, code: str) -> Target:
     )
 
 
+# --- CPU accounting ----------------------------------------------------------------------------
+
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_of(pid: int) -> float:
+    """User + system CPU seconds of one process (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+
+
+def _postgres_pids() -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "postgres":
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids
+
+
+def cpu_snapshot(server: Server) -> tuple[dict[int, float], dict[int, float]]:
+    """CPU seconds so far of the server's processes and of PostgreSQL's (all of its backends)."""
+    return {p: _cpu_of(p) for p in server.pids()}, {p: _cpu_of(p) for p in _postgres_pids()}
+
+
+def cpu_used(
+    before: tuple[dict[int, float], dict[int, float]], after: tuple[dict[int, float], dict[int, float]]
+) -> tuple[float, float]:
+    """CPU seconds spent between two snapshots; a process born in between counts from zero."""
+    return tuple(  # type: ignore[return-value]
+        sum(seconds - then.get(pid, 0.0) for pid, seconds in now.items())
+        for then, now in zip(before, after, strict=True)
+    )
+
+
 # --- profiling ---------------------------------------------------------------------------------
 
 
@@ -313,8 +358,21 @@ def start_profiler(server: Server, target: Target, folder: Path, seconds: int) -
     folder.mkdir(parents=True, exist_ok=True)
     output = folder / f"{target.key}.folded"
     process = subprocess.Popen(
-        [py_spy, "record", "--pid", str(worker), "--duration", str(max(1, seconds - 1)), "--rate", "200",
-         "--format", "raw", "--output", str(output), "--nonblocking"],
+        [
+            py_spy,
+            "record",
+            "--pid",
+            str(worker),
+            "--duration",
+            str(max(1, seconds - 1)),
+            "--rate",
+            "200",
+            "--format",
+            "raw",
+            "--output",
+            str(output),
+            "--nonblocking",
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -407,14 +465,16 @@ def verdicts(results: dict[str, Result]) -> list[str]:
 def report(results: dict[str, Result], args: argparse.Namespace, facts: dict[str, str], command: str) -> str:
     bare = results["bare"].rate
     rows = [
-        "| route | req/s | p50 ms | p99 ms | max ms | errors | requests | connections | ratio to bare |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| route | req/s | p50 ms | p99 ms | max ms | errors | requests | connections | ratio to bare "
+        "| server CPU ms/req | PostgreSQL CPU ms/req |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for result in results.values():
         rows.append(
             f"| {result.target.label} | {result.rate:,.0f} | {result.p50_ms:.1f} | {result.p99_ms:.1f} | "
             f"{result.max_ms:.1f} | {result.errors} | {result.requests:,} | {args.connections} | "
-            f"{result.rate / bare:.0%} |"
+            f"{result.rate / bare:.0%} | {result.cpu_ms_per_request(result.server_cpu_s):.3f} | "
+            f"{result.cpu_ms_per_request(result.postgres_cpu_s):.3f} |"
         )
     return "\n".join(
         [
@@ -560,13 +620,19 @@ def main() -> None:
             recorder = None
             if args.profile and target.key != "bare":
                 recorder = start_profiler(servers[0], target, args.profile, args.seconds)
+            server = servers[1] if target.key == "bare" else servers[0]
+            before = cpu_snapshot(server)
             result = run_wrk(wrk, target, args.seconds, args.connections, args.threads, work)
+            server_cpu, postgres_cpu = cpu_used(before, cpu_snapshot(server))
+            result = dataclasses.replace(result, server_cpu_s=server_cpu, postgres_cpu_s=postgres_cpu)
             if recorder is not None:
                 print_hotspots(recorder, target)
             results[target.key] = result
             print(
                 f"{target.label:<70} {result.rate:>9,.0f} req/s  p50 {result.p50_ms:6.1f} ms  "
-                f"p99 {result.p99_ms:6.1f} ms  errors {result.errors}",
+                f"p99 {result.p99_ms:6.1f} ms  errors {result.errors}  CPU per request: "
+                f"server {result.cpu_ms_per_request(server_cpu):.3f} ms, "
+                f"PostgreSQL {result.cpu_ms_per_request(postgres_cpu):.3f} ms",
                 flush=True,
             )
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from neutralpoint.database import Database
 from neutralpoint.database.group_commit import GroupCommit
@@ -81,6 +81,20 @@ async def test_a_lone_row_is_written_at_once(db: Database, two_venues: dict[str,
     assert "LONE1" in await _doors(db, two_venues["a"])
 
 
+async def test_column_defaults_and_types_are_applied(db: Database, two_venues: dict[str, uuid.UUID]) -> None:
+    """Rows leave out what has a default (presets, active, created_at): it is filled in as the ORM would."""
+    writer = GroupCommit(db.engine)
+    a = two_venues["a"]
+    await writer.insert(DOORS, a, {**_door(a, "DEF1"), "presets": {"country": "中国", "nights": 2}})
+    await writer.insert(DOORS, a, _door(a, "DEF2"))
+    async with db.platform_session() as session:
+        doors = {door.code: door for door in await session.scalars(select(EntryPoint).where(EntryPoint.tenant_id == a))}
+    assert doors["DEF1"].presets == {"country": "中国", "nights": 2}
+    assert doors["DEF2"].presets == {}
+    assert doors["DEF2"].active is True
+    assert doors["DEF2"].created_at.tzinfo is not None
+
+
 async def test_a_bad_row_fails_alone(db: Database, two_venues: dict[str, uuid.UUID]) -> None:
     writer = GroupCommit(db.engine)
     a = two_venues["a"]
@@ -93,7 +107,7 @@ async def test_a_bad_row_fails_alone(db: Database, two_venues: dict[str, uuid.UU
     assert results[:8] == [None] * 8
     failures = [r for r in results[8:] if isinstance(r, Exception)]
     assert len(failures) == 1
-    assert isinstance(failures[0], DBAPIError)
+    assert isinstance(failures[0], IntegrityError)
     doors = await _doors(db, a)
     assert sorted(doors) == sorted([*(f"OK{i}" for i in range(8)), "SAME"])
 

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.pool import NullPool
 
 from neutralpoint.database.group_commit import GroupCommit
+from neutralpoint.database.json import json_text, json_value
 from neutralpoint.database.tenancy import disable_scopes
 
 
@@ -24,6 +25,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    kwargs.setdefault("json_serializer", json_text)
+    kwargs.setdefault("json_deserializer", json_value)
     if url.startswith("sqlite"):
         if ":memory:" not in url and "///" in url:
             from pathlib import Path
