@@ -1,5 +1,5 @@
-"""Venue pages: sign-up, sign-in, e-mail verification, invitations, the account page, and the
-venue dashboard (branding, members, entry points, QR codes and posters).
+"""Venue pages: sign-up, sign-in, password reset, e-mail verification, invitations, the
+account page, and the venue dashboard (branding, members, entry points, QR codes and posters).
 
 Every page works without JavaScript: forms post, and the answer is either the same form
 again with each problem beside its field (status 400, nothing written) or a 303 to the
@@ -106,18 +106,105 @@ class AccountPages(Controller):
     async def login(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Response[Any]:
         form = await request.form()
         next_path = local_path(form.get("next"), "/venue")
-        user = await services.authenticate(db_session, str(form.get("email", "")), str(form.get("password", "")))
+        email = str(form.get("email", ""))
+        try:
+            user = await services.sign_in_attempt(db_session, email, str(form.get("password", "")))
+        except services.SignInThrottledError as exc:
+            refused = page(
+                request,
+                "venue/login.html",
+                status_code=429,
+                values={"email": email},
+                next_path=form.get("next", ""),
+                errors={"email": exc.error},
+            )
+            refused.headers["Retry-After"] = str(exc.retry_after)
+            return refused
         if user is None:
             return page(
                 request,
                 "venue/login.html",
                 status_code=400,
-                values={"email": form.get("email", "")},
+                values={"email": email},
                 next_path=form.get("next", ""),
                 errors={"password": LOGIN_FAILED},
             )
         sign_in(request, user)
         return see_other(next_path)
+
+    @get("/password/forgot")
+    async def password_forgot_form(self, request: Request[Any, Any, Any]) -> Template:
+        return page(
+            request,
+            "venue/password_forgot.html",
+            values={},
+            sent=request.query_params.get("sent") == "1",
+        )
+
+    @post("/password/forgot")
+    async def password_forgot(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        jobs: NamedDependency[JobQueue],
+    ) -> Response[Any]:
+        """The same answer whether or not an account has the address."""
+        form = await request.form()
+        await services.request_password_reset(db_session, settings, str(form.get("email", "")), page_language(request))
+        return see_other("/password/forgot?sent=1", background=_mail_job(jobs))
+
+    def _reset_page(
+        self,
+        request: Request[Any, Any, Any],
+        user: User | None,
+        token: str,
+        errors: dict[str, FieldError] | None = None,
+    ) -> Template:
+        if user is None:
+            return page(request, "venue/password_reset.html", status_code=400, invalid=True)
+        return page(
+            request,
+            "venue/password_reset.html",
+            status_code=400 if errors else 200,
+            invalid=False,
+            token=token,
+            user_email=user.email,
+            errors=errors,
+        )
+
+    @get("/password/reset")
+    async def password_reset_form(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+    ) -> Template:
+        token = request.query_params.get("token") or ""
+        user = await services.password_reset_user(db_session, settings, token)
+        return self._reset_page(request, user, token)
+
+    @post("/password/reset")
+    async def password_reset(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+    ) -> Response[Any]:
+        form = await request.form()
+        token = str(form.get("token", ""))
+        values = form_values(form, "password", "password_confirm")
+        try:
+            async with db_session.begin_nested():
+                user = await services.reset_password(db_session, settings, token, values)
+        except FormErrors as exc:
+            if "token" in exc.errors:
+                return self._reset_page(request, None, token)
+            return self._reset_page(
+                request, await services.password_reset_user(db_session, settings, token), token, exc.errors
+            )
+        sign_in(request, user)
+        return see_other("/venue?password_changed=1")
 
     @post("/logout")
     async def logout(self, request: Request[Any, Any, Any]) -> Response[Any]:
@@ -309,6 +396,7 @@ class VenuePages(Controller):
             venues=venues,
             pending=any(v.tenant.status == TenantStatus.PENDING for v in venues),
             resent=request.query_params.get("resent") == "1",
+            password_changed=request.query_params.get("password_changed") == "1",
         )
 
     @get("/{slug:str}")

@@ -47,6 +47,14 @@ TOKEN_INVALID = problem(
 FIELD_ERRORS = {
     400: ResponseSpec(data_container=schemas.FieldErrors, description="Bad input, by field; nothing written")
 }
+LOGIN_RESPONSES = {
+    400: ResponseSpec(data_container=schemas.FieldErrors, description="Wrong e-mail address or password"),
+    429: ResponseSpec(
+        data_container=schemas.FieldErrors,
+        description="Too many failed sign-ins for this address lately; see the Retry-After header",
+    ),
+}
+RESET_REQUESTED = "If an account exists for that address, we sent a link to choose a new password. It works for 1 hour."
 YEAR = "public, max-age=31536000, immutable"
 
 
@@ -151,6 +159,13 @@ def send_mail_after_commit(jobs: JobQueue) -> BackgroundTask:
 
 
 # --- error answers -------------------------------------------------------------------------------
+
+
+def field_errors(
+    errors: dict[str, FieldError], status_code: int, headers: dict[str, str] | None = None
+) -> Response[Any]:
+    """The 400 answer's shape, returned rather than raised so that the transaction commits."""
+    return Response({"errors": FormErrors(errors).as_dict()}, status_code=status_code, headers=headers)
 
 
 def form_errors_response(_: Request[Any, Any, Any], exc: FormErrors) -> Response[dict[str, Any]]:
@@ -331,19 +346,26 @@ class AccountApi(Controller):
             background=send_mail_after_commit(jobs),
         )
 
-    @post("/login", status_code=200, responses=FIELD_ERRORS, summary="Sign in (sets the session cookie)")
+    @post("/login", status_code=200, responses=LOGIN_RESPONSES, summary="Sign in (sets the session cookie)")
     async def login(
         self,
         request: Request[Any, Any, Any],
         data: JSONBody[schemas.LoginIn],
         db_session: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
-    ) -> schemas.MeOut:
-        user = await services.authenticate(db_session, data.email, data.password)
+    ) -> Response[schemas.MeOut]:
+        """After 10 failed sign-ins for one address within 15 minutes, that address is
+        refused (429, even with the right password) until the oldest of them is 15 minutes
+        old; a successful sign-in clears the count."""
+        try:
+            user = await services.sign_in_attempt(db_session, data.email, data.password)
+        except services.SignInThrottledError as exc:
+            return field_errors({"email": exc.error}, 429, {"Retry-After": str(exc.retry_after)})
         if user is None:
-            raise FormErrors({"password": LOGIN_FAILED})
+            # Answered, not raised: the failure just recorded must be committed.
+            return field_errors({"password": LOGIN_FAILED}, 400)
         sign_in(request, user)
-        return await _me(request, db_session, settings, user)
+        return Response(await _me(request, db_session, settings, user))
 
     @post("/logout", status_code=204, summary="Sign out")
     async def logout(self, request: Request[Any, Any, Any]) -> None:
@@ -386,6 +408,43 @@ class AccountApi(Controller):
         name = next((v.tenant.display_name for v in venues if v.tenant.status == TenantStatus.PENDING), "NeutralPoint")
         queued = await services.queue_verification(db_session, settings, user, name)
         return Response(schemas.Queued(queued=queued), status_code=202, background=send_mail_after_commit(jobs))
+
+    @post("/account/password-reset", status_code=202, summary="Mail a link to choose a new password")
+    async def password_reset(
+        self,
+        data: JSONBody[schemas.PasswordResetIn],
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        jobs: NamedDependency[JobQueue],
+    ) -> Response[schemas.PasswordResetRequested]:
+        """Always 202 with the same message, whether or not an account has the address; the
+        link works for 1 hour and only once. At most one message a minute per address."""
+        await services.request_password_reset(db_session, settings, data.email, data.language)
+        return Response(
+            schemas.PasswordResetRequested(message=RESET_REQUESTED),
+            status_code=202,
+            background=send_mail_after_commit(jobs),
+        )
+
+    @post(
+        "/account/password-reset/confirm",
+        status_code=200,
+        responses=FIELD_ERRORS,
+        summary="Choose a new password with the link's token",
+    )
+    async def password_reset_confirm(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[schemas.PasswordResetConfirmIn],
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+    ) -> schemas.UserOut:
+        """Stores the new password (same rules as sign-up) and signs in. A ``token`` that has
+        expired, was used already or was forged is a 400 on ``token``; a weak password, on
+        ``password``."""
+        user = await services.reset_password(db_session, settings, data.token, {"password": data.password})
+        sign_in(request, user)
+        return user_out(user)
 
     @get("/invitations/{token:str}", summary="What an invitation link offers")
     async def invitation(

@@ -65,6 +65,25 @@ def verification_message(email: str, venue_name: str, link: str, lang: str) -> O
     return OutboxMessage(recipient=email, subject=subject, body_text=body, kind="verify_email")
 
 
+def password_reset_message(email: str, link: str, lang: str) -> OutboxMessage:
+    body = _bilingual(
+        {
+            "en": (
+                "Hello,\n\nSomeone asked to reset the password of your NeutralPoint account. "
+                f"Choose a new password here:\n\n{link}\n\nThe link works for 1 hour and only once. "
+                "If you did not ask for it, you can ignore this message: your password stays as it is."
+            ),
+            "zh-Hans": (
+                "您好，\n\n有人申请重置您的 NeutralPoint 账户密码。请点击以下链接设置新密码：\n\n"
+                f"{link}\n\n链接 1 小时内有效，且只能使用一次。如果这不是您本人的操作，请忽略此邮件，您的密码不会改变。"
+            ),
+        },
+        lang,
+    )
+    subject = "Reset your password · 重置您的密码 — NeutralPoint"
+    return OutboxMessage(recipient=email, subject=subject, body_text=body, kind="password_reset")
+
+
 def invitation_message(email: str, venue_name: str, inviter: str, role: Role, link: str, lang: str) -> OutboxMessage:
     body = _bilingual(
         {
@@ -181,4 +200,11 @@ def links_in(message: OutboxMessage) -> list[str]:
     return list(dict.fromkeys(LINK_PATTERN.findall(message.body_text)))
 
 
-__all__ = ["compose", "deliver_pending", "invitation_message", "links_in", "verification_message"]
+__all__ = [
+    "compose",
+    "deliver_pending",
+    "invitation_message",
+    "links_in",
+    "password_reset_message",
+    "verification_message",
+]

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Date,
     Enum,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -150,3 +151,18 @@ class OutboxMessage(Base):
     # the log in development and kept here, so the link can still be found).
     delivery: Mapped[str | None] = mapped_column(String(16), nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SignInFailure(Base):
+    """A failed sign-in, kept for a while to slow down guessing (see ``services.SIGN_IN_LIMIT``).
+
+    Keyed by the SHA-256 of the lower-cased address, not the address itself, and whether or
+    not an account exists for it. Not venue-owned: sign-in comes before any venue.
+    """
+
+    __tablename__ = "sign_in_failures"
+    __table_args__ = (Index("ix_sign_in_failures_email_key_failed_at", "email_key", "failed_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    email_key: Mapped[str] = mapped_column(String(64))
+    failed_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -49,6 +49,24 @@ class VerifyIn(msgspec.Struct):
     token: str
 
 
+class PasswordResetIn(msgspec.Struct):
+    email: str = ""
+    language: str = "en"
+
+
+class PasswordResetRequested(msgspec.Struct):
+    """The same answer whether or not an account has the address."""
+
+    message: str
+
+
+class PasswordResetConfirmIn(msgspec.Struct):
+    """The ``token`` from the link in the reset e-mail, and the new password."""
+
+    token: str = ""
+    password: str = ""
+
+
 class UserOut(msgspec.Struct):
     id: uuid.UUID
     email: str

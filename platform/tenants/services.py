@@ -11,6 +11,8 @@ token) disable scopes explicitly and filter by the person's own id or the token.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import math
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -19,9 +21,10 @@ from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from neutralpoint.database.tenancy import disable_scopes, use_tenant
 from neutralpoint.scenarios.forms import Field, FieldError, FormErrors
@@ -33,13 +36,14 @@ from neutralpoint.tenants import tokens
 from neutralpoint.tenants import validation as check
 from neutralpoint.tenants.auth import hash_password, verify_password
 from neutralpoint.tenants.logos import Logo
-from neutralpoint.tenants.mail import invitation_message, verification_message
+from neutralpoint.tenants.mail import invitation_message, password_reset_message, verification_message
 from neutralpoint.tenants.models import (
     EntryPoint,
     Invitation,
     Membership,
     OutboxMessage,
     Role,
+    SignInFailure,
     Tenant,
     TenantStatus,
     User,
@@ -47,6 +51,10 @@ from neutralpoint.tenants.models import (
 from neutralpoint.tenants.validation import Collector, problem
 
 RESEND_INTERVAL = timedelta(seconds=60)
+# After SIGN_IN_LIMIT failed sign-ins for one address within SIGN_IN_WINDOW, that address
+# may not sign in (not even with the right password) until the oldest of them is older.
+SIGN_IN_LIMIT = 10
+SIGN_IN_WINDOW = timedelta(minutes=15)
 ROLES = tuple(role.value for role in Role)
 
 LAST_OWNER = problem(
@@ -57,6 +65,13 @@ LAST_OWNER = problem(
 ALREADY_MEMBER = problem("already_member", "This person is already a member of the venue.", "此人已是该场所的成员。")
 SCENARIOS_NONE = problem("scenarios_none", "Enable at least one scenario.", "请至少启用一个场景。")
 WRONG_PASSWORD = problem("wrong_password", "This is not your current password.", "当前密码不正确。")
+RESET_LINK_INVALID = problem(
+    "reset_link_invalid",
+    "This link does not work any more: it has expired, it was already used, or the password "
+    "changed since it was sent. Ask for a new one.",
+    "该链接已失效：可能已过期、已被使用，或发送后密码已更改。请重新申请。",
+)
+PASSWORDS_DIFFER = problem("passwords_differ", "The two passwords are not the same.", "两次输入的密码不一致。")
 INVITATION_OTHER_EMAIL = problem(
     "invitation_other_email",
     "This invitation is for another e-mail address. Sign out, then open the link again.",
@@ -110,6 +125,11 @@ def logo_path(tenant: Tenant) -> str | None:
 
 def verification_link(settings: Settings, user: User) -> str:
     return f"{settings.base_url}/verify?token={tokens.verification_token(settings.secret_key, user.id, user.email)}"
+
+
+def password_reset_link(settings: Settings, user: User, now: datetime | None = None) -> str:
+    token = tokens.password_reset_token(settings.secret_key, user.id, user.email, user.password_hash, now)
+    return f"{settings.base_url}/password/reset?token={token}"
 
 
 def platform_host(settings: Settings) -> str:
@@ -238,6 +258,177 @@ async def authenticate(session: AsyncSession, email: str, password: str) -> User
         await verify_password_async(_decoy_hash(), password or "")
         return None
     return user if await verify_password_async(user.password_hash, password or "") else None
+
+
+def sign_in_throttled(wait: timedelta) -> FieldError:
+    minutes = max(1, math.ceil(wait.total_seconds() / 60))
+    return problem(
+        "sign_in_throttled",
+        f"Too many failed sign-ins for this address. Try again in {minutes} minutes, or reset your password.",
+        f"该邮箱登录失败次数过多。请 {minutes} 分钟后再试，或重置密码。",
+    )
+
+
+class SignInThrottledError(Exception):
+    """Sign-ins for this address are refused for ``wait`` (too many failures)."""
+
+    def __init__(self, wait: timedelta) -> None:
+        super().__init__(f"sign-in refused for {wait}")
+        self.wait = wait
+
+    @property
+    def retry_after(self) -> int:
+        return max(1, math.ceil(self.wait.total_seconds()))
+
+    @property
+    def error(self) -> FieldError:
+        return sign_in_throttled(self.wait)
+
+
+def email_key(email: str) -> str:
+    """What the failure log keeps instead of the address."""
+    return hashlib.sha256(email.strip().lower().encode()).hexdigest()
+
+
+async def sign_in_wait(session: AsyncSession, email: str, now: datetime | None = None) -> timedelta | None:
+    """How long sign-ins for this address stay refused, or None when they are allowed.
+
+    Failures older than the window are deleted on the way.
+    """
+    now = now or datetime.now(UTC)
+    key = email_key(email)
+    since = now - SIGN_IN_WINDOW
+    await session.execute(
+        delete(SignInFailure)
+        .where(SignInFailure.email_key == key, SignInFailure.failed_at <= since)
+        .execution_options(synchronize_session=False)
+    )
+    recent = (
+        (
+            await session.execute(
+                select(SignInFailure.failed_at)
+                .where(SignInFailure.email_key == key, SignInFailure.failed_at > since)
+                .order_by(SignInFailure.failed_at.desc())
+                .limit(SIGN_IN_LIMIT)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    if len(recent) < SIGN_IN_LIMIT:
+        return None
+    return recent[-1] + SIGN_IN_WINDOW - now
+
+
+async def clear_sign_in_failures(session: AsyncSession, email: str) -> None:
+    await session.execute(
+        delete(SignInFailure)
+        .where(SignInFailure.email_key == email_key(email))
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def sign_in_attempt(session: AsyncSession, email: str, password: str, now: datetime | None = None) -> User | None:
+    """``authenticate``, throttled per address: raises ``SignInThrottledError`` while too many
+    recent attempts failed; records a failure, or on success clears the count.
+
+    The failure is written in the request's transaction, so callers must answer (not
+    raise) for it to be kept.
+    """
+    address = (email or "").strip().lower()
+    if not address:
+        return await authenticate(session, address, password)
+    wait = await sign_in_wait(session, address, now)
+    if wait is not None:
+        raise SignInThrottledError(wait)
+    user = await authenticate(session, address, password)
+    if user is None:
+        session.add(SignInFailure(email_key=email_key(address), failed_at=now or datetime.now(UTC)))
+    else:
+        await clear_sign_in_failures(session, address)
+    await session.flush()
+    return user
+
+
+# --- password reset -------------------------------------------------------------------------------
+
+
+async def request_password_reset(session: AsyncSession, settings: Settings, email: str, lang: str = "en") -> bool:
+    """Mail a reset link if an account has this address, at most once a minute.
+
+    Returns whether a message was queued; callers answer the same either way, so that
+    nobody learns which addresses have an account.
+    """
+    address = (email or "").strip().lower()
+    if not address or len(address) > 254:
+        return False
+    user = (await session.execute(select(User).where(User.email == address))).scalar_one_or_none()
+    if user is None:
+        return False
+    since = datetime.now(UTC) - RESEND_INTERVAL
+    recent = await session.execute(
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.recipient == user.email,
+            OutboxMessage.kind == "password_reset",
+            OutboxMessage.created_at > since,
+        )
+        .limit(1)
+    )
+    if recent.first() is not None:
+        return False
+    session.add(password_reset_message(user.email, password_reset_link(settings, user), lang))
+    await session.flush()
+    return True
+
+
+async def password_reset_user(
+    session: AsyncSession, settings: Settings, token: str, now: datetime | None = None
+) -> User | None:
+    """The user a reset link is for, while it is valid (not expired, password unchanged)."""
+    if not token or len(token) > 200:
+        return None
+    user_id = tokens.verification_user_id(token)
+    user = await session.get(User, user_id) if user_id else None
+    if user is None or not tokens.password_reset_valid(
+        settings.secret_key, token, user.id, user.email, user.password_hash, now
+    ):
+        return None
+    return user
+
+
+async def reset_password(
+    session: AsyncSession, settings: Settings, token: str, raw: Mapping[str, Any], now: datetime | None = None
+) -> User:
+    """Set a new password with a reset link; the link stops working with it.
+
+    ``password_confirm``, when given (the HTML form), must repeat ``password``. The new
+    hash is stored only if the old one is still there, so two uses of one link at the
+    same time cannot both succeed. Clears the address's failed sign-ins.
+    """
+    user = await password_reset_user(session, settings, token, now)
+    if user is None:
+        raise FormErrors({"token": RESET_LINK_INVALID})
+    errors = Collector()
+    password = check.password(errors, raw)
+    confirm = raw.get("password_confirm")
+    if confirm is not None and "password" not in errors.errors and str(confirm) != password:
+        errors.add("password_confirm", PASSWORDS_DIFFER)
+    errors.raise_if_any()
+    old_hash = user.password_hash
+    new_hash = await hash_password_async(password)
+    changed = await session.execute(
+        update(User)
+        .where(User.id == user.id, User.password_hash == old_hash)
+        .values(password_hash=new_hash)
+        .execution_options(synchronize_session=False)
+    )
+    if changed.rowcount != 1:  # type: ignore[attr-defined]
+        raise FormErrors({"token": RESET_LINK_INVALID})
+    set_committed_value(user, "password_hash", new_hash)
+    await clear_sign_in_failures(session, user.email)
+    await session.flush()
+    return user
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,13 @@
-"""Secrets that travel in links: e-mail verification, invitations, and entry-point codes.
+"""Secrets that travel in links: e-mail verification, password resets, invitations, and
+entry-point codes.
 
 A verification link is signed rather than stored: HMAC-SHA256 with the secret key over
 the user's id, their e-mail address and an expiry, so it stops working when it expires
-or when the address changes. An invitation's token is random and only its SHA-256 is
-stored, so a copy of the database cannot be used to accept invitations.
+or when the address changes. A password-reset link is signed the same way (with a
+purpose of its own) and also covers the current password hash, so it works once: the new
+password's hash (argon2, freshly salted) no longer matches it. An invitation's token is
+random and only its SHA-256 is stored, so a copy of the database cannot be used to accept
+invitations.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 VERIFY_TTL = timedelta(days=3)
+RESET_TTL = timedelta(hours=1)
 INVITATION_TTL = timedelta(days=7)
 # Upper-case letters and digits without the look-alikes 0/O, 1/I/L: codes are read off
 # posters and typed by hand.
@@ -63,6 +68,34 @@ def verification_valid(
         return False
     expected = _mac(secret_key, "verify-email", user_id.hex, email.lower(), str(expires))
     return hmac.compare_digest(mac, expected)
+
+
+def password_reset_token(
+    secret_key: str, user_id: uuid.UUID, email: str, password_hash: str, now: datetime | None = None
+) -> str:
+    """A link token for ``RESET_TTL`` that stops working once the password hash changes."""
+    expires = int(((now or datetime.now(UTC)) + RESET_TTL).timestamp())
+    mac = _mac(secret_key, "reset-password", user_id.hex, email.lower(), _fingerprint(password_hash), str(expires))
+    return f"{user_id.hex}.{expires}.{_b64(mac)}"
+
+
+def password_reset_valid(
+    secret_key: str, token: str, user_id: uuid.UUID, email: str, password_hash: str, now: datetime | None = None
+) -> bool:
+    try:
+        user_hex, expires_text, mac_text = token.split(".")
+        expires = int(expires_text)
+        mac = _unb64(mac_text)
+    except ValueError:
+        return False
+    if user_hex != user_id.hex or expires < int((now or datetime.now(UTC)).timestamp()):
+        return False
+    expected = _mac(secret_key, "reset-password", user_id.hex, email.lower(), _fingerprint(password_hash), str(expires))
+    return hmac.compare_digest(mac, expected)
+
+
+def _fingerprint(password_hash: str) -> str:
+    return hashlib.sha256(password_hash.encode()).hexdigest()
 
 
 def new_invitation_token() -> tuple[str, str]:
