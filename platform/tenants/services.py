@@ -406,17 +406,20 @@ async def reset_password(
     hash is stored only if the old one is still there, so two uses of one link at the
     same time cannot both succeed. Clears the address's failed sign-ins.
     """
-    user = await password_reset_user(session, settings, token, now)
-    if user is None:
-        raise FormErrors({"token": RESET_LINK_INVALID})
     errors = Collector()
     password = check.password(errors, raw)
     confirm = raw.get("password_confirm")
     if confirm is not None and "password" not in errors.errors and str(confirm) != password:
         errors.add("password_confirm", PASSWORDS_DIFFER)
+    # Hashed before the user is read: argon2 takes a while, and on SQLite a transaction
+    # that reads, waits, then writes fails if anything else wrote in between.
+    new_hash = None if errors.errors else await hash_password_async(password)
+    user = await password_reset_user(session, settings, token, now)
+    if user is None:
+        raise FormErrors({"token": RESET_LINK_INVALID})
     errors.raise_if_any()
+    assert new_hash is not None
     old_hash = user.password_hash
-    new_hash = await hash_password_async(password)
     changed = await session.execute(
         update(User)
         .where(User.id == user.id, User.password_hash == old_hash)
