@@ -285,11 +285,20 @@ async def find_calculator(db: Database, registry: ScenarioRegistry, slug: str, c
     lookup_key = (key, id(registry), slug, code)
     under_way = _lookups.get(lookup_key)
     if under_way is not None:
-        return await asyncio.shield(under_way)
+        try:
+            return await asyncio.shield(under_way)
+        except asyncio.CancelledError:
+            if not under_way.cancelled():
+                raise  # this request was cancelled
+            # the request doing the lookup went away: this one looks up for itself
+            return await _look_up_calculator(db, registry, slug, code)
     lookup: asyncio.Future[Calculator | None] = asyncio.get_running_loop().create_future()
     _lookups[lookup_key] = lookup
     try:
         found = await _look_up_calculator(db, registry, slug, code)
+    except asyncio.CancelledError:
+        lookup.cancel()
+        raise
     except BaseException as exc:
         lookup.set_exception(exc)
         lookup.exception()  # retrieved here, whether or not anybody was waiting

@@ -271,6 +271,23 @@ async def test_requests_arriving_as_the_memory_expires_share_one_lookup(
     assert 1 <= len(statements) <= 3, statements
 
 
+async def test_a_visitor_leaving_mid_lookup_does_not_fail_the_others_waiting(
+    db: Database, make_venue: Any, registry: ScenarioRegistry
+) -> None:
+    venue = await make_venue()
+    services._entries.clear()
+    services._venue_factor_sets.clear()
+    first = asyncio.create_task(services.find_calculator(db, registry, venue.slug, venue.code))
+    await asyncio.sleep(0)  # the first request is now waiting on the database
+    others = [asyncio.create_task(services.find_calculator(db, registry, venue.slug, venue.code)) for _ in range(3)]
+    await asyncio.sleep(0)
+    first.cancel()
+    found = await asyncio.gather(*others)
+    assert all(c is not None and c.entry.tenant.slug == venue.slug for c in found)
+    with pytest.raises(asyncio.CancelledError):
+        await first
+
+
 # --- submitting ---------------------------------------------------------------------------------
 
 
