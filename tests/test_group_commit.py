@@ -130,3 +130,17 @@ async def test_drain_waits_for_rows_handed_over(db: Database, two_venues: dict[s
     await writer.drain()
     assert all(t.done() for t in tasks)
     assert {f"DR{i}" for i in range(5)} <= set(await _doors(db, a))
+
+
+async def test_rows_of_a_writer_stopped_with_the_process_are_told_so(
+    db: Database, two_venues: dict[str, uuid.UUID]
+) -> None:
+    """A writer cancelled mid-transaction (the server stopping) fails its rows instead of leaving them waiting."""
+    writer = GroupCommit(db.engine, max_in_flight=1)
+    a = two_venues["a"]
+    inserts = [asyncio.create_task(writer.insert(DOORS, a, _door(a, f"ST{i}"))) for i in range(3)]
+    await asyncio.sleep(0)
+    for task in list(writer._writers):
+        task.cancel()
+    results = await asyncio.wait_for(asyncio.gather(*inserts, return_exceptions=True), timeout=10)
+    assert all(isinstance(r, ConnectionError) for r in results), results

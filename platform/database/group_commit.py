@@ -66,7 +66,7 @@ class GroupCommit:
         if len(self._writers) < self.max_in_flight:
             writer = asyncio.create_task(self._write_queued())
             self._writers.add(writer)
-            writer.add_done_callback(self._writers.discard)
+            writer.add_done_callback(self._writer_done)
         # Shielded: a visitor who leaves does not cancel the rows of the others.
         await asyncio.shield(pending.done)
 
@@ -76,24 +76,39 @@ class GroupCommit:
             await asyncio.wait(set(self._writers))
 
     async def _write_queued(self) -> None:
-        while self._queue:
-            batch, self._queue = self._queue[: self.max_rows], self._queue[self.max_rows :]
-            try:
-                await self._write(batch)
-            except Exception as exc:
-                if len(batch) == 1:
-                    _settle(batch, exc)
-                    continue
-                log.warning("a shared transaction of %d rows failed (%s); writing them one by one", len(batch), exc)
-                for pending in batch:
-                    try:
-                        await self._write([pending])
-                    except Exception as single:
-                        _settle([pending], single)
-                    else:
-                        _settle([pending])
-            else:
-                _settle(batch)
+        batch: list[_Pending] = []
+        try:
+            while self._queue:
+                batch, self._queue = self._queue[: self.max_rows], self._queue[self.max_rows :]
+                await self._write_batch(batch)
+        except asyncio.CancelledError:
+            _settle(batch, _stopped())
+            raise
+
+    def _writer_done(self, writer: asyncio.Task[None]) -> None:
+        self._writers.discard(writer)
+        if writer.cancelled() and not self._writers:
+            # The process is stopping: whoever waits is told, nobody waits forever.
+            left, self._queue = self._queue, []
+            _settle(left, _stopped())
+
+    async def _write_batch(self, batch: list[_Pending]) -> None:
+        try:
+            await self._write(batch)
+        except Exception as exc:
+            if len(batch) == 1:
+                _settle(batch, exc)
+                return
+            log.warning("a shared transaction of %d rows failed (%s); writing them one by one", len(batch), exc)
+            for pending in batch:
+                try:
+                    await self._write([pending])
+                except Exception as single:
+                    _settle([pending], single)
+                else:
+                    _settle([pending])
+        else:
+            _settle(batch)
 
     async def _write(self, batch: Sequence[_Pending]) -> None:
         groups: dict[tuple[uuid.UUID, Table], list[dict[str, Any]]] = {}
@@ -164,6 +179,10 @@ def _converter(column_type: Any, dialect: Any) -> Any:
 async def _scope(conn: AsyncConnection, tenant_id: uuid.UUID) -> None:
     if conn.dialect.name == "postgresql":
         await conn.execute(SCOPE_SQL, scope_parameters(tenant_id))
+
+
+def _stopped() -> ConnectionError:
+    return ConnectionError("the server stopped before the row was committed")
 
 
 def _settle(batch: Sequence[_Pending], exc: BaseException | None = None) -> None:
