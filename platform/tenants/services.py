@@ -207,23 +207,24 @@ async def signup(
     return SignupResult(tenant=tenant, user=user, created_user=current_user is None)
 
 
+async def _mailed_recently(session: AsyncSession, email: str, kind: str) -> bool:
+    """Whether a mail of this kind went to this address within ``RESEND_INTERVAL``."""
+    since = datetime.now(UTC) - RESEND_INTERVAL
+    recent = await session.execute(
+        select(OutboxMessage.id)
+        .where(OutboxMessage.recipient == email, OutboxMessage.kind == kind, OutboxMessage.created_at > since)
+        .limit(1)
+    )
+    return recent.first() is not None
+
+
 async def queue_verification(
     session: AsyncSession, settings: Settings, user: User, venue_name: str, lang: str = "en"
 ) -> bool:
     """Mail a fresh verification link, at most once a minute; False when nothing was queued."""
     if user.email_verified_at is not None:
         return False
-    since = datetime.now(UTC) - RESEND_INTERVAL
-    recent = await session.execute(
-        select(OutboxMessage.id)
-        .where(
-            OutboxMessage.recipient == user.email,
-            OutboxMessage.kind == "verify_email",
-            OutboxMessage.created_at > since,
-        )
-        .limit(1)
-    )
-    if recent.first() is not None:
+    if await _mailed_recently(session, user.email, "verify_email"):
         return False
     session.add(verification_message(user.email, venue_name, verification_link(settings, user), lang))
     await session.flush()
@@ -365,17 +366,7 @@ async def request_password_reset(session: AsyncSession, settings: Settings, emai
     user = (await session.execute(select(User).where(User.email == address))).scalar_one_or_none()
     if user is None:
         return False
-    since = datetime.now(UTC) - RESEND_INTERVAL
-    recent = await session.execute(
-        select(OutboxMessage.id)
-        .where(
-            OutboxMessage.recipient == user.email,
-            OutboxMessage.kind == "password_reset",
-            OutboxMessage.created_at > since,
-        )
-        .limit(1)
-    )
-    if recent.first() is not None:
+    if await _mailed_recently(session, user.email, "password_reset"):
         return False
     session.add(password_reset_message(user.email, password_reset_link(settings, user), lang))
     await session.flush()

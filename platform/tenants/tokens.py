@@ -41,10 +41,34 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+def _signed(secret_key: str, purpose: str, user_id: uuid.UUID, expires: int, parts: tuple[str, ...]) -> bytes:
+    return _mac(secret_key, purpose, user_id.hex, *parts, str(expires))
+
+
+def _signed_token(
+    secret_key: str, purpose: str, user_id: uuid.UUID, ttl: timedelta, parts: tuple[str, ...], now: datetime | None
+) -> str:
+    """``<user id>.<expiry>.<HMAC over the purpose, user id, parts and expiry>``."""
+    expires = int(((now or datetime.now(UTC)) + ttl).timestamp())
+    return f"{user_id.hex}.{expires}.{_b64(_signed(secret_key, purpose, user_id, expires, parts))}"
+
+
+def _signed_token_valid(
+    secret_key: str, purpose: str, token: str, user_id: uuid.UUID, parts: tuple[str, ...], now: datetime | None
+) -> bool:
+    try:
+        user_hex, expires_text, mac_text = token.split(".")
+        expires = int(expires_text)
+        mac = _unb64(mac_text)
+    except ValueError:
+        return False
+    if user_hex != user_id.hex or expires < int((now or datetime.now(UTC)).timestamp()):
+        return False
+    return hmac.compare_digest(mac, _signed(secret_key, purpose, user_id, expires, parts))
+
+
 def verification_token(secret_key: str, user_id: uuid.UUID, email: str, now: datetime | None = None) -> str:
-    expires = int(((now or datetime.now(UTC)) + VERIFY_TTL).timestamp())
-    mac = _mac(secret_key, "verify-email", user_id.hex, email.lower(), str(expires))
-    return f"{user_id.hex}.{expires}.{_b64(mac)}"
+    return _signed_token(secret_key, "verify-email", user_id, VERIFY_TTL, (email.lower(),), now)
 
 
 def verification_user_id(token: str) -> uuid.UUID | None:
@@ -58,40 +82,22 @@ def verification_user_id(token: str) -> uuid.UUID | None:
 def verification_valid(
     secret_key: str, token: str, user_id: uuid.UUID, email: str, now: datetime | None = None
 ) -> bool:
-    try:
-        user_hex, expires_text, mac_text = token.split(".")
-        expires = int(expires_text)
-        mac = _unb64(mac_text)
-    except ValueError:
-        return False
-    if user_hex != user_id.hex or expires < int((now or datetime.now(UTC)).timestamp()):
-        return False
-    expected = _mac(secret_key, "verify-email", user_id.hex, email.lower(), str(expires))
-    return hmac.compare_digest(mac, expected)
+    return _signed_token_valid(secret_key, "verify-email", token, user_id, (email.lower(),), now)
 
 
 def password_reset_token(
     secret_key: str, user_id: uuid.UUID, email: str, password_hash: str, now: datetime | None = None
 ) -> str:
     """A link token for ``RESET_TTL`` that stops working once the password hash changes."""
-    expires = int(((now or datetime.now(UTC)) + RESET_TTL).timestamp())
-    mac = _mac(secret_key, "reset-password", user_id.hex, email.lower(), _fingerprint(password_hash), str(expires))
-    return f"{user_id.hex}.{expires}.{_b64(mac)}"
+    parts = (email.lower(), _fingerprint(password_hash))
+    return _signed_token(secret_key, "reset-password", user_id, RESET_TTL, parts, now)
 
 
 def password_reset_valid(
     secret_key: str, token: str, user_id: uuid.UUID, email: str, password_hash: str, now: datetime | None = None
 ) -> bool:
-    try:
-        user_hex, expires_text, mac_text = token.split(".")
-        expires = int(expires_text)
-        mac = _unb64(mac_text)
-    except ValueError:
-        return False
-    if user_hex != user_id.hex or expires < int((now or datetime.now(UTC)).timestamp()):
-        return False
-    expected = _mac(secret_key, "reset-password", user_id.hex, email.lower(), _fingerprint(password_hash), str(expires))
-    return hmac.compare_digest(mac, expected)
+    parts = (email.lower(), _fingerprint(password_hash))
+    return _signed_token_valid(secret_key, "reset-password", token, user_id, parts, now)
 
 
 def _fingerprint(password_hash: str) -> str:
