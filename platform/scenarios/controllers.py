@@ -322,18 +322,6 @@ def _entry_page(
     )
 
 
-async def _entry_or_404(
-    session: AsyncSession, registry: ScenarioRegistry, slug: str, code: str
-) -> tuple[services.Entry, LoadedScenario]:
-    entry = await services.find_entry(session, slug, code)
-    if entry is None:
-        raise _not_found()
-    scenario = services.scenario_for(registry, entry)
-    if scenario is None:
-        raise _not_found()
-    return entry, scenario
-
-
 # --- HTML routes -------------------------------------------------------------------------------
 
 
@@ -542,14 +530,12 @@ def get_scenario(registry: NamedDependency[ScenarioRegistry], scenario_id: FromP
 
 
 @get("/api/v1/public/venues/{slug:str}/entry-points/{code:str}", tags=["visitors"])
-async def get_entry_point(
-    db_session: NamedDependency[AsyncSession],
-    registry: NamedDependency[ScenarioRegistry],
-    slug: FromPath[str],
-    code: FromPath[str],
-) -> CalculatorEntryOut:
+async def get_entry_point(state: State, slug: FromPath[str], code: FromPath[str]) -> CalculatorEntryOut:
     """Public facts about an entry point and the form left to fill in after its presets."""
-    entry, scenario = await _entry_or_404(db_session, registry, slug, code)
+    calculator = await services.find_calculator(state.db, state.registry, slug, code)
+    if calculator is None:
+        raise _not_found()
+    entry, scenario = calculator.entry, calculator.scenario
     tenant, ep = entry.tenant, entry.entry_point
     return CalculatorEntryOut(
         code=ep.code,

@@ -431,21 +431,6 @@ def estimate_row(entry: Entry, computation: Computation, visitor_id: uuid.UUID, 
     }
 
 
-async def save_estimate(
-    session: AsyncSession,
-    entry: Entry,
-    computation: Computation,
-    visitor_id: uuid.UUID,
-    lang: str,
-) -> Estimate:
-    """Store a computed footprint in ``session``'s transaction (after making sure its factor set is kept)."""
-    await ensure_snapshot(session, computation.published)
-    estimate = Estimate(**estimate_row(entry, computation, visitor_id, lang))
-    session.add(estimate)
-    await session.flush()
-    return estimate
-
-
 @dataclass(frozen=True, slots=True)
 class EstimateRecord:
     """A stored estimate as its row was written (no ORM instance: a burst makes many)."""

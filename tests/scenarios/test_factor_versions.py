@@ -139,8 +139,8 @@ async def test_an_estimate_stored_with_2025_1_recomputes_to_the_same_grams(db: D
         loaded = first.get(scenario)
         assert loaded is not None
         computation = services.compute(loaded, first, entry, {"km": "1000"}, "en")
-        stored = await services.save_estimate(session, entry, computation, uuid.uuid4(), "en")
-        estimate_id = stored.id
+    stored = await services.store_estimate(db, entry, computation, uuid.uuid4(), "en")
+    estimate_id = stored.id
     assert stored.total_grams == 34320  # 1000 km × 0.03432 = 34.32 kg
     assert stored.factor_set_version == "2025.1"
 

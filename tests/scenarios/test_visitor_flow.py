@@ -495,7 +495,7 @@ async def test_recompute_an_old_version_from_its_snapshot_when_the_plugin_droppe
         computation = services.compute(scenario, registry, entry, {**VALID, "mode": "plane"}, "en")
         lines = scenario.calculate(computation.inputs, old, registry.context(venue_location=entry.tenant.location))
         computation = replace(computation, factor_set=old, published=old, lines=lines)
-        estimate = await services.save_estimate(session, entry, computation, uuid.uuid4(), "en")
+    estimate = await services.store_estimate(db, entry, computation, uuid.uuid4(), "en")
     assert estimate.factor_set_version == "2024.1"
     # 200 pkm × 0.17580 = 35,160 g (the 2025 factor would give 28,506 g)
     assert estimate.breakdown[0]["grams"] == 35_160
