@@ -429,7 +429,7 @@ _CSRF_SLOT = "np-csrf-slot"
 
 
 def _drawn_page(request: Request[Any, Any, Any], calculator: services.Calculator, lang: str, token: str) -> bytes:
-    key = (request.url.path, lang)
+    key = (str(request.scope["path"]), lang)
     drawn = _drawn_pages.get(key)
     if drawn is None or drawn[0] is not calculator.entry:
         before, _, after = _entry_html(request, calculator, lang, _CSRF_SLOT).encode().partition(_CSRF_SLOT.encode())

@@ -10,6 +10,7 @@ for an unknown host never reaches the database.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
 import time
@@ -143,6 +144,7 @@ class CustomHostRewrite:
             scope["raw_path"] = new_path.encode()
 
 
+@functools.lru_cache(maxsize=8)
 def _platform_host(base_url: str) -> str:
     return (urlsplit(base_url).hostname or "").lower()
 
