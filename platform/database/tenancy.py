@@ -94,6 +94,8 @@ def _config_statements(session: Session) -> dict[str, str]:
 SCOPE_SQL = text(
     "select set_config('app.tenant_id', :tenant, true), set_config('app.scopes_disabled', :disabled, true)"
 )
+#: The same, for a driver that takes positional parameters (asyncpg): tenant, then disabled.
+SCOPE_SQL_POSITIONAL = "select set_config('app.tenant_id', $1, true), set_config('app.scopes_disabled', $2, true)"
 
 
 def scope_parameters(tenant_id: uuid.UUID) -> dict[str, str]:
