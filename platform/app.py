@@ -29,6 +29,7 @@ from neutralpoint.database.engine import Database
 from neutralpoint.database.tenancy import UnscopedQueryError
 from neutralpoint.jobs.queue import JobQueue
 from neutralpoint.logging_setup import configure_logging
+from neutralpoint.scenarios.edge import install_visitor_edge
 from neutralpoint.scenarios.manager import ScenarioRegistry
 from neutralpoint.settings import Settings, get_settings
 from neutralpoint.tenants.hosts import install_custom_hosts
@@ -206,7 +207,8 @@ def create_app(settings: Settings | None = None, registry: ScenarioRegistry | No
         ),
         debug=settings.environment == "development" and settings.log_level == "DEBUG",
     )
-    return install_custom_hosts(app)
+    # The custom-host rewrite first: a venue's own host name reaches the visitor edge as /v/...
+    return install_custom_hosts(install_visitor_edge(app))
 
 
 def _freeze_startup_objects() -> None:

@@ -20,94 +20,85 @@ from babel.dates import format_date, format_interval, format_skeleton
 from litestar import MediaType, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from litestar.exceptions import NotFoundException, ServiceUnavailableException
+from litestar.exceptions import NotFoundException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Example
 from litestar.params import FromPath, JSONBody, QueryParameter
-from litestar.response import Redirect, Template
+from litestar.response import Template
+from litestar.response.base import ASGIResponse
 from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from neutralpoint.scenarios import services
-from neutralpoint.scenarios.forms import Field, FieldError, Form, FormErrors
+from neutralpoint.scenarios import services, submissions
+from neutralpoint.scenarios.forms import Field, Form, FormErrors
 from neutralpoint.scenarios.i18n import text_for
 from neutralpoint.scenarios.manager import LoadedScenario, ScenarioRegistry
-from neutralpoint.scenarios.models import Estimate
 from neutralpoint.scenarios.schemas import (
     CalculatorEntryOut,
     CalculatorVenueOut,
-    ComparisonOut,
     ErrorsOut,
     EstimateIn,
     EstimateOut,
     EstimateSummaryOut,
     EventOut,
     FormOut,
-    LineOut,
     LocalizedText,
-    PerCapitaOut,
     ScenarioDetailOut,
     ScenarioOut,
     ScenarioRefOut,
-    SourceOut,
     VisitorHistoryOut,
 )
 from neutralpoint.settings import Settings
 from neutralpoint.tenants.models import EntryPoint, Tenant
 from neutralpoint.web import csrf
-from neutralpoint.web.cookies import cookie_header
 from neutralpoint.web.formatting import BABEL_LOCALES
-from neutralpoint.web.i18n import choose_language, gettext_functions, normalize_language
+from neutralpoint.web.i18n import gettext_functions
 from neutralpoint.web.templating import render
 
-VISITOR_COOKIE = "np_visitor"
-LANG_COOKIE = "lang"
-COOKIE_MAX_AGE = 400 * 24 * 3600  # the longest browsers keep a cookie
 RADIO_MAX_CHOICES = 4
 CSRF_FIELD = csrf.FORM_FIELD
 
 # --- shared helpers -------------------------------------------------------------------------
 
 
+def _visitor(request: Request[Any, Any, Any], slug: str = "", code: str = "") -> submissions.VisitorRequest:
+    return submissions.VisitorRequest(
+        slug=slug,
+        code=code,
+        cookies=request.cookies,
+        query_lang=request.query_params.get("lang"),
+        accept_language=request.headers.get("accept-language"),
+    )
+
+
 def _language(request: Request[Any, Any, Any], tenant: Tenant | None) -> tuple[str, bool]:
     """The page language, and whether the visitor chose it explicitly with ``?lang=``."""
-    query = request.query_params.get("lang")
-    lang = choose_language(
-        query,
-        request.cookies.get(LANG_COOKIE),
-        request.headers.get("accept-language"),
-        tenant.default_language if tenant is not None else None,
-    )
-    return lang, normalize_language(query) is not None
+    return _visitor(request).language(tenant)
 
 
 def _remember_language(response: Response[Any], lang: str, explicit: bool) -> None:
     if explicit:
-        response.set_cookie(LANG_COOKIE, lang, max_age=COOKIE_MAX_AGE, path="/", samesite="lax", httponly=True)
-
-
-def _visitor_from_cookie(request: Request[Any, Any, Any]) -> uuid.UUID | None:
-    raw = request.cookies.get(VISITOR_COOKIE)
-    if not raw:
-        return None
-    try:
-        return uuid.UUID(raw)
-    except ValueError:
-        return None
-
-
-def _remember_visitor(
-    response: Response[Any], request: Request[Any, Any, Any], settings: Settings, visitor_id: uuid.UUID
-) -> None:
-    """A long-lived anonymous id: the visitor's history at a venue, without an account."""
-    if request.cookies.get(VISITOR_COOKIE) != str(visitor_id):
-        response.headers["Set-Cookie"] = cookie_header(
-            VISITOR_COOKIE,
-            str(visitor_id),
-            max_age=COOKIE_MAX_AGE,
-            httponly=True,
-            secure=settings.base_url.startswith("https://"),
+        response.set_cookie(
+            submissions.LANG_COOKIE, lang, max_age=submissions.COOKIE_MAX_AGE, path="/", samesite="lax", httponly=True
         )
+
+
+class AnswerResponse(Response[bytes]):
+    """A submission's ``Answer`` sent through Litestar, its headers as they are (several cookies)."""
+
+    def __init__(self, answer: submissions.Answer) -> None:
+        super().__init__(answer.body, status_code=answer.status, media_type=answer.media_type or MediaType.TEXT)
+        self.answer = answer
+
+    def to_asgi_response(self, *args: Any, **kwargs: Any) -> ASGIResponse:
+        response = super().to_asgi_response(*args, **kwargs)
+        for name, value in self.answer.headers:
+            response.headers.add(name, value)
+        return response
+
+
+def _answer(answer: submissions.Answer) -> Response[Any]:
+    return AnswerResponse(answer)
 
 
 def _not_found() -> NotFoundException:
@@ -334,7 +325,7 @@ async def history_page(
     if tenant is None:
         raise _not_found()
     lang, explicit = _language(request, tenant)
-    visitor_id = _visitor_from_cookie(request)
+    visitor_id = _visitor(request).visitor_id()
     estimates = await services.visitor_history(db_session, visitor_id) if visitor_id else []
     rows = [
         {
@@ -453,32 +444,25 @@ def _entry_html(request: Request[Any, Any, Any], calculator: services.Calculator
 async def submit_entry(
     request: Request[Any, Any, Any], state: State, slug: FromPath[str], code: FromPath[str]
 ) -> Response[Any]:
-    """Validate, calculate, store, then show the result (303); on errors, the form again (400)."""
-    registry: ScenarioRegistry = state.registry
-    settings: Settings = state.settings
+    """Validate, calculate, store, then show the result (303); on errors, the form again (400).
+
+    A QR burst's valid submissions are served by ``edge`` with the same ``submit_form``.
+    """
     form_data = await request.form()
-    submitted = form_data.get(CSRF_FIELD)
-    csrf.check(request, submitted if isinstance(submitted, str) else None, settings)
-    calculator = await services.find_calculator(state.db, registry, slug, code)
-    if calculator is None:
-        raise _not_found()
-    entry, scenario = calculator.entry, calculator.scenario
-    lang, explicit = _language(request, entry.tenant)
-    raw = {name: form_data.get(name) for name in form_data if name != CSRF_FIELD}
-    try:
-        computation = services.compute(scenario, registry, entry, raw, lang, factor_set=calculator.factor_set)
-    except FormErrors as exc:
-        typed = {name: _shown_value(value) for name, value in raw.items()}
-        return _entry_page(request, entry, scenario, lang, typed, exc, status_code=400)
-    visitor_id = _visitor_from_cookie(request) or uuid.uuid4()
-    try:
-        estimate = await services.store_estimate(state.db, entry, computation, visitor_id, lang)
-    except services.FactorSetConflictError:
-        return _unavailable_page(request, lang)
-    response: Response[Any] = Redirect(path=f"/v/{slug}/r/{estimate.id}", status_code=303)
-    _remember_visitor(response, request, settings, visitor_id)
-    _remember_language(response, lang, explicit)
-    return response
+    form = {name: form_data.get(name) for name in form_data}
+    outcome = await submissions.submit_form(state, _visitor(request, slug, code), form)
+    if isinstance(outcome, submissions.Invalid):
+        submitted = form.get(CSRF_FIELD)
+        if isinstance(submitted, str):  # it was verified: the form shown again keeps it
+            csrf.remember(request, submitted)
+        typed = {name: _shown_value(value) for name, value in outcome.raw.items()}
+        calculator = outcome.calculator
+        return _entry_page(
+            request, calculator.entry, calculator.scenario, outcome.lang, typed, outcome.errors, status_code=400
+        )
+    if isinstance(outcome, submissions.Unavailable):
+        return _unavailable_page(request, outcome.lang)
+    return _answer(outcome)
 
 
 def _unavailable_page(request: Request[Any, Any, Any], lang: str) -> Template:
@@ -576,33 +560,7 @@ async def create_estimate(
     The visitor is the ``visitor_id`` in the body, else the ``np_visitor`` cookie, else a
     new one; it is returned (and set as the cookie) so that a client can read its history.
     """
-    registry: ScenarioRegistry = state.registry
-    settings: Settings = state.settings
-    calculator = await services.find_calculator(state.db, registry, slug, code)
-    if calculator is None:
-        raise _not_found()
-    entry, scenario = calculator.entry, calculator.scenario
-    lang = normalize_language(data.language)
-    if lang is None:
-        errors = FormErrors({"language": FieldError("unknown_choice")})
-        return Response(ErrorsOut.of(errors), status_code=400)
-    try:
-        computation = services.compute(
-            scenario, registry, entry, data.inputs, lang, strict=True, factor_set=calculator.factor_set
-        )
-    except FormErrors as exc:
-        return Response(ErrorsOut.of(exc), status_code=400)
-    visitor_id = data.visitor_id or _visitor_from_cookie(request) or uuid.uuid4()
-    try:
-        estimate = await services.store_estimate(state.db, entry, computation, visitor_id, lang)
-    except services.FactorSetConflictError:
-        raise ServiceUnavailableException("This calculator is being updated; try again later.") from None
-    view = services.present(estimate, entry.entry_point.code, computation.factor_set, computation.lines)
-    response: Response[EstimateOut | ErrorsOut] = Response(
-        _estimate_out(view, slug, settings, visitor_id=visitor_id), status_code=201
-    )
-    _remember_visitor(response, request, settings, visitor_id)
-    return response
+    return _answer(await submissions.submit_json(state, _visitor(request, slug, code), data))
 
 
 @get("/api/v1/estimates/{estimate_id:str}", tags=["visitors"])
@@ -624,7 +582,7 @@ async def get_estimate(
         raise _not_found()
     estimate, entry_code = found
     factor_set = await services.factors_of(db_session, estimate, registry)
-    return _estimate_out(services.present(estimate, entry_code, factor_set), venue, settings)
+    return submissions.estimate_out(services.present(estimate, entry_code, factor_set), venue, settings)
 
 
 @get("/api/v1/public/venues/{slug:str}/visitors/{visitor_id:uuid}/estimates", tags=["visitors"])
@@ -650,66 +608,10 @@ async def visitor_estimates(
                 total_grams=e.total_grams,
                 factor_set_version=e.factor_set_version,
                 created_at=e.created_at,
-                url=_result_url(settings, slug, e),
+                url=submissions.result_url(settings, slug, e.id),
             )
             for e in estimates
         ],
-    )
-
-
-def _result_url(settings: Settings, slug: str, estimate: Estimate | services.EstimateRecord) -> str:
-    return f"{settings.base_url.rstrip('/')}/v/{slug}/r/{estimate.id}"
-
-
-PER_CAPITA_SOURCE_OUT = SourceOut.of({**services.PER_CAPITA_SOURCE, "estimate": False})
-PETROL_CAR_SOURCE_OUT = SourceOut.of({**services.PETROL_CAR_SOURCE, "estimate": False})
-
-
-def _estimate_out(
-    view: services.EstimateView, slug: str, settings: Settings, visitor_id: uuid.UUID | None = None
-) -> EstimateOut:
-    estimate = view.estimate
-    comparison = view.comparison
-    return EstimateOut(
-        id=estimate.id,
-        venue=slug,
-        entry_point=view.entry_code,
-        scenario=estimate.scenario,
-        scenario_name=LocalizedText.required(estimate.scenario_name),
-        total_grams=estimate.total_grams,
-        factor_set_version=estimate.factor_set_version,
-        factor_fingerprint=estimate.factor_fingerprint,
-        breakdown=[
-            LineOut(
-                key=line.key,
-                label=LocalizedText.required(line.label),
-                detail=LocalizedText.of(line.detail),
-                quantity=str(line.quantity),
-                per=line.per,
-                factor=line.factor,
-                factor_value=str(line.factor_value) if line.factor_value is not None else None,
-                factor_unit=line.factor_unit,
-                grams=line.grams,
-                share_percent=str(line.share),
-                source=line.source,
-            )
-            for line in view.lines
-        ],
-        sources=[SourceOut.of(s) for s in view.sources],
-        comparison=ComparisonOut(
-            person_days=[
-                PerCapitaOut(p.key, str(p.tonnes_per_year), str(comparison.days[p.key])) for p in services.PER_CAPITA
-            ],
-            per_capita_source=PER_CAPITA_SOURCE_OUT,
-            petrol_car_km=str(comparison.petrol_car_km),
-            petrol_car_kg_per_km=str(services.PETROL_CAR_KG_PER_KM),
-            petrol_car_source=PETROL_CAR_SOURCE_OUT,
-        ),
-        inputs=dict(estimate.inputs),
-        language=estimate.language,
-        created_at=estimate.created_at,
-        url=_result_url(settings, slug, estimate),
-        visitor_id=visitor_id,
     )
 
 

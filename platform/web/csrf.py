@@ -14,10 +14,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Mapping
 from typing import Any
 
 from litestar import Request
-from litestar.exceptions import PermissionDeniedException
 from litestar.utils.scope.state import ScopeState
 
 from neutralpoint.settings import Settings
@@ -62,10 +62,13 @@ def page_token(request: Request[Any, Any, Any], settings: Settings) -> tuple[str
     return token, set_cookie
 
 
-def check(request: Request[Any, Any, Any], submitted: str | None, settings: Settings) -> None:
-    """Refuse (403) a form whose token is missing, forged or not the browser's own cookie."""
-    sent = _value_of(submitted, settings.secret_key)
-    own = _value_of(request.cookies.get(COOKIE_NAME), settings.secret_key)
-    if submitted is None or sent is None or own is None or not hmac.compare_digest(sent, own):
-        raise PermissionDeniedException("CSRF token verification failed")
-    ScopeState.from_scope(request.scope).csrf_token = submitted
+def verified(submitted: str | None, cookies: Mapping[str, str], secret: str) -> bool:
+    """Whether a form's token is well signed and the same as the browser's own cookie."""
+    sent = _value_of(submitted, secret)
+    own = _value_of(cookies.get(COOKIE_NAME), secret)
+    return sent is not None and own is not None and hmac.compare_digest(sent, own)
+
+
+def remember(request: Request[Any, Any, Any], token: str) -> None:
+    """Put ``token`` where the templates' ``csrf_input`` looks for it (a form shown again)."""
+    ScopeState.from_scope(request.scope).csrf_token = token

@@ -1,0 +1,242 @@
+"""A visitor's submission: from the few things a request carries to the stored estimate's answer.
+
+Two ways in share it. The Litestar handlers in ``controllers`` serve every submission;
+``edge`` serves the valid ones of a QR burst ahead of the router and hands anything else
+to those handlers. Both read the request into a ``VisitorRequest`` and send the same
+``Answer``, so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+from litestar.datastructures import State
+from litestar.exceptions import NotFoundException, PermissionDeniedException, ServiceUnavailableException
+
+from neutralpoint.scenarios import services
+from neutralpoint.scenarios.forms import FieldError, FormErrors
+from neutralpoint.scenarios.schemas import (
+    ComparisonOut,
+    ErrorsOut,
+    EstimateIn,
+    EstimateOut,
+    LineOut,
+    LocalizedText,
+    PerCapitaOut,
+    SourceOut,
+)
+from neutralpoint.settings import Settings
+from neutralpoint.tenants.models import Tenant
+from neutralpoint.web import csrf
+from neutralpoint.web.cookies import cookie_header
+from neutralpoint.web.i18n import choose_language, normalize_language
+
+VISITOR_COOKIE = "np_visitor"
+LANG_COOKIE = "lang"
+COOKIE_MAX_AGE = 400 * 24 * 3600  # the longest browsers keep a cookie
+JSON_TYPE = "application/json"
+
+_json = msgspec.json.Encoder()
+
+
+@dataclass(frozen=True, slots=True)
+class VisitorRequest:
+    """What a visitor's route reads from its request: the door, cookies and languages."""
+
+    slug: str
+    code: str
+    cookies: Mapping[str, str]
+    query_lang: str | None = None
+    accept_language: str | None = None
+
+    def language(self, tenant: Tenant | None) -> tuple[str, bool]:
+        """The page language, and whether the visitor chose it explicitly with ``?lang=``."""
+        lang = choose_language(
+            self.query_lang,
+            self.cookies.get(LANG_COOKIE),
+            self.accept_language,
+            tenant.default_language if tenant is not None else None,
+        )
+        return lang, normalize_language(self.query_lang) is not None
+
+    def visitor_id(self) -> uuid.UUID | None:
+        raw = self.cookies.get(VISITOR_COOKIE)
+        if not raw:
+            return None
+        try:
+            return uuid.UUID(raw)
+        except ValueError:
+            return None
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A submission's HTTP answer: status, body, its media type and further headers.
+
+    The server adds ``content-type`` (from ``media_type``) and ``content-length``; the
+    headers may hold several ``set-cookie``.
+    """
+
+    status: int
+    body: bytes
+    media_type: str | None
+    headers: list[tuple[str, str]]
+
+
+@dataclass(frozen=True, slots=True)
+class Invalid:
+    """A form with errors: nothing was stored, and the page shows it again with its messages."""
+
+    calculator: services.Calculator
+    lang: str
+    raw: dict[str, Any]
+    errors: FormErrors
+
+
+@dataclass(frozen=True, slots=True)
+class Unavailable:
+    """The scenario's factor set is being replaced: nothing was stored; try again shortly."""
+
+    lang: str
+
+
+def visitor_cookie(visitor: VisitorRequest, settings: Settings, visitor_id: uuid.UUID) -> list[tuple[str, str]]:
+    """A long-lived anonymous id: the visitor's history at a venue, without an account."""
+    if visitor.cookies.get(VISITOR_COOKIE) == str(visitor_id):
+        return []
+    secure = settings.base_url.startswith("https://")
+    value = cookie_header(VISITOR_COOKIE, str(visitor_id), max_age=COOKIE_MAX_AGE, httponly=True, secure=secure)
+    return [("set-cookie", value)]
+
+
+def language_cookie(lang: str, explicit: bool) -> list[tuple[str, str]]:
+    """The visitor's explicit choice of language, kept for their next pages."""
+    if not explicit:
+        return []
+    return [("set-cookie", cookie_header(LANG_COOKIE, lang, max_age=COOKIE_MAX_AGE, httponly=True))]
+
+
+async def submit_form(state: State, visitor: VisitorRequest, form: Mapping[str, Any]) -> Answer | Invalid | Unavailable:
+    """The browser's form: check its CSRF token, validate, calculate, store, then 303 to the result.
+
+    Raises 403 for a bad token and 404 for an unknown door; stores nothing unless it answers 303.
+    """
+    settings: Settings = state.settings
+    submitted = form.get(csrf.FORM_FIELD)
+    if not csrf.verified(submitted if isinstance(submitted, str) else None, visitor.cookies, settings.secret_key):
+        raise PermissionDeniedException("CSRF token verification failed")
+    calculator = await services.find_calculator(state.db, state.registry, visitor.slug, visitor.code)
+    if calculator is None:
+        raise NotFoundException()
+    entry = calculator.entry
+    lang, explicit = visitor.language(entry.tenant)
+    raw = {name: value for name, value in form.items() if name != csrf.FORM_FIELD}
+    try:
+        computation = services.compute(
+            calculator.scenario, state.registry, entry, raw, lang, factor_set=calculator.factor_set
+        )
+    except FormErrors as exc:
+        return Invalid(calculator, lang, raw, exc)
+    visitor_id = visitor.visitor_id() or uuid.uuid4()
+    try:
+        estimate = await services.store_estimate(state.db, entry, computation, visitor_id, lang)
+    except services.FactorSetConflictError:
+        return Unavailable(lang)
+    headers = [("location", f"/v/{visitor.slug}/r/{estimate.id}")]
+    headers += visitor_cookie(visitor, settings, visitor_id)
+    headers += language_cookie(lang, explicit)
+    return Answer(303, b"", None, headers)
+
+
+async def submit_json(state: State, visitor: VisitorRequest, data: EstimateIn) -> Answer:
+    """The JSON twin: 201 with the stored estimate, or 400 with every field's error.
+
+    Raises 404 for an unknown door and 503 while the scenario's factor set is replaced.
+    """
+    settings: Settings = state.settings
+    calculator = await services.find_calculator(state.db, state.registry, visitor.slug, visitor.code)
+    if calculator is None:
+        raise NotFoundException()
+    entry = calculator.entry
+    lang = normalize_language(data.language)
+    if lang is None:
+        return _field_errors(FormErrors({"language": FieldError("unknown_choice")}))
+    try:
+        computation = services.compute(
+            calculator.scenario, state.registry, entry, data.inputs, lang, strict=True, factor_set=calculator.factor_set
+        )
+    except FormErrors as exc:
+        return _field_errors(exc)
+    visitor_id = data.visitor_id or visitor.visitor_id() or uuid.uuid4()
+    try:
+        estimate = await services.store_estimate(state.db, entry, computation, visitor_id, lang)
+    except services.FactorSetConflictError:
+        raise ServiceUnavailableException("This calculator is being updated; try again later.") from None
+    view = services.present(estimate, entry.entry_point.code, computation.factor_set, computation.lines)
+    body = _json.encode(estimate_out(view, visitor.slug, settings, visitor_id=visitor_id))
+    return Answer(201, body, JSON_TYPE, visitor_cookie(visitor, settings, visitor_id))
+
+
+def _field_errors(errors: FormErrors) -> Answer:
+    return Answer(400, _json.encode(ErrorsOut.of(errors)), JSON_TYPE, [])
+
+
+def result_url(settings: Settings, slug: str, estimate_id: uuid.UUID) -> str:
+    return f"{settings.base_url.rstrip('/')}/v/{slug}/r/{estimate_id}"
+
+
+PER_CAPITA_SOURCE_OUT = SourceOut.of({**services.PER_CAPITA_SOURCE, "estimate": False})
+PETROL_CAR_SOURCE_OUT = SourceOut.of({**services.PETROL_CAR_SOURCE, "estimate": False})
+
+
+def estimate_out(
+    view: services.EstimateView, slug: str, settings: Settings, visitor_id: uuid.UUID | None = None
+) -> EstimateOut:
+    """An estimate as the API shows it; ``visitor_id`` only to the visitor who just made it."""
+    estimate = view.estimate
+    comparison = view.comparison
+    return EstimateOut(
+        id=estimate.id,
+        venue=slug,
+        entry_point=view.entry_code,
+        scenario=estimate.scenario,
+        scenario_name=LocalizedText.required(estimate.scenario_name),
+        total_grams=estimate.total_grams,
+        factor_set_version=estimate.factor_set_version,
+        factor_fingerprint=estimate.factor_fingerprint,
+        breakdown=[
+            LineOut(
+                key=line.key,
+                label=LocalizedText.required(line.label),
+                detail=LocalizedText.of(line.detail),
+                quantity=str(line.quantity),
+                per=line.per,
+                factor=line.factor,
+                factor_value=str(line.factor_value) if line.factor_value is not None else None,
+                factor_unit=line.factor_unit,
+                grams=line.grams,
+                share_percent=str(line.share),
+                source=line.source,
+            )
+            for line in view.lines
+        ],
+        sources=[SourceOut.of(s) for s in view.sources],
+        comparison=ComparisonOut(
+            person_days=[
+                PerCapitaOut(p.key, str(p.tonnes_per_year), str(comparison.days[p.key])) for p in services.PER_CAPITA
+            ],
+            per_capita_source=PER_CAPITA_SOURCE_OUT,
+            petrol_car_km=str(comparison.petrol_car_km),
+            petrol_car_kg_per_km=str(services.PETROL_CAR_KG_PER_KM),
+            petrol_car_source=PETROL_CAR_SOURCE_OUT,
+        ),
+        inputs=dict(estimate.inputs),
+        language=estimate.language,
+        created_at=estimate.created_at,
+        url=result_url(settings, slug, estimate.id),
+        visitor_id=visitor_id,
+    )
