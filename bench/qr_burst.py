@@ -5,7 +5,8 @@ connected as the application role, ``WEB_CONCURRENCY`` workers) next to a bare L
 JSON route served by uvicorn with the same options (``bench/bare_app.py``), in the same
 run. ``wrk`` (Debian's package, installed here when missing and running as root) drives
 each route from a separate process at a fixed number of connections for a fixed time,
-against 127.0.0.1 only, and stops by itself.
+against 127.0.0.1 only, and stops by itself. The routes take turns in rounds, so that a
+slow minute of a shared machine falls on all of them alike.
 
     .venv/bin/python bench/qr_burst.py --database-url postgresql://postgres@127.0.0.1:5432/postgres
 
@@ -42,6 +43,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 APP_ROLE = "np_bench_app"
+STATS_SETTLE_SECONDS = 1.5
 VENUE_LOCATION = ("30.6598", "104.0633")  # Chengdu
 ESTIMATE_INPUTS: dict[str, Any] = {
     "travel_mode": "rail_high_speed",
@@ -89,6 +91,11 @@ class Result:
     errors: int
     server_cpu_s: float = 0.0
     postgres_cpu_s: float = 0.0
+    commits: int = 0  # transactions PostgreSQL committed in the bench database meanwhile
+
+    @property
+    def requests_per_commit(self) -> str:
+        return f"{self.requests / self.commits:.1f}" if self.commits else "—"
 
     def cpu_ms_per_request(self, seconds: float) -> float:
         return 1000 * seconds / self.requests if self.requests else 0.0
@@ -264,6 +271,46 @@ def run_wrk(wrk: str, target: Target, seconds: int, connections: int, threads: i
     )
 
 
+def measure(
+    wrk: str,
+    target: Target,
+    servers: list[Server],
+    args: argparse.Namespace,
+    seconds: int,
+    work: Path,
+    owner_url: str,
+    database: str,
+) -> Result:
+    """One turn of one route: wrk's figures, the CPU the server and PostgreSQL spent, the commits."""
+    server = servers[1] if target.key == "bare" else servers[0]
+    writes = target.method == "POST"
+    commits_before = asyncio.run(committed(owner_url, database)) if writes else 0
+    before = cpu_snapshot(server)
+    result = run_wrk(wrk, target, seconds, args.connections, args.threads, work)
+    server_cpu, postgres_cpu = cpu_used(before, cpu_snapshot(server))
+    result = dataclasses.replace(result, server_cpu_s=server_cpu, postgres_cpu_s=postgres_cpu)
+    if writes:
+        result = dataclasses.replace(result, commits=asyncio.run(committed(owner_url, database)) - commits_before)
+    return result
+
+
+def combine(rounds: list[Result]) -> Result:
+    """A route's rounds as one: totals, the median round's p50 and the worst round's p99 and max."""
+    p50s = sorted(r.p50_ms for r in rounds)
+    return Result(
+        target=rounds[0].target,
+        requests=sum(r.requests for r in rounds),
+        seconds=sum(r.seconds for r in rounds),
+        p50_ms=p50s[len(p50s) // 2],
+        p99_ms=max(r.p99_ms for r in rounds),
+        max_ms=max(r.max_ms for r in rounds),
+        errors=sum(r.errors for r in rounds),
+        server_cpu_s=sum(r.server_cpu_s for r in rounds),
+        postgres_cpu_s=sum(r.postgres_cpu_s for r in rounds),
+        commits=sum(r.commits for r in rounds),
+    )
+
+
 def check_once(target: Target) -> None:
     """One request before the burst: the route must answer as expected, or the figures mean nothing."""
     headers = dict(target.headers)
@@ -402,8 +449,8 @@ def print_hotspots(recorder: Recorder, target: Target, top: int = 15) -> None:
     # Frames on (nearly) every busy stack are the server's plumbing, not a hotspot.
     spots = [(frame, n) for frame, n in inclusive.items() if busy and n / busy < 0.9 and "asyncio/" not in frame]
     print(f"  hotspots of {target.key} ({busy} busy samples; {recorder.output}):")
-    for frame, count in sorted(spots, key=lambda item: -item[1])[:top]:
-        print(f"    {count / busy:6.1%}  {frame.strip()[:110]}")
+    for frame, samples in sorted(spots, key=lambda item: -item[1])[:top]:
+        print(f"    {samples / busy:6.1%}  {frame.strip()[:110]}")
 
 
 # --- report ------------------------------------------------------------------------------------
@@ -466,15 +513,15 @@ def report(results: dict[str, Result], args: argparse.Namespace, facts: dict[str
     bare = results["bare"].rate
     rows = [
         "| route | req/s | p50 ms | p99 ms | max ms | errors | requests | connections | ratio to bare "
-        "| server CPU ms/req | PostgreSQL CPU ms/req |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| server CPU ms/req | PostgreSQL CPU ms/req | requests per transaction |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for result in results.values():
         rows.append(
             f"| {result.target.label} | {result.rate:,.0f} | {result.p50_ms:.1f} | {result.p99_ms:.1f} | "
             f"{result.max_ms:.1f} | {result.errors} | {result.requests:,} | {args.connections} | "
             f"{result.rate / bare:.0%} | {result.cpu_ms_per_request(result.server_cpu_s):.3f} | "
-            f"{result.cpu_ms_per_request(result.postgres_cpu_s):.3f} |"
+            f"{result.cpu_ms_per_request(result.postgres_cpu_s):.3f} | {result.requests_per_commit} |"
         )
     return "\n".join(
         [
@@ -493,7 +540,7 @@ def report(results: dict[str, Result], args: argparse.Namespace, facts: dict[str
             f"- Servers: {args.workers} uvicorn workers each (`neutralpoint serve`, `NEUTRALPOINT_ENV=production`, "
             f"`LOG_LEVEL={args.log_level}`; the bare app with the same uvicorn options); "
             f"load: wrk, {args.threads} thread, {args.connections} connections, {args.seconds} s per route "
-            f"after {args.warmup} s of warm-up, all on the same machine",
+            f"in {args.rounds} rounds taken in turn, after {args.warmup} s of warm-up, all on the same machine",
             f"- Command: `{command}`",
             RESULTS_END,
         ]
@@ -524,7 +571,8 @@ def main() -> None:
         default=os.environ.get("NEUTRALPOINT_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres"),
         help="a PostgreSQL URL of a role that may create databases (the database in it is only used to connect)",
     )
-    parser.add_argument("--seconds", type=int, default=15, help="measured seconds per route (1-300)")
+    parser.add_argument("--seconds", type=int, default=15, help="measured seconds per route, all rounds (1-300)")
+    parser.add_argument("--rounds", type=int, default=3, help="turns the routes take, each of seconds/rounds (1-10)")
     parser.add_argument("--warmup", type=int, default=3, help="seconds of warm-up per route, not measured")
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--threads", type=int, default=1, help="wrk threads (each takes a core from the servers)")
@@ -540,8 +588,13 @@ def main() -> None:
         "(sampling slows the server, so a profiled run does not write the docs)",
     )
     args = parser.parse_args()
-    if not 1 <= args.seconds <= 300 or not 0 <= args.warmup <= 60 or not 1 <= args.connections <= 1024:
-        parser.error("--seconds must be 1-300, --warmup 0-60, --connections 1-1024")
+    if (
+        not 1 <= args.seconds <= 300
+        or not 0 <= args.warmup <= 60
+        or not 1 <= args.connections <= 1024
+        or not 1 <= args.rounds <= 10
+    ):
+        parser.error("--seconds must be 1-300, --warmup 0-60, --connections 1-1024, --rounds 1-10")
 
     wrk = ensure_wrk()
     command = "bench/qr_burst.py " + " ".join(sys.argv[1:])
@@ -612,27 +665,32 @@ def main() -> None:
         ]
         for target in targets:
             check_once(target)
-        results: dict[str, Result] = {}
         load_before = os.getloadavg()
-        for target in targets:
-            if args.warmup:
+        if args.warmup:
+            for target in targets:
                 run_wrk(wrk, target, args.warmup, args.connections, args.threads, work)
-            recorder = None
-            if args.profile and target.key != "bare":
-                recorder = start_profiler(servers[0], target, args.profile, args.seconds)
-            server = servers[1] if target.key == "bare" else servers[0]
-            before = cpu_snapshot(server)
-            result = run_wrk(wrk, target, args.seconds, args.connections, args.threads, work)
-            server_cpu, postgres_cpu = cpu_used(before, cpu_snapshot(server))
-            result = dataclasses.replace(result, server_cpu_s=server_cpu, postgres_cpu_s=postgres_cpu)
-            if recorder is not None:
-                print_hotspots(recorder, target)
-            results[target.key] = result
+        # The routes take turns, round after round: a minute when the machine runs slow falls
+        # on every route alike instead of on one of them.
+        rounds: dict[str, list[Result]] = {target.key: [] for target in targets}
+        round_seconds = max(1, args.seconds // args.rounds)
+        for number in range(args.rounds):
+            for target in targets:
+                recorder = None
+                if args.profile and target.key != "bare" and number == 0:
+                    recorder = start_profiler(servers[0], target, args.profile, round_seconds)
+                rounds[target.key].append(
+                    measure(wrk, target, servers, args, round_seconds, work, owner_url, database)
+                )
+                if recorder is not None:
+                    print_hotspots(recorder, target)
+        results = {key: combine(measured) for key, measured in rounds.items()}
+        for result in results.values():
             print(
-                f"{target.label:<70} {result.rate:>9,.0f} req/s  p50 {result.p50_ms:6.1f} ms  "
+                f"{result.target.label:<70} {result.rate:>9,.0f} req/s  p50 {result.p50_ms:6.1f} ms  "
                 f"p99 {result.p99_ms:6.1f} ms  errors {result.errors}  CPU per request: "
-                f"server {result.cpu_ms_per_request(server_cpu):.3f} ms, "
-                f"PostgreSQL {result.cpu_ms_per_request(postgres_cpu):.3f} ms",
+                f"server {result.cpu_ms_per_request(result.server_cpu_s):.3f} ms, "
+                f"PostgreSQL {result.cpu_ms_per_request(result.postgres_cpu_s):.3f} ms, "
+                f"requests per transaction {result.requests_per_commit}",
                 flush=True,
             )
 
@@ -658,6 +716,24 @@ def main() -> None:
         for server in servers:
             server.stop()
         asyncio.run(pg_admin(admin_url, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+
+
+async def committed(url: str, database: str) -> int:
+    """Transactions committed so far in ``database``, by PostgreSQL's statistics.
+
+    A busy backend reports its counts at most once a second, and when it goes idle: the
+    figure is read after the load has stopped for longer than that.
+    """
+    import asyncpg
+
+    await asyncio.sleep(STATS_SETTLE_SECONDS)
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute("select pg_stat_clear_snapshot()")
+        value = await conn.fetchval("select xact_commit from pg_stat_database where datname = $1", database)
+        return int(value or 0)
+    finally:
+        await conn.close()
 
 
 async def _server_version(url: str) -> str:

@@ -112,6 +112,23 @@ async def test_a_bad_row_fails_alone(db: Database, two_venues: dict[str, uuid.UU
     assert sorted(doors) == sorted([*(f"OK{i}" for i in range(8)), "SAME"])
 
 
+async def test_a_bad_row_of_one_venue_leaves_the_other_venues_rows_written_once(
+    db: Database, two_venues: dict[str, uuid.UUID]
+) -> None:
+    """Each venue's rows are their own transaction: B's failure retries B's rows, never A's."""
+    writer = GroupCommit(db.engine)
+    a, b = two_venues["a"], two_venues["b"]
+    inserts = [writer.insert(DOORS, a, _door(a, f"A{i}")) for i in range(4)]
+    inserts += [writer.insert(DOORS, b, _door(b, "TWICE")), writer.insert(DOORS, b, _door(b, "TWICE"))]
+    inserts += [writer.insert(DOORS, b, _door(b, "B0"))]
+
+    results = await asyncio.gather(*inserts, return_exceptions=True)
+
+    assert [r is None for r in results] == [True] * 4 + [True, False, True]
+    assert sorted(await _doors(db, a)) == ["A0", "A1", "A2", "A3"]
+    assert sorted(await _doors(db, b)) == ["B0", "TWICE"]
+
+
 async def test_every_row_is_written_under_its_venues_scope(db: Database, two_venues: dict[str, uuid.UUID]) -> None:
     """Handed over as venue A, a row of venue B is refused by row-level security."""
     if not db.is_postgres:
@@ -120,6 +137,22 @@ async def test_every_row_is_written_under_its_venues_scope(db: Database, two_ven
     with pytest.raises(DBAPIError, match="row-level security"):
         await writer.insert(DOORS, two_venues["a"], _door(two_venues["b"], "SNEAK"))
     assert "SNEAK" not in await _doors(db, two_venues["b"])
+
+
+async def test_the_scope_ends_with_the_rows_statement(db: Database, two_venues: dict[str, uuid.UUID]) -> None:
+    """The scope is set inside the INSERT's own statement: the writer's connection keeps none of it."""
+    if not db.is_postgres:
+        pytest.skip("the scope is PostgreSQL's set_config")
+    writer = GroupCommit(db.engine)
+    try:
+        a = two_venues["a"]
+        await writer.insert(DOORS, a, _door(a, "SCOPED"))
+        (connection,) = writer._connections  # the one that wrote the row, idle again
+        assert await connection.fetchval("select current_setting('app.tenant_id', true)") in (None, "")
+        assert "SCOPED" in await _doors(db, a)
+    finally:
+        await writer.close()
+    assert writer._connections == []
 
 
 async def test_drain_waits_for_rows_handed_over(db: Database, two_venues: dict[str, uuid.UUID]) -> None:

@@ -72,5 +72,5 @@ class Database:
                 yield session
 
     async def dispose(self) -> None:
-        await self.group_commit.drain()
+        await self.group_commit.close()
         await self.engine.dispose()

@@ -5,8 +5,9 @@ transaction each, every estimate pays its own ``BEGIN``, scope, ``INSERT`` and `
 (four round trips and a WAL flush) and the database, not the calculation, sets the pace.
 Here a request hands its row over and waits until the transaction holding it has
 committed, so nothing is acknowledged before it is durable; rows that arrive meanwhile
-are written together in the next transaction, one multi-row ``INSERT`` per venue. At low
-load a row is written at once, alone, so nobody waits for a batch to fill.
+are written together in the next transaction of their venue: one multi-row ``INSERT``
+per venue and transaction. At low load a row is written at once, alone, so nobody waits
+for a batch to fill.
 
 Each venue's rows are written under that venue's scope (``set_config`` on PostgreSQL),
 so row-level security checks every row as it would for a request's own session. When a
@@ -24,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import JSON, ColumnDefault, Table, TypeDecorator, insert
+from sqlalchemy import ColumnDefault, Table, TypeDecorator, insert
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -58,6 +59,8 @@ class GroupCommit:
         self.max_in_flight = max_in_flight
         self._queue: list[_Pending] = []
         self._writers: set[asyncio.Task[None]] = set()
+        #: On PostgreSQL, the writers' own asyncpg connections (at most one per writer).
+        self._connections: list[Any] = []
         self.transactions = 0  # committed transactions, for tests and figures
 
     async def insert(self, table: Table, tenant_id: uuid.UUID, row: dict[str, Any]) -> None:
@@ -79,6 +82,13 @@ class GroupCommit:
         while self._writers:
             await asyncio.wait(set(self._writers))
 
+    async def close(self) -> None:
+        """Write what was handed over, then close the writers' connections."""
+        await self.drain()
+        connections, self._connections = self._connections, []
+        for connection in connections:
+            await connection.close()
+
     async def _write_queued(self) -> None:
         batch: list[_Pending] = []
         try:
@@ -97,120 +107,126 @@ class GroupCommit:
             _settle(left, _stopped())
 
     async def _write_batch(self, batch: list[_Pending]) -> None:
+        groups: dict[tuple[uuid.UUID, Table], list[_Pending]] = {}
+        for pending in batch:
+            groups.setdefault((pending.tenant_id, pending.table), []).append(pending)
+        for (tenant_id, table), pendings in groups.items():
+            await self._write_group(tenant_id, table, pendings)
+
+    async def _write_group(self, tenant_id: uuid.UUID, table: Table, pendings: list[_Pending]) -> None:
+        """One venue's rows in one transaction; if it fails, each row in its own."""
         try:
-            await self._write(batch)
+            await self._write(tenant_id, table, [pending.row for pending in pendings])
         except Exception as exc:
-            if len(batch) == 1:
-                _settle(batch, exc)
+            if len(pendings) == 1:
+                _settle(pendings, exc)
                 return
-            log.warning("a shared transaction of %d rows failed (%s); writing them one by one", len(batch), exc)
-            for pending in batch:
+            log.warning("a shared transaction of %d rows failed (%s); writing them one by one", len(pendings), exc)
+            for pending in pendings:
                 try:
-                    await self._write([pending])
+                    await self._write(tenant_id, table, [pending.row])
                 except Exception as single:
                     _settle([pending], single)
                 else:
                     _settle([pending])
         else:
-            _settle(batch)
+            _settle(pendings)
 
-    async def _write(self, batch: Sequence[_Pending]) -> None:
-        groups: dict[tuple[uuid.UUID, Table], list[dict[str, Any]]] = {}
-        for pending in batch:
-            groups.setdefault((pending.tenant_id, pending.table), []).append(pending.row)
+    async def _write(self, tenant_id: uuid.UUID, table: Table, rows: list[dict[str, Any]]) -> None:
         if self.engine.dialect.name == "postgresql" and self.engine.dialect.driver == "asyncpg":
-            await _write_with_asyncpg(self.engine, groups)
+            await self._insert_with_asyncpg(tenant_id, table, rows)
         else:
             async with self.engine.begin() as conn:
-                for (tenant_id, table), rows in groups.items():
-                    await _scope(conn, tenant_id)
-                    await conn.execute(insert(table), rows)
+                await _scope(conn, tenant_id)
+                await conn.execute(insert(table), rows)
         self.transactions += 1
 
+    async def _insert_with_asyncpg(self, tenant_id: uuid.UUID, table: Table, rows: list[dict[str, Any]]) -> None:
+        """One statement on a writer's own asyncpg connection: the scope, then every row.
 
-async def _write_with_asyncpg(engine: AsyncEngine, groups: dict[tuple[uuid.UUID, Table], list[dict[str, Any]]]) -> None:
-    """The whole transaction on the pooled connection's asyncpg driver.
+        Through SQLAlchemy a batch cost more than the rows it carries: a pool checkout and
+        return through the greenlet bridge, and ``BEGIN``, the scope, the ``INSERT`` and
+        ``COMMIT`` as four round trips. Here the scope heads the ``INSERT`` as a
+        materialized CTE that every inserted row is joined to, so it is set before the
+        first row reaches row-level security, and the statement is its own transaction:
+        one round trip, bound in C. The writers keep their connections (as many as may
+        write at once, ``max_in_flight``); one that broke is closed and replaced.
+        """
+        import asyncpg
 
-    Through SQLAlchemy a batch costs more Python than the rows it carries (``BEGIN``, the
-    scope and ``COMMIT`` each pass through the greenlet bridge); here it is four
-    statements, each bound in C. A failed statement rolls the transaction back; a
-    connection that broke is dropped from the pool, as SQLAlchemy would drop it.
-    """
-    import asyncpg
-
-    async with engine.connect() as conn:
-        raw = await conn.get_raw_connection()
-        driver = raw.driver_connection
-        if driver is None:
-            raise RuntimeError("the asyncpg connection is gone")
+        statement = _scoped_insert(table, tuple(rows[0]), self.engine.dialect)
+        scope = scope_parameters(tenant_id)
+        connection = self._connections.pop() if self._connections else await self._connect()
         try:
-            async with driver.transaction():
-                for (tenant_id, table), rows in groups.items():
-                    scope = scope_parameters(tenant_id)
-                    await driver.execute(SCOPE_SQL_POSITIONAL, scope["tenant"], scope["disabled"])
-                    statement = _unnest_insert(table, tuple(rows[0]), conn.dialect)
-                    await driver.execute(statement.sql, *statement.arrays(rows))
+            await connection.execute(statement.sql, scope["tenant"], scope["disabled"], statement.payload(rows))
         except asyncpg.PostgresError as exc:
+            self._connections.append(connection)  # the server refused the statement; the connection is fine
             # SQLSTATE class 23 is "integrity constraint violation" (unique, foreign key, not null...).
             error = IntegrityError if str(exc.sqlstate).startswith("23") else DBAPIError
-            raise error(str(exc), None, exc) from exc
+            raise error(statement.sql, None, exc) from exc
         except BaseException:
-            await conn.invalidate()
+            connection.terminate()
             raise
+        self._connections.append(connection)
+
+    async def _connect(self) -> Any:
+        import asyncpg
+
+        url = self.engine.url.set(drivername="postgresql")
+        return await asyncpg.connect(url.render_as_string(hide_password=False))
 
 
 @dataclass(frozen=True)
-class _UnnestInsert:
-    """``INSERT ... SELECT * FROM unnest($1::type[], ...)``: every row in one statement.
+class _ScopedInsert:
+    """``WITH scope (...) INSERT ... SELECT FROM json_to_recordset($3)``: a batch in one statement.
 
-    One array per column, so PostgreSQL plans and runs one INSERT for the whole batch
-    instead of one per row. What SQLAlchemy would add is done here: Python-side column
-    defaults, type decorators' bind processing and JSON encoding.
+    The rows travel as one JSON array, encoded by msgspec in one call, and PostgreSQL
+    turns it into typed rows and runs one INSERT for the whole batch. (Arrays per column
+    cost more to bind: the driver checks every element's type in Python.) What SQLAlchemy
+    would add is done here: Python-side column defaults and type decorators' bind
+    processing. A JSON column's value is nested as it is, and PostgreSQL keeps its text.
     """
 
     sql: str
-    given: tuple[str, ...]
-    defaults: tuple[ColumnDefault, ...]
-    converters: tuple[Any, ...]
+    defaults: tuple[tuple[str, ColumnDefault], ...]
+    converted: tuple[tuple[str, Any], ...]
 
-    def arrays(self, rows: list[dict[str, Any]]) -> list[list[Any]]:
-        columns: list[list[Any]] = [[row[name] for row in rows] for name in self.given]
-        for default in self.defaults:
-            columns.append([default.arg if default.is_scalar else default.arg(None) for _ in rows])
-        return [
-            values if convert is None else [None if v is None else convert(v) for v in values]
-            for values, convert in zip(columns, self.converters, strict=True)
-        ]
+    def payload(self, rows: list[dict[str, Any]]) -> str:
+        if self.defaults or self.converted:
+            rows = [self._complete(row) for row in rows]
+        return json_text(rows)
+
+    def _complete(self, row: dict[str, Any]) -> dict[str, Any]:
+        row = dict(row)
+        for name, default in self.defaults:
+            row[name] = default.arg if default.is_scalar else default.arg(None)
+        for name, convert in self.converted:
+            if row[name] is not None:
+                row[name] = convert(row[name])
+        return row
 
 
 @functools.lru_cache(maxsize=64)
-def _unnest_insert(table: Table, given: tuple[str, ...], dialect: Any) -> _UnnestInsert:
+def _scoped_insert(table: Table, given: tuple[str, ...], dialect: Any) -> _ScopedInsert:
     defaults = {
         c.name: c.default
         for c in table.columns
         if c.name not in given and isinstance(c.default, ColumnDefault) and not c.default.is_sequence
     }
     names = [*given, *defaults]
-    types = [table.c[name].type.compile(dialect=dialect) for name in names]
-    sql = 'INSERT INTO "{}" ({}) SELECT * FROM unnest({})'.format(
-        table.name,
-        ", ".join(f'"{n}"' for n in names),
-        ", ".join(f"${i}::{t}[]" for i, t in enumerate(types, start=1)),
+    columns = ", ".join(f'"{n}"' for n in names)
+    record = ", ".join(f'"{n}" {table.c[n].type.compile(dialect=dialect)}' for n in names)
+    sql = (
+        f"WITH scope AS MATERIALIZED ({SCOPE_SQL_POSITIONAL}) "
+        f'INSERT INTO "{table.name}" ({columns}) '
+        f"SELECT rows.* FROM scope, json_to_recordset($3::json) AS rows({record}) WHERE scope.tenant_id IS NOT NULL"
     )
-    return _UnnestInsert(
-        sql=sql,
-        given=given,
-        defaults=tuple(defaults.values()),
-        converters=tuple(_converter(table.c[name].type, dialect) for name in names),
-    )
-
-
-def _converter(column_type: Any, dialect: Any) -> Any:
-    if isinstance(column_type, JSON):
-        return json_text
-    if isinstance(column_type, TypeDecorator):
-        return lambda value: column_type.process_bind_param(value, dialect)
-    return None
+    converted = []
+    for name in names:
+        column_type = table.c[name].type
+        if isinstance(column_type, TypeDecorator):
+            converted.append((name, functools.partial(column_type.process_bind_param, dialect=dialect)))
+    return _ScopedInsert(sql=sql, defaults=tuple(defaults.items()), converted=tuple(converted))
 
 
 async def _scope(conn: AsyncConnection, tenant_id: uuid.UUID) -> None:

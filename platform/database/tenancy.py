@@ -94,8 +94,13 @@ def _config_statements(session: Session) -> dict[str, str]:
 SCOPE_SQL = text(
     "select set_config('app.tenant_id', :tenant, true), set_config('app.scopes_disabled', :disabled, true)"
 )
-#: The same, for a driver that takes positional parameters (asyncpg): tenant, then disabled.
-SCOPE_SQL_POSITIONAL = "select set_config('app.tenant_id', $1, true), set_config('app.scopes_disabled', $2, true)"
+#: The same for a driver that takes positional parameters (asyncpg): ``$1`` the tenant,
+#: ``$2`` "off". Run alone it scopes the transaction; as a ``MATERIALIZED`` CTE heading a
+#: statement, it scopes that statement (see ``group_commit``).
+SCOPE_SQL_POSITIONAL = (
+    "select set_config('app.tenant_id', $1, true) as tenant_id, "
+    "set_config('app.scopes_disabled', $2, true) as scopes_disabled"
+)
 
 
 def scope_parameters(tenant_id: uuid.UUID) -> dict[str, str]:
