@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from neutralpoint.scenarios.i18n import Text, missing_languages
 
@@ -34,9 +36,11 @@ class Scenario:
         return found
 
 
-@dataclass(frozen=True)
-class BreakdownLine:
-    """One line of a footprint: ``quantity`` activity units × factor ``factor`` = ``grams``."""
+class BreakdownLine(msgspec.Struct, frozen=True):
+    """One line of a footprint: ``quantity`` activity units × factor ``factor`` = ``grams``.
+
+    Immutable once returned; built like a dataclass, by position or by keyword.
+    """
 
     key: str
     label: Text
@@ -73,8 +77,7 @@ class BreakdownLine:
 DistanceFunction = Callable[["City", "City | tuple[float, float]", str], "TravelDistance"]
 
 
-@dataclass(frozen=True)
-class CalculationContext:
+class CalculationContext(msgspec.Struct, frozen=True):
     """What a calculation may know beyond the visitor's inputs.
 
     ``venue_location`` is where the venue is (latitude, longitude), for distances from
@@ -82,7 +85,7 @@ class CalculationContext:
     """
 
     venue_location: tuple[float, float] | None = None
-    presets: Mapping[str, Any] = field(default_factory=dict)
+    presets: Mapping[str, Any] = msgspec.field(default_factory=dict)
     lang: str = "en"
     distance: DistanceFunction | None = None
 

@@ -16,11 +16,12 @@ import logging
 import time
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+import msgspec
 from sqlalchemy import event, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -172,8 +173,7 @@ def visible_form(scenario: LoadedScenario, presets: Mapping[str, Any]) -> Form:
 # --- computing and storing ------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Computation:
+class Computation(msgspec.Struct, frozen=True):
     """A validated, calculated footprint that has not been stored yet.
 
     ``factor_set`` is what the calculation used (the venue's measured values applied);
@@ -431,8 +431,7 @@ def estimate_row(entry: Entry, computation: Computation, visitor_id: uuid.UUID, 
     }
 
 
-@dataclass(frozen=True, slots=True)
-class EstimateRecord:
+class EstimateRecord(msgspec.Struct, frozen=True):
     """A stored estimate as its row was written (no ORM instance: a burst makes many)."""
 
     id: uuid.UUID
@@ -588,8 +587,7 @@ PETROL_CAR_SOURCE = {
 }
 
 
-@dataclass(frozen=True)
-class Comparison:
+class Comparison(msgspec.Struct, frozen=True):
     """A footprint in terms a person grasps: days of an average person's emissions, km by car."""
 
     days: dict[str, Decimal]
@@ -606,8 +604,7 @@ def compare(grams: int) -> Comparison:
     return Comparison(days=days, petrol_car_km=km)
 
 
-@dataclass(frozen=True)
-class LineView:
+class LineView(msgspec.Struct, frozen=True):
     key: str
     label: dict[str, str]
     detail: dict[str, str] | None
@@ -621,8 +618,7 @@ class LineView:
     source: int | None
 
 
-@dataclass(frozen=True)
-class EstimateView:
+class EstimateView(msgspec.Struct, frozen=True):
     """A stored estimate ready to show: lines with their factors, numbered sources, comparison."""
 
     estimate: Estimate | EstimateRecord
@@ -630,7 +626,7 @@ class EstimateView:
     lines: list[LineView]
     sources: list[dict[str, Any]]
     comparison: Comparison
-    factors_known: bool = field(default=False)
+    factors_known: bool = False
 
     @property
     def total_grams(self) -> int:

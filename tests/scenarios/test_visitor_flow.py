@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy import event, select
@@ -495,7 +496,7 @@ async def test_recompute_an_old_version_from_its_snapshot_when_the_plugin_droppe
         assert entry is not None
         computation = services.compute(scenario, registry, entry, {**VALID, "mode": "plane"}, "en")
         lines = scenario.calculate(computation.inputs, old, registry.context(venue_location=entry.tenant.location))
-        computation = replace(computation, factor_set=old, published=old, lines=lines)
+        computation = msgspec.structs.replace(computation, factor_set=old, published=old, lines=lines)
     estimate = await services.store_estimate(db, entry, computation, uuid.uuid4(), "en")
     assert estimate.factor_set_version == "2024.1"
     # 200 pkm × 0.17580 = 35,160 g (the 2025 factor would give 28,506 g)
