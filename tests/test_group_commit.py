@@ -81,6 +81,23 @@ async def test_a_lone_row_is_written_at_once(db: Database, two_venues: dict[str,
     assert "LONE1" in await _doors(db, two_venues["a"])
 
 
+async def test_a_row_handed_over_as_the_writer_finishes_is_written(
+    db: Database, two_venues: dict[str, uuid.UUID]
+) -> None:
+    """The next row arrives in the step after its writer acknowledged the last one (before
+    the writer's done-callbacks have run): it must get a writer, not wait forever."""
+    writer = GroupCommit(db.engine, max_in_flight=1)
+    a = two_venues["a"]
+
+    async def one_after_another() -> None:
+        for i in range(5):
+            await writer.insert(DOORS, a, _door(a, f"SEQ{i}"))
+
+    await asyncio.wait_for(one_after_another(), timeout=10)
+    assert {f"SEQ{i}" for i in range(5)} <= set(await _doors(db, a))
+    assert writer.transactions == 5
+
+
 async def test_column_defaults_and_types_are_applied(db: Database, two_venues: dict[str, uuid.UUID]) -> None:
     """Rows leave out what has a default (presets, active, created_at): it is filled in as the ORM would."""
     writer = GroupCommit(db.engine)
