@@ -306,11 +306,16 @@ class Form:
         return values
 
 
+_PLAIN_JSON = frozenset({str, int, bool, float})
+
+
 def serialize_inputs(values: Mapping[str, Any]) -> dict[str, Any]:
     """JSON-safe copy of validated inputs (Decimals as strings, cities by id and name)."""
     out: dict[str, Any] = {}
     for name, value in values.items():
-        if isinstance(value, Decimal):
+        if value is None or type(value) in _PLAIN_JSON:
+            out[name] = value
+        elif isinstance(value, Decimal):
             out[name] = str(value)
         elif hasattr(value, "name_en") and hasattr(value, "id"):
             out[name] = {"city_id": value.id, "name": value.name_en, "name_zh": value.name_zh}

@@ -32,10 +32,13 @@ class LocalizedText(msgspec.Struct):
     def of(cls, text: Mapping[str, str] | None) -> LocalizedText | None:
         if not text:
             return None
-        return cls(en=text_for(text, "en"), zh_hans=text_for(text, "zh-Hans"))
+        return cls.required(text)
 
     @classmethod
     def required(cls, text: Mapping[str, str]) -> LocalizedText:
+        en, zh_hans = text.get("en"), text.get("zh-Hans")
+        if en and zh_hans:  # every plugin label (checked when the plugin loads)
+            return cls(en, zh_hans)
         return cls(en=text_for(text, "en"), zh_hans=text_for(text, "zh-Hans"))
 
 
@@ -91,6 +94,9 @@ class FormOut(msgspec.Struct):
         return cls(fields=[FieldOut.of(f) for f in form.fields])
 
 
+_SOURCE_KEYS = frozenset({"publisher", "document", "year", "table", "url", "estimate", "citation"})
+
+
 class SourceOut(msgspec.Struct):
     publisher: str
     document: str
@@ -102,6 +108,16 @@ class SourceOut(msgspec.Struct):
 
     @classmethod
     def of(cls, data: Mapping[str, Any]) -> SourceOut:
+        if data.keys() >= _SOURCE_KEYS:  # as ``Source.as_dict`` writes it
+            return cls(
+                data["publisher"],
+                data["document"],
+                data["year"],
+                data["table"],
+                data["url"],
+                data["estimate"],
+                data["citation"],
+            )
         return cls(
             publisher=data["publisher"],
             document=data["document"],
