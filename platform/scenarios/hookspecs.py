@@ -84,7 +84,8 @@ def neutralpoint_travel_distance(origin: Any, destination: Any, mode_kind: str) 
     ``mode_kind`` is ``"air"``, ``"ground"`` or ``"water"``. Return a ``TravelDistance``.
     The core registers the default (great-circle distance, with the DESNZ uplift for
     flights and a detour factor on the ground); a plugin may answer first, e.g. with a
-    road-network distance.
+    road-network distance. The answer must depend on the arguments alone: the platform
+    remembers it for the same origin, destination and mode kind.
     """
 
 

@@ -108,6 +108,9 @@ def check_lines(scenario: str, lines: Any, factors: FactorSet) -> list[Breakdown
     return lines
 
 
+DISTANCES_REMEMBERED = 8192
+
+
 class ScenarioRegistry:
     """The plugin manager plus the checked scenarios it yielded."""
 
@@ -116,6 +119,7 @@ class ScenarioRegistry:
         self.pm.add_hookspecs(hookspecs)
         self.statuses: list[PluginStatus] = []
         self.scenarios: dict[str, LoadedScenario] = {}
+        self._distances: dict[tuple[Any, Any, str], Any] = {}
 
     # --- loading -----------------------------------------------------------------------
     @classmethod
@@ -143,6 +147,7 @@ class ScenarioRegistry:
         return registry
 
     def add(self, name: str, plugin: ModuleType | object, status: PluginStatus | None = None) -> PluginStatus:
+        self._distances.clear()  # a new plugin may answer distances first
         status = status or PluginStatus(
             name=name, module=getattr(plugin, "__name__", repr(plugin)), distribution=None, version=None, loaded=False
         )
@@ -274,7 +279,17 @@ class ScenarioRegistry:
         return sorted(items, key=lambda s: (s.info.order, s.id))
 
     def travel_distance(self, origin: Any, destination: Any, mode_kind: str) -> Any:
-        return self.pm.hook.neutralpoint_travel_distance(origin=origin, destination=destination, mode_kind=mode_kind)
+        """The first plugin's answer (the core's last); remembered, since a distance between
+        two places by one kind of mode does not change (see the hook's contract)."""
+        key = (origin, destination, mode_kind)
+        found = self._distances.get(key)
+        if found is None:
+            hook = self.pm.hook.neutralpoint_travel_distance
+            found = hook(origin=origin, destination=destination, mode_kind=mode_kind)
+            if len(self._distances) >= DISTANCES_REMEMBERED:
+                self._distances.clear()
+            self._distances[key] = found
+        return found
 
     def context(self, **kwargs: Any) -> CalculationContext:
         return CalculationContext(distance=self.travel_distance, **kwargs)

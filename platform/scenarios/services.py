@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 from typing import Any
 
 import msgspec
@@ -64,6 +65,11 @@ class Entry:
     @property
     def presets(self) -> dict[str, Any]:
         return dict(self.entry_point.presets or {})
+
+    @cached_property
+    def location(self) -> tuple[float, float] | None:
+        """The venue's (latitude, longitude), read once per remembered entry."""
+        return self.tenant.location
 
 
 # (database, slug) -> venue id, used only to scope a transaction before its first statement
@@ -214,7 +220,7 @@ def compute(
         raise ValueError("a venue's factor set must derive from the current published version")
     presets = entry.presets
     inputs = scenario.form.validate(raw, presets, strict=strict)
-    location = entry.tenant.location
+    location = entry.location
     context = registry.context(venue_location=location, presets=presets, lang=lang)
     lines = scenario.calculate(inputs, factors, context)
     stored_context: dict[str, Any] = {"venue_location": list(location) if location else None, "presets": presets}

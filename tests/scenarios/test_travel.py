@@ -176,6 +176,16 @@ def test_a_plugin_distance_helper_answers_first() -> None:
     assert line.detail["en"] == "Chengdu → venue: 400.0 km great-circle × 1.25 = 500.0 km"
 
 
+def test_a_remembered_distance_gives_way_to_a_plugin_added_later() -> None:
+    registry = ScenarioRegistry.discover()
+    chengdu = FORM.validate({"travel_mode": "coach", "travel_origin": "Chengdu"})["travel_origin"]
+    venue = (BEIJING.lat, BEIJING.lon)
+    core = registry.travel_distance(chengdu, venue, "ground")
+    assert registry.travel_distance(chengdu, venue, "ground") is core  # remembered
+    registry.add("road-network", RoadNetwork())
+    assert registry.travel_distance(chengdu, venue, "ground").travel_km == Decimal("500.0")
+
+
 def test_the_default_context_measures_without_a_registry() -> None:
     inputs = FORM.validate({"travel_mode": "plane_economy", "travel_origin": "Chengdu", "travel_return": "false"})
     (line,) = travel.lines(inputs, FACTORS, CalculationContext(venue_location=(BEIJING.lat, BEIJING.lon)))
