@@ -194,3 +194,18 @@ async def test_rows_of_a_writer_stopped_with_the_process_are_told_so(
         task.cancel()
     results = await asyncio.wait_for(asyncio.gather(*inserts, return_exceptions=True), timeout=10)
     assert all(isinstance(r, ConnectionError) for r in results), results
+
+
+def test_a_batch_beyond_postgresqls_parameter_limit_is_refused_before_it_is_sent() -> None:
+    """PostgreSQL numbers parameters with 16 bits: such a batch is refused whole (then written row by row)."""
+    from sqlalchemy.dialects import postgresql
+
+    from neutralpoint.database.group_commit import MAX_PARAMETERS, _scoped_insert
+
+    given = tuple(_door(uuid.uuid4(), "X"))
+    statement = _scoped_insert(DOORS, given, postgresql.dialect())
+    width = len(statement.names)
+    assert statement.sql(1).count("$") == 2 + width
+    assert statement.sql((MAX_PARAMETERS - 2) // width)
+    with pytest.raises(ValueError, match="parameters"):
+        statement.sql((MAX_PARAMETERS - 2) // width + 1)

@@ -36,6 +36,10 @@ from neutralpoint.database.tenancy import SCOPE_SQL, SCOPE_SQL_POSITIONAL, scope
 log = logging.getLogger("neutralpoint.database")
 
 MAX_ROWS_PER_TRANSACTION = 500
+#: A statement's parameters are numbered with 16 bits in PostgreSQL's protocol.
+MAX_PARAMETERS = 65535
+#: Batch sizes whose INSERT a writer's connection keeps prepared (each size is a statement).
+PREPARED_BATCH_SIZES = 64
 #: Transactions written at the same time. One: rows arriving while it commits (a round
 #: trip and the WAL flush) wait for the next, which then carries all of them. Measured in
 #: the QR burst, two in flight made batches a third smaller and cost more CPU per estimate
@@ -164,11 +168,12 @@ class GroupCommit:
         import asyncpg
 
         statement = _scoped_insert(table, tuple(rows[0]), self.engine.dialect)
-        scope = scope_parameters(tenant_id)
-        connection = self._connections.pop() if self._connections else await self._connect()
         sql = statement.sql(len(rows))
+        scope = scope_parameters(tenant_id)  # $1 and $2 of SCOPE_SQL_POSITIONAL
+        parameters = [scope["tenant"], scope["disabled"], *statement.parameters(rows)]
+        connection = self._connections.pop() if self._connections else await self._connect()
         try:
-            await connection.execute(sql, scope["tenant"], scope["disabled"], *statement.parameters(rows))
+            await connection.execute(sql, *parameters)
         except asyncpg.PostgresError as exc:
             self._connections.append(connection)  # the server refused the statement; the connection is fine
             # SQLSTATE class 23 is "integrity constraint violation" (unique, foreign key, not null...).
@@ -185,8 +190,9 @@ class GroupCommit:
         url = self.engine.url.set(drivername="postgresql")
         return await asyncpg.connect(
             url.render_as_string(hide_password=False),
-            # One prepared INSERT per batch size: keep them all, however many rows they hold.
-            statement_cache_size=self.max_rows + 16,
+            # One prepared INSERT per batch size: the sizes of a burst stay prepared (the
+            # least used are dropped), however long their text.
+            statement_cache_size=PREPARED_BATCH_SIZES,
             max_cacheable_statement_size=0,
             # Nothing in these INSERTs depends on the values: plan each once, not per batch.
             server_settings={"plan_cache_mode": "force_generic_plan"},
@@ -227,6 +233,9 @@ class _ScopedInsert:
         text = self._texts.get(count)
         if text is None:
             width = len(self.names)
+            if 2 + count * width > MAX_PARAMETERS:
+                # Refused as a whole, the batch is written row by row (``_write_group``).
+                raise ValueError(f"{count} rows of {width} columns exceed PostgreSQL's {MAX_PARAMETERS} parameters")
             rows = ", ".join(
                 "(" + ", ".join(f"${3 + r * width + i}::{cast}" for i, cast in enumerate(self.casts)) + ")"
                 for r in range(count)
