@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 from litestar import Controller, Request, Response, get, patch, post
@@ -50,6 +50,16 @@ from neutralpoint.tenants.auth import platform_admin
 from neutralpoint.tenants.schemas import FieldErrors
 from neutralpoint.web.i18n import choose_language, normalize_language
 from neutralpoint.web.templating import render
+
+_Row = TypeVar("_Row")
+
+
+async def _found(session: AsyncSession, model: type[_Row], key: uuid.UUID) -> _Row:
+    """The row with primary key ``key``, or 404 (the session sees only what it may)."""
+    row = await session.get(model, key)
+    if row is None:
+        raise NotFoundException()
+    return row
 
 
 def credits_input_response(_: Request[Any, Any, Any], exc: CreditsInputError) -> Response[dict[str, Any]]:
@@ -239,10 +249,7 @@ class CreditsAdminApi(Controller):
         self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], lot_id: FromPath[uuid.UUID]
     ) -> LotOut:
         await platform_admin(request, db_session)
-        lot = await db_session.get(Lot, lot_id)
-        if lot is None:
-            raise NotFoundException()
-        return await lot_out(db_session, lot)
+        return await lot_out(db_session, await _found(db_session, Lot, lot_id))
 
     @post("/lots/{lot_id:uuid}/corrections", status_code=201, responses=BAD_INPUT, summary="Correct a lot")
     async def correct_lot(
@@ -255,8 +262,7 @@ class CreditsAdminApi(Controller):
         """An append-only correction: ``field`` is ``serial_range`` (value ``[first, last]``),
         ``vintage_year``, ``unit_cost`` (``[minor units, currency]``) or ``notes``."""
         admin = await platform_admin(request, db_session)
-        if await db_session.get(Lot, lot_id) is None:
-            raise NotFoundException()
+        await _found(db_session, Lot, lot_id)
         if data.field in ("acquired_on", "evidence"):
             raise CreditsInputError("field", "Correct the acquisition date and the evidence on the lot's page.")
         lot = await services.correct_lot(
@@ -288,8 +294,7 @@ class CreditsAdminApi(Controller):
         data: JSONBody[WithdrawIn],
     ) -> AllocationOut:
         admin = await platform_admin(request, db_session)
-        if await db_session.get(Allocation, allocation_id) is None:
-            raise NotFoundException()
+        await _found(db_session, Allocation, allocation_id)
         allocation = await supply.withdraw_allocation(db_session, allocation_id, actor=admin.email, reason=data.reason)
         return await allocation_out(db_session, allocation)
 
@@ -365,10 +370,7 @@ class CreditsAdminApi(Controller):
         self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], owner_id: FromPath[uuid.UUID]
     ) -> OwnerOut:
         await platform_admin(request, db_session)
-        owner = await db_session.get(ProjectOwner, owner_id)
-        if owner is None:
-            raise NotFoundException()
-        return owner_out(owner)
+        return owner_out(await _found(db_session, ProjectOwner, owner_id))
 
     @patch("/owners/{owner_id:uuid}", responses=BAD_INPUT, summary="Change a project owner")
     async def update_owner(
@@ -376,8 +378,7 @@ class CreditsAdminApi(Controller):
     ) -> OwnerOut:
         """Any of ``name``, ``contact_name``, ``contact_email``, ``payout_details``, ``payout_currency``."""
         await platform_admin(request, db_session)
-        if await db_session.get(ProjectOwner, owner_id) is None:
-            raise NotFoundException()
+        await _found(db_session, ProjectOwner, owner_id)
         values = await _patch_values(request)
         values.pop("is_demo", None)
         return owner_out(await services.update_project_owner(db_session, owner_id, **values))
@@ -394,8 +395,7 @@ class CreditsAdminApi(Controller):
         ``country``, ``region``, ``latitude``, ``longitude``, ``retirement_jurisdiction``,
         ``retirement_beneficiary``, ``sdgs``, ``status``)."""
         await platform_admin(request, db_session)
-        if await db_session.get(Project, project_id) is None:
-            raise NotFoundException()
+        await _found(db_session, Project, project_id)
         values = await _patch_values(request)
         values.pop("is_demo", None)
         if "owner_id" in values:
