@@ -91,16 +91,16 @@ def _config_statements(session: Session) -> dict[str, str]:
     }
 
 
-SCOPE_SQL = text(
-    "select set_config('app.tenant_id', :tenant, true), set_config('app.scopes_disabled', :disabled, true)"
+_SCOPE_SELECT = (
+    "select set_config('app.tenant_id', {tenant}, true) as tenant_id, "
+    "set_config('app.scopes_disabled', {disabled}, true) as scopes_disabled"
 )
+#: Scopes the transaction it runs in (parameters: ``scope_parameters``).
+SCOPE_SQL = text(_SCOPE_SELECT.format(tenant=":tenant", disabled=":disabled"))
 #: The same for a driver that takes positional parameters (asyncpg): ``$1`` the tenant,
 #: ``$2`` "off". Run alone it scopes the transaction; as a ``MATERIALIZED`` CTE heading a
 #: statement, it scopes that statement (see ``group_commit``).
-SCOPE_SQL_POSITIONAL = (
-    "select set_config('app.tenant_id', $1, true) as tenant_id, "
-    "set_config('app.scopes_disabled', $2, true) as scopes_disabled"
-)
+SCOPE_SQL_POSITIONAL = _SCOPE_SELECT.format(tenant="$1", disabled="$2")
 
 
 def scope_parameters(tenant_id: uuid.UUID) -> dict[str, str]:
