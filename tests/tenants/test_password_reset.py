@@ -18,6 +18,11 @@ RESET_LINK = r"https?://\S+/password/reset\?token=\S+"
 NEUTRAL = "If an account exists for that address, we sent a link to choose a new password."
 
 
+def _altered(mac: str) -> str:
+    """The signature with its first character changed: never, by chance, the same."""
+    return ("B" if mac.startswith("A") else "A") + mac[1:]
+
+
 async def _user(db: Database, email: str) -> User:
     async with db.platform_session() as session:
         return (await session.execute(select(User).where(User.email == email))).scalar_one()
@@ -130,7 +135,7 @@ async def test_a_forged_link_fails(other_client: Any, db: Database, settings: Se
     user_hex, expires, mac = good.split(".")
     forged = [
         f"{user_hex}.{int(expires) + 3600}.{mac}",
-        f"{user_hex}.{expires}.{mac[:-2]}AA",
+        f"{user_hex}.{expires}.{_altered(mac)}",
         tokens.password_reset_token(
             "another secret key, long enough 0123456789", user.id, user.email, user.password_hash
         ),
