@@ -105,7 +105,22 @@ class Field:
     section: Text | None = None
 
     def choice(self, value: str) -> Choice | None:
-        return next((c for c in self.choices if c.value == value), None)
+        return self._choices_by_value.get(value)
+
+    @functools.cached_property
+    def _choices_by_value(self) -> dict[str, Choice]:
+        found: dict[str, Choice] = {}
+        for c in self.choices:
+            found.setdefault(c.value, c)
+        return found
+
+    @functools.cached_property
+    def _bounds(self) -> tuple[Decimal | None, Decimal | None]:
+        """``minimum`` and ``maximum`` as decimals, read once rather than per value."""
+        return (
+            Decimal(self.minimum) if self.minimum is not None else None,
+            Decimal(self.maximum) if self.maximum is not None else None,
+        )
 
     def unit_text(self, lang: str) -> str:
         return text_for(self.unit, lang)
@@ -179,28 +194,35 @@ class Field:
 
     def _parse_number(self, raw: Any) -> Decimal | int:
         if isinstance(raw, bool):
-            raise FieldValidationError(FieldError("not_a_number", {"unit": self.unit or {"en": "", "zh-Hans": ""}}))
-        text_value = str(raw).strip().replace(",", "") if not isinstance(raw, (int, Decimal)) else str(raw)
-        try:
-            number = Decimal(text_value)
-        except InvalidOperation:
-            number = None
-        if number is None or not number.is_finite() or "e" in text_value.lower():
-            code = "not_an_integer" if self.kind == "integer" else "not_a_number"
-            raise FieldValidationError(FieldError(code, {"unit": self.unit or {"en": "", "zh-Hans": ""}}))
-        if self.kind == "integer" and number != number.to_integral_value():
-            raise FieldValidationError(FieldError("not_an_integer"))
-        unit = self.unit or {"en": "", "zh-Hans": ""}
-        if self.minimum is not None and number < Decimal(self.minimum):
-            raise FieldValidationError(FieldError("too_small", {"min": self.minimum, "unit": unit}))
-        if self.maximum is not None and number > Decimal(self.maximum):
-            raise FieldValidationError(FieldError("too_large", {"max": self.maximum, "unit": unit}))
+            raise FieldValidationError(FieldError("not_a_number", {"unit": self._unit_or_blank()}))
+        if type(raw) is int:  # a JSON integer: nothing to read, nothing to round
+            number = Decimal(raw)
+        else:
+            text_value = str(raw).strip().replace(",", "") if not isinstance(raw, Decimal) else str(raw)
+            try:
+                parsed: Decimal | None = Decimal(text_value)
+            except InvalidOperation:
+                parsed = None
+            if parsed is None or not parsed.is_finite() or "e" in text_value.lower():
+                code = "not_an_integer" if self.kind == "integer" else "not_a_number"
+                raise FieldValidationError(FieldError(code, {"unit": self._unit_or_blank()}))
+            number = parsed
+            if self.kind == "integer" and number != number.to_integral_value():
+                raise FieldValidationError(FieldError("not_an_integer"))
+        minimum, maximum = self._bounds
+        if minimum is not None and number < minimum:
+            raise FieldValidationError(FieldError("too_small", {"min": self.minimum, "unit": self._unit_or_blank()}))
+        if maximum is not None and number > maximum:
+            raise FieldValidationError(FieldError("too_large", {"max": self.maximum, "unit": self._unit_or_blank()}))
         if self.kind == "integer":
             return int(number)
         exponent = number.normalize().as_tuple().exponent
         if isinstance(exponent, int) and -exponent > self.decimals:
             raise FieldValidationError(FieldError("too_many_decimals", {"decimals": self.decimals}))
         return number
+
+    def _unit_or_blank(self) -> Text:
+        return self.unit or {"en": "", "zh-Hans": ""}
 
     def _city_by_id(self, city_id: Any) -> Any:
         from neutralpoint.scenarios.geography import load_cities
@@ -288,6 +310,9 @@ class Form:
         values: dict[str, Any] = {}
         for f in self.fields:
             source = presets if f.name in presets else raw
+            if f.kind != "boolean" and not f.required and source.get(f.name) is None:
+                values[f.name] = f.default  # what ``parse`` gives an optional field left out
+                continue
             try:
                 if strict and f.kind == "boolean" and f.name not in source:
                     # A JSON client that leaves a yes/no out means "the default";

@@ -1,0 +1,150 @@
+"""Form validation and the exact figures of a result, without a database or a server."""
+
+from __future__ import annotations
+
+import random
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+import pytest
+
+from neutralpoint.scenarios import services
+from neutralpoint.scenarios.forms import Choice, Field, FieldValidationError, Form, FormErrors
+
+LABEL = {"en": "x", "zh-Hans": "x"}
+NIGHTS = Field("nights", "integer", LABEL, unit={"en": "nights", "zh-Hans": "晚"}, minimum=0, maximum=365)
+KM = Field("km", "number", LABEL, minimum=0, maximum=40000, decimals=1)
+MODE = Field(
+    "mode", "choice", LABEL, choices=(Choice("rail", LABEL), Choice("plane", LABEL)), required=False, default="rail"
+)
+RETURN = Field("return", "boolean", LABEL, default=True)
+NOTE = Field("note", "text", LABEL, required=False, max_length=10)
+FORM = Form((NIGHTS, KM, MODE, RETURN, NOTE))
+
+
+def error_code(f: Field, raw: object) -> str:
+    with pytest.raises(FieldValidationError) as caught:
+        f.parse(raw)
+    return caught.value.error.code
+
+
+@pytest.mark.parametrize("raw", [0, 3, 365, "3", " 3 ", "1,2", Decimal("12"), Decimal("12.0")])
+def test_an_integer_from_json_reads_as_the_same_value_from_text(raw: object) -> None:
+    assert NIGHTS.parse(raw) == int(Decimal(str(raw).strip().replace(",", "")))
+    assert type(NIGHTS.parse(raw)) is int
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        (-1, "too_small"),
+        ("-1", "too_small"),
+        (366, "too_large"),
+        (10**30, "too_large"),
+        ("1e2", "not_an_integer"),
+        ("2.5", "not_an_integer"),
+        (True, "not_a_number"),
+        ("three", "not_an_integer"),
+        ("NaN", "not_an_integer"),
+        ("x" * 500, "too_long"),
+    ],
+)
+def test_a_bad_integer_is_refused_with_its_reason(raw: object, code: str) -> None:
+    assert error_code(NIGHTS, raw) == code
+
+
+def test_the_bounds_keep_their_given_form_in_the_message() -> None:
+    with pytest.raises(FieldValidationError) as caught:
+        NIGHTS.parse(400)
+    assert caught.value.error.params["max"] == 365
+    assert "365" in caught.value.error.message("en")
+
+
+@pytest.mark.parametrize(("raw", "expected"), [(12, Decimal(12)), ("12.5", Decimal("12.5")), (0, Decimal(0))])
+def test_a_number_is_an_exact_decimal(raw: object, expected: Decimal) -> None:
+    value = KM.parse(raw)
+    assert value == expected
+    assert isinstance(value, Decimal)
+    assert str(value) == str(expected)
+
+
+@pytest.mark.parametrize(("raw", "code"), [("12.25", "too_many_decimals"), (40001, "too_large"), ("1e3", "not_a_number")])
+def test_a_bad_number_is_refused_with_its_reason(raw: object, code: str) -> None:
+    assert error_code(KM, raw) == code
+
+
+def test_choices_are_looked_up_by_value() -> None:
+    assert MODE.choice("plane") == Choice("plane", LABEL)
+    assert MODE.choice("boat") is None
+    assert MODE.parse("rail") == "rail"
+    assert error_code(MODE, "boat") == "unknown_choice"
+
+
+def test_of_repeated_choice_values_the_first_wins_and_is_reported() -> None:
+    first, second = Choice("a", {"en": "first", "zh-Hans": "一"}), Choice("a", {"en": "second", "zh-Hans": "二"})
+    repeated = Field("c", "choice", LABEL, choices=(first, second))
+    assert repeated.choice("a") is first
+    assert any("repeats" in problem for problem in repeated.problems())
+
+
+def test_a_left_out_optional_field_takes_its_default_and_a_required_one_is_an_error() -> None:
+    values = FORM.validate({"nights": 2, "km": "10"}, strict=True)
+    assert values == {"nights": 2, "km": Decimal(10), "mode": "rail", "return": True, "note": None}
+    with pytest.raises(FormErrors) as caught:
+        FORM.validate({"km": "10", "mode": ""})
+    assert set(caught.value.errors) == {"nights"}
+
+
+def test_an_html_form_leaves_an_unticked_box_out_and_json_leaves_out_the_default() -> None:
+    assert FORM.validate({"nights": 1, "km": 1})["return"] is False
+    assert FORM.validate({"nights": 1, "km": 1}, strict=True)["return"] is True
+
+
+def test_presets_win_over_what_the_visitor_sent() -> None:
+    values = FORM.validate({"nights": 1, "km": 1, "mode": "rail"}, presets={"mode": "plane"})
+    assert values["mode"] == "plane"
+
+
+def test_every_bad_field_is_named_at_once() -> None:
+    with pytest.raises(FormErrors) as caught:
+        FORM.validate({"nights": -1, "km": "far", "mode": "boat", "note": "x" * 11, "extra": 1}, strict=True)
+    assert set(caught.value.errors) == {"nights", "km", "mode", "note", "extra"}
+
+
+# --- exact figures ----------------------------------------------------------------------------
+
+
+def half_up_tenths(value: Fraction) -> Decimal:
+    """The reference: an exact fraction rounded half up to 0.1 by ``Decimal``."""
+    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+def test_tenths_rounds_exactly_half_up() -> None:
+    assert str(services.tenths(1, 20)) == "0.1"  # 0.05
+    assert str(services.tenths(1, 21)) == "0.0"  # 0.0476...
+    assert str(services.tenths(0, 7)) == "0.0"
+    assert str(services.tenths(1000, 10)) == "100.0"
+    assert str(services.tenths(744, 1000)) == "0.7"
+    # Beyond Decimal's 28 digits: 10**27 + 0.05 is a half, and rounds up, exactly.
+    assert str(services.tenths(2 * 10**28 + 1, 20)) == "1" + "0" * 26 + "0.1"
+
+
+def test_tenths_agrees_with_decimal_rounding() -> None:
+    rng = random.Random(20261126)
+    for _ in range(20000):
+        denominator = rng.randrange(1, 10**9)
+        numerator = rng.randrange(0, 10**12)
+        assert services.tenths(numerator, denominator) == half_up_tenths(Fraction(numerator, denominator))
+
+
+def test_a_comparison_is_exact() -> None:
+    grams = 217_435
+    comparison = services.compare(grams)
+    assert comparison.days == {
+        "china": half_up_tenths(Fraction(grams * 365, 8_400_000)),
+        "world": half_up_tenths(Fraction(grams * 365, 4_700_000)),
+    }
+    assert str(comparison.days["china"]) == "9.4"
+    assert str(comparison.days["world"]) == "16.9"
+    assert comparison.petrol_car_km == half_up_tenths(Fraction(grams * 1000, 162_720))
+    assert str(services.compare(0).petrol_car_km) == "0.0"
