@@ -311,7 +311,7 @@ def _result_json(estimate: Estimate, factor_set: FactorSet | None) -> dict[str, 
             }
             for line in view.lines
         ],
-        "sources": view.sources,
+        "sources": [source.as_dict() for source in view.sources],
         "measured_by_venue": sorted((estimate.context or {}).get(overrides.RECORD_KEY, {})),
         "method": list(METHOD),
         "created_at": estimate.created_at.isoformat(),

@@ -71,7 +71,7 @@ class Factor:
     source: Source
     note: str = ""
 
-    @property
+    @cached_property
     def unit(self) -> str:
         return f"kg CO2e / {self.per}"
 

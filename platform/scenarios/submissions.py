@@ -224,7 +224,7 @@ def estimate_out(
             )
             for line in view.lines
         ],
-        sources=[SourceOut.of(s) for s in view.sources],
+        sources=[SourceOut.of_source(source) for source in view.sources],
         comparison=ComparisonOut(
             person_days=[
                 PerCapitaOut(p.key, str(p.tonnes_per_year), str(comparison.days[p.key])) for p in services.PER_CAPITA
