@@ -198,7 +198,7 @@ class Field:
         if type(raw) is int:  # a JSON integer: nothing to read, nothing to round
             number = Decimal(raw)
         else:
-            text_value = str(raw).strip().replace(",", "") if not isinstance(raw, Decimal) else str(raw)
+            text_value = str(raw).strip().replace(",", "") if not isinstance(raw, (int, Decimal)) else str(raw)
             try:
                 parsed: Decimal | None = Decimal(text_value)
             except InvalidOperation:

@@ -564,9 +564,6 @@ def recompute(
 
 # --- presenting -------------------------------------------------------------------------------
 
-GRAMS_PER_TONNE = Decimal(1_000_000)
-
-
 @dataclass(frozen=True)
 class PerCapita:
     """An average person's yearly emissions somewhere, with where the number comes from."""
@@ -607,7 +604,7 @@ def tenths(numerator: int, denominator: int) -> Decimal:
     """``numerator / denominator`` to 0.1, half up, exactly (both positive, or 0 / d).
 
     Integer arithmetic instead of a ``Decimal`` division and ``quantize``: the same
-    result, with no 28-digit rounding on the way, in a fifth of the time (a result
+    result, with no 28-digit rounding on the way, in under half the time (a result
     page or answer has a share per line and three comparisons).
     """
     count = (20 * numerator + denominator) // (2 * denominator)
@@ -691,7 +688,7 @@ def present(
             LineView(
                 key=line.key,
                 label=line.label,
-                detail=line.detail,
+                detail=line.detail or None,
                 quantity=line.quantity,
                 per=line.per,
                 factor=line.factor,

@@ -5,10 +5,13 @@ from __future__ import annotations
 import random
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from types import SimpleNamespace
 
 import pytest
 
 from neutralpoint.scenarios import services
+from neutralpoint.scenarios.contract import BreakdownLine
+from neutralpoint.scenarios.factors import Factor, FactorSet, Source
 from neutralpoint.scenarios.forms import Choice, Field, FieldValidationError, Form, FormErrors
 
 LABEL = {"en": "x", "zh-Hans": "x"}
@@ -68,7 +71,9 @@ def test_a_number_is_an_exact_decimal(raw: object, expected: Decimal) -> None:
     assert str(value) == str(expected)
 
 
-@pytest.mark.parametrize(("raw", "code"), [("12.25", "too_many_decimals"), (40001, "too_large"), ("1e3", "not_a_number")])
+@pytest.mark.parametrize(
+    ("raw", "code"), [("12.25", "too_many_decimals"), (40001, "too_large"), ("1e3", "not_a_number")]
+)
 def test_a_bad_number_is_refused_with_its_reason(raw: object, code: str) -> None:
     assert error_code(KM, raw) == code
 
@@ -148,3 +153,42 @@ def test_a_comparison_is_exact() -> None:
     assert str(comparison.days["world"]) == "16.9"
     assert comparison.petrol_car_km == half_up_tenths(Fraction(grams * 1000, 162_720))
     assert str(services.compare(0).petrol_car_km) == "0.0"
+
+
+def test_a_view_numbers_each_source_once_and_shares_add_up_to_about_100() -> None:
+    shared = Source("DESNZ", "Conversion factors 2025", 2025, "Hotel stay")
+    factors = FactorSet.of(
+        "test",
+        "1",
+        [
+            Factor("a", Decimal("1.5"), "night", LABEL, shared),
+            Factor("b", Decimal("0.2"), "night", LABEL, shared),
+            Factor("c", Decimal("3"), "km", LABEL, Source("Other", "Doc", 2024)),
+        ],
+    )
+    lines = [
+        BreakdownLine("a", LABEL, Decimal(1), "night", "a", 1500, detail={}),
+        BreakdownLine("b", LABEL, Decimal(1), "night", "b", 200),
+        BreakdownLine("c", LABEL, Decimal(1), "km", "c", 3000, detail={"en": "d", "zh-Hans": "d"}),
+        BreakdownLine("gone", LABEL, Decimal(1), "km", "no.such.factor", 0),
+    ]
+    record = SimpleNamespace(total_grams=4700, breakdown=[])
+    view = services.present(record, "CODE", factors, lines)  # type: ignore[arg-type]
+    assert view.sources == [shared, factors.factors["c"].source]
+    assert [line.source for line in view.lines] == [0, 0, 1, None]
+    assert [str(line.share) for line in view.lines] == ["31.9", "4.3", "63.8", "0.0"]
+    assert view.lines[0].detail is None  # an empty detail is no detail
+    assert view.lines[0].factor_unit == "kg CO2e / night"
+    assert view.lines[3].factor_value is None
+    assert str(view.comparison.days["china"]) == str(half_up_tenths(Fraction(4700 * 365, 8_400_000)))
+
+
+def test_a_view_of_nothing_has_zero_shares() -> None:
+    view = services.present(
+        SimpleNamespace(total_grams=0, breakdown=[]),  # type: ignore[arg-type]
+        None,
+        None,
+        [BreakdownLine("x", LABEL, Decimal(0), "km", "x", 0)],
+    )
+    assert [str(line.share) for line in view.lines] == ["0"]
+    assert view.sources == []
