@@ -180,6 +180,17 @@ async def test_signup_brand_qr_and_visitor_calculation(
     await expect(phone.locator("p.big")).to_contain_text(format_grams(estimate["total_grams"], "zh-Hans"))
     await expect(phone.get_by_role("heading", name=_zh("Sources"))).to_be_visible()
     assert await phone.locator("li[id^=source-]").count() >= 1
+    # On the phone every line of the breakdown reads top to bottom, each value beside its
+    # label, and nothing needs a sideways scroll.
+    assert await phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    scroller = phone.locator("table.lines").locator("xpath=..")
+    assert await scroller.evaluate("e => e.scrollWidth <= e.clientWidth")
+    first_line = phone.locator("table.lines tbody tr").first
+    share_label = await first_line.locator("td.share").evaluate(
+        "e => getComputedStyle(e, '::before').content"
+    )
+    assert share_label == f'"{_zh("Share")}"'
+    assert await first_line.locator("td.share .bar").is_visible()
     await phone.screenshot(path=str(screenshots / "result-zh.png"), full_page=True)
     result_url = phone.url
     await visitor.close()
@@ -187,6 +198,7 @@ async def test_signup_brand_qr_and_visitor_calculation(
     # The result has its own address: shared to a desktop browser in English, it reads the same.
     await page.goto(result_url)
     await expect(page.get_by_role("heading", name="Sources")).to_be_visible()
+    await expect(page.locator("table.lines thead")).to_be_visible()  # a table again on a wide screen
     await page.screenshot(path=str(screenshots / "result-en.png"), full_page=True)
 
     # --- the dashboard lists the entry point -----------------------------------------------------
