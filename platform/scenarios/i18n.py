@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 
 LANGUAGES = ("en", "zh-Hans")
 DEFAULT_LANGUAGE = "en"
@@ -41,13 +42,32 @@ UNIT_NAMES: dict[str, dict[str, str]] = {
     "litre": {"zh-Hans": "升"},
     "cup": {"zh-Hans": "杯"},
 }
+#: English plurals of the countable units (a distance, a weight or an amount of money has none).
+UNIT_PLURALS_EN: dict[str, str] = {
+    "room-night": "room-nights",
+    "pitch-night": "pitch-nights",
+    "attendee-day": "attendee-days",
+    "meal": "meals",
+    "visit": "visits",
+    "ride": "rides",
+    "bag": "bags",
+    "room linen change": "room linen changes",
+    "night": "nights",
+    "litre": "litres",
+    "cup": "cups",
+}
 FACTOR_UNIT_PREFIX = "kg CO2e / "
 
 
-def unit_text(per: str | None, lang: str) -> str:
-    """An activity unit (``passenger-km``) or a factor unit (``kg CO2e / passenger-km``) in ``lang``."""
+def unit_text(per: str | None, lang: str, quantity: Decimal | int | None = None) -> str:
+    """An activity unit (``passenger-km``) or a factor unit (``kg CO2e / passenger-km``) in ``lang``.
+
+    With ``quantity``, the unit as it reads after that number: "1 room-night", "2 room-nights".
+    """
     if not per:
         return ""
     if per.startswith(FACTOR_UNIT_PREFIX):
         return FACTOR_UNIT_PREFIX.replace("kg CO2e", "kg CO₂e") + unit_text(per[len(FACTOR_UNIT_PREFIX) :], lang)
+    if lang == "en" and quantity is not None and quantity != 1:
+        return UNIT_PLURALS_EN.get(per, per)
     return UNIT_NAMES.get(per, {}).get(lang, per)
