@@ -97,10 +97,6 @@ class AnswerResponse(Response[bytes]):
         return response
 
 
-def _answer(answer: submissions.Answer) -> Response[Any]:
-    return AnswerResponse(answer)
-
-
 def _not_found() -> NotFoundException:
     return NotFoundException("Not found")
 
@@ -462,7 +458,7 @@ async def submit_entry(
         )
     if isinstance(outcome, submissions.Unavailable):
         return _unavailable_page(request, outcome.lang)
-    return _answer(outcome)
+    return AnswerResponse(outcome)
 
 
 def _unavailable_page(request: Request[Any, Any, Any], lang: str) -> Template:
@@ -560,7 +556,7 @@ async def create_estimate(
     The visitor is the ``visitor_id`` in the body, else the ``np_visitor`` cookie, else a
     new one; it is returned (and set as the cookie) so that a client can read its history.
     """
-    return _answer(await submissions.submit_json(state, _visitor(request, slug, code), data))
+    return AnswerResponse(await submissions.submit_json(state, _visitor(request, slug, code), data))
 
 
 @get("/api/v1/estimates/{estimate_id:str}", tags=["visitors"])

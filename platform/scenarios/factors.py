@@ -34,10 +34,6 @@ class Source:
     estimate: bool = False
 
     def citation(self) -> str:
-        return self._citation
-
-    @cached_property
-    def _citation(self) -> str:
         parts = [self.publisher, self.document, str(self.year)]
         if self.table:
             parts.append(self.table)
@@ -45,10 +41,6 @@ class Source:
         return f"{text} (estimate)" if self.estimate else text
 
     def as_dict(self) -> dict[str, Any]:
-        return dict(self._as_dict)
-
-    @cached_property
-    def _as_dict(self) -> dict[str, Any]:
         return {
             "publisher": self.publisher,
             "document": self.document,

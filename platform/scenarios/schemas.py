@@ -95,9 +95,6 @@ class FormOut(msgspec.Struct):
         return cls(fields=[FieldOut.of(f) for f in form.fields])
 
 
-_SOURCE_KEYS = frozenset({"publisher", "document", "year", "table", "url", "estimate", "citation"})
-
-
 class SourceOut(msgspec.Struct, frozen=True):
     publisher: str
     document: str
@@ -114,16 +111,6 @@ class SourceOut(msgspec.Struct, frozen=True):
 
     @classmethod
     def of(cls, data: Mapping[str, Any]) -> SourceOut:
-        if data.keys() >= _SOURCE_KEYS:  # as ``Source.as_dict`` writes it
-            return cls(
-                data["publisher"],
-                data["document"],
-                data["year"],
-                data["table"],
-                data["url"],
-                data["estimate"],
-                data["citation"],
-            )
         return cls(
             publisher=data["publisher"],
             document=data["document"],
@@ -162,7 +149,7 @@ class FactorOut(msgspec.Struct):
             unit=factor.unit,
             per=factor.per,
             label=LocalizedText.required(factor.label),
-            source=SourceOut.of(factor.source.as_dict()),
+            source=SourceOut.of_source(factor.source),
             note=factor.note,
         )
 
