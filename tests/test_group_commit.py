@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -13,9 +14,11 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from neutralpoint.database import Database
 from neutralpoint.database.group_commit import GroupCommit
+from neutralpoint.scenarios.models import Estimate
 from neutralpoint.tenants.models import EntryPoint, Tenant
 
 DOORS = EntryPoint.__table__
+ESTIMATES = Estimate.__table__
 
 
 @pytest.fixture
@@ -209,3 +212,81 @@ def test_a_batch_beyond_postgresqls_parameter_limit_is_refused_before_it_is_sent
     assert statement.sql((MAX_PARAMETERS - 2) // width)
     with pytest.raises(ValueError, match="parameters"):
         statement.sql((MAX_PARAMETERS - 2) // width + 1)
+
+
+def _estimate(tenant_id: uuid.UUID, door: uuid.UUID | None, number: int, context: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": uuid.uuid4(),
+        "tenant_id": tenant_id,
+        "entry_point_id": door,
+        "visitor_id": uuid.uuid4(),
+        "scenario": "meetings",
+        "kind": "visitor",
+        "scenario_name": {"en": "Meetings", "zh-Hans": "会议"},
+        "factor_set_version": "2025.1",
+        "factor_fingerprint": "f" * 64,
+        "inputs": {"days": number, "origin": {"city_id": number, "name": f"City {number}"}},
+        "breakdown": [{"key": "travel", "grams": 1000 + number, "label": {"en": "Travel", "zh-Hans": "交通"}}],
+        "total_grams": 1000 + number,
+        "language": "zh-Hans" if number % 2 else "en",
+        "context": context,
+        "created_at": datetime.now(UTC),
+    }
+
+
+def test_what_every_row_of_a_batch_shares_is_sent_once() -> None:
+    """A batch at one door sends its venue, door, scenario and factor set once; the visitor's
+    own values (ids, answers, breakdown, language, time) go row by row."""
+    from sqlalchemy.dialects import postgresql
+
+    from neutralpoint.database.group_commit import _ScopedInsert
+
+    venue, door = uuid.uuid4(), uuid.uuid4()
+    rows = [_estimate(venue, door, n, {"presets": {}}) for n in range(3)]
+    statement = _ScopedInsert(ESTIMATES, tuple(rows[0]), postgresql.dialect())
+
+    sql, values = statement.bind(rows)
+    per_row = ["id", "visitor_id", "inputs", "breakdown", "total_grams", "language", "created_at"]
+    assert len(values) == 8 + 3 * len(per_row)
+    assert values.count(door) == 1
+    assert values.count(venue) == 1
+    assert sql.count("$") == 2 + len(values)
+
+    # One row from elsewhere: what differs goes row by row, the rest is still sent once.
+    rows.append(_estimate(venue, uuid.uuid4(), 3, {"presets": {"nights": 2}}))
+    sql, values = statement.bind(rows)
+    assert len(values) == 6 + 4 * (len(per_row) + 2)
+    assert sql.count("$") == 2 + len(values)
+    assert values.count(venue) == 1
+
+
+async def test_a_batch_with_shared_and_differing_values_reads_back_row_for_row(
+    db: Database, two_venues: dict[str, uuid.UUID]
+) -> None:
+    """However a batch's values were sent (once or per row), every row reads back as given."""
+    a = two_venues["a"]
+    writer = GroupCommit(db.engine)
+    doors = [uuid.uuid4(), uuid.uuid4()]
+    for number, door in enumerate(doors):
+        await writer.insert(DOORS, a, {**_door(a, f"SH{number}"), "id": door})
+    shared_context = {"venue_location": [30.57, 104.06], "presets": {}}
+    same_door = [_estimate(a, doors[0], n, shared_context) for n in range(8)]
+    mixed = [_estimate(a, doors[n % 2], n, {"venue_location": None, "presets": {"nights": n}}) for n in range(8, 12)]
+    mixed.append({**_estimate(a, None, 12, shared_context), "context": None})
+    rows = same_door + mixed
+
+    await asyncio.gather(*(writer.insert(ESTIMATES, a, row) for row in same_door))
+    await asyncio.gather(*(writer.insert(ESTIMATES, a, row) for row in mixed))
+    assert writer.transactions < len(rows)
+
+    async with db.platform_session() as session:
+        stored = {e.id: e for e in await session.scalars(select(Estimate).where(Estimate.tenant_id == a))}
+    assert len(stored) == len(rows)
+    for row in rows:
+        estimate = stored[row["id"]]
+        for name, value in row.items():
+            got = getattr(estimate, name)
+            if name == "created_at":
+                assert got.replace(tzinfo=UTC) == value, name
+            else:
+                assert got == value, name

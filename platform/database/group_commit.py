@@ -26,16 +26,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
 from sqlalchemy import JSON, ColumnDefault, Table, TypeDecorator, insert
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from neutralpoint.database.json import json_text
+from neutralpoint.database.json import json_value
 from neutralpoint.database.tenancy import SCOPE_SQL, SCOPE_SQL_POSITIONAL, scope_parameters
 
 log = logging.getLogger("neutralpoint.database")
 
 MAX_ROWS_PER_TRANSACTION = 500
+#: ``Table.info`` key: the columns whose value one batch may send once for all its rows.
+SHARED_IN_BATCH = "shared_in_batch"
 #: A statement's parameters are numbered with 16 bits in PostgreSQL's protocol.
 MAX_PARAMETERS = 65535
 #: Batch sizes whose INSERT a writer's connection keeps prepared (each size is a statement).
@@ -168,9 +171,9 @@ class GroupCommit:
         import asyncpg
 
         statement = _scoped_insert(table, tuple(rows[0]), self.engine.dialect)
-        sql = statement.sql(len(rows))
+        sql, values = statement.bind(rows)
         scope = scope_parameters(tenant_id)  # $1 and $2 of SCOPE_SQL_POSITIONAL
-        parameters = [scope["tenant"], scope["disabled"], *statement.parameters(rows)]
+        parameters = [scope["tenant"], scope["disabled"], *values]
         connection = self._connections.pop() if self._connections else await self._connect()
         try:
             await connection.execute(sql, *parameters)
@@ -188,7 +191,7 @@ class GroupCommit:
         import asyncpg
 
         url = self.engine.url.set(drivername="postgresql")
-        return await asyncpg.connect(
+        connection = await asyncpg.connect(
             url.render_as_string(hide_password=False),
             # One prepared INSERT per batch size: the sizes of a burst stay prepared (the
             # least used are dropped), however long their text.
@@ -197,6 +200,12 @@ class GroupCommit:
             # Nothing in these INSERTs depends on the values: plan each once, not per batch.
             server_settings={"plan_cache_mode": "force_generic_plan"},
         )
+        # JSON values arrive here already encoded (``_converter``): sent as they are, not
+        # decoded to text and encoded again. A ``json`` value's binary form is its text.
+        await connection.set_type_codec(
+            "json", schema="pg_catalog", encoder=bytes, decoder=json_value, format="binary"
+        )
+        return connection
 
 
 class _ScopedInsert:
@@ -208,6 +217,12 @@ class _ScopedInsert:
     statement's text depends on the number of rows, so the driver prepares each batch
     size once per connection and keeps it. What SQLAlchemy would add is done here:
     Python-side column defaults, type decorators' bind processing and JSON encoding.
+
+    The columns a table names in ``info[SHARED_IN_BATCH]`` are those that follow from
+    where a row comes from rather than from the row itself (an estimate's venue, entry
+    point, scenario and factor set). When every row of a batch has the same value in
+    one of them, that value is sent once for the batch instead of once per row: the
+    driver encodes it, and PostgreSQL decodes it, a single time.
     """
 
     def __init__(self, table: Table, given: tuple[str, ...], dialect: Any) -> None:
@@ -221,43 +236,85 @@ class _ScopedInsert:
         self.given = given
         self.defaults = tuple(defaults.values())
         self.casts = [table.c[name].type.compile(dialect=dialect) for name in self.names]
-        converters = [_converter(table.c[name].type, dialect) for name in self.names]
-        self._converting = [(index, convert) for index, convert in enumerate(converters) if convert is not None]
+        self.converters: list[Callable[[Any], Any] | None] = [
+            _converter(table.c[name].type, dialect) for name in self.names
+        ]
+        shareable = set(table.info.get(SHARED_IN_BATCH, ()))
+        self.shareable = tuple(index for index, name in enumerate(self.names) if name in shareable)
         getter = operator.itemgetter(*given)
         self._given_values: Callable[[dict[str, Any]], tuple[Any, ...]] = (
             getter if len(given) > 1 else lambda row: (getter(row),)
         )
-        self._texts: dict[int, str] = {}
+        self._texts: dict[tuple[int, tuple[int, ...]], str] = {}
+        self._layouts: dict[tuple[int, ...], _Layout] = {}
 
-    def sql(self, count: int) -> str:
-        text = self._texts.get(count)
+    def sql(self, count: int, shared: tuple[int, ...] = ()) -> str:
+        """The statement for ``count`` rows, the columns at the indexes ``shared`` sent once."""
+        key = (count, shared)
+        text = self._texts.get(key)
         if text is None:
-            width = len(self.names)
-            if 2 + count * width > MAX_PARAMETERS:
+            layout = self._layout(shared)
+            width = len(layout.per_row)
+            if 2 + len(shared) + count * width > MAX_PARAMETERS:
                 # Refused as a whole, the batch is written row by row (``_write_group``).
                 raise ValueError(f"{count} rows of {width} columns exceed PostgreSQL's {MAX_PARAMETERS} parameters")
+            first_row = 3 + len(shared)
             rows = ", ".join(
-                "(" + ", ".join(f"${3 + r * width + i}::{cast}" for i, cast in enumerate(self.casts)) + ")"
+                "("
+                + ", ".join(f"${first_row + r * width + i}::{self.casts[c]}" for i, c in enumerate(layout.per_row))
+                + ")"
                 for r in range(count)
             )
+            once = {c: f"${3 + i}::{self.casts[c]}" for i, c in enumerate(shared)}
+            selected = ", ".join(once.get(c, f"rows.c{c}") for c in range(len(self.names)))
+            aliases = ", ".join(f"c{c}" for c in layout.per_row)
             columns = ", ".join(f'"{n}"' for n in self.names)
-            text = self._texts[count] = (
+            text = self._texts[key] = (
                 f"WITH scope AS MATERIALIZED ({SCOPE_SQL_POSITIONAL}) "
                 f'INSERT INTO "{self.table_name}" ({columns}) '
-                f"SELECT rows.* FROM scope, (VALUES {rows}) AS rows WHERE scope.tenant_id IS NOT NULL"
+                f"SELECT {selected} FROM scope, (VALUES {rows}) AS rows({aliases}) "
+                "WHERE scope.tenant_id IS NOT NULL"
             )
         return text
 
-    def parameters(self, rows: list[dict[str, Any]]) -> list[Any]:
-        values: list[Any] = []
-        fetch, converting = self._fetch, self._converting
-        for row in rows:
-            line = list(fetch(row))
-            for index, convert in converting:
-                if line[index] is not None:
-                    line[index] = convert(line[index])
-            values.extend(line)
-        return values
+    def bind(self, rows: list[dict[str, Any]]) -> tuple[str, list[Any]]:
+        """The batch's statement and its parameters after the scope's two."""
+        lines = [self._fetch(row) for row in rows]
+        first = lines[0]
+        shared = tuple(index for index in self.shareable if all(line[index] == first[index] for line in lines))
+        if len(shared) == len(self.names):  # a VALUES row needs a column
+            shared = shared[:-1]
+        layout = self._layout(shared)
+        values = [self._convert(index, first[index]) for index in shared]
+        pick, converting = layout.pick, layout.converting
+        for line in lines:
+            picked = pick(line)
+            for position, convert in converting:
+                if picked[position] is not None:
+                    picked[position] = convert(picked[position])
+            values.extend(picked)
+        return self.sql(len(rows), shared), values
+
+    def _convert(self, index: int, value: Any) -> Any:
+        convert = self.converters[index]
+        return value if value is None or convert is None else convert(value)
+
+    def _layout(self, shared: tuple[int, ...]) -> _Layout:
+        layout = self._layouts.get(shared)
+        if layout is None:
+            per_row = tuple(index for index in range(len(self.names)) if index not in shared)
+            getter = operator.itemgetter(*per_row)
+            converting = tuple(
+                (position, convert)
+                for position, convert in ((p, self.converters[i]) for p, i in enumerate(per_row))
+                if convert is not None
+            )
+            layout = self._layouts[shared] = _Layout(
+                per_row,
+                (lambda line: list(getter(line))) if len(per_row) > 1 else (lambda line: [getter(line)]),
+                converting,
+            )
+        return layout
 
     def _fetch(self, row: dict[str, Any]) -> tuple[Any, ...]:
         """The row's values in column order, defaults included (before conversion)."""
@@ -267,6 +324,15 @@ class _ScopedInsert:
         return (*given, *(default.arg if default.is_scalar else default.arg(None) for default in self.defaults))
 
 
+@dataclass(frozen=True)
+class _Layout:
+    """Which columns a batch sends per row, how to pick them and which to convert."""
+
+    per_row: tuple[int, ...]
+    pick: Callable[[tuple[Any, ...]], list[Any]]
+    converting: tuple[tuple[int, Callable[[Any], Any]], ...]
+
+
 @functools.lru_cache(maxsize=64)
 def _scoped_insert(table: Table, given: tuple[str, ...], dialect: Any) -> _ScopedInsert:
     return _ScopedInsert(table, given, dialect)
@@ -274,10 +340,13 @@ def _scoped_insert(table: Table, given: tuple[str, ...], dialect: Any) -> _Scope
 
 def _converter(column_type: Any, dialect: Any) -> Any:
     if isinstance(column_type, JSON):
-        return json_text
+        return _json_bytes
     if isinstance(column_type, TypeDecorator):
         return functools.partial(column_type.process_bind_param, dialect=dialect)
     return None
+
+
+_json_bytes = msgspec.json.Encoder().encode
 
 
 async def _scope(conn: AsyncConnection, tenant_id: uuid.UUID) -> None:

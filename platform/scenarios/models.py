@@ -10,6 +10,7 @@ from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, UniqueConstr
 from sqlalchemy.orm import Mapped, mapped_column
 
 from neutralpoint.database.base import Base, TenantScoped, new_id, utcnow
+from neutralpoint.database.group_commit import SHARED_IN_BATCH
 
 
 class FactorSetSnapshot(Base):
@@ -34,6 +35,22 @@ class Estimate(TenantScoped, Base):
     __table_args__ = (
         Index("ix_estimates_tenant_visitor", "tenant_id", "visitor_id"),
         Index("ix_estimates_tenant_entry", "tenant_id", "entry_point_id"),
+        # What follows from the door a visitor scanned, not from their answers: in a burst
+        # at one entry point every estimate has the same, and the group commit sends it once.
+        {
+            "info": {
+                SHARED_IN_BATCH: (
+                    "tenant_id",
+                    "entry_point_id",
+                    "scenario",
+                    "kind",
+                    "scenario_name",
+                    "factor_set_version",
+                    "factor_fingerprint",
+                    "context",
+                )
+            }
+        },
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
