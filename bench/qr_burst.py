@@ -92,6 +92,19 @@ class Result:
     server_cpu_s: float = 0.0
     postgres_cpu_s: float = 0.0
     commits: int = 0  # transactions PostgreSQL committed in the bench database meanwhile
+    machine: tuple[float, float, float] = (0.0, 0.0, 0.0)  # jiffies of all CPUs meanwhile: total, idle, stolen
+
+    @property
+    def idle_percent(self) -> float:
+        """Share of the machine's CPU time nobody used: time a route could not turn into requests."""
+        total, idle, _ = self.machine
+        return 100 * idle / total if total else 0.0
+
+    @property
+    def steal_percent(self) -> float:
+        """Share the hypervisor gave to other guests: the shared host's noise, visible."""
+        total, _, stolen = self.machine
+        return 100 * stolen / total if total else 0.0
 
     @property
     def requests_per_commit(self) -> str:
@@ -286,9 +299,16 @@ def measure(
     writes = target.method == "POST"
     commits_before = asyncio.run(committed(owner_url, database)) if writes else 0
     before = cpu_snapshot(server)
+    machine_before = machine_jiffies()
     result = run_wrk(wrk, target, seconds, args.connections, args.threads, work)
+    machine_after = machine_jiffies()
     server_cpu, postgres_cpu = cpu_used(before, cpu_snapshot(server))
-    result = dataclasses.replace(result, server_cpu_s=server_cpu, postgres_cpu_s=postgres_cpu)
+    result = dataclasses.replace(
+        result,
+        server_cpu_s=server_cpu,
+        postgres_cpu_s=postgres_cpu,
+        machine=tuple(a - b for a, b in zip(machine_after, machine_before, strict=True)),  # type: ignore[arg-type]
+    )
     if writes:
         result = dataclasses.replace(result, commits=asyncio.run(committed(owner_url, database)) - commits_before)
     return result
@@ -308,6 +328,7 @@ def combine(rounds: list[Result]) -> Result:
         server_cpu_s=sum(r.server_cpu_s for r in rounds),
         postgres_cpu_s=sum(r.postgres_cpu_s for r in rounds),
         commits=sum(r.commits for r in rounds),
+        machine=tuple(sum(column) for column in zip(*(r.machine for r in rounds), strict=True)),  # type: ignore[arg-type]
     )
 
 
@@ -368,6 +389,13 @@ def _postgres_pids() -> list[int]:
             except OSError:
                 continue
     return pids
+
+
+def machine_jiffies() -> tuple[float, float, float]:
+    """All CPUs' time so far from ``/proc/stat``: total, idle (with I/O wait) and stolen by the host."""
+    fields = [float(f) for f in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    user, nice, system, idle, iowait, irq, softirq, steal = (fields + [0.0] * 8)[:8]
+    return user + nice + system + idle + iowait + irq + softirq + steal, idle + iowait, steal
 
 
 def cpu_snapshot(server: Server) -> tuple[dict[int, float], dict[int, float]]:
@@ -513,15 +541,16 @@ def report(results: dict[str, Result], args: argparse.Namespace, facts: dict[str
     bare = results["bare"].rate
     rows = [
         "| route | req/s | p50 ms | p99 ms | max ms | errors | requests | connections | ratio to bare "
-        "| server CPU ms/req | PostgreSQL CPU ms/req | requests per transaction |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| server CPU ms/req | PostgreSQL CPU ms/req | requests per transaction | idle CPU | stolen CPU |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for result in results.values():
         rows.append(
             f"| {result.target.label} | {result.rate:,.0f} | {result.p50_ms:.1f} | {result.p99_ms:.1f} | "
             f"{result.max_ms:.1f} | {result.errors} | {result.requests:,} | {args.connections} | "
             f"{result.rate / bare:.0%} | {result.cpu_ms_per_request(result.server_cpu_s):.3f} | "
-            f"{result.cpu_ms_per_request(result.postgres_cpu_s):.3f} | {result.requests_per_commit} |"
+            f"{result.cpu_ms_per_request(result.postgres_cpu_s):.3f} | {result.requests_per_commit} | "
+            f"{result.idle_percent:.0f} % | {result.steal_percent:.1f} % |"
         )
     return "\n".join(
         [
@@ -690,7 +719,8 @@ def main() -> None:
                 f"p99 {result.p99_ms:6.1f} ms  errors {result.errors}  CPU per request: "
                 f"server {result.cpu_ms_per_request(result.server_cpu_s):.3f} ms, "
                 f"PostgreSQL {result.cpu_ms_per_request(result.postgres_cpu_s):.3f} ms, "
-                f"requests per transaction {result.requests_per_commit}",
+                f"requests per transaction {result.requests_per_commit}, "
+                f"machine idle {result.idle_percent:.0f} %, stolen {result.steal_percent:.1f} %",
                 flush=True,
             )
 
