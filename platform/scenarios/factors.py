@@ -33,6 +33,14 @@ class Source:
     url: str | None = None
     estimate: bool = False
 
+    def __post_init__(self) -> None:
+        fields = (self.publisher, self.document, self.year, self.table, self.url, self.estimate)
+        object.__setattr__(self, "_hash", hash(fields))
+
+    def __hash__(self) -> int:
+        """Computed once: an answer looks each of its lines' sources up by value."""
+        return self._hash  # type: ignore[attr-defined,no-any-return]
+
     def citation(self) -> str:
         parts = [self.publisher, self.document, str(self.year)]
         if self.table:

@@ -14,9 +14,11 @@ import logging
 import traceback
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from types import ModuleType
 from typing import Any
 
+import msgspec
 import pluggy
 
 from neutralpoint.scenarios import hookspecs
@@ -98,6 +100,7 @@ class LoadedScenario:
 def check_lines(scenario: str, lines: Any, factors: FactorSet) -> list[BreakdownLine]:
     if not isinstance(lines, list) or not all(isinstance(line, BreakdownLine) for line in lines):
         raise ContractError(f"{scenario}: calculation must return a list of BreakdownLine")
+    plain = True
     for line in lines:
         if type(line.grams) is not int:
             raise ContractError(f"{scenario}: line {line.key!r} grams must be an int")
@@ -105,7 +108,30 @@ def check_lines(scenario: str, lines: Any, factors: FactorSet) -> list[Breakdown
             raise ContractError(f"{scenario}: line {line.key!r} is negative")
         if line.factor not in factors:
             raise ContractError(f"{scenario}: line {line.key!r} names unknown factor {line.factor!r}")
-    return lines
+        if plain and not _has_plain_types(line):
+            plain = False
+    return lines if plain else [_with_plain_types(line) for line in lines]
+
+
+def _has_plain_types(line: BreakdownLine) -> bool:
+    return (
+        type(line.label) is dict
+        and type(line.quantity) is Decimal
+        and (line.detail is None or type(line.detail) is dict)
+    )
+
+
+def _with_plain_types(line: BreakdownLine) -> BreakdownLine:
+    """A line as stored: texts as dicts and the quantity a Decimal, whatever Mapping or
+    number the plugin used (a stored breakdown is the lines themselves, encoded)."""
+    if _has_plain_types(line):
+        return line
+    return msgspec.structs.replace(
+        line,
+        label=dict(line.label),
+        quantity=line.quantity if type(line.quantity) is Decimal else Decimal(str(line.quantity)),
+        detail=dict(line.detail) if line.detail else None,
+    )
 
 
 DISTANCES_REMEMBERED = 8192

@@ -430,7 +430,9 @@ def estimate_row(entry: Entry, computation: Computation, visitor_id: uuid.UUID, 
         "factor_set_version": computation.published.version,
         "factor_fingerprint": computation.published.fingerprint,
         "inputs": serialize_inputs(computation.inputs),
-        "breakdown": [line.as_dict() for line in computation.lines],
+        # Written by msgspec as ``BreakdownLine.as_dict()`` reads (same keys, quantity as a
+        # decimal string), without a dict per line first.
+        "breakdown": computation.lines,
         "total_grams": computation.total_grams,
         "language": lang,
         "context": computation.context,
@@ -451,7 +453,7 @@ class EstimateRecord(msgspec.Struct, frozen=True):
     factor_set_version: str
     factor_fingerprint: str
     inputs: dict[str, Any]
-    breakdown: list[dict[str, Any]]
+    breakdown: list[BreakdownLine]
     total_grams: int
     language: str
     context: dict[str, Any] | None
@@ -674,7 +676,12 @@ def present(
     sources: list[Source] = []
     source_index: dict[Source, int] = {}
     total = estimate.total_grams
-    parsed = breakdown if breakdown is not None else [BreakdownLine.from_dict(data) for data in estimate.breakdown]
+    if breakdown is not None:
+        parsed = breakdown
+    elif isinstance(estimate, EstimateRecord):
+        parsed = estimate.breakdown
+    else:
+        parsed = [BreakdownLine.from_dict(data) for data in estimate.breakdown]
     known = factor_set.factors if factor_set is not None else {}
     for line in parsed:
         factor = known.get(line.factor)

@@ -192,3 +192,55 @@ def test_a_view_of_nothing_has_zero_shares() -> None:
     )
     assert [str(line.share) for line in view.lines] == ["0"]
     assert view.sources == []
+
+
+# --- a breakdown as stored ------------------------------------------------------------------
+
+SOURCE = Source("DESNZ", "Conversion factors 2025", 2025, "Rail", "https://www.gov.uk/", estimate=True)
+
+LINES = [
+    BreakdownLine("travel", {"en": "Travel", "zh-Hans": "交通"}, Decimal("1234.5"), "passenger-km", "rail", 43210),
+    BreakdownLine(
+        "hotel", {"en": "Hotel", "zh-Hans": "住宿"}, Decimal("2"), "room-night", "hotel", 30000, {"en": "2 nights"}
+    ),
+]
+
+
+def test_a_stored_line_reads_as_its_dict() -> None:
+    """A breakdown is stored as the lines themselves; the JSON is what ``as_dict`` gives."""
+    import msgspec
+
+    for line in LINES:
+        assert msgspec.json.encode(line) == msgspec.json.encode(line.as_dict())
+        assert BreakdownLine.from_dict(msgspec.json.decode(msgspec.json.encode(line))) == line
+
+
+def test_a_plugins_mappings_and_numbers_are_stored_as_plain_types() -> None:
+    """A plugin may give a label as any Mapping and a quantity as an int: stored as a line of dict and Decimal."""
+    from types import MappingProxyType
+
+    import msgspec
+
+    from neutralpoint.scenarios.manager import check_lines
+
+    factors = FactorSet("s", "1", {k: Factor(k, Decimal("0.1"), "unit", LABEL, SOURCE) for k in ("rail", "hotel")})
+    odd = BreakdownLine("travel", MappingProxyType({"en": "Travel", "zh-Hans": "交通"}), 3, "km", "rail", 300)  # type: ignore[arg-type]
+    checked = check_lines("s", [LINES[1], odd], factors)
+    assert checked[0] is LINES[1]
+    assert type(checked[1].label) is dict
+    assert checked[1].quantity == Decimal(3)
+    assert type(checked[1].quantity) is Decimal
+    assert msgspec.json.encode(checked) == msgspec.json.encode([line.as_dict() for line in checked])
+    assert check_lines("s", LINES, factors) is LINES  # already plain: the same list
+
+
+def test_equal_sources_hash_alike_and_a_changed_one_differently() -> None:
+    from dataclasses import replace
+
+    again = Source(SOURCE.publisher, SOURCE.document, SOURCE.year, SOURCE.table, SOURCE.url, SOURCE.estimate)
+    assert again == SOURCE
+    assert hash(again) == hash(SOURCE)
+    assert {SOURCE: 1}[again] == 1
+    changed = replace(SOURCE, year=SOURCE.year + 1)
+    assert changed != SOURCE
+    assert hash(changed) != hash(SOURCE)

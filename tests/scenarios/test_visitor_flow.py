@@ -502,7 +502,7 @@ async def test_recompute_an_old_version_from_its_snapshot_when_the_plugin_droppe
     estimate = await services.store_estimate(db, entry, computation, uuid.uuid4(), "en")
     assert estimate.factor_set_version == "2024.1"
     # 200 pkm × 0.17580 = 35,160 g (the 2025 factor would give 28,506 g)
-    assert estimate.breakdown[0]["grams"] == 35_160
+    assert estimate.breakdown[0].grams == 35_160
 
     moved_on = ScenarioRegistry()
     moved_on.scenarios["dummy"] = replace(scenario, factor_sets=(scenario.factors,))
