@@ -65,12 +65,39 @@ class Entry:
 
     @property
     def presets(self) -> dict[str, Any]:
+        """The answers the entry point fixed, a copy the caller may keep or change."""
+        return dict(self._presets)
+
+    @cached_property
+    def _presets(self) -> dict[str, Any]:
         return dict(self.entry_point.presets or {})
 
     @cached_property
     def location(self) -> tuple[float, float] | None:
         """The venue's (latitude, longitude), read once per remembered entry."""
         return self.tenant.location
+
+    # Read once per remembered entry: an ORM attribute is a descriptor call on every read,
+    # and a burst reads these on every submission.
+    @cached_property
+    def tenant_id(self) -> uuid.UUID:
+        return self.tenant.id
+
+    @cached_property
+    def entry_point_id(self) -> uuid.UUID:
+        return self.entry_point.id
+
+    @cached_property
+    def scenario_id(self) -> str:
+        return self.entry_point.scenario
+
+    @cached_property
+    def code(self) -> str:
+        return self.entry_point.code
+
+    @cached_property
+    def enabled_scenarios(self) -> list[str] | None:
+        return self.tenant.enabled_scenarios
 
 
 # (database, slug) -> venue id, used only to scope a transaction before its first statement
@@ -166,10 +193,10 @@ def _forget_changed_entries(session: Session) -> None:
 
 def scenario_for(registry: ScenarioRegistry, entry: Entry) -> LoadedScenario | None:
     """The entry point's scenario when its plugin is loaded and the venue has it enabled."""
-    enabled = entry.tenant.enabled_scenarios
-    if enabled is not None and entry.entry_point.scenario not in enabled:
+    enabled = entry.enabled_scenarios
+    if enabled is not None and entry.scenario_id not in enabled:
         return None
-    return registry.get(entry.entry_point.scenario)
+    return registry.get(entry.scenario_id)
 
 
 def visible_form(scenario: LoadedScenario, presets: Mapping[str, Any]) -> Form:
@@ -286,7 +313,7 @@ async def find_calculator(db: Database, registry: ScenarioRegistry, slug: str, c
         scenario = scenario_for(registry, entry)
         if scenario is None:
             return None
-        factor_set = remembered_factor_set(key, entry.tenant.id, scenario)
+        factor_set = remembered_factor_set(key, entry.tenant_id, scenario)
         if factor_set is not None:
             return Calculator(entry, scenario, factor_set)
     lookup_key = (key, id(registry), slug, code)
@@ -421,8 +448,8 @@ def estimate_row(entry: Entry, computation: Computation, visitor_id: uuid.UUID, 
     scenario = computation.scenario
     return {
         "id": uuid.uuid4(),
-        "tenant_id": entry.tenant.id,
-        "entry_point_id": entry.entry_point.id,
+        "tenant_id": entry.tenant_id,
+        "entry_point_id": entry.entry_point_id,
         "visitor_id": visitor_id,
         "scenario": scenario.id,
         "kind": "visitor",
@@ -470,7 +497,7 @@ async def store_estimate(
         async with db.session() as session:
             await ensure_snapshot(session, published)
     row = estimate_row(entry, computation, visitor_id, lang)
-    await db.group_commit.insert(Estimate.__table__, entry.tenant.id, row)
+    await db.group_commit.insert(Estimate.__table__, entry.tenant_id, row)
     return EstimateRecord(**row)
 
 

@@ -106,10 +106,11 @@ class Unavailable:
 
 def visitor_cookie(visitor: VisitorRequest, settings: Settings, visitor_id: uuid.UUID) -> list[tuple[str, str]]:
     """A long-lived anonymous id: the visitor's history at a venue, without an account."""
-    if visitor.cookies.get(VISITOR_COOKIE) == str(visitor_id):
+    text = str(visitor_id)
+    if visitor.cookies.get(VISITOR_COOKIE) == text:
         return []
     secure = settings.base_url.startswith("https://")
-    value = cookie_header(VISITOR_COOKIE, str(visitor_id), max_age=COOKIE_MAX_AGE, httponly=True, secure=secure)
+    value = cookie_header(VISITOR_COOKIE, text, max_age=COOKIE_MAX_AGE, httponly=True, secure=secure)
     return [("set-cookie", value)]
 
 
@@ -176,7 +177,7 @@ async def submit_json(state: State, visitor: VisitorRequest, data: EstimateIn) -
         estimate = await services.store_estimate(state.db, entry, computation, visitor_id, lang)
     except services.FactorSetConflictError:
         raise ServiceUnavailableException("This calculator is being updated; try again later.") from None
-    view = services.present(estimate, entry.entry_point.code, computation.factor_set, computation.lines)
+    view = services.present(estimate, entry.code, computation.factor_set, computation.lines)
     body = _json.encode(estimate_out(view, visitor.slug, settings, visitor_id=visitor_id))
     return Answer(201, body, JSON_TYPE, visitor_cookie(visitor, settings, visitor_id))
 
@@ -191,6 +192,8 @@ def result_url(settings: Settings, slug: str, estimate_id: uuid.UUID) -> str:
 
 PER_CAPITA_SOURCE_OUT = SourceOut.of({**services.PER_CAPITA_SOURCE, "estimate": False})
 PETROL_CAR_SOURCE_OUT = SourceOut.of({**services.PETROL_CAR_SOURCE, "estimate": False})
+_PER_CAPITA_TONNES = tuple((p.key, str(p.tonnes_per_year)) for p in services.PER_CAPITA)
+_PETROL_CAR_KG_PER_KM = str(services.PETROL_CAR_KG_PER_KM)
 
 
 def estimate_out(
@@ -226,15 +229,13 @@ def estimate_out(
         ],
         sources=[SourceOut.of_source(source) for source in view.sources],
         comparison=ComparisonOut(
-            person_days=[
-                PerCapitaOut(p.key, str(p.tonnes_per_year), str(comparison.days[p.key])) for p in services.PER_CAPITA
-            ],
+            person_days=[PerCapitaOut(key, tonnes, str(comparison.days[key])) for key, tonnes in _PER_CAPITA_TONNES],
             per_capita_source=PER_CAPITA_SOURCE_OUT,
             petrol_car_km=str(comparison.petrol_car_km),
-            petrol_car_kg_per_km=str(services.PETROL_CAR_KG_PER_KM),
+            petrol_car_kg_per_km=_PETROL_CAR_KG_PER_KM,
             petrol_car_source=PETROL_CAR_SOURCE_OUT,
         ),
-        inputs=dict(estimate.inputs),
+        inputs=estimate.inputs,
         language=estimate.language,
         created_at=estimate.created_at,
         url=result_url(settings, slug, estimate.id),
