@@ -43,6 +43,8 @@ SHARED_IN_BATCH = "shared_in_batch"
 MAX_PARAMETERS = 65535
 #: Batch sizes whose INSERT a writer's connection keeps prepared (each size is a statement).
 PREPARED_BATCH_SIZES = 64
+#: Statement texts (one per batch size and shape) kept per table and column list.
+STATEMENT_TEXTS_KEPT = 256
 #: Transactions written at the same time. One: rows arriving while it commits (a round
 #: trip and the WAL flush) wait for the next, which then carries all of them. Measured in
 #: the QR burst, two in flight made batches a third smaller and cost more CPU per estimate
@@ -269,6 +271,8 @@ class _ScopedInsert:
             selected = ", ".join(once.get(c, f"rows.c{c}") for c in range(len(self.names)))
             aliases = ", ".join(f"c{c}" for c in layout.per_row)
             columns = ", ".join(f'"{n}"' for n in self.names)
+            if len(self._texts) >= STATEMENT_TEXTS_KEPT:
+                self._texts.clear()  # the sizes and shapes of a burst are few; start afresh
             text = self._texts[key] = (
                 f"WITH scope AS MATERIALIZED ({SCOPE_SQL_POSITIONAL}) "
                 f'INSERT INTO "{self.table_name}" ({columns}) '
