@@ -252,6 +252,15 @@ def test_what_every_row_of_a_batch_shares_is_sent_once() -> None:
     assert values.count(venue) == 1
     assert sql.count("$") == 2 + len(values)
 
+    # Equal in Python but not as JSON: sent row by row, each as it is.
+    alike = [
+        _estimate(venue, door, 0, {"presets": {"return": 1}}),
+        _estimate(venue, door, 1, {"presets": {"return": True}}),
+    ]
+    sql, values = statement.bind(alike)
+    assert b'{"presets":{"return":1}}' in values
+    assert b'{"presets":{"return":true}}' in values
+
     # One row from elsewhere: what differs goes row by row, the rest is still sent once.
     rows.append(_estimate(venue, uuid.uuid4(), 3, {"presets": {"nights": 2}}))
     sql, values = statement.bind(rows)

@@ -235,7 +235,6 @@ class _ScopedInsert:
         }
         self.table_name = table.name
         self.names = [*given, *defaults]
-        self.given = given
         self.defaults = tuple(defaults.values())
         self.casts = [table.c[name].type.compile(dialect=dialect) for name in self.names]
         self.converters: list[Callable[[Any], Any] | None] = [
@@ -284,12 +283,15 @@ class _ScopedInsert:
     def bind(self, rows: list[dict[str, Any]]) -> tuple[str, list[Any]]:
         """The batch's statement and its parameters after the scope's two."""
         lines = [self._fetch(row) for row in rows]
-        first = lines[0]
-        shared = tuple(index for index in self.shareable if all(line[index] == first[index] for line in lines))
-        if len(shared) == len(self.names):  # a VALUES row needs a column
-            shared = shared[:-1]
+        once: dict[int, Any] = {}
+        for index in self.shareable[: len(self.names) - 1]:  # a VALUES row needs a column
+            # Compared as sent: {"n": 1} and {"n": True} are equal in Python, not in JSON.
+            sent = [self._convert(index, line[index]) for line in lines]
+            if all(value == sent[0] for value in sent):
+                once[index] = sent[0]
+        shared = tuple(once)
         layout = self._layout(shared)
-        values = [self._convert(index, first[index]) for index in shared]
+        values = list(once.values())
         pick, converting = layout.pick, layout.converting
         for line in lines:
             picked = pick(line)
