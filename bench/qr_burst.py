@@ -540,7 +540,23 @@ def machine() -> dict[str, str]:
         "python": platform.python_version(),
         "kernel": platform.release(),
         "wrk": wrk_version[0].split(" [")[0] if wrk_version else "wrk",
+        "writeback": writeback_settings(),
     }
+
+
+def writeback_settings() -> str:
+    """When the kernel writes dirty pages back: in this burst, what a commit may wait behind."""
+
+    def setting(name: str) -> int:
+        try:
+            return int(Path(f"/proc/sys/vm/{name}").read_text())
+        except (OSError, ValueError):
+            return -1
+
+    background = setting("dirty_background_bytes")
+    threshold = f"{background // 2**20} MB" if background > 0 else f"{setting('dirty_background_ratio')} % of memory"
+    expire = setting("dirty_expire_centisecs") / 100
+    return f"dirty pages written back once they reach {threshold} or are {expire:g} s old"
 
 
 def git_commit() -> str:
@@ -608,7 +624,7 @@ def report(results: dict[str, Result], args: argparse.Namespace, facts: dict[str
             *verdicts(results),
             "",
             f"- Machine: {facts['cpus']} CPUs ({facts['cpu']}), {facts['ram']} RAM, Linux {facts['kernel']}; "
-            f"1-minute load average {facts['load']} the run",
+            f"1-minute load average {facts['load']} the run; kernel: {facts['writeback']}",
             f"- Software: Python {facts['python']}, {facts['postgres']}, {facts['wrk']}",
             f"- Servers: {args.workers} uvicorn workers each (`neutralpoint serve`, `NEUTRALPOINT_ENV=production`, "
             f"`LOG_LEVEL={args.log_level}`; the bare app with the same uvicorn options); "
