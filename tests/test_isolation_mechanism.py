@@ -10,9 +10,9 @@ import uuid
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, text, update
 
-from neutralpoint.database import Database, UnscopedQueryError, disable_scopes, use_tenant
+from neutralpoint.database import Database, UnscopedQueryError, disable_scopes, scopes_disabled, use_tenant
 from neutralpoint.tenants.models import EntryPoint, Tenant
 
 
@@ -69,6 +69,33 @@ async def test_disabled_scopes_see_every_tenant(db: Database, venues: dict[str, 
             await session.scalars(select(EntryPoint).where(EntryPoint.tenant_id.in_([venues["a"], venues["b"]])))
         ).all()
     assert sorted(r.code for r in rows) == ["A1", "A2", "B1"]
+
+
+async def test_scopes_disabled_lasts_for_its_block_only(db: Database, venues: dict[str, Any]) -> None:
+    """A cross-venue lookup must not leave the rest of the request unscoped."""
+    both = [venues["a"], venues["b"]]
+    # What row-level security lets through on PostgreSQL, past the ORM's own scoping.
+    raw = text("select count(*) from entry_points where tenant_id::text in (:a, :b)").bindparams(
+        a=str(venues["a"]), b=str(venues["b"])
+    )
+    async with db.session() as session:
+        with scopes_disabled(session):
+            inside = (await session.scalars(select(EntryPoint).where(EntryPoint.tenant_id.in_(both)))).all()
+        with pytest.raises(UnscopedQueryError):
+            await session.execute(select(EntryPoint))
+    assert sorted(r.code for r in inside) == ["A1", "A2", "B1"]
+
+    async with db.session() as session:
+        use_tenant(session, venues["a"])
+        with scopes_disabled(session):
+            assert len((await session.scalars(select(EntryPoint).where(EntryPoint.tenant_id.in_(both)))).all()) == 3
+            if db.is_postgres:
+                assert await session.scalar(raw) == 3
+        after = (await session.scalars(select(EntryPoint).where(EntryPoint.tenant_id.in_(both)))).all()
+        # On PostgreSQL the transaction's row-level security is back to venue A as well.
+        raw_after = await session.scalar(raw) if db.is_postgres else 2
+    assert sorted(r.code for r in after) == ["A1", "A2"]
+    assert raw_after == 2
 
 
 async def test_get_by_id_of_another_tenant_returns_none(db: Database, venues: dict[str, Any]) -> None:

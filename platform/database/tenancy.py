@@ -1,11 +1,12 @@
 """One mechanism that scopes every ORM query to the current venue.
 
-The tenant lives on the session (``session.info``) and, as a fallback, in a context
-variable. Every ORM SELECT/UPDATE/DELETE touching a ``TenantScoped`` entity gets a
-``with_loader_criteria`` filter; without a tenant it raises ``UnscopedQueryError``
-unless scopes were disabled on purpose (platform-admin code, jobs), as pretix's
-django-scopes does. On PostgreSQL the same tenant is written into the transaction with
-``set_config('app.tenant_id', …, true)`` so row-level security enforces it a second time.
+The tenant lives on the session (``session.info``). Every ORM SELECT/UPDATE/DELETE
+touching a ``TenantScoped`` entity gets a ``with_loader_criteria`` filter; without a
+tenant it raises ``UnscopedQueryError`` unless scopes were disabled on purpose
+(platform-admin code, jobs, and cross-venue lookups inside ``scopes_disabled``), as
+pretix's django-scopes does. On PostgreSQL the same tenant is written into the
+transaction with ``set_config('app.tenant_id', …, true)`` so row-level security
+enforces it a second time.
 """
 
 from __future__ import annotations
@@ -13,16 +14,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, with_loader_criteria
 
 from neutralpoint.database.base import TenantScoped
-
-_tenant_var: ContextVar[uuid.UUID | None] = ContextVar("neutralpoint_tenant", default=None)
-_disabled_var: ContextVar[bool] = ContextVar("neutralpoint_scopes_disabled", default=False)
 
 TENANT_KEY = "tenant_id"
 DISABLED_KEY = "scopes_disabled"
@@ -33,17 +30,13 @@ class UnscopedQueryError(RuntimeError):
     """A query on venue-owned rows ran without a tenant scope."""
 
 
-def current_tenant(session: Session | None = None) -> uuid.UUID | None:
-    if session is not None and TENANT_KEY in session.info:
-        value: uuid.UUID | None = session.info[TENANT_KEY]
-        return value
-    return _tenant_var.get()
+def current_tenant(session: Any) -> uuid.UUID | None:
+    value: uuid.UUID | None = _sync(session).info.get(TENANT_KEY)
+    return value
 
 
-def _is_disabled(session: Session | None) -> bool:
-    if session is not None and session.info.get(DISABLED_KEY):
-        return True
-    return _disabled_var.get()
+def _is_disabled(session: Session) -> bool:
+    return bool(session.info.get(DISABLED_KEY))
 
 
 def _sync(session: Any) -> Session:
@@ -66,21 +59,19 @@ def disable_scopes(session: Any) -> None:
 
 
 @contextmanager
-def scopes_disabled() -> Iterator[None]:
-    token = _disabled_var.set(True)
+def scopes_disabled(session: Any) -> Iterator[None]:
+    """See every venue's rows for the statements inside the block only, then scope the
+    session as it was: for the few lookups that cross venues by design (a verification
+    or invitation link names no venue), so that nothing after them runs unscoped."""
+    sync = _sync(session)
+    was_disabled = DISABLED_KEY in sync.info
+    disable_scopes(session)
     try:
         yield
     finally:
-        _disabled_var.reset(token)
-
-
-@contextmanager
-def tenant_scope(tenant_id: uuid.UUID) -> Iterator[None]:
-    token = _tenant_var.set(tenant_id)
-    try:
-        yield
-    finally:
-        _tenant_var.reset(token)
+        if not was_disabled:
+            sync.info.pop(DISABLED_KEY, None)
+            _apply_to_open_transaction(sync, immediate=sync is session)
 
 
 def _config_statements(session: Session) -> dict[str, str]:
@@ -151,8 +142,6 @@ def _after_begin(session: Session, transaction: SessionTransaction, connection: 
 def _scope_orm_execute(state: ORMExecuteState) -> None:
     _apply_pending(state.session)
     if not (state.is_select or state.is_update or state.is_delete):
-        return
-    if state.execution_options.get("skip_tenant_scope"):
         return
     if not any(issubclass(m.class_, TenantScoped) for m in state.all_mappers):
         return

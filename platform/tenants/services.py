@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from neutralpoint.database.tenancy import disable_scopes, use_tenant
+from neutralpoint.database.tenancy import scopes_disabled, use_tenant
 from neutralpoint.scenarios.forms import Field, FieldError, FormErrors
 from neutralpoint.scenarios.geography import City, load_cities
 from neutralpoint.scenarios.i18n import LANGUAGES
@@ -239,15 +239,15 @@ async def verify_email(session: AsyncSession, settings: Settings, token: str) ->
         return None
     if user.email_verified_at is None:
         user.email_verified_at = datetime.now(UTC)
-    disable_scopes(session)
     owned = select(Membership.tenant_id).where(Membership.user_id == user.id, Membership.role == Role.OWNER)
-    await session.execute(
-        update(Tenant)
-        .where(Tenant.id.in_(owned), Tenant.status == TenantStatus.PENDING)
-        .values(status=TenantStatus.ACTIVE)
-        .execution_options(synchronize_session=False)
-    )
-    await session.flush()
+    with scopes_disabled(session):
+        await session.execute(
+            update(Tenant)
+            .where(Tenant.id.in_(owned), Tenant.status == TenantStatus.PENDING)
+            .values(status=TenantStatus.ACTIVE)
+            .execution_options(synchronize_session=False)
+        )
+        await session.flush()
     return user
 
 
@@ -433,13 +433,13 @@ class VenueMembership:
 
 async def venues_of(session: AsyncSession, user: User) -> list[VenueMembership]:
     """Every venue this person belongs to (across venues, so scopes are disabled)."""
-    disable_scopes(session)
-    rows = await session.execute(
-        select(Tenant, Membership.role)
-        .join(Membership, Membership.tenant_id == Tenant.id)
-        .where(Membership.user_id == user.id)
-        .order_by(Tenant.display_name, Tenant.slug)
-    )
+    with scopes_disabled(session):
+        rows = await session.execute(
+            select(Tenant, Membership.role)
+            .join(Membership, Membership.tenant_id == Tenant.id)
+            .where(Membership.user_id == user.id)
+            .order_by(Tenant.display_name, Tenant.slug)
+        )
     return [VenueMembership(tenant=tenant, role=role) for tenant, role in rows.all()]
 
 
@@ -738,14 +738,14 @@ async def find_invitation(session: AsyncSession, token: str) -> tuple[Invitation
     """
     if not token or len(token) > 200:
         return None
-    disable_scopes(session)
-    row = (
-        await session.execute(
-            select(Invitation, Tenant)
-            .join(Tenant, Tenant.id == Invitation.tenant_id)
-            .where(Invitation.token_hash == tokens.invitation_hash(token))
-        )
-    ).first()
+    with scopes_disabled(session):
+        row = (
+            await session.execute(
+                select(Invitation, Tenant)
+                .join(Tenant, Tenant.id == Invitation.tenant_id)
+                .where(Invitation.token_hash == tokens.invitation_hash(token))
+            )
+        ).first()
     if row is None:
         return None
     invitation, tenant = row
