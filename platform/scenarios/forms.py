@@ -9,6 +9,7 @@ languages. Nothing is stored by the caller until validation passed.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -18,11 +19,18 @@ from neutralpoint.scenarios.i18n import LANGUAGES, Text, missing_languages, text
 
 FieldKind = Literal["number", "integer", "choice", "city", "boolean", "text"]
 MAX_RAW_LENGTH = 200
+#: Commas are read only as thousands separators in full groups ("1,500" or "12,000.5");
+#: "1,5" is a decimal comma in many languages, and dropping it would read ten times the value.
+THOUSANDS_GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
 
 MESSAGES: dict[str, dict[str, str]] = {
     "required": {"en": "This field is required.", "zh-Hans": "此项为必填项。"},
     "not_a_number": {"en": "Enter a number in {unit}.", "zh-Hans": "请输入以{unit}为单位的数字。"},
     "not_an_integer": {"en": "Enter a whole number.", "zh-Hans": "请输入整数。"},
+    "decimal_comma": {
+        "en": "Write decimals with a point, for example 1.5.",
+        "zh-Hans": "小数请用小数点，例如 1.5。",
+    },
     "too_small": {"en": "Must be at least {min} {unit}.", "zh-Hans": "不能小于 {min} {unit}。"},
     "too_large": {"en": "Must be at most {max} {unit}.", "zh-Hans": "不能大于 {max} {unit}。"},
     "too_many_decimals": {
@@ -198,7 +206,11 @@ class Field:
         if type(raw) is int:  # a JSON integer: nothing to read, nothing to round
             number = Decimal(raw)
         else:
-            text_value = str(raw).strip().replace(",", "") if not isinstance(raw, (int, Decimal)) else str(raw)
+            text_value = str(raw).strip() if not isinstance(raw, (int, Decimal)) else str(raw)
+            if "," in text_value or "，" in text_value:
+                if not THOUSANDS_GROUPED.fullmatch(text_value):
+                    raise FieldValidationError(FieldError("decimal_comma"))
+                text_value = text_value.replace(",", "")
             try:
                 parsed: Decimal | None = Decimal(text_value)
             except InvalidOperation:

@@ -31,10 +31,25 @@ def error_code(f: Field, raw: object) -> str:
     return caught.value.error.code
 
 
-@pytest.mark.parametrize("raw", [0, 3, 365, "3", " 3 ", "1,2", Decimal("12"), Decimal("12.0")])
+@pytest.mark.parametrize("raw", [0, 3, 365, "3", " 3 ", "１２", Decimal("12"), Decimal("12.0")])
 def test_an_integer_from_json_reads_as_the_same_value_from_text(raw: object) -> None:
-    assert NIGHTS.parse(raw) == int(Decimal(str(raw).strip().replace(",", "")))
+    assert NIGHTS.parse(raw) == int(Decimal(str(raw).strip()))
     assert type(NIGHTS.parse(raw)) is int
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("1,500", Decimal(1500)), ("12,000.5", Decimal("12000.5"))])
+def test_a_comma_in_full_thousands_groups_is_a_separator(raw: str, expected: Decimal) -> None:
+    assert KM.parse(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["1,5", "1,50", "12,0000", ",5", "1,500,5", "1，5"])
+def test_a_decimal_comma_is_refused_not_read_as_ten_times_the_value(raw: str) -> None:
+    assert error_code(KM, raw) == "decimal_comma"
+    assert error_code(NIGHTS, raw) == "decimal_comma"
+    with pytest.raises(FieldValidationError) as caught:
+        KM.parse(raw)
+    assert "1.5" in caught.value.error.message("en")
+    assert "1.5" in caught.value.error.message("zh-Hans")
 
 
 @pytest.mark.parametrize(
