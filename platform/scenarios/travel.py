@@ -74,6 +74,8 @@ Per = Literal["passenger-km", "vehicle-km"]
 
 MAX_DISTANCE_KM = 40000
 MAX_CAR_OCCUPANTS = 9
+#: Seats taken to be filled when a group leaves "People in the car" empty: it shares cars.
+CAR_SEATS = 5
 #: A shared quantity is shown to 0.0001 (exact whenever the share terminates); grams are
 #: computed from the unrounded share inside ``Factor.grams``.
 _SHARE_QUANTUM = Decimal("0.0001")
@@ -205,13 +207,15 @@ def fields(
             kind="integer",
             label={"en": "People in the car", "zh-Hans": "同车人数"},
             help={
-                "en": "Only for a car: its emissions are shared by everyone in it, you included.",
-                "zh-Hans": "仅用于自驾：汽车的排放由车上所有人（包括您）分摊。",
+                "en": "Only for a car: its emissions are shared by everyone in it, you included. Left empty: "
+                f"you alone, or your party sharing cars, up to {CAR_SEATS} in each.",
+                "zh-Hans": "仅用于自驾：汽车的排放由车上所有人（包括您）分摊。"
+                f"不填时，一人出行按 1 人计，多人同行按拼车计，每车最多 {CAR_SEATS} 人。",
             },
             unit={"en": "people", "zh-Hans": "人"},
             minimum=1,
             maximum=MAX_CAR_OCCUPANTS,
-            default=1,
+            default=None,
             required=False,
             section=section,
         ),
@@ -569,22 +573,29 @@ def lines(
         detail_en += ", return ×2"
         detail_zh += "，往返 ×2"
     occupants = 1
+    vehicles_or_people = travellers
     if m.whole_group:
         occupants = travellers
         detail_en += f", one vehicle shared by {travellers} people"
         detail_zh += f"，{travellers} 人共乘一辆车"
+    elif m.shared_by_occupants and inputs.get(f"{prefix}_car_occupants") is None and travellers > 1:
+        # A group that did not say how it filled its cars shares them: a family is one car.
+        vehicles_or_people = (travellers + CAR_SEATS - 1) // CAR_SEATS
+        cars_en = "one car" if vehicles_or_people == 1 else f"{vehicles_or_people} cars"
+        detail_en += f", the group of {travellers} in {cars_en}"
+        detail_zh += f"，{travellers} 人共乘 {vehicles_or_people} 辆车"
     elif m.shared_by_occupants:
         occupants = int(inputs.get(f"{prefix}_car_occupants") or 1)
         if occupants > 1:
             detail_en += f", ÷ {occupants} people in the car"
             detail_zh += f"，÷ 同车 {occupants} 人"
-    if travellers > 1 and not m.whole_group:
+    if vehicles_or_people == travellers and travellers > 1 and not m.whole_group:
         detail_en += f", × {travellers} travellers"
         detail_zh += f"，× {travellers} 人"
     if m.kind == "none":
         detail_en += "; no fuel or electricity used"
         detail_zh += "；不消耗燃料或电力"
-    quantity = distance * travellers
+    quantity = distance * vehicles_or_people
     return [
         BreakdownLine(
             key=key,

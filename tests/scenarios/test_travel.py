@@ -153,6 +153,24 @@ def test_travellers_multiply(registry: ScenarioRegistry) -> None:
         journey(registry, travellers=0, travel_mode="coach", travel_distance_km="1")
 
 
+@pytest.mark.parametrize(("travellers", "cars"), [(1, 1), (2, 1), (4, 1), (5, 1), (6, 2), (10, 2), (11, 3)])
+def test_a_party_that_leaves_the_car_occupants_empty_shares_cars(
+    registry: ScenarioRegistry, travellers: int, cars: int
+) -> None:
+    """A family of four in one car is one car's kilometres, not four cars'."""
+    (line,) = journey(registry, travellers=travellers, travel_mode="car_petrol", travel_distance_km="100")
+    assert line.quantity == Decimal(100 * cars)
+    assert line.grams == 20871 * cars
+    if travellers > 1:
+        assert f"the group of {travellers} in " in line.detail["en"]
+        assert f"{travellers} 人共乘 {cars} 辆车" in line.detail["zh-Hans"]
+    # Said explicitly, the occupants still decide: 4 people, each alone in a car.
+    alone = journey(
+        registry, travellers=4, travel_mode="car_petrol", travel_distance_km="100", travel_car_occupants="1"
+    )
+    assert alone[0].grams == 4 * 20871
+
+
 class RoadNetwork:
     """A distance plugin answering before the core: 500 km by road from anywhere."""
 
@@ -219,7 +237,7 @@ def test_fields_keep_the_form_contract() -> None:
     assert by_name["travel_mode"].required
     assert by_name["travel_mode"].default is None
     assert [c.value for c in by_name["travel_mode"].choices] == [m.value for m in travel.MODES]
-    assert (by_name["travel_car_occupants"].default, by_name["travel_return"].default) == (1, True)
+    assert (by_name["travel_car_occupants"].default, by_name["travel_return"].default) == (None, True)
 
 
 @pytest.mark.parametrize(
