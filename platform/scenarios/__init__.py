@@ -9,7 +9,7 @@ from neutralpoint.scenarios.contract import BreakdownLine, CalculationContext, S
 from neutralpoint.scenarios.factors import Factor, FactorSet, Source
 from neutralpoint.scenarios.forms import Choice, Field, FieldError, Form, FormErrors
 from neutralpoint.scenarios.hookspecs import hookimpl, hookspec
-from neutralpoint.scenarios.i18n import LANGUAGES, text_for
+from neutralpoint.scenarios.i18n import LANGUAGES, count_en, text_for
 
 __all__ = [
     "LANGUAGES",
@@ -24,6 +24,7 @@ __all__ = [
     "FormErrors",
     "Scenario",
     "Source",
+    "count_en",
     "hookimpl",
     "hookspec",
     "text_for",

@@ -41,6 +41,7 @@ UNIT_NAMES: dict[str, dict[str, str]] = {
     "night": {"zh-Hans": "晚"},
     "litre": {"zh-Hans": "升"},
     "cup": {"zh-Hans": "杯"},
+    "breakfast": {"zh-Hans": "份早餐"},
 }
 #: English plurals of the countable units (a distance, a weight or an amount of money has none).
 UNIT_PLURALS_EN: dict[str, str] = {
@@ -55,6 +56,7 @@ UNIT_PLURALS_EN: dict[str, str] = {
     "night": "nights",
     "litre": "litres",
     "cup": "cups",
+    "breakfast": "breakfasts",
 }
 FACTOR_UNIT_PREFIX = "kg CO2e / "
 
@@ -71,3 +73,8 @@ def unit_text(per: str | None, lang: str, quantity: Decimal | int | None = None)
     if lang == "en" and quantity is not None and quantity != 1:
         return UNIT_PLURALS_EN.get(per, per)
     return UNIT_NAMES.get(per, {}).get(lang, per)
+
+
+def count_en(count: int | Decimal, singular: str, plural: str | None = None) -> str:
+    """``count`` and an English noun that agrees with it: "1 night", "2 nights", "1 person"."""
+    return f"{count} {singular if count == 1 else (plural or singular + 's')}"

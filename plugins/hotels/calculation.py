@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from neutralpoint.scenarios import BreakdownLine, CalculationContext, FactorSet, lodging, meals, travel
+from neutralpoint.scenarios import BreakdownLine, CalculationContext, FactorSet, count_en, lodging, meals, travel
 from neutralpoint_plugins.hotels.factors import LINEN_KEY
 from neutralpoint_plugins.hotels.form import DAILY, NO_BREAKFAST, PARTY
 
@@ -77,9 +77,10 @@ def _linen(choice: str, nights: int, rooms: int, sharing: int, factors: FactorSe
     washes = nights if choice == DAILY else 1
     changes = washes * rooms
     if choice == DAILY:
-        en, zh = f"changed daily: {nights} × {rooms} room(s)", f"每天更换：{nights} × {rooms} 间"
+        en = f"changed daily: {count_en(nights, 'night')} × {count_en(rooms, 'room')}"
+        zh = f"每天更换：{nights} × {rooms} 间"
     else:
-        en, zh = f"on request: washed once × {rooms} room(s)", f"按需更换：洗涤一次 × {rooms} 间"
+        en, zh = f"on request: washed once × {count_en(rooms, 'room')}", f"按需更换：洗涤一次 × {rooms} 间"
     if sharing > 1:
         en += f" ÷ {sharing} guests sharing"
         zh += f" ÷ 同住 {sharing} 人"

@@ -36,6 +36,7 @@ from neutralpoint.scenarios import (
     FieldError,
     Form,
     FormErrors,
+    count_en,
     hookimpl,
     travel,
 )
@@ -450,7 +451,7 @@ def _own_estimates(inputs: Mapping[str, Any], factors: FactorSet, attendees: int
         grams=factor.grams(total, divided_by=count),
         detail=_with_scope(
             {
-                "en": f"{kg} kg in {count} estimate(s) ÷ {count} × {attendees} attendees",
+                "en": f"{kg} kg in {count_en(count, 'estimate')} ÷ {count} × {count_en(attendees, 'attendee')}",
                 "zh-Hans": f"{count} 份估算共 {kg} 千克 ÷ {count} × {attendees} 人",
             },
             SCOPE_3_TRAVEL,

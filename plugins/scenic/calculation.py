@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from neutralpoint.scenarios import BreakdownLine, CalculationContext, FactorSet, lodging, travel
+from neutralpoint.scenarios import BreakdownLine, CalculationContext, FactorSet, count_en, lodging, travel
 from neutralpoint_plugins.scenic.factors import BOAT_KEY, CABLE_CAR_KEY, OPERATIONS_KEY, SHUTTLE_KEY, WASTE_KEY
 from neutralpoint_plugins.scenic.form import CAMPING
 
@@ -33,7 +33,9 @@ def visit_lines(inputs: Mapping[str, Any], factors: FactorSet, context: Calculat
     ):
         km = Decimal(inputs.get(f"{key}_km") or 0)
         if km:
-            found.append(_per_person(key, name, factors, factor_key, km, "km", "公里", people, suffix_en, suffix_zh))
+            found.append(
+                _per_person(key, name, factors, factor_key, km, ("km", "km"), "公里", people, suffix_en, suffix_zh)
+            )
     rides = int(inputs.get("cable_car_rides") or 0)
     if rides:
         found.append(
@@ -43,7 +45,7 @@ def visit_lines(inputs: Mapping[str, Any], factors: FactorSet, context: Calculat
                 factors,
                 CABLE_CAR_KEY,
                 Decimal(rides),
-                "rides",
+                ("ride", "rides"),
                 "次",
                 people,
                 suffix_en,
@@ -75,7 +77,7 @@ def _per_person(
     factors: FactorSet,
     factor_key: str,
     amount: Decimal,
-    unit: str,
+    unit: tuple[str, str],
     unit_zh: str,
     people: int,
     suffix_en: str,
@@ -90,7 +92,10 @@ def _per_person(
         per=factor.per,
         factor=factor.key,
         grams=factor.grams(quantity),
-        detail={"en": f"{amount} {unit} × {people} people", "zh-Hans": f"{amount} {unit_zh} × {people} 人"},
+        detail={
+            "en": f"{count_en(amount, *unit)} × {count_en(people, 'person', 'people')}",
+            "zh-Hans": f"{amount} {unit_zh} × {people} 人",
+        },
     )
 
 
@@ -112,7 +117,7 @@ def _nights(inputs: Mapping[str, Any], factors: FactorSet, people: int) -> list[
                 factor=factor.key,
                 grams=factor.grams(quantity, divided_by=sharing),
                 detail={
-                    "en": f"{nights} night(s) × {people} people ÷ {sharing} per tent",
+                    "en": f"{count_en(nights, 'night')} × {count_en(people, 'person', 'people')} ÷ {sharing} per tent",
                     "zh-Hans": f"{nights} 晚 × {people} 人 ÷ 每顶帐篷 {sharing} 人",
                 },
             )

@@ -313,7 +313,7 @@ async def test_valid_submission_stores_and_shows_the_result(client: Any, make_ve
     assert "117 kg" in page
     assert "Rail" in page
     assert "Hotel night, China" in page
-    assert "200 passenger-km" in page
+    assert re.search(r"200 <span class=\"help\">passenger-km</span>", page)
     assert "0.03546" in page
     assert "Greenhouse gas reporting: conversion factors 2025" in page
     assert 'href="https://www.gov.uk/government/publications/greenhouse-gas-reporting-conversion-factors-2025"' in page
