@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
 import hashlib
 import importlib
@@ -115,7 +114,24 @@ def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response
     _ = gettext_functions(lang)["plain_gettext"]
     title = _(titles.get(exc.status_code, "Something went wrong"))
     message = _("We could not find that page.") if exc.status_code == 404 else str(exc.detail)
-    return render(request, "error.html", lang=lang, status_code=exc.status_code, title=title, message=message)
+    return render(
+        request,
+        "error.html",
+        lang=lang,
+        status_code=exc.status_code,
+        title=title,
+        message=message,
+        back_url=start_page_for(request.url.path),
+    )
+
+
+def start_page_for(path: str) -> str:
+    """Where "Back to the start" leads: a visitor with an outdated QR code goes to the
+    venue's own page (``/v/<slug>``), which lists its current entry points."""
+    parts = path.split("/")
+    if len(parts) > 3 and parts[1] == "v" and parts[2] and parts[3]:
+        return f"/v/{parts[2]}"
+    return "/"
 
 
 def _server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -204,6 +220,8 @@ def create_app(settings: Settings | None = None, registry: ScenarioRegistry | No
             ),
             path="/schema",
             render_plugins=[ScalarRenderPlugin()],
+            # A handler's docstring is its operation's description: the why a client needs.
+            use_handler_docstrings=True,
         ),
         debug=settings.environment == "development" and settings.log_level == "DEBUG",
     )
@@ -229,8 +247,11 @@ async def _every(jobs: JobQueue, name: str, seconds: int) -> None:
         return
     while True:
         await asyncio.sleep(seconds)
-        with contextlib.suppress(Exception):
+        try:
             await jobs.enqueue(name)
+        except Exception:
+            # The next tick tries again; say why this one did not run.
+            log.warning("scheduled job %s was not started", name, exc_info=True)
 
 
 async def _refuse_privileged_role(db: Database, settings: Settings) -> None:

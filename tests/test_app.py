@@ -22,6 +22,28 @@ async def test_unknown_page_is_a_404_page(client: Any) -> None:
     response = await client.get("/no/such/page", headers={"accept": "text/html"})
     assert response.status_code == 404
     assert "text/html" in response.headers["content-type"]
+    assert '<a href="/">' in response.text
+
+
+async def test_an_outdated_qr_code_leads_back_to_its_venue(client: Any) -> None:
+    """A visitor whose printed code no longer works is sent to the venue's current doors."""
+    response = await client.get("/v/some-venue/OLDCODE", headers={"accept": "text/html"})
+    assert response.status_code == 404
+    assert '<a href="/v/some-venue">' in response.text
+
+
+async def test_the_home_page_and_its_twin(client: Any) -> None:
+    page = await client.get("/", headers={"accept": "text/html", "accept-language": "zh-CN"})
+    assert page.status_code == 200
+    assert "门口一张二维码，让每次到访碳中和" in page.text
+    assert 'href="/signup"' in page.text
+    assert 'href="/projects"' in page.text
+    twin = await client.get("/api/v1")
+    assert twin.status_code == 200
+    body = twin.json()
+    assert body["description"]["zh-Hans"] == "门口一张二维码，让每次到访碳中和"
+    for link in body["links"].values():
+        assert (await client.get(link)).status_code in (200, 401, 405), link
 
 
 class _FailingPagePlugin:

@@ -31,6 +31,7 @@ from neutralpoint.tenants.auth import VenueAccess, platform_admin, venue_access
 from neutralpoint.tenants.models import Role
 from neutralpoint.web.i18n import choose_language
 from neutralpoint.web.templating import render
+from neutralpoint_admin.venue.pages import venue_context
 
 CSRF_FIELD = "_csrf_token"
 
@@ -103,7 +104,7 @@ async def factor_sets_page(
     return render(request, "factors/factor_sets.html", lang=_lang(request), scenarios=views)
 
 
-@get("/api/v1/platform/factor-sets", tags=["platform"])
+@get("/api/v1/platform/factor-sets", tags=["platform"], summary="Every scenario's factor sets and their versions")
 async def factor_sets_api(
     request: Request[Any, Any, Any],
     db_session: NamedDependency[AsyncSession],
@@ -202,8 +203,8 @@ async def _overrides_page(
         "factors/overrides.html",
         lang=lang,
         status_code=status_code,
-        brand=access.tenant,
-        venue=access.tenant,
+        request_path=request.url.path,
+        **venue_context(access, "factor_overrides"),
         rows=_rows_view(registry, rows, lang),
         groups=_choices(registry, access, lang),
         values=values or {},
@@ -299,7 +300,7 @@ async def evidence_file(
     )
 
 
-@get("/api/v1/venues/{slug:str}/factor-overrides", tags=["venues"])
+@get("/api/v1/venues/{slug:str}/factor-overrides", tags=["venues"], summary="A venue's measured factor values")
 async def list_overrides_api(
     request: Request[Any, Any, Any],
     db_session: NamedDependency[AsyncSession],
@@ -312,7 +313,12 @@ async def list_overrides_api(
     return {"overrides": [_override_json(registry, row, slug) for row in rows]}
 
 
-@post("/api/v1/venues/{slug:str}/factor-overrides", tags=["venues"], status_code=201)
+@post(
+    "/api/v1/venues/{slug:str}/factor-overrides",
+    tags=["venues"],
+    status_code=201,
+    summary="Record a measured factor value, with its evidence (manager)",
+)
 async def create_override_api(
     request: Request[Any, Any, Any],
     db_session: NamedDependency[AsyncSession],
@@ -332,7 +338,12 @@ async def create_override_api(
     return Response(_override_json(registry, row, slug), status_code=201)
 
 
-@delete("/api/v1/venues/{slug:str}/factor-overrides/{override_id:str}", tags=["venues"], status_code=204)
+@delete(
+    "/api/v1/venues/{slug:str}/factor-overrides/{override_id:str}",
+    tags=["venues"],
+    status_code=204,
+    summary="Remove a measured factor value (manager)",
+)
 async def delete_override_api(
     request: Request[Any, Any, Any],
     db_session: NamedDependency[AsyncSession],

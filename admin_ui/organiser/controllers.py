@@ -36,6 +36,7 @@ from neutralpoint.tenants.auth import VenueAccess, venue_access
 from neutralpoint.tenants.models import EntryPoint, Role
 from neutralpoint.web.i18n import choose_language, normalize_language
 from neutralpoint.web.templating import render
+from neutralpoint_admin.venue.pages import venue_context
 
 ORGANISER = "organiser"
 OWN_FIELDS = ("own_estimates_grams", "own_estimates_count")
@@ -235,8 +236,8 @@ async def _page(
         "organiser/event_footprint.html",
         lang=lang,
         status_code=status_code,
-        brand=event.access.tenant,
-        venue=event.access.tenant,
+        request_path=request.url.path,
+        **venue_context(event.access, "entry_points"),
         entry_point=event.entry_point,
         scenario=event.scenario,
         sections=_sections(
@@ -318,7 +319,7 @@ def _result_json(estimate: Estimate, factor_set: FactorSet | None) -> dict[str, 
     }
 
 
-@get(API_PATH, tags=["organisers"])
+@get(API_PATH, tags=["organisers"], summary="An event's footprint: its form, the attendees' estimates, the last result")
 async def event_footprint_api(
     request: Request[Any, Any, Any],
     db_session: NamedDependency[AsyncSession],
@@ -336,7 +337,7 @@ async def event_footprint_api(
     }
 
 
-@post(API_PATH, tags=["organisers"], status_code=201)
+@post(API_PATH, tags=["organisers"], status_code=201, summary="Compute the whole event's footprint (manager)")
 async def event_footprint_compute_api(
     request: Request[Any, Any, Any],
     db_session: NamedDependency[AsyncSession],

@@ -35,27 +35,21 @@ from neutralpoint.tenants.logos import LogoRejectedError, prepare_logo
 from neutralpoint.tenants.models import EntryPoint, Role, Tenant, TenantStatus, User
 from neutralpoint.tenants.printables import poster_response, qr_png_response, qr_svg_response
 from neutralpoint.web.i18n import LANGUAGE_NAMES, LANGUAGES
-from neutralpoint_admin.venue.pages import form_values, local_path, page, page_language, see_other, to_login
+from neutralpoint_admin.venue.pages import (
+    form_values,
+    local_path,
+    page,
+    page_language,
+    see_other,
+    to_login,
+    venue_context,
+)
 
 ROLE_ORDER = (Role.OWNER, Role.MANAGER, Role.STAFF)
 
 
 def _mail_job(jobs: JobQueue) -> BackgroundTask:
     return BackgroundTask(jobs.enqueue, "send_outbox")
-
-
-def _venue_context(access: VenueAccess, section: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "venue": access.tenant,
-        "brand": access.tenant,
-        "role": access.role,
-        "user": access.user,
-        "section": section,
-        "can_manage": access.allows(Role.MANAGER),
-        "is_owner": access.allows(Role.OWNER),
-        "logo_url": services.logo_path(access.tenant),
-        **extra,
-    }
 
 
 # --- account pages ---------------------------------------------------------------------------------
@@ -65,6 +59,12 @@ class AccountPages(Controller):
     path = "/"
     include_in_schema = False
     exception_handlers = {NotAuthorizedException: to_login}  # noqa: RUF012
+
+    @get("/")
+    async def home(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Template:
+        """The platform's front door: what it is, and the way in for a venue (``GET /api/v1`` is its twin)."""
+        user = await current_user(request, db_session)
+        return page(request, "venue/home.html", user=user)
 
     @get("/signup")
     async def signup_form(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Template:
@@ -414,7 +414,7 @@ class VenuePages(Controller):
         return page(
             request,
             "venue/dashboard.html",
-            **_venue_context(
+            **venue_context(
                 access,
                 "dashboard",
                 entries=entries,
@@ -457,7 +457,7 @@ class VenuePages(Controller):
             "venue/branding.html",
             status_code=400 if errors else 200,
             errors=errors,
-            **_venue_context(
+            **venue_context(
                 access,
                 "branding",
                 values=values,
@@ -526,7 +526,7 @@ class VenuePages(Controller):
             "venue/members.html",
             status_code=400 if errors else 200,
             errors=errors,
-            **_venue_context(
+            **venue_context(
                 access,
                 "members",
                 members=await services.members(session),
@@ -634,7 +634,7 @@ class VenuePages(Controller):
         return page(
             request,
             "venue/entry_points.html",
-            **_venue_context(
+            **venue_context(
                 access,
                 "entry_points",
                 entries=entries,
@@ -661,7 +661,7 @@ class VenuePages(Controller):
             "venue/entry_point_form.html",
             status_code=400 if errors else 200,
             errors=errors,
-            **_venue_context(
+            **venue_context(
                 access,
                 "entry_points",
                 entry=entry,

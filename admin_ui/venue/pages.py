@@ -11,10 +11,28 @@ from litestar.exceptions import NotAuthorizedException
 from litestar.response import Redirect, Template
 
 from neutralpoint.scenarios.forms import FieldError
+from neutralpoint.tenants import services
+from neutralpoint.tenants.auth import VenueAccess
+from neutralpoint.tenants.models import Role
 from neutralpoint.web.i18n import choose_language, normalize_language
 from neutralpoint.web.templating import render
 
 LANG_COOKIE_SECONDS = 365 * 24 * 3600
+
+
+def venue_context(access: VenueAccess, section: str, **extra: Any) -> dict[str, Any]:
+    """What ``venue/_layout.html`` needs: the venue, who is looking, and which tab is open."""
+    return {
+        "venue": access.tenant,
+        "brand": access.tenant,
+        "role": access.role,
+        "user": access.user,
+        "section": section,
+        "can_manage": access.allows(Role.MANAGER),
+        "is_owner": access.allows(Role.OWNER),
+        "logo_url": services.logo_path(access.tenant),
+        **extra,
+    }
 
 
 def page_language(request: Request[Any, Any, Any], venue_default: str | None = None) -> str:

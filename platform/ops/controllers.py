@@ -1,12 +1,48 @@
-"""``/health`` says the process is up; ``/ready`` that its database (and Redis) answer."""
+"""``/health`` says the process is up; ``/ready`` that its database (and Redis) answer;
+``/api/v1`` is the API's front door, the twin of the home page."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from litestar import Response, get
 from litestar.datastructures import State
+from msgspec import Struct
 from sqlalchemy import text
+
+log = logging.getLogger(__name__)
+
+
+class ApiIndex(Struct):
+    """What the platform is and where a client starts, as the home page tells a person."""
+
+    name: str
+    description: dict[str, str]
+    openapi: str
+    links: dict[str, str]
+
+
+@get("/api/v1", tags=["operations"], summary="The API's front door", sync_to_thread=False)
+def api_index() -> ApiIndex:
+    """The JSON twin of the home page: where a venue signs up or signs in, the scenarios a
+    visitor can compute, and the public credit projects."""
+    return ApiIndex(
+        name="NeutralPoint",
+        description={
+            "en": "Carbon-neutral visits, from a QR code at the door",
+            "zh-Hans": "门口一张二维码，让每次到访碳中和",
+        },
+        openapi="/schema/openapi.json",
+        links={
+            "signup": "/api/v1/signup",
+            "login": "/api/v1/login",
+            "me": "/api/v1/me",
+            "venues": "/api/v1/venues",
+            "scenarios": "/api/v1/scenarios",
+            "projects": "/api/v1/public/projects",
+        },
+    )
 
 
 @get("/health", sync_to_thread=False, include_in_schema=True, tags=["operations"], exclude_from_csrf=True)
@@ -27,6 +63,7 @@ async def ready(state: State) -> Response[dict[str, Any]]:
     except Exception as exc:
         ok = False
         checks["database"] = f"error: {type(exc).__name__}"
+        log.warning("readiness: the database does not answer", exc_info=exc)
     if state.settings.redis_url:
         try:
             from redis.asyncio import Redis
@@ -40,10 +77,11 @@ async def ready(state: State) -> Response[dict[str, Any]]:
         except Exception as exc:
             ok = False
             checks["redis"] = f"error: {type(exc).__name__}"
+            log.warning("readiness: Redis does not answer", exc_info=exc)
     else:
         checks["redis"] = "not configured (jobs run in-process)"
     checks["plugins"] = f"{len(state.registry.scenarios)} scenarios"
     return Response({"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503)
 
 
-route_handlers = [health, ready]
+route_handlers = [api_index, health, ready]

@@ -213,13 +213,18 @@ async def test_the_organiser_computes_the_event_from_the_attendees_estimates(app
         assert result["kind"] == "organiser"
         assert result["total_grams"] == 1110800 + 6238600 + 165000
         html = (await client.get(url, headers={"accept": "text/html"})).text
+        # Each source reads as a citation, and the page keeps the venue's navigation.
+        sources = html.split('id="source-1"', 1)[1].split("</ol>", 1)[0]
+        assert "bound method" not in sources
+        assert "China Ministry of Ecology and Environment" in sources
+        assert "/venue/" + place.slug + "/members" in html
         assert "GHG Protocol" in html
         assert "大型活动碳中和实施指南" in html
         assert "ISO 20121" in html
         assert "Scope 2" in html
         zh = (await client.get(url + "?lang=zh-Hans", headers={"accept": "text/html"})).text
         assert "范围二" in zh
-        assert "活动碳足迹" in zh
+        assert "活动碳足迹：" in zh
 
 
 async def test_bad_event_input_is_shown_beside_the_field_and_nothing_is_stored(
