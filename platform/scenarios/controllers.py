@@ -494,13 +494,15 @@ ERRORS_RESPONSE = ResponseSpec(
 )
 
 
-@get("/api/v1/scenarios", tags=["scenarios"], sync_to_thread=False)
+@get("/api/v1/scenarios", tags=["scenarios"], sync_to_thread=False, summary="Scenarios and their forms")
 def list_scenarios(registry: NamedDependency[ScenarioRegistry]) -> list[ScenarioOut]:
     """Every loaded scenario with its visitor form and current factor-set version."""
     return [ScenarioOut.of(s) for s in registry.ordered()]
 
 
-@get("/api/v1/scenarios/{scenario_id:str}", tags=["scenarios"], sync_to_thread=False)
+@get(
+    "/api/v1/scenarios/{scenario_id:str}", tags=["scenarios"], sync_to_thread=False, summary="One scenario and its form"
+)
 def get_scenario(registry: NamedDependency[ScenarioRegistry], scenario_id: FromPath[str]) -> ScenarioDetailOut:
     """One scenario: its form and every factor of its current factor set, with sources."""
     scenario = registry.get(scenario_id)
@@ -509,7 +511,11 @@ def get_scenario(registry: NamedDependency[ScenarioRegistry], scenario_id: FromP
     return ScenarioDetailOut.of(scenario)
 
 
-@get("/api/v1/public/venues/{slug:str}/entry-points/{code:str}", tags=["visitors"])
+@get(
+    "/api/v1/public/venues/{slug:str}/entry-points/{code:str}",
+    tags=["visitors"],
+    summary="An entry point's calculator: its venue, scenario and form",
+)
 async def get_entry_point(state: State, slug: FromPath[str], code: FromPath[str]) -> CalculatorEntryOut:
     """Public facts about an entry point and the form left to fill in after its presets."""
     calculator = await services.find_calculator(state.db, state.registry, slug, code)
@@ -543,6 +549,7 @@ async def get_entry_point(state: State, slug: FromPath[str], code: FromPath[str]
     status_code=201,
     responses={400: ERRORS_RESPONSE},
     opt=csrf.VISITOR_ROUTE_OPT,
+    summary="Compute and store a visitor's footprint",
 )
 async def create_estimate(
     request: Request[Any, Any, Any],
@@ -559,7 +566,7 @@ async def create_estimate(
     return AnswerResponse(await submissions.submit_json(state, _visitor(request, slug, code), data))
 
 
-@get("/api/v1/estimates/{estimate_id:str}", tags=["visitors"])
+@get("/api/v1/estimates/{estimate_id:str}", tags=["visitors"], summary="An estimate, with its breakdown and sources")
 async def get_estimate(
     db_session: NamedDependency[AsyncSession],
     settings: NamedDependency[Settings],
@@ -581,7 +588,11 @@ async def get_estimate(
     return submissions.estimate_out(services.present(estimate, entry_code, factor_set), venue, settings)
 
 
-@get("/api/v1/public/venues/{slug:str}/visitors/{visitor_id:uuid}/estimates", tags=["visitors"])
+@get(
+    "/api/v1/public/venues/{slug:str}/visitors/{visitor_id:uuid}/estimates",
+    tags=["visitors"],
+    summary="A visitor's footprint history at a venue",
+)
 async def visitor_estimates(
     db_session: NamedDependency[AsyncSession],
     settings: NamedDependency[Settings],
