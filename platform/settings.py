@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -102,7 +102,6 @@ class Settings:
     reservation_minutes: int
     logo_max_bytes: int
     web_concurrency: int
-    extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def is_postgres(self) -> bool:

@@ -83,6 +83,21 @@ def database_urls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str
         asyncio.run(_pg_execute(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+@pytest.fixture
+def empty_database_url(tmp_path: Path) -> Iterator[str]:
+    """The owner's URL of a database of its own with no schema yet, dropped afterwards."""
+    if test_database_kind() == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
+        return
+    name = f"np_empty_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = _pg_url("test")
+    asyncio.run(_pg_execute(admin, f'CREATE DATABASE "{name}"'))
+    try:
+        yield _pg_url(name)
+    finally:
+        asyncio.run(_pg_execute(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
 @pytest.fixture(scope="session")
 def settings(database_urls: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Settings:
     data_dir: Path = tmp_path_factory.mktemp("data")

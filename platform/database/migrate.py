@@ -23,10 +23,7 @@ from neutralpoint.database.models import DOMAINS
 def version_locations() -> list[str]:
     locations = []
     for domain in DOMAINS:
-        try:
-            module = importlib.import_module(f"neutralpoint.{domain}")
-        except ModuleNotFoundError:
-            continue
+        module = importlib.import_module(f"neutralpoint.{domain}")
         folder = Path(next(iter(module.__path__))) / "migrations"
         if folder.is_dir():
             locations.append(str(folder))

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import importlib
 
-for _domain in ("tenants", "credits", "payments", "certificates", "impact"):
-    try:
-        importlib.import_module(f"neutralpoint.{_domain}.tasks")
-    except ModuleNotFoundError as exc:
-        if exc.name not in (f"neutralpoint.{_domain}.tasks", f"neutralpoint.{_domain}"):
-            raise
+#: The core's domains with background jobs; a missing module is an error, not skipped.
+TASK_DOMAINS = ("tenants", "credits")
+
+for _domain in TASK_DOMAINS:
+    importlib.import_module(f"neutralpoint.{_domain}.tasks")

@@ -21,7 +21,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
@@ -842,6 +842,3 @@ async def ensure_platform_admin(session: AsyncSession, email: str, password: str
     await session.flush()
     return f"created platform admin {address}"
 
-
-async def count_members(session: AsyncSession) -> int:
-    return int((await session.execute(select(func.count(Membership.id)))).scalar_one())
