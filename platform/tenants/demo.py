@@ -38,6 +38,9 @@ class DemoVenue:
     city: str
     entry_name: str
     code: str
+    #: Where the venue's door is (latitude, longitude): travel is measured from the city
+    #: a visitor names to this point, so a venue outside the city centre must say where.
+    location: tuple[str, str]
     event_name: str | None = None
 
     @property
@@ -56,6 +59,7 @@ DEMO_VENUES = (
         city="Chengdu",
         entry_name="Main entrance",
         code="SUMMIT",
+        location=("30.5477", "104.0698"),  # Western China International Expo City
         event_name="Chengdu Digital Carbon Summit",
     ),
     DemoVenue(
@@ -68,6 +72,7 @@ DEMO_VENUES = (
         city="Chengdu",
         entry_name="Lobby",
         code="LOBBY1",
+        location=("30.6455", "104.0489"),  # Jinli
     ),
     DemoVenue(
         scenario="restaurants",
@@ -79,6 +84,7 @@ DEMO_VENUES = (
         city="Chengdu",
         entry_name="Table cards",
         code="TABLES",
+        location=("30.6697", "104.0553"),  # Kuanzhai Alley
     ),
     DemoVenue(
         scenario="scenic",
@@ -88,10 +94,11 @@ DEMO_VENUES = (
         colour="#166534",
         language="zh-Hans",
         # Dujiangyan, which the mountain belongs to, is administered from Chengdu and is not
-        # in the bundled city table.
+        # in the bundled city table; the gate itself is 60 km west of the city centre.
         city="Chengdu",
         entry_name="Ticket gate",
         code="GATE01",
+        location=("30.9002", "103.5713"),  # Qingcheng Mountain's front gate
     ),
 )
 
@@ -139,8 +146,8 @@ async def _venue(session: AsyncSession, demo: DemoVenue, settings: Settings) -> 
         primary_color=demo.colour,
         default_language=demo.language,
         city_id=city.id if city else None,
-        latitude=f"{city.lat:.4f}" if city else None,
-        longitude=f"{city.lon:.4f}" if city else None,
+        latitude=demo.location[0],
+        longitude=demo.location[1],
         enabled_scenarios=[demo.scenario],
         is_demo=True,
         logo_version=0,

@@ -56,6 +56,7 @@ async def test_seeding_twice_gives_the_same_demo(
                 [venue.scenario],
             )
             assert tenant.city_id is not None
+            assert (tenant.latitude, tenant.longitude) == venue.location
             assert tenant.logo_content_type == "image/png"
             entry = (
                 await session.execute(
@@ -72,3 +73,14 @@ async def test_seeding_twice_gives_the_same_demo(
         await log_in(client, venue.owner_email, demo.VENUE_PASSWORD)
         assert (await client.get(f"/venue/{venue.slug}/")).status_code == 200
         assert (await client.get(f"/v/{venue.slug}/")).status_code == 200
+
+
+def test_the_mountain_is_not_in_the_city_centre() -> None:
+    """A visitor from Chengdu to Qingcheng Mountain travels some 60 km, not 0."""
+    from neutralpoint.scenarios.geography import load_cities
+    from neutralpoint.scenarios.geography.distance import great_circle_km
+
+    chengdu = load_cities().find("Chengdu")
+    assert chengdu is not None
+    mountain = next(v for v in demo.DEMO_VENUES if v.slug == "qingcheng-mountain")
+    assert 50 < great_circle_km(chengdu, mountain.location) < 70
