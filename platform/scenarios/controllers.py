@@ -145,6 +145,8 @@ class FieldView:
     required: bool
     error: str = ""
     choices: list[tuple[str, str]] = field(default_factory=list)
+    #: Say "(optional)" beside the label.
+    optional: bool = False
     minimum: str = ""
     maximum: str = ""
     step: str = ""
@@ -206,6 +208,7 @@ def _field_view(f: Field, lang: str, value: str, error: str) -> FieldView:
         unit=text_for(f.unit, lang),
         value=value,
         required=f.required and f.kind != "boolean",
+        optional=not f.required and f.kind != "boolean" and f.marked_optional,
         error=error,
         choices=[(c.value, text_for(c.label, lang)) for c in f.choices],
         minimum=str(f.minimum) if number and f.minimum is not None else "",

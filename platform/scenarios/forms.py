@@ -111,6 +111,9 @@ class Field:
     choices: tuple[Choice, ...] = ()
     max_length: int = 80
     section: Text | None = None
+    #: False for a field that is not required on its own but is needed unless another is
+    #: answered (a journey's city or its distance): the page then does not call it optional.
+    marked_optional: bool = True
 
     def choice(self, value: str) -> Choice | None:
         return self._choices_by_value.get(value)

@@ -185,6 +185,7 @@ def fields(
                 "zh-Hans": "输入您的出发城市；如果知道距离，也可以直接填写距离。",
             },
             required=False,
+            marked_optional=False,
             section=section,
         ),
         Field(
@@ -200,6 +201,7 @@ def fields(
             maximum=MAX_DISTANCE_KM,
             decimals=1,
             required=False,
+            marked_optional=False,
             section=section,
         ),
         Field(

@@ -93,6 +93,19 @@ async def test_entry_page_shows_the_brand_the_event_and_every_field_kind(client:
     assert "<script" not in page
 
 
+async def test_a_city_or_a_distance_is_not_called_optional(client: Any, make_venue: Any) -> None:
+    """One of the two is needed for most journeys, so neither label says "(optional)"."""
+    venue = await make_venue(scenario="meetings")
+    page = (await client.get(venue.entry_url)).text
+
+    def label(name: str) -> str:
+        return page.split(f'<label for="f-{name}">', 1)[1].split("</label>", 1)[0]
+
+    assert "(optional)" not in label("travel_origin")
+    assert "(optional)" not in label("travel_distance_km")
+    assert "(optional)" in label("travel_car_occupants")
+
+
 async def test_preset_fields_are_hidden_and_applied(client: Any, make_venue: Any, db: Database) -> None:
     venue = await make_venue(presets={"country": "uk"})
     page = (await client.get(venue.entry_url)).text
