@@ -385,6 +385,8 @@ async def test_invalid_input_is_refused_beside_the_field_and_nothing_is_stored(
     page = response.text
     assert _field_error(page, field) == message
     assert 'role="alert"' in page
+    # The title says so too: a screen reader announces it, where an alert on load may not be.
+    assert "<title>Check your answers – " in page
     assert f'<a href="#f-{field}">' in page
     if field not in ("mode", "return_trip"):
         assert f'value="{html.escape(value)}"' in page  # what the visitor typed stays
