@@ -474,6 +474,7 @@ async def test_history_lists_this_visitors_estimates_newest_first(client: Any, m
     assert "Test trip" in page
     # 117,092 + 7,092 g
     assert "124 kg" in page
+    assert f'<a class="button" href="/v/{venue.slug}">Back to {venue.display_name}</a>' in page
 
     client.cookies.clear()  # another browser
     empty = (await client.get(f"/v/{venue.slug}/me")).text
