@@ -47,6 +47,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "unknown_field": {"en": "This form has no such field.", "zh-Hans": "表单中没有此项。"},
     "invalid": {"en": "{detail}", "zh-Hans": "{detail}"},
 }
+#: The same messages for a number without a unit in that language (no "at least 0 .").
+MESSAGES_WITHOUT_UNIT: dict[str, dict[str, str]] = {
+    "not_a_number": {"en": "Enter a number.", "zh-Hans": "请输入数字。"},
+    "too_small": {"en": "Must be at least {min}.", "zh-Hans": "不能小于 {min}。"},
+    "too_large": {"en": "Must be at most {max}.", "zh-Hans": "不能大于 {max}。"},
+}
 
 
 @dataclass(frozen=True)
@@ -60,8 +66,9 @@ class FieldError:
     def message(self, lang: str) -> str:
         if self.text:
             return text_for(self.text, lang)
-        template = text_for(MESSAGES.get(self.code, MESSAGES["invalid"]), lang)
         params = {k: text_for(v, lang) if isinstance(v, Mapping) else v for k, v in self.params.items()}
+        messages = MESSAGES_WITHOUT_UNIT if "unit" in params and not params["unit"] else MESSAGES
+        template = text_for(messages.get(self.code) or MESSAGES.get(self.code, MESSAGES["invalid"]), lang)
         return template.format_map(_Default(params))
 
     def as_dict(self) -> dict[str, Any]:
@@ -226,9 +233,11 @@ class Field:
                 raise FieldValidationError(FieldError("not_an_integer"))
         minimum, maximum = self._bounds
         if minimum is not None and number < minimum:
-            raise FieldValidationError(FieldError("too_small", {"min": self.minimum, "unit": self._unit_or_blank()}))
+            too_small = {"min": self.minimum, "unit": self._unit_after(minimum)}
+            raise FieldValidationError(FieldError("too_small", too_small))
         if maximum is not None and number > maximum:
-            raise FieldValidationError(FieldError("too_large", {"max": self.maximum, "unit": self._unit_or_blank()}))
+            too_large = {"max": self.maximum, "unit": self._unit_after(maximum)}
+            raise FieldValidationError(FieldError("too_large", too_large))
         if self.kind == "integer":
             return int(number)
         exponent = number.normalize().as_tuple().exponent
@@ -238,6 +247,12 @@ class Field:
 
     def _unit_or_blank(self) -> Text:
         return self.unit or {"en": "", "zh-Hans": ""}
+
+    def _unit_after(self, bound: Decimal) -> Text:
+        """The unit as it reads after ``bound``: units are plurals ("people", "nights"), so
+        English drops it after 1 ("at least 1", not "at least 1 people")."""
+        unit = self._unit_or_blank()
+        return {**unit, "en": ""} if bound == 1 else unit
 
     def _city_by_id(self, city_id: Any) -> Any:
         from neutralpoint.scenarios.geography import load_cities

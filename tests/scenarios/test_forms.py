@@ -259,3 +259,27 @@ def test_equal_sources_hash_alike_and_a_changed_one_differently() -> None:
     changed = replace(SOURCE, year=SOURCE.year + 1)
     assert changed != SOURCE
     assert hash(changed) != hash(SOURCE)
+
+
+def test_a_bound_of_one_reads_without_a_plural_unit() -> None:
+    people = Field("people", "integer", LABEL, unit={"en": "people", "zh-Hans": "人"}, minimum=1, maximum=40)
+    with pytest.raises(FieldValidationError) as caught:
+        people.parse("0")
+    assert caught.value.error.message("en") == "Must be at least 1."
+    assert caught.value.error.message("zh-Hans") == "不能小于 1 人。"
+    with pytest.raises(FieldValidationError) as caught:
+        people.parse("41")
+    assert caught.value.error.message("en") == "Must be at most 40 people."
+
+
+def test_a_number_without_a_unit_reads_cleanly() -> None:
+    assert error_code(KM, "many") == "not_a_number"
+    with pytest.raises(FieldValidationError) as caught:
+        KM.parse("many")
+    assert caught.value.error.message("en") == "Enter a number."
+    with pytest.raises(FieldValidationError) as caught:
+        KM.parse("-1")
+    assert (caught.value.error.message("en"), caught.value.error.message("zh-Hans")) == (
+        "Must be at least 0.",
+        "不能小于 0。",
+    )
