@@ -81,13 +81,16 @@ class CalculationContext(msgspec.Struct, frozen=True):
     """What a calculation may know beyond the visitor's inputs.
 
     ``venue_location`` is where the venue is (latitude, longitude), for distances from
-    an origin city; ``presets`` are the answers the entry point fixed in advance.
+    an origin city; ``presets`` are the answers the entry point fixed in advance;
+    ``event_days`` is how long the entry point's event lasts, when it has dates, so that a
+    calculation can refuse more days than the event has.
     """
 
     venue_location: tuple[float, float] | None = None
     presets: Mapping[str, Any] = msgspec.field(default_factory=dict)
     lang: str = "en"
     distance: DistanceFunction | None = None
+    event_days: int | None = None
 
     def travel_distance(self, origin: City, mode_kind: str) -> TravelDistance:
         """Distance from ``origin`` to the venue by the core's (or a plugin's) distance helper."""

@@ -58,7 +58,8 @@ def neutralpoint_calculate(scenario: str, inputs: dict[str, Any], factors: Any, 
     ``inputs`` holds typed values (``Decimal``, ``int``, ``str``, ``bool``, ``City``) keyed by
     field name; ``factors`` is the ``FactorSet`` to use (not necessarily the newest, when an
     old estimate is recomputed); ``context`` is a ``CalculationContext`` with the venue's
-    location and the core's travel-distance helper. Return a list of ``BreakdownLine``,
+    location, the core's travel-distance helper and, for an entry point with event dates,
+    ``event_days`` (how many days the event lasts). Return a list of ``BreakdownLine``,
     each in integer grams CO2e and naming the factor key it used. Must be deterministic,
     never negative, and must not do I/O. Return ``None`` for scenarios you do not own.
     A rule that spans several fields (e.g. "give your city or the distance") raises

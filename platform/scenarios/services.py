@@ -77,6 +77,14 @@ class Entry:
         """The venue's (latitude, longitude), read once per remembered entry."""
         return self.tenant.location
 
+    @cached_property
+    def event_days(self) -> int | None:
+        """How many days the entry point's event lasts, first and last day included."""
+        starts, ends = self.entry_point.event_starts_on, self.entry_point.event_ends_on
+        if starts is None or ends is None or ends < starts:
+            return None
+        return (ends - starts).days + 1
+
     # Read once per remembered entry: an ORM attribute is a descriptor call on every read,
     # and a burst reads these on every submission.
     @cached_property
@@ -249,9 +257,12 @@ def compute(
     presets = entry.presets
     inputs = scenario.form.validate(raw, presets, strict=strict)
     location = entry.location
-    context = registry.context(venue_location=location, presets=presets, lang=lang)
+    event_days = entry.event_days
+    context = registry.context(venue_location=location, presets=presets, lang=lang, event_days=event_days)
     lines = scenario.calculate(inputs, factors, context)
     stored_context: dict[str, Any] = {"venue_location": list(location) if location else None, "presets": presets}
+    if event_days is not None:
+        stored_context["event_days"] = event_days
     if factors.overrides:
         stored_context[overrides.RECORD_KEY] = overrides.overrides_record(factors)
     return Computation(scenario, inputs, factors, lines, stored_context, published)
@@ -587,6 +598,7 @@ def recompute(
         venue_location=(float(location[0]), float(location[1])) if location else None,
         presets=presets,
         lang=estimate.language,
+        event_days=stored.get("event_days"),
     )
     return scenario.calculate(inputs, factor_set, context)
 

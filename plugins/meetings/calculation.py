@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from neutralpoint.scenarios import BreakdownLine, CalculationContext, FactorSet, travel
+from neutralpoint.scenarios import BreakdownLine, CalculationContext, FactorSet, FieldError, FormErrors, travel
 from neutralpoint_plugins.meetings.factors import MEAL_KINDS
 from neutralpoint_plugins.meetings.form import DEFAULT_HOTEL_COUNTRY
 
@@ -19,12 +19,23 @@ SHARE_QUANTUM = Decimal("0.0001")
 
 
 def attendee_lines(inputs: Mapping[str, Any], factors: FactorSet, context: CalculationContext) -> list[BreakdownLine]:
-    """Raises ``FormErrors`` (from the travel helper) when city and distance are both missing."""
+    """Raises ``FormErrors`` when the days outnumber the event's, or (from the travel helper)
+    when city and distance are both missing."""
+    _check_days(inputs, context)
     found = travel.lines(inputs, factors, context)
     found.extend(_hotel(inputs, factors))
     found.extend(_meals(inputs, factors))
     found.extend(_venue(inputs, factors))
     return found
+
+
+def _check_days(inputs: Mapping[str, Any], context: CalculationContext) -> None:
+    event_days = context.event_days
+    days = int(inputs.get("days") or 1)
+    if event_days is not None and days > event_days:
+        lasts = "1 day" if event_days == 1 else f"{event_days} days"
+        message = {"en": f"The event lasts {lasts}.", "zh-Hans": f"本次活动共 {event_days} 天。"}
+        raise FormErrors({"days": FieldError("longer_than_event", {"max": event_days}, text=message)})
 
 
 def _hotel(inputs: Mapping[str, Any], factors: FactorSet) -> list[BreakdownLine]:

@@ -106,6 +106,29 @@ async def test_a_city_or_a_distance_is_not_called_optional(client: Any, make_ven
     assert "(optional)" in label("travel_car_occupants")
 
 
+async def test_an_attendee_cannot_attend_more_days_than_the_event_has(
+    client: Any, make_venue: Any, count_estimates: Any, db: Database, registry: ScenarioRegistry
+) -> None:
+    """The venue's event runs 7-9 September: three days."""
+    venue = await make_venue(scenario="meetings")
+    answers = {"travel_mode": "rail_high_speed", "travel_distance_km": "300", "days": "4"}
+    refused = await _post(client, venue.entry_url, answers)
+    assert refused.status_code == 400
+    assert _field_error(refused.text, "days") == "The event lasts 3 days."
+    assert await count_estimates(venue.id) == 0
+
+    accepted = await _post(client, venue.entry_url, {**answers, "days": "3"})
+    assert accepted.status_code == 303
+    estimate_id = accepted.headers["location"].rsplit("/", 1)[1]
+    async with db.platform_session() as session:
+        stored = await session.get(Estimate, uuid.UUID(estimate_id))
+        assert stored is not None
+        assert stored.context is not None
+        assert stored.context["event_days"] == 3
+        # A recomputation knows the event's length from the estimate, not the venue's today.
+        assert sum(line.grams for line in services.recompute(stored, registry, {})) == stored.total_grams
+
+
 async def test_preset_fields_are_hidden_and_applied(client: Any, make_venue: Any, db: Database) -> None:
     venue = await make_venue(presets={"country": "uk"})
     page = (await client.get(venue.entry_url)).text
@@ -118,7 +141,7 @@ async def test_preset_fields_are_hidden_and_applied(client: Any, make_venue: Any
     assert estimate is not None
     assert estimate.inputs["country"] == "uk"
     assert [line["factor"] for line in estimate.breakdown] == ["train", "hotel_uk", "meal"]
-    assert estimate.context == {"venue_location": [30.5728, 104.0668], "presets": {"country": "uk"}}
+    assert estimate.context == {"venue_location": [30.5728, 104.0668], "presets": {"country": "uk"}, "event_days": 3}
 
 
 async def test_accept_language_picks_chinese_and_lang_query_switches_and_sticks(client: Any, make_venue: Any) -> None:
