@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from babel.dates import format_date, format_interval, format_skeleton
 from litestar import MediaType, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from litestar.exceptions import NotFoundException
+from litestar.exceptions import ClientException, NotFoundException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Example
 from litestar.params import FromPath, JSONBody, QueryParameter
@@ -30,7 +31,7 @@ from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from neutralpoint.scenarios import services, submissions
-from neutralpoint.scenarios.forms import Field, Form, FormErrors
+from neutralpoint.scenarios.forms import Field, FieldError, Form, FormErrors
 from neutralpoint.scenarios.i18n import text_for
 from neutralpoint.scenarios.manager import LoadedScenario, ScenarioRegistry
 from neutralpoint.scenarios.schemas import (
@@ -486,7 +487,7 @@ ERRORS_RESPONSE = ResponseSpec(
             summary="A distance out of range",
             value={
                 "errors": {
-                    "distance_km": {
+                    "travel_distance_km": {
                         "code": "too_large",
                         "message": {"en": "Must be at most 40000 km.", "zh-Hans": "不能大于 40000 公里。"},
                     }
@@ -495,6 +496,33 @@ ERRORS_RESPONSE = ResponseSpec(
         )
     ],
 )
+
+
+_UNKNOWN_FIELD = re.compile(r"unknown field `([^`]+)`")
+
+
+def _unreadable_body(request: Request[Any, Any, Any], exc: ClientException) -> Response[Any]:
+    """Every 400 of the estimate API has the ``errors`` shape, also when the body itself could
+    not be read: malformed JSON, a number out of range, a bad ``visitor_id``, an unknown key."""
+    if exc.status_code != 400:
+        return Response({"status_code": exc.status_code, "detail": exc.detail}, status_code=exc.status_code)
+    errors: dict[str, FieldError] = {}
+    extra = exc.extra if isinstance(exc, ValidationException) and isinstance(exc.extra, list) else []
+    for item in extra:
+        message = str(item.get("message", "")) if isinstance(item, dict) else str(item)
+        key = str(item.get("key") or "") if isinstance(item, dict) else ""
+        unknown = _UNKNOWN_FIELD.search(message)
+        if unknown:
+            errors[unknown.group(1)] = FieldError("unknown_field")
+        elif key and key != "data":
+            errors[key] = FieldError("invalid", text={"en": f"{message}.", "zh-Hans": f"无法读取此项（{message}）。"})
+    if not errors:
+        detail = exc.detail if exc.detail and not exc.detail.startswith("Validation failed") else "not a JSON object"
+        errors["body"] = FieldError(
+            "unreadable",
+            text={"en": f"The request could not be read: {detail}.", "zh-Hans": f"无法读取请求内容（{detail}）。"},
+        )
+    return Response(ErrorsOut.of(FormErrors(errors)), status_code=400)
 
 
 @get("/api/v1/scenarios", tags=["scenarios"], sync_to_thread=False, summary="Scenarios and their forms")
@@ -553,6 +581,7 @@ async def get_entry_point(state: State, slug: FromPath[str], code: FromPath[str]
     responses={400: ERRORS_RESPONSE},
     opt=csrf.VISITOR_ROUTE_OPT,
     summary="Compute and store a visitor's footprint",
+    exception_handlers={ClientException: _unreadable_body},
 )
 async def create_estimate(
     request: Request[Any, Any, Any],

@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import pytest
+
 from neutralpoint.scenarios.manager import ScenarioRegistry
 
 INPUTS = {"distance_km": 100, "mode": "train", "return_trip": True, "nights": 2, "country": "cn", "meals": 2}
@@ -158,9 +160,34 @@ async def test_unknown_input_keys_and_body_keys_are_refused(client: Any, make_ve
     }
     unknown_body = await client.post(_estimates_url(venue), json={"inputs": INPUTS, "extra": True})
     assert unknown_body.status_code == 400
+    assert unknown_body.json()["errors"]["extra"]["code"] == "unknown_field"
     bad_language = await client.post(_estimates_url(venue), json={"inputs": INPUTS, "language": "fr"})
     assert bad_language.status_code == 400
     assert bad_language.json()["errors"]["language"]["code"] == "unknown_choice"
+    assert await count_estimates(venue.id) == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ('{"inputs": {"distance_km": 1e400}}', "body"),
+        ('{"inputs": {"distance_km": NaN}}', "body"),
+        ("not json", "body"),
+        ("[]", "body"),
+        ('{"inputs": [1]}', "inputs"),
+        ('{"inputs": {}, "visitor_id": "not-a-uuid"}', "visitor_id"),
+    ],
+)
+async def test_a_body_that_cannot_be_read_gets_the_same_error_shape(
+    client: Any, make_venue: Any, count_estimates: Any, body: str, field: str
+) -> None:
+    venue = await make_venue()
+    response = await client.post(_estimates_url(venue), content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert list(errors) == [field]
+    assert errors[field]["message"]["en"]
+    assert errors[field]["message"]["zh-Hans"]
     assert await count_estimates(venue.id) == 0
 
 
