@@ -35,13 +35,13 @@ async def test_an_outdated_qr_code_leads_back_to_its_venue(client: Any) -> None:
 async def test_the_home_page_and_its_twin(client: Any) -> None:
     page = await client.get("/", headers={"accept": "text/html", "accept-language": "zh-CN"})
     assert page.status_code == 200
-    assert "门口一张二维码，让每次到访碳中和" in page.text
+    assert "扫描门口的二维码，算出到访的碳足迹" in page.text
     assert 'href="/signup"' in page.text
     assert 'href="/projects"' in page.text
     twin = await client.get("/api/v1")
     assert twin.status_code == 200
     body = twin.json()
-    assert body["description"]["zh-Hans"] == "门口一张二维码，让每次到访碳中和"
+    assert body["description"]["zh-Hans"] == "扫描门口的二维码，算出到访的碳足迹"
     for link in body["links"].values():
         assert (await client.get(link)).status_code in (200, 401, 405), link
 

@@ -30,8 +30,8 @@ def api_index() -> ApiIndex:
     return ApiIndex(
         name="NeutralPoint",
         description={
-            "en": "Carbon-neutral visits, from a QR code at the door",
-            "zh-Hans": "门口一张二维码，让每次到访碳中和",
+            "en": "The footprint of a visit, from a QR code at the door",
+            "zh-Hans": "扫描门口的二维码，算出到访的碳足迹",
         },
         openapi="/schema/openapi.json",
         links={
