@@ -17,10 +17,15 @@ TEMPLATES = sorted(
 )
 
 
-def _messages(path: Path) -> list[str | tuple[str, str]]:
+def _messages(path: Path) -> list[tuple[str, str | tuple[str, str]]]:
+    """``(function, message)`` of every translatable string: a ``pgettext`` message is
+    ``(context, text)``, an ``ngettext`` one ``(singular, plural)``."""
     with path.open("rb") as fh:
-        found = babel_extract(fh, ["_", "gettext", "ngettext"], [], {"extensions": "jinja2.ext.i18n"})
-        return [m if isinstance(m, str) else (m[0], m[1]) if m[1] else m[0] for _, _, m, _ in found]
+        found = babel_extract(fh, ["_", "gettext", "ngettext", "pgettext"], [], {"extensions": "jinja2.ext.i18n"})
+        return [
+            (func, m if isinstance(m, str) else (m[0], m[1]) if func in ("pgettext", "ngettext") and m[1] else m[0])
+            for _, func, m, _ in found
+        ]
 
 
 def test_every_template_is_checked() -> None:
@@ -33,10 +38,15 @@ def test_every_template_is_checked() -> None:
 def test_template_strings_are_translated(template: Path) -> None:
     catalogue = translations("zh-Hans")
     missing = []
-    for message in _messages(template):
+    for func, message in _messages(template):
         if isinstance(message, tuple):
-            if catalogue.ngettext(message[0], message[1], 1) == message[0]:
-                missing.append(message[0])
+            first, second = message
+            if func == "pgettext":
+                translated = catalogue.pgettext(first, second)
+            else:
+                translated = catalogue.ngettext(first, second, 1)
+            if translated in (first, second):
+                missing.append(message)
         elif catalogue.gettext(message) == message:
             missing.append(message)
     assert not missing, missing

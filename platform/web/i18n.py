@@ -131,13 +131,27 @@ def gettext_functions(lang: str) -> dict[str, Callable[..., Any]]:
         return trans.ngettext(singular, plural, num) % variables
 
     def template_gettext(message: str, **variables: Any) -> str:
-        text = trans.gettext(message)
-        if variables:
-            escaped = {k: Markup.escape(v) if isinstance(v, str) else v for k, v in variables.items()}
-            return Markup.escape(text) % escaped
-        return text
+        return _format(trans.gettext(message), variables)
 
-    return {"gettext": template_gettext, "ngettext": ngettext, "_": template_gettext, "plain_gettext": gettext}
+    def pgettext(context: str, message: str, **variables: Any) -> str:
+        """A message whose translation depends on where it is used (``msgctxt`` in the .po
+        files): the role "Owner" of a venue is not the "Owner" of a credit project."""
+        return _format(str(trans.pgettext(context, message)), variables)
+
+    return {
+        "gettext": template_gettext,
+        "ngettext": ngettext,
+        "pgettext": pgettext,
+        "_": template_gettext,
+        "plain_gettext": gettext,
+    }
+
+
+def _format(text: str, variables: dict[str, Any]) -> str:
+    if variables:
+        escaped = {k: Markup.escape(v) if isinstance(v, str) else v for k, v in variables.items()}
+        return Markup.escape(text) % escaped
+    return text
 
 
 __all__ = [

@@ -42,7 +42,9 @@ def build_environment() -> Environment:
         cache_size=400,
     )
     defaults = gettext_functions("en")
-    env.install_gettext_callables(defaults["plain_gettext"], defaults["ngettext"], newstyle=True)  # type: ignore[attr-defined]
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        defaults["plain_gettext"], defaults["ngettext"], newstyle=True, pgettext=defaults["pgettext"]
+    )
     env.globals.update(
         text_for=text_for,
         unit_text=unit_text,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -183,3 +184,26 @@ async def test_withdrawn_invitation_stops_working(
     response = await post_form(client, f"/venue/{active_venue.slug}/invitations/{invitation.id}/revoke", {})
     assert response.status_code == 303
     assert (await other_client.get(path)).status_code == 404
+
+
+async def test_roles_read_as_labels_in_english_and_stay_chinese_in_chinese(
+    client: Any, other_client: Any, db: Database, active_venue: Any, unique: str
+) -> None:
+    slug = active_venue.slug
+    await invite_and_join(client, other_client, db, slug, f"label-{unique}@example.org", "manager")
+    members = await client.get(f"/venue/{slug}/members?lang=en")
+    options = re.findall(r'<option value="(\w+)"[^>]*>([^<]*)</option>', members.text)
+    assert set(options) == {("owner", "Owner"), ("manager", "Manager"), ("staff", "Staff")}
+    assert ">owner<" not in members.text
+    dashboard = await client.get(f"/venue/{slug}/?lang=en")
+    assert re.search(r"Your role</dt>\s*<dd>Owner</dd>", dashboard.text), dashboard.text
+    assert re.search(r"Your role</dt>\s*<dd>Manager</dd>", (await other_client.get(f"/venue/{slug}/")).text)
+    assert ">Owner</td>" in (await client.get("/venue?lang=en")).text
+
+    chinese = await client.get(f"/venue/{slug}/members?lang=zh-Hans")
+    options = re.findall(r'<option value="(\w+)"[^>]*>([^<]*)</option>', chinese.text)
+    assert set(options) == {("owner", "所有者"), ("manager", "管理员"), ("staff", "员工")}
+    dashboard = await client.get(f"/venue/{slug}/?lang=zh-Hans")
+    assert re.search(r"您的角色</dt>\s*<dd>所有者</dd>", dashboard.text)
+    # A credit project's owner is another word; the venue's role is not translated as it.
+    assert "业主" not in dashboard.text + chinese.text
