@@ -596,8 +596,9 @@ def _entry_values(
         allowed = [s.id for s in enabled_scenarios(registry, tenant)]
         values["scenario"] = check.choice(errors, raw, "scenario", allowed)
     scenario_id = values.get("scenario", current.scenario if current else "")
+    event_name = current.event_name if current else None
     if creating or "event_name" in raw:
-        values["event_name"] = check.optional_text(errors, raw, "event_name", 160)
+        event_name = values["event_name"] = check.optional_text(errors, raw, "event_name", 160)
     starts = current.event_starts_on if current else None
     ends = current.event_ends_on if current else None
     if creating or "event_starts_on" in raw:
@@ -606,6 +607,9 @@ def _entry_values(
         ends = values["event_ends_on"] = check.optional_date(errors, raw, "event_ends_on")
     if starts and ends and ends < starts:
         errors.add("event_ends_on", check.DATES_REVERSED)
+    # Dates belong to an event: without its name, pages and posters would show bare dates.
+    if (starts or ends) and not event_name and "event_name" not in errors.errors:
+        errors.add("event_name", check.EVENT_NAME_NEEDED)
     scenario_changed = current is not None and scenario_id != current.scenario
     if creating or "presets" in raw:
         values["presets"] = _presets(errors, registry, scenario_id, raw.get("presets"))

@@ -249,6 +249,11 @@ def optional_date(errors: Collector, raw: Mapping[str, Any], name: str) -> date 
 
 
 DATES_REVERSED = problem("date_order", "The end date must be on or after the start date.", "结束日期不能早于开始日期。")
+EVENT_NAME_NEEDED = problem(
+    "event_name_needed",
+    "Name the event these dates belong to, or leave the dates empty.",
+    "请填写这些日期所属的活动名称，或将日期留空。",
+)
 
 
 def flag(raw: Mapping[str, Any], name: str, default: bool = False) -> bool:

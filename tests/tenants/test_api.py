@@ -148,6 +148,12 @@ async def test_entry_points_through_the_api(client: Any, other_client: Any, db: 
     bad = await client.post(base, json={"name": "", "scenario": "dummy", "presets": {"nope": "x"}})
     assert bad.status_code == 400
     assert set(bad.json()["errors"]) == {"name", "presets.nope"}
+    nameless = await client.post(base, json={"name": "Gate 2", "scenario": "dummy", "event_starts_on": "2026-05-01"})
+    assert nameless.status_code == 400
+    assert nameless.json()["errors"]["event_name"]["code"] == "event_name_needed"
+    unnamed = await client.patch(f"{base}/{entry['id']}", json={"event_name": None})
+    assert unnamed.status_code == 400
+    assert unnamed.json()["errors"]["event_name"]["code"] == "event_name_needed"
 
     listing = await client.get(base)
     assert [e["id"] for e in listing.json()] == [entry["id"]]

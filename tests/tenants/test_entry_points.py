@@ -120,6 +120,8 @@ async def test_manager_creates_an_entry_point_with_a_short_code(client: Any, db:
         ({"event_starts_on": "2026-12-10", "event_ends_on": "2026-12-08"}, "event_ends_on", "on or after the start"),
         ({"preset__dummy__mode": "rocket"}, "presets-mode", "Choose one of the options"),
         ({"event_name": "e" * 161}, "event_name", "at most 160 characters"),
+        ({"event_name": ""}, "event_name", "Name the event these dates belong to"),
+        ({"event_name": " ", "event_starts_on": "", "event_ends_on": "2026-12-10"}, "event_name", "Name the event"),
     ],
 )
 async def test_bad_entry_point_input_is_named_and_nothing_is_written(
