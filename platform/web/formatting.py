@@ -1,9 +1,13 @@
-"""Numbers as people read them: grams as g, kg or t; money in its currency's minor units."""
+"""Numbers and dates as people read them: grams as g, kg or t; money in its currency's minor
+units; an event's days in the reader's language."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
+from babel.dates import format_date, format_interval
 from babel.numbers import format_currency, get_currency_precision
 
 BABEL_LOCALES = {"en": "en", "zh-Hans": "zh_Hans_CN"}
@@ -32,3 +36,15 @@ def format_decimal(value: Decimal | int | str) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return text
+
+
+@lru_cache(maxsize=4096)
+def format_date_range(start: date | None, end: date | None, lang: str = "en") -> str:
+    """An event's days as the visitor's entry page shows them: ``Dec 3 – 5, 2026``,
+    ``2026年12月3日至5日``; one day in full; nothing without dates. (Babel's interval
+    formatting is slow and an event's dates rarely change: each range is formatted once.)"""
+    locale = BABEL_LOCALES.get(lang, "en")
+    if start and end and end != start:
+        return str(format_interval(start, end, "yMMMd", locale=locale))
+    single = start or end
+    return str(format_date(single, "long", locale=locale)) if single else ""

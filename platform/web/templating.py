@@ -12,7 +12,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Template
 
 from neutralpoint.scenarios.i18n import text_for, unit_text
-from neutralpoint.web.formatting import format_decimal, format_grams, format_money
+from neutralpoint.web.formatting import format_date_range, format_decimal, format_grams, format_money
 from neutralpoint.web.i18n import LANGUAGE_NAMES, LANGUAGES, gettext_functions
 
 TEMPLATE_PACKAGES = (
@@ -51,6 +51,7 @@ def build_environment() -> Environment:
         format_grams=format_grams,
         format_money=format_money,
         format_decimal=format_decimal,
+        format_date_range=format_date_range,
         LANGUAGES=LANGUAGES,
         LANGUAGE_NAMES=LANGUAGE_NAMES,
     )

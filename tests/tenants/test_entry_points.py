@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import select, update
 from tenant_flows import invite_and_join, post_form
 
 from neutralpoint.database.engine import Database
@@ -223,6 +223,33 @@ async def test_public_page_lists_only_open_entry_points(client: Any, other_clien
     chinese = await other_client.get(f"/v/{active_venue.slug}/?lang=zh-Hans")
     assert "从这里开始" in chinese.text
     assert (await other_client.get("/v/no-such-venue-anywhere/")).status_code == 404
+
+
+async def test_public_page_shows_the_event_and_its_dates_as_the_entry_page_does(
+    client: Any, other_client: Any, db: Database, active_venue: Any
+) -> None:
+    slug = active_venue.slug
+    event = "Panda Tea Forum 2026 熊猫茶论坛"
+    entry_id = await _create(
+        client, slug, name="Tea hall", event_name=event, event_starts_on="2026-12-03", event_ends_on="2026-12-05"
+    )
+    code = (await _entry(db, entry_id)).code
+    for lang, dates in (("zh-Hans", "2026年12月3日至5日"), ("en", "Dec 3\u2009–\u20095, 2026")):
+        visitor = await other_client.get(f"/v/{slug}/{code}?lang={lang}")
+        assert dates in visitor.text
+        public = await other_client.get(f"/v/{slug}/?lang={lang}")
+        assert f'<span class="muted">{event} · {dates}</span>' in public.text, public.text
+        assert "2026-12-03" not in public.text
+        listing = await client.get(f"/venue/{slug}/entry-points?lang={lang}")
+        assert f'<p class="muted">{event} · {dates}</p>' in listing.text
+
+    # An entry point saved before event names were required: its dates, without a separator.
+    async with db.platform_session() as session:
+        await session.execute(update(EntryPoint).where(EntryPoint.id == uuid.UUID(entry_id)).values(event_name=None))
+        await session.commit()
+    listing = await client.get(f"/venue/{slug}/entry-points?lang=en")
+    assert '<p class="muted">Dec 3\u2009–\u20095, 2026</p>' in listing.text
+    assert "· Dec" not in listing.text
 
 
 async def test_delete_entry_point(client: Any, db: Database, active_venue: Any) -> None:
