@@ -345,6 +345,7 @@ def _entry_values(entry: EntryPoint | None) -> dict[str, Any]:
     if entry is None:
         return {
             "name": "",
+            "code": "",
             "scenario": "",
             "event_name": "",
             "event_starts_on": "",
@@ -354,6 +355,7 @@ def _entry_values(entry: EntryPoint | None) -> dict[str, Any]:
         }
     return {
         "name": entry.name,
+        "code": entry.code,
         "scenario": entry.scenario,
         "event_name": entry.event_name or "",
         "event_starts_on": entry.event_starts_on.isoformat() if entry.event_starts_on else "",
@@ -369,7 +371,7 @@ def _entry_form(form: FormMultiDict) -> dict[str, Any]:
     scenario = str(form.get("scenario", ""))
     prefix = f"preset__{scenario}__"
     presets = {key[len(prefix) :]: value for key, value in form.items() if key.startswith(prefix)}
-    return {
+    values = {
         "name": form.get("name", ""),
         "scenario": scenario,
         "event_name": form.get("event_name", ""),
@@ -378,6 +380,9 @@ def _entry_form(form: FormMultiDict) -> dict[str, Any]:
         "presets": presets,
         "active": "active" in form,
     }
+    if "code" in form:
+        values["code"] = form.get("code", "")
+    return values
 
 
 class VenuePages(Controller):

@@ -133,7 +133,11 @@ class BrandingPatch(msgspec.Struct):
 
 
 class EntryPointIn(msgspec.Struct):
+    """``code`` ends the entry point's address: 3 to 16 letters or digits, saved in capitals,
+    unique in the venue; empty for a random one."""
+
     name: str = ""
+    code: str = ""
     scenario: str = ""
     event_name: str | None = None
     event_starts_on: str | None = None
@@ -143,7 +147,11 @@ class EntryPointIn(msgspec.Struct):
 
 
 class EntryPointPatch(msgspec.Struct):
+    """Only the fields sent change. A new ``code`` changes the address at once: QR codes and
+    posters printed with the old one stop working."""
+
     name: str | UnsetType = UNSET
+    code: str | UnsetType = UNSET
     scenario: str | UnsetType = UNSET
     event_name: str | UnsetType | None = UNSET
     event_starts_on: str | UnsetType | None = UNSET

@@ -21,7 +21,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
@@ -584,14 +584,34 @@ def _presets(errors: Collector, registry: ScenarioRegistry, scenario_id: str, ra
     return clean
 
 
-def _entry_values(
-    registry: ScenarioRegistry, tenant: Tenant, raw: Mapping[str, Any], current: EntryPoint | None
+async def _code_taken(session: AsyncSession, code: str, other_than: EntryPoint | None = None) -> bool:
+    """Whether another entry point of the scoped venue has ``code`` (in any case)."""
+    query = select(EntryPoint.id).where(func.upper(EntryPoint.code) == code.upper())
+    if other_than is not None:
+        query = query.where(EntryPoint.id != other_than.id)
+    return (await session.execute(query.limit(1))).first() is not None
+
+
+async def _entry_values(
+    session: AsyncSession,
+    registry: ScenarioRegistry,
+    tenant: Tenant,
+    raw: Mapping[str, Any],
+    current: EntryPoint | None,
 ) -> dict[str, Any]:
+    """The checked values of ``raw``; a ``code`` only when one was given (a new entry point
+    without one gets a random code)."""
     errors = Collector()
     values: dict[str, Any] = {}
     creating = current is None
     if creating or "name" in raw:
         values["name"] = check.required_text(errors, raw, "name", 120)
+    if "code" in raw and not (creating and not check.text_value(raw, "code")):
+        code = check.entry_code(errors, raw)
+        unchanged = current is not None and code == current.code
+        if "code" not in errors.errors and not unchanged and await _code_taken(session, code, current):
+            errors.add("code", check.ENTRY_CODE_TAKEN)
+        values["code"] = code
     if creating or "scenario" in raw:
         allowed = [s.id for s in enabled_scenarios(registry, tenant)]
         values["scenario"] = check.choice(errors, raw, "scenario", allowed)
@@ -630,21 +650,14 @@ async def entry_point(session: AsyncSession, entry_id: uuid.UUID) -> EntryPoint 
 
 
 async def create_entry_point(
-    session: AsyncSession,
-    registry: ScenarioRegistry,
-    tenant: Tenant,
-    raw: Mapping[str, Any],
-    *,
-    code: str | None = None,
+    session: AsyncSession, registry: ScenarioRegistry, tenant: Tenant, raw: Mapping[str, Any]
 ) -> EntryPoint:
-    """A new entry point with a fresh short code (or ``code``, for demo data)."""
-    values = _entry_values(registry, tenant, raw, None)
+    """A new entry point with the code given in ``raw``, or else a fresh random one."""
+    values = await _entry_values(session, registry, tenant, raw, None)
+    chosen: str | None = values.pop("code", None)
     for _attempt in range(12):
-        candidate = code or tokens.new_entry_code()
-        taken = (await session.execute(select(EntryPoint.id).where(EntryPoint.code == candidate))).first()
-        if taken is not None:
-            if code:
-                raise ValueError(f"entry point code {code!r} is already used in this venue")
+        candidate = chosen or tokens.new_entry_code()
+        if not chosen and (check.entry_code_reserved(candidate) or await _code_taken(session, candidate)):
             continue
         entry = EntryPoint(code=candidate, tenant_id=tenant.id, **values)
         try:
@@ -652,6 +665,9 @@ async def create_entry_point(
                 session.add(entry)
                 await session.flush()
         except IntegrityError:
+            if chosen:
+                # Someone took the code between our check and our insert.
+                raise FormErrors({"code": check.ENTRY_CODE_TAKEN}) from None
             continue
         return entry
     raise RuntimeError("no free entry point code found")
@@ -660,9 +676,15 @@ async def create_entry_point(
 async def update_entry_point(
     session: AsyncSession, registry: ScenarioRegistry, tenant: Tenant, entry: EntryPoint, raw: Mapping[str, Any]
 ) -> None:
-    for key, value in _entry_values(registry, tenant, raw, entry).items():
+    """Change the fields present in ``raw``. A new code takes effect at once: the old address,
+    and so every QR code printed with it, stops working."""
+    for key, value in (await _entry_values(session, registry, tenant, raw, entry)).items():
         setattr(entry, key, value)
-    await session.flush()
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError:
+        raise FormErrors({"code": check.ENTRY_CODE_TAKEN}) from None
 
 
 async def delete_entry_point(session: AsyncSession, entry: EntryPoint) -> None:

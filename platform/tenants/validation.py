@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from neutralpoint.scenarios.forms import FieldError, FormErrors
+from neutralpoint.tenants.hosts import PLATFORM_SEGMENTS
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,38})[a-z0-9]$")
 RESERVED_SLUGS = frozenset(
@@ -57,6 +58,13 @@ EMAIL_PATTERN = re.compile(
 )
 COLOUR_PATTERN = re.compile(r"^#[0-9a-fA-F]{6}$")
 HOST_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+# An entry point's code ends its address (/v/<slug>/<CODE>, or /<CODE> on a venue's own
+# host, which maps 1 to 16 letters or digits) and is printed under the QR code. Codes are
+# kept in capitals, as generated ones are (tokens.CODE_ALPHABET), and addresses are
+# matched exactly, so a code typed in small letters is saved in capitals.
+ENTRY_CODE_MIN = 3
+ENTRY_CODE_MAX = 16
+ENTRY_CODE_PATTERN = re.compile(rf"[A-Za-z0-9]{{{ENTRY_CODE_MIN},{ENTRY_CODE_MAX}}}")
 PASSWORD_MIN = 10
 PASSWORD_MAX = 256
 
@@ -254,6 +262,40 @@ EVENT_NAME_NEEDED = problem(
     "Name the event these dates belong to, or leave the dates empty.",
     "请填写这些日期所属的活动名称，或将日期留空。",
 )
+
+
+ENTRY_CODE_FORMAT = problem(
+    "code_format",
+    f"Use {ENTRY_CODE_MIN} to {ENTRY_CODE_MAX} letters (A–Z) or digits, without spaces or other signs.",
+    f"请使用 {ENTRY_CODE_MIN} 到 {ENTRY_CODE_MAX} 个英文字母（A–Z）或数字，不要包含空格或其他符号。",
+)
+ENTRY_CODE_RESERVED = problem(
+    "code_reserved",
+    "This code is the address of one of the platform's own pages; choose another.",
+    "该代码是平台自身页面的地址，请另选一个。",
+)
+ENTRY_CODE_TAKEN = problem(
+    "code_taken",
+    "Another entry point of this venue already has this code; choose another.",
+    "本场所的另一个入口已在使用该代码，请另选一个。",
+)
+
+
+def entry_code_reserved(code: str) -> bool:
+    """Whether a venue's own host would not send ``/<code>`` to the entry point."""
+    return code.lower() in PLATFORM_SEGMENTS
+
+
+def entry_code(errors: Collector, raw: Mapping[str, Any], name: str = "code") -> str:
+    """A code chosen by a person, in capitals (see ``ENTRY_CODE_PATTERN``)."""
+    value = text_value(raw, name)
+    if not value:
+        errors.add(name, REQUIRED)
+    elif not ENTRY_CODE_PATTERN.fullmatch(value):
+        errors.add(name, ENTRY_CODE_FORMAT)
+    elif entry_code_reserved(value):
+        errors.add(name, ENTRY_CODE_RESERVED)
+    return value.upper()
 
 
 def flag(raw: Mapping[str, Any], name: str, default: bool = False) -> bool:

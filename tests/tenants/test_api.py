@@ -157,6 +157,25 @@ async def test_entry_points_through_the_api(client: Any, other_client: Any, db: 
 
     listing = await client.get(base)
     assert [e["id"] for e in listing.json()] == [entry["id"]]
+
+    # A code of one's own, saved in capitals and unique in the venue; PATCH changes it.
+    chosen = await client.post(base, json={"name": "Gate 7", "scenario": "dummy", "code": "gate7"})
+    assert chosen.status_code == 201, chosen.text
+    assert chosen.json()["code"] == "GATE7"
+    assert chosen.json()["public_url"] == f"{BASE}/v/{slug}/GATE7"
+    again = await client.post(base, json={"name": "Gate 8", "scenario": "dummy", "code": "Gate7"})
+    assert again.status_code == 400
+    assert again.json()["errors"]["code"]["code"] == "code_taken"
+    assert again.json()["errors"]["code"]["message"]["zh-Hans"]
+    renamed = await client.patch(f"{base}/{chosen.json()['id']}", json={"code": "bad code"})
+    assert renamed.status_code == 400
+    assert renamed.json()["errors"]["code"]["code"] == "code_format"
+    renamed = await client.patch(f"{base}/{chosen.json()['id']}", json={"code": entry["code"]})
+    assert renamed.json()["errors"]["code"]["code"] == "code_taken"
+    renamed = await client.patch(f"{base}/{chosen.json()['id']}", json={"code": "NewGate"})
+    assert renamed.status_code == 200, renamed.text
+    assert renamed.json()["public_url"] == f"{BASE}/v/{slug}/NEWGATE"
+    assert (await client.delete(f"{base}/{chosen.json()['id']}")).status_code == 204
     one = await client.get(f"{base}/{entry['id']}")
     assert one.status_code == 200
     assert (one.json()["id"], one.json()["code"]) == (entry["id"], entry["code"])

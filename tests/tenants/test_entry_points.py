@@ -111,6 +111,77 @@ async def test_manager_creates_an_entry_point_with_a_short_code(client: Any, db:
     assert (entry.name, entry.active, entry.presets) == ("Side door", False, {})
 
 
+async def _count(db: Database, slug: str) -> int:
+    async with db.platform_session() as session:
+        tenant = (await session.execute(select(Tenant).where(Tenant.slug == slug))).scalar_one()
+        return len((await session.execute(select(EntryPoint).where(EntryPoint.tenant_id == tenant.id))).all())
+
+
+async def test_manager_chooses_the_code_and_changes_it(
+    client: Any, other_client: Any, db: Database, active_venue: Any
+) -> None:
+    slug = active_venue.slug
+    form = await client.get(f"/venue/{slug}/entry-points/new")
+    assert 'name="code"' in form.text
+    assert "Leave empty for a random code" in form.text
+    # Typed in small letters, saved in capitals: the address is matched exactly.
+    entry_id = await _create(client, slug, code=" summit ")
+    assert (await _entry(db, entry_id)).code == "SUMMIT"
+    assert (await other_client.get(f"/v/{slug}/SUMMIT")).status_code == 200
+
+    # The same code, in any case, is taken in this venue.
+    taken = await post_form(client, f"/venue/{slug}/entry-points/new", entry_form(name="Side door", code="Summit"))
+    assert taken.status_code == 400
+    assert 'id="code-error"' in taken.text
+    assert "Another entry point of this venue already has this code" in taken.text
+    assert 'value="Summit"' in taken.text
+    assert await _count(db, slug) == 1
+
+    edit_page = await client.get(f"/venue/{slug}/entry-points/{entry_id}")
+    assert 'id="code" name="code" type="text" value="SUMMIT"' in edit_page.text
+    assert "QR codes and posters printed with SUMMIT stop working" in edit_page.text
+
+    edited = await post_form(client, f"/venue/{slug}/entry-points/{entry_id}", entry_form(code="forum26"))
+    assert edited.status_code == 303, edited.text
+    assert (await _entry(db, entry_id)).code == "FORUM26"
+    assert (await other_client.get(f"/v/{slug}/FORUM26")).status_code == 200
+    assert (await other_client.get(f"/v/{slug}/SUMMIT")).status_code == 404
+
+    other_id = await _create(client, slug, name="Side door")
+    clash = await post_form(client, f"/venue/{slug}/entry-points/{other_id}", entry_form(code="Forum26"))
+    assert clash.status_code == 400
+    assert "Another entry point of this venue already has this code" in clash.text
+    emptied = await post_form(client, f"/venue/{slug}/entry-points/{other_id}", entry_form(code=""))
+    assert emptied.status_code == 400
+    assert 'id="code-error"' in emptied.text
+    other = await _entry(db, other_id)
+    assert len(other.code) == 6
+    assert other.code != "FORUM26"
+
+
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        ("AB", "Use 3 to 16 letters (A–Z) or digits"),
+        ("A" * 17, "Use 3 to 16 letters (A–Z) or digits"),
+        ("SUM MIT", "Use 3 to 16 letters (A–Z) or digits"),
+        ("GATE-1", "Use 3 to 16 letters (A–Z) or digits"),
+        ("ÉTÉ2026", "Use 3 to 16 letters (A–Z) or digits"),
+        ("api", "the address of one of the platform's own pages"),
+        ("Login", "the address of one of the platform's own pages"),
+    ],
+)
+async def test_a_bad_code_is_named_beside_its_field_and_nothing_is_written(
+    client: Any, db: Database, active_venue: Any, code: str, message: str
+) -> None:
+    response = await post_form(client, f"/venue/{active_venue.slug}/entry-points/new", entry_form(code=code))
+    assert response.status_code == 400
+    error = re.search(r'<p class="error" id="code-error">([^<]*)</p>', response.text)
+    assert error, response.text
+    assert message in error.group(1).replace("&#39;", "'")
+    assert await _count(db, active_venue.slug) == 0
+
+
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [
