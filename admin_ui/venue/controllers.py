@@ -32,7 +32,7 @@ from neutralpoint.tenants.auth import VenueAccess, current_user, require_user, s
 from neutralpoint.tenants.controllers import LOGIN_FAILED
 from neutralpoint.tenants.hosts import host_directory
 from neutralpoint.tenants.logos import LogoRejectedError, prepare_logo
-from neutralpoint.tenants.models import EntryPoint, Role, Tenant, TenantStatus, User
+from neutralpoint.tenants.models import EntryPoint, Membership, Role, Tenant, TenantStatus, User
 from neutralpoint.tenants.printables import poster_response, qr_png_response, qr_svg_response
 from neutralpoint.web.i18n import LANGUAGE_NAMES, LANGUAGES
 from neutralpoint_admin.venue.pages import (
@@ -402,6 +402,7 @@ class VenuePages(Controller):
             pending=any(v.tenant.status == TenantStatus.PENDING for v in venues),
             resent=request.query_params.get("resent") == "1",
             password_changed=request.query_params.get("password_changed") == "1",
+            left=request.query_params.get("left") == "1",
         )
 
     @get("/{slug:str}")
@@ -540,6 +541,7 @@ class VenuePages(Controller):
                 values=values or {"role": Role.STAFF.value},
                 error_member=error_member,
                 invited=request.query_params.get("invited") == "1",
+                removed=request.query_params.get("removed") == "1",
             ),
         )
 
@@ -590,6 +592,38 @@ class VenuePages(Controller):
             return await self._members_page(request, db_session, access, errors=exc.errors, error_member=member_id)
         return see_other(f"/venue/{slug}/members")
 
+    async def _member(
+        self, request: Request[Any, Any, Any], session: AsyncSession, slug: str, member_id: uuid.UUID
+    ) -> tuple[VenueAccess, Membership]:
+        access = await venue_access(request, session, slug, Role.OWNER)
+        target = await services.membership(session, member_id)
+        if target is None:
+            raise NotFoundException()
+        return access, target
+
+    async def _remove_page(
+        self, request: Request[Any, Any, Any], session: AsyncSession, access: VenueAccess, target: Membership
+    ) -> Template:
+        """What removing a member does, and the button that does it (``confirm=1``)."""
+        last_owner = await services.is_last_owner(session, target)
+        return page(
+            request,
+            "venue/confirm.html",
+            errors={"member": services.LAST_OWNER} if last_owner else None,
+            **venue_context(access, "members", member=target, removing_self=target.user_id == access.user.id),
+        )
+
+    @get("/{slug:str}/members/{member_id:uuid}/remove")
+    async def confirm_remove_member(
+        self,
+        slug: FromPath[str],
+        member_id: FromPath[uuid.UUID],
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+    ) -> Template:
+        access, target = await self._member(request, db_session, slug, member_id)
+        return await self._remove_page(request, db_session, access, target)
+
     @post("/{slug:str}/members/{member_id:uuid}/remove")
     async def remove_member(
         self,
@@ -598,17 +632,18 @@ class VenuePages(Controller):
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
     ) -> Response[Any]:
-        access = await venue_access(request, db_session, slug, Role.OWNER)
-        target = await services.membership(db_session, member_id)
-        if target is None:
-            raise NotFoundException()
+        """Removes only with ``confirm=1`` (the confirmation page's button); otherwise that page."""
+        access, target = await self._member(request, db_session, slug, member_id)
+        form = await request.form()
+        if form.get("confirm") != "1":
+            return await self._remove_page(request, db_session, access, target)
         removing_self = target.user_id == access.user.id
         try:
             async with db_session.begin_nested():
                 await services.remove_member(db_session, target)
         except FormErrors as exc:
             return await self._members_page(request, db_session, access, errors=exc.errors, error_member=member_id)
-        return see_other("/venue" if removing_self else f"/venue/{slug}/members")
+        return see_other("/venue?left=1" if removing_self else f"/venue/{slug}/members?removed=1")
 
     @post("/{slug:str}/invitations/{invitation_id:uuid}/revoke")
     async def revoke(
@@ -647,6 +682,7 @@ class VenuePages(Controller):
                 enabled={s.id for s in services.enabled_scenarios(registry, access.tenant)},
                 entry_urls={e.id: services.entry_url(settings, access.tenant, e) for e in entries},
                 saved=request.query_params.get("saved") == "1",
+                deleted=request.query_params.get("deleted") == "1",
             ),
         )
 
@@ -755,6 +791,30 @@ class VenuePages(Controller):
             return self._entry_page(request, access, registry, settings, entry, values, exc.errors)
         return see_other(f"/venue/{slug}/entry-points/{entry.id}?saved=1")
 
+    def _delete_page(
+        self, request: Request[Any, Any, Any], access: VenueAccess, settings: Settings, entry: EntryPoint
+    ) -> Template:
+        """What deleting an entry point does, and the button that does it (``confirm=1``)."""
+        return page(
+            request,
+            "venue/confirm.html",
+            **venue_context(
+                access, "entry_points", entry=entry, entry_url=services.entry_url(settings, access.tenant, entry)
+            ),
+        )
+
+    @get("/{slug:str}/entry-points/{entry_id:uuid}/delete")
+    async def confirm_delete_entry_point(
+        self,
+        slug: FromPath[str],
+        entry_id: FromPath[uuid.UUID],
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+    ) -> Template:
+        access, entry = await self._entry(request, db_session, slug, entry_id, Role.MANAGER)
+        return self._delete_page(request, access, settings, entry)
+
     @post("/{slug:str}/entry-points/{entry_id:uuid}/delete")
     async def delete_entry_point(
         self,
@@ -762,10 +822,15 @@ class VenuePages(Controller):
         entry_id: FromPath[uuid.UUID],
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
     ) -> Response[Any]:
-        _, entry = await self._entry(request, db_session, slug, entry_id, Role.MANAGER)
+        """Deletes only with ``confirm=1`` (the confirmation page's button); otherwise that page."""
+        access, entry = await self._entry(request, db_session, slug, entry_id, Role.MANAGER)
+        form = await request.form()
+        if form.get("confirm") != "1":
+            return self._delete_page(request, access, settings, entry)
         await services.delete_entry_point(db_session, entry)
-        return see_other(f"/venue/{slug}/entry-points")
+        return see_other(f"/venue/{slug}/entry-points?deleted=1")
 
     @get("/{slug:str}/entry-points/{entry_id:uuid}/qr.svg")
     async def qr_svg(

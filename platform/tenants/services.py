@@ -821,6 +821,14 @@ async def _owner_count(session: AsyncSession) -> int:
     return len(owners.all())
 
 
+async def is_last_owner(session: AsyncSession, target: Membership) -> bool:
+    """Whether ``target`` is the scoped venue's only owner (who may be neither removed nor demoted)."""
+    if target.role != Role.OWNER:
+        return False
+    owners = await session.execute(select(Membership.id).where(Membership.role == Role.OWNER).limit(2))
+    return len(owners.all()) <= 1
+
+
 async def change_role(session: AsyncSession, target: Membership, raw: Mapping[str, Any]) -> None:
     errors = Collector()
     role = check.choice(errors, raw, "role", ROLES)

@@ -127,6 +127,8 @@ def form_fields(world: World) -> dict[str, Any]:
         "custom_host": "",
         "enabled_scenarios": "hotels",
         "remove_logo": "on",
+        # Deleting an entry point and removing a member act only once confirmed.
+        "confirm": "1",
         "scenario": "meetings",
         "code": "TAKEN1",
         "event_name": "Taken over",

@@ -223,7 +223,8 @@ async def test_staff_see_and_download_but_cannot_create_or_edit(
     assert (await other_client.get(f"{base}/new")).status_code == 404
     assert (await post_form(other_client, f"{base}/new", entry_form())).status_code == 404
     assert (await post_form(other_client, f"{base}/{entry_id}", entry_form(name="Hijack"))).status_code == 404
-    assert (await post_form(other_client, f"{base}/{entry_id}/delete", {})).status_code == 404
+    assert (await other_client.get(f"{base}/{entry_id}/delete")).status_code == 404
+    assert (await post_form(other_client, f"{base}/{entry_id}/delete", {"confirm": "1"})).status_code == 404
     assert (await _entry(db, entry_id)).name == "Main hall"
 
 
@@ -323,11 +324,38 @@ async def test_public_page_shows_the_event_and_its_dates_as_the_entry_page_does(
     assert "· Dec" not in listing.text
 
 
-async def test_delete_entry_point(client: Any, db: Database, active_venue: Any) -> None:
-    entry_id = await _create(client, active_venue.slug)
-    response = await post_form(client, f"/venue/{active_venue.slug}/entry-points/{entry_id}/delete", {})
-    assert response.status_code == 303
-    assert (await client.get(f"/venue/{active_venue.slug}/entry-points/{entry_id}")).status_code == 404
+async def test_deleting_an_entry_point_asks_first_then_says_it_is_done(
+    client: Any, other_client: Any, db: Database, active_venue: Any
+) -> None:
+    slug = active_venue.slug
+    entry_id = await _create(client, slug, code="DOOR7")
+    edit_page = await client.get(f"/venue/{slug}/entry-points/{entry_id}")
+    # The button leads to a page that says what happens; it deletes nothing by itself.
+    assert f'<a class="button danger" href="/venue/{slug}/entry-points/{entry_id}/delete">' in edit_page.text
+    assert f'action="/venue/{slug}/entry-points/{entry_id}/delete"' not in edit_page.text
+
+    confirm = await client.get(f"/venue/{slug}/entry-points/{entry_id}/delete")
+    assert confirm.status_code == 200
+    assert "Delete the entry point “Main hall”?" in confirm.text
+    assert f"http://testserver.local/v/{slug}/DOOR7 stops working at once" in confirm.text
+    assert "printed with the code DOOR7" in confirm.text
+    assert '<input type="hidden" name="confirm" value="1">' in confirm.text
+
+    # A post without the confirmation (an old form, a stray click) shows the same page.
+    unconfirmed = await post_form(client, f"/venue/{slug}/entry-points/{entry_id}/delete", {})
+    assert unconfirmed.status_code == 200
+    assert "Delete the entry point “Main hall”?" in unconfirmed.text
+    assert (await _entry(db, entry_id)).code == "DOOR7"
+    assert (await other_client.get(f"/v/{slug}/DOOR7")).status_code == 200
+
+    deleted = await post_form(client, f"/venue/{slug}/entry-points/{entry_id}/delete", {"confirm": "1"})
+    assert deleted.status_code == 303
+    assert deleted.headers["location"] == f"/venue/{slug}/entry-points?deleted=1"
+    listing = await client.get(deleted.headers["location"])
+    assert "The entry point was deleted. Its address, QR codes and posters no longer work." in listing.text
+    assert (await client.get(f"/venue/{slug}/entry-points/{entry_id}")).status_code == 404
+    assert (await client.get(f"/venue/{slug}/entry-points/{entry_id}/delete")).status_code == 404
+    assert (await other_client.get(f"/v/{slug}/DOOR7")).status_code == 404
 
 
 def _scan(folder: Path) -> dict[str, str]:

@@ -138,8 +138,13 @@ async def test_roles_change_but_the_last_owner_stays(
     demote = await post_form(client, f"/venue/{slug}/members/{owner.id}/role", {"role": "manager"})
     assert demote.status_code == 400
     assert "at least one owner" in demote.text
-    remove = await post_form(client, f"/venue/{slug}/members/{owner.id}/remove", {})
+    remove = await post_form(client, f"/venue/{slug}/members/{owner.id}/remove", {"confirm": "1"})
     assert remove.status_code == 400
+    # The confirmation page says so before anyone presses a button.
+    asked = await client.get(f"/venue/{slug}/members/{owner.id}/remove")
+    assert asked.status_code == 200
+    assert "at least one owner" in asked.text
+    assert 'name="confirm"' not in asked.text
     assert (await _membership(db, slug, active_venue.email)) is not None
 
     email = f"second-{unique}@example.org"
@@ -156,9 +161,20 @@ async def test_roles_change_but_the_last_owner_stays(
     assert refreshed.role == Role.STAFF
     # Now staff: the members page is out of reach.
     assert (await client.get(f"/venue/{slug}/members")).status_code == 404
-    # The new owner removes the former one.
-    removed = await post_form(other_client, f"/venue/{slug}/members/{owner.id}/remove", {})
+    # The new owner removes the former one: the button asks first, then removes.
+    members = await other_client.get(f"/venue/{slug}/members")
+    assert f'<a class="button danger" href="/venue/{slug}/members/{owner.id}/remove">' in members.text
+    asked = await other_client.get(f"/venue/{slug}/members/{owner.id}/remove")
+    assert asked.status_code == 200
+    assert f"Remove {active_venue.email} from Green Hall?" in asked.text
+    assert f"({active_venue.email}) can no longer open this venue&#39;s dashboard" in asked.text
+    unconfirmed = await post_form(other_client, f"/venue/{slug}/members/{owner.id}/remove", {})
+    assert unconfirmed.status_code == 200
+    assert await _membership(db, slug, active_venue.email) is not None
+    removed = await post_form(other_client, f"/venue/{slug}/members/{owner.id}/remove", {"confirm": "1"})
     assert removed.status_code == 303
+    assert removed.headers["location"] == f"/venue/{slug}/members?removed=1"
+    assert "The member was removed" in (await other_client.get(removed.headers["location"])).text
     assert await _membership(db, slug, active_venue.email) is None
     assert (await client.get(f"/venue/{slug}/")).status_code == 404
 
@@ -207,3 +223,19 @@ async def test_roles_read_as_labels_in_english_and_stay_chinese_in_chinese(
     assert re.search(r"您的角色</dt>\s*<dd>所有者</dd>", dashboard.text)
     # A credit project's owner is another word; the venue's role is not translated as it.
     assert "业主" not in dashboard.text + chinese.text
+
+
+async def test_an_owner_leaving_the_venue_is_asked_first(
+    client: Any, other_client: Any, db: Database, active_venue: Any, unique: str
+) -> None:
+    slug = active_venue.slug
+    await invite_and_join(client, other_client, db, slug, f"co-owner-{unique}@example.org", "owner")
+    me = await _membership(db, slug, active_venue.email)
+    assert me is not None
+    asked = await client.get(f"/venue/{slug}/members/{me.id}/remove")
+    assert "Leave Green Hall?" in asked.text
+    assert "You can no longer open this venue&#39;s dashboard, at once." in asked.text
+    left = await post_form(client, f"/venue/{slug}/members/{me.id}/remove", {"confirm": "1"})
+    assert left.headers["location"] == "/venue?left=1"
+    assert "You left the venue." in (await client.get("/venue?left=1")).text
+    assert await _membership(db, slug, active_venue.email) is None
