@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from neutralpoint.jobs.queue import JobQueue
 from neutralpoint.scenarios.forms import FieldError, FormErrors
-from neutralpoint.scenarios.manager import ScenarioRegistry
+from neutralpoint.scenarios.manager import LoadedScenario, ScenarioRegistry
 from neutralpoint.settings import Settings
 from neutralpoint.tenants import services
 from neutralpoint.tenants.auth import VenueAccess, current_user, require_user, sign_in, sign_out, venue_access
@@ -697,6 +697,16 @@ class VenuePages(Controller):
         errors: dict[str, FieldError] | None = None,
     ) -> Template:
         scenarios = services.enabled_scenarios(registry, access.tenant)
+        # Presets belong to one scenario: the one they were given (or posted, maybe wrongly) for,
+        # else the saved one when editing; on a new entry point, the venue's only scenario. A new
+        # entry point of a venue with several gets its presets once it is saved.
+        by_id = {s.id: s for s in scenarios}
+        if values.get("presets") and values.get("scenario") in by_id:
+            preset_scenario: LoadedScenario | None = by_id[values["scenario"]]
+        elif entry is not None:
+            preset_scenario = by_id.get(entry.scenario)
+        else:
+            preset_scenario = scenarios[0] if len(scenarios) == 1 else None
         return page(
             request,
             "venue/entry_point_form.html",
@@ -708,7 +718,9 @@ class VenuePages(Controller):
                 entry=entry,
                 values=values,
                 scenarios=scenarios,
-                presets={s.id: services.preset_fields(s) for s in scenarios},
+                preset_scenario=preset_scenario,
+                preset_fields=services.preset_fields(preset_scenario),
+                presets_later=preset_scenario is None and any(services.preset_fields(s) for s in scenarios),
                 entry_url=services.entry_url(settings, access.tenant, entry) if entry else None,
                 read_only=not access.allows(Role.MANAGER),
                 saved=request.query_params.get("saved") == "1",

@@ -182,6 +182,31 @@ async def test_a_bad_code_is_named_beside_its_field_and_nothing_is_written(
     assert await _count(db, active_venue.slug) == 0
 
 
+def _preset_scenarios(html: str) -> set[str]:
+    return set(re.findall(r'name="preset__([\w-]+)__', html))
+
+
+async def test_forms_show_only_the_chosen_scenarios_presets(client: Any, db: Database, active_venue: Any) -> None:
+    slug = active_venue.slug
+    # A venue offering every installed scenario: the new form asks for none of their presets
+    # (they would be ignored for every scenario but one) and says where they are set.
+    new = await client.get(f"/venue/{slug}/entry-points/new")
+    assert len(re.findall(r"<option value=", new.text.split('id="scenario"', 1)[1].split("</select>", 1)[0])) > 1
+    assert _preset_scenarios(new.text) == set()
+    assert "you set them on the entry point&#39;s page once it is saved" in new.text
+    # The edit form shows the saved scenario's presets and no other's.
+    entry_id = await _create(client, slug, preset__dummy__mode="train")
+    edit = await client.get(f"/venue/{slug}/entry-points/{entry_id}")
+    assert _preset_scenarios(edit.text) == {"dummy"}
+    assert re.search(r'<option value="train" selected>', edit.text)
+    assert "Choosing another scenario above clears these answers" in edit.text
+    # A new entry point can only be of the one scenario a venue offers: its presets are there at once.
+    await _brand(client, slug)
+    single = await client.get(f"/venue/{slug}/entry-points/new")
+    assert _preset_scenarios(single.text) == {"dummy"}
+    assert "once it is saved" not in single.text
+
+
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [
