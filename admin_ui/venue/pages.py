@@ -31,6 +31,7 @@ def venue_context(access: VenueAccess, section: str, **extra: Any) -> dict[str, 
         "can_manage": access.allows(Role.MANAGER),
         "is_owner": access.allows(Role.OWNER),
         "logo_url": services.logo_path(access.tenant),
+        "logo_on_posters": services.logo_on_posters(access.tenant),
         **extra,
     }
 

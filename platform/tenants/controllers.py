@@ -107,6 +107,7 @@ def venue_out(settings: Settings, registry: ScenarioRegistry, tenant: Tenant) ->
         enabled_scenarios=[s.id for s in services.enabled_scenarios(registry, tenant)],
         logo_url=f"{settings.base_url}{logo}" if logo else None,
         logo_content_type=tenant.logo_content_type,
+        logo_on_posters=services.logo_on_posters(tenant),
         public_url=services.venue_url(settings, tenant),
         is_demo=tenant.is_demo,
     )

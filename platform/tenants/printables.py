@@ -13,11 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from neutralpoint.settings import Settings
-from neutralpoint.tenants.logos import PNG
 from neutralpoint.tenants.models import EntryPoint, Tenant
 from neutralpoint.tenants.posters import PAGE_SIZES, PosterContent, render_poster
 from neutralpoint.tenants.qr import SCALE_MAX, SCALE_MIN, qr_png, qr_svg
-from neutralpoint.tenants.services import entry_url
+from neutralpoint.tenants.services import entry_url, logo_on_posters
 
 PRIVATE_CACHE = "private, max-age=300"
 
@@ -62,7 +61,7 @@ async def poster_response(
     if size not in PAGE_SIZES:
         raise ValidationException("size must be A4 or A5")
     logo: bytes | None = None
-    if tenant.logo_content_type == PNG:
+    if logo_on_posters(tenant):
         logo = (await session.execute(select(Tenant.logo).where(Tenant.id == tenant.id))).scalar_one_or_none()
     content = PosterContent(
         venue_name=tenant.display_name,

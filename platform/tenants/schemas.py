@@ -116,6 +116,8 @@ class VenueOut(msgspec.Struct):
     enabled_scenarios: list[str]
     logo_url: str | None
     logo_content_type: str | None
+    #: False for an SVG logo: posters print pictures (PNG, JPEG, WebP, kept as PNG) only.
+    logo_on_posters: bool
     public_url: str
     is_demo: bool
 

@@ -35,7 +35,7 @@ from neutralpoint.settings import Settings
 from neutralpoint.tenants import tokens
 from neutralpoint.tenants import validation as check
 from neutralpoint.tenants.auth import hash_password, verify_password
-from neutralpoint.tenants.logos import Logo
+from neutralpoint.tenants.logos import PNG, Logo
 from neutralpoint.tenants.mail import invitation_message, password_reset_message, verification_message
 from neutralpoint.tenants.models import (
     EntryPoint,
@@ -121,6 +121,12 @@ def logo_path(tenant: Tenant) -> str | None:
     if not tenant.logo_content_type:
         return None
     return f"/v/{tenant.slug}/logo?v={tenant.logo_version}"
+
+
+def logo_on_posters(tenant: Tenant) -> bool:
+    """Whether posters print the venue's logo: pictures only, since reportlab draws no SVG
+    (an SVG logo shows on pages but not on posters, and the branding page says so)."""
+    return tenant.logo_content_type == PNG
 
 
 def verification_link(settings: Settings, user: User) -> str:

@@ -237,3 +237,30 @@ async def test_unsafe_svg_is_refused_with_a_clear_message(
     assert 'id="logo-error"' in response.text
     assert "which a logo may not have" in response.text
     assert (await _tenant(db, active_venue.slug)).logo is None
+
+
+async def test_the_owner_is_told_that_an_svg_logo_is_not_printed_on_posters(
+    client: Any, db: Database, active_venue: Any
+) -> None:
+    slug = active_venue.slug
+    warning = "Posters are printed without this logo"
+    assert (await _upload(client, slug, "logo.png", png(), "image/png")).status_code == 303
+    page = await client.get(f"/venue/{slug}/branding")
+    assert warning not in page.text
+    assert (await client.get(f"/api/v1/venues/{slug}")).json()["logo_on_posters"] is True
+    created = await post_form(client, f"/venue/{slug}/entry-points/new", {"name": "Door", "scenario": "dummy"})
+    entry = created.headers["location"].split("?")[0]
+    assert "Posters are printed without" not in (await client.get(entry)).text
+    assert b"/Subtype /Image" in (await client.get(f"{entry}/poster.pdf")).content
+
+    assert (await _upload(client, slug, "logo.svg", SAFE_SVG, "image/svg+xml")).status_code == 303
+    page = await client.get(f"/venue/{slug}/branding")
+    assert f'<p class="warning" id="logo-posters">{warning}' in page.text
+    assert "海报打印时不会包含此标志" in (await client.get(f"/venue/{slug}/branding?lang=zh-Hans")).text
+    assert (await client.get(f"/api/v1/venues/{slug}")).json()["logo_on_posters"] is False
+    entry_page = await client.get(f"{entry}?lang=en")
+    assert "Posters are printed without your logo, an SVG" in entry_page.text
+    # The poster itself is still made, without the logo.
+    poster = await client.get(f"{entry}/poster.pdf")
+    assert poster.status_code == 200
+    assert b"/Subtype /Image" not in poster.content
