@@ -320,7 +320,9 @@ class PlatformPages(Controller):
         problems = forms.FormProblems()
         values = forms.project_values(shown, problems)
         if problems:
-            return await self._project_form_page(request, db_session, None, shown, problems.errors)
+            found = await services.project_problems(db_session, **values)
+            errors = forms.with_service_problems(problems, found, forms.PROJECT_RENAMES)
+            return await self._project_form_page(request, db_session, None, shown, errors)
         try:
             async with db_session.begin_nested():
                 project = await services.create_project(db_session, **values)
@@ -352,8 +354,11 @@ class PlatformPages(Controller):
         shown = forms.project_form(await request.form())
         problems = forms.FormProblems()
         values = forms.project_values(shown, problems)
-        errors = problems.errors
-        if not problems:
+        errors: Mapping[str, forms.ErrorText] = problems.errors
+        if problems:
+            found = await services.project_problems(db_session, project_id, **values)
+            errors = forms.with_service_problems(problems, found, forms.PROJECT_RENAMES)
+        else:
             try:
                 async with db_session.begin_nested():
                     await services.update_project(db_session, project_id, **values)

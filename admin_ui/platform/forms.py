@@ -189,7 +189,20 @@ async def upload(form: FormMultiDict, name: str, problems: FormProblems) -> Evid
 
 def field_errors(exc: CreditsInputError, renames: Mapping[str, str]) -> dict[str, str]:
     """The service's errors under the form's own field names."""
-    return {renames.get(field, field): message for field, message in exc.errors.items()}
+    return field_errors_of(exc.errors, renames)
+
+
+def with_service_problems(
+    problems: FormProblems, service_errors: Mapping[str, str], renames: Mapping[str, str]
+) -> dict[str, ErrorText]:
+    """The form's own messages, and the service's for every field the form did not flag."""
+    merged: dict[str, ErrorText] = dict(field_errors_of(service_errors, renames))
+    merged.update(problems.errors)
+    return merged
+
+
+def field_errors_of(errors: Mapping[str, str], renames: Mapping[str, str]) -> dict[str, str]:
+    return {renames.get(field, field): message for field, message in errors.items()}
 
 
 # --- the forms, one reader each ---------------------------------------------------------------

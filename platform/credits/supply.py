@@ -336,6 +336,23 @@ async def create_project(session: AsyncSession, *, now: datetime | None = None, 
     return project
 
 
+async def project_problems(session: AsyncSession, project_id: uuid.UUID | None = None, **values: Any) -> dict[str, str]:
+    """What ``create_project`` (or ``update_project`` of ``project_id``) would refuse in
+    ``values``, field by field, without writing anything. A form that already found
+    problems of its own shows these beside them, so one submission names every bad field."""
+    current = None
+    if project_id is not None:
+        current = await session.get(Project, project_id)
+        if current is None:
+            return {"project_id": "There is no such project."}
+    problems = _Problems()
+    try:
+        await _project_values(session, values, problems, current=current)
+    except CreditsInputError as exc:
+        return dict(exc.errors)
+    return problems.errors
+
+
 async def update_project(
     session: AsyncSession, project_id: uuid.UUID, *, now: datetime | None = None, **values: Any
 ) -> Project:

@@ -169,6 +169,46 @@ async def test_bad_project_input_is_shown_beside_each_field(admin_client: Any, d
     assert await counts(db) == before
 
 
+async def test_an_empty_project_form_names_every_missing_field_at_once(
+    admin_client: Any, db: Database, supply: SupplyBuilder, unique: str
+) -> None:
+    """What a browser posts when nothing was filled in: the selects keep their defaults."""
+    empty = dict.fromkeys(_project_form("", unique), "") | {"status": "active", "country": "CN", "sdgs": []}
+    before = await counts(db)
+    response = await post_form(admin_client, "/platform/projects/new", empty)
+    assert response.status_code == 400
+    assert field_error(response.text, "owner_id") == "Choose the project owner."
+    assert field_error(response.text, "name_en") == "Give at least the English text."
+    assert "Use 3 to 80 lower-case letters" in field_error(response.text, "slug")
+    assert field_error(response.text, "project_type").startswith("A project type is a short code")
+    assert field_error(response.text, "registry_code").startswith("A registry is a short code")
+    assert field_error(response.text, "registry_project_id") == "This is required."
+    assert field_error(response.text, "country") == ""
+    assert await counts(db) == before
+
+    chinese = await post_form(admin_client, "/platform/projects/new?lang=zh-Hans", empty)
+    assert field_error(chinese.text, "owner_id") == "请选择项目业主。"
+    assert field_error(chinese.text, "name_en") == "请至少填写英文。"
+    assert field_error(chinese.text, "registry_project_id") == "此项为必填。"
+
+    project = await supply.project()
+    before = await counts(db)
+    edited = await post_form(
+        admin_client,
+        f"/platform/projects/{project.id}?lang=en",
+        _project_form("", unique, slug="Not A Slug", registry_project_id=""),
+    )
+    assert edited.status_code == 400
+    assert field_error(edited.text, "owner_id") == "Choose the project owner."
+    assert "Use 3 to 80 lower-case letters" in field_error(edited.text, "slug")
+    assert field_error(edited.text, "registry_project_id") == "This is required."
+    async with db.platform_session() as session:
+        unchanged = await session.get(Project, project.id)
+        assert unchanged is not None
+        assert unchanged.slug == project.slug
+    assert await counts(db) == before
+
+
 async def test_bad_owner_input(admin_client: Any, db: Database) -> None:
     before = await counts(db)
     response = await post_form(admin_client, "/platform/owners/new", {"name": "", "payout_currency": "XYZ"})
