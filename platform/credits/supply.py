@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
@@ -45,6 +45,7 @@ DEFAULT_BENEFICIARY = "Visitors of NeutralPoint venues"
 LANGUAGES = ("en", "zh-Hans")
 MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
+LATEST_UTC_OFFSET = timedelta(hours=14)
 PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp")
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,78})[a-z0-9]$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -457,10 +458,22 @@ def _vintage(value: Any, field: str = "vintage_year") -> int:
     return _whole(value, field, minimum=1990, maximum=utcnow().year + 1, what="The vintage year")
 
 
-def _acquired_on(value: Any) -> date:
+def _latest_today(moment: datetime) -> date:
+    """Today's date where it is latest (UTC+14): a date after it is in the future everywhere,
+    so an admin east of UTC is never refused the day they bought a lot."""
+    return (moment.astimezone(UTC) + LATEST_UTC_OFFSET).date()
+
+
+def _not_in_future(value: date, field: str, moment: datetime) -> date:
+    if value > _latest_today(moment):
+        raise CreditsInputError(field, "The acquisition date cannot be in the future.")
+    return value
+
+
+def _acquired_on(value: Any, moment: datetime) -> date:
     if not isinstance(value, date) or isinstance(value, datetime):
         raise CreditsInputError("acquired_on", "Enter the date the platform acquired the lot.")
-    return value
+    return _not_in_future(value, "acquired_on", moment)
 
 
 async def create_lot(
@@ -481,7 +494,7 @@ async def create_lot(
     now: datetime | None = None,
 ) -> Lot:
     """Record a lot the platform bought. The serial range must parse, hold exactly
-    ``quantity_tonnes`` tonnes and overlap no other lot."""
+    ``quantity_tonnes`` tonnes and overlap no other lot; ``acquired_on`` is not in the future."""
     moment = _now(now)
     problems = _Problems()
     actor = problems.run(check_actor, actor) or ""
@@ -492,7 +505,7 @@ async def create_lot(
     found = _serial_problems(problems, serial_first, serial_last, quantity_tonnes)
     problems.run(_whole, unit_cost_minor, "unit_cost_minor", minimum=0, what="The unit cost")
     currency = problems.run(pricing.check_currency, cost_currency, "cost_currency")
-    problems.run(_acquired_on, acquired_on)
+    problems.run(_acquired_on, acquired_on, moment)
     cleaned_evidence = problems.run(_evidence, evidence, "evidence")
     cleaned_notes = problems.run(_text, notes, "notes", max_length=5000)
     await ledger.lock_books(session)
@@ -575,7 +588,7 @@ async def correct_lot(
       renumber tonnes already sent for retirement; assigned pieces and due tonnes are
       renumbered (a platform session is needed to reach every venue's pieces).
     - ``vintage_year``; ``unit_cost``: ``(unit_cost_minor, cost_currency)``;
-      ``acquired_on``; ``notes``; ``evidence``: an ``EvidenceFile``.
+      ``acquired_on`` (not in the future); ``notes``; ``evidence``: an ``EvidenceFile``.
     """
     moment = _now(now)
     problems = _Problems()
@@ -643,7 +656,7 @@ async def correct_lot(
     elif field == "acquired_on":
         if not isinstance(value, date) or isinstance(value, datetime):
             raise CreditsInputError("value", "Enter a date.")
-        changes = {"acquired_on": value}
+        changes = {"acquired_on": _not_in_future(value, "value", moment)}
         details.update(old=lot.acquired_on.isoformat(), new=value.isoformat())
     elif field == "notes":
         changes = {"notes": _text(value, "value", max_length=5000)}

@@ -67,6 +67,10 @@ async def test_supply_through_the_api(client: Any, db: Database, unique: str) ->
     mismatch = await client.post("/api/v1/credits/lots", json={**lot_in, "quantity_tonnes": 21})
     assert mismatch.status_code == 400
     assert "holds 20 tonnes" in mismatch.json()["errors"]["quantity_tonnes"]["message"]["en"]
+    future = await client.post("/api/v1/credits/lots", json={**lot_in, "acquired_on": "2099-01-01"})
+    assert future.status_code == 400
+    assert future.json()["errors"]["acquired_on"]["message"]["en"] == "The acquisition date cannot be in the future."
+    assert (await client.get(f"/api/v1/credits/projects/{project.json()['id']}/lots")).json() == []
     lot = await client.post("/api/v1/credits/lots", json=lot_in)
     assert lot.status_code == 201, lot.text
     assert lot.json()["status"]["quantity_grams"] == 20_000_000

@@ -3,7 +3,7 @@ writing nothing), and how a lot is corrected once grams of it were sold."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -132,6 +132,7 @@ async def test_lot_parses_and_counts_its_serials(db: Database, factory: Any) -> 
         ({"unit_cost_minor": -1}, "unit_cost_minor", "at least 0"),
         ({"vintage_year": 1850}, "vintage_year", "at least 1990"),
         ({"acquired_on": "2024-01-01"}, "acquired_on", "date"),
+        ({"acquired_on": date(2099, 1, 1)}, "acquired_on", "cannot be in the future"),
         ({"actor": ""}, "actor", "who does this"),
     ],
 )
@@ -158,6 +159,46 @@ async def test_bad_lot_input_is_refused(
     errors = await refused(db, call)
     assert field in errors
     assert words in errors[field]
+
+
+async def test_a_lot_is_not_acquired_after_today(db: Database, factory: Any) -> None:
+    """Today is the latest date anywhere (UTC+14): at 20:00 UTC it is already tomorrow in Chengdu."""
+    project = await factory.project()
+    evening = datetime(2024, 6, 1, 20, 0, tzinfo=UTC)
+
+    def values(day: date) -> dict[str, Any]:
+        prefix = f"CN-CDCER-{factory.unique}-{day.isoformat()}-"
+        return {
+            "project_id": project.id,
+            "vintage_year": 2022,
+            "serial_first": f"{prefix}000001",
+            "serial_last": f"{prefix}000005",
+            "quantity_tonnes": 5,
+            "unit_cost_minor": 100,
+            "cost_currency": "CNY",
+            "actor": ADMIN,
+            "now": evening,
+            "acquired_on": day,
+        }
+
+    async def day_after_tomorrow(session: Any) -> None:
+        await services.create_lot(session, **values(date(2024, 6, 3)))
+
+    errors = await refused(db, day_after_tomorrow)
+    assert errors == {"acquired_on": "The acquisition date cannot be in the future."}
+    async with db.platform_session() as session:
+        lot = await services.create_lot(session, **values(date(2024, 6, 2)))
+    assert lot.acquired_on == date(2024, 6, 2)
+
+    async def corrected_to_the_future(session: Any) -> None:
+        await services.correct_lot(
+            session, lot.id, field="acquired_on", value=date(2099, 1, 1), reason="typo", actor=ADMIN
+        )
+
+    errors = await refused(db, corrected_to_the_future)
+    assert errors == {"value": "The acquisition date cannot be in the future."}
+    async with db.platform_session() as session:
+        assert (await session.get(Lot, lot.id)).acquired_on == date(2024, 6, 2)  # type: ignore[union-attr]
 
 
 async def test_overlapping_serials_are_refused(db: Database, factory: Any) -> None:

@@ -257,6 +257,13 @@ async def test_bad_lot_input(admin_client: Any, db: Database, supply: SupplyBuil
     assert field_error(currency.text, "cost_currency") == "ABC is not a currency we know (ISO 4217)."
     vintage = await post_form(admin_client, path, _lot_form(f"CN-X-{unique}-", vintage_year="1980"))
     assert field_error(vintage.text, "vintage_year") == "The vintage year must be at least 1990."
+    future = await post_form(admin_client, path, _lot_form(f"CN-X-{unique}-", acquired_on="2099-01-01"))
+    assert future.status_code == 400
+    assert field_error(future.text, "acquired_on") == "The acquisition date cannot be in the future."
+    chinese = await post_form(
+        admin_client, f"{path}?lang=zh-Hans", _lot_form(f"CN-X-{unique}-", acquired_on="2099-01-01")
+    )
+    assert field_error(chinese.text, "acquired_on") == "购入日期不能晚于今天。"
     assert await counts(db) == before
 
 
@@ -329,6 +336,14 @@ async def test_lot_correction_is_appended_to_the_books(admin_client: Any, db: Da
     )
     assert shrink.status_code == 400
     assert "smaller than what is already allocated or sold" in field_error(shrink.text, "value")
+
+    future = await post_form(
+        admin_client,
+        f"/platform/lots/{lot.id}/corrections",
+        {"field": "acquired_on", "acquired_on": "2099-01-01", "reason": "Typo"},
+    )
+    assert future.status_code == 400
+    assert field_error(future.text, "value") == "The acquisition date cannot be in the future."
 
     good = await post_form(
         admin_client,
