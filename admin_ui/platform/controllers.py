@@ -11,7 +11,7 @@ with each message beside its field (status 400) and nothing written; a good one 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from babel import Locale
@@ -23,7 +23,7 @@ from litestar.response import Template
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from neutralpoint.credits import csv_export, overview, reports, services
+from neutralpoint.credits import csv_export, overview, reasons, reports, services
 from neutralpoint.credits.errors import CreditsInputError
 from neutralpoint.credits.models import (
     Allocation,
@@ -43,6 +43,7 @@ from neutralpoint.credits.models import (
 from neutralpoint.credits.public import SDG_NAMES
 from neutralpoint.credits.vocabulary import COUNTRIES, KNOWN_REGISTRIES, PROJECT_TYPES, project_type_name, registry_name
 from neutralpoint.tenants.models import Tenant
+from neutralpoint.web.i18n import gettext_functions
 from neutralpoint_admin.platform import forms
 from neutralpoint_admin.platform.pages import admin_or_404, page_language, platform_page, see_other
 
@@ -119,6 +120,17 @@ def _project_shown(project: Project | None) -> dict[str, Any]:
         owner_id=str(project.owner_id),
         sdgs=[str(n) for n in project.sdgs or []],
     )
+    return shown
+
+
+def _reason_text(lang: str) -> Callable[[LedgerEntry], str]:
+    """A ledger entry's reason for the page: the platform's own words translated, a person's as written."""
+    translate = gettext_functions(lang)["plain_gettext"]
+
+    def shown(entry: LedgerEntry) -> str:
+        message = reasons.reason_message(entry.kind, entry.reason)
+        return entry.reason if message is None else str(translate(message[0], **message[1]))
+
     return shown
 
 
@@ -536,6 +548,7 @@ class PlatformPages(Controller):
         return platform_page(
             request,
             "platform/lot.html",
+            reason_text=_reason_text(page_language(request)),
             section="projects",
             lot=lot,
             project=project,

@@ -23,7 +23,7 @@ from PIL import Image, ImageDraw
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from neutralpoint.credits import services
+from neutralpoint.credits import reasons, services
 from neutralpoint.credits.models import (
     Allocation,
     AllocationStatus,
@@ -337,7 +337,7 @@ async def _allocation(
                 session,
                 found.id,
                 actor=ACTOR,
-                reason="demo venues added",
+                reason=reasons.DEMO_VENUES_ADDED,
                 venue_ids=sorted(current | set(venue_ids)),
             )
         return found

@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from neutralpoint.credits import ledger, registry_adapters, stock
+from neutralpoint.credits import ledger, reasons, registry_adapters, stock
 from neutralpoint.credits.errors import CreditsInputError
 from neutralpoint.credits.models import (
     GRAMS_PER_TONNE,
@@ -183,7 +183,7 @@ async def _complete(
             now=now,
             lot_id=tonne.lot_id,
             grams=GRAMS_PER_TONNE,
-            reason=f"retired at the registry: {reference}",
+            reason=reasons.retired_at_registry(reference),
             details={
                 "serial": tonne.serial,
                 "tonne": tonne.tonne_index,

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from neutralpoint.credits import ledger, pricing, stock
+from neutralpoint.credits import ledger, pricing, reasons, stock
 from neutralpoint.credits.errors import BelowMinimumCharge, CreditsInputError
 from neutralpoint.credits.models import (
     Allocation,
@@ -272,7 +272,7 @@ async def release_reservation(
     *,
     order_ref: str,
     actor: str,
-    reason: str = "purchase cancelled",
+    reason: str = reasons.PURCHASE_CANCELLED,
     now: datetime | None = None,
 ) -> ReservationView:
     """Cancel an unpaid order: its grams go back on sale at once."""
@@ -390,7 +390,7 @@ async def confirm_sale(
         grams=sale.grams,
         amount_minor=sale.amount_minor,
         currency=sale.currency,
-        reason="order paid",
+        reason=reasons.ORDER_PAID,
         details={"owner": split.owner_minor, "platform": split.platform_minor, "venue": split.venue_minor},
     )
     for hold in holds:
@@ -441,7 +441,7 @@ async def _sell_hold(session: AsyncSession, sale: Sale, hold: Hold, *, actor: st
             venue_id=sale.tenant_id,
             order_ref=sale.order_ref,
             grams=end - start,
-            reason="serial piece assigned",
+            reason=reasons.PIECE_ASSIGNED,
             details={"serial": serial, "tonne": tonne, "from": start, "to": end},
         )
     hold.status = HoldStatus.SOLD
@@ -455,7 +455,12 @@ async def get_sale(session: AsyncSession, order_ref: str) -> SaleView | None:
 
 
 async def refund_sale(
-    session: AsyncSession, *, order_ref: str, actor: str, reason: str = "order refunded", now: datetime | None = None
+    session: AsyncSession,
+    *,
+    order_ref: str,
+    actor: str,
+    reason: str = reasons.ORDER_REFUNDED,
+    now: datetime | None = None,
 ) -> RefundView:
     """Refund a sale. Grams of tonnes not yet submitted for retirement go back on sale;
     grams of tonnes already retiring or retired stay retired, on the platform's own

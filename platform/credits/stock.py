@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from neutralpoint.credits import ledger
+from neutralpoint.credits import ledger, reasons
 from neutralpoint.credits.errors import CreditsInputError, LedgerConflict, SoldOut
 from neutralpoint.credits.models import (
     GRAMS_PER_TONNE,
@@ -254,7 +254,7 @@ async def apply_holds(
             venue_id=reservation.tenant_id,
             order_ref=reservation.order_ref,
             grams=grams,
-            reason="purchase started",
+            reason=reasons.PURCHASE_STARTED,
             details={"expires_at": reservation.expires_at.isoformat()},
         )
     await session.flush()
@@ -278,7 +278,7 @@ async def return_to_lot_if_withdrawn(
         lot_id=allocation.lot_id,
         allocation_id=allocation_id,
         grams=-grams,
-        reason="grams freed in a withdrawn allocation go back to the lot",
+        reason=reasons.FREED_BY_WITHDRAWAL,
     )
 
 
@@ -345,7 +345,7 @@ async def expire_holds(
         query = query.where(Hold.reservation_id != keep_reservation)
     holds = (await session.execute(query.order_by(Hold.expires_at, Hold.id))).scalars().all()
     for hold in holds:
-        await release_hold(session, hold, HoldStatus.EXPIRED, actor=actor, now=now, reason="reservation expired")
+        await release_hold(session, hold, HoldStatus.EXPIRED, actor=actor, now=now, reason=reasons.RESERVATION_EXPIRED)
     await session.flush()
     await settle_reservations(session, [h.reservation_id for h in holds], now)
     return len(holds)

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from neutralpoint.credits import ledger, pricing, serials, stock, vocabulary
+from neutralpoint.credits import ledger, pricing, reasons, serials, stock, vocabulary
 from neutralpoint.credits.errors import CreditsInputError
 from neutralpoint.credits.models import (
     GRAMS_PER_TONNE,
@@ -552,7 +552,7 @@ async def create_lot(
         grams=lot.quantity_grams,
         amount_minor=unit_cost_minor * quantity_tonnes,
         currency=currency,
-        reason="lot acquired",
+        reason=reasons.LOT_ACQUIRED,
         details={
             "project_id": str(project.id),
             "vintage_year": vintage_year,
@@ -831,7 +831,7 @@ async def create_allocation(
         allocation_id=allocation.id,
         grams=grams,
         currency=code,
-        reason="offered to venues",
+        reason=reasons.OFFERED,
         details={
             "price_per_tonne_minor": price_per_tonne_minor,
             "split_bp": [owner_bp, platform_bp, venue_bp],
@@ -861,7 +861,7 @@ async def update_allocation(
     allocation_id: uuid.UUID,
     *,
     actor: str,
-    reason: str = "offer changed",
+    reason: str = reasons.OFFER_CHANGED,
     now: datetime | None = None,
     **values: Any,
 ) -> Allocation:

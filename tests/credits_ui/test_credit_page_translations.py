@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import ast
+import re
+from html import unescape
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import select
+from supply_flows import ACTOR, SupplyBuilder, post_form
 
+from neutralpoint.credits import reasons, services
+from neutralpoint.credits.models import LedgerEntry
+from neutralpoint.database.engine import Database
 from neutralpoint.web.i18n import translations
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,3 +48,88 @@ def test_form_messages_are_translated(module: Path) -> None:
     assert messages
     missing = [m for m in messages if catalogue.gettext(m) == m]
     assert not missing, missing
+
+
+def test_the_reasons_the_platform_writes_are_translated() -> None:
+    catalogue = translations("zh-Hans")
+    missing = [m for m in reasons.MSGIDS if catalogue.gettext(m) == m]
+    assert not missing, missing
+
+
+def _reasons_given(node: ast.AST) -> list[ast.expr | None]:
+    """The ``reason=`` of a call, or the default of a function's ``reason`` parameter."""
+    if isinstance(node, ast.Call):
+        return [k.value for k in node.keywords if k.arg == "reason"]
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        args = node.args
+        with_default = args.args[len(args.args) - len(args.defaults) :]
+        positional = dict(zip([a.arg for a in with_default], args.defaults, strict=True))
+        keyword = dict(zip([a.arg for a in args.kwonlyargs], args.kw_defaults, strict=True))
+        return [{**positional, **keyword}.get("reason")]
+    return []
+
+
+def test_every_reason_the_platform_writes_comes_from_the_reasons_module() -> None:
+    """A reason written as a literal elsewhere would be stored, but never translated on the pages."""
+    literals = []
+    for path in sorted((ROOT / "platform/credits").glob("*.py")):
+        if path.name == "reasons.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            literals += [
+                f"{path.name}:{value.lineno}"
+                for value in _reasons_given(node)
+                if isinstance(value, ast.JoinedStr) or (isinstance(value, ast.Constant) and value.value)
+            ]
+    assert not literals, literals
+
+
+async def test_the_lot_ledger_reads_in_chinese(admin_client: Any, db: Database, supply: SupplyBuilder) -> None:
+    venue = await supply.venue()
+    project = await supply.project()
+    lot = await supply.lot(project, 3)
+    allocation = await supply.allocation(lot, 2_000_000, venues=[venue.id])
+    await supply.buy(venue.id, allocation.id, 1_000_000)
+    async with db.platform_session() as session:
+        [request] = [r for r in await services.batch_retirements(session, actor=ACTOR) if r.project_id == project.id]
+        await services.record_retirement_reference(session, request.id, reference="CDCER-R-0042", actor=ACTOR)
+    withdrawn = await post_form(
+        admin_client, f"/platform/allocations/{allocation.id}/withdraw", {"reason": "offered by mistake"}
+    )
+    assert withdrawn.status_code == 303
+
+    page = await admin_client.get(f"/platform/lots/{lot.id}?lang=zh-Hans")
+    assert page.status_code == 200
+    ledger = page.text[page.text.index('id="ledger"') :]
+    rows = [
+        [unescape(re.sub(r"<[^>]+>", "", cell)).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+        for row in re.findall(r"<tr>(.*?)</tr>", ledger, re.S)
+    ]
+    shown = [(row[2], row[5]) for row in reversed(rows) if row]
+    assert shown == [
+        ("购入", "购入批次"),
+        ("配额", "提供给场所"),
+        ("预留", "开始购买"),
+        ("分配序列号", "已分配序列号片段"),
+        ("注销", "已在登记簿注销：CDCER-R-0042"),
+        ("配额", "offered by mistake"),
+    ]
+    english = await admin_client.get(f"/platform/lots/{lot.id}?lang=en")
+    assert "<td>allocate</td>" in english.text
+    assert "<td>retired at the registry: CDCER-R-0042</td>" in english.text
+
+    async with db.platform_session() as session:
+        stored = (
+            await session.execute(
+                select(LedgerEntry.reason).where(LedgerEntry.lot_id == lot.id).order_by(LedgerEntry.seq)
+            )
+        ).scalars()
+        assert list(stored) == [
+            "lot acquired",
+            "offered to venues",
+            "purchase started",
+            "serial piece assigned",
+            "retired at the registry: CDCER-R-0042",
+            "offered by mistake",
+        ]
+        assert (await services.verify_chain(session)).ok
