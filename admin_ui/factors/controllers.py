@@ -31,6 +31,7 @@ from neutralpoint.tenants.auth import VenueAccess, platform_admin, venue_access
 from neutralpoint.tenants.models import Role
 from neutralpoint.web.i18n import choose_language
 from neutralpoint.web.templating import render
+from neutralpoint_admin.platform.pages import platform_page
 from neutralpoint_admin.venue.pages import venue_context
 
 CSRF_FIELD = "_csrf_token"
@@ -101,7 +102,7 @@ async def factor_sets_page(
     """Every plugin's factor sets side by side: scenarios × versions × factors."""
     await platform_admin(request, db_session)
     views = [factor_set_view(s) for s in registry.ordered()]
-    return render(request, "factors/factor_sets.html", lang=_lang(request), scenarios=views)
+    return platform_page(request, "factors/factor_sets.html", section="factor_sets", scenarios=views)
 
 
 @get("/api/v1/platform/factor-sets", tags=["platform"], summary="Every scenario's factor sets and their versions")
