@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from typing import Any
 
 from supply_flows import SupplyBuilder
@@ -119,3 +120,20 @@ async def test_platform_home_adds_up_every_lot(admin_client: Any, db: Database, 
     assert cny["owner_minor"] == sum(t.owner_minor for t in sales if t.currency == "CNY")
     page = await admin_client.get("/platform?lang=en")
     assert f'title="{summary["sold_grams"]:,} g"' in page.text
+
+
+async def test_tiles_keep_a_quantity_or_an_amount_with_its_unit(
+    admin_client: Any, db: Database, supply: SupplyBuilder
+) -> None:
+    """A quantity ("3,800.00 t") or an amount ("¥210.01") never breaks before its unit, in either language."""
+    await _sold_supply(supply)
+    for lang in ("en", "zh-Hans"):
+        page = await admin_client.get(f"/platform?lang={lang}")
+        tiles = re.findall(r'<dd class="stat">(.*?)</dd>', page.text, re.S)
+        assert len(tiles) == 7
+        for tile in tiles:
+            assert re.fullmatch(r'<abbr class="nowrap" title="[\d,]+ g">[\d,.]+ (g|kg|t)</abbr>', tile), tile
+        revenue = page.text[page.text.index("<tbody>") : page.text.index("</tbody>")]
+        amounts = re.findall(r'<td class="num">(?!\d+</td>)(.*?)</td>', revenue)
+        assert amounts
+        assert all(re.fullmatch(r'<span class="nowrap">[^<]+</span>', amount) for amount in amounts), amounts
