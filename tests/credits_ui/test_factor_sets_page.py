@@ -18,13 +18,13 @@ async def test_the_factor_sets_page_has_the_platform_navigation(admin_client: An
 async def test_factor_units_are_in_the_readers_language(admin_client: Any) -> None:
     chinese = await admin_client.get("/platform/factor-sets?lang=zh-Hans")
     assert chinese.status_code == 200
-    assert "<td>kg CO₂e / 人公里</td>" in chinese.text
-    assert "<td>kg CO₂e / 车公里</td>" in chinese.text
-    assert "<td>kg CO₂e / 间夜</td>" in chinese.text
+    assert '<td class="nowrap">kg CO₂e / 人公里</td>' in chinese.text
+    assert '<td class="nowrap">kg CO₂e / 车公里</td>' in chinese.text
+    assert '<td class="nowrap">kg CO₂e / 间夜</td>' in chinese.text
     assert "passenger-km</td>" not in chinese.text
     assert "vehicle-km</td>" not in chinese.text
     assert '<a href="/platform/factor-sets" aria-current="page">排放因子集</a>' in chinese.text
 
     english = await admin_client.get("/platform/factor-sets?lang=en")
-    assert "<td>kg CO₂e / passenger-km</td>" in english.text
-    assert "<td>kg CO₂e / room-night</td>" in english.text
+    assert '<td class="nowrap">kg CO₂e / passenger-km</td>' in english.text
+    assert '<td class="nowrap">kg CO₂e / room-night</td>' in english.text
