@@ -494,7 +494,9 @@ class PlatformPages(Controller):
         values = forms.lot_values(shown, problems)
         evidence = await forms.upload(form, "evidence", problems)
         if problems:
-            return await self._lot_form_page(request, project, shown, problems.errors)
+            found = await services.lot_problems(db_session, project_id=project.id, evidence=evidence, **values)
+            errors = forms.with_service_problems(problems, found, forms.LOT_RENAMES)
+            return await self._lot_form_page(request, project, shown, errors)
         try:
             async with db_session.begin_nested():
                 lot = await services.create_lot(

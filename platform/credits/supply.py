@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -476,6 +477,93 @@ def _acquired_on(value: Any, moment: datetime) -> date:
     return _not_in_future(value, "acquired_on", moment)
 
 
+@dataclass(frozen=True)
+class _CheckedLot:
+    project: Project | None
+    found: serials.SerialRange | None
+    currency: str | None
+    evidence: EvidenceFile | None
+    notes: str | None
+
+
+async def _check_lot(
+    session: AsyncSession,
+    problems: _Problems,
+    *,
+    project_id: uuid.UUID | None,
+    vintage_year: int | None,
+    serial_first: str,
+    serial_last: str | None,
+    quantity_tonnes: int | None,
+    unit_cost_minor: int | None,
+    cost_currency: str,
+    acquired_on: date | None,
+    evidence: EvidenceFile | None,
+    notes: str,
+    moment: datetime,
+    lock: bool,
+) -> _CheckedLot:
+    """Every check of a new lot; the overlap with other lots under the books lock when ``lock``."""
+    project = await session.get(Project, project_id) if isinstance(project_id, uuid.UUID) else None
+    if project is None:
+        problems.add("project_id", "Choose the project this lot belongs to.")
+    problems.run(_vintage, vintage_year)
+    found = _serial_problems(problems, serial_first, serial_last, quantity_tonnes)
+    problems.run(_whole, unit_cost_minor, "unit_cost_minor", minimum=0, what="The unit cost")
+    currency = problems.run(pricing.check_currency, cost_currency, "cost_currency")
+    problems.run(_acquired_on, acquired_on, moment)
+    cleaned_evidence = problems.run(_evidence, evidence, "evidence")
+    cleaned_notes = problems.run(_text, notes, "notes", max_length=5000)
+    if lock:
+        await ledger.lock_books(session)
+    if found is not None and "serial_first" not in problems.errors:
+        clash = await _overlapping_lot(session, found)
+        if clash is not None:
+            problems.add(
+                "serial_first",
+                f"These serials overlap lot {clash.serial_first} – {clash.serial_last} (vintage {clash.vintage_year}).",
+            )
+    return _CheckedLot(project, found, currency, cleaned_evidence, cleaned_notes)
+
+
+async def lot_problems(
+    session: AsyncSession,
+    *,
+    project_id: uuid.UUID | None,
+    vintage_year: int | None,
+    serial_first: str,
+    serial_last: str | None,
+    quantity_tonnes: int | None,
+    unit_cost_minor: int | None,
+    cost_currency: str,
+    acquired_on: date | None,
+    evidence: EvidenceFile | None = None,
+    notes: str = "",
+    now: datetime | None = None,
+) -> dict[str, str]:
+    """What ``create_lot`` would refuse in these values, field by field, without writing
+    anything; a value a form could not read is None. A form that already found problems of
+    its own shows these beside them, so one submission names every bad field."""
+    problems = _Problems()
+    await _check_lot(
+        session,
+        problems,
+        project_id=project_id,
+        vintage_year=vintage_year,
+        serial_first=serial_first,
+        serial_last=serial_last,
+        quantity_tonnes=quantity_tonnes,
+        unit_cost_minor=unit_cost_minor,
+        cost_currency=cost_currency,
+        acquired_on=acquired_on,
+        evidence=evidence,
+        notes=notes,
+        moment=_now(now),
+        lock=False,
+    )
+    return problems.errors
+
+
 async def create_lot(
     session: AsyncSession,
     *,
@@ -498,25 +586,24 @@ async def create_lot(
     moment = _now(now)
     problems = _Problems()
     actor = problems.run(check_actor, actor) or ""
-    project = await session.get(Project, project_id) if isinstance(project_id, uuid.UUID) else None
-    if project is None:
-        problems.add("project_id", "Choose the project this lot belongs to.")
-    problems.run(_vintage, vintage_year)
-    found = _serial_problems(problems, serial_first, serial_last, quantity_tonnes)
-    problems.run(_whole, unit_cost_minor, "unit_cost_minor", minimum=0, what="The unit cost")
-    currency = problems.run(pricing.check_currency, cost_currency, "cost_currency")
-    problems.run(_acquired_on, acquired_on, moment)
-    cleaned_evidence = problems.run(_evidence, evidence, "evidence")
-    cleaned_notes = problems.run(_text, notes, "notes", max_length=5000)
-    await ledger.lock_books(session)
-    if found is not None and "serial_first" not in problems.errors:
-        clash = await _overlapping_lot(session, found)
-        if clash is not None:
-            problems.add(
-                "serial_first",
-                f"These serials overlap lot {clash.serial_first} – {clash.serial_last} (vintage {clash.vintage_year}).",
-            )
+    checked = await _check_lot(
+        session,
+        problems,
+        project_id=project_id,
+        vintage_year=vintage_year,
+        serial_first=serial_first,
+        serial_last=serial_last,
+        quantity_tonnes=quantity_tonnes,
+        unit_cost_minor=unit_cost_minor,
+        cost_currency=cost_currency,
+        acquired_on=acquired_on,
+        evidence=evidence,
+        notes=notes,
+        moment=moment,
+        lock=True,
+    )
     problems.raise_any()
+    project, found, currency, cleaned_evidence = checked.project, checked.found, checked.currency, checked.evidence
     assert found is not None
     assert project is not None
     lot = Lot(
@@ -537,7 +624,7 @@ async def create_lot(
         evidence=cleaned_evidence.content if cleaned_evidence else None,
         evidence_content_type=cleaned_evidence.content_type if cleaned_evidence else None,
         evidence_filename=cleaned_evidence.filename if cleaned_evidence else None,
-        notes=cleaned_notes or "",
+        notes=checked.notes or "",
         is_demo=is_demo,
         created_at=moment,
     )

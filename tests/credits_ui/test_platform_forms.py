@@ -252,11 +252,28 @@ async def test_bad_lot_input(admin_client: Any, db: Database, supply: SupplyBuil
         admin_client, path, _lot_form(f"CN-X-{unique}-", unit_cost="12.345", cost_currency="CNY", vintage_year="1980")
     )
     assert field_error(money.text, "unit_cost") == "This amount has more decimals than the currency allows."
-    assert field_error(money.text, "vintage_year") == ""
+    assert field_error(money.text, "vintage_year") == "The vintage year must be at least 1990."
     currency = await post_form(admin_client, path, _lot_form(f"CN-X-{unique}-", cost_currency="ABC"))
     assert field_error(currency.text, "cost_currency") == "ABC is not a currency we know (ISO 4217)."
     vintage = await post_form(admin_client, path, _lot_form(f"CN-X-{unique}-", vintage_year="1980"))
     assert field_error(vintage.text, "vintage_year") == "The vintage year must be at least 1990."
+    everything = await post_form(
+        admin_client,
+        path,
+        _lot_form(
+            prefix,
+            serial_first=f"{prefix}000005",
+            serial_last=f"{prefix}000014",
+            quantity_tonnes="10",
+            unit_cost="12.345",
+            acquired_on="2099-01-01",
+            vintage_year="",
+        ),
+    )
+    assert field_error(everything.text, "vintage_year") == "This is required."
+    assert field_error(everything.text, "unit_cost") == "This amount has more decimals than the currency allows."
+    assert field_error(everything.text, "acquired_on") == "The acquisition date cannot be in the future."
+    assert field_error(everything.text, "serial_first").startswith("These serials overlap lot")
     future = await post_form(admin_client, path, _lot_form(f"CN-X-{unique}-", acquired_on="2099-01-01"))
     assert future.status_code == 400
     assert field_error(future.text, "acquired_on") == "The acquisition date cannot be in the future."
