@@ -674,7 +674,10 @@ class PlatformPages(Controller):
             free = csv_export.tonnes_text(lot.unallocated_grams)
             problems.add("offered_tonnes", ("Only %(tonnes)s t of this lot are not offered yet.", {"tonnes": free}))
         errors: Mapping[str, forms.ErrorText] = problems.errors
-        if not problems:
+        if problems:
+            found = await services.allocation_problems(db_session, lot_id=lot_id, **values)
+            errors = forms.with_service_problems(problems, found, forms.ALLOCATION_RENAMES)
+        else:
             try:
                 async with db_session.begin_nested():
                     await services.create_allocation(db_session, lot_id=lot_id, actor=admin.email, **values)

@@ -47,6 +47,7 @@ from neutralpoint.credits.selling import (
 from neutralpoint.credits.supply import (
     LOT_CORRECTABLE,
     add_project_photo,
+    allocation_problems,
     allocation_venue_ids,
     choose_offers,
     correct_lot,
@@ -84,6 +85,7 @@ __all__ = [
     "Split",
     "StockTotal",
     "add_project_photo",
+    "allocation_problems",
     "allocation_venue_ids",
     "audit",
     "batch_retirements",

@@ -830,6 +830,100 @@ async def _venue_ids(session: AsyncSession, venue_ids: Sequence[uuid.UUID], prob
     return ids
 
 
+@dataclass(frozen=True)
+class _CheckedAllocation:
+    lot: Lot | None
+    venue_ids: list[uuid.UUID]
+    currency: str | None
+    start: datetime
+
+
+async def _check_allocation(
+    session: AsyncSession,
+    problems: _Problems,
+    *,
+    lot_id: uuid.UUID | None,
+    grams: int | None,
+    price_per_tonne_minor: int | None,
+    currency: str,
+    owner_bp: int | None,
+    platform_bp: int | None,
+    venue_bp: int | None,
+    venue_ids: Sequence[uuid.UUID],
+    all_venues: bool,
+    valid_from: datetime | None,
+    valid_until: datetime | None,
+    moment: datetime,
+    lock: bool,
+) -> _CheckedAllocation:
+    """Every check of a new offer; the lot's free grams under the books lock when ``lock``."""
+    problems.run(_whole, grams, "grams", minimum=1, what="The grams offered")
+    problems.run(_whole, price_per_tonne_minor, "price_per_tonne_minor", minimum=1, what="The price per tonne")
+    code = problems.run(pricing.check_currency, currency)
+    problems.run(pricing.check_split, owner_bp, platform_bp, venue_bp)
+    ids = await _venue_ids(session, venue_ids, problems)
+    if all_venues and ids:
+        problems.add("venue_ids", "Offer it either to all venues or to chosen ones, not both.")
+    if not all_venues and not ids and "venue_ids" not in problems.errors:
+        problems.add("venue_ids", "Choose at least one venue, or offer it to all venues.")
+    start = valid_from or moment
+    if valid_until is not None and valid_until <= start:
+        problems.add("valid_until", "The offer must end after it starts.")
+    if lock:
+        await ledger.lock_books(session)
+    lot = (
+        (
+            await session.execute(select(Lot).where(Lot.id == lot_id).execution_options(populate_existing=True))
+        ).scalar_one_or_none()
+        if isinstance(lot_id, uuid.UUID)
+        else None
+    )
+    if lot is None:
+        problems.add("lot_id", "Choose the lot to offer.")
+    elif type(grams) is int and grams > lot.unallocated_grams:
+        problems.add("grams", f"Only {lot.unallocated_grams} g of this lot are not offered yet.")
+    return _CheckedAllocation(lot, ids, code, start)
+
+
+async def allocation_problems(
+    session: AsyncSession,
+    *,
+    lot_id: uuid.UUID | None,
+    grams: int | None,
+    price_per_tonne_minor: int | None,
+    currency: str,
+    owner_bp: int | None,
+    platform_bp: int | None,
+    venue_bp: int | None,
+    venue_ids: Sequence[uuid.UUID] = (),
+    all_venues: bool = False,
+    valid_from: datetime | None = None,
+    valid_until: datetime | None = None,
+    now: datetime | None = None,
+) -> dict[str, str]:
+    """What ``create_allocation`` would refuse in these values, field by field, without
+    writing anything; a value a form could not read is None."""
+    problems = _Problems()
+    await _check_allocation(
+        session,
+        problems,
+        lot_id=lot_id,
+        grams=grams,
+        price_per_tonne_minor=price_per_tonne_minor,
+        currency=currency,
+        owner_bp=owner_bp,
+        platform_bp=platform_bp,
+        venue_bp=venue_bp,
+        venue_ids=venue_ids,
+        all_venues=all_venues,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        moment=_now(now),
+        lock=False,
+    )
+    return problems.errors
+
+
 async def create_allocation(
     session: AsyncSession,
     *,
@@ -854,30 +948,24 @@ async def create_allocation(
     moment = _now(now)
     problems = _Problems()
     actor = problems.run(check_actor, actor) or ""
-    problems.run(_whole, grams, "grams", minimum=1, what="The grams offered")
-    problems.run(_whole, price_per_tonne_minor, "price_per_tonne_minor", minimum=1, what="The price per tonne")
-    code = problems.run(pricing.check_currency, currency)
-    problems.run(pricing.check_split, owner_bp, platform_bp, venue_bp)
-    ids = await _venue_ids(session, venue_ids, problems)
-    if all_venues and ids:
-        problems.add("venue_ids", "Offer it either to all venues or to chosen ones, not both.")
-    if not all_venues and not ids and "venue_ids" not in problems.errors:
-        problems.add("venue_ids", "Choose at least one venue, or offer it to all venues.")
-    start = valid_from or moment
-    if valid_until is not None and valid_until <= start:
-        problems.add("valid_until", "The offer must end after it starts.")
-    await ledger.lock_books(session)
-    lot = (
-        (
-            await session.execute(select(Lot).where(Lot.id == lot_id).execution_options(populate_existing=True))
-        ).scalar_one_or_none()
-        if isinstance(lot_id, uuid.UUID)
-        else None
+    checked = await _check_allocation(
+        session,
+        problems,
+        lot_id=lot_id,
+        grams=grams,
+        price_per_tonne_minor=price_per_tonne_minor,
+        currency=currency,
+        owner_bp=owner_bp,
+        platform_bp=platform_bp,
+        venue_bp=venue_bp,
+        venue_ids=venue_ids,
+        all_venues=all_venues,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        moment=moment,
+        lock=True,
     )
-    if lot is None:
-        problems.add("lot_id", "Choose the lot to offer.")
-    elif type(grams) is int and grams > lot.unallocated_grams:
-        problems.add("grams", f"Only {lot.unallocated_grams} g of this lot are not offered yet.")
+    lot, ids, code, start = checked.lot, checked.venue_ids, checked.currency, checked.start
     problems.raise_any()
     assert lot is not None
     await stock.shift(

@@ -316,6 +316,20 @@ async def test_bad_allocation_input(admin_client: Any, db: Database, supply: Sup
         admin_client, path, _allocation_form(offered_tonnes="1", valid_from="2030-01-02", valid_until="2030-01-01")
     )
     assert field_error(dates.text, "valid_until") == "The offer must end after it starts."
+    everything = await post_form(
+        admin_client,
+        path,
+        _allocation_form(
+            offered_tonnes="1",
+            price_per_tonne="0",
+            audience="chosen",
+            valid_from="2030-01-02",
+            valid_until="2030-01-01",
+        ),
+    )
+    assert field_error(everything.text, "price_per_tonne") == "The price per tonne must be more than zero."
+    assert field_error(everything.text, "venues") == "Choose at least one venue, or offer it to all venues."
+    assert field_error(everything.text, "valid_until") == "The offer must end after it starts."
     chinese = await post_form(admin_client, f"{path}?lang=zh-Hans", _allocation_form(offered_tonnes="4.5"))
     assert field_error(chinese.text, "offered_tonnes") == "此批次尚未提供的只有 4 吨。"
     assert await counts(db) == before
