@@ -100,6 +100,7 @@ async def test_the_lot_ledger_reads_in_chinese(admin_client: Any, db: Database, 
 
     page = await admin_client.get(f"/platform/lots/{lot.id}?lang=zh-Hans")
     assert page.status_code == 200
+    assert "<th>订单号</th>" in page.text
     ledger = page.text[page.text.index('id="ledger"') :]
     rows = [
         [unescape(re.sub(r"<[^>]+>", "", cell)).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
