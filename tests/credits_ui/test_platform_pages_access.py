@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from supply_flows import SupplyBuilder
@@ -76,3 +77,16 @@ async def test_platform_forms_refuse_others(venue_owner: tuple[Any, Any], db: Da
         response = await post_form(owner_client, path, {"name": "Intruder", "payout_currency": "CNY"})
         assert response.status_code == 404, path
     assert await counts(db) == before
+
+
+async def test_allocation_dates_and_status_tags_do_not_break(
+    admin_client: Any, db: Database, supply: SupplyBuilder
+) -> None:
+    """A date breaks at its dashes and a three-character Chinese tag stacks one character a line."""
+    venue = await supply.venue()
+    lot = await supply.lot(await supply.project(), 5)
+    await supply.allocation(lot, 2_000_000, venues=[venue.id])
+    page = await admin_client.get("/platform/allocations?lang=zh-Hans")
+    validity = r'<td><span class="nowrap">\d{4}-\d\d-\d\d</span> – <span class="nowrap">开放</span></td>'
+    assert re.search(validity, page.text)
+    assert ".tag{white-space:nowrap}" in page.text
