@@ -48,7 +48,7 @@ from neutralpoint.credits.vocabulary import registry_name
 from neutralpoint.scenarios.forms import FieldError
 from neutralpoint.tenants.auth import platform_admin
 from neutralpoint.tenants.schemas import FieldErrors
-from neutralpoint.web.i18n import choose_language, normalize_language
+from neutralpoint.web.i18n import choose_language, normalize_language, translations
 from neutralpoint.web.templating import render
 
 _Row = TypeVar("_Row")
@@ -63,8 +63,15 @@ async def _found(session: AsyncSession, model: type[_Row], key: uuid.UUID) -> _R
 
 
 def credits_input_response(_: Request[Any, Any, Any], exc: CreditsInputError) -> Response[dict[str, Any]]:
+    """Each refusal in both languages: the Chinese is the credit pages' own translation."""
+    chinese = translations("zh-Hans")
     return Response(
-        {"errors": {field: FieldError("invalid", {"detail": text}).as_dict() for field, text in exc.errors.items()}},
+        {
+            "errors": {
+                field: FieldError("invalid", text={"en": text, "zh-Hans": chinese.gettext(text)}).as_dict()
+                for field, text in exc.errors.items()
+            }
+        },
         status_code=400,
     )
 

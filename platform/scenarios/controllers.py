@@ -12,12 +12,11 @@ import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
-from functools import lru_cache
 from typing import Annotated, Any
 
-from babel.dates import format_date, format_interval, format_skeleton
+from babel.dates import format_skeleton
 from litestar import MediaType, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
@@ -52,7 +51,7 @@ from neutralpoint.scenarios.schemas import (
 from neutralpoint.settings import Settings
 from neutralpoint.tenants.models import EntryPoint, Tenant
 from neutralpoint.web import csrf
-from neutralpoint.web.formatting import BABEL_LOCALES
+from neutralpoint.web.formatting import BABEL_LOCALES, format_date_range
 from neutralpoint.web.i18n import gettext_functions
 from neutralpoint.web.templating import render
 
@@ -103,17 +102,7 @@ def _not_found() -> NotFoundException:
 
 
 def _event_dates(entry_point: EntryPoint, lang: str) -> str:
-    return _format_event_dates(entry_point.event_starts_on, entry_point.event_ends_on, lang)
-
-
-@lru_cache(maxsize=4096)
-def _format_event_dates(start: date | None, end: date | None, lang: str) -> str:
-    """Babel's interval formatting is slow and an event's dates rarely change: format once."""
-    locale = BABEL_LOCALES.get(lang, "en")
-    if start and end and end != start:
-        return str(format_interval(start, end, "yMMMd", locale=locale))
-    single = start or end
-    return str(format_date(single, "long", locale=locale)) if single else ""
+    return format_date_range(entry_point.event_starts_on, entry_point.event_ends_on, lang)
 
 
 def _when(moment: datetime, lang: str) -> str:

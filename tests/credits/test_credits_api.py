@@ -70,6 +70,7 @@ async def test_supply_through_the_api(client: Any, db: Database, unique: str) ->
     future = await client.post("/api/v1/credits/lots", json={**lot_in, "acquired_on": "2099-01-01"})
     assert future.status_code == 400
     assert future.json()["errors"]["acquired_on"]["message"]["en"] == "The acquisition date cannot be in the future."
+    assert future.json()["errors"]["acquired_on"]["message"]["zh-Hans"] == "购入日期不能晚于今天。"
     assert (await client.get(f"/api/v1/credits/projects/{project.json()['id']}/lots")).json() == []
     lot = await client.post("/api/v1/credits/lots", json=lot_in)
     assert lot.status_code == 201, lot.text
