@@ -79,6 +79,8 @@ def render(
     lang = lang or language_of(request)
     context.update(gettext_functions(lang))
     context["lang"] = lang
+    # Between two sentences of one paragraph: a space in English, none after Chinese "。".
+    context["sentence_gap"] = "" if lang.startswith("zh") else " "
     context.setdefault("brand", None)
     context.setdefault("lang_switch_url", _lang_switch_url(request))
     return Template(template_name=template, context=context, status_code=status_code, headers=headers)

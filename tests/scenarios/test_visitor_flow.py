@@ -485,6 +485,14 @@ async def test_anyone_with_the_link_sees_the_result(client: Any, make_venue: Any
     assert "117 kg" in shared.text
 
 
+async def test_chinese_sentences_follow_each_other_without_a_space(client: Any, make_venue: Any) -> None:
+    venue = await make_venue()
+    posted = await _post(client, venue.entry_url, VALID, **{"accept-language": "zh-CN"})
+    page = (await client.get(posted.headers["location"], headers={"accept-language": "zh-CN"})).text
+    assert "这是估算值" in page
+    assert "。 " not in page
+
+
 async def test_history_lists_this_visitors_estimates_newest_first(client: Any, make_venue: Any) -> None:
     venue = await make_venue()
     first = await _post(client, venue.entry_url, VALID)
