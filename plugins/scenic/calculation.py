@@ -103,7 +103,9 @@ def _nights(inputs: Mapping[str, Any], factors: FactorSet, people: int) -> list[
     nights = int(inputs.get("nights") or 0)
     if nights == 0:
         return []
-    sharing = int(inputs.get("people_per_room") or 1)
+    # A party smaller than a room's or tent's places has it to itself: one visitor alone is
+    # charged a whole pitch, not half of one.
+    sharing = min(int(inputs.get("people_per_room") or 1), people)
     if inputs.get("lodging") == CAMPING:
         factor = factors[lodging.CAMPING_KEY]
         quantity = Decimal(nights * people)

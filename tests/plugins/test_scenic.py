@@ -113,6 +113,21 @@ def test_golden_family_camping_by_car(scenario: LoadedScenario, registry: Scenar
     }
 
 
+@pytest.mark.parametrize("lodging", ["camping", "hotel"])
+def test_a_visitor_alone_takes_a_whole_room_or_tent(
+    scenario: LoadedScenario, registry: ScenarioRegistry, lodging: str
+) -> None:
+    """"2 per tent" is how a party shares; one person still needs the whole tent."""
+    alone = breakdown(
+        scenario, registry, group_size="1", travel_mode="bicycle_walk", nights="1", lodging=lodging, people_per_room="2"
+    )
+    one_per_room = breakdown(
+        scenario, registry, group_size="1", travel_mode="bicycle_walk", nights="1", lodging=lodging, people_per_room="1"
+    )
+    assert alone["nights"] == one_per_room["nights"]
+    assert alone["nights"] > 0
+
+
 VALID = {"group_size": "1", "travel_mode": "bus", "travel_distance_km": "20"}
 
 
