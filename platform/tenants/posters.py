@@ -20,7 +20,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 
-from neutralpoint.tenants.qr import dark_runs, scannable_colour, text_colour_on
+from neutralpoint.tenants.qr import dark_runs, scannable_colour
+from neutralpoint.web.colours import text_colour_on
 
 PAGE_SIZES = {"A4": A4, "A5": A5}
 CJK_FONT = "STSong-Light"

@@ -12,6 +12,8 @@ from collections.abc import Iterator
 
 import segno
 
+from neutralpoint.web.colours import darkened_until
+
 QUIET_ZONE = 4
 MIN_CONTRAST = 4.0
 SCALE_MIN = 1
@@ -22,33 +24,9 @@ def make_qr(url: str) -> segno.QRCode:
     return segno.make_qr(url, error="q", boost_error=False)
 
 
-def _channel(value: int) -> float:
-    c = value / 255
-    return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
-
-
-def luminance(colour: str) -> float:
-    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
-    return 0.2126 * _channel(r) + 0.7152 * _channel(g) + 0.0722 * _channel(b)
-
-
-def contrast_with_white(colour: str) -> float:
-    return 1.05 / (luminance(colour) + 0.05)
-
-
 def scannable_colour(colour: str) -> str:
     """``colour`` itself when dark enough for a scanner against white, else a darker shade."""
-    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
-    current = colour.lower()
-    while contrast_with_white(current) < MIN_CONTRAST:
-        r, g, b = (int(v * 0.9) for v in (r, g, b))
-        current = f"#{r:02x}{g:02x}{b:02x}"
-    return current
-
-
-def text_colour_on(colour: str) -> str:
-    """White or near-black, whichever reads better on a background of ``colour``."""
-    return "#ffffff" if contrast_with_white(colour) >= 3.0 else "#111827"
+    return darkened_until(colour, MIN_CONTRAST)
 
 
 def qr_svg(url: str, colour: str, scale: int = 8) -> bytes:

@@ -12,6 +12,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Template
 
 from neutralpoint.scenarios.i18n import text_for, unit_text
+from neutralpoint.web.colours import brand_ink, text_colour_on
 from neutralpoint.web.formatting import format_date_range, format_decimal, format_grams, format_money
 from neutralpoint.web.i18n import LANGUAGE_NAMES, LANGUAGES, gettext_functions
 
@@ -54,6 +55,8 @@ def build_environment() -> Environment:
         format_date_range=format_date_range,
         LANGUAGES=LANGUAGES,
         LANGUAGE_NAMES=LANGUAGE_NAMES,
+        brand_ink=brand_ink,
+        text_colour_on=text_colour_on,
     )
     return env
 

@@ -1,0 +1,30 @@
+"""A venue's brand colour stays readable on its pages, whatever colour it picked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from neutralpoint.web.colours import TEXT_CONTRAST, brand_ink, contrast_with_white, text_colour_on
+
+
+@pytest.mark.parametrize("colour", ["#0f766e", "#ffee00", "#ffffff", "#8b1e3f", "#b45309", "#00ff00"])
+def test_links_in_the_brand_colour_read_on_white(colour: str) -> None:
+    ink = brand_ink(colour)
+    assert contrast_with_white(ink) >= TEXT_CONTRAST
+    if contrast_with_white(colour) >= TEXT_CONTRAST:
+        assert ink == colour
+
+
+def test_text_on_the_brand_colour_is_white_or_near_black() -> None:
+    assert text_colour_on("#0f766e") == "#ffffff"
+    assert text_colour_on("#ffee00") == "#111827"
+
+
+async def test_a_yellow_venue_gets_dark_header_text_and_dark_links(client: Any, make_venue: Any) -> None:
+    venue = await make_venue(color="#ffee00")
+    page = (await client.get(venue.entry_url)).text
+    assert "--brand:#ffee00;--on-brand:#111827;" in page
+    ink = page.split("--brand-ink:", 1)[1].split("}", 1)[0]
+    assert contrast_with_white(ink) >= TEXT_CONTRAST
