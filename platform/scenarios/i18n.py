@@ -42,6 +42,7 @@ UNIT_NAMES: dict[str, dict[str, str]] = {
     "litre": {"zh-Hans": "升"},
     "cup": {"zh-Hans": "杯"},
     "breakfast": {"zh-Hans": "份早餐"},
+    "kg CO2e in the attendees' own estimates": {"zh-Hans": "千克 CO₂e（参会者自行估算）"},
 }
 #: English plurals of the countable units (a distance, a weight or an amount of money has none).
 UNIT_PLURALS_EN: dict[str, str] = {
