@@ -219,7 +219,9 @@ class Field:
             text_value = str(raw).strip() if not isinstance(raw, (int, Decimal)) else str(raw)
             if "," in text_value or "，" in text_value:
                 if not THOUSANDS_GROUPED.fullmatch(text_value):
-                    raise FieldValidationError(FieldError("decimal_comma"))
+                    # A count has no decimals at all: telling it to use a point would mislead.
+                    code = "not_an_integer" if self.kind == "integer" else "decimal_comma"
+                    raise FieldValidationError(FieldError(code))
                 text_value = text_value.replace(",", "")
             try:
                 parsed: Decimal | None = Decimal(text_value)
