@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from neutralpoint.scenarios import overrides
 from neutralpoint.scenarios.factors import FactorSet
 from neutralpoint.scenarios.forms import FormErrors
-from neutralpoint.scenarios.i18n import text_for
+from neutralpoint.scenarios.i18n import text_for, unit_text
 from neutralpoint.scenarios.manager import LoadedScenario, ScenarioRegistry
 from neutralpoint.tenants.auth import VenueAccess, platform_admin, venue_access
 from neutralpoint.tenants.models import Role
@@ -125,7 +125,9 @@ def _choices(registry: ScenarioRegistry, access: VenueAccess, lang: str) -> list
         options = [
             {
                 "value": f"{scenario.id}:{factor.key}",
-                "label": f"{text_for(factor.label, lang)} — {factor.value} {factor.unit} ({factor.key})",
+                "label": (
+                    f"{text_for(factor.label, lang)} — {factor.value} {unit_text(factor.unit, lang)} ({factor.key})"
+                ),
             }
             for factor in scenario.factors.factors.values()
         ]
@@ -179,8 +181,8 @@ def _rows_view(registry: ScenarioRegistry, rows: list[overrides.FactorOverride],
                 "row": row,
                 "scenario": text_for(scenario.info.name, lang) if scenario is not None else row.scenario,
                 "label": text_for(factor.label, lang) if factor is not None else row.factor_key,
-                "published": f"{factor.value} {factor.unit}" if factor is not None else "—",
-                "unit": factor.unit if factor is not None else "",
+                "published": f"{factor.value} {unit_text(factor.unit, lang)}" if factor is not None else "—",
+                "unit": unit_text(factor.unit, lang) if factor is not None else "",
             }
         )
     return view

@@ -66,6 +66,8 @@ async def test_a_manager_overrides_a_factor_and_estimates_use_it(
         assert response.status_code == 303, response.text
         zh = await client.get(f"/venue/{place.slug}/factor-overrides?lang=zh-Hans", headers={"accept": "text/html"})
         assert "实测排放因子" in zh.text
+        assert "kg CO₂e / 间夜" in zh.text  # units in the reader's language, as on the visitor's pages
+        assert "kg CO2e / room-night" not in zh.text
         listed = (await client.get(f"/api/v1/venues/{place.slug}/factor-overrides")).json()["overrides"]
         assert [(o["factor_key"], o["value"], o["published_value"]) for o in listed] == [("hotel.CN", "20.0", "53.5")]
         evidence = await client.get(listed[0]["evidence"]["url"])
