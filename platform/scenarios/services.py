@@ -621,11 +621,15 @@ PER_CAPITA_SOURCE = {
     "year": 2023,
     "url": "https://ourworldindata.org/grapher/co-emissions-per-capita",
 }
-#: Average petrol car, per vehicle-km, direct (tank-to-wheel) emissions.
-PETROL_CAR_KG_PER_KM = Decimal("0.16272")
+#: Average petrol car, per vehicle-km, direct plus well-to-tank: the same figure as the
+#: ``travel.car_petrol`` line of a breakdown, so that a drive compares with itself.
+PETROL_CAR_KG_PER_KM = Decimal("0.16272") + Decimal("0.04599")
 PETROL_CAR_SOURCE = {
     "publisher": "UK DESNZ",
-    "document": "Greenhouse gas reporting: conversion factors 2025, Passenger vehicles, average car, petrol",
+    "document": (
+        "Greenhouse gas reporting: conversion factors 2025, Passenger vehicles, average car, petrol, "
+        "with its well-to-tank row"
+    ),
     "year": 2025,
     "url": "https://www.gov.uk/government/publications/greenhouse-gas-reporting-conversion-factors-2025",
 }

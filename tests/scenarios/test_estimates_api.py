@@ -89,7 +89,7 @@ async def test_create_read_back_and_list_an_estimate(client: Any, make_venue: An
     assert created["sources"][first["source"]]["document"] == "Greenhouse gas reporting: conversion factors 2025"
     comparison = created["comparison"]
     assert [(p["region"], p["days"]) for p in comparison["person_days"]] == [("china", "5.1"), ("world", "9.1")]
-    assert comparison["petrol_car_km"] == "719.6"
+    assert comparison["petrol_car_km"] == "561.0"
     assert created["url"].endswith(f"/v/{venue.slug}/r/{created['id']}")
     visitor_id = created["visitor_id"]
     uuid.UUID(visitor_id)

@@ -166,7 +166,8 @@ def test_a_comparison_is_exact() -> None:
     }
     assert str(comparison.days["china"]) == "9.4"
     assert str(comparison.days["world"]) == "16.9"
-    assert comparison.petrol_car_km == half_up_tenths(Fraction(grams * 1000, 162_720))
+    assert comparison.petrol_car_km == half_up_tenths(Fraction(grams * 1000, 208_710))
+    assert str(comparison.petrol_car_km) == "1041.8"
     assert str(services.compare(0).petrol_car_km) == "0.0"
 
 

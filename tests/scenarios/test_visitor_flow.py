@@ -355,10 +355,10 @@ async def test_valid_submission_stores_and_shows_the_result(client: Any, make_ve
     assert 'href="https://www.gov.uk/government/publications/greenhouse-gas-reporting-conversion-factors-2025"' in page
     assert '<span class="tag warn">estimate</span>' in page
     assert "Factor set version 2025.1." in page
-    # 117,092 g × 365 / 8.4 t = 5.09 days; / 4.7 t = 9.09 days; / 162.72 g/km = 719.6 km
+    # 117,092 g × 365 / 8.4 t = 5.09 days; / 4.7 t = 9.09 days; / 208.71 g/km (direct + well-to-tank) = 561.0 km
     assert "about 5.1 days" in page
     assert "or 9.1 days" in page
-    assert "719.6 km" in page
+    assert "561.0 km" in page
     assert "ourworldindata.org/grapher/co-emissions-per-capita" in page
     assert f'href="{venue.entry_url}"' in page
     assert f'href="/v/{venue.slug}/me"' in page
