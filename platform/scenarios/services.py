@@ -665,7 +665,7 @@ _DAYS_PER_GRAM = tuple(
     (p.key, _ratio(Fraction(365) / (Fraction(p.tonnes_per_year) * 1_000_000))) for p in PER_CAPITA
 )
 #: km in an average petrol car per gram, 1 / (kg per km x 1000).
-_KM_PER_GRAM = _ratio(1 / (Fraction(PETROL_CAR_KG_PER_KM) * 1000))
+_KM_PER_GRAM = _ratio(Fraction(1) / (Fraction(PETROL_CAR_KG_PER_KM) * 1000))
 
 
 def compare(grams: int) -> Comparison:
