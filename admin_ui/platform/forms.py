@@ -9,11 +9,10 @@ that field. Messages are English msgids, translated when the page is rendered.
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from babel.numbers import get_currency_precision
@@ -23,12 +22,10 @@ from neutralpoint.credits.errors import CreditsInputError
 from neutralpoint.credits.models import GRAMS_PER_TONNE
 from neutralpoint.credits.pricing import BASIS_POINTS, check_currency
 from neutralpoint.credits.schemas import EvidenceFile
+from neutralpoint.numbers import DECIMAL_COMMA, DecimalCommaError, parse_decimal
 
 MAX_UPLOAD_BYTES = 9 * 1024 * 1024
 """Below the web server's 10 MB request limit, so the form and its file fit in one request."""
-
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
-
 
 ErrorText = str | tuple[str, dict[str, str]]
 """A msgid, or a msgid with the values of its ``%(name)s`` placeholders."""
@@ -52,22 +49,27 @@ def text(form: FormMultiDict, name: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def _decimal(raw: str) -> Decimal | None:
-    cleaned = raw.replace(",", "").replace(" ", "").replace("\u00a0", "")
-    if not _NUMBER.match(cleaned):
-        return None
+def _number(raw: str, field: str, problems: FormProblems, not_a_number: ErrorText) -> Decimal | None:
+    """``raw`` read by the one rule of every form (``neutralpoint.numbers``), or a message for ``field``."""
     try:
-        return Decimal(cleaned)
-    except InvalidOperation:
-        return None
+        return parse_decimal(raw)
+    except DecimalCommaError:
+        problems.add(field, DECIMAL_COMMA)
+    except ValueError:
+        problems.add(field, not_a_number)
+    return None
 
 
 def whole_number(raw: str, field: str, problems: FormProblems, *, required: bool = True) -> int | None:
+    """A count or a year: "1,5" is not a whole number whichever way it is read."""
     if not raw:
         if required:
             problems.add(field, "This is required.")
         return None
-    number = _decimal(raw)
+    try:
+        number: Decimal | None = parse_decimal(raw)
+    except ValueError:
+        number = None
     if number is None or number != number.to_integral_value():
         problems.add(field, "Enter a whole number.")
         return None
@@ -79,9 +81,8 @@ def amount_minor(raw: str, currency: str, field: str, problems: FormProblems) ->
     if not raw:
         problems.add(field, "This is required.")
         return None
-    number = _decimal(raw)
+    number = _number(raw, field, problems, "Enter an amount such as 60.00.")
     if number is None:
-        problems.add(field, "Enter an amount such as 60.00.")
         return None
     try:
         code = check_currency(currency)
@@ -108,9 +109,8 @@ def tonnes_to_grams(raw: str, field: str, problems: FormProblems) -> int | None:
     if not raw:
         problems.add(field, "This is required.")
         return None
-    number = _decimal(raw)
+    number = _number(raw, field, problems, "Enter tonnes, such as 12 or 0.5.")
     if number is None:
-        problems.add(field, "Enter tonnes, such as 12 or 0.5.")
         return None
     grams = number * GRAMS_PER_TONNE
     if grams != grams.to_integral_value():
@@ -124,9 +124,8 @@ def share_bp(raw: str, unit: str, field: str, problems: FormProblems) -> int | N
     if not raw:
         problems.add(field, "This is required.")
         return None
-    number = _decimal(raw)
+    number = _number(raw, field, problems, "Enter a number.")
     if number is None:
-        problems.add(field, "Enter a number.")
         return None
     bp = number * 100 if unit == "percent" else number
     if bp != bp.to_integral_value():

@@ -7,11 +7,11 @@ list does not know (a code of capital letters), and pages fall back to the code.
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
 
 from babel import Locale
 
 from neutralpoint.credits.errors import CreditsInputError
+from neutralpoint.numbers import DECIMAL_COMMA, DecimalCommaError, parse_decimal
 
 KNOWN_REGISTRIES: dict[str, dict[str, str]] = {
     "CDCER": {
@@ -86,10 +86,12 @@ def check_coordinate(value: str | None, field: str, limit: int) -> str | None:
         return None
     text = str(value).strip()
     try:
-        number = Decimal(text)
-    except InvalidOperation:
+        number = parse_decimal(text)
+    except DecimalCommaError:
+        raise CreditsInputError(field, DECIMAL_COMMA) from None
+    except ValueError:
         raise CreditsInputError(field, "Enter decimal degrees, such as 30.6586.") from None
-    if not number.is_finite() or abs(number) > limit or len(text) > 16:
+    if abs(number) > limit or len(text) > 16:
         raise CreditsInputError(field, f"Enter decimal degrees between -{limit} and {limit}.")
     return text
 

@@ -9,19 +9,16 @@ languages. Nothing is stored by the caller until validation passed.
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Literal
 
+from neutralpoint.numbers import DecimalCommaError, parse_decimal
 from neutralpoint.scenarios.i18n import LANGUAGES, Text, missing_languages, text_for
 
 FieldKind = Literal["number", "integer", "choice", "city", "boolean", "text"]
 MAX_RAW_LENGTH = 200
-#: Commas are read only as thousands separators in full groups ("1,500" or "12,000.5");
-#: "1,5" is a decimal comma in many languages, and dropping it would read ten times the value.
-THOUSANDS_GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
 
 MESSAGES: dict[str, dict[str, str]] = {
     "required": {"en": "This field is required.", "zh-Hans": "此项为必填项。"},
@@ -216,18 +213,15 @@ class Field:
         if type(raw) is int:  # a JSON integer: nothing to read, nothing to round
             number = Decimal(raw)
         else:
-            text_value = str(raw).strip() if not isinstance(raw, (int, Decimal)) else str(raw)
-            if "," in text_value or "，" in text_value:
-                if not THOUSANDS_GROUPED.fullmatch(text_value):
-                    # A count has no decimals at all: telling it to use a point would mislead.
-                    code = "not_an_integer" if self.kind == "integer" else "decimal_comma"
-                    raise FieldValidationError(FieldError(code))
-                text_value = text_value.replace(",", "")
             try:
-                parsed: Decimal | None = Decimal(text_value)
-            except InvalidOperation:
+                parsed: Decimal | None = parse_decimal(str(raw))
+            except DecimalCommaError:
+                # A count has no decimals at all: telling it to use a point would mislead.
+                code = "not_an_integer" if self.kind == "integer" else "decimal_comma"
+                raise FieldValidationError(FieldError(code)) from None
+            except ValueError:
                 parsed = None
-            if parsed is None or not parsed.is_finite() or "e" in text_value.lower():
+            if parsed is None:
                 code = "not_an_integer" if self.kind == "integer" else "not_a_number"
                 raise FieldValidationError(FieldError(code, {"unit": self._unit_or_blank()}))
             number = parsed
