@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from neutralpoint.credits import services
 from neutralpoint.credits.controllers import BAD_INPUT, credits_input_response, invalid_body_response
-from neutralpoint.credits.errors import CreditsInputError
+from neutralpoint.credits.errors import CreditsInputError, translate_message
 from neutralpoint.credits.schemas import OfferView
 from neutralpoint.tenants import services as venue_services
 from neutralpoint.tenants.auth import VenueAccess, venue_access
@@ -127,7 +127,7 @@ class VenueOffersPages(Controller):
     ) -> Template:
         lang = page_language(request, access.tenant.default_language)
         translate = gettext_functions(lang)["plain_gettext"]
-        shown_errors = {name: translate(message) for name, message in (errors or {}).items()}
+        shown_errors = {name: translate_message(message, translate) for name, message in (errors or {}).items()}
         values: dict[str, Any] = {}
         if form is not None:
             values = {

@@ -2,7 +2,7 @@
 
 Anyone who is not a platform admin, signed in or not, gets a 404: the pages do not say
 that they exist. Form errors are English msgids from the forms and the credits services,
-translated here when the catalogue knows them (messages with numbers stay as written).
+translated here when the catalogue knows them, with their values.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from litestar.exceptions import NotAuthorizedException, NotFoundException
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from neutralpoint.credits.errors import ErrorText, translate_message
 from neutralpoint.tenants.auth import platform_admin
 from neutralpoint.tenants.models import User
 from neutralpoint.web.i18n import choose_language, gettext_functions, normalize_language
 from neutralpoint.web.templating import render
-from neutralpoint_admin.platform.forms import ErrorText
 
 LANG_COOKIE_SECONDS = 365 * 24 * 3600
 
@@ -50,10 +50,7 @@ def platform_page(
     """A platform page in the admin's language, with each form error translated beside its field."""
     lang = page_language(request)
     translate = gettext_functions(lang)["plain_gettext"]
-    shown = {
-        name: translate(message) if isinstance(message, str) else translate(message[0], **message[1])
-        for name, message in (errors or {}).items()
-    }
+    shown = {name: translate_message(message, translate) for name, message in (errors or {}).items()}
     response = render(
         request,
         template,

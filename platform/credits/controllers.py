@@ -27,7 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from neutralpoint.credits import overview, public, reports, retirement, services, supply
-from neutralpoint.credits.errors import CreditsInputError
+from neutralpoint.credits.errors import CreditsInputError, translate_message
 from neutralpoint.credits.models import Allocation, Lot, Project, ProjectOwner, ProjectPhoto
 from neutralpoint.credits.schemas import (
     AllocationIn,
@@ -48,7 +48,7 @@ from neutralpoint.credits.vocabulary import registry_name
 from neutralpoint.scenarios.forms import FieldError
 from neutralpoint.tenants.auth import platform_admin
 from neutralpoint.tenants.schemas import FieldErrors
-from neutralpoint.web.i18n import choose_language, normalize_language, translations
+from neutralpoint.web.i18n import choose_language, gettext_functions, normalize_language
 from neutralpoint.web.templating import render
 
 _Row = TypeVar("_Row")
@@ -64,11 +64,13 @@ async def _found(session: AsyncSession, model: type[_Row], key: uuid.UUID) -> _R
 
 def credits_input_response(_: Request[Any, Any, Any], exc: CreditsInputError) -> Response[dict[str, Any]]:
     """Each refusal in both languages: the Chinese is the credit pages' own translation."""
-    chinese = translations("zh-Hans")
+    chinese = gettext_functions("zh-Hans")["plain_gettext"]
     return Response(
         {
             "errors": {
-                field: FieldError("invalid", text={"en": text, "zh-Hans": chinese.gettext(text)}).as_dict()
+                field: FieldError(
+                    "invalid", text={"en": str(text), "zh-Hans": translate_message(text, chinese)}
+                ).as_dict()
                 for field, text in exc.errors.items()
             }
         },

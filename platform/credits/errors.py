@@ -2,11 +2,50 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from neutralpoint.credits.pricing import Quote
+
+
+class Message(str):
+    """A message with values: reads as its English text, and keeps its msgid and values so a
+    page or the API can translate it (``Message("Use at most %(n)s characters.", n=200)``).
+
+    A value that is itself a ``Message`` ("The unit cost") is translated with it.
+    """
+
+    msgid: str
+    params: dict[str, Any]
+
+    def __new__(cls, msgid: str, **params: Any) -> Message:
+        message = super().__new__(cls, msgid % params if params else msgid)
+        message.msgid = msgid
+        message.params = params
+        return message
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_message, (self.msgid, self.params))
+
+
+def _message(msgid: str, params: dict[str, Any]) -> Message:
+    return Message(msgid, **params)
+
+
+ErrorText = str | tuple[str, Mapping[str, Any]]
+"""A msgid, a ``Message``, or a msgid with the values of its ``%(name)s`` placeholders."""
+
+
+def translate_message(message: ErrorText, gettext: Callable[..., str]) -> str:
+    """``message`` in the language of ``gettext`` (``gettext(msgid, **values)``, formatting
+    ``%(name)s``); a message the catalogue does not know stays in English."""
+    if isinstance(message, Message):
+        params = {k: translate_message(v, gettext) if isinstance(v, Message) else v for k, v in message.params.items()}
+        return gettext(message.msgid, **params) if params else gettext(message.msgid)
+    if isinstance(message, tuple):
+        return gettext(message[0], **message[1])
+    return gettext(message)
 
 
 class CreditsError(Exception):

@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from neutralpoint.credits import reports
-from neutralpoint.credits.errors import CreditsInputError
+from neutralpoint.credits.errors import CreditsInputError, Message
 from neutralpoint.credits.models import (
     Allocation,
     AllocationStatus,
@@ -107,7 +107,7 @@ class PlatformSummary:
 
 def check_grouping(by: str, allowed: tuple[str, ...] = GROUPINGS) -> str:
     if by not in allowed:
-        raise CreditsInputError("by", f"Group by {', '.join(allowed)}.")
+        raise CreditsInputError("by", Message("Group by %(choices)s.", choices=", ".join(allowed)))
     return by
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from babel.numbers import get_currency_precision, list_currencies
 
-from neutralpoint.credits.errors import CreditsInputError
+from neutralpoint.credits.errors import CreditsInputError, Message
 
 GRAMS_PER_TONNE = 1_000_000
 BASIS_POINTS = 10_000
@@ -69,7 +69,7 @@ def check_currency(code: str, field: str = "currency") -> str:
     if len(value) != 3 or not value.isalpha():
         raise CreditsInputError(field, "Enter a three-letter ISO 4217 currency code, such as CNY, EUR or USD.")
     if value not in _KNOWN:
-        raise CreditsInputError(field, f"{value} is not a currency we know (ISO 4217).")
+        raise CreditsInputError(field, Message("%(code)s is not a currency we know (ISO 4217).", code=value))
     return value
 
 
@@ -83,23 +83,26 @@ def minimum_charge_minor(currency: str) -> int:
     return STRIPE_MINIMUM_CHARGE_MINOR.get(check_currency(currency), 1)
 
 
-def _check_positive(value: int, field: str, what: str) -> None:
+PRICE_PER_TONNE = Message("The price per tonne")
+
+
+def _check_positive(value: int, field: str, what: Message) -> None:
     if type(value) is not int:
-        raise CreditsInputError(field, f"{what} must be a whole number.")
+        raise CreditsInputError(field, Message("%(what)s must be a whole number.", what=what))
     if value <= 0:
-        raise CreditsInputError(field, f"{what} must be more than zero.")
+        raise CreditsInputError(field, Message("%(what)s must be more than zero.", what=what))
 
 
 def price_for_grams(grams: int, price_per_tonne_minor: int) -> int:
     """``ceil(grams × price / 1,000,000)`` in integers."""
-    _check_positive(grams, "grams", "The number of grams")
-    _check_positive(price_per_tonne_minor, "price_per_tonne_minor", "The price per tonne")
+    _check_positive(grams, "grams", Message("The number of grams"))
+    _check_positive(price_per_tonne_minor, "price_per_tonne_minor", PRICE_PER_TONNE)
     return -(-grams * price_per_tonne_minor // GRAMS_PER_TONNE)
 
 
 def grams_for_amount(amount_minor: int, price_per_tonne_minor: int) -> int:
     """The most grams ``amount_minor`` pays for: ``floor(amount × 1,000,000 / price)``."""
-    _check_positive(price_per_tonne_minor, "price_per_tonne_minor", "The price per tonne")
+    _check_positive(price_per_tonne_minor, "price_per_tonne_minor", PRICE_PER_TONNE)
     if amount_minor < 0:
         raise CreditsInputError("amount_minor", "An amount cannot be negative.")
     return amount_minor * GRAMS_PER_TONNE // price_per_tonne_minor
@@ -166,8 +169,11 @@ def check_split(owner_bp: int, platform_bp: int, venue_bp: int) -> None:
     if owner_bp + platform_bp + venue_bp != BASIS_POINTS:
         raise CreditsInputError(
             "owner_bp",
-            f"The shares of owner, platform and venue must add up to 10000 basis points "
-            f"(100 %); they add up to {owner_bp + platform_bp + venue_bp}.",
+            Message(
+                "The shares of owner, platform and venue must add up to 10000 basis points "
+                "(100 %%); they add up to %(total)s.",
+                total=owner_bp + platform_bp + venue_bp,
+            ),
         )
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from neutralpoint.credits import ledger, reasons, registry_adapters, stock
-from neutralpoint.credits.errors import CreditsInputError
+from neutralpoint.credits.errors import CreditsInputError, Message
 from neutralpoint.credits.models import (
     GRAMS_PER_TONNE,
     FreeRange,
@@ -237,7 +237,10 @@ async def record_retirement_reference(
     if request is None:
         raise CreditsInputError("request_id", "There is no such retirement request.")
     if request.status != RetirementStatus.AWAITING_REFERENCE:
-        raise CreditsInputError("request_id", f"This request is {request.status.value}, not awaiting a reference.")
+        raise CreditsInputError(
+            "request_id",
+            Message("This request is %(status)s, not awaiting a reference.", status=request.status.value),
+        )
     await _complete(session, request, text, url, evidence, actor=actor, now=moment)
     return retirement_view(request)
 

@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from neutralpoint.credits import ledger, pricing, reasons, stock
-from neutralpoint.credits.errors import BelowMinimumCharge, CreditsInputError
+from neutralpoint.credits.errors import BelowMinimumCharge, CreditsInputError, Message
 from neutralpoint.credits.models import (
     Allocation,
     Hold,
@@ -345,10 +345,18 @@ async def confirm_sale(
     if reservation is None:
         raise CreditsInputError("order_ref", "There is no reservation for this order.")
     if currency is not None and currency.strip().upper() != reservation.currency:
-        raise CreditsInputError("currency", f"This order was quoted in {reservation.currency}, not {currency}.")
+        raise CreditsInputError(
+            "currency",
+            Message("This order was quoted in %(quoted)s, not %(given)s.", quoted=reservation.currency, given=currency),
+        )
     if amount_minor is not None and amount_minor != reservation.amount_minor:
         raise CreditsInputError(
-            "amount_minor", f"This order was quoted at {reservation.amount_minor}, not {amount_minor} (minor units)."
+            "amount_minor",
+            Message(
+                "This order was quoted at %(quoted)s, not %(given)s (minor units).",
+                quoted=reservation.amount_minor,
+                given=amount_minor,
+            ),
         )
     holds = [h for h in await _holds(session, reservation.id) if h.status == HoldStatus.HELD]
     missing = reservation.grams - sum(h.grams for h in holds)

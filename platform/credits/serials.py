@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from neutralpoint.credits.errors import CreditsInputError
+from neutralpoint.credits.errors import CreditsInputError, Message
 
 MAX_SERIAL_LENGTH = 200
 
@@ -77,7 +77,12 @@ def _width(first: str, last: str, field: str) -> int:
         return len(first)
     if first.startswith("0") or (last.startswith("0") and len(last) > 1):
         raise CreditsInputError(
-            field, f"The number block is padded differently in the first ({first}) and last ({last}) serial."
+            field,
+            Message(
+                "The number block is padded differently in the first (%(first)s) and last (%(last)s) serial.",
+                first=first,
+                last=last,
+            ),
         )
     return 0
 
@@ -93,9 +98,16 @@ def _block(serial: str) -> tuple[str, re.Match[str]] | None:
 def _check_text(value: str, field: str, label: str) -> str:
     text = value.strip()
     if not text:
-        raise CreditsInputError(field, f"Enter the {label} serial number as the registry writes it.")
+        raise CreditsInputError(
+            field,
+            Message("Enter the first serial number as the registry writes it.")
+            if label == "first"
+            else Message("Enter the last serial number as the registry writes it."),
+        )
     if len(text) > MAX_SERIAL_LENGTH:
-        raise CreditsInputError(field, f"A serial number has at most {MAX_SERIAL_LENGTH} characters.")
+        raise CreditsInputError(
+            field, Message("A serial number has at most %(max)s characters.", max=MAX_SERIAL_LENGTH)
+        )
     if any(ch.isspace() for ch in text):
         raise CreditsInputError(field, "A serial number has no spaces inside it.")
     return text
@@ -110,8 +122,11 @@ def _from_blocks(first: str, last: str) -> SerialRange | None:
     if (a["head"], a["tail"]) != (b["head"], b["tail"]):
         raise CreditsInputError(
             "serial_last",
-            f"The last serial belongs to another {found_first[0]} block than the first "
-            f"(they differ outside the unit numbers).",
+            Message(
+                "The last serial belongs to another %(registry)s block than the first "
+                "(they differ outside the unit numbers).",
+                registry=found_first[0],
+            ),
         )
     for match, field in ((a, "serial_first"), (b, "serial_last")):
         if int(match["end"]) < int(match["start"]):
@@ -189,5 +204,9 @@ def check_quantity(serials: SerialRange, quantity_tonnes: int) -> None:
     if serials.count != quantity_tonnes:
         raise CreditsInputError(
             "quantity_tonnes",
-            f"The serial range holds {serials.count} tonnes but the quantity says {quantity_tonnes}.",
+            Message(
+                "The serial range holds %(count)s tonnes but the quantity says %(quantity)s.",
+                count=serials.count,
+                quantity=quantity_tonnes,
+            ),
         )

@@ -19,7 +19,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from neutralpoint.credits import ledger, pricing, reasons, serials, stock, vocabulary
-from neutralpoint.credits.errors import CreditsInputError
+from neutralpoint.credits.errors import CreditsInputError, Message
 from neutralpoint.credits.models import (
     GRAMS_PER_TONNE,
     Allocation,
@@ -50,6 +50,10 @@ LATEST_UTC_OFFSET = timedelta(hours=14)
 PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp")
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,78})[a-z0-9]$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+UNIT_COST = Message("The unit cost")
+GRAMS_OFFERED = Message("The grams offered")
 
 
 class _Problems:
@@ -83,19 +87,22 @@ def _text(value: Any, field: str, *, required: bool = False, max_length: int = 2
     if required and not text:
         raise CreditsInputError(field, "This is required.")
     if len(text) > max_length:
-        raise CreditsInputError(field, f"Use at most {max_length} characters.")
+        raise CreditsInputError(field, Message("Use at most %(max)s characters.", max=max_length))
     return text
 
 
-def _whole(value: Any, field: str, *, minimum: int, maximum: int | None = None, what: str = "This") -> int:
+def _whole(value: Any, field: str, *, minimum: int, maximum: int | None = None, what: Message) -> int:
     if type(value) is not int:
-        raise CreditsInputError(field, f"{what} must be a whole number.")
+        raise CreditsInputError(field, Message("%(what)s must be a whole number.", what=what))
     if value < minimum:
         raise CreditsInputError(
-            field, f"{what} must be at least {minimum}." if minimum != 1 else f"{what} must be more than zero."
+            field,
+            Message("%(what)s must be at least %(minimum)s.", what=what, minimum=minimum)
+            if minimum != 1
+            else Message("%(what)s must be more than zero.", what=what),
         )
     if maximum is not None and value > maximum:
-        raise CreditsInputError(field, f"{what} must be at most {maximum}.")
+        raise CreditsInputError(field, Message("%(what)s must be at most %(maximum)s.", what=what, maximum=maximum))
     return value
 
 
@@ -109,13 +116,22 @@ def _texts(value: Any, field: str, *, required: bool, max_length: int) -> dict[s
         raise CreditsInputError(field, "Give the text in English and Chinese.")
     unknown = sorted(set(value) - set(LANGUAGES))
     if unknown:
-        raise CreditsInputError(field, f"Only en and zh-Hans are supported, not {', '.join(unknown)}.")
+        raise CreditsInputError(
+            field, Message("Only en and zh-Hans are supported, not %(languages)s.", languages=", ".join(unknown))
+        )
     cleaned = {lang: str(value.get(lang) or "").strip() for lang in LANGUAGES}
     if required and not cleaned["en"]:
         raise CreditsInputError(field, "Give at least the English text.")
     for lang, text in cleaned.items():
         if len(text) > max_length:
-            raise CreditsInputError(field, f"Use at most {max_length} characters ({lang}).")
+            raise CreditsInputError(
+                field,
+                Message(
+                    "Use at most %(max)s characters (%(language)s).",
+                    max=max_length,
+                    language=Message("English") if lang == "en" else Message("Chinese"),
+                ),
+            )
     return {lang: text for lang, text in cleaned.items() if text}
 
 
@@ -132,7 +148,9 @@ def _evidence(value: EvidenceFile | None, field: str, max_bytes: int = MAX_EVIDE
     if not value.content:
         raise CreditsInputError(field, "The file is empty.")
     if len(value.content) > max_bytes:
-        raise CreditsInputError(field, f"The file is larger than {max_bytes // (1024 * 1024)} MB.")
+        raise CreditsInputError(
+            field, Message("The file is larger than %(megabytes)s MB.", megabytes=max_bytes // (1024 * 1024))
+        )
     content_type = (value.content_type or "").strip().lower()
     if "/" not in content_type or len(content_type) > 100:
         raise CreditsInputError(field, "The file has no usable content type.")
@@ -307,7 +325,10 @@ async def _project_values(
             )
         ).scalar_one_or_none()
         if clash is not None and (current is None or clash != current.id):
-            problems.add("registry_project_id", f"Another project already has {registry} id {registry_id}.")
+            problems.add(
+                "registry_project_id",
+                Message("Another project already has %(registry)s id %(id)s.", registry=registry, id=registry_id),
+            )
     return out
 
 
@@ -429,7 +450,7 @@ async def remove_project_photo(session: AsyncSession, photo_id: uuid.UUID) -> No
 
 def _serial_problems(problems: _Problems, first: Any, last: Any, quantity: Any) -> serials.SerialRange | None:
     quantity_ok = problems.run(
-        _whole, quantity, "quantity_tonnes", minimum=1, maximum=1_000_000_000, what="The quantity in tonnes"
+        _whole, quantity, "quantity_tonnes", minimum=1, maximum=1_000_000_000, what=Message("The quantity in tonnes")
     )
     found = problems.run(serials.parse_serial_range, str(first or ""), None if last is None else str(last))
     if found is not None and quantity_ok is not None:
@@ -456,7 +477,7 @@ async def _overlapping_lot(
 
 
 def _vintage(value: Any, field: str = "vintage_year") -> int:
-    return _whole(value, field, minimum=1990, maximum=utcnow().year + 1, what="The vintage year")
+    return _whole(value, field, minimum=1990, maximum=utcnow().year + 1, what=Message("The vintage year"))
 
 
 def _latest_today(moment: datetime) -> date:
@@ -509,7 +530,7 @@ async def _check_lot(
         problems.add("project_id", "Choose the project this lot belongs to.")
     problems.run(_vintage, vintage_year)
     found = _serial_problems(problems, serial_first, serial_last, quantity_tonnes)
-    problems.run(_whole, unit_cost_minor, "unit_cost_minor", minimum=0, what="The unit cost")
+    problems.run(_whole, unit_cost_minor, "unit_cost_minor", minimum=0, what=UNIT_COST)
     currency = problems.run(pricing.check_currency, cost_currency, "cost_currency")
     problems.run(_acquired_on, acquired_on, moment)
     cleaned_evidence = problems.run(_evidence, evidence, "evidence")
@@ -521,7 +542,12 @@ async def _check_lot(
         if clash is not None:
             problems.add(
                 "serial_first",
-                f"These serials overlap lot {clash.serial_first} – {clash.serial_last} (vintage {clash.vintage_year}).",
+                Message(
+                    "These serials overlap lot %(first)s – %(last)s (vintage %(vintage)s).",
+                    first=clash.serial_first,
+                    last=clash.serial_last,
+                    vintage=clash.vintage_year,
+                ),
             )
     return _CheckedLot(project, found, currency, cleaned_evidence, cleaned_notes)
 
@@ -682,7 +708,9 @@ async def correct_lot(
     actor = problems.run(check_actor, actor) or ""
     why = problems.run(_text, reason, "reason", required=True, max_length=2000)
     if field not in LOT_CORRECTABLE:
-        problems.add("field", f"A lot correction changes one of: {', '.join(LOT_CORRECTABLE)}.")
+        problems.add(
+            "field", Message("A lot correction changes one of: %(fields)s.", fields=", ".join(LOT_CORRECTABLE))
+        )
     problems.raise_any()
     await ledger.lock_books(session)
     lot = await stock.fresh_lot(session, lot_id)
@@ -702,7 +730,12 @@ async def correct_lot(
             )
         clash = await _overlapping_lot(session, found, except_lot=lot.id)
         if clash is not None:
-            raise CreditsInputError("value", f"These serials overlap lot {clash.serial_first} – {clash.serial_last}.")
+            raise CreditsInputError(
+                "value",
+                Message(
+                    "These serials overlap lot %(first)s – %(last)s.", first=clash.serial_first, last=clash.serial_last
+                ),
+            )
         old = stock.serial_range_of(lot)
         used_tonnes = -(-lot.fill_cursor // GRAMS_PER_TONNE)
         renumbered = any(old.serial(i) != found.serial(i) for i in range(min(used_tonnes, old.count, found.count)))
@@ -736,7 +769,7 @@ async def correct_lot(
     elif field == "unit_cost":
         if not isinstance(value, (tuple, list)) or len(value) != 2:
             raise CreditsInputError("value", "Give the unit cost in minor units and its currency.")
-        cost = _whole(value[0], "value", minimum=0, what="The unit cost")
+        cost = _whole(value[0], "value", minimum=0, what=UNIT_COST)
         currency = pricing.check_currency(value[1], "value")
         changes = {"unit_cost_minor": cost, "cost_currency": currency}
         details.update(old=[lot.unit_cost_minor, lot.cost_currency], new=[cost, currency])
@@ -857,8 +890,8 @@ async def _check_allocation(
     lock: bool,
 ) -> _CheckedAllocation:
     """Every check of a new offer; the lot's free grams under the books lock when ``lock``."""
-    problems.run(_whole, grams, "grams", minimum=1, what="The grams offered")
-    problems.run(_whole, price_per_tonne_minor, "price_per_tonne_minor", minimum=1, what="The price per tonne")
+    problems.run(_whole, grams, "grams", minimum=1, what=GRAMS_OFFERED)
+    problems.run(_whole, price_per_tonne_minor, "price_per_tonne_minor", minimum=1, what=pricing.PRICE_PER_TONNE)
     code = problems.run(pricing.check_currency, currency)
     problems.run(pricing.check_split, owner_bp, platform_bp, venue_bp)
     ids = await _venue_ids(session, venue_ids, problems)
@@ -881,7 +914,7 @@ async def _check_allocation(
     if lot is None:
         problems.add("lot_id", "Choose the lot to offer.")
     elif type(grams) is int and grams > lot.unallocated_grams:
-        problems.add("grams", f"Only {lot.unallocated_grams} g of this lot are not offered yet.")
+        problems.add("grams", Message("Only %(grams)s g of this lot are not offered yet.", grams=lot.unallocated_grams))
     return _CheckedAllocation(lot, ids, code, start)
 
 
@@ -1059,19 +1092,26 @@ async def update_allocation(
     changes: dict[str, Any] = {}
     delta = 0
     if "grams" in values:
-        grams = problems.run(_whole, values["grams"], "grams", minimum=1, what="The grams offered")
+        grams = problems.run(_whole, values["grams"], "grams", minimum=1, what=GRAMS_OFFERED)
         if grams is not None:
             delta = grams - current.grams_offered
             if grams < current.reserved_grams + current.sold_grams:
                 problems.add(
-                    "grams", f"{current.reserved_grams + current.sold_grams} g of it are already reserved or sold."
+                    "grams",
+                    Message(
+                        "%(grams)s g of it are already reserved or sold.",
+                        grams=current.reserved_grams + current.sold_grams,
+                    ),
                 )
             elif delta > lot.unallocated_grams:
-                problems.add("grams", f"Only {lot.unallocated_grams} g more of this lot are free to offer.")
+                problems.add(
+                    "grams",
+                    Message("Only %(grams)s g more of this lot are free to offer.", grams=lot.unallocated_grams),
+                )
             changes["grams_offered"] = grams
     if "price_per_tonne_minor" in values:
         changes["price_per_tonne_minor"] = problems.run(
-            _whole, values["price_per_tonne_minor"], "price_per_tonne_minor", minimum=1, what="The price per tonne"
+            _whole, values["price_per_tonne_minor"], "price_per_tonne_minor", minimum=1, what=pricing.PRICE_PER_TONNE
         )
     if "currency" in values:
         changes["currency"] = problems.run(pricing.check_currency, values["currency"])

@@ -10,7 +10,7 @@ import re
 
 from babel import Locale
 
-from neutralpoint.credits.errors import CreditsInputError
+from neutralpoint.credits.errors import CreditsInputError, Message
 from neutralpoint.numbers import DECIMAL_COMMA, DecimalCommaError, parse_decimal
 
 KNOWN_REGISTRIES: dict[str, dict[str, str]] = {
@@ -92,7 +92,7 @@ def check_coordinate(value: str | None, field: str, limit: int) -> str | None:
     except ValueError:
         raise CreditsInputError(field, "Enter decimal degrees, such as 30.6586.") from None
     if abs(number) > limit or len(text) > 16:
-        raise CreditsInputError(field, f"Enter decimal degrees between -{limit} and {limit}.")
+        raise CreditsInputError(field, Message("Enter decimal degrees between -%(limit)s and %(limit)s.", limit=limit))
     return text
 
 

@@ -10,12 +10,13 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from supply_flows import ACTOR, SupplyBuilder, post_form
+from supply_flows import ACTOR, SupplyBuilder, field_error, post_form
 
 from neutralpoint.credits import reasons, services
 from neutralpoint.credits.models import LedgerEntry
 from neutralpoint.database.engine import Database
 from neutralpoint.web.i18n import translations
+from neutralpoint_admin.platform.forms import LOT_FIELDS
 
 ROOT = Path(__file__).resolve().parents[2]
 FORM_MODULES = (
@@ -48,6 +49,110 @@ def test_form_messages_are_translated(module: Path) -> None:
     assert messages
     missing = [m for m in messages if catalogue.gettext(m) == m]
     assert not missing, missing
+
+
+SERVICE_MODULES = tuple(sorted((ROOT / "platform/credits").glob("*.py")))
+PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+def _messages_with_values(path: Path) -> list[str]:
+    """The msgids of ``Message("…", name=value)``: messages the pages translate with their values."""
+    return [
+        node.args[0].value
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "Message"
+        and node.args
+        and isinstance(node.args[0], ast.Constant)
+    ]
+
+
+def test_messages_with_values_are_translated_with_the_same_values() -> None:
+    catalogue = translations("zh-Hans")
+    messages = [m for path in SERVICE_MODULES for m in _messages_with_values(path)]
+    assert any(PLACEHOLDER.search(m) for m in messages)
+    missing = [m for m in messages if catalogue.gettext(m) == m]
+    assert not missing, missing
+    changed = [m for m in messages if set(PLACEHOLDER.findall(catalogue.gettext(m))) != set(PLACEHOLDER.findall(m))]
+    assert not changed, changed
+
+
+@pytest.mark.parametrize("module", [*SERVICE_MODULES, *FORM_MODULES], ids=lambda p: p.name)
+def test_no_message_is_written_with_an_f_string(module: Path) -> None:
+    """A message built with an f-string cannot be found in the catalogue: it stays in English."""
+    built = [
+        f"{module.name}:{node.lineno}"
+        for node in ast.walk(ast.parse(module.read_text()))
+        if isinstance(node, ast.Call)
+        and (getattr(node.func, "id", None) or getattr(node.func, "attr", None)) in ("CreditsInputError", "add")
+        and any(isinstance(arg, ast.JoinedStr) for arg in node.args)
+    ]
+    assert not built, built
+
+
+def _lot_form(prefix: str, **overrides: str) -> dict[str, str]:
+    form = dict.fromkeys(LOT_FIELDS, "") | {
+        "serial_first": f"{prefix}000001",
+        "serial_last": f"{prefix}000010",
+        "quantity_tonnes": "10",
+        "vintage_year": "2022",
+        "acquired_on": "2024-06-01",
+        "unit_cost": "30.00",
+        "cost_currency": "CNY",
+    }
+    return form | overrides
+
+
+async def test_messages_with_values_read_in_chinese_on_the_pages(
+    admin_client: Any, db: Database, supply: SupplyBuilder, unique: str
+) -> None:
+    project = await supply.project()
+    existing = await supply.lot(project, 10)
+    path = f"/platform/projects/{project.id}/lots/new?lang=zh-Hans"
+    mismatch = await post_form(admin_client, path, _lot_form(f"CN-ZH-{unique}-", quantity_tonnes="11"))
+    assert field_error(mismatch.text, "quantity_tonnes") == "序列号范围包含 10 吨，但填写的数量为 11 吨。"
+    prefix = existing.serial_first[: -len("000001")]
+    overlap = await post_form(admin_client, path, _lot_form(prefix))
+    assert field_error(overlap.text, "serial_first") == (
+        f"这些序列号与批次 {existing.serial_first} – {existing.serial_last}（年份 2022）重叠。"
+    )
+    vintage = await post_form(admin_client, path, _lot_form(f"CN-ZH-{unique}-", vintage_year="1980"))
+    assert field_error(vintage.text, "vintage_year") == "年份不能小于 1990。"
+
+    project_page = f"/platform/projects/{project.id}?lang=zh-Hans"
+    too_long = await post_form(
+        admin_client, project_page, {"name_en": "x" * 201, "name_zh": "林", "latitude": "95", "longitude": "104"}
+    )
+    assert field_error(too_long.text, "name_en") == "最多 200 个字符（英文）。"
+    assert field_error(too_long.text, "latitude") == "请输入 -90 到 90 之间的十进制度数。"
+
+
+async def test_messages_with_values_read_in_chinese_in_the_api(
+    admin_client: Any, supply: SupplyBuilder, unique: str
+) -> None:
+    project = await supply.project()
+    lot_in = {
+        "project_id": str(project.id),
+        "vintage_year": 2023,
+        "serial_first": f"CDCER-{unique}-000001",
+        "serial_last": f"CDCER-{unique}-000010",
+        "quantity_tonnes": 11,
+        "unit_cost_minor": 3000,
+        "cost_currency": "CNY",
+        "acquired_on": "2024-06-01",
+    }
+    refused = await admin_client.post("/api/v1/credits/lots", json=lot_in)
+    assert refused.status_code == 400
+    assert refused.json()["errors"]["quantity_tonnes"]["message"] == {
+        "en": "The serial range holds 10 tonnes but the quantity says 11.",
+        "zh-Hans": "序列号范围包含 10 吨，但填写的数量为 11 吨。",
+    }
+    latitude = await admin_client.patch(f"/api/v1/credits/projects/{project.id}", json={"latitude": "91"})
+    assert latitude.json()["errors"]["latitude"]["message"] == {
+        "en": "Enter decimal degrees between -90 and 90.",
+        "zh-Hans": "请输入 -90 到 90 之间的十进制度数。",
+    }
 
 
 def test_the_reasons_the_platform_writes_are_translated() -> None:
