@@ -176,6 +176,11 @@ async def find_entry(session: AsyncSession, slug: str, code: str) -> Entry | Non
     if tenant is None:
         return None
     entry_point = await session.scalar(select(EntryPoint).where(EntryPoint.code == code, EntryPoint.active.is_(True)))
+    if entry_point is None and code != code.upper():
+        # Codes are saved in capitals; a visitor who types the address may not be.
+        entry_point = await session.scalar(
+            select(EntryPoint).where(EntryPoint.code == code.upper(), EntryPoint.active.is_(True))
+        )
     if entry_point is None:
         return None
     entry = Entry(tenant, entry_point)

@@ -24,7 +24,7 @@ from neutralpoint.scenarios.factors import FactorSet
 from neutralpoint.scenarios.manager import ScenarioRegistry
 from neutralpoint.scenarios.models import Estimate, FactorSetSnapshot
 from neutralpoint.settings import Settings
-from neutralpoint.tenants.models import Tenant, TenantStatus
+from neutralpoint.tenants.models import EntryPoint, Tenant, TenantStatus
 from neutralpoint.web import csrf
 from neutralpoint.web.i18n import translations
 
@@ -127,6 +127,17 @@ async def test_an_attendee_cannot_attend_more_days_than_the_event_has(
         assert stored.context["event_days"] == 3
         # A recomputation knows the event's length from the estimate, not the venue's today.
         assert sum(line.grams for line in services.recompute(stored, registry, {})) == stored.total_grams
+
+
+async def test_a_code_typed_in_lower_case_finds_its_door(client: Any, make_venue: Any, db: Database) -> None:
+    venue = await make_venue()
+    async with db.platform_session() as session:
+        entry = await session.scalar(select(EntryPoint).where(EntryPoint.tenant_id == venue.id))
+        assert entry is not None
+        entry.code = "GATE7"
+    page = await client.get(f"/v/{venue.slug}/gate7")
+    assert page.status_code == 200
+    assert f'action="/v/{venue.slug}/GATE7"' in page.text
 
 
 async def test_preset_fields_are_hidden_and_applied(client: Any, make_venue: Any, db: Database) -> None:
