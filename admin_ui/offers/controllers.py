@@ -23,12 +23,13 @@ from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from neutralpoint.credits import services
-from neutralpoint.credits.controllers import BAD_INPUT, credits_input_response, invalid_body_response
+from neutralpoint.credits.controllers import BAD_INPUT, credits_input_response
 from neutralpoint.credits.errors import CreditsInputError, translate_message
 from neutralpoint.credits.schemas import OfferView
 from neutralpoint.tenants import services as venue_services
 from neutralpoint.tenants.auth import VenueAccess, venue_access
 from neutralpoint.tenants.models import Role
+from neutralpoint.web.api_errors import unreadable_body_response
 from neutralpoint.web.i18n import gettext_functions
 from neutralpoint.web.templating import render
 from neutralpoint_admin.venue.pages import page_language, see_other, to_login
@@ -191,7 +192,7 @@ class VenueOffersApi(Controller):
     tags = ["venues"]  # noqa: RUF012
     exception_handlers = {  # noqa: RUF012
         CreditsInputError: credits_input_response,
-        ValidationException: invalid_body_response,
+        ValidationException: unreadable_body_response,
     }
 
     @get("/", summary="The credit offers of a venue, shown ones first in their order")

@@ -48,6 +48,7 @@ from neutralpoint.credits.vocabulary import registry_name
 from neutralpoint.scenarios.forms import FieldError
 from neutralpoint.tenants.auth import platform_admin
 from neutralpoint.tenants.schemas import FieldErrors
+from neutralpoint.web.api_errors import unreadable_body_response
 from neutralpoint.web.i18n import choose_language, gettext_functions, normalize_language
 from neutralpoint.web.templating import render
 
@@ -76,16 +77,6 @@ def credits_input_response(_: Request[Any, Any, Any], exc: CreditsInputError) ->
         },
         status_code=400,
     )
-
-
-def invalid_body_response(_: Request[Any, Any, Any], exc: ValidationException) -> Response[dict[str, Any]]:
-    errors: dict[str, Any] = {}
-    for item in exc.extra if isinstance(exc.extra, list) else []:
-        if isinstance(item, dict):
-            key = str(item.get("key") or item.get("source") or "body")
-            errors.setdefault(key, FieldError("invalid", {"detail": str(item.get("message") or exc.detail)}).as_dict())
-    body = errors or {"body": FieldError("invalid", {"detail": str(exc.detail)}).as_dict()}
-    return Response({"errors": body}, status_code=400)
 
 
 BAD_INPUT = {400: ResponseSpec(data_container=FieldErrors, description="Bad input, by field; nothing written")}
@@ -185,7 +176,7 @@ class CreditsAdminApi(Controller):
     tags = ["credits"]  # noqa: RUF012
     exception_handlers = {  # noqa: RUF012
         CreditsInputError: credits_input_response,
-        ValidationException: invalid_body_response,
+        ValidationException: unreadable_body_response,
     }
 
     @get("/owners", summary="Project owners")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import html
 import json
-import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -20,7 +19,7 @@ from babel.dates import format_skeleton
 from litestar import MediaType, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from litestar.exceptions import ClientException, NotFoundException, ValidationException
+from litestar.exceptions import ClientException, NotFoundException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Example
 from litestar.params import FromPath, JSONBody, QueryParameter
@@ -30,7 +29,7 @@ from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from neutralpoint.scenarios import services, submissions
-from neutralpoint.scenarios.forms import Field, FieldError, Form, FormErrors
+from neutralpoint.scenarios.forms import Field, Form, FormErrors
 from neutralpoint.scenarios.i18n import text_for
 from neutralpoint.scenarios.manager import LoadedScenario, ScenarioRegistry
 from neutralpoint.scenarios.schemas import (
@@ -51,6 +50,7 @@ from neutralpoint.scenarios.schemas import (
 from neutralpoint.settings import Settings
 from neutralpoint.tenants.models import EntryPoint, Tenant
 from neutralpoint.web import csrf
+from neutralpoint.web.api_errors import unreadable_body_response
 from neutralpoint.web.formatting import BABEL_LOCALES, format_date_range
 from neutralpoint.web.i18n import gettext_functions
 from neutralpoint.web.templating import render
@@ -487,33 +487,6 @@ ERRORS_RESPONSE = ResponseSpec(
 )
 
 
-_UNKNOWN_FIELD = re.compile(r"unknown field `([^`]+)`")
-
-
-def _unreadable_body(request: Request[Any, Any, Any], exc: ClientException) -> Response[Any]:
-    """Every 400 of the estimate API has the ``errors`` shape, also when the body itself could
-    not be read: malformed JSON, a number out of range, a bad ``visitor_id``, an unknown key."""
-    if exc.status_code != 400:
-        return Response({"status_code": exc.status_code, "detail": exc.detail}, status_code=exc.status_code)
-    errors: dict[str, FieldError] = {}
-    extra = exc.extra if isinstance(exc, ValidationException) and isinstance(exc.extra, list) else []
-    for item in extra:
-        message = str(item.get("message", "")) if isinstance(item, dict) else str(item)
-        key = str(item.get("key") or "") if isinstance(item, dict) else ""
-        unknown = _UNKNOWN_FIELD.search(message)
-        if unknown:
-            errors[unknown.group(1)] = FieldError("unknown_field")
-        elif key and key != "data":
-            errors[key] = FieldError("invalid", text={"en": f"{message}.", "zh-Hans": f"无法读取此项（{message}）。"})
-    if not errors:
-        detail = exc.detail if exc.detail and not exc.detail.startswith("Validation failed") else "not a JSON object"
-        errors["body"] = FieldError(
-            "unreadable",
-            text={"en": f"The request could not be read: {detail}.", "zh-Hans": f"无法读取请求内容（{detail}）。"},
-        )
-    return Response(ErrorsOut.of(FormErrors(errors)), status_code=400)
-
-
 @get("/api/v1/scenarios", tags=["scenarios"], sync_to_thread=False, summary="Scenarios and their forms")
 def list_scenarios(registry: NamedDependency[ScenarioRegistry]) -> list[ScenarioOut]:
     """Every loaded scenario with its visitor form and current factor-set version."""
@@ -570,7 +543,7 @@ async def get_entry_point(state: State, slug: FromPath[str], code: FromPath[str]
     responses={400: ERRORS_RESPONSE},
     opt=csrf.VISITOR_ROUTE_OPT,
     summary="Compute and store a visitor's footprint",
-    exception_handlers={ClientException: _unreadable_body},
+    exception_handlers={ClientException: unreadable_body_response},
 )
 async def create_estimate(
     request: Request[Any, Any, Any],

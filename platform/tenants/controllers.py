@@ -35,6 +35,7 @@ from neutralpoint.tenants.logos import SVG, SVG_CSP, LogoRejectedError, prepare_
 from neutralpoint.tenants.models import EntryPoint, Invitation, Membership, Role, Tenant, TenantStatus, User
 from neutralpoint.tenants.printables import poster_response, qr_png_response, qr_svg_response
 from neutralpoint.tenants.validation import problem
+from neutralpoint.web.api_errors import unreadable_body_response
 from neutralpoint.web.i18n import choose_language
 from neutralpoint.web.templating import render
 
@@ -173,22 +174,7 @@ def form_errors_response(_: Request[Any, Any, Any], exc: FormErrors) -> Response
     return Response({"errors": exc.as_dict()}, status_code=400)
 
 
-def invalid_body_response(_: Request[Any, Any, Any], exc: ValidationException) -> Response[dict[str, Any]]:
-    """msgspec's type errors, in the same field-keyed shape as ours."""
-    errors: dict[str, Any] = {}
-    extra = exc.extra if isinstance(exc.extra, list) else []
-    for item in extra:
-        if not isinstance(item, dict):
-            continue
-        key = str(item.get("key") or item.get("source") or "body")
-        detail = str(item.get("message") or exc.detail)
-        errors.setdefault(key, FieldError("invalid", {"detail": detail}).as_dict())
-    if not errors:
-        errors["body"] = FieldError("invalid", {"detail": str(exc.detail)}).as_dict()
-    return Response({"errors": errors}, status_code=400)
-
-
-API_ERRORS = {FormErrors: form_errors_response, ValidationException: invalid_body_response}
+API_ERRORS = {FormErrors: form_errors_response, ValidationException: unreadable_body_response}
 
 
 # --- public pages -------------------------------------------------------------------------------

@@ -36,6 +36,7 @@ async def test_owner_and_project_changes(admin_client: Any, db: Database, supply
     assert set(bad.json()["errors"]) == {"country", "status"}
     not_json = await admin_client.patch(f"/api/v1/credits/projects/{project.id}", content=b"[1, 2]")
     assert not_json.status_code == 400
+    assert set(not_json.json()["errors"]) == {"body"}
     assert await counts(db) == before
 
 

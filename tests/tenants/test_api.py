@@ -53,6 +53,9 @@ async def test_signup_verify_and_session_through_the_api(client: Any, db: Databa
     wrong = await client.post("/api/v1/login", json={"email": email, "password": "wrong password"})
     assert wrong.status_code == 400
     assert wrong.json()["errors"]["password"]["code"] == "login_failed"
+    mistyped_body = await client.post("/api/v1/login", json={"email": email, "password": 12})
+    assert mistyped_body.status_code == 400
+    assert list(mistyped_body.json()["errors"]) == ["password"]
     right = await client.post("/api/v1/login", json={"email": email, "password": PASSWORD})
     assert right.status_code == 200
     assert right.json()["user"]["email"] == email
