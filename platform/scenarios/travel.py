@@ -52,7 +52,7 @@ from typing import Any, Literal
 from neutralpoint.scenarios.contract import BreakdownLine, CalculationContext
 from neutralpoint.scenarios.factors import Factor, FactorSet, Source
 from neutralpoint.scenarios.forms import Choice, Field, FieldError, FormErrors
-from neutralpoint.scenarios.i18n import Text
+from neutralpoint.scenarios.i18n import Text, count_en
 
 __all__ = [
     "CURRENT_EDITION",
@@ -583,8 +583,7 @@ def lines(
     elif m.shared_by_occupants and inputs.get(f"{prefix}_car_occupants") is None and travellers > 1:
         # A group that did not say how it filled its cars shares them: a family is one car.
         vehicles_or_people = (travellers + CAR_SEATS - 1) // CAR_SEATS
-        cars_en = "one car" if vehicles_or_people == 1 else f"{vehicles_or_people} cars"
-        detail_en += f", the group of {travellers} in {cars_en}"
+        detail_en += f", the group of {travellers} in {count_en(vehicles_or_people, 'car')}"
         detail_zh += f"，{travellers} 人共乘 {vehicles_or_people} 辆车"
     elif m.shared_by_occupants:
         occupants = int(inputs.get(f"{prefix}_car_occupants") or 1)

@@ -65,9 +65,8 @@ def guest_lines(inputs: Mapping[str, Any], factors: FactorSet, context: Calculat
 
 
 def _count_detail(count: int, guests: int, unit: str, unit_zh: str) -> dict[str, str]:
-    plural = "" if count == 1 else "s"
     return {
-        "en": f"{count} {unit}{plural} × {guests} guest{'' if guests == 1 else 's'}",
+        "en": f"{count_en(count, unit)} × {count_en(guests, 'guest')}",
         "zh-Hans": f"{count} {unit_zh} × {guests} 人",
     }
 

@@ -10,7 +10,15 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from neutralpoint.scenarios import BreakdownLine, CalculationContext, FactorSet, FieldError, FormErrors, travel
+from neutralpoint.scenarios import (
+    BreakdownLine,
+    CalculationContext,
+    FactorSet,
+    FieldError,
+    FormErrors,
+    count_en,
+    travel,
+)
 from neutralpoint_plugins.meetings.factors import MEAL_KINDS
 from neutralpoint_plugins.meetings.form import DEFAULT_HOTEL_COUNTRY
 
@@ -33,8 +41,7 @@ def _check_days(inputs: Mapping[str, Any], context: CalculationContext) -> None:
     event_days = context.event_days
     days = int(inputs.get("days") or 1)
     if event_days is not None and days > event_days:
-        lasts = "1 day" if event_days == 1 else f"{event_days} days"
-        message = {"en": f"The event lasts {lasts}.", "zh-Hans": f"本次活动共 {event_days} 天。"}
+        message = {"en": f"The event lasts {count_en(event_days, 'day')}.", "zh-Hans": f"本次活动共 {event_days} 天。"}
         raise FormErrors({"days": FieldError("longer_than_event", {"max": event_days}, text=message)})
 
 
@@ -44,7 +51,7 @@ def _hotel(inputs: Mapping[str, Any], factors: FactorSet) -> list[BreakdownLine]
         return []
     guests = int(inputs.get("hotel_guests") or 1)
     factor = factors[f"hotel.{inputs.get('hotel_country') or DEFAULT_HOTEL_COUNTRY}"]
-    stay = f"{nights} night" if nights == 1 else f"{nights} nights"
+    stay = count_en(nights, "night")
     if guests == 1:
         detail = {"en": f"{stay}, room to yourself", "zh-Hans": f"{nights} 晚，单独入住"}
     else:
@@ -97,7 +104,7 @@ def _venue(inputs: Mapping[str, Any], factors: FactorSet) -> list[BreakdownLine]
                 factor=factor.key,
                 grams=factor.grams(days),
                 detail={
-                    "en": f"{days} attendee-day{'' if days == 1 else 's'}; estimate, see source",
+                    "en": f"{count_en(days, 'attendee-day')}; estimate, see source",
                     "zh-Hans": f"{days} 人·天；估算值，见来源",
                 },
             )

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from neutralpoint.scenarios import BreakdownLine, CalculationContext, FactorSet, meals, travel
+from neutralpoint.scenarios import BreakdownLine, CalculationContext, FactorSet, count_en, meals, travel
 from neutralpoint_plugins.restaurants.factors import CONTAINERS, DISHES, DRINKS, drink_key, packaging_key
 
 
@@ -34,7 +34,7 @@ def bill_lines(inputs: Mapping[str, Any], factors: FactorSet, context: Calculati
             key="meal",
             label={"en": f"Meals: {dish_en}{table_en}", "zh-Hans": f"餐食：{dish_zh}{table_zh}"},
             detail={
-                "en": f"{diners} meal{'' if diners == 1 else 's'} × {factors[meals.meal_key(meal)].label['en']}",
+                "en": f"{count_en(diners, 'meal')} × {factors[meals.meal_key(meal)].label['en']}",
                 "zh-Hans": f"{diners} 份 × {factors[meals.meal_key(meal)].label['zh-Hans']}",
             },
         )
@@ -46,7 +46,7 @@ def bill_lines(inputs: Mapping[str, Any], factors: FactorSet, context: Calculati
         factor = factors[drink_key(drink)]
         quantity = Decimal(count) if serving is None else count * serving
         detail = (
-            {"en": f"{count} cup{'' if count == 1 else 's'}", "zh-Hans": f"{count} 杯"}
+            {"en": count_en(count, "cup"), "zh-Hans": f"{count} 杯"}
             if serving is None
             else {"en": f"{count} × {serving} l = {quantity} l", "zh-Hans": f"{count} × {serving} 升 = {quantity} 升"}
         )
@@ -76,7 +76,7 @@ def bill_lines(inputs: Mapping[str, Any], factors: FactorSet, context: Calculati
                 factor=factor.key,
                 grams=factor.grams(kg),
                 detail={
-                    "en": f"{containers} container{'' if containers == 1 else 's'} × {mass} kg (estimated mass)",
+                    "en": f"{count_en(containers, 'container')} × {mass} kg (estimated mass)",
                     "zh-Hans": f"{containers} 个 × {mass} 千克（估计重量）",
                 },
             )

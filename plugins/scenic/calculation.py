@@ -65,7 +65,7 @@ def visit_lines(inputs: Mapping[str, Any], factors: FactorSet, context: Calculat
                 per=factor.per,
                 factor=factor.key,
                 grams=factor.grams(people),
-                detail={"en": f"{people} visit{'' if people == 1 else 's'}", "zh-Hans": f"{people} 人次"},
+                detail={"en": count_en(people, "visit"), "zh-Hans": f"{people} 人次"},
             )
         )
     return found
