@@ -42,10 +42,17 @@ CONTROLLER_MODULES = (
     "neutralpoint.tenants.controllers",
     "neutralpoint.scenarios.controllers",
     "neutralpoint.credits.controllers",
+    "neutralpoint.payments.controllers",
     "neutralpoint_admin.controllers",
 )
 # Without Redis the web process runs these itself (name, every N seconds); with Redis, arq cron does.
-PERIODIC_TASKS = (("expire_reservations", 60), ("send_outbox", 30), ("batch_retirements", 24 * 3600))
+PERIODIC_TASKS = (
+    ("expire_reservations", 60),
+    ("expire_orders", 60),
+    ("reconcile_payments", 120),
+    ("send_outbox", 30),
+    ("batch_retirements", 24 * 3600),
+)
 
 
 def _route_handlers() -> list[Any]:
@@ -153,6 +160,7 @@ def create_app(settings: Settings | None = None, registry: ScenarioRegistry | No
     registry = registry or ScenarioRegistry.discover()
     db = Database(settings.database_url)
     jobs = JobQueue({"db": db, "settings": settings, "registry": registry}, settings.redis_url)
+    jobs.context["jobs"] = jobs
     periodic: list[asyncio.Task[Any]] = []
 
     async def on_startup(app: Litestar) -> None:

@@ -26,6 +26,7 @@ CATALOG_PACKAGES = (
     "neutralpoint.tenants",
     "neutralpoint.scenarios",
     "neutralpoint.credits",
+    "neutralpoint.payments",
     "neutralpoint_admin",
     "neutralpoint_admin.factors",
     "neutralpoint_admin.organiser",

@@ -21,6 +21,7 @@ TEMPLATE_PACKAGES = (
     "neutralpoint.tenants",
     "neutralpoint.scenarios",
     "neutralpoint.credits",
+    "neutralpoint.payments",
     "neutralpoint_admin",
 )
 
