@@ -154,8 +154,11 @@ async def _grams_wanted(session: AsyncSession, request: CheckoutRequest, allocat
     if amount < minimum:
         raise OrderError(
             "amount_minor",
-            Message("The smallest payment is %(minimum)s minor units of %(currency)s.",
-                    minimum=minimum, currency=allocation.currency),
+            Message(
+                "The smallest payment is %(minimum)s minor units of %(currency)s.",
+                minimum=minimum,
+                currency=allocation.currency,
+            ),
         )
     grams = pricing.grams_for_amount(amount, allocation.price_per_tonne_minor)
     if grams > MAX_ORDER_GRAMS:
@@ -176,8 +179,11 @@ async def _create_order(
     if request.currency is not None and request.currency.strip().upper() != allocation.currency:
         raise OrderError(
             "currency",
-            Message("This project is sold in %(sold)s, not in %(asked)s.",
-                    sold=allocation.currency, asked=request.currency.strip().upper()[:3]),
+            Message(
+                "This project is sold in %(sold)s, not in %(asked)s.",
+                sold=allocation.currency,
+                asked=request.currency.strip().upper()[:3],
+            ),
         )
     grams, code = await _grams_wanted(session, request, allocation)
     reference = orders.new_reference()
@@ -194,13 +200,23 @@ async def _create_order(
             round_up_to_minimum=request.basis != OrderBasis.AMOUNT,
         )
     except SoldOut as exc:
-        raise OrderError("grams", Message(
-            "Sold out: only %(available)s g of this project are left; choose another project or fewer grams.",
-            available=exc.available_grams), status_code=409) from exc
+        raise OrderError(
+            "grams",
+            Message(
+                "Sold out: only %(available)s g of this project are left; choose another project or fewer grams.",
+                available=exc.available_grams,
+            ),
+            status_code=409,
+        ) from exc
     except BelowMinimumCharge as exc:
-        raise OrderError("amount_minor", Message(
-            "The smallest payment is %(minimum)s minor units of %(currency)s.",
-            minimum=exc.quote.minimum_minor, currency=exc.quote.currency)) from exc
+        raise OrderError(
+            "amount_minor",
+            Message(
+                "The smallest payment is %(minimum)s minor units of %(currency)s.",
+                minimum=exc.quote.minimum_minor,
+                currency=exc.quote.currency,
+            ),
+        ) from exc
     split = pricing.split_amount(
         reservation.amount_minor, allocation.owner_bp, allocation.platform_bp, allocation.venue_bp
     )
@@ -231,8 +247,16 @@ async def _create_order(
     )
     session.add(order)
     await session.flush()
-    orders.record(session, order, S.DRAFT, cause="order_created", actor=request.actor, now=now,
-                  detail=f"{request.basis.value}: {grams} g", created=True)
+    orders.record(
+        session,
+        order,
+        S.DRAFT,
+        cause="order_created",
+        actor=request.actor,
+        now=now,
+        detail=f"{request.basis.value}: {grams} g",
+        created=True,
+    )
     return order
 
 
@@ -254,17 +278,24 @@ async def start_checkout(
             assert order is not None
             orders.move(session, order, S.FAILED, cause="provider_refused", actor="payments", detail=exc.message)
             await credits.release_reservation(session, order_ref=reference, actor="payments")
-        raise OrderError("payment", Message("The payment could not be started: %(reason)s", reason=exc.message),
-                           status_code=502) from exc
+        raise OrderError(
+            "payment", Message("The payment could not be started: %(reason)s", reason=exc.message), status_code=502
+        ) from exc
     async with db.session() as session:
         use_tenant(session, request.tenant_id)
         order = await orders.find(session, reference, lock=True)
         assert order is not None
         order.payment_id = started.payment_id
-        orders.move(session, order, S.AWAITING_PAYMENT, cause="payment_created", actor="payments",
-                    detail=started.payment_id)
-        return await orders.view(session, order, details=False, client_secret=started.client_secret,
-                                 payment_methods=tuple(provider.methods_for(currency)))
+        orders.move(
+            session, order, S.AWAITING_PAYMENT, cause="payment_created", actor="payments", detail=started.payment_id
+        )
+        return await orders.view(
+            session,
+            order,
+            details=False,
+            client_secret=started.client_secret,
+            payment_methods=tuple(provider.methods_for(currency)),
+        )
 
 
 async def update_buyer(
@@ -300,10 +331,22 @@ async def apply_payment_state(
         reference = order.reference
         if state.succeeded:
             if state.amount_minor != order.amount_minor or state.currency != order.currency:
-                orders.record(session, order, order.status, cause="amount_mismatch", actor=actor,
-                              detail=f"paid {state.amount_minor} {state.currency}")
-                log.error("order %s: paid %s %s, expected %s %s", order.reference, state.amount_minor,
-                          state.currency, order.amount_minor, order.currency)
+                orders.record(
+                    session,
+                    order,
+                    order.status,
+                    cause="amount_mismatch",
+                    actor=actor,
+                    detail=f"paid {state.amount_minor} {state.currency}",
+                )
+                log.error(
+                    "order %s: paid %s %s, expected %s %s",
+                    order.reference,
+                    state.amount_minor,
+                    state.currency,
+                    order.amount_minor,
+                    order.currency,
+                )
             elif order.status in (*orders.UNPAID, S.EXPIRED, S.CANCELLED):
                 orders.move(session, order, S.PAID, cause=cause, actor=actor, detail=state.payment_id)
         elif state.status == CANCELED and order.status in orders.UNPAID:
@@ -340,9 +383,7 @@ async def sandbox_pay(
         if order.status in (S.PAID, S.FULFILLED, S.REFUNDED):
             raise OrderError("reference", Message("This order is already paid."), status_code=409)
         if order.status in (S.EXPIRED, S.CANCELLED):
-            raise OrderError(
-                "reference", Message("This order has expired; go back and choose again."), status_code=409
-            )
+            raise OrderError("reference", Message("This order has expired; go back and choose again."), status_code=409)
         payment_id = order.payment_id
     state = await provider.pay(payment_id, succeed=succeed)
     view = await apply_payment_state(db, jobs, state, cause="sandbox_payment", actor="sandbox")

@@ -59,15 +59,19 @@ def payment_provider(state: State) -> PaymentProvider:
 
 def _visitor(request: Request[Any, Any, Any]) -> submissions.VisitorRequest:
     return submissions.VisitorRequest(
-        slug="", code="", cookies=request.cookies, query_lang=request.query_params.get("lang"),
+        slug="",
+        code="",
+        cookies=request.cookies,
+        query_lang=request.query_params.get("lang"),
         accept_language=request.headers.get("accept-language"),
     )
 
 
 def _remember_language(response: Response[Any], lang: str, explicit: bool) -> None:
     if explicit:
-        response.set_cookie(submissions.LANG_COOKIE, lang, max_age=submissions.COOKIE_MAX_AGE, path="/",
-                            samesite="lax", httponly=True)
+        response.set_cookie(
+            submissions.LANG_COOKIE, lang, max_age=submissions.COOKIE_MAX_AGE, path="/", samesite="lax", httponly=True
+        )
 
 
 def _not_found() -> NotFoundException:
@@ -164,8 +168,15 @@ async def result_page(
         raise _not_found()
     lang, explicit = _visitor(request).language(tenant)
     context = await _result_context(db_session, registry, tenant, estimate_id, lang)
-    response = render(request, "scenarios/result.html", lang=lang, test_mode=payment_provider(state).test_mode,
-                      errors={}, typed={}, **context)
+    response = render(
+        request,
+        "scenarios/result.html",
+        lang=lang,
+        test_mode=payment_provider(state).test_mode,
+        errors={},
+        typed={},
+        **context,
+    )
     _remember_language(response, lang, explicit)
     return response
 
@@ -188,7 +199,10 @@ def _form_request(
         raise OrderError("allocation_id", "Choose a project.") from None
     basis = str(form.get("basis") or "estimate")
     request = checkout.CheckoutRequest(
-        tenant_id=tenant.id, allocation_id=allocation_id, basis=OrderBasis.ESTIMATE, language=lang,
+        tenant_id=tenant.id,
+        allocation_id=allocation_id,
+        basis=OrderBasis.ESTIMATE,
+        language=lang,
         estimate_id=uuid.UUID(estimate_id) if basis == "estimate" else None,
     )
     if basis == "mass":
@@ -232,14 +246,19 @@ async def order_from_result(
     await db_session.commit()
     try:
         wanted = _form_request(form, tenant, estimate_id, lang, currency_of)
-        order = await services.start_checkout(
-            state.db, payment_provider(state), wanted, ttl=_ttl(state.settings)
-        )
+        order = await services.start_checkout(state.db, payment_provider(state), wanted, ttl=_ttl(state.settings))
     except OrderError as exc:
         typed = {k: str(v) for k, v in form.items() if k in ("mass_kg", "amount", "basis", "allocation_id")}
-        return render(request, "scenarios/result.html", lang=lang, status_code=exc.status_code if exc.status_code
-                      in (400, 409) else 400, test_mode=payment_provider(state).test_mode,
-                      errors=_messages(exc, lang), typed=typed, **context)
+        return render(
+            request,
+            "scenarios/result.html",
+            lang=lang,
+            status_code=exc.status_code if exc.status_code in (400, 409) else 400,
+            test_mode=payment_provider(state).test_mode,
+            errors=_messages(exc, lang),
+            typed=typed,
+            **context,
+        )
     return Redirect(path=f"/v/{slug}/orders/{order.reference}", status_code=303)
 
 
@@ -250,8 +269,14 @@ def _ttl(settings: Settings) -> Any:
 
 
 async def _order_page(
-    request: Request[Any, Any, Any], state: State, session: AsyncSession, tenant: Tenant, reference: str,
-    lang: str, errors: dict[str, str] | None = None, status_code: int = 200,
+    request: Request[Any, Any, Any],
+    state: State,
+    session: AsyncSession,
+    tenant: Tenant,
+    reference: str,
+    lang: str,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
 ) -> Template:
     order = await services.get_order(session, reference)
     if order is None:
@@ -283,7 +308,8 @@ async def _order_page(
         client_secret=client_secret,
         publishable_key=state.settings.stripe_publishable_key or "",
         stripe_js=(state.settings.stripe_api_base.rstrip("/") + "/js.stripe.com/v3/")
-        if state.settings.stripe_api_base else "https://js.stripe.com/v3/",
+        if state.settings.stripe_api_base
+        else "https://js.stripe.com/v3/",
         payment_error=payment_error,
         errors=errors or {},
         pay_action=f"/v/{tenant.slug}/orders/{order.reference}/pay",
@@ -331,16 +357,28 @@ async def sandbox_pay_page(
     form = await request.form()
     try:
         await checkout.update_buyer(
-            db_session, reference, buyer_name=str(form.get("buyer_name") or ""),
-            buyer_email=str(form.get("buyer_email") or ""), language=lang,
+            db_session,
+            reference,
+            buyer_name=str(form.get("buyer_name") or ""),
+            buyer_email=str(form.get("buyer_email") or ""),
+            language=lang,
         )
         await db_session.commit()
-        await services.sandbox_pay(state.db, state.jobs, payment_provider(state), reference,
-                                   succeed=form.get("outcome") != "decline")
+        await services.sandbox_pay(
+            state.db, state.jobs, payment_provider(state), reference, succeed=form.get("outcome") != "decline"
+        )
     except OrderError as exc:
         await db_session.rollback()
-        return await _order_page(request, state, db_session, tenant, reference, lang, _messages(exc, lang),
-                                 status_code=exc.status_code if exc.status_code in (400, 409) else 400)
+        return await _order_page(
+            request,
+            state,
+            db_session,
+            tenant,
+            reference,
+            lang,
+            _messages(exc, lang),
+            status_code=exc.status_code if exc.status_code in (400, 409) else 400,
+        )
     return Redirect(path=f"/v/{slug}/orders/{reference}", status_code=303)
 
 
@@ -464,16 +502,34 @@ class OrderOut(msgspec.Struct):
 
 def _project_out(order: PricedOffer | OrderView) -> ProjectOut:
     p = order.project
-    return ProjectOut(p.id, p.slug, p.name, p.country, p.region, p.project_type, p.registry_code,
-                      p.registry_project_id, p.photo_url, p.url)
+    return ProjectOut(
+        p.id,
+        p.slug,
+        p.name,
+        p.country,
+        p.region,
+        p.project_type,
+        p.registry_code,
+        p.registry_project_id,
+        p.photo_url,
+        p.url,
+    )
 
 
 def offer_out(o: PricedOffer) -> OfferOut:
     return OfferOut(
-        allocation_id=o.allocation_id, project=_project_out(o), vintage_year=o.vintage_year, currency=o.currency,
-        price_per_tonne_minor=o.price_per_tonne_minor, grams=o.grams, price_minor=o.price_minor,
-        exact_price_minor=o.exact_price_minor, below_minimum=o.below_minimum, available_grams=o.available_grams,
-        sold_out=o.sold_out, is_default=o.is_default,
+        allocation_id=o.allocation_id,
+        project=_project_out(o),
+        vintage_year=o.vintage_year,
+        currency=o.currency,
+        price_per_tonne_minor=o.price_per_tonne_minor,
+        grams=o.grams,
+        price_minor=o.price_minor,
+        exact_price_minor=o.exact_price_minor,
+        below_minimum=o.below_minimum,
+        available_grams=o.available_grams,
+        sold_out=o.sold_out,
+        is_default=o.is_default,
     )
 
 
@@ -484,20 +540,43 @@ def _iso(moment: Any) -> str | None:
 def order_out(order: OrderView, settings: Settings, slug: str, payment: dict[str, Any] | None = None) -> OrderOut:
     refund = order.refund
     return OrderOut(
-        reference=order.reference, status=order.status, basis=order.basis, project=_project_out(order),
-        allocation_id=order.allocation_id, grams=order.grams, amount_minor=order.amount_minor,
+        reference=order.reference,
+        status=order.status,
+        basis=order.basis,
+        project=_project_out(order),
+        allocation_id=order.allocation_id,
+        grams=order.grams,
+        amount_minor=order.amount_minor,
         currency=order.currency,
-        split={"owner_minor": order.owner_minor, "platform_minor": order.platform_minor,
-               "venue_minor": order.venue_minor},
-        buyer_name=order.buyer_name, language=order.language, entry_point=order.entry_point_code,
-        provider=order.provider, test_mode=order.test_mode, expires_at=order.expires_at.isoformat(),
-        paid_at=_iso(order.paid_at), fulfilled_at=_iso(order.fulfilled_at), refunded_at=_iso(order.refunded_at),
+        split={
+            "owner_minor": order.owner_minor,
+            "platform_minor": order.platform_minor,
+            "venue_minor": order.venue_minor,
+        },
+        buyer_name=order.buyer_name,
+        language=order.language,
+        entry_point=order.entry_point_code,
+        provider=order.provider,
+        test_mode=order.test_mode,
+        expires_at=order.expires_at.isoformat(),
+        paid_at=_iso(order.paid_at),
+        fulfilled_at=_iso(order.fulfilled_at),
+        refunded_at=_iso(order.refunded_at),
         fulfilment_id=order.fulfilment_id,
         pieces=[PieceOut(p.serial, p.vintage_year, p.gram_from, p.gram_to, p.grams, p.status) for p in order.pieces],
-        transitions=[TransitionOut(t.from_status, t.to_status, t.cause, t.detail, t.at.isoformat())
-                     for t in order.transitions],
-        refund=RefundOut(refund.status, refund.cause, refund.amount_minor, refund.currency, refund.released_grams,
-                         refund.retained_grams) if refund else None,
+        transitions=[
+            TransitionOut(t.from_status, t.to_status, t.cause, t.detail, t.at.isoformat()) for t in order.transitions
+        ],
+        refund=RefundOut(
+            refund.status,
+            refund.cause,
+            refund.amount_minor,
+            refund.currency,
+            refund.released_grams,
+            refund.retained_grams,
+        )
+        if refund
+        else None,
         url=f"{settings.base_url}/v/{slug}/orders/{order.reference}",
         payment=payment or {},
     )
@@ -507,8 +586,12 @@ API = "/api/v1/public/venues/{slug:str}"
 REFUSED: ExceptionHandlersMap = {OrderError: refused_response}
 
 
-@get(API + "/results/{estimate_id:str}", tags=["visitors"], opt=PUBLIC,
-     summary="A footprint with the venue's offers, each priced for it")
+@get(
+    API + "/results/{estimate_id:str}",
+    tags=["visitors"],
+    opt=PUBLIC,
+    summary="A footprint with the venue's offers, each priced for it",
+)
 async def get_result(
     state: State,
     db_session: NamedDependency[AsyncSession],
@@ -547,8 +630,14 @@ def _payment_out(order: OrderView, state: State) -> dict[str, Any]:
     }
 
 
-@post(API + "/orders", tags=["visitors"], status_code=201, opt=PUBLIC, exception_handlers=REFUSED,
-      summary="Order credits: by the footprint, by mass or by amount")
+@post(
+    API + "/orders",
+    tags=["visitors"],
+    status_code=201,
+    opt=PUBLIC,
+    exception_handlers=REFUSED,
+    summary="Order credits: by the footprint, by mass or by amount",
+)
 async def create_order(
     state: State,
     db_session: NamedDependency[AsyncSession],
@@ -564,9 +653,17 @@ async def create_order(
     await db_session.commit()
     basis = OrderBasis(data.basis)
     wanted = checkout.CheckoutRequest(
-        tenant_id=tenant.id, allocation_id=data.allocation_id, basis=basis, estimate_id=data.estimate_id,
-        grams=data.grams, amount_minor=data.amount_minor, currency=data.currency, buyer_name=data.buyer_name,
-        buyer_email=data.buyer_email, language=data.language, entry_point_code=data.entry_point[:64],
+        tenant_id=tenant.id,
+        allocation_id=data.allocation_id,
+        basis=basis,
+        estimate_id=data.estimate_id,
+        grams=data.grams,
+        amount_minor=data.amount_minor,
+        currency=data.currency,
+        buyer_name=data.buyer_name,
+        buyer_email=data.buyer_email,
+        language=data.language,
+        entry_point_code=data.entry_point[:64],
     )
     fields = {OrderBasis.ESTIMATE: data.estimate_id, OrderBasis.MASS: data.grams, OrderBasis.AMOUNT: data.amount_minor}
     if fields[basis] is None:
@@ -598,8 +695,14 @@ async def get_order(
     return order_out(order, state.settings, slug)
 
 
-@post(API + "/orders/{reference:str}/buyer", tags=["visitors"], status_code=200, opt=PUBLIC, exception_handlers=REFUSED,
-      summary="The buyer's name and e-mail, before paying")
+@post(
+    API + "/orders/{reference:str}/buyer",
+    tags=["visitors"],
+    status_code=200,
+    opt=PUBLIC,
+    exception_handlers=REFUSED,
+    summary="The buyer's name and e-mail, before paying",
+)
 async def set_buyer(
     state: State,
     db_session: NamedDependency[AsyncSession],
@@ -609,16 +712,23 @@ async def set_buyer(
 ) -> OrderOut:
     """The name shown on the certificate and the address the receipt goes to."""
     await _venue_order(db_session, slug, reference)
-    await checkout.update_buyer(db_session, reference, buyer_name=data.buyer_name, buyer_email=data.buyer_email,
-                                language=data.language)
+    await checkout.update_buyer(
+        db_session, reference, buyer_name=data.buyer_name, buyer_email=data.buyer_email, language=data.language
+    )
     await db_session.flush()
     order = await services.get_order(db_session, reference)
     assert order is not None
     return order_out(order, state.settings, slug)
 
 
-@post(API + "/orders/{reference:str}/sandbox-payment", tags=["visitors"], status_code=200, opt=PUBLIC, exception_handlers=REFUSED,
-      summary="Pay (or decline) an order in the sandbox (test mode)")
+@post(
+    API + "/orders/{reference:str}/sandbox-payment",
+    tags=["visitors"],
+    status_code=200,
+    opt=PUBLIC,
+    exception_handlers=REFUSED,
+    summary="Pay (or decline) an order in the sandbox (test mode)",
+)
 async def pay_in_sandbox(
     state: State,
     db_session: NamedDependency[AsyncSession],
@@ -630,18 +740,28 @@ async def pay_in_sandbox(
     path as with Stripe (paid, then fulfilled by the job)."""
     await _venue_order(db_session, slug, reference)
     await db_session.commit()
-    await services.sandbox_pay(state.db, state.jobs, payment_provider(state), reference,
-                               succeed=data.outcome == "succeed")
+    await services.sandbox_pay(
+        state.db, state.jobs, payment_provider(state), reference, succeed=data.outcome == "succeed"
+    )
     order = await _venue_order(db_session, slug, reference)
     return order_out(order, state.settings, slug)
 
 
-@post("/api/v1/webhooks/stripe", tags=["payments"], opt=PUBLIC, summary="Stripe's events (signed)",
-      media_type=MediaType.JSON)
+@post(
+    "/api/v1/webhooks/stripe",
+    tags=["payments"],
+    opt=PUBLIC,
+    summary="Stripe's events (signed)",
+    media_type=MediaType.JSON,
+)
 async def stripe_webhook(request: Request[Any, Any, Any], state: State) -> Response[dict[str, str]]:
     """Verified by signature before anything is read; each event id handled once."""
     answer = await webhooks.receive(
-        state.db, state.jobs, payment_provider(state), state.settings, await request.body(),
+        state.db,
+        state.jobs,
+        payment_provider(state),
+        state.settings,
+        await request.body(),
         request.headers.get("stripe-signature"),
     )
     return Response({"outcome": answer.outcome}, status_code=answer.status_code)

@@ -54,8 +54,14 @@ async def fulfil(db: Database, provider: PaymentProvider, settings: Settings, re
             )
             session.add(Fulfilment(tenant_id=order.tenant_id, order_id=order.id, sale_id=sale.id, grams=sale.grams))
             await session.flush()
-            orders.move(session, order, S.FULFILLED, cause="credits_assigned", actor=ACTOR,
-                        detail=f"{len(sale.pieces)} serial pieces")
+            orders.move(
+                session,
+                order,
+                S.FULFILLED,
+                cause="credits_assigned",
+                actor=ACTOR,
+                detail=f"{len(sale.pieces)} serial pieces",
+            )
             if order.buyer_email:
                 view = await orders.view(session, order)
                 session.add(receipt_message(settings, view))
@@ -123,8 +129,8 @@ async def reconcile(db: Database, provider: PaymentProvider, jobs: JobQueue | No
             )
         ).all()
         unfulfilled = (
-            await session.execute(select(Order.reference).where(Order.status == S.PAID).limit(batch))
-        ).scalars().all()
+            (await session.execute(select(Order.reference).where(Order.status == S.PAID).limit(batch))).scalars().all()
+        )
     moved = 0
     for payment_id, status in waiting:
         try:

@@ -168,9 +168,7 @@ async def view(
         sale = await credits.get_sale(session, order.reference) if fulfilment is not None else None
         if sale is not None:
             sale_id = sale.id
-            pieces = tuple(
-                PieceFacts(p.serial, p.vintage_year, p.gram_from, p.gram_to, p.status) for p in sale.pieces
-            )
+            pieces = tuple(PieceFacts(p.serial, p.vintage_year, p.gram_from, p.gram_to, p.status) for p in sale.pieces)
         refund = await session.scalar(select(Refund).where(Refund.order_id == order.id))
         if refund is not None:
             refund_facts = RefundFacts(

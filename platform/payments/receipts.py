@@ -44,5 +44,6 @@ def receipt_message(settings: Settings, order: OrderView, venue_slug: str = "") 
     )
     if test:
         subject = "[TEST] " + subject
-    return OutboxMessage(recipient=order.buyer_email, subject=subject, body_text=f"{first}\n——\n\n{second}",
-                         kind="receipt")
+    return OutboxMessage(
+        recipient=order.buyer_email, subject=subject, body_text=f"{first}\n——\n\n{second}", kind="receipt"
+    )

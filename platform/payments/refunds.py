@@ -79,22 +79,30 @@ async def refund_order(
             if now - order.paid_at > window:
                 raise OrderError(
                     "reference",
-                    Message("Orders can be refunded within %(days)s days of payment; this one was paid earlier.",
-                            days=settings.refund_window_days),
+                    Message(
+                        "Orders can be refunded within %(days)s days of payment; this one was paid earlier.",
+                        days=settings.refund_window_days,
+                    ),
                     status_code=409,
                 )
         if existing is None:
             existing = Refund(
-                tenant_id=order.tenant_id, order_id=order.id, amount_minor=order.amount_minor,
-                currency=order.currency, status=RefundStatus.PENDING, cause=cause, actor=actor[:254],
+                tenant_id=order.tenant_id,
+                order_id=order.id,
+                amount_minor=order.amount_minor,
+                currency=order.currency,
+                status=RefundStatus.PENDING,
+                cause=cause,
+                actor=actor[:254],
                 created_at=now,
             )
             session.add(existing)
             try:
                 await session.flush()
             except IntegrityError:
-                raise OrderError("reference", Message("This order is being refunded already."),
-                                   status_code=409) from None
+                raise OrderError(
+                    "reference", Message("This order is being refunded already."), status_code=409
+                ) from None
         orders.record(session, order, order.status, cause="refund_requested", actor=actor, detail=cause, now=now)
         payment_id, amount = order.payment_id, order.amount_minor
     try:
@@ -108,8 +116,9 @@ async def refund_order(
             if refund is not None:
                 refund.status = RefundStatus.FAILED
                 refund.error = exc.message[:2000]
-        raise OrderError("reference", Message("The payment provider did not refund: %(reason)s",
-                                                reason=exc.message), status_code=502) from exc
+        raise OrderError(
+            "reference", Message("The payment provider did not refund: %(reason)s", reason=exc.message), status_code=502
+        ) from exc
     return await record_refund(db, reference, provider_refund_id=result.refund_id, actor=actor, cause=cause)
 
 
@@ -124,8 +133,13 @@ async def record_refund(
         refund = await session.scalar(select(Refund).where(Refund.order_id == order.id))
         if refund is None:
             refund = Refund(
-                tenant_id=order.tenant_id, order_id=order.id, amount_minor=order.amount_minor,
-                currency=order.currency, status=RefundStatus.PENDING, cause=cause, actor=actor[:254],
+                tenant_id=order.tenant_id,
+                order_id=order.id,
+                amount_minor=order.amount_minor,
+                currency=order.currency,
+                status=RefundStatus.PENDING,
+                cause=cause,
+                actor=actor[:254],
             )
             session.add(refund)
         if refund.status == RefundStatus.SUCCEEDED or order.status == S.REFUNDED:
@@ -137,7 +151,13 @@ async def record_refund(
         refund.succeeded_at = utcnow()
         refund.error = ""
         if order.status in orders.PAID_STATES:
-            orders.move(session, order, S.REFUNDED, cause=cause, actor=actor,
-                        detail=f"released {released} g, retained {retained} g")
+            orders.move(
+                session,
+                order,
+                S.REFUNDED,
+                cause=cause,
+                actor=actor,
+                detail=f"released {released} g, retained {retained} g",
+            )
         await session.flush()
         return await orders.view(session, order)

@@ -61,12 +61,26 @@ async def list_orders(
     rows = (await session.execute(query)).all()
     return [
         OrderRow(
-            reference=o.reference, tenant_id=o.tenant_id, status=o.status.value, basis=o.basis.value,
-            project_name=dict(name), grams=o.grams, amount_minor=o.amount_minor, currency=o.currency,
-            owner_minor=o.owner_minor, platform_minor=o.platform_minor, venue_minor=o.venue_minor,
-            buyer_name=o.buyer_name, buyer_email=o.buyer_email, entry_point_code=o.entry_point_code,
-            provider=o.provider, test_mode=o.test_mode, created_at=o.created_at, paid_at=o.paid_at,
-            refunded_at=o.refunded_at, refund_cause=cause,
+            reference=o.reference,
+            tenant_id=o.tenant_id,
+            status=o.status.value,
+            basis=o.basis.value,
+            project_name=dict(name),
+            grams=o.grams,
+            amount_minor=o.amount_minor,
+            currency=o.currency,
+            owner_minor=o.owner_minor,
+            platform_minor=o.platform_minor,
+            venue_minor=o.venue_minor,
+            buyer_name=o.buyer_name,
+            buyer_email=o.buyer_email,
+            entry_point_code=o.entry_point_code,
+            provider=o.provider,
+            test_mode=o.test_mode,
+            created_at=o.created_at,
+            paid_at=o.paid_at,
+            refunded_at=o.refunded_at,
+            refund_cause=cause,
         )
         for o, name, cause in rows
     ]
@@ -96,8 +110,14 @@ async def owed_to_owners(session: AsyncSession, *, include_test: bool = False) -
         query = query.where(Order.test_mode.is_(False))
     return [
         OwedToOwner(
-            owner_id=row[0], owner_name=row[1], currency=row[2], orders=int(row[3]), grams=int(row[4] or 0),
-            amount_minor=int(row[5] or 0), owner_minor=int(row[6] or 0), platform_minor=int(row[7] or 0),
+            owner_id=row[0],
+            owner_name=row[1],
+            currency=row[2],
+            orders=int(row[3]),
+            grams=int(row[4] or 0),
+            amount_minor=int(row[5] or 0),
+            owner_minor=int(row[6] or 0),
+            platform_minor=int(row[7] or 0),
             venue_minor=int(row[8] or 0),
         )
         for row in (await session.execute(query)).all()
@@ -105,9 +125,25 @@ async def owed_to_owners(session: AsyncSession, *, include_test: bool = False) -
 
 
 ORDER_COLUMNS = (
-    "reference", "status", "basis", "project", "grams", "amount_minor", "currency", "owner_minor",
-    "platform_minor", "venue_minor", "buyer_name", "buyer_email", "entry_point", "provider", "test_mode",
-    "created_at", "paid_at", "refunded_at", "refund_cause",
+    "reference",
+    "status",
+    "basis",
+    "project",
+    "grams",
+    "amount_minor",
+    "currency",
+    "owner_minor",
+    "platform_minor",
+    "venue_minor",
+    "buyer_name",
+    "buyer_email",
+    "entry_point",
+    "provider",
+    "test_mode",
+    "created_at",
+    "paid_at",
+    "refunded_at",
+    "refund_cause",
 )
 
 
@@ -130,10 +166,25 @@ def orders_csv(rows: Iterable[OrderRow], lang: str = "en") -> str:
         ORDER_COLUMNS,
         (
             (
-                r.reference, r.status, r.basis, r.project_name.get(lang) or r.project_name.get("en", ""), r.grams,
-                r.amount_minor, r.currency, r.owner_minor, r.platform_minor, r.venue_minor, r.buyer_name,
-                r.buyer_email, r.entry_point_code, r.provider, "yes" if r.test_mode else "no",
-                _when(r.created_at), _when(r.paid_at), _when(r.refunded_at), r.refund_cause or "",
+                r.reference,
+                r.status,
+                r.basis,
+                r.project_name.get(lang) or r.project_name.get("en", ""),
+                r.grams,
+                r.amount_minor,
+                r.currency,
+                r.owner_minor,
+                r.platform_minor,
+                r.venue_minor,
+                r.buyer_name,
+                r.buyer_email,
+                r.entry_point_code,
+                r.provider,
+                "yes" if r.test_mode else "no",
+                _when(r.created_at),
+                _when(r.paid_at),
+                _when(r.refunded_at),
+                r.refund_cause or "",
             )
             for r in rows
         ),
@@ -142,11 +193,29 @@ def orders_csv(rows: Iterable[OrderRow], lang: str = "en") -> str:
 
 def owed_csv(rows: Iterable[OwedToOwner]) -> str:
     return _csv(
-        ("owner_id", "owner", "currency", "orders", "grams", "amount_minor", "owner_minor", "platform_minor",
-         "venue_minor"),
         (
-            (str(r.owner_id), r.owner_name, r.currency, r.orders, r.grams, r.amount_minor, r.owner_minor,
-             r.platform_minor, r.venue_minor)
+            "owner_id",
+            "owner",
+            "currency",
+            "orders",
+            "grams",
+            "amount_minor",
+            "owner_minor",
+            "platform_minor",
+            "venue_minor",
+        ),
+        (
+            (
+                str(r.owner_id),
+                r.owner_name,
+                r.currency,
+                r.orders,
+                r.grams,
+                r.amount_minor,
+                r.owner_minor,
+                r.platform_minor,
+                r.venue_minor,
+            )
             for r in rows
         ),
     )

@@ -113,8 +113,9 @@ async def _handle(
         if kind in DISPUTE_EVENTS:
             obj = event["data"]["object"]
             detail = f"{obj.get('status', '')} {obj.get('reason', '')}".strip()
-            orders.record(session, order, order.status, cause=kind.replace("charge.", ""), actor="stripe",
-                          detail=detail)
+            orders.record(
+                session, order, order.status, cause=kind.replace("charge.", ""), actor="stripe", detail=detail
+            )
             lost = kind == "charge.dispute.closed" and obj.get("status") == "lost"
             if not lost:
                 return f"order {reference}: dispute {detail}"

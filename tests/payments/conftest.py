@@ -51,42 +51,84 @@ class World:
         self.client = client
 
     async def shop(
-        self, *, tonnes: int = 5, offered_grams: int | None = None, price: int = PRICE_PER_TONNE,
+        self,
+        *,
+        tonnes: int = 5,
+        offered_grams: int | None = None,
+        price: int = PRICE_PER_TONNE,
         currency: str = "CNY",
     ) -> Shop:
         tag = uuid.uuid4().hex[:8]
         async with self.db.platform_session() as session:
             tenant = Tenant(
-                slug=f"shop-{tag}", name=f"Shop {tag}", display_name=f"Summit {tag}",
-                contact_email=f"owner-{tag}@example.org", status=TenantStatus.ACTIVE,
-                latitude="30.5728", longitude="104.0668",
+                slug=f"shop-{tag}",
+                name=f"Shop {tag}",
+                display_name=f"Summit {tag}",
+                contact_email=f"owner-{tag}@example.org",
+                status=TenantStatus.ACTIVE,
+                latitude="30.5728",
+                longitude="104.0668",
             )
             session.add(tenant)
             await session.flush()
-            session.add(EntryPoint(tenant_id=tenant.id, code=f"c{tag[:6]}", name="Main entrance", scenario="dummy",
-                                   event_name="Summit", event_starts_on=date(2026, 9, 7),
-                                   event_ends_on=date(2026, 9, 9), presets={}, active=True))
+            session.add(
+                EntryPoint(
+                    tenant_id=tenant.id,
+                    code=f"c{tag[:6]}",
+                    name="Main entrance",
+                    scenario="dummy",
+                    event_name="Summit",
+                    event_starts_on=date(2026, 9, 7),
+                    event_ends_on=date(2026, 9, 9),
+                    presets={},
+                    active=True,
+                )
+            )
             owner = await credits.create_project_owner(
                 session, name=f"Owner {tag}", payout_currency="CNY", contact_email=f"po-{tag}@example.org"
             )
             project = await credits.create_project(
-                session, owner_id=owner.id, slug=f"forest-{tag}",
+                session,
+                owner_id=owner.id,
+                slug=f"forest-{tag}",
                 name={"en": f"Longquan forest {tag}", "zh-Hans": f"龙泉山林业碳汇 {tag}"},
-                registry_code="CDCER", registry_project_id=f"CDCER-{tag}", project_type="forestry",
-                country="CN", region="Sichuan", latitude="30.6", longitude="104.1", sdgs=[13, 15],
+                registry_code="CDCER",
+                registry_project_id=f"CDCER-{tag}",
+                project_type="forestry",
+                country="CN",
+                region="Sichuan",
+                latitude="30.6",
+                longitude="104.1",
+                sdgs=[13, 15],
             )
         async with self.db.platform_session() as session:
             prefix = f"CN-CDCER-{tag}-"
             lot = await credits.create_lot(
-                session, project_id=project.id, vintage_year=2023, serial_first=f"{prefix}{1:06d}",
-                serial_last=f"{prefix}{tonnes:06d}", quantity_tonnes=tonnes, unit_cost_minor=3_000,
-                cost_currency="CNY", acquired_on=date(2024, 5, 1), actor=ADMIN,
+                session,
+                project_id=project.id,
+                vintage_year=2023,
+                serial_first=f"{prefix}{1:06d}",
+                serial_last=f"{prefix}{tonnes:06d}",
+                quantity_tonnes=tonnes,
+                unit_cost_minor=3_000,
+                cost_currency="CNY",
+                acquired_on=date(2024, 5, 1),
+                actor=ADMIN,
             )
         async with self.db.platform_session() as session:
             allocation = await credits.create_allocation(
-                session, lot_id=lot.id, grams=offered_grams or tonnes * 1_000_000, price_per_tonne_minor=price,
-                currency=currency, owner_bp=7000, platform_bp=2000, venue_bp=1000, venue_ids=[tenant.id],
-                all_venues=False, valid_from=utcnow() - timedelta(minutes=1), actor=ADMIN,
+                session,
+                lot_id=lot.id,
+                grams=offered_grams or tonnes * 1_000_000,
+                price_per_tonne_minor=price,
+                currency=currency,
+                owner_bp=7000,
+                platform_bp=2000,
+                venue_bp=1000,
+                venue_ids=[tenant.id],
+                all_venues=False,
+                valid_from=utcnow() - timedelta(minutes=1),
+                actor=ADMIN,
             )
         return Shop(tenant.id, tenant.slug, f"c{tag[:6]}", allocation.id, project.id, tonnes)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from conftest import GRAMS, World
 
 from neutralpoint.jobs.queue import JobQueue
@@ -63,7 +65,8 @@ async def test_result_page_offers_and_the_order_page(world: World, jobs: JobQueu
     assert page.status_code == 200
     assert "Longquan forest" in page.text
     assert "Test mode" in page.text
-    token = world.client.cookies.get("np_csrf", "")
+    # The forms carry the page's own token, as a browser would send it.
+    token = re.search(r'<input type="hidden" name="_csrf_token" value="([0-9a-f]+)"', page.text).group(1)
     posted = await world.client.post(
         f"/v/{shop.slug}/r/{estimate_id}/orders",
         data={"allocation_id": str(shop.allocation_id), "basis": "estimate", "_csrf_token": token},
@@ -75,7 +78,8 @@ async def test_result_page_offers_and_the_order_page(world: World, jobs: JobQueu
     assert checkout.status_code == 200
     assert "Test mode" in checkout.text
     paid = await world.client.post(
-        order_url + "/pay", data={"buyer_name": "Ana", "buyer_email": "", "outcome": "succeed", "_csrf_token": token},
+        order_url + "/pay",
+        data={"buyer_name": "Ana", "buyer_email": "", "outcome": "succeed", "_csrf_token": token},
         follow_redirects=False,
     )
     assert paid.status_code == 303, paid.text
@@ -83,5 +87,3 @@ async def test_result_page_offers_and_the_order_page(world: World, jobs: JobQueu
     final = await world.client.get(order_url)
     assert "You are carbon neutral" in final.text
     assert "CN-CDCER-" in final.text
-
-
