@@ -11,6 +11,7 @@ SECTIONS = (
     "neutralpoint_admin.factors.controllers",
     "neutralpoint_admin.platform.controllers",
     "neutralpoint_admin.offers.controllers",
+    "neutralpoint_admin.orders.controllers",
 )
 
 

@@ -44,6 +44,7 @@ CONTROLLER_MODULES = (
     "neutralpoint.scenarios.controllers",
     "neutralpoint.credits.controllers",
     "neutralpoint.payments.controllers",
+    "neutralpoint.payments.management",
     "neutralpoint_admin.controllers",
 )
 # Without Redis the web process runs these itself (name, every N seconds); with Redis, arq cron does.

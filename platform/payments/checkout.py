@@ -104,17 +104,14 @@ async def _offer(session: AsyncSession, request: CheckoutRequest) -> Allocation:
 
 
 async def remaining_event_grams(session: AsyncSession, estimate: Estimate) -> int:
-    """The whole event's footprint less what attendees at its entry point already neutralized."""
+    """The whole event's footprint less what was neutralized at its entry point already: the
+    attendees' own orders, and the organiser's earlier orders for the event."""
     if estimate.entry_point_id is None:
         return estimate.total_grams
-    attendee_estimates = select(Estimate.id).where(
-        Estimate.entry_point_id == estimate.entry_point_id, Estimate.kind == "visitor"
-    )
+    at_this_door = select(Estimate.id).where(Estimate.entry_point_id == estimate.entry_point_id)
     neutralized = await session.scalar(
         select(func.coalesce(func.sum(Order.grams), 0)).where(
-            Order.estimate_id.in_(attendee_estimates),
-            Order.basis != OrderBasis.EVENT,
-            Order.status.in_(orders.PAID_STATES),
+            Order.estimate_id.in_(at_this_door), Order.status.in_(orders.PAID_STATES)
         )
     )
     return max(estimate.total_grams - int(neutralized or 0), 0)

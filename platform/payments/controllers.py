@@ -30,7 +30,7 @@ from neutralpoint.credits.vocabulary import project_type_name, registry_name
 from neutralpoint.payments import checkout, services, webhooks
 from neutralpoint.payments.models import OrderBasis
 from neutralpoint.payments.orders import OrderError
-from neutralpoint.payments.providers import PaymentProvider, ProviderError, provider_for
+from neutralpoint.payments.providers import PaymentProvider, ProviderError
 from neutralpoint.payments.schemas import OrderView, PricedOffer
 from neutralpoint.scenarios import services as scenarios
 from neutralpoint.scenarios import submissions
@@ -47,14 +47,7 @@ PUBLIC = {"public": True}
 
 
 def payment_provider(state: State) -> PaymentProvider:
-    """One provider per process, shared with the jobs run in it."""
-    found = getattr(state, "payment_provider", None)
-    if found is None:
-        found = provider_for(state.settings, state.db)
-        state.payment_provider = found
-        state.jobs.context.setdefault("payment_provider", found)
-    provider: PaymentProvider = found
-    return provider
+    return services.shared_provider(state)
 
 
 def _visitor(request: Request[Any, Any, Any]) -> submissions.VisitorRequest:

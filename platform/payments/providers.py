@@ -242,11 +242,12 @@ class StripeProvider:
             raise ProviderError(exc.user_message or "The payment provider could not be reached.") from exc
 
     @staticmethod
-    def state_of(intent: Any) -> PaymentState:
+    def state_of(found: Any) -> PaymentState:
+        intent: dict[str, Any] = found.to_dict() if hasattr(found, "to_dict") else dict(found)
         error = intent.get("last_payment_error") or {}
         charge = intent.get("latest_charge")
         refunded = 0
-        if isinstance(charge, dict) or hasattr(charge, "get"):
+        if isinstance(charge, dict):
             refunded = int(charge.get("amount_refunded") or 0)
         metadata = intent.get("metadata") or {}
         return PaymentState(
@@ -265,8 +266,8 @@ class StripeProvider:
             "amount": request.amount_minor,
             "currency": request.currency.lower(),
             "payment_method_types": self.methods_for(request.currency),
+            # The order's reference is how the dashboard and a webhook find it again.
             "metadata": {"order_reference": request.reference},
-            "description": request.description,
         }
         intent = await self._call(
             self.client.v1.payment_intents.create_async,
@@ -294,7 +295,8 @@ class StripeProvider:
             params={"payment_intent": payment_id, "amount": amount_minor},
             options={"idempotency_key": key},
         )
-        return RefundResult(refund_id=refund["id"], status=str(refund.get("status") or SUCCEEDED))
+        found = refund.to_dict()
+        return RefundResult(refund_id=found["id"], status=str(found.get("status") or SUCCEEDED))
 
 
 def provider_for(settings: Settings, db: Database) -> PaymentProvider:

@@ -12,6 +12,8 @@ Bad input raises ``OrderError`` (``.errors`` maps the field to its message, and
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from neutralpoint.payments import orders
@@ -31,6 +33,18 @@ from neutralpoint.payments.providers import PaymentProvider, ProviderError, prov
 from neutralpoint.payments.refunds import record_refund, refund_order
 from neutralpoint.payments.reports import OrderRow, list_orders, orders_csv, owed_csv, owed_to_owners
 from neutralpoint.payments.schemas import OrderView, OwedToOwner, PricedOffer
+
+
+def shared_provider(state: Any) -> PaymentProvider:
+    """One provider per process (it keeps its HTTP connections), shared with the jobs run in
+    it; ``state`` is the application's state (settings, db, jobs)."""
+    found = getattr(state, "payment_provider", None)
+    if found is None:
+        found = provider_for(state.settings, state.db)
+        state.payment_provider = found
+        state.jobs.context.setdefault("payment_provider", found)
+    provider: PaymentProvider = found
+    return provider
 
 
 async def get_order(session: AsyncSession, reference: str) -> OrderView | None:
@@ -71,6 +85,7 @@ __all__ = [
     "refund_order",
     "remaining_event_grams",
     "sandbox_pay",
+    "shared_provider",
     "start_checkout",
     "update_buyer",
 ]

@@ -69,7 +69,7 @@ async def receive(
     try:
         event = stripe.Webhook.construct_event(
             payload.decode("utf-8"), signature, secret, tolerance=settings.stripe_webhook_tolerance
-        )
+        ).to_dict()
     except (ValueError, UnicodeDecodeError, stripe.SignatureVerificationError) as exc:
         log.warning("webhook refused: %s", exc)
         return WebhookAnswer(400, "invalid signature or payload")

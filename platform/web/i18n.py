@@ -30,6 +30,7 @@ CATALOG_PACKAGES = (
     "neutralpoint_admin",
     "neutralpoint_admin.factors",
     "neutralpoint_admin.organiser",
+    "neutralpoint_admin.orders",
 )
 LANGUAGE_NAMES = {"en": "English", "zh-Hans": "简体中文"}
 _CATALOG_DIRS = {"zh-Hans": "zh_Hans"}

@@ -3,12 +3,19 @@ through the real services and the public API; the books are audited after every 
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from litestar import Litestar
 
@@ -41,6 +48,7 @@ class Shop:
     allocation_id: uuid.UUID
     project_id: uuid.UUID
     lot_tonnes: int
+    entry_point_id: uuid.UUID
 
 
 class World:
@@ -71,19 +79,19 @@ class World:
             )
             session.add(tenant)
             await session.flush()
-            session.add(
-                EntryPoint(
-                    tenant_id=tenant.id,
-                    code=f"c{tag[:6]}",
-                    name="Main entrance",
-                    scenario="dummy",
-                    event_name="Summit",
-                    event_starts_on=date(2026, 9, 7),
-                    event_ends_on=date(2026, 9, 9),
-                    presets={},
-                    active=True,
-                )
+            entry_point = EntryPoint(
+                tenant_id=tenant.id,
+                code=f"c{tag[:6]}",
+                name="Main entrance",
+                scenario="dummy",
+                event_name="Summit",
+                event_starts_on=date(2026, 9, 7),
+                event_ends_on=date(2026, 9, 9),
+                presets={},
+                active=True,
             )
+            session.add(entry_point)
+            await session.flush()
             owner = await credits.create_project_owner(
                 session, name=f"Owner {tag}", payout_currency="CNY", contact_email=f"po-{tag}@example.org"
             )
@@ -130,7 +138,7 @@ class World:
                 valid_from=utcnow() - timedelta(minutes=1),
                 actor=ADMIN,
             )
-        return Shop(tenant.id, tenant.slug, f"c{tag[:6]}", allocation.id, project.id, tonnes)
+        return Shop(tenant.id, tenant.slug, f"c{tag[:6]}", allocation.id, project.id, tonnes, entry_point.id)
 
     async def footprint(self, shop: Shop, **inputs: Any) -> str:
         response = await self.client.post(
@@ -168,3 +176,115 @@ def world(db: Database, client: Any) -> World:
 def jobs(app: Litestar) -> JobQueue:
     queue: JobQueue = app.state.jobs
     return queue
+
+
+# --- localstripe and a server that pays through it -------------------------------------------
+
+WEBHOOK_SECRET = "whsec_neutralpoint_tests_0123456789"
+STARTUP_SECONDS = 60
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_until_answers(url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"{process.args!r} exited with {process.returncode}:\n{log_path.read_text()[-4000:]}")
+        try:
+            if httpx.get(url, timeout=2).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    pytest.fail(f"{url} did not answer within {STARTUP_SECONDS}s:\n{log_path.read_text()[-4000:]}")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def localstripe(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``localstripe`` on a free port of 127.0.0.1: Stripe's API over HTTP, webhooks included."""
+    port = free_port()
+    folder = tmp_path_factory.mktemp("localstripe")
+    log_path = folder / "localstripe.log"
+    script = Path(sys.executable).parent / "localstripe"
+    with log_path.open("wb") as log_file:
+        process = subprocess.Popen(
+            [str(script), "--port", str(port), "--from-scratch"],
+            cwd=folder,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_answers(f"{url}/v1/balance", process, log_path)
+        yield url
+    finally:
+        stop(process)
+
+
+@pytest.fixture(scope="session")
+def stripe_server(
+    database_urls: dict[str, str], localstripe: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """``neutralpoint serve`` paying through localstripe, its webhook registered there."""
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    data_dir = tmp_path_factory.mktemp("stripe-server")
+    log_path = data_dir / "server.log"
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_MIGRATION_URL", "SMTP_HOST")}
+    env.update(
+        {
+            "DATABASE_URL": database_urls["app"],
+            "DATA_DIR": str(data_dir),
+            "NEUTRALPOINT_ENV": "test",
+            "BASE_URL": base_url,
+            "SECRET_KEY": "stripe-secret-key-that-is-long-enough-0123456789",
+            "LOG_LEVEL": "INFO",
+            "PAYMENT_PROVIDER": "stripe",
+            "STRIPE_SECRET_KEY": "sk_test_neutralpoint",
+            "STRIPE_PUBLISHABLE_KEY": "pk_test_neutralpoint",
+            "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+            "STRIPE_API_BASE": localstripe,
+        }
+    )
+    script = Path(sys.executable).parent / "neutralpoint"
+    with log_path.open("wb") as log_file:
+        process = subprocess.Popen(
+            [str(script), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            cwd=data_dir,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        wait_until_answers(f"{base_url}/ready", process, log_path)
+        registered = httpx.post(
+            f"{localstripe}/_config/webhooks/neutralpoint",
+            data={"url": f"{base_url}/api/v1/webhooks/stripe", "secret": WEBHOOK_SECRET},
+        )
+        assert registered.status_code == 200, registered.text
+        yield base_url
+    finally:
+        stop(process)
+
+
+@pytest.fixture
+async def stripe_world(db: Database, stripe_server: str) -> AsyncIterator[World]:
+    async with httpx.AsyncClient(base_url=stripe_server, timeout=30) as client:
+        yield World(db, client)
