@@ -7,8 +7,10 @@ provider outside any credit transaction and record what it answered.
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Protocol
 
 import stripe
@@ -212,7 +214,7 @@ class SandboxProvider:
 
 
 class StripeProvider:
-    """Stripe PaymentIntents through the official SDK and its asynchronous HTTP client.
+    """Stripe PaymentIntents through the official SDK.
 
     ``STRIPE_API_BASE`` points the SDK elsewhere (``localstripe`` in tests). Every create
     carries an idempotency key derived from the order, so a retried request never charges
@@ -225,17 +227,17 @@ class StripeProvider:
         if not settings.stripe_secret_key:
             raise ValueError("STRIPE_SECRET_KEY is not set")
         base: Any = {"api": settings.stripe_api_base} if settings.stripe_api_base else {}
-        self.client = stripe.StripeClient(
-            settings.stripe_secret_key, base_addresses=base, max_network_retries=2, http_client=stripe.HTTPXClient()
-        )
+        self.client = stripe.StripeClient(settings.stripe_secret_key, base_addresses=base, max_network_retries=2)
         self.test_mode = settings.stripe_secret_key.startswith(("sk_test_", "rk_test_"))
 
     def methods_for(self, currency: str) -> list[str]:
         return payment_methods_for(currency)
 
     async def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        """The SDK's blocking call in a worker thread (its default HTTP client needs no extra
+        package), its errors as ``ProviderError``."""
         try:
-            return await fn(*args, **kwargs)
+            return await asyncio.to_thread(partial(fn, *args, **kwargs))
         except stripe.CardError as exc:
             raise ProviderError(exc.user_message or "The card was declined.", declined=True) from exc
         except stripe.StripeError as exc:
@@ -270,7 +272,7 @@ class StripeProvider:
             "metadata": {"order_reference": request.reference},
         }
         intent = await self._call(
-            self.client.v1.payment_intents.create_async,
+            self.client.v1.payment_intents.create,
             params=params,
             options={"idempotency_key": f"order-{request.reference}-payment"},
         )
@@ -278,7 +280,7 @@ class StripeProvider:
 
     async def retrieve(self, payment_id: str) -> PaymentState:
         intent = await self._call(
-            self.client.v1.payment_intents.retrieve_async, payment_id, params={"expand": ["latest_charge"]}
+            self.client.v1.payment_intents.retrieve, payment_id, params={"expand": ["latest_charge"]}
         )
         return self.state_of(intent)
 
@@ -286,12 +288,12 @@ class StripeProvider:
         state = await self.retrieve(payment_id)
         if state.status not in (REQUIRES_PAYMENT_METHOD, REQUIRES_CONFIRMATION, REQUIRES_ACTION):
             return state
-        intent = await self._call(self.client.v1.payment_intents.cancel_async, payment_id)
+        intent = await self._call(self.client.v1.payment_intents.cancel, payment_id)
         return self.state_of(intent)
 
     async def refund(self, payment_id: str, amount_minor: int, *, key: str) -> RefundResult:
         refund = await self._call(
-            self.client.v1.refunds.create_async,
+            self.client.v1.refunds.create,
             params={"payment_intent": payment_id, "amount": amount_minor},
             options={"idempotency_key": key},
         )
