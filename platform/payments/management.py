@@ -21,7 +21,7 @@ from litestar import Request, Response, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.types import ExceptionHandlersMap
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -38,13 +38,13 @@ REFUSED: ExceptionHandlersMap = {OrderError: refused_response}
 
 
 async def venue_manager(
-    request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], slug: str
+    request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], slug: FromPath[str]
 ) -> VenueAccess:
     return await venue_access(request, db_session, slug, Role.MANAGER)
 
 
 async def venue_owner(
-    request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], slug: str
+    request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], slug: FromPath[str]
 ) -> VenueAccess:
     return await venue_access(request, db_session, slug, Role.OWNER)
 
@@ -151,7 +151,9 @@ VENUE = "/api/v1/venues/{slug:str}"
     summary="The venue's orders and refunds, newest first",
 )
 async def venue_orders(
-    access: NamedDependency[VenueAccess], db_session: NamedDependency[AsyncSession], status: str | None = None
+    access: NamedDependency[VenueAccess],
+    db_session: NamedDependency[AsyncSession],
+    status: FromQuery[str | None] = None,
 ) -> list[OrderRowOut]:
     """Every order of the venue, with its split and any refund (managers and owners)."""
     return [row_out(r) for r in await services.list_orders(db_session, status=_status(status))]
@@ -278,7 +280,7 @@ PLATFORM_API = "/api/v1/platform"
     summary="Every venue's orders, newest first",
 )
 async def platform_orders(
-    admin: NamedDependency[User], db_session: NamedDependency[AsyncSession], status: str | None = None
+    admin: NamedDependency[User], db_session: NamedDependency[AsyncSession], status: FromQuery[str | None] = None
 ) -> list[OrderRowOut]:
     return [row_out(r) for r in await services.list_orders(db_session, status=_status(status))]
 
@@ -317,7 +319,7 @@ async def platform_refund(
     summary="What is owed to each project owner, per currency, from paid orders",
 )
 async def payouts(
-    admin: NamedDependency[User], db_session: NamedDependency[AsyncSession], include_test: bool = False
+    admin: NamedDependency[User], db_session: NamedDependency[AsyncSession], include_test: FromQuery[bool] = False
 ) -> list[OwedOut]:
     """Sums of the orders' splits (owner, platform, venue) over paid and fulfilled orders;
     refunded orders owe nothing. Test-mode orders only with ``include_test``."""
@@ -327,7 +329,7 @@ async def payouts(
 
 @get(PLATFORM_API + "/payouts.csv", tags=["orders"], dependencies=PLATFORM, summary="What is owed, as CSV")
 async def payouts_csv(
-    admin: NamedDependency[User], db_session: NamedDependency[AsyncSession], include_test: bool = False
+    admin: NamedDependency[User], db_session: NamedDependency[AsyncSession], include_test: FromQuery[bool] = False
 ) -> Response[str]:
     return _csv(
         services.owed_csv(await services.owed_to_owners(db_session, include_test=include_test)),

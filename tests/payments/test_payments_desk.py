@@ -11,10 +11,10 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from conftest import GRAMS, Shop, World
 from litestar import Litestar
 from litestar.middleware.session.client_side import CookieBackendConfig
 from litestar.testing import AsyncTestClient
+from shop_world import GRAMS, Shop, World
 
 from neutralpoint.database.base import utcnow
 from neutralpoint.database.engine import Database

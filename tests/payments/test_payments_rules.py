@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from conftest import GRAMS, World
+from shop_world import GRAMS, World
 from sqlalchemy import func, select
 
 from neutralpoint.credits import services as credits

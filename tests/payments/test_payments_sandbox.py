@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import GRAMS, World
+from shop_world import GRAMS, World
 
 from neutralpoint.jobs.queue import JobQueue
 

@@ -13,7 +13,7 @@ import time
 from typing import Any
 
 import stripe
-from conftest import GRAMS, WEBHOOK_SECRET, World
+from shop_world import GRAMS, WEBHOOK_SECRET, World
 from sqlalchemy import func, select
 
 from neutralpoint.credits import services as credits
