@@ -43,13 +43,28 @@ async def person(db: Database, shop: Shop | None, role: Role = Role.OWNER, *, ad
         return user.id
 
 
-@asynccontextmanager
-async def signed_in(app: Litestar, settings: Settings, user_id: uuid.UUID) -> AsyncIterator[AsyncTestClient[Any]]:
+@pytest.fixture
+async def desk(app: Litestar, settings: Settings) -> AsyncIterator[AsyncTestClient[Any]]:
+    """One browser (one test client, so one event loop for the app's connections) whose
+    signed-in person a test switches with ``signed_in``."""
     secret = hashlib.sha256(("session:" + settings.secret_key).encode()).digest()
     config = CookieBackendConfig(secret=secret, key="np_session")
     async with AsyncTestClient(app=app, base_url="http://testserver.local", session_config=config) as client:
-        await client.set_session_data({SESSION_USER_KEY: str(user_id)})
         yield client
+
+
+@pytest.fixture
+def world(db: Database, desk: AsyncTestClient[Any]) -> World:
+    return World(db, desk)
+
+
+@asynccontextmanager
+async def signed_in(desk: AsyncTestClient[Any], user_id: uuid.UUID) -> AsyncIterator[AsyncTestClient[Any]]:
+    await desk.set_session_data({SESSION_USER_KEY: str(user_id)})
+    try:
+        yield desk
+    finally:
+        desk.cookies.clear()
 
 
 async def fulfilled_order(world: World, jobs: JobQueue, shop: Shop) -> str:
@@ -61,17 +76,17 @@ async def fulfilled_order(world: World, jobs: JobQueue, shop: Shop) -> str:
 
 
 async def test_owner_refunds_an_order_and_its_grams_go_back_on_sale(
-    world: World, jobs: JobQueue, app: Litestar, db: Database, settings: Settings
+    world: World, jobs: JobQueue, desk: AsyncTestClient[Any], db: Database, settings: Settings
 ) -> None:
     shop = await world.shop(tonnes=1)
     reference = await fulfilled_order(world, jobs, shop)
-    async with signed_in(app, settings, await person(db, shop, Role.MANAGER)) as manager:
+    async with signed_in(desk, await person(db, shop, Role.MANAGER)) as manager:
         listed = await manager.get(f"/api/v1/venues/{shop.slug}/orders")
         assert [o["reference"] for o in listed.json()] == [reference]
         csv = await manager.get(f"/api/v1/venues/{shop.slug}/orders.csv")
         assert reference in csv.text
         assert (await manager.post(f"/api/v1/venues/{shop.slug}/orders/{reference}/refund")).status_code == 404
-    async with signed_in(app, settings, await person(db, shop, Role.OWNER)) as owner:
+    async with signed_in(desk, await person(db, shop, Role.OWNER)) as owner:
         refunded = await owner.post(f"/api/v1/venues/{shop.slug}/orders/{reference}/refund")
         assert refunded.status_code == 200, refunded.text
         body = refunded.json()
@@ -87,11 +102,11 @@ async def test_owner_refunds_an_order_and_its_grams_go_back_on_sale(
 
 
 async def test_another_venue_sees_none_of_it(
-    world: World, jobs: JobQueue, app: Litestar, db: Database, settings: Settings
+    world: World, jobs: JobQueue, desk: AsyncTestClient[Any], db: Database, settings: Settings
 ) -> None:
     ours, theirs = await world.shop(), await world.shop()
     reference = await fulfilled_order(world, jobs, ours)
-    async with signed_in(app, settings, await person(db, theirs, Role.OWNER)) as other:
+    async with signed_in(desk, await person(db, theirs, Role.OWNER)) as other:
         assert (await other.get(f"/api/v1/venues/{theirs.slug}/orders/{reference}")).status_code == 404
         assert (await other.post(f"/api/v1/venues/{theirs.slug}/orders/{reference}/refund")).status_code == 404
         assert (await other.get(f"/api/v1/venues/{ours.slug}/orders")).status_code == 404
@@ -109,12 +124,12 @@ async def test_refunds_only_within_the_window(world: World, jobs: JobQueue, db: 
 
 
 async def test_platform_sees_every_order_and_what_each_owner_is_owed(
-    world: World, jobs: JobQueue, app: Litestar, db: Database, settings: Settings
+    world: World, jobs: JobQueue, desk: AsyncTestClient[Any], db: Database, settings: Settings
 ) -> None:
     shop = await world.shop()
     kept = await fulfilled_order(world, jobs, shop)
     refunded = await fulfilled_order(world, jobs, shop)
-    async with signed_in(app, settings, await person(db, None, admin=True)) as admin:
+    async with signed_in(desk, await person(db, None, admin=True)) as admin:
         assert (await admin.post(f"/api/v1/platform/orders/{refunded}/refund")).status_code == 200
         orders = {o["reference"]: o for o in (await admin.get("/api/v1/platform/orders")).json()}
         assert orders[kept]["status"] == "fulfilled"
@@ -133,12 +148,12 @@ async def test_platform_sees_every_order_and_what_each_owner_is_owed(
         assert page.status_code == 200
         assert "9.84" in page.text
         assert kept in (await admin.get("/platform/orders.csv")).text
-    async with signed_in(app, settings, await person(db, shop, Role.OWNER)) as owner:
+    async with signed_in(desk, await person(db, shop, Role.OWNER)) as owner:
         assert (await owner.get("/api/v1/platform/orders")).status_code == 404
 
 
 async def test_the_organiser_pays_for_what_attendees_did_not(
-    world: World, jobs: JobQueue, app: Litestar, db: Database, settings: Settings
+    world: World, jobs: JobQueue, desk: AsyncTestClient[Any], db: Database, settings: Settings
 ) -> None:
     shop = await world.shop()
     await fulfilled_order(world, jobs, shop)
@@ -158,7 +173,7 @@ async def test_the_organiser_pays_for_what_attendees_did_not(
                 total_grams=2_000_000,
             )
         )
-    async with signed_in(app, settings, await person(db, shop, Role.MANAGER)) as manager:
+    async with signed_in(desk, await person(db, shop, Role.MANAGER)) as manager:
         created = await manager.post(
             f"/api/v1/venues/{shop.slug}/entry-points/{shop.entry_point_id}/event-order",
             json={"allocation_id": str(shop.allocation_id)},
