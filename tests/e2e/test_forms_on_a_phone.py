@@ -25,8 +25,8 @@ ESSENTIALS = {
 
 
 @pytest.fixture(scope="module")
-async def doors(db: Database) -> dict[str, str]:
-    """One venue in Chengdu with an entry point per built-in scenario: scenario → entry path."""
+async def entry_points(db: Database) -> dict[str, str]:
+    """One venue in Chengdu with an entry point per built-in scenario: scenario → its path."""
     suffix = uuid.uuid4().hex[:8]
     paths = {}
     async with db.platform_session() as session:
@@ -51,13 +51,13 @@ async def doors(db: Database) -> dict[str, str]:
 @pytest.mark.parametrize("lang", list(LOCALES))
 @pytest.mark.parametrize("scenario", list(ESSENTIALS))
 async def test_the_first_screen_holds_the_essentials_and_the_details_are_folded(
-    live_server: str, browser: Browser, doors: dict[str, str], screenshots: Path, scenario: str, lang: str
+    live_server: str, browser: Browser, entry_points: dict[str, str], screenshots: Path, scenario: str, lang: str
 ) -> None:
     context = await browser.new_context(
         locale=LOCALES[lang], viewport=PHONE, is_mobile=True, has_touch=True, java_script_enabled=False
     )
     phone = await context.new_page()
-    await phone.goto(f"{live_server}{doors[scenario]}?lang={lang}")
+    await phone.goto(f"{live_server}{entry_points[scenario]}?lang={lang}")
     await phone.screenshot(path=str(screenshots / f"form-{scenario}-{lang}.png"))
     await phone.screenshot(path=str(screenshots / f"form-{scenario}-{lang}-full.png"), full_page=True)
 
@@ -85,11 +85,11 @@ async def test_the_first_screen_holds_the_essentials_and_the_details_are_folded(
 
 @pytest.mark.parametrize("lang", list(LOCALES))
 async def test_an_error_in_a_folded_field_opens_its_fold(
-    live_server: str, browser: Browser, doors: dict[str, str], screenshots: Path, lang: str
+    live_server: str, browser: Browser, entry_points: dict[str, str], screenshots: Path, lang: str
 ) -> None:
     context = await browser.new_context(locale=LOCALES[lang], viewport=PHONE, is_mobile=True, has_touch=True)
     phone = await context.new_page()
-    await phone.goto(f"{live_server}{doors['meetings']}?lang={lang}")
+    await phone.goto(f"{live_server}{entry_points['meetings']}?lang={lang}")
     await phone.select_option("#f-travel_mode", "car_petrol")
     hotel = phone.locator("details.more", has=phone.locator("#f-hotel_guests"))
     await hotel.locator("summary").click()  # the visitor opens the fold, as on any phone
