@@ -109,6 +109,7 @@ FORM = Form(
             help={"en": "Optional.", "zh-Hans": "选填。"},
             required=False,
             max_length=40,
+            essential=False,
         ),
     )
 )
