@@ -76,17 +76,7 @@ def spec_names() -> list[str]:
 
 def signature(name: str, fn: Callable[..., Any]) -> str:
     """``name(arg: type, ...) -> type`` as written in the source (annotations are strings there)."""
-    sig = inspect.signature(fn, eval_str=False)
-    params = []
-    for param in sig.parameters.values():
-        text = param.name
-        if param.annotation is not inspect.Parameter.empty:
-            text += f": {_annotation(param.annotation)}"
-        params.append(text)
-    result = ""
-    if sig.return_annotation is not inspect.Signature.empty:
-        result = f" -> {_annotation(sig.return_annotation)}"
-    return f"{name}({', '.join(params)}){result}"
+    return _signature_of(name, fn)
 
 
 def _annotation(value: Any) -> str:

@@ -40,7 +40,7 @@ def neutralpoint_scenarios() -> list[Scenario]:
         @hookimpl
         def neutralpoint_scenarios() -> list[Scenario]:
             return [Scenario(id="bakery", name=..., description=..., form=FORM,
-                             factor_sets=factor_sets(), calculate=basket_lines)]
+                             factor_sets=factor_sets(), calculate=bakery_lines)]
     """
 
 
