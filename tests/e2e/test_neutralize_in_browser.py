@@ -36,6 +36,8 @@ async def test_scan_compute_choose_pay_fulfilled(
     page = await context.new_page()
     try:
         await page.goto(f"{live_server}/v/chengdu-summit/SUMMIT?lang={lang}")
+        # The visitor unfolds the details (distance, nights) as they would with a tap each.
+        await page.eval_on_selector_all("details", "folds => folds.forEach(fold => { fold.open = true; })")
         await page.select_option("select[name=travel_mode]", "rail_high_speed")
         await page.fill("input[name=travel_distance_km]", "350")
         await page.fill("input[name=hotel_nights]", "2")
