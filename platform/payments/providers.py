@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, Protocol
@@ -36,6 +37,10 @@ ALIPAY_CURRENCIES = frozenset({"AUD", "CAD", "CNY", "EUR", "GBP", "HKD", "JPY", 
 WECHAT_PAY_CURRENCIES = frozenset(
     {"AUD", "CAD", "CHF", "CNY", "DKK", "EUR", "GBP", "HKD", "JPY", "NOK", "SEK", "SGD", "USD"}
 )
+
+
+#: Stripe calls in flight at once per process.
+STRIPE_THREADS = 32
 
 
 class ProviderError(Exception):
@@ -229,6 +234,8 @@ class StripeProvider:
         base: Any = {"api": settings.stripe_api_base} if settings.stripe_api_base else {}
         self.client = stripe.StripeClient(settings.stripe_secret_key, base_addresses=base, max_network_retries=2)
         self.test_mode = settings.stripe_secret_key.startswith(("sk_test_", "rk_test_"))
+        # Calls wait on the network, not the CPU: more threads than the default pool's few.
+        self._threads = ThreadPoolExecutor(max_workers=STRIPE_THREADS, thread_name_prefix="stripe")
 
     def methods_for(self, currency: str) -> list[str]:
         return payment_methods_for(currency)
@@ -237,7 +244,7 @@ class StripeProvider:
         """The SDK's blocking call in a worker thread (its default HTTP client needs no extra
         package), its errors as ``ProviderError``."""
         try:
-            return await asyncio.to_thread(partial(fn, *args, **kwargs))
+            return await asyncio.get_running_loop().run_in_executor(self._threads, partial(fn, *args, **kwargs))
         except stripe.CardError as exc:
             raise ProviderError(exc.user_message or "The card was declined.", declined=True) from exc
         except stripe.StripeError as exc:

@@ -173,3 +173,93 @@ async def test_forged_and_stale_signatures_are_refused_and_change_nothing(
     async with db.platform_session() as session:
         assert await session.get(ProviderEvent, "evt_forged_1") is None
     assert (await stripe_world.get(shop, order["reference"]))["status"] == "awaiting_payment"
+
+
+async def _expire(db: Database, reference: str) -> None:
+    """Move the order's hold into the past, as if the buyer had paid long after choosing."""
+    from datetime import timedelta
+
+    from neutralpoint.credits.models import Hold, Reservation
+    from neutralpoint.database.base import utcnow
+
+    past = utcnow() - timedelta(minutes=1)
+    async with db.platform_session() as session:
+        await session.execute(
+            Reservation.__table__.update().where(Reservation.order_ref == reference).values(expires_at=past)
+        )
+        await session.execute(Hold.__table__.update().where(Hold.order_ref == reference).values(expires_at=past))
+        await credits.expire_reservations(session)
+
+
+async def test_payment_after_expiry_takes_the_grams_again(stripe_world: World, localstripe: str, db: Database) -> None:
+    shop = await stripe_world.shop()
+    order = (await stripe_world.order(shop, basis="mass", grams=GRAMS)).json()
+    await _expire(db, order["reference"])
+    pay_with_card(sdk(localstripe), order["payment"]["payment_id"])
+    done = await until(stripe_world, shop.slug, order["reference"], "fulfilled")
+    assert sum(p["grams"] for p in done["pieces"]) == GRAMS
+
+
+async def test_payment_after_expiry_when_sold_out_is_refunded_through_stripe(
+    stripe_world: World, localstripe: str, db: Database
+) -> None:
+    shop = await stripe_world.shop(tonnes=1)
+    late = (await stripe_world.order(shop, basis="mass", grams=600_000)).json()
+    await _expire(db, late["reference"])
+    client = sdk(localstripe)
+    other = (await stripe_world.order(shop, basis="mass", grams=600_000)).json()
+    pay_with_card(client, other["payment"]["payment_id"])
+    await until(stripe_world, shop.slug, other["reference"], "fulfilled")
+    pay_with_card(client, late["payment"]["payment_id"])
+    refunded = await until(stripe_world, shop.slug, late["reference"], "refunded")
+    assert refunded["refund"]["cause"] == "sold_out_after_expiry"
+    charge = client.v1.payment_intents.retrieve(
+        late["payment"]["payment_id"], params={"expand": ["latest_charge"]}
+    ).to_dict()["latest_charge"]
+    assert charge["amount_refunded"] == late["amount_minor"]
+
+
+async def test_refund_at_stripe_reported_by_a_signed_event(stripe_world: World, localstripe: str) -> None:
+    """localstripe sends no refund events: the test builds Stripe's documented ``charge.refunded``."""
+    shop = await stripe_world.shop(tonnes=1)
+    order = (await stripe_world.order(shop, basis="mass", grams=GRAMS)).json()
+    client = sdk(localstripe)
+    pay_with_card(client, order["payment"]["payment_id"])
+    await until(stripe_world, shop.slug, order["reference"], "fulfilled")
+    # Refunded from Stripe's dashboard, not by us.
+    client.v1.refunds.create(params={"payment_intent": order["payment"]["payment_id"]})
+    charge = client.v1.payment_intents.retrieve(
+        order["payment"]["payment_id"], params={"expand": ["latest_charge"]}
+    ).to_dict()["latest_charge"]
+    event = event_of("charge.refunded", {**charge, "payment_intent": order["payment"]["payment_id"]})
+    for _ in range(2):
+        answer = await deliver(stripe_world, event)
+        assert answer.status_code == 200
+    done = await stripe_world.get(shop, order["reference"])
+    assert done["status"] == "refunded"
+    assert (done["refund"]["cause"], done["refund"]["released_grams"]) == ("refunded_at_provider", GRAMS)
+
+
+async def test_dispute_is_recorded_and_a_lost_one_refunds(stripe_world: World, localstripe: str) -> None:
+    shop = await stripe_world.shop()
+    order = (await stripe_world.order(shop, basis="mass", grams=GRAMS)).json()
+    client = sdk(localstripe)
+    pay_with_card(client, order["payment"]["payment_id"])
+    await until(stripe_world, shop.slug, order["reference"], "fulfilled")
+    dispute = {
+        "id": f"dp_{order['reference']}",
+        "object": "dispute",
+        "amount": order["amount_minor"],
+        "currency": "cny",
+        "payment_intent": order["payment"]["payment_id"],
+        "reason": "fraudulent",
+        "status": "needs_response",
+    }
+    assert (await deliver(stripe_world, event_of("charge.dispute.created", dispute))).status_code == 200
+    opened = await stripe_world.get(shop, order["reference"])
+    assert opened["status"] == "fulfilled"
+    assert opened["transitions"][-1]["cause"] == "dispute.created"
+    closed = event_of("charge.dispute.closed", {**dispute, "status": "lost"})
+    assert (await deliver(stripe_world, closed)).status_code == 200
+    lost = await stripe_world.get(shop, order["reference"])
+    assert (lost["status"], lost["refund"]["cause"]) == ("refunded", "dispute_lost")
