@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from neutralpoint.credits import pricing
 from neutralpoint.credits import services as credits
-from neutralpoint.credits.errors import BelowMinimumCharge, Message, SoldOut
+from neutralpoint.credits.errors import BelowMinimumCharge, CreditsInputError, Message, SoldOut
 from neutralpoint.credits.models import Allocation
 from neutralpoint.credits.selling import MAX_ORDER_GRAMS
 from neutralpoint.database.base import utcnow
@@ -33,7 +33,6 @@ from neutralpoint.database.tenancy import use_tenant
 from neutralpoint.jobs.queue import JobQueue
 from neutralpoint.payments import orders
 from neutralpoint.payments.models import Order, OrderBasis, OrderStatus
-from neutralpoint.payments.offers import visible_offers
 from neutralpoint.payments.orders import OrderError
 from neutralpoint.payments.providers import (
     CANCELED,
@@ -56,6 +55,7 @@ S = OrderStatus
 LANGUAGES = ("en", "zh-Hans")
 BUYER_NAME_MAX = 120
 FULFIL_JOB = "fulfil_order"
+NOT_OFFERED = Message("This project is not offered here any more; choose another.")
 
 
 def fulfil_job_id(reference: str) -> str:
@@ -95,11 +95,10 @@ def check_buyer(name: str, email: str) -> tuple[str, str]:
 
 
 async def _offer(session: AsyncSession, request: CheckoutRequest) -> Allocation:
-    """The venue's visible offer the buyer chose; anything else reads as unknown."""
-    offered = {o.allocation_id for o in await visible_offers(session, request.tenant_id)}
-    allocation = await session.get(Allocation, request.allocation_id) if request.allocation_id in offered else None
+    """The allocation the buyer chose; whether the venue shows it is checked by ``reserve``."""
+    allocation = await session.get(Allocation, request.allocation_id)
     if allocation is None:
-        raise OrderError("allocation_id", Message("This project is not offered here any more; choose another."))
+        raise OrderError("allocation_id", NOT_OFFERED)
     return allocation
 
 
@@ -205,6 +204,10 @@ async def _create_order(
             ),
             status_code=409,
         ) from exc
+    except CreditsInputError as exc:
+        if "allocation_id" in exc.errors:
+            raise OrderError("allocation_id", NOT_OFFERED) from exc
+        raise OrderError.many(exc.errors) from exc
     except BelowMinimumCharge as exc:
         raise OrderError(
             "amount_minor",

@@ -177,3 +177,11 @@ async def test_payment_after_expiry_when_sold_out_is_refunded_automatically(
     assert late["pieces"] == []
     page = await world.client.get(f"/v/{shop.slug}/orders/{first['reference']}")
     assert "refunded in full automatically" in page.text
+
+
+async def test_an_offer_of_another_venue_is_refused(world: World, db: Database) -> None:
+    ours, theirs = await world.shop(), await world.shop()
+    response = await world.order(ours, basis="mass", grams=1000, allocation_id=str(theirs.allocation_id))
+    assert response.status_code == 400
+    assert "not offered" in _error(response, "allocation_id")["en"]
+    assert await _order_count(db, ours.venue_id) == 0
