@@ -98,7 +98,7 @@ def project_lines(offer: PricedOffer | OrderView, lang: str) -> dict[str, str]:
     project = offer.project
     place = country_name(project.country, lang)
     if project.region:
-        place = f"{project.region}, {place}" if lang != "zh-Hans" else f"{place}{project.region}"
+        place = f"{project.region}, {place}" if lang != "zh-Hans" else f"{place} {project.region}"
     return {
         "name": text_for(project.name, lang),
         "place": place,
