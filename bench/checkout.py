@@ -156,11 +156,20 @@ async def measure(args: argparse.Namespace, platform: str, localstripe: str, slu
 
     http = httpx.AsyncClient(base_url=platform, timeout=60, limits=httpx.Limits(max_connections=args.buyers))
 
+    refused: dict[str, int] = {}
+
     async def start_checkout() -> bool:
-        response = await http.post(
-            f"/api/v1/public/venues/{slug}/orders",
-            json={"allocation_id": allocation, "basis": "mass", "grams": GRAMS_PER_ORDER},
-        )
+        try:
+            response = await http.post(
+                f"/api/v1/public/venues/{slug}/orders",
+                json={"allocation_id": allocation, "basis": "mass", "grams": GRAMS_PER_ORDER},
+            )
+        except httpx.HTTPError as exc:
+            refused[type(exc).__name__] = refused.get(type(exc).__name__, 0) + 1
+            return False
+        if response.status_code != 201:
+            key = f"{response.status_code} {response.text[:120]}"
+            refused[key] = refused.get(key, 0) + 1
         return response.status_code == 201
 
     loop = asyncio.get_running_loop()
@@ -175,6 +184,8 @@ async def measure(args: argparse.Namespace, platform: str, localstripe: str, slu
                          "p99": p(latencies, 0.99), "count": done}
         print(f"{name}: {done / args.seconds:.1f}/s, {failed} failed, p50 {p(latencies, .5):.0f} ms", flush=True)
     await http.aclose()
+    for answer, count in sorted(refused.items(), key=lambda item: -item[1]):
+        print(f"  refused {count}x: {answer}", flush=True)
     return results
 
 
