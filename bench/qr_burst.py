@@ -55,6 +55,19 @@ ESTIMATE_INPUTS: dict[str, Any] = {
 }
 RESULTS_START = "<!-- qr-burst results: start -->"
 RESULTS_END = "<!-- qr-burst results: end -->"
+PIECES_START = "<!-- fast-path pieces: start -->"
+PIECES_END = "<!-- fast-path pieces: end -->"
+#: The fast path's pieces (``neutralpoint.fastpath.PIECES``) that each route goes through.
+PIECES = ("entry-cache", "entry-page", "own-csrf", "edge", "group-commit", "writer")
+PIECES_OF_ROUTE = {
+    "bare": (),
+    "entry": ("entry-cache", "entry-page", "own-csrf"),
+    "api_post": ("entry-cache", "edge", "group-commit", "writer"),
+    "html_post": ("entry-cache", "own-csrf", "edge", "group-commit", "writer"),
+}
+ROUTE_ORDER = ("bare", "entry", "api_post", "html_post")
+#: A piece stays only where it earns this much of its route's throughput or p99.
+PIECE_EARNS = 0.10
 TARGETS = {"entry": 0.40, "api_post": 0.25, "html_post": 0.25}
 P99_TARGET_MS = 50.0
 
@@ -86,6 +99,13 @@ class Target:
     body: str = ""
     headers: tuple[tuple[str, str], ...] = ()
     expect: int = 200
+    #: The fast path's pieces the serving platform used (``NEUTRALPOINT_FAST_PATH``); "" for the bare route.
+    variant: str = ""
+
+    @property
+    def turn(self) -> str:
+        """The key of this route on this server: the route, and the variant unless it is the whole fast path."""
+        return self.key if self.variant in ("", "on") else f"{self.key}@{self.variant}"
 
 
 @dataclass(frozen=True)
@@ -261,7 +281,7 @@ def wrk_script(target: Target, folder: Path) -> Path:
         lines.append(f"wrk.body = {json.dumps(target.body)}")
     for name, value in target.headers:
         lines.append(f'wrk.headers["{name}"] = {json.dumps(value)}')
-    path = folder / f"{target.key}.lua"
+    path = folder / f"{target.turn}.lua"
     path.write_text("\n".join(lines) + "\n" + WRK_REPORT)
     return path
 
@@ -303,7 +323,7 @@ def run_wrk(wrk: str, target: Target, seconds: int, connections: int, threads: i
 def measure(
     wrk: str,
     target: Target,
-    servers: list[Server],
+    server: Server,
     args: argparse.Namespace,
     seconds: int,
     work: Path,
@@ -311,7 +331,6 @@ def measure(
     database: str,
 ) -> Result:
     """One turn of one route: wrk's figures, the CPU the server and PostgreSQL spent, the commits."""
-    server = servers[1] if target.key == "bare" else servers[0]
     writes = target.method == "POST"
     commits_before = asyncio.run(committed(owner_url, database)) if writes else 0
     before = cpu_snapshot(server)
@@ -382,25 +401,44 @@ def check_once(target: Target) -> None:
         )
 
 
-def html_post_target(platform_url: str, slug: str, code: str) -> Target:
-    """The form post a browser makes, with the CSRF cookie of one page view (valid for any request)."""
+def csrf_cookie(platform_url: str, slug: str, code: str) -> str:
+    """The CSRF cookie of one page view (valid for any request to a server with the same secret)."""
     with httpx.Client(base_url=platform_url, timeout=10) as client:
         page = client.get(f"/v/{slug}/{code}")
         page.raise_for_status()
         token = client.cookies.get("np_csrf")
     if not token:
         raise SystemExit("the entry page set no np_csrf cookie")
+    return str(token)
+
+
+def platform_targets(platform_url: str, slug: str, code: str, token: str, variant: str) -> list[Target]:
+    """The visitor's three routes on one platform server."""
     form = {key: "true" if value is True else str(value) for key, value in ESTIMATE_INPUTS.items()}
     form["_csrf_token"] = token
-    return Target(
-        key="html_post",
-        label="POST /v/{slug}/{code} (HTML form, 303 to the result)",
-        method="POST",
-        url=f"{platform_url}/v/{slug}/{code}",
-        body=urlencode(form),
-        headers=(("Content-Type", "application/x-www-form-urlencoded"), ("Cookie", f"np_csrf={token}")),
-        expect=303,
-    )
+    return [
+        Target("entry", "GET /v/{slug}/{code} (entry page)", "GET", f"{platform_url}/v/{slug}/{code}", variant=variant),
+        Target(
+            "api_post",
+            "POST /api/v1/public/venues/{slug}/entry-points/{code}/estimates (JSON)",
+            "POST",
+            f"{platform_url}/api/v1/public/venues/{slug}/entry-points/{code}/estimates",
+            body=json.dumps({"inputs": ESTIMATE_INPUTS, "language": "en"}),
+            headers=(("Content-Type", "application/json"),),
+            expect=201,
+            variant=variant,
+        ),
+        Target(
+            key="html_post",
+            label="POST /v/{slug}/{code} (HTML form, 303 to the result)",
+            method="POST",
+            url=f"{platform_url}/v/{slug}/{code}",
+            body=urlencode(form),
+            headers=(("Content-Type", "application/x-www-form-urlencoded"), ("Cookie", f"np_csrf={token}")),
+            expect=303,
+            variant=variant,
+        ),
+    ]
 
 
 # --- CPU accounting ----------------------------------------------------------------------------
@@ -624,7 +662,8 @@ def report(results: dict[str, Result], args: argparse.Namespace, facts: dict[str
             *verdicts(results),
             "",
             f"- Machine: {facts['cpus']} CPUs ({facts['cpu']}), {facts['ram']} RAM, Linux {facts['kernel']}; "
-            f"1-minute load average {facts['load']} the run; kernel: {facts['writeback']}",
+            f"1-minute load average {facts['load']} the run ({facts['loads']} as its rounds began); "
+            f"kernel: {facts['writeback']}",
             f"- Software: Python {facts['python']}, {facts['postgres']}, {facts['wrk']}",
             f"- Servers: {args.workers} uvicorn workers each (`neutralpoint serve`, `NEUTRALPOINT_ENV=production`, "
             f"`LOG_LEVEL={args.log_level}`; the bare app with the same uvicorn options); "
@@ -636,12 +675,61 @@ def report(results: dict[str, Result], args: argparse.Namespace, facts: dict[str
     )
 
 
-def write_report(path: Path, section: str) -> None:
+def pieces_report(combined: dict[str, Result], args: argparse.Namespace, facts: dict[str, str]) -> str:
+    """Each piece of the fast path: its route with the whole fast path, and without that piece.
+
+    A piece earns its place on a route when taking it out costs at least ``PIECE_EARNS`` of
+    the route's throughput (on/off - 1) or of its p99 (1 - on/off).
+    """
+    bare = combined["bare"].rate
+    rows = [
+        "| route | without | req/s | ratio to bare | p99 ms | server CPU ms/req | requests per transaction "
+        "| the piece's throughput gain | its p99 gain | earns 10 % |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for key in ROUTE_ORDER[1:]:
+        whole = combined.get(key)
+        if whole is None:
+            continue
+        rows.append(
+            f"| {whole.target.label.split(' (')[0]} | (nothing: the whole fast path) | {whole.rate:,.0f} | "
+            f"{whole.rate / bare:.0%} | {whole.p99_ms:.1f} | {whole.cpu_ms_per_request(whole.server_cpu_s):.3f} | "
+            f"{whole.requests_per_commit} | | | |"
+        )
+        for piece in [*PIECES_OF_ROUTE[key], "off"]:
+            variant = "off" if piece == "off" else f"-{piece}"
+            without = combined.get(f"{key}@{variant}")
+            if without is None:
+                continue
+            throughput = whole.rate / without.rate - 1 if without.rate else 0.0
+            p99 = 1 - whole.p99_ms / without.p99_ms if without.p99_ms else 0.0
+            earns = "yes" if max(throughput, p99) >= PIECE_EARNS else "**no**"
+            rows.append(
+                f"| | {'every piece (NEUTRALPOINT_FAST_PATH=off)' if piece == 'off' else piece} | "
+                f"{without.rate:,.0f} | {without.rate / bare:.0%} | {without.p99_ms:.1f} | "
+                f"{without.cpu_ms_per_request(without.server_cpu_s):.3f} | {without.requests_per_commit} | "
+                f"{throughput:+.0%} | {p99:+.0%} | {earns} |"
+            )
+    return "\n".join(
+        [
+            PIECES_START,
+            f"Measured {facts['date']} on commit {facts['commit']}, in the same run as the results above: "
+            f"{args.connections} connections, {args.seconds} s per route and variant in {args.rounds} rounds, "
+            f"the variants of a route one after the other in each round. 1-minute load average "
+            f"{facts['load']} the run ({facts['loads']} as its rounds began).",
+            "",
+            *rows,
+            PIECES_END,
+        ]
+    )
+
+
+def write_report(path: Path, section: str, start: str = RESULTS_START, end: str = RESULTS_END) -> None:
     if path.exists():
         text = path.read_text()
-        if RESULTS_START in text and RESULTS_END in text:
-            before, rest = text.split(RESULTS_START, 1)
-            after = rest.split(RESULTS_END, 1)[1]
+        if start in text and end in text:
+            before, rest = text.split(start, 1)
+            after = rest.split(end, 1)[1]
             path.write_text(before + section + after)
             return
         path.write_text(text.rstrip() + "\n\n" + section + "\n")
@@ -670,6 +758,16 @@ def main() -> None:
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--no-write", action="store_true", help="print the figures without touching the docs")
     parser.add_argument(
+        "--pieces",
+        nargs="*",
+        default=None,
+        choices=PIECES,
+        metavar="PIECE",
+        help="also serve the platform without each of these pieces of the fast path, and without any "
+        f"(NEUTRALPOINT_FAST_PATH), and measure each route on each in turn ({', '.join(PIECES)}; "
+        "no name: all of them)",
+    )
+    parser.add_argument(
         "--profile",
         type=Path,
         default=None,
@@ -677,6 +775,9 @@ def main() -> None:
         "(sampling slows the server, so a profiled run does not write the docs)",
     )
     args = parser.parse_args()
+    if args.pieces == []:
+        args.pieces = list(PIECES)
+    args.pieces = args.pieces or []
     if (
         not 1 <= args.seconds <= 300
         or not 0 <= args.warmup <= 60
@@ -703,55 +804,51 @@ def main() -> None:
 
         work = Path(tempfile.mkdtemp(prefix="np-bench-"))
         python_bin = Path(sys.executable).parent
-        platform_port, bare_port = free_port(), free_port()
         base_env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_MIGRATION_URL")}
-        platform_env = {
-            **base_env,
-            "DATABASE_URL": app_url,
-            "NEUTRALPOINT_ENV": "production",
-            "SECRET_KEY": secrets.token_urlsafe(48),
-            "BASE_URL": f"http://127.0.0.1:{platform_port}",
-            "DATA_DIR": str(work),
-            "WEB_CONCURRENCY": str(args.workers),
-            "LOG_LEVEL": args.log_level,
-        }
-        neutralpoint = python_bin / "neutralpoint"
-        servers.append(
-            Server(
-                "neutralpoint",
-                [str(neutralpoint), "serve", "--host", "127.0.0.1", "--port", str(platform_port)],
-                platform_env,
-                work,
-                platform_port,
-            )
+        secret_key = secrets.token_urlsafe(48)  # one for every platform server: a CSRF cookie fits them all
+        variants = ["on", *(f"-{piece}" for piece in args.pieces), *(["off"] if args.pieces else [])]
+        platforms: dict[str, Server] = {}
+        for variant in variants:
+            port = free_port()
+            env = {
+                **base_env,
+                "DATABASE_URL": app_url,
+                "NEUTRALPOINT_ENV": "production",
+                "NEUTRALPOINT_FAST_PATH": variant,
+                "SECRET_KEY": secret_key,
+                "BASE_URL": f"http://127.0.0.1:{port}",
+                "DATA_DIR": str(work),
+                "WEB_CONCURRENCY": str(args.workers),
+                "LOG_LEVEL": args.log_level,
+            }
+            name = "neutralpoint" if variant == "on" else f"neutralpoint{variant}"
+            command = [str(python_bin / "neutralpoint"), "serve", "--host", "127.0.0.1", "--port", str(port)]
+            platforms[variant] = Server(name, command, env, work, port)
+            servers.append(platforms[variant])
+        bare_port = free_port()
+        bare_server = Server(
+            "bare",
+            [sys.executable, str(BENCH / "bare_app.py"), "--port", str(bare_port), "--workers", str(args.workers)],
+            base_env,
+            work,
+            bare_port,
         )
-        servers.append(
-            Server(
-                "bare",
-                [sys.executable, str(BENCH / "bare_app.py"), "--port", str(bare_port), "--workers", str(args.workers)],
-                base_env,
-                work,
-                bare_port,
-            )
-        )
-        servers[0].wait_ready("/ready")
-        servers[1].wait_ready("/bare")
-        platform_url, bare_url = servers[0].base_url, servers[1].base_url
+        servers.append(bare_server)
+        for server in platforms.values():
+            server.wait_ready("/ready")
+        bare_server.wait_ready("/bare")
 
-        targets = [
-            Target("bare", "GET /bare (bare Litestar JSON route)", "GET", f"{bare_url}/bare"),
-            Target("entry", "GET /v/{slug}/{code} (entry page)", "GET", f"{platform_url}/v/{slug}/{code}"),
-            Target(
-                "api_post",
-                "POST /api/v1/public/venues/{slug}/entry-points/{code}/estimates (JSON)",
-                "POST",
-                f"{platform_url}/api/v1/public/venues/{slug}/entry-points/{code}/estimates",
-                body=json.dumps({"inputs": ESTIMATE_INPUTS, "language": "en"}),
-                headers=(("Content-Type", "application/json"),),
-                expect=201,
-            ),
-            html_post_target(platform_url, slug, code),
-        ]
+        token = csrf_cookie(platforms["on"].base_url, slug, code)
+        targets = [Target("bare", "GET /bare (bare Litestar JSON route)", "GET", f"{bare_server.base_url}/bare")]
+        serving: dict[str, Server] = {"bare": bare_server}
+        for variant, server in platforms.items():
+            for target in platform_targets(server.base_url, slug, code, token, variant):
+                if variant in ("on", "off") or variant[1:] in PIECES_OF_ROUTE[target.key]:
+                    targets.append(target)
+                    serving[target.turn] = server
+        # The variants of a route follow each other, so that each is compared with the others
+        # within a minute of the shared machine.
+        targets.sort(key=lambda t: ROUTE_ORDER.index(t.key))
         for target in targets:
             check_once(target)
         load_before = os.getloadavg()
@@ -760,27 +857,30 @@ def main() -> None:
                 run_wrk(wrk, target, args.warmup, args.connections, args.threads, work)
         # The routes take turns, round after round: a minute when the machine runs slow falls
         # on every route alike instead of on one of them.
-        rounds: dict[str, list[Result]] = {target.key: [] for target in targets}
+        rounds: dict[str, list[Result]] = {target.turn: [] for target in targets}
+        loads: list[float] = []
         round_seconds = max(1, args.seconds // args.rounds)
         for number in range(args.rounds):
+            loads.append(os.getloadavg()[0])
             for target in targets:
                 recorder = None
                 if args.profile and target.key != "bare" and number == 0:
-                    recorder = start_profiler(servers[0], target, args.profile, round_seconds)
-                turn = measure(wrk, target, servers, args, round_seconds, work, owner_url, database)
-                rounds[target.key].append(turn)
+                    recorder = start_profiler(serving[target.turn], target, args.profile, round_seconds)
+                turn = measure(wrk, target, serving[target.turn], args, round_seconds, work, owner_url, database)
+                rounds[target.turn].append(turn)
                 print(
-                    f"  round {number + 1} {target.key:<9} {turn.rate:>9,.0f} req/s  "
+                    f"  round {number + 1} {target.turn:<28} {turn.rate:>9,.0f} req/s  "
                     f"p50 {turn.p50_ms:6.1f} ms  p99 {turn.p99_ms:6.1f} ms  "
-                    f"(ended {datetime.now(UTC):%H:%M:%S})",
+                    f"(ended {datetime.now(UTC):%H:%M:%S}, load {os.getloadavg()[0]:.2f})",
                     flush=True,
                 )
                 if recorder is not None:
                     print_hotspots(recorder, target)
-        results = {key: combine(measured) for key, measured in rounds.items()}
-        for result in results.values():
+        combined = {turn: combine(measured) for turn, measured in rounds.items()}
+        results = {turn: result for turn, result in combined.items() if "@" not in turn}
+        for result in combined.values():
             print(
-                f"{result.target.label:<70} {result.rate:>9,.0f} req/s  p50 {result.p50_ms:6.1f} ms  "
+                f"{result.target.turn:<28} {result.rate:>9,.0f} req/s  p50 {result.p50_ms:6.1f} ms  "
                 f"p99 {result.p99_ms:6.1f} ms (worst round {result.worst_round_p99_ms:.1f})  "
                 f"errors {result.errors}  CPU per request: "
                 f"server {result.cpu_ms_per_request(result.server_cpu_s):.3f} ms, "
@@ -798,10 +898,16 @@ def main() -> None:
             "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
             "commit": git_commit(),
         }
+        facts["loads"] = ", ".join(f"{load:.2f}" for load in loads)
         section = report(results, args, facts, ".venv/bin/python " + command)
         print("\n" + "\n".join(verdicts(results)))
+        pieces = pieces_report(combined, args, facts) if args.pieces else None
+        if pieces:
+            print("\n" + pieces)
         if not args.no_write and not args.profile:
             write_report(args.output, section)
+            if pieces:
+                write_report(args.output, pieces, PIECES_START, PIECES_END)
             print(f"\nwrote {args.output}")
     except BaseException:
         for server in servers:

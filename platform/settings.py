@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from neutralpoint.fastpath import FastPath, FastPathSettingError
 
 ENVIRONMENTS = ("development", "test", "production")
 PAYMENT_PROVIDERS = ("sandbox", "stripe")
@@ -102,6 +104,8 @@ class Settings:
     reservation_minutes: int
     logo_max_bytes: int
     web_concurrency: int
+    #: The pieces of the fast path in use (``NEUTRALPOINT_FAST_PATH``; see ``neutralpoint.fastpath``).
+    fast_path: FastPath = field(default_factory=FastPath)
 
     @property
     def is_postgres(self) -> bool:
@@ -182,7 +186,15 @@ class Settings:
             reservation_minutes=_int(env, "RESERVATION_MINUTES", 30, 1, 24 * 60),
             logo_max_bytes=_int(env, "LOGO_MAX_BYTES", 512 * 1024, 1024, 10 * 1024 * 1024),
             web_concurrency=_int(env, "WEB_CONCURRENCY", 1, 1, 64),
+            fast_path=_fast_path(env),
         )
+
+
+def _fast_path(env: dict[str, str]) -> FastPath:
+    try:
+        return FastPath.parse(env.get("NEUTRALPOINT_FAST_PATH"))
+    except FastPathSettingError as exc:
+        raise SettingsError(str(exc)) from None
 
 
 def _development_secret(data_dir: Path) -> str:

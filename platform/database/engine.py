@@ -10,9 +10,9 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
 
-from neutralpoint.database.group_commit import GroupCommit
 from neutralpoint.database.json import json_text, json_value
 from neutralpoint.database.tenancy import disable_scopes
+from neutralpoint.database.writer import DirectWriter, RowWriter
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -50,8 +50,9 @@ class Database:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
-        #: Shared transactions for rows written in bursts (visitors' estimates).
-        self.group_commit = GroupCommit(self.engine)
+        #: How rows written in bursts (visitors' estimates) are stored; the fast path puts
+        #: its group commit here.
+        self.row_writer: RowWriter = DirectWriter(self.engine)
 
     @property
     def is_postgres(self) -> bool:
@@ -72,5 +73,5 @@ class Database:
                 yield session
 
     async def dispose(self) -> None:
-        await self.group_commit.close()
+        await self.row_writer.close()
         await self.engine.dispose()
