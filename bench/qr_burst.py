@@ -66,6 +66,7 @@ PIECES_OF_ROUTE = {
     "html_post": ("entry-cache", "own-csrf", "edge", "group-commit", "writer"),
 }
 ROUTE_ORDER = ("bare", "entry", "api_post", "html_post")
+ROUTE_NAMES = {"entry": "entry page", "api_post": "JSON POST", "html_post": "form POST"}
 #: A piece stays only where it earns this much of its route's throughput or p99.
 PIECE_EARNS = 0.10
 TARGETS = {"entry": 0.40, "api_post": 0.25, "html_post": 0.25}
@@ -675,48 +676,46 @@ def report(results: dict[str, Result], args: argparse.Namespace, facts: dict[str
     )
 
 
-def pieces_report(combined: dict[str, Result], args: argparse.Namespace, facts: dict[str, str]) -> str:
-    """Each piece of the fast path: its route with the whole fast path, and without that piece.
+def pieces_report(
+    combined: dict[str, Result], args: argparse.Namespace, facts: dict[str, str], loads: dict[str, list[float]]
+) -> str:
+    """Each piece of the fast path: its routes with the whole fast path and without that piece,
+    taking turns in the same rounds.
 
     A piece earns its place on a route when taking it out costs at least ``PIECE_EARNS`` of
-    the route's throughput (on/off - 1) or of its p99 (1 - on/off).
+    the route's throughput (with / without - 1) or of its p99 (1 - with / without).
     """
-    bare = combined["bare"].rate
     rows = [
-        "| route | without | req/s | ratio to bare | p99 ms | server CPU ms/req | requests per transaction "
-        "| the piece's throughput gain | its p99 gain | earns 10 % |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| without | route | req/s with / without | ratio to bare with / without | p99 ms with / without "
+        "| server CPU ms/req with / without | throughput gain | p99 gain | earns 10 % | load average |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---|---|",
     ]
-    for key in ROUTE_ORDER[1:]:
-        whole = combined.get(key)
-        if whole is None:
+    for variant, values in loads.items():
+        bare = combined.get(f"bare#{variant}")
+        if bare is None or variant == "on":
             continue
-        rows.append(
-            f"| {whole.target.label.split(' (')[0]} | (nothing: the whole fast path) | {whole.rate:,.0f} | "
-            f"{whole.rate / bare:.0%} | {whole.p99_ms:.1f} | {whole.cpu_ms_per_request(whole.server_cpu_s):.3f} | "
-            f"{whole.requests_per_commit} | | | |"
-        )
-        for piece in [*PIECES_OF_ROUTE[key], "off"]:
-            variant = "off" if piece == "off" else f"-{piece}"
-            without = combined.get(f"{key}@{variant}")
-            if without is None:
+        label = "every piece (`off`)" if variant == "off" else f"`{variant[1:]}`"
+        for key in ROUTE_ORDER[1:]:
+            whole, without = combined.get(f"{key}#{variant}"), combined.get(f"{key}@{variant}")
+            if whole is None or without is None:
                 continue
             throughput = whole.rate / without.rate - 1 if without.rate else 0.0
             p99 = 1 - whole.p99_ms / without.p99_ms if without.p99_ms else 0.0
             earns = "yes" if max(throughput, p99) >= PIECE_EARNS else "**no**"
             rows.append(
-                f"| | {'every piece (NEUTRALPOINT_FAST_PATH=off)' if piece == 'off' else piece} | "
-                f"{without.rate:,.0f} | {without.rate / bare:.0%} | {without.p99_ms:.1f} | "
-                f"{without.cpu_ms_per_request(without.server_cpu_s):.3f} | {without.requests_per_commit} | "
-                f"{throughput:+.0%} | {p99:+.0%} | {earns} |"
+                f"| {label} | {ROUTE_NAMES[key]} | {whole.rate:,.0f} / {without.rate:,.0f} | "
+                f"{whole.rate / bare.rate:.0%} / {without.rate / bare.rate:.0%} | "
+                f"{whole.p99_ms:.1f} / {without.p99_ms:.1f} | "
+                f"{whole.cpu_ms_per_request(whole.server_cpu_s):.3f} / "
+                f"{without.cpu_ms_per_request(without.server_cpu_s):.3f} | "
+                f"{throughput:+.0%} | {p99:+.0%} | {earns} | {', '.join(f'{v:.1f}' for v in values)} |"
             )
     return "\n".join(
         [
             PIECES_START,
-            f"Measured {facts['date']} on commit {facts['commit']}, in the same run as the results above: "
-            f"{args.connections} connections, {args.seconds} s per route and variant in {args.rounds} rounds, "
-            f"the variants of a route one after the other in each round. 1-minute load average "
-            f"{facts['load']} the run ({facts['loads']} as its rounds began).",
+            f"Measured {facts['date']} on commit {facts['commit']}: {args.connections} connections, "
+            f"{args.seconds} s per route and side in {args.rounds} rounds, the two sides taking turns; "
+            "the load average is the machine's 1-minute figure as each round began.",
             "",
             *rows,
             PIECES_END,
@@ -738,6 +737,44 @@ def write_report(path: Path, section: str, start: str = RESULTS_START, end: str 
     path.write_text("# Benchmarks\n\n## QR burst\n\n" + section + "\n")
 
 
+def run_group(
+    name: str,
+    targets: list[Target],
+    serving: dict[str, Server],
+    rounds: dict[str, list[Result]],
+    loads: dict[str, list[float]],
+    args: argparse.Namespace,
+    wrk: str,
+    work: Path,
+    owner_url: str,
+    database: str,
+    round_seconds: int,
+) -> None:
+    """Warm every target up, then let them take turns for ``args.rounds`` rounds."""
+    for target in targets:
+        check_once(target)
+    if args.warmup:
+        for target in targets:
+            run_wrk(wrk, target, args.warmup, args.connections, args.threads, work)
+    for number in range(args.rounds):
+        loads.setdefault(name, []).append(os.getloadavg()[0])
+        for target in targets:
+            recorder = None
+            if args.profile and target.key != "bare" and number == 0:
+                recorder = start_profiler(serving[target.turn], target, args.profile, round_seconds)
+            turn = measure(wrk, target, serving[target.turn], args, round_seconds, work, owner_url, database)
+            rounds.setdefault(target.turn, []).append(turn)
+            rounds.setdefault(f"{target.turn}#{name}", []).append(turn)
+            print(
+                f"  {name:<14} round {number + 1} {target.turn:<24} {turn.rate:>9,.0f} req/s  "
+                f"p50 {turn.p50_ms:6.1f} ms  p99 {turn.p99_ms:6.1f} ms  "
+                f"(ended {datetime.now(UTC):%H:%M:%S}, load {os.getloadavg()[0]:.2f})",
+                flush=True,
+            )
+            if recorder is not None:
+                print_hotspots(recorder, target)
+
+
 # --- main --------------------------------------------------------------------------------------
 
 
@@ -757,6 +794,12 @@ def main() -> None:
     parser.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--no-write", action="store_true", help="print the figures without touching the docs")
+    parser.add_argument(
+        "--pool",
+        type=int,
+        default=16,
+        help="DATABASE_POOL_SIZE of each platform process (PostgreSQL's connections are shared with the machine)",
+    )
     parser.add_argument(
         "--pieces",
         nargs="*",
@@ -806,13 +849,13 @@ def main() -> None:
         python_bin = Path(sys.executable).parent
         base_env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_MIGRATION_URL")}
         secret_key = secrets.token_urlsafe(48)  # one for every platform server: a CSRF cookie fits them all
-        variants = ["on", *(f"-{piece}" for piece in args.pieces), *(["off"] if args.pieces else [])]
-        platforms: dict[str, Server] = {}
-        for variant in variants:
+
+        def start_platform(variant: str) -> Server:
             port = free_port()
             env = {
                 **base_env,
                 "DATABASE_URL": app_url,
+                "DATABASE_POOL_SIZE": str(args.pool),
                 "NEUTRALPOINT_ENV": "production",
                 "NEUTRALPOINT_FAST_PATH": variant,
                 "SECRET_KEY": secret_key,
@@ -823,8 +866,11 @@ def main() -> None:
             }
             name = "neutralpoint" if variant == "on" else f"neutralpoint{variant}"
             command = [str(python_bin / "neutralpoint"), "serve", "--host", "127.0.0.1", "--port", str(port)]
-            platforms[variant] = Server(name, command, env, work, port)
-            servers.append(platforms[variant])
+            server = Server(name, command, env, work, port)
+            servers.append(server)
+            server.wait_ready("/ready")
+            return server
+
         bare_port = free_port()
         bare_server = Server(
             "bare",
@@ -834,51 +880,57 @@ def main() -> None:
             bare_port,
         )
         servers.append(bare_server)
-        for server in platforms.values():
-            server.wait_ready("/ready")
         bare_server.wait_ready("/bare")
-
-        token = csrf_cookie(platforms["on"].base_url, slug, code)
-        targets = [Target("bare", "GET /bare (bare Litestar JSON route)", "GET", f"{bare_server.base_url}/bare")]
+        whole = start_platform("on")
+        token = csrf_cookie(whole.base_url, slug, code)
+        bare_target = Target("bare", "GET /bare (bare Litestar JSON route)", "GET", f"{bare_server.base_url}/bare")
         serving: dict[str, Server] = {"bare": bare_server}
-        for variant, server in platforms.items():
-            for target in platform_targets(server.base_url, slug, code, token, variant):
-                if variant in ("on", "off") or variant[1:] in PIECES_OF_ROUTE[target.key]:
-                    targets.append(target)
-                    serving[target.turn] = server
-        # The variants of a route follow each other, so that each is compared with the others
-        # within a minute of the shared machine.
-        targets.sort(key=lambda t: ROUTE_ORDER.index(t.key))
-        for target in targets:
-            check_once(target)
-        load_before = os.getloadavg()
-        if args.warmup:
-            for target in targets:
-                run_wrk(wrk, target, args.warmup, args.connections, args.threads, work)
-        # The routes take turns, round after round: a minute when the machine runs slow falls
-        # on every route alike instead of on one of them.
-        rounds: dict[str, list[Result]] = {target.turn: [] for target in targets}
-        loads: list[float] = []
+        on_targets = platform_targets(whole.base_url, slug, code, token, "on")
+        for target in on_targets:
+            serving[target.turn] = whole
+
+        # Each comparison serves the platform without one piece (or without any) next to the
+        # whole fast path, and the routes that piece serves take turns on both, round after
+        # round: the two sides of a comparison share the same minutes of the shared machine.
+        # The comparisons follow each other, each with its own server (PostgreSQL's connections
+        # are shared with whatever else runs on the machine).
+        comparisons = [f"-{piece}" for piece in args.pieces] + (["off"] if args.pieces else [])
+        groups: list[tuple[str, list[Target]]] = [("on", [bare_target, *on_targets])] if not comparisons else []
+        rounds: dict[str, list[Result]] = {}
+        loads: dict[str, list[float]] = {}
         round_seconds = max(1, args.seconds // args.rounds)
-        for number in range(args.rounds):
-            loads.append(os.getloadavg()[0])
-            for target in targets:
-                recorder = None
-                if args.profile and target.key != "bare" and number == 0:
-                    recorder = start_profiler(serving[target.turn], target, args.profile, round_seconds)
-                turn = measure(wrk, target, serving[target.turn], args, round_seconds, work, owner_url, database)
-                rounds[target.turn].append(turn)
-                print(
-                    f"  round {number + 1} {target.turn:<28} {turn.rate:>9,.0f} req/s  "
-                    f"p50 {turn.p50_ms:6.1f} ms  p99 {turn.p99_ms:6.1f} ms  "
-                    f"(ended {datetime.now(UTC):%H:%M:%S}, load {os.getloadavg()[0]:.2f})",
-                    flush=True,
-                )
-                if recorder is not None:
-                    print_hotspots(recorder, target)
+        load_before = os.getloadavg()
+        for variant in comparisons:
+            without = start_platform(variant)
+            keys = [key for key in ROUTE_ORDER[1:] if variant == "off" or variant[1:] in PIECES_OF_ROUTE[key]]
+            others = [t for t in platform_targets(without.base_url, slug, code, token, variant) if t.key in keys]
+            for target in others:
+                serving[target.turn] = without
+            pairs = [
+                t
+                for key in keys
+                for t in (*(o for o in on_targets if o.key == key), *(o for o in others if o.key == key))
+            ]
+            groups.append((variant, [bare_target, *pairs]))
+            run_group(
+                variant,
+                [bare_target, *pairs],
+                serving,
+                rounds,
+                loads,
+                args,
+                wrk,
+                work,
+                owner_url,
+                database,
+                round_seconds,
+            )
+            without.stop()
+        if not comparisons:
+            run_group("on", groups[0][1], serving, rounds, loads, args, wrk, work, owner_url, database, round_seconds)
         combined = {turn: combine(measured) for turn, measured in rounds.items()}
-        results = {turn: result for turn, result in combined.items() if "@" not in turn}
-        for result in combined.values():
+        results = {key: combined[key] for key in ROUTE_ORDER if key in combined}
+        for result in (r for turn, r in combined.items() if "#" not in turn):
             print(
                 f"{result.target.turn:<28} {result.rate:>9,.0f} req/s  p50 {result.p50_ms:6.1f} ms  "
                 f"p99 {result.p99_ms:6.1f} ms (worst round {result.worst_round_p99_ms:.1f})  "
@@ -898,10 +950,12 @@ def main() -> None:
             "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
             "commit": git_commit(),
         }
-        facts["loads"] = ", ".join(f"{load:.2f}" for load in loads)
+        facts["loads"] = "; ".join(
+            f"{variant}: {', '.join(f'{load:.2f}' for load in values)}" for variant, values in loads.items()
+        )
         section = report(results, args, facts, ".venv/bin/python " + command)
         print("\n" + "\n".join(verdicts(results)))
-        pieces = pieces_report(combined, args, facts) if args.pieces else None
+        pieces = pieces_report(combined, args, facts, loads) if args.pieces else None
         if pieces:
             print("\n" + pieces)
         if not args.no_write and not args.profile:

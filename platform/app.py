@@ -158,7 +158,7 @@ def create_app(
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_format)
     registry = registry or ScenarioRegistry.discover()
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, max_connections=settings.database_pool_size)
     entry_cache = prepare_database(db, settings.fast_path)
     jobs = JobQueue({"db": db, "settings": settings, "registry": registry}, settings.redis_url)
     periodic: list[asyncio.Task[Any]] = []

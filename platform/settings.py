@@ -106,6 +106,9 @@ class Settings:
     web_concurrency: int
     #: The pieces of the fast path in use (``NEUTRALPOINT_FAST_PATH``; see ``neutralpoint.fastpath``).
     fast_path: FastPath = field(default_factory=FastPath)
+    #: The PostgreSQL connections one web process keeps, all of them open (``DATABASE_POOL_SIZE``);
+    #: ``None``: 10 kept open and up to 20 more at a peak.
+    database_pool_size: int | None = None
 
     @property
     def is_postgres(self) -> bool:
@@ -187,6 +190,7 @@ class Settings:
             logo_max_bytes=_int(env, "LOGO_MAX_BYTES", 512 * 1024, 1024, 10 * 1024 * 1024),
             web_concurrency=_int(env, "WEB_CONCURRENCY", 1, 1, 64),
             fast_path=_fast_path(env),
+            database_pool_size=_int(env, "DATABASE_POOL_SIZE", 0, 1, 1000) if env.get("DATABASE_POOL_SIZE") else None,
         )
 
 

@@ -32,9 +32,16 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
             from pathlib import Path
 
             Path(url.split("///", 1)[1].split("?", 1)[0]).parent.mkdir(parents=True, exist_ok=True)
+        kwargs.pop("max_connections", None)
         engine = create_async_engine(url, poolclass=NullPool if kwargs.pop("null_pool", False) else None, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
+    most = kwargs.pop("max_connections", None)
+    if most is not None:
+        # Every connection stays open: one opened and closed per request at a peak costs the
+        # client and the server a new session and its password exchange each time.
+        kwargs.setdefault("pool_size", most)
+        kwargs.setdefault("max_overflow", 0)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
     # No pre-ping: it costs a round trip per request; recycled connections and SQLAlchemy's
