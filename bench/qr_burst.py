@@ -655,7 +655,8 @@ def report(results: dict[str, Result], args: argparse.Namespace, facts: dict[str
             "",
             *rows,
             "",
-            f"p50 and p99 are over all of a route's requests, its {args.rounds} rounds added up; the worst round's "
+            "p50 and p99 are over all of a route's requests, its rounds added up (with `--pieces`, its rounds "
+            "in every comparison); the worst round's "
             f"p99 is that of its slowest {max(1, args.seconds // args.rounds)} s.",
             "",
             "Against the targets (at this concurrency, on this machine):",
@@ -669,7 +670,8 @@ def report(results: dict[str, Result], args: argparse.Namespace, facts: dict[str
             f"- Servers: {args.workers} uvicorn workers each (`neutralpoint serve`, `NEUTRALPOINT_ENV=production`, "
             f"`LOG_LEVEL={args.log_level}`; the bare app with the same uvicorn options); "
             f"load: wrk, {args.threads} thread, {args.connections} connections, {args.seconds} s per route "
-            f"in {args.rounds} rounds taken in turn, after {args.warmup} s of warm-up, all on the same machine",
+            f"(and per comparison) in {args.rounds} rounds taken in turn, after {args.warmup} s of warm-up, "
+            f"all on the same machine; `DATABASE_POOL_SIZE={args.pool}`",
             f"- Command: `{command}`",
             RESULTS_END,
         ]
