@@ -32,6 +32,7 @@ from neutralpoint.jobs.queue import JobQueue
 from neutralpoint.logging_setup import configure_logging
 from neutralpoint.scenarios.manager import ScenarioRegistry
 from neutralpoint.settings import Settings, get_settings
+from neutralpoint.tenants.auth import configure_password_hashing
 from neutralpoint.tenants.hosts import install_custom_hosts
 from neutralpoint.web.i18n import choose_language
 from neutralpoint.web.templating import render, template_engine
@@ -157,6 +158,7 @@ def create_app(
     fast path's included, inside the session middleware."""
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_format)
+    configure_password_hashing(settings.password_hashing)
     registry = registry or ScenarioRegistry.discover()
     db = Database(settings.database_url, max_connections=settings.database_pool_size)
     entry_cache = prepare_database(db, settings.fast_path)

@@ -4,7 +4,7 @@ A venue's QR code at a conference door is scanned by hundreds of visitors within
 minute. The plain application serves every one of them correctly; the pieces here only
 make it cheaper (``docs/benchmarks.md`` measures each one on and off):
 
-- ``entry-cache``: the door (venue, entry point, the venue's measured factor values) is
+- ``entry-cache``: the entry point (its venue, itself, the venue's measured factor values) is
   remembered for a few seconds per process (``cache.EntryCache``);
 - ``entry-page``: the entry page is drawn once per path and language, and each visitor
   gets it with their own CSRF token written in;

@@ -5,14 +5,14 @@ minute. Resolving it (the venue by slug, its entry point by code, the venue's me
 factor values) is the same few queries every time, and drawing its page the same
 template. One ``EntryCache`` per application keeps them:
 
-- the door and the venue's factor set, for ``seconds`` (another process's change is seen
+- the entry point and the venue's factor set, for ``seconds`` (another process's change is seen
   within that time);
 - the venue's id by slug, so that a transaction is scoped before its first statement
   (the venue row itself is still read, by id and slug, so a renamed or suspended venue
   is never served from memory);
 - the entry page drawn per path and language, and the untouched form's fields;
 - the factor-set snapshots known to be stored (global rows, nothing of a venue);
-- the lookups under way, so that when a door expires in the middle of a burst the
+- the lookups under way, so that when an entry point expires in the middle of a burst the
   requests in flight wait for one lookup instead of each querying the database.
 
 ``invalidate`` drops what follows from venue rows: it runs whenever this process commits
@@ -34,9 +34,9 @@ from sqlalchemy.orm import Session
 
 T = TypeVar("T")
 
-#: Seconds a door and a venue's factor set are remembered.
+#: Seconds an entry point and a venue's factor set are remembered.
 ENTRY_SECONDS = 5.0
-#: Items a kind of entry holds before it starts afresh (a burst touches a few doors).
+#: Items a kind of entry holds before it starts afresh (a burst touches a few entry points).
 MAX_ITEMS = 10_000
 #: Drawn pages and untouched forms (per path or form, and language).
 MAX_PAGES = 2048
@@ -58,12 +58,12 @@ class _Kept:
 
     def put(self, key: Hashable, value: Any) -> None:
         if len(self.items) >= self.limit and key not in self.items:
-            self.items.clear()  # a burst's doors are few: start afresh rather than track ages
+            self.items.clear()  # a burst's entry points are few: start afresh rather than track ages
         self.items[key] = value
 
 
 class EntryCache:
-    """Remembered doors, factor sets, pages and snapshots of one application."""
+    """Remembered entry points, factor sets, pages and snapshots of one application."""
 
     def __init__(self, *, enabled: bool = True, seconds: float = ENTRY_SECONDS, max_items: int = MAX_ITEMS) -> None:
         self.enabled = enabled
@@ -77,7 +77,7 @@ class EntryCache:
         self._lookups: dict[Hashable, asyncio.Future[Any]] = {}
         _live.add(self)
 
-    # --- doors ------------------------------------------------------------------------------
+    # --- entry points --------------------------------------------------------------------------
 
     def venue_id(self, slug: str) -> Any:
         return self._venue_ids.items.get(slug) if self.enabled else None
@@ -90,7 +90,7 @@ class EntryCache:
         self._venue_ids.items.pop(slug, None)
 
     def entry(self, slug: str, code: str) -> Any:
-        """The door resolved in the last ``seconds``, else ``None``."""
+        """The entry point resolved in the last ``seconds``, else ``None``."""
         return self._fresh(self._entries, (slug, code))
 
     def keep_entry(self, slug: str, code: str, entry: Any) -> None:
@@ -168,7 +168,7 @@ class EntryCache:
     # --- dropping ---------------------------------------------------------------------------
 
     def invalidate(self) -> None:
-        """Drop what follows from venue rows: doors, factor sets, pages."""
+        """Drop what follows from venue rows: entry points, factor sets, pages."""
         self._entries.items.clear()
         self._factor_sets.items.clear()
         self._pages.items.clear()
@@ -207,7 +207,7 @@ def invalidate_everywhere() -> None:
 
 
 def invalidate_on_change(*models: type) -> None:
-    """Drop every cache's doors whenever this process commits a change to one of ``models``."""
+    """Drop every cache's entry points whenever this process commits a change to one of ``models``."""
 
     def note(session: Session, flush_context: Any) -> None:
         touched = (*session.new, *session.dirty, *session.deleted)

@@ -10,7 +10,7 @@ a request log) has seen the request before the edge does.
 
 Only the plain case is taken: the route's usual content type and a body under
 ``MAX_BODY``. Whatever the shortcut does not answer (it returns ``None``: a bad token,
-an unknown door, invalid input) goes on to the route handler as it came, body included,
+an unknown entry point, invalid input) goes on to the route handler as it came, body included,
 before anything was written, so error pages and messages come from one place. An
 unexpected error propagates to the application's exception handlers.
 

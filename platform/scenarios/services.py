@@ -161,7 +161,7 @@ async def find_entry(session: AsyncSession, slug: str, code: str) -> Entry | Non
 
 
 # A change this process commits to a venue, an entry point or a measured value drops the
-# remembered doors at once; another process's change is seen within ``ENTRY_SECONDS``.
+# remembered entry points at once; another process's change is seen within ``ENTRY_SECONDS``.
 invalidate_on_change(Tenant, EntryPoint, overrides.FactorOverride)
 
 
