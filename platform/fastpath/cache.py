@@ -17,8 +17,9 @@ template. One ``EntryCache`` per application keeps them:
 
 ``invalidate`` drops what follows from venue rows: it runs whenever this process commits
 a change to one of the models named with ``invalidate_on_change``, in every cache of the
-process. ``reset`` drops everything. A disabled cache (the ``entry-cache`` piece switched
-off) remembers nothing: every request reads the database.
+process. ``reset`` drops everything. Without the ``entry-cache`` piece (``enabled``
+false) it remembers no entry point, factor set or snapshot: every request reads the
+database; without the ``entry-page`` piece (``pages`` false) every page is drawn anew.
 """
 
 from __future__ import annotations
@@ -65,8 +66,11 @@ class _Kept:
 class EntryCache:
     """Remembered entry points, factor sets, pages and snapshots of one application."""
 
-    def __init__(self, *, enabled: bool = True, seconds: float = ENTRY_SECONDS, max_items: int = MAX_ITEMS) -> None:
+    def __init__(
+        self, *, enabled: bool = True, pages: bool = True, seconds: float = ENTRY_SECONDS, max_items: int = MAX_ITEMS
+    ) -> None:
         self.enabled = enabled
+        self.pages = pages
         self.seconds = seconds
         self._venue_ids = _Kept(max_items)
         self._entries = _Kept(max_items)
@@ -138,20 +142,20 @@ class EntryCache:
 
     def page(self, key: Hashable, drawn_from: Any) -> Any:
         """The page kept under ``key`` if it was drawn from the same (remembered) ``drawn_from``."""
-        if not self.enabled:
+        if not self.pages:
             return None
         kept = self._pages.items.get(key)
         return kept[1] if kept is not None and kept[0] is drawn_from else None
 
     def keep_page(self, key: Hashable, drawn_from: Any, page: Any) -> None:
-        if self.enabled:
+        if self.pages:
             self._pages.put(key, (drawn_from, page))
 
     def form(self, key: Hashable) -> Any:
-        return self._forms.items.get(key) if self.enabled else None
+        return self._forms.items.get(key) if self.pages else None
 
     def keep_form(self, key: Hashable, fields_html: Any) -> None:
-        if self.enabled:
+        if self.pages:
             self._forms.put(key, fields_html)
 
     # --- snapshots --------------------------------------------------------------------------
@@ -191,7 +195,7 @@ class EntryCache:
             kept.put(key, (time.monotonic() + self.seconds, value))
 
 
-DISABLED = EntryCache(enabled=False)
+DISABLED = EntryCache(enabled=False, pages=False)
 
 
 def cache_of(session: Any) -> EntryCache:

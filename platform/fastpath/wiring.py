@@ -13,7 +13,7 @@ from neutralpoint.fastpath.group_commit import GroupCommit
 
 def prepare_database(db: Database, fast_path: FastPath) -> EntryCache:
     """The application's entry cache (on every session of ``db``) and its row writer."""
-    cache = EntryCache(enabled=fast_path.entry_cache)
+    cache = EntryCache(enabled=fast_path.entry_cache, pages=fast_path.entry_page)
     db.sessionmaker.configure(info={SESSION_INFO_KEY: cache})
     if fast_path.group_commit:
         db.row_writer = GroupCommit(db.engine, own_writer=fast_path.writer)

@@ -256,15 +256,13 @@ def _untouched_fields_html(
 
     Nothing of a venue is in them (presets only hide fields), so they are safe to share.
     """
-    state = request.app.state
-    cache: EntryCache = state.entry_cache
+    cache: EntryCache = request.app.state.entry_cache
     key = (id(scenario), json.dumps(presets, sort_keys=True, default=str), lang)
-    kept: Markup | None = cache.form(key) if state.settings.fast_path.entry_page else None
+    kept: Markup | None = cache.form(key)
     if kept is None:
         sections = _sections(visible, lang, _initial_values(visible), {})
         kept = _fields_html(request, sections, lang)
-        if state.settings.fast_path.entry_page:
-            cache.keep_form(key, kept)
+        cache.keep_form(key, kept)
     return kept
 
 
@@ -396,10 +394,7 @@ async def entry_page(
     headers = {"Vary": "Accept-Language, Cookie"}
     if set_cookie is not None:
         headers["Set-Cookie"] = set_cookie
-    if state.settings.fast_path.entry_page:
-        page = _drawn_page(request, state.entry_cache, calculator, lang, token)
-    else:
-        page = _entry_html(request, calculator, lang, token).encode()
+    page = _drawn_page(request, state.entry_cache, calculator, lang, token)
     response = Response(page, media_type=MediaType.HTML, headers=headers)
     _remember_language(response, lang, explicit)
     return response
@@ -411,9 +406,10 @@ _CSRF_SLOT = "np-csrf-slot"
 def _drawn_page(
     request: Request[Any, Any, Any], cache: EntryCache, calculator: services.Calculator, lang: str, token: str
 ) -> bytes:
-    """The entry page with ``token`` written in, drawn again whenever the remembered entry is
-    (every few seconds, or at once when this process changes the venue or the entry point);
-    nothing of a visitor is kept in it."""
+    """The entry page with ``token`` written in. With the ``entry-page`` piece it is kept per
+    path and language and drawn again whenever the remembered entry is (every few seconds,
+    or at once when this process changes the venue or the entry point); nothing of a
+    visitor is kept in it."""
     key = (str(request.scope["path"]), lang)
     drawn: tuple[bytes, bytes] | None = cache.page(key, calculator.entry)
     if drawn is None:
