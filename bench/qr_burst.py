@@ -799,7 +799,7 @@ def main() -> None:
     parser.add_argument(
         "--pool",
         type=int,
-        default=16,
+        default=4,
         help="DATABASE_POOL_SIZE of each platform process (PostgreSQL's connections are shared with the machine)",
     )
     parser.add_argument(
