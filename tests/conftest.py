@@ -47,6 +47,20 @@ def pytest_configure(config: pytest.Config) -> None:
     configure_password_hashing(TEST_PASSWORD_HASHING)
 
 
+#: Fixtures that only browser tests use: a test that asks for one is an ``e2e`` test.
+BROWSER_FIXTURES = frozenset({"browser", "live_server"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``e2e`` follows from the fixtures a test uses; ``pg`` tests are skipped on SQLite."""
+    on_sqlite = test_database_kind() == "sqlite"
+    for item in items:
+        if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.e2e)
+        if on_sqlite and item.get_closest_marker("pg"):
+            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL: runs with NEUTRALPOINT_TEST_DB=postgres"))
+
+
 def pytest_report_header(config: pytest.Config) -> str:
     return f"neutralpoint test database: {test_database_kind()}"
 
