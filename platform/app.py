@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from litestar import Litestar, Request, Response
+from litestar import Litestar, Request, Response, Router
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import CacheControlHeader, State
 from litestar.di import Provide
@@ -25,13 +25,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import neutralpoint.web as web_package
 from neutralpoint.database.engine import Database
-from neutralpoint.database.tenancy import UnscopedQueryError
+from neutralpoint.database.tenancy import REQUEST_SCOPE_KEY, RequestScope, UnscopedQueryError
 from neutralpoint.jobs.queue import JobQueue
 from neutralpoint.logging_setup import configure_logging
 from neutralpoint.scenarios.edge import install_visitor_edge
 from neutralpoint.scenarios.manager import ScenarioRegistry
 from neutralpoint.settings import Settings, get_settings
+from neutralpoint.tenants.access import access_dependencies
 from neutralpoint.tenants.hosts import install_custom_hosts
+from neutralpoint.web.access import enforce_access, public_opt
 from neutralpoint.web.i18n import choose_language
 from neutralpoint.web.templating import render, template_engine
 
@@ -61,13 +63,17 @@ def _route_handlers() -> list[Any]:
     return handlers
 
 
-async def provide_db_session(state: State) -> AsyncIterator[AsyncSession]:
+async def provide_db_session(state: State, request: Request[Any, Any, Any]) -> AsyncIterator[AsyncSession]:
     """One transaction per request: committed when the handler returns, rolled back if it raises.
 
     The transaction begins with the first statement, so a request answered from memory
-    (an entry page during a QR burst) costs no connection at all.
+    (an entry page during a QR burst) costs no connection at all. The session starts
+    with the scope the route's access policy granted (one venue, or every venue).
     """
     async with state.db.sessionmaker() as session:
+        scope = request.state.get(REQUEST_SCOPE_KEY)
+        if isinstance(scope, RequestScope):
+            scope.apply(session)
         try:
             yield session
         except BaseException:
@@ -182,13 +188,17 @@ def create_app(settings: Settings | None = None, registry: ScenarioRegistry | No
                 directories=[Path(web_package.__file__).parent / "static"],
                 include_in_schema=False,
                 cache_control=CacheControlHeader(max_age=3600, public=True),
+                opt=public_opt(),
             ),
         ],
+        # Every route declares its access policy; this guard enforces it (neutralpoint.tenants.access).
+        guards=[enforce_access],
         dependencies={
             "db_session": Provide(provide_db_session),
             "registry": Provide(provide_registry, sync_to_thread=False),
             "settings": Provide(provide_settings, sync_to_thread=False),
             "jobs": Provide(provide_jobs, sync_to_thread=False),
+            **access_dependencies(),
         },
         state=State({"settings": settings, "db": db, "registry": registry, "jobs": jobs}),
         on_startup=[on_startup],
@@ -218,7 +228,7 @@ def create_app(settings: Settings | None = None, registry: ScenarioRegistry | No
             description=(
                 "Venues, scenario calculators, estimates and credit supply. Every page has a JSON twin under /api/v1."
             ),
-            path="/schema",
+            openapi_router=Router(path="/schema", route_handlers=[], opt=public_opt()),
             render_plugins=[ScalarRenderPlugin()],
             # A handler's docstring is its operation's description: the why a client needs.
             use_handler_docstrings=True,

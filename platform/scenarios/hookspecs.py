@@ -92,4 +92,10 @@ def neutralpoint_travel_distance(origin: Any, destination: Any, mode_kind: str) 
 
 @hookspec
 def neutralpoint_extra_routes() -> list[Any]:
-    """Optional: extra Litestar route handlers (pages or API) this plugin serves."""
+    """Optional: extra Litestar route handlers (pages or API) this plugin serves.
+
+    Each declares who may reach it, as every route does: ``access=PUBLIC``,
+    ``SIGNED_IN``, ``VenueAccess(Role.MANAGER)`` or ``PLATFORM_ADMIN`` (from
+    ``neutralpoint.tenants.access``) in its decorator. A route that declares none is
+    refused with a 500.
+    """
