@@ -12,10 +12,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from litestar import Request, Response
-from litestar.exceptions import NotAuthorizedException
+from litestar.exceptions import NotAuthorizedException, NotFoundException
 from litestar.response import Redirect, Template
 
 from neutralpoint.credits.errors import ErrorText, translate_message
+from neutralpoint.web.errors import http_error_response
 from neutralpoint.web.i18n import choose_language, gettext_functions, normalize_language
 from neutralpoint.web.templating import render
 
@@ -24,17 +25,7 @@ LANG_COOKIE_SECONDS = 365 * 24 * 3600
 
 def not_found(request: Request[Any, Any, Any], _: NotAuthorizedException) -> Response[Any]:
     """A platform page answers someone who is not signed in as it answers any other non-admin."""
-    lang = page_language(request)
-    translate = gettext_functions(lang)["plain_gettext"]
-    return render(
-        request,
-        "error.html",
-        lang=lang,
-        status_code=404,
-        title=translate("Not found"),
-        message=translate("We could not find that page."),
-        back_url="/",
-    )
+    return http_error_response(request, NotFoundException())
 
 
 #: ``exception_handlers`` of the platform pages (their access policy is ``PLATFORM_ADMIN``).
