@@ -6,7 +6,8 @@ calculation itself, so a route may declare a ``Shortcut`` in its ``opt``
 (``SHORTCUT_OPT``) and carry ``SubmissionEdge`` as its own middleware. The router has
 then matched the route (its path and parameters come from the route table, nothing is
 parsed here), and every application, router and controller middleware (a rate limit,
-a request log) has seen the request before the edge does.
+a request log) has seen the request before the edge does. The route's guards have not:
+only a public route may carry a shortcut (``wiring.prepare_routes`` refuses any other).
 
 Only the plain case is taken: the route's usual content type and a body under
 ``MAX_BODY``. Whatever the shortcut does not answer (it returns ``None``: a bad token,

@@ -52,6 +52,7 @@ from neutralpoint.scenarios.schemas import (
 )
 from neutralpoint.settings import Settings
 from neutralpoint.tenants.models import EntryPoint, Tenant
+from neutralpoint.web.access import PUBLIC
 from neutralpoint.web.api_errors import unreadable_body_response
 from neutralpoint.web.formatting import BABEL_LOCALES, format_date_range
 from neutralpoint.web.i18n import gettext_functions
@@ -326,7 +327,7 @@ def _entry_page(
 # --- HTML routes -------------------------------------------------------------------------------
 
 
-@get("/v/{slug:str}/me", include_in_schema=False)
+@get("/v/{slug:str}/me", include_in_schema=False, access=PUBLIC)
 async def history_page(
     request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], slug: FromPath[str]
 ) -> Template:
@@ -358,7 +359,7 @@ async def history_page(
     return response
 
 
-@get("/v/{slug:str}/r/{estimate_id:str}", include_in_schema=False)
+@get("/v/{slug:str}/r/{estimate_id:str}", include_in_schema=False, access=PUBLIC)
 async def result_page(
     request: Request[Any, Any, Any],
     db_session: NamedDependency[AsyncSession],
@@ -399,7 +400,7 @@ async def result_page(
     return response
 
 
-@get("/v/{slug:str}/{code:str}", include_in_schema=False, opt=csrf.VISITOR_ROUTE_OPT)
+@get("/v/{slug:str}/{code:str}", include_in_schema=False, opt=csrf.VISITOR_ROUTE_OPT, access=PUBLIC)
 async def entry_page(
     request: Request[Any, Any, Any], state: State, slug: FromPath[str], code: FromPath[str]
 ) -> Response[bytes]:
@@ -457,6 +458,7 @@ def _entry_html(request: Request[Any, Any, Any], calculator: services.Calculator
     status_code=303,
     opt={**csrf.VISITOR_ROUTE_OPT, SHORTCUT_OPT: submissions.FORM_SHORTCUT},
     middleware=[SubmissionEdge],
+    access=PUBLIC,
 )
 async def submit_entry(
     request: Request[Any, Any, Any], state: State, slug: FromPath[str], code: FromPath[str]
@@ -516,14 +518,18 @@ ERRORS_RESPONSE = ResponseSpec(
 )
 
 
-@get("/api/v1/scenarios", tags=["scenarios"], sync_to_thread=False, summary="Scenarios and their forms")
+@get("/api/v1/scenarios", tags=["scenarios"], sync_to_thread=False, summary="Scenarios and their forms", access=PUBLIC)
 def list_scenarios(registry: NamedDependency[ScenarioRegistry]) -> list[ScenarioOut]:
     """Every loaded scenario with its visitor form and current factor-set version."""
     return [ScenarioOut.of(s) for s in registry.ordered()]
 
 
 @get(
-    "/api/v1/scenarios/{scenario_id:str}", tags=["scenarios"], sync_to_thread=False, summary="One scenario and its form"
+    "/api/v1/scenarios/{scenario_id:str}",
+    tags=["scenarios"],
+    sync_to_thread=False,
+    summary="One scenario and its form",
+    access=PUBLIC,
 )
 def get_scenario(registry: NamedDependency[ScenarioRegistry], scenario_id: FromPath[str]) -> ScenarioDetailOut:
     """One scenario: its form and every factor of its current factor set, with sources."""
@@ -537,6 +543,7 @@ def get_scenario(registry: NamedDependency[ScenarioRegistry], scenario_id: FromP
     "/api/v1/public/venues/{slug:str}/entry-points/{code:str}",
     tags=["visitors"],
     summary="An entry point's calculator: its venue, scenario and form",
+    access=PUBLIC,
 )
 async def get_entry_point(state: State, slug: FromPath[str], code: FromPath[str]) -> CalculatorEntryOut:
     """Public facts about an entry point and the form left to fill in after its presets."""
@@ -574,6 +581,7 @@ async def get_entry_point(state: State, slug: FromPath[str], code: FromPath[str]
     middleware=[SubmissionEdge],
     summary="Compute and store a visitor's footprint",
     exception_handlers={ClientException: unreadable_body_response},
+    access=PUBLIC,
 )
 async def create_estimate(
     request: Request[Any, Any, Any],
@@ -590,7 +598,12 @@ async def create_estimate(
     return AnswerResponse(await submissions.submit_json(state, _visitor(request, slug, code), data))
 
 
-@get("/api/v1/estimates/{estimate_id:str}", tags=["visitors"], summary="An estimate, with its breakdown and sources")
+@get(
+    "/api/v1/estimates/{estimate_id:str}",
+    tags=["visitors"],
+    summary="An estimate, with its breakdown and sources",
+    access=PUBLIC,
+)
 async def get_estimate(
     db_session: NamedDependency[AsyncSession],
     settings: NamedDependency[Settings],
@@ -616,6 +629,7 @@ async def get_estimate(
     "/api/v1/public/venues/{slug:str}/visitors/{visitor_id:uuid}/estimates",
     tags=["visitors"],
     summary="A visitor's footprint history at a venue",
+    access=PUBLIC,
 )
 async def visitor_estimates(
     db_session: NamedDependency[AsyncSession],
