@@ -507,10 +507,12 @@ def _banded_air(mode_value: str, band: str, row: tuple[str, str, str, str, str, 
         f"Business travel- air: {flight_type}, {cabin}, With RF (ID {row_id}) "
         f"+ WTT- business travel- air: {flight_type}, {cabin}"
     )
+    drop = ((1 - Decimal(direct) / Decimal(y2024)) * 100).quantize(Decimal("0.1"))
     note = (
-        f"{_sum_note(direct, wtt)} {stand_in}{_BAND_METHOD} "
-        f"{_AIR_NOTE.format(y2024=y2024)}"
-    ).replace("  ", " ")
+        f"{_sum_note(direct, wtt)} {stand_in}{_BAND_METHOD} With radiative forcing (DESNZ's uplift for "
+        f"aviation's non-CO2 effects). This row's 2025 value is {drop}% below its 2024 one ({y2024}); results keep "
+        "the factor-set version they used. Distance from a city: great-circle × 1.08 (DESNZ uplift)."
+    )
     return Factor(
         key=band_key(mode_value, band),
         value=Decimal(direct) + Decimal(wtt),
