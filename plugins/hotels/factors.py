@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from neutralpoint.scenarios import Factor, FactorSet, Source, lodging, meals, travel
+from neutralpoint.plugin_api import Factor, FactorSet, Source, lodging, meals, travel
 
 SCENARIO = "hotels"
 #: version → (travel edition, hotel class edition) it was published with. Never edit a row; append one.

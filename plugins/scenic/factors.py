@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from neutralpoint.scenarios import Factor, FactorSet, Source, lodging, travel
+from neutralpoint.plugin_api import Factor, FactorSet, Source, lodging, travel
 
 SCENARIO = "scenic"
 #: version → the travel edition it was published with. Never edit a row; append one.
