@@ -35,7 +35,7 @@ import httpx
 import stripe
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from qr_burst import APP_ROLE, free_port, pg_admin, with_database  # noqa: E402
+from qr_burst import APP_ROLE, free_port, pg_admin, with_database
 
 ROOT = Path(__file__).resolve().parent.parent
 GRAMS_PER_ORDER = 1_000
@@ -68,27 +68,54 @@ async def seed(app_url: str, tonnes: int) -> tuple[str, str]:
     tag = secrets.token_hex(3)
     try:
         async with db.platform_session() as session:
-            tenant = Tenant(slug=f"bench-{tag}", name="Bench", display_name="Bench", contact_email="b@example.org",
-                            status=TenantStatus.ACTIVE)
+            tenant = Tenant(
+                slug=f"bench-{tag}",
+                name="Bench",
+                display_name="Bench",
+                contact_email="b@example.org",
+                status=TenantStatus.ACTIVE,
+            )
             session.add(tenant)
             await session.flush()
             owner = await credits.create_project_owner(session, name="Bench owner", payout_currency="CNY")
             project = await credits.create_project(
-                session, owner_id=owner.id, slug=f"bench-{tag}", name={"en": "Bench forest"}, registry_code="CDCER",
-                registry_project_id=f"B-{tag}", project_type="forestry", country="CN",
+                session,
+                owner_id=owner.id,
+                slug=f"bench-{tag}",
+                name={"en": "Bench forest"},
+                registry_code="CDCER",
+                registry_project_id=f"B-{tag}",
+                project_type="forestry",
+                country="CN",
                 retirement_beneficiary="Bench",
             )
         async with db.platform_session() as session:
             lot = await credits.create_lot(
-                session, project_id=project.id, vintage_year=2023, serial_first=f"CN-B-{tag}-{1:06d}",
-                serial_last=f"CN-B-{tag}-{tonnes:06d}", quantity_tonnes=tonnes, unit_cost_minor=3_000,
-                cost_currency="CNY", acquired_on=date(2024, 5, 1), actor="bench",
+                session,
+                project_id=project.id,
+                vintage_year=2023,
+                serial_first=f"CN-B-{tag}-{1:06d}",
+                serial_last=f"CN-B-{tag}-{tonnes:06d}",
+                quantity_tonnes=tonnes,
+                unit_cost_minor=3_000,
+                cost_currency="CNY",
+                acquired_on=date(2024, 5, 1),
+                actor="bench",
             )
         async with db.platform_session() as session:
             allocation = await credits.create_allocation(
-                session, lot_id=lot.id, grams=tonnes * 1_000_000, price_per_tonne_minor=500_000, currency="CNY",
-                owner_bp=7000, platform_bp=2000, venue_bp=1000, venue_ids=[tenant.id], all_venues=False,
-                valid_from=utcnow() - timedelta(minutes=1), actor="bench",
+                session,
+                lot_id=lot.id,
+                grams=tonnes * 1_000_000,
+                price_per_tonne_minor=500_000,
+                currency="CNY",
+                owner_bp=7000,
+                platform_bp=2000,
+                venue_bp=1000,
+                venue_ids=[tenant.id],
+                all_venues=False,
+                valid_from=utcnow() - timedelta(minutes=1),
+                actor="bench",
             )
         return tenant.slug, str(allocation.id)
     finally:
@@ -107,8 +134,13 @@ async def books(app_url: str, allocation_id: str) -> tuple[bool, str, int, int, 
             report = await credits.audit(session)
             allocation = await session.get(Allocation, uuid.UUID(allocation_id))
             assert allocation is not None
-            return (report.ok, report.summary(), allocation.grams_offered, allocation.reserved_grams,
-                    allocation.sold_grams)
+            return (
+                report.ok,
+                report.summary(),
+                allocation.grams_offered,
+                allocation.reserved_grams,
+                allocation.sold_grams,
+            )
     finally:
         await db.dispose()
 
@@ -138,7 +170,9 @@ def p(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000 if ordered else 0.0
 
 
-async def measure(args: argparse.Namespace, platform: str, localstripe: str, slug: str, allocation: str) -> dict[str, Any]:
+async def measure(
+    args: argparse.Namespace, platform: str, localstripe: str, slug: str, allocation: str
+) -> dict[str, Any]:
     client = stripe.StripeClient(STRIPE_KEY, base_addresses={"api": localstripe})
 
     async def create_intent() -> bool:
@@ -146,8 +180,12 @@ async def measure(args: argparse.Namespace, platform: str, localstripe: str, slu
         try:
             await asyncio.to_thread(
                 client.v1.payment_intents.create,
-                params={"amount": 500, "currency": "cny", "payment_method_types": ["card"],
-                        "metadata": {"order_reference": key}},
+                params={
+                    "amount": 500,
+                    "currency": "cny",
+                    "payment_method_types": ["card"],
+                    "metadata": {"order_reference": key},
+                },
                 options={"idempotency_key": key},
             )
         except stripe.StripeError:
@@ -180,9 +218,14 @@ async def measure(args: argparse.Namespace, platform: str, localstripe: str, slu
     for name, call in (("localstripe PaymentIntent create", create_intent), ("checkout start", start_checkout)):
         await hammer(args.buyers, args.warmup, call)
         done, failed, latencies = await hammer(args.buyers, args.seconds, call)
-        results[name] = {"rate": done / args.seconds, "failed": failed, "p50": p(latencies, 0.5),
-                         "p99": p(latencies, 0.99), "count": done}
-        print(f"{name}: {done / args.seconds:.1f}/s, {failed} failed, p50 {p(latencies, .5):.0f} ms", flush=True)
+        results[name] = {
+            "rate": done / args.seconds,
+            "failed": failed,
+            "p50": p(latencies, 0.5),
+            "p99": p(latencies, 0.99),
+            "count": done,
+        }
+        print(f"{name}: {done / args.seconds:.1f}/s, {failed} failed, p50 {p(latencies, 0.5):.0f} ms", flush=True)
     await http.aclose()
     for answer, count in sorted(refused.items(), key=lambda item: -item[1]):
         print(f"  refused {count}x: {answer}", flush=True)
@@ -191,8 +234,10 @@ async def measure(args: argparse.Namespace, platform: str, localstripe: str, slu
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database-url", default=os.environ.get("NEUTRALPOINT_BENCH_PG",
-                                                                 "postgresql://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("NEUTRALPOINT_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres"),
+    )
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--warmup", type=float, default=3)
     parser.add_argument("--buyers", type=int, default=64)
@@ -215,29 +260,52 @@ def main() -> None:
         bin_dir = Path(sys.executable).parent
         stripe_port, platform_port = free_port(), free_port()
         localstripe = f"http://127.0.0.1:{stripe_port}"
-        processes.append(subprocess.Popen([str(bin_dir / "localstripe"), "--port", str(stripe_port),
-                                           "--from-scratch"], cwd=work, stdout=subprocess.DEVNULL,
-                                          stderr=subprocess.DEVNULL, start_new_session=True))
+        processes.append(
+            subprocess.Popen(
+                [str(bin_dir / "localstripe"), "--port", str(stripe_port), "--from-scratch"],
+                cwd=work,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        )
         wait_for(f"{localstripe}/v1/balance", processes[-1])
         env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_MIGRATION_URL")}
-        env.update({
-            "DATABASE_URL": app_url, "NEUTRALPOINT_ENV": "production", "SECRET_KEY": secrets.token_urlsafe(48),
-            "BASE_URL": f"http://127.0.0.1:{platform_port}", "DATA_DIR": str(work),
-            "WEB_CONCURRENCY": str(args.workers), "LOG_LEVEL": "WARNING", "PAYMENT_PROVIDER": "stripe",
-            "STRIPE_SECRET_KEY": STRIPE_KEY, "STRIPE_API_BASE": localstripe,
-            "STRIPE_WEBHOOK_SECRET": "whsec_bench",
-        })
+        env.update(
+            {
+                "DATABASE_URL": app_url,
+                "NEUTRALPOINT_ENV": "production",
+                "SECRET_KEY": secrets.token_urlsafe(48),
+                "BASE_URL": f"http://127.0.0.1:{platform_port}",
+                "DATA_DIR": str(work),
+                "WEB_CONCURRENCY": str(args.workers),
+                "LOG_LEVEL": "WARNING",
+                "PAYMENT_PROVIDER": "stripe",
+                "STRIPE_SECRET_KEY": STRIPE_KEY,
+                "STRIPE_API_BASE": localstripe,
+                "STRIPE_WEBHOOK_SECRET": "whsec_bench",
+            }
+        )
         platform = f"http://127.0.0.1:{platform_port}"
-        processes.append(subprocess.Popen([str(bin_dir / "neutralpoint"), "serve", "--host", "127.0.0.1", "--port",
-                                           str(platform_port)], cwd=work, env=env, stdout=subprocess.DEVNULL,
-                                          stderr=subprocess.DEVNULL, start_new_session=True))
+        processes.append(
+            subprocess.Popen(
+                [str(bin_dir / "neutralpoint"), "serve", "--host", "127.0.0.1", "--port", str(platform_port)],
+                cwd=work,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        )
         wait_for(f"{platform}/ready", processes[-1])
         results = asyncio.run(measure(args, platform, localstripe, slug, allocation))
         ok, summary, offered, reserved, sold = asyncio.run(books(app_url, allocation))
         base = results["localstripe PaymentIntent create"]["rate"]
         mine = results["checkout start"]["rate"]
-        print(f"checkout starts {mine:.1f}/s = {mine / base:.0%} of localstripe's {base:.1f}/s; "
-              f"offered {offered} g, reserved {reserved} g, sold {sold} g; audit {'clean' if ok else summary}")
+        print(
+            f"checkout starts {mine:.1f}/s = {mine / base:.0%} of localstripe's {base:.1f}/s; "
+            f"offered {offered} g, reserved {reserved} g, sold {sold} g; audit {'clean' if ok else summary}"
+        )
         if reserved + sold > offered or not ok:
             raise SystemExit("oversold or the audit failed")
     finally:

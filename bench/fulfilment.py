@@ -27,8 +27,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from checkout import seed  # noqa: E402
-from qr_burst import APP_ROLE, pg_admin, with_database  # noqa: E402
+from checkout import seed
+from qr_burst import APP_ROLE, pg_admin, with_database
 
 
 async def noop(ctx: dict[str, Any]) -> None:
@@ -49,9 +49,11 @@ async def paid_orders(db: Any, settings: Any, slug: str, allocation_id: str, cou
     references = []
     for _ in range(count):
         order = await services.start_checkout(
-            db, provider,
-            services.CheckoutRequest(tenant_id=tenant_id, allocation_id=uuid.UUID(allocation_id),
-                                     basis=OrderBasis.MASS, grams=1_000),
+            db,
+            provider,
+            services.CheckoutRequest(
+                tenant_id=tenant_id, allocation_id=uuid.UUID(allocation_id), basis=OrderBasis.MASS, grams=1_000
+            ),
             ttl=timedelta(minutes=30),
         )
         await services.sandbox_pay(db, None, provider, order.reference, succeed=True)
@@ -73,8 +75,15 @@ async def run(args: argparse.Namespace, app_url: str) -> dict[str, float]:
     from neutralpoint.payments.models import Fulfilment, Order, OrderStatus
     from neutralpoint.settings import Settings, normalize_database_url
 
-    settings = Settings.from_env({**os.environ, "DATABASE_URL": app_url, "REDIS_URL": args.redis_url,
-                                  "NEUTRALPOINT_ENV": "test", "SECRET_KEY": "b" * 40})
+    settings = Settings.from_env(
+        {
+            **os.environ,
+            "DATABASE_URL": app_url,
+            "REDIS_URL": args.redis_url,
+            "NEUTRALPOINT_ENV": "test",
+            "SECRET_KEY": "b" * 40,
+        }
+    )
     db = Database(normalize_database_url(app_url))
     slug, allocation = await seed(app_url, tonnes=100)
     print(f"creating and paying {args.orders} orders", flush=True)
@@ -86,15 +95,25 @@ async def run(args: argparse.Namespace, app_url: str) -> dict[str, float]:
 
     async def drain(name: str, functions: list[Any], enqueue: Any) -> None:
         await enqueue()
-        worker = Worker(functions=functions, redis_settings=redis_settings, burst=True, poll_delay=0.05,
-                        max_jobs=WorkerSettings.max_jobs if hasattr(WorkerSettings, "max_jobs") else 10,
-                        ctx={"db": db, "settings": settings}, handle_signals=False, keep_result=60)
+        worker = Worker(
+            functions=functions,
+            redis_settings=redis_settings,
+            burst=True,
+            poll_delay=0.05,
+            max_jobs=WorkerSettings.max_jobs if hasattr(WorkerSettings, "max_jobs") else 10,
+            ctx={"db": db, "settings": settings},
+            handle_signals=False,
+            keep_result=60,
+        )
         started = time.monotonic()
         await worker.async_run()
         elapsed = time.monotonic() - started
         figures[name] = args.orders / elapsed
-        print(f"{name}: {args.orders} jobs in {elapsed:.2f} s = {args.orders / elapsed:.1f}/s "
-              f"({worker.jobs_complete} complete, {worker.jobs_failed} failed)", flush=True)
+        print(
+            f"{name}: {args.orders} jobs in {elapsed:.2f} s = {args.orders / elapsed:.1f}/s "
+            f"({worker.jobs_complete} complete, {worker.jobs_failed} failed)",
+            flush=True,
+        )
         await worker.close()
 
     async def enqueue_noops() -> None:
@@ -109,12 +128,16 @@ async def run(args: argparse.Namespace, app_url: str) -> dict[str, float]:
     await drain("fulfil_order", [tasks()["fulfil_order"]], enqueue_fulfilments)
     async with db.platform_session() as session:
         fulfilled = await session.scalar(
-            select(func.count()).select_from(Order).where(Order.reference.in_(references),
-                                                          Order.status == OrderStatus.FULFILLED))
+            select(func.count())
+            .select_from(Order)
+            .where(Order.reference.in_(references), Order.status == OrderStatus.FULFILLED)
+        )
         records = await session.scalar(select(func.count()).select_from(Fulfilment))
         report = await credits.audit(session)
-    print(f"fulfilled {fulfilled}/{len(references)}, fulfilment rows {records}, audit "
-          f"{'clean' if report.ok else report.summary()}")
+    print(
+        f"fulfilled {fulfilled}/{len(references)}, fulfilment rows {records}, audit "
+        f"{'clean' if report.ok else report.summary()}"
+    )
     await pool.flushdb()
     await pool.aclose()
     await db.dispose()
@@ -125,8 +148,10 @@ async def run(args: argparse.Namespace, app_url: str) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database-url", default=os.environ.get("NEUTRALPOINT_BENCH_PG",
-                                                                 "postgresql://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("NEUTRALPOINT_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres"),
+    )
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/13")
     parser.add_argument("--orders", type=int, default=400)
     args = parser.parse_args()
@@ -142,8 +167,10 @@ def main() -> None:
         upgrade(normalize_database_url(owner_url), normalize_database_url(app_url))
         figures = asyncio.run(run(args, app_url))
         ratio = figures["fulfil_order"] / figures["no-op arq job"]
-        print(f"fulfilments {figures['fulfil_order']:.1f}/s = {ratio:.0%} of the no-op job's "
-              f"{figures['no-op arq job']:.1f}/s")
+        print(
+            f"fulfilments {figures['fulfil_order']:.1f}/s = {ratio:.0%} of the no-op job's "
+            f"{figures['no-op arq job']:.1f}/s"
+        )
     finally:
         asyncio.run(pg_admin(admin_url, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
 

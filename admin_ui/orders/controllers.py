@@ -6,7 +6,7 @@
   and what is owed to each project owner from the orders' splits, each with a CSV.
 
 JSON twins: ``/api/v1/venues/{slug}/orders…`` and ``/api/v1/platform/{orders,payouts}``.
-Access is declared on each route (the payments domain's dependencies).
+Access is declared on each route (``VenueAccess``, ``PLATFORM_ADMIN``).
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from neutralpoint.credits.errors import translate_message
 from neutralpoint.payments import services
-from neutralpoint.payments.management import MANAGER, OWNER, PLATFORM
+from neutralpoint.payments.management import MANAGER, OWNER
 from neutralpoint.tenants import services as venue_services
-from neutralpoint.tenants.auth import VenueAccess
+from neutralpoint.tenants.access import PLATFORM_ADMIN, VenueMember
 from neutralpoint.tenants.models import Role, User
 from neutralpoint.web.i18n import gettext_functions
 from neutralpoint.web.templating import render
@@ -36,7 +36,7 @@ TO_LOGIN: ExceptionHandlersMap = {NotAuthorizedException: to_login}
 REFUNDABLE = ("paid", "fulfilled")
 
 
-def _venue_page(request: Request[Any, Any, Any], access: NamedDependency[VenueAccess], **context: Any) -> Template:
+def _venue_page(request: Request[Any, Any, Any], access: NamedDependency[VenueMember], **context: Any) -> Template:
     lang = page_language(request, access.tenant.default_language)
     return render(
         request,
@@ -56,9 +56,9 @@ def _venue_page(request: Request[Any, Any, Any], access: NamedDependency[VenueAc
     )
 
 
-@get("/venue/{slug:str}/orders", include_in_schema=False, dependencies=MANAGER, exception_handlers=TO_LOGIN)
+@get("/venue/{slug:str}/orders", include_in_schema=False, access=MANAGER, exception_handlers=TO_LOGIN)
 async def venue_orders(
-    request: Request[Any, Any, Any], access: NamedDependency[VenueAccess], db_session: NamedDependency[AsyncSession]
+    request: Request[Any, Any, Any], access: NamedDependency[VenueMember], db_session: NamedDependency[AsyncSession]
 ) -> Template:
     rows = await services.list_orders(db_session)
     return _venue_page(
@@ -70,9 +70,9 @@ async def venue_orders(
     )
 
 
-@get("/venue/{slug:str}/orders.csv", include_in_schema=False, dependencies=MANAGER, exception_handlers=TO_LOGIN)
+@get("/venue/{slug:str}/orders.csv", include_in_schema=False, access=MANAGER, exception_handlers=TO_LOGIN)
 async def venue_orders_csv(
-    access: NamedDependency[VenueAccess], db_session: NamedDependency[AsyncSession]
+    access: NamedDependency[VenueMember], db_session: NamedDependency[AsyncSession]
 ) -> Response[str]:
     text = services.orders_csv(await services.list_orders(db_session))
     return Response(
@@ -95,14 +95,14 @@ async def _refund(request: Request[Any, Any, Any], state: State, reference: str,
 @post(
     "/venue/{slug:str}/orders/{reference:str}/refund",
     include_in_schema=False,
-    dependencies=OWNER,
+    access=OWNER,
     exception_handlers=TO_LOGIN,
     status_code=303,
 )
 async def venue_refund(
     request: Request[Any, Any, Any],
     state: State,
-    access: NamedDependency[VenueAccess],
+    access: NamedDependency[VenueMember],
     db_session: NamedDependency[AsyncSession],
     reference: FromPath[str],
 ) -> Response[Any]:
@@ -133,9 +133,9 @@ def _platform_page(request: Request[Any, Any, Any], template: str, section: str,
     )
 
 
-@get("/platform/orders", include_in_schema=False, dependencies=PLATFORM, exception_handlers=TO_LOGIN)
+@get("/platform/orders", include_in_schema=False, access=PLATFORM_ADMIN, exception_handlers=TO_LOGIN)
 async def platform_orders(
-    request: Request[Any, Any, Any], admin: NamedDependency[User], db_session: NamedDependency[AsyncSession]
+    request: Request[Any, Any, Any], user: NamedDependency[User], db_session: NamedDependency[AsyncSession]
 ) -> Template:
     rows = await services.list_orders(db_session)
     return _platform_page(
@@ -148,8 +148,8 @@ async def platform_orders(
     )
 
 
-@get("/platform/orders.csv", include_in_schema=False, dependencies=PLATFORM, exception_handlers=TO_LOGIN)
-async def platform_orders_csv(admin: NamedDependency[User], db_session: NamedDependency[AsyncSession]) -> Response[str]:
+@get("/platform/orders.csv", include_in_schema=False, access=PLATFORM_ADMIN, exception_handlers=TO_LOGIN)
+async def platform_orders_csv(user: NamedDependency[User], db_session: NamedDependency[AsyncSession]) -> Response[str]:
     text = services.orders_csv(await services.list_orders(db_session))
     return Response(
         text, media_type="text/csv; charset=utf-8", headers={"Content-Disposition": 'attachment; filename="orders.csv"'}
@@ -159,14 +159,14 @@ async def platform_orders_csv(admin: NamedDependency[User], db_session: NamedDep
 @post(
     "/platform/orders/{reference:str}/refund",
     include_in_schema=False,
-    dependencies=PLATFORM,
+    access=PLATFORM_ADMIN,
     exception_handlers=TO_LOGIN,
     status_code=303,
 )
 async def platform_refund(
     request: Request[Any, Any, Any],
     state: State,
-    admin: NamedDependency[User],
+    user: NamedDependency[User],
     db_session: NamedDependency[AsyncSession],
     reference: FromPath[str],
 ) -> Response[Any]:
@@ -174,22 +174,22 @@ async def platform_refund(
     if order is None:
         raise NotFoundException()
     await db_session.commit()
-    error = await _refund(request, state, order.reference, f"platform:{admin.email}")
+    error = await _refund(request, state, order.reference, f"platform:{user.email}")
     return _after_refund("/platform/orders", order.reference, error)
 
 
-@get("/platform/payouts", include_in_schema=False, dependencies=PLATFORM, exception_handlers=TO_LOGIN)
+@get("/platform/payouts", include_in_schema=False, access=PLATFORM_ADMIN, exception_handlers=TO_LOGIN)
 async def platform_payouts(
-    request: Request[Any, Any, Any], admin: NamedDependency[User], db_session: NamedDependency[AsyncSession]
+    request: Request[Any, Any, Any], user: NamedDependency[User], db_session: NamedDependency[AsyncSession]
 ) -> Template:
     include_test = request.query_params.get("test") == "1"
     rows = await services.owed_to_owners(db_session, include_test=include_test)
     return _platform_page(request, "orders/payouts.html", "payouts", rows=rows, include_test=include_test)
 
 
-@get("/platform/payouts.csv", include_in_schema=False, dependencies=PLATFORM, exception_handlers=TO_LOGIN)
+@get("/platform/payouts.csv", include_in_schema=False, access=PLATFORM_ADMIN, exception_handlers=TO_LOGIN)
 async def platform_payouts_csv(
-    request: Request[Any, Any, Any], admin: NamedDependency[User], db_session: NamedDependency[AsyncSession]
+    request: Request[Any, Any, Any], user: NamedDependency[User], db_session: NamedDependency[AsyncSession]
 ) -> Response[str]:
     rows = await services.owed_to_owners(db_session, include_test=request.query_params.get("test") == "1")
     return Response(

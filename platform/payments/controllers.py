@@ -38,12 +38,10 @@ from neutralpoint.scenarios.i18n import text_for
 from neutralpoint.scenarios.manager import ScenarioRegistry
 from neutralpoint.scenarios.schemas import EstimateOut
 from neutralpoint.settings import Settings
+from neutralpoint.tenants.access import PUBLIC
 from neutralpoint.tenants.models import Tenant
 from neutralpoint.web.i18n import gettext_functions
 from neutralpoint.web.templating import render
-
-#: Marks the visitor's checkout routes and the webhook as public on purpose.
-PUBLIC = {"public": True}
 
 
 def payment_provider(state: State) -> PaymentProvider:
@@ -145,7 +143,7 @@ async def _result_context(
 # --- HTML: the result, the order, the sandbox ----------------------------------------------------
 
 
-@get("/v/{slug:str}/r/{estimate_id:str}", include_in_schema=False, opt=PUBLIC)
+@get("/v/{slug:str}/r/{estimate_id:str}", include_in_schema=False, access=PUBLIC)
 async def result_page(
     request: Request[Any, Any, Any],
     state: State,
@@ -217,7 +215,7 @@ def _form_request(
     return request
 
 
-@post("/v/{slug:str}/r/{estimate_id:str}/orders", include_in_schema=False, status_code=303, opt=PUBLIC)
+@post("/v/{slug:str}/r/{estimate_id:str}/orders", include_in_schema=False, status_code=303, access=PUBLIC)
 async def order_from_result(
     request: Request[Any, Any, Any],
     state: State,
@@ -313,7 +311,7 @@ async def _order_page(
     )
 
 
-@get("/v/{slug:str}/orders/{reference:str}", include_in_schema=False, opt=PUBLIC)
+@get("/v/{slug:str}/orders/{reference:str}", include_in_schema=False, access=PUBLIC)
 async def order_page(
     request: Request[Any, Any, Any],
     state: State,
@@ -332,7 +330,7 @@ async def order_page(
     return response
 
 
-@post("/v/{slug:str}/orders/{reference:str}/pay", include_in_schema=False, status_code=303, opt=PUBLIC)
+@post("/v/{slug:str}/orders/{reference:str}/pay", include_in_schema=False, status_code=303, access=PUBLIC)
 async def sandbox_pay_page(
     request: Request[Any, Any, Any],
     state: State,
@@ -582,7 +580,7 @@ REFUSED: ExceptionHandlersMap = {OrderError: refused_response}
 @get(
     API + "/results/{estimate_id:str}",
     tags=["visitors"],
-    opt=PUBLIC,
+    access=PUBLIC,
     summary="A footprint with the venue's offers, each priced for it",
 )
 async def get_result(
@@ -627,7 +625,7 @@ def _payment_out(order: OrderView, state: State) -> dict[str, Any]:
     API + "/orders",
     tags=["visitors"],
     status_code=201,
-    opt=PUBLIC,
+    access=PUBLIC,
     exception_handlers=REFUSED,
     summary="Order credits: by the footprint, by mass or by amount",
 )
@@ -676,7 +674,7 @@ async def _venue_order(session: AsyncSession, slug: str, reference: str) -> Orde
     return order
 
 
-@get(API + "/orders/{reference:str}", tags=["visitors"], opt=PUBLIC, summary="An order, as our database knows it")
+@get(API + "/orders/{reference:str}", tags=["visitors"], access=PUBLIC, summary="An order, as our database knows it")
 async def get_order(
     state: State,
     db_session: NamedDependency[AsyncSession],
@@ -692,7 +690,7 @@ async def get_order(
     API + "/orders/{reference:str}/buyer",
     tags=["visitors"],
     status_code=200,
-    opt=PUBLIC,
+    access=PUBLIC,
     exception_handlers=REFUSED,
     summary="The buyer's name and e-mail, before paying",
 )
@@ -718,7 +716,7 @@ async def set_buyer(
     API + "/orders/{reference:str}/sandbox-payment",
     tags=["visitors"],
     status_code=200,
-    opt=PUBLIC,
+    access=PUBLIC,
     exception_handlers=REFUSED,
     summary="Pay (or decline) an order in the sandbox (test mode)",
 )
@@ -743,7 +741,7 @@ async def pay_in_sandbox(
 @post(
     "/api/v1/webhooks/stripe",
     tags=["payments"],
-    opt=PUBLIC,
+    access=PUBLIC,
     summary="Stripe's events (signed)",
     media_type=MediaType.JSON,
 )

@@ -6,8 +6,8 @@
 - ``/api/v1/platform/orders`` and ``/api/v1/platform/payouts``: every order, refunds, and
   what is owed to each project owner from the orders' splits (platform admins), with CSV.
 
-Access is declared on each route as a dependency (``venue_manager``, ``venue_owner``,
-``platform_user``); another venue's order is a 404.
+Access is declared on each route (``VenueAccess`` with the least role, ``PLATFORM_ADMIN``);
+another venue's order is a 404.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
-from litestar import Request, Response, get, post
+from litestar import Response, get, post
 from litestar.datastructures import State
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.types import ExceptionHandlersMap
@@ -31,31 +31,14 @@ from neutralpoint.payments.models import OrderBasis, OrderStatus
 from neutralpoint.payments.orders import OrderError
 from neutralpoint.payments.reports import OrderRow
 from neutralpoint.scenarios.models import Estimate
-from neutralpoint.tenants.auth import VenueAccess, platform_admin, venue_access
+from neutralpoint.tenants.access import PLATFORM_ADMIN, VenueAccess, VenueMember
 from neutralpoint.tenants.models import EntryPoint, Role, User
 
 REFUSED: ExceptionHandlersMap = {OrderError: refused_response}
 
 
-async def venue_manager(
-    request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], slug: FromPath[str]
-) -> VenueAccess:
-    return await venue_access(request, db_session, slug, Role.MANAGER)
-
-
-async def venue_owner(
-    request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], slug: FromPath[str]
-) -> VenueAccess:
-    return await venue_access(request, db_session, slug, Role.OWNER)
-
-
-async def platform_user(request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> User:
-    return await platform_admin(request, db_session)
-
-
-MANAGER = {"access": Provide(venue_manager)}
-OWNER = {"access": Provide(venue_owner)}
-PLATFORM = {"admin": Provide(platform_user)}
+MANAGER = VenueAccess(Role.MANAGER)
+OWNER = VenueAccess(Role.OWNER)
 
 
 class OrderRowOut(msgspec.Struct):
@@ -146,12 +129,12 @@ VENUE = "/api/v1/venues/{slug:str}"
 @get(
     VENUE + "/orders",
     tags=["orders"],
-    dependencies=MANAGER,
+    access=MANAGER,
     exception_handlers=REFUSED,
     summary="The venue's orders and refunds, newest first",
 )
 async def venue_orders(
-    access: NamedDependency[VenueAccess],
+    access: NamedDependency[VenueMember],
     db_session: NamedDependency[AsyncSession],
     status: FromQuery[str | None] = None,
 ) -> list[OrderRowOut]:
@@ -159,17 +142,17 @@ async def venue_orders(
     return [row_out(r) for r in await services.list_orders(db_session, status=_status(status))]
 
 
-@get(VENUE + "/orders.csv", tags=["orders"], dependencies=MANAGER, summary="The venue's orders as CSV")
+@get(VENUE + "/orders.csv", tags=["orders"], access=MANAGER, summary="The venue's orders as CSV")
 async def venue_orders_csv(
-    access: NamedDependency[VenueAccess], db_session: NamedDependency[AsyncSession]
+    access: NamedDependency[VenueMember], db_session: NamedDependency[AsyncSession]
 ) -> Response[str]:
     rows = await services.list_orders(db_session)
     return _csv(services.orders_csv(rows), f"orders-{access.tenant.slug}.csv")
 
 
-@get(VENUE + "/orders/{reference:str}", tags=["orders"], dependencies=MANAGER, summary="One of the venue's orders")
+@get(VENUE + "/orders/{reference:str}", tags=["orders"], access=MANAGER, summary="One of the venue's orders")
 async def venue_order(
-    access: NamedDependency[VenueAccess],
+    access: NamedDependency[VenueMember],
     state: State,
     db_session: NamedDependency[AsyncSession],
     reference: FromPath[str],
@@ -184,12 +167,12 @@ async def venue_order(
     VENUE + "/orders/{reference:str}/refund",
     tags=["orders"],
     status_code=200,
-    dependencies=OWNER,
+    access=OWNER,
     exception_handlers=REFUSED,
     summary="Refund a whole order (owners, within the refund window)",
 )
 async def venue_refund(
-    access: NamedDependency[VenueAccess],
+    access: NamedDependency[VenueMember],
     state: State,
     db_session: NamedDependency[AsyncSession],
     reference: FromPath[str],
@@ -212,12 +195,12 @@ async def venue_refund(
     VENUE + "/entry-points/{entry_point_id:uuid}/event-order",
     tags=["orders"],
     status_code=201,
-    dependencies=MANAGER,
+    access=MANAGER,
     exception_handlers=REFUSED,
     summary="The organiser pays for the event's remaining footprint",
 )
 async def event_order(
-    access: NamedDependency[VenueAccess],
+    access: NamedDependency[VenueMember],
     state: State,
     db_session: NamedDependency[AsyncSession],
     entry_point_id: FromPath[uuid.UUID],
@@ -275,18 +258,18 @@ PLATFORM_API = "/api/v1/platform"
 @get(
     PLATFORM_API + "/orders",
     tags=["orders"],
-    dependencies=PLATFORM,
+    access=PLATFORM_ADMIN,
     exception_handlers=REFUSED,
     summary="Every venue's orders, newest first",
 )
 async def platform_orders(
-    admin: NamedDependency[User], db_session: NamedDependency[AsyncSession], status: FromQuery[str | None] = None
+    user: NamedDependency[User], db_session: NamedDependency[AsyncSession], status: FromQuery[str | None] = None
 ) -> list[OrderRowOut]:
     return [row_out(r) for r in await services.list_orders(db_session, status=_status(status))]
 
 
-@get(PLATFORM_API + "/orders.csv", tags=["orders"], dependencies=PLATFORM, summary="Every order as CSV")
-async def platform_orders_csv(admin: NamedDependency[User], db_session: NamedDependency[AsyncSession]) -> Response[str]:
+@get(PLATFORM_API + "/orders.csv", tags=["orders"], access=PLATFORM_ADMIN, summary="Every order as CSV")
+async def platform_orders_csv(user: NamedDependency[User], db_session: NamedDependency[AsyncSession]) -> Response[str]:
     return _csv(services.orders_csv(await services.list_orders(db_session)), "orders.csv")
 
 
@@ -294,12 +277,12 @@ async def platform_orders_csv(admin: NamedDependency[User], db_session: NamedDep
     PLATFORM_API + "/orders/{reference:str}/refund",
     tags=["orders"],
     status_code=200,
-    dependencies=PLATFORM,
+    access=PLATFORM_ADMIN,
     exception_handlers=REFUSED,
     summary="Refund any venue's order (within the refund window)",
 )
 async def platform_refund(
-    admin: NamedDependency[User], state: State, db_session: NamedDependency[AsyncSession], reference: FromPath[str]
+    user: NamedDependency[User], state: State, db_session: NamedDependency[AsyncSession], reference: FromPath[str]
 ) -> OrderOut:
     await db_session.commit()
     order = await services.refund_order(
@@ -307,7 +290,7 @@ async def platform_refund(
         services.shared_provider(state),
         state.settings,
         reference.strip().upper(),
-        actor=f"platform:{admin.email}",
+        actor=f"platform:{user.email}",
     )
     return order_out(order, state.settings, "")
 
@@ -315,11 +298,11 @@ async def platform_refund(
 @get(
     PLATFORM_API + "/payouts",
     tags=["orders"],
-    dependencies=PLATFORM,
+    access=PLATFORM_ADMIN,
     summary="What is owed to each project owner, per currency, from paid orders",
 )
 async def payouts(
-    admin: NamedDependency[User], db_session: NamedDependency[AsyncSession], include_test: FromQuery[bool] = False
+    user: NamedDependency[User], db_session: NamedDependency[AsyncSession], include_test: FromQuery[bool] = False
 ) -> list[OwedOut]:
     """Sums of the orders' splits (owner, platform, venue) over paid and fulfilled orders;
     refunded orders owe nothing. Test-mode orders only with ``include_test``."""
@@ -327,9 +310,9 @@ async def payouts(
     return [OwedOut(**r.__dict__) for r in rows]
 
 
-@get(PLATFORM_API + "/payouts.csv", tags=["orders"], dependencies=PLATFORM, summary="What is owed, as CSV")
+@get(PLATFORM_API + "/payouts.csv", tags=["orders"], access=PLATFORM_ADMIN, summary="What is owed, as CSV")
 async def payouts_csv(
-    admin: NamedDependency[User], db_session: NamedDependency[AsyncSession], include_test: FromQuery[bool] = False
+    user: NamedDependency[User], db_session: NamedDependency[AsyncSession], include_test: FromQuery[bool] = False
 ) -> Response[str]:
     return _csv(
         services.owed_csv(await services.owed_to_owners(db_session, include_test=include_test)),

@@ -1,10 +1,11 @@
 """Discovers scenario plugins, checks their contract, and keeps what loaded.
 
 Plugins come from the ``neutralpoint.scenarios`` entry-point group. Each is imported
-and checked on its own: a plugin that fails to import, implements a hook that has no
-spec, or breaks the contract (bad form, missing language, factor without a source, a
-calculation that raises or returns something else than whole grams) is logged with the
-reason and left out. The platform stays up with the rest.
+and checked on its own, with every ``Scenario`` its ``neutralpoint_scenarios`` returns:
+a plugin that fails to import, implements a hook that has no spec, or breaks the contract
+(bad form, missing language, factor without a source, a calculation that raises or
+returns something else than whole grams) is logged with the reason and left out. The
+platform stays up with the rest.
 """
 
 from __future__ import annotations
@@ -143,6 +144,7 @@ def _has_plain_types(line: BreakdownLine) -> bool:
         type(line.label) is dict
         and type(line.quantity) is Decimal
         and (line.detail is None or type(line.detail) is dict)
+        and (line.warning is None or type(line.warning) is dict)
     )
 
 
@@ -156,6 +158,7 @@ def _with_plain_types(line: BreakdownLine) -> BreakdownLine:
         label=dict(line.label),
         quantity=line.quantity if type(line.quantity) is Decimal else Decimal(str(line.quantity)),
         detail=dict(line.detail) if line.detail else None,
+        warning=dict(line.warning) if line.warning else None,
     )
 
 
