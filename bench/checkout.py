@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import os
 import secrets
 import subprocess
@@ -276,6 +277,7 @@ def main() -> None:
                 "DATABASE_URL": app_url,
                 "NEUTRALPOINT_ENV": "production",
                 "SECRET_KEY": secrets.token_urlsafe(48),
+                "CERTIFICATE_SIGNING_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).rstrip(b"=").decode(),
                 "BASE_URL": f"http://127.0.0.1:{platform_port}",
                 "DATA_DIR": str(work),
                 "WEB_CONCURRENCY": str(args.workers),

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import bisect
 import dataclasses
 import json
@@ -861,6 +862,7 @@ def main() -> None:
                 "NEUTRALPOINT_ENV": "production",
                 "NEUTRALPOINT_FAST_PATH": variant,
                 "SECRET_KEY": secret_key,
+                "CERTIFICATE_SIGNING_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).rstrip(b"=").decode(),
                 "BASE_URL": f"http://127.0.0.1:{port}",
                 "DATA_DIR": str(work),
                 "WEB_CONCURRENCY": str(args.workers),

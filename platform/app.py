@@ -48,6 +48,7 @@ CONTROLLER_MODULES = (
     "neutralpoint.credits.controllers",
     "neutralpoint.payments.controllers",
     "neutralpoint.payments.management",
+    "neutralpoint.certificates.controllers",
     "neutralpoint_admin.controllers",
 )
 # Without Redis the web process runs these itself (name, every N seconds); with Redis, arq cron does.

@@ -7,8 +7,10 @@ failing later in a request.
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
+import string
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -155,6 +157,9 @@ class Settings:
     #: The PostgreSQL connections one web process keeps, all of them open (``DATABASE_POOL_SIZE``);
     #: ``None``: 10 kept open and up to 20 more at a peak.
     database_pool_size: int | None = None
+    #: The Ed25519 private key certificates are signed with (``CERTIFICATE_SIGNING_KEY``, 32
+    #: bytes in base64url); outside production one is generated into ``DATA_DIR``.
+    certificate_signing_key: str = ""
 
     @property
     def is_postgres(self) -> bool:
@@ -204,6 +209,15 @@ class Settings:
         if len(secret_key) < 32:
             raise SettingsError("SECRET_KEY must be at least 32 characters long")
 
+        signing_key = env.get("CERTIFICATE_SIGNING_KEY") or ""
+        if signing_key:
+            if not _is_signing_key(signing_key):
+                raise SettingsError("CERTIFICATE_SIGNING_KEY must be a 32-byte Ed25519 private key in base64url")
+        elif environment == "production":
+            raise SettingsError("CERTIFICATE_SIGNING_KEY is required when NEUTRALPOINT_ENV=production")
+        else:
+            signing_key = _development_signing_key(data_dir)
+
         base_url = (_url(env, "BASE_URL", "http://127.0.0.1:8000", ("http", "https")) or "").rstrip("/")
 
         provider = _choice(env, "PAYMENT_PROVIDER", "sandbox", PAYMENT_PROVIDERS)
@@ -240,6 +254,7 @@ class Settings:
             password_hashing=_password_hashing(env, environment),
             fast_path=_fast_path(env),
             database_pool_size=_int(env, "DATABASE_POOL_SIZE", 0, 1, 1000) if env.get("DATABASE_POOL_SIZE") else None,
+            certificate_signing_key=signing_key,
         )
 
 
@@ -258,6 +273,29 @@ def _development_secret(data_dir: Path) -> str:
     except FileNotFoundError:
         data_dir.mkdir(parents=True, exist_ok=True)
         key = secrets.token_urlsafe(48)
+        path.write_text(key)
+        path.chmod(0o600)
+        return key
+
+
+def _is_signing_key(text: str) -> bool:
+    stripped = text.strip()
+    if not stripped or not set(stripped) <= set(string.ascii_letters + string.digits + "-_"):
+        return False
+    try:
+        return len(base64.urlsafe_b64decode(stripped + "=" * (-len(stripped) % 4))) == 32
+    except ValueError:
+        return False
+
+
+def _development_signing_key(data_dir: Path) -> str:
+    """One generated certificate key per data folder outside production, kept like the secret key."""
+    path = data_dir / "certificate_signing_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        key = base64.urlsafe_b64encode(secrets.token_bytes(32)).rstrip(b"=").decode("ascii")
         path.write_text(key)
         path.chmod(0o600)
         return key

@@ -489,6 +489,8 @@ class OrderOut(msgspec.Struct):
     refund: RefundOut | None
     url: str
     payment: dict[str, Any]
+    certificate_number: str | None = None
+    certificate_url: str | None = None
 
 
 def _project_out(order: PricedOffer | OrderView) -> ProjectOut:
@@ -570,6 +572,10 @@ def order_out(order: OrderView, settings: Settings, slug: str, payment: dict[str
         else None,
         url=f"{settings.base_url}/v/{slug}/orders/{order.reference}",
         payment=payment or {},
+        certificate_number=order.certificate_number,
+        certificate_url=f"{settings.base_url}/certificates/verify?number={order.certificate_number}"
+        if order.certificate_number
+        else None,
     )
 
 

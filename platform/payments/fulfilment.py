@@ -1,9 +1,10 @@
-"""A paid order's credits: assigned once, recorded once, announced once.
+"""A paid order's credits: assigned once, recorded once, certified once, announced once.
 
 ``fulfil`` is what the ``fulfil_order`` job runs. It may run twice, concurrently, or again
 after being killed half-way: the order row is locked, ``confirm_sale`` returns the
 existing sale for a second call, and the fulfilment's unique order id is the last guard,
-so there is exactly one assignment. A payment that arrived after its reservation
+so there is exactly one assignment, and one certificate (issued in the same transaction,
+its unique order id a guard of its own). A payment that arrived after its reservation
 expired takes the grams again; when they are sold out the payment is refunded
 automatically and the order says so.
 """
@@ -15,6 +16,7 @@ import logging
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from neutralpoint.certificates import services as certificates
 from neutralpoint.credits import services as credits
 from neutralpoint.credits.errors import SoldOut
 from neutralpoint.database.base import utcnow
@@ -54,6 +56,17 @@ async def fulfil(db: Database, provider: PaymentProvider, settings: Settings, re
             )
             session.add(Fulfilment(tenant_id=order.tenant_id, order_id=order.id, sale_id=sale.id, grams=sale.grams))
             await session.flush()
+            await certificates.issue(
+                session,
+                settings,
+                order_id=order.id,
+                order_reference=order.reference,
+                venue_id=order.tenant_id,
+                buyer_name=order.buyer_name,
+                estimate_id=order.estimate_id,
+                entry_point_code=order.entry_point_code,
+                sale=sale,
+            )
             orders.move(
                 session,
                 order,

@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from neutralpoint.certificates import services as certificates
 from neutralpoint.credits import services as credits
 from neutralpoint.credits.errors import CreditsInputError, Message
 from neutralpoint.database.base import utcnow
@@ -155,6 +156,7 @@ async def view(
     refund_facts = None
     fulfilment = None
     sale_id = None
+    certificate_number = None
     if details:
         rows = await session.execute(
             select(OrderTransition)
@@ -169,6 +171,7 @@ async def view(
         if sale is not None:
             sale_id = sale.id
             pieces = tuple(PieceFacts(p.serial, p.vintage_year, p.gram_from, p.gram_to, p.status) for p in sale.pieces)
+        certificate_number = await certificates.number_for_order(session, order.id)
         refund = await session.scalar(select(Refund).where(Refund.order_id == order.id))
         if refund is not None:
             refund_facts = RefundFacts(
@@ -218,6 +221,7 @@ async def view(
         client_secret=client_secret,
         payment_error=payment_error,
         payment_methods=payment_methods,
+        certificate_number=certificate_number,
     )
 
 

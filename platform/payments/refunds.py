@@ -4,7 +4,7 @@ Like checkout, in short transactions around the provider call: the refund is rec
 pending (one per order, a unique constraint), the provider refunds with an idempotency
 key derived from the order, then the credits are refunded (``credits.refund_sale``:
 grams of tonnes not yet retiring go back on sale, the others stay retired on the
-platform's account) and the order is marked refunded.
+platform's account), its certificate is voided and the order is marked refunded.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from neutralpoint.certificates import services as certificates
 from neutralpoint.credits import services as credits
 from neutralpoint.credits.errors import Message
 from neutralpoint.database.base import utcnow
@@ -150,6 +151,7 @@ async def record_refund(
         refund.released_grams, refund.retained_grams = released, retained
         refund.succeeded_at = utcnow()
         refund.error = ""
+        await certificates.void(session, order.id, reason=cause)
         if order.status in orders.PAID_STATES:
             orders.move(
                 session,

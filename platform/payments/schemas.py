@@ -115,6 +115,7 @@ class OrderView:
     client_secret: str | None = field(default=None, repr=False)
     payment_error: str = ""
     payment_methods: tuple[str, ...] = ()
+    certificate_number: str | None = None
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ CATALOG_PACKAGES = (
     "neutralpoint.scenarios",
     "neutralpoint.credits",
     "neutralpoint.payments",
+    "neutralpoint.certificates",
     "neutralpoint_admin",
     "neutralpoint_admin.factors",
     "neutralpoint_admin.organiser",

@@ -22,6 +22,7 @@ TEMPLATE_PACKAGES = (
     "neutralpoint.scenarios",
     "neutralpoint.credits",
     "neutralpoint.payments",
+    "neutralpoint.certificates",
     "neutralpoint_admin",
 )
 

@@ -28,7 +28,7 @@ from neutralpoint.tenants.auth import (
 )
 from neutralpoint.tenants.models import User
 
-SECRET = {"SECRET_KEY": "x" * 40}
+SECRET = {"SECRET_KEY": "x" * 40, "CERTIFICATE_SIGNING_KEY": "A" * 43}
 PASSWORD = "a long enough password"
 TEST_STRENGTH = {"TIME_COST": "1", "MEMORY_KIB": "8", "PARALLELISM": "1"}
 

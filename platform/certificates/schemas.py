@@ -1,0 +1,65 @@
+"""What the certificates domain hands to pages, the API and the payments domain."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from neutralpoint.credits.errors import Message
+
+
+@dataclass(frozen=True)
+class CertifiedPiece:
+    """One serial piece as the certificate names it, with its tonne's retirement now."""
+
+    serial: str
+    vintage_year: int
+    gram_from: int
+    gram_to: int
+    retirement_status: str
+    """``pending`` until the tonne is retired (``due``/``retiring`` on the way), then ``retired``."""
+    retirement_reference: str | None
+    retirement_url: str | None
+
+    @property
+    def grams(self) -> int:
+        return self.gram_to - self.gram_from
+
+
+@dataclass(frozen=True)
+class CertificateView:
+    number: str
+    status: str
+    holder: str
+    holder_is_anonymous: bool
+    venue_name: str
+    venue_slug: str
+    entry_point: str
+    grams: int
+    project_name: str
+    project_registry_id: str
+    project_url: str
+    project_registry_url: str
+    pieces: tuple[CertifiedPiece, ...]
+    retirement_status: str
+    """``retired`` when every piece's tonne is, otherwise ``pending``."""
+    factor_set_version: str
+    ledger_position: int | None
+    ledger_hash: str
+    key_id: str
+    payload: str
+    issued_at: datetime
+    voided_at: datetime | None
+    order_reference: str
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The answer to "is this certificate valid?", with the reason when it is not."""
+
+    valid: bool
+    signature_valid: bool | None
+    """``None`` when there was nothing to check (an unknown number)."""
+    reason_code: str
+    reason: Message | None
+    certificate: CertificateView | None

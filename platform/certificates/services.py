@@ -1,0 +1,319 @@
+"""Issuing, voiding, finding and verifying certificates.
+
+The payments domain calls ``issue`` inside the transaction that records a fulfilment (so
+a certificate exists exactly when the fulfilment does) and ``void`` in the one that
+marks a refund. This module never imports payments; payments passes what it knows.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import uuid
+from datetime import datetime
+from functools import cache
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from neutralpoint.certificates import signing
+from neutralpoint.certificates.models import Certificate, CertificateKey, CertificateStatus
+from neutralpoint.certificates.schemas import CertificateView, CertifiedPiece, Verification
+from neutralpoint.credits import services as credits
+from neutralpoint.credits.errors import Message
+from neutralpoint.credits.models import LedgerEntry, LedgerKind, Project
+from neutralpoint.credits.public import project_url
+from neutralpoint.credits.schemas import SaleView
+from neutralpoint.database.base import utcnow
+from neutralpoint.database.tenancy import use_tenant
+from neutralpoint.scenarios.models import Estimate
+from neutralpoint.settings import Settings
+from neutralpoint.tenants.models import EntryPoint, Tenant
+
+#: Crockford's base32 without I, L, O, U: read aloud and typed without confusion.
+NUMBER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+NUMBER_PATTERN = re.compile(r"^NP-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$")
+ANONYMOUS_HOLDER = "Anonymous visitor"
+
+VALID = "valid"
+VOID = "void"
+UNKNOWN_NUMBER = "unknown_number"
+BAD_NUMBER = "bad_number"
+NOT_OURS = "not_on_record"
+NOTHING = "nothing_to_check"
+
+
+def new_number() -> str:
+    """60 random bits: ``NP-XXXX-XXXX-XXXX``; the next one cannot be guessed from any other."""
+    chars = "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(12))
+    return f"NP-{chars[:4]}-{chars[4:8]}-{chars[8:]}"
+
+
+def normalize_number(text: str) -> str:
+    """What people type: any case, spaces or no dashes, O for 0, I and L for 1."""
+    raw = re.sub(r"[\s\-]", "", text.upper()).translate(str.maketrans("OIL", "011"))
+    if raw.startswith("NP"):
+        raw = raw[2:]
+    if len(raw) != 12:
+        return text.strip().upper()
+    return f"NP-{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+
+
+@cache
+def _key_from_text(text: str) -> signing.SigningKey:
+    return signing.SigningKey.from_text(text)
+
+
+def signing_key(settings: Settings) -> signing.SigningKey:
+    """The key new certificates are signed with (``CERTIFICATE_SIGNING_KEY``)."""
+    if not settings.certificate_signing_key:
+        raise RuntimeError("CERTIFICATE_SIGNING_KEY is not set (Settings.from_env sets it)")
+    return _key_from_text(settings.certificate_signing_key)
+
+
+async def published_keys(session: AsyncSession, settings: Settings) -> list[signing.PublicKey]:
+    """Every key that has signed a certificate, and the current one: rotating keeps old ones."""
+    current = signing_key(settings)
+    keys = {
+        row.key_id: signing.PublicKey(row.key_id, signing.b64decode(row.public_key))
+        for row in (await session.execute(select(CertificateKey).order_by(CertificateKey.first_used_at))).scalars()
+    }
+    keys.setdefault(current.key_id, signing.PublicKey(current.key_id, current.public_bytes))
+    return list(keys.values())
+
+
+async def _record_key(session: AsyncSession, key: signing.SigningKey) -> None:
+    if await session.get(CertificateKey, key.key_id) is None:
+        session.add(CertificateKey(key_id=key.key_id, public_key=signing.b64encode(key.public_bytes)))
+        await session.flush()
+
+
+def _english(names: dict[str, str]) -> str:
+    return names.get("en") or next(iter(names.values()), "")
+
+
+async def issue(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    order_id: uuid.UUID,
+    order_reference: str,
+    venue_id: uuid.UUID,
+    buyer_name: str,
+    estimate_id: uuid.UUID | None,
+    entry_point_code: str,
+    sale: SaleView,
+    now: datetime | None = None,
+) -> Certificate:
+    """The order's certificate, signed; the existing one when it was issued already.
+
+    Runs in the fulfilment's transaction (which sees every venue's rows); the unique
+    order id is the last guard against a second certificate.
+    """
+    existing = await session.scalar(select(Certificate).where(Certificate.order_id == order_id))
+    if existing is not None:
+        return existing
+    key = signing_key(settings)
+    await _record_key(session, key)
+    issued_at = (now or utcnow()).replace(microsecond=0)
+    venue = await session.get(Tenant, venue_id)
+    assert venue is not None
+    project = await session.get(Project, sale.project_id)
+    assert project is not None
+    entry_point = ""
+    if entry_point_code:
+        point = await session.scalar(
+            select(EntryPoint).where(EntryPoint.tenant_id == venue_id, EntryPoint.code == entry_point_code)
+        )
+        if point is not None:
+            entry_point = point.event_name or point.name
+    factor_set_version = ""
+    if estimate_id is not None:
+        factor_set_version = (
+            await session.scalar(select(Estimate.factor_set_version).where(Estimate.id == estimate_id))
+        ) or ""
+    ledger = (
+        await session.execute(
+            select(LedgerEntry.seq, LedgerEntry.hash).where(
+                LedgerEntry.sale_id == sale.id, LedgerEntry.kind == LedgerKind.SELL
+            )
+        )
+    ).first()
+    holder = " ".join(buyer_name.split())
+    registry_id = f"{project.registry_code} {project.registry_project_id}".strip()
+    certificate = Certificate(
+        number=new_number(),
+        order_id=order_id,
+        venue_id=venue_id,
+        venue_slug=venue.slug,
+        order_reference=order_reference,
+        sale_id=sale.id,
+        holder=holder or ANONYMOUS_HOLDER,
+        holder_is_anonymous=not holder,
+        venue_name=venue.display_name,
+        entry_point=entry_point,
+        grams=sale.grams,
+        project_id=project.id,
+        project_name=_english(project.name),
+        project_registry_id=registry_id,
+        pieces=[
+            {
+                "serial": p.serial,
+                "lot_id": str(p.lot_id),
+                "tonne_index": p.tonne_index,
+                "gram_from": p.gram_from,
+                "gram_to": p.gram_to,
+                "vintage_year": p.vintage_year,
+            }
+            for p in sale.pieces
+        ],
+        factor_set_version=factor_set_version,
+        ledger_position=ledger.seq if ledger else None,
+        ledger_hash=ledger.hash if ledger else "",
+        key_id=key.key_id,
+        status=CertificateStatus.VALID,
+        issued_at=issued_at,
+    )
+    certificate.payload = signing.sign_payload(_facts(certificate), key)
+    session.add(certificate)
+    await session.flush()
+    return certificate
+
+
+def _facts(certificate: Certificate) -> signing.SignedFacts:
+    ledger = (
+        f"{certificate.ledger_position}:{certificate.ledger_hash}" if certificate.ledger_position is not None else ""
+    )
+    return signing.SignedFacts(
+        key_id=certificate.key_id,
+        number=certificate.number,
+        issued_at=certificate.issued_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        holder=certificate.holder,
+        venue=certificate.venue_name,
+        entry_point=certificate.entry_point,
+        grams=certificate.grams,
+        project=certificate.project_name,
+        project_registry_id=certificate.project_registry_id,
+        pieces=tuple((p["serial"], int(p["gram_from"]), int(p["gram_to"])) for p in certificate.pieces),
+        factor_set_version=certificate.factor_set_version,
+        ledger=ledger,
+    )
+
+
+async def void(session: AsyncSession, order_id: uuid.UUID, *, reason: str, now: datetime | None = None) -> bool:
+    """Mark the order's certificate void (a refund); True when there was one to void."""
+    certificate = await session.scalar(select(Certificate).where(Certificate.order_id == order_id))
+    if certificate is None or certificate.status == CertificateStatus.VOID:
+        return False
+    certificate.status = CertificateStatus.VOID
+    certificate.voided_at = now or utcnow()
+    certificate.void_reason = reason[:200]
+    await session.flush()
+    return True
+
+
+async def number_for_order(session: AsyncSession, order_id: uuid.UUID) -> str | None:
+    return await session.scalar(select(Certificate.number).where(Certificate.order_id == order_id))
+
+
+async def _view(session: AsyncSession, certificate: Certificate) -> CertificateView:
+    """The certificate with its pieces' retirement as the books say now (read in its venue's scope)."""
+    use_tenant(session, certificate.venue_id)
+    sale = await credits.get_sale(session, certificate.order_reference)
+    live = {(str(p.lot_id), p.tonne_index, p.gram_from): p for p in sale.pieces} if sale else {}
+    pieces = []
+    for stored in certificate.pieces:
+        now = live.get((stored["lot_id"], stored["tonne_index"], stored["gram_from"]))
+        retired = now is not None and now.retirement_status == "retired"
+        pieces.append(
+            CertifiedPiece(
+                serial=stored["serial"],
+                vintage_year=int(stored["vintage_year"]),
+                gram_from=int(stored["gram_from"]),
+                gram_to=int(stored["gram_to"]),
+                retirement_status="retired" if retired else "pending",
+                retirement_reference=now.retirement_reference if now and retired else None,
+                retirement_url=now.retirement_url if now and retired else None,
+            )
+        )
+    project = await session.get(Project, certificate.project_id)
+    all_retired = bool(pieces) and all(p.retirement_status == "retired" for p in pieces)
+    return CertificateView(
+        number=certificate.number,
+        status=certificate.status.value,
+        holder=certificate.holder,
+        holder_is_anonymous=certificate.holder_is_anonymous,
+        venue_name=certificate.venue_name,
+        venue_slug=certificate.venue_slug,
+        entry_point=certificate.entry_point,
+        grams=certificate.grams,
+        project_name=certificate.project_name,
+        project_registry_id=certificate.project_registry_id,
+        project_url=project_url(project) if project else "",
+        project_registry_url=project.registry_url if project else "",
+        pieces=tuple(pieces),
+        retirement_status="retired" if all_retired else "pending",
+        factor_set_version=certificate.factor_set_version,
+        ledger_position=certificate.ledger_position,
+        ledger_hash=certificate.ledger_hash,
+        key_id=certificate.key_id,
+        payload=certificate.payload,
+        issued_at=certificate.issued_at,
+        voided_at=certificate.voided_at,
+        order_reference=certificate.order_reference,
+    )
+
+
+def _verdict(view: CertificateView) -> Verification:
+    if view.status == CertificateStatus.VOID:
+        return Verification(False, True, VOID, Message("This certificate was voided: its order was refunded."), view)
+    return Verification(True, True, VALID, None, view)
+
+
+async def verify(
+    session: AsyncSession, settings: Settings, *, number: str | None = None, payload: str | None = None
+) -> Verification:
+    """Check a certificate by its number or by the payload its QR code carries.
+
+    A payload must be signed by one of our published keys and name a certificate we
+    issued with exactly that payload; a number must be one we issued, and its stored
+    payload must still check. Either way the status (valid or void) is today's.
+    """
+    keys = {k.key_id: k.public_key for k in await published_keys(session, settings)}
+    if payload:
+        try:
+            facts = signing.verify_payload(payload, keys)
+        except signing.InvalidPayloadError as refused:
+            return Verification(False, False, refused.code, refused.reason, None)
+        found = await session.scalar(select(Certificate).where(Certificate.number == facts.number))
+        if found is None or found.payload != signing.payload_from_text(payload):
+            return Verification(
+                False,
+                True,
+                NOT_OURS,
+                Message("The signature is ours, but we have no certificate with this number and content."),
+                None,
+            )
+        return _verdict(await _view(session, found))
+    if not number or not number.strip():
+        return Verification(
+            False, None, NOTHING, Message("Enter a certificate number, or scan the code on a certificate."), None
+        )
+    wanted = normalize_number(number)
+    if not NUMBER_PATTERN.match(wanted):
+        return Verification(
+            False,
+            None,
+            BAD_NUMBER,
+            Message("A certificate number looks like NP-7K2M-9QXD-4TZR; this is not one."),
+            None,
+        )
+    found = await session.scalar(select(Certificate).where(Certificate.number == wanted))
+    if found is None:
+        return Verification(False, None, UNKNOWN_NUMBER, Message("There is no certificate with this number."), None)
+    view = await _view(session, found)
+    try:
+        signing.verify_payload(found.payload, keys)
+    except signing.InvalidPayloadError as refused:
+        return Verification(False, False, refused.code, refused.reason, view)
+    return _verdict(view)
