@@ -3,6 +3,7 @@ refused for a while after too many failures for one address."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import math
 from datetime import UTC, datetime, timedelta
@@ -11,11 +12,12 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from neutralpoint.scenarios.forms import FieldError
+from neutralpoint.tenants.auth import password_needs_rehash, verify_decoy
 from neutralpoint.tenants.models import (
     SignInFailure,
     User,
 )
-from neutralpoint.tenants.passwords import decoy_hash, verify_password_async
+from neutralpoint.tenants.passwords import hash_password_async, verify_password_async
 from neutralpoint.tenants.validation import problem
 
 # After SIGN_IN_LIMIT failed sign-ins for one address within SIGN_IN_WINDOW, that address
@@ -29,9 +31,15 @@ async def authenticate(session: AsyncSession, email: str, password: str) -> User
     address = (email or "").strip().lower()
     user = (await session.execute(select(User).where(User.email == address))).scalar_one_or_none() if address else None
     if user is None:
-        await verify_password_async(decoy_hash(), password or "")
+        await asyncio.to_thread(verify_decoy, password or "")
         return None
-    return user if await verify_password_async(user.password_hash, password or "") else None
+    if not await verify_password_async(user.password_hash, password or ""):
+        return None
+    if password_needs_rehash(user.password_hash):
+        # Made with other argon2 parameters than the settings' ones: the password is at hand
+        # only now, so this is when the hash can follow them.
+        user.password_hash = await hash_password_async(password)
+    return user
 
 
 def sign_in_throttled(wait: timedelta) -> FieldError:

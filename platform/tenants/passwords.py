@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from functools import cache
 
 from neutralpoint.tenants.auth import hash_password, verify_password
 
@@ -17,7 +16,3 @@ async def hash_password_async(password: str) -> str:
 async def verify_password_async(password_hash: str, password: str) -> bool:
     return await asyncio.to_thread(verify_password, password_hash, password)
 
-
-@cache
-def decoy_hash() -> str:
-    return hash_password("a password nobody has, to spend the same time on unknown e-mails")
