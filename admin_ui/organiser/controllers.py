@@ -1,7 +1,7 @@
 """The event footprint of an entry point: the organiser's whole-event form and its result.
 
 ``/venue/<slug>/entry-points/<id>/event-footprint`` (manager or owner): the scenario's
-organiser form (``neutralpoint_organiser_form``), computed with the venue's effective factor
+organiser form (its ``Scenario.organiser_form``), computed with the venue's effective factor
 set (its measured overrides applied) and stored as an ``Estimate`` of kind ``organiser``
 with the same snapshot rules as a visitor's estimate, then shown with its breakdown, sources
 and the method it follows. The attendees' own estimates at the entry point (the lines they
