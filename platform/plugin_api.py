@@ -12,7 +12,9 @@ factor sets and its calculation::
 
 The shared helpers ``travel`` (a journey's fields, factors and line), ``lodging`` (a night
 in a hotel or at a campsite) and ``meals`` (a meal by main dish) are here too, so that the
-same journey, night or meal costs the same grams in every scenario. Everything else in
+same journey, night or meal costs the same grams in every scenario. A plugin's extra
+routes (``neutralpoint_extra_routes``) declare who may reach them with the access policies
+(``PUBLIC``, ``SIGNED_IN``, ``VenueAccess("manager")``, ``PLATFORM_ADMIN``). Everything else in
 ``neutralpoint`` may change between releases; what is named below will not without notice.
 ``docs/plugins.md`` walks through a plugin and carries the reference generated from this
 module and from the hook specifications.
@@ -31,10 +33,14 @@ from neutralpoint.scenarios.forms import Choice, Field, FieldError, FieldKind, F
 from neutralpoint.scenarios.geography import City, TravelDistance
 from neutralpoint.scenarios.hookspecs import hookimpl
 from neutralpoint.scenarios.i18n import KNOWN_UNITS, LANGUAGES, Text, count_en, text_for
+from neutralpoint.tenants.access import PLATFORM_ADMIN, PUBLIC, SIGNED_IN, VenueAccess
 
 __all__ = [
     "KNOWN_UNITS",
     "LANGUAGES",
+    "PLATFORM_ADMIN",
+    "PUBLIC",
+    "SIGNED_IN",
     "BreakdownLine",
     "Calculation",
     "CalculationContext",
@@ -51,6 +57,7 @@ __all__ = [
     "Source",
     "Text",
     "TravelDistance",
+    "VenueAccess",
     "count_en",
     "hookimpl",
     "lodging",

@@ -53,7 +53,9 @@ class _FailingPagePlugin:
     def neutralpoint_extra_routes() -> list[Any]:
         from litestar import get
 
-        @get("/plugin-page-that-fails", sync_to_thread=False)
+        from neutralpoint.tenants.access import PUBLIC
+
+        @get("/plugin-page-that-fails", sync_to_thread=False, access=PUBLIC)
         def fails() -> str:
             raise RuntimeError("boom in a plugin page")
 

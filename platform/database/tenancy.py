@@ -14,6 +14,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import event, text
@@ -24,6 +25,25 @@ from neutralpoint.database.base import TenantScoped
 TENANT_KEY = "tenant_id"
 DISABLED_KEY = "scopes_disabled"
 PENDING_KEY = "scope_not_yet_in_transaction"
+
+
+#: Request-state key of the ``RequestScope`` a request's session starts with.
+REQUEST_SCOPE_KEY = "neutralpoint.db_scope"
+
+
+@dataclass(frozen=True)
+class RequestScope:
+    """The scope a request's session starts with, set by the route's access policy
+    before the session exists: one venue, or (platform admins) every venue."""
+
+    tenant_id: uuid.UUID | None = None
+    all_venues: bool = False
+
+    def apply(self, session: Any) -> None:
+        if self.all_venues:
+            disable_scopes(session)
+        elif self.tenant_id is not None:
+            use_tenant(session, self.tenant_id)
 
 
 class UnscopedQueryError(RuntimeError):

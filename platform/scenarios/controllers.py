@@ -50,6 +50,7 @@ from neutralpoint.scenarios.schemas import (
 from neutralpoint.settings import Settings
 from neutralpoint.tenants.models import EntryPoint, Tenant
 from neutralpoint.web import csrf
+from neutralpoint.web.access import PUBLIC
 from neutralpoint.web.api_errors import unreadable_body_response
 from neutralpoint.web.formatting import BABEL_LOCALES, format_date_range
 from neutralpoint.web.i18n import gettext_functions
@@ -327,7 +328,7 @@ def _entry_page(
 # --- HTML routes -------------------------------------------------------------------------------
 
 
-@get("/v/{slug:str}/me", include_in_schema=False)
+@get("/v/{slug:str}/me", include_in_schema=False, access=PUBLIC)
 async def history_page(
     request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], slug: FromPath[str]
 ) -> Template:
@@ -359,7 +360,7 @@ async def history_page(
     return response
 
 
-@get("/v/{slug:str}/r/{estimate_id:str}", include_in_schema=False)
+@get("/v/{slug:str}/r/{estimate_id:str}", include_in_schema=False, access=PUBLIC)
 async def result_page(
     request: Request[Any, Any, Any],
     db_session: NamedDependency[AsyncSession],
@@ -400,7 +401,7 @@ async def result_page(
     return response
 
 
-@get("/v/{slug:str}/{code:str}", include_in_schema=False, opt=csrf.VISITOR_ROUTE_OPT)
+@get("/v/{slug:str}/{code:str}", include_in_schema=False, opt=csrf.VISITOR_ROUTE_OPT, access=PUBLIC)
 async def entry_page(
     request: Request[Any, Any, Any], state: State, slug: FromPath[str], code: FromPath[str]
 ) -> Response[bytes]:
@@ -451,7 +452,7 @@ def _entry_html(request: Request[Any, Any, Any], calculator: entries.Calculator,
     return str(engine.get_template("scenarios/entry.html").render(**context))
 
 
-@post("/v/{slug:str}/{code:str}", include_in_schema=False, status_code=303, opt=csrf.VISITOR_ROUTE_OPT)
+@post("/v/{slug:str}/{code:str}", include_in_schema=False, status_code=303, opt=csrf.VISITOR_ROUTE_OPT, access=PUBLIC)
 async def submit_entry(
     request: Request[Any, Any, Any], state: State, slug: FromPath[str], code: FromPath[str]
 ) -> Response[Any]:
@@ -509,14 +510,18 @@ ERRORS_RESPONSE = ResponseSpec(
 )
 
 
-@get("/api/v1/scenarios", tags=["scenarios"], sync_to_thread=False, summary="Scenarios and their forms")
+@get("/api/v1/scenarios", tags=["scenarios"], sync_to_thread=False, summary="Scenarios and their forms", access=PUBLIC)
 def list_scenarios(registry: NamedDependency[ScenarioRegistry]) -> list[ScenarioOut]:
     """Every loaded scenario with its visitor form and current factor-set version."""
     return [ScenarioOut.of(s) for s in registry.ordered()]
 
 
 @get(
-    "/api/v1/scenarios/{scenario_id:str}", tags=["scenarios"], sync_to_thread=False, summary="One scenario and its form"
+    "/api/v1/scenarios/{scenario_id:str}",
+    tags=["scenarios"],
+    sync_to_thread=False,
+    summary="One scenario and its form",
+    access=PUBLIC,
 )
 def get_scenario(registry: NamedDependency[ScenarioRegistry], scenario_id: FromPath[str]) -> ScenarioDetailOut:
     """One scenario: its form and every factor of its current factor set, with sources."""
@@ -530,6 +535,7 @@ def get_scenario(registry: NamedDependency[ScenarioRegistry], scenario_id: FromP
     "/api/v1/public/venues/{slug:str}/entry-points/{code:str}",
     tags=["visitors"],
     summary="An entry point's calculator: its venue, scenario and form",
+    access=PUBLIC,
 )
 async def get_entry_point(state: State, slug: FromPath[str], code: FromPath[str]) -> CalculatorEntryOut:
     """Public facts about an entry point and the form left to fill in after its presets."""
@@ -566,6 +572,7 @@ async def get_entry_point(state: State, slug: FromPath[str], code: FromPath[str]
     opt=csrf.VISITOR_ROUTE_OPT,
     summary="Compute and store a visitor's footprint",
     exception_handlers={ClientException: unreadable_body_response},
+    access=PUBLIC,
 )
 async def create_estimate(
     request: Request[Any, Any, Any],
@@ -582,7 +589,12 @@ async def create_estimate(
     return AnswerResponse(await submissions.submit_json(state, _visitor(request, slug, code), data))
 
 
-@get("/api/v1/estimates/{estimate_id:str}", tags=["visitors"], summary="An estimate, with its breakdown and sources")
+@get(
+    "/api/v1/estimates/{estimate_id:str}",
+    tags=["visitors"],
+    summary="An estimate, with its breakdown and sources",
+    access=PUBLIC,
+)
 async def get_estimate(
     db_session: NamedDependency[AsyncSession],
     settings: NamedDependency[Settings],
@@ -608,6 +620,7 @@ async def get_estimate(
     "/api/v1/public/venues/{slug:str}/visitors/{visitor_id:uuid}/estimates",
     tags=["visitors"],
     summary="A visitor's footprint history at a venue",
+    access=PUBLIC,
 )
 async def visitor_estimates(
     db_session: NamedDependency[AsyncSession],

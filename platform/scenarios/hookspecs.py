@@ -71,9 +71,12 @@ def neutralpoint_extra_routes() -> list[BaseRouteHandler]:
     """Return extra Litestar route handlers (pages or API) this plugin serves.
 
     They are added to the application at start-up, beside the core's routes, under the
-    paths they declare; give them a prefix of your plugin's name. Example::
+    paths they declare; give them a prefix of your plugin's name. Each declares who may
+    reach it, as every route does: ``access=PUBLIC``, ``SIGNED_IN``,
+    ``VenueAccess("manager")`` or ``PLATFORM_ADMIN`` (all in the plugin API); a route
+    that declares none is refused with a 500. Example::
 
-        @get("/plugins/bakery/about", sync_to_thread=False)
+        @get("/plugins/bakery/about", sync_to_thread=False, access=PUBLIC)
         def about() -> str:
             return "Bakery scenario"
 
