@@ -98,6 +98,7 @@ class LineView(msgspec.Struct, frozen=True):
     grams: int
     share: Decimal
     source: int | None
+    warning: dict[str, str] | None = None
 
 
 class EstimateView(msgspec.Struct, frozen=True):
@@ -113,6 +114,11 @@ class EstimateView(msgspec.Struct, frozen=True):
     @property
     def total_grams(self) -> int:
         return self.estimate.total_grams
+
+    @property
+    def warnings(self) -> list[dict[str, str]]:
+        """The lines' warnings (an answer counted as entered but unlikely), in line order."""
+        return [line.warning for line in self.lines if line.warning]
 
 
 def present(
@@ -158,6 +164,7 @@ def present(
                 grams=line.grams,
                 share=tenths(line.grams * 100, total) if total else Decimal(0),
                 source=index,
+                warning=dict(line.warning) if line.warning else None,
             )
         )
     return EstimateView(

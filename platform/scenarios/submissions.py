@@ -224,6 +224,7 @@ def estimate_out(
                 grams=line.grams,
                 share_percent=str(line.share),
                 source=line.source,
+                warning=LocalizedText.of(line.warning),
             )
             for line in view.lines
         ],
@@ -240,4 +241,5 @@ def estimate_out(
         created_at=estimate.created_at,
         url=result_url(settings, slug, estimate.id),
         visitor_id=visitor_id,
+        warnings=[LocalizedText.required(warning) for warning in view.warnings],
     )
