@@ -19,14 +19,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from neutralpoint.database.base import utcnow
 from neutralpoint.database.engine import Database
+from neutralpoint.fastpath.cache import DISABLED, SESSION_INFO_KEY, EntryCache
 from neutralpoint.scenarios import overrides
 from neutralpoint.scenarios.contract import BreakdownLine, total_grams
-from neutralpoint.scenarios.entries import Entry, engine_key
+from neutralpoint.scenarios.entries import Entry
 from neutralpoint.scenarios.factors import FactorSet
 from neutralpoint.scenarios.forms import raw_from_serialized, serialize_inputs
 from neutralpoint.scenarios.manager import LoadedScenario, ScenarioRegistry
 from neutralpoint.scenarios.models import Estimate
-from neutralpoint.scenarios.snapshots import ensure_snapshot, known_committed, load_snapshot
+from neutralpoint.scenarios.snapshots import ensure_snapshot, load_snapshot
 from neutralpoint.tenants.models import EntryPoint
 
 HISTORY_LIMIT = 100
@@ -137,16 +138,21 @@ class EstimateRecord(msgspec.Struct, frozen=True):
 
 
 async def store_estimate(
-    db: Database, entry: Entry, computation: Computation, visitor_id: uuid.UUID, lang: str
+    db: Database,
+    entry: Entry,
+    computation: Computation,
+    visitor_id: uuid.UUID,
+    lang: str,
+    cache: EntryCache = DISABLED,
 ) -> EstimateRecord:
-    """Store a visitor's footprint in a transaction shared with others arriving at the same
-    moment (``GroupCommit``); returns once it is committed."""
+    """Store a visitor's footprint through the database's row writer (with the fast path, in
+    a transaction shared with others arriving at the same moment); returns once committed."""
     published = computation.published
-    if not known_committed(engine_key(db.engine.sync_engine), published):
-        async with db.session() as session:
+    if not cache.snapshot_stored(published.scenario, published.version, published.fingerprint):
+        async with db.sessionmaker(info={SESSION_INFO_KEY: cache}) as session, session.begin():
             await ensure_snapshot(session, published)
     row = estimate_row(entry, computation, visitor_id, lang)
-    await db.group_commit.insert(Estimate.__table__, entry.tenant_id, row)
+    await db.row_writer.insert(Estimate.__table__, entry.tenant_id, row)
     return EstimateRecord(**row)
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from neutralpoint.scenarios.entries import session_database_key
+from neutralpoint.fastpath.cache import cache_of
 from neutralpoint.scenarios.factors import FactorSet
 from neutralpoint.scenarios.models import FactorSetSnapshot
 
@@ -24,9 +24,6 @@ class FactorSetConflictError(RuntimeError):
     """A plugin changed a published factor set's values without giving it a new version."""
 
 
-# (database, scenario, version) -> fingerprint of snapshots known to be committed. Snapshots
-# are global (not venue-owned), so remembering them leaks nothing between venues.
-_committed_snapshots: dict[tuple[str, str, str], str] = {}
 _SEEN_KEY = "neutralpoint_snapshots_seen"
 
 
@@ -34,7 +31,7 @@ _SEEN_KEY = "neutralpoint_snapshots_seen"
 def _remember_committed_snapshots(session: Session) -> None:
     seen = session.info.pop(_SEEN_KEY, None)
     if seen:
-        _committed_snapshots.update(seen)
+        cache_of(session).keep_snapshots(seen)
 
 
 @event.listens_for(Session, "after_rollback")
@@ -51,9 +48,7 @@ async def ensure_snapshot(session: AsyncSession, factor_set: FactorSet) -> None:
     process remembers the ones it saw committed and skips the query next time.
     """
     fingerprint = factor_set.fingerprint
-    key = _snapshot_key(session_database_key(session), factor_set)
-    known = _committed_snapshots.get(key)
-    if known == fingerprint:
+    if cache_of(session).snapshot_stored(factor_set.scenario, factor_set.version, fingerprint):
         return
     query = select(FactorSetSnapshot.fingerprint).where(
         FactorSetSnapshot.scenario == factor_set.scenario, FactorSetSnapshot.version == factor_set.version
@@ -73,17 +68,7 @@ async def ensure_snapshot(session: AsyncSession, factor_set: FactorSet) -> None:
         raise FactorSetConflictError(
             f"factor set {factor_set.scenario} {factor_set.version} changed without a new version"
         )
-    session.sync_session.info.setdefault(_SEEN_KEY, {})[key] = fingerprint
-
-
-def known_committed(database_key: str, factor_set: FactorSet) -> bool:
-    """Whether this process saw ``factor_set``'s snapshot committed in that database, with
-    these values: then storing an estimate needs no query for it."""
-    return _committed_snapshots.get(_snapshot_key(database_key, factor_set)) == factor_set.fingerprint
-
-
-def _snapshot_key(database_key: str, factor_set: FactorSet) -> tuple[str, str, str]:
-    return (database_key, factor_set.scenario, factor_set.version)
+    session.sync_session.info.setdefault(_SEEN_KEY, {})[(factor_set.scenario, factor_set.version)] = fingerprint
 
 
 def _insert_ignoring_duplicate(session: AsyncSession, factor_set: FactorSet, fingerprint: str) -> Any:
