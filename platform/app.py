@@ -24,6 +24,7 @@ from litestar.template.config import TemplateConfig
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import neutralpoint.web as web_package
+from neutralpoint.credits.selling import use_reservation_minutes
 from neutralpoint.database.engine import Database
 from neutralpoint.database.tenancy import UnscopedQueryError
 from neutralpoint.jobs.queue import JobQueue
@@ -45,7 +46,12 @@ CONTROLLER_MODULES = (
     "neutralpoint_admin.controllers",
 )
 # Without Redis the web process runs these itself (name, every N seconds); with Redis, arq cron does.
-PERIODIC_TASKS = (("expire_reservations", 60), ("send_outbox", 30), ("batch_retirements", 24 * 3600))
+PERIODIC_TASKS = (
+    ("expire_reservations", 60),
+    ("anchor_ledger", 600),
+    ("send_outbox", 30),
+    ("batch_retirements", 24 * 3600),
+)
 
 
 def _route_handlers() -> list[Any]:
@@ -152,6 +158,7 @@ def create_app(settings: Settings | None = None, registry: ScenarioRegistry | No
     configure_logging(settings.log_level, settings.log_format)
     registry = registry or ScenarioRegistry.discover()
     db = Database(settings.database_url)
+    use_reservation_minutes(settings.reservation_minutes)
     jobs = JobQueue({"db": db, "settings": settings, "registry": registry}, settings.redis_url)
     periodic: list[asyncio.Task[Any]] = []
 

@@ -5,7 +5,8 @@ certificates. Each lives in the module named after its part of the work:
 - ``selling``: quotes, reservations, paid sales with serial pieces, releases, expiry, refunds;
 - ``retirement``: due tonnes, retirement requests, registry references, partial tonnes;
 - ``reports``: stock and money per project, lot, allocation, venue or owner;
-- ``audit``: the invariants of the books; ``ledger.verify_chain`` for the hash chain alone.
+- ``audit``: the invariants of the books; ``verify_chains`` for the lots' hash chains
+  and their anchors alone; ``anchor_heads`` anchors the chains' heads now.
 
 All amounts are integers (grams, minor units, basis points). Bad input raises
 ``CreditsInputError`` (``.errors`` maps each field to its message) before anything is
@@ -22,7 +23,7 @@ from neutralpoint.credits.errors import (
     LedgerConflict,
     SoldOut,
 )
-from neutralpoint.credits.ledger import verify_chain
+from neutralpoint.credits.ledger import anchor_heads, verify_chains
 from neutralpoint.credits.pricing import Quote, Split, quote, split_amount
 from neutralpoint.credits.reports import SalesTotal, StockTotal, sales_totals, stock_totals
 from neutralpoint.credits.retirement import (
@@ -39,10 +40,13 @@ from neutralpoint.credits.selling import (
     expire_reservations,
     get_reservation,
     get_sale,
+    new_order_ref,
     quote_offer,
     refund_sale,
     release_reservation,
+    reservation_ttl,
     reserve,
+    use_reservation_minutes,
 )
 from neutralpoint.credits.supply import (
     LOT_CORRECTABLE,
@@ -87,6 +91,7 @@ __all__ = [
     "add_project_photo",
     "allocation_problems",
     "allocation_venue_ids",
+    "anchor_heads",
     "audit",
     "batch_retirements",
     "choose_offers",
@@ -109,6 +114,7 @@ __all__ = [
     "list_retirements",
     "lot_problems",
     "lot_status",
+    "new_order_ref",
     "offers_for_venue",
     "partial_tonnes",
     "project_problems",
@@ -118,6 +124,7 @@ __all__ = [
     "refund_sale",
     "release_reservation",
     "remove_project_photo",
+    "reservation_ttl",
     "reserve",
     "retired_tonnes",
     "sales_totals",
@@ -126,6 +133,7 @@ __all__ = [
     "update_allocation",
     "update_project",
     "update_project_owner",
-    "verify_chain",
+    "use_reservation_minutes",
+    "verify_chains",
     "withdraw_allocation",
 ]

@@ -1,9 +1,10 @@
-"""Moving grams: counters, holds, serial pieces and free ranges, under the books lock.
+"""Moving grams: counters, holds, serial pieces and free ranges, under the lots' locks.
 
-Callers hold ``ledger.lock_books`` first. Counters on lots and allocations change only
-through ``shift``, an UPDATE whose WHERE clause re-checks the bound it must keep
-(``available >= grams`` …), so even a caller that forgot the lock cannot oversell: the
-update matches no row and ``LedgerConflict`` rolls the transaction back.
+Callers lock the lots they move first (``ledger.lock_lots``). Counters on lots and
+allocations change only through ``shift``, an UPDATE whose WHERE clause re-checks the
+bound it must keep (``available >= grams`` …), so even a caller that forgot the lock
+cannot oversell: the update matches no row and ``LedgerConflict`` rolls the transaction
+back.
 """
 
 from __future__ import annotations
@@ -191,24 +192,30 @@ async def expired_held_grams(session: AsyncSession, now: datetime) -> tuple[dict
 # --- holds --------------------------------------------------------------------------------
 
 
-async def plan_holds(session: AsyncSession, chain: Sequence[Allocation], grams: int) -> list[tuple[Allocation, int]]:
-    """How many grams to take from each allocation of ``chain``; ``SoldOut`` if too few."""
+async def plan_holds(
+    session: AsyncSession, chain: Sequence[Allocation], grams: int, *, lots: dict[uuid.UUID, Lot] | None = None
+) -> list[tuple[Allocation, int]]:
+    """How many grams to take from each allocation of ``chain`` (as it is now: the caller
+    holds the lots' locks; ``lots`` as ``lock_lots`` returned them); ``SoldOut`` if too few."""
     allocations = await fresh_allocations(session, [a.id for a in chain])
-    lots = {
-        lot.id: lot
-        for lot in (
-            await session.execute(
-                select(Lot)
-                .where(Lot.id.in_({a.lot_id for a in allocations.values()}))
-                .execution_options(populate_existing=True)
-            )
-        ).scalars()
-    }
+    if lots is None:
+        lots = {
+            lot.id: lot
+            for lot in (
+                await session.execute(
+                    select(Lot)
+                    .where(Lot.id.in_({a.lot_id for a in allocations.values()}))
+                    .execution_options(populate_existing=True)
+                )
+            ).scalars()
+        }
     lot_left = {lot_id: lot.available_grams for lot_id, lot in lots.items()}
     plan: list[tuple[Allocation, int]] = []
     remaining = grams
     for link in chain:
-        allocation = allocations[link.id]
+        allocation = allocations.get(link.id)
+        if allocation is None or allocation.status != AllocationStatus.ACTIVE:
+            continue
         take = min(allocation.available_grams, lot_left[allocation.lot_id], remaining)
         if take > 0:
             plan.append((allocation, take))
@@ -228,6 +235,7 @@ async def apply_holds(
     now: datetime,
 ) -> list[Hold]:
     holds = []
+    entries = []
     for allocation, grams in plan:
         await shift(session, Allocation, allocation.id, guard=[allocation_free_guard(grams)], reserved_grams=grams)
         await shift(session, Lot, allocation.lot_id, guard=[lot_free_guard(grams)], reserved_grams=grams)
@@ -244,20 +252,21 @@ async def apply_holds(
         )
         session.add(hold)
         holds.append(hold)
-        await ledger.append(
-            session,
-            LedgerKind.RESERVE,
-            actor=actor,
-            now=now,
-            lot_id=allocation.lot_id,
-            allocation_id=allocation.id,
-            venue_id=reservation.tenant_id,
-            order_ref=reservation.order_ref,
-            grams=grams,
-            reason=reasons.PURCHASE_STARTED,
-            details={"expires_at": reservation.expires_at.isoformat()},
+        entries.append(
+            ledger.NewEntry(
+                LedgerKind.RESERVE,
+                actor=actor,
+                lot_id=allocation.lot_id,
+                allocation_id=allocation.id,
+                venue_id=reservation.tenant_id,
+                order_ref=reservation.order_ref,
+                grams=grams,
+                reason=reasons.PURCHASE_STARTED,
+                details={"expires_at": reservation.expires_at.isoformat()},
+            )
         )
     await session.flush()
+    await ledger.append_all(session, entries, now=now)
     return holds
 
 
@@ -336,11 +345,26 @@ async def settle_reservations(session: AsyncSession, reservation_ids: Iterable[u
     await session.flush()
 
 
+async def expired_hold_lots(session: AsyncSession, now: datetime) -> list[uuid.UUID]:
+    """The lots with holds that expired by ``now`` and are not released yet."""
+    query = select(Hold.lot_id).where(Hold.status == HoldStatus.HELD, Hold.expires_at <= now).distinct()
+    return sorted((await session.execute(query)).scalars())
+
+
 async def expire_holds(
-    session: AsyncSession, now: datetime, *, actor: str, keep_reservation: uuid.UUID | None = None
+    session: AsyncSession,
+    now: datetime,
+    *,
+    actor: str,
+    lot_ids: Iterable[uuid.UUID],
+    keep_reservation: uuid.UUID | None = None,
 ) -> int:
-    """Release every hold whose reservation expired (any venue's: holds are platform rows)."""
-    query = select(Hold).where(Hold.status == HoldStatus.HELD, Hold.expires_at <= now)
+    """Release every expired hold on ``lot_ids`` (whose locks the caller holds), whichever
+    venue's it is: holds are platform rows."""
+    lots = list(lot_ids)
+    if not lots:
+        return 0
+    query = select(Hold).where(Hold.status == HoldStatus.HELD, Hold.expires_at <= now, Hold.lot_id.in_(lots))
     if keep_reservation is not None:
         query = query.where(Hold.reservation_id != keep_reservation)
     holds = (await session.execute(query.order_by(Hold.expires_at, Hold.id))).scalars().all()

@@ -536,7 +536,7 @@ async def _check_lot(
     cleaned_evidence = problems.run(_evidence, evidence, "evidence")
     cleaned_notes = problems.run(_text, notes, "notes", max_length=5000)
     if lock:
-        await ledger.lock_books(session)
+        await ledger.lock_supply(session)
     if found is not None and "serial_first" not in problems.errors:
         clash = await _overlapping_lot(session, found)
         if clash is not None:
@@ -712,8 +712,8 @@ async def correct_lot(
             "field", Message("A lot correction changes one of: %(fields)s.", fields=", ".join(LOT_CORRECTABLE))
         )
     problems.raise_any()
-    await ledger.lock_books(session)
-    lot = await stock.fresh_lot(session, lot_id)
+    await ledger.lock_supply(session)
+    lot = (await ledger.lock_lots(session, [lot_id]))[lot_id]
     details: dict[str, Any] = {"field": field}
     grams_delta = 0
     changes: dict[str, Any] = {}
@@ -903,7 +903,7 @@ async def _check_allocation(
     if valid_until is not None and valid_until <= start:
         problems.add("valid_until", "The offer must end after it starts.")
     if lock:
-        await ledger.lock_books(session)
+        await ledger.lock_supply(session)
     lot = (
         (
             await session.execute(select(Lot).where(Lot.id == lot_id).execution_options(populate_existing=True))
@@ -1082,10 +1082,12 @@ async def update_allocation(
     unknown = sorted(set(values) - set(_ALLOCATION_FIELDS))
     if unknown:
         raise CreditsInputError(unknown[0], "An offer has no such field.")
-    await ledger.lock_books(session)
+    await ledger.lock_supply(session)
     current = (await stock.fresh_allocations(session, [allocation_id])).get(allocation_id)
     if current is None:
         raise CreditsInputError("allocation_id", "There is no such offer.")
+    await ledger.lock_lots(session, [current.lot_id])  # the lot before its offer, as selling does
+    current = (await stock.fresh_allocations(session, [allocation_id]))[allocation_id]
     if current.status != AllocationStatus.ACTIVE:
         raise CreditsInputError("allocation_id", "This offer was withdrawn.")
     lot = await stock.fresh_lot(session, current.lot_id)
@@ -1194,10 +1196,12 @@ async def withdraw_allocation(
     moment = _now(now)
     actor = check_actor(actor)
     why = _text(reason, "reason", required=True, max_length=2000)
-    await ledger.lock_books(session)
+    await ledger.lock_supply(session)
     current = (await stock.fresh_allocations(session, [allocation_id])).get(allocation_id)
     if current is None:
         raise CreditsInputError("allocation_id", "There is no such offer.")
+    await ledger.lock_lots(session, [current.lot_id])  # the lot before its offer, as selling does
+    current = (await stock.fresh_allocations(session, [allocation_id]))[allocation_id]
     if current.status == AllocationStatus.WITHDRAWN:
         return current
     free = current.available_grams
