@@ -32,6 +32,7 @@ from neutralpoint.logging_setup import configure_logging
 from neutralpoint.scenarios.edge import install_visitor_edge
 from neutralpoint.scenarios.manager import ScenarioRegistry
 from neutralpoint.settings import Settings, get_settings
+from neutralpoint.tenants.auth import configure_password_hashing
 from neutralpoint.tenants.hosts import install_custom_hosts
 from neutralpoint.web.i18n import choose_language
 from neutralpoint.web.templating import render, template_engine
@@ -156,6 +157,7 @@ def _unscoped(request: Request[Any, Any, Any], exc: UnscopedQueryError) -> Respo
 def create_app(settings: Settings | None = None, registry: ScenarioRegistry | None = None) -> Litestar:
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_format)
+    configure_password_hashing(settings.password_hashing)
     registry = registry or ScenarioRegistry.discover()
     db = Database(settings.database_url)
     use_reservation_minutes(settings.reservation_minutes)
