@@ -17,7 +17,8 @@ Locking, the same order in every credits transaction, so nobody waits in a cycle
 2. ``lock_lots``: the rows of the lots the transaction moves, in id order (PostgreSQL
    ``SELECT … FOR NO KEY UPDATE``; on SQLite the first write takes the database's write
    lock). A lot's row guards its counters, its offers' counters and its chain's head, so
-   purchases from different lots never wait on each other.
+   purchases from different lots never wait on each other. A purchase from one lot takes
+   the lock with the conditional UPDATE that takes its stock (``stock.take_from_lot``).
 3. Then offers, reservations, sales, holds, pieces and tonnes.
 
 Read the clock after the lots are locked: the entries of one chain then carry times in
@@ -132,6 +133,12 @@ async def lock_lots(session: AsyncSession, lot_ids: Iterable[uuid.UUID]) -> dict
     for lot in lots.values():
         held.heads[lot.id] = (lot.chain_seq, lot.chain_hash)
     return lots
+
+
+def holding_lot(session: AsyncSession, lot_id: uuid.UUID, chain_seq: int, chain_hash: str) -> None:
+    """Note that this transaction locked ``lot_id`` by updating its row (which returned its
+    chain's head), as ``lock_lots`` would have."""
+    _held(session).heads[lot_id] = (chain_seq, chain_hash)
 
 
 def locked_lot_ids(session: AsyncSession) -> frozenset[uuid.UUID]:

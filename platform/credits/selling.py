@@ -296,14 +296,26 @@ async def reserve(
     if price.below_minimum and not round_up_to_minimum:
         raise BelowMinimumCharge(price)
 
-    lots = await ledger.lock_lots(session, {a.lot_id for a in chain})
+    lot_ids = {a.lot_id for a in chain}
+    # One lot (the usual case): its stock is taken by one conditional UPDATE, which is the
+    # lock, and the offer's by a second; otherwise, or when either has too few, plan.
+    taken = len(lot_ids) == 1 and await stock.take_from_lot(session, primary.lot_id, grams)
+    if not taken:
+        await ledger.lock_lots(session, lot_ids)
     moment = _now(now)  # after the lock: expiry and the ledger see the time of the write
-    try:
-        plan = await stock.plan_holds(session, chain, grams, lots=lots)
-    except SoldOut:
-        if not await stock.expire_holds(session, moment, actor="system:expiry", lot_ids=lots):
-            raise
-        plan = await stock.plan_holds(session, chain, grams)
+    if taken and not await stock.try_shift(
+        session, Allocation, primary.id, guard=[stock.allocation_free_guard(grams)], reserved_grams=grams
+    ):
+        await stock.shift(session, Lot, primary.lot_id, reserved_grams=-grams)
+        taken = False
+    plan = [(primary, grams)]
+    if not taken:
+        try:
+            plan = await stock.plan_holds(session, chain, grams)
+        except SoldOut:
+            if not await stock.expire_holds(session, moment, actor="system:expiry", lot_ids=lot_ids):
+                raise
+            plan = await stock.plan_holds(session, chain, grams)
     reservation = Reservation(
         id=new_id(),
         tenant_id=tenant_id,
@@ -329,13 +341,19 @@ async def reserve(
         .returning(Reservation.id)
     )
     if written.scalar_one_or_none() is None:
+        if taken:  # give the grams back: this order is another's, or already held
+            await stock.shift(session, Allocation, primary.id, reserved_grams=-grams)
+            await stock.shift(session, Lot, primary.lot_id, reserved_grams=-grams)
         existing = await _reservation(session, order_ref)
         if existing is None:
             raise CreditsInputError("order_ref", REFERENCE_TAKEN)
         if _same_order(existing, tenant_id, allocation_id, grams):
             return await reservation_view(session, existing)
         raise CreditsInputError("order_ref", ANOTHER_RESERVATION)
-    holds = await stock.apply_holds(session, reservation, plan, actor=actor, now=moment)
+    if taken:
+        holds = await stock.record_holds(session, reservation, plan, actor=actor, now=moment)
+    else:
+        holds = await stock.apply_holds(session, reservation, plan, actor=actor, now=moment)
     return await reservation_view(session, reservation, holds)
 
 

@@ -40,6 +40,22 @@ from neutralpoint.credits.models import (
 from neutralpoint.credits.serials import SerialRange
 
 
+async def try_shift(
+    session: AsyncSession,
+    model: type[Lot] | type[Allocation],
+    row_id: uuid.UUID,
+    *,
+    guard: Sequence[ColumnElement[bool]] = (),
+    **deltas: int,
+) -> bool:
+    """Add ``deltas`` to counters of one row if ``guard`` still holds; whether it did."""
+    values = {name: getattr(model, name) + delta for name, delta in deltas.items()}
+    result = await session.execute(
+        update(model).where(model.id == row_id, *guard).values(**values).execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
 async def shift(
     session: AsyncSession,
     model: type[Lot] | type[Allocation],
@@ -49,12 +65,27 @@ async def shift(
     **deltas: int,
 ) -> None:
     """Add ``deltas`` to counters of one row, only if ``guard`` still holds."""
-    values = {name: getattr(model, name) + delta for name, delta in deltas.items()}
-    result = await session.execute(
-        update(model).where(model.id == row_id, *guard).values(**values).execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if not await try_shift(session, model, row_id, guard=guard, **deltas):
         raise LedgerConflict(f"{model.__tablename__} {row_id}: the change {deltas} would break its bounds")
+
+
+async def take_from_lot(session: AsyncSession, lot_id: uuid.UUID, grams: int) -> bool:
+    """Reserve ``grams`` of a lot's free stock in one conditional UPDATE, which also takes
+    the lot's lock (``ledger.lock_lots``) and reads its chain's head; False, and no lock,
+    when fewer grams are free."""
+    head = (
+        await session.execute(
+            update(Lot)
+            .where(Lot.id == lot_id, lot_free_guard(grams))
+            .values(reserved_grams=Lot.reserved_grams + grams)
+            .returning(Lot.chain_seq, Lot.chain_hash)
+            .execution_options(synchronize_session=False)
+        )
+    ).one_or_none()
+    if head is None:
+        return False
+    ledger.holding_lot(session, lot_id, head.chain_seq, head.chain_hash)
+    return True
 
 
 def lot_free_guard(grams: int) -> ColumnElement[bool]:
@@ -192,23 +223,20 @@ async def expired_held_grams(session: AsyncSession, now: datetime) -> tuple[dict
 # --- holds --------------------------------------------------------------------------------
 
 
-async def plan_holds(
-    session: AsyncSession, chain: Sequence[Allocation], grams: int, *, lots: dict[uuid.UUID, Lot] | None = None
-) -> list[tuple[Allocation, int]]:
-    """How many grams to take from each allocation of ``chain`` (as it is now: the caller
-    holds the lots' locks; ``lots`` as ``lock_lots`` returned them); ``SoldOut`` if too few."""
+async def plan_holds(session: AsyncSession, chain: Sequence[Allocation], grams: int) -> list[tuple[Allocation, int]]:
+    """How many grams to take from each allocation of ``chain``, as they are now (the caller
+    holds the lots' locks); ``SoldOut`` if too few."""
     allocations = await fresh_allocations(session, [a.id for a in chain])
-    if lots is None:
-        lots = {
-            lot.id: lot
-            for lot in (
-                await session.execute(
-                    select(Lot)
-                    .where(Lot.id.in_({a.lot_id for a in allocations.values()}))
-                    .execution_options(populate_existing=True)
-                )
-            ).scalars()
-        }
+    lots = {
+        lot.id: lot
+        for lot in (
+            await session.execute(
+                select(Lot)
+                .where(Lot.id.in_({a.lot_id for a in allocations.values()}))
+                .execution_options(populate_existing=True)
+            )
+        ).scalars()
+    }
     lot_left = {lot_id: lot.available_grams for lot_id, lot in lots.items()}
     plan: list[tuple[Allocation, int]] = []
     remaining = grams
@@ -234,11 +262,24 @@ async def apply_holds(
     actor: str,
     now: datetime,
 ) -> list[Hold]:
-    holds = []
-    entries = []
     for allocation, grams in plan:
         await shift(session, Allocation, allocation.id, guard=[allocation_free_guard(grams)], reserved_grams=grams)
         await shift(session, Lot, allocation.lot_id, guard=[lot_free_guard(grams)], reserved_grams=grams)
+    return await record_holds(session, reservation, plan, actor=actor, now=now)
+
+
+async def record_holds(
+    session: AsyncSession,
+    reservation: Reservation,
+    plan: Sequence[tuple[Allocation, int]],
+    *,
+    actor: str,
+    now: datetime,
+) -> list[Hold]:
+    """The holds of ``plan`` and their ``reserve`` entries, once the counters moved."""
+    holds = []
+    entries = []
+    for allocation, grams in plan:
         hold = Hold(
             reservation_id=reservation.id,
             venue_id=reservation.tenant_id,

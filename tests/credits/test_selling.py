@@ -94,6 +94,26 @@ async def test_an_order_spills_over_into_the_next_lot(db: Database, factory: Any
     assert await lot_numbers(db, new.id) == (3 * TONNE, 0, 200_000, 2_800_000)
 
 
+async def test_an_order_spills_over_into_another_offer_of_the_same_lot(db: Database, factory: Any) -> None:
+    """The lot has the grams but the chosen offer has too few: the rest comes from the
+    venue's other offer of the lot, and the counters of both offers and the lot agree."""
+    venue = await factory.venue()
+    lot = await factory.lot(await factory.project(), 2)
+    small = await factory.allocation(lot, 300_000, venues=[venue])
+    large = await factory.allocation(lot, TONNE, venues=[venue])
+    async with db.session() as session:
+        use_tenant(session, venue)
+        held = await services.reserve(session, tenant_id=venue, allocation_id=small.id, grams=500_000)
+    assert sorted((h.allocation_id, h.grams) for h in held.holds) == sorted([(small.id, 300_000), (large.id, 200_000)])
+    assert await lot_numbers(db, lot.id) == (2 * TONNE, 500_000, 0, 1_500_000)
+    async with db.platform_session() as session:
+        sale = await services.confirm_sale(session, order_ref=held.order_ref)
+        offers = {a.id: a for a in await services.list_allocations(session, lot.id)}
+    assert sum(p.grams for p in sale.pieces) == 500_000
+    assert (offers[small.id].reserved_grams, offers[small.id].sold_grams) == (0, 300_000)
+    assert (offers[large.id].reserved_grams, offers[large.id].sold_grams) == (0, 200_000)
+
+
 async def test_sold_out_is_refused_and_writes_nothing(db: Database, factory: Any) -> None:
     venue = await factory.venue()
     lot = await factory.lot(await factory.project(), 1)
