@@ -7,35 +7,38 @@ import gc
 import hashlib
 import importlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from litestar import Litestar, Request, Response
+from litestar import Litestar, Request, Response, Router
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import CacheControlHeader, State
 from litestar.di import Provide
-from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar.exceptions import HTTPException, NotFoundException
 from litestar.middleware.session.client_side import CookieBackendConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
+from litestar.types import Middleware
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import neutralpoint.web as web_package
 from neutralpoint.credits.selling import use_reservation_minutes
 from neutralpoint.database.engine import Database
-from neutralpoint.database.tenancy import UnscopedQueryError
+from neutralpoint.database.tenancy import REQUEST_SCOPE_KEY, RequestScope, UnscopedQueryError
+from neutralpoint.fastpath.wiring import prepare_database, prepare_routes
 from neutralpoint.jobs.queue import JobQueue
 from neutralpoint.logging_setup import configure_logging
-from neutralpoint.scenarios.edge import install_visitor_edge
 from neutralpoint.scenarios.manager import ScenarioRegistry
 from neutralpoint.settings import Settings, get_settings
+from neutralpoint.tenants.access import access_dependencies
 from neutralpoint.tenants.auth import configure_password_hashing
 from neutralpoint.tenants.hosts import install_custom_hosts
-from neutralpoint.web.i18n import choose_language
-from neutralpoint.web.templating import render, template_engine
+from neutralpoint.web.access import enforce_access, public_opt
+from neutralpoint.web.errors import http_error_response, wants_html
+from neutralpoint.web.templating import template_engine
 
 log = logging.getLogger("neutralpoint")
 
@@ -68,13 +71,17 @@ def _route_handlers() -> list[Any]:
     return handlers
 
 
-async def provide_db_session(state: State) -> AsyncIterator[AsyncSession]:
+async def provide_db_session(state: State, request: Request[Any, Any, Any]) -> AsyncIterator[AsyncSession]:
     """One transaction per request: committed when the handler returns, rolled back if it raises.
 
     The transaction begins with the first statement, so a request answered from memory
-    (an entry page during a QR burst) costs no connection at all.
+    (an entry page during a QR burst) costs no connection at all. The session starts
+    with the scope the route's access policy granted (one venue, or every venue).
     """
     async with state.db.sessionmaker() as session:
+        scope = request.state.get(REQUEST_SCOPE_KEY)
+        if isinstance(scope, RequestScope):
+            scope.apply(session)
         try:
             yield session
         except BaseException:
@@ -99,54 +106,12 @@ def provide_jobs(state: State) -> JobQueue:
     return jobs
 
 
-def _wants_html(request: Request[Any, Any, Any]) -> bool:
-    path = request.url.path
-    if path.startswith(("/api/", "/schema", "/health", "/ready")):
-        return False
-    return "text/html" in request.headers.get("accept", "text/html")
-
-
-def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
-    if not _wants_html(request):
-        body: dict[str, Any] = {"status_code": exc.status_code, "detail": exc.detail}
-        if isinstance(exc, ValidationException) and exc.extra:
-            body["extra"] = exc.extra
-        return Response(body, status_code=exc.status_code, headers=getattr(exc, "headers", None))
-    lang = choose_language(
-        request.query_params.get("lang"), request.cookies.get("lang"), request.headers.get("accept-language")
-    )
-    titles = {404: "Not found", 403: "Not allowed", 400: "Bad request", 401: "Please sign in"}
-    from neutralpoint.web.i18n import gettext_functions
-
-    _ = gettext_functions(lang)["plain_gettext"]
-    title = _(titles.get(exc.status_code, "Something went wrong"))
-    message = _("We could not find that page.") if exc.status_code == 404 else str(exc.detail)
-    return render(
-        request,
-        "error.html",
-        lang=lang,
-        status_code=exc.status_code,
-        title=title,
-        message=message,
-        back_url=start_page_for(request.url.path),
-    )
-
-
-def start_page_for(path: str) -> str:
-    """Where "Back to the start" leads: a visitor with an outdated QR code goes to the
-    venue's own page (``/v/<slug>``), which lists its current entry points."""
-    parts = path.split("/")
-    if len(parts) > 3 and parts[1] == "v" and parts[2] and parts[3]:
-        return f"/v/{parts[2]}"
-    return "/"
-
-
 def _server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """Log every unexpected error with its traceback (Litestar logs them only in debug mode)."""
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    if not _wants_html(request):
+    if not wants_html(request):
         return Response({"status_code": 500, "detail": "Internal server error"}, status_code=500)
-    return _http_error(request, HTTPException(status_code=500, detail="Internal server error"))
+    return http_error_response(request, HTTPException(status_code=500, detail="Internal server error"))
 
 
 def _unscoped(request: Request[Any, Any, Any], exc: UnscopedQueryError) -> Response[Any]:
@@ -154,12 +119,19 @@ def _unscoped(request: Request[Any, Any, Any], exc: UnscopedQueryError) -> Respo
     return Response({"status_code": 500, "detail": "Internal server error"}, status_code=500)
 
 
-def create_app(settings: Settings | None = None, registry: ScenarioRegistry | None = None) -> Litestar:
+def create_app(
+    settings: Settings | None = None,
+    registry: ScenarioRegistry | None = None,
+    middleware: Sequence[Middleware] = (),
+) -> Litestar:
+    """The application; ``middleware`` (a rate limit, a request log) wraps every route, the
+    fast path's included, inside the session middleware."""
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_format)
     configure_password_hashing(settings.password_hashing)
     registry = registry or ScenarioRegistry.discover()
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, max_connections=settings.database_pool_size)
+    entry_cache = prepare_database(db, settings.fast_path)
     use_reservation_minutes(settings.reservation_minutes)
     jobs = JobQueue({"db": db, "settings": settings, "registry": registry}, settings.redis_url)
     periodic: list[asyncio.Task[Any]] = []
@@ -182,6 +154,14 @@ def create_app(settings: Settings | None = None, registry: ScenarioRegistry | No
 
     session_secret = hashlib.sha256(("session:" + settings.secret_key).encode()).digest()
     secure = settings.base_url.startswith("https://")
+    session_config = CookieBackendConfig(
+        secret=session_secret,
+        key="np_session",
+        secure=secure,
+        httponly=True,
+        samesite="lax",
+        exclude=["/static", "/health", "/ready", "/api/v1/scenarios"],
+    )
     app = Litestar(
         route_handlers=[
             *_route_handlers(),
@@ -191,23 +171,25 @@ def create_app(settings: Settings | None = None, registry: ScenarioRegistry | No
                 directories=[Path(web_package.__file__).parent / "static"],
                 include_in_schema=False,
                 cache_control=CacheControlHeader(max_age=3600, public=True),
+                opt=public_opt(),
             ),
         ],
+        # Every route declares its access policy; this guard enforces it (neutralpoint.tenants.access).
+        guards=[enforce_access],
         dependencies={
             "db_session": Provide(provide_db_session),
             "registry": Provide(provide_registry, sync_to_thread=False),
             "settings": Provide(provide_settings, sync_to_thread=False),
             "jobs": Provide(provide_jobs, sync_to_thread=False),
+            **access_dependencies(),
         },
-        state=State({"settings": settings, "db": db, "registry": registry, "jobs": jobs}),
+        state=State({"settings": settings, "db": db, "registry": registry, "jobs": jobs, "entry_cache": entry_cache}),
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
         template_config=TemplateConfig(engine=template_engine()),
         middleware=[
-            CookieBackendConfig(
-                secret=session_secret, key="np_session", secure=secure, httponly=True, samesite="lax",
-                exclude=["/static", "/health", "/ready", "/api/v1/scenarios"],
-            ).middleware,
+            session_config.middleware,
+            *middleware,
         ],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
@@ -216,8 +198,8 @@ def create_app(settings: Settings | None = None, registry: ScenarioRegistry | No
             exclude=["/api/", "/health", "/ready", "/schema", "/static"],
         ),
         exception_handlers={
-            HTTPException: _http_error,
-            NotFoundException: _http_error,
+            HTTPException: http_error_response,
+            NotFoundException: http_error_response,
             UnscopedQueryError: _unscoped,
             Exception: _server_error,
         },
@@ -227,15 +209,15 @@ def create_app(settings: Settings | None = None, registry: ScenarioRegistry | No
             description=(
                 "Venues, scenario calculators, estimates and credit supply. Every page has a JSON twin under /api/v1."
             ),
-            path="/schema",
+            openapi_router=Router(path="/schema", route_handlers=[], opt=public_opt()),
             render_plugins=[ScalarRenderPlugin()],
             # A handler's docstring is its operation's description: the why a client needs.
             use_handler_docstrings=True,
         ),
         debug=settings.environment == "development" and settings.log_level == "DEBUG",
     )
-    # The custom-host rewrite first: a venue's own host name reaches the visitor edge as /v/...
-    return install_custom_hosts(install_visitor_edge(app))
+    prepare_routes(app, settings.fast_path, session_opt_key=session_config.exclude_opt_key)
+    return install_custom_hosts(app)
 
 
 def _freeze_startup_objects() -> None:

@@ -53,7 +53,9 @@ class _FailingPagePlugin:
     def neutralpoint_extra_routes() -> list[Any]:
         from litestar import get
 
-        @get("/plugin-page-that-fails", sync_to_thread=False)
+        from neutralpoint.tenants.access import PUBLIC
+
+        @get("/plugin-page-that-fails", sync_to_thread=False, access=PUBLIC)
         def fails() -> str:
             raise RuntimeError("boom in a plugin page")
 
@@ -66,7 +68,7 @@ async def test_an_unexpected_error_is_logged_and_answered_500(settings: Any) -> 
     from litestar.testing import AsyncTestClient
 
     from neutralpoint.app import create_app
-    from neutralpoint.scenarios.hookspecs import hookimpl
+    from neutralpoint.plugin_api import hookimpl
     from neutralpoint.scenarios.manager import ScenarioRegistry
 
     class Plugin:

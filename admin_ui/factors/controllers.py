@@ -27,7 +27,7 @@ from neutralpoint.scenarios.factors import FactorSet
 from neutralpoint.scenarios.forms import FormErrors
 from neutralpoint.scenarios.i18n import text_for, unit_text
 from neutralpoint.scenarios.manager import LoadedScenario, ScenarioRegistry
-from neutralpoint.tenants.auth import VenueAccess, platform_admin, venue_access
+from neutralpoint.tenants.access import PLATFORM_ADMIN, VenueAccess, VenueMember
 from neutralpoint.tenants.models import Role
 from neutralpoint.web.i18n import choose_language
 from neutralpoint.web.templating import render
@@ -84,42 +84,48 @@ def factor_sets_json(registry: ScenarioRegistry) -> dict[str, Any]:
                 "name": dict(scenario.info.name),
                 "plugin": scenario.plugin,
                 "current_version": scenario.factors.version,
-                "factor_sets": [
-                    {**fs.as_dict(), "fingerprint": fs.fingerprint} for fs in scenario.factor_sets
-                ],
+                "factor_sets": [{**fs.as_dict(), "fingerprint": fs.fingerprint} for fs in scenario.factor_sets],
             }
             for scenario in registry.ordered()
         ]
     }
 
 
-@get("/platform/factor-sets", include_in_schema=False, exception_handlers={NotAuthorizedException: _to_login})
+@get(
+    "/platform/factor-sets",
+    include_in_schema=False,
+    exception_handlers={NotAuthorizedException: _to_login},
+    access=PLATFORM_ADMIN,
+)
 async def factor_sets_page(
     request: Request[Any, Any, Any],
     db_session: NamedDependency[AsyncSession],
     registry: NamedDependency[ScenarioRegistry],
 ) -> Template:
     """Every plugin's factor sets side by side: scenarios × versions × factors."""
-    await platform_admin(request, db_session)
     views = [factor_set_view(s) for s in registry.ordered()]
     return platform_page(request, "factors/factor_sets.html", section="factor_sets", scenarios=views)
 
 
-@get("/api/v1/platform/factor-sets", tags=["platform"], summary="Every scenario's factor sets and their versions")
+@get(
+    "/api/v1/platform/factor-sets",
+    tags=["platform"],
+    summary="Every scenario's factor sets and their versions",
+    access=PLATFORM_ADMIN,
+)
 async def factor_sets_api(
     request: Request[Any, Any, Any],
     db_session: NamedDependency[AsyncSession],
     registry: NamedDependency[ScenarioRegistry],
 ) -> dict[str, Any]:
     """Every loaded scenario's factor-set versions, each factor with value, unit and source."""
-    await platform_admin(request, db_session)
     return factor_sets_json(registry)
 
 
 # --- venue overrides -------------------------------------------------------------------------------
 
 
-def _choices(registry: ScenarioRegistry, access: VenueAccess, lang: str) -> list[dict[str, Any]]:
+def _choices(registry: ScenarioRegistry, access: VenueMember, lang: str) -> list[dict[str, Any]]:
     groups = []
     for scenario in overrides.overridable(registry, access.tenant.enabled_scenarios):
         options = [
@@ -192,7 +198,7 @@ async def _overrides_page(
     request: Request[Any, Any, Any],
     db_session: AsyncSession,
     registry: ScenarioRegistry,
-    access: VenueAccess,
+    access: VenueMember,
     *,
     values: dict[str, str] | None = None,
     errors: FormErrors | None = None,
@@ -220,15 +226,16 @@ async def _overrides_page(
     "/venue/{slug:str}/factor-overrides",
     include_in_schema=False,
     exception_handlers={NotAuthorizedException: _to_login},
+    access=VenueAccess(Role.MANAGER),
 )
 async def overrides_page(
     request: Request[Any, Any, Any],
     db_session: NamedDependency[AsyncSession],
     registry: NamedDependency[ScenarioRegistry],
     slug: FromPath[str],
+    access: NamedDependency[VenueMember],
 ) -> Template:
     """The venue's measured values and a form to add one."""
-    access = await venue_access(request, db_session, slug, Role.MANAGER)
     return await _overrides_page(request, db_session, registry, access, saved=request.query_params.get("saved") == "1")
 
 
@@ -237,15 +244,16 @@ async def overrides_page(
     include_in_schema=False,
     exception_handlers={NotAuthorizedException: _to_login},
     status_code=303,
+    access=VenueAccess(Role.MANAGER),
 )
 async def create_override_page(
     request: Request[Any, Any, Any],
     db_session: NamedDependency[AsyncSession],
     registry: NamedDependency[ScenarioRegistry],
     slug: FromPath[str],
+    access: NamedDependency[VenueMember],
 ) -> Response[Any]:
     """Store a measured value (303 back to the list), or show the form again with the problems (400)."""
-    access = await venue_access(request, db_session, slug, Role.MANAGER)
     form = await request.form()
     raw = {name: form.get(name) for name in ("factor", "value", "note")}
     evidence, filename = await _read_upload(form.get("evidence"))
@@ -263,14 +271,15 @@ async def create_override_page(
     include_in_schema=False,
     exception_handlers={NotAuthorizedException: _to_login},
     status_code=303,
+    access=VenueAccess(Role.MANAGER),
 )
 async def delete_override_page(
     request: Request[Any, Any, Any],
     db_session: NamedDependency[AsyncSession],
     slug: FromPath[str],
     override_id: FromPath[str],
+    access: NamedDependency[VenueMember],
 ) -> Response[Any]:
-    access = await venue_access(request, db_session, slug, Role.MANAGER)
     if not await overrides.delete_override(db_session, access.tenant.id, override_id):
         raise NotFoundException()
     return Redirect(path=f"/venue/{slug}/factor-overrides", status_code=303)
@@ -280,15 +289,16 @@ async def delete_override_page(
     "/venue/{slug:str}/factor-overrides/{override_id:str}/evidence",
     include_in_schema=False,
     exception_handlers={NotAuthorizedException: _to_login},
+    access=VenueAccess(Role.MANAGER),
 )
 async def evidence_file(
     request: Request[Any, Any, Any],
     db_session: NamedDependency[AsyncSession],
     slug: FromPath[str],
     override_id: FromPath[str],
+    access: NamedDependency[VenueMember],
 ) -> Response[bytes]:
     """The evidence as uploaded, served as a download of its checked type."""
-    access = await venue_access(request, db_session, slug, Role.MANAGER)
     row = await overrides.find_override(db_session, access.tenant.id, override_id, with_evidence=True)
     if row is None:
         raise NotFoundException()
@@ -303,15 +313,20 @@ async def evidence_file(
     )
 
 
-@get("/api/v1/venues/{slug:str}/factor-overrides", tags=["venues"], summary="A venue's measured factor values")
+@get(
+    "/api/v1/venues/{slug:str}/factor-overrides",
+    tags=["venues"],
+    summary="A venue's measured factor values",
+    access=VenueAccess(Role.MANAGER),
+)
 async def list_overrides_api(
     request: Request[Any, Any, Any],
     db_session: NamedDependency[AsyncSession],
     registry: NamedDependency[ScenarioRegistry],
     slug: FromPath[str],
+    access: NamedDependency[VenueMember],
 ) -> dict[str, Any]:
     """The venue's measured factor values (manager or owner)."""
-    access = await venue_access(request, db_session, slug, Role.MANAGER)
     rows = await overrides.list_overrides(db_session, access.tenant.id)
     return {"overrides": [_override_json(registry, row, slug) for row in rows]}
 
@@ -321,15 +336,16 @@ async def list_overrides_api(
     tags=["venues"],
     status_code=201,
     summary="Record a measured factor value, with its evidence (manager)",
+    access=VenueAccess(Role.MANAGER),
 )
 async def create_override_api(
     request: Request[Any, Any, Any],
     db_session: NamedDependency[AsyncSession],
     registry: NamedDependency[ScenarioRegistry],
     slug: FromPath[str],
+    access: NamedDependency[VenueMember],
 ) -> Response[dict[str, Any]]:
     """Multipart: ``factor`` (``scenario:key``), ``value``, ``note``, ``evidence`` (file). 400 names each bad field."""
-    access = await venue_access(request, db_session, slug, Role.MANAGER)
     form = await request.form()
     raw = {name: form.get(name) for name in ("factor", "value", "note")}
     evidence, filename = await _read_upload(form.get("evidence"))
@@ -346,14 +362,15 @@ async def create_override_api(
     tags=["venues"],
     status_code=204,
     summary="Remove a measured factor value (manager)",
+    access=VenueAccess(Role.MANAGER),
 )
 async def delete_override_api(
     request: Request[Any, Any, Any],
     db_session: NamedDependency[AsyncSession],
     slug: FromPath[str],
     override_id: FromPath[str],
+    access: NamedDependency[VenueMember],
 ) -> None:
-    access = await venue_access(request, db_session, slug, Role.MANAGER)
     if not await overrides.delete_override(db_session, access.tenant.id, override_id):
         raise NotFoundException()
 

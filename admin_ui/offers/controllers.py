@@ -27,7 +27,7 @@ from neutralpoint.credits.controllers import BAD_INPUT, credits_input_response
 from neutralpoint.credits.errors import CreditsInputError, translate_message
 from neutralpoint.credits.schemas import OfferView
 from neutralpoint.tenants import services as venue_services
-from neutralpoint.tenants.auth import VenueAccess, venue_access
+from neutralpoint.tenants.access import VenueAccess, VenueMember
 from neutralpoint.tenants.models import Role
 from neutralpoint.web.api_errors import unreadable_body_response
 from neutralpoint.web.i18n import gettext_functions
@@ -120,7 +120,7 @@ class VenueOffersPages(Controller):
     def _page(
         self,
         request: Request[Any, Any, Any],
-        access: VenueAccess,
+        access: VenueMember,
         offers: list[OfferView],
         *,
         errors: dict[str, str] | None = None,
@@ -160,19 +160,25 @@ class VenueOffersPages(Controller):
             request_path=request.url.path,
         )
 
-    @get("/")
+    @get("/", access=VenueAccess(Role.MANAGER))
     async def offers(
-        self, slug: FromPath[str], request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
+        self,
+        slug: FromPath[str],
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        access: NamedDependency[VenueMember],
     ) -> Template:
-        access = await venue_access(request, db_session, slug, Role.MANAGER)
         offers = await services.offers_for_venue(db_session, access.tenant.id, include_hidden=True)
         return self._page(request, access, ordered(offers))
 
-    @post("/")
+    @post("/", access=VenueAccess(Role.MANAGER))
     async def choose(
-        self, slug: FromPath[str], request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
+        self,
+        slug: FromPath[str],
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        access: NamedDependency[VenueMember],
     ) -> Response[Any]:
-        access = await venue_access(request, db_session, slug, Role.MANAGER)
         offers = ordered(await services.offers_for_venue(db_session, access.tenant.id, include_hidden=True))
         form = await request.form()
         shown, default_id, errors = read_choice(form, offers)
@@ -195,25 +201,33 @@ class VenueOffersApi(Controller):
         ValidationException: unreadable_body_response,
     }
 
-    @get("/", summary="The credit offers of a venue, shown ones first in their order")
+    @get("/", summary="The credit offers of a venue, shown ones first in their order", access=VenueAccess(Role.MANAGER))
     async def list_offers(
-        self, slug: FromPath[str], request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
+        self,
+        slug: FromPath[str],
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        access: NamedDependency[VenueMember],
     ) -> list[OfferOut]:
-        access = await venue_access(request, db_session, slug, Role.MANAGER)
         offers = await services.offers_for_venue(db_session, access.tenant.id, include_hidden=True)
         return [offer_out(o) for o in ordered(offers)]
 
-    @put("/", responses=BAD_INPUT, summary="Choose the offers visitors see, their order and the default")
+    @put(
+        "/",
+        responses=BAD_INPUT,
+        summary="Choose the offers visitors see, their order and the default",
+        access=VenueAccess(Role.MANAGER),
+    )
     async def choose_offers(
         self,
         slug: FromPath[str],
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
         data: JSONBody[OffersIn],
+        access: NamedDependency[VenueMember],
     ) -> list[OfferOut]:
         """``shown`` lists allocation ids in the order visitors see them; the rest are hidden.
         ``default_id``, one of ``shown``, is preselected (else the first shown)."""
-        access = await venue_access(request, db_session, slug, Role.MANAGER)
         offers = await services.choose_offers(
             db_session, access.tenant.id, shown=data.shown, default_id=data.default_id
         )

@@ -1,7 +1,7 @@
 """The event footprint of an entry point: the organiser's whole-event form and its result.
 
 ``/venue/<slug>/entry-points/<id>/event-footprint`` (manager or owner): the scenario's
-organiser form (``neutralpoint_organiser_form``), computed with the venue's effective factor
+organiser form (its ``Scenario.organiser_form``), computed with the venue's effective factor
 set (its measured overrides applied) and stored as an ``Estimate`` of kind ``organiser``
 with the same snapshot rules as a visitor's estimate, then shown with its breakdown, sources
 and the method it follows. The attendees' own estimates at the entry point (the lines they
@@ -32,7 +32,7 @@ from neutralpoint.scenarios.forms import Field, FieldError, Form, FormErrors, se
 from neutralpoint.scenarios.i18n import text_for
 from neutralpoint.scenarios.manager import LoadedScenario, ScenarioRegistry
 from neutralpoint.scenarios.models import Estimate
-from neutralpoint.tenants.auth import VenueAccess, venue_access
+from neutralpoint.tenants.access import VenueAccess, VenueMember
 from neutralpoint.tenants.models import EntryPoint, Role
 from neutralpoint.web.i18n import choose_language, normalize_language
 from neutralpoint.web.templating import render
@@ -65,7 +65,7 @@ def _to_login(request: Request[Any, Any, Any], _: NotAuthorizedException) -> Res
 
 @dataclass(frozen=True)
 class Event:
-    access: VenueAccess
+    access: VenueMember
     entry_point: EntryPoint
     scenario: LoadedScenario
 
@@ -76,10 +76,9 @@ class Event:
 
 
 async def find_event(
-    request: Request[Any, Any, Any], session: AsyncSession, registry: ScenarioRegistry, slug: str, entry_point_id: str
+    access: VenueMember, session: AsyncSession, registry: ScenarioRegistry, entry_point_id: str
 ) -> Event:
     """The venue's entry point with a scenario that has an organiser form; 404 for anything else."""
-    access = await venue_access(request, session, slug, Role.MANAGER)
     try:
         key = uuid.UUID(entry_point_id)
     except ValueError:
@@ -250,33 +249,42 @@ async def _page(
     )
 
 
+MANAGER = VenueAccess(Role.MANAGER)
 PATH = "/venue/{slug:str}/entry-points/{entry_point_id:str}/event-footprint"
 API_PATH = "/api/v1/venues/{slug:str}/entry-points/{entry_point_id:str}/event-footprint"
 
 
-@get(PATH, include_in_schema=False, exception_handlers={NotAuthorizedException: _to_login})
+@get(PATH, include_in_schema=False, exception_handlers={NotAuthorizedException: _to_login}, access=MANAGER)
 async def event_footprint_page(
     request: Request[Any, Any, Any],
     db_session: NamedDependency[AsyncSession],
     registry: NamedDependency[ScenarioRegistry],
     slug: FromPath[str],
     entry_point_id: FromPath[str],
+    access: NamedDependency[VenueMember],
 ) -> Template:
     """The organiser's form, with the last computed event footprint below it."""
-    event = await find_event(request, db_session, registry, slug, entry_point_id)
+    event = await find_event(access, db_session, registry, entry_point_id)
     return await _page(request, db_session, registry, event)
 
 
-@post(PATH, include_in_schema=False, exception_handlers={NotAuthorizedException: _to_login}, status_code=303)
+@post(
+    PATH,
+    include_in_schema=False,
+    exception_handlers={NotAuthorizedException: _to_login},
+    status_code=303,
+    access=MANAGER,
+)
 async def compute_event_footprint(
     request: Request[Any, Any, Any],
     db_session: NamedDependency[AsyncSession],
     registry: NamedDependency[ScenarioRegistry],
     slug: FromPath[str],
     entry_point_id: FromPath[str],
+    access: NamedDependency[VenueMember],
 ) -> Response[Any]:
     """Compute and store (303 back to the page), or the form again with each problem beside its field (400)."""
-    event = await find_event(request, db_session, registry, slug, entry_point_id)
+    event = await find_event(access, db_session, registry, entry_point_id)
     form = await request.form()
     raw = {name: form.get(name) for name in form if name not in ("_csrf_token", *OWN_FIELDS)}
     lang = _lang(request, event)
@@ -319,16 +327,22 @@ def _result_json(estimate: Estimate, factor_set: FactorSet | None) -> dict[str, 
     }
 
 
-@get(API_PATH, tags=["organisers"], summary="An event's footprint: its form, the attendees' estimates, the last result")
+@get(
+    API_PATH,
+    tags=["organisers"],
+    summary="An event's footprint: its form, the attendees' estimates, the last result",
+    access=MANAGER,
+)
 async def event_footprint_api(
     request: Request[Any, Any, Any],
     db_session: NamedDependency[AsyncSession],
     registry: NamedDependency[ScenarioRegistry],
     slug: FromPath[str],
     entry_point_id: FromPath[str],
+    access: NamedDependency[VenueMember],
 ) -> dict[str, Any]:
     """The organiser form's field names, the attendees' own estimates so far, and the last result."""
-    event = await find_event(request, db_session, registry, slug, entry_point_id)
+    event = await find_event(access, db_session, registry, entry_point_id)
     last = await last_result(db_session, event.entry_point.id)
     return {
         "fields": [f.name for f in event.form.fields if f.name not in OWN_FIELDS],
@@ -337,7 +351,13 @@ async def event_footprint_api(
     }
 
 
-@post(API_PATH, tags=["organisers"], status_code=201, summary="Compute the whole event's footprint (manager)")
+@post(
+    API_PATH,
+    tags=["organisers"],
+    status_code=201,
+    summary="Compute the whole event's footprint (manager)",
+    access=MANAGER,
+)
 async def event_footprint_compute_api(
     request: Request[Any, Any, Any],
     db_session: NamedDependency[AsyncSession],
@@ -345,9 +365,10 @@ async def event_footprint_compute_api(
     slug: FromPath[str],
     entry_point_id: FromPath[str],
     data: JSONBody[dict[str, Any]],
+    access: NamedDependency[VenueMember],
 ) -> Response[dict[str, Any]]:
     """Body ``{"inputs": {...}, "language": "en"}``; 400 with field-keyed errors, nothing stored."""
-    event = await find_event(request, db_session, registry, slug, entry_point_id)
+    event = await find_event(access, db_session, registry, entry_point_id)
     inputs = data.get("inputs") if isinstance(data, dict) else None
     lang = normalize_language(str(data.get("language") or "en")) if isinstance(data, dict) else None
     if not isinstance(inputs, dict) or lang is None:

@@ -42,10 +42,11 @@ from neutralpoint.credits.models import (
 )
 from neutralpoint.credits.public import SDG_NAMES
 from neutralpoint.credits.vocabulary import COUNTRIES, KNOWN_REGISTRIES, PROJECT_TYPES, project_type_name, registry_name
-from neutralpoint.tenants.models import Tenant
+from neutralpoint.tenants.access import PLATFORM_ADMIN
+from neutralpoint.tenants.models import Tenant, User
 from neutralpoint.web.i18n import gettext_functions
 from neutralpoint_admin.platform import forms
-from neutralpoint_admin.platform.pages import admin_or_404, page_language, platform_page, see_other
+from neutralpoint_admin.platform.pages import HIDDEN_FROM_OTHERS, page_language, platform_page, see_other
 
 PIECES_SHOWN = 200
 LEDGER_SHOWN = 100
@@ -152,20 +153,22 @@ def _file_response(content: bytes | None, content_type: str | None, filename: st
 class PlatformPages(Controller):
     path = "/platform"
     include_in_schema = False
+    opt = {"access": PLATFORM_ADMIN}  # noqa: RUF012
+    exception_handlers = HIDDEN_FROM_OTHERS  # type: ignore[assignment]
 
     # --- home -------------------------------------------------------------------------------
 
     @get("/")
-    async def home(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Template:
-        admin = await admin_or_404(request, db_session)
+    async def home(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], user: NamedDependency[User]
+    ) -> Template:
         summary = await overview.platform_summary(db_session)
-        return platform_page(request, "platform/home.html", section="home", admin=admin, summary=summary)
+        return platform_page(request, "platform/home.html", section="home", user=user, summary=summary)
 
     # --- project owners ---------------------------------------------------------------------
 
     @get("/owners")
     async def owners(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Template:
-        await admin_or_404(request, db_session)
         counts: dict[uuid.UUID, int] = {
             owner_id: int(n)
             for owner_id, n in await db_session.execute(
@@ -182,7 +185,6 @@ class PlatformPages(Controller):
 
     @get("/owners/new")
     async def new_owner(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Template:
-        await admin_or_404(request, db_session)
         return platform_page(
             request, "platform/owner_form.html", section="owners", owner=None, values=_owner_shown(None)
         )
@@ -191,7 +193,6 @@ class PlatformPages(Controller):
     async def create_owner(
         self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
     ) -> Response[Any]:
-        await admin_or_404(request, db_session)
         values = forms.owner_values(await request.form())
         try:
             async with db_session.begin_nested():
@@ -206,7 +207,6 @@ class PlatformPages(Controller):
     async def owner_page(
         self, owner_id: FromPath[uuid.UUID], request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
     ) -> Template:
-        await admin_or_404(request, db_session)
         owner = await _owner(db_session, owner_id)
         return await self._owner_page(request, db_session, owner, _owner_shown(owner))
 
@@ -236,7 +236,6 @@ class PlatformPages(Controller):
     async def save_owner(
         self, owner_id: FromPath[uuid.UUID], request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
     ) -> Response[Any]:
-        await admin_or_404(request, db_session)
         await _owner(db_session, owner_id)
         values = forms.owner_values(await request.form())
         try:
@@ -251,7 +250,6 @@ class PlatformPages(Controller):
 
     @get("/projects")
     async def projects(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Template:
-        await admin_or_404(request, db_session)
         lang = page_language(request)
         stock = {row.key: row for row in await overview.stock_rows(db_session, by="project", lang=lang)}
         lot_counts: dict[uuid.UUID, int] = {
@@ -316,7 +314,6 @@ class PlatformPages(Controller):
 
     @get("/projects/new")
     async def new_project(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Template:
-        await admin_or_404(request, db_session)
         values = _project_shown(None)
         owner_id = request.query_params.get("owner")
         if owner_id:
@@ -327,7 +324,6 @@ class PlatformPages(Controller):
     async def create_project(
         self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
     ) -> Response[Any]:
-        await admin_or_404(request, db_session)
         shown = forms.project_form(await request.form())
         problems = forms.FormProblems()
         values = forms.project_values(shown, problems)
@@ -350,7 +346,6 @@ class PlatformPages(Controller):
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
     ) -> Template:
-        await admin_or_404(request, db_session)
         project = await _project(db_session, project_id)
         return await self._project_form_page(request, db_session, project, _project_shown(project))
 
@@ -361,7 +356,6 @@ class PlatformPages(Controller):
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
     ) -> Response[Any]:
-        await admin_or_404(request, db_session)
         await _project(db_session, project_id)
         shown = forms.project_form(await request.form())
         problems = forms.FormProblems()
@@ -388,7 +382,6 @@ class PlatformPages(Controller):
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
     ) -> Response[Any]:
-        await admin_or_404(request, db_session)
         project = await _project(db_session, project_id)
         form = await request.form()
         problems = forms.FormProblems()
@@ -423,7 +416,6 @@ class PlatformPages(Controller):
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
     ) -> Response[Any]:
-        await admin_or_404(request, db_session)
         photo = await db_session.get(ProjectPhoto, photo_id)
         if photo is None or photo.project_id != project_id:
             raise NotFoundException()
@@ -438,7 +430,6 @@ class PlatformPages(Controller):
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
     ) -> Response[bytes]:
-        await admin_or_404(request, db_session)
         row = (
             await db_session.execute(
                 select(ProjectPhoto.content, ProjectPhoto.content_type).where(
@@ -474,7 +465,6 @@ class PlatformPages(Controller):
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
     ) -> Template:
-        await admin_or_404(request, db_session)
         project = await _project(db_session, project_id)
         values = dict.fromkeys(forms.LOT_FIELDS, "") | {"cost_currency": "CNY"}
         return await self._lot_form_page(request, project, values)
@@ -485,8 +475,8 @@ class PlatformPages(Controller):
         project_id: FromPath[uuid.UUID],
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
+        user: NamedDependency[User],
     ) -> Response[Any]:
-        admin = await admin_or_404(request, db_session)
         project = await _project(db_session, project_id)
         form = await request.form()
         shown = {name: forms.text(form, name) for name in forms.LOT_FIELDS}
@@ -500,7 +490,7 @@ class PlatformPages(Controller):
         try:
             async with db_session.begin_nested():
                 lot = await services.create_lot(
-                    db_session, project_id=project.id, actor=admin.email, evidence=evidence, **values
+                    db_session, project_id=project.id, actor=user.email, evidence=evidence, **values
                 )
         except CreditsInputError as exc:
             project = await _project(db_session, project_id)
@@ -576,14 +566,12 @@ class PlatformPages(Controller):
     async def lot(
         self, lot_id: FromPath[uuid.UUID], request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
     ) -> Template:
-        await admin_or_404(request, db_session)
         return await self._lot_page(request, db_session, lot_id)
 
     @get("/lots/{lot_id:uuid}/evidence")
     async def lot_evidence(
         self, lot_id: FromPath[uuid.UUID], request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
     ) -> Response[bytes]:
-        await admin_or_404(request, db_session)
         row = (
             await db_session.execute(
                 select(Lot.evidence, Lot.evidence_content_type, Lot.evidence_filename).where(Lot.id == lot_id)
@@ -595,9 +583,12 @@ class PlatformPages(Controller):
 
     @post("/lots/{lot_id:uuid}/corrections")
     async def correct_lot(
-        self, lot_id: FromPath[uuid.UUID], request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
+        self,
+        lot_id: FromPath[uuid.UUID],
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        user: NamedDependency[User],
     ) -> Response[Any]:
-        admin = await admin_or_404(request, db_session)
         await _lot(db_session, lot_id)
         form = await request.form()
         shown = {name: forms.text(form, name) for name in forms.CORRECTION_FIELDS}
@@ -610,7 +601,7 @@ class PlatformPages(Controller):
             try:
                 async with db_session.begin_nested():
                     await services.correct_lot(
-                        db_session, lot_id, field=shown["field"], value=value, reason=shown["reason"], actor=admin.email
+                        db_session, lot_id, field=shown["field"], value=value, reason=shown["reason"], actor=user.email
                     )
             except CreditsInputError as exc:
                 errors = exc.errors
@@ -646,7 +637,6 @@ class PlatformPages(Controller):
     async def new_allocation(
         self, lot_id: FromPath[uuid.UUID], request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
     ) -> Template:
-        await admin_or_404(request, db_session)
         lot = await _lot(db_session, lot_id)
         free = lot.unallocated_grams
         values: dict[str, Any] = dict.fromkeys(forms.ALLOCATION_FIELDS, "") | {
@@ -663,9 +653,12 @@ class PlatformPages(Controller):
 
     @post("/lots/{lot_id:uuid}/allocations/new")
     async def create_allocation(
-        self, lot_id: FromPath[uuid.UUID], request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
+        self,
+        lot_id: FromPath[uuid.UUID],
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        user: NamedDependency[User],
     ) -> Response[Any]:
-        admin = await admin_or_404(request, db_session)
         lot = await _lot(db_session, lot_id)
         shown = forms.allocation_form(await request.form())
         problems = forms.FormProblems()
@@ -680,7 +673,7 @@ class PlatformPages(Controller):
         else:
             try:
                 async with db_session.begin_nested():
-                    await services.create_allocation(db_session, lot_id=lot_id, actor=admin.email, **values)
+                    await services.create_allocation(db_session, lot_id=lot_id, actor=user.email, **values)
             except CreditsInputError as exc:
                 errors = forms.field_errors(exc, forms.ALLOCATION_RENAMES)
         if errors:
@@ -689,7 +682,6 @@ class PlatformPages(Controller):
 
     @get("/allocations")
     async def allocations(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Template:
-        await admin_or_404(request, db_session)
         rows = (
             await db_session.execute(
                 select(Allocation, Lot, Project)
@@ -713,8 +705,8 @@ class PlatformPages(Controller):
         allocation_id: FromPath[uuid.UUID],
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
+        user: NamedDependency[User],
     ) -> Response[Any]:
-        admin = await admin_or_404(request, db_session)
         allocation = await db_session.get(Allocation, allocation_id)
         if allocation is None:
             raise NotFoundException()
@@ -723,7 +715,7 @@ class PlatformPages(Controller):
         reason = forms.text(form, "reason")
         try:
             async with db_session.begin_nested():
-                await services.withdraw_allocation(db_session, allocation_id, actor=admin.email, reason=reason)
+                await services.withdraw_allocation(db_session, allocation_id, actor=user.email, reason=reason)
         except CreditsInputError as exc:
             return await self._lot_page(
                 request,
@@ -782,15 +774,13 @@ class PlatformPages(Controller):
 
     @get("/retirements")
     async def retirements(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Template:
-        await admin_or_404(request, db_session)
         return await self._retirements_page(request, db_session)
 
     @post("/retirements/batch")
     async def batch_retirements(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], user: NamedDependency[User]
     ) -> Response[Any]:
-        admin = await admin_or_404(request, db_session)
-        made = await services.batch_retirements(db_session, actor=admin.email)
+        made = await services.batch_retirements(db_session, actor=user.email)
         return see_other(f"/platform/retirements?batched={len(made)}")
 
     @post("/retirements/{request_id:uuid}/reference")
@@ -799,8 +789,8 @@ class PlatformPages(Controller):
         request_id: FromPath[uuid.UUID],
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
+        user: NamedDependency[User],
     ) -> Response[Any]:
-        admin = await admin_or_404(request, db_session)
         if await db_session.get(RetirementRequest, request_id) is None:
             raise NotFoundException()
         form = await request.form()
@@ -817,7 +807,7 @@ class PlatformPages(Controller):
                         reference=values["reference"],
                         registry_url=values["registry_url"] or None,
                         evidence=evidence,
-                        actor=admin.email,
+                        actor=user.email,
                     )
             except CreditsInputError as exc:
                 errors = exc.errors
@@ -834,7 +824,6 @@ class PlatformPages(Controller):
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
     ) -> Response[bytes]:
-        await admin_or_404(request, db_session)
         row = (
             await db_session.execute(
                 select(
@@ -857,7 +846,6 @@ class PlatformPages(Controller):
         db_session: NamedDependency[AsyncSession],
         by: FromQuery[str] = "project",
     ) -> Template:
-        await admin_or_404(request, db_session)
         if by not in overview.GROUPINGS:
             raise NotFoundException()
         lang = page_language(request)
@@ -878,7 +866,6 @@ class PlatformPages(Controller):
     async def stock_csv(
         self, by: FromPath[str], request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
     ) -> Response[str]:
-        await admin_or_404(request, db_session)
         if by not in overview.STOCK_GROUPINGS:
             raise NotFoundException()
         rows = await overview.stock_rows(db_session, by=by, lang=page_language(request))
@@ -888,7 +875,6 @@ class PlatformPages(Controller):
     async def sales_csv(
         self, by: FromPath[str], request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
     ) -> Response[str]:
-        await admin_or_404(request, db_session)
         if by not in overview.SALES_GROUPINGS:
             raise NotFoundException()
         rows = await overview.sales_rows(db_session, by=by, lang=page_language(request))
@@ -898,7 +884,6 @@ class PlatformPages(Controller):
 
     @get("/audit")
     async def audit(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Template:
-        await admin_or_404(request, db_session)
         report = await services.audit(db_session)
         return platform_page(request, "platform/audit.html", section="audit", report=report)
 

@@ -1,7 +1,8 @@
 """Rendering and access for the platform-admin pages.
 
 Anyone who is not a platform admin, signed in or not, gets a 404: the pages do not say
-that they exist. Form errors are English msgids from the forms and the credits services,
+that they exist (their policy is ``PLATFORM_ADMIN``; ``HIDDEN_FROM_OTHERS`` turns its
+"please sign in" into the same 404). Form errors are English msgids from the forms and the credits services,
 translated here when the catalogue knows them, with their values.
 """
 
@@ -10,26 +11,25 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from litestar import Request
+from litestar import Request, Response
 from litestar.exceptions import NotAuthorizedException, NotFoundException
 from litestar.response import Redirect, Template
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from neutralpoint.credits.errors import ErrorText, translate_message
-from neutralpoint.tenants.auth import platform_admin
-from neutralpoint.tenants.models import User
+from neutralpoint.web.errors import http_error_response
 from neutralpoint.web.i18n import choose_language, gettext_functions, normalize_language
 from neutralpoint.web.templating import render
 
 LANG_COOKIE_SECONDS = 365 * 24 * 3600
 
 
-async def admin_or_404(request: Request[Any, Any, Any], session: AsyncSession) -> User:
-    """The signed-in platform admin (the session then sees every venue), or a 404."""
-    try:
-        return await platform_admin(request, session)
-    except NotAuthorizedException:
-        raise NotFoundException() from None
+def not_found(request: Request[Any, Any, Any], _: NotAuthorizedException) -> Response[Any]:
+    """A platform page answers someone who is not signed in as it answers any other non-admin."""
+    return http_error_response(request, NotFoundException())
+
+
+#: ``exception_handlers`` of the platform pages (their access policy is ``PLATFORM_ADMIN``).
+HIDDEN_FROM_OTHERS = {NotAuthorizedException: not_found}
 
 
 def page_language(request: Request[Any, Any, Any]) -> str:

@@ -28,7 +28,8 @@ from neutralpoint.scenarios.forms import FieldError, FormErrors
 from neutralpoint.scenarios.manager import LoadedScenario, ScenarioRegistry
 from neutralpoint.settings import Settings
 from neutralpoint.tenants import services
-from neutralpoint.tenants.auth import VenueAccess, current_user, require_user, sign_in, sign_out, venue_access
+from neutralpoint.tenants.access import PUBLIC, SIGNED_IN, VenueAccess, VenueMember
+from neutralpoint.tenants.auth import current_user, sign_in, sign_out
 from neutralpoint.tenants.controllers import LOGIN_FAILED
 from neutralpoint.tenants.hosts import host_directory
 from neutralpoint.tenants.logos import LogoRejectedError, prepare_logo
@@ -56,8 +57,11 @@ def _mail_job(jobs: JobQueue) -> BackgroundTask:
 
 
 class AccountPages(Controller):
+    """The way in: public, except the pages of one's own account."""
+
     path = "/"
     include_in_schema = False
+    opt = {"access": PUBLIC}  # noqa: RUF012
     exception_handlers = {NotAuthorizedException: to_login}  # noqa: RUF012
 
     @get("/")
@@ -225,15 +229,15 @@ class AccountPages(Controller):
             request, "venue/verify.html", status_code=200 if user else 400, verified=user is not None, user=signed_in
         )
 
-    @post("/verify/resend")
+    @post("/verify/resend", access=SIGNED_IN)
     async def resend(
         self,
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
         jobs: NamedDependency[JobQueue],
+        user: NamedDependency[User],
     ) -> Response[Any]:
-        user = await require_user(request, db_session)
         venues = await services.venues_of(db_session, user)
         name = next((v.tenant.display_name for v in venues if v.tenant.status == TenantStatus.PENDING), "NeutralPoint")
         await services.queue_verification(db_session, settings, user, name, page_language(request))
@@ -298,17 +302,17 @@ class AccountPages(Controller):
         sign_in(request, user)
         return see_other(f"/venue/{tenant.slug}/?joined=1")
 
-    @get("/account")
-    async def account(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Template:
-        user = await require_user(request, db_session)
+    @get("/account", access=SIGNED_IN)
+    async def account(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], user: NamedDependency[User]
+    ) -> Template:
         saved = request.query_params.get("saved") == "1"
         return page(request, "venue/account.html", user=user, values={"name": user.name}, saved=saved)
 
-    @post("/account")
+    @post("/account", access=SIGNED_IN)
     async def save_account(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], user: NamedDependency[User]
     ) -> Response[Any]:
-        user = await require_user(request, db_session)
         form = await request.form()
         values = form_values(form, "name", "current_password", "new_password")
         try:
@@ -390,9 +394,10 @@ class VenuePages(Controller):
     include_in_schema = False
     exception_handlers = {NotAuthorizedException: to_login}  # noqa: RUF012
 
-    @get("/")
-    async def venues(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Template:
-        user = await require_user(request, db_session)
+    @get("/", access=SIGNED_IN)
+    async def venues(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], user: NamedDependency[User]
+    ) -> Template:
         venues = await services.venues_of(db_session, user)
         return page(
             request,
@@ -405,7 +410,7 @@ class VenuePages(Controller):
             left=request.query_params.get("left") == "1",
         )
 
-    @get("/{slug:str}")
+    @get("/{slug:str}", access=VenueAccess(Role.STAFF))
     async def dashboard(
         self,
         slug: FromPath[str],
@@ -413,8 +418,8 @@ class VenuePages(Controller):
         db_session: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
         registry: NamedDependency[ScenarioRegistry],
+        access: NamedDependency[VenueMember],
     ) -> Template:
-        access = await venue_access(request, db_session, slug, Role.STAFF)
         entries = await services.entry_points(db_session)
         scenarios = {s.id: s for s in registry.ordered()}
         return page(
@@ -437,7 +442,7 @@ class VenuePages(Controller):
 
     # branding
 
-    @get("/{slug:str}/branding")
+    @get("/{slug:str}/branding", access=VenueAccess(Role.MANAGER))
     async def branding(
         self,
         slug: FromPath[str],
@@ -445,14 +450,14 @@ class VenuePages(Controller):
         db_session: NamedDependency[AsyncSession],
         registry: NamedDependency[ScenarioRegistry],
         settings: NamedDependency[Settings],
+        access: NamedDependency[VenueMember],
     ) -> Template:
-        access = await venue_access(request, db_session, slug, Role.MANAGER)
         return self._branding_page(request, access, registry, settings, _branding_values(access.tenant, registry))
 
     def _branding_page(
         self,
         request: Request[Any, Any, Any],
-        access: VenueAccess,
+        access: VenueMember,
         registry: ScenarioRegistry,
         settings: Settings,
         values: dict[str, Any],
@@ -474,7 +479,7 @@ class VenuePages(Controller):
             ),
         )
 
-    @post("/{slug:str}/branding")
+    @post("/{slug:str}/branding", access=VenueAccess(Role.MANAGER))
     async def save_branding(
         self,
         slug: FromPath[str],
@@ -482,8 +487,8 @@ class VenuePages(Controller):
         db_session: NamedDependency[AsyncSession],
         registry: NamedDependency[ScenarioRegistry],
         settings: NamedDependency[Settings],
+        access: NamedDependency[VenueMember],
     ) -> Response[Any]:
-        access = await venue_access(request, db_session, slug, Role.MANAGER)
         form = await request.form()
         values: dict[str, Any] = form_values(
             form, "display_name", "primary_color", "default_language", "city", "custom_host"
@@ -510,18 +515,21 @@ class VenuePages(Controller):
 
     # members
 
-    @get("/{slug:str}/members")
+    @get("/{slug:str}/members", access=VenueAccess(Role.MANAGER))
     async def members(
-        self, slug: FromPath[str], request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
+        self,
+        slug: FromPath[str],
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        access: NamedDependency[VenueMember],
     ) -> Template:
-        access = await venue_access(request, db_session, slug, Role.MANAGER)
         return await self._members_page(request, db_session, access)
 
     async def _members_page(
         self,
         request: Request[Any, Any, Any],
         session: AsyncSession,
-        access: VenueAccess,
+        access: VenueMember,
         *,
         errors: dict[str, FieldError] | None = None,
         values: dict[str, Any] | None = None,
@@ -545,7 +553,7 @@ class VenuePages(Controller):
             ),
         )
 
-    @post("/{slug:str}/members/invite")
+    @post("/{slug:str}/members/invite", access=VenueAccess(Role.OWNER))
     async def invite(
         self,
         slug: FromPath[str],
@@ -553,8 +561,8 @@ class VenuePages(Controller):
         db_session: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
         jobs: NamedDependency[JobQueue],
+        access: NamedDependency[VenueMember],
     ) -> Response[Any]:
-        access = await venue_access(request, db_session, slug, Role.OWNER)
         form = await request.form()
         values = form_values(form, "email", "role")
         try:
@@ -571,15 +579,15 @@ class VenuePages(Controller):
             return await self._members_page(request, db_session, access, errors=exc.errors, values=values)
         return see_other(f"/venue/{slug}/members?invited=1", background=_mail_job(jobs))
 
-    @post("/{slug:str}/members/{member_id:uuid}/role")
+    @post("/{slug:str}/members/{member_id:uuid}/role", access=VenueAccess(Role.OWNER))
     async def change_role(
         self,
         slug: FromPath[str],
         member_id: FromPath[uuid.UUID],
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
+        access: NamedDependency[VenueMember],
     ) -> Response[Any]:
-        access = await venue_access(request, db_session, slug, Role.OWNER)
         target = await services.membership(db_session, member_id)
         if target is None:
             raise NotFoundException()
@@ -592,17 +600,14 @@ class VenuePages(Controller):
             return await self._members_page(request, db_session, access, errors=exc.errors, error_member=member_id)
         return see_other(f"/venue/{slug}/members")
 
-    async def _member(
-        self, request: Request[Any, Any, Any], session: AsyncSession, slug: str, member_id: uuid.UUID
-    ) -> tuple[VenueAccess, Membership]:
-        access = await venue_access(request, session, slug, Role.OWNER)
+    async def _member(self, session: AsyncSession, member_id: uuid.UUID) -> Membership:
         target = await services.membership(session, member_id)
         if target is None:
             raise NotFoundException()
-        return access, target
+        return target
 
     async def _remove_page(
-        self, request: Request[Any, Any, Any], session: AsyncSession, access: VenueAccess, target: Membership
+        self, request: Request[Any, Any, Any], session: AsyncSession, access: VenueMember, target: Membership
     ) -> Template:
         """What removing a member does, and the button that does it (``confirm=1``)."""
         last_owner = await services.is_last_owner(session, target)
@@ -613,27 +618,29 @@ class VenuePages(Controller):
             **venue_context(access, "members", member=target, removing_self=target.user_id == access.user.id),
         )
 
-    @get("/{slug:str}/members/{member_id:uuid}/remove")
+    @get("/{slug:str}/members/{member_id:uuid}/remove", access=VenueAccess(Role.OWNER))
     async def confirm_remove_member(
         self,
         slug: FromPath[str],
         member_id: FromPath[uuid.UUID],
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
+        access: NamedDependency[VenueMember],
     ) -> Template:
-        access, target = await self._member(request, db_session, slug, member_id)
+        target = await self._member(db_session, member_id)
         return await self._remove_page(request, db_session, access, target)
 
-    @post("/{slug:str}/members/{member_id:uuid}/remove")
+    @post("/{slug:str}/members/{member_id:uuid}/remove", access=VenueAccess(Role.OWNER))
     async def remove_member(
         self,
         slug: FromPath[str],
         member_id: FromPath[uuid.UUID],
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
+        access: NamedDependency[VenueMember],
     ) -> Response[Any]:
         """Removes only with ``confirm=1`` (the confirmation page's button); otherwise that page."""
-        access, target = await self._member(request, db_session, slug, member_id)
+        target = await self._member(db_session, member_id)
         form = await request.form()
         if form.get("confirm") != "1":
             return await self._remove_page(request, db_session, access, target)
@@ -645,7 +652,7 @@ class VenuePages(Controller):
             return await self._members_page(request, db_session, access, errors=exc.errors, error_member=member_id)
         return see_other("/venue?left=1" if removing_self else f"/venue/{slug}/members?removed=1")
 
-    @post("/{slug:str}/invitations/{invitation_id:uuid}/revoke")
+    @post("/{slug:str}/invitations/{invitation_id:uuid}/revoke", access=VenueAccess(Role.OWNER))
     async def revoke(
         self,
         slug: FromPath[str],
@@ -653,14 +660,13 @@ class VenuePages(Controller):
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
     ) -> Response[Any]:
-        await venue_access(request, db_session, slug, Role.OWNER)
         if not await services.revoke_invitation(db_session, invitation_id):
             raise NotFoundException()
         return see_other(f"/venue/{slug}/members")
 
     # entry points
 
-    @get("/{slug:str}/entry-points")
+    @get("/{slug:str}/entry-points", access=VenueAccess(Role.STAFF))
     async def entry_points(
         self,
         slug: FromPath[str],
@@ -668,8 +674,8 @@ class VenuePages(Controller):
         db_session: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
         registry: NamedDependency[ScenarioRegistry],
+        access: NamedDependency[VenueMember],
     ) -> Template:
-        access = await venue_access(request, db_session, slug, Role.STAFF)
         entries = await services.entry_points(db_session)
         return page(
             request,
@@ -689,7 +695,7 @@ class VenuePages(Controller):
     def _entry_page(
         self,
         request: Request[Any, Any, Any],
-        access: VenueAccess,
+        access: VenueMember,
         registry: ScenarioRegistry,
         settings: Settings,
         entry: EntryPoint | None,
@@ -727,7 +733,7 @@ class VenuePages(Controller):
             ),
         )
 
-    @get("/{slug:str}/entry-points/new")
+    @get("/{slug:str}/entry-points/new", access=VenueAccess(Role.MANAGER))
     async def new_entry_point(
         self,
         slug: FromPath[str],
@@ -735,15 +741,15 @@ class VenuePages(Controller):
         db_session: NamedDependency[AsyncSession],
         registry: NamedDependency[ScenarioRegistry],
         settings: NamedDependency[Settings],
+        access: NamedDependency[VenueMember],
     ) -> Template:
-        access = await venue_access(request, db_session, slug, Role.MANAGER)
         values = _entry_values(None)
         scenarios = services.enabled_scenarios(registry, access.tenant)
         if scenarios:
             values["scenario"] = scenarios[0].id
         return self._entry_page(request, access, registry, settings, None, values)
 
-    @post("/{slug:str}/entry-points/new")
+    @post("/{slug:str}/entry-points/new", access=VenueAccess(Role.MANAGER))
     async def create_entry_point(
         self,
         slug: FromPath[str],
@@ -751,8 +757,8 @@ class VenuePages(Controller):
         db_session: NamedDependency[AsyncSession],
         registry: NamedDependency[ScenarioRegistry],
         settings: NamedDependency[Settings],
+        access: NamedDependency[VenueMember],
     ) -> Response[Any]:
-        access = await venue_access(request, db_session, slug, Role.MANAGER)
         values = _entry_form(await request.form())
         try:
             async with db_session.begin_nested():
@@ -761,16 +767,13 @@ class VenuePages(Controller):
             return self._entry_page(request, access, registry, settings, None, values, exc.errors)
         return see_other(f"/venue/{slug}/entry-points/{entry.id}?saved=1")
 
-    async def _entry(
-        self, request: Request[Any, Any, Any], session: AsyncSession, slug: str, entry_id: uuid.UUID, role: Role
-    ) -> tuple[VenueAccess, EntryPoint]:
-        access = await venue_access(request, session, slug, role)
+    async def _entry(self, session: AsyncSession, entry_id: uuid.UUID) -> EntryPoint:
         entry = await services.entry_point(session, entry_id)
         if entry is None:
             raise NotFoundException()
-        return access, entry
+        return entry
 
-    @get("/{slug:str}/entry-points/{entry_id:uuid}")
+    @get("/{slug:str}/entry-points/{entry_id:uuid}", access=VenueAccess(Role.STAFF))
     async def entry_point(
         self,
         slug: FromPath[str],
@@ -779,11 +782,12 @@ class VenuePages(Controller):
         db_session: NamedDependency[AsyncSession],
         registry: NamedDependency[ScenarioRegistry],
         settings: NamedDependency[Settings],
+        access: NamedDependency[VenueMember],
     ) -> Template:
-        access, entry = await self._entry(request, db_session, slug, entry_id, Role.STAFF)
+        entry = await self._entry(db_session, entry_id)
         return self._entry_page(request, access, registry, settings, entry, _entry_values(entry))
 
-    @post("/{slug:str}/entry-points/{entry_id:uuid}")
+    @post("/{slug:str}/entry-points/{entry_id:uuid}", access=VenueAccess(Role.MANAGER))
     async def save_entry_point(
         self,
         slug: FromPath[str],
@@ -792,8 +796,9 @@ class VenuePages(Controller):
         db_session: NamedDependency[AsyncSession],
         registry: NamedDependency[ScenarioRegistry],
         settings: NamedDependency[Settings],
+        access: NamedDependency[VenueMember],
     ) -> Response[Any]:
-        access, entry = await self._entry(request, db_session, slug, entry_id, Role.MANAGER)
+        entry = await self._entry(db_session, entry_id)
         values = _entry_form(await request.form())
         try:
             async with db_session.begin_nested():
@@ -804,7 +809,7 @@ class VenuePages(Controller):
         return see_other(f"/venue/{slug}/entry-points/{entry.id}?saved=1")
 
     def _delete_page(
-        self, request: Request[Any, Any, Any], access: VenueAccess, settings: Settings, entry: EntryPoint
+        self, request: Request[Any, Any, Any], access: VenueMember, settings: Settings, entry: EntryPoint
     ) -> Template:
         """What deleting an entry point does, and the button that does it (``confirm=1``)."""
         return page(
@@ -815,7 +820,7 @@ class VenuePages(Controller):
             ),
         )
 
-    @get("/{slug:str}/entry-points/{entry_id:uuid}/delete")
+    @get("/{slug:str}/entry-points/{entry_id:uuid}/delete", access=VenueAccess(Role.MANAGER))
     async def confirm_delete_entry_point(
         self,
         slug: FromPath[str],
@@ -823,11 +828,12 @@ class VenuePages(Controller):
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
+        access: NamedDependency[VenueMember],
     ) -> Template:
-        access, entry = await self._entry(request, db_session, slug, entry_id, Role.MANAGER)
+        entry = await self._entry(db_session, entry_id)
         return self._delete_page(request, access, settings, entry)
 
-    @post("/{slug:str}/entry-points/{entry_id:uuid}/delete")
+    @post("/{slug:str}/entry-points/{entry_id:uuid}/delete", access=VenueAccess(Role.MANAGER))
     async def delete_entry_point(
         self,
         slug: FromPath[str],
@@ -835,16 +841,17 @@ class VenuePages(Controller):
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
+        access: NamedDependency[VenueMember],
     ) -> Response[Any]:
         """Deletes only with ``confirm=1`` (the confirmation page's button); otherwise that page."""
-        access, entry = await self._entry(request, db_session, slug, entry_id, Role.MANAGER)
+        entry = await self._entry(db_session, entry_id)
         form = await request.form()
         if form.get("confirm") != "1":
             return self._delete_page(request, access, settings, entry)
         await services.delete_entry_point(db_session, entry)
         return see_other(f"/venue/{slug}/entry-points?deleted=1")
 
-    @get("/{slug:str}/entry-points/{entry_id:uuid}/qr.svg")
+    @get("/{slug:str}/entry-points/{entry_id:uuid}/qr.svg", access=VenueAccess(Role.STAFF))
     async def qr_svg(
         self,
         slug: FromPath[str],
@@ -852,13 +859,14 @@ class VenuePages(Controller):
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
+        access: NamedDependency[VenueMember],
         scale: FromQuery[int] = 8,
         download: FromQuery[bool] = False,
     ) -> Response[bytes]:
-        access, entry = await self._entry(request, db_session, slug, entry_id, Role.STAFF)
+        entry = await self._entry(db_session, entry_id)
         return qr_svg_response(settings, access.tenant, entry, scale, download)
 
-    @get("/{slug:str}/entry-points/{entry_id:uuid}/qr.png")
+    @get("/{slug:str}/entry-points/{entry_id:uuid}/qr.png", access=VenueAccess(Role.STAFF))
     async def qr_png(
         self,
         slug: FromPath[str],
@@ -866,13 +874,14 @@ class VenuePages(Controller):
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
+        access: NamedDependency[VenueMember],
         scale: FromQuery[int] = 10,
         download: FromQuery[bool] = False,
     ) -> Response[bytes]:
-        access, entry = await self._entry(request, db_session, slug, entry_id, Role.STAFF)
+        entry = await self._entry(db_session, entry_id)
         return qr_png_response(settings, access.tenant, entry, scale, download)
 
-    @get("/{slug:str}/entry-points/{entry_id:uuid}/poster.pdf")
+    @get("/{slug:str}/entry-points/{entry_id:uuid}/poster.pdf", access=VenueAccess(Role.STAFF))
     async def poster(
         self,
         slug: FromPath[str],
@@ -880,10 +889,11 @@ class VenuePages(Controller):
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
+        access: NamedDependency[VenueMember],
         size: FromQuery[str] = "A4",
         download: FromQuery[bool] = False,
     ) -> Response[bytes]:
-        access, entry = await self._entry(request, db_session, slug, entry_id, Role.STAFF)
+        entry = await self._entry(db_session, entry_id)
         return await poster_response(db_session, settings, access.tenant, entry, size, download)
 
 

@@ -12,7 +12,7 @@ from litestar.response import Redirect, Template
 
 from neutralpoint.scenarios.forms import FieldError
 from neutralpoint.tenants import services
-from neutralpoint.tenants.auth import VenueAccess
+from neutralpoint.tenants.access import VenueMember
 from neutralpoint.tenants.models import Role
 from neutralpoint.web.i18n import choose_language, normalize_language
 from neutralpoint.web.templating import render
@@ -20,7 +20,7 @@ from neutralpoint.web.templating import render
 LANG_COOKIE_SECONDS = 365 * 24 * 3600
 
 
-def venue_context(access: VenueAccess, section: str, **extra: Any) -> dict[str, Any]:
+def venue_context(access: VenueMember, section: str, **extra: Any) -> dict[str, Any]:
     """What ``venue/_layout.html`` needs: the venue, who is looking, and which tab is open."""
     return {
         "venue": access.tenant,

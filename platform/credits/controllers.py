@@ -46,7 +46,8 @@ from neutralpoint.credits.schemas import (
 )
 from neutralpoint.credits.vocabulary import registry_name
 from neutralpoint.scenarios.forms import FieldError
-from neutralpoint.tenants.auth import platform_admin
+from neutralpoint.tenants.access import PLATFORM_ADMIN, PUBLIC
+from neutralpoint.tenants.models import User
 from neutralpoint.tenants.schemas import FieldErrors
 from neutralpoint.web.api_errors import unreadable_body_response
 from neutralpoint.web.i18n import choose_language, gettext_functions, normalize_language
@@ -173,6 +174,7 @@ async def _patch_values(request: Request[Any, Any, Any]) -> dict[str, Any]:
 
 class CreditsAdminApi(Controller):
     path = "/api/v1/credits"
+    opt = {"access": PLATFORM_ADMIN}  # noqa: RUF012
     tags = ["credits"]  # noqa: RUF012
     exception_handlers = {  # noqa: RUF012
         CreditsInputError: credits_input_response,
@@ -183,14 +185,12 @@ class CreditsAdminApi(Controller):
     async def list_owners(
         self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
     ) -> list[OwnerOut]:
-        await platform_admin(request, db_session)
         return [owner_out(o) for o in await services.list_project_owners(db_session)]
 
     @post("/owners", status_code=201, responses=BAD_INPUT, summary="Add a project owner")
     async def create_owner(
         self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], data: JSONBody[OwnerIn]
     ) -> OwnerOut:
-        await platform_admin(request, db_session)
         owner = await services.create_project_owner(db_session, **_fields(data))
         return owner_out(owner)
 
@@ -198,14 +198,12 @@ class CreditsAdminApi(Controller):
     async def list_projects(
         self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
     ) -> list[ProjectOut]:
-        await platform_admin(request, db_session)
         return [await project_out(db_session, p) for p in await services.list_projects(db_session)]
 
     @post("/projects", status_code=201, responses=BAD_INPUT, summary="Add a project")
     async def create_project(
         self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], data: JSONBody[ProjectIn]
     ) -> ProjectOut:
-        await platform_admin(request, db_session)
         values = _fields(data)
         if values.get("retirement_beneficiary") is None:
             values.pop("retirement_beneficiary", None)
@@ -219,7 +217,6 @@ class CreditsAdminApi(Controller):
         db_session: NamedDependency[AsyncSession],
         project_id: FromPath[uuid.UUID],
     ) -> ProjectOut:
-        await platform_admin(request, db_session)
         project = await services.get_project(db_session, project_id)
         if project is None:
             raise NotFoundException()
@@ -232,23 +229,24 @@ class CreditsAdminApi(Controller):
         db_session: NamedDependency[AsyncSession],
         project_id: FromPath[uuid.UUID],
     ) -> list[LotOut]:
-        await platform_admin(request, db_session)
         return [await lot_out(db_session, lot) for lot in await services.list_lots(db_session, project_id)]
 
     @post("/lots", status_code=201, responses=BAD_INPUT, summary="Record a lot the platform bought")
     async def create_lot(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], data: JSONBody[LotIn]
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        data: JSONBody[LotIn],
+        user: NamedDependency[User],
     ) -> LotOut:
         """The serial range must parse, hold exactly ``quantity_tonnes`` and overlap no other lot."""
-        admin = await platform_admin(request, db_session)
-        lot = await services.create_lot(db_session, actor=admin.email, **_fields(data))
+        lot = await services.create_lot(db_session, actor=user.email, **_fields(data))
         return await lot_out(db_session, lot)
 
     @get("/lots/{lot_id:uuid}", summary="A lot, its numbers and its partly sold tonnes")
     async def get_lot(
         self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], lot_id: FromPath[uuid.UUID]
     ) -> LotOut:
-        await platform_admin(request, db_session)
         return await lot_out(db_session, await _found(db_session, Lot, lot_id))
 
     @post("/lots/{lot_id:uuid}/corrections", status_code=201, responses=BAD_INPUT, summary="Correct a lot")
@@ -258,31 +256,33 @@ class CreditsAdminApi(Controller):
         db_session: NamedDependency[AsyncSession],
         lot_id: FromPath[uuid.UUID],
         data: JSONBody[CorrectionIn],
+        user: NamedDependency[User],
     ) -> LotOut:
         """An append-only correction: ``field`` is ``serial_range`` (value ``[first, last]``),
         ``vintage_year``, ``unit_cost`` (``[minor units, currency]``) or ``notes``."""
-        admin = await platform_admin(request, db_session)
         await _found(db_session, Lot, lot_id)
         if data.field in ("acquired_on", "evidence"):
             raise CreditsInputError("field", "Correct the acquisition date and the evidence on the lot's page.")
         lot = await services.correct_lot(
-            db_session, lot_id, field=data.field, value=data.value, reason=data.reason, actor=admin.email
+            db_session, lot_id, field=data.field, value=data.value, reason=data.reason, actor=user.email
         )
         return await lot_out(db_session, lot)
 
     @post("/allocations", status_code=201, responses=BAD_INPUT, summary="Offer grams of a lot to venues")
     async def create_allocation(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], data: JSONBody[AllocationIn]
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        data: JSONBody[AllocationIn],
+        user: NamedDependency[User],
     ) -> AllocationOut:
-        admin = await platform_admin(request, db_session)
-        allocation = await services.create_allocation(db_session, actor=admin.email, **_fields(data))
+        allocation = await services.create_allocation(db_session, actor=user.email, **_fields(data))
         return await allocation_out(db_session, allocation)
 
     @get("/lots/{lot_id:uuid}/allocations", summary="A lot's allocations")
     async def lot_allocations(
         self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], lot_id: FromPath[uuid.UUID]
     ) -> list[AllocationOut]:
-        await platform_admin(request, db_session)
         return [await allocation_out(db_session, a) for a in await services.list_allocations(db_session, lot_id)]
 
     @post("/allocations/{allocation_id:uuid}/withdraw", status_code=200, responses=BAD_INPUT, summary="Stop an offer")
@@ -292,25 +292,23 @@ class CreditsAdminApi(Controller):
         db_session: NamedDependency[AsyncSession],
         allocation_id: FromPath[uuid.UUID],
         data: JSONBody[WithdrawIn],
+        user: NamedDependency[User],
     ) -> AllocationOut:
-        admin = await platform_admin(request, db_session)
         await _found(db_session, Allocation, allocation_id)
-        allocation = await supply.withdraw_allocation(db_session, allocation_id, actor=admin.email, reason=data.reason)
+        allocation = await supply.withdraw_allocation(db_session, allocation_id, actor=user.email, reason=data.reason)
         return await allocation_out(db_session, allocation)
 
     @get("/retirements", summary="Registry retirement requests")
     async def list_retirements(
         self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
     ) -> list[RetirementView]:
-        await platform_admin(request, db_session)
         return await services.list_retirements(db_session)
 
     @post("/retirements/batch", status_code=201, summary="Batch due tonnes into retirement requests now")
     async def batch_retirements(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], user: NamedDependency[User]
     ) -> list[RetirementView]:
-        admin = await platform_admin(request, db_session)
-        return await services.batch_retirements(db_session, actor=admin.email)
+        return await services.batch_retirements(db_session, actor=user.email)
 
     @post(
         "/retirements/{request_id:uuid}/reference",
@@ -324,15 +322,14 @@ class CreditsAdminApi(Controller):
         db_session: NamedDependency[AsyncSession],
         request_id: FromPath[uuid.UUID],
         data: JSONBody[ReferenceIn],
+        user: NamedDependency[User],
     ) -> RetirementView:
-        admin = await platform_admin(request, db_session)
         return await services.record_retirement_reference(
-            db_session, request_id, reference=data.reference, registry_url=data.registry_url, actor=admin.email
+            db_session, request_id, reference=data.reference, registry_url=data.registry_url, actor=user.email
         )
 
     @get("/audit", summary="Check every invariant of the books")
     async def audit(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> AuditOut:
-        await platform_admin(request, db_session)
         report = await services.audit(db_session)
         return AuditOut(report.ok, report.summary(), report.entries, report.lots, report.sales, report.problems)
 
@@ -343,7 +340,6 @@ class CreditsAdminApi(Controller):
         db_session: NamedDependency[AsyncSession],
         by: FromPath[str],
     ) -> list[reports.StockTotal]:
-        await platform_admin(request, db_session)
         return await reports.stock_totals(db_session, by=by)  # type: ignore[arg-type]
 
     @get("/reports/sales/{by:str}", summary="Revenue and what is owed, per project, lot, allocation, venue or owner")
@@ -353,7 +349,6 @@ class CreditsAdminApi(Controller):
         db_session: NamedDependency[AsyncSession],
         by: FromPath[str],
     ) -> list[reports.SalesTotal]:
-        await platform_admin(request, db_session)
         return await reports.sales_totals(db_session, by=by)  # type: ignore[arg-type]
 
     # the twins of the platform pages (neutralpoint_admin.platform)
@@ -362,14 +357,12 @@ class CreditsAdminApi(Controller):
     async def summary(
         self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
     ) -> overview.PlatformSummary:
-        await platform_admin(request, db_session)
         return await overview.platform_summary(db_session)
 
     @get("/owners/{owner_id:uuid}", summary="A project owner")
     async def get_owner(
         self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], owner_id: FromPath[uuid.UUID]
     ) -> OwnerOut:
-        await platform_admin(request, db_session)
         return owner_out(await _found(db_session, ProjectOwner, owner_id))
 
     @patch("/owners/{owner_id:uuid}", responses=BAD_INPUT, summary="Change a project owner")
@@ -377,7 +370,6 @@ class CreditsAdminApi(Controller):
         self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], owner_id: FromPath[uuid.UUID]
     ) -> OwnerOut:
         """Any of ``name``, ``contact_name``, ``contact_email``, ``payout_details``, ``payout_currency``."""
-        await platform_admin(request, db_session)
         await _found(db_session, ProjectOwner, owner_id)
         values = await _patch_values(request)
         values.pop("is_demo", None)
@@ -394,7 +386,6 @@ class CreditsAdminApi(Controller):
         ``registry_code``, ``registry_project_id``, ``registry_url``, ``project_type``, ``methodology``,
         ``country``, ``region``, ``latitude``, ``longitude``, ``retirement_jurisdiction``,
         ``retirement_beneficiary``, ``sdgs``, ``status``)."""
-        await platform_admin(request, db_session)
         await _found(db_session, Project, project_id)
         values = await _patch_values(request)
         values.pop("is_demo", None)
@@ -410,7 +401,6 @@ class CreditsAdminApi(Controller):
     async def list_allocations(
         self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
     ) -> list[AllocationOut]:
-        await platform_admin(request, db_session)
         allocations = sorted(await services.list_allocations(db_session), key=lambda a: a.created_at, reverse=True)
         return [await allocation_out(db_session, a) for a in allocations]
 
@@ -418,7 +408,6 @@ class CreditsAdminApi(Controller):
     async def due_tonnes(
         self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
     ) -> list[DueTonneOut]:
-        await platform_admin(request, db_session)
         return [
             DueTonneOut(t.lot_id, t.project_id, t.tonne_index, t.serial, t.beneficiary, t.due_at)
             for t in await services.due_tonnes(db_session)
@@ -461,6 +450,7 @@ class PublicProjectPages(Controller):
     """What anyone may read about the projects whose credits the platform sells."""
 
     path = "/projects"
+    opt = {"access": PUBLIC}  # noqa: RUF012
     include_in_schema = False
 
     @get("/")
@@ -503,6 +493,7 @@ class PublicProjectPages(Controller):
 
 class PublicProjectsApi(Controller):
     path = "/api/v1/public/projects"
+    opt = {"access": PUBLIC}  # noqa: RUF012
     tags = ["public"]  # noqa: RUF012
 
     @get("/", summary="Active projects whose credits the platform sells")

@@ -11,6 +11,8 @@ from litestar.datastructures import State
 from msgspec import Struct
 from sqlalchemy import text
 
+from neutralpoint.web.access import PUBLIC
+
 log = logging.getLogger(__name__)
 
 
@@ -23,7 +25,7 @@ class ApiIndex(Struct):
     links: dict[str, str]
 
 
-@get("/api/v1", tags=["operations"], summary="The API's front door", sync_to_thread=False)
+@get("/api/v1", tags=["operations"], summary="The API's front door", sync_to_thread=False, access=PUBLIC)
 def api_index() -> ApiIndex:
     """The JSON twin of the home page: where a venue signs up or signs in, the scenarios a
     visitor can compute, and the public credit projects."""
@@ -45,13 +47,15 @@ def api_index() -> ApiIndex:
     )
 
 
-@get("/health", sync_to_thread=False, include_in_schema=True, tags=["operations"], exclude_from_csrf=True)
+@get(
+    "/health", sync_to_thread=False, include_in_schema=True, tags=["operations"], exclude_from_csrf=True, access=PUBLIC
+)
 def health() -> dict[str, str]:
     """The process is alive."""
     return {"status": "ok"}
 
 
-@get("/ready", tags=["operations"])
+@get("/ready", tags=["operations"], access=PUBLIC)
 async def ready(state: State) -> Response[dict[str, Any]]:
     """The database answers, and Redis when one is configured."""
     checks: dict[str, str] = {}

@@ -49,7 +49,10 @@ class ChoiceOut(msgspec.Struct):
 
 
 class FieldOut(msgspec.Struct):
-    """One form field. ``minimum``/``maximum`` are decimal strings; ``decimals`` bounds precision."""
+    """One form field. ``minimum``/``maximum`` are decimal strings; ``decimals`` bounds precision.
+
+    ``essential`` false marks a detail: the visitor's page folds it below the essential fields.
+    """
 
     name: str
     kind: FieldKindOut
@@ -64,6 +67,7 @@ class FieldOut(msgspec.Struct):
     choices: list[ChoiceOut] = msgspec.field(default_factory=list)
     max_length: int | None = None
     section: LocalizedText | None = None
+    essential: bool = True
 
     @classmethod
     def of(cls, f: Field) -> FieldOut:
@@ -84,6 +88,7 @@ class FieldOut(msgspec.Struct):
             choices=[ChoiceOut(c.value, LocalizedText.required(c.label)) for c in f.choices],
             max_length=f.max_length if f.kind in ("text", "city") else None,
             section=LocalizedText.of(f.section),
+            essential=f.essential,
         )
 
 
@@ -298,6 +303,8 @@ class LineOut(msgspec.Struct):
     grams: int
     share_percent: str
     source: int | None
+    #: An answer counted as entered but unlikely (a 14 km flight), in both languages.
+    warning: LocalizedText | None = None
 
 
 class PerCapitaOut(msgspec.Struct):
@@ -335,6 +342,8 @@ class EstimateOut(msgspec.Struct):
     created_at: datetime
     url: str
     visitor_id: uuid.UUID | None = None
+    #: Every line's warning, in line order: answers counted as entered that look unlikely.
+    warnings: list[LocalizedText] = msgspec.field(default_factory=list)
 
 
 class EstimateSummaryOut(msgspec.Struct):

@@ -29,7 +29,8 @@ from neutralpoint.scenarios.geography import load_cities
 from neutralpoint.scenarios.manager import ScenarioRegistry
 from neutralpoint.settings import Settings
 from neutralpoint.tenants import schemas, services
-from neutralpoint.tenants.auth import current_user, require_user, sign_in, sign_out, venue_access
+from neutralpoint.tenants.access import PUBLIC, SIGNED_IN, VenueAccess, VenueMember
+from neutralpoint.tenants.auth import current_user, sign_in, sign_out
 from neutralpoint.tenants.hosts import SCOPE_KEY, host_directory
 from neutralpoint.tenants.logos import SVG, SVG_CSP, LogoRejectedError, prepare_logo
 from neutralpoint.tenants.models import EntryPoint, Invitation, Membership, Role, Tenant, TenantStatus, User
@@ -180,7 +181,7 @@ API_ERRORS = {FormErrors: form_errors_response, ValidationException: unreadable_
 # --- public pages -------------------------------------------------------------------------------
 
 
-@get("/v/{slug:str}/logo", tags=["public"], exclude_from_csrf=True, summary="A venue's logo")
+@get("/v/{slug:str}/logo", tags=["public"], exclude_from_csrf=True, summary="A venue's logo", access=PUBLIC)
 async def venue_logo(
     slug: FromPath[str],
     state: State,
@@ -226,7 +227,7 @@ async def _public_venue(session: AsyncSession, slug: str) -> tuple[Tenant, list[
     return tenant, list(entries)
 
 
-@get("/v/{slug:str}", include_in_schema=False, exclude_from_csrf=True)
+@get("/v/{slug:str}", include_in_schema=False, exclude_from_csrf=True, access=PUBLIC)
 async def public_venue_page(
     slug: FromPath[str],
     request: Request[Any, Any, Any],
@@ -261,7 +262,7 @@ async def public_venue_page(
     return response
 
 
-@get("/api/v1/public/venues/{slug:str}", tags=["public"], summary="A venue's public page, as JSON")
+@get("/api/v1/public/venues/{slug:str}", tags=["public"], summary="A venue's public page, as JSON", access=PUBLIC)
 async def public_venue_api(
     slug: FromPath[str], db_session: NamedDependency[AsyncSession], settings: NamedDependency[Settings]
 ) -> schemas.PublicVenueOut:
@@ -298,8 +299,11 @@ async def _me(request: Request[Any, Any, Any], session: AsyncSession, settings: 
 
 
 class AccountApi(Controller):
+    """Signing up, in and out, and the links mailed to a person: public, except ``/me``."""
+
     path = "/api/v1"
     tags = ["account"]  # noqa: RUF012
+    opt = {"access": PUBLIC}  # noqa: RUF012
     exception_handlers = API_ERRORS  # type: ignore[assignment]
 
     @post("/signup", status_code=201, responses=FIELD_ERRORS, summary="Sign up a venue")
@@ -358,14 +362,14 @@ class AccountApi(Controller):
     async def logout(self, request: Request[Any, Any, Any]) -> None:
         sign_out(request)
 
-    @get("/me", summary="Who is signed in, and their venues")
+    @get("/me", summary="Who is signed in, and their venues", access=SIGNED_IN)
     async def me(
         self,
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
+        user: NamedDependency[User],
     ) -> schemas.MeOut:
-        user = await require_user(request, db_session)
         return await _me(request, db_session, settings, user)
 
     @post("/verify", status_code=200, responses=FIELD_ERRORS, summary="Confirm an e-mail address")
@@ -381,16 +385,16 @@ class AccountApi(Controller):
             raise FormErrors({"token": TOKEN_INVALID})
         return user_out(user)
 
-    @post("/verify/resend", status_code=202, summary="Mail a new verification link")
+    @post("/verify/resend", status_code=202, summary="Mail a new verification link", access=SIGNED_IN)
     async def resend(
         self,
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
         jobs: NamedDependency[JobQueue],
+        user: NamedDependency[User],
     ) -> Response[schemas.Queued]:
         """At most one message a minute; ``queued`` says whether one was."""
-        user = await require_user(request, db_session)
         venues = await services.venues_of(db_session, user)
         name = next((v.tenant.display_name for v in venues if v.tenant.status == TenantStatus.PENDING), "NeutralPoint")
         queued = await services.queue_verification(db_session, settings, user, name)
@@ -475,18 +479,21 @@ class AccountApi(Controller):
 
 
 class VenueApi(Controller):
+    """A venue's own data; each route declares the least role it needs (staff by default)."""
+
     path = "/api/v1/venues"
     tags = ["venues"]  # noqa: RUF012
+    opt = {"access": VenueAccess(Role.STAFF)}  # noqa: RUF012
     exception_handlers = API_ERRORS  # type: ignore[assignment]
 
-    @get("/", summary="My venues")
+    @get("/", summary="My venues", access=SIGNED_IN)
     async def list_venues(
         self,
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
+        user: NamedDependency[User],
     ) -> list[schemas.VenueSummary]:
-        user = await require_user(request, db_session)
         return [venue_summary(settings, v.tenant, v.role) for v in await services.venues_of(db_session, user)]
 
     @get("/{slug:str}", summary="A venue and its branding")
@@ -497,11 +504,16 @@ class VenueApi(Controller):
         db_session: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
         registry: NamedDependency[ScenarioRegistry],
+        access: NamedDependency[VenueMember],
     ) -> schemas.VenueOut:
-        access = await venue_access(request, db_session, slug, Role.STAFF)
         return venue_out(settings, registry, access.tenant)
 
-    @patch("/{slug:str}", responses=FIELD_ERRORS, summary="Change a venue's branding (manager)")
+    @patch(
+        "/{slug:str}",
+        responses=FIELD_ERRORS,
+        summary="Change a venue's branding (manager)",
+        access=VenueAccess(Role.MANAGER),
+    )
     async def patch_venue(
         self,
         slug: FromPath[str],
@@ -510,14 +522,19 @@ class VenueApi(Controller):
         db_session: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
         registry: NamedDependency[ScenarioRegistry],
+        access: NamedDependency[VenueMember],
     ) -> Response[schemas.VenueOut]:
-        access = await venue_access(request, db_session, slug, Role.MANAGER)
         await services.update_branding(db_session, settings, registry, access.tenant, schemas.present(data))
         return Response(
             venue_out(settings, registry, access.tenant), background=BackgroundTask(host_directory.invalidate)
         )
 
-    @put("/{slug:str}/logo", responses=FIELD_ERRORS, summary="Upload the venue's logo (manager)")
+    @put(
+        "/{slug:str}/logo",
+        responses=FIELD_ERRORS,
+        summary="Upload the venue's logo (manager)",
+        access=VenueAccess(Role.MANAGER),
+    )
     async def put_logo(
         self,
         slug: FromPath[str],
@@ -526,10 +543,10 @@ class VenueApi(Controller):
         db_session: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
         registry: NamedDependency[ScenarioRegistry],
+        access: NamedDependency[VenueMember],
     ) -> schemas.VenueOut:
         """Multipart field ``file``: PNG, JPEG or WebP (stored as PNG, at most 512 px) or a
         safe SVG; the type is read from the content, not the file name."""
-        access = await venue_access(request, db_session, slug, Role.MANAGER)
         upload: UploadFile = data.file
         content = await upload.read(settings.logo_max_bytes + 1)
         try:
@@ -540,7 +557,12 @@ class VenueApi(Controller):
         await db_session.flush()
         return venue_out(settings, registry, access.tenant)
 
-    @delete("/{slug:str}/logo", status_code=200, summary="Remove the venue's logo (manager)")
+    @delete(
+        "/{slug:str}/logo",
+        status_code=200,
+        summary="Remove the venue's logo (manager)",
+        access=VenueAccess(Role.MANAGER),
+    )
     async def delete_logo(
         self,
         slug: FromPath[str],
@@ -548,8 +570,8 @@ class VenueApi(Controller):
         db_session: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
         registry: NamedDependency[ScenarioRegistry],
+        access: NamedDependency[VenueMember],
     ) -> schemas.VenueOut:
-        access = await venue_access(request, db_session, slug, Role.MANAGER)
         services.set_logo(access.tenant, None)
         await db_session.flush()
         return venue_out(settings, registry, access.tenant)
@@ -563,14 +585,18 @@ class VenueApi(Controller):
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
+        access: NamedDependency[VenueMember],
     ) -> list[schemas.EntryPointOut]:
         """Every entry point with its settings. (Visitors' public view of one is
         ``/api/v1/public/venues/{slug}/entry-points/{code}``.)"""
-        access = await venue_access(request, db_session, slug, Role.STAFF)
         return [entry_out(settings, access.tenant, e) for e in await services.entry_points(db_session)]
 
     @post(
-        "/{slug:str}/entry-points", status_code=201, responses=FIELD_ERRORS, summary="Create an entry point (manager)"
+        "/{slug:str}/entry-points",
+        status_code=201,
+        responses=FIELD_ERRORS,
+        summary="Create an entry point (manager)",
+        access=VenueAccess(Role.MANAGER),
     )
     async def create_entry_point(
         self,
@@ -580,20 +606,17 @@ class VenueApi(Controller):
         db_session: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
         registry: NamedDependency[ScenarioRegistry],
+        access: NamedDependency[VenueMember],
     ) -> schemas.EntryPointOut:
         """``presets`` may fix the answer of any choice field of the scenario's form."""
-        access = await venue_access(request, db_session, slug, Role.MANAGER)
         entry = await services.create_entry_point(db_session, registry, access.tenant, schemas.present(data))
         return entry_out(settings, access.tenant, entry)
 
-    async def _entry(
-        self, request: Request[Any, Any, Any], session: AsyncSession, slug: str, entry_id: uuid.UUID, role: Role
-    ) -> tuple[Tenant, EntryPoint]:
-        access = await venue_access(request, session, slug, role)
+    async def _entry(self, session: AsyncSession, entry_id: uuid.UUID) -> EntryPoint:
         entry = await services.entry_point(session, entry_id)
         if entry is None:
             raise NotFoundException()
-        return access.tenant, entry
+        return entry
 
     @get("/{slug:str}/entry-points/{entry_id:uuid}", summary="One entry point")
     async def get_entry_point(
@@ -603,12 +626,16 @@ class VenueApi(Controller):
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
+        access: NamedDependency[VenueMember],
     ) -> schemas.EntryPointOut:
-        tenant, entry = await self._entry(request, db_session, slug, entry_id, Role.STAFF)
+        tenant, entry = access.tenant, await self._entry(db_session, entry_id)
         return entry_out(settings, tenant, entry)
 
     @patch(
-        "/{slug:str}/entry-points/{entry_id:uuid}", responses=FIELD_ERRORS, summary="Change an entry point (manager)"
+        "/{slug:str}/entry-points/{entry_id:uuid}",
+        responses=FIELD_ERRORS,
+        summary="Change an entry point (manager)",
+        access=VenueAccess(Role.MANAGER),
     )
     async def patch_entry_point(
         self,
@@ -619,12 +646,18 @@ class VenueApi(Controller):
         db_session: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
         registry: NamedDependency[ScenarioRegistry],
+        access: NamedDependency[VenueMember],
     ) -> schemas.EntryPointOut:
-        tenant, entry = await self._entry(request, db_session, slug, entry_id, Role.MANAGER)
+        tenant, entry = access.tenant, await self._entry(db_session, entry_id)
         await services.update_entry_point(db_session, registry, tenant, entry, schemas.present(data))
         return entry_out(settings, tenant, entry)
 
-    @delete("/{slug:str}/entry-points/{entry_id:uuid}", status_code=204, summary="Delete an entry point (manager)")
+    @delete(
+        "/{slug:str}/entry-points/{entry_id:uuid}",
+        status_code=204,
+        summary="Delete an entry point (manager)",
+        access=VenueAccess(Role.MANAGER),
+    )
     async def delete_entry_point(
         self,
         slug: FromPath[str],
@@ -633,7 +666,7 @@ class VenueApi(Controller):
         db_session: NamedDependency[AsyncSession],
     ) -> None:
         """Printed codes stop working; setting ``active`` to false keeps the code for later."""
-        _, entry = await self._entry(request, db_session, slug, entry_id, Role.MANAGER)
+        entry = await self._entry(db_session, entry_id)
         await services.delete_entry_point(db_session, entry)
 
     @get("/{slug:str}/entry-points/{entry_id:uuid}/qr.svg", media_type="image/svg+xml", summary="QR code (SVG)")
@@ -644,10 +677,11 @@ class VenueApi(Controller):
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
+        access: NamedDependency[VenueMember],
         scale: Annotated[int, QueryParameter(ge=1, le=40)] = 8,
         download: FromQuery[bool] = False,
     ) -> Response[bytes]:
-        tenant, entry = await self._entry(request, db_session, slug, entry_id, Role.STAFF)
+        tenant, entry = access.tenant, await self._entry(db_session, entry_id)
         return qr_svg_response(settings, tenant, entry, scale, download)
 
     @get("/{slug:str}/entry-points/{entry_id:uuid}/qr.png", media_type="image/png", summary="QR code (PNG)")
@@ -658,10 +692,11 @@ class VenueApi(Controller):
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
+        access: NamedDependency[VenueMember],
         scale: Annotated[int, QueryParameter(ge=1, le=40)] = 10,
         download: FromQuery[bool] = False,
     ) -> Response[bytes]:
-        tenant, entry = await self._entry(request, db_session, slug, entry_id, Role.STAFF)
+        tenant, entry = access.tenant, await self._entry(db_session, entry_id)
         return qr_png_response(settings, tenant, entry, scale, download)
 
     @get("/{slug:str}/entry-points/{entry_id:uuid}/poster.pdf", media_type="application/pdf", summary="Poster (PDF)")
@@ -672,25 +707,31 @@ class VenueApi(Controller):
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
+        access: NamedDependency[VenueMember],
         size: Annotated[str, QueryParameter(pattern="^(A4|A5|a4|a5)$")] = "A4",
         download: FromQuery[bool] = False,
     ) -> Response[bytes]:
-        tenant, entry = await self._entry(request, db_session, slug, entry_id, Role.STAFF)
+        tenant, entry = access.tenant, await self._entry(db_session, entry_id)
         return await poster_response(db_session, settings, tenant, entry, size, download)
 
     # members
 
-    @get("/{slug:str}/members", summary="Members and open invitations (manager)")
+    @get("/{slug:str}/members", summary="Members and open invitations (manager)", access=VenueAccess(Role.MANAGER))
     async def list_members(
         self, slug: FromPath[str], request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
     ) -> schemas.MembersOut:
-        await venue_access(request, db_session, slug, Role.MANAGER)
         return schemas.MembersOut(
             members=[member_out(m) for m in await services.members(db_session)],
             invitations=[invitation_out(i) for i in await services.open_invitations(db_session)],
         )
 
-    @post("/{slug:str}/invitations", status_code=201, responses=FIELD_ERRORS, summary="Invite someone (owner)")
+    @post(
+        "/{slug:str}/invitations",
+        status_code=201,
+        responses=FIELD_ERRORS,
+        summary="Invite someone (owner)",
+        access=VenueAccess(Role.OWNER),
+    )
     async def create_invitation(
         self,
         slug: FromPath[str],
@@ -699,13 +740,18 @@ class VenueApi(Controller):
         db_session: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
         jobs: NamedDependency[JobQueue],
+        access: NamedDependency[VenueMember],
     ) -> Response[schemas.InvitationOut]:
         """Mails a link that works for 7 days; inviting the same address again replaces it."""
-        access = await venue_access(request, db_session, slug, Role.OWNER)
         invitation = await services.invite(db_session, settings, access.tenant, access.user, schemas.present(data))
         return Response(invitation_out(invitation), status_code=201, background=send_mail_after_commit(jobs))
 
-    @delete("/{slug:str}/invitations/{invitation_id:uuid}", status_code=204, summary="Withdraw an invitation (owner)")
+    @delete(
+        "/{slug:str}/invitations/{invitation_id:uuid}",
+        status_code=204,
+        summary="Withdraw an invitation (owner)",
+        access=VenueAccess(Role.OWNER),
+    )
     async def delete_invitation(
         self,
         slug: FromPath[str],
@@ -713,20 +759,21 @@ class VenueApi(Controller):
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
     ) -> None:
-        await venue_access(request, db_session, slug, Role.OWNER)
         if not await services.revoke_invitation(db_session, invitation_id):
             raise NotFoundException()
 
-    async def _member(
-        self, request: Request[Any, Any, Any], session: AsyncSession, slug: str, member_id: uuid.UUID
-    ) -> Membership:
-        await venue_access(request, session, slug, Role.OWNER)
+    async def _member(self, session: AsyncSession, member_id: uuid.UUID) -> Membership:
         member = await services.membership(session, member_id)
         if member is None:
             raise NotFoundException()
         return member
 
-    @patch("/{slug:str}/members/{member_id:uuid}", responses=FIELD_ERRORS, summary="Change a member's role (owner)")
+    @patch(
+        "/{slug:str}/members/{member_id:uuid}",
+        responses=FIELD_ERRORS,
+        summary="Change a member's role (owner)",
+        access=VenueAccess(Role.OWNER),
+    )
     async def patch_member(
         self,
         slug: FromPath[str],
@@ -736,7 +783,7 @@ class VenueApi(Controller):
         db_session: NamedDependency[AsyncSession],
     ) -> schemas.MemberOut:
         """A venue always keeps at least one owner."""
-        member = await self._member(request, db_session, slug, member_id)
+        member = await self._member(db_session, member_id)
         await services.change_role(db_session, member, schemas.present(data))
         return member_out(member)
 
@@ -745,6 +792,7 @@ class VenueApi(Controller):
         status_code=204,
         responses=FIELD_ERRORS,
         summary="Remove a member (owner)",
+        access=VenueAccess(Role.OWNER),
     )
     async def delete_member(
         self,
@@ -754,7 +802,7 @@ class VenueApi(Controller):
         db_session: NamedDependency[AsyncSession],
     ) -> None:
         """Never the last owner."""
-        member = await self._member(request, db_session, slug, member_id)
+        member = await self._member(db_session, member_id)
         await services.remove_member(db_session, member)
 
 

@@ -13,20 +13,22 @@ from typing import Any
 
 import msgspec
 import pytest
+from litestar.middleware.csrf import generate_csrf_token
 from litestar.testing import AsyncTestClient
 from sqlalchemy import event, select
 
 import neutralpoint.web as web_package
 from neutralpoint.app import create_app
 from neutralpoint.database.engine import Database
+from neutralpoint.fastpath.cache import EntryCache
 from neutralpoint.scenarios import overrides, services
 from neutralpoint.scenarios.factors import FactorSet
 from neutralpoint.scenarios.manager import ScenarioRegistry
 from neutralpoint.scenarios.models import Estimate, FactorSetSnapshot
 from neutralpoint.settings import Settings
 from neutralpoint.tenants.models import EntryPoint, Tenant, TenantStatus
-from neutralpoint.web import csrf
 from neutralpoint.web.i18n import translations
+from tests.scenarios.conftest import needs_fast_path
 
 VALID = {
     "distance_km": "100",
@@ -93,17 +95,71 @@ async def test_entry_page_shows_the_brand_the_event_and_every_field_kind(client:
     assert "<script" not in page
 
 
-async def test_a_city_or_a_distance_is_not_called_optional(client: Any, make_venue: Any) -> None:
-    """One of the two is needed for most journeys, so neither label says "(optional)"."""
+def _folds(page: str) -> dict[str, bool]:
+    """Each fold of the form's details: its summary as the visitor reads it, and whether it is open."""
+    found = re.findall(r'<details class="more"( open)?>\s*<summary>(.*?)</summary>', page, re.DOTALL)
+    return {html.unescape(re.sub(r"<[^>]+>", "", summary)).strip(): bool(opened) for opened, summary in found}
+
+
+def _form(page: str) -> str:
+    return page.split('<form method="post"', 1)[1].split("</form>", 1)[0]
+
+
+async def test_the_essentials_come_first_and_the_details_are_folded(client: Any, make_venue: Any) -> None:
+    """A phone's first screen holds what most attendees answer; the rest waits, closed, below."""
     venue = await make_venue(scenario="meetings")
-    page = (await client.get(venue.entry_url)).text
+    form = _form((await client.get(venue.entry_url)).text)
+    before_folds = form.split("<details", 1)[0]
+    shown_first = [n for n in re.findall(r'name="([a-z_]+)"', before_folds) if not n.startswith("_")]
+    assert shown_first == ["travel_mode", "travel_origin", "days", "hotel_nights"]
+    assert _folds(form) == {
+        "Getting here: more details (optional)": False,
+        "Days and nights: more details (optional)": False,
+        "Meals at the event (optional)": False,
+    }
+    # One "(optional)" per fold, none on a field: a city or a distance is needed for most
+    # journeys, and a prefilled answer may simply be kept.
+    assert form.count("(optional)") == 3
+    assert 'name="travel_distance_km"' in form.split("Getting here: more details", 1)[1]
+    assert "<script" not in form
 
-    def label(name: str) -> str:
-        return page.split(f'<label for="f-{name}">', 1)[1].split("</label>", 1)[0]
+    chinese = _form((await client.get(venue.entry_url + "?lang=zh-Hans")).text)
+    assert list(_folds(chinese)) == [
+        "交通：更多信息（选填）",
+        "参会天数与住宿：更多信息（选填）",
+        "会议期间用餐（选填）",
+    ]
 
-    assert "(optional)" not in label("travel_origin")
-    assert "(optional)" not in label("travel_distance_km")
-    assert "(optional)" in label("travel_car_occupants")
+
+async def test_an_error_in_a_folded_field_opens_its_fold(client: Any, make_venue: Any, count_estimates: Any) -> None:
+    venue = await make_venue(scenario="meetings")
+    # As a browser posts the untouched form: the journey-back box is ticked by default.
+    answers = {
+        "travel_mode": "car_petrol",
+        "travel_origin": "Chengdu",
+        "travel_return": "true",
+        "hotel_nights": "2",
+        "hotel_guests": "9",
+    }
+    refused = await _post(client, venue.entry_url, answers)
+    assert refused.status_code == 400
+    assert _field_error(refused.text, "hotel_guests") == "Must be at most 4 guests."
+    assert _folds(_form(refused.text)) == {
+        "Getting here: more details (optional)": False,
+        "Days and nights: more details (optional)": True,
+        "Meals at the event (optional)": False,
+    }
+    # The cross-field rule of the travel helper names the folded distance: that fold opens. A fold
+    # where the visitor changed an answer stays open too, so that they see it kept.
+    no_origin = await _post(client, venue.entry_url, {**answers, "travel_origin": "", "hotel_guests": "2"})
+    assert no_origin.status_code == 400
+    assert _folds(_form(no_origin.text)) == {
+        "Getting here: more details (optional)": True,
+        "Days and nights: more details (optional)": True,
+        "Meals at the event (optional)": False,
+    }
+    assert 'value="2"' in _form(no_origin.text).split('id="f-hotel_guests"', 1)[1][:200]
+    assert await count_estimates(venue.id) == 0
 
 
 async def test_an_attendee_cannot_attend_more_days_than_the_event_has(
@@ -220,6 +276,7 @@ async def test_entry_page_and_submission_need_few_queries(
     """A QR burst: once an entry point was resolved, its page needs no query at all and a
     submission only its insert, in one transaction of the group commit (on PostgreSQL the
     driver runs that transaction itself, so SQLAlchemy sees no statement at all)."""
+    needs_fast_path(app, "entry-cache")
     venue = await make_venue()
     statements: list[str] = []
 
@@ -233,7 +290,7 @@ async def test_entry_page_and_submission_need_few_queries(
         page = await client.get(venue.entry_url)
         assert page.status_code == 200
         assert statements == []
-        group_commit = app.state.db.group_commit
+        group_commit = app.state.db.row_writer
         for _ in range(2):
             statements.clear()
             transactions = group_commit.transactions
@@ -299,8 +356,7 @@ async def test_requests_arriving_as_the_memory_expires_share_one_lookup(
     (With the test's own ``db``: the app's engine belongs to the test client's event loop.)
     """
     venue = await make_venue()
-    services._entries.clear()
-    services._venue_factor_sets.clear()
+    cache = EntryCache()
     statements: list[str] = []
 
     def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
@@ -311,7 +367,7 @@ async def test_requests_arriving_as_the_memory_expires_share_one_lookup(
     event.listen(engine, "before_cursor_execute", record)
     try:
         found = await asyncio.gather(
-            *(services.find_calculator(db, registry, venue.slug, venue.code) for _ in range(20))
+            *(services.find_calculator(db, registry, venue.slug, venue.code, cache) for _ in range(20))
         )
     finally:
         event.remove(engine, "before_cursor_execute", record)
@@ -324,11 +380,12 @@ async def test_a_visitor_leaving_mid_lookup_does_not_fail_the_others_waiting(
     db: Database, make_venue: Any, registry: ScenarioRegistry
 ) -> None:
     venue = await make_venue()
-    services._entries.clear()
-    services._venue_factor_sets.clear()
-    first = asyncio.create_task(services.find_calculator(db, registry, venue.slug, venue.code))
+    cache = EntryCache()
+    first = asyncio.create_task(services.find_calculator(db, registry, venue.slug, venue.code, cache))
     await asyncio.sleep(0)  # the first request is now waiting on the database
-    others = [asyncio.create_task(services.find_calculator(db, registry, venue.slug, venue.code)) for _ in range(3)]
+    others = [
+        asyncio.create_task(services.find_calculator(db, registry, venue.slug, venue.code, cache)) for _ in range(3)
+    ]
     await asyncio.sleep(0)
     first.cancel()
     found = await asyncio.gather(*others)
@@ -449,8 +506,8 @@ async def test_a_forged_or_someone_elses_token_is_refused(
 ) -> None:
     venue = await make_venue()
     await client.get(venue.entry_url)
-    forged = csrf.new_token("not-the-secret-key-of-this-platform-0123456789")
-    someone_elses = csrf.new_token(settings.secret_key)
+    forged = generate_csrf_token("not-the-secret-key-of-this-platform-0123456789")
+    someone_elses = generate_csrf_token(settings.secret_key)
     own = csrf_token(client)
     altered = own[:-1] + ("1" if own.endswith("0") else "0")  # the visitor's own token, one digit changed
     for token in (forged, someone_elses, altered, own[:-1], ""):
@@ -563,7 +620,7 @@ async def test_recompute_an_old_version_from_its_snapshot_when_the_plugin_droppe
     assert estimate.breakdown[0].grams == 35_160
 
     moved_on = ScenarioRegistry()
-    moved_on.scenarios["dummy"] = replace(scenario, factor_sets=(scenario.factors,))
+    moved_on.scenarios["dummy"] = replace(scenario, info=replace(scenario.info, factor_sets=(scenario.factors,)))
     async with db.platform_session() as session:
         snapshot = await services.load_snapshot(session, "dummy", "2024.1")
     assert snapshot is not None
@@ -683,3 +740,9 @@ def test_every_template_string_has_a_chinese_translation() -> None:
                 if catalogue.gettext(message[1]) == message[1]:
                     missing.append(f"{template.name}: {message[1]}")
     assert missing == []
+
+
+@pytest.fixture(scope="module")
+def app(app_both_ways: Any) -> Any:
+    """Every test here runs with the whole fast path and without it."""
+    return app_both_ways
