@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from neutralpoint.credits.errors import translate_message
 from neutralpoint.payments import services
 from neutralpoint.payments.management import MANAGER, OWNER
-from neutralpoint.tenants import services as venue_services
+from neutralpoint.tenants import addresses
 from neutralpoint.tenants.access import PLATFORM_ADMIN, VenueMember
 from neutralpoint.tenants.models import Role, User
 from neutralpoint.web.i18n import gettext_functions
@@ -50,7 +50,7 @@ def _venue_page(request: Request[Any, Any, Any], access: NamedDependency[VenueMe
         section="orders",
         can_manage=access.allows(Role.MANAGER),
         is_owner=access.allows(Role.OWNER),
-        logo_url=venue_services.logo_path(access.tenant),
+        logo_url=addresses.logo_path(access.tenant),
         refundable=REFUNDABLE,
         **context,
     )

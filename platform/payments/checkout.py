@@ -45,7 +45,7 @@ from neutralpoint.payments.providers import (
     ProviderError,
 )
 from neutralpoint.payments.schemas import OrderView
-from neutralpoint.scenarios import services as scenarios
+from neutralpoint.scenarios import estimates
 from neutralpoint.scenarios.models import Estimate
 from neutralpoint.tenants.validation import EMAIL_PATTERN
 
@@ -120,7 +120,7 @@ async def _grams_wanted(session: AsyncSession, request: CheckoutRequest, allocat
     """How many grams this order buys, and the entry point it came through."""
     code = request.entry_point_code
     if request.basis in (OrderBasis.ESTIMATE, OrderBasis.EVENT):
-        found = await scenarios.find_estimate(session, str(request.estimate_id)) if request.estimate_id else None
+        found = await estimates.find_estimate(session, str(request.estimate_id)) if request.estimate_id else None
         kind = "organiser" if request.basis == OrderBasis.EVENT else "visitor"
         if found is None or found[0].kind != kind:
             raise OrderError("estimate_id", Message("This footprint was not computed at this venue."))

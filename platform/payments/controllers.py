@@ -32,8 +32,7 @@ from neutralpoint.payments.models import OrderBasis
 from neutralpoint.payments.orders import OrderError
 from neutralpoint.payments.providers import PaymentProvider, ProviderError
 from neutralpoint.payments.schemas import OrderView, PricedOffer
-from neutralpoint.scenarios import services as scenarios
-from neutralpoint.scenarios import submissions
+from neutralpoint.scenarios import entries, estimates, results, submissions
 from neutralpoint.scenarios.i18n import text_for
 from neutralpoint.scenarios.manager import ScenarioRegistry
 from neutralpoint.scenarios.schemas import EstimateOut
@@ -112,12 +111,12 @@ def _minor_to_major(amount_minor: int, currency: str) -> str:
 async def _result_context(
     session: AsyncSession, registry: ScenarioRegistry, tenant: Tenant, estimate_id: str, lang: str
 ) -> dict[str, Any]:
-    found = await scenarios.find_estimate(session, estimate_id)
+    found = await estimates.find_estimate(session, estimate_id)
     if found is None or found[0].kind != "visitor":
         raise _not_found()
     estimate, entry_code = found
-    factor_set = await scenarios.factors_of(session, estimate, registry)
-    view = scenarios.present(estimate, entry_code, factor_set)
+    factor_set = await estimates.factors_of(session, estimate, registry)
+    view = results.present(estimate, entry_code, factor_set)
     offers = await services.priced_offers(session, tenant.id, estimate.total_grams)
     comparison = view.comparison
     slug = tenant.slug
@@ -128,10 +127,10 @@ async def _result_context(
         "days_china": f"{comparison.days['china']:,}",
         "days_world": f"{comparison.days['world']:,}",
         "car_km": f"{comparison.petrol_car_km:,}",
-        "per_capita": scenarios.PER_CAPITA,
-        "per_capita_source": scenarios.PER_CAPITA_SOURCE,
-        "car_factor": scenarios.PETROL_CAR_KG_PER_KM,
-        "car_source": scenarios.PETROL_CAR_SOURCE,
+        "per_capita": results.PER_CAPITA,
+        "per_capita_source": results.PER_CAPITA_SOURCE,
+        "car_factor": results.PETROL_CAR_KG_PER_KM,
+        "car_source": results.PETROL_CAR_SOURCE,
         "again_url": f"/v/{slug}/{entry_code}" if entry_code else f"/v/{slug}/",
         "history_url": f"/v/{slug}/me",
         "offers": [(o, project_lines(o, lang)) for o in offers],
@@ -154,7 +153,7 @@ async def result_page(
 ) -> Template:
     """A stored footprint (drawn from its stored breakdown and factor-set snapshot) and the
     venue's offers to neutralize it, each priced for this footprint."""
-    tenant = await scenarios.find_venue(db_session, slug)
+    tenant = await entries.find_venue(db_session, slug)
     if tenant is None:
         raise _not_found()
     lang, explicit = _visitor(request).language(tenant)
@@ -226,7 +225,7 @@ async def order_from_result(
 ) -> Response[Any]:
     """One tap on an offer (or "another amount"): the order, its reservation and its
     payment, then the checkout page. On bad input, the result page again with the message."""
-    tenant = await scenarios.find_venue(db_session, slug)
+    tenant = await entries.find_venue(db_session, slug)
     if tenant is None:
         raise _not_found()
     lang, _ = _visitor(request).language(tenant)
@@ -321,7 +320,7 @@ async def order_page(
 ) -> Template:
     """The checkout while the order is unpaid, then its state as our database knows it
     (never what a return URL says), and at last its serial-numbered credits."""
-    tenant = await scenarios.find_venue(db_session, slug)
+    tenant = await entries.find_venue(db_session, slug)
     if tenant is None:
         raise _not_found()
     lang, explicit = _visitor(request).language(tenant)
@@ -339,7 +338,7 @@ async def sandbox_pay_page(
     reference: FromPath[str],
 ) -> Response[Any]:
     """The sandbox's pay (or decline) button, with the buyer's name and e-mail."""
-    tenant = await scenarios.find_venue(db_session, slug)
+    tenant = await entries.find_venue(db_session, slug)
     if tenant is None:
         raise _not_found()
     lang, _ = _visitor(request).language(tenant)
@@ -599,15 +598,15 @@ async def get_result(
 ) -> ResultOut:
     """The result page's twin: the estimate and the offers in the venue's order, each with the
     price of this footprint in integer minor units (rounded up)."""
-    tenant = await scenarios.find_venue(db_session, slug)
+    tenant = await entries.find_venue(db_session, slug)
     if tenant is None:
         raise _not_found()
-    found = await scenarios.find_estimate(db_session, estimate_id)
+    found = await estimates.find_estimate(db_session, estimate_id)
     if found is None or found[0].kind != "visitor":
         raise _not_found()
     estimate, entry_code = found
-    factor_set = await scenarios.factors_of(db_session, estimate, registry)
-    view = scenarios.present(estimate, entry_code, factor_set)
+    factor_set = await estimates.factors_of(db_session, estimate, registry)
+    view = results.present(estimate, entry_code, factor_set)
     offers = await services.priced_offers(db_session, tenant.id, estimate.total_grams)
     return ResultOut(
         estimate=submissions.estimate_out(view, slug, settings),
@@ -644,7 +643,7 @@ async def create_order(
     """Reserves the grams and creates the payment. The answer carries the provider's
     client secret (Stripe's Payment Element confirms with it) or, in the sandbox, the
     order is paid with ``…/sandbox-payment``."""
-    tenant = await scenarios.find_venue(db_session, slug)
+    tenant = await entries.find_venue(db_session, slug)
     if tenant is None:
         raise _not_found()
     await db_session.commit()
@@ -671,7 +670,7 @@ async def create_order(
 
 
 async def _venue_order(session: AsyncSession, slug: str, reference: str) -> OrderView:
-    tenant = await scenarios.find_venue(session, slug)
+    tenant = await entries.find_venue(session, slug)
     if tenant is None:
         raise _not_found()
     order = await services.get_order(session, reference)
