@@ -58,6 +58,7 @@ class CertificateOut(msgspec.Struct):
     pieces: list[PieceOut]
     retirement_status: str
     factor_set_version: str
+    ledger_chain: str
     ledger_position: int | None
     ledger_hash: str
     key_id: str
@@ -120,6 +121,7 @@ def certificate_out(view: CertificateView, base_url: str) -> CertificateOut:
         ],
         retirement_status=view.retirement_status,
         factor_set_version=view.factor_set_version,
+        ledger_chain=view.ledger_chain,
         ledger_position=view.ledger_position,
         ledger_hash=view.ledger_hash,
         key_id=view.key_id,

@@ -47,6 +47,8 @@ class Certificate(Base):
     #: ``[{"serial", "lot_id", "tonne_index", "gram_from", "gram_to", "vintage_year"}]``
     pieces: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     factor_set_version: Mapped[str] = mapped_column(String(40), default="")
+    #: The sale's ``sell`` entry in the ledger: its chain (a lot's id), position and hash.
+    ledger_chain: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
     ledger_position: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     ledger_hash: Mapped[str] = mapped_column(String(64), default="")
     key_id: Mapped[str] = mapped_column(String(16))

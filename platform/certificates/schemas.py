@@ -37,6 +37,8 @@ class CertificateView:
     entry_point: str
     grams: int
     project_name: str
+    """As signed (English); ``project_names`` has the project's name in each language now."""
+    project_names: dict[str, str]
     project_registry_id: str
     project_url: str
     project_registry_url: str
@@ -44,6 +46,8 @@ class CertificateView:
     retirement_status: str
     """``retired`` when every piece's tonne is, otherwise ``pending``."""
     factor_set_version: str
+    ledger_chain: str
+    """The id of the ledger chain (its lot) that holds the sale's entry."""
     ledger_position: int | None
     ledger_hash: str
     key_id: str

@@ -21,7 +21,7 @@ from neutralpoint.certificates.models import Certificate, CertificateKey, Certif
 from neutralpoint.certificates.schemas import CertificateView, CertifiedPiece, Verification
 from neutralpoint.credits import services as credits
 from neutralpoint.credits.errors import Message
-from neutralpoint.credits.models import LedgerEntry, LedgerKind, Project
+from neutralpoint.credits.models import Project
 from neutralpoint.credits.public import project_url
 from neutralpoint.credits.schemas import SaleView
 from neutralpoint.database.base import utcnow
@@ -132,13 +132,6 @@ async def issue(
         factor_set_version = (
             await session.scalar(select(Estimate.factor_set_version).where(Estimate.id == estimate_id))
         ) or ""
-    ledger = (
-        await session.execute(
-            select(LedgerEntry.seq, LedgerEntry.hash).where(
-                LedgerEntry.sale_id == sale.id, LedgerEntry.kind == LedgerKind.SELL
-            )
-        )
-    ).first()
     holder = " ".join(buyer_name.split())
     registry_id = f"{project.registry_code} {project.registry_project_id}".strip()
     certificate = Certificate(
@@ -168,8 +161,9 @@ async def issue(
             for p in sale.pieces
         ],
         factor_set_version=factor_set_version,
-        ledger_position=ledger.seq if ledger else None,
-        ledger_hash=ledger.hash if ledger else "",
+        ledger_chain=sale.chain_lot_id,
+        ledger_position=sale.chain_seq,
+        ledger_hash=sale.chain_hash or "",
         key_id=key.key_id,
         status=CertificateStatus.VALID,
         issued_at=issued_at,
@@ -182,7 +176,9 @@ async def issue(
 
 def _facts(certificate: Certificate) -> signing.SignedFacts:
     ledger = (
-        f"{certificate.ledger_position}:{certificate.ledger_hash}" if certificate.ledger_position is not None else ""
+        f"{certificate.ledger_chain}:{certificate.ledger_position}:{certificate.ledger_hash}"
+        if certificate.ledger_chain is not None and certificate.ledger_position is not None
+        else ""
     )
     return signing.SignedFacts(
         key_id=certificate.key_id,
@@ -248,12 +244,14 @@ async def _view(session: AsyncSession, certificate: Certificate) -> CertificateV
         entry_point=certificate.entry_point,
         grams=certificate.grams,
         project_name=certificate.project_name,
+        project_names=dict(project.name) if project else {},
         project_registry_id=certificate.project_registry_id,
         project_url=project_url(project) if project else "",
         project_registry_url=project.registry_url if project else "",
         pieces=tuple(pieces),
         retirement_status="retired" if all_retired else "pending",
         factor_set_version=certificate.factor_set_version,
+        ledger_chain=str(certificate.ledger_chain) if certificate.ledger_chain else "",
         ledger_position=certificate.ledger_position,
         ledger_hash=certificate.ledger_hash,
         key_id=certificate.key_id,

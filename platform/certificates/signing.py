@@ -113,7 +113,7 @@ class SignedFacts:
     """(serial, first gram, end gram) of each serial piece."""
     factor_set_version: str
     ledger: str
-    """``<position>:<hash>`` of the sale in the ledger, or empty."""
+    """``<chain id>:<position>:<hash>`` of the sale's entry in the ledger, or empty."""
 
 
 def _clean(value: str) -> str:

@@ -18,6 +18,7 @@ from neutralpoint.app import create_app
 from neutralpoint.certificates import services, signing
 from neutralpoint.certificates.cli import group as certificates_cli
 from neutralpoint.certificates.models import Certificate
+from neutralpoint.credits.models import LedgerEntry
 from neutralpoint.database.engine import Database
 from neutralpoint.jobs.queue import JobQueue, tasks
 from neutralpoint.payments import fulfilment
@@ -68,8 +69,19 @@ async def test_fulfilment_issues_exactly_one_certificate_however_often_it_runs(
     assert certificate.venue_id == shop.venue_id
     assert certificate.entry_point == "Summit"
     assert certificate.factor_set_version
+    assert certificate.ledger_chain is not None
     assert certificate.ledger_position is not None
     assert len(certificate.ledger_hash) == 64
+    async with db.platform_session() as session:
+        entry = await session.scalar(
+            select(LedgerEntry).where(
+                LedgerEntry.chain_id == certificate.ledger_chain, LedgerEntry.seq == certificate.ledger_position
+            )
+        )
+    assert entry is not None
+    assert entry.kind == "sell"
+    assert entry.hash == certificate.ledger_hash
+    assert entry.order_ref == reference
     assert sum(p["gram_to"] - p["gram_from"] for p in certificate.pieces) == GRAMS
     order = await world.get(shop, reference)
     assert order["certificate_number"] == certificate.number

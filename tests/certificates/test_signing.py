@@ -20,7 +20,7 @@ FACTS = {
     "project_registry_id": "CDCER CDCER-0001",
     "pieces": (("CN-CDCER-0001-000001", 0, 117_092),),
     "factor_set_version": "2026.1",
-    "ledger": "42:" + "ab" * 32,
+    "ledger": "3d0f64c4-8a0e-4b1e-9c55-2f7f4a0d1c11:42:" + "ab" * 32,
 }
 
 

@@ -40,6 +40,7 @@ def upgrade() -> None:
         sa.Column("project_registry_id", sa.String(length=120), nullable=False),
         sa.Column("pieces", sa.JSON(), nullable=False),
         sa.Column("factor_set_version", sa.String(length=40), nullable=False),
+        sa.Column("ledger_chain", sa.Uuid(), nullable=True),
         sa.Column("ledger_position", sa.BigInteger(), nullable=True),
         sa.Column("ledger_hash", sa.String(length=64), nullable=False),
         sa.Column("key_id", sa.String(length=16), nullable=False),

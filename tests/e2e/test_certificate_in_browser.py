@@ -1,0 +1,63 @@
+"""After a sandbox payment the visitor follows the order page's link to the certificate's
+verify page, at phone width in English and Chinese; a tampered code gets "not valid"."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Browser, expect
+
+from neutralpoint.credits import demo as credits_demo
+from neutralpoint.database.engine import Database
+from neutralpoint.scenarios.manager import ScenarioRegistry
+from neutralpoint.settings import Settings
+from neutralpoint.tenants import demo as venues_demo
+from neutralpoint.web.i18n import gettext_functions
+
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-Hans"])
+async def test_order_page_links_to_a_valid_certificate(
+    live_server: str,
+    browser: Browser,
+    db: Database,
+    registry: ScenarioRegistry,
+    settings: Settings,
+    screenshots: Path,
+    lang: str,
+) -> None:
+    await venues_demo.seed(db, registry, settings)
+    await credits_demo.seed(db, registry, settings)
+    _ = gettext_functions(lang)["plain_gettext"]
+    context = await browser.new_context(viewport=PHONE, locale="zh-CN" if lang == "zh-Hans" else "en-GB")
+    page = await context.new_page()
+    try:
+        await page.goto(f"{live_server}/v/chengdu-summit/SUMMIT?lang={lang}")
+        await page.eval_on_selector_all("details", "folds => folds.forEach(fold => { fold.open = true; })")
+        await page.select_option("select[name=travel_mode]", "rail_high_speed")
+        await page.fill("input[name=travel_distance_km]", "350")
+        await page.locator("form button[type=submit]").last.click()
+        await expect(page).to_have_url(re.compile(r"/v/chengdu-summit/r/"))
+        await page.locator("#neutralize ul.offers li").first.locator("button").click()
+        await expect(page).to_have_url(re.compile(r"/v/chengdu-summit/orders/NP-"))
+        await page.fill("#buyer_name", "李伟" if lang == "zh-Hans" else "Li Wei")
+        await page.locator("button[value=succeed]").click()
+        link = page.locator("#certificate-link")
+        await expect(link).to_be_visible(timeout=20_000)
+        await link.click()
+        await expect(page).to_have_url(re.compile(r"/certificates/verify\?number=NP-"))
+        await expect(page.locator("#verdict h1")).to_have_text(_("This certificate is valid"))
+        await expect(page.locator("#pieces li").first).to_contain_text("CDCER-2023-")
+        await page.screenshot(path=str(screenshots / f"certificate-verify-{lang}.png"), full_page=True)
+
+        number = (await page.locator("#certificate-number").text_content() or "").strip()
+        await page.goto(f"{live_server}/certificates/verify?p=NPC1.forged&lang={lang}")
+        await expect(page.locator("#verdict h1")).to_have_text(_("This is not a valid certificate"))
+        await expect(page.locator("#reason")).to_have_text(_("This is not a certificate code: it could not be read."))
+        await page.screenshot(path=str(screenshots / f"certificate-not-valid-{lang}.png"), full_page=True)
+        assert number.startswith("NP-")
+    finally:
+        await context.close()
