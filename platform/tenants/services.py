@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import delete, func, select, update
@@ -27,10 +27,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from neutralpoint.database.tenancy import scopes_disabled, use_tenant
-from neutralpoint.scenarios.forms import Field, FieldError, FormErrors
-from neutralpoint.scenarios.geography import City, load_cities
-from neutralpoint.scenarios.i18n import LANGUAGES
-from neutralpoint.scenarios.manager import LoadedScenario, ScenarioRegistry
+from neutralpoint.geography import City, load_cities
+from neutralpoint.languages import LANGUAGES
+from neutralpoint.scenarios.forms import FieldError, FormErrors
 from neutralpoint.settings import Settings
 from neutralpoint.tenants import tokens
 from neutralpoint.tenants import validation as check
@@ -49,6 +48,11 @@ from neutralpoint.tenants.models import (
     User,
 )
 from neutralpoint.tenants.validation import Collector, problem
+
+if TYPE_CHECKING:
+    # The venues domain does not import the scenarios domain: the registry is handed in.
+    from neutralpoint.scenarios.forms import Field
+    from neutralpoint.scenarios.manager import LoadedScenario, ScenarioRegistry
 
 RESEND_INTERVAL = timedelta(seconds=60)
 # After SIGN_IN_LIMIT failed sign-ins for one address within SIGN_IN_WINDOW, that address

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
-from .cities import City
+from neutralpoint.geography.cities import City
 
 __all__ = [
     "AIR_UPLIFT",
