@@ -21,8 +21,8 @@ from litestar.exceptions import NotAuthorizedException, NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from neutralpoint.database.session import DbSession
 from neutralpoint.jobs.queue import JobQueue
 from neutralpoint.scenarios.forms import FieldError, FormErrors
 from neutralpoint.scenarios.manager import LoadedScenario, ScenarioRegistry
@@ -65,13 +65,13 @@ class AccountPages(Controller):
     exception_handlers = {NotAuthorizedException: to_login}  # noqa: RUF012
 
     @get("/")
-    async def home(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Template:
+    async def home(self, request: Request[Any, Any, Any], db_session: NamedDependency[DbSession]) -> Template:
         """The platform's front door: what it is, and the way in for a venue (``GET /api/v1`` is its twin)."""
         user = await current_user(request, db_session)
         return page(request, "venue/home.html", user=user)
 
     @get("/signup")
-    async def signup_form(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Template:
+    async def signup_form(self, request: Request[Any, Any, Any], db_session: NamedDependency[DbSession]) -> Template:
         user = await current_user(request, db_session)
         return page(request, "venue/signup.html", user=user, values={})
 
@@ -79,7 +79,7 @@ class AccountPages(Controller):
     async def signup(
         self,
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        db_session: NamedDependency[DbSession],
         settings: NamedDependency[Settings],
         jobs: NamedDependency[JobQueue],
     ) -> Response[Any]:
@@ -107,7 +107,7 @@ class AccountPages(Controller):
         )
 
     @post("/login")
-    async def login(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Response[Any]:
+    async def login(self, request: Request[Any, Any, Any], db_session: NamedDependency[DbSession]) -> Response[Any]:
         form = await request.form()
         next_path = local_path(form.get("next"), "/venue")
         email = str(form.get("email", ""))
@@ -149,7 +149,7 @@ class AccountPages(Controller):
     async def password_forgot(
         self,
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        db_session: NamedDependency[DbSession],
         settings: NamedDependency[Settings],
         jobs: NamedDependency[JobQueue],
     ) -> Response[Any]:
@@ -181,7 +181,7 @@ class AccountPages(Controller):
     async def password_reset_form(
         self,
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        db_session: NamedDependency[DbSession],
         settings: NamedDependency[Settings],
     ) -> Template:
         token = request.query_params.get("token") or ""
@@ -192,7 +192,7 @@ class AccountPages(Controller):
     async def password_reset(
         self,
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        db_session: NamedDependency[DbSession],
         settings: NamedDependency[Settings],
     ) -> Response[Any]:
         form = await request.form()
@@ -219,7 +219,7 @@ class AccountPages(Controller):
     async def verify(
         self,
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        db_session: NamedDependency[DbSession],
         settings: NamedDependency[Settings],
     ) -> Template:
         token = request.query_params.get("token") or ""
@@ -233,7 +233,7 @@ class AccountPages(Controller):
     async def resend(
         self,
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        db_session: NamedDependency[DbSession],
         settings: NamedDependency[Settings],
         jobs: NamedDependency[JobQueue],
         user: NamedDependency[User],
@@ -248,7 +248,7 @@ class AccountPages(Controller):
 
     @get("/invitations/{token:str}")
     async def invitation(
-        self, token: FromPath[str], request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
+        self, token: FromPath[str], request: Request[Any, Any, Any], db_session: NamedDependency[DbSession]
     ) -> Template:
         return await self._invitation_page(token, request, db_session)
 
@@ -256,7 +256,7 @@ class AccountPages(Controller):
         self,
         token: str,
         request: Request[Any, Any, Any],
-        session: AsyncSession,
+        session: DbSession,
         *,
         errors: dict[str, FieldError] | None = None,
         values: dict[str, Any] | None = None,
@@ -283,7 +283,7 @@ class AccountPages(Controller):
 
     @post("/invitations/{token:str}")
     async def accept_invitation(
-        self, token: FromPath[str], request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
+        self, token: FromPath[str], request: Request[Any, Any, Any], db_session: NamedDependency[DbSession]
     ) -> Response[Any]:
         form = await request.form()
         signed_in = await current_user(request, db_session)
@@ -304,14 +304,14 @@ class AccountPages(Controller):
 
     @get("/account", access=SIGNED_IN)
     async def account(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], user: NamedDependency[User]
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[DbSession], user: NamedDependency[User]
     ) -> Template:
         saved = request.query_params.get("saved") == "1"
         return page(request, "venue/account.html", user=user, values={"name": user.name}, saved=saved)
 
     @post("/account", access=SIGNED_IN)
     async def save_account(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], user: NamedDependency[User]
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[DbSession], user: NamedDependency[User]
     ) -> Response[Any]:
         form = await request.form()
         values = form_values(form, "name", "current_password", "new_password")
@@ -396,7 +396,7 @@ class VenuePages(Controller):
 
     @get("/", access=SIGNED_IN)
     async def venues(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], user: NamedDependency[User]
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[DbSession], user: NamedDependency[User]
     ) -> Template:
         venues = await services.venues_of(db_session, user)
         return page(
@@ -415,7 +415,7 @@ class VenuePages(Controller):
         self,
         slug: FromPath[str],
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        db_session: NamedDependency[DbSession],
         settings: NamedDependency[Settings],
         registry: NamedDependency[ScenarioRegistry],
         access: NamedDependency[VenueMember],
@@ -447,7 +447,7 @@ class VenuePages(Controller):
         self,
         slug: FromPath[str],
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        db_session: NamedDependency[DbSession],
         registry: NamedDependency[ScenarioRegistry],
         settings: NamedDependency[Settings],
         access: NamedDependency[VenueMember],
@@ -484,7 +484,7 @@ class VenuePages(Controller):
         self,
         slug: FromPath[str],
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        db_session: NamedDependency[DbSession],
         registry: NamedDependency[ScenarioRegistry],
         settings: NamedDependency[Settings],
         access: NamedDependency[VenueMember],
@@ -520,7 +520,7 @@ class VenuePages(Controller):
         self,
         slug: FromPath[str],
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        db_session: NamedDependency[DbSession],
         access: NamedDependency[VenueMember],
     ) -> Template:
         return await self._members_page(request, db_session, access)
@@ -528,7 +528,7 @@ class VenuePages(Controller):
     async def _members_page(
         self,
         request: Request[Any, Any, Any],
-        session: AsyncSession,
+        session: DbSession,
         access: VenueMember,
         *,
         errors: dict[str, FieldError] | None = None,
@@ -558,7 +558,7 @@ class VenuePages(Controller):
         self,
         slug: FromPath[str],
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        db_session: NamedDependency[DbSession],
         settings: NamedDependency[Settings],
         jobs: NamedDependency[JobQueue],
         access: NamedDependency[VenueMember],
@@ -585,7 +585,7 @@ class VenuePages(Controller):
         slug: FromPath[str],
         member_id: FromPath[uuid.UUID],
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        db_session: NamedDependency[DbSession],
         access: NamedDependency[VenueMember],
     ) -> Response[Any]:
         target = await services.membership(db_session, member_id)
@@ -600,14 +600,14 @@ class VenuePages(Controller):
             return await self._members_page(request, db_session, access, errors=exc.errors, error_member=member_id)
         return see_other(f"/venue/{slug}/members")
 
-    async def _member(self, session: AsyncSession, member_id: uuid.UUID) -> Membership:
+    async def _member(self, session: DbSession, member_id: uuid.UUID) -> Membership:
         target = await services.membership(session, member_id)
         if target is None:
             raise NotFoundException()
         return target
 
     async def _remove_page(
-        self, request: Request[Any, Any, Any], session: AsyncSession, access: VenueMember, target: Membership
+        self, request: Request[Any, Any, Any], session: DbSession, access: VenueMember, target: Membership
     ) -> Template:
         """What removing a member does, and the button that does it (``confirm=1``)."""
         last_owner = await services.is_last_owner(session, target)
@@ -624,7 +624,7 @@ class VenuePages(Controller):
         slug: FromPath[str],
         member_id: FromPath[uuid.UUID],
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        db_session: NamedDependency[DbSession],
         access: NamedDependency[VenueMember],
     ) -> Template:
         target = await self._member(db_session, member_id)
@@ -636,7 +636,7 @@ class VenuePages(Controller):
         slug: FromPath[str],
         member_id: FromPath[uuid.UUID],
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        db_session: NamedDependency[DbSession],
         access: NamedDependency[VenueMember],
     ) -> Response[Any]:
         """Removes only with ``confirm=1`` (the confirmation page's button); otherwise that page."""
@@ -658,7 +658,7 @@ class VenuePages(Controller):
         slug: FromPath[str],
         invitation_id: FromPath[uuid.UUID],
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        db_session: NamedDependency[DbSession],
     ) -> Response[Any]:
         if not await services.revoke_invitation(db_session, invitation_id):
             raise NotFoundException()
@@ -671,7 +671,7 @@ class VenuePages(Controller):
         self,
         slug: FromPath[str],
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        db_session: NamedDependency[DbSession],
         settings: NamedDependency[Settings],
         registry: NamedDependency[ScenarioRegistry],
         access: NamedDependency[VenueMember],
@@ -738,7 +738,7 @@ class VenuePages(Controller):
         self,
         slug: FromPath[str],
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        db_session: NamedDependency[DbSession],
         registry: NamedDependency[ScenarioRegistry],
         settings: NamedDependency[Settings],
         access: NamedDependency[VenueMember],
@@ -754,7 +754,7 @@ class VenuePages(Controller):
         self,
         slug: FromPath[str],
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        db_session: NamedDependency[DbSession],
         registry: NamedDependency[ScenarioRegistry],
         settings: NamedDependency[Settings],
         access: NamedDependency[VenueMember],
@@ -767,7 +767,7 @@ class VenuePages(Controller):
             return self._entry_page(request, access, registry, settings, None, values, exc.errors)
         return see_other(f"/venue/{slug}/entry-points/{entry.id}?saved=1")
 
-    async def _entry(self, session: AsyncSession, entry_id: uuid.UUID) -> EntryPoint:
+    async def _entry(self, session: DbSession, entry_id: uuid.UUID) -> EntryPoint:
         entry = await services.entry_point(session, entry_id)
         if entry is None:
             raise NotFoundException()
@@ -779,7 +779,7 @@ class VenuePages(Controller):
         slug: FromPath[str],
         entry_id: FromPath[uuid.UUID],
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        db_session: NamedDependency[DbSession],
         registry: NamedDependency[ScenarioRegistry],
         settings: NamedDependency[Settings],
         access: NamedDependency[VenueMember],
@@ -793,7 +793,7 @@ class VenuePages(Controller):
         slug: FromPath[str],
         entry_id: FromPath[uuid.UUID],
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        db_session: NamedDependency[DbSession],
         registry: NamedDependency[ScenarioRegistry],
         settings: NamedDependency[Settings],
         access: NamedDependency[VenueMember],
@@ -826,7 +826,7 @@ class VenuePages(Controller):
         slug: FromPath[str],
         entry_id: FromPath[uuid.UUID],
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        db_session: NamedDependency[DbSession],
         settings: NamedDependency[Settings],
         access: NamedDependency[VenueMember],
     ) -> Template:
@@ -839,7 +839,7 @@ class VenuePages(Controller):
         slug: FromPath[str],
         entry_id: FromPath[uuid.UUID],
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        db_session: NamedDependency[DbSession],
         settings: NamedDependency[Settings],
         access: NamedDependency[VenueMember],
     ) -> Response[Any]:
@@ -857,7 +857,7 @@ class VenuePages(Controller):
         slug: FromPath[str],
         entry_id: FromPath[uuid.UUID],
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        db_session: NamedDependency[DbSession],
         settings: NamedDependency[Settings],
         access: NamedDependency[VenueMember],
         scale: FromQuery[int] = 8,
@@ -872,7 +872,7 @@ class VenuePages(Controller):
         slug: FromPath[str],
         entry_id: FromPath[uuid.UUID],
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        db_session: NamedDependency[DbSession],
         settings: NamedDependency[Settings],
         access: NamedDependency[VenueMember],
         scale: FromQuery[int] = 10,
@@ -887,7 +887,7 @@ class VenuePages(Controller):
         slug: FromPath[str],
         entry_id: FromPath[uuid.UUID],
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        db_session: NamedDependency[DbSession],
         settings: NamedDependency[Settings],
         access: NamedDependency[VenueMember],
         size: FromQuery[str] = "A4",

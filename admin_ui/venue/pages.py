@@ -12,8 +12,7 @@ from litestar.response import Redirect, Template
 
 from neutralpoint.scenarios.forms import FieldError
 from neutralpoint.tenants import services
-from neutralpoint.tenants.access import VenueMember
-from neutralpoint.tenants.models import Role
+from neutralpoint.tenants.access import Role, VenueMember
 from neutralpoint.web.i18n import choose_language, normalize_language
 from neutralpoint.web.templating import render
 

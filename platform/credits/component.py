@@ -5,7 +5,7 @@ from neutralpoint.web.components import Component
 component = Component(
     name="credits",
     order=40,
-    controllers=("neutralpoint.credits.controllers",),
+    controllers=("neutralpoint.credits.controllers", "neutralpoint.credits.offer_controllers"),
     templates=("neutralpoint.credits",),
     catalogs=("neutralpoint.credits",),
 )

@@ -15,7 +15,11 @@ def _template_globals() -> Mapping[str, Any]:
 component = Component(
     name="scenarios",
     order=30,
-    controllers=("neutralpoint.scenarios.controllers",),
+    controllers=(
+        "neutralpoint.scenarios.controllers",
+        "neutralpoint.scenarios.factor_controllers",
+        "neutralpoint.scenarios.event_controllers",
+    ),
     templates=("neutralpoint.scenarios",),
     catalogs=("neutralpoint.scenarios",),
     template_globals=_template_globals,
