@@ -31,6 +31,7 @@ from neutralpoint.scenarios.edge import install_visitor_edge
 from neutralpoint.scenarios.manager import ScenarioRegistry
 from neutralpoint.settings import Settings, get_settings
 from neutralpoint.tenants.access import access_dependencies
+from neutralpoint.tenants.auth import configure_password_hashing
 from neutralpoint.tenants.hosts import install_custom_hosts
 from neutralpoint.web.access import enforce_access, public_opt
 from neutralpoint.web.components import components
@@ -99,6 +100,7 @@ def _unscoped(request: Request[Any, Any, Any], exc: UnscopedQueryError) -> Respo
 def create_app(settings: Settings | None = None, registry: ScenarioRegistry | None = None) -> Litestar:
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_format)
+    configure_password_hashing(settings.password_hashing)
     registry = registry or ScenarioRegistry.discover()
     db = Database(settings.database_url)
     jobs = JobQueue({"db": db, "settings": settings, "registry": registry}, settings.redis_url)

@@ -18,9 +18,13 @@ DEMO_MODULES = ("neutralpoint.tenants.demo", "neutralpoint.credits.demo")
 
 def _settings() -> Any:
     try:
-        return get_settings()
+        settings = get_settings()
     except SettingsError as exc:
         raise click.ClickException(f"bad setting: {exc}") from exc
+    from neutralpoint.tenants.auth import configure_password_hashing
+
+    configure_password_hashing(settings.password_hashing)
+    return settings
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -66,6 +66,49 @@ def _url(env: dict[str, str], name: str, default: str | None, schemes: tuple[str
     return value
 
 
+@dataclass(frozen=True)
+class PasswordHashing:
+    """argon2id's cost parameters: what makes a stolen hash slow to guess, and a sign-in slow.
+
+    A stored hash carries the parameters it was made with, so changing them never locks
+    anybody out: old hashes still verify and are made again at the next sign-in.
+    """
+
+    time_cost: int
+    memory_kib: int
+    parallelism: int
+
+
+# argon2-cffi's own default (RFC 9106's second recommendation, "low memory"): about 0.5 s a hash
+# on a small server, which is the point.
+PRODUCTION_PASSWORD_HASHING = PasswordHashing(time_cost=3, memory_kib=64 * 1024, parallelism=4)
+# The smallest parameters argon2 accepts, for NEUTRALPOINT_ENV=test only: the test suite hashes
+# thousands of passwords and checks the production parameters once.
+TEST_PASSWORD_HASHING = PasswordHashing(time_cost=1, memory_kib=8, parallelism=1)
+# Production refuses anything weaker than OWASP's minimum for argon2id (19 MiB, 2 passes).
+MINIMUM_PRODUCTION_MEMORY_KIB = 19 * 1024
+MINIMUM_PRODUCTION_TIME_COST = 2
+
+
+def _password_hashing(env: dict[str, str], environment: str) -> PasswordHashing:
+    default = TEST_PASSWORD_HASHING if environment == "test" else PRODUCTION_PASSWORD_HASHING
+    parallelism = _int(env, "PASSWORD_HASH_PARALLELISM", default.parallelism, 1, 255)
+    hashing = PasswordHashing(
+        time_cost=_int(env, "PASSWORD_HASH_TIME_COST", default.time_cost, 1, 100),
+        memory_kib=_int(env, "PASSWORD_HASH_MEMORY_KIB", default.memory_kib, 8 * parallelism, 4 * 1024 * 1024),
+        parallelism=parallelism,
+    )
+    if environment == "production" and (
+        hashing.memory_kib < MINIMUM_PRODUCTION_MEMORY_KIB or hashing.time_cost < MINIMUM_PRODUCTION_TIME_COST
+    ):
+        raise SettingsError(
+            "PASSWORD_HASH_MEMORY_KIB and PASSWORD_HASH_TIME_COST must be at least "
+            f"{MINIMUM_PRODUCTION_MEMORY_KIB} and {MINIMUM_PRODUCTION_TIME_COST} when NEUTRALPOINT_ENV=production, "
+            f"got {hashing.memory_kib} and {hashing.time_cost}"
+        )
+    return hashing
+
+
 def normalize_database_url(url: str) -> str:
     """Accept the plain URLs people copy from a hosting panel and pick the async driver."""
     if url.startswith("postgres://"):
@@ -102,6 +145,7 @@ class Settings:
     reservation_minutes: int
     logo_max_bytes: int
     web_concurrency: int
+    password_hashing: PasswordHashing
 
     @property
     def is_postgres(self) -> bool:
@@ -182,6 +226,7 @@ class Settings:
             reservation_minutes=_int(env, "RESERVATION_MINUTES", 30, 1, 24 * 60),
             logo_max_bytes=_int(env, "LOGO_MAX_BYTES", 512 * 1024, 1024, 10 * 1024 * 1024),
             web_concurrency=_int(env, "WEB_CONCURRENCY", 1, 1, 64),
+            password_hashing=_password_hashing(env, environment),
         )
 
 

@@ -24,7 +24,8 @@ from neutralpoint.app import create_app
 from neutralpoint.database.engine import Database
 from neutralpoint.database.migrate import upgrade
 from neutralpoint.scenarios.manager import ScenarioRegistry
-from neutralpoint.settings import Settings
+from neutralpoint.settings import TEST_PASSWORD_HASHING, Settings
+from neutralpoint.tenants.auth import configure_password_hashing
 
 PG_ADMIN_URL = os.environ.get("NEUTRALPOINT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 APP_ROLE = "np_test_app"
@@ -38,6 +39,12 @@ def test_database_kind() -> str:
 
 
 test_database_kind.__test__ = False  # type: ignore[attr-defined]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Test users' passwords are hashed with argon2's cheapest parameters, as the app does with
+    # NEUTRALPOINT_ENV=test; tests/tenants/test_password_hashing.py checks the production ones.
+    configure_password_hashing(TEST_PASSWORD_HASHING)
 
 
 def pytest_report_header(config: pytest.Config) -> str:

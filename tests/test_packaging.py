@@ -8,6 +8,9 @@ and compares it with the source tree.
 
 from __future__ import annotations
 
+import ast
+import importlib.metadata
+import re
 import shutil
 import subprocess
 import sys
@@ -155,3 +158,52 @@ def test_repository_root_does_not_shadow_the_standard_library_platform() -> None
     )
     assert pytest_version.returncode == 0, pytest_version.stderr
     assert "pytest" in pytest_version.stdout + pytest_version.stderr
+
+
+def _requirement_name(requirement: str) -> str:
+    return re.split(r"[\s\[<>=!~;]", requirement.strip(), maxsplit=1)[0].lower().replace("_", "-")
+
+
+def _runtime_imports() -> dict[str, set[str]]:
+    """Top-level modules imported by the installed packages' code → the files importing them.
+
+    ``neutralpoint.testing`` is left out: it is the conformance kit, a pytest plugin that
+    runs only inside a plugin author's test suite, where pytest is there.
+    """
+    found: dict[str, set[str]] = {}
+    for folder in SOURCE_ROOTS:
+        for path in (ROOT / folder).rglob("*.py"):
+            if path.is_relative_to(ROOT / "platform" / "testing"):
+                continue
+            for node in ast.walk(ast.parse(path.read_text(), str(path))):
+                if isinstance(node, ast.Import):
+                    names = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    names = [node.module]
+                else:
+                    continue
+                for name in names:
+                    found.setdefault(name.split(".")[0], set()).add(str(path.relative_to(ROOT)))
+    return found
+
+
+def test_runtime_code_imports_only_runtime_dependencies() -> None:
+    """What only tests and benchmarks use (httpx, pytest, playwright…) stays in the dev extras,
+    and everything the packages import is a declared runtime dependency."""
+    runtime = {_requirement_name(r) for r in PYPROJECT["project"]["dependencies"]}
+    dev_only = {_requirement_name(r) for r in PYPROJECT["project"]["optional-dependencies"]["dev"]} - runtime
+    distributions = importlib.metadata.packages_distributions()
+    ours = {*PACKAGE_DIRS, "neutralpoint_tests_dummy_plugin"}
+    undeclared: dict[str, set[str]] = {}
+    dev_imports: dict[str, set[str]] = {}
+    for module, files in _runtime_imports().items():
+        if module in ours or module in sys.stdlib_module_names or module == "__future__":
+            continue
+        names = {d.lower().replace("_", "-") for d in distributions.get(module, [module])}
+        if names & dev_only:
+            dev_imports[module] = files
+        elif not names & runtime:
+            undeclared[module] = files
+    assert dev_imports == {}, f"runtime code imports dev-only packages: {dev_imports}"
+    assert undeclared == {}, f"runtime code imports packages that are not declared dependencies: {undeclared}"
+    assert "httpx" in dev_only

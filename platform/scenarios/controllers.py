@@ -463,7 +463,7 @@ def _unavailable_page(request: Request[Any, Any, Any], lang: str) -> Template:
         lang=lang,
         status_code=503,
         title=gettext("Temporarily unavailable"),
-        message=gettext("This calculator is being updated. Please try again in a little while."),
+        message=gettext("This scenario’s factors are being updated. Please try again in a little while."),
     )
 
 

@@ -241,7 +241,7 @@ class ScenarioRefOut(msgspec.Struct):
 
 
 class CalculatorEntryOut(msgspec.Struct):
-    """Public facts about a door: whose it is, what it calculates, the form left to fill in."""
+    """Public facts about an entry point: whose it is, what it calculates, the form left to fill in."""
 
     code: str
     name: str

@@ -176,7 +176,7 @@ async def submit_json(state: State, visitor: VisitorRequest, data: EstimateIn) -
     try:
         estimate = await services.store_estimate(state.db, entry, computation, visitor_id, lang)
     except services.FactorSetConflictError:
-        raise ServiceUnavailableException("This calculator is being updated; try again later.") from None
+        raise ServiceUnavailableException("This scenario’s factors are being updated; try again later.") from None
     view = services.present(estimate, entry.code, computation.factor_set, computation.lines)
     body = _json.encode(estimate_out(view, visitor.slug, settings, visitor_id=visitor_id))
     return Answer(201, body, JSON_TYPE, visitor_cookie(visitor, settings, visitor_id))

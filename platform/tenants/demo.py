@@ -42,7 +42,7 @@ class DemoVenue:
     city: str
     entry_name: str
     code: str
-    #: Where the venue's door is (latitude, longitude): travel is measured from the city
+    #: Where the venue is (latitude, longitude): travel is measured from the city
     #: a visitor names to this point, so a venue outside the city centre must say where.
     location: tuple[str, str]
     event_name: str | None = None

@@ -116,7 +116,7 @@ class Invitation(TenantScoped, Base):
 
 
 class EntryPoint(TenantScoped, Base):
-    """A door with a QR code: an event, a hotel lobby, a restaurant, a ticket gate."""
+    """One QR code of a venue and the page it opens: an event, a hotel lobby, a restaurant, a ticket gate."""
 
     __tablename__ = "entry_points"
     __table_args__ = (UniqueConstraint("tenant_id", "code"),)

@@ -167,7 +167,7 @@ def render_poster(content: PosterContent, size: str = "A4") -> bytes:
     left = name_left if content.raster_logo else (width - _width(name, name_size)) / 2
     _draw(canvas, name, left, baseline, name_size)
 
-    # What this door is: the entry point, the event and its dates.
+    # Which entry point this is: its name, the event and its dates.
     y = height - band - 9 * unit
     _centred(canvas, content.entry_name, y, width, inner, 5.2 * unit, bold=True)
     event = _event_line(content)

@@ -17,7 +17,6 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -33,7 +32,7 @@ from neutralpoint.scenarios.forms import FieldError, FormErrors
 from neutralpoint.settings import Settings
 from neutralpoint.tenants import tokens
 from neutralpoint.tenants import validation as check
-from neutralpoint.tenants.auth import hash_password, verify_password
+from neutralpoint.tenants.auth import hash_password, password_needs_rehash, verify_decoy, verify_password
 from neutralpoint.tenants.logos import PNG, Logo
 from neutralpoint.tenants.mail import invitation_message, password_reset_message, verification_message
 from neutralpoint.tenants.models import (
@@ -97,11 +96,6 @@ async def hash_password_async(password: str) -> str:
 
 async def verify_password_async(password_hash: str, password: str) -> bool:
     return await asyncio.to_thread(verify_password, password_hash, password)
-
-
-@cache
-def _decoy_hash() -> str:
-    return hash_password("a password nobody has, to spend the same time on unknown e-mails")
 
 
 # --- addresses ----------------------------------------------------------------------------
@@ -266,9 +260,15 @@ async def authenticate(session: AsyncSession, email: str, password: str) -> User
     address = (email or "").strip().lower()
     user = (await session.execute(select(User).where(User.email == address))).scalar_one_or_none() if address else None
     if user is None:
-        await verify_password_async(_decoy_hash(), password or "")
+        await asyncio.to_thread(verify_decoy, password or "")
         return None
-    return user if await verify_password_async(user.password_hash, password or "") else None
+    if not await verify_password_async(user.password_hash, password or ""):
+        return None
+    if password_needs_rehash(user.password_hash):
+        # Made with other argon2 parameters than the settings' ones: the password is at hand
+        # only now, so this is when the hash can follow them.
+        user.password_hash = await hash_password_async(password)
+    return user
 
 
 def sign_in_throttled(wait: timedelta) -> FieldError:
