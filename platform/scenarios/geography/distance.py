@@ -11,7 +11,7 @@ import functools
 import math
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Literal
+from typing import Literal, TypeAlias
 
 from neutralpoint.geography.cities import City
 
@@ -28,7 +28,7 @@ __all__ = [
 ]
 
 ModeKind = Literal["air", "ground", "water"]
-Point = City | tuple[float, float]  # (latitude, longitude) in decimal degrees
+Point: TypeAlias = City | tuple[float, float]  # (latitude, longitude) in decimal degrees
 
 #: IUGG mean Earth radius (R1), km.
 EARTH_MEAN_RADIUS_KM = 6371.0088
