@@ -6,10 +6,12 @@ from typing import Any
 from urllib.parse import quote
 
 from litestar import Request, Response
+from litestar.background_tasks import BackgroundTask
 from litestar.datastructures import FormMultiDict
 from litestar.exceptions import NotAuthorizedException
 from litestar.response import Redirect, Template
 
+from neutralpoint.jobs.queue import JobQueue
 from neutralpoint.scenarios.forms import FieldError
 from neutralpoint.tenants import services
 from neutralpoint.tenants.access import Role, VenueMember
@@ -96,3 +98,8 @@ def to_login(request: Request[Any, Any, Any], _: NotAuthorizedException) -> Resp
 
 def form_values(form: FormMultiDict, *names: str) -> dict[str, Any]:
     return {name: form.get(name, "") for name in names}
+
+
+def mail_job(jobs: JobQueue) -> BackgroundTask:
+    """Send the outbox once the response is out, i.e. after the transaction committed."""
+    return BackgroundTask(jobs.enqueue, "send_outbox")

@@ -29,7 +29,7 @@ from neutralpoint.scenarios.forms import FieldError, FormErrors
 from neutralpoint.settings import Settings
 from neutralpoint.tenants import schemas, services
 from neutralpoint.tenants.access import PUBLIC, SIGNED_IN, VenueAccess, VenueMember
-from neutralpoint.tenants.auth import current_user, sign_in, sign_out
+from neutralpoint.tenants.auth import LOGIN_FAILED, current_user, sign_in, sign_out
 from neutralpoint.tenants.hosts import SCOPE_KEY, host_directory
 from neutralpoint.tenants.logos import SVG, SVG_CSP, LogoRejectedError, prepare_logo
 from neutralpoint.tenants.models import EntryPoint, Invitation, Membership, Role, Tenant, TenantStatus, User
@@ -43,7 +43,6 @@ if TYPE_CHECKING:
     # The venues domain does not import the scenarios domain: the registry is handed in.
     from neutralpoint.scenarios.manager import ScenarioRegistry
 
-LOGIN_FAILED = problem("login_failed", "The e-mail address or the password is wrong.", "电子邮箱或密码不正确。")
 TOKEN_INVALID = problem(
     "token_invalid",
     "This link is not valid any more. Sign in and ask for a new one.",
