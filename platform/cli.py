@@ -167,7 +167,7 @@ def plugins() -> None:
 @plugins.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def plugins_list(as_json: bool) -> None:
-    """Show which scenario plugins loaded, which did not, and why."""
+    """Show which scenario plugins loaded, which did not, and why; exit 1 when one failed."""
     import json
     import logging
 
@@ -175,17 +175,19 @@ def plugins_list(as_json: bool) -> None:
 
     logging.getLogger("neutralpoint.plugins").setLevel(logging.ERROR)
     registry = ScenarioRegistry.discover()
+    failed = sum(1 for s in registry.statuses if not s.loaded)
     if as_json:
         click.echo(json.dumps([s.as_dict() for s in registry.statuses], indent=2, ensure_ascii=False))
-        return
+        sys.exit(1 if failed else 0)
     for status in registry.statuses:
         origin = f"{status.distribution} {status.version}" if status.distribution else status.module
         if status.loaded:
             click.echo(f"loaded   {status.name:<16} {origin:<32} scenarios: {', '.join(status.scenarios)}")
         else:
             click.echo(f"FAILED   {status.name:<16} {origin:<32} {status.reason}")
-    failed = sum(1 for s in registry.statuses if not s.loaded)
     click.echo(f"\n{len(registry.scenarios)} scenarios from {len(registry.statuses) - failed} plugins; {failed} failed")
+    # A deployment script or CI job must notice that a scenario is missing from the platform.
+    sys.exit(1 if failed else 0)
 
 
 def _attach_domain_commands() -> None:

@@ -1,9 +1,13 @@
-"""Write the "Hook reference" section of docs/plugins.md from the hook specifications.
+"""Write the reference sections of docs/plugins.md from the code itself.
 
-The docstrings in the hookspec modules are the single source: this script renders each
-spec's name, signature, calling convention and docstring between the markers
-``<!-- hooks:start -->`` and ``<!-- hooks:end -->``, and ``tests/test_plugin_docs.py``
-fails when the file is out of date. Run it after changing a hookspec::
+Two generated sections, each between its markers: the hook reference
+(``<!-- hooks:start -->`` … ``<!-- hooks:end -->``: each hook specification's name, typed
+signature, calling convention and docstring) and the plugin API reference
+(``<!-- api:start -->`` … ``<!-- api:end -->``: every class, type and function that
+``neutralpoint.plugin_api`` exports, with the types of its fields, and the activity units
+a factor may be ``per`` with their translations). A hookspec without a docstring is an
+error, and ``tests/test_plugin_docs.py`` fails when the file is out of date. Run it after
+changing a hookspec or the plugin API::
 
     .venv/bin/python scripts/generate_plugin_docs.py          # rewrite the section
     .venv/bin/python scripts/generate_plugin_docs.py --check  # exit 1 when out of date
@@ -12,8 +16,10 @@ fails when the file is out of date. Run it after changing a hookspec::
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib
 import inspect
+import re
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -24,6 +30,18 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs" / "plugins.md"
 START = "<!-- hooks:start -->"
 END = "<!-- hooks:end -->"
+API_START = "<!-- api:start -->"
+API_END = "<!-- api:end -->"
+API_MODULE = "neutralpoint.plugin_api"
+#: Methods worth a line in the reference, per class (the rest is the platform's business).
+API_METHODS = {
+    "Factor": ("grams",),
+    "FactorSet": ("of",),
+    "Form": ("validate", "defaults"),
+    "CalculationContext": ("travel_distance",),
+    "FieldError": ("message",),
+}
+WIDTH = 100
 PROJECT = "neutralpoint"
 #: Hookspec modules, in the order their hooks appear; a module that does not exist yet is left out.
 HOOKSPEC_MODULES = ("neutralpoint.scenarios.hookspecs", "neutralpoint.credits.hookspecs")
@@ -58,21 +76,15 @@ def spec_names() -> list[str]:
 
 def signature(name: str, fn: Callable[..., Any]) -> str:
     """``name(arg: type, ...) -> type`` as written in the source (annotations are strings there)."""
-    sig = inspect.signature(fn, eval_str=False)
-    params = []
-    for param in sig.parameters.values():
-        text = param.name
-        if param.annotation is not inspect.Parameter.empty:
-            text += f": {_annotation(param.annotation)}"
-        params.append(text)
-    result = ""
-    if sig.return_annotation is not inspect.Signature.empty:
-        result = f" -> {_annotation(sig.return_annotation)}"
-    return f"{name}({', '.join(params)}){result}"
+    return _signature_of(name, fn)
 
 
 def _annotation(value: Any) -> str:
     return value if isinstance(value, str) else inspect.formatannotation(value)
+
+
+class UndocumentedHookError(ValueError):
+    """A hook specification without a docstring: plugin authors could not know what it does."""
 
 
 def calling_convention(opts: dict[str, Any]) -> str:
@@ -105,24 +117,214 @@ def render_hook_reference() -> str:
             parts.append("")
             parts.append(calling_convention(opts))
             parts.append("")
-            doc = inspect.getdoc(fn) or "(undocumented)"
+            doc = inspect.getdoc(fn)
+            if not doc:
+                raise UndocumentedHookError(f"hook specification {module.__name__}.{name} has no docstring")
             parts.append(doc)
             parts.append("")
     return "\n".join(parts)
 
 
-def replace_section(text: str, section: str) -> str:
+def _parameters(sig: inspect.Signature) -> list[str]:
+    out = []
+    star_done = False
+    for param in sig.parameters.values():
+        if param.kind is inspect.Parameter.KEYWORD_ONLY and not star_done:
+            out.append("*")
+            star_done = True
+        text = param.name
+        if param.kind is inspect.Parameter.VAR_POSITIONAL:
+            text = f"*{text}"
+            star_done = True
+        if param.annotation is not inspect.Parameter.empty:
+            text += f": {_annotation(param.annotation)}"
+        if param.default is not inspect.Parameter.empty:
+            text += f" = {param.default!r}"
+        out.append(text)
+    return out
+
+
+def _call(name: str, params: list[str], result: str = "", *, wrap: bool = True) -> str:
+    """``name(a, b) -> r`` on one line, or one parameter a line when that is too wide."""
+    line = f"{name}({', '.join(params)}){result}"
+    if len(line) <= WIDTH or not wrap:
+        return line
+    inner = "".join(f"    {p},\n" for p in params)
+    return f"{name}(\n{inner}){result}"
+
+
+def _signature_of(name: str, obj: Any, *, skip_self: bool = False, wrap: bool = True) -> str:
+    sig = inspect.signature(obj, eval_str=False)
+    if skip_self:
+        sig = sig.replace(parameters=list(sig.parameters.values())[1:])
+    result = ""
+    if sig.return_annotation not in (inspect.Signature.empty, None, "None"):
+        result = f" -> {_annotation(sig.return_annotation)}"
+    return _call(name, _parameters(sig), result, wrap=wrap)
+
+
+def _first_paragraph(doc: str | None) -> str:
+    return inspect.cleandoc(doc or "").split("\n\n", 1)[0]
+
+
+def render_api_reference() -> str:
+    """The plugin API section: what ``neutralpoint.plugin_api`` exports, with real types."""
+    api = importlib.import_module(API_MODULE)
+    parts = [
+        "",
+        "<!-- Generated by scripts/generate_plugin_docs.py from neutralpoint.plugin_api; do not edit by hand. -->",
+        "",
+    ]
+    classes, aliases, functions, modules, policies = [], [], [], [], []
+    for name in api.__all__:
+        value = getattr(api, name)
+        if name == "hookimpl":
+            continue  # a marker, described in the list of functions
+        if isinstance(value, ModuleType):
+            modules.append((name, value))
+        elif inspect.isclass(value) and name == value.__name__:
+            classes.append((name, value))
+        elif inspect.isfunction(value):
+            functions.append((name, value))
+        elif name.isupper() and hasattr(value, "check"):
+            policies.append((name, value))  # access policies: shown below
+        elif name.isupper():
+            continue  # constants: shown below (languages, units)
+        else:
+            aliases.append((name, value))
+    parts += ["### Classes", ""]
+    for name, cls in classes:
+        parts.append(f"#### `{name}`")
+        parts.append("")
+        parts.append("```python")
+        parts.append(_class_signature(name, cls))
+        parts.append("```")
+        parts.append("")
+        parts.append(inspect.cleandoc(cls.__doc__ or ""))
+        parts.append("")
+        for method_name in API_METHODS.get(name, ()):
+            method = inspect.getattr_static(cls, method_name)
+            is_static = isinstance(method, classmethod | staticmethod)
+            function = method.__func__ if is_static else method
+            shown = _signature_of(
+                f"{name}.{method_name}", function, skip_self=not isinstance(method, staticmethod), wrap=False
+            )
+            parts.append(f"- `{shown}`: {_first_paragraph(function.__doc__)}")
+        if API_METHODS.get(name):
+            parts.append("")
+    parts += ["### Types", ""]
+    for name, value in aliases:
+        parts.append(f"- `{name} = {_alias_text(value)}`")
+    parts += ["", "### Functions", ""]
+    parts.append("- `@hookimpl`: the marker of a hook implementation (see the hook reference).")
+    for name, fn in functions:
+        parts.append(f"- `{_signature_of(name, fn)}`: {_first_paragraph(fn.__doc__)}")
+    parts += ["", "### Shared helpers", ""]
+    for name, module in modules:
+        parts.append(f"- `{name}`: {_first_paragraph(module.__doc__)}")
+    parts += ["", "### Access policies", ""]
+    parts.append(
+        "Every route declares who may reach it, a plugin's extra routes too: `access=` in the route's decorator."
+    )
+    parts.append("")
+    for name, policy in policies:
+        parts.append(f"- `{name}`: {_first_paragraph(type(policy).__doc__)}")
+    parts.append('- `VenueAccess("manager")`: see the class above.')
+    parts += ["", "### Languages and units", ""]
+    parts.append(
+        "Every bilingual text is a mapping with exactly these keys (`LANGUAGES`): "
+        + ", ".join(f"`{lang}`" for lang in api.LANGUAGES)
+        + ". A factor's and a breakdown line's `per` is one of these activity units (`KNOWN_UNITS`); the"
+        " pages show it in the visitor's language:"
+    )
+    parts.append("")
+    parts.append("| `per` | English (after 2 or more) | 中文 |")
+    parts.append("|---|---|---|")
+    from neutralpoint.scenarios.i18n import unit_text
+
+    for unit in sorted(api.KNOWN_UNITS, key=str.lower):
+        parts.append(f"| `{unit}` | {unit_text(unit, 'en', 2)} | {unit_text(unit, 'zh-Hans')} |")
+    parts.append("")
+    return "\n".join(parts)
+
+
+def _class_signature(name: str, cls: type) -> str:
+    if hasattr(cls, "__struct_fields__"):
+        return _call(name, _struct_parameters(cls))
+    if dataclasses.is_dataclass(cls):
+        return _call(name, _dataclass_parameters(cls))
+    return _signature_of(name, cls)
+
+
+def _default_text(value: Any) -> str:
+    """A default as a reader writes it: a named sentinel by its name, not its long repr."""
+    from neutralpoint.scenarios.factors import NO_SOURCE
+
+    return "NO_SOURCE" if value is NO_SOURCE else repr(value)
+
+
+def _dataclass_parameters(cls: Any) -> list[str]:
+    out = []
+    keyword_only = False
+    annotations = {k: v for klass in reversed(cls.__mro__) for k, v in inspect.get_annotations(klass).items()}
+    for f in dataclasses.fields(cls):
+        if not f.init:
+            continue
+        if f.kw_only and not keyword_only:
+            out.append("*")
+            keyword_only = True
+        text = f"{f.name}: {_annotation(annotations.get(f.name, f.type))}"
+        if f.default is not dataclasses.MISSING:
+            text += f" = {_default_text(f.default)}"
+        elif f.default_factory is not dataclasses.MISSING:
+            text += f" = {getattr(f.default_factory, '__name__', 'factory')}()"
+        out.append(text)
+    return out
+
+
+def _struct_parameters(cls: Any) -> list[str]:
+    """A msgspec struct's fields as written (its own signature would evaluate the annotations)."""
+    names: tuple[str, ...] = cls.__struct_fields__
+    defaults: tuple[Any, ...] = cls.__struct_defaults__
+    annotations = inspect.get_annotations(cls)
+    first_default = len(names) - len(defaults)
+    out = []
+    for index, field_name in enumerate(names):
+        text = f"{field_name}: {_annotation(annotations[field_name])}"
+        if index >= first_default:
+            default = defaults[index - first_default]
+            factory = getattr(default, "factory", None)
+            text += f" = {factory.__name__}()" if factory is not None else f" = {default!r}"
+        out.append(text)
+    return out
+
+
+def _alias_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    text = inspect.formatannotation(value)
+    text = re.sub(r"\b(?:typing|collections\.abc|neutralpoint(?:\.\w+)*)\.(?=\w)", "", text)
+    return text.replace("'", "")
+
+
+def replace_section(text: str, section: str, start: str = START, end: str = END) -> str:
     """``text`` with everything between the markers replaced by ``section``."""
     try:
-        head, rest = text.split(START, 1)
-        _, tail = rest.split(END, 1)
+        head, rest = text.split(start, 1)
+        _, tail = rest.split(end, 1)
     except ValueError:
-        raise ValueError(f"{DOCS.name} must contain {START} and {END}") from None
-    return f"{head}{START}\n{section}\n{END}{tail}"
+        raise ValueError(f"{DOCS.name} must contain {start} and {end}") from None
+    return f"{head}{start}\n{section}\n{end}{tail}"
 
 
-def current_section(text: str) -> str:
-    return text.split(START, 1)[1].split(END, 1)[0].strip("\n")
+def current_section(text: str, start: str = START, end: str = END) -> str:
+    return text.split(start, 1)[1].split(end, 1)[0].strip("\n")
+
+
+def render(text: str) -> str:
+    """``text`` with both generated sections brought up to date."""
+    text = replace_section(text, render_hook_reference())
+    return replace_section(text, render_api_reference(), API_START, API_END)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -130,7 +332,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="exit 1 when docs/plugins.md is out of date")
     args = parser.parse_args(argv)
     text = DOCS.read_text(encoding="utf-8")
-    updated = replace_section(text, render_hook_reference())
+    updated = render(text)
     if args.check:
         if updated != text:
             print(f"{DOCS.relative_to(ROOT)} is out of date: run scripts/generate_plugin_docs.py", file=sys.stderr)

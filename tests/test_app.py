@@ -68,7 +68,7 @@ async def test_an_unexpected_error_is_logged_and_answered_500(settings: Any) -> 
     from litestar.testing import AsyncTestClient
 
     from neutralpoint.app import create_app
-    from neutralpoint.scenarios.hookspecs import hookimpl
+    from neutralpoint.plugin_api import hookimpl
     from neutralpoint.scenarios.manager import ScenarioRegistry
 
     class Plugin:

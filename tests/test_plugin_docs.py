@@ -1,4 +1,4 @@
-"""docs/plugins.md documents every hook, is in step with the hookspecs, and its example works."""
+"""docs/plugins.md documents every hook and the plugin API, is in step with the code, and its example works."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import tomllib
 from pathlib import Path
 from types import ModuleType
 
+import pluggy
 import pytest
 
 from neutralpoint.testing import check_plugin
@@ -46,18 +47,48 @@ def _hookspec_names() -> list[str]:
 def test_every_hookspec_has_a_heading_in_the_docs() -> None:
     text = DOCS.read_text(encoding="utf-8")
     names = _hookspec_names()
-    assert "neutralpoint_calculate" in names
+    assert "neutralpoint_scenarios" in names
     missing = [name for name in names if f"#### `{name}`" not in text]
     assert not missing, f"docs/plugins.md does not document {missing}: run scripts/generate_plugin_docs.py"
 
 
-def test_hook_reference_is_up_to_date() -> None:
+def test_every_hookspec_has_a_docstring() -> None:
+    undocumented = []
+    for module_name in SPEC_MODULES:
+        module = importlib.import_module(module_name)
+        for name, value in vars(module).items():
+            if hasattr(value, "neutralpoint_spec") and not (value.__doc__ or "").strip():
+                undocumented.append(f"{module_name}.{name}")
+    assert not undocumented, f"hook specifications without a docstring: {undocumented}"
+
+
+def test_the_generator_refuses_an_undocumented_hookspec(monkeypatch: pytest.MonkeyPatch) -> None:
+    generator = _generator()
+    module = ModuleType("neutralpoint_undocumented_hooks")
+    hookspec = pluggy.HookspecMarker("neutralpoint")
+
+    def neutralpoint_something_new() -> None:
+        pass
+
+    neutralpoint_something_new.__module__ = module.__name__
+    module.neutralpoint_something_new = hookspec(neutralpoint_something_new)  # type: ignore[attr-defined]
+    monkeypatch.setattr(generator, "hookspec_modules", lambda: [module])
+    monkeypatch.setattr(generator.inspect, "getsourcelines", lambda fn: ([], 1))
+    with pytest.raises(generator.UndocumentedHookError, match="neutralpoint_something_new has no docstring"):
+        generator.render_hook_reference()
+
+
+def test_hook_and_api_references_are_up_to_date() -> None:
     generator = _generator()
     assert sorted(generator.spec_names()) == sorted(_hookspec_names())
     text = DOCS.read_text(encoding="utf-8")
-    expected = generator.replace_section(text, generator.render_hook_reference())
+    expected = generator.render(text)
     assert generator.current_section(text) == generator.current_section(expected), (
         "the hook reference in docs/plugins.md is out of date: run scripts/generate_plugin_docs.py"
+    )
+    api = (generator.API_START, generator.API_END)
+    assert generator.current_section(text, *api) == generator.current_section(expected, *api), (
+        "the plugin API reference in docs/plugins.md is out of date: run scripts/generate_plugin_docs.py"
     )
     assert text == expected
 
@@ -67,11 +98,24 @@ def test_generated_section_carries_each_docstring() -> None:
     section = generator.render_hook_reference()
     from neutralpoint.scenarios import hookspecs
 
-    assert "neutralpoint_calculate(scenario: str, inputs: dict[str, Any], factors: Any, context: Any) -> Any" in section
-    first_line = (hookspecs.neutralpoint_factor_sets.__doc__ or "").strip().splitlines()[0]
+    assert "neutralpoint_scenarios() -> list[Scenario]" in section
+    first_line = (hookspecs.neutralpoint_travel_distance.__doc__ or "").strip().splitlines()[0]
     assert first_line in section
-    heading = section.index("#### `neutralpoint_scenario_form`")
+    heading = section.index("#### `neutralpoint_travel_distance`")
     assert "**First result wins**" in section[heading : section.index("####", heading + 1)]
+    assert "mode_kind: Literal['air', 'ground', 'water']" in section
+
+
+def test_api_reference_names_every_export_with_its_types() -> None:
+    generator = _generator()
+    section = generator.render_api_reference()
+    import neutralpoint.plugin_api as api
+
+    for name in api.__all__:
+        assert f"`{name}" in section or f"`@{name}`" in section, name
+    assert "    calculate: Calculation,\n" in section  # the Scenario's fields, with their types
+    assert "essential: bool = True" in section
+    assert "| `room-night` | room-nights | 间夜 |" in section  # the known units and their translations
 
 
 def test_replace_section_needs_both_markers() -> None:
@@ -81,6 +125,8 @@ def test_replace_section_needs_both_markers() -> None:
     assert generator.replace_section("a\n<!-- hooks:start -->\nold\n<!-- hooks:end -->\nb", "new") == (
         "a\n<!-- hooks:start -->\nnew\n<!-- hooks:end -->\nb"
     )
+    with pytest.raises(ValueError, match="must contain <!-- api:start -->"):
+        generator.render("<!-- hooks:start -->\n<!-- hooks:end -->\n")
 
 
 def _example_files() -> dict[str, str]:
@@ -106,8 +152,10 @@ def test_walk_through_example_is_a_conformant_plugin(tmp_path: Path, monkeypatch
         plugin = importlib.import_module("neutralpoint_bakery")
         assert check_plugin(plugin) == []
         example_tests = importlib.import_module("test_bakery")
-        example_tests.test_conformance()
-        example_tests.test_half_a_kilo_in_a_paper_bag_on_foot()
+        tests = [name for name in dir(example_tests) if name.startswith("test_")]
+        assert len(tests) == 3, tests
+        for name in tests:
+            getattr(example_tests, name)()
     finally:
         for name in ("neutralpoint_bakery", "test_bakery"):
             sys.modules.pop(name, None)

@@ -1,9 +1,10 @@
 """The event footprint of an entry point: the organiser's whole-event form and its result.
 
 ``/venue/<slug>/entry-points/<id>/event-footprint`` (manager or owner): the scenario's
-organiser form, computed and stored by ``neutralpoint.scenarios.event_footprint`` (the
-venue's measured factor values applied, the attendees' own estimates handed in as fixed
-answers), then shown with its breakdown, sources and the method it follows.
+organiser form (its ``Scenario.organiser_form``), computed and stored by
+``neutralpoint.scenarios.event_footprint`` (the venue's measured factor values applied,
+the attendees' own estimates handed in as fixed answers), then shown with its breakdown,
+sources and the method it follows.
 JSON twin: ``/api/v1/venues/{slug}/entry-points/{id}/event-footprint``
 (``neutralpoint.scenarios.event_controllers``).
 """

@@ -1,32 +1,5 @@
-"""Scenario plugins: the public API plugin authors import.
+"""Scenarios: the plugin manager, the form and factor-set model, visitors' estimates.
 
-``from neutralpoint.scenarios import hookimpl, Scenario, Form, Field, Choice, Factor,
-FactorSet, Source, BreakdownLine`` is all a plugin needs; the shared travel helper is
-``neutralpoint.scenarios.travel``.
+Plugins do not import this package: their one module is ``neutralpoint.plugin_api``,
+which re-exports what they need from here.
 """
-
-from neutralpoint.scenarios.contract import BreakdownLine, CalculationContext, Scenario, total_grams
-from neutralpoint.scenarios.factors import Factor, FactorSet, Source
-from neutralpoint.scenarios.forms import Choice, Field, FieldError, Form, FormErrors
-from neutralpoint.scenarios.hookspecs import hookimpl, hookspec
-from neutralpoint.scenarios.i18n import LANGUAGES, count_en, text_for
-
-__all__ = [
-    "LANGUAGES",
-    "BreakdownLine",
-    "CalculationContext",
-    "Choice",
-    "Factor",
-    "FactorSet",
-    "Field",
-    "FieldError",
-    "Form",
-    "FormErrors",
-    "Scenario",
-    "Source",
-    "count_en",
-    "hookimpl",
-    "hookspec",
-    "text_for",
-    "total_grams",
-]

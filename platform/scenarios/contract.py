@@ -1,38 +1,89 @@
-"""What a scenario plugin declares and returns: scenario info, calculation context, breakdown lines."""
+"""What a scenario plugin declares and returns: the scenario object, calculation context, breakdown lines."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from neutralpoint.scenarios.i18n import Text, missing_languages
+from neutralpoint.scenarios.factors import FactorSet
+from neutralpoint.scenarios.forms import Form
+from neutralpoint.scenarios.i18n import Text, language_problems
 
 if TYPE_CHECKING:
     from neutralpoint.scenarios.geography import City, TravelDistance
 
+#: A calculation: validated inputs, the factor set to use and the context → breakdown lines.
+Calculation = Callable[[Mapping[str, Any], FactorSet, "CalculationContext"], "list[BreakdownLine]"]
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, kw_only=True)
 class Scenario:
-    """A scenario a plugin offers: a stable ``id`` (used in URLs and stored estimates)."""
+    """One kind of visit a venue can offer, with everything the platform needs to run it.
+
+    ``id`` is stored with every estimate and used in URLs: choose it once. ``name`` and
+    ``description`` are shown in menus and on the visitor's page, ``icon`` (an emoji or a
+    short glyph) beside the name, ``order`` sorts menus (lower first). ``form`` is what the
+    visitor answers, ``factor_sets`` every published factor-set version (oldest first, the
+    last is current) and ``calculate(inputs, factors, context)`` turns validated answers
+    into breakdown lines. ``organiser_form`` and ``organiser_calculate`` are an optional
+    whole-event form an organiser fills in, with the same contract.
+    """
 
     id: str
     name: Text
     description: Text
+    form: Form
+    factor_sets: Sequence[FactorSet]
+    calculate: Calculation
     icon: str = "●"
     order: int = 100
+    organiser_form: Form | None = None
+    organiser_calculate: Calculation | None = None
 
     def problems(self) -> list[str]:
+        """Every way this declaration breaks the contract; empty when the platform can run it."""
         found = []
-        if not self.id or not self.id.replace("-", "_").isidentifier() or self.id != self.id.lower():
-            found.append(f"scenario id {self.id!r} must be lower-case letters, digits, - or _")
-        for lang in missing_languages(self.name):
-            found.append(f"scenario {self.id!r}: name lacks {lang}")
-        for lang in missing_languages(self.description):
-            found.append(f"scenario {self.id!r}: description lacks {lang}")
+        if (
+            not isinstance(self.id, str)
+            or not self.id
+            or not self.id.replace("-", "_").isidentifier()
+            or self.id != self.id.lower()
+        ):
+            return [f"scenario id {self.id!r} must be lower-case letters, digits, - or _"]
+        found += language_problems(f"scenario {self.id!r}: name", self.name)
+        found += language_problems(f"scenario {self.id!r}: description", self.description)
+        if not isinstance(self.form, Form):
+            found.append(f"scenario {self.id!r}: form must be a Form, not {type(self.form).__name__}")
+        else:
+            found += [f"scenario {self.id!r}: {p}" for p in self.form.problems()]
+        sets = self.factor_sets
+        if isinstance(sets, FactorSet):
+            found.append(f"scenario {self.id!r}: factor_sets must be a list of FactorSet (oldest first), not one")
+        elif not isinstance(sets, list | tuple) or not sets or not all(isinstance(s, FactorSet) for s in sets):
+            found.append(f"scenario {self.id!r}: factor_sets must be a non-empty list of FactorSet")
+        else:
+            versions = [s.version for s in sets]
+            if len(set(versions)) != len(versions):
+                found.append(f"scenario {self.id!r}: factor-set versions repeat: {versions}")
+            for fs in sets:
+                if fs.scenario != self.id:
+                    found.append(f"scenario {self.id!r}: factor set {fs.version} belongs to scenario {fs.scenario!r}")
+                found += fs.problems()
+        if not callable(self.calculate):
+            found.append(f"scenario {self.id!r}: calculate must be a function (inputs, factors, context)")
+        if self.organiser_form is not None:
+            if not isinstance(self.organiser_form, Form):
+                found.append(f"scenario {self.id!r}: organiser_form must be a Form")
+            else:
+                found += [f"scenario {self.id!r} organiser: {p}" for p in self.organiser_form.problems()]
+            if not callable(self.organiser_calculate):
+                found.append(f"scenario {self.id!r}: organiser_form without organiser_calculate")
+        elif self.organiser_calculate is not None:
+            found.append(f"scenario {self.id!r}: organiser_calculate without organiser_form")
         return found
 
 
@@ -104,4 +155,5 @@ class CalculationContext(msgspec.Struct, frozen=True):
 
 
 def total_grams(lines: list[BreakdownLine]) -> int:
+    """The footprint of ``lines``: the sum of their whole grams."""
     return sum(line.grams for line in lines)

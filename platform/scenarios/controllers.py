@@ -142,12 +142,24 @@ class FieldView:
     maximum: str = ""
     step: str = ""
     max_length: int = 0
+    #: The visitor's answer differs from the default: its fold stays open when the page returns.
+    changed: bool = False
 
 
 @dataclass(frozen=True)
 class SectionView:
+    """A run of fields under one legend: its essential ``fields``, shown first on the page,
+    and its ``details``, folded below every section's essentials."""
+
     legend: str
     fields: list[FieldView]
+    details: list[FieldView] = field(default_factory=list)
+
+    @property
+    def open(self) -> bool:
+        """A fold with an error in it opens by itself, for the visitor to see what to correct; so
+        does one the visitor changed an answer in, for them to see it kept."""
+        return any(f.error or f.changed for f in self.details)
 
 
 @dataclass(frozen=True)
@@ -199,28 +211,38 @@ def _field_view(f: Field, lang: str, value: str, error: str) -> FieldView:
         unit=text_for(f.unit, lang),
         value=value,
         required=f.required and f.kind != "boolean",
-        optional=not f.required and f.kind != "boolean" and f.marked_optional,
+        # Folded details are all optional, and a prefilled answer needs no "(optional)" either.
+        optional=not f.required and f.kind != "boolean" and f.marked_optional and f.essential and f.default is None,
         error=error,
         choices=[(c.value, text_for(c.label, lang)) for c in f.choices],
         minimum=str(f.minimum) if number and f.minimum is not None else "",
         maximum=str(f.maximum) if number and f.maximum is not None else "",
         step=step,
         max_length=f.max_length if f.kind in ("text", "city") else 0,
+        changed=_changed(f, value),
     )
 
 
+def _changed(f: Field, value: str) -> bool:
+    """Whether the visitor's answer differs from the default (an emptied box reads as the default)."""
+    if f.kind == "boolean":
+        return bool(value) != bool(f.default)
+    typed = value.strip()
+    return bool(typed) and typed != _shown_value(f.default)
+
+
 def _sections(form: Form, lang: str, values: Mapping[str, str], errors: Mapping[str, str]) -> list[SectionView]:
-    """Consecutive fields of the same section share a fieldset; fields without one stand alone."""
+    """Consecutive fields of the same section share a fieldset (and a fold for their details);
+    fields without one stand alone."""
     sections: list[SectionView] = []
     current_key: str | None = None
     for f in form.fields:
         key = text_for(f.section, "en") if f.section else None
         view = _field_view(f, lang, values.get(f.name, ""), errors.get(f.name, ""))
-        if sections and key == current_key:
-            sections[-1].fields.append(view)
-        else:
-            sections.append(SectionView(legend=text_for(f.section, lang) if f.section else "", fields=[view]))
+        if not sections or key != current_key:
+            sections.append(SectionView(legend=text_for(f.section, lang) if f.section else "", fields=[]))
             current_key = key
+        (sections[-1].fields if f.essential else sections[-1].details).append(view)
     return sections
 
 

@@ -17,7 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
 from typing import Any
 
-from neutralpoint.scenarios.i18n import Text, missing_languages
+from neutralpoint.scenarios.i18n import Text, language_problems
 
 GRAMS_PER_KG = Decimal(1000)
 
@@ -60,15 +60,23 @@ class Source:
         }
 
 
+#: What a factor declared without a source carries, so that the contract check can say so.
+NO_SOURCE = Source(publisher="", document="", year=0)
+
+
 @dataclass(frozen=True)
 class Factor:
-    """kg CO2e per ``per`` (e.g. ``per="passenger-km"``), from ``source``."""
+    """kg CO2e per ``per`` (e.g. ``per="passenger-km"``), from ``source``.
+
+    ``per`` is one of the activity units the pages translate (``KNOWN_UNITS``). A factor
+    without a ``source`` is refused when the plugin loads: every number needs one.
+    """
 
     key: str
     value: Decimal
     per: str
     label: Text
-    source: Source
+    source: Source = NO_SOURCE
     note: str = ""
 
     @cached_property
@@ -129,6 +137,7 @@ class FactorSet:
 
     @classmethod
     def of(cls, scenario: str, version: str, factors: Iterable[Factor]) -> FactorSet:
+        """The factor set ``version`` of ``scenario``, keyed by each factor's key (which must not repeat)."""
         items = list(factors)
         keyed = {f.key: f for f in items}
         if len(keyed) != len(items):
@@ -185,8 +194,12 @@ class FactorSet:
                 found.append(f"factor {f.key!r} is not a Decimal")
             elif f.value < 0:
                 found.append(f"factor {f.key!r} is negative")
-            if not (f.source.publisher and f.source.document and f.source.year):
+            if not isinstance(f.source, Source) or f.source == NO_SOURCE:
+                found.append(
+                    f"factor {f.key!r} has no source: give it source=Source(publisher=..., document=..., year=...), "
+                    "where you read the value"
+                )
+            elif not (f.source.publisher and f.source.document and f.source.year):
                 found.append(f"factor {f.key!r} has no complete source (publisher, document, year)")
-            for lang in missing_languages(f.label):
-                found.append(f"factor {f.key!r}: label lacks {lang}")
+            found += language_problems(f"factor {f.key!r}: label", f.label)
         return found

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from neutralpoint.numbers import DecimalCommaError, parse_decimal
-from neutralpoint.scenarios.i18n import LANGUAGES, Text, missing_languages, text_for
+from neutralpoint.scenarios.i18n import LANGUAGES, Text, language_problems, text_for
 
 FieldKind = Literal["number", "integer", "choice", "city", "boolean", "text"]
 MAX_RAW_LENGTH = 200
@@ -54,13 +54,28 @@ MESSAGES_WITHOUT_UNIT: dict[str, dict[str, str]] = {
 
 @dataclass(frozen=True)
 class FieldError:
-    """One problem with one field, renderable in every language."""
+    """One problem with one field, renderable in every language.
+
+    ``code`` is a short stable name an API client may test; ``text`` is the message in
+    ``en`` and ``zh-Hans``. Without ``text``, the platform's message for ``code`` is used
+    (``required``, ``not_a_number``, ``too_small``, ``too_large``, ``unknown_choice``, …),
+    filled in from ``params``. A calculation refuses answers that do not fit together by
+    raising ``FormErrors`` with one ``FieldError`` per field to correct::
+
+        raise FormErrors({
+            "bread_kg": FieldError("empty_bag", text={
+                "en": "A paper bag with no bread in it: enter the bread you bought.",
+                "zh-Hans": "纸袋里没有面包：请填写您购买的面包重量。",
+            }),
+        })
+    """
 
     code: str
     params: Mapping[str, Any] = field(default_factory=dict)
     text: Text | None = None
 
     def message(self, lang: str) -> str:
+        """The message in ``lang`` (English when the text lacks it)."""
         if self.text:
             return text_for(self.text, lang)
         params = {k: text_for(v, lang) if isinstance(v, Mapping) else v for k, v in self.params.items()}
@@ -90,6 +105,8 @@ class FormErrors(ValueError):  # noqa: N818 (public plugin API name)
 
 @dataclass(frozen=True)
 class Choice:
+    """One option of a choice field: ``value`` is posted and stored, ``label`` is what the visitor reads."""
+
     value: str
     label: Text
 
@@ -100,6 +117,10 @@ class Field:
 
     ``unit`` names what a number counts (``km``, ``nights``, ``kWh``), and ``minimum`` /
     ``maximum`` bound it: a maximum is what turns "a million nights" into an error.
+    ``essential=False`` folds the field among its section's details: the page shows the
+    essential fields first, on the visitor's first screen, and the details closed below
+    them (opened when one of them has an error). Only a field the visitor may leave as it
+    is can be a detail: not a required one without a default.
     """
 
     name: str
@@ -118,6 +139,7 @@ class Field:
     #: False for a field that is not required on its own but is needed unless another is
     #: answered (a journey's city or its distance): the page then does not call it optional.
     marked_optional: bool = True
+    essential: bool = True
 
     def choice(self, value: str) -> Choice | None:
         return self._choices_by_value.get(value)
@@ -148,14 +170,12 @@ class Field:
         for what, value in (("label", self.label), ("help", self.help), ("unit", self.unit), ("section", self.section)):
             if value is None and what != "label":
                 continue
-            for lang in missing_languages(value):
-                found.append(f"field {self.name!r}: {what} lacks {lang}")
+            found += language_problems(f"field {self.name!r}: {what}", value)
         if self.kind == "choice":
             if not self.choices:
                 found.append(f"choice field {self.name!r} has no choices")
             for choice in self.choices:
-                for lang in missing_languages(choice.label):
-                    found.append(f"field {self.name!r}: choice {choice.value!r} lacks {lang}")
+                found += language_problems(f"field {self.name!r}: choice {choice.value!r}", choice.label)
             if len({c.value for c in self.choices}) != len(self.choices):
                 found.append(f"choice field {self.name!r} repeats a value")
         if self.kind in ("number", "integer"):
@@ -165,6 +185,8 @@ class Field:
                 found.append(f"number field {self.name!r}: minimum above maximum")
             if self.minimum is not None and Decimal(self.minimum) < 0:
                 found.append(f"number field {self.name!r} allows negative values")
+        if not self.essential and self.required and self.default is None and self.kind != "boolean":
+            found.append(f"field {self.name!r} is required without a default, so it cannot be folded (essential=False)")
         if self.default is not None:
             try:
                 self.parse(self.default if isinstance(self.default, str) else _raw(self.default))
@@ -321,6 +343,7 @@ class Form:
         return found
 
     def defaults(self) -> dict[str, Any]:
+        """Each field's default, for the fields that have one."""
         return {f.name: f.default for f in self.fields if f.default is not None}
 
     def validate(

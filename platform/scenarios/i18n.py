@@ -13,6 +13,28 @@ def missing_languages(value: Text | None) -> list[str]:
     return [lang for lang in LANGUAGES if not (value or {}).get(lang, "").strip()]
 
 
+def unknown_languages(value: Text | None) -> list[str]:
+    """Keys of ``value`` that are no language the platform shows ("zh-CN", "cn", "EN")."""
+    return [key for key in (value or {}) if key not in LANGUAGES]
+
+
+def language_problems(what: str, value: Text | None) -> list[str]:
+    """What is wrong with the languages of one bilingual text, each as a sentence about ``what``."""
+    found = [f"{what} lacks {lang}" for lang in missing_languages(value)]
+    found += [f"{what} has an unknown language key {key!r}{language_hint(key)}" for key in unknown_languages(value)]
+    return found
+
+
+def language_hint(key: str) -> str:
+    """" (did you mean zh-Hans?)" for a key that looks like a known language, else nothing."""
+    lowered = key.strip().lower().replace("_", "-")
+    if lowered.startswith(("zh", "cn", "chinese")):
+        return " (did you mean zh-Hans?)"
+    if lowered.startswith(("en", "english")):
+        return " (did you mean en?)"
+    return ""
+
+
 # Activity units that factors are published per; plugins' own units fall back to English.
 UNIT_NAMES: dict[str, dict[str, str]] = {
     "passenger-km": {"zh-Hans": "人公里"},
@@ -34,7 +56,10 @@ UNIT_NAMES: dict[str, dict[str, str]] = {
     "cup": {"zh-Hans": "杯"},
     "breakfast": {"zh-Hans": "份早餐"},
     "kg CO2e in the attendees' own estimates": {"zh-Hans": "千克 CO₂e（参会者自行估算）"},
+    "kg CO2e of the country's average room-night": {"zh-Hans": "千克 CO₂e（该国平均每间夜）"},
 }
+#: The activity units a factor or a breakdown line may be ``per``: the page translates these.
+KNOWN_UNITS = frozenset(UNIT_NAMES)
 #: English plurals of the countable units (a distance, a weight or an amount of money has none).
 UNIT_PLURALS_EN: dict[str, str] = {
     "room-night": "room-nights",

@@ -9,6 +9,7 @@ reason and left out. The platform stays up with the rest.
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 import logging
 import traceback
@@ -31,6 +32,23 @@ log = logging.getLogger("neutralpoint.plugins")
 ENTRY_POINT_GROUP = "neutralpoint.scenarios"
 CORE_PLUGINS = ("neutralpoint.scenarios.defaults",)
 SPEC_NAMES = frozenset(name for name in dir(hookspecs) if name.startswith("neutralpoint_"))
+#: Hooks of the first plugin API, now fields of the ``Scenario`` object: what to write instead.
+FORMER_HOOKS = {
+    "neutralpoint_scenario_form": "form=",
+    "neutralpoint_factor_sets": "factor_sets=",
+    "neutralpoint_calculate": "calculate=",
+    "neutralpoint_organiser_form": "organiser_form=",
+    "neutralpoint_organiser_calculate": "organiser_calculate=",
+}
+
+
+def unknown_hook_reason(names: Iterable[str]) -> str:
+    """Why hook implementations without a spec are refused, with the way out for former hooks."""
+    parts = []
+    for name in names:
+        field_name = FORMER_HOOKS.get(name)
+        parts.append(f"{name} (now the Scenario's {field_name})" if field_name else name)
+    return f"hook implementation without a spec: {', '.join(parts)}"
 
 
 class ContractError(ValueError):
@@ -65,15 +83,22 @@ class LoadedScenario:
 
     info: Scenario
     plugin: str
-    form: Form
-    factor_sets: tuple[FactorSet, ...]
-    calculate_fn: Callable[..., Any]
-    organiser_form: Form | None = None
-    organiser_calculate_fn: Callable[..., Any] | None = None
 
     @property
     def id(self) -> str:
         return self.info.id
+
+    @property
+    def form(self) -> Form:
+        return self.info.form
+
+    @property
+    def organiser_form(self) -> Form | None:
+        return self.info.organiser_form
+
+    @functools.cached_property
+    def factor_sets(self) -> tuple[FactorSet, ...]:
+        return tuple(self.info.factor_sets)
 
     @property
     def factors(self) -> FactorSet:
@@ -85,15 +110,15 @@ class LoadedScenario:
     def calculate(
         self, inputs: Mapping[str, Any], factors: FactorSet, context: CalculationContext
     ) -> list[BreakdownLine]:
-        lines = self.calculate_fn(scenario=self.id, inputs=dict(inputs), factors=factors, context=context)
+        lines = self.info.calculate(dict(inputs), factors, context)
         return check_lines(self.id, lines, factors)
 
     def calculate_organiser(
         self, inputs: Mapping[str, Any], factors: FactorSet, context: CalculationContext
     ) -> list[BreakdownLine]:
-        if self.organiser_calculate_fn is None:
+        if self.info.organiser_calculate is None:
             raise ContractError(f"scenario {self.id} has no organiser calculation")
-        lines = self.organiser_calculate_fn(scenario=self.id, inputs=dict(inputs), factors=factors, context=context)
+        lines = self.info.organiser_calculate(dict(inputs), factors, context)
         return check_lines(self.id, lines, factors)
 
 
@@ -186,7 +211,7 @@ class ScenarioRegistry:
             and attr not in SPEC_NAMES
         )
         if unknown:
-            return self._fail(status, f"hook implementation without a spec: {', '.join(unknown)}")
+            return self._fail(status, unknown_hook_reason(unknown))
         if self.pm.is_registered(plugin) or self.pm.has_plugin(name):
             return self._fail(status, "registered twice")
         try:
@@ -228,50 +253,17 @@ class ScenarioRegistry:
         if declare is None:
             return []
         declared = declare()
-        if not isinstance(declared, list) or not all(isinstance(s, Scenario) for s in declared):
+        if not isinstance(declared, list | tuple) or not all(isinstance(s, Scenario) for s in declared):
             raise ContractError("neutralpoint_scenarios must return a list of Scenario")
+        ids = [s.id for s in declared]
+        if len(set(ids)) != len(ids):
+            raise ContractError(f"neutralpoint_scenarios repeats a scenario id: {ids}")
         result = []
         for info in declared:
             problems = info.problems()
-            form_fn = self._impl(plugin, "neutralpoint_scenario_form")
-            sets_fn = self._impl(plugin, "neutralpoint_factor_sets")
-            calc_fn = self._impl(plugin, "neutralpoint_calculate")
-            if form_fn is None or sets_fn is None or calc_fn is None:
-                raise ContractError(f"scenario {info.id}: form, factor sets and calculation hooks are all required")
-            form = form_fn(scenario=info.id)
-            if not isinstance(form, Form):
-                raise ContractError(f"scenario {info.id}: form hook must return a Form")
-            problems += form.problems()
-            sets = sets_fn(scenario=info.id)
-            if not isinstance(sets, list | tuple) or not sets or not all(isinstance(s, FactorSet) for s in sets):
-                raise ContractError(f"scenario {info.id}: factor-sets hook must return a non-empty list of FactorSet")
-            versions = [s.version for s in sets]
-            if len(set(versions)) != len(versions):
-                problems.append(f"scenario {info.id}: factor-set versions repeat")
-            for fs in sets:
-                problems += fs.problems()
-            organiser_form = None
-            org_form_fn = self._impl(plugin, "neutralpoint_organiser_form")
-            org_calc_fn = self._impl(plugin, "neutralpoint_organiser_calculate")
-            if org_form_fn is not None:
-                organiser_form = org_form_fn(scenario=info.id)
-                if organiser_form is not None:
-                    if not isinstance(organiser_form, Form):
-                        raise ContractError(f"scenario {info.id}: organiser form must be a Form")
-                    problems += organiser_form.problems()
-                    if org_calc_fn is None:
-                        problems.append(f"scenario {info.id}: organiser form without organiser calculation")
             if problems:
                 raise ContractError("; ".join(problems))
-            loaded = LoadedScenario(
-                info=info,
-                plugin=name,
-                form=form,
-                factor_sets=tuple(sets),
-                calculate_fn=calc_fn,
-                organiser_form=organiser_form,
-                organiser_calculate_fn=org_calc_fn if organiser_form is not None else None,
-            )
+            loaded = LoadedScenario(info=info, plugin=name)
             self._smoke_test(loaded)
             result.append(loaded)
         return result

@@ -49,7 +49,10 @@ class ChoiceOut(msgspec.Struct):
 
 
 class FieldOut(msgspec.Struct):
-    """One form field. ``minimum``/``maximum`` are decimal strings; ``decimals`` bounds precision."""
+    """One form field. ``minimum``/``maximum`` are decimal strings; ``decimals`` bounds precision.
+
+    ``essential`` false marks a detail: the visitor's page folds it below the essential fields.
+    """
 
     name: str
     kind: FieldKindOut
@@ -64,6 +67,7 @@ class FieldOut(msgspec.Struct):
     choices: list[ChoiceOut] = msgspec.field(default_factory=list)
     max_length: int | None = None
     section: LocalizedText | None = None
+    essential: bool = True
 
     @classmethod
     def of(cls, f: Field) -> FieldOut:
@@ -84,6 +88,7 @@ class FieldOut(msgspec.Struct):
             choices=[ChoiceOut(c.value, LocalizedText.required(c.label)) for c in f.choices],
             max_length=f.max_length if f.kind in ("text", "city") else None,
             section=LocalizedText.of(f.section),
+            essential=f.essential,
         )
 
 

@@ -6,7 +6,7 @@ arithmetic live here once; no plugin copies a travel factor or a distance formul
 
 A plugin uses it in three places::
 
-    from neutralpoint.scenarios import travel
+    from neutralpoint.plugin_api import travel
 
     form = Form((*travel.fields(section=TRAVEL), ...))               # the fields
     FactorSet.of("x", "2025.1", [*travel.factors(), ...])            # the factors
@@ -14,7 +14,7 @@ A plugin uses it in three places::
 
 **Cross-field rule.** ``Form.validate`` checks each field on its own; "give your city or the
 distance" spans two fields, so it cannot be a ``Field`` rule. ``lines`` calls ``validate``
-first, so a plugin's ``neutralpoint_calculate`` raises ``FormErrors`` naming
+first, so a plugin's calculation raises ``FormErrors`` naming
 ``{prefix}_distance_km`` (or ``{prefix}_mode`` / ``{prefix}_origin``) when the answers do
 not fit together. The visitor flow catches ``FormErrors`` from the calculation exactly as it
 does from ``Form.validate`` and shows the message beside the field. A plugin may also call
@@ -203,6 +203,7 @@ def fields(
             required=False,
             marked_optional=False,
             section=section,
+            essential=False,
         ),
         Field(
             name=f"{prefix}_car_occupants",
@@ -220,6 +221,7 @@ def fields(
             default=None,
             required=False,
             section=section,
+            essential=False,
         ),
     ]
     if include_return:
@@ -235,6 +237,7 @@ def fields(
                 default=True,
                 required=False,
                 section=section,
+                essential=False,
             )
         )
     return tuple(found)

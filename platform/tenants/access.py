@@ -18,9 +18,10 @@ The policies:
 ``VenueAccess(min_role)``
     A member of the venue named by the path parameter ``slug`` (or ``slug_param=``)
     whose role is at least ``min_role`` (``Role.STAFF`` < ``Role.MANAGER`` <
-    ``Role.OWNER``). Not signed in: 401. An unknown or suspended venue, a venue the
-    person does not belong to, or too low a role: 404, never 403, so that nobody learns
-    that another venue (or an object of it) exists. The request's ``db_session`` is
+    ``Role.OWNER``; a plugin, which imports no ``Role``, writes ``"manager"``). Not
+    signed in: 401. An unknown or suspended venue, a venue the person does not belong
+    to, or too low a role: 404, never 403, so that nobody learns that another venue (or
+    an object of it) exists. The request's ``db_session`` is
     scoped to that venue before the handler sees it.
 ``PLATFORM_ADMIN``
     A signed-in platform admin; not signed in: 401; anyone else: 404. The request's
@@ -130,6 +131,8 @@ async def _signed_in_user(connection: ASGIConnection[Any, Any, Any, Any], sessio
 
 
 class _SignedIn(AccessPolicy):
+    """A signed-in person (the ``user`` dependency); anyone else a 401."""
+
     name = "SIGNED_IN"
 
     async def check(self, connection: ASGIConnection[Any, Any, Any, Any], session: AsyncSession) -> Grant:
@@ -137,6 +140,8 @@ class _SignedIn(AccessPolicy):
 
 
 class _PlatformAdmin(AccessPolicy):
+    """A platform admin, whose session sees every venue; anyone else a 404 (not signed in: 401)."""
+
     name = "PLATFORM_ADMIN"
 
     async def check(self, connection: ASGIConnection[Any, Any, Any, Any], session: AsyncSession) -> Grant:
@@ -147,12 +152,13 @@ class _PlatformAdmin(AccessPolicy):
 
 
 class VenueAccess(AccessPolicy):
-    """A member of the venue in the path with at least ``min_role``; anything else a 404."""
+    """A member of the venue in the path (``slug``) whose role is at least ``min_role``
+    (``"staff"`` < ``"manager"`` < ``"owner"``); anyone else a 404 (not signed in: 401)."""
 
-    def __init__(self, min_role: Role = Role.STAFF, *, slug_param: str = "slug") -> None:
-        self.min_role = min_role
+    def __init__(self, min_role: Role | str = Role.STAFF, *, slug_param: str = "slug") -> None:
+        self.min_role = Role(min_role)
         self.slug_param = slug_param
-        self.name = f"VenueAccess({min_role.name})"
+        self.name = f"VenueAccess({self.min_role.name})"
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, VenueAccess) and (other.min_role, other.slug_param) == (self.min_role, self.slug_param)

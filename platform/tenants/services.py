@@ -602,6 +602,16 @@ async def _code_taken(session: AsyncSession, code: str, other_than: EntryPoint |
     return (await session.execute(query.limit(1))).first() is not None
 
 
+def scenario_not_enabled(name: Mapping[str, str]) -> FieldError:
+    """The scenario is installed, but this venue has not turned it on: say where to."""
+    return check.problem(
+        "scenario_not_enabled",
+        f"This venue does not offer “{name['en']}” yet: tick it under Branding → Scenarios offered "
+        "(enabled_scenarios in the API) first.",
+        f"本场馆尚未提供“{name['zh-Hans']}”：请先在“品牌 → 提供的场景”中勾选（API 中为 enabled_scenarios）。",
+    )
+
+
 async def _entry_values(
     session: AsyncSession,
     registry: ScenarioRegistry,
@@ -625,6 +635,9 @@ async def _entry_values(
     if creating or "scenario" in raw:
         allowed = [s.id for s in enabled_scenarios(registry, tenant)]
         values["scenario"] = check.choice(errors, raw, "scenario", allowed)
+        installed = registry.get(values["scenario"])
+        if installed is not None and errors.errors.get("scenario") is check.UNKNOWN_CHOICE:
+            errors.errors["scenario"] = scenario_not_enabled(installed.info.name)
     scenario_id = values.get("scenario", current.scenario if current else "")
     event_name = current.event_name if current else None
     if creating or "event_name" in raw:

@@ -21,12 +21,13 @@ from decimal import ROUND_DOWN, Decimal
 from types import ModuleType
 from typing import Any
 
-from neutralpoint.scenarios.contract import BreakdownLine, CalculationContext, total_grams
-from neutralpoint.scenarios.factors import FactorSet
-from neutralpoint.scenarios.forms import Field, Form, FormErrors
-from neutralpoint.scenarios.i18n import LANGUAGES, missing_languages
+from neutralpoint.scenarios.contract import BreakdownLine, CalculationContext, Scenario, total_grams
+from neutralpoint.scenarios.factors import NO_SOURCE, FactorSet, Source
+from neutralpoint.scenarios.forms import Field, FieldError, Form, FormErrors
+from neutralpoint.scenarios.i18n import KNOWN_UNITS, LANGUAGES, language_problems
 from neutralpoint.scenarios.manager import (
     CORE_PLUGINS,
+    FORMER_HOOKS,
     SPEC_NAMES,
     LoadedScenario,
     PluginStatus,
@@ -54,7 +55,8 @@ class ConformanceError(AssertionError):
         self.plugin = plugin
         self.problems = list(problems)
         lines = "\n".join(f"  - {p}" for p in self.problems)
-        super().__init__(f"scenario plugin {plugin} is not conformant ({len(self.problems)} problems):\n{lines}")
+        count = "1 problem" if len(self.problems) == 1 else f"{len(self.problems)} problems"
+        super().__init__(f"scenario plugin {plugin} is not conformant ({count}):\n{lines}")
 
 
 # --- loading -----------------------------------------------------------------------------
@@ -224,7 +226,12 @@ def _hook_name_problems(plugin: object) -> list[str]:
         value = getattr(plugin, attr, None)
         if not callable(value):
             continue
-        if attr not in SPEC_NAMES:
+        if attr in FORMER_HOOKS:
+            found.append(
+                f"{attr} is no longer a hook: give the Scenario returned by neutralpoint_scenarios "
+                f"{FORMER_HOOKS[attr]} instead (see docs/plugins.md)"
+            )
+        elif attr not in SPEC_NAMES:
             close = difflib.get_close_matches(attr, sorted(SPEC_NAMES), n=1)
             hint = f"; did you mean {close[0]}?" if close else ""
             found.append(f"{attr} matches no hook specification{hint}")
@@ -237,20 +244,18 @@ def _factor_set_problems(registry: ScenarioRegistry, scenario: LoadedScenario) -
     sid = scenario.id
     found: list[str] = []
     loaded = {fs.version: fs.fingerprint for fs in scenario.factor_sets}
-    versions = [fs.version for fs in scenario.factor_sets]
-    if len(set(versions)) != len(versions):
-        found.append(f"{sid}: factor-set versions repeat: {versions}")
     this_year = datetime.date.today().year
     for fs in scenario.factor_sets:
-        if fs.scenario != sid:
-            found.append(f"{sid}: factor set {fs.version} says it belongs to scenario {fs.scenario!r}")
         found += [f"{sid}: factor set {fs.version}: {p}" for p in fs.problems()]
         for factor in fs.factors.values():
-            if not 1900 <= factor.source.year <= this_year + 1:
+            sourced = isinstance(factor.source, Source) and factor.source != NO_SOURCE
+            if sourced and not 1900 <= factor.source.year <= this_year + 1:
                 found.append(f"{sid}: factor set {fs.version}: factor {factor.key!r} cites year {factor.source.year}")
+            if factor.per not in KNOWN_UNITS:
+                found.append(f"{sid}: factor set {fs.version}: factor {factor.key!r}: {_unit_problem(factor.per)}")
     for attempt in range(2):
-        again = registry.pm.hook.neutralpoint_factor_sets(scenario=sid)
-        fresh = {fs.version: fs.fingerprint for fs in again or ()}
+        again = _declared(registry, sid)
+        fresh = {fs.version: fs.fingerprint for fs in (again.factor_sets if again else ())}
         if fresh != loaded:
             changed = sorted(v for v in set(fresh) | set(loaded) if fresh.get(v) != loaded.get(v))
             found.append(
@@ -259,6 +264,24 @@ def _factor_set_problems(registry: ScenarioRegistry, scenario: LoadedScenario) -
             )
             break
     return found
+
+
+def _declared(registry: ScenarioRegistry, scenario_id: str) -> Scenario | None:
+    """The scenario as the plugin declares it when asked once more."""
+    for batch in registry.pm.hook.neutralpoint_scenarios():
+        for declared in batch or ():
+            if isinstance(declared, Scenario) and declared.id == scenario_id:
+                return declared
+    return None
+
+
+def _unit_problem(per: str) -> str:
+    close = difflib.get_close_matches(per, sorted(KNOWN_UNITS), n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return (
+        f"per {per!r} is not a unit the pages can translate{hint} "
+        "(docs/plugins.md lists the known units and how they read in each language)"
+    )
 
 
 # --- one form and its calculation ----------------------------------------------------------
@@ -333,13 +356,10 @@ class _Calculator:
 
     def refusal_problems(self, exc: FormErrors) -> list[str]:
         found = []
-        for name, error in exc.as_dict().items():
+        for name, error in exc.errors.items():
             if name not in self.form.names:
                 found.append(f"{self.label}: the calculation refused field {name!r}, which the form does not have")
-            message = error["message"]
-            missing = [lang for lang in LANGUAGES if not str(message.get(lang, "")).strip()]
-            if missing:
-                found.append(f"{self.label}: the calculation's error on {name!r} has no message in {missing}")
+            found += [f"{self.label}: {p}" for p in _refusal_text_problems(name, error)]
         return found
 
     def travel_sharing_fields(self) -> frozenset[str]:
@@ -461,21 +481,31 @@ class _Calculator:
         return found
 
 
+def _refusal_text_problems(name: str, error: FieldError) -> list[str]:
+    """A refusal's own text must be in both languages: the page would otherwise fall back to English."""
+    what = f"the calculation's refusal of {name!r}"
+    if error.text is not None:
+        return language_problems(what, error.text)
+    message = error.as_dict()["message"]
+    missing = [lang for lang in LANGUAGES if not str(message.get(lang, "")).strip()]
+    return [f"{what} lacks {lang}" for lang in missing]
+
+
 def _line_problems(lines: list[BreakdownLine]) -> list[str]:
     found = []
     keys = [line.key for line in lines]
     if len(set(keys)) != len(keys):
         found.append(f"breakdown line keys repeat: {keys}")
     for line in lines:
-        for lang in missing_languages(line.label):
-            found.append(f"breakdown line {line.key!r}: label lacks {lang}")
+        found += language_problems(f"breakdown line {line.key!r}: label", line.label)
         if line.detail is not None:
-            for lang in missing_languages(line.detail):
-                found.append(f"breakdown line {line.key!r}: detail lacks {lang}")
+            found += language_problems(f"breakdown line {line.key!r}: detail", line.detail)
         if not isinstance(line.quantity, Decimal):
             found.append(f"breakdown line {line.key!r}: quantity is not a Decimal")
         elif line.quantity < 0:
             found.append(f"breakdown line {line.key!r}: quantity is negative")
+        if line.per not in KNOWN_UNITS:
+            found.append(f"breakdown line {line.key!r}: {_unit_problem(line.per)}")
     return found
 
 

@@ -67,6 +67,8 @@ class AccessPolicy:
 
 
 class _Public(AccessPolicy):
+    """Anyone, signed in or not; the route scopes its own reads to a venue."""
+
     name = "PUBLIC"
     public = True
 

@@ -8,44 +8,28 @@ shared travel helper. A hotel's entry point may preset ``country`` and ``hotel_c
 
 from __future__ import annotations
 
-from typing import Any
-
-from neutralpoint.scenarios import BreakdownLine, CalculationContext, FactorSet, Form, Scenario, hookimpl
+from neutralpoint.plugin_api import Scenario, hookimpl
 from neutralpoint_plugins.hotels.calculation import guest_lines
 from neutralpoint_plugins.hotels.factors import SCENARIO, factor_sets
 from neutralpoint_plugins.hotels.form import guest_form
 
-HOTELS = Scenario(
-    id=SCENARIO,
-    name={"en": "Hotel stay", "zh-Hans": "酒店住宿"},
-    description={
-        "en": "Your stay: room-nights, breakfast and meals, sheets and towels, and the journey here.",
-        "zh-Hans": "您的住宿：房晚、早餐和用餐、布草更换，以及往返交通。",
-    },
-    icon="🏨",
-    order=20,
-)
+
+def scenario() -> Scenario:
+    return Scenario(
+        id=SCENARIO,
+        name={"en": "Hotel stay", "zh-Hans": "酒店住宿"},
+        description={
+            "en": "Your stay: room-nights, breakfast and meals, sheets and towels, and the journey here.",
+            "zh-Hans": "您的住宿：房晚、早餐和用餐、布草更换，以及往返交通。",
+        },
+        icon="🏨",
+        order=20,
+        form=guest_form(),
+        factor_sets=factor_sets(),
+        calculate=guest_lines,
+    )
 
 
 @hookimpl
 def neutralpoint_scenarios() -> list[Scenario]:
-    return [HOTELS]
-
-
-@hookimpl
-def neutralpoint_scenario_form(scenario: str) -> Form | None:
-    return guest_form() if scenario == SCENARIO else None
-
-
-@hookimpl
-def neutralpoint_factor_sets(scenario: str) -> list[FactorSet] | None:
-    return factor_sets() if scenario == SCENARIO else None
-
-
-@hookimpl
-def neutralpoint_calculate(
-    scenario: str, inputs: dict[str, Any], factors: FactorSet, context: CalculationContext
-) -> list[BreakdownLine] | None:
-    if scenario != SCENARIO:
-        return None
-    return guest_lines(inputs, factors, context)
+    return [scenario()]

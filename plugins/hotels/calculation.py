@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from neutralpoint.scenarios import BreakdownLine, CalculationContext, FactorSet, count_en, lodging, meals, travel
+from neutralpoint.plugin_api import BreakdownLine, CalculationContext, FactorSet, count_en, lodging, meals, travel
 from neutralpoint_plugins.hotels.factors import LINEN_KEY
 from neutralpoint_plugins.hotels.form import DAILY, NO_BREAKFAST, PARTY
 

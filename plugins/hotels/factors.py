@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from neutralpoint.scenarios import Factor, FactorSet, Source, lodging, meals, travel
+from neutralpoint.plugin_api import Factor, FactorSet, Source, lodging, meals, travel
 
 SCENARIO = "hotels"
 VERSION = "2025.1"

@@ -6,7 +6,7 @@ visitor flow then drops them from the form.
 
 from __future__ import annotations
 
-from neutralpoint.scenarios import Choice, Field, Form, lodging, meals, travel
+from neutralpoint.plugin_api import Choice, Field, Form, lodging, meals, travel
 
 STAY = {"en": "Your stay", "zh-Hans": "您的住宿"}
 MEALS_SECTION = {"en": "Meals at the hotel", "zh-Hans": "在酒店用餐"}
@@ -38,6 +38,7 @@ def guest_form() -> Form:
                 default=lodging.DEFAULT_COUNTRY,
                 required=False,
                 section=STAY,
+                essential=False,
             ),
             Field(
                 name="hotel_class",
@@ -51,6 +52,7 @@ def guest_form() -> Form:
                 default=lodging.AVERAGE_CLASS,
                 required=False,
                 section=STAY,
+                essential=False,
             ),
             Field(
                 name="nights",
@@ -73,6 +75,7 @@ def guest_form() -> Form:
                 default=1,
                 required=False,
                 section=STAY,
+                essential=False,
             ),
             Field(
                 name="guests_per_room",
@@ -88,6 +91,7 @@ def guest_form() -> Form:
                 default=1,
                 required=False,
                 section=STAY,
+                essential=False,
             ),
             Field(
                 name="offset_for",
@@ -106,6 +110,7 @@ def guest_form() -> Form:
                 default=PARTY,
                 required=False,
                 section=STAY,
+                essential=False,
             ),
             Field(
                 name="breakfast",
@@ -131,6 +136,7 @@ def guest_form() -> Form:
                 default=0,
                 required=False,
                 section=MEALS_SECTION,
+                essential=False,
             ),
             Field(
                 name="meal_type",
@@ -140,6 +146,7 @@ def guest_form() -> Form:
                 default="white_meat",
                 required=False,
                 section=MEALS_SECTION,
+                essential=False,
             ),
             Field(
                 name="linen",
@@ -156,6 +163,7 @@ def guest_form() -> Form:
                 default=DAILY,
                 required=False,
                 section=HOUSEKEEPING,
+                essential=False,
             ),
             *travel.fields(section=TRAVEL),
         )

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from neutralpoint.scenarios import (
+from neutralpoint.plugin_api import (
     BreakdownLine,
     CalculationContext,
     FactorSet,

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 
-from neutralpoint.scenarios import Factor, FactorSet, Source, lodging, meals, travel
+from neutralpoint.plugin_api import Factor, FactorSet, Source, lodging, meals, travel
 from neutralpoint_plugins.meetings.organiser_factors import organiser_factors
 
 SCENARIO = "meetings"

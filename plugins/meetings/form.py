@@ -1,17 +1,19 @@
 """The attendee's form: how they came, how many days, hotel nights and meals.
 
 Short on purpose: only the travel mode and a city (or a distance) must be answered; every
-other field has a default that fits a one-day attendee who goes home at night.
+other field has a default that fits a one-day attendee who goes home at night. The page
+shows four fields first (mode, city, days, hotel nights), on a phone's first screen; the
+journey's details, the hotel room's and the meals are folded below.
 """
 
 from __future__ import annotations
 
-from neutralpoint.scenarios import Field, Form, travel
+from neutralpoint.plugin_api import Field, Form, travel
 from neutralpoint_plugins.meetings.factors import HOTEL_COUNTRY_CHOICES, MEAL_KINDS
 
 TRAVEL = {"en": "Getting here", "zh-Hans": "交通"}
-ATTENDANCE = {"en": "Your attendance", "zh-Hans": "参会"}
-STAY = {"en": "Hotel", "zh-Hans": "住宿"}
+#: Days and hotel nights share a section: the two counts most attendees answer, on one screen.
+STAY = {"en": "Days and nights", "zh-Hans": "参会天数与住宿"}
 MEALS_SECTION = {"en": "Meals at the event", "zh-Hans": "会议期间用餐"}
 
 MAX_DAYS = 30
@@ -40,6 +42,7 @@ def _meal_field(kind: str, first: bool) -> Field:
         default=0,
         required=False,
         section=MEALS_SECTION,
+        essential=False,
     )
 
 
@@ -61,7 +64,7 @@ def attendee_form() -> Form:
                 maximum=MAX_DAYS,
                 default=1,
                 required=False,
-                section=ATTENDANCE,
+                section=STAY,
             ),
             Field(
                 name="hotel_nights",
@@ -92,6 +95,7 @@ def attendee_form() -> Form:
                 default=1,
                 required=False,
                 section=STAY,
+                essential=False,
             ),
             Field(
                 name="hotel_country",
@@ -105,6 +109,7 @@ def attendee_form() -> Form:
                 default=DEFAULT_HOTEL_COUNTRY,
                 required=False,
                 section=STAY,
+                essential=False,
             ),
             *meal_fields,
         )

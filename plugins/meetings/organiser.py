@@ -16,7 +16,7 @@ energy, materials, waste) and mapped to GHG Protocol scopes in each line's detai
 - catering by meal type (ADEME Nos Gestes Climat), printed paper and merchandise by weight
   (DESNZ material use) — Scope 3 category 1; waste by weight to landfill — category 5.
 
-The hook cannot read the database, so the attendees' own estimates arrive as two inputs the
+The calculation cannot read the database, so the attendees' own estimates arrive as two inputs the
 organiser's page fills in from the stored estimates (``own_estimates_grams`` and
 ``own_estimates_count``), kept with the result so that it recomputes to the same grams.
 """
@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from neutralpoint.scenarios import (
+from neutralpoint.plugin_api import (
     BreakdownLine,
     CalculationContext,
     Choice,
@@ -37,10 +37,9 @@ from neutralpoint.scenarios import (
     Form,
     FormErrors,
     count_en,
-    hookimpl,
     travel,
 )
-from neutralpoint_plugins.meetings.factors import HOTEL_COUNTRY_CHOICES, MEAL_KINDS, SCENARIO
+from neutralpoint_plugins.meetings.factors import HOTEL_COUNTRY_CHOICES, MEAL_KINDS
 from neutralpoint_plugins.meetings.organiser_factors import (
     CHINA_GRID,
     OWN_ESTIMATES_KEY,
@@ -458,16 +457,3 @@ def _own_estimates(inputs: Mapping[str, Any], factors: FactorSet, attendees: int
         ),
     )
 
-
-@hookimpl
-def neutralpoint_organiser_form(scenario: str) -> Form | None:
-    return organiser_form() if scenario == SCENARIO else None
-
-
-@hookimpl
-def neutralpoint_organiser_calculate(
-    scenario: str, inputs: dict[str, Any], factors: FactorSet, context: CalculationContext
-) -> list[BreakdownLine] | None:
-    if scenario != SCENARIO:
-        return None
-    return organiser_lines(inputs, factors, context)

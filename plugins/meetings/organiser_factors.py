@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from neutralpoint.scenarios import Factor, Source
+from neutralpoint.plugin_api import Factor, Source
 
 _DESNZ = "UK Department for Energy Security and Net Zero (DESNZ)"
 _DESNZ_DOC = "Greenhouse gas reporting: conversion factors 2025 (full set, flat file)"

@@ -8,44 +8,28 @@ the table and every line says "table of N".
 
 from __future__ import annotations
 
-from typing import Any
-
-from neutralpoint.scenarios import BreakdownLine, CalculationContext, FactorSet, Form, Scenario, hookimpl
+from neutralpoint.plugin_api import Scenario, hookimpl
 from neutralpoint_plugins.restaurants.calculation import bill_lines
 from neutralpoint_plugins.restaurants.factors import SCENARIO, factor_sets
 from neutralpoint_plugins.restaurants.form import diner_form
 
-RESTAURANTS = Scenario(
-    id=SCENARIO,
-    name={"en": "Restaurant meal", "zh-Hans": "餐厅用餐"},
-    description={
-        "en": "Your meal, or your whole table's: main dish, drinks and takeaway packaging.",
-        "zh-Hans": "您或整桌的用餐：主菜、饮品和外卖包装。",
-    },
-    icon="🍽️",
-    order=30,
-)
+
+def scenario() -> Scenario:
+    return Scenario(
+        id=SCENARIO,
+        name={"en": "Restaurant meal", "zh-Hans": "餐厅用餐"},
+        description={
+            "en": "Your meal, or your whole table's: main dish, drinks and takeaway packaging.",
+            "zh-Hans": "您或整桌的用餐：主菜、饮品和外卖包装。",
+        },
+        icon="🍽️",
+        order=30,
+        form=diner_form(),
+        factor_sets=factor_sets(),
+        calculate=bill_lines,
+    )
 
 
 @hookimpl
 def neutralpoint_scenarios() -> list[Scenario]:
-    return [RESTAURANTS]
-
-
-@hookimpl
-def neutralpoint_scenario_form(scenario: str) -> Form | None:
-    return diner_form() if scenario == SCENARIO else None
-
-
-@hookimpl
-def neutralpoint_factor_sets(scenario: str) -> list[FactorSet] | None:
-    return factor_sets() if scenario == SCENARIO else None
-
-
-@hookimpl
-def neutralpoint_calculate(
-    scenario: str, inputs: dict[str, Any], factors: FactorSet, context: CalculationContext
-) -> list[BreakdownLine] | None:
-    if scenario != SCENARIO:
-        return None
-    return bill_lines(inputs, factors, context)
+    return [scenario()]

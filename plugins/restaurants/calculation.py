@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from neutralpoint.scenarios import BreakdownLine, CalculationContext, FactorSet, count_en, meals, travel
+from neutralpoint.plugin_api import BreakdownLine, CalculationContext, FactorSet, count_en, meals, travel
 from neutralpoint_plugins.restaurants.factors import CONTAINERS, DISHES, DRINKS, drink_key, packaging_key
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from neutralpoint.scenarios import Factor, FactorSet, Source, meals, travel
+from neutralpoint.plugin_api import Factor, FactorSet, Source, meals, travel
 
 SCENARIO = "restaurants"
 VERSION = "2025.1"

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from neutralpoint.scenarios import Choice, Field, Form, travel
+from neutralpoint.plugin_api import Choice, Field, Form, travel
 from neutralpoint_plugins.restaurants.factors import CONTAINERS, DISHES, DRINKS
 
 MEAL = {"en": "Your meal", "zh-Hans": "您的餐食"}
 DRINKS_SECTION = {"en": "Drinks for the whole bill", "zh-Hans": "整单饮品"}
 TAKEAWAY = {"en": "Takeaway", "zh-Hans": "外带"}
-TRAVEL = {"en": "Getting here (optional)", "zh-Hans": "交通（选填）"}
+TRAVEL = {"en": "Getting here", "zh-Hans": "交通"}
 
 MAX_DINERS = 40
 MAX_DRINKS = 200
@@ -33,6 +33,7 @@ def _drink_field(drink: str) -> Field:
         default=0,
         required=False,
         section=DRINKS_SECTION,
+        essential=False,
     )
 
 
@@ -65,9 +66,9 @@ def diner_form() -> Form:
                 kind="choice",
                 label={"en": "Main dish", "zh-Hans": "主菜"},
                 help={
-                    "en": "For a table, the dish most people had. Beef and lamb count as ADEME's red-meat meal, "
-                    "pork and poultry as its white-meat meal.",
-                    "zh-Hans": "整桌请选大多数人吃的主菜。牛肉和羊肉按 ADEME 红肉餐计，猪肉和禽肉按白肉餐计。",
+                    # Which ADEME meal each dish counts as is shown on the result, beside the factor.
+                    "en": "For a table, the dish most people had.",
+                    "zh-Hans": "整桌请选大多数人吃的主菜。",
                 },
                 choices=tuple(Choice(k, {"en": en, "zh-Hans": zh}) for k, (en, zh, _) in DISHES.items()),
                 section=MEAL,
@@ -84,6 +85,7 @@ def diner_form() -> Form:
                 default=0,
                 required=False,
                 section=TAKEAWAY,
+                essential=False,
             ),
             Field(
                 name="container_material",
@@ -93,6 +95,7 @@ def diner_form() -> Form:
                 default="plastic",
                 required=False,
                 section=TAKEAWAY,
+                essential=False,
             ),
             *travel.fields(section=TRAVEL, required=False),
         )

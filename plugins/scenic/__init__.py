@@ -9,44 +9,28 @@ operations (zero until the venue measures it).
 
 from __future__ import annotations
 
-from typing import Any
-
-from neutralpoint.scenarios import BreakdownLine, CalculationContext, FactorSet, Form, Scenario, hookimpl
+from neutralpoint.plugin_api import Scenario, hookimpl
 from neutralpoint_plugins.scenic.calculation import visit_lines
 from neutralpoint_plugins.scenic.factors import SCENARIO, factor_sets
 from neutralpoint_plugins.scenic.form import visitor_form
 
-SCENIC = Scenario(
-    id=SCENARIO,
-    name={"en": "Scenic spot", "zh-Hans": "景区游览"},
-    description={
-        "en": "Your visit, or your tour group's: the journey, rides inside the site, nights nearby.",
-        "zh-Hans": "您或旅游团的游览：往返交通、景区内交通和周边住宿。",
-    },
-    icon="🏞️",
-    order=40,
-)
+
+def scenario() -> Scenario:
+    return Scenario(
+        id=SCENARIO,
+        name={"en": "Scenic spot", "zh-Hans": "景区游览"},
+        description={
+            "en": "Your visit, or your tour group's: the journey, rides inside the site, nights nearby.",
+            "zh-Hans": "您或旅游团的游览：往返交通、景区内交通和周边住宿。",
+        },
+        icon="🏞️",
+        order=40,
+        form=visitor_form(),
+        factor_sets=factor_sets(),
+        calculate=visit_lines,
+    )
 
 
 @hookimpl
 def neutralpoint_scenarios() -> list[Scenario]:
-    return [SCENIC]
-
-
-@hookimpl
-def neutralpoint_scenario_form(scenario: str) -> Form | None:
-    return visitor_form() if scenario == SCENARIO else None
-
-
-@hookimpl
-def neutralpoint_factor_sets(scenario: str) -> list[FactorSet] | None:
-    return factor_sets() if scenario == SCENARIO else None
-
-
-@hookimpl
-def neutralpoint_calculate(
-    scenario: str, inputs: dict[str, Any], factors: FactorSet, context: CalculationContext
-) -> list[BreakdownLine] | None:
-    if scenario != SCENARIO:
-        return None
-    return visit_lines(inputs, factors, context)
+    return [scenario()]

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from neutralpoint.scenarios import BreakdownLine, CalculationContext, FactorSet, count_en, lodging, travel
+from neutralpoint.plugin_api import BreakdownLine, CalculationContext, FactorSet, count_en, lodging, travel
 from neutralpoint_plugins.scenic.factors import BOAT_KEY, CABLE_CAR_KEY, OPERATIONS_KEY, SHUTTLE_KEY, WASTE_KEY
 from neutralpoint_plugins.scenic.form import CAMPING
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from neutralpoint.scenarios import Factor, FactorSet, Source, lodging, travel
+from neutralpoint.plugin_api import Factor, FactorSet, Source, lodging, travel
 
 SCENARIO = "scenic"
 VERSION = "2025.1"

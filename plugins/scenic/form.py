@@ -1,8 +1,12 @@
-"""The scenic-spot visitor's form: the group, getting here, rides inside the site, nights nearby."""
+"""The scenic-spot visitor's form: the group and its nights, getting here, rides inside the site, lodging.
+
+The page shows the group size, the nights, the travel mode and the city first; the rides inside
+the site and where the nights are spent are folded details.
+"""
 
 from __future__ import annotations
 
-from neutralpoint.scenarios import Choice, Field, Form, lodging, travel
+from neutralpoint.plugin_api import Choice, Field, Form, lodging, travel
 
 GROUP = {"en": "Your visit", "zh-Hans": "您的游览"}
 TRAVEL = {"en": "Getting here", "zh-Hans": "交通"}
@@ -37,6 +41,18 @@ def visitor_form() -> Form:
                 default=1,
                 section=GROUP,
             ),
+            Field(
+                name="nights",
+                kind="integer",
+                label={"en": "Nights nearby", "zh-Hans": "周边住宿晚数"},
+                help={"en": "0 for a day trip.", "zh-Hans": "一日游请填 0。"},
+                unit={"en": "nights", "zh-Hans": "晚"},
+                minimum=0,
+                maximum=MAX_NIGHTS,
+                default=0,
+                required=False,
+                section=GROUP,  # with the group: what most visitors answer, on one screen
+            ),
             *travel.fields(section=TRAVEL, group=True),
             Field(
                 name="shuttle_km",
@@ -53,6 +69,7 @@ def visitor_form() -> Form:
                 default=0,
                 required=False,
                 section=INSIDE,
+                essential=False,
             ),
             Field(
                 name="cable_car_rides",
@@ -65,6 +82,7 @@ def visitor_form() -> Form:
                 default=0,
                 required=False,
                 section=INSIDE,
+                essential=False,
             ),
             Field(
                 name="boat_km",
@@ -77,18 +95,7 @@ def visitor_form() -> Form:
                 default=0,
                 required=False,
                 section=INSIDE,
-            ),
-            Field(
-                name="nights",
-                kind="integer",
-                label={"en": "Nights nearby", "zh-Hans": "周边住宿晚数"},
-                help={"en": "0 for a day trip.", "zh-Hans": "一日游请填 0。"},
-                unit={"en": "nights", "zh-Hans": "晚"},
-                minimum=0,
-                maximum=MAX_NIGHTS,
-                default=0,
-                required=False,
-                section=NIGHTS,
+                essential=False,
             ),
             Field(
                 name="lodging",
@@ -101,6 +108,7 @@ def visitor_form() -> Form:
                 default=HOTEL,
                 required=False,
                 section=NIGHTS,
+                essential=False,
             ),
             Field(
                 name="country",
@@ -110,6 +118,7 @@ def visitor_form() -> Form:
                 default=lodging.DEFAULT_COUNTRY,
                 required=False,
                 section=NIGHTS,
+                essential=False,
             ),
             Field(
                 name="people_per_room",
@@ -121,6 +130,7 @@ def visitor_form() -> Form:
                 default=2,
                 required=False,
                 section=NIGHTS,
+                essential=False,
             ),
         )
     )

@@ -7,10 +7,11 @@ The factor values are DESNZ 2025 numbers where one exists; the rest are marked e
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from neutralpoint.scenarios import (
+from neutralpoint.plugin_api import (
     BreakdownLine,
     CalculationContext,
     Choice,
@@ -108,6 +109,7 @@ FORM = Form(
             help={"en": "Optional.", "zh-Hans": "选填。"},
             required=False,
             max_length=40,
+            essential=False,
         ),
     )
 )
@@ -157,35 +159,7 @@ FACTOR_SETS = [
 MODE_KIND = {"plane": "air", "ferry": "water"}
 
 
-@hookimpl
-def neutralpoint_scenarios() -> list[Scenario]:
-    return [
-        Scenario(
-            id=SCENARIO_ID,
-            name={"en": "Test trip", "zh-Hans": "测试行程"},
-            description={"en": "A trip used by the test suite.", "zh-Hans": "测试用的行程。"},
-            icon="T",
-            order=999,
-        )
-    ]
-
-
-@hookimpl
-def neutralpoint_scenario_form(scenario: str) -> Form | None:
-    return FORM if scenario == SCENARIO_ID else None
-
-
-@hookimpl
-def neutralpoint_factor_sets(scenario: str) -> list[FactorSet] | None:
-    return FACTOR_SETS if scenario == SCENARIO_ID else None
-
-
-@hookimpl
-def neutralpoint_calculate(
-    scenario: str, inputs: dict[str, Any], factors: FactorSet, context: CalculationContext
-) -> list[BreakdownLine] | None:
-    if scenario != SCENARIO_ID:
-        return None
+def calculate(inputs: Mapping[str, Any], factors: FactorSet, context: CalculationContext) -> list[BreakdownLine]:
     lines: list[BreakdownLine] = []
     distance: Decimal | None = inputs.get("distance_km")
     origin = inputs.get("origin")
@@ -222,3 +196,20 @@ def neutralpoint_calculate(
                           meal.grams(inputs["meals"]))
         )
     return lines
+
+
+DUMMY = Scenario(
+    id=SCENARIO_ID,
+    name={"en": "Test trip", "zh-Hans": "测试行程"},
+    description={"en": "A trip used by the test suite.", "zh-Hans": "测试用的行程。"},
+    icon="T",
+    order=999,
+    form=FORM,
+    factor_sets=FACTOR_SETS,
+    calculate=calculate,
+)
+
+
+@hookimpl
+def neutralpoint_scenarios() -> list[Scenario]:
+    return [DUMMY]

@@ -17,7 +17,7 @@ import pytest
 from scenario_venues import assert_rejected, count_estimates, make_door, post_form
 
 import neutralpoint_plugins.hotels as hotels
-from neutralpoint.scenarios import FormErrors
+from neutralpoint.plugin_api import FormErrors
 from neutralpoint.scenarios.manager import LoadedScenario, ScenarioRegistry
 
 CHONGQING = (29.5630, 106.5516)
@@ -57,10 +57,11 @@ def test_factor_set_cites_every_source(scenario: LoadedScenario) -> None:
     assert all(f.source.url for f in factors.factors.values() if f.key.startswith(("hotel.", "meal.", "breakfast.")))
 
 
-def test_hooks_answer_only_for_hotels() -> None:
-    assert hotels.neutralpoint_scenario_form(scenario="meetings") is None
-    assert hotels.neutralpoint_factor_sets(scenario="meetings") is None
-    assert hotels.neutralpoint_calculate(scenario="meetings", inputs={}, factors=None, context=None) is None
+def test_one_scenario_object_carries_form_factors_and_calculation() -> None:
+    (declared,) = hotels.neutralpoint_scenarios()
+    assert declared.id == "hotels"
+    assert declared.problems() == []
+    assert [n for n in dir(hotels) if n.startswith("neutralpoint_")] == ["neutralpoint_scenarios"]
 
 
 def test_golden_couple_in_china_with_breakfast_by_train(scenario: LoadedScenario, registry: ScenarioRegistry) -> None:

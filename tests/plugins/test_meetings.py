@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 import neutralpoint_plugins.meetings as meetings
-from neutralpoint.scenarios import FactorSet, FormErrors
+from neutralpoint.plugin_api import FactorSet, FormErrors
 from neutralpoint.scenarios.geography import great_circle_km, load_cities
 from neutralpoint.scenarios.manager import LoadedScenario, ScenarioRegistry
 
@@ -52,10 +52,11 @@ def test_registry_loads_meetings() -> None:
     assert registry.scenarios["meetings"].factors.version == "2025.1"
 
 
-def test_hooks_answer_only_for_meetings() -> None:
-    assert meetings.neutralpoint_scenario_form(scenario="hotels") is None
-    assert meetings.neutralpoint_factor_sets(scenario="hotels") is None
-    assert meetings.neutralpoint_calculate(scenario="hotels", inputs={}, factors=None, context=None) is None
+def test_one_scenario_object_carries_form_factors_and_calculation() -> None:
+    (declared,) = meetings.neutralpoint_scenarios()
+    assert declared.id == "meetings"
+    assert declared.problems() == []
+    assert [n for n in dir(meetings) if n.startswith("neutralpoint_")] == ["neutralpoint_scenarios"]
 
 
 def test_golden_flight_with_hotel_and_meals(scenario: LoadedScenario, registry: ScenarioRegistry) -> None:
@@ -267,7 +268,7 @@ def test_every_form_choice_has_its_factor(scenario: LoadedScenario) -> None:
 
 
 def test_plugin_imports_only_the_public_api() -> None:
-    allowed = {"neutralpoint.scenarios", "neutralpoint.scenarios.travel", "neutralpoint.scenarios.geography"}
+    allowed = {"neutralpoint.plugin_api"}
     folder = Path(meetings.__file__).parent
     for path in folder.glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):

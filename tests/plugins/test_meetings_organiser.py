@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from neutralpoint.scenarios import FormErrors
+from neutralpoint.plugin_api import FormErrors
 from neutralpoint.scenarios.manager import LoadedScenario, ScenarioRegistry
 from neutralpoint.tenants.models import Role
 

@@ -49,9 +49,11 @@ def test_factor_set_cites_every_source(scenario: LoadedScenario) -> None:
             assert factor.source.url or factor.source.estimate, factor.key
 
 
-def test_hooks_answer_only_for_restaurants() -> None:
-    assert restaurants.neutralpoint_scenario_form(scenario="hotels") is None
-    assert restaurants.neutralpoint_calculate(scenario="hotels", inputs={}, factors=None, context=None) is None
+def test_one_scenario_object_carries_form_factors_and_calculation() -> None:
+    (declared,) = restaurants.neutralpoint_scenarios()
+    assert declared.id == "restaurants"
+    assert declared.problems() == []
+    assert [n for n in dir(restaurants) if n.startswith("neutralpoint_")] == ["neutralpoint_scenarios"]
 
 
 def test_golden_one_diner_beef_and_coffee(scenario: LoadedScenario, registry: ScenarioRegistry) -> None:

@@ -48,9 +48,11 @@ def test_factor_set_cites_every_source(scenario: LoadedScenario) -> None:
         assert factor.source.year
 
 
-def test_hooks_answer_only_for_scenic() -> None:
-    assert scenic.neutralpoint_scenario_form(scenario="hotels") is None
-    assert scenic.neutralpoint_calculate(scenario="hotels", inputs={}, factors=None, context=None) is None
+def test_one_scenario_object_carries_form_factors_and_calculation() -> None:
+    (declared,) = scenic.neutralpoint_scenarios()
+    assert declared.id == "scenic"
+    assert declared.problems() == []
+    assert [n for n in dir(scenic) if n.startswith("neutralpoint_")] == ["neutralpoint_scenarios"]
 
 
 def test_golden_day_trip_by_coach_with_rides(scenario: LoadedScenario, registry: ScenarioRegistry) -> None:

@@ -37,6 +37,7 @@ async def test_scenarios_list_their_forms_in_both_languages(client: Any, registr
     assert fields["mode"]["choices"][0]["label"] == {"en": "Train", "zh-Hans": "火车"}
     assert fields["origin"]["help"]["zh-Hans"].startswith("城市名称")
     assert fields["nights"]["section"] == {"en": "Your stay", "zh-Hans": "住宿"}
+    assert (fields["nights"]["essential"], fields["note"]["essential"]) == (True, False)  # the page folds the note
 
 
 async def test_one_scenario_with_its_current_factor_set(client: Any) -> None:

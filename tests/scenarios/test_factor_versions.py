@@ -8,6 +8,7 @@ coach 0.02776 + WTT 0.00656), then, in a later release, "2025.2" with a changed 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -16,7 +17,7 @@ from sqlalchemy import select
 
 from neutralpoint.database.engine import Database
 from neutralpoint.database.tenancy import use_tenant
-from neutralpoint.scenarios import (
+from neutralpoint.plugin_api import (
     BreakdownLine,
     CalculationContext,
     Factor,
@@ -26,8 +27,8 @@ from neutralpoint.scenarios import (
     Scenario,
     Source,
     hookimpl,
-    services,
 )
+from neutralpoint.scenarios import services
 from neutralpoint.scenarios.manager import ScenarioRegistry
 from neutralpoint.scenarios.models import Estimate
 from neutralpoint.tenants.models import EntryPoint, Tenant, TenantStatus
@@ -55,18 +56,6 @@ class VersionedPlugin:
 
     @hookimpl
     def neutralpoint_scenarios(self) -> list[Scenario]:
-        return [
-            Scenario(
-                self.scenario,
-                {"en": "Coach trip", "zh-Hans": "大巴出行"},
-                {"en": "A coach trip.", "zh-Hans": "一次大巴出行。"},
-            )
-        ]
-
-    @hookimpl
-    def neutralpoint_scenario_form(self, scenario: str) -> Form | None:
-        if scenario != self.scenario:
-            return None
         km = Field(
             "km",
             "number",
@@ -76,20 +65,19 @@ class VersionedPlugin:
             maximum=5000,
             decimals=1,
         )
-        return Form((km,))
+        return [
+            Scenario(
+                id=self.scenario,
+                name={"en": "Coach trip", "zh-Hans": "大巴出行"},
+                description={"en": "A coach trip.", "zh-Hans": "一次大巴出行。"},
+                form=Form((km,)),
+                factor_sets=[_set(self.scenario, version, value) for version, value in self.values.items()],
+                calculate=self.calculate,
+            )
+        ]
 
-    @hookimpl
-    def neutralpoint_factor_sets(self, scenario: str) -> list[FactorSet] | None:
-        if scenario != self.scenario:
-            return None
-        return [_set(scenario, version, value) for version, value in self.values.items()]
-
-    @hookimpl
-    def neutralpoint_calculate(
-        self, scenario: str, inputs: dict[str, Any], factors: FactorSet, context: CalculationContext
-    ) -> list[BreakdownLine] | None:
-        if scenario != self.scenario:
-            return None
+    @staticmethod
+    def calculate(inputs: Mapping[str, Any], factors: FactorSet, context: CalculationContext) -> list[BreakdownLine]:
         factor = factors["coach"]
         km = Decimal(inputs["km"])
         return [BreakdownLine("coach", factor.label, km, factor.per, factor.key, factor.grams(km))]

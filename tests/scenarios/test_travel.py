@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from neutralpoint.scenarios import CalculationContext, FactorSet, Form, FormErrors, hookimpl, travel
+from neutralpoint.plugin_api import CalculationContext, FactorSet, Form, FormErrors, hookimpl, travel
 from neutralpoint.scenarios.geography import TravelDistance, great_circle_km, load_cities
 from neutralpoint.scenarios.manager import ScenarioRegistry
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -17,7 +18,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from neutralpoint.app import create_app
-from neutralpoint.scenarios import (
+from neutralpoint.plugin_api import (
     BreakdownLine,
     CalculationContext,
     Factor,
@@ -156,27 +157,20 @@ class ContractBreaker:
 
     @hookimpl
     def neutralpoint_scenarios(self) -> list[Scenario]:
-        return [Scenario("breaker", {"en": "Breaker", "zh-Hans": "故障"}, {"en": "Breaks.", "zh-Hans": "出错。"})]
+        factor = Factor("x", Decimal("1"), "kg", {"en": "X", "zh-Hans": "X"}, SOURCE)
+        return [
+            Scenario(
+                id="breaker",
+                name={"en": "Breaker", "zh-Hans": "故障"},
+                description={"en": "Breaks.", "zh-Hans": "出错。"},
+                form=Form((Field("km", "number", {"en": "Distance", "zh-Hans": "距离"}, minimum=0, maximum=100),)),
+                factor_sets=[FactorSet.of("breaker", "1", [factor])],
+                calculate=self.calculate,
+            )
+        ]
 
-    @hookimpl
-    def neutralpoint_scenario_form(self, scenario: str) -> Form | None:
-        if scenario != "breaker":
-            return None
-        return Form((Field("km", "number", {"en": "Distance", "zh-Hans": "距离"}, minimum=0, maximum=100),))
-
-    @hookimpl
-    def neutralpoint_factor_sets(self, scenario: str) -> list[FactorSet] | None:
-        if scenario != "breaker":
-            return None
-        factor = Factor("x", Decimal("1"), "km", {"en": "X", "zh-Hans": "X"}, SOURCE)
-        return [FactorSet.of("breaker", "1", [factor])]
-
-    @hookimpl
-    def neutralpoint_calculate(
-        self, scenario: str, inputs: dict[str, Any], factors: FactorSet, context: CalculationContext
-    ) -> list[BreakdownLine] | None:
-        if scenario != "breaker":
-            return None
+    @staticmethod
+    def calculate(inputs: Mapping[str, Any], factors: FactorSet, context: CalculationContext) -> list[BreakdownLine]:
         factor = factors["x"]
         return [BreakdownLine("x", factor.label, Decimal(1), factor.per, factor.key, -1)]
 

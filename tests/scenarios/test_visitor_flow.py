@@ -93,17 +93,71 @@ async def test_entry_page_shows_the_brand_the_event_and_every_field_kind(client:
     assert "<script" not in page
 
 
-async def test_a_city_or_a_distance_is_not_called_optional(client: Any, make_venue: Any) -> None:
-    """One of the two is needed for most journeys, so neither label says "(optional)"."""
+def _folds(page: str) -> dict[str, bool]:
+    """Each fold of the form's details: its summary as the visitor reads it, and whether it is open."""
+    found = re.findall(r'<details class="more"( open)?>\s*<summary>(.*?)</summary>', page, re.DOTALL)
+    return {html.unescape(re.sub(r"<[^>]+>", "", summary)).strip(): bool(opened) for opened, summary in found}
+
+
+def _form(page: str) -> str:
+    return page.split('<form method="post"', 1)[1].split("</form>", 1)[0]
+
+
+async def test_the_essentials_come_first_and_the_details_are_folded(client: Any, make_venue: Any) -> None:
+    """A phone's first screen holds what most attendees answer; the rest waits, closed, below."""
     venue = await make_venue(scenario="meetings")
-    page = (await client.get(venue.entry_url)).text
+    form = _form((await client.get(venue.entry_url)).text)
+    before_folds = form.split("<details", 1)[0]
+    shown_first = [n for n in re.findall(r'name="([a-z_]+)"', before_folds) if not n.startswith("_")]
+    assert shown_first == ["travel_mode", "travel_origin", "days", "hotel_nights"]
+    assert _folds(form) == {
+        "Getting here: more details (optional)": False,
+        "Days and nights: more details (optional)": False,
+        "Meals at the event (optional)": False,
+    }
+    # One "(optional)" per fold, none on a field: a city or a distance is needed for most
+    # journeys, and a prefilled answer may simply be kept.
+    assert form.count("(optional)") == 3
+    assert 'name="travel_distance_km"' in form.split("Getting here: more details", 1)[1]
+    assert "<script" not in form
 
-    def label(name: str) -> str:
-        return page.split(f'<label for="f-{name}">', 1)[1].split("</label>", 1)[0]
+    chinese = _form((await client.get(venue.entry_url + "?lang=zh-Hans")).text)
+    assert list(_folds(chinese)) == [
+        "交通：更多信息（选填）",
+        "参会天数与住宿：更多信息（选填）",
+        "会议期间用餐（选填）",
+    ]
 
-    assert "(optional)" not in label("travel_origin")
-    assert "(optional)" not in label("travel_distance_km")
-    assert "(optional)" in label("travel_car_occupants")
+
+async def test_an_error_in_a_folded_field_opens_its_fold(client: Any, make_venue: Any, count_estimates: Any) -> None:
+    venue = await make_venue(scenario="meetings")
+    # As a browser posts the untouched form: the journey-back box is ticked by default.
+    answers = {
+        "travel_mode": "car_petrol",
+        "travel_origin": "Chengdu",
+        "travel_return": "true",
+        "hotel_nights": "2",
+        "hotel_guests": "9",
+    }
+    refused = await _post(client, venue.entry_url, answers)
+    assert refused.status_code == 400
+    assert _field_error(refused.text, "hotel_guests") == "Must be at most 4 guests."
+    assert _folds(_form(refused.text)) == {
+        "Getting here: more details (optional)": False,
+        "Days and nights: more details (optional)": True,
+        "Meals at the event (optional)": False,
+    }
+    # The cross-field rule of the travel helper names the folded distance: that fold opens. A fold
+    # where the visitor changed an answer stays open too, so that they see it kept.
+    no_origin = await _post(client, venue.entry_url, {**answers, "travel_origin": "", "hotel_guests": "2"})
+    assert no_origin.status_code == 400
+    assert _folds(_form(no_origin.text)) == {
+        "Getting here: more details (optional)": True,
+        "Days and nights: more details (optional)": True,
+        "Meals at the event (optional)": False,
+    }
+    assert 'value="2"' in _form(no_origin.text).split('id="f-hotel_guests"', 1)[1][:200]
+    assert await count_estimates(venue.id) == 0
 
 
 async def test_an_attendee_cannot_attend_more_days_than_the_event_has(
@@ -563,7 +617,7 @@ async def test_recompute_an_old_version_from_its_snapshot_when_the_plugin_droppe
     assert estimate.breakdown[0].grams == 35_160
 
     moved_on = ScenarioRegistry()
-    moved_on.scenarios["dummy"] = replace(scenario, factor_sets=(scenario.factors,))
+    moved_on.scenarios["dummy"] = replace(scenario, info=replace(scenario.info, factor_sets=(scenario.factors,)))
     async with db.platform_session() as session:
         snapshot = await services.load_snapshot(session, "dummy", "2024.1")
     assert snapshot is not None

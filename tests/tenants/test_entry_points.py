@@ -419,3 +419,24 @@ async def test_the_printed_codes_scan_back_to_the_entry_url(
     (tmp_path / "poster.pdf").write_bytes((await client.get(f"{base}/poster.pdf?size=A5")).content)
     (tmp_path / "qr.png").write_bytes((await client.get(f"{base}/qr.png?scale=8")).content)
     assert _scan(tmp_path) == {"poster.png": url, "qr.png": url}
+
+
+async def test_a_scenario_the_venue_has_not_turned_on_says_where_to_turn_it_on(
+    client: Any, db: Database, active_venue: Any
+) -> None:
+    slug = active_venue.slug
+    await _brand(client, slug)  # offers the dummy scenario only
+    refused = await post_form(client, f"/venue/{slug}/entry-points/new", entry_form(scenario="meetings"))
+    assert refused.status_code == 400
+    assert 'id="scenario-error"' in refused.text
+    assert "This venue does not offer “Conference / meeting” yet: tick it under Branding → Scenarios offered" in (
+        refused.text
+    )
+    api = await client.post(f"/api/v1/venues/{slug}/entry-points", json={"name": "Hall", "scenario": "meetings"})
+    assert api.status_code == 400
+    error = api.json()["errors"]["scenario"]
+    assert error["code"] == "scenario_not_enabled"
+    assert error["message"]["zh-Hans"].startswith("本场馆尚未提供“会议”")
+    unknown = await client.post(f"/api/v1/venues/{slug}/entry-points", json={"name": "Hall", "scenario": "no-such"})
+    assert unknown.json()["errors"]["scenario"]["code"] == "unknown_choice"
+    assert await _count(db, slug) == 0

@@ -1,16 +1,18 @@
 """A small conformant scenario plugin, and broken variants that each break one rule.
 
-Plugins are objects here (pluggy registers any object with marked methods), so each broken
-variant overrides one hook of the good one and the tests show which rule the kit enforces.
+Plugins are objects here (pluggy registers any object with marked methods). The good one
+builds its scenario from three methods (``form``, ``factor_sets``, ``lines``), so each broken
+variant overrides one of them and the tests show which rule the kit enforces.
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
-from neutralpoint.scenarios import (
+from neutralpoint.plugin_api import (
     BreakdownLine,
     Choice,
     Factor,
@@ -109,25 +111,29 @@ class GoodPlugin:
 
     @hookimpl
     def neutralpoint_scenarios(self) -> list[Scenario]:
-        return [Scenario(id=SCENARIO, name=BOTH, description=BOTH, icon="🍵", order=900)]
+        return [
+            Scenario(
+                id=SCENARIO,
+                name=BOTH,
+                description=BOTH,
+                icon="🍵",
+                order=900,
+                form=self.form(),
+                factor_sets=self.factor_sets(),
+                calculate=self.calculate,
+            )
+        ]
 
-    @hookimpl
-    def neutralpoint_scenario_form(self, scenario: str) -> Form | None:
-        return Form(form_fields()) if scenario == SCENARIO else None
+    def form(self) -> Form:
+        return Form(form_fields())
 
-    @hookimpl
-    def neutralpoint_factor_sets(self, scenario: str) -> list[FactorSet] | None:
-        return factor_sets() if scenario == SCENARIO else None
+    def factor_sets(self) -> list[FactorSet]:
+        return factor_sets()
 
-    @hookimpl
-    def neutralpoint_calculate(
-        self, scenario: str, inputs: dict[str, Any], factors: FactorSet, context: Any
-    ) -> list[BreakdownLine] | None:
-        if scenario != SCENARIO:
-            return None
+    def calculate(self, inputs: Mapping[str, Any], factors: FactorSet, context: Any) -> list[BreakdownLine]:
         return self.lines(inputs, factors)
 
-    def lines(self, inputs: dict[str, Any], factors: FactorSet) -> list[BreakdownLine]:
+    def lines(self, inputs: Mapping[str, Any], factors: FactorSet) -> list[BreakdownLine]:
         tea = factors["tea_kg"]
         out = [BreakdownLine("tea", tea.label, inputs["tea_kg"], "kg", tea.key, tea.grams(inputs["tea_kg"]))]
         cups = inputs["cups"] if inputs["cup_kind"] == "paper" else 0
@@ -137,21 +143,43 @@ class GoodPlugin:
 
 
 class MissingChineseLabel(GoodPlugin):
-    @hookimpl
-    def neutralpoint_scenario_form(self, scenario: str) -> Form | None:
-        fields = (tea_field(label={"en": "Tea leaves", "zh-Hans": ""}), *form_fields()[1:])
-        return Form(fields) if scenario == SCENARIO else None
+    def form(self) -> Form:
+        return Form((tea_field(label={"en": "Tea leaves", "zh-Hans": ""}), *form_fields()[1:]))
+
+
+class WrongLanguageKey(GoodPlugin):
+    """Chinese under ``zh-CN``: the pages would show English to every Chinese visitor."""
+
+    def form(self) -> Form:
+        return Form((tea_field(label={"en": "Tea leaves", "zh-CN": "茶叶"}), *form_fields()[1:]))
 
 
 class FactorWithoutSource(GoodPlugin):
-    @hookimpl
-    def neutralpoint_factor_sets(self, scenario: str) -> list[FactorSet] | None:
-        unsourced = Factor("tea_kg", Decimal("5.0"), "kg", {"en": "Tea", "zh-Hans": "茶"}, Source("", "", 0))
+    def factor_sets(self) -> list[FactorSet]:
+        unsourced = Factor("tea_kg", Decimal("5.0"), "kg", {"en": "Tea", "zh-Hans": "茶"})
         return [FactorSet.of(SCENARIO, "2025.1", [unsourced, factor_sets()[1]["cup"]])]
 
 
+class FactorWithIncompleteSource(GoodPlugin):
+    def factor_sets(self) -> list[FactorSet]:
+        vague = Factor("tea_kg", Decimal("5.0"), "kg", {"en": "Tea", "zh-Hans": "茶"}, Source("UK DESNZ", "", 2025))
+        return [FactorSet.of(SCENARIO, "2025.1", [vague, factor_sets()[1]["cup"]])]
+
+
+class UnknownUnit(GoodPlugin):
+    """``per="pot"``: no page knows how to say "pot" in Chinese."""
+
+    def factor_sets(self) -> list[FactorSet]:
+        pot = Factor("cup", Decimal("0.012"), "pot", {"en": "Pot", "zh-Hans": "壶"}, SOURCE)
+        return [FactorSet.of(SCENARIO, "2025.1", [factor_sets()[1]["tea_kg"], pot])]
+
+    def lines(self, inputs: Mapping[str, Any], factors: FactorSet) -> list[BreakdownLine]:
+        cup = factors["cup"]
+        return [BreakdownLine("pot", cup.label, Decimal(1), "pot", cup.key, cup.grams(1))]
+
+
 class NegativeGrams(GoodPlugin):
-    def lines(self, inputs: dict[str, Any], factors: FactorSet) -> list[BreakdownLine]:
+    def lines(self, inputs: Mapping[str, Any], factors: FactorSet) -> list[BreakdownLine]:
         tea = factors["tea_kg"]
         return [BreakdownLine("tea", tea.label, inputs["tea_kg"], "kg", tea.key, -tea.grams(inputs["tea_kg"]))]
 
@@ -159,7 +187,7 @@ class NegativeGrams(GoodPlugin):
 class RandomGrams(GoodPlugin):
     """Not deterministic: a visitor recomputing the same basket would get another number."""
 
-    def lines(self, inputs: dict[str, Any], factors: FactorSet) -> list[BreakdownLine]:
+    def lines(self, inputs: Mapping[str, Any], factors: FactorSet) -> list[BreakdownLine]:
         tea = factors["tea_kg"]
         grams = tea.grams(inputs["tea_kg"]) + random.randint(1, 1_000_000)
         return [BreakdownLine("tea", tea.label, inputs["tea_kg"], "kg", tea.key, grams)]
@@ -168,37 +196,43 @@ class RandomGrams(GoodPlugin):
 class NotMonotonic(GoodPlugin):
     """More tea, less CO2e: the footprint falls as the quantity grows."""
 
-    def lines(self, inputs: dict[str, Any], factors: FactorSet) -> list[BreakdownLine]:
+    def lines(self, inputs: Mapping[str, Any], factors: FactorSet) -> list[BreakdownLine]:
         tea = factors["tea_kg"]
         quantity = Decimal(5) - inputs["tea_kg"]
         return [BreakdownLine("tea", tea.label, quantity, "kg", tea.key, tea.grams(quantity))]
 
 
 class NumberWithoutMaximum(GoodPlugin):
-    @hookimpl
-    def neutralpoint_scenario_form(self, scenario: str) -> Form | None:
-        return Form((tea_field(maximum=None), *form_fields()[1:])) if scenario == SCENARIO else None
+    def form(self) -> Form:
+        return Form((tea_field(maximum=None), *form_fields()[1:]))
 
 
 class NegativeAllowed(GoodPlugin):
     """No minimum: the form would accept -1 kg of tea."""
 
-    @hookimpl
-    def neutralpoint_scenario_form(self, scenario: str) -> Form | None:
-        return Form((tea_field(minimum=None), *form_fields()[1:])) if scenario == SCENARIO else None
+    def form(self) -> Form:
+        return Form((tea_field(minimum=None), *form_fields()[1:]))
 
 
 class MisspelledHook(GoodPlugin):
     @hookimpl
-    def neutralpoint_scenario_from(self, scenario: str) -> Form | None:
-        return Form(form_fields()) if scenario == SCENARIO else None
+    def neutralpoint_travel_distances(self, origin: Any, destination: Any, mode_kind: str) -> Any:
+        return None
 
 
 class UnmarkedHook(GoodPlugin):
-    """Forgot ``@hookimpl`` on the calculation, so the platform would never call it."""
+    """Forgot ``@hookimpl`` on its scenarios, so the platform would never call it."""
 
-    def neutralpoint_calculate(self, scenario: str, inputs: dict[str, Any], factors: FactorSet, context: Any) -> Any:
-        return self.lines(inputs, factors)
+    def neutralpoint_scenarios(self) -> list[Scenario]:
+        return super().neutralpoint_scenarios()
+
+
+class FormerHooks(GoodPlugin):
+    """Written for the first plugin API: the form came from a hook of its own."""
+
+    @hookimpl
+    def neutralpoint_scenario_form(self, scenario: str) -> Form | None:
+        return self.form() if scenario == SCENARIO else None
 
 
 class ChangingFactorSet(GoodPlugin):
@@ -207,10 +241,7 @@ class ChangingFactorSet(GoodPlugin):
     def __init__(self) -> None:
         self.calls = 0
 
-    @hookimpl
-    def neutralpoint_factor_sets(self, scenario: str) -> list[FactorSet] | None:
-        if scenario != SCENARIO:
-            return None
+    def factor_sets(self) -> list[FactorSet]:
         self.calls += 1
         cup = Factor("cup", Decimal("0.012") + Decimal(self.calls), "cup", {"en": "Cup", "zh-Hans": "杯"}, SOURCE)
         return [FactorSet.of(SCENARIO, "2025.1", [factor_sets()[1]["tea_kg"], cup])]
@@ -219,10 +250,7 @@ class ChangingFactorSet(GoodPlugin):
 class OldVersionBreaks(GoodPlugin):
     """Only the newest factor set has the cup factor: recomputing an old estimate fails."""
 
-    @hookimpl
-    def neutralpoint_factor_sets(self, scenario: str) -> list[FactorSet] | None:
-        if scenario != SCENARIO:
-            return None
+    def factor_sets(self) -> list[FactorSet]:
         old = FactorSet.of(SCENARIO, "2024.1", [factor_sets()[0]["tea_kg"]])
         return [old, factor_sets()[1]]
 
@@ -230,7 +258,7 @@ class OldVersionBreaks(GoodPlugin):
 class ChoiceWithoutFactor(GoodPlugin):
     """The porcelain option names a factor that no factor set has."""
 
-    def lines(self, inputs: dict[str, Any], factors: FactorSet) -> list[BreakdownLine]:
+    def lines(self, inputs: Mapping[str, Any], factors: FactorSet) -> list[BreakdownLine]:
         out = super().lines(inputs, factors)
         if inputs["cup_kind"] == "porcelain":
             dish = factors["dishwasher"]
@@ -258,11 +286,10 @@ PEOPLE = Field(
 class SharedPot(GoodPlugin):
     """The pot is shared: each visitor's footprint falls as more people share it."""
 
-    @hookimpl
-    def neutralpoint_scenario_form(self, scenario: str) -> Form | None:
-        return Form((*form_fields(), PEOPLE)) if scenario == SCENARIO else None
+    def form(self) -> Form:
+        return Form((*form_fields(), PEOPLE))
 
-    def lines(self, inputs: dict[str, Any], factors: FactorSet) -> list[BreakdownLine]:
+    def lines(self, inputs: Mapping[str, Any], factors: FactorSet) -> list[BreakdownLine]:
         tea = factors["tea_kg"]
         share = inputs["tea_kg"] / inputs["people"]
         return [BreakdownLine("tea", tea.label, share, "kg", tea.key, tea.grams(share))]
@@ -271,7 +298,7 @@ class SharedPot(GoodPlugin):
 class SharedPotRising(SharedPot):
     """Claims to share the pot but multiplies by the number of people."""
 
-    def lines(self, inputs: dict[str, Any], factors: FactorSet) -> list[BreakdownLine]:
+    def lines(self, inputs: Mapping[str, Any], factors: FactorSet) -> list[BreakdownLine]:
         tea = factors["tea_kg"]
         share = inputs["tea_kg"] * inputs["people"]
         return [BreakdownLine("tea", tea.label, share, "kg", tea.key, tea.grams(share))]
@@ -280,22 +307,13 @@ class SharedPotRising(SharedPot):
 class WithTravel(GoodPlugin):
     """Uses the shared travel helper; its car is shared by the people in it."""
 
-    @hookimpl
-    def neutralpoint_scenario_form(self, scenario: str) -> Form | None:
-        return Form((*form_fields(), *travel.fields(required=False))) if scenario == SCENARIO else None
+    def form(self) -> Form:
+        return Form((*form_fields(), *travel.fields(required=False)))
 
-    @hookimpl
-    def neutralpoint_factor_sets(self, scenario: str) -> list[FactorSet] | None:
-        if scenario != SCENARIO:
-            return None
+    def factor_sets(self) -> list[FactorSet]:
         return [FactorSet.of(SCENARIO, fs.version, [*fs.factors.values(), *travel.factors()]) for fs in factor_sets()]
 
-    @hookimpl
-    def neutralpoint_calculate(
-        self, scenario: str, inputs: dict[str, Any], factors: FactorSet, context: Any
-    ) -> list[BreakdownLine] | None:
-        if scenario != SCENARIO:
-            return None
+    def calculate(self, inputs: Mapping[str, Any], factors: FactorSet, context: Any) -> list[BreakdownLine]:
         return [*self.lines(inputs, factors), *travel.lines(inputs, factors, context)]
 
 
@@ -306,12 +324,23 @@ class CrossFieldRule(GoodPlugin):
     """Refuses answers that do not fit together, naming the field, in both languages."""
 
     field_name = "cups"
+    message: ClassVar[Mapping[str, str]] = TOO_MANY_CUPS
 
-    def lines(self, inputs: dict[str, Any], factors: FactorSet) -> list[BreakdownLine]:
+    def lines(self, inputs: Mapping[str, Any], factors: FactorSet) -> list[BreakdownLine]:
         if inputs["cups"] > inputs["tea_kg"] * 100:
-            raise FormErrors({self.field_name: FieldError("too_many_cups", text=TOO_MANY_CUPS)})
+            raise FormErrors({self.field_name: FieldError("too_many_cups", text=self.message)})
         return super().lines(inputs, factors)
 
 
 class CrossFieldRuleOnUnknownField(CrossFieldRule):
     field_name = "cup_count"
+
+
+class CrossFieldRuleInEnglishOnly(CrossFieldRule):
+    """The refusal has no Chinese: a Chinese visitor would read it in English."""
+
+    message: ClassVar[Mapping[str, str]] = {"en": TOO_MANY_CUPS["en"]}
+
+
+class CrossFieldRuleInTheWrongLanguage(CrossFieldRule):
+    message: ClassVar[Mapping[str, str]] = {"en": TOO_MANY_CUPS["en"], "zh": TOO_MANY_CUPS["zh-Hans"]}

@@ -17,7 +17,7 @@ from typing import cast
 import conformance_samples as samples
 import pytest
 
-from neutralpoint.scenarios import CalculationContext, FormErrors, total_grams
+from neutralpoint.plugin_api import CalculationContext, FormErrors, total_grams
 from neutralpoint.scenarios import manager as manager_module
 from neutralpoint.scenarios.geography import load_cities
 from neutralpoint.scenarios.manager import ENTRY_POINT_GROUP, ScenarioRegistry
@@ -57,7 +57,17 @@ def test_good_plugin_is_conformant() -> None:
     ("plugin", "expected"),
     [
         (samples.MissingChineseLabel, "field 'tea_kg': label lacks zh-Hans"),
-        (samples.FactorWithoutSource, "factor 'tea_kg' has no complete source (publisher, document, year)"),
+        (
+            samples.FactorWithoutSource,
+            "factor 'tea_kg' has no source: give it source=Source(publisher=..., document=..., year=...)",
+        ),
+        (samples.FactorWithIncompleteSource, "factor 'tea_kg' has no complete source (publisher, document, year)"),
+        (
+            samples.WrongLanguageKey,
+            "field 'tea_kg': label has an unknown language key 'zh-CN' (did you mean zh-Hans?)",
+        ),
+        (samples.UnknownUnit, "factor 'cup': per 'pot' is not a unit the pages can translate"),
+        (samples.UnknownUnit, "breakdown line 'pot': per 'pot' is not a unit the pages can translate"),
         (samples.NegativeGrams, "line 'tea' is negative"),
         (samples.RandomGrams, "not deterministic"),
         (samples.NotMonotonic, "not monotonic: total falls from 20000 g to 15000 g when tea_kg rises from 1 to 2"),
@@ -65,9 +75,14 @@ def test_good_plugin_is_conformant() -> None:
         (samples.NegativeAllowed, "negative value '-1' for 'tea_kg' was accepted; it must be refused"),
         (
             samples.MisspelledHook,
-            "neutralpoint_scenario_from matches no hook specification; did you mean neutralpoint_scenario_form?",
+            "neutralpoint_travel_distances matches no hook specification; did you mean neutralpoint_travel_distance?",
         ),
-        (samples.UnmarkedHook, "neutralpoint_calculate lacks the @hookimpl marker"),
+        (samples.UnmarkedHook, "neutralpoint_scenarios lacks the @hookimpl marker"),
+        (
+            samples.FormerHooks,
+            "neutralpoint_scenario_form is no longer a hook: give the Scenario returned by neutralpoint_scenarios "
+            "form= instead",
+        ),
         (samples.ChangingFactorSet, "factor-set versions ['2025.1'] changed between calls"),
         (samples.OldVersionBreaks, "factor set 2024.1: calculation failed: KeyError: 'cup'"),
         (samples.ChoiceWithoutFactor, "choosing cup_kind='porcelain' fails: KeyError: 'dishwasher'"),
@@ -92,7 +107,22 @@ def test_random_calculation_is_caught_on_the_first_sample() -> None:
 def test_misspelled_hook_also_keeps_the_registry_from_loading_it() -> None:
     _, status = load_plugin(samples.MisspelledHook())
     assert not status.loaded
-    assert status.reason == "hook implementation without a spec: neutralpoint_scenario_from"
+    assert status.reason == "hook implementation without a spec: neutralpoint_travel_distances"
+
+
+def test_a_former_hook_is_refused_with_its_replacement() -> None:
+    _, status = load_plugin(samples.FormerHooks())
+    assert not status.loaded
+    assert status.reason == "hook implementation without a spec: neutralpoint_scenario_form (now the Scenario's form=)"
+
+
+def test_one_problem_is_one_problem() -> None:
+    with pytest.raises(ConformanceError) as excinfo:
+        assert_conformant(samples.NoScenarios())
+    assert excinfo.value.problems == ["plugin NoScenarios declares no scenarios (neutralpoint_scenarios returned none)"]
+    assert "is not conformant (1 problem):" in str(excinfo.value)
+    with pytest.raises(ConformanceError, match=r"is not conformant \(3 problems\):"):
+        assert_conformant(samples.UnknownUnit())
 
 
 def test_invalid_sample_is_reported_with_the_field() -> None:
@@ -156,6 +186,18 @@ def test_cross_field_refusal_must_name_a_field_of_the_form() -> None:
     assert "tea_house: the calculation refused field 'cup_count', which the form does not have" in problems
 
 
+def test_a_refusal_needs_its_text_in_both_languages() -> None:
+    fits = {"tea_kg": "0.3", "cups": "20"}
+    english_only = check_plugin(samples.CrossFieldRuleInEnglishOnly(), samples=[fits])
+    assert "tea_house: the calculation's refusal of 'cups' lacks zh-Hans" in english_only
+    wrong_key = check_plugin(samples.CrossFieldRuleInTheWrongLanguage(), samples=[fits])
+    assert "tea_house: the calculation's refusal of 'cups' lacks zh-Hans" in wrong_key
+    assert (
+        "tea_house: the calculation's refusal of 'cups' has an unknown language key 'zh' (did you mean zh-Hans?)"
+        in wrong_key
+    )
+
+
 def test_module_that_does_not_import_is_reported() -> None:
     problems = check_plugin("nonexistent_module_xyz")
     assert problems == [
@@ -211,32 +253,22 @@ def test_context_fixture_puts_the_venue_in_chengdu(neutralpoint_context: Calcula
 
 GOOD_MODULE = """
 from decimal import Decimal
-from neutralpoint.scenarios import BreakdownLine, Factor, FactorSet, Field, Form, Scenario, Source, hookimpl
+from neutralpoint.plugin_api import BreakdownLine, Factor, FactorSet, Field, Form, Scenario, Source, hookimpl
 
 NAME = {"en": "Bakery", "zh-Hans": "面包店"}
 SOURCE = Source("Poore & Nemecek via Our World in Data", "GHG per kg of food", 2018, "Wheat & rye")
 FIELD = Field("bread_kg", "number", {"en": "Bread", "zh-Hans": "面包"}, unit={"en": "kg", "zh-Hans": "千克"},
               minimum=0, maximum=20, decimals=2, default=0, required=False)
+FACTOR = Factor("bread", Decimal("1.57"), "kg", {"en": "Bread", "zh-Hans": "面包"}, SOURCE)
+
+def bread_lines(inputs, factors, context):
+    f = factors["bread"]
+    return [BreakdownLine("bread", f.label, inputs["bread_kg"], "kg", f.key, f.grams(inputs["bread_kg"]) + {SKEW})]
 
 @hookimpl
 def neutralpoint_scenarios():
-    return [Scenario(id="bakery", name=NAME, description=NAME)]
-
-@hookimpl
-def neutralpoint_scenario_form(scenario):
-    return Form((FIELD,)) if scenario == "bakery" else None
-
-@hookimpl
-def neutralpoint_factor_sets(scenario):
-    factor = Factor("bread", Decimal("1.57"), "kg", {"en": "Bread", "zh-Hans": "面包"}, SOURCE)
-    return [FactorSet.of("bakery", "2025.1", [factor])] if scenario == "bakery" else None
-
-@hookimpl
-def neutralpoint_calculate(scenario, inputs, factors, context):
-    if scenario != "bakery":
-        return None
-    f = factors["bread"]
-    return [BreakdownLine("bread", f.label, inputs["bread_kg"], "kg", f.key, f.grams(inputs["bread_kg"]) + {SKEW})]
+    return [Scenario(id="bakery", name=NAME, description=NAME, form=Form((FIELD,)),
+                     factor_sets=[FactorSet.of("bakery", "2025.1", [FACTOR])], calculate=bread_lines)]
 """
 
 

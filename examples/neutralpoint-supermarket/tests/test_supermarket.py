@@ -7,7 +7,7 @@ the wheel), then ``pytest`` in this folder.
 from __future__ import annotations
 
 import pytest
-from neutralpoint.scenarios import FormErrors, total_grams
+from neutralpoint.plugin_api import FormErrors, total_grams
 from neutralpoint.testing import assert_conformant, compute, load_scenario
 
 import neutralpoint_supermarket

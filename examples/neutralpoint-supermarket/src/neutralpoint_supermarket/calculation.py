@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from neutralpoint.scenarios import BreakdownLine, CalculationContext, FactorSet, travel
+from neutralpoint.plugin_api import BreakdownLine, CalculationContext, FactorSet, travel
 
 from neutralpoint_supermarket.form import ITEMS
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from neutralpoint.scenarios import Factor, FactorSet, Source, travel
+from neutralpoint.plugin_api import Factor, FactorSet, Source, travel
 
 SCENARIO = "supermarket"
 CURRENT_VERSION = "2025.1"

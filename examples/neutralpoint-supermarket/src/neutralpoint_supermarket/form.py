@@ -12,8 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from neutralpoint.scenarios import Field, Form, travel
-from neutralpoint.scenarios.i18n import Text
+from neutralpoint.plugin_api import Field, Form, Text, travel
 
 MEAT = {"en": "Meat and fish", "zh-Hans": "肉类和水产"}
 DAIRY = {"en": "Dairy and eggs", "zh-Hans": "奶制品和蛋"}
@@ -73,6 +72,7 @@ class Item:
     per: str
 
     def as_field(self, help_text: Text | None) -> Field:
+        """The item as a form field; only the everyday items show before the details fold."""
         return Field(
             name=self.field,
             kind="integer" if self.decimals == 0 else "number",
@@ -85,6 +85,7 @@ class Item:
             default=Decimal(0) if self.decimals else 0,
             required=False,
             section=self.section,
+            essential=self.field in EVERYDAY,
         )
 
 
@@ -99,6 +100,9 @@ def _usd(field: str, factor: str, en: str, zh: str) -> Item:
 def _bags(field: str, factor: str, en: str, zh: str) -> Item:
     return Item(field, factor, {"en": en, "zh-Hans": zh}, BAGS, BAGS_UNIT, MAX_BAGS, 0, "bag")
 
+
+#: What most baskets hold: shown first, on a phone's first screen; the rest is folded by section.
+EVERYDAY = frozenset({"pork_kg", "poultry_kg", "milk_kg", "eggs_kg", "vegetables_kg", "rice_kg", "bags_plastic"})
 
 ITEMS: tuple[Item, ...] = (
     _kg("beef_kg", "food.beef", "Beef", "牛肉", MEAT, MAX_MEAT_KG),
@@ -144,16 +148,22 @@ ITEMS: tuple[Item, ...] = (
     _bags("bags_paper_virgin", "bag.paper_virgin", "Paper bags, new paper", "原生纸袋"),
 )
 
-#: The first field of a section carries the section's help text.
+#: The first field of a section on the page carries the section's help text.
 _SECTION_HELP = {MEAT["en"]: WEIGHT_HELP, SPEND["en"]: SPEND_HELP, BAGS["en"]: BAGS_HELP, OTHER["en"]: OTHER_HELP}
 
 
 def shopper_form() -> Form:
     fields: list[Field] = []
     seen: set[str] = set()
-    for item in ITEMS:
+    # The page shows a section's everyday items before its folded ones: the help goes first.
+    shown_first = sorted(ITEMS, key=lambda item: item.field not in EVERYDAY)
+    helped: dict[str, Text | None] = {}
+    for item in shown_first:
         section = item.section["en"]
-        fields.append(item.as_field(_SECTION_HELP.get(section) if section not in seen else None))
-        seen.add(section)
+        if section not in seen:
+            helped[item.field] = _SECTION_HELP.get(section)
+            seen.add(section)
+    for item in ITEMS:
+        fields.append(item.as_field(helped.get(item.field)))
     fields += travel.fields("travel", section=TRAVEL, required=False)
     return Form(tuple(fields))
