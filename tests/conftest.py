@@ -28,6 +28,7 @@ from neutralpoint.settings import TEST_PASSWORD_HASHING, Settings
 from neutralpoint.tenants.auth import configure_password_hashing
 
 PG_ADMIN_URL = os.environ.get("NEUTRALPOINT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("NEUTRALPOINT_TEST_REDIS", "redis://127.0.0.1:6379/0")
 APP_ROLE = "np_test_app"
 
 
@@ -45,6 +46,20 @@ def pytest_configure(config: pytest.Config) -> None:
     # Test users' passwords are hashed with argon2's cheapest parameters, as the app does with
     # NEUTRALPOINT_ENV=test; tests/tenants/test_password_hashing.py checks the production ones.
     configure_password_hashing(TEST_PASSWORD_HASHING)
+
+
+#: Fixtures that only browser tests use: a test that asks for one is an ``e2e`` test.
+BROWSER_FIXTURES = frozenset({"browser", "live_server"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``e2e`` follows from the fixtures a test uses; ``pg`` tests are skipped on SQLite."""
+    on_sqlite = test_database_kind() == "sqlite"
+    for item in items:
+        if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.e2e)
+        if on_sqlite and item.get_closest_marker("pg"):
+            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL: runs with NEUTRALPOINT_TEST_DB=postgres"))
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -158,6 +173,53 @@ async def db(settings: Settings) -> AsyncIterator[Database]:
     database = Database(settings.database_url)
     yield database
     await database.dispose()
+
+
+def _redis_database_url(number: int) -> str:
+    base, _, last = REDIS_URL.rpartition("/")
+    return f"{base}/{number}" if base.count("/") >= 2 and last.isdigit() else f"{REDIS_URL.rstrip('/')}/{number}"
+
+
+@pytest.fixture(scope="session")
+async def redis_database() -> AsyncIterator[str]:
+    """A Redis database of this run alone (of 1-15), claimed in database 0 and given back after.
+
+    Runs in parallel (SQLite and PostgreSQL, pytest-xdist workers, other checkouts on the same
+    server) each enqueue and flush jobs in their own database, never in another run's.
+    """
+    from redis.asyncio import Redis
+
+    claims = Redis.from_url(_redis_database_url(0))
+    run = f"{os.getpid()}-{uuid.uuid4().hex}"
+    try:
+        await claims.ping()
+    except OSError as exc:  # the suite needs Redis: fail loudly, never skip
+        pytest.fail(f"Redis at {REDIS_URL} does not answer ({exc}); scripts/test starts it")
+    try:
+        for number in range(15, 0, -1):
+            # Expires on its own, so that a killed run gives its database back within the hour.
+            if await claims.set(f"neutralpoint-test:redis-db:{number}", run, nx=True, ex=3600):
+                break
+        else:
+            pytest.fail("every Redis database 1-15 is claimed by another test run")
+        yield _redis_database_url(number)
+        key = f"neutralpoint-test:redis-db:{number}"
+        if (await claims.get(key)) == run.encode():
+            await claims.delete(key)
+    finally:
+        await claims.aclose()
+
+
+@pytest.fixture
+async def redis_url(redis_database: str) -> AsyncIterator[str]:
+    """This run's Redis database, empty before and after the test."""
+    from redis.asyncio import Redis
+
+    client = Redis.from_url(redis_database)
+    await client.flushdb()
+    yield redis_database
+    await client.flushdb()
+    await client.aclose()
 
 
 @pytest.fixture

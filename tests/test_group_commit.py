@@ -149,20 +149,19 @@ async def test_a_bad_row_of_one_venue_leaves_the_other_venues_rows_written_once(
     assert sorted(await _doors(db, b)) == ["B0", "TWICE"]
 
 
+@pytest.mark.pg
 async def test_every_row_is_written_under_its_venues_scope(db: Database, two_venues: dict[str, uuid.UUID]) -> None:
     """Handed over as venue A, a row of venue B is refused by row-level security."""
-    if not db.is_postgres:
-        pytest.skip("row-level security is PostgreSQL's")
     writer = GroupCommit(db.engine)
     with pytest.raises(DBAPIError, match="row-level security"):
         await writer.insert(DOORS, two_venues["a"], _door(two_venues["b"], "SNEAK"))
     assert "SNEAK" not in await _doors(db, two_venues["b"])
 
 
+@pytest.mark.pg
 async def test_the_scope_ends_with_the_rows_statement(db: Database, two_venues: dict[str, uuid.UUID]) -> None:
-    """The scope is set inside the INSERT's own statement: the writer's connection keeps none of it."""
-    if not db.is_postgres:
-        pytest.skip("the scope is PostgreSQL's set_config")
+    """The scope is set inside the INSERT's own statement (PostgreSQL's set_config): the writer's
+    connection keeps none of it."""
     writer = GroupCommit(db.engine)
     try:
         a = two_venues["a"]

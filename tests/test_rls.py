@@ -6,7 +6,6 @@ so they check the policies themselves, not the ORM mechanism in front of them.
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -21,10 +20,8 @@ from neutralpoint.database.base import new_id
 from neutralpoint.database.rls import POLICY_NAME
 from neutralpoint.tenants.models import EntryPoint, Tenant
 
-pytestmark = pytest.mark.skipif(
-    os.environ.get("NEUTRALPOINT_TEST_DB", "sqlite") != "postgres",
-    reason="row-level security is PostgreSQL-only",
-)
+# Row-level security is PostgreSQL's.
+pytestmark = pytest.mark.pg
 
 
 @pytest.fixture

@@ -20,9 +20,13 @@ from neutralpoint.tenants.models import Tenant, TenantStatus
 ADMIN = "admin@platform.test"
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(scope="module", autouse=True)
 async def books_stay_balanced(db: Database) -> AsyncIterator[None]:
-    """After each credits test, the whole ledger must still pass the audit."""
+    """After each test module, the whole ledger must still pass the audit.
+
+    Once a module, not once a test: the audit reads the whole ledger of the run, so after
+    every test it cost the suite time that grew with the square of the number of tests.
+    """
     yield
     async with db.platform_session() as session:
         report = await services.audit(session)

@@ -4,7 +4,8 @@
 database (on PostgreSQL as the application role, so row-level security is live) and
 yields its base URL. ``browser`` is a headless Chromium driven by Playwright; Playwright
 cannot download its own browser here, so it launches ``/usr/bin/chromium``, which
-``scripts/test`` installs. Screenshots go to ``artifacts/screenshots/``.
+``scripts/test`` installs. Screenshots go to ``artifacts/screenshots/sqlite/`` or
+``…/postgres/``: the two runs may go side by side, and one must not read the other's files.
 """
 
 from __future__ import annotations
@@ -114,9 +115,10 @@ def live_server(database_urls: dict[str, str], tmp_path_factory: pytest.TempPath
 
 
 @pytest.fixture(scope="session")
-def screenshots() -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    return SCREENSHOTS
+def screenshots(database_urls: dict[str, str]) -> Path:
+    folder = SCREENSHOTS / database_urls["kind"]
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def _require_browser() -> None:

@@ -1,17 +1,15 @@
 """Jobs through Redis and arq, as `neutralpoint worker` runs them (integration: real Redis).
 
-The test Redis is ``NEUTRALPOINT_TEST_REDIS`` (default redis://127.0.0.1:6379/0); this module
-uses database 15 of that server and empties it first, so it never takes another run's jobs.
+The test Redis is ``NEUTRALPOINT_TEST_REDIS`` (default redis://127.0.0.1:6379/0); the ``redis_url``
+fixture gives each test run a database of its own on that server, empty at every test, so it
+never takes another run's jobs.
 """
 
 from __future__ import annotations
 
-import os
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest
 from arq.connections import RedisSettings
 from arq.worker import Worker
 from litestar.testing import AsyncTestClient
@@ -25,25 +23,6 @@ from neutralpoint.jobs.worker import WorkerSettings
 from neutralpoint.scenarios.manager import ScenarioRegistry
 from neutralpoint.settings import Settings
 from neutralpoint.tenants.models import OutboxMessage
-
-
-def _redis_url() -> str:
-    base = os.environ.get("NEUTRALPOINT_TEST_REDIS", "redis://127.0.0.1:6379/0")
-    return base.rsplit("/", 1)[0] + "/15" if base.count("/") >= 3 else base + "/15"
-
-
-@pytest.fixture
-async def redis_url() -> AsyncIterator[str]:
-    url = _redis_url()
-    client = Redis.from_url(url)
-    try:
-        await client.ping()
-    except OSError as exc:  # the suite needs Redis: fail loudly, never skip
-        pytest.fail(f"Redis at {url} does not answer ({exc}); scripts/test starts it")
-    await client.flushdb()
-    yield url
-    await client.flushdb()
-    await client.aclose()
 
 
 def _worker(redis_url: str, db: Database, settings: Settings, registry: ScenarioRegistry) -> Worker:
