@@ -90,7 +90,9 @@ class Scenario:
 class BreakdownLine(msgspec.Struct, frozen=True):
     """One line of a footprint: ``quantity`` activity units × factor ``factor`` = ``grams``.
 
-    Immutable once returned; built like a dataclass, by position or by keyword.
+    Immutable once returned; built like a dataclass, by position or by keyword. ``warning``
+    (both languages) flags an answer that is possible but unlikely, such as a 14 km flight:
+    the line still counts it, and the result page and its JSON twin show the warning.
     """
 
     key: str
@@ -100,6 +102,7 @@ class BreakdownLine(msgspec.Struct, frozen=True):
     factor: str
     grams: int
     detail: Text | None = None
+    warning: Text | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -110,6 +113,7 @@ class BreakdownLine(msgspec.Struct, frozen=True):
             "factor": self.factor,
             "grams": self.grams,
             "detail": dict(self.detail) if self.detail else None,
+            "warning": dict(self.warning) if self.warning else None,
         }
 
     @classmethod
@@ -122,6 +126,7 @@ class BreakdownLine(msgspec.Struct, frozen=True):
             factor=data["factor"],
             grams=int(data["grams"]),
             detail=dict(data["detail"]) if data.get("detail") else None,
+            warning=dict(data["warning"]) if data.get("warning") else None,
         )
 
 

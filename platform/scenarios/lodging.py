@@ -17,6 +17,15 @@ Transferring French ratios to another country's average is an assumption (the Fr
 include breakfast, about 30 %, and come from a low-carbon grid), so the ratios are marked as
 estimates and a venue's own measured room-night (a factor override) replaces both.
 
+**Class editions.** Edition 2025.1 used every ADEME figure as it stands, which put an
+unclassified hotel at half the average (0.4773, below a 2★ one) and a 3★ hotel below a 2★ one.
+Edition 2025.2 keeps the order of the classes: 2★ and 3★ (0.7 % apart, the wrong way round)
+share their mean, (8.53 + 8.47) ÷ 2 = 8.50, ratio 0.8577; an unclassified hotel is counted as
+the country's average room-night (ratio 1), because "not classified" says nothing of its size
+or service (ADEME's unclassified French hotels are small family hotels; China's 未评星级 hotels
+include large business hotels), and DESNZ's country value already averages every class.
+Published factor sets pin their edition, so an estimate keeps its ratios.
+
 **Rounding.** A shared room is divided inside ``Factor.grams`` after multiplying, once.
 """
 
@@ -34,7 +43,9 @@ __all__ = [
     "AVERAGE_CLASS",
     "CAMPING_KEY",
     "CLASS_CHOICES",
+    "CLASS_EDITIONS",
     "COUNTRY_CHOICES",
+    "CURRENT_CLASS_EDITION",
     "DEFAULT_COUNTRY",
     "HOTEL_CLASSES",
     "HOTEL_STAY",
@@ -163,27 +174,72 @@ def hotel_factors(version_note: str = "") -> list[Factor]:
     return [_hotel(country, version_note) for country in HOTEL_STAY]
 
 
-def class_ratio(hotel_class: str) -> Decimal:
+#: ADEME's 2★ and 3★ values pooled by edition 2025.2: (8.53 + 8.47) ÷ 2.
+_POOLED_2_3 = (Decimal("8.53") + Decimal("8.47")) / 2
+CLASS_EDITIONS = ("2025.1", "2025.2")
+CURRENT_CLASS_EDITION = "2025.2"
+
+
+def _class_value(hotel_class: str, edition: str) -> Decimal | None:
+    """The ADEME kg CO2e per night a class's ratio is taken from (``None``: the country average)."""
+    if edition not in CLASS_EDITIONS:
+        raise ValueError(f"unknown hotel class edition {edition!r}; known: {', '.join(CLASS_EDITIONS)}")
     value = HOTEL_CLASSES[hotel_class][2]
+    if edition == "2025.1" or value is None:
+        return None if value is None else Decimal(value)
+    if hotel_class == "unclassified":
+        return None
+    if hotel_class in ("2", "3"):
+        return _POOLED_2_3
+    return Decimal(value)
+
+
+def class_ratio(hotel_class: str, edition: str = CURRENT_CLASS_EDITION) -> Decimal:
+    """The class's ratio to the country's average room-night, to 4 decimals."""
+    value = _class_value(hotel_class, edition)
     if value is None:
         return Decimal(1)
-    return (Decimal(value) / _ADEME_AVERAGE).quantize(_SHARE_QUANTUM)
+    return (value / _ADEME_AVERAGE).quantize(_SHARE_QUANTUM)
 
 
-def class_factors(version_note: str = "") -> list[Factor]:
-    """``hotel_class.<class>``: the class's ratio to the average night (dimensionless, an estimate)."""
+def _class_note(code: str, en: str, edition: str, ratio: Decimal) -> str:
+    published = HOTEL_CLASSES[code][2]
+    transfer = (
+        "applied to the country's DESNZ room-night. An adjustment transferred from French hotels, not a "
+        "measurement in the hotel's country; a venue's own measured room-night replaces it."
+    )
+    if published is None:
+        return "No class adjustment: the country's average room-night is used as published."
+    if edition == "2025.1":
+        return f"ADEME (France, 2020): {en} {published} ÷ all-class average 9.91 kg CO2e per night = {ratio} " + (
+            f"(rounded to 4 decimals), {transfer}"
+        )
+    if code == "unclassified":
+        return (
+            "Counted as the country's average room-night (ratio 1): an unclassified hotel may be of any size and "
+            "service, and DESNZ's country value averages every class. ADEME's French unclassified figure (4.73, "
+            "ratio 0.4773 in edition 2025.1) describes small family hotels and put them below 2★ ones."
+        )
+    if code in ("2", "3"):
+        return (
+            "ADEME (France, 2020): 2★ 8.53 and 3★ 8.47 kg CO2e per night are 0.7 % apart and in reverse order, so "
+            "both classes take their mean, (8.53 + 8.47) ÷ 2 = 8.50, ÷ all-class average 9.91 = "
+            f"{ratio} (rounded to 4 decimals), {transfer}"
+        )
+    return f"ADEME (France, 2020): {en} {published} ÷ all-class average 9.91 kg CO2e per night = {ratio} " + (
+        f"(rounded to 4 decimals), {transfer}"
+    )
+
+
+def class_factors(version_note: str = "", *, edition: str = CURRENT_CLASS_EDITION) -> list[Factor]:
+    """``hotel_class.<class>``: the class's ratio to the average night (dimensionless, an estimate).
+
+    Pin ``edition`` in a published factor set (see the module's "Class editions").
+    """
     found = []
-    for code, (en, zh, value) in HOTEL_CLASSES.items():
-        ratio = class_ratio(code)
-        if value is None:
-            note = "No class adjustment: the country's average room-night is used as published."
-        else:
-            note = (
-                f"ADEME (France, 2020): {en} {value} ÷ all-class average 9.91 kg CO2e per night = {ratio} "
-                "(rounded to 4 decimals), applied to the country's DESNZ room-night. An adjustment transferred from "
-                "French hotels, not a measurement in the hotel's country; a venue's own measured room-night "
-                "replaces it."
-            )
+    for code, (en, zh, _) in HOTEL_CLASSES.items():
+        ratio = class_ratio(code, edition)
+        note = _class_note(code, en, edition, ratio)
         found.append(
             Factor(
                 key=class_key(code),
@@ -200,7 +256,7 @@ def class_factors(version_note: str = "") -> list[Factor]:
                     year=2020,
                     table="Hotel classes, France",
                     url=_ADEME_HOTELS_URL,
-                    estimate=value is not None,
+                    estimate=_class_value(code, edition) is not None,
                 ),
                 note=f"{note} {version_note}".strip(),
             )

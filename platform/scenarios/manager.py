@@ -143,6 +143,7 @@ def _has_plain_types(line: BreakdownLine) -> bool:
         type(line.label) is dict
         and type(line.quantity) is Decimal
         and (line.detail is None or type(line.detail) is dict)
+        and (line.warning is None or type(line.warning) is dict)
     )
 
 
@@ -156,6 +157,7 @@ def _with_plain_types(line: BreakdownLine) -> BreakdownLine:
         label=dict(line.label),
         quantity=line.quantity if type(line.quantity) is Decimal else Decimal(str(line.quantity)),
         detail=dict(line.detail) if line.detail else None,
+        warning=dict(line.warning) if line.warning else None,
     )
 
 

@@ -303,6 +303,8 @@ class LineOut(msgspec.Struct):
     grams: int
     share_percent: str
     source: int | None
+    #: An answer counted as entered but unlikely (a 14 km flight), in both languages.
+    warning: LocalizedText | None = None
 
 
 class PerCapitaOut(msgspec.Struct):
@@ -340,6 +342,8 @@ class EstimateOut(msgspec.Struct):
     created_at: datetime
     url: str
     visitor_id: uuid.UUID | None = None
+    #: Every line's warning, in line order: answers counted as entered that look unlikely.
+    warnings: list[LocalizedText] = msgspec.field(default_factory=list)
 
 
 class EstimateSummaryOut(msgspec.Struct):

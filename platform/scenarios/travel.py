@@ -26,20 +26,43 @@ flights, DESNZ's uplift, or × 1.2 on the ground, an estimate; a plugin may answ
 with a better distance). A return journey doubles it.
 
 **Factors.** Each mode has one factor, ``travel.<mode>``, in kg CO2e per passenger-km (or
-per vehicle-km for cars, shared by the occupants). The value is the DESNZ 2025 direct
-(tank-to-wheel) factor **plus** its well-to-tank row (fuel and electricity supply), summed
-into one factor so that a journey is one breakdown line rounded once; the note of every
-factor shows both published numbers and the source table names both rows. Flights use
-DESNZ "International, to/from non-UK" by cabin class, with radiative forcing. Chinese
-high-speed rail has no published per-passenger-km factor in the sources reviewed, so it
-uses DESNZ national rail as a conservative published proxy (estimate E1, ≈0.025 kg CO2/pkm,
-is lower); a battery-electric car is charged from China's 2023 average grid (estimate E2).
+per vehicle-km for cars, shared by the occupants); a flight has one per distance band (below).
+The value is the DESNZ 2025 direct (tank-to-wheel) factor **plus** its well-to-tank row (fuel
+and electricity supply), summed into one factor so that a journey is one breakdown line rounded
+once; the note of every factor shows both published numbers and the source table names both
+rows. Flights carry radiative forcing. A battery-electric car is charged from China's 2023
+average grid (estimate E2).
+
+**Flights by distance (edition 2025.2).** Take-off and climb burn a large share of a short
+flight's fuel, so a short flight emits more per km. Edition 2025.2 applies DESNZ's three
+flight rows by the one-way distance counted: under 463 km the "Domestic" row (DESNZ defines
+it by route, flights within the UK; 463 km = 250 nautical miles is the distance boundary
+calculators use to apply it elsewhere), from 463 to 3,700 km the "Short-haul" row and above
+3,700 km the "Long-haul" row (DESNZ's own boundary between the two). The factor keys are
+``travel.<mode>.under_463km``, ``.463_to_3700km`` and ``.over_3700km``. DESNZ publishes the
+domestic row for the average passenger only, and the short-haul rows for economy and business
+only: every cabin uses the domestic row under 463 km, and premium economy and first class use
+short-haul business (the higher of the two). Edition 2025.1 used DESNZ "International, to/from
+non-UK" at every distance, so a 200 km flight came out at half its DESNZ domestic value.
+
+**Rail (edition 2025.2).** Chinese high-speed rail uses the whole-process figure of Beijing
+Jiaotong University's China Integrated Transport Research Center for 2019 (30.48 g CO2 per
+passenger-km, as reported by China Environment News); no published per-passenger-km figure
+for Chinese conventional trains was found, so they keep DESNZ UK national rail, said so in
+the factor's source. Edition 2025.1 used DESNZ national rail for both.
+
+**Plausibility.** A journey that is possible but unlikely as typed (a 14 km flight, a metro
+ride of 300 km, a distance longer than any two places on Earth are apart) is counted as
+entered, and its line carries a ``warning`` in both languages that the result page and its
+JSON twin show beside the result. A warning never refuses an answer or changes its grams.
 
 **Rounding.** Distances stay exact ``Decimal``; a car's vehicle-km × factor is divided by
 the occupants inside ``Factor.grams``, which rounds once, half up, to whole grams.
 
 **Editions.** ``factors(edition=...)`` pins the travel values a plugin's factor-set version
-was published with, so that a newer edition here never changes an old factor set.
+was published with, so that a newer edition here never changes an old factor set: an estimate
+stored under 2025.1 recomputes to the same grams. ``lines`` uses a flight's band factor when
+the factor set has it and the mode's single factor otherwise, so one calculation serves both.
 """
 
 from __future__ import annotations
@@ -57,15 +80,19 @@ from neutralpoint.scenarios.i18n import Text, count_en
 __all__ = [
     "CURRENT_EDITION",
     "EDITIONS",
+    "FLIGHT_BANDS",
     "GROUP_MODES",
     "MODES",
     "ModeKind",
     "TravelMode",
+    "band_key",
     "factors",
     "fields",
+    "flight_band",
     "group_factors",
     "lines",
     "mode",
+    "plausibility_warning",
     "validate",
 ]
 
@@ -411,8 +438,199 @@ def _factors_2025_1() -> list[Factor]:
     ]
 
 
-EDITIONS: dict[str, Callable[[], list[Factor]]] = {"2025.1": _factors_2025_1}
-CURRENT_EDITION = "2025.1"
+#: Flight distance bands of edition 2025.2: (key suffix, lowest one-way km, highest or None,
+#: English and Chinese names). A flight of exactly 463 km is short-haul, of exactly 3,700 km too.
+FLIGHT_BANDS: tuple[tuple[str, Decimal, Decimal | None, str, str], ...] = (
+    ("under_463km", Decimal(0), Decimal(463), "under 463 km (DESNZ domestic row)", "463 公里以下（DESNZ 国内航线）"),
+    (
+        "463_to_3700km",
+        Decimal(463),
+        Decimal(3700),
+        "463–3,700 km (DESNZ short-haul row)",
+        "463–3700 公里（DESNZ 短途航线）",
+    ),
+    ("over_3700km", Decimal(3700), None, "over 3,700 km (DESNZ long-haul row)", "3700 公里以上（DESNZ 长途航线）"),
+)
+
+
+def flight_band(one_way_km: Decimal) -> str:
+    """The band suffix of a flight of ``one_way_km``: under 463 km, 463 to 3,700 km, or over 3,700 km."""
+    if one_way_km < FLIGHT_BANDS[1][1]:
+        return FLIGHT_BANDS[0][0]
+    if one_way_km <= FLIGHT_BANDS[2][1]:
+        return FLIGHT_BANDS[1][0]
+    return FLIGHT_BANDS[2][0]
+
+
+def band_key(mode_value: str, band: str) -> str:
+    """The factor key of a flight mode in one distance band, e.g. ``travel.plane_economy.under_463km``."""
+    return f"{mode(mode_value).factor}.{band}"
+
+
+_BAND_NAMES = {suffix: (en, zh) for suffix, _, _, en, zh in FLIGHT_BANDS}
+
+#: DESNZ 2025 "Business travel- air" rows, with RF: (flight type, class as DESNZ names it, direct,
+#: well-to-tank, row ID, the same row in 2024).
+_DOMESTIC = ("Domestic, to/from UK", "Average passenger", "0.22928", "0.03350", "21_316_3160_11_1", "0.27257")
+_SHORT_ECONOMY = ("Short-haul, to/from UK", "Economy class", "0.12576", "0.02249", "21_316_3164_11_1", "0.18287")
+_SHORT_BUSINESS = ("Short-haul, to/from UK", "Business class", "0.18863", "0.03373", "21_316_3166_11_1", "0.27430")
+_LONG = {
+    "plane_economy": ("Long-haul, to/from UK", "Economy class", "0.11704", "0.02461", "21_316_3170_11_1", "0.20011"),
+    "plane_premium_economy": (
+        "Long-haul, to/from UK",
+        "Premium economy class",
+        "0.18726",
+        "0.03937",
+        "21_316_3172_11_1",
+        "0.32015",
+    ),
+    "plane_business": ("Long-haul, to/from UK", "Business class", "0.33940", "0.07137", "21_316_3174_11_1", "0.58028"),
+    "plane_first": ("Long-haul, to/from UK", "First class", "0.46814", "0.09844", "21_316_3176_11_1", "0.80040"),
+}
+#: Short-haul: DESNZ gives economy and business only; premium economy and first count as business.
+_SHORT = {
+    "plane_economy": _SHORT_ECONOMY,
+    "plane_premium_economy": _SHORT_BUSINESS,
+    "plane_business": _SHORT_BUSINESS,
+    "plane_first": _SHORT_BUSINESS,
+}
+_BAND_METHOD = (
+    "Bands by the one-way distance counted: DESNZ's Domestic row under 463 km (DESNZ defines it by route, "
+    "flights within the UK; 463 km = 250 nautical miles is the distance calculators use to apply it elsewhere), "
+    "its Short-haul row from 463 to 3,700 km and its Long-haul row above 3,700 km (DESNZ's boundary between them). "
+    "Short flights burn more per km: take-off and climb are a larger share of them."
+)
+
+
+def _banded_air(mode_value: str, band: str, row: tuple[str, str, str, str, str, str], stand_in: str) -> Factor:
+    flight_type, cabin, direct, wtt, row_id, y2024 = row
+    m = mode(mode_value)
+    en, zh = _BAND_NAMES[band]
+    table = (
+        f"Business travel- air: {flight_type}, {cabin}, With RF (ID {row_id}) "
+        f"+ WTT- business travel- air: {flight_type}, {cabin}"
+    )
+    drop = ((1 - Decimal(direct) / Decimal(y2024)) * 100).quantize(Decimal("0.1"))
+    note = (
+        f"{_sum_note(direct, wtt)} {stand_in}{_BAND_METHOD} With radiative forcing (DESNZ's uplift for "
+        f"aviation's non-CO2 effects). This row's 2025 value is {drop}% below its 2024 one ({y2024}); results keep "
+        "the factor-set version they used. Distance from a city: great-circle × 1.08 (DESNZ uplift)."
+    )
+    return Factor(
+        key=band_key(mode_value, band),
+        value=Decimal(direct) + Decimal(wtt),
+        per=m.per,
+        label={"en": f"{m.label['en']}, flight {en}", "zh-Hans": f"{m.label['zh-Hans']}，航程 {zh}"},
+        source=Source(publisher=_DESNZ, document=_DESNZ_DOC, year=2025, table=table, url=_DESNZ_URL),
+        note=note,
+    )
+
+
+def _air_bands() -> dict[str, list[Factor]]:
+    """Each flight mode's three band factors, by mode."""
+    found: dict[str, list[Factor]] = {}
+    for mode_value in _LONG:
+        cabin = mode(mode_value).label["en"].removeprefix("Plane, ")
+        domestic_note = (
+            f"DESNZ publishes domestic flights for the average passenger only; {cabin} uses it. "
+            if mode_value != "plane_economy"
+            else "DESNZ publishes domestic flights for the average passenger only. "
+        )
+        short_note = (
+            f"DESNZ publishes short-haul economy and business only; {cabin} counts as business, the higher. "
+            if _SHORT[mode_value] is _SHORT_BUSINESS and mode_value != "plane_business"
+            else ""
+        )
+        found[mode_value] = [
+            _banded_air(mode_value, "under_463km", _DOMESTIC, domestic_note),
+            _banded_air(mode_value, "463_to_3700km", _SHORT[mode_value], short_note),
+            _banded_air(mode_value, "over_3700km", _LONG[mode_value], ""),
+        ]
+    return found
+
+
+_CHINA_HSR_URL = "http://rcees.cas.cn/kx/kxpj/kpwz/202403/t20240305_7011624.html"
+
+
+def _china_high_speed_rail() -> Factor:
+    return Factor(
+        key=mode("rail_high_speed").factor,
+        value=Decimal("0.03048"),
+        per="passenger-km",
+        label=mode("rail_high_speed").label,
+        source=Source(
+            publisher=(
+                "China Environment News (中国环境报), reporting research by Mao Baohua's team, China Integrated "
+                "Transport Research Center, Beijing Jiaotong University"
+            ),
+            document=(
+                "刘良伟, 盘一盘高铁飞机的碳排放量 (How much do high-speed trains and planes emit?), 中国环境报, "
+                "February 2024; reprinted by the Research Center for Eco-Environmental Sciences, Chinese Academy of "
+                "Sciences, 5 March 2024"
+            ),
+            year=2024,
+            table=(
+                "China high-speed rail, whole-process factor for 2019 (traction, station energy and maintenance): "
+                "about 30.48 g CO2 per passenger-km"
+            ),
+            url=_CHINA_HSR_URL,
+        ),
+        note=(
+            "30.48 g = 0.03048 kg CO2 per passenger-km, China's national high-speed network in 2019: traction "
+            "24.70–26.27 g (2017–2019) plus station energy and track maintenance. Electricity generation is "
+            "included, construction is not; CO2 only (no methane or nitrous oxide). A research result reported by "
+            "the press, not an official factor; no official Chinese per-passenger-km factor was found. Edition "
+            "2025.1 used DESNZ UK national rail (0.04443) instead. " + _GROUND_NOTE
+        ),
+    )
+
+
+def _conventional_rail() -> Factor:
+    m = mode("rail_conventional")
+    return Factor(
+        key=m.factor,
+        value=Decimal("0.03546") + Decimal("0.00897"),
+        per=m.per,
+        label=m.label,
+        source=Source(
+            publisher=_DESNZ,
+            document=_DESNZ_DOC,
+            year=2025,
+            table=(
+                "Proxy: no published per-passenger-km factor for Chinese conventional trains was found; "
+                "Business travel- land: National rail (ID 25_315_3147_11_1) + WTT- pass vehs & travel- land: "
+                "National rail"
+            ),
+            url=_DESNZ_URL,
+        ),
+        note=(
+            f"{_sum_note('0.03546', '0.00897')} No published per-passenger-km factor for Chinese conventional "
+            "(普速) trains was found in English or Chinese sources; DESNZ UK national rail, a mix of electric and "
+            "diesel trains, is the best documented stand-in. It is above the Chinese high-speed figure (0.03048), "
+            "as a fleet that still runs diesel locomotives can be, but it is UK data. " + _GROUND_NOTE
+        ),
+    )
+
+
+def _factors_2025_2() -> list[Factor]:
+    """2025.1 with flights by distance band and China's high-speed rail; every other value unchanged."""
+    bands = _air_bands()
+    found: list[Factor] = []
+    for factor in _factors_2025_1():
+        mode_value = factor.key.removeprefix("travel.")
+        if mode_value in bands:
+            found.extend(bands[mode_value])
+        elif mode_value == "rail_high_speed":
+            found.append(_china_high_speed_rail())
+        elif mode_value == "rail_conventional":
+            found.append(_conventional_rail())
+        else:
+            found.append(factor)
+    return found
+
+
+EDITIONS: dict[str, Callable[[], list[Factor]]] = {"2025.1": _factors_2025_1, "2025.2": _factors_2025_2}
+CURRENT_EDITION = "2025.2"
 
 
 def factors(version_note: str = "", *, edition: str = CURRENT_EDITION) -> list[Factor]:
@@ -501,6 +719,51 @@ def validate(inputs: Mapping[str, Any], prefix: str = "travel") -> None:
         raise FormErrors({f"{prefix}_distance_km": FieldError("distance_or_origin", text=_NEED_DISTANCE)})
 
 
+# --- plausibility -------------------------------------------------------------------------
+
+#: Scheduled flights shorter than this are rare (the shortest routes link islands); a shorter
+#: "flight" is most often a typing slip (14 for 1400) or a mode picked by mistake.
+SHORTEST_LIKELY_FLIGHT_KM = Decimal(100)
+#: Half the Earth's circumference (40,075 km at the equator): no two places are farther apart.
+FARTHEST_APART_KM = Decimal(20038)
+#: Metro and city-bus rides longer than this one way are unlikely: the longest metro lines and
+#: city bus routes are well under it.
+LONGEST_LIKELY_LOCAL_KM = Decimal(200)
+_LOCAL_MODES = frozenset({"metro", "bus"})
+
+
+def plausibility_warning(m: TravelMode, one_way_km: Decimal, *, typed: bool) -> Text | None:
+    """A warning for a journey that is possible but unlikely as entered, or ``None``.
+
+    The answer is still counted as entered (a warning, not a refusal): an island hop can be a
+    short flight, and only the visitor knows. ``typed`` is whether the visitor typed the
+    distance (a distance measured from a city is never beyond the far side of the Earth).
+    """
+    km = f"{one_way_km:,}"
+    if typed and one_way_km > FARTHEST_APART_KM:
+        return {
+            "en": f"{km} km one way is farther than any two places on Earth are apart (about 20,000 km). "
+            "Check that the distance is one way and in km; the result counts it as you entered it.",
+            "zh-Hans": f"单程 {one_way_km} 公里超过了地球上任意两地之间的最远距离（约 20000 公里）。"
+            "请检查填写的是否为单程公里数；结果按您填写的内容计算。",
+        }
+    if m.kind == "air" and one_way_km < SHORTEST_LIKELY_FLIGHT_KM:
+        return {
+            "en": f"A flight of {km} km is unusually short: scheduled flights under about 100 km are rare. "
+            "Check the distance (one way, in km) and how you travelled; the result counts it as you entered it.",
+            "zh-Hans": f"{one_way_km} 公里的航程异常短：短于约 100 公里的定期航班很少见。"
+            "请检查距离（单程，公里）和交通方式；结果按您填写的内容计算。",
+        }
+    if m.value in _LOCAL_MODES and one_way_km > LONGEST_LIKELY_LOCAL_KM:
+        return {
+            "en": f"{km} km is unusually far for a {m.label['en'].lower()} ride (metro and city-bus rides are "
+            "rarely over 200 km). Check the distance and how you travelled; the result counts it as you entered it.",
+            "zh-Hans": f"乘坐{m.label['zh-Hans']} {one_way_km} 公里异常远（地铁和公交单程很少超过 200 公里）。"
+            "请检查距离和交通方式；结果按您填写的内容计算。",
+        }
+    return None
+
+
 # --- calculation --------------------------------------------------------------------------
 
 
@@ -508,13 +771,15 @@ def validate(inputs: Mapping[str, Any], prefix: str = "travel") -> None:
 class _Distance:
     one_way_km: Decimal
     detail: Text
+    typed: bool = False
 
 
 def _distance(inputs: Mapping[str, Any], context: CalculationContext, prefix: str, m: TravelMode) -> _Distance | None:
     typed = inputs.get(f"{prefix}_distance_km")
     if typed is not None:
         km = Decimal(typed)
-        return _Distance(km, {"en": f"Distance you entered: {km} km", "zh-Hans": f"您填写的距离：{km} 公里"})
+        typed_detail = {"en": f"Distance you entered: {km} km", "zh-Hans": f"您填写的距离：{km} 公里"}
+        return _Distance(km, typed_detail, typed=True)
     origin = inputs.get(f"{prefix}_origin")
     if origin is None:
         return None
@@ -563,9 +828,6 @@ def lines(
     if chosen is None:
         return []
     m = mode(chosen)
-    if m.factor not in factors:
-        raise KeyError(f"factor set {factors.scenario} {factors.version} lacks {m.factor}; add travel.factors()")
-    factor = factors[m.factor]
     measured = _distance(inputs, context, prefix, m)
     if measured is None:
         distance = Decimal(0)
@@ -573,6 +835,18 @@ def lines(
     else:
         distance = measured.one_way_km
         detail_en, detail_zh = measured.detail["en"], measured.detail["zh-Hans"]
+    factor_key = m.factor
+    if m.kind == "air":
+        band = flight_band(distance)
+        if band_key(m.value, band) in factors:
+            factor_key = band_key(m.value, band)
+            band_en, band_zh = _BAND_NAMES[band]
+            detail_en += f"; a flight {band_en}"
+            detail_zh += f"；航程 {band_zh}"
+    if factor_key not in factors:
+        raise KeyError(f"factor set {factors.scenario} {factors.version} lacks {factor_key}; add travel.factors()")
+    factor = factors[factor_key]
+    warning = plausibility_warning(m, distance, typed=measured is not None and measured.typed)
     if inputs.get(f"{prefix}_return", False):
         distance *= 2
         detail_en += ", return ×2"
@@ -606,8 +880,9 @@ def lines(
             label=label or {"en": f"Travel: {m.label['en']}", "zh-Hans": f"交通：{m.label['zh-Hans']}"},
             quantity=_share(quantity, occupants),
             per=m.per,
-            factor=m.factor,
+            factor=factor.key,
             grams=factor.grams(quantity, divided_by=occupants),
             detail={"en": detail_en, "zh-Hans": detail_zh},
+            warning=warning,
         )
     ]

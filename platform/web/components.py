@@ -5,7 +5,7 @@ admin pages (``neutralpoint_admin``) declares one ``Component`` under the
 ``neutralpoint.components`` entry-point group of its distribution::
 
     [project.entry-points."neutralpoint.components"]
-    admin = "neutralpoint_admin:component"
+    admin = "neutralpoint_admin.component:component"
 
 The application factory serves each component's routes, the Jinja2 environment loads
 its templates, and the gettext catalogues merge its translations, so neither the app

@@ -13,8 +13,10 @@ from decimal import Decimal
 from neutralpoint.plugin_api import Factor, FactorSet, Source, lodging, meals, travel
 
 SCENARIO = "hotels"
-VERSION = "2025.1"
-TRAVEL_EDITION = "2025.1"
+#: version → (travel edition, hotel class edition) it was published with. Never edit a row; append one.
+#: 2025.2: flights by distance band, China's own high-speed rail factor, hotel classes in order.
+EDITIONS: dict[str, tuple[str, str]] = {"2025.1": ("2025.1", "2025.1"), "2025.2": ("2025.2", "2025.2")}
+VERSION = "2025.2"
 LINEN_KEY = "hotel.linen_change"
 
 #: A room's linen set (two sheets, a duvet cover, two pillowcases, four towels), dry kg: an estimate.
@@ -54,20 +56,23 @@ def linen_factor(version_note: str = "") -> Factor:
     )
 
 
+def factor_set(version: str) -> FactorSet:
+    travel_edition, class_edition = EDITIONS[version]
+    note = f"Adopted in hotels {version}."
+    return FactorSet.of(
+        SCENARIO,
+        version,
+        [
+            *lodging.hotel_factors(note),
+            *lodging.class_factors(note, edition=class_edition),
+            *meals.breakfast_factors(note),
+            *meals.meal_factors(note),
+            linen_factor(note),
+            *travel.factors(note, edition=travel_edition),
+        ],
+    )
+
+
 def factor_sets() -> list[FactorSet]:
     """Every published version, oldest first; never edit one, append a new version."""
-    note = f"Adopted in hotels {VERSION}."
-    return [
-        FactorSet.of(
-            SCENARIO,
-            VERSION,
-            [
-                *lodging.hotel_factors(note),
-                *lodging.class_factors(note),
-                *meals.breakfast_factors(note),
-                *meals.meal_factors(note),
-                linen_factor(note),
-                *travel.factors(note, edition=TRAVEL_EDITION),
-            ],
-        )
-    ]
+    return [factor_set(version) for version in EDITIONS]

@@ -19,8 +19,10 @@ from neutralpoint.plugin_api import Factor, FactorSet, Source, lodging, meals, t
 from neutralpoint_plugins.meetings.organiser_factors import organiser_factors
 
 SCENARIO = "meetings"
-VERSION = "2025.1"
-TRAVEL_EDITION = "2025.1"
+#: version → the travel edition it was published with. Never edit a row; append one.
+#: 2025.2: flights by distance band and China's own high-speed rail factor.
+EDITIONS: dict[str, str] = {"2025.1": "2025.1", "2025.2": "2025.2"}
+VERSION = "2025.2"
 
 _DESNZ_URL = "https://www.gov.uk/government/publications/greenhouse-gas-reporting-conversion-factors-2025"
 
@@ -106,19 +108,21 @@ def _venue_waste() -> Factor:
     )
 
 
+def factor_set(version: str) -> FactorSet:
+    return FactorSet.of(
+        SCENARIO,
+        version,
+        [
+            *travel.factors(f"Adopted in meetings {version}.", edition=EDITIONS[version]),
+            *_hotels(),
+            *_meals(),
+            _venue_energy(),
+            _venue_waste(),
+            *organiser_factors(),
+        ],
+    )
+
+
 def factor_sets() -> list[FactorSet]:
     """Every published version, oldest first; never edit one, append a new version."""
-    return [
-        FactorSet.of(
-            SCENARIO,
-            VERSION,
-            [
-                *travel.factors(f"Adopted in meetings {VERSION}.", edition=TRAVEL_EDITION),
-                *_hotels(),
-                *_meals(),
-                _venue_energy(),
-                _venue_waste(),
-                *organiser_factors(),
-            ],
-        )
-    ]
+    return [factor_set(version) for version in EDITIONS]

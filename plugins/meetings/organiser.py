@@ -420,6 +420,7 @@ def _travel_split(
                     factor=line.factor,
                     grams=line.grams,
                     detail=_with_scope(line.detail or {"en": "", "zh-Hans": ""}, SCOPE_3_TRAVEL),
+                    warning=line.warning,
                 )
             )
     return found

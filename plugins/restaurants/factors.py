@@ -14,8 +14,10 @@ from decimal import Decimal
 from neutralpoint.plugin_api import Factor, FactorSet, Source, meals, travel
 
 SCENARIO = "restaurants"
-VERSION = "2025.1"
-TRAVEL_EDITION = "2025.1"
+#: version → the travel edition it was published with. Never edit a row; append one.
+#: 2025.2: flights by distance band and China's own high-speed rail factor.
+EDITIONS: dict[str, str] = {"2025.1": "2025.1", "2025.2": "2025.2"}
+VERSION = "2025.2"
 
 _NGC = "ADEME (French Agency for Ecological Transition)"
 _NGC_DRINKS_DOC = "Nos Gestes Climat model, data/empreinte/alimentation/boisson.publicodes (Agribalyse-based)"
@@ -159,18 +161,20 @@ def packaging_factors(version_note: str = "") -> list[Factor]:
     return found
 
 
+def factor_set(version: str) -> FactorSet:
+    note = f"Adopted in restaurants {version}."
+    return FactorSet.of(
+        SCENARIO,
+        version,
+        [
+            *meals.meal_factors(note),
+            *drink_factors(note),
+            *packaging_factors(note),
+            *travel.factors(note, edition=EDITIONS[version]),
+        ],
+    )
+
+
 def factor_sets() -> list[FactorSet]:
     """Every published version, oldest first; never edit one, append a new version."""
-    note = f"Adopted in restaurants {VERSION}."
-    return [
-        FactorSet.of(
-            SCENARIO,
-            VERSION,
-            [
-                *meals.meal_factors(note),
-                *drink_factors(note),
-                *packaging_factors(note),
-                *travel.factors(note, edition=TRAVEL_EDITION),
-            ],
-        )
-    ]
+    return [factor_set(version) for version in EDITIONS]

@@ -15,8 +15,10 @@ from decimal import Decimal
 from neutralpoint.plugin_api import Factor, FactorSet, Source, lodging, travel
 
 SCENARIO = "scenic"
-VERSION = "2025.1"
-TRAVEL_EDITION = "2025.1"
+#: version → the travel edition it was published with. Never edit a row; append one.
+#: 2025.2: flights by distance band and China's own high-speed rail factor.
+EDITIONS: dict[str, str] = {"2025.1": "2025.1", "2025.2": "2025.2"}
+VERSION = "2025.2"
 
 CABLE_CAR_KEY = "site.cable_car"
 WASTE_KEY = "site.waste"
@@ -93,19 +95,21 @@ def site_factors(version_note: str = "") -> list[Factor]:
     ]
 
 
+def factor_set(version: str) -> FactorSet:
+    note = f"Adopted in scenic {version}."
+    return FactorSet.of(
+        SCENARIO,
+        version,
+        [
+            *travel.factors(note, edition=EDITIONS[version]),
+            *travel.group_factors(note),
+            *lodging.hotel_factors(note),
+            lodging.camping_factor(note),
+            *site_factors(note),
+        ],
+    )
+
+
 def factor_sets() -> list[FactorSet]:
     """Every published version, oldest first; never edit one, append a new version."""
-    note = f"Adopted in scenic {VERSION}."
-    return [
-        FactorSet.of(
-            SCENARIO,
-            VERSION,
-            [
-                *travel.factors(note, edition=TRAVEL_EDITION),
-                *travel.group_factors(note),
-                *lodging.hotel_factors(note),
-                lodging.camping_factor(note),
-                *site_factors(note),
-            ],
-        )
-    ]
+    return [factor_set(version) for version in EDITIONS]

@@ -2,9 +2,12 @@
 
 Factors (kg CO2e): DESNZ 2025 hotel stay per room-night China 53.5, Japan 39.0, France 6.7;
 class ratios (ADEME France 2020, ÷ 9.91, 4 decimals) 4★ 11.43/9.91 = 1.1534, 5★ 17.11/9.91 =
-1.7265; breakfasts (NGC) continental 0.32, cooked 1.08; red-meat meal 5.01; linen change
-(estimate) 4 kg × 1.13 kWh/kg × (0.18296 + 0.03021) = 0.9635284; national rail (high-speed
-proxy) 0.03546 + 0.00897 = 0.04443 /passenger-km; petrol car 0.16272 + 0.04599 = 0.20871
+1.7265; in hotels 2025.2, 2★ and 3★ share their mean (8.53 + 8.47)/2 = 8.50/9.91 = 0.8577
+and an unclassified hotel counts as the country average (1); in 2025.1 unclassified
+4.73/9.91 = 0.4773, 2★ 8.53/9.91 = 0.8607, 3★ 8.47/9.91 = 0.8547; breakfasts (NGC)
+continental 0.32, cooked 1.08; red-meat meal 5.01; linen change (estimate) 4 kg × 1.13 kWh/kg
+× (0.18296 + 0.03021) = 0.9635284; Chinese high-speed rail 30.48 g CO2 = 0.03048
+/passenger-km (China Environment News 2024); petrol car 0.16272 + 0.04599 = 0.20871
 /vehicle-km. Grams are rounded once, half up.
 """
 
@@ -42,7 +45,8 @@ def grams(
 
 def test_factor_set_cites_every_source(scenario: LoadedScenario) -> None:
     factors = scenario.factors
-    assert factors.version == "2025.1"
+    assert factors.version == "2025.2"
+    assert [fs.version for fs in scenario.factor_sets] == ["2025.1", "2025.2"]
     assert factors["hotel.CN"].value == Decimal("53.5")
     assert "29_600_4009_13_1" in factors["hotel.CN"].source.table
     assert len([k for k in factors.factors if k.startswith("hotel.") and k != "hotel.linen_change"]) == 39
@@ -78,7 +82,7 @@ def test_golden_couple_in_china_with_breakfast_by_train(scenario: LoadedScenario
         "stay": 160500,  # 3 room-nights × 53.5 = 160.5 kg (average class: ratio 1)
         "breakfast": 1920,  # 3 nights × 2 guests = 6 × 0.32 = 1.92 kg
         "linen": 2891,  # daily: 3 changes × 0.9635284 = 2.8905852 kg → 2890.5852 g → 2891
-        "travel": 53316,  # 300 km × 2 (return) × 2 travellers = 1200 pkm × 0.04443 = 53.316 kg
+        "travel": 36576,  # 300 km × 2 (return) × 2 travellers = 1200 pkm × 0.03048 = 36.576 kg
     }
 
 
@@ -127,6 +131,52 @@ def test_golden_preset_five_star_in_france_two_rooms(scenario: LoadedScenario, r
         "linen": 1927,  # daily: 1 × 2 rooms × 0.9635284 = 1.9270568 kg → 1927
         "travel": 0,  # cycling or walking counts zero
     }
+
+
+@pytest.mark.parametrize(
+    ("hotel_class", "grams"),
+    [
+        ("2", 45887),  # 1 room-night × 0.8577 × 53.5 = 45.88695 kg → 45887
+        ("3", 45887),  # the same ratio: 2★ and 3★ share their mean
+        ("average", 53500),  # 1 × 53.5
+        ("unclassified", 53500),  # the country average: 1 × 53.5
+        ("4", 61707),  # 1 × 1.1534 × 53.5 = 61.7069 kg → 61707
+        ("5", 92368),  # 1 × 1.7265 × 53.5 = 92.36775 kg → 92368
+    ],
+)
+def test_golden_one_night_in_china_by_class(
+    scenario: LoadedScenario, registry: ScenarioRegistry, hotel_class: str, grams: int
+) -> None:
+    lines = grams_by_class(scenario, registry, hotel_class)
+    assert lines["stay"] == grams
+
+
+def grams_by_class(scenario: LoadedScenario, registry: ScenarioRegistry, hotel_class: str) -> dict[str, int]:
+    return grams(scenario, registry, hotel_class=hotel_class, nights="1", travel_mode="bicycle_walk")
+
+
+def test_classes_are_in_order(scenario: LoadedScenario) -> None:
+    ratios = {code: scenario.factors[f"hotel_class.{code}"].value for code in ("2", "3", "4", "5")}
+    assert list(ratios.values()) == sorted(ratios.values())
+    assert ratios["2"] <= ratios["3"] < 1 < ratios["4"] < ratios["5"]
+    assert scenario.factors["hotel_class.unclassified"].value == 1
+    assert not scenario.factors["hotel_class.unclassified"].source.estimate
+    assert "ratio 0.4773 in edition 2025.1" in scenario.factors["hotel_class.unclassified"].note
+
+
+def test_2025_1_keeps_its_class_ratios(scenario: LoadedScenario, registry: ScenarioRegistry) -> None:
+    old = scenario.factor_set("2025.1")
+    assert old is not None
+    assert {code: old[f"hotel_class.{code}"].value for code in ("unclassified", "2", "3", "4", "5")} == {
+        "unclassified": Decimal("0.4773"),
+        "2": Decimal("0.8607"),
+        "3": Decimal("0.8547"),
+        "4": Decimal("1.1534"),
+        "5": Decimal("1.7265"),
+    }
+    inputs = scenario.form.validate({"hotel_class": "unclassified", "nights": "1", "travel_mode": "bicycle_walk"})
+    lines = scenario.calculate(inputs, old, registry.context(venue_location=CHONGQING))
+    assert {line.key: line.grams for line in lines}["stay"] == 25536  # 0.4773 × 53.5 = 25.53555 kg → 25536
 
 
 def test_travel_needs_a_city_or_a_distance(scenario: LoadedScenario, registry: ScenarioRegistry) -> None:

@@ -1,10 +1,16 @@
 """The meetings plugin, loaded through its entry point like any third party's.
 
-Factor values (kg CO2e): plane economy 0.10916 + 0.01656 WTT = 0.12572 /passenger-km;
-national rail (high-speed proxy) 0.03546 + 0.00897 = 0.04443 /passenger-km; petrol car
-0.16272 + 0.04599 = 0.20871 /vehicle-km; hotel China 53.5, Japan 39.0 /room-night; meals
-vegan 0.54, vegetarian 0.85, white meat 1.65, red meat 5.01, fish 2.22; venue energy
-1.6 kWh × 0.5306 = 0.84896 and waste 0.5 kg × 0.52053 = 0.260265 /attendee-day.
+Factor values (kg CO2e), meetings 2025.2 (travel edition 2025.2): plane economy by one-way
+distance, DESNZ 2025 with RF + WTT: under 463 km domestic 0.22928 + 0.03350 = 0.26278,
+463–3,700 km short-haul economy 0.12576 + 0.02249 = 0.14825 /passenger-km; Chinese
+high-speed rail 30.48 g CO2 = 0.03048 /passenger-km (China Environment News 2024, Beijing
+Jiaotong University's 2019 figure); petrol car 0.16272 + 0.04599 = 0.20871 /vehicle-km;
+hotel China 53.5, Japan 39.0 /room-night; meals vegan 0.54, vegetarian 0.85, white meat
+1.65, red meat 5.01, fish 2.22; venue energy 1.6 kWh × 0.5306 = 0.84896 and waste
+0.5 kg × 0.52053 = 0.260265 /attendee-day.
+Meetings 2025.1 (kept for stored estimates): every flight at DESNZ international non-UK
+economy 0.10916 + 0.01656 = 0.12572, high-speed rail at UK national rail 0.03546 + 0.00897 =
+0.04443.
 """
 
 from __future__ import annotations
@@ -15,9 +21,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from scenario_venues import make_door
 
 import neutralpoint_plugins.meetings as meetings
-from neutralpoint.plugin_api import FactorSet, FormErrors
+from neutralpoint.plugin_api import FactorSet, FormErrors, travel
 from neutralpoint.scenarios.geography import great_circle_km, load_cities
 from neutralpoint.scenarios.manager import LoadedScenario, ScenarioRegistry
 
@@ -49,7 +56,8 @@ def test_registry_loads_meetings() -> None:
     assert info.name == {"en": "Conference / meeting", "zh-Hans": "会议"}
     assert info.order == 10
     assert info.problems() == []
-    assert registry.scenarios["meetings"].factors.version == "2025.1"
+    assert registry.scenarios["meetings"].factors.version == "2025.2"
+    assert [fs.version for fs in registry.scenarios["meetings"].factor_sets] == ["2025.1", "2025.2"]
 
 
 def test_one_scenario_object_carries_form_factors_and_calculation() -> None:
@@ -72,14 +80,48 @@ def test_golden_flight_with_hotel_and_meals(scenario: LoadedScenario, registry: 
         meals_vegetarian="1",
     )
     assert lines == {
-        "travel": 251440,  # 1000 km × 2 (return) × 0.12572 = 251.44 kg
+        "travel": 296500,  # 1000 km one way: short-haul; × 2 (return) × 0.14825 = 296.5 kg
         "hotel": 107000,  # 2 nights × 53.5 (China, the default) = 107 kg
         "meal.vegetarian": 850,  # 1 × 0.85 kg
         "meal.white_meat": 3300,  # 2 × 1.65 = 3.3 kg
         "venue.energy": 1698,  # 2 × 0.84896 = 1.69792 kg → 1697.92 g → 1698
         "venue.waste": 521,  # 2 × 0.260265 = 0.52053 kg → 520.53 g → 521
     }
-    assert sum(lines.values()) == 364809
+    assert sum(lines.values()) == 409869
+
+
+def test_golden_2025_1_keeps_its_grams(scenario: LoadedScenario, registry: ScenarioRegistry) -> None:
+    """The first golden case under meetings 2025.1, as an estimate stored then recomputes."""
+    old = scenario.factor_set("2025.1")
+    assert old is not None
+    inputs = scenario.form.validate(
+        {
+            "travel_mode": "plane_economy",
+            "travel_distance_km": "1000",
+            "travel_return": "true",
+            "days": "2",
+            "hotel_nights": "2",
+            "meals_white_meat": "2",
+            "meals_vegetarian": "1",
+        }
+    )
+    assert CHONGQING is not None
+    lines = scenario.calculate(inputs, old, registry.context(venue_location=(CHONGQING.lat, CHONGQING.lon)))
+    by_key = {line.key: line.grams for line in lines}
+    assert by_key["travel"] == 251440  # 1000 km × 2 (return) × 0.12572 = 251.44 kg
+    assert sum(by_key.values()) == 364809  # 251440 + 107000 + 850 + 3300 + 1698 + 521
+
+
+def test_golden_short_flight_is_counted_with_a_warning(scenario: LoadedScenario, registry: ScenarioRegistry) -> None:
+    inputs = scenario.form.validate({"travel_mode": "plane_economy", "travel_distance_km": "14"})
+    assert CHONGQING is not None
+    context = registry.context(venue_location=(CHONGQING.lat, CHONGQING.lon))
+    by_key = {line.key: line for line in scenario.calculate(inputs, scenario.factors, context)}
+    # one way (a box left unticked): 14 km × 0.26278 = 3.67892 kg → 3679 g, counted as entered
+    assert by_key["travel"].grams == 3679
+    assert by_key["travel"].factor == "travel.plane_economy.under_463km"
+    assert by_key["travel"].warning is not None
+    assert all(line.warning is None for key, line in by_key.items() if key != "travel")
 
 
 def test_golden_train_from_a_city_sharing_a_room(scenario: LoadedScenario, registry: ScenarioRegistry) -> None:
@@ -99,8 +141,8 @@ def test_golden_train_from_a_city_sharing_a_room(scenario: LoadedScenario, regis
     )
     assert lines == {
         # Chengdu → Chongqing 269.3 km × 1.2 = 323.16 → 323.2 km; × 2 = 646.4 pkm
-        # 646.4 × 0.04443 = 28.719552 kg → 28720 g
-        "travel": 28720,
+        # 646.4 × 0.03048 = 19.702272 kg → 19702 g
+        "travel": 19702,
         "hotel": 35667,  # 2 nights × 53.5 / 3 guests = 35.6666… kg → 35667 g
         "meal.vegan": 1620,  # 3 × 0.54 = 1.62 kg
         "meal.red_meat": 5010,  # 1 × 5.01 kg
@@ -108,7 +150,7 @@ def test_golden_train_from_a_city_sharing_a_room(scenario: LoadedScenario, regis
         "venue.energy": 2547,  # 3 × 0.84896 = 2.54688 kg → 2547 g
         "venue.waste": 781,  # 3 × 0.260265 = 0.780795 kg → 781 g
     }
-    assert sum(lines.values()) == 78785
+    assert sum(lines.values()) == 69767
 
 
 def test_golden_shared_car_and_a_hotel_abroad(scenario: LoadedScenario, registry: ScenarioRegistry) -> None:
@@ -249,7 +291,7 @@ def test_every_factor_has_a_source(scenario: LoadedScenario) -> None:
         source = factor.source
         assert source.publisher, factor.key
         assert source.document, factor.key
-        assert source.year >= 2025, factor.key
+        assert source.year >= 2024, factor.key  # 2024: the Chinese high-speed rail figure
         assert source.table, factor.key
     estimates = sorted(f.key for f in factors.factors.values() if f.source.estimate)
     assert estimates == ["travel.bicycle_walk", "travel.car_electric", "venue.energy", "venue.waste"]
@@ -262,7 +304,11 @@ def test_every_factor_has_a_source(scenario: LoadedScenario) -> None:
 
 def test_every_form_choice_has_its_factor(scenario: LoadedScenario) -> None:
     for choice in scenario.form.field("travel_mode").choices:
-        assert f"travel.{choice.value}" in scenario.factors
+        if choice.value.startswith("plane_"):
+            for band, *_ in travel.FLIGHT_BANDS:
+                assert travel.band_key(choice.value, band) in scenario.factors
+        else:
+            assert f"travel.{choice.value}" in scenario.factors
     for choice in scenario.form.field("hotel_country").choices:
         assert f"hotel.{choice.value}" in scenario.factors
 
@@ -280,3 +326,44 @@ def test_plugin_imports_only_the_public_api() -> None:
             for name in names:
                 if name.startswith("neutralpoint."):
                     assert name in allowed, f"{path.name} imports {name}"
+
+
+async def test_a_warning_is_shown_beside_the_result_and_in_its_json_twin(client: Any, db: Any) -> None:
+    """A 14 km flight is stored as entered (3,679 g) and flagged on the page and in the API."""
+    door = await make_door(db, "meetings")
+    response = await client.post(
+        f"/api/v1/public/venues/{door.slug}/entry-points/{door.code}/estimates",
+        json={"inputs": {"travel_mode": "plane_economy", "travel_distance_km": 14, "travel_return": False}},
+    )
+    assert response.status_code == 201, response.text
+    created = response.json()
+    travel_line = next(line for line in created["breakdown"] if line["key"] == "travel")
+    assert travel_line["grams"] == 3679  # 14 × 0.26278 = 3.67892 kg
+    assert travel_line["factor"] == "travel.plane_economy.under_463km"
+    warning = travel_line["warning"]
+    assert warning["en"].startswith("A flight of 14 km is unusually short")
+    assert warning["zh-Hans"].startswith("14 公里的航程异常短")
+    assert created["warnings"] == [warning]
+    assert all(line["warning"] is None for line in created["breakdown"] if line["key"] != "travel")
+
+    read = (await client.get(f"/api/v1/estimates/{created['id']}", params={"venue": door.slug})).json()
+    assert read["warnings"] == [warning]
+    page = await client.get(f"/v/{door.slug}/r/{created['id']}?lang=en", headers={"accept": "text/html"})
+    assert "Please check your answers" in page.text
+    assert "A flight of 14 km is unusually short" in page.text
+    zh = await client.get(f"/v/{door.slug}/r/{created['id']}?lang=zh-Hans", headers={"accept": "text/html"})
+    assert "请核对您的填写" in zh.text
+    assert "14 公里的航程异常短" in zh.text
+
+
+async def test_a_plausible_answer_has_no_warning(client: Any, db: Any) -> None:
+    door = await make_door(db, "meetings")
+    response = await client.post(
+        f"/api/v1/public/venues/{door.slug}/entry-points/{door.code}/estimates",
+        json={"inputs": {"travel_mode": "plane_economy", "travel_distance_km": 1200, "travel_return": False}},
+    )
+    assert response.status_code == 201, response.text
+    created = response.json()
+    assert created["warnings"] == []
+    page = await client.get(f"/v/{door.slug}/r/{created['id']}", headers={"accept": "text/html"})
+    assert "Please check your answers" not in page.text

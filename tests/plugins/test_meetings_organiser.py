@@ -1,8 +1,9 @@
 """The organiser's whole-event footprint for meetings: golden cases by hand, bad input, the page.
 
 Factors (kg CO2e): electricity MEE 2023 China 0.5306, Sichuan 0.1564 /kWh (CO2), Ember UK
-215.79 g = 0.21579 /kWh; plane economy 0.10916 + 0.01656 = 0.12572 and national rail
-(high-speed proxy) 0.03546 + 0.00897 = 0.04443 /passenger-km; hotel China 53.5 /room-night;
+215.79 g = 0.21579 /kWh; plane economy at 463–3,700 km one way (DESNZ short-haul, with RF)
+0.12576 + 0.02249 = 0.14825 and Chinese high-speed rail 30.48 g CO2 = 0.03048 /passenger-km
+(travel edition 2025.2); hotel China 53.5 /room-night;
 NGC meals red meat 5.01, vegetarian 0.85; DESNZ 2025 paper 1345.07790, average plastics
 3172.49932, clothing 22310, general waste to landfill 520.53270, food waste to landfill
 700.30886 /tonne; hall energy without a meter 0.1 kWh/m²·h (estimate E4).
@@ -58,8 +59,8 @@ def test_golden_metered_venue_in_sichuan_with_travel_by_mode(
         waste_kg="300",
     ) == {
         "venue.electricity": 782000,  # 5000 kWh × 0.1564 = 782 kg
-        "travel.air": 12572000,  # 50 × 1000 km × 2 (return) = 100,000 pkm × 0.12572 = 12,572 kg
-        "travel.rail": 2665800,  # 100 × 300 km × 2 = 60,000 pkm × 0.04443 = 2,665.8 kg
+        "travel.air": 14825000,  # 50 × 1000 km × 2 (return) = 100,000 pkm × 0.14825 = 14,825 kg
+        "travel.rail": 1828800,  # 100 × 300 km × 2 = 60,000 pkm × 0.03048 = 1,828.8 kg
         "hotel": 8025000,  # 150 room-nights × 53.5 = 8,025 kg
         "meal.vegetarian": 85000,  # 100 × 0.85 = 85 kg
         "meal.red_meat": 1002000,  # 200 × 5.01 = 1,002 kg
@@ -183,7 +184,7 @@ async def test_the_organiser_computes_the_event_from_the_attendees_estimates(app
     place, manager = await _event(db)
     url = f"/venue/{place.slug}/entry-points/{place.entry_point_id}/event-footprint"
     async with client_as(app, settings, None) as visitor:
-        # Two attendees: 100 km and 300 km by high-speed train one way (× 0.04443), one hotel night
+        # Two attendees: 100 km and 300 km by high-speed train one way (× 0.03048), one hotel night
         # each (53.5), one vegan meal each (0.54 — their meals are not taken by the organiser).
         await _visitor_estimate(visitor, place, "100")
         await _visitor_estimate(visitor, place, "300")
@@ -201,17 +202,17 @@ async def test_the_organiser_computes_the_event_from_the_attendees_estimates(app
         shown = (
             await client.get(f"/api/v1/venues/{place.slug}/entry-points/{place.entry_point_id}/event-footprint")
         ).json()
-        assert shown["own_estimates"] == {"own_estimates_grams": 124772, "own_estimates_count": 2}
+        assert shown["own_estimates"] == {"own_estimates_grams": 119192, "own_estimates_count": 2}
         result = shown["result"]
         assert {line["key"]: line["grams"] for line in result["lines"]} == {
             "venue.electricity": 1110800,  # 2000 kWh × 0.5554 (Beijing) = 1,110.8 kg
-            # attendees' travel + hotel: (4.443 + 53.5) + (13.329 + 53.5) = 124.772 kg in 2 estimates,
-            # ÷ 2 × 100 attendees = 6,238.6 kg
-            "travel.own_estimates": 6238600,
+            # attendees' travel + hotel: (3.048 + 53.5) + (9.144 + 53.5) = 119.192 kg in 2 estimates,
+            # ÷ 2 × 100 attendees = 5,959.6 kg
+            "travel.own_estimates": 5959600,
             "meal.white_meat": 165000,  # 100 × 1.65 = 165 kg
         }
         assert result["kind"] == "organiser"
-        assert result["total_grams"] == 1110800 + 6238600 + 165000
+        assert result["total_grams"] == 1110800 + 5959600 + 165000
         html = (await client.get(url, headers={"accept": "text/html"})).text
         # Each source reads as a citation, and the page keeps the venue's navigation.
         sources = html.split('id="source-1"', 1)[1].split("</ol>", 1)[0]

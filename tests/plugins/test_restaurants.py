@@ -36,7 +36,8 @@ def breakdown(scenario: LoadedScenario, registry: ScenarioRegistry, **raw: str) 
 
 def test_factor_set_cites_every_source(scenario: LoadedScenario) -> None:
     factors = scenario.factors
-    assert factors.version == "2025.1"
+    assert factors.version == "2025.2"
+    assert [fs.version for fs in scenario.factor_sets] == ["2025.1", "2025.2"]
     assert factors["meal.red_meat"].value == Decimal("5.01")
     assert factors["drink.coffee"].value == Decimal("0.1008")
     assert factors["drink.tea"].value == Decimal("0.00664")

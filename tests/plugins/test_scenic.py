@@ -37,6 +37,8 @@ def breakdown(scenario: LoadedScenario, registry: ScenarioRegistry, **raw: str) 
 
 def test_factor_set_cites_every_source(scenario: LoadedScenario) -> None:
     factors = scenario.factors
+    assert [fs.version for fs in scenario.factor_sets] == ["2025.1", "2025.2"]
+    assert factors.version == "2025.2"
     assert factors["travel.coach_charter"].value == Decimal("0.954549")
     assert factors["travel.coach_charter"].source.estimate
     assert factors["site.cable_car"].source.estimate
@@ -53,6 +55,27 @@ def test_one_scenario_object_carries_form_factors_and_calculation() -> None:
     assert declared.id == "scenic"
     assert declared.problems() == []
     assert [n for n in dir(scenic) if n.startswith("neutralpoint_")] == ["neutralpoint_scenarios"]
+
+
+def test_golden_family_by_high_speed_train(scenario: LoadedScenario, registry: ScenarioRegistry) -> None:
+    lines = breakdown(
+        scenario,
+        registry,
+        group_size="4",
+        travel_mode="rail_high_speed",
+        travel_distance_km="500",
+        travel_return="true",
+    )
+    # 500 km × 2 (return) × 4 people = 4000 pkm × 0.03048 (Chinese high-speed rail, travel
+    # edition 2025.2) = 121.92 kg; in scenic 2025.1 it was × 0.04443 (UK national rail) = 177.72 kg
+    assert lines["travel"] == 121920
+    old = scenario.factor_set("2025.1")
+    assert old is not None
+    inputs = scenario.form.validate(
+        {"group_size": "4", "travel_mode": "rail_high_speed", "travel_distance_km": "500", "travel_return": "true"}
+    )
+    old_lines = scenario.calculate(inputs, old, registry.context(venue_location=CHONGQING))
+    assert {line.key: line.grams for line in old_lines}["travel"] == 177720
 
 
 def test_golden_day_trip_by_coach_with_rides(scenario: LoadedScenario, registry: ScenarioRegistry) -> None:
