@@ -23,7 +23,7 @@ from neutralpoint.credits import services
 from neutralpoint.credits.errors import CreditsInputError, translate_message
 from neutralpoint.credits.schemas import OfferView, ordered_offers
 from neutralpoint.database.session import DbSession
-from neutralpoint.tenants import services as venue_services
+from neutralpoint.tenants import addresses
 from neutralpoint.tenants.access import Role, VenueAccess, VenueMember
 from neutralpoint.web.i18n import gettext_functions
 from neutralpoint.web.templating import render
@@ -98,7 +98,7 @@ class VenueOffersPages(Controller):
             section="offers",
             can_manage=access.allows(Role.MANAGER),
             is_owner=access.allows(Role.OWNER),
-            logo_url=venue_services.logo_path(access.tenant),
+            logo_url=addresses.logo_path(access.tenant),
             offers=offers,
             values=values,
             errors=shown_errors,

@@ -23,7 +23,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from neutralpoint.database.session import DbSession
-from neutralpoint.scenarios import event_footprint, services
+from neutralpoint.scenarios import event_footprint, results
 from neutralpoint.scenarios.event_footprint import Event
 from neutralpoint.scenarios.forms import Field, Form, FormErrors
 from neutralpoint.scenarios.i18n import text_for
@@ -119,7 +119,7 @@ async def _page(
     view = None
     if last is not None:
         factors = await event_footprint.result_factors(session, registry, last)
-        view = services.present(last, event.entry_point.code, factors)
+        view = results.present(last, event.entry_point.code, factors)
     shown = dict(values) if values is not None else dict(last.inputs) if last is not None else {}
     return render(
         request,

@@ -14,7 +14,7 @@ from neutralpoint.database.session import DbSession
 from neutralpoint.jobs.queue import JobQueue
 from neutralpoint.scenarios.forms import FieldError, FormErrors
 from neutralpoint.settings import Settings
-from neutralpoint.tenants import directory, services
+from neutralpoint.tenants import accounts, directory, members
 from neutralpoint.tenants.access import PUBLIC, SIGNED_IN, User
 from neutralpoint.tenants.auth import current_user, sign_in
 from neutralpoint.tenants.schemas import TenantStatus
@@ -46,7 +46,7 @@ class AccountPages(Controller):
         settings: NamedDependency[Settings],
     ) -> Template:
         token = request.query_params.get("token") or ""
-        user = await services.verify_email(db_session, settings, token) if token else None
+        user = await accounts.verify_email(db_session, settings, token) if token else None
         signed_in = await current_user(request, db_session)
         return page(
             request, "venue/verify.html", status_code=200 if user else 400, verified=user is not None, user=signed_in
@@ -61,9 +61,9 @@ class AccountPages(Controller):
         jobs: NamedDependency[JobQueue],
         user: NamedDependency[User],
     ) -> Response[Any]:
-        venues = await services.venues_of(db_session, user)
+        venues = await accounts.venues_of(db_session, user)
         name = next((v.tenant.display_name for v in venues if v.tenant.status == TenantStatus.PENDING), "NeutralPoint")
-        await services.queue_verification(db_session, settings, user, name, page_language(request))
+        await accounts.queue_verification(db_session, settings, user, name, page_language(request))
         form = await request.form()
         back = local_path(form.get("next"), "/venue")
         separator = "&" if "?" in back else "?"
@@ -85,8 +85,8 @@ class AccountPages(Controller):
         values: dict[str, Any] | None = None,
     ) -> Template:
         signed_in = await current_user(request, session)
-        found = await services.find_invitation(session, token)
-        if found is None or not services.invitation_open(found[0]):
+        found = await members.find_invitation(session, token)
+        if found is None or not members.invitation_open(found[0]):
             return page(request, "venue/invitation.html", status_code=404, invitation=None, user=signed_in)
         invitation, tenant = found
         has_account = await directory.has_account(session, invitation.email)
@@ -110,14 +110,14 @@ class AccountPages(Controller):
     ) -> Response[Any]:
         form = await request.form()
         signed_in = await current_user(request, db_session)
-        found = await services.find_invitation(db_session, token)
-        if found is None or not services.invitation_open(found[0]):
+        found = await members.find_invitation(db_session, token)
+        if found is None or not members.invitation_open(found[0]):
             return await self._invitation_page(token, request, db_session)
         invitation, tenant = found
         values = form_values(form, "name", "password")
         try:
             async with db_session.begin_nested():
-                user = await services.accept_invitation(db_session, invitation, signed_in, values)
+                user = await members.accept_invitation(db_session, invitation, signed_in, values)
         except FormErrors as exc:
             return await self._invitation_page(
                 token, request, db_session, errors=exc.errors, values={"name": values["name"]}
@@ -140,7 +140,7 @@ class AccountPages(Controller):
         values = form_values(form, "name", "current_password", "new_password")
         try:
             async with db_session.begin_nested():
-                await services.update_account(db_session, user, values)
+                await accounts.update_account(db_session, user, values)
         except FormErrors as exc:
             return page(
                 request,

@@ -17,7 +17,7 @@ from neutralpoint.database.session import DbSession
 from neutralpoint.scenarios.forms import FieldError, FormErrors
 from neutralpoint.scenarios.manager import ScenarioRegistry
 from neutralpoint.settings import Settings
-from neutralpoint.tenants import services
+from neutralpoint.tenants import accounts, addresses, branding, entry_points, members
 from neutralpoint.tenants.access import SIGNED_IN, Role, User, VenueAccess, VenueMember
 from neutralpoint.tenants.hosts import host_directory
 from neutralpoint.tenants.logos import LogoRejectedError, prepare_logo
@@ -41,9 +41,9 @@ def _branding_values(tenant: Tenant, registry: ScenarioRegistry) -> dict[str, An
         "display_name": tenant.display_name,
         "primary_color": tenant.primary_color,
         "default_language": tenant.default_language,
-        "city": services.city_label(tenant, "en"),
+        "city": branding.city_label(tenant, "en"),
         "custom_host": tenant.custom_host or "",
-        "enabled_scenarios": [s.id for s in services.enabled_scenarios(registry, tenant)],
+        "enabled_scenarios": [s.id for s in branding.enabled_scenarios(registry, tenant)],
     }
 
 
@@ -56,7 +56,7 @@ class DashboardPages(Controller):
     async def venues(
         self, request: Request[Any, Any, Any], db_session: NamedDependency[DbSession], user: NamedDependency[User]
     ) -> Template:
-        venues = await services.venues_of(db_session, user)
+        venues = await accounts.venues_of(db_session, user)
         return page(
             request,
             "venue/list.html",
@@ -78,7 +78,7 @@ class DashboardPages(Controller):
         registry: NamedDependency[ScenarioRegistry],
         access: NamedDependency[VenueMember],
     ) -> Template:
-        entries = await services.entry_points(db_session)
+        entries = await entry_points.entry_points(db_session)
         scenarios = {s.id: s for s in registry.ordered()}
         return page(
             request,
@@ -88,10 +88,10 @@ class DashboardPages(Controller):
                 "dashboard",
                 entries=entries,
                 scenarios=scenarios,
-                entry_urls={e.id: services.entry_url(settings, access.tenant, e) for e in entries},
-                venue_url=services.venue_url(settings, access.tenant),
-                city=services.city_label(access.tenant, page_language(request)),
-                member_count=len(await services.members(db_session)),
+                entry_urls={e.id: addresses.entry_url(settings, access.tenant, e) for e in entries},
+                venue_url=addresses.venue_url(settings, access.tenant),
+                city=branding.city_label(access.tenant, page_language(request)),
+                member_count=len(await members.members(db_session)),
                 welcome=request.query_params.get("welcome") == "1",
                 joined=request.query_params.get("joined") == "1",
                 resent=request.query_params.get("resent") == "1",
@@ -153,16 +153,16 @@ class DashboardPages(Controller):
         upload = form.get("logo")
         try:
             async with db_session.begin_nested():
-                await services.update_branding(db_session, settings, registry, access.tenant, values)
+                await branding.update_branding(db_session, settings, registry, access.tenant, values)
                 if isinstance(upload, UploadFile) and upload.filename:
                     content = await upload.read(settings.logo_max_bytes + 1)
                     try:
                         logo = prepare_logo(content, settings.logo_max_bytes)
                     except LogoRejectedError as exc:
                         raise FormErrors({"logo": exc.error}) from None
-                    services.set_logo(access.tenant, logo)
+                    branding.set_logo(access.tenant, logo)
                 elif "remove_logo" in form and access.tenant.logo_content_type:
-                    services.set_logo(access.tenant, None)
+                    branding.set_logo(access.tenant, None)
                 await db_session.flush()
         except FormErrors as exc:
             await db_session.refresh(access.tenant)

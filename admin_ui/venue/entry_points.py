@@ -17,7 +17,7 @@ from neutralpoint.database.session import DbSession
 from neutralpoint.scenarios.forms import FieldError, FormErrors
 from neutralpoint.scenarios.manager import LoadedScenario, ScenarioRegistry
 from neutralpoint.settings import Settings
-from neutralpoint.tenants import services
+from neutralpoint.tenants import addresses, branding, entry_points
 from neutralpoint.tenants.access import Role, VenueAccess, VenueMember
 from neutralpoint.tenants.printables import poster_response, qr_png_response, qr_svg_response
 from neutralpoint_admin.venue.pages import (
@@ -90,7 +90,7 @@ class EntryPointPages(Controller):
         registry: NamedDependency[ScenarioRegistry],
         access: NamedDependency[VenueMember],
     ) -> Template:
-        entries = await services.entry_points(db_session)
+        entries = await entry_points.entry_points(db_session)
         return page(
             request,
             "venue/entry_points.html",
@@ -99,8 +99,8 @@ class EntryPointPages(Controller):
                 "entry_points",
                 entries=entries,
                 scenarios={s.id: s for s in registry.ordered()},
-                enabled={s.id for s in services.enabled_scenarios(registry, access.tenant)},
-                entry_urls={e.id: services.entry_url(settings, access.tenant, e) for e in entries},
+                enabled={s.id for s in branding.enabled_scenarios(registry, access.tenant)},
+                entry_urls={e.id: addresses.entry_url(settings, access.tenant, e) for e in entries},
                 saved=request.query_params.get("saved") == "1",
                 deleted=request.query_params.get("deleted") == "1",
             ),
@@ -116,7 +116,7 @@ class EntryPointPages(Controller):
         values: dict[str, Any],
         errors: dict[str, FieldError] | None = None,
     ) -> Template:
-        scenarios = services.enabled_scenarios(registry, access.tenant)
+        scenarios = branding.enabled_scenarios(registry, access.tenant)
         # Presets belong to one scenario: the one they were given (or posted, maybe wrongly) for,
         # else the saved one when editing; on a new entry point, the venue's only scenario. A new
         # entry point of a venue with several gets its presets once it is saved.
@@ -139,9 +139,9 @@ class EntryPointPages(Controller):
                 values=values,
                 scenarios=scenarios,
                 preset_scenario=preset_scenario,
-                preset_fields=services.preset_fields(preset_scenario),
-                presets_later=preset_scenario is None and any(services.preset_fields(s) for s in scenarios),
-                entry_url=services.entry_url(settings, access.tenant, entry) if entry else None,
+                preset_fields=entry_points.preset_fields(preset_scenario),
+                presets_later=preset_scenario is None and any(entry_points.preset_fields(s) for s in scenarios),
+                entry_url=addresses.entry_url(settings, access.tenant, entry) if entry else None,
                 read_only=not access.allows(Role.MANAGER),
                 saved=request.query_params.get("saved") == "1",
             ),
@@ -158,7 +158,7 @@ class EntryPointPages(Controller):
         access: NamedDependency[VenueMember],
     ) -> Template:
         values = _entry_values(None)
-        scenarios = services.enabled_scenarios(registry, access.tenant)
+        scenarios = branding.enabled_scenarios(registry, access.tenant)
         if scenarios:
             values["scenario"] = scenarios[0].id
         return self._entry_page(request, access, registry, settings, None, values)
@@ -176,13 +176,13 @@ class EntryPointPages(Controller):
         values = _entry_form(await request.form())
         try:
             async with db_session.begin_nested():
-                entry = await services.create_entry_point(db_session, registry, access.tenant, values)
+                entry = await entry_points.create_entry_point(db_session, registry, access.tenant, values)
         except FormErrors as exc:
             return self._entry_page(request, access, registry, settings, None, values, exc.errors)
         return see_other(f"/venue/{slug}/entry-points/{entry.id}?saved=1")
 
     async def _entry(self, session: DbSession, entry_id: uuid.UUID) -> EntryPoint:
-        entry = await services.entry_point(session, entry_id)
+        entry = await entry_points.entry_point(session, entry_id)
         if entry is None:
             raise NotFoundException()
         return entry
@@ -216,7 +216,7 @@ class EntryPointPages(Controller):
         values = _entry_form(await request.form())
         try:
             async with db_session.begin_nested():
-                await services.update_entry_point(db_session, registry, access.tenant, entry, values)
+                await entry_points.update_entry_point(db_session, registry, access.tenant, entry, values)
         except FormErrors as exc:
             await db_session.refresh(entry)
             return self._entry_page(request, access, registry, settings, entry, values, exc.errors)
@@ -230,7 +230,7 @@ class EntryPointPages(Controller):
             request,
             "venue/confirm.html",
             **venue_context(
-                access, "entry_points", entry=entry, entry_url=services.entry_url(settings, access.tenant, entry)
+                access, "entry_points", entry=entry, entry_url=addresses.entry_url(settings, access.tenant, entry)
             ),
         )
 
@@ -262,7 +262,7 @@ class EntryPointPages(Controller):
         form = await request.form()
         if form.get("confirm") != "1":
             return self._delete_page(request, access, settings, entry)
-        await services.delete_entry_point(db_session, entry)
+        await entry_points.delete_entry_point(db_session, entry)
         return see_other(f"/venue/{slug}/entry-points?deleted=1")
 
     @get("/{slug:str}/entry-points/{entry_id:uuid}/qr.svg", access=VenueAccess(Role.STAFF))

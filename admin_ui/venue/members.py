@@ -15,7 +15,7 @@ from neutralpoint.database.session import DbSession
 from neutralpoint.jobs.queue import JobQueue
 from neutralpoint.scenarios.forms import FieldError, FormErrors
 from neutralpoint.settings import Settings
-from neutralpoint.tenants import services
+from neutralpoint.tenants import members
 from neutralpoint.tenants.access import Role, VenueAccess, VenueMember
 from neutralpoint_admin.venue.pages import (
     form_values,
@@ -67,8 +67,8 @@ class MemberPages(Controller):
             **venue_context(
                 access,
                 "members",
-                members=await services.members(session),
-                invitations=await services.open_invitations(session),
+                members=await members.members(session),
+                invitations=await members.open_invitations(session),
                 roles=ROLE_ORDER,
                 values=values or {"role": Role.STAFF.value},
                 error_member=error_member,
@@ -91,7 +91,7 @@ class MemberPages(Controller):
         values = form_values(form, "email", "role")
         try:
             async with db_session.begin_nested():
-                await services.invite(
+                await members.invite(
                     db_session,
                     settings,
                     access.tenant,
@@ -112,20 +112,20 @@ class MemberPages(Controller):
         db_session: NamedDependency[DbSession],
         access: NamedDependency[VenueMember],
     ) -> Response[Any]:
-        target = await services.membership(db_session, member_id)
+        target = await members.membership(db_session, member_id)
         if target is None:
             raise NotFoundException()
         form = await request.form()
         try:
             async with db_session.begin_nested():
-                await services.change_role(db_session, target, {"role": form.get("role", "")})
+                await members.change_role(db_session, target, {"role": form.get("role", "")})
         except FormErrors as exc:
             await db_session.refresh(target)
             return await self._members_page(request, db_session, access, errors=exc.errors, error_member=member_id)
         return see_other(f"/venue/{slug}/members")
 
     async def _member(self, session: DbSession, member_id: uuid.UUID) -> Membership:
-        target = await services.membership(session, member_id)
+        target = await members.membership(session, member_id)
         if target is None:
             raise NotFoundException()
         return target
@@ -134,11 +134,11 @@ class MemberPages(Controller):
         self, request: Request[Any, Any, Any], session: DbSession, access: VenueMember, target: Membership
     ) -> Template:
         """What removing a member does, and the button that does it (``confirm=1``)."""
-        last_owner = await services.is_last_owner(session, target)
+        last_owner = await members.is_last_owner(session, target)
         return page(
             request,
             "venue/confirm.html",
-            errors={"member": services.LAST_OWNER} if last_owner else None,
+            errors={"member": members.LAST_OWNER} if last_owner else None,
             **venue_context(access, "members", member=target, removing_self=target.user_id == access.user.id),
         )
 
@@ -171,7 +171,7 @@ class MemberPages(Controller):
         removing_self = target.user_id == access.user.id
         try:
             async with db_session.begin_nested():
-                await services.remove_member(db_session, target)
+                await members.remove_member(db_session, target)
         except FormErrors as exc:
             return await self._members_page(request, db_session, access, errors=exc.errors, error_member=member_id)
         return see_other("/venue?left=1" if removing_self else f"/venue/{slug}/members?removed=1")
@@ -184,6 +184,6 @@ class MemberPages(Controller):
         request: Request[Any, Any, Any],
         db_session: NamedDependency[DbSession],
     ) -> Response[Any]:
-        if not await services.revoke_invitation(db_session, invitation_id):
+        if not await members.revoke_invitation(db_session, invitation_id):
             raise NotFoundException()
         return see_other(f"/venue/{slug}/members")

@@ -13,7 +13,7 @@ from litestar.response import Redirect, Template
 
 from neutralpoint.jobs.queue import JobQueue
 from neutralpoint.scenarios.forms import FieldError
-from neutralpoint.tenants import services
+from neutralpoint.tenants import addresses
 from neutralpoint.tenants.access import Role, VenueMember
 from neutralpoint.web.i18n import choose_language, normalize_language
 from neutralpoint.web.templating import render
@@ -31,8 +31,8 @@ def venue_context(access: VenueMember, section: str, **extra: Any) -> dict[str, 
         "section": section,
         "can_manage": access.allows(Role.MANAGER),
         "is_owner": access.allows(Role.OWNER),
-        "logo_url": services.logo_path(access.tenant),
-        "logo_on_posters": services.logo_on_posters(access.tenant),
+        "logo_url": addresses.logo_path(access.tenant),
+        "logo_on_posters": addresses.logo_on_posters(access.tenant),
         **extra,
     }
 

@@ -13,7 +13,7 @@ from neutralpoint.database.session import DbSession
 from neutralpoint.jobs.queue import JobQueue
 from neutralpoint.scenarios.forms import FieldError, FormErrors
 from neutralpoint.settings import Settings
-from neutralpoint.tenants import services
+from neutralpoint.tenants import accounts, authentication, password_reset
 from neutralpoint.tenants.access import PUBLIC, User
 from neutralpoint.tenants.auth import LOGIN_FAILED, current_user, sign_in, sign_out
 from neutralpoint_admin.venue.pages import (
@@ -61,7 +61,7 @@ class SignInPages(Controller):
         lang = page_language(request)
         try:
             async with db_session.begin_nested():
-                result = await services.signup(db_session, settings, values, current_user=user, lang=lang)
+                result = await accounts.signup(db_session, settings, values, current_user=user, lang=lang)
         except FormErrors as exc:
             values.pop("password")
             return page(request, "venue/signup.html", status_code=400, user=user, values=values, errors=exc.errors)
@@ -84,8 +84,8 @@ class SignInPages(Controller):
         next_path = local_path(form.get("next"), "/venue")
         email = str(form.get("email", ""))
         try:
-            user = await services.sign_in_attempt(db_session, email, str(form.get("password", "")))
-        except services.SignInThrottledError as exc:
+            user = await authentication.sign_in_attempt(db_session, email, str(form.get("password", "")))
+        except authentication.SignInThrottledError as exc:
             refused = page(
                 request,
                 "venue/login.html",
@@ -127,7 +127,9 @@ class SignInPages(Controller):
     ) -> Response[Any]:
         """The same answer whether or not an account has the address."""
         form = await request.form()
-        await services.request_password_reset(db_session, settings, str(form.get("email", "")), page_language(request))
+        await password_reset.request_password_reset(
+            db_session, settings, str(form.get("email", "")), page_language(request)
+        )
         return see_other("/password/forgot?sent=1", background=mail_job(jobs))
 
     def _reset_page(
@@ -157,7 +159,7 @@ class SignInPages(Controller):
         settings: NamedDependency[Settings],
     ) -> Template:
         token = request.query_params.get("token") or ""
-        user = await services.password_reset_user(db_session, settings, token)
+        user = await password_reset.password_reset_user(db_session, settings, token)
         return self._reset_page(request, user, token)
 
     @post("/password/reset")
@@ -172,12 +174,12 @@ class SignInPages(Controller):
         values = form_values(form, "password", "password_confirm")
         try:
             async with db_session.begin_nested():
-                user = await services.reset_password(db_session, settings, token, values)
+                user = await password_reset.reset_password(db_session, settings, token, values)
         except FormErrors as exc:
             if "token" in exc.errors:
                 return self._reset_page(request, None, token)
             return self._reset_page(
-                request, await services.password_reset_user(db_session, settings, token), token, exc.errors
+                request, await password_reset.password_reset_user(db_session, settings, token), token, exc.errors
             )
         sign_in(request, user)
         return see_other("/venue?password_changed=1")

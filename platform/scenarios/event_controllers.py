@@ -12,7 +12,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from neutralpoint.scenarios import event_footprint, overrides, services
+from neutralpoint.scenarios import event_footprint, overrides, results
 from neutralpoint.scenarios.factors import FactorSet
 from neutralpoint.scenarios.forms import FieldError, FormErrors
 from neutralpoint.scenarios.manager import ScenarioRegistry
@@ -32,7 +32,7 @@ BAD_BODY = {
 
 
 def result_json(estimate: Estimate, factor_set: FactorSet | None) -> dict[str, Any]:
-    view = services.present(estimate, None, factor_set)
+    view = results.present(estimate, None, factor_set)
     return {
         "id": str(estimate.id),
         "kind": estimate.kind,

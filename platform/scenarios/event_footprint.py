@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from neutralpoint.scenarios import overrides, services
+from neutralpoint.scenarios import entries, estimates, overrides, snapshots
 from neutralpoint.scenarios.factors import FactorSet
 from neutralpoint.scenarios.forms import Form
 from neutralpoint.scenarios.manager import LoadedScenario, ScenarioRegistry
@@ -110,7 +110,7 @@ async def last_result(session: AsyncSession, entry_point_id: uuid.UUID) -> Estim
 
 async def result_factors(session: AsyncSession, registry: ScenarioRegistry, estimate: Estimate) -> FactorSet | None:
     """The factor set a result used, with the venue's measured values it kept."""
-    return await services.factors_of(session, estimate, registry)
+    return await estimates.factors_of(session, estimate, registry)
 
 
 async def compute_and_store(
@@ -132,7 +132,7 @@ async def compute_and_store(
     context = registry.context(venue_location=location, presets=presets, lang=lang)
     lines = event.scenario.calculate_organiser(inputs, factor_set, context)
     published = event.scenario.factors
-    computation = services.Computation(
+    computation = estimates.Computation(
         scenario=event.scenario,
         inputs=inputs,
         factor_set=factor_set,
@@ -144,8 +144,8 @@ async def compute_and_store(
         },
         published=published,
     )
-    await services.ensure_snapshot(session, published)
-    row = services.estimate_row(services.Entry(event.tenant, event.entry_point), computation, organiser_id, lang)
+    await snapshots.ensure_snapshot(session, published)
+    row = estimates.estimate_row(entries.Entry(event.tenant, event.entry_point), computation, organiser_id, lang)
     row.update(kind=ORGANISER, breakdown=[line.as_dict() for line in lines])
     estimate = Estimate(**row)
     session.add(estimate)
