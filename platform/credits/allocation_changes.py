@@ -53,10 +53,12 @@ async def update_allocation(
     unknown = sorted(set(values) - set(_ALLOCATION_FIELDS))
     if unknown:
         raise CreditsInputError(unknown[0], "An offer has no such field.")
-    await ledger.lock_books(session)
+    await ledger.lock_supply(session)
     current = (await stock.fresh_allocations(session, [allocation_id])).get(allocation_id)
     if current is None:
         raise CreditsInputError("allocation_id", "There is no such offer.")
+    await ledger.lock_lots(session, [current.lot_id])  # the lot before its offer, as selling does
+    current = (await stock.fresh_allocations(session, [allocation_id]))[allocation_id]
     if current.status != AllocationStatus.ACTIVE:
         raise CreditsInputError("allocation_id", "This offer was withdrawn.")
     lot = await stock.fresh_lot(session, current.lot_id)
@@ -169,10 +171,12 @@ async def withdraw_allocation(
     moment = now_or_given(now)
     actor = check_actor(actor)
     why = checked_text(reason, "reason", required=True, max_length=2000)
-    await ledger.lock_books(session)
+    await ledger.lock_supply(session)
     current = (await stock.fresh_allocations(session, [allocation_id])).get(allocation_id)
     if current is None:
         raise CreditsInputError("allocation_id", "There is no such offer.")
+    await ledger.lock_lots(session, [current.lot_id])  # the lot before its offer, as selling does
+    current = (await stock.fresh_allocations(session, [allocation_id]))[allocation_id]
     if current.status == AllocationStatus.WITHDRAWN:
         return current
     free = current.available_grams

@@ -87,7 +87,7 @@ async def _check_allocation(
     if valid_until is not None and valid_until <= start:
         problems.add("valid_until", "The offer must end after it starts.")
     if lock:
-        await ledger.lock_books(session)
+        await ledger.lock_supply(session)
     lot = (
         (
             await session.execute(select(Lot).where(Lot.id == lot_id).execution_options(populate_existing=True))

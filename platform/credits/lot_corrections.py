@@ -58,8 +58,8 @@ async def correct_lot(
             "field", Message("A lot correction changes one of: %(fields)s.", fields=", ".join(LOT_CORRECTABLE))
         )
     problems.raise_any()
-    await ledger.lock_books(session)
-    lot = await stock.fresh_lot(session, lot_id)
+    await ledger.lock_supply(session)
+    lot = (await ledger.lock_lots(session, [lot_id]))[lot_id]
     details: dict[str, Any] = {"field": field}
     grams_delta = 0
     changes: dict[str, Any] = {}

@@ -132,7 +132,7 @@ async def _check_lot(
     cleaned_evidence = problems.run(checked_evidence, evidence, "evidence")
     cleaned_notes = problems.run(checked_text, notes, "notes", max_length=5000)
     if lock:
-        await ledger.lock_books(session)
+        await ledger.lock_supply(session)
     if found is not None and "serial_first" not in problems.errors:
         clash = await overlapping_lot(session, found)
         if clash is not None:

@@ -8,7 +8,8 @@ certificates. Each lives in the module named after its part of the work:
 - ``selling``: quotes, reservations, paid sales with serial pieces, releases, expiry, refunds;
 - ``retirement``: due tonnes, retirement requests, registry references, partial tonnes;
 - ``reports``: stock and money per project, lot, allocation, venue or owner;
-- ``audit``: the invariants of the books; ``ledger.verify_chain`` for the hash chain alone.
+- ``audit``: the invariants of the books; ``verify_chains`` for the lots' hash chains
+  and their anchors alone; ``anchor_heads`` anchors the chains' heads now.
 
 All amounts are integers (grams, minor units, basis points). Bad input raises
 ``CreditsInputError`` (``.errors`` maps each field to its message) before anything is
@@ -32,7 +33,7 @@ from neutralpoint.credits.errors import (
     LedgerConflict,
     SoldOut,
 )
-from neutralpoint.credits.ledger import verify_chain
+from neutralpoint.credits.ledger import anchor_heads, verify_chains
 from neutralpoint.credits.lot_corrections import LOT_CORRECTABLE, correct_lot
 from neutralpoint.credits.lots import create_lot, list_lots, lot_problems, lot_status
 from neutralpoint.credits.offers import choose_offers, offers_for_venue
@@ -63,10 +64,13 @@ from neutralpoint.credits.selling import (
     expire_reservations,
     get_reservation,
     get_sale,
+    new_order_ref,
     quote_offer,
     refund_sale,
     release_reservation,
+    reservation_ttl,
     reserve,
+    use_reservation_minutes,
 )
 
 __all__ = [
@@ -84,6 +88,7 @@ __all__ = [
     "add_project_photo",
     "allocation_problems",
     "allocation_venue_ids",
+    "anchor_heads",
     "audit",
     "batch_retirements",
     "choose_offers",
@@ -106,6 +111,7 @@ __all__ = [
     "list_retirements",
     "lot_problems",
     "lot_status",
+    "new_order_ref",
     "offers_for_venue",
     "partial_tonnes",
     "project_problems",
@@ -115,6 +121,7 @@ __all__ = [
     "refund_sale",
     "release_reservation",
     "remove_project_photo",
+    "reservation_ttl",
     "reserve",
     "retired_tonnes",
     "sales_totals",
@@ -123,6 +130,7 @@ __all__ = [
     "update_allocation",
     "update_project",
     "update_project_owner",
-    "verify_chain",
+    "use_reservation_minutes",
+    "verify_chains",
     "withdraw_allocation",
 ]
