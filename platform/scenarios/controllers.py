@@ -456,7 +456,7 @@ def _entry_html(request: Request[Any, Any, Any], calculator: services.Calculator
     "/v/{slug:str}/{code:str}",
     include_in_schema=False,
     status_code=303,
-    opt={**csrf.VISITOR_ROUTE_OPT, SHORTCUT_OPT: submissions.FORM_SHORTCUT},
+    opt={SHORTCUT_OPT: submissions.FORM_SHORTCUT},
     middleware=[SubmissionEdge],
     access=PUBLIC,
 )
@@ -577,7 +577,7 @@ async def get_entry_point(state: State, slug: FromPath[str], code: FromPath[str]
     tags=["visitors"],
     status_code=201,
     responses={400: ERRORS_RESPONSE},
-    opt={**csrf.VISITOR_ROUTE_OPT, SHORTCUT_OPT: submissions.JSON_SHORTCUT},
+    opt={SHORTCUT_OPT: submissions.JSON_SHORTCUT},
     middleware=[SubmissionEdge],
     summary="Compute and store a visitor's footprint",
     exception_handlers={ClientException: unreadable_body_response},
