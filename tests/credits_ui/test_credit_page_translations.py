@@ -21,7 +21,9 @@ from neutralpoint_admin.platform.forms import LOT_FIELDS
 ROOT = Path(__file__).resolve().parents[2]
 FORM_MODULES = (
     ROOT / "admin_ui/platform/forms.py",
-    ROOT / "admin_ui/platform/controllers.py",
+    ROOT / "admin_ui/platform/projects.py",
+    ROOT / "admin_ui/platform/lots.py",
+    ROOT / "admin_ui/platform/allocations.py",
     ROOT / "admin_ui/offers/controllers.py",
 )
 
@@ -238,4 +240,4 @@ async def test_the_lot_ledger_reads_in_chinese(admin_client: Any, db: Database, 
             "retired at the registry: CDCER-R-0042",
             "offered by mistake",
         ]
-        assert (await services.verify_chain(session)).ok
+        assert (await services.verify_chains(session)).ok
