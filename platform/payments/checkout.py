@@ -274,24 +274,24 @@ async def start_checkout(
     except ProviderError as exc:
         async with db.session() as session:
             use_tenant(session, request.tenant_id)
-            order = await orders.find(session, reference, lock=True)
-            assert order is not None
-            orders.move(session, order, S.FAILED, cause="provider_refused", actor="payments", detail=exc.message)
+            failed = await orders.find(session, reference, lock=True)
+            assert failed is not None
+            orders.move(session, failed, S.FAILED, cause="provider_refused", actor="payments", detail=exc.message)
             await credits.release_reservation(session, order_ref=reference, actor="payments")
         raise OrderError(
             "payment", Message("The payment could not be started: %(reason)s", reason=exc.message), status_code=502
         ) from exc
     async with db.session() as session:
         use_tenant(session, request.tenant_id)
-        order = await orders.find(session, reference, lock=True)
-        assert order is not None
-        order.payment_id = started.payment_id
+        awaiting = await orders.find(session, reference, lock=True)
+        assert awaiting is not None
+        awaiting.payment_id = started.payment_id
         orders.move(
-            session, order, S.AWAITING_PAYMENT, cause="payment_created", actor="payments", detail=started.payment_id
+            session, awaiting, S.AWAITING_PAYMENT, cause="payment_created", actor="payments", detail=started.payment_id
         )
         return await orders.view(
             session,
-            order,
+            awaiting,
             details=False,
             client_secret=started.client_secret,
             payment_methods=tuple(provider.methods_for(currency)),

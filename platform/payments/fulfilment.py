@@ -146,6 +146,8 @@ async def reconcile(db: Database, provider: PaymentProvider, jobs: JobQueue | No
         )
     moved = 0
     for payment_id, status in waiting:
+        if payment_id is None:
+            continue
         try:
             state = await provider.retrieve(payment_id)
         except ProviderError:
