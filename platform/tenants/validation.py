@@ -14,7 +14,7 @@ from typing import Any
 
 from neutralpoint.scenarios.forms import FieldError, FormErrors
 from neutralpoint.tenants.hosts import PLATFORM_SEGMENTS
-from neutralpoint.tenants.passwords import is_guessable
+from neutralpoint.tenants.password_strength import is_guessable
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,38})[a-z0-9]$")
 RESERVED_SLUGS = frozenset(

@@ -12,7 +12,7 @@ import pytest
 from tenant_flows import PASSWORD
 
 from neutralpoint.settings import Settings, SettingsError
-from neutralpoint.tenants.passwords import is_guessable
+from neutralpoint.tenants.password_strength import is_guessable
 
 SECRET = {"SECRET_KEY": "k" * 40}
 
