@@ -37,6 +37,7 @@ from neutralpoint.tenants.access import access_dependencies
 from neutralpoint.tenants.auth import configure_password_hashing
 from neutralpoint.tenants.hosts import install_custom_hosts
 from neutralpoint.web.access import enforce_access, public_opt
+from neutralpoint.web.api_errors import document_access_errors
 from neutralpoint.web.errors import http_error_response, wants_html
 from neutralpoint.web.headers import install_security_headers
 from neutralpoint.web.requests import AppRequest
@@ -225,6 +226,7 @@ def create_app(
         debug=settings.environment == "development" and settings.log_level == "DEBUG",
     )
     prepare_routes(app, settings.fast_path, session_opt_key=session_config.exclude_opt_key)
+    document_access_errors(app)
     install_custom_hosts(app)
     # HSTS only where browsers reach the platform over HTTPS, and only in production, where
     # BASE_URL must be https (a loopback address aside): a developer's http:// host stays usable.

@@ -59,3 +59,23 @@ async def test_malformed_json_on_the_venue_api_names_the_body(client: Any, db: A
     await client.post("/api/v1/logout")
     refused = await client.patch(f"/api/v1/venues/{slug}", content=DEEP, headers={"content-type": "application/json"})
     assert refused.status_code == 401
+
+
+async def test_401_and_404_are_documented(client: Any) -> None:
+    schema = (await client.get("/schema/openapi.json")).json()
+    venue = schema["paths"]["/api/v1/venues/{slug}"]["patch"]["responses"]
+    assert set(venue) >= {"200", "400", "401", "404"}
+    ref = venue["401"]["content"]["application/json"]["schema"]["$ref"]
+    assert ref.endswith("/HTTPErrorOut")
+    error_schema = schema["components"]["schemas"]["HTTPErrorOut"]
+    assert set(error_schema["required"]) == {"status_code", "detail"}
+    login = schema["paths"]["/api/v1/login"]["post"]["responses"]
+    assert "401" not in login
+    assert "404" not in login
+    public = schema["paths"]["/api/v1/public/venues/{slug}/entry-points/{code}/estimates"]["post"]["responses"]
+    assert "404" in public
+    assert "401" not in public
+    # What the documentation promises is what a signed-out client gets.
+    answer = await client.get("/api/v1/venues")
+    assert answer.status_code == 401
+    assert set(answer.json()) == {"status_code", "detail"}
