@@ -49,6 +49,8 @@ log = logging.getLogger("neutralpoint")
 # Without Redis the web process runs these itself (name, every N seconds); with Redis, arq cron does.
 PERIODIC_TASKS = (
     ("expire_reservations", 60),
+    ("expire_orders", 60),
+    ("reconcile_payments", 120),
     ("anchor_ledger", 600),
     ("send_outbox", 30),
     ("batch_retirements", 24 * 3600),
@@ -123,6 +125,7 @@ def create_app(
     entry_cache = prepare_database(db, settings.fast_path)
     use_reservation_minutes(settings.reservation_minutes)
     jobs = JobQueue({"db": db, "settings": settings, "registry": registry}, settings.redis_url)
+    jobs.context["jobs"] = jobs
     periodic: list[asyncio.Task[Any]] = []
 
     async def on_startup(app: Litestar) -> None:
@@ -218,7 +221,7 @@ def create_app(
     # HSTS only where browsers reach the platform over HTTPS, and only in production, where
     # BASE_URL must be https (a loopback address aside): a developer's http:// host stays usable.
     hsts = settings.environment == "production" and settings.base_url.startswith("https://")
-    return install_security_headers(app, hsts=hsts)
+    return install_security_headers(app, hsts=hsts, stripe_api_base=settings.stripe_api_base)
 
 
 def _freeze_startup_objects() -> None:

@@ -13,6 +13,7 @@ share bars are SVG), so the policy needs no ``unsafe-inline``. The API viewer un
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from litestar.routes import HTTPRoute
 
@@ -32,6 +33,22 @@ CONSOLE_PREFIXES = ("/venue/", "/platform")
 CONSOLE_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
     "style-src 'self'", "style-src 'self' 'unsafe-inline'"
 )
+#: A visitor's order page (``/v/<slug>/orders/<reference>``) runs Stripe's payment form:
+#: Stripe's script and frames, and the page's own script that starts it.
+CHECKOUT_MARK = "/orders/"
+
+
+def checkout_policy(stripe_origins: str) -> str:
+    """The policy of the order page: Stripe's origins besides the platform's, inline script allowed."""
+    return (
+        f"default-src 'self'; script-src 'self' 'unsafe-inline' {stripe_origins}; "
+        "style-src 'self' 'unsafe-inline'; "
+        f"img-src 'self' data: {stripe_origins}; font-src 'self'; connect-src 'self' {stripe_origins}; "
+        f"frame-src {stripe_origins}; object-src 'none'; base-uri 'none'; form-action 'self'; "
+        "frame-ancestors 'none'"
+    )
+
+
 #: Result pages carry an estimate's id in their address: other sites never see it.
 REFERRER_POLICY = "same-origin"
 #: Two years, the HSTS preload list's minimum; only sent when the platform is served over HTTPS.
@@ -59,11 +76,14 @@ class SecurityHeaders:
     ``Allow``. The wrapper rewrites ``Allow`` from the finished route table.
     """
 
-    def __init__(self, app: ASGIApp, litestar: Litestar, *, hsts: bool) -> None:
+    def __init__(
+        self, app: ASGIApp, litestar: Litestar, *, hsts: bool, stripe_origins: str = "https://*.stripe.com"
+    ) -> None:
         self.app = app
         self.litestar = litestar
         self.headers = response_headers(hsts=hsts)
         self.console_headers = response_headers(hsts=hsts, policy=CONSOLE_CONTENT_SECURITY_POLICY)
+        self.checkout_headers = response_headers(hsts=hsts, policy=checkout_policy(stripe_origins))
         self._allow: dict[str, bytes] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -71,7 +91,13 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         options = scope.get("method") == "OPTIONS"
-        added = self.console_headers if scope["path"].startswith(CONSOLE_PREFIXES) else self.headers
+        path: str = scope["path"]
+        if path.startswith(CONSOLE_PREFIXES):
+            added = self.console_headers
+        elif path.startswith("/v/") and CHECKOUT_MARK in path:
+            added = self.checkout_headers
+        else:
+            added = self.headers
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -104,7 +130,12 @@ class SecurityHeaders:
         return self._allow
 
 
-def install_security_headers(app: Litestar, *, hsts: bool) -> Litestar:
-    """Put ``SecurityHeaders`` in front of everything ``app`` answers."""
-    app.asgi_handler = SecurityHeaders(app.asgi_handler, app, hsts=hsts)
+def install_security_headers(app: Litestar, *, hsts: bool, stripe_api_base: str | None = None) -> Litestar:
+    """Put ``SecurityHeaders`` in front of everything ``app`` answers; ``stripe_api_base``
+    (a Stripe stand-in in tests) joins Stripe's origins on the order page."""
+    origins = "https://*.stripe.com"
+    if stripe_api_base:
+        parts = urlsplit(stripe_api_base)
+        origins += f" {parts.scheme}://{parts.netloc}"
+    app.asgi_handler = SecurityHeaders(app.asgi_handler, app, hsts=hsts, stripe_origins=origins)
     return app
