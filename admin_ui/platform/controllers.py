@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from neutralpoint.credits import csv_export, overview, reasons, reports, services
-from neutralpoint.credits.errors import CreditsInputError
+from neutralpoint.credits.errors import CreditsInputError, ErrorText
 from neutralpoint.credits.models import (
     Allocation,
     LedgerEntry,
@@ -216,7 +216,7 @@ class PlatformPages(Controller):
         session: AsyncSession,
         owner: ProjectOwner,
         values: dict[str, str],
-        errors: Mapping[str, forms.ErrorText] | None = None,
+        errors: Mapping[str, ErrorText] | None = None,
     ) -> Template:
         projects = (
             await session.execute(select(Project).where(Project.owner_id == owner.id).order_by(Project.created_at))
@@ -275,8 +275,8 @@ class PlatformPages(Controller):
         session: AsyncSession,
         project: Project | None,
         values: dict[str, Any],
-        errors: Mapping[str, forms.ErrorText] | None = None,
-        photo_errors: Mapping[str, forms.ErrorText] | None = None,
+        errors: Mapping[str, ErrorText] | None = None,
+        photo_errors: Mapping[str, ErrorText] | None = None,
     ) -> Template:
         lang = page_language(request)
         context: dict[str, Any] = {}
@@ -360,7 +360,7 @@ class PlatformPages(Controller):
         shown = forms.project_form(await request.form())
         problems = forms.FormProblems()
         values = forms.project_values(shown, problems)
-        errors: Mapping[str, forms.ErrorText] = problems.errors
+        errors: Mapping[str, ErrorText] = problems.errors
         if problems:
             found = await services.project_problems(db_session, project_id, **values)
             errors = forms.with_service_problems(problems, found, forms.PROJECT_RENAMES)
@@ -452,7 +452,7 @@ class PlatformPages(Controller):
         request: Request[Any, Any, Any],
         project: Project,
         values: dict[str, str],
-        errors: Mapping[str, forms.ErrorText] | None = None,
+        errors: Mapping[str, ErrorText] | None = None,
     ) -> Template:
         return platform_page(
             request, "platform/lot_form.html", section="projects", project=project, values=values, errors=errors
@@ -504,7 +504,7 @@ class PlatformPages(Controller):
         lot_id: uuid.UUID,
         *,
         correction: dict[str, str] | None = None,
-        errors: Mapping[str, forms.ErrorText] | None = None,
+        errors: Mapping[str, ErrorText] | None = None,
         error_allocation: uuid.UUID | None = None,
     ) -> Template:
         lot = await _lot(session, lot_id)
@@ -604,7 +604,7 @@ class PlatformPages(Controller):
                         db_session, lot_id, field=shown["field"], value=value, reason=shown["reason"], actor=user.email
                     )
             except CreditsInputError as exc:
-                errors = exc.errors
+                errors = dict(exc.errors)
         if errors:
             return await self._lot_page(request, db_session, lot_id, correction=shown, errors=errors)
         return see_other(f"/platform/lots/{lot_id}?corrected=1#corrections")
@@ -617,7 +617,7 @@ class PlatformPages(Controller):
         session: AsyncSession,
         lot_id: uuid.UUID,
         values: dict[str, Any],
-        errors: Mapping[str, forms.ErrorText] | None = None,
+        errors: Mapping[str, ErrorText] | None = None,
     ) -> Template:
         lot = await _lot(session, lot_id)
         project = await _project(session, lot.project_id)
@@ -666,7 +666,7 @@ class PlatformPages(Controller):
         if values["grams"] is not None and values["grams"] > lot.unallocated_grams:
             free = csv_export.tonnes_text(lot.unallocated_grams)
             problems.add("offered_tonnes", ("Only %(tonnes)s t of this lot are not offered yet.", {"tonnes": free}))
-        errors: Mapping[str, forms.ErrorText] = problems.errors
+        errors: Mapping[str, ErrorText] = problems.errors
         if problems:
             found = await services.allocation_problems(db_session, lot_id=lot_id, **values)
             errors = forms.with_service_problems(problems, found, forms.ALLOCATION_RENAMES)
@@ -733,7 +733,7 @@ class PlatformPages(Controller):
         request: Request[Any, Any, Any],
         session: AsyncSession,
         *,
-        errors: Mapping[str, forms.ErrorText] | None = None,
+        errors: Mapping[str, ErrorText] | None = None,
         error_request: uuid.UUID | None = None,
         values: dict[str, str] | None = None,
     ) -> Template:
@@ -810,7 +810,7 @@ class PlatformPages(Controller):
                         actor=user.email,
                     )
             except CreditsInputError as exc:
-                errors = exc.errors
+                errors = dict(exc.errors)
         if errors:
             return await self._retirements_page(
                 request, db_session, errors=errors, error_request=request_id, values=values

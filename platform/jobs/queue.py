@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 log = logging.getLogger("neutralpoint.jobs")
 
-TaskFunction = Callable[..., Awaitable[Any]]
+TaskFunction = Callable[..., Coroutine[Any, Any, Any]]
 _TASKS: dict[str, TaskFunction] = {}
 
 

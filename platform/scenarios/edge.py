@@ -23,6 +23,7 @@ from urllib.parse import parse_qs
 import msgspec
 from litestar import Request
 from litestar._parsers import parse_cookie_string, parse_url_encoded_form_data  # read as its handlers read
+from litestar.enums import ScopeType
 from litestar.exceptions import HTTPException
 
 from neutralpoint.scenarios import submissions
@@ -53,7 +54,7 @@ class VisitorEdge:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope.get("method") != "POST":
+        if scope["type"] != ScopeType.HTTP or scope.get("method") != "POST":
             await self.app(scope, receive, send)
             return
         parts = scope["path"].split("/")

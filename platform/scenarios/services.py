@@ -21,10 +21,10 @@ from datetime import datetime
 from decimal import MAX_PREC, Context, Decimal
 from fractions import Fraction
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
 import msgspec
-from sqlalchemy import event, select
+from sqlalchemy import Table, event, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
@@ -513,7 +513,7 @@ async def store_estimate(
         async with db.session() as session:
             await ensure_snapshot(session, published)
     row = estimate_row(entry, computation, visitor_id, lang)
-    await db.group_commit.insert(Estimate.__table__, entry.tenant_id, row)
+    await db.group_commit.insert(cast(Table, Estimate.__table__), entry.tenant_id, row)
     return EstimateRecord(**row)
 
 
@@ -682,8 +682,8 @@ def compare(grams: int) -> Comparison:
 
 class LineView(msgspec.Struct, frozen=True):
     key: str
-    label: dict[str, str]
-    detail: dict[str, str] | None
+    label: Mapping[str, str]
+    detail: Mapping[str, str] | None
     quantity: Decimal
     per: str
     factor: str
