@@ -55,6 +55,20 @@ ESTIMATE_INPUTS: dict[str, Any] = {
 }
 RESULTS_START = "<!-- qr-burst results: start -->"
 RESULTS_END = "<!-- qr-burst results: end -->"
+PIECES_START = "<!-- fast-path pieces: start -->"
+PIECES_END = "<!-- fast-path pieces: end -->"
+#: The fast path's pieces (``neutralpoint.fastpath.PIECES``) that each route goes through.
+PIECES = ("entry-cache", "entry-page", "own-csrf", "edge", "group-commit", "writer")
+PIECES_OF_ROUTE = {
+    "bare": (),
+    "entry": ("entry-cache", "entry-page", "own-csrf"),
+    "api_post": ("entry-cache", "edge", "group-commit", "writer"),
+    "html_post": ("entry-cache", "own-csrf", "edge", "group-commit", "writer"),
+}
+ROUTE_ORDER = ("bare", "entry", "api_post", "html_post")
+ROUTE_NAMES = {"entry": "entry page", "api_post": "JSON POST", "html_post": "form POST"}
+#: A piece stays only where it earns this much of its route's throughput or p99.
+PIECE_EARNS = 0.10
 TARGETS = {"entry": 0.40, "api_post": 0.25, "html_post": 0.25}
 P99_TARGET_MS = 50.0
 
@@ -86,6 +100,13 @@ class Target:
     body: str = ""
     headers: tuple[tuple[str, str], ...] = ()
     expect: int = 200
+    #: The fast path's pieces the serving platform used (``NEUTRALPOINT_FAST_PATH``); "" for the bare route.
+    variant: str = ""
+
+    @property
+    def turn(self) -> str:
+        """The key of this route on this server: the route, and the variant unless it is the whole fast path."""
+        return self.key if self.variant in ("", "on") else f"{self.key}@{self.variant}"
 
 
 @dataclass(frozen=True)
@@ -261,7 +282,7 @@ def wrk_script(target: Target, folder: Path) -> Path:
         lines.append(f"wrk.body = {json.dumps(target.body)}")
     for name, value in target.headers:
         lines.append(f'wrk.headers["{name}"] = {json.dumps(value)}')
-    path = folder / f"{target.key}.lua"
+    path = folder / f"{target.turn}.lua"
     path.write_text("\n".join(lines) + "\n" + WRK_REPORT)
     return path
 
@@ -303,7 +324,7 @@ def run_wrk(wrk: str, target: Target, seconds: int, connections: int, threads: i
 def measure(
     wrk: str,
     target: Target,
-    servers: list[Server],
+    server: Server,
     args: argparse.Namespace,
     seconds: int,
     work: Path,
@@ -311,7 +332,6 @@ def measure(
     database: str,
 ) -> Result:
     """One turn of one route: wrk's figures, the CPU the server and PostgreSQL spent, the commits."""
-    server = servers[1] if target.key == "bare" else servers[0]
     writes = target.method == "POST"
     commits_before = asyncio.run(committed(owner_url, database)) if writes else 0
     before = cpu_snapshot(server)
@@ -382,25 +402,44 @@ def check_once(target: Target) -> None:
         )
 
 
-def html_post_target(platform_url: str, slug: str, code: str) -> Target:
-    """The form post a browser makes, with the CSRF cookie of one page view (valid for any request)."""
+def csrf_cookie(platform_url: str, slug: str, code: str) -> str:
+    """The CSRF cookie of one page view (valid for any request to a server with the same secret)."""
     with httpx.Client(base_url=platform_url, timeout=10) as client:
         page = client.get(f"/v/{slug}/{code}")
         page.raise_for_status()
         token = client.cookies.get("np_csrf")
     if not token:
         raise SystemExit("the entry page set no np_csrf cookie")
+    return str(token)
+
+
+def platform_targets(platform_url: str, slug: str, code: str, token: str, variant: str) -> list[Target]:
+    """The visitor's three routes on one platform server."""
     form = {key: "true" if value is True else str(value) for key, value in ESTIMATE_INPUTS.items()}
     form["_csrf_token"] = token
-    return Target(
-        key="html_post",
-        label="POST /v/{slug}/{code} (HTML form, 303 to the result)",
-        method="POST",
-        url=f"{platform_url}/v/{slug}/{code}",
-        body=urlencode(form),
-        headers=(("Content-Type", "application/x-www-form-urlencoded"), ("Cookie", f"np_csrf={token}")),
-        expect=303,
-    )
+    return [
+        Target("entry", "GET /v/{slug}/{code} (entry page)", "GET", f"{platform_url}/v/{slug}/{code}", variant=variant),
+        Target(
+            "api_post",
+            "POST /api/v1/public/venues/{slug}/entry-points/{code}/estimates (JSON)",
+            "POST",
+            f"{platform_url}/api/v1/public/venues/{slug}/entry-points/{code}/estimates",
+            body=json.dumps({"inputs": ESTIMATE_INPUTS, "language": "en"}),
+            headers=(("Content-Type", "application/json"),),
+            expect=201,
+            variant=variant,
+        ),
+        Target(
+            key="html_post",
+            label="POST /v/{slug}/{code} (HTML form, 303 to the result)",
+            method="POST",
+            url=f"{platform_url}/v/{slug}/{code}",
+            body=urlencode(form),
+            headers=(("Content-Type", "application/x-www-form-urlencoded"), ("Cookie", f"np_csrf={token}")),
+            expect=303,
+            variant=variant,
+        ),
+    ]
 
 
 # --- CPU accounting ----------------------------------------------------------------------------
@@ -616,7 +655,8 @@ def report(results: dict[str, Result], args: argparse.Namespace, facts: dict[str
             "",
             *rows,
             "",
-            f"p50 and p99 are over all of a route's requests, its {args.rounds} rounds added up; the worst round's "
+            "p50 and p99 are over all of a route's requests, its rounds added up (with `--pieces`, its rounds "
+            "in every comparison); the worst round's "
             f"p99 is that of its slowest {max(1, args.seconds // args.rounds)} s.",
             "",
             "Against the targets (at this concurrency, on this machine):",
@@ -624,30 +664,117 @@ def report(results: dict[str, Result], args: argparse.Namespace, facts: dict[str
             *verdicts(results),
             "",
             f"- Machine: {facts['cpus']} CPUs ({facts['cpu']}), {facts['ram']} RAM, Linux {facts['kernel']}; "
-            f"1-minute load average {facts['load']} the run; kernel: {facts['writeback']}",
+            f"1-minute load average {facts['load']} the run ({facts['loads']} as its rounds began); "
+            f"kernel: {facts['writeback']}",
             f"- Software: Python {facts['python']}, {facts['postgres']}, {facts['wrk']}",
             f"- Servers: {args.workers} uvicorn workers each (`neutralpoint serve`, `NEUTRALPOINT_ENV=production`, "
             f"`LOG_LEVEL={args.log_level}`; the bare app with the same uvicorn options); "
             f"load: wrk, {args.threads} thread, {args.connections} connections, {args.seconds} s per route "
-            f"in {args.rounds} rounds taken in turn, after {args.warmup} s of warm-up, all on the same machine",
+            f"(and per comparison) in {args.rounds} rounds taken in turn, after {args.warmup} s of warm-up, "
+            f"all on the same machine; `DATABASE_POOL_SIZE={args.pool}`",
             f"- Command: `{command}`",
             RESULTS_END,
         ]
     )
 
 
-def write_report(path: Path, section: str) -> None:
+def pieces_report(
+    combined: dict[str, Result], args: argparse.Namespace, facts: dict[str, str], loads: dict[str, list[float]]
+) -> str:
+    """Each piece of the fast path: its routes with the whole fast path and without that piece,
+    taking turns in the same rounds.
+
+    A piece earns its place on a route when taking it out costs at least ``PIECE_EARNS`` of
+    the route's throughput (with / without - 1) or of its p99 (1 - with / without).
+    """
+    rows = [
+        "| without | route | req/s with / without | ratio to bare with / without | p99 ms with / without "
+        "| server CPU ms/req with / without | throughput gain | p99 gain | earns 10 % | load average |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---|---|",
+    ]
+    for variant, values in loads.items():
+        bare = combined.get(f"bare#{variant}")
+        if bare is None or variant == "on":
+            continue
+        label = "every piece (`off`)" if variant == "off" else f"`{variant[1:]}`"
+        for key in ROUTE_ORDER[1:]:
+            whole, without = combined.get(f"{key}#{variant}"), combined.get(f"{key}@{variant}")
+            if whole is None or without is None:
+                continue
+            throughput = whole.rate / without.rate - 1 if without.rate else 0.0
+            p99 = 1 - whole.p99_ms / without.p99_ms if without.p99_ms else 0.0
+            earns = "yes" if max(throughput, p99) >= PIECE_EARNS else "**no**"
+            rows.append(
+                f"| {label} | {ROUTE_NAMES[key]} | {whole.rate:,.0f} / {without.rate:,.0f} | "
+                f"{whole.rate / bare.rate:.0%} / {without.rate / bare.rate:.0%} | "
+                f"{whole.p99_ms:.1f} / {without.p99_ms:.1f} | "
+                f"{whole.cpu_ms_per_request(whole.server_cpu_s):.3f} / "
+                f"{without.cpu_ms_per_request(without.server_cpu_s):.3f} | "
+                f"{throughput:+.0%} | {p99:+.0%} | {earns} | {', '.join(f'{v:.1f}' for v in values)} |"
+            )
+    return "\n".join(
+        [
+            PIECES_START,
+            f"Measured {facts['date']} on commit {facts['commit']}: {args.connections} connections, "
+            f"{args.seconds} s per route and side in {args.rounds} rounds, the two sides taking turns; "
+            "the load average is the machine's 1-minute figure as each round began.",
+            "",
+            *rows,
+            PIECES_END,
+        ]
+    )
+
+
+def write_report(path: Path, section: str, start: str = RESULTS_START, end: str = RESULTS_END) -> None:
     if path.exists():
         text = path.read_text()
-        if RESULTS_START in text and RESULTS_END in text:
-            before, rest = text.split(RESULTS_START, 1)
-            after = rest.split(RESULTS_END, 1)[1]
+        if start in text and end in text:
+            before, rest = text.split(start, 1)
+            after = rest.split(end, 1)[1]
             path.write_text(before + section + after)
             return
         path.write_text(text.rstrip() + "\n\n" + section + "\n")
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("# Benchmarks\n\n## QR burst\n\n" + section + "\n")
+
+
+def run_group(
+    name: str,
+    targets: list[Target],
+    serving: dict[str, Server],
+    rounds: dict[str, list[Result]],
+    loads: dict[str, list[float]],
+    args: argparse.Namespace,
+    wrk: str,
+    work: Path,
+    owner_url: str,
+    database: str,
+    round_seconds: int,
+) -> None:
+    """Warm every target up, then let them take turns for ``args.rounds`` rounds."""
+    for target in targets:
+        check_once(target)
+    if args.warmup:
+        for target in targets:
+            run_wrk(wrk, target, args.warmup, args.connections, args.threads, work)
+    for number in range(args.rounds):
+        loads.setdefault(name, []).append(os.getloadavg()[0])
+        for target in targets:
+            recorder = None
+            if args.profile and target.key != "bare" and number == 0:
+                recorder = start_profiler(serving[target.turn], target, args.profile, round_seconds)
+            turn = measure(wrk, target, serving[target.turn], args, round_seconds, work, owner_url, database)
+            rounds.setdefault(target.turn, []).append(turn)
+            rounds.setdefault(f"{target.turn}#{name}", []).append(turn)
+            print(
+                f"  {name:<14} round {number + 1} {target.turn:<24} {turn.rate:>9,.0f} req/s  "
+                f"p50 {turn.p50_ms:6.1f} ms  p99 {turn.p99_ms:6.1f} ms  "
+                f"(ended {datetime.now(UTC):%H:%M:%S}, load {os.getloadavg()[0]:.2f})",
+                flush=True,
+            )
+            if recorder is not None:
+                print_hotspots(recorder, target)
 
 
 # --- main --------------------------------------------------------------------------------------
@@ -670,6 +797,22 @@ def main() -> None:
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--no-write", action="store_true", help="print the figures without touching the docs")
     parser.add_argument(
+        "--pool",
+        type=int,
+        default=4,
+        help="DATABASE_POOL_SIZE of each platform process (PostgreSQL's connections are shared with the machine)",
+    )
+    parser.add_argument(
+        "--pieces",
+        nargs="*",
+        default=None,
+        choices=PIECES,
+        metavar="PIECE",
+        help="also serve the platform without each of these pieces of the fast path, and without any "
+        f"(NEUTRALPOINT_FAST_PATH), and measure each route on each in turn ({', '.join(PIECES)}; "
+        "no name: all of them)",
+    )
+    parser.add_argument(
         "--profile",
         type=Path,
         default=None,
@@ -677,6 +820,9 @@ def main() -> None:
         "(sampling slows the server, so a profiled run does not write the docs)",
     )
     args = parser.parse_args()
+    if args.pieces == []:
+        args.pieces = list(PIECES)
+    args.pieces = args.pieces or []
     if (
         not 1 <= args.seconds <= 300
         or not 0 <= args.warmup <= 60
@@ -703,84 +849,92 @@ def main() -> None:
 
         work = Path(tempfile.mkdtemp(prefix="np-bench-"))
         python_bin = Path(sys.executable).parent
-        platform_port, bare_port = free_port(), free_port()
         base_env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_MIGRATION_URL")}
-        platform_env = {
-            **base_env,
-            "DATABASE_URL": app_url,
-            "NEUTRALPOINT_ENV": "production",
-            "SECRET_KEY": secrets.token_urlsafe(48),
-            "BASE_URL": f"http://127.0.0.1:{platform_port}",
-            "DATA_DIR": str(work),
-            "WEB_CONCURRENCY": str(args.workers),
-            "LOG_LEVEL": args.log_level,
-        }
-        neutralpoint = python_bin / "neutralpoint"
-        servers.append(
-            Server(
-                "neutralpoint",
-                [str(neutralpoint), "serve", "--host", "127.0.0.1", "--port", str(platform_port)],
-                platform_env,
-                work,
-                platform_port,
-            )
-        )
-        servers.append(
-            Server(
-                "bare",
-                [sys.executable, str(BENCH / "bare_app.py"), "--port", str(bare_port), "--workers", str(args.workers)],
-                base_env,
-                work,
-                bare_port,
-            )
-        )
-        servers[0].wait_ready("/ready")
-        servers[1].wait_ready("/bare")
-        platform_url, bare_url = servers[0].base_url, servers[1].base_url
+        secret_key = secrets.token_urlsafe(48)  # one for every platform server: a CSRF cookie fits them all
 
-        targets = [
-            Target("bare", "GET /bare (bare Litestar JSON route)", "GET", f"{bare_url}/bare"),
-            Target("entry", "GET /v/{slug}/{code} (entry page)", "GET", f"{platform_url}/v/{slug}/{code}"),
-            Target(
-                "api_post",
-                "POST /api/v1/public/venues/{slug}/entry-points/{code}/estimates (JSON)",
-                "POST",
-                f"{platform_url}/api/v1/public/venues/{slug}/entry-points/{code}/estimates",
-                body=json.dumps({"inputs": ESTIMATE_INPUTS, "language": "en"}),
-                headers=(("Content-Type", "application/json"),),
-                expect=201,
-            ),
-            html_post_target(platform_url, slug, code),
-        ]
-        for target in targets:
-            check_once(target)
-        load_before = os.getloadavg()
-        if args.warmup:
-            for target in targets:
-                run_wrk(wrk, target, args.warmup, args.connections, args.threads, work)
-        # The routes take turns, round after round: a minute when the machine runs slow falls
-        # on every route alike instead of on one of them.
-        rounds: dict[str, list[Result]] = {target.key: [] for target in targets}
+        def start_platform(variant: str) -> Server:
+            port = free_port()
+            env = {
+                **base_env,
+                "DATABASE_URL": app_url,
+                "DATABASE_POOL_SIZE": str(args.pool),
+                "NEUTRALPOINT_ENV": "production",
+                "NEUTRALPOINT_FAST_PATH": variant,
+                "SECRET_KEY": secret_key,
+                "BASE_URL": f"http://127.0.0.1:{port}",
+                "DATA_DIR": str(work),
+                "WEB_CONCURRENCY": str(args.workers),
+                "LOG_LEVEL": args.log_level,
+            }
+            name = "neutralpoint" if variant == "on" else f"neutralpoint{variant}"
+            command = [str(python_bin / "neutralpoint"), "serve", "--host", "127.0.0.1", "--port", str(port)]
+            server = Server(name, command, env, work, port)
+            servers.append(server)
+            server.wait_ready("/ready")
+            return server
+
+        bare_port = free_port()
+        bare_server = Server(
+            "bare",
+            [sys.executable, str(BENCH / "bare_app.py"), "--port", str(bare_port), "--workers", str(args.workers)],
+            base_env,
+            work,
+            bare_port,
+        )
+        servers.append(bare_server)
+        bare_server.wait_ready("/bare")
+        whole = start_platform("on")
+        token = csrf_cookie(whole.base_url, slug, code)
+        bare_target = Target("bare", "GET /bare (bare Litestar JSON route)", "GET", f"{bare_server.base_url}/bare")
+        serving: dict[str, Server] = {"bare": bare_server}
+        on_targets = platform_targets(whole.base_url, slug, code, token, "on")
+        for target in on_targets:
+            serving[target.turn] = whole
+
+        # Each comparison serves the platform without one piece (or without any) next to the
+        # whole fast path, and the routes that piece serves take turns on both, round after
+        # round: the two sides of a comparison share the same minutes of the shared machine.
+        # The comparisons follow each other, each with its own server (PostgreSQL's connections
+        # are shared with whatever else runs on the machine).
+        comparisons = [f"-{piece}" for piece in args.pieces] + (["off"] if args.pieces else [])
+        groups: list[tuple[str, list[Target]]] = [("on", [bare_target, *on_targets])] if not comparisons else []
+        rounds: dict[str, list[Result]] = {}
+        loads: dict[str, list[float]] = {}
         round_seconds = max(1, args.seconds // args.rounds)
-        for number in range(args.rounds):
-            for target in targets:
-                recorder = None
-                if args.profile and target.key != "bare" and number == 0:
-                    recorder = start_profiler(servers[0], target, args.profile, round_seconds)
-                turn = measure(wrk, target, servers, args, round_seconds, work, owner_url, database)
-                rounds[target.key].append(turn)
-                print(
-                    f"  round {number + 1} {target.key:<9} {turn.rate:>9,.0f} req/s  "
-                    f"p50 {turn.p50_ms:6.1f} ms  p99 {turn.p99_ms:6.1f} ms  "
-                    f"(ended {datetime.now(UTC):%H:%M:%S})",
-                    flush=True,
-                )
-                if recorder is not None:
-                    print_hotspots(recorder, target)
-        results = {key: combine(measured) for key, measured in rounds.items()}
-        for result in results.values():
+        load_before = os.getloadavg()
+        for variant in comparisons:
+            without = start_platform(variant)
+            keys = [key for key in ROUTE_ORDER[1:] if variant == "off" or variant[1:] in PIECES_OF_ROUTE[key]]
+            others = [t for t in platform_targets(without.base_url, slug, code, token, variant) if t.key in keys]
+            for target in others:
+                serving[target.turn] = without
+            pairs = [
+                t
+                for key in keys
+                for t in (*(o for o in on_targets if o.key == key), *(o for o in others if o.key == key))
+            ]
+            groups.append((variant, [bare_target, *pairs]))
+            run_group(
+                variant,
+                [bare_target, *pairs],
+                serving,
+                rounds,
+                loads,
+                args,
+                wrk,
+                work,
+                owner_url,
+                database,
+                round_seconds,
+            )
+            without.stop()
+        if not comparisons:
+            run_group("on", groups[0][1], serving, rounds, loads, args, wrk, work, owner_url, database, round_seconds)
+        combined = {turn: combine(measured) for turn, measured in rounds.items()}
+        results = {key: combined[key] for key in ROUTE_ORDER if key in combined}
+        for result in (r for turn, r in combined.items() if "#" not in turn):
             print(
-                f"{result.target.label:<70} {result.rate:>9,.0f} req/s  p50 {result.p50_ms:6.1f} ms  "
+                f"{result.target.turn:<28} {result.rate:>9,.0f} req/s  p50 {result.p50_ms:6.1f} ms  "
                 f"p99 {result.p99_ms:6.1f} ms (worst round {result.worst_round_p99_ms:.1f})  "
                 f"errors {result.errors}  CPU per request: "
                 f"server {result.cpu_ms_per_request(result.server_cpu_s):.3f} ms, "
@@ -798,10 +952,18 @@ def main() -> None:
             "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
             "commit": git_commit(),
         }
+        facts["loads"] = "; ".join(
+            f"{variant}: {', '.join(f'{load:.2f}' for load in values)}" for variant, values in loads.items()
+        )
         section = report(results, args, facts, ".venv/bin/python " + command)
         print("\n" + "\n".join(verdicts(results)))
+        pieces = pieces_report(combined, args, facts, loads) if args.pieces else None
+        if pieces:
+            print("\n" + pieces)
         if not args.no_write and not args.profile:
             write_report(args.output, section)
+            if pieces:
+                write_report(args.output, pieces, PIECES_START, PIECES_END)
             print(f"\nwrote {args.output}")
     except BaseException:
         for server in servers:

@@ -7,7 +7,7 @@ import gc
 import hashlib
 import importlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,14 +21,15 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
+from litestar.types import Middleware
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import neutralpoint.web as web_package
 from neutralpoint.database.engine import Database
 from neutralpoint.database.tenancy import REQUEST_SCOPE_KEY, RequestScope, UnscopedQueryError
+from neutralpoint.fastpath.wiring import prepare_database, prepare_routes
 from neutralpoint.jobs.queue import JobQueue
 from neutralpoint.logging_setup import configure_logging
-from neutralpoint.scenarios.edge import install_visitor_edge
 from neutralpoint.scenarios.manager import ScenarioRegistry
 from neutralpoint.settings import Settings, get_settings
 from neutralpoint.tenants.access import access_dependencies
@@ -112,12 +113,19 @@ def _unscoped(request: Request[Any, Any, Any], exc: UnscopedQueryError) -> Respo
     return Response({"status_code": 500, "detail": "Internal server error"}, status_code=500)
 
 
-def create_app(settings: Settings | None = None, registry: ScenarioRegistry | None = None) -> Litestar:
+def create_app(
+    settings: Settings | None = None,
+    registry: ScenarioRegistry | None = None,
+    middleware: Sequence[Middleware] = (),
+) -> Litestar:
+    """The application; ``middleware`` (a rate limit, a request log) wraps every route, the
+    fast path's included, inside the session middleware."""
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_format)
     configure_password_hashing(settings.password_hashing)
     registry = registry or ScenarioRegistry.discover()
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, max_connections=settings.database_pool_size)
+    entry_cache = prepare_database(db, settings.fast_path)
     jobs = JobQueue({"db": db, "settings": settings, "registry": registry}, settings.redis_url)
     periodic: list[asyncio.Task[Any]] = []
 
@@ -139,6 +147,14 @@ def create_app(settings: Settings | None = None, registry: ScenarioRegistry | No
 
     session_secret = hashlib.sha256(("session:" + settings.secret_key).encode()).digest()
     secure = settings.base_url.startswith("https://")
+    session_config = CookieBackendConfig(
+        secret=session_secret,
+        key="np_session",
+        secure=secure,
+        httponly=True,
+        samesite="lax",
+        exclude=["/static", "/health", "/ready", "/api/v1/scenarios"],
+    )
     app = Litestar(
         route_handlers=[
             *_route_handlers(),
@@ -160,15 +176,13 @@ def create_app(settings: Settings | None = None, registry: ScenarioRegistry | No
             "jobs": Provide(provide_jobs, sync_to_thread=False),
             **access_dependencies(),
         },
-        state=State({"settings": settings, "db": db, "registry": registry, "jobs": jobs}),
+        state=State({"settings": settings, "db": db, "registry": registry, "jobs": jobs, "entry_cache": entry_cache}),
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
         template_config=TemplateConfig(engine=template_engine()),
         middleware=[
-            CookieBackendConfig(
-                secret=session_secret, key="np_session", secure=secure, httponly=True, samesite="lax",
-                exclude=["/static", "/health", "/ready", "/api/v1/scenarios"],
-            ).middleware,
+            session_config.middleware,
+            *middleware,
         ],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
@@ -195,8 +209,8 @@ def create_app(settings: Settings | None = None, registry: ScenarioRegistry | No
         ),
         debug=settings.environment == "development" and settings.log_level == "DEBUG",
     )
-    # The custom-host rewrite first: a venue's own host name reaches the visitor edge as /v/...
-    return install_custom_hosts(install_visitor_edge(app))
+    prepare_routes(app, settings.fast_path, session_opt_key=session_config.exclude_opt_key)
+    return install_custom_hosts(app)
 
 
 def _freeze_startup_objects() -> None:

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from neutralpoint.fastpath import FastPath, FastPathSettingError
 
 ENVIRONMENTS = ("development", "test", "production")
 PAYMENT_PROVIDERS = ("sandbox", "stripe")
@@ -146,6 +148,11 @@ class Settings:
     logo_max_bytes: int
     web_concurrency: int
     password_hashing: PasswordHashing
+    #: The pieces of the fast path in use (``NEUTRALPOINT_FAST_PATH``; see ``neutralpoint.fastpath``).
+    fast_path: FastPath = field(default_factory=FastPath)
+    #: The PostgreSQL connections one web process keeps, all of them open (``DATABASE_POOL_SIZE``);
+    #: ``None``: 10 kept open and up to 20 more at a peak.
+    database_pool_size: int | None = None
 
     @property
     def is_postgres(self) -> bool:
@@ -227,7 +234,16 @@ class Settings:
             logo_max_bytes=_int(env, "LOGO_MAX_BYTES", 512 * 1024, 1024, 10 * 1024 * 1024),
             web_concurrency=_int(env, "WEB_CONCURRENCY", 1, 1, 64),
             password_hashing=_password_hashing(env, environment),
+            fast_path=_fast_path(env),
+            database_pool_size=_int(env, "DATABASE_POOL_SIZE", 0, 1, 1000) if env.get("DATABASE_POOL_SIZE") else None,
         )
+
+
+def _fast_path(env: dict[str, str]) -> FastPath:
+    try:
+        return FastPath.parse(env.get("NEUTRALPOINT_FAST_PATH"))
+    except FastPathSettingError as exc:
+        raise SettingsError(str(exc)) from None
 
 
 def _development_secret(data_dir: Path) -> str:

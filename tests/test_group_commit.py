@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,12 +14,25 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from neutralpoint.database import Database
-from neutralpoint.database.group_commit import GroupCommit
+from neutralpoint.database.writer import DirectWriter
+from neutralpoint.fastpath.group_commit import GroupCommit
 from neutralpoint.scenarios.models import Estimate
 from neutralpoint.tenants.models import EntryPoint, Tenant
 
 DOORS = EntryPoint.__table__
 ESTIMATES = Estimate.__table__
+
+
+@pytest.fixture(params=[True, False], ids=["own-writer", "sqlalchemy-core"])
+def make_writer(request: pytest.FixtureRequest, db: Database) -> Callable[..., GroupCommit]:
+    """Group commits that write their batches with the ``writer`` piece (PostgreSQL) and without it."""
+    if request.param and not db.is_postgres:
+        pytest.skip("the writer's own statement is PostgreSQL's; SQLite is written through SQLAlchemy Core")
+
+    def make(**options: Any) -> GroupCommit:
+        return GroupCommit(db.engine, own_writer=request.param, **options)
+
+    return make
 
 
 @pytest.fixture
@@ -51,9 +65,9 @@ async def _doors(db: Database, tenant_id: uuid.UUID) -> dict[str, uuid.UUID]:
 
 
 async def test_rows_arriving_together_share_transactions_and_are_committed_on_return(
-    db: Database, two_venues: dict[str, uuid.UUID]
+    db: Database, make_writer: Callable[..., GroupCommit], two_venues: dict[str, uuid.UUID]
 ) -> None:
-    writer = GroupCommit(db.engine)
+    writer = make_writer()
     rows = [(two_venues["a" if i % 2 else "b"], f"G{i:03d}") for i in range(60)]
 
     async def write(tenant_id: uuid.UUID, code: str) -> str:
@@ -77,19 +91,21 @@ async def test_rows_arriving_together_share_transactions_and_are_committed_on_re
     assert sorted(b) == sorted(c for t, c in rows if t == two_venues["b"])
 
 
-async def test_a_lone_row_is_written_at_once(db: Database, two_venues: dict[str, uuid.UUID]) -> None:
-    writer = GroupCommit(db.engine)
+async def test_a_lone_row_is_written_at_once(
+    db: Database, make_writer: Callable[..., GroupCommit], two_venues: dict[str, uuid.UUID]
+) -> None:
+    writer = make_writer()
     await writer.insert(DOORS, two_venues["a"], _door(two_venues["a"], "LONE1"))
     assert writer.transactions == 1
     assert "LONE1" in await _doors(db, two_venues["a"])
 
 
 async def test_a_row_handed_over_as_the_writer_finishes_is_written(
-    db: Database, two_venues: dict[str, uuid.UUID]
+    db: Database, make_writer: Callable[..., GroupCommit], two_venues: dict[str, uuid.UUID]
 ) -> None:
     """The next row arrives in the step after its writer acknowledged the last one (before
     the writer's done-callbacks have run): it must get a writer, not wait forever."""
-    writer = GroupCommit(db.engine, max_in_flight=1)
+    writer = make_writer(max_in_flight=1)
     a = two_venues["a"]
 
     async def one_after_another() -> None:
@@ -101,9 +117,11 @@ async def test_a_row_handed_over_as_the_writer_finishes_is_written(
     assert writer.transactions == 5
 
 
-async def test_column_defaults_and_types_are_applied(db: Database, two_venues: dict[str, uuid.UUID]) -> None:
+async def test_column_defaults_and_types_are_applied(
+    db: Database, make_writer: Callable[..., GroupCommit], two_venues: dict[str, uuid.UUID]
+) -> None:
     """Rows leave out what has a default (presets, active, created_at): it is filled in as the ORM would."""
-    writer = GroupCommit(db.engine)
+    writer = make_writer()
     a = two_venues["a"]
     await writer.insert(DOORS, a, {**_door(a, "DEF1"), "presets": {"country": "中国", "nights": 2}})
     await writer.insert(DOORS, a, _door(a, "DEF2"))
@@ -115,8 +133,10 @@ async def test_column_defaults_and_types_are_applied(db: Database, two_venues: d
     assert doors["DEF2"].created_at.tzinfo is not None
 
 
-async def test_a_bad_row_fails_alone(db: Database, two_venues: dict[str, uuid.UUID]) -> None:
-    writer = GroupCommit(db.engine)
+async def test_a_bad_row_fails_alone(
+    db: Database, make_writer: Callable[..., GroupCommit], two_venues: dict[str, uuid.UUID]
+) -> None:
+    writer = make_writer()
     a = two_venues["a"]
     good = [writer.insert(DOORS, a, _door(a, f"OK{i}")) for i in range(8)]
     # Same venue and code twice: the unique constraint refuses the second one.
@@ -133,10 +153,10 @@ async def test_a_bad_row_fails_alone(db: Database, two_venues: dict[str, uuid.UU
 
 
 async def test_a_bad_row_of_one_venue_leaves_the_other_venues_rows_written_once(
-    db: Database, two_venues: dict[str, uuid.UUID]
+    db: Database, make_writer: Callable[..., GroupCommit], two_venues: dict[str, uuid.UUID]
 ) -> None:
     """Each venue's rows are their own transaction: B's failure retries B's rows, never A's."""
-    writer = GroupCommit(db.engine)
+    writer = make_writer()
     a, b = two_venues["a"], two_venues["b"]
     inserts = [writer.insert(DOORS, a, _door(a, f"A{i}")) for i in range(4)]
     inserts += [writer.insert(DOORS, b, _door(b, "TWICE")), writer.insert(DOORS, b, _door(b, "TWICE"))]
@@ -150,9 +170,11 @@ async def test_a_bad_row_of_one_venue_leaves_the_other_venues_rows_written_once(
 
 
 @pytest.mark.pg
-async def test_every_row_is_written_under_its_venues_scope(db: Database, two_venues: dict[str, uuid.UUID]) -> None:
+async def test_every_row_is_written_under_its_venues_scope(
+    db: Database, make_writer: Callable[..., GroupCommit], two_venues: dict[str, uuid.UUID]
+) -> None:
     """Handed over as venue A, a row of venue B is refused by row-level security."""
-    writer = GroupCommit(db.engine)
+    writer = make_writer()
     with pytest.raises(DBAPIError, match="row-level security"):
         await writer.insert(DOORS, two_venues["a"], _door(two_venues["b"], "SNEAK"))
     assert "SNEAK" not in await _doors(db, two_venues["b"])
@@ -174,8 +196,10 @@ async def test_the_scope_ends_with_the_rows_statement(db: Database, two_venues: 
     assert writer._connections == []
 
 
-async def test_drain_waits_for_rows_handed_over(db: Database, two_venues: dict[str, uuid.UUID]) -> None:
-    writer = GroupCommit(db.engine)
+async def test_drain_waits_for_rows_handed_over(
+    db: Database, make_writer: Callable[..., GroupCommit], two_venues: dict[str, uuid.UUID]
+) -> None:
+    writer = make_writer()
     a = two_venues["a"]
     tasks = [asyncio.create_task(writer.insert(DOORS, a, _door(a, f"DR{i}"))) for i in range(5)]
     await asyncio.sleep(0)
@@ -185,10 +209,10 @@ async def test_drain_waits_for_rows_handed_over(db: Database, two_venues: dict[s
 
 
 async def test_rows_of_a_writer_stopped_with_the_process_are_told_so(
-    db: Database, two_venues: dict[str, uuid.UUID]
+    db: Database, make_writer: Callable[..., GroupCommit], two_venues: dict[str, uuid.UUID]
 ) -> None:
     """A writer cancelled mid-transaction (the server stopping) fails its rows instead of leaving them waiting."""
-    writer = GroupCommit(db.engine, max_in_flight=1)
+    writer = make_writer(max_in_flight=1)
     a = two_venues["a"]
     inserts = [asyncio.create_task(writer.insert(DOORS, a, _door(a, f"ST{i}"))) for i in range(3)]
     await asyncio.sleep(0)
@@ -198,11 +222,25 @@ async def test_rows_of_a_writer_stopped_with_the_process_are_told_so(
     assert all(isinstance(r, ConnectionError) for r in results), results
 
 
+async def test_without_the_fast_path_each_row_is_its_own_transaction_under_its_venues_scope(
+    db: Database, two_venues: dict[str, uuid.UUID]
+) -> None:
+    writer = DirectWriter(db.engine)
+    a, b = two_venues["a"], two_venues["b"]
+    await asyncio.gather(*(writer.insert(DOORS, a, _door(a, f"DW{i}")) for i in range(3)))
+    assert writer.transactions == 3
+    assert {f"DW{i}" for i in range(3)} <= set(await _doors(db, a))
+    if db.is_postgres:
+        with pytest.raises(DBAPIError, match="row-level security"):
+            await writer.insert(DOORS, a, _door(b, "DWSNEAK"))
+        assert "DWSNEAK" not in await _doors(db, b)
+
+
 def test_a_batch_beyond_postgresqls_parameter_limit_is_refused_before_it_is_sent() -> None:
     """PostgreSQL numbers parameters with 16 bits: such a batch is refused whole (then written row by row)."""
     from sqlalchemy.dialects import postgresql
 
-    from neutralpoint.database.group_commit import MAX_PARAMETERS, _scoped_insert
+    from neutralpoint.fastpath.group_commit import MAX_PARAMETERS, _scoped_insert
 
     given = tuple(_door(uuid.uuid4(), "X"))
     statement = _scoped_insert(DOORS, given, postgresql.dialect())
@@ -238,7 +276,7 @@ def test_what_every_row_of_a_batch_shares_is_sent_once() -> None:
     own values (ids, answers, breakdown, language, time) go row by row."""
     from sqlalchemy.dialects import postgresql
 
-    from neutralpoint.database.group_commit import _ScopedInsert
+    from neutralpoint.fastpath.group_commit import _ScopedInsert
 
     venue, door = uuid.uuid4(), uuid.uuid4()
     rows = [_estimate(venue, door, n, {"presets": {}}) for n in range(3)]
@@ -269,11 +307,11 @@ def test_what_every_row_of_a_batch_shares_is_sent_once() -> None:
 
 
 async def test_a_batch_with_shared_and_differing_values_reads_back_row_for_row(
-    db: Database, two_venues: dict[str, uuid.UUID]
+    db: Database, make_writer: Callable[..., GroupCommit], two_venues: dict[str, uuid.UUID]
 ) -> None:
     """However a batch's values were sent (once or per row), every row reads back as given."""
     a = two_venues["a"]
-    writer = GroupCommit(db.engine)
+    writer = make_writer()
     doors = [uuid.uuid4(), uuid.uuid4()]
     for number, door in enumerate(doors):
         await writer.insert(DOORS, a, {**_door(a, f"SH{number}"), "id": door})

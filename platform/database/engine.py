@@ -10,9 +10,9 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
 
-from neutralpoint.database.group_commit import GroupCommit
 from neutralpoint.database.json import json_text, json_value
 from neutralpoint.database.tenancy import disable_scopes
+from neutralpoint.database.writer import DirectWriter, RowWriter
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -32,9 +32,16 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
             from pathlib import Path
 
             Path(url.split("///", 1)[1].split("?", 1)[0]).parent.mkdir(parents=True, exist_ok=True)
+        kwargs.pop("max_connections", None)
         engine = create_async_engine(url, poolclass=NullPool if kwargs.pop("null_pool", False) else None, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
+    most = kwargs.pop("max_connections", None)
+    if most is not None:
+        # Every connection stays open: one opened and closed per request at a peak costs the
+        # client and the server a new session and its password exchange each time.
+        kwargs.setdefault("pool_size", most)
+        kwargs.setdefault("max_overflow", 0)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
     # No pre-ping: it costs a round trip per request; recycled connections and SQLAlchemy's
@@ -50,8 +57,9 @@ class Database:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
-        #: Shared transactions for rows written in bursts (visitors' estimates).
-        self.group_commit = GroupCommit(self.engine)
+        #: How rows written in bursts (visitors' estimates) are stored; the fast path puts
+        #: its group commit here.
+        self.row_writer: RowWriter = DirectWriter(self.engine)
 
     @property
     def is_postgres(self) -> bool:
@@ -72,5 +80,5 @@ class Database:
                 yield session
 
     async def dispose(self) -> None:
-        await self.group_commit.close()
+        await self.row_writer.close()
         await self.engine.dispose()

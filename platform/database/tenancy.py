@@ -25,6 +25,8 @@ from neutralpoint.database.base import TenantScoped
 TENANT_KEY = "tenant_id"
 DISABLED_KEY = "scopes_disabled"
 PENDING_KEY = "scope_not_yet_in_transaction"
+#: The connection the session's current transaction holds (set by ``after_begin``).
+CONNECTION_KEY = "scope_connection"
 
 
 #: Request-state key of the ``RequestScope`` a request's session starts with.
@@ -135,17 +137,14 @@ def _apply_to_open_transaction(session: Session, immediate: bool = True) -> None
     An ``AsyncSession`` cannot do I/O from this plain function (outside SQLAlchemy's
     greenlet), so for one the write waits for its next statement or flush.
     """
-    transaction = session.get_transaction()
-    if transaction is None or not transaction._connections:
+    connection = session.info.get(CONNECTION_KEY)
+    if connection is None:
         return
     if not immediate:
         session.info[PENDING_KEY] = True
         return
     session.info.pop(PENDING_KEY, None)
-    # The transaction lists each connection twice (under the engine and the connection).
-    connections = {id(entry[0]): entry[0] for entry in transaction._connections.values()}
-    for connection in connections.values():
-        _set_config(connection, _config_statements(session))
+    _set_config(connection, _config_statements(session))
 
 
 def _apply_pending(session: Session) -> None:
@@ -156,7 +155,14 @@ def _apply_pending(session: Session) -> None:
 @event.listens_for(Session, "after_begin")
 def _after_begin(session: Session, transaction: SessionTransaction, connection: Any) -> None:
     session.info.pop(PENDING_KEY, None)
+    session.info[CONNECTION_KEY] = connection
     _set_config(connection, _config_statements(session), at_begin=True)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # the outermost transaction: its connection goes back
+        session.info.pop(CONNECTION_KEY, None)
 
 
 @event.listens_for(Session, "do_orm_execute")

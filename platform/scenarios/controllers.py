@@ -28,6 +28,9 @@ from litestar.response.base import ASGIResponse
 from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from neutralpoint.fastpath import csrf
+from neutralpoint.fastpath.cache import EntryCache
+from neutralpoint.fastpath.edge import SHORTCUT_OPT, SubmissionEdge
 from neutralpoint.scenarios import services, submissions
 from neutralpoint.scenarios.forms import Field, Form, FormErrors
 from neutralpoint.scenarios.i18n import text_for
@@ -49,7 +52,6 @@ from neutralpoint.scenarios.schemas import (
 )
 from neutralpoint.settings import Settings
 from neutralpoint.tenants.models import EntryPoint, Tenant
-from neutralpoint.web import csrf
 from neutralpoint.web.access import PUBLIC
 from neutralpoint.web.api_errors import unreadable_body_response
 from neutralpoint.web.formatting import BABEL_LOCALES, format_date_range
@@ -261,13 +263,6 @@ def _problems(scenario: LoadedScenario, visible: Form, exc: FormErrors, lang: st
     return problems
 
 
-# (scenario object, presets, language) -> the untouched form's fields. Nothing of a venue is
-# in it (presets only hide fields), so it is safe to share; it saves rendering the form on
-# every scan of a QR code.
-_untouched_forms: dict[tuple[int, str, str], Markup] = {}
-UNTOUCHED_FORMS_MAX = 512
-
-
 def _fields_html(request: Request[Any, Any, Any], sections: list[SectionView], lang: str) -> Markup:
     engine = request.app.template_engine
     if engine is None:
@@ -280,14 +275,18 @@ def _fields_html(request: Request[Any, Any, Any], sections: list[SectionView], l
 def _untouched_fields_html(
     request: Request[Any, Any, Any], scenario: LoadedScenario, visible: Form, presets: Mapping[str, Any], lang: str
 ) -> Markup:
+    """The untouched form's fields, drawn once per form and language with the ``entry-page`` piece.
+
+    Nothing of a venue is in them (presets only hide fields), so they are safe to share.
+    """
+    cache: EntryCache = request.app.state.entry_cache
     key = (id(scenario), json.dumps(presets, sort_keys=True, default=str), lang)
-    cached = _untouched_forms.get(key)
-    if cached is None:
-        if len(_untouched_forms) >= UNTOUCHED_FORMS_MAX:
-            _untouched_forms.clear()
+    kept: Markup | None = cache.form(key)
+    if kept is None:
         sections = _sections(visible, lang, _initial_values(visible), {})
-        cached = _untouched_forms[key] = _fields_html(request, sections, lang)
-    return cached
+        kept = _fields_html(request, sections, lang)
+        cache.keep_form(key, kept)
+    return kept
 
 
 def _entry_page(
@@ -410,7 +409,7 @@ async def entry_page(
     During a QR burst the entry point was resolved moments ago and its page drawn for this
     language: then only the visitor's CSRF token is written into it (see ``_drawn_page``).
     """
-    calculator = await services.find_calculator(state.db, state.registry, slug, code)
+    calculator = await services.find_calculator(state.db, state.registry, slug, code, state.entry_cache)
     if calculator is None:
         raise _not_found()
     lang, explicit = _language(request, calculator.entry.tenant)
@@ -418,28 +417,29 @@ async def entry_page(
     headers = {"Vary": "Accept-Language, Cookie"}
     if set_cookie is not None:
         headers["Set-Cookie"] = set_cookie
-    response = Response(_drawn_page(request, calculator, lang, token), media_type=MediaType.HTML, headers=headers)
+    page = _drawn_page(request, state.entry_cache, calculator, lang, token)
+    response = Response(page, media_type=MediaType.HTML, headers=headers)
     _remember_language(response, lang, explicit)
     return response
 
 
-# (path, language) -> (the entry it was drawn from, the page before the CSRF token, after it).
-# A page is drawn again whenever the remembered entry is (every few seconds, or at once when
-# this process changes the venue or the entry point); nothing of a visitor is kept in it.
-_drawn_pages: dict[tuple[str, str], tuple[services.Entry, bytes, bytes]] = {}
-DRAWN_PAGES_MAX = 2048
 _CSRF_SLOT = "np-csrf-slot"
 
 
-def _drawn_page(request: Request[Any, Any, Any], calculator: services.Calculator, lang: str, token: str) -> bytes:
+def _drawn_page(
+    request: Request[Any, Any, Any], cache: EntryCache, calculator: services.Calculator, lang: str, token: str
+) -> bytes:
+    """The entry page with ``token`` written in. With the ``entry-page`` piece it is kept per
+    path and language and drawn again whenever the remembered entry is (every few seconds,
+    or at once when this process changes the venue or the entry point); nothing of a
+    visitor is kept in it."""
     key = (str(request.scope["path"]), lang)
-    drawn = _drawn_pages.get(key)
-    if drawn is None or drawn[0] is not calculator.entry:
+    drawn: tuple[bytes, bytes] | None = cache.page(key, calculator.entry)
+    if drawn is None:
         before, _, after = _entry_html(request, calculator, lang, _CSRF_SLOT).encode().partition(_CSRF_SLOT.encode())
-        if len(_drawn_pages) >= DRAWN_PAGES_MAX:
-            _drawn_pages.clear()
-        drawn = _drawn_pages[key] = (calculator.entry, before, after)
-    return drawn[1] + html.escape(token).encode() + drawn[2]
+        drawn = (before, after)
+        cache.keep_page(key, calculator.entry, drawn)
+    return drawn[0] + html.escape(token).encode() + drawn[1]
 
 
 def _entry_html(request: Request[Any, Any, Any], calculator: services.Calculator, lang: str, token: str) -> str:
@@ -452,13 +452,21 @@ def _entry_html(request: Request[Any, Any, Any], calculator: services.Calculator
     return str(engine.get_template("scenarios/entry.html").render(**context))
 
 
-@post("/v/{slug:str}/{code:str}", include_in_schema=False, status_code=303, opt=csrf.VISITOR_ROUTE_OPT, access=PUBLIC)
+@post(
+    "/v/{slug:str}/{code:str}",
+    include_in_schema=False,
+    status_code=303,
+    opt={**csrf.VISITOR_ROUTE_OPT, SHORTCUT_OPT: submissions.FORM_SHORTCUT},
+    middleware=[SubmissionEdge],
+    access=PUBLIC,
+)
 async def submit_entry(
     request: Request[Any, Any, Any], state: State, slug: FromPath[str], code: FromPath[str]
 ) -> Response[Any]:
     """Validate, calculate, store, then show the result (303); on errors, the form again (400).
 
-    A QR burst's valid submissions are served by ``edge`` with the same ``submit_form``.
+    With the fast path, a QR burst's valid submissions are answered by its edge with the
+    same ``submit_form`` (``submissions.FORM_SHORTCUT``).
     """
     form_data = await request.form()
     form = {name: form_data.get(name) for name in form_data}
@@ -539,7 +547,7 @@ def get_scenario(registry: NamedDependency[ScenarioRegistry], scenario_id: FromP
 )
 async def get_entry_point(state: State, slug: FromPath[str], code: FromPath[str]) -> CalculatorEntryOut:
     """Public facts about an entry point and the form left to fill in after its presets."""
-    calculator = await services.find_calculator(state.db, state.registry, slug, code)
+    calculator = await services.find_calculator(state.db, state.registry, slug, code, state.entry_cache)
     if calculator is None:
         raise _not_found()
     entry, scenario = calculator.entry, calculator.scenario
@@ -569,7 +577,8 @@ async def get_entry_point(state: State, slug: FromPath[str], code: FromPath[str]
     tags=["visitors"],
     status_code=201,
     responses={400: ERRORS_RESPONSE},
-    opt=csrf.VISITOR_ROUTE_OPT,
+    opt={**csrf.VISITOR_ROUTE_OPT, SHORTCUT_OPT: submissions.JSON_SHORTCUT},
+    middleware=[SubmissionEdge],
     summary="Compute and store a visitor's footprint",
     exception_handlers={ClientException: unreadable_body_response},
     access=PUBLIC,

@@ -1,10 +1,11 @@
 """Discovers scenario plugins, checks their contract, and keeps what loaded.
 
 Plugins come from the ``neutralpoint.scenarios`` entry-point group. Each is imported
-and checked on its own: a plugin that fails to import, implements a hook that has no
-spec, or breaks the contract (bad form, missing language, factor without a source, a
-calculation that raises or returns something else than whole grams) is logged with the
-reason and left out. The platform stays up with the rest.
+and checked on its own, with every ``Scenario`` its ``neutralpoint_scenarios`` returns:
+a plugin that fails to import, implements a hook that has no spec, or breaks the contract
+(bad form, missing language, factor without a source, a calculation that raises or
+returns something else than whole grams) is logged with the reason and left out. The
+platform stays up with the rest.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, UniqueConstr
 from sqlalchemy.orm import Mapped, mapped_column
 
 from neutralpoint.database.base import Base, TenantScoped, new_id, utcnow
-from neutralpoint.database.group_commit import SHARED_IN_BATCH
+from neutralpoint.fastpath.group_commit import SHARED_IN_BATCH
 
 
 class FactorSetSnapshot(Base):

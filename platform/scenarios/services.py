@@ -11,9 +11,7 @@ plugin moved on to a new version or was uninstalled.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import time
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -32,6 +30,7 @@ from sqlalchemy.orm import Session
 from neutralpoint.database.base import utcnow
 from neutralpoint.database.engine import Database
 from neutralpoint.database.tenancy import current_tenant, use_tenant
+from neutralpoint.fastpath.cache import DISABLED, SESSION_INFO_KEY, EntryCache, cache_of, invalidate_on_change
 from neutralpoint.scenarios import overrides
 from neutralpoint.scenarios.contract import BreakdownLine, total_grams
 from neutralpoint.scenarios.factors import FactorSet, Source
@@ -108,21 +107,16 @@ class Entry:
         return self.tenant.enabled_scenarios
 
 
-# (database, slug) -> venue id, used only to scope a transaction before its first statement
-# (on PostgreSQL the scope then rides on the transaction's opening statement instead of
-# costing a round trip of its own). The venue row is still read on every request, by id
-# and slug together, so a renamed or suspended venue is never served from memory.
-_venue_ids: dict[tuple[str, str], uuid.UUID] = {}
-VENUE_IDS_MAX = 10_000
-
-
 async def find_venue(session: AsyncSession, slug: str) -> Tenant | None:
     """The active venue with this slug, and the session scoped to it; ``None`` for anything else.
 
-    Pending and suspended venues look exactly like unknown ones to a visitor.
+    Pending and suspended venues look exactly like unknown ones to a visitor. With the
+    entry cache, the venue's id is known before the first statement, so on PostgreSQL the
+    scope rides on the transaction's opening statement instead of a round trip of its own;
+    the venue row is still read, by id and slug together.
     """
-    key = (_database_key(session), slug)
-    known = _venue_ids.get(key)
+    cache = cache_of(session)
+    known = cache.venue_id(slug)
     tenant = None
     if known is not None:
         use_tenant(session, known)
@@ -130,48 +124,26 @@ async def find_venue(session: AsyncSession, slug: str) -> Tenant | None:
     if tenant is None:
         tenant = await session.scalar(select(Tenant).where(Tenant.slug == slug))
         if tenant is None:
-            _venue_ids.pop(key, None)
+            cache.forget_venue_id(slug)
             return None
         use_tenant(session, tenant.id)
-        if len(_venue_ids) >= VENUE_IDS_MAX:
-            _venue_ids.clear()
-        _venue_ids[key] = tenant.id
+        cache.keep_venue_id(slug, tenant.id)
     if tenant.status != TenantStatus.ACTIVE:
         return None
     return tenant
 
 
-# A QR burst is hundreds of visitors opening the same entry point within a minute, so the
-# resolved venue and entry point (and the venue's measured factor values) are kept for a few
-# seconds per process. Any change this process commits to a venue, an entry point or an
-# override clears them at once (see ``_forget_changed_entries``); another process's change
-# is seen within ``ENTRY_CACHE_SECONDS``. Keys carry the database, slug and code, so nothing
-# is shared between venues.
-ENTRY_CACHE_SECONDS = 5.0
-ENTRY_CACHE_MAX = 10_000
-_entries: dict[tuple[str, str, str], tuple[float, Entry]] = {}
-_venue_factor_sets: dict[tuple[str, uuid.UUID, str], tuple[float, FactorSet]] = {}
-_CHANGED_KEY = "neutralpoint_entries_changed"
-
-
-def remembered_entry(database_key: str, slug: str, code: str) -> Entry | None:
-    """The entry point this process resolved in the last few seconds, without a session."""
-    cached = _entries.get((database_key, slug, code))
-    return cached[1] if cached is not None and cached[0] > time.monotonic() else None
-
-
 async def find_entry(session: AsyncSession, slug: str, code: str) -> Entry | None:
     """The active entry point behind a QR code, and the session scoped to its venue.
 
-    Two small queries (the venue by slug, then its entry point by code) unless this
-    process resolved the same code in the last few seconds.
+    Two small queries (the venue by slug, then its entry point by code) unless the entry
+    cache resolved the same code in the last few seconds.
     """
-    key = (_database_key(session), slug, code)
-    now = time.monotonic()
-    cached = _entries.get(key)
-    if cached is not None and cached[0] > now:
-        use_tenant(session, cached[1].tenant.id)
-        return cached[1]
+    cache = cache_of(session)
+    remembered: Entry | None = cache.entry(slug, code)
+    if remembered is not None:
+        use_tenant(session, remembered.tenant_id)
+        return remembered
     tenant = await find_venue(session, slug)
     if tenant is None:
         return None
@@ -184,24 +156,13 @@ async def find_entry(session: AsyncSession, slug: str, code: str) -> Entry | Non
     if entry_point is None:
         return None
     entry = Entry(tenant, entry_point)
-    if len(_entries) >= ENTRY_CACHE_MAX:
-        _entries.clear()
-    _entries[key] = (now + ENTRY_CACHE_SECONDS, entry)
+    cache.keep_entry(slug, code, entry)
     return entry
 
 
-@event.listens_for(Session, "after_flush")
-def _note_changed_entries(session: Session, flush_context: Any) -> None:
-    touched = (*session.new, *session.dirty, *session.deleted)
-    if any(isinstance(obj, Tenant | EntryPoint | overrides.FactorOverride) for obj in touched):
-        session.info[_CHANGED_KEY] = True
-
-
-@event.listens_for(Session, "after_commit")
-def _forget_changed_entries(session: Session) -> None:
-    if session.info.pop(_CHANGED_KEY, False):
-        _entries.clear()
-        _venue_factor_sets.clear()
+# A change this process commits to a venue, an entry point or a measured value drops the
+# remembered entry points at once; another process's change is seen within ``ENTRY_SECONDS``.
+invalidate_on_change(Tenant, EntryPoint, overrides.FactorOverride)
 
 
 def scenario_for(registry: ScenarioRegistry, entry: Entry) -> LoadedScenario | None:
@@ -275,9 +236,10 @@ def compute(
 
 async def venue_factor_set(session: AsyncSession, scenario: LoadedScenario) -> FactorSet:
     """The current factor set with the venue's measured values (the session is scoped to it)."""
+    cache = cache_of(session)
     tenant_id = current_tenant(session.sync_session)
     if tenant_id is not None:
-        remembered = remembered_factor_set(_database_key(session), tenant_id, scenario)
+        remembered = _remembered_factor_set(cache, tenant_id, scenario)
         if remembered is not None:
             return remembered
     rows = list(
@@ -285,21 +247,13 @@ async def venue_factor_set(session: AsyncSession, scenario: LoadedScenario) -> F
     )
     factor_set = overrides.apply_overrides(scenario.factors, rows) if rows else scenario.factors
     if tenant_id is not None:
-        if len(_venue_factor_sets) >= ENTRY_CACHE_MAX:
-            _venue_factor_sets.clear()
-        _venue_factor_sets[(_database_key(session), tenant_id, scenario.id)] = (
-            time.monotonic() + ENTRY_CACHE_SECONDS,
-            factor_set,
-        )
+        cache.keep_factor_set(tenant_id, scenario.id, factor_set)
     return factor_set
 
 
-def remembered_factor_set(database_key: str, tenant_id: uuid.UUID, scenario: LoadedScenario) -> FactorSet | None:
-    """The venue's factor set as this process read it in the last few seconds."""
-    cached = _venue_factor_sets.get((database_key, tenant_id, scenario.id))
-    if cached is None or cached[0] <= time.monotonic() or cached[1].scenario != scenario.id:
-        return None
-    return cached[1]
+def _remembered_factor_set(cache: EntryCache, tenant_id: uuid.UUID, scenario: LoadedScenario) -> FactorSet | None:
+    found: FactorSet | None = cache.factor_set(tenant_id, scenario.id)
+    return found if found is not None and found.scenario == scenario.id else None
 
 
 @dataclass(frozen=True)
@@ -311,57 +265,31 @@ class Calculator:
     factor_set: FactorSet
 
 
-# (database, registry, slug, code) -> the lookup under way. When a remembered entry expires
-# in the middle of a burst, every request in flight would otherwise query the database at
-# once; they wait for the one lookup instead.
-_lookups: dict[tuple[str, int, str, str], asyncio.Future[Calculator | None]] = {}
-
-
-async def find_calculator(db: Database, registry: ScenarioRegistry, slug: str, code: str) -> Calculator | None:
+async def find_calculator(
+    db: Database, registry: ScenarioRegistry, slug: str, code: str, cache: EntryCache = DISABLED
+) -> Calculator | None:
     """The calculator behind a QR code, or ``None`` (unknown, inactive, scenario not enabled).
 
-    During a burst everything was resolved moments ago in this process: then no
-    connection is taken at all.
+    During a burst the entry ``cache`` resolved everything moments ago: then no connection
+    is taken at all, and when it expires the requests in flight share one lookup.
     """
-    key = engine_key(db.engine.sync_engine)
-    entry = remembered_entry(key, slug, code)
+    entry: Entry | None = cache.entry(slug, code)
     if entry is not None:
         scenario = scenario_for(registry, entry)
         if scenario is None:
             return None
-        factor_set = remembered_factor_set(key, entry.tenant_id, scenario)
+        factor_set = _remembered_factor_set(cache, entry.tenant_id, scenario)
         if factor_set is not None:
             return Calculator(entry, scenario, factor_set)
-    lookup_key = (key, id(registry), slug, code)
-    under_way = _lookups.get(lookup_key)
-    if under_way is not None:
-        try:
-            return await asyncio.shield(under_way)
-        except asyncio.CancelledError:
-            if not under_way.cancelled():
-                raise  # this request was cancelled
-            # the request doing the lookup went away: this one looks up for itself
-            return await _look_up_calculator(db, registry, slug, code)
-    lookup: asyncio.Future[Calculator | None] = asyncio.get_running_loop().create_future()
-    _lookups[lookup_key] = lookup
-    try:
-        found = await _look_up_calculator(db, registry, slug, code)
-    except asyncio.CancelledError:
-        lookup.cancel()
-        raise
-    except BaseException as exc:
-        lookup.set_exception(exc)
-        lookup.exception()  # retrieved here, whether or not anybody was waiting
-        raise
-    else:
-        lookup.set_result(found)
-        return found
-    finally:
-        del _lookups[lookup_key]
+    return await cache.coalesce(
+        (id(registry), slug, code), lambda: _look_up_calculator(db, registry, slug, code, cache)
+    )
 
 
-async def _look_up_calculator(db: Database, registry: ScenarioRegistry, slug: str, code: str) -> Calculator | None:
-    async with db.sessionmaker() as session:
+async def _look_up_calculator(
+    db: Database, registry: ScenarioRegistry, slug: str, code: str, cache: EntryCache
+) -> Calculator | None:
+    async with db.sessionmaker(info={SESSION_INFO_KEY: cache}) as session:
         found = await find_entry(session, slug, code)
         scenario = scenario_for(registry, found) if found is not None else None
         if found is None or scenario is None:
@@ -369,36 +297,14 @@ async def _look_up_calculator(db: Database, registry: ScenarioRegistry, slug: st
         return Calculator(found, scenario, await venue_factor_set(session, scenario))
 
 
-# (database, scenario, version) -> fingerprint of snapshots known to be committed. Snapshots
-# are global (not venue-owned), so remembering them leaks nothing between venues.
-_committed_snapshots: dict[tuple[str, str, str], str] = {}
 _SEEN_KEY = "neutralpoint_snapshots_seen"
-
-
-# id -> (engine, key): holding the engine keeps its id from being reused by another one.
-_engine_keys: dict[int, tuple[Any, str]] = {}
-
-
-def _database_key(session: AsyncSession) -> str:
-    """Which database a cache entry belongs to (tests run several against one process)."""
-    bind = session.bind
-    if bind is None:
-        return ""
-    return engine_key(bind.engine)
-
-
-def engine_key(engine: Any) -> str:
-    known = _engine_keys.get(id(engine))
-    if known is None:
-        known = _engine_keys[id(engine)] = (engine, str(engine.url))
-    return known[1]
 
 
 @event.listens_for(Session, "after_commit")
 def _remember_committed_snapshots(session: Session) -> None:
     seen = session.info.pop(_SEEN_KEY, None)
     if seen:
-        _committed_snapshots.update(seen)
+        cache_of(session).keep_snapshots(seen)
 
 
 @event.listens_for(Session, "after_rollback")
@@ -415,9 +321,7 @@ async def ensure_snapshot(session: AsyncSession, factor_set: FactorSet) -> None:
     process remembers the ones it saw committed and skips the query next time.
     """
     fingerprint = factor_set.fingerprint
-    key = _snapshot_key(_database_key(session), factor_set)
-    known = _committed_snapshots.get(key)
-    if known == fingerprint:
+    if cache_of(session).snapshot_stored(factor_set.scenario, factor_set.version, fingerprint):
         return
     query = select(FactorSetSnapshot.fingerprint).where(
         FactorSetSnapshot.scenario == factor_set.scenario, FactorSetSnapshot.version == factor_set.version
@@ -437,11 +341,7 @@ async def ensure_snapshot(session: AsyncSession, factor_set: FactorSet) -> None:
         raise FactorSetConflictError(
             f"factor set {factor_set.scenario} {factor_set.version} changed without a new version"
         )
-    session.sync_session.info.setdefault(_SEEN_KEY, {})[key] = fingerprint
-
-
-def _snapshot_key(database_key: str, factor_set: FactorSet) -> tuple[str, str, str]:
-    return (database_key, factor_set.scenario, factor_set.version)
+    session.sync_session.info.setdefault(_SEEN_KEY, {})[(factor_set.scenario, factor_set.version)] = fingerprint
 
 
 def _insert_ignoring_duplicate(session: AsyncSession, factor_set: FactorSet, fingerprint: str) -> Any:
@@ -504,16 +404,21 @@ class EstimateRecord(msgspec.Struct, frozen=True):
 
 
 async def store_estimate(
-    db: Database, entry: Entry, computation: Computation, visitor_id: uuid.UUID, lang: str
+    db: Database,
+    entry: Entry,
+    computation: Computation,
+    visitor_id: uuid.UUID,
+    lang: str,
+    cache: EntryCache = DISABLED,
 ) -> EstimateRecord:
-    """Store a visitor's footprint in a transaction shared with others arriving at the same
-    moment (``GroupCommit``); returns once it is committed."""
+    """Store a visitor's footprint through the database's row writer (with the fast path, in
+    a transaction shared with others arriving at the same moment); returns once committed."""
     published = computation.published
-    if _committed_snapshots.get(_snapshot_key(engine_key(db.engine.sync_engine), published)) != published.fingerprint:
-        async with db.session() as session:
+    if not cache.snapshot_stored(published.scenario, published.version, published.fingerprint):
+        async with db.sessionmaker(info={SESSION_INFO_KEY: cache}) as session, session.begin():
             await ensure_snapshot(session, published)
     row = estimate_row(entry, computation, visitor_id, lang)
-    await db.group_commit.insert(cast(Table, Estimate.__table__), entry.tenant_id, row)
+    await db.row_writer.insert(cast(Table, Estimate.__table__), entry.tenant_id, row)
     return EstimateRecord(**row)
 
 
@@ -610,6 +515,7 @@ def recompute(
 
 # --- presenting -------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class PerCapita:
     """An average person's yearly emissions somewhere, with where the number comes from."""
@@ -666,9 +572,7 @@ def _ratio(value: Fraction) -> tuple[int, int]:
 
 
 #: Days of a person's emissions per gram, 365 / (t CO2 a year x 10^6), as an exact fraction, per region.
-_DAYS_PER_GRAM = tuple(
-    (p.key, _ratio(Fraction(365) / (Fraction(p.tonnes_per_year) * 1_000_000))) for p in PER_CAPITA
-)
+_DAYS_PER_GRAM = tuple((p.key, _ratio(Fraction(365) / (Fraction(p.tonnes_per_year) * 1_000_000))) for p in PER_CAPITA)
 #: km in an average petrol car per gram, 1 / (kg per km x 1000).
 _KM_PER_GRAM = _ratio(Fraction(1) / (Fraction(PETROL_CAR_KG_PER_KM) * 1000))
 

@@ -1,7 +1,8 @@
 """A visitor's submission: from the few things a request carries to the stored estimate's answer.
 
 Two ways in share it. The Litestar handlers in ``controllers`` serve every submission;
-``edge`` serves the valid ones of a QR burst ahead of the router and hands anything else
+with the fast path, the routes' edge (``neutralpoint.fastpath.edge``) answers the valid
+ones of a QR burst through ``FORM_SHORTCUT`` and ``JSON_SHORTCUT`` and hands anything else
 to those handlers. Both read the request into a ``VisitorRequest`` and send the same
 ``Answer``, so the two cannot drift apart.
 """
@@ -12,11 +13,20 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl
 
 import msgspec
+from litestar import Request
 from litestar.datastructures import State
-from litestar.exceptions import NotFoundException, PermissionDeniedException, ServiceUnavailableException
+from litestar.exceptions import (
+    HTTPException,
+    NotFoundException,
+    PermissionDeniedException,
+    ServiceUnavailableException,
+)
 
+from neutralpoint.fastpath import csrf
+from neutralpoint.fastpath.edge import Shortcut
 from neutralpoint.scenarios import services
 from neutralpoint.scenarios.forms import FieldError, FormErrors
 from neutralpoint.scenarios.schemas import (
@@ -31,7 +41,6 @@ from neutralpoint.scenarios.schemas import (
 )
 from neutralpoint.settings import Settings
 from neutralpoint.tenants.models import Tenant
-from neutralpoint.web import csrf
 from neutralpoint.web.cookies import cookie_header
 from neutralpoint.web.i18n import choose_language, normalize_language
 
@@ -130,7 +139,7 @@ async def submit_form(state: State, visitor: VisitorRequest, form: Mapping[str, 
     submitted = form.get(csrf.FORM_FIELD)
     if not csrf.verified(submitted if isinstance(submitted, str) else None, visitor.cookies, settings.secret_key):
         raise PermissionDeniedException("CSRF token verification failed")
-    calculator = await services.find_calculator(state.db, state.registry, visitor.slug, visitor.code)
+    calculator = await services.find_calculator(state.db, state.registry, visitor.slug, visitor.code, state.entry_cache)
     if calculator is None:
         raise NotFoundException()
     entry = calculator.entry
@@ -144,7 +153,7 @@ async def submit_form(state: State, visitor: VisitorRequest, form: Mapping[str, 
         return Invalid(calculator, lang, raw, exc)
     visitor_id = visitor.visitor_id() or uuid.uuid4()
     try:
-        estimate = await services.store_estimate(state.db, entry, computation, visitor_id, lang)
+        estimate = await services.store_estimate(state.db, entry, computation, visitor_id, lang, state.entry_cache)
     except services.FactorSetConflictError:
         return Unavailable(lang)
     headers = [("location", f"/v/{visitor.slug}/r/{estimate.id}")]
@@ -159,7 +168,7 @@ async def submit_json(state: State, visitor: VisitorRequest, data: EstimateIn) -
     Raises 404 for an unknown door and 503 while the scenario's factor set is replaced.
     """
     settings: Settings = state.settings
-    calculator = await services.find_calculator(state.db, state.registry, visitor.slug, visitor.code)
+    calculator = await services.find_calculator(state.db, state.registry, visitor.slug, visitor.code, state.entry_cache)
     if calculator is None:
         raise NotFoundException()
     entry = calculator.entry
@@ -174,12 +183,50 @@ async def submit_json(state: State, visitor: VisitorRequest, data: EstimateIn) -
         return _field_errors(exc)
     visitor_id = data.visitor_id or visitor.visitor_id() or uuid.uuid4()
     try:
-        estimate = await services.store_estimate(state.db, entry, computation, visitor_id, lang)
+        estimate = await services.store_estimate(state.db, entry, computation, visitor_id, lang, state.entry_cache)
     except services.FactorSetConflictError:
         raise ServiceUnavailableException("This scenario’s factors are being updated; try again later.") from None
     view = services.present(estimate, entry.code, computation.factor_set, computation.lines)
     body = _json.encode(estimate_out(view, visitor.slug, settings, visitor_id=visitor_id))
     return Answer(201, body, JSON_TYPE, visitor_cookie(visitor, settings, visitor_id))
+
+
+def _visitor_of(request: Request[Any, Any, Any]) -> VisitorRequest:
+    params = request.path_params
+    return VisitorRequest(
+        slug=params["slug"],
+        code=params["code"],
+        cookies=request.cookies,
+        query_lang=request.query_params.get("lang"),
+        accept_language=request.headers.get("accept-language"),
+    )
+
+
+_decode_estimate = msgspec.json.Decoder(EstimateIn).decode
+
+
+async def _form_shortcut(request: Request[Any, Any, Any], body: bytes) -> Answer | None:
+    """The browser's form, when it ends in a stored estimate; ``None`` hands it to the handler."""
+    form: dict[str, str] = {}
+    try:
+        for name, value in parse_qsl(body.decode(), keep_blank_values=True):
+            form.setdefault(name, value)  # the first of repeated fields, as the handler reads them
+        outcome = await submit_form(request.app.state, _visitor_of(request), form)
+    except (HTTPException, UnicodeDecodeError):
+        return None
+    return outcome if isinstance(outcome, Answer) else None
+
+
+async def _json_shortcut(request: Request[Any, Any, Any], body: bytes) -> Answer | None:
+    """The JSON twin, when it decodes; ``None`` hands it to the handler."""
+    try:
+        return await submit_json(request.app.state, _visitor_of(request), _decode_estimate(body))
+    except (HTTPException, msgspec.DecodeError):
+        return None
+
+
+FORM_SHORTCUT = Shortcut("application/x-www-form-urlencoded", _form_shortcut)
+JSON_SHORTCUT = Shortcut("application/json", _json_shortcut)
 
 
 def _field_errors(errors: FormErrors) -> Answer:

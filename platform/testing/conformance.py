@@ -500,6 +500,8 @@ def _line_problems(lines: list[BreakdownLine]) -> list[str]:
         found += language_problems(f"breakdown line {line.key!r}: label", line.label)
         if line.detail is not None:
             found += language_problems(f"breakdown line {line.key!r}: detail", line.detail)
+        if line.warning is not None:
+            found += language_problems(f"breakdown line {line.key!r}: warning", line.warning)
         if not isinstance(line.quantity, Decimal):
             found.append(f"breakdown line {line.key!r}: quantity is not a Decimal")
         elif line.quantity < 0:

@@ -4,18 +4,40 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
 import pytest
+from litestar import Litestar
 from sqlalchemy import func, select
 
+from neutralpoint.app import create_app
 from neutralpoint.database.engine import Database
+from neutralpoint.fastpath import FastPath
+from neutralpoint.scenarios.manager import ScenarioRegistry
 from neutralpoint.scenarios.models import Estimate
+from neutralpoint.settings import Settings
 from neutralpoint.tenants.models import EntryPoint, Tenant, TenantStatus
 
 CHENGDU = ("30.5728", "104.0668")
+
+
+@pytest.fixture(scope="module", params=["on", "off"], ids=["fast-path-on", "fast-path-off"])
+def app_both_ways(request: pytest.FixtureRequest, settings: Settings, registry: ScenarioRegistry) -> Litestar:
+    """The application with the whole fast path, then with none of it (``NEUTRALPOINT_FAST_PATH``).
+
+    A visitor test module runs both ways by overriding ``app`` with it (see
+    ``test_visitor_flow``); the application is made once per module and way.
+    """
+    fast_path = FastPath() if request.param == "on" else FastPath.off()
+    return create_app(replace(settings, fast_path=fast_path), registry)
+
+
+def needs_fast_path(app: Litestar, piece: str) -> None:
+    """Skip a test about one piece of the fast path when the application runs without it."""
+    if not getattr(app.state.settings.fast_path, piece.replace("-", "_")):
+        pytest.skip(f"about the fast path's {piece}, which this application runs without")
 
 
 @dataclass(frozen=True)
@@ -97,4 +119,3 @@ def count_estimates(db: Database) -> Callable[[uuid.UUID], Awaitable[int]]:
             )
 
     return count
-

@@ -1,4 +1,4 @@
-"""The visitor's submissions served ahead of the router (``neutralpoint.scenarios.edge``).
+"""The visitor's submissions served ahead of the router (``neutralpoint.fastpath.edge``).
 
 A valid submission is answered by the edge; anything else by the route handlers, which
 call the same ``submissions`` functions. These tests send the same submission both ways
@@ -15,9 +15,13 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from litestar.middleware import DefineMiddleware
 from litestar.testing import AsyncTestClient
+from litestar.types import ASGIApp, Empty, Message, Receive, Scope, Send
+from litestar.utils.scope.state import ScopeState
 
 from neutralpoint.app import create_app
+from neutralpoint.fastpath.edge import MAX_BODY
 from neutralpoint.plugin_api import (
     BreakdownLine,
     CalculationContext,
@@ -29,7 +33,6 @@ from neutralpoint.plugin_api import (
     Source,
     hookimpl,
 )
-from neutralpoint.scenarios.edge import MAX_BODY
 from neutralpoint.scenarios.manager import ScenarioRegistry
 from neutralpoint.settings import Settings
 from tests.conftest import csrf_token
@@ -203,3 +206,56 @@ async def test_an_unexpected_error_at_the_edge_is_the_applications_error(
     assert len(logged) == 2
     assert "is negative" in str(logged[0].exc_info[1] if logged[0].exc_info else "")
     assert await count_estimates(venue.id) == 0
+
+
+class RequestLog:
+    """An application middleware as a request log or a rate limit would be added: it records
+    each request's path and status, and whether the route handler read its body."""
+
+    def __init__(self, app: ASGIApp, seen: list[tuple[str, int, bool]]) -> None:
+        self.app = app
+        self.seen = seen
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        status = 0
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        await self.app(scope, receive, sending)
+        handler_read_body = ScopeState.from_scope(scope).body is not Empty
+        self.seen.append((scope["path"], status, handler_read_body))
+
+
+async def test_application_middleware_sees_the_submissions_the_edge_answers(
+    settings: Settings, registry: ScenarioRegistry, make_venue: Any, count_estimates: Any
+) -> None:
+    seen: list[tuple[str, int, bool]] = []
+    logged_app = create_app(settings, registry, middleware=[DefineMiddleware(RequestLog, seen=seen)])
+    venue = await make_venue()
+    body = json.dumps({"inputs": INPUTS, "language": "en"})
+    async with AsyncTestClient(app=logged_app, base_url=BASE) as client:
+        by_edge = await client.post(_estimates_url(venue), content=body, headers={"content-type": "application/json"})
+        by_handler = await client.post(_estimates_url(venue), content=body, headers={"content-type": "text/plain"})
+        await client.get(venue.entry_url)
+        form = await client.post(
+            venue.entry_url, data={**FORM, "_csrf_token": csrf_token(client)}, follow_redirects=False
+        )
+    assert by_edge.status_code == by_handler.status_code == 201
+    assert form.status_code == 303
+    assert seen == [
+        (_estimates_url(venue), 201, False),  # answered at the edge: the handler never read it
+        (_estimates_url(venue), 201, True),  # answered by the handler
+        (venue.entry_url, 200, False),
+        (venue.entry_url, 303, False),
+    ]
+    assert await count_estimates(venue.id) == 3
+
+
+@pytest.fixture(scope="module")
+def app(app_both_ways: Any) -> Any:
+    """Every other test here runs with the whole fast path and without it."""
+    return app_both_ways

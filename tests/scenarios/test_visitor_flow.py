@@ -13,20 +13,22 @@ from typing import Any
 
 import msgspec
 import pytest
+from litestar.middleware.csrf import generate_csrf_token
 from litestar.testing import AsyncTestClient
 from sqlalchemy import event, select
 
 import neutralpoint.web as web_package
 from neutralpoint.app import create_app
 from neutralpoint.database.engine import Database
+from neutralpoint.fastpath.cache import EntryCache
 from neutralpoint.scenarios import overrides, services
 from neutralpoint.scenarios.factors import FactorSet
 from neutralpoint.scenarios.manager import ScenarioRegistry
 from neutralpoint.scenarios.models import Estimate, FactorSetSnapshot
 from neutralpoint.settings import Settings
 from neutralpoint.tenants.models import EntryPoint, Tenant, TenantStatus
-from neutralpoint.web import csrf
 from neutralpoint.web.i18n import translations
+from tests.scenarios.conftest import needs_fast_path
 
 VALID = {
     "distance_km": "100",
@@ -274,6 +276,7 @@ async def test_entry_page_and_submission_need_few_queries(
     """A QR burst: once an entry point was resolved, its page needs no query at all and a
     submission only its insert, in one transaction of the group commit (on PostgreSQL the
     driver runs that transaction itself, so SQLAlchemy sees no statement at all)."""
+    needs_fast_path(app, "entry-cache")
     venue = await make_venue()
     statements: list[str] = []
 
@@ -287,7 +290,7 @@ async def test_entry_page_and_submission_need_few_queries(
         page = await client.get(venue.entry_url)
         assert page.status_code == 200
         assert statements == []
-        group_commit = app.state.db.group_commit
+        group_commit = app.state.db.row_writer
         for _ in range(2):
             statements.clear()
             transactions = group_commit.transactions
@@ -353,8 +356,7 @@ async def test_requests_arriving_as_the_memory_expires_share_one_lookup(
     (With the test's own ``db``: the app's engine belongs to the test client's event loop.)
     """
     venue = await make_venue()
-    services._entries.clear()
-    services._venue_factor_sets.clear()
+    cache = EntryCache()
     statements: list[str] = []
 
     def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
@@ -365,7 +367,7 @@ async def test_requests_arriving_as_the_memory_expires_share_one_lookup(
     event.listen(engine, "before_cursor_execute", record)
     try:
         found = await asyncio.gather(
-            *(services.find_calculator(db, registry, venue.slug, venue.code) for _ in range(20))
+            *(services.find_calculator(db, registry, venue.slug, venue.code, cache) for _ in range(20))
         )
     finally:
         event.remove(engine, "before_cursor_execute", record)
@@ -378,11 +380,12 @@ async def test_a_visitor_leaving_mid_lookup_does_not_fail_the_others_waiting(
     db: Database, make_venue: Any, registry: ScenarioRegistry
 ) -> None:
     venue = await make_venue()
-    services._entries.clear()
-    services._venue_factor_sets.clear()
-    first = asyncio.create_task(services.find_calculator(db, registry, venue.slug, venue.code))
+    cache = EntryCache()
+    first = asyncio.create_task(services.find_calculator(db, registry, venue.slug, venue.code, cache))
     await asyncio.sleep(0)  # the first request is now waiting on the database
-    others = [asyncio.create_task(services.find_calculator(db, registry, venue.slug, venue.code)) for _ in range(3)]
+    others = [
+        asyncio.create_task(services.find_calculator(db, registry, venue.slug, venue.code, cache)) for _ in range(3)
+    ]
     await asyncio.sleep(0)
     first.cancel()
     found = await asyncio.gather(*others)
@@ -503,8 +506,8 @@ async def test_a_forged_or_someone_elses_token_is_refused(
 ) -> None:
     venue = await make_venue()
     await client.get(venue.entry_url)
-    forged = csrf.new_token("not-the-secret-key-of-this-platform-0123456789")
-    someone_elses = csrf.new_token(settings.secret_key)
+    forged = generate_csrf_token("not-the-secret-key-of-this-platform-0123456789")
+    someone_elses = generate_csrf_token(settings.secret_key)
     own = csrf_token(client)
     altered = own[:-1] + ("1" if own.endswith("0") else "0")  # the visitor's own token, one digit changed
     for token in (forged, someone_elses, altered, own[:-1], ""):
@@ -737,3 +740,9 @@ def test_every_template_string_has_a_chinese_translation() -> None:
                 if catalogue.gettext(message[1]) == message[1]:
                     missing.append(f"{template.name}: {message[1]}")
     assert missing == []
+
+
+@pytest.fixture(scope="module")
+def app(app_both_ways: Any) -> Any:
+    """Every test here runs with the whole fast path and without it."""
+    return app_both_ways

@@ -178,6 +178,16 @@ class UnknownUnit(GoodPlugin):
         return [BreakdownLine("pot", cup.label, Decimal(1), "pot", cup.key, cup.grams(1))]
 
 
+class WarningInEnglishOnly(GoodPlugin):
+    """A warning for an unlikely answer that a Chinese visitor could not read."""
+
+    def lines(self, inputs: Mapping[str, Any], factors: FactorSet) -> list[BreakdownLine]:
+        tea = factors["tea_kg"]
+        grams = tea.grams(inputs["tea_kg"])
+        warning = {"en": "That is a lot of tea: check the weight."}
+        return [BreakdownLine("tea", tea.label, inputs["tea_kg"], "kg", tea.key, grams, warning=warning)]
+
+
 class NegativeGrams(GoodPlugin):
     def lines(self, inputs: Mapping[str, Any], factors: FactorSet) -> list[BreakdownLine]:
         tea = factors["tea_kg"]

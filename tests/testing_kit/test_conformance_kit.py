@@ -68,6 +68,7 @@ def test_good_plugin_is_conformant() -> None:
         ),
         (samples.UnknownUnit, "factor 'cup': per 'pot' is not a unit the pages can translate"),
         (samples.UnknownUnit, "breakdown line 'pot': per 'pot' is not a unit the pages can translate"),
+        (samples.WarningInEnglishOnly, "breakdown line 'tea': warning lacks zh-Hans"),
         (samples.NegativeGrams, "line 'tea' is negative"),
         (samples.RandomGrams, "not deterministic"),
         (samples.NotMonotonic, "not monotonic: total falls from 20000 g to 15000 g when tea_kg rises from 1 to 2"),
