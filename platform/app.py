@@ -25,6 +25,7 @@ from litestar.types import Middleware
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import neutralpoint.web as web_package
+from neutralpoint.credits.selling import use_reservation_minutes
 from neutralpoint.database.engine import Database
 from neutralpoint.database.tenancy import REQUEST_SCOPE_KEY, RequestScope, UnscopedQueryError
 from neutralpoint.fastpath.wiring import prepare_database, prepare_routes
@@ -49,7 +50,12 @@ CONTROLLER_MODULES = (
     "neutralpoint_admin.controllers",
 )
 # Without Redis the web process runs these itself (name, every N seconds); with Redis, arq cron does.
-PERIODIC_TASKS = (("expire_reservations", 60), ("send_outbox", 30), ("batch_retirements", 24 * 3600))
+PERIODIC_TASKS = (
+    ("expire_reservations", 60),
+    ("anchor_ledger", 600),
+    ("send_outbox", 30),
+    ("batch_retirements", 24 * 3600),
+)
 
 
 def _route_handlers() -> list[Any]:
@@ -126,6 +132,7 @@ def create_app(
     registry = registry or ScenarioRegistry.discover()
     db = Database(settings.database_url, max_connections=settings.database_pool_size)
     entry_cache = prepare_database(db, settings.fast_path)
+    use_reservation_minutes(settings.reservation_minutes)
     jobs = JobQueue({"db": db, "settings": settings, "registry": registry}, settings.redis_url)
     periodic: list[asyncio.Task[Any]] = []
 

@@ -140,7 +140,7 @@ async def _seed_demo(settings: Any) -> list[str]:
 def create_admin(email: str, password: str | None) -> None:
     """Create a platform admin (or make an existing user one)."""
     from neutralpoint.database.engine import Database
-    from neutralpoint.tenants.services import ensure_platform_admin
+    from neutralpoint.tenants.accounts import ensure_platform_admin
 
     password = password or os.environ.get("NEUTRALPOINT_ADMIN_PASSWORD") or getpass.getpass("Password: ")
     settings = _settings()

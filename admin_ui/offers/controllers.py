@@ -26,7 +26,7 @@ from neutralpoint.credits import services
 from neutralpoint.credits.controllers import BAD_INPUT, credits_input_response
 from neutralpoint.credits.errors import CreditsInputError, translate_message
 from neutralpoint.credits.schemas import OfferView
-from neutralpoint.tenants import services as venue_services
+from neutralpoint.tenants import addresses
 from neutralpoint.tenants.access import VenueAccess, VenueMember
 from neutralpoint.tenants.models import Role
 from neutralpoint.web.api_errors import unreadable_body_response
@@ -151,7 +151,7 @@ class VenueOffersPages(Controller):
             section="offers",
             can_manage=access.allows(Role.MANAGER),
             is_owner=access.allows(Role.OWNER),
-            logo_url=venue_services.logo_path(access.tenant),
+            logo_url=addresses.logo_path(access.tenant),
             offers=offers,
             values=values,
             errors=shown_errors,

@@ -26,7 +26,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from neutralpoint.scenarios import overrides, services
+from neutralpoint.scenarios import estimates, overrides, results, snapshots
 from neutralpoint.scenarios.factors import FactorSet
 from neutralpoint.scenarios.forms import Field, FieldError, Form, FormErrors, serialize_inputs
 from neutralpoint.scenarios.i18n import text_for
@@ -117,8 +117,8 @@ async def last_result(session: AsyncSession, entry_point_id: uuid.UUID) -> Estim
 
 
 async def result_factors(session: AsyncSession, registry: ScenarioRegistry, estimate: Estimate) -> FactorSet | None:
-    """The factor set the result used, with the venue's measured values it kept (``services.factors_of``)."""
-    return await services.factors_of(session, estimate, registry)
+    """The factor set the result used, with the venue's measured values it kept (``estimates.factors_of``)."""
+    return await estimates.factors_of(session, estimate, registry)
 
 
 async def compute_and_store(
@@ -133,7 +133,7 @@ async def compute_and_store(
     context = registry.context(venue_location=location, presets=presets, lang=lang)
     lines = event.scenario.calculate_organiser(inputs, factor_set, context)
     published = event.scenario.factors
-    await services.ensure_snapshot(session, published)
+    await snapshots.ensure_snapshot(session, published)
     estimate = Estimate(
         tenant_id=tenant.id,
         entry_point_id=event.entry_point.id,
@@ -227,7 +227,7 @@ async def _page(
     last = await last_result(session, event.entry_point.id)
     view = None
     if last is not None:
-        view = services.present(last, event.entry_point.code, await result_factors(session, registry, last))
+        view = results.present(last, event.entry_point.code, await result_factors(session, registry, last))
     shown = dict(values) if values is not None else dict(last.inputs) if last is not None else {}
     own = await own_estimates(session, event.entry_point.id)
     return render(
@@ -297,7 +297,7 @@ async def compute_event_footprint(
 
 
 def _result_json(estimate: Estimate, factor_set: FactorSet | None) -> dict[str, Any]:
-    view = services.present(estimate, None, factor_set)
+    view = results.present(estimate, None, factor_set)
     return {
         "id": str(estimate.id),
         "kind": estimate.kind,

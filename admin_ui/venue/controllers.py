@@ -27,7 +27,7 @@ from neutralpoint.jobs.queue import JobQueue
 from neutralpoint.scenarios.forms import FieldError, FormErrors
 from neutralpoint.scenarios.manager import LoadedScenario, ScenarioRegistry
 from neutralpoint.settings import Settings
-from neutralpoint.tenants import services
+from neutralpoint.tenants import accounts, addresses, authentication, branding, entry_points, members, password_reset
 from neutralpoint.tenants.access import PUBLIC, SIGNED_IN, VenueAccess, VenueMember
 from neutralpoint.tenants.auth import current_user, sign_in, sign_out
 from neutralpoint.tenants.controllers import LOGIN_FAILED
@@ -89,7 +89,7 @@ class AccountPages(Controller):
         lang = page_language(request)
         try:
             async with db_session.begin_nested():
-                result = await services.signup(db_session, settings, values, current_user=user, lang=lang)
+                result = await accounts.signup(db_session, settings, values, current_user=user, lang=lang)
         except FormErrors as exc:
             values.pop("password")
             return page(request, "venue/signup.html", status_code=400, user=user, values=values, errors=exc.errors)
@@ -112,8 +112,8 @@ class AccountPages(Controller):
         next_path = local_path(form.get("next"), "/venue")
         email = str(form.get("email", ""))
         try:
-            user = await services.sign_in_attempt(db_session, email, str(form.get("password", "")))
-        except services.SignInThrottledError as exc:
+            user = await authentication.sign_in_attempt(db_session, email, str(form.get("password", "")))
+        except authentication.SignInThrottledError as exc:
             refused = page(
                 request,
                 "venue/login.html",
@@ -155,7 +155,9 @@ class AccountPages(Controller):
     ) -> Response[Any]:
         """The same answer whether or not an account has the address."""
         form = await request.form()
-        await services.request_password_reset(db_session, settings, str(form.get("email", "")), page_language(request))
+        await password_reset.request_password_reset(
+            db_session, settings, str(form.get("email", "")), page_language(request)
+        )
         return see_other("/password/forgot?sent=1", background=_mail_job(jobs))
 
     def _reset_page(
@@ -185,7 +187,7 @@ class AccountPages(Controller):
         settings: NamedDependency[Settings],
     ) -> Template:
         token = request.query_params.get("token") or ""
-        user = await services.password_reset_user(db_session, settings, token)
+        user = await password_reset.password_reset_user(db_session, settings, token)
         return self._reset_page(request, user, token)
 
     @post("/password/reset")
@@ -200,12 +202,12 @@ class AccountPages(Controller):
         values = form_values(form, "password", "password_confirm")
         try:
             async with db_session.begin_nested():
-                user = await services.reset_password(db_session, settings, token, values)
+                user = await password_reset.reset_password(db_session, settings, token, values)
         except FormErrors as exc:
             if "token" in exc.errors:
                 return self._reset_page(request, None, token)
             return self._reset_page(
-                request, await services.password_reset_user(db_session, settings, token), token, exc.errors
+                request, await password_reset.password_reset_user(db_session, settings, token), token, exc.errors
             )
         sign_in(request, user)
         return see_other("/venue?password_changed=1")
@@ -223,7 +225,7 @@ class AccountPages(Controller):
         settings: NamedDependency[Settings],
     ) -> Template:
         token = request.query_params.get("token") or ""
-        user = await services.verify_email(db_session, settings, token) if token else None
+        user = await accounts.verify_email(db_session, settings, token) if token else None
         signed_in = await current_user(request, db_session)
         return page(
             request, "venue/verify.html", status_code=200 if user else 400, verified=user is not None, user=signed_in
@@ -238,9 +240,9 @@ class AccountPages(Controller):
         jobs: NamedDependency[JobQueue],
         user: NamedDependency[User],
     ) -> Response[Any]:
-        venues = await services.venues_of(db_session, user)
+        venues = await accounts.venues_of(db_session, user)
         name = next((v.tenant.display_name for v in venues if v.tenant.status == TenantStatus.PENDING), "NeutralPoint")
-        await services.queue_verification(db_session, settings, user, name, page_language(request))
+        await accounts.queue_verification(db_session, settings, user, name, page_language(request))
         form = await request.form()
         back = local_path(form.get("next"), "/venue")
         separator = "&" if "?" in back else "?"
@@ -262,8 +264,8 @@ class AccountPages(Controller):
         values: dict[str, Any] | None = None,
     ) -> Template:
         signed_in = await current_user(request, session)
-        found = await services.find_invitation(session, token)
-        if found is None or not services.invitation_open(found[0]):
+        found = await members.find_invitation(session, token)
+        if found is None or not members.invitation_open(found[0]):
             return page(request, "venue/invitation.html", status_code=404, invitation=None, user=signed_in)
         invitation, tenant = found
         has_account = (await session.execute(select(User.id).where(User.email == invitation.email))).first() is not None
@@ -287,14 +289,14 @@ class AccountPages(Controller):
     ) -> Response[Any]:
         form = await request.form()
         signed_in = await current_user(request, db_session)
-        found = await services.find_invitation(db_session, token)
-        if found is None or not services.invitation_open(found[0]):
+        found = await members.find_invitation(db_session, token)
+        if found is None or not members.invitation_open(found[0]):
             return await self._invitation_page(token, request, db_session)
         invitation, tenant = found
         values = form_values(form, "name", "password")
         try:
             async with db_session.begin_nested():
-                user = await services.accept_invitation(db_session, invitation, signed_in, values)
+                user = await members.accept_invitation(db_session, invitation, signed_in, values)
         except FormErrors as exc:
             return await self._invitation_page(
                 token, request, db_session, errors=exc.errors, values={"name": values["name"]}
@@ -317,7 +319,7 @@ class AccountPages(Controller):
         values = form_values(form, "name", "current_password", "new_password")
         try:
             async with db_session.begin_nested():
-                await services.update_account(db_session, user, values)
+                await accounts.update_account(db_session, user, values)
         except FormErrors as exc:
             return page(
                 request,
@@ -339,9 +341,9 @@ def _branding_values(tenant: Tenant, registry: ScenarioRegistry) -> dict[str, An
         "display_name": tenant.display_name,
         "primary_color": tenant.primary_color,
         "default_language": tenant.default_language,
-        "city": services.city_label(tenant, "en"),
+        "city": branding.city_label(tenant, "en"),
         "custom_host": tenant.custom_host or "",
-        "enabled_scenarios": [s.id for s in services.enabled_scenarios(registry, tenant)],
+        "enabled_scenarios": [s.id for s in branding.enabled_scenarios(registry, tenant)],
     }
 
 
@@ -398,7 +400,7 @@ class VenuePages(Controller):
     async def venues(
         self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], user: NamedDependency[User]
     ) -> Template:
-        venues = await services.venues_of(db_session, user)
+        venues = await accounts.venues_of(db_session, user)
         return page(
             request,
             "venue/list.html",
@@ -420,7 +422,7 @@ class VenuePages(Controller):
         registry: NamedDependency[ScenarioRegistry],
         access: NamedDependency[VenueMember],
     ) -> Template:
-        entries = await services.entry_points(db_session)
+        entries = await entry_points.entry_points(db_session)
         scenarios = {s.id: s for s in registry.ordered()}
         return page(
             request,
@@ -430,10 +432,10 @@ class VenuePages(Controller):
                 "dashboard",
                 entries=entries,
                 scenarios=scenarios,
-                entry_urls={e.id: services.entry_url(settings, access.tenant, e) for e in entries},
-                venue_url=services.venue_url(settings, access.tenant),
-                city=services.city_label(access.tenant, page_language(request)),
-                member_count=len(await services.members(db_session)),
+                entry_urls={e.id: addresses.entry_url(settings, access.tenant, e) for e in entries},
+                venue_url=addresses.venue_url(settings, access.tenant),
+                city=branding.city_label(access.tenant, page_language(request)),
+                member_count=len(await members.members(db_session)),
                 welcome=request.query_params.get("welcome") == "1",
                 joined=request.query_params.get("joined") == "1",
                 resent=request.query_params.get("resent") == "1",
@@ -497,16 +499,16 @@ class VenuePages(Controller):
         upload = form.get("logo")
         try:
             async with db_session.begin_nested():
-                await services.update_branding(db_session, settings, registry, access.tenant, values)
+                await branding.update_branding(db_session, settings, registry, access.tenant, values)
                 if isinstance(upload, UploadFile) and upload.filename:
                     content = await upload.read(settings.logo_max_bytes + 1)
                     try:
                         logo = prepare_logo(content, settings.logo_max_bytes)
                     except LogoRejectedError as exc:
                         raise FormErrors({"logo": exc.error}) from None
-                    services.set_logo(access.tenant, logo)
+                    branding.set_logo(access.tenant, logo)
                 elif "remove_logo" in form and access.tenant.logo_content_type:
-                    services.set_logo(access.tenant, None)
+                    branding.set_logo(access.tenant, None)
                 await db_session.flush()
         except FormErrors as exc:
             await db_session.refresh(access.tenant)
@@ -543,8 +545,8 @@ class VenuePages(Controller):
             **venue_context(
                 access,
                 "members",
-                members=await services.members(session),
-                invitations=await services.open_invitations(session),
+                members=await members.members(session),
+                invitations=await members.open_invitations(session),
                 roles=ROLE_ORDER,
                 values=values or {"role": Role.STAFF.value},
                 error_member=error_member,
@@ -567,7 +569,7 @@ class VenuePages(Controller):
         values = form_values(form, "email", "role")
         try:
             async with db_session.begin_nested():
-                await services.invite(
+                await members.invite(
                     db_session,
                     settings,
                     access.tenant,
@@ -588,20 +590,20 @@ class VenuePages(Controller):
         db_session: NamedDependency[AsyncSession],
         access: NamedDependency[VenueMember],
     ) -> Response[Any]:
-        target = await services.membership(db_session, member_id)
+        target = await members.membership(db_session, member_id)
         if target is None:
             raise NotFoundException()
         form = await request.form()
         try:
             async with db_session.begin_nested():
-                await services.change_role(db_session, target, {"role": form.get("role", "")})
+                await members.change_role(db_session, target, {"role": form.get("role", "")})
         except FormErrors as exc:
             await db_session.refresh(target)
             return await self._members_page(request, db_session, access, errors=exc.errors, error_member=member_id)
         return see_other(f"/venue/{slug}/members")
 
     async def _member(self, session: AsyncSession, member_id: uuid.UUID) -> Membership:
-        target = await services.membership(session, member_id)
+        target = await members.membership(session, member_id)
         if target is None:
             raise NotFoundException()
         return target
@@ -610,11 +612,11 @@ class VenuePages(Controller):
         self, request: Request[Any, Any, Any], session: AsyncSession, access: VenueMember, target: Membership
     ) -> Template:
         """What removing a member does, and the button that does it (``confirm=1``)."""
-        last_owner = await services.is_last_owner(session, target)
+        last_owner = await members.is_last_owner(session, target)
         return page(
             request,
             "venue/confirm.html",
-            errors={"member": services.LAST_OWNER} if last_owner else None,
+            errors={"member": members.LAST_OWNER} if last_owner else None,
             **venue_context(access, "members", member=target, removing_self=target.user_id == access.user.id),
         )
 
@@ -647,7 +649,7 @@ class VenuePages(Controller):
         removing_self = target.user_id == access.user.id
         try:
             async with db_session.begin_nested():
-                await services.remove_member(db_session, target)
+                await members.remove_member(db_session, target)
         except FormErrors as exc:
             return await self._members_page(request, db_session, access, errors=exc.errors, error_member=member_id)
         return see_other("/venue?left=1" if removing_self else f"/venue/{slug}/members?removed=1")
@@ -660,7 +662,7 @@ class VenuePages(Controller):
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
     ) -> Response[Any]:
-        if not await services.revoke_invitation(db_session, invitation_id):
+        if not await members.revoke_invitation(db_session, invitation_id):
             raise NotFoundException()
         return see_other(f"/venue/{slug}/members")
 
@@ -676,7 +678,7 @@ class VenuePages(Controller):
         registry: NamedDependency[ScenarioRegistry],
         access: NamedDependency[VenueMember],
     ) -> Template:
-        entries = await services.entry_points(db_session)
+        entries = await entry_points.entry_points(db_session)
         return page(
             request,
             "venue/entry_points.html",
@@ -685,8 +687,8 @@ class VenuePages(Controller):
                 "entry_points",
                 entries=entries,
                 scenarios={s.id: s for s in registry.ordered()},
-                enabled={s.id for s in services.enabled_scenarios(registry, access.tenant)},
-                entry_urls={e.id: services.entry_url(settings, access.tenant, e) for e in entries},
+                enabled={s.id for s in branding.enabled_scenarios(registry, access.tenant)},
+                entry_urls={e.id: addresses.entry_url(settings, access.tenant, e) for e in entries},
                 saved=request.query_params.get("saved") == "1",
                 deleted=request.query_params.get("deleted") == "1",
             ),
@@ -702,7 +704,7 @@ class VenuePages(Controller):
         values: dict[str, Any],
         errors: dict[str, FieldError] | None = None,
     ) -> Template:
-        scenarios = services.enabled_scenarios(registry, access.tenant)
+        scenarios = branding.enabled_scenarios(registry, access.tenant)
         # Presets belong to one scenario: the one they were given (or posted, maybe wrongly) for,
         # else the saved one when editing; on a new entry point, the venue's only scenario. A new
         # entry point of a venue with several gets its presets once it is saved.
@@ -725,9 +727,9 @@ class VenuePages(Controller):
                 values=values,
                 scenarios=scenarios,
                 preset_scenario=preset_scenario,
-                preset_fields=services.preset_fields(preset_scenario),
-                presets_later=preset_scenario is None and any(services.preset_fields(s) for s in scenarios),
-                entry_url=services.entry_url(settings, access.tenant, entry) if entry else None,
+                preset_fields=entry_points.preset_fields(preset_scenario),
+                presets_later=preset_scenario is None and any(entry_points.preset_fields(s) for s in scenarios),
+                entry_url=addresses.entry_url(settings, access.tenant, entry) if entry else None,
                 read_only=not access.allows(Role.MANAGER),
                 saved=request.query_params.get("saved") == "1",
             ),
@@ -744,7 +746,7 @@ class VenuePages(Controller):
         access: NamedDependency[VenueMember],
     ) -> Template:
         values = _entry_values(None)
-        scenarios = services.enabled_scenarios(registry, access.tenant)
+        scenarios = branding.enabled_scenarios(registry, access.tenant)
         if scenarios:
             values["scenario"] = scenarios[0].id
         return self._entry_page(request, access, registry, settings, None, values)
@@ -762,13 +764,13 @@ class VenuePages(Controller):
         values = _entry_form(await request.form())
         try:
             async with db_session.begin_nested():
-                entry = await services.create_entry_point(db_session, registry, access.tenant, values)
+                entry = await entry_points.create_entry_point(db_session, registry, access.tenant, values)
         except FormErrors as exc:
             return self._entry_page(request, access, registry, settings, None, values, exc.errors)
         return see_other(f"/venue/{slug}/entry-points/{entry.id}?saved=1")
 
     async def _entry(self, session: AsyncSession, entry_id: uuid.UUID) -> EntryPoint:
-        entry = await services.entry_point(session, entry_id)
+        entry = await entry_points.entry_point(session, entry_id)
         if entry is None:
             raise NotFoundException()
         return entry
@@ -802,7 +804,7 @@ class VenuePages(Controller):
         values = _entry_form(await request.form())
         try:
             async with db_session.begin_nested():
-                await services.update_entry_point(db_session, registry, access.tenant, entry, values)
+                await entry_points.update_entry_point(db_session, registry, access.tenant, entry, values)
         except FormErrors as exc:
             await db_session.refresh(entry)
             return self._entry_page(request, access, registry, settings, entry, values, exc.errors)
@@ -816,7 +818,7 @@ class VenuePages(Controller):
             request,
             "venue/confirm.html",
             **venue_context(
-                access, "entry_points", entry=entry, entry_url=services.entry_url(settings, access.tenant, entry)
+                access, "entry_points", entry=entry, entry_url=addresses.entry_url(settings, access.tenant, entry)
             ),
         )
 
@@ -848,7 +850,7 @@ class VenuePages(Controller):
         form = await request.form()
         if form.get("confirm") != "1":
             return self._delete_page(request, access, settings, entry)
-        await services.delete_entry_point(db_session, entry)
+        await entry_points.delete_entry_point(db_session, entry)
         return see_other(f"/venue/{slug}/entry-points?deleted=1")
 
     @get("/{slug:str}/entry-points/{entry_id:uuid}/qr.svg", access=VenueAccess(Role.STAFF))

@@ -11,7 +11,7 @@ from litestar.exceptions import NotAuthorizedException
 from litestar.response import Redirect, Template
 
 from neutralpoint.scenarios.forms import FieldError
-from neutralpoint.tenants import services
+from neutralpoint.tenants import addresses
 from neutralpoint.tenants.access import VenueMember
 from neutralpoint.tenants.models import Role
 from neutralpoint.web.i18n import choose_language, normalize_language
@@ -30,8 +30,8 @@ def venue_context(access: VenueMember, section: str, **extra: Any) -> dict[str, 
         "section": section,
         "can_manage": access.allows(Role.MANAGER),
         "is_owner": access.allows(Role.OWNER),
-        "logo_url": services.logo_path(access.tenant),
-        "logo_on_posters": services.logo_on_posters(access.tenant),
+        "logo_url": addresses.logo_path(access.tenant),
+        "logo_on_posters": addresses.logo_on_posters(access.tenant),
         **extra,
     }
 

@@ -5,7 +5,9 @@
 2. Each gram of each serial tonne belongs to at most one paid (not refunded) sale.
 3. Each paid order is fulfilled exactly once: one sale, one ``sell`` entry.
 4. Every sale's split adds up to its amount.
-5. The hash chain verifies from the first entry to the head.
+5. Every lot's hash chain verifies from its first entry to the head the lot row keeps;
+   the anchors verify as a chain of their own, and every head they anchored is still in
+   its lot's chain.
 
 Run it in a platform session (``Database.platform_session()``): it reads every venue's rows.
 """
@@ -20,7 +22,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from neutralpoint.credits.ledger import verify_chain
+from neutralpoint.credits.ledger import verify_chains
 from neutralpoint.credits.models import (
     GRAMS_PER_TONNE,
     Allocation,
@@ -99,8 +101,9 @@ async def audit(session: AsyncSession, *, max_problems: int = 200) -> AuditRepor
             problems.append(text)
 
     books = _Books()
-    chain = await verify_chain(session, on_entry=books.visit)
+    chain = await verify_chains(session, on_entry=books.visit)
     report.entries = chain.entries
+    report.anchors = chain.anchors
     for text in chain.problems:
         problem(text)
 

@@ -1,4 +1,5 @@
-"""``neutralpoint credits …``: the audit of the books, and retirement batching on demand."""
+"""``neutralpoint credits …``: the audit of the books, anchoring the ledger chains' heads,
+and retirement batching on demand."""
 
 from __future__ import annotations
 
@@ -42,6 +43,30 @@ def audit_command() -> None:
     click.echo(report.summary())
     if not report.ok:
         sys.exit(1)
+
+
+@group.command("anchor")
+def anchor_command() -> None:
+    """Anchor every lot chain's head now (the worker does it every ten minutes); prints
+    the anchor's number and hash, which can be kept outside the database."""
+    from neutralpoint.credits.ledger import anchor_heads
+    from neutralpoint.database.engine import Database
+
+    async def run() -> tuple[int, int, str] | None:
+        db = Database(_database_url())
+        try:
+            async with db.platform_session() as session:
+                anchor = await anchor_heads(session, actor="cli:anchor")
+                return None if anchor is None else (anchor.seq, len(anchor.heads), anchor.hash)
+        finally:
+            await db.dispose()
+
+    written = asyncio.run(run())
+    if written is None:
+        click.echo("nothing to anchor: no chain moved since the last anchor")
+        return
+    seq, chains, digest = written
+    click.echo(f"anchor {seq}: {chains} chains, hash {digest}")
 
 
 @group.command("retire-due")

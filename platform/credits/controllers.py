@@ -26,7 +26,7 @@ from litestar.response import Template
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from neutralpoint.credits import overview, public, reports, retirement, services, supply
+from neutralpoint.credits import overview, public, reports, retirement, services
 from neutralpoint.credits.errors import CreditsInputError, translate_message
 from neutralpoint.credits.models import Allocation, Lot, Project, ProjectOwner, ProjectPhoto
 from neutralpoint.credits.schemas import (
@@ -295,7 +295,7 @@ class CreditsAdminApi(Controller):
         user: NamedDependency[User],
     ) -> AllocationOut:
         await _found(db_session, Allocation, allocation_id)
-        allocation = await supply.withdraw_allocation(db_session, allocation_id, actor=user.email, reason=data.reason)
+        allocation = await services.withdraw_allocation(db_session, allocation_id, actor=user.email, reason=data.reason)
         return await allocation_out(db_session, allocation)
 
     @get("/retirements", summary="Registry retirement requests")

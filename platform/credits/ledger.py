@@ -1,14 +1,28 @@
-"""The books: append-only entries chained by hash, and the lock that serialises writers.
+"""The books: append-only entries, one hash chain per lot, the chains' heads anchored together.
 
 Every movement of credits (acquire, allocate, reserve, release, sell, assign, retire,
-refund, correction) appends one entry with its actor, time and reason. Entry ``n``
-stores ``hash = sha256(canonical JSON of its fields + hash of entry n-1)``; the single
-``ledger_head`` row holds the newest sequence number and hash, so an edit, a deletion in
-the middle or at the end, or a re-ordering all show in ``verify_chain``.
+refund, correction) appends one entry with its actor, time and reason to the chain of
+the lot it moves (an entry about a sale as a whole goes to the chain of the sale's
+primary offer's lot). Entry ``n`` of a chain stores ``hash = sha256(canonical JSON of
+its fields + hash of entry n-1)``; the lot row holds the chain's head (``chain_seq``,
+``chain_hash``), so an edit, a deletion in the middle or at the end, or a re-ordering
+all show in ``verify_chains``. A periodic job writes an anchor, the heads of every chain
+at one moment, itself hash-chained; the audit checks that every anchored head is still
+in its chain, so a lot's history cannot be rewritten quietly after it was anchored.
 
-Writers take the books lock (the head row, ``SELECT … FOR UPDATE`` on PostgreSQL; the
-first write of the transaction on SQLite, whose writers are serialised anyway) before
-touching any lot, so every credits transaction locks in the same order: head, then lots.
+Locking, the same order in every credits transaction, so nobody waits in a cycle:
+
+1. ``lock_supply``: only changes to the supply itself (new lots, corrections, offers),
+   rare admin writes that check across lots; selling never takes it.
+2. ``lock_lots``: the rows of the lots the transaction moves, in id order (PostgreSQL
+   ``SELECT … FOR NO KEY UPDATE``; on SQLite the first write takes the database's write
+   lock). A lot's row guards its counters, its offers' counters and its chain's head, so
+   purchases from different lots never wait on each other. A purchase from one lot takes
+   the lock with the conditional UPDATE that takes its stock (``stock.take_from_lot``).
+3. Then offers, reservations, sales, holds, pieces and tonnes.
+
+Read the clock after the lots are locked: the entries of one chain then carry times in
+the order they were written.
 """
 
 from __future__ import annotations
@@ -17,53 +31,121 @@ import hashlib
 import json
 import uuid
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import insert, select, text, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from neutralpoint.credits.errors import LedgerConflict
-from neutralpoint.credits.models import LedgerEntry, LedgerHead, LedgerKind
-from neutralpoint.database.base import new_id
+from neutralpoint.credits.errors import CreditsInputError, LedgerConflict
+from neutralpoint.credits.models import GENESIS_HASH, LedgerAnchor, LedgerEntry, LedgerKind, Lot, SupplyLock
+from neutralpoint.database.base import new_id, utcnow
 
-GENESIS_HASH = "0" * 64
-HEAD_ID = 1
+__all__ = [
+    "GENESIS_HASH",
+    "ChainPosition",
+    "ChainReport",
+    "NewEntry",
+    "anchor_heads",
+    "append",
+    "append_all",
+    "canonical_fields",
+    "entry_hash",
+    "lock_lots",
+    "lock_supply",
+    "verify_chains",
+]
+
+SUPPLY_LOCK_ID = 1
 
 
 def _dialect(session: AsyncSession) -> str:
     return session.get_bind().dialect.name
 
 
-_HEAD_KEY = "neutralpoint.credits.ledger_head"
+# --- what this transaction holds -----------------------------------------------------------
+
+_STATE_KEY = "neutralpoint.credits.books"
 
 
-def _remember_head(session: AsyncSession, seq: int, digest: str) -> None:
-    """Keep the head for the rest of this transaction, so appends need not re-read it."""
+@dataclass
+class _Held:
+    """The locks this transaction holds and the heads of the locked lots' chains."""
+
+    transaction: Callable[[], Any]
+    heads: dict[uuid.UUID, tuple[int, str]] = field(default_factory=dict)
+    supply: bool = False
+
+
+def _held(session: AsyncSession) -> _Held:
     transaction = session.sync_session.get_transaction()
-    if transaction is not None:
-        session.info[_HEAD_KEY] = (weakref.ref(transaction), seq, digest)
+    if transaction is None:  # no transaction yet, so no lock either
+        return _Held(transaction=lambda: None)
+    state: _Held | None = session.info.get(_STATE_KEY)
+    if state is not None and state.transaction() is transaction:
+        return state
+    fresh = _Held(transaction=weakref.ref(transaction))
+    session.info[_STATE_KEY] = fresh
+    return fresh
 
 
-def _cached_head(session: AsyncSession) -> tuple[int, str] | None:
-    cached = session.info.get(_HEAD_KEY)
-    transaction = session.sync_session.get_transaction()
-    if cached is None or transaction is None or cached[0]() is not transaction:
-        return None
-    return cached[1], cached[2]
-
-
-async def lock_books(session: AsyncSession) -> None:
-    """Serialise credits writers for the rest of this transaction (idempotent)."""
+async def lock_supply(session: AsyncSession) -> None:
+    """Serialise changes to the supply for the rest of this transaction (idempotent)."""
+    if _held(session).supply:
+        return
     if _dialect(session) == "postgresql":
-        statement = "SELECT seq, hash FROM ledger_head WHERE id = :id FOR UPDATE"
+        statement = select(SupplyLock.id).where(SupplyLock.id == SUPPLY_LOCK_ID).with_for_update()
+        await session.execute(statement)
     else:
         # On SQLite the first write takes the database's write lock, waiting up to busy_timeout.
-        statement = "UPDATE ledger_head SET seq = seq WHERE id = :id RETURNING seq, hash"
-    head = (await session.execute(text(statement), {"id": HEAD_ID})).one()
-    _remember_head(session, head.seq, head.hash)
+        await session.execute(text("UPDATE credit_supply_lock SET id = id WHERE id = :id"), {"id": SUPPLY_LOCK_ID})
+    _held(session).supply = True
+
+
+async def lock_lots(session: AsyncSession, lot_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Lot]:
+    """Lock the rows of ``lot_ids`` (in id order) for the rest of this transaction and
+    return them fresh. Lock every lot the transaction will move in one call, before
+    touching offers, reservations or sales; a later call may lock more lots, but only
+    lots it is sure no other transaction holds while waiting for ours (a new lot)."""
+    ids = sorted(set(lot_ids))
+    if not ids:
+        return {}
+    query = select(Lot).where(Lot.id.in_(ids)).order_by(Lot.id).execution_options(populate_existing=True)
+    if _dialect(session) == "postgresql":
+        # NO KEY UPDATE, the lock an UPDATE takes: rows that merely refer to the lot still insert.
+        query = query.with_for_update(key_share=True)
+    else:
+        await session.execute(
+            update(Lot)
+            .where(Lot.id.in_(ids))
+            .values(chain_seq=Lot.chain_seq)
+            .execution_options(synchronize_session=False)
+        )
+    lots = {lot.id: lot for lot in (await session.execute(query)).scalars()}
+    missing = [i for i in ids if i not in lots]
+    if missing:
+        raise CreditsInputError("lot_id", "There is no such lot.")
+    held = _held(session)
+    for lot in lots.values():
+        held.heads[lot.id] = (lot.chain_seq, lot.chain_hash)
+    return lots
+
+
+def holding_lot(session: AsyncSession, lot_id: uuid.UUID, chain_seq: int, chain_hash: str) -> None:
+    """Note that this transaction locked ``lot_id`` by updating its row (which returned its
+    chain's head), as ``lock_lots`` would have."""
+    _held(session).heads[lot_id] = (chain_seq, chain_hash)
+
+
+def locked_lot_ids(session: AsyncSession) -> frozenset[uuid.UUID]:
+    return frozenset(_held(session).heads)
+
+
+# --- entries ------------------------------------------------------------------------------
 
 
 def _iso(moment: datetime) -> str:
@@ -78,6 +160,7 @@ def _text_id(value: uuid.UUID | None) -> str | None:
 
 def canonical_fields(
     *,
+    chain_id: uuid.UUID,
     seq: int,
     kind: str,
     lot_id: uuid.UUID | None,
@@ -94,12 +177,13 @@ def canonical_fields(
     created_at: datetime,
 ) -> dict[str, Any]:
     return {
+        "chain": str(chain_id),
         "seq": seq,
         "kind": str(kind),
         "lot_id": _text_id(lot_id),
         "allocation_id": _text_id(allocation_id),
         "sale_id": _text_id(sale_id),
-        # Labelled "tenant_id" since the first entries were written: hashes stay verifiable.
+        # Labelled "tenant_id" since the first entries were written.
         "tenant_id": _text_id(venue_id),
         "order_ref": order_ref,
         "grams": grams,
@@ -121,6 +205,7 @@ def entry_hash(fields: Mapping[str, Any], prev_hash: str) -> str:
 
 def _hash_of(entry: LedgerEntry) -> str:
     fields = canonical_fields(
+        chain_id=entry.chain_id,
         seq=entry.seq,
         kind=entry.kind,
         lot_id=entry.lot_id,
@@ -139,6 +224,117 @@ def _hash_of(entry: LedgerEntry) -> str:
     return entry_hash(fields, entry.prev_hash)
 
 
+@dataclass(frozen=True)
+class NewEntry:
+    """An entry to append; ``chain_id`` defaults to ``lot_id``."""
+
+    kind: LedgerKind
+    actor: str
+    lot_id: uuid.UUID | None = None
+    chain_id: uuid.UUID | None = None
+    allocation_id: uuid.UUID | None = None
+    sale_id: uuid.UUID | None = None
+    venue_id: uuid.UUID | None = None
+    order_ref: str | None = None
+    grams: int = 0
+    amount_minor: int | None = None
+    currency: str | None = None
+    reason: str = ""
+    details: Mapping[str, Any] | None = None
+
+    @property
+    def chain(self) -> uuid.UUID:
+        chain = self.chain_id or self.lot_id
+        if chain is None:
+            raise ValueError("a ledger entry belongs to a lot's chain: give lot_id or chain_id")
+        return chain
+
+
+@dataclass(frozen=True)
+class ChainPosition:
+    """Where an entry sits: the lot whose chain holds it, its position and its hash."""
+
+    chain_id: uuid.UUID
+    seq: int
+    hash: str
+
+
+async def append_all(session: AsyncSession, entries: Sequence[NewEntry], *, now: datetime) -> list[ChainPosition]:
+    """Append ``entries`` in order, each to its lot's chain; returns where each went.
+
+    The lots are locked here if the transaction does not hold them yet (see ``lock_lots``).
+    """
+    if not entries:
+        return []
+    held = _held(session)
+    unlocked = {e.chain for e in entries} - held.heads.keys()
+    if unlocked:
+        await lock_lots(session, unlocked)
+        held = _held(session)
+    start = {chain: held.heads[chain] for chain in {e.chain for e in entries}}
+    rows: list[dict[str, Any]] = []
+    positions: list[ChainPosition] = []
+    for entry in entries:
+        chain = entry.chain
+        head_seq, head_hash = held.heads[chain]
+        seq = head_seq + 1
+        fields = canonical_fields(
+            chain_id=chain,
+            seq=seq,
+            kind=entry.kind,
+            lot_id=entry.lot_id,
+            allocation_id=entry.allocation_id,
+            sale_id=entry.sale_id,
+            venue_id=entry.venue_id,
+            order_ref=entry.order_ref,
+            grams=entry.grams,
+            amount_minor=entry.amount_minor,
+            currency=entry.currency,
+            actor=entry.actor,
+            reason=entry.reason,
+            details=entry.details or {},
+            created_at=now,
+        )
+        digest = entry_hash(fields, head_hash)
+        rows.append(
+            {
+                "id": new_id(),
+                "chain_id": chain,
+                "seq": seq,
+                "kind": entry.kind,
+                "lot_id": entry.lot_id,
+                "allocation_id": entry.allocation_id,
+                "sale_id": entry.sale_id,
+                "venue_id": entry.venue_id,
+                "order_ref": entry.order_ref,
+                "grams": entry.grams,
+                "amount_minor": entry.amount_minor,
+                "currency": entry.currency,
+                "actor": entry.actor,
+                "reason": entry.reason,
+                "details": fields["details"],
+                "created_at": now,
+                "prev_hash": head_hash,
+                "hash": digest,
+            }
+        )
+        held.heads[chain] = (seq, digest)
+        positions.append(ChainPosition(chain, seq, digest))
+    await session.execute(insert(LedgerEntry), rows)
+    for chain, (old_seq, _) in start.items():
+        new_seq, new_hash = held.heads[chain]
+        moved = await session.execute(
+            update(Lot)
+            .where(Lot.id == chain, Lot.chain_seq == old_seq)
+            .values(chain_seq=new_seq, chain_hash=new_hash)
+            .execution_options(synchronize_session=False)
+        )
+        if moved.rowcount != 1:  # type: ignore[attr-defined]
+            held.heads.clear()
+            raise LedgerConflict(f"the chain of lot {chain} moved although the lot was locked")
+    return positions
+
+
 async def append(
     session: AsyncSession,
     kind: LedgerKind,
@@ -146,6 +342,7 @@ async def append(
     actor: str,
     now: datetime,
     lot_id: uuid.UUID | None = None,
+    chain_id: uuid.UUID | None = None,
     allocation_id: uuid.UUID | None = None,
     sale_id: uuid.UUID | None = None,
     venue_id: uuid.UUID | None = None,
@@ -155,18 +352,13 @@ async def append(
     currency: str | None = None,
     reason: str = "",
     details: Mapping[str, Any] | None = None,
-) -> int:
-    """Append one entry (the caller holds the books lock); returns its sequence number."""
-    cached = _cached_head(session)
-    if cached is None:
-        row = (await session.execute(select(LedgerHead.seq, LedgerHead.hash).where(LedgerHead.id == HEAD_ID))).one()
-        cached = (row.seq, row.hash)
-    head_seq, head_hash = cached
-    seq = head_seq + 1
-    fields = canonical_fields(
-        seq=seq,
+) -> ChainPosition:
+    """Append one entry to the chain of ``chain_id`` (default: ``lot_id``)."""
+    entry = NewEntry(
         kind=kind,
+        actor=actor,
         lot_id=lot_id,
+        chain_id=chain_id,
         allocation_id=allocation_id,
         sale_id=sale_id,
         venue_id=venue_id,
@@ -174,49 +366,96 @@ async def append(
         grams=grams,
         amount_minor=amount_minor,
         currency=currency,
-        actor=actor,
         reason=reason,
-        details=details or {},
-        created_at=now,
+        details=details,
     )
-    digest = entry_hash(fields, head_hash)
-    await session.execute(
-        insert(LedgerEntry).values(
-            id=new_id(),
-            seq=seq,
-            kind=kind,
-            lot_id=lot_id,
-            allocation_id=allocation_id,
-            sale_id=sale_id,
-            venue_id=venue_id,
-            order_ref=order_ref,
-            grams=grams,
-            amount_minor=amount_minor,
-            currency=currency,
-            actor=actor,
-            reason=reason,
-            details=fields["details"],
-            created_at=now,
-            prev_hash=head_hash,
-            hash=digest,
+    return (await append_all(session, [entry], now=now))[0]
+
+
+# --- anchors ------------------------------------------------------------------------------
+
+
+def anchor_hash(
+    *, seq: int, heads: Mapping[str, Any], actor: str, details: Mapping[str, Any], created_at: datetime, prev_hash: str
+) -> str:
+    fields = {
+        "seq": seq,
+        "heads": {key: list(value) for key, value in heads.items()},
+        "actor": actor,
+        "details": dict(details),
+        "created_at": _iso(created_at),
+    }
+    return entry_hash(fields, prev_hash)
+
+
+def _hash_of_anchor(anchor: LedgerAnchor) -> str:
+    return anchor_hash(
+        seq=anchor.seq,
+        heads=anchor.heads,
+        actor=anchor.actor,
+        details=anchor.details or {},
+        created_at=anchor.created_at,
+        prev_hash=anchor.prev_hash,
+    )
+
+
+async def chain_heads(session: AsyncSession) -> dict[str, list[Any]]:
+    """Every non-empty chain's head, as one statement sees them (each with its entries)."""
+    rows = await session.execute(select(Lot.id, Lot.chain_seq, Lot.chain_hash).where(Lot.chain_seq > 0))
+    return {str(row.id): [row.chain_seq, row.chain_hash] for row in sorted(rows, key=lambda r: str(r.id))}
+
+
+async def anchor_heads(
+    session: AsyncSession, *, actor: str, now: datetime | None = None, details: Mapping[str, Any] | None = None
+) -> LedgerAnchor | None:
+    """Anchor every chain's head now; ``None`` when nothing moved since the last anchor (or
+    another anchor was written at the same moment). Takes no lock that selling waits for."""
+    heads = await chain_heads(session)
+    last = (
+        await session.execute(
+            select(LedgerAnchor).order_by(LedgerAnchor.seq.desc()).limit(1).execution_options(populate_existing=True)
         )
+    ).scalar_one_or_none()
+    if last is not None and last.heads == heads:
+        return None
+    seq = 1 if last is None else last.seq + 1
+    prev_hash = GENESIS_HASH if last is None else last.hash
+    moment = now or utcnow()
+    extra = dict(details or {})
+    digest = anchor_hash(seq=seq, heads=heads, actor=actor, details=extra, created_at=moment, prev_hash=prev_hash)
+    values = {
+        "seq": seq,
+        "heads": heads,
+        "actor": actor,
+        "details": extra,
+        "created_at": moment,
+        "prev_hash": prev_hash,
+        "hash": digest,
+    }
+    dialect_insert = postgresql_insert if _dialect(session) == "postgresql" else sqlite_insert
+    written = await session.execute(
+        dialect_insert(LedgerAnchor)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["seq"])
+        .returning(LedgerAnchor.seq)
     )
-    moved = await session.execute(
-        update(LedgerHead)
-        .where(LedgerHead.id == HEAD_ID, LedgerHead.seq == head_seq)
-        .values(seq=seq, hash=digest)
-        .execution_options(synchronize_session=False)
-    )
-    if moved.rowcount != 1:  # type: ignore[attr-defined]
-        session.info.pop(_HEAD_KEY, None)
-        raise LedgerConflict("the ledger head moved although the books were locked")
-    _remember_head(session, seq, digest)
-    return seq
+    if written.scalar_one_or_none() is None:
+        return None
+    return (
+        await session.execute(
+            select(LedgerAnchor).where(LedgerAnchor.seq == seq).execution_options(populate_existing=True)
+        )
+    ).scalar_one()
+
+
+# --- verification -------------------------------------------------------------------------
 
 
 @dataclass
 class ChainReport:
     entries: int = 0
+    chains: int = 0
+    anchors: int = 0
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -224,37 +463,87 @@ class ChainReport:
         return not self.problems
 
 
-async def verify_chain(
+async def verify_chains(
     session: AsyncSession,
     *,
     on_entry: Callable[[LedgerEntry], None] | None = None,
     max_problems: int = 50,
 ) -> ChainReport:
-    """Recompute every hash in sequence order and compare with the head; ``on_entry``
-    sees each entry once (the audit sums the books in the same pass)."""
+    """Recompute every hash of every lot's chain in order, compare each chain's end with
+    its lot's head, and check the anchors: their own chain, and that every head they
+    anchored is still in its chain. ``on_entry`` sees each entry once (the audit sums the
+    books in the same pass). Problems name the lot and the entry's position."""
     report = ChainReport()
-    prev_hash = GENESIS_HASH
-    expected_seq = 1
+
+    def problem(message: str) -> None:
+        if len(report.problems) < max_problems:
+            report.problems.append(message)
+
+    lots = {
+        row.id: row for row in await session.execute(select(Lot.id, Lot.serial_first, Lot.chain_seq, Lot.chain_hash))
+    }
+
+    def name(chain: uuid.UUID) -> str:
+        lot = lots.get(chain)
+        return f"lot {lot.serial_first}" if lot is not None else f"chain {chain} (no such lot)"
+
+    # Anchors first: what each chain must still contain.
+    anchored: dict[tuple[uuid.UUID, int], list[tuple[int, str]]] = {}
+    prev_hash, expected = GENESIS_HASH, 1
+    anchors = await session.stream_scalars(
+        select(LedgerAnchor).order_by(LedgerAnchor.seq).execution_options(yield_per=100)
+    )
+    async for anchor in anchors:
+        report.anchors += 1
+        if anchor.seq != expected:
+            problem(f"anchor {anchor.seq}: expected anchor {expected} (an anchor is missing)")
+        if anchor.prev_hash != prev_hash:
+            problem(f"anchor {anchor.seq}: does not chain to the anchor before it")
+        if _hash_of_anchor(anchor) != anchor.hash:
+            problem(f"anchor {anchor.seq}: its content no longer matches its hash (edited)")
+        for key, (seq, digest) in (anchor.heads or {}).items():
+            anchored.setdefault((uuid.UUID(key), int(seq)), []).append((anchor.seq, str(digest)))
+        prev_hash, expected = anchor.hash, anchor.seq + 1
+
+    ends: dict[uuid.UUID, tuple[int, str]] = {}
+    current: uuid.UUID | None = None
+    prev_hash, expected = GENESIS_HASH, 1
     result = await session.stream_scalars(
-        select(LedgerEntry).order_by(LedgerEntry.seq).execution_options(yield_per=1000)
+        select(LedgerEntry).order_by(LedgerEntry.chain_id, LedgerEntry.seq).execution_options(yield_per=1000)
     )
     async for entry in result:
         report.entries += 1
         if on_entry is not None:
             on_entry(entry)
-        if len(report.problems) >= max_problems:
-            continue
-        if entry.seq != expected_seq:
-            report.problems.append(f"ledger entry seq {entry.seq}: expected seq {expected_seq} (an entry is missing)")
+        if entry.chain_id != current:
+            current = entry.chain_id
+            report.chains += 1
+            prev_hash, expected = GENESIS_HASH, 1
+        where = f"{name(entry.chain_id)} entry {entry.seq}"
+        if entry.seq != expected:
+            problem(f"{where}: expected entry {expected} (an entry is missing)")
         if entry.prev_hash != prev_hash:
-            report.problems.append(f"ledger entry seq {entry.seq}: does not chain to the entry before it")
+            problem(f"{where}: does not chain to the entry before it")
         if _hash_of(entry) != entry.hash:
-            report.problems.append(f"ledger entry seq {entry.seq}: its content no longer matches its hash (edited)")
-        prev_hash = entry.hash
-        expected_seq = entry.seq + 1
-    head = (await session.execute(select(LedgerHead.seq, LedgerHead.hash).where(LedgerHead.id == HEAD_ID))).one()
-    if head.seq != expected_seq - 1 or head.hash != prev_hash:
-        report.problems.append(
-            f"ledger head says seq {head.seq} but the chain ends at seq {expected_seq - 1} (entries removed or added)"
-        )
+            problem(f"{where}: its content no longer matches its hash (edited)")
+        for anchor_seq, digest in anchored.pop((entry.chain_id, entry.seq), ()):
+            if digest != entry.hash:
+                problem(f"{where}: differs from the head anchored by anchor {anchor_seq} (history rewritten)")
+        prev_hash, expected = entry.hash, entry.seq + 1
+        ends[entry.chain_id] = (entry.seq, entry.hash)
+
+    for chain, (seq, digest) in ends.items():
+        lot = lots.get(chain)
+        if lot is None:
+            problem(f"{name(chain)}: entries of a chain without a lot")
+        elif (lot.chain_seq, lot.chain_hash) != (seq, digest):
+            problem(
+                f"{name(chain)}: its head says entry {lot.chain_seq} but the chain ends at entry {seq} "
+                "(entries removed or added)"
+            )
+    for lot in lots.values():
+        if lot.id not in ends and (lot.chain_seq, lot.chain_hash) != (0, GENESIS_HASH):
+            problem(f"{name(lot.id)}: its head says entry {lot.chain_seq} but its chain has no entries")
+    for (chain, seq), seen in sorted(anchored.items(), key=lambda item: (str(item[0][0]), item[0][1])):
+        problem(f"{name(chain)} entry {seq}: anchored by anchor {seen[0][0]} but gone from its chain")
     return report

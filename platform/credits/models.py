@@ -42,6 +42,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from neutralpoint.database.base import Base, TenantScoped, new_id, utcnow
 
 GRAMS_PER_TONNE = 1_000_000
+GENESIS_HASH = "0" * 64
+"""What the first entry of every chain (and the first anchor) chains to."""
 
 
 def _enum(cls: type[enum.Enum]) -> Enum:
@@ -205,6 +207,10 @@ class Lot(Base):
     sold_grams: Mapped[int] = mapped_column(BigInteger, default=0)
     retired_grams: Mapped[int] = mapped_column(BigInteger, default=0)
     fill_cursor: Mapped[int] = mapped_column(BigInteger, default=0)
+    chain_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    """Position of the newest entry of this lot's hash chain in the ledger (0: none yet)."""
+    chain_hash: Mapped[str] = mapped_column(String(64), default=GENESIS_HASH, server_default=GENESIS_HASH)
+    """Hash of that entry; the chain starts from ``GENESIS_HASH``."""
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -348,6 +354,11 @@ class Sale(TenantScoped, Base):
     status: Mapped[SaleStatus] = mapped_column(_enum(SaleStatus), default=SaleStatus.PAID)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     refunded_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    chain_lot_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
+    """The lot whose ledger chain holds this sale's ``sell`` entry (its primary offer's lot)."""
+    chain_seq: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    """Position of the ``sell`` entry in that chain: a certificate quotes it with ``chain_hash``."""
+    chain_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
     __table_args__ = (
         CheckConstraint("owner_minor + platform_minor + venue_minor = amount_minor", name="split_adds_up"),
@@ -441,15 +452,19 @@ class RetirementRequest(Base):
 class LedgerEntry(Base):
     """One movement in the books. Append-only: the application role may not UPDATE or DELETE.
 
-    ``hash`` is sha256 over the canonical JSON of the entry and ``prev_hash``, so any edit
-    breaks the chain from that entry on. References are plain ids (no foreign keys): the
-    books must outlive whatever they describe.
+    Entries form one hash chain per lot (``chain_id``, the lot's id): entry ``seq`` of a
+    chain stores ``hash = sha256(canonical JSON of its fields + hash of entry seq-1)``, and
+    the lot row keeps the chain's head. Entries about a sale as a whole (``sell``, a
+    refund's summary) belong to the chain of the sale's primary offer's lot. References are
+    plain ids (no foreign keys): the books must outlive whatever they describe.
     """
 
     __tablename__ = "ledger_entries"
+    __table_args__ = (UniqueConstraint("chain_id", "seq"),)
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
-    seq: Mapped[int] = mapped_column(BigInteger, unique=True)
+    chain_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    seq: Mapped[int] = mapped_column(BigInteger)
     kind: Mapped[LedgerKind] = mapped_column(_enum(LedgerKind))
     lot_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True, index=True)
     allocation_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
@@ -467,11 +482,33 @@ class LedgerEntry(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
-class LedgerHead(Base):
-    """The one row that serialises writers of the books and remembers the chain's end."""
+class LedgerAnchor(Base):
+    """The heads of every lot's chain at one moment, itself chained by hash (append-only).
 
-    __tablename__ = "ledger_head"
+    A periodic job writes one whenever a chain moved; the audit checks that every anchored
+    head is still in its chain, so rewriting a lot's history after an anchor shows even
+    when the rewritten chain is consistent in itself.
+    """
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    seq: Mapped[int] = mapped_column(BigInteger)
+    __tablename__ = "ledger_anchors"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    heads: Mapped[dict[str, Any]] = mapped_column(JSON)
+    """``{lot id: [seq, hash]}`` for every lot whose chain has entries."""
+    actor: Mapped[str] = mapped_column(String(254))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime]
+    prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class SupplyLock(Base):
+    """One row that serialises changes to the supply itself (new lots, corrections, offers).
+
+    Those are rare admin writes that check across lots (overlapping serials); selling
+    never takes this lock, only the locks of the lots it touches.
+    """
+
+    __tablename__ = "credit_supply_lock"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)

@@ -66,15 +66,21 @@ async def batch_retirements(
     adapters: AdapterRegistry | None = None,
 ) -> list[RetirementView]:
     """Group every due tonne into retirement requests and submit each to its adapter."""
-    moment = now or utcnow()
     actor = check_actor(actor)
     registry = adapters or registry_adapters.default_adapters()
-    await ledger.lock_books(session)
+    due_lots = (
+        await session.execute(
+            select(Tonne.lot_id).where(Tonne.status == TonneStatus.DUE, Tonne.request_id.is_(None)).distinct()
+        )
+    ).scalars()
+    # The lots of the due tonnes, so a refund cannot reopen a tonne while it is being batched.
+    locked = list(await ledger.lock_lots(session, due_lots))
+    moment = now or utcnow()
     due = (
         (
             await session.execute(
                 select(Tonne)
-                .where(Tonne.status == TonneStatus.DUE, Tonne.request_id.is_(None))
+                .where(Tonne.status == TonneStatus.DUE, Tonne.request_id.is_(None), Tonne.lot_id.in_(locked))
                 .order_by(Tonne.project_id, Tonne.beneficiary, Tonne.lot_id, Tonne.tonne_index)
             )
         )
@@ -210,7 +216,6 @@ async def record_retirement_reference(
     now: datetime | None = None,
 ) -> RetirementView:
     """A platform admin retired the request's tonnes at the registry: record its reference."""
-    moment = now or utcnow()
     errors: dict[str, str] = {}
     text = (reference or "").strip()
     if not text or len(text) > 200:
@@ -226,7 +231,11 @@ async def record_retirement_reference(
         errors.update(exc.errors)
     if errors:
         raise CreditsInputError.many(errors)
-    await ledger.lock_books(session)
+    tonne_lots = (
+        await session.execute(select(Tonne.lot_id).where(Tonne.request_id == request_id).distinct())
+    ).scalars()
+    await ledger.lock_lots(session, tonne_lots)
+    moment = now or utcnow()
     request = (
         await session.execute(
             select(RetirementRequest)

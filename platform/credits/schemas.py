@@ -106,6 +106,12 @@ class SaleView:
     pieces: tuple[PieceView, ...]
     created: bool = False
     """True only for the call that made the sale; a repeated confirmation returns False."""
+    chain_lot_id: uuid.UUID | None = None
+    """The lot whose ledger chain holds the sale's ``sell`` entry; a certificate quotes the
+    entry's position ``chain_seq`` and hash ``chain_hash`` (``neutralpoint credits audit``
+    checks them)."""
+    chain_seq: int | None = None
+    chain_hash: str | None = None
 
 
 @dataclass(frozen=True)
@@ -170,6 +176,7 @@ class AuditReport:
     entries: int = 0
     lots: int = 0
     sales: int = 0
+    anchors: int = 0
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -177,9 +184,10 @@ class AuditReport:
         return not self.problems
 
     def summary(self) -> str:
+        counts = f"{self.entries} entries, {self.lots} lots, {self.anchors} anchors"
         if self.ok:
-            return f"audit passed: {self.entries} entries, {self.lots} lots"
-        lines = [f"audit FAILED: {len(self.problems)} problems ({self.entries} entries, {self.lots} lots)"]
+            return f"audit passed: {counts}"
+        lines = [f"audit FAILED: {len(self.problems)} problems ({counts})"]
         lines.extend(f"  - {problem}" for problem in self.problems)
         return "\n".join(lines)
 

@@ -1,22 +1,32 @@
 """A visitor's purchase: reserve grams, confirm the paid sale with exact serial pieces,
 release or expire what was not paid, refund what was.
 
-Every function here takes the books lock first, so concurrent purchases queue on it
-and the counters they check are the committed ones. Functions work in a venue's
-session (``use_tenant``) and in a platform session (jobs, webhooks).
+Each write checks what it can first, then locks the rows of the lots it moves
+(``ledger.lock_lots``, in id order), then reads the clock, so purchases of different lots
+and venues run side by side while those of one lot queue for the few statements that
+move its counters and its ledger chain. Functions work in a venue's session
+(``use_tenant``) and in a platform session (jobs, webhooks).
+
+An order's reference (``order_ref``) is unique across the platform. ``reserve`` makes one
+when it is not given (``new_order_ref``); a reference another venue already uses is
+refused with a message, never a database error.
 """
 
 from __future__ import annotations
 
+import base64
+import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from neutralpoint.credits import ledger, pricing, reasons, stock
-from neutralpoint.credits.errors import BelowMinimumCharge, CreditsInputError, Message
+from neutralpoint.credits.errors import BelowMinimumCharge, CreditsInputError, Message, SoldOut
 from neutralpoint.credits.models import (
     Allocation,
     Hold,
@@ -34,11 +44,35 @@ from neutralpoint.credits.models import (
     TonneStatus,
 )
 from neutralpoint.credits.schemas import HoldView, PieceView, RefundView, ReservationView, SaleView
-from neutralpoint.database.base import utcnow
+from neutralpoint.database.base import new_id, utcnow
+from neutralpoint.database.tenancy import UnscopedQueryError, current_tenant
 
 DEFAULT_RESERVATION_TTL = timedelta(minutes=30)
+"""How long grams stay reserved when ``RESERVATION_MINUTES`` was not configured."""
 MAX_ORDER_GRAMS = 1_000_000_000
 """One order buys at most 1,000 tonnes: more is a typo, not a visitor."""
+ORDER_REF_PREFIX = "np-"
+
+_reservation_ttl = DEFAULT_RESERVATION_TTL
+
+
+def use_reservation_minutes(minutes: int) -> None:
+    """Make ``minutes`` (the ``RESERVATION_MINUTES`` setting) the life of a new reservation
+    whose caller gives no ``ttl``; the web app and the worker call it at startup."""
+    global _reservation_ttl
+    if type(minutes) is not int or minutes <= 0:
+        raise ValueError("RESERVATION_MINUTES is a whole number of minutes above 0")
+    _reservation_ttl = timedelta(minutes=minutes)
+
+
+def reservation_ttl() -> timedelta:
+    """How long a new reservation holds its grams unless its caller says otherwise."""
+    return _reservation_ttl
+
+
+def new_order_ref() -> str:
+    """A fresh order reference: ``np-`` and 24 random base-32 characters (120 bits)."""
+    return ORDER_REF_PREFIX + base64.b32encode(secrets.token_bytes(15)).decode("ascii").lower()
 
 
 def _now(now: datetime | None) -> datetime:
@@ -73,18 +107,18 @@ def check_actor(actor: str) -> str:
     return value
 
 
-async def _reservation(session: AsyncSession, order_ref: str) -> Reservation | None:
-    return (
-        await session.execute(
-            select(Reservation).where(Reservation.order_ref == order_ref).execution_options(populate_existing=True)
-        )
-    ).scalar_one_or_none()
+async def _reservation(session: AsyncSession, order_ref: str, *, lock: bool = False) -> Reservation | None:
+    query = select(Reservation).where(Reservation.order_ref == order_ref).execution_options(populate_existing=True)
+    if lock:
+        query = query.with_for_update(key_share=True)
+    return (await session.execute(query)).scalar_one_or_none()
 
 
-async def _sale(session: AsyncSession, order_ref: str) -> Sale | None:
-    return (
-        await session.execute(select(Sale).where(Sale.order_ref == order_ref).execution_options(populate_existing=True))
-    ).scalar_one_or_none()
+async def _sale(session: AsyncSession, order_ref: str, *, lock: bool = False) -> Sale | None:
+    query = select(Sale).where(Sale.order_ref == order_ref).execution_options(populate_existing=True)
+    if lock:
+        query = query.with_for_update(key_share=True)
+    return (await session.execute(query)).scalar_one_or_none()
 
 
 async def _holds(session: AsyncSession, reservation_id: uuid.UUID) -> list[Hold]:
@@ -100,8 +134,11 @@ async def _holds(session: AsyncSession, reservation_id: uuid.UUID) -> list[Hold]
     )
 
 
-async def reservation_view(session: AsyncSession, reservation: Reservation) -> ReservationView:
-    holds = await _holds(session, reservation.id)
+async def reservation_view(
+    session: AsyncSession, reservation: Reservation, holds: Sequence[Hold] | None = None
+) -> ReservationView:
+    if holds is None:
+        holds = await _holds(session, reservation.id)
     return ReservationView(
         id=reservation.id,
         tenant_id=reservation.tenant_id,
@@ -191,6 +228,9 @@ async def sale_view(session: AsyncSession, sale: Sale, *, created: bool = False)
         refunded_at=sale.refunded_at,
         pieces=await pieces_of_sale(session, sale.id),
         created=created,
+        chain_lot_id=sale.chain_lot_id,
+        chain_seq=sale.chain_seq,
+        chain_hash=sale.chain_hash,
     )
 
 
@@ -203,16 +243,25 @@ async def quote_offer(
     return pricing.quote(grams, chain[0].price_per_tonne_minor, chain[0].currency)
 
 
+def _same_order(existing: Reservation, tenant_id: uuid.UUID, allocation_id: uuid.UUID, grams: int) -> bool:
+    same = (existing.tenant_id, existing.allocation_id, existing.grams) == (tenant_id, allocation_id, grams)
+    return same and existing.status in (ReservationStatus.RESERVED, ReservationStatus.SOLD)
+
+
+ANOTHER_RESERVATION = "This order already has another reservation."
+REFERENCE_TAKEN = "This order reference is already used by another order: use a new reference."
+
+
 async def reserve(
     session: AsyncSession,
     *,
     tenant_id: uuid.UUID,
     allocation_id: uuid.UUID,
     grams: int,
-    order_ref: str,
+    order_ref: str | None = None,
     actor: str = "visitor",
     now: datetime | None = None,
-    ttl: timedelta = DEFAULT_RESERVATION_TTL,
+    ttl: timedelta | None = None,
     round_up_to_minimum: bool = False,
 ) -> ReservationView:
     """Hold ``grams`` for an order, from the chosen offer and, when it runs out, from the
@@ -222,28 +271,53 @@ async def reserve(
     ``BelowMinimumCharge`` when the price is below the provider's minimum unless
     ``round_up_to_minimum`` (then the reservation's amount is the minimum). Calling it
     again for the same order with the same grams and offer returns the same reservation.
+    Without ``order_ref`` a new reference is made (``ReservationView.order_ref``); without
+    ``ttl`` the reservation lasts ``reservation_ttl()`` (``RESERVATION_MINUTES``).
     """
-    now = _now(now)
-    order_ref = check_order_ref(order_ref)
+    if now is not None:
+        _now(now)
+    order_ref = new_order_ref() if order_ref is None else check_order_ref(order_ref)
     check_grams(grams)
     actor = check_actor(actor)
+    ttl = reservation_ttl() if ttl is None else ttl
     if ttl <= timedelta(0):
         raise CreditsInputError("ttl", "A reservation must last some time.")
-    await ledger.lock_books(session)
+    scope = current_tenant(session)
+    if scope is not None and scope != tenant_id:
+        raise UnscopedQueryError("Reservation belongs to another venue")
     existing = await _reservation(session, order_ref)
     if existing is not None:
-        same = (existing.tenant_id, existing.allocation_id, existing.grams) == (tenant_id, allocation_id, grams)
-        if same and existing.status in (ReservationStatus.RESERVED, ReservationStatus.SOLD):
+        if _same_order(existing, tenant_id, allocation_id, grams):
             return await reservation_view(session, existing)
-        raise CreditsInputError("order_ref", "This order already has another reservation.")
-    await stock.expire_holds(session, now, actor="system:expiry")
-    chain = await stock.spill_chain(session, tenant_id, allocation_id, now)
+        raise CreditsInputError("order_ref", ANOTHER_RESERVATION)
+    chain = await stock.spill_chain(session, tenant_id, allocation_id, _now(now))
     primary = chain[0]
     price = pricing.quote(grams, primary.price_per_tonne_minor, primary.currency)
     if price.below_minimum and not round_up_to_minimum:
         raise BelowMinimumCharge(price)
-    plan = await stock.plan_holds(session, chain, grams)
+
+    lot_ids = {a.lot_id for a in chain}
+    # One lot (the usual case): its stock is taken by one conditional UPDATE, which is the
+    # lock, and the offer's by a second; otherwise, or when either has too few, plan.
+    taken = len(lot_ids) == 1 and await stock.take_from_lot(session, primary.lot_id, grams)
+    if not taken:
+        await ledger.lock_lots(session, lot_ids)
+    moment = _now(now)  # after the lock: expiry and the ledger see the time of the write
+    if taken and not await stock.try_shift(
+        session, Allocation, primary.id, guard=[stock.allocation_free_guard(grams)], reserved_grams=grams
+    ):
+        await stock.shift(session, Lot, primary.lot_id, reserved_grams=-grams)
+        taken = False
+    plan = [(primary, grams)]
+    if not taken:
+        try:
+            plan = await stock.plan_holds(session, chain, grams)
+        except SoldOut:
+            if not await stock.expire_holds(session, moment, actor="system:expiry", lot_ids=lot_ids):
+                raise
+            plan = await stock.plan_holds(session, chain, grams)
     reservation = Reservation(
+        id=new_id(),
         tenant_id=tenant_id,
         order_ref=order_ref,
         allocation_id=primary.id,
@@ -252,14 +326,35 @@ async def reserve(
         amount_minor=price.rounded_up_minor,
         currency=price.currency,
         status=ReservationStatus.RESERVED,
-        expires_at=now + ttl,
-        created_at=now,
-        updated_at=now,
+        expires_at=moment + ttl,
+        created_at=moment,
+        updated_at=moment,
     )
-    session.add(reservation)
-    await session.flush()
-    await stock.apply_holds(session, reservation, plan, actor=actor, now=now)
-    return await reservation_view(session, reservation)
+    values = {column.key: getattr(reservation, column.key) for column in Reservation.__table__.columns}
+    dialect_insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    # The reference is unique across venues; another venue's row is invisible here, so the
+    # database's unique index answers, without an error that would end the transaction.
+    written = await session.execute(
+        dialect_insert(Reservation)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["order_ref"])
+        .returning(Reservation.id)
+    )
+    if written.scalar_one_or_none() is None:
+        if taken:  # give the grams back: this order is another's, or already held
+            await stock.shift(session, Allocation, primary.id, reserved_grams=-grams)
+            await stock.shift(session, Lot, primary.lot_id, reserved_grams=-grams)
+        existing = await _reservation(session, order_ref)
+        if existing is None:
+            raise CreditsInputError("order_ref", REFERENCE_TAKEN)
+        if _same_order(existing, tenant_id, allocation_id, grams):
+            return await reservation_view(session, existing)
+        raise CreditsInputError("order_ref", ANOTHER_RESERVATION)
+    if taken:
+        holds = await stock.record_holds(session, reservation, plan, actor=actor, now=moment)
+    else:
+        holds = await stock.apply_holds(session, reservation, plan, actor=actor, now=moment)
+    return await reservation_view(session, reservation, holds)
 
 
 async def get_reservation(session: AsyncSession, order_ref: str) -> ReservationView | None:
@@ -276,44 +371,61 @@ async def release_reservation(
     now: datetime | None = None,
 ) -> ReservationView:
     """Cancel an unpaid order: its grams go back on sale at once."""
-    now = _now(now)
+    if now is not None:
+        _now(now)
     order_ref = check_order_ref(order_ref)
     actor = check_actor(actor)
-    await ledger.lock_books(session)
     reservation = await _reservation(session, order_ref)
     if reservation is None:
         raise CreditsInputError("order_ref", "There is no reservation for this order.")
+    held_lots = {h.lot_id for h in await _holds(session, reservation.id) if h.status == HoldStatus.HELD}
+    await ledger.lock_lots(session, held_lots)
+    moment = _now(now)
+    reservation = await _reservation(session, order_ref, lock=True)
+    assert reservation is not None
     if reservation.status == ReservationStatus.SOLD:
         raise CreditsInputError("order_ref", "This order is paid: refund it instead of releasing it.")
-    for hold in await _holds(session, reservation.id):
+    holds = await _holds(session, reservation.id)
+    for hold in holds:
         if hold.status == HoldStatus.HELD:
-            await stock.release_hold(session, hold, HoldStatus.RELEASED, actor=actor, now=now, reason=reason)
+            if hold.lot_id not in held_lots:  # taken again by a late payment since we looked: lock it too
+                await ledger.lock_lots(session, [hold.lot_id])
+            await stock.release_hold(session, hold, HoldStatus.RELEASED, actor=actor, now=moment, reason=reason)
     if reservation.status == ReservationStatus.RESERVED:
         reservation.status = ReservationStatus.RELEASED
-        reservation.updated_at = now
+        reservation.updated_at = moment
     await session.flush()
-    return await reservation_view(session, reservation)
+    return await reservation_view(session, reservation, holds)
 
 
 async def expire_reservations(
-    session: AsyncSession, *, now: datetime | None = None, actor: str = "system:expiry"
+    session: AsyncSession,
+    *,
+    now: datetime | None = None,
+    actor: str = "system:expiry",
+    lot_ids: Iterable[uuid.UUID] | None = None,
 ) -> int:
-    """Release every expired hold (all venues' in a platform session); returns how many."""
-    now = _now(now)
-    await ledger.lock_books(session)
-    count = await stock.expire_holds(session, now, actor=actor)
+    """Release expired holds (all venues' in a platform session) on ``lot_ids``, or on every
+    lot that has some; returns how many. The job calls it lot by lot, so that each
+    transaction locks one lot only."""
+    if now is not None:
+        _now(now)
+    lots = list(lot_ids) if lot_ids is not None else await stock.expired_hold_lots(session, _now(now))
+    locked = await ledger.lock_lots(session, lots)
+    moment = _now(now)
+    count = await stock.expire_holds(session, moment, actor=actor, lot_ids=locked)
     stale = (
         (
             await session.execute(
                 select(Reservation.id).where(
-                    Reservation.status == ReservationStatus.RESERVED, Reservation.expires_at <= now
+                    Reservation.status == ReservationStatus.RESERVED, Reservation.expires_at <= moment
                 )
             )
         )
         .scalars()
         .all()
     )
-    await stock.settle_reservations(session, stale, now)
+    await stock.settle_reservations(session, stale, moment)
     return count
 
 
@@ -332,12 +444,13 @@ async def confirm_sale(
     False) and changes nothing. A payment that arrives after its reservation expired
     takes the grams again if they are still free, and raises ``SoldOut`` otherwise (the
     payment must then be refunded). ``amount_minor``/``currency``, when given, must be
-    what the reservation quoted.
+    what the reservation quoted. The sale's ``chain_lot_id``/``chain_seq``/``chain_hash``
+    locate its ``sell`` entry in the ledger.
     """
-    now = _now(now)
+    if now is not None:
+        _now(now)
     order_ref = check_order_ref(order_ref)
     actor = check_actor(actor)
-    await ledger.lock_books(session)
     existing = await _sale(session, order_ref)
     if existing is not None:
         return await sale_view(session, existing)
@@ -358,18 +471,46 @@ async def confirm_sale(
                 given=amount_minor,
             ),
         )
+    first_look = _now(now)
+    held = [h for h in await _holds(session, reservation.id) if h.status == HoldStatus.HELD]
+    lot_ids = {h.lot_id for h in held}
+    primary = (await stock.fresh_allocations(session, [reservation.allocation_id]))[reservation.allocation_id]
+    lot_ids.add(primary.lot_id)
+    chain: list[Allocation] = []
+    if sum(h.grams for h in held) < reservation.grams or any(h.expires_at <= first_look for h in held):
+        # Some grams went (or may go, being past their time) back on sale: take them again.
+        chain = await stock.spill_chain(
+            session, reservation.tenant_id, reservation.allocation_id, first_look, require_offered=False
+        )
+        lot_ids |= {a.lot_id for a in chain}
+    await ledger.lock_lots(session, lot_ids)
+    moment = _now(now)
+    reservation = await _reservation(session, order_ref, lock=True)
+    assert reservation is not None
+    existing = await _sale(session, order_ref)
+    if existing is not None:
+        return await sale_view(session, existing)
     holds = [h for h in await _holds(session, reservation.id) if h.status == HoldStatus.HELD]
     missing = reservation.grams - sum(h.grams for h in holds)
     if missing > 0:
-        await stock.expire_holds(session, now, actor="system:expiry", keep_reservation=reservation.id)
-        chain = await stock.spill_chain(
-            session, reservation.tenant_id, reservation.allocation_id, now, require_offered=False
+        if not chain:
+            chain = await stock.spill_chain(
+                session, reservation.tenant_id, reservation.allocation_id, moment, require_offered=False
+            )
+            await ledger.lock_lots(session, {a.lot_id for a in chain})
+        await stock.expire_holds(
+            session,
+            moment,
+            actor="system:expiry",
+            lot_ids=ledger.locked_lot_ids(session),
+            keep_reservation=reservation.id,
         )
         plan = await stock.plan_holds(session, chain, missing)
-        holds += await stock.apply_holds(session, reservation, plan, actor=actor, now=now)
+        holds += await stock.apply_holds(session, reservation, plan, actor=actor, now=moment)
     primary = (await stock.fresh_allocations(session, [reservation.allocation_id]))[reservation.allocation_id]
     split = pricing.split_amount(reservation.amount_minor, primary.owner_bp, primary.platform_bp, primary.venue_bp)
     sale = Sale(
+        id=new_id(),
         tenant_id=reservation.tenant_id,
         order_ref=order_ref,
         reservation_id=reservation.id,
@@ -382,15 +523,20 @@ async def confirm_sale(
         platform_minor=split.platform_minor,
         venue_minor=split.venue_minor,
         status=SaleStatus.PAID,
-        created_at=now,
+        created_at=moment,
     )
     session.add(sale)
     await session.flush()
-    await ledger.append(
+    assignments: list[ledger.NewEntry] = []
+    for hold in holds:
+        assignments += await _sell_hold(session, sale, hold, actor=actor, now=moment)
+    assigned = await ledger.append_all(session, assignments, now=moment)
+    sold = await ledger.append(
         session,
         LedgerKind.SELL,
         actor=actor,
-        now=now,
+        now=moment,
+        chain_id=primary.lot_id,
         allocation_id=primary.id,
         sale_id=sale.id,
         venue_id=sale.tenant_id,
@@ -399,17 +545,25 @@ async def confirm_sale(
         amount_minor=sale.amount_minor,
         currency=sale.currency,
         reason=reasons.ORDER_PAID,
-        details={"owner": split.owner_minor, "platform": split.platform_minor, "venue": split.venue_minor},
+        details={
+            "owner": split.owner_minor,
+            "platform": split.platform_minor,
+            "venue": split.venue_minor,
+            # The sale's hash covers its pieces, wherever their lots' chains are.
+            "assigned": [f"{p.chain_id}:{p.seq}:{p.hash}" for p in assigned],
+        },
     )
-    for hold in holds:
-        await _sell_hold(session, sale, hold, actor=actor, now=now)
+    sale.chain_lot_id, sale.chain_seq, sale.chain_hash = sold.chain_id, sold.seq, sold.hash
     reservation.status = ReservationStatus.SOLD
-    reservation.updated_at = now
+    reservation.updated_at = moment
     await session.flush()
     return await sale_view(session, sale, created=True)
 
 
-async def _sell_hold(session: AsyncSession, sale: Sale, hold: Hold, *, actor: str, now: datetime) -> None:
+async def _sell_hold(
+    session: AsyncSession, sale: Sale, hold: Hold, *, actor: str, now: datetime
+) -> list[ledger.NewEntry]:
+    """Turn a hold into serial pieces of the sale; returns their ``assign`` entries."""
     g = hold.grams
     await stock.shift(
         session, Allocation, hold.allocation_id, guard=[Allocation.reserved_grams >= g], reserved_grams=-g, sold_grams=g
@@ -422,6 +576,7 @@ async def _sell_hold(session: AsyncSession, sale: Sale, hold: Hold, *, actor: st
         )
     serials = stock.serial_range_of(lot)
     positions = await stock.assign_positions(session, lot, g)
+    entries = []
     for tonne, start, end in positions:
         serial = serials.serial(tonne)
         session.add(
@@ -438,23 +593,24 @@ async def _sell_hold(session: AsyncSession, sale: Sale, hold: Hold, *, actor: st
                 created_at=now,
             )
         )
-        await ledger.append(
-            session,
-            LedgerKind.ASSIGN,
-            actor=actor,
-            now=now,
-            lot_id=lot.id,
-            allocation_id=hold.allocation_id,
-            sale_id=sale.id,
-            venue_id=sale.tenant_id,
-            order_ref=sale.order_ref,
-            grams=end - start,
-            reason=reasons.PIECE_ASSIGNED,
-            details={"serial": serial, "tonne": tonne, "from": start, "to": end},
+        entries.append(
+            ledger.NewEntry(
+                LedgerKind.ASSIGN,
+                actor=actor,
+                lot_id=lot.id,
+                allocation_id=hold.allocation_id,
+                sale_id=sale.id,
+                venue_id=sale.tenant_id,
+                order_ref=sale.order_ref,
+                grams=end - start,
+                reason=reasons.PIECE_ASSIGNED,
+                details={"serial": serial, "tonne": tonne, "from": start, "to": end},
+            )
         )
     hold.status = HoldStatus.SOLD
     await session.flush()
     await stock.mark_due(session, lot.id, [t for t, _, _ in positions], now)
+    return entries
 
 
 async def get_sale(session: AsyncSession, order_ref: str) -> SaleView | None:
@@ -473,13 +629,21 @@ async def refund_sale(
     """Refund a sale. Grams of tonnes not yet submitted for retirement go back on sale;
     grams of tonnes already retiring or retired stay retired, on the platform's own
     account. The ledger records which, piece by piece. Idempotent."""
-    now = _now(now)
+    if now is not None:
+        _now(now)
     order_ref = check_order_ref(order_ref)
     actor = check_actor(actor)
-    await ledger.lock_books(session)
     sale = await _sale(session, order_ref)
     if sale is None:
         raise CreditsInputError("order_ref", "There is no sale for this order.")
+    summary_chain = sale.chain_lot_id
+    if summary_chain is None:
+        summary_chain = (await stock.fresh_allocations(session, [sale.allocation_id]))[sale.allocation_id].lot_id
+    piece_lots = (await session.execute(select(Piece.lot_id).where(Piece.sale_id == sale.id).distinct())).scalars()
+    await ledger.lock_lots(session, {summary_chain, *piece_lots})
+    moment = _now(now)
+    sale = await _sale(session, order_ref, lock=True)
+    assert sale is not None
     pieces: Sequence[Piece] = (
         (
             await session.execute(
@@ -525,7 +689,7 @@ async def refund_sale(
             session,
             LedgerKind.REFUND,
             actor=actor,
-            now=now,
+            now=moment,
             lot_id=piece.lot_id,
             allocation_id=piece.allocation_id,
             sale_id=sale.id,
@@ -543,14 +707,15 @@ async def refund_sale(
             },
         )
         if not keeps_retired:
-            await stock.return_to_lot_if_withdrawn(session, piece.allocation_id, piece.grams, actor=actor, now=now)
+            await stock.return_to_lot_if_withdrawn(session, piece.allocation_id, piece.grams, actor=actor, now=moment)
     sale.status = SaleStatus.REFUNDED
-    sale.refunded_at = now
+    sale.refunded_at = moment
     await ledger.append(
         session,
         LedgerKind.REFUND,
         actor=actor,
-        now=now,
+        now=moment,
+        chain_id=summary_chain,
         allocation_id=sale.allocation_id,
         sale_id=sale.id,
         venue_id=sale.tenant_id,

@@ -1,9 +1,10 @@
-"""Moving grams: counters, holds, serial pieces and free ranges, under the books lock.
+"""Moving grams: counters, holds, serial pieces and free ranges, under the lots' locks.
 
-Callers hold ``ledger.lock_books`` first. Counters on lots and allocations change only
-through ``shift``, an UPDATE whose WHERE clause re-checks the bound it must keep
-(``available >= grams`` …), so even a caller that forgot the lock cannot oversell: the
-update matches no row and ``LedgerConflict`` rolls the transaction back.
+Callers lock the lots they move first (``ledger.lock_lots``). Counters on lots and
+allocations change only through ``shift``, an UPDATE whose WHERE clause re-checks the
+bound it must keep (``available >= grams`` …), so even a caller that forgot the lock
+cannot oversell: the update matches no row and ``LedgerConflict`` rolls the transaction
+back.
 """
 
 from __future__ import annotations
@@ -39,6 +40,22 @@ from neutralpoint.credits.models import (
 from neutralpoint.credits.serials import SerialRange
 
 
+async def try_shift(
+    session: AsyncSession,
+    model: type[Lot] | type[Allocation],
+    row_id: uuid.UUID,
+    *,
+    guard: Sequence[ColumnElement[bool]] = (),
+    **deltas: int,
+) -> bool:
+    """Add ``deltas`` to counters of one row if ``guard`` still holds; whether it did."""
+    values = {name: getattr(model, name) + delta for name, delta in deltas.items()}
+    result = await session.execute(
+        update(model).where(model.id == row_id, *guard).values(**values).execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
 async def shift(
     session: AsyncSession,
     model: type[Lot] | type[Allocation],
@@ -48,12 +65,27 @@ async def shift(
     **deltas: int,
 ) -> None:
     """Add ``deltas`` to counters of one row, only if ``guard`` still holds."""
-    values = {name: getattr(model, name) + delta for name, delta in deltas.items()}
-    result = await session.execute(
-        update(model).where(model.id == row_id, *guard).values(**values).execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if not await try_shift(session, model, row_id, guard=guard, **deltas):
         raise LedgerConflict(f"{model.__tablename__} {row_id}: the change {deltas} would break its bounds")
+
+
+async def take_from_lot(session: AsyncSession, lot_id: uuid.UUID, grams: int) -> bool:
+    """Reserve ``grams`` of a lot's free stock in one conditional UPDATE, which also takes
+    the lot's lock (``ledger.lock_lots``) and reads its chain's head; False, and no lock,
+    when fewer grams are free."""
+    head = (
+        await session.execute(
+            update(Lot)
+            .where(Lot.id == lot_id, lot_free_guard(grams))
+            .values(reserved_grams=Lot.reserved_grams + grams)
+            .returning(Lot.chain_seq, Lot.chain_hash)
+            .execution_options(synchronize_session=False)
+        )
+    ).one_or_none()
+    if head is None:
+        return False
+    ledger.holding_lot(session, lot_id, head.chain_seq, head.chain_hash)
+    return True
 
 
 def lot_free_guard(grams: int) -> ColumnElement[bool]:
@@ -192,7 +224,8 @@ async def expired_held_grams(session: AsyncSession, now: datetime) -> tuple[dict
 
 
 async def plan_holds(session: AsyncSession, chain: Sequence[Allocation], grams: int) -> list[tuple[Allocation, int]]:
-    """How many grams to take from each allocation of ``chain``; ``SoldOut`` if too few."""
+    """How many grams to take from each allocation of ``chain``, as they are now (the caller
+    holds the lots' locks); ``SoldOut`` if too few."""
     allocations = await fresh_allocations(session, [a.id for a in chain])
     lots = {
         lot.id: lot
@@ -208,7 +241,9 @@ async def plan_holds(session: AsyncSession, chain: Sequence[Allocation], grams: 
     plan: list[tuple[Allocation, int]] = []
     remaining = grams
     for link in chain:
-        allocation = allocations[link.id]
+        allocation = allocations.get(link.id)
+        if allocation is None or allocation.status != AllocationStatus.ACTIVE:
+            continue
         take = min(allocation.available_grams, lot_left[allocation.lot_id], remaining)
         if take > 0:
             plan.append((allocation, take))
@@ -227,10 +262,24 @@ async def apply_holds(
     actor: str,
     now: datetime,
 ) -> list[Hold]:
-    holds = []
     for allocation, grams in plan:
         await shift(session, Allocation, allocation.id, guard=[allocation_free_guard(grams)], reserved_grams=grams)
         await shift(session, Lot, allocation.lot_id, guard=[lot_free_guard(grams)], reserved_grams=grams)
+    return await record_holds(session, reservation, plan, actor=actor, now=now)
+
+
+async def record_holds(
+    session: AsyncSession,
+    reservation: Reservation,
+    plan: Sequence[tuple[Allocation, int]],
+    *,
+    actor: str,
+    now: datetime,
+) -> list[Hold]:
+    """The holds of ``plan`` and their ``reserve`` entries, once the counters moved."""
+    holds = []
+    entries = []
+    for allocation, grams in plan:
         hold = Hold(
             reservation_id=reservation.id,
             venue_id=reservation.tenant_id,
@@ -244,20 +293,21 @@ async def apply_holds(
         )
         session.add(hold)
         holds.append(hold)
-        await ledger.append(
-            session,
-            LedgerKind.RESERVE,
-            actor=actor,
-            now=now,
-            lot_id=allocation.lot_id,
-            allocation_id=allocation.id,
-            venue_id=reservation.tenant_id,
-            order_ref=reservation.order_ref,
-            grams=grams,
-            reason=reasons.PURCHASE_STARTED,
-            details={"expires_at": reservation.expires_at.isoformat()},
+        entries.append(
+            ledger.NewEntry(
+                LedgerKind.RESERVE,
+                actor=actor,
+                lot_id=allocation.lot_id,
+                allocation_id=allocation.id,
+                venue_id=reservation.tenant_id,
+                order_ref=reservation.order_ref,
+                grams=grams,
+                reason=reasons.PURCHASE_STARTED,
+                details={"expires_at": reservation.expires_at.isoformat()},
+            )
         )
     await session.flush()
+    await ledger.append_all(session, entries, now=now)
     return holds
 
 
@@ -336,11 +386,26 @@ async def settle_reservations(session: AsyncSession, reservation_ids: Iterable[u
     await session.flush()
 
 
+async def expired_hold_lots(session: AsyncSession, now: datetime) -> list[uuid.UUID]:
+    """The lots with holds that expired by ``now`` and are not released yet."""
+    query = select(Hold.lot_id).where(Hold.status == HoldStatus.HELD, Hold.expires_at <= now).distinct()
+    return sorted((await session.execute(query)).scalars())
+
+
 async def expire_holds(
-    session: AsyncSession, now: datetime, *, actor: str, keep_reservation: uuid.UUID | None = None
+    session: AsyncSession,
+    now: datetime,
+    *,
+    actor: str,
+    lot_ids: Iterable[uuid.UUID],
+    keep_reservation: uuid.UUID | None = None,
 ) -> int:
-    """Release every hold whose reservation expired (any venue's: holds are platform rows)."""
-    query = select(Hold).where(Hold.status == HoldStatus.HELD, Hold.expires_at <= now)
+    """Release every expired hold on ``lot_ids`` (whose locks the caller holds), whichever
+    venue's it is: holds are platform rows."""
+    lots = list(lot_ids)
+    if not lots:
+        return 0
+    query = select(Hold).where(Hold.status == HoldStatus.HELD, Hold.expires_at <= now, Hold.lot_id.in_(lots))
     if keep_reservation is not None:
         query = query.where(Hold.reservation_id != keep_reservation)
     holds = (await session.execute(query.order_by(Hold.expires_at, Hold.id))).scalars().all()

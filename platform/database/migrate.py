@@ -76,9 +76,9 @@ async def grant_app_role(migration_url: str, app_url: str) -> None:
             await conn.execute(text(f"GRANT USAGE ON SCHEMA public TO {quoted}"))
             await conn.execute(text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quoted}"))
             await conn.execute(text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}"))
-            # The ledger is append-only: the application may add entries, never change them.
-            ledger = await conn.scalar(text("select to_regclass('public.ledger_entries')"))
-            if ledger is not None:
-                await conn.execute(text(f"REVOKE UPDATE, DELETE ON ledger_entries FROM {quoted}"))
+            # The ledger and its anchors are append-only: the application may add rows, never change them.
+            for table in ("ledger_entries", "ledger_anchors"):
+                if await conn.scalar(text(f"select to_regclass('public.{table}')")) is not None:
+                    await conn.execute(text(f"REVOKE UPDATE, DELETE ON {table} FROM {quoted}"))
     finally:
         await engine.dispose()

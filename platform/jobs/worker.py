@@ -7,6 +7,7 @@ from typing import Any
 from arq.connections import RedisSettings
 from arq.cron import cron
 
+from neutralpoint.credits.selling import use_reservation_minutes
 from neutralpoint.database.engine import Database
 from neutralpoint.jobs.queue import tasks
 from neutralpoint.settings import get_settings
@@ -16,6 +17,7 @@ async def startup(ctx: dict[str, Any]) -> None:
     settings = get_settings()
     ctx["settings"] = settings
     ctx["db"] = Database(settings.database_url)
+    use_reservation_minutes(settings.reservation_minutes)
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
@@ -27,6 +29,8 @@ def cron_jobs() -> list[Any]:
     jobs = []
     if "expire_reservations" in registry:
         jobs.append(cron(registry["expire_reservations"], minute=set(range(60)), run_at_startup=True))
+    if "anchor_ledger" in registry:
+        jobs.append(cron(registry["anchor_ledger"], minute=set(range(0, 60, 10))))
     if "send_outbox" in registry:
         jobs.append(cron(registry["send_outbox"], minute=set(range(60))))
     if "batch_retirements" in registry:

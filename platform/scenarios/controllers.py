@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from neutralpoint.fastpath import csrf
 from neutralpoint.fastpath.cache import EntryCache
 from neutralpoint.fastpath.edge import SHORTCUT_OPT, SubmissionEdge
-from neutralpoint.scenarios import services, submissions
+from neutralpoint.scenarios import entries, estimates, results, submissions
 from neutralpoint.scenarios.forms import Field, Form, FormErrors
 from neutralpoint.scenarios.i18n import text_for
 from neutralpoint.scenarios.manager import LoadedScenario, ScenarioRegistry
@@ -291,7 +291,7 @@ def _untouched_fields_html(
 
 def _entry_page(
     request: Request[Any, Any, Any],
-    entry: services.Entry,
+    entry: entries.Entry,
     scenario: LoadedScenario,
     lang: str,
     values: Mapping[str, str] | None = None,
@@ -299,7 +299,7 @@ def _entry_page(
     status_code: int = 200,
 ) -> Template:
     """The form, untouched (``values`` None) or as the visitor sent it with its ``errors``."""
-    visible = services.visible_form(scenario, entry.presets)
+    visible = entries.visible_form(scenario, entry.presets)
     if values is None:
         fields_html = _untouched_fields_html(request, scenario, visible, entry.presets, lang)
     else:
@@ -332,12 +332,12 @@ async def history_page(
     request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], slug: FromPath[str]
 ) -> Template:
     """This browser's footprints at this venue, newest first (by the anonymous visitor cookie)."""
-    tenant = await services.find_venue(db_session, slug)
+    tenant = await entries.find_venue(db_session, slug)
     if tenant is None:
         raise _not_found()
     lang, explicit = _language(request, tenant)
     visitor_id = _visitor(request).visitor_id()
-    estimates = await services.visitor_history(db_session, visitor_id) if visitor_id else []
+    history = await estimates.visitor_history(db_session, visitor_id) if visitor_id else []
     rows = [
         {
             "url": f"/v/{slug}/r/{e.id}",
@@ -345,7 +345,7 @@ async def history_page(
             "total": e.total_grams,
             "when": _when(e.created_at, lang),
         }
-        for e in estimates
+        for e in history
     ]
     response = render(
         request,
@@ -353,7 +353,7 @@ async def history_page(
         lang=lang,
         brand=tenant,
         rows=rows,
-        total=sum(e.total_grams for e in estimates),
+        total=sum(e.total_grams for e in history),
     )
     _remember_language(response, lang, explicit)
     return response
@@ -368,16 +368,16 @@ async def result_page(
     estimate_id: FromPath[str],
 ) -> Template:
     """A stored footprint, drawn from the stored breakdown and factor-set snapshot (no plugin needed)."""
-    tenant = await services.find_venue(db_session, slug)
+    tenant = await entries.find_venue(db_session, slug)
     if tenant is None:
         raise _not_found()
-    found = await services.find_estimate(db_session, estimate_id)
+    found = await estimates.find_estimate(db_session, estimate_id)
     if found is None:
         raise _not_found()
     estimate, entry_code = found
     lang, explicit = _language(request, tenant)
-    factor_set = await services.factors_of(db_session, estimate, registry)
-    view = services.present(estimate, entry_code, factor_set)
+    factor_set = await estimates.factors_of(db_session, estimate, registry)
+    view = results.present(estimate, entry_code, factor_set)
     comparison = view.comparison
     response = render(
         request,
@@ -389,10 +389,10 @@ async def result_page(
         days_china=_one_decimal(comparison.days["china"]),
         days_world=_one_decimal(comparison.days["world"]),
         car_km=_one_decimal(comparison.petrol_car_km),
-        per_capita=services.PER_CAPITA,
-        per_capita_source=services.PER_CAPITA_SOURCE,
-        car_factor=services.PETROL_CAR_KG_PER_KM,
-        car_source=services.PETROL_CAR_SOURCE,
+        per_capita=results.PER_CAPITA,
+        per_capita_source=results.PER_CAPITA_SOURCE,
+        car_factor=results.PETROL_CAR_KG_PER_KM,
+        car_source=results.PETROL_CAR_SOURCE,
         again_url=f"/v/{slug}/{entry_code}" if entry_code else f"/v/{slug}/",
         history_url=f"/v/{slug}/me",
     )
@@ -409,7 +409,7 @@ async def entry_page(
     During a QR burst the entry point was resolved moments ago and its page drawn for this
     language: then only the visitor's CSRF token is written into it (see ``_drawn_page``).
     """
-    calculator = await services.find_calculator(state.db, state.registry, slug, code, state.entry_cache)
+    calculator = await entries.find_calculator(state.db, state.registry, slug, code, state.entry_cache)
     if calculator is None:
         raise _not_found()
     lang, explicit = _language(request, calculator.entry.tenant)
@@ -427,7 +427,7 @@ _CSRF_SLOT = "np-csrf-slot"
 
 
 def _drawn_page(
-    request: Request[Any, Any, Any], cache: EntryCache, calculator: services.Calculator, lang: str, token: str
+    request: Request[Any, Any, Any], cache: EntryCache, calculator: entries.Calculator, lang: str, token: str
 ) -> bytes:
     """The entry page with ``token`` written in. With the ``entry-page`` piece it is kept per
     path and language and drawn again whenever the remembered entry is (every few seconds,
@@ -442,7 +442,7 @@ def _drawn_page(
     return drawn[0] + html.escape(token).encode() + drawn[1]
 
 
-def _entry_html(request: Request[Any, Any, Any], calculator: services.Calculator, lang: str, token: str) -> str:
+def _entry_html(request: Request[Any, Any, Any], calculator: entries.Calculator, lang: str, token: str) -> str:
     """The untouched entry page as HTML, with ``token`` in its CSRF field."""
     template = _entry_page(request, calculator.entry, calculator.scenario, lang)
     engine = request.app.template_engine
@@ -547,7 +547,7 @@ def get_scenario(registry: NamedDependency[ScenarioRegistry], scenario_id: FromP
 )
 async def get_entry_point(state: State, slug: FromPath[str], code: FromPath[str]) -> CalculatorEntryOut:
     """Public facts about an entry point and the form left to fill in after its presets."""
-    calculator = await services.find_calculator(state.db, state.registry, slug, code, state.entry_cache)
+    calculator = await entries.find_calculator(state.db, state.registry, slug, code, state.entry_cache)
     if calculator is None:
         raise _not_found()
     entry, scenario = calculator.entry, calculator.scenario
@@ -568,7 +568,7 @@ async def get_entry_point(state: State, slug: FromPath[str], code: FromPath[str]
         event=EventOut(ep.event_name, ep.event_starts_on, ep.event_ends_on) if ep.event_name else None,
         factor_set_version=scenario.factors.version,
         preset_fields=[name for name in scenario.form.names if name in entry.presets],
-        form=FormOut.of(services.visible_form(scenario, entry.presets)),
+        form=FormOut.of(entries.visible_form(scenario, entry.presets)),
     )
 
 
@@ -615,15 +615,15 @@ async def get_estimate(
     ],
 ) -> EstimateOut:
     """A stored estimate, looked up within its venue (another venue's slug is a 404)."""
-    tenant = await services.find_venue(db_session, venue)
+    tenant = await entries.find_venue(db_session, venue)
     if tenant is None:
         raise _not_found()
-    found = await services.find_estimate(db_session, estimate_id)
+    found = await estimates.find_estimate(db_session, estimate_id)
     if found is None:
         raise _not_found()
     estimate, entry_code = found
-    factor_set = await services.factors_of(db_session, estimate, registry)
-    return submissions.estimate_out(services.present(estimate, entry_code, factor_set), venue, settings)
+    factor_set = await estimates.factors_of(db_session, estimate, registry)
+    return submissions.estimate_out(results.present(estimate, entry_code, factor_set), venue, settings)
 
 
 @get(
@@ -639,10 +639,10 @@ async def visitor_estimates(
     visitor_id: FromPath[uuid.UUID],
 ) -> VisitorHistoryOut:
     """A visitor's estimates at one venue, newest first."""
-    tenant = await services.find_venue(db_session, slug)
+    tenant = await entries.find_venue(db_session, slug)
     if tenant is None:
         raise _not_found()
-    estimates = await services.visitor_history(db_session, visitor_id)
+    history = await estimates.visitor_history(db_session, visitor_id)
     return VisitorHistoryOut(
         venue=slug,
         visitor_id=visitor_id,
@@ -656,7 +656,7 @@ async def visitor_estimates(
                 created_at=e.created_at,
                 url=submissions.result_url(settings, slug, e.id),
             )
-            for e in estimates
+            for e in history
         ],
     )
 

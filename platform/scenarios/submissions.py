@@ -27,7 +27,7 @@ from litestar.exceptions import (
 
 from neutralpoint.fastpath import csrf
 from neutralpoint.fastpath.edge import Shortcut
-from neutralpoint.scenarios import services
+from neutralpoint.scenarios import entries, estimates, results, snapshots
 from neutralpoint.scenarios.forms import FieldError, FormErrors
 from neutralpoint.scenarios.schemas import (
     ComparisonOut,
@@ -100,7 +100,7 @@ class Answer:
 class Invalid:
     """A form with errors: nothing was stored, and the page shows it again with its messages."""
 
-    calculator: services.Calculator
+    calculator: entries.Calculator
     lang: str
     raw: dict[str, Any]
     errors: FormErrors
@@ -139,22 +139,22 @@ async def submit_form(state: State, visitor: VisitorRequest, form: Mapping[str, 
     submitted = form.get(csrf.FORM_FIELD)
     if not csrf.verified(submitted if isinstance(submitted, str) else None, visitor.cookies, settings.secret_key):
         raise PermissionDeniedException("CSRF token verification failed")
-    calculator = await services.find_calculator(state.db, state.registry, visitor.slug, visitor.code, state.entry_cache)
+    calculator = await entries.find_calculator(state.db, state.registry, visitor.slug, visitor.code, state.entry_cache)
     if calculator is None:
         raise NotFoundException()
     entry = calculator.entry
     lang, explicit = visitor.language(entry.tenant)
     raw = {name: value for name, value in form.items() if name != csrf.FORM_FIELD}
     try:
-        computation = services.compute(
+        computation = estimates.compute(
             calculator.scenario, state.registry, entry, raw, lang, factor_set=calculator.factor_set
         )
     except FormErrors as exc:
         return Invalid(calculator, lang, raw, exc)
     visitor_id = visitor.visitor_id() or uuid.uuid4()
     try:
-        estimate = await services.store_estimate(state.db, entry, computation, visitor_id, lang, state.entry_cache)
-    except services.FactorSetConflictError:
+        estimate = await estimates.store_estimate(state.db, entry, computation, visitor_id, lang, state.entry_cache)
+    except snapshots.FactorSetConflictError:
         return Unavailable(lang)
     headers = [("location", f"/v/{visitor.slug}/r/{estimate.id}")]
     headers += visitor_cookie(visitor, settings, visitor_id)
@@ -168,7 +168,7 @@ async def submit_json(state: State, visitor: VisitorRequest, data: EstimateIn) -
     Raises 404 for an unknown door and 503 while the scenario's factor set is replaced.
     """
     settings: Settings = state.settings
-    calculator = await services.find_calculator(state.db, state.registry, visitor.slug, visitor.code, state.entry_cache)
+    calculator = await entries.find_calculator(state.db, state.registry, visitor.slug, visitor.code, state.entry_cache)
     if calculator is None:
         raise NotFoundException()
     entry = calculator.entry
@@ -176,17 +176,17 @@ async def submit_json(state: State, visitor: VisitorRequest, data: EstimateIn) -
     if lang is None:
         return _field_errors(FormErrors({"language": FieldError("unknown_choice")}))
     try:
-        computation = services.compute(
+        computation = estimates.compute(
             calculator.scenario, state.registry, entry, data.inputs, lang, strict=True, factor_set=calculator.factor_set
         )
     except FormErrors as exc:
         return _field_errors(exc)
     visitor_id = data.visitor_id or visitor.visitor_id() or uuid.uuid4()
     try:
-        estimate = await services.store_estimate(state.db, entry, computation, visitor_id, lang, state.entry_cache)
-    except services.FactorSetConflictError:
+        estimate = await estimates.store_estimate(state.db, entry, computation, visitor_id, lang, state.entry_cache)
+    except snapshots.FactorSetConflictError:
         raise ServiceUnavailableException("This scenario’s factors are being updated; try again later.") from None
-    view = services.present(estimate, entry.code, computation.factor_set, computation.lines)
+    view = results.present(estimate, entry.code, computation.factor_set, computation.lines)
     body = _json.encode(estimate_out(view, visitor.slug, settings, visitor_id=visitor_id))
     return Answer(201, body, JSON_TYPE, visitor_cookie(visitor, settings, visitor_id))
 
@@ -237,14 +237,14 @@ def result_url(settings: Settings, slug: str, estimate_id: uuid.UUID) -> str:
     return f"{settings.base_url.rstrip('/')}/v/{slug}/r/{estimate_id}"
 
 
-PER_CAPITA_SOURCE_OUT = SourceOut.of({**services.PER_CAPITA_SOURCE, "estimate": False})
-PETROL_CAR_SOURCE_OUT = SourceOut.of({**services.PETROL_CAR_SOURCE, "estimate": False})
-_PER_CAPITA_TONNES = tuple((p.key, str(p.tonnes_per_year)) for p in services.PER_CAPITA)
-_PETROL_CAR_KG_PER_KM = str(services.PETROL_CAR_KG_PER_KM)
+PER_CAPITA_SOURCE_OUT = SourceOut.of({**results.PER_CAPITA_SOURCE, "estimate": False})
+PETROL_CAR_SOURCE_OUT = SourceOut.of({**results.PETROL_CAR_SOURCE, "estimate": False})
+_PER_CAPITA_TONNES = tuple((p.key, str(p.tonnes_per_year)) for p in results.PER_CAPITA)
+_PETROL_CAR_KG_PER_KM = str(results.PETROL_CAR_KG_PER_KM)
 
 
 def estimate_out(
-    view: services.EstimateView, slug: str, settings: Settings, visitor_id: uuid.UUID | None = None
+    view: results.EstimateView, slug: str, settings: Settings, visitor_id: uuid.UUID | None = None
 ) -> EstimateOut:
     """An estimate as the API shows it; ``visitor_id`` only to the visitor who just made it."""
     estimate = view.estimate

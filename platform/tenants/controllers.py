@@ -28,7 +28,16 @@ from neutralpoint.scenarios.forms import FieldError, FormErrors
 from neutralpoint.scenarios.geography import load_cities
 from neutralpoint.scenarios.manager import ScenarioRegistry
 from neutralpoint.settings import Settings
-from neutralpoint.tenants import schemas, services
+from neutralpoint.tenants import (
+    accounts,
+    addresses,
+    authentication,
+    branding,
+    entry_points,
+    members,
+    password_reset,
+    schemas,
+)
 from neutralpoint.tenants.access import PUBLIC, SIGNED_IN, VenueAccess, VenueMember
 from neutralpoint.tenants.auth import current_user, sign_in, sign_out
 from neutralpoint.tenants.hosts import SCOPE_KEY, host_directory
@@ -95,7 +104,7 @@ def venue_out(settings: Settings, registry: ScenarioRegistry, tenant: Tenant) ->
             latitude=tenant.latitude,
             longitude=tenant.longitude,
         )
-    logo = services.logo_path(tenant)
+    logo = addresses.logo_path(tenant)
     return schemas.VenueOut(
         slug=tenant.slug,
         name=tenant.name,
@@ -106,11 +115,11 @@ def venue_out(settings: Settings, registry: ScenarioRegistry, tenant: Tenant) ->
         default_language=tenant.default_language,
         location=location,
         custom_host=tenant.custom_host,
-        enabled_scenarios=[s.id for s in services.enabled_scenarios(registry, tenant)],
+        enabled_scenarios=[s.id for s in branding.enabled_scenarios(registry, tenant)],
         logo_url=f"{settings.base_url}{logo}" if logo else None,
         logo_content_type=tenant.logo_content_type,
-        logo_on_posters=services.logo_on_posters(tenant),
-        public_url=services.venue_url(settings, tenant),
+        logo_on_posters=addresses.logo_on_posters(tenant),
+        public_url=addresses.venue_url(settings, tenant),
         is_demo=tenant.is_demo,
     )
 
@@ -127,7 +136,7 @@ def entry_out(settings: Settings, tenant: Tenant, entry: EntryPoint) -> schemas.
         event_ends_on=entry.event_ends_on,
         presets=dict(entry.presets or {}),
         active=entry.active,
-        public_url=services.entry_url(settings, tenant, entry),
+        public_url=addresses.entry_url(settings, tenant, entry),
         qr_svg_url=f"{api}/qr.svg",
         qr_png_url=f"{api}/qr.png",
         poster_url=f"{api}/poster.pdf",
@@ -253,8 +262,8 @@ async def public_venue_page(
         entries=entries,
         links=links,
         home_url="/" if on_own_host else f"/v/{tenant.slug}/",
-        logo_url=services.logo_path(tenant),
-        city=services.city_label(tenant, lang),
+        logo_url=addresses.logo_path(tenant),
+        city=branding.city_label(tenant, lang),
         headers={"Cache-Control": "public, max-age=60", "Vary": "Accept-Language, Cookie"},
     )
     if request.query_params.get("lang") == lang:
@@ -267,14 +276,14 @@ async def public_venue_api(
     slug: FromPath[str], db_session: NamedDependency[AsyncSession], settings: NamedDependency[Settings]
 ) -> schemas.PublicVenueOut:
     tenant, entries = await _public_venue(db_session, slug)
-    logo = services.logo_path(tenant)
+    logo = addresses.logo_path(tenant)
     return schemas.PublicVenueOut(
         slug=tenant.slug,
         display_name=tenant.display_name,
         primary_color=tenant.primary_color,
         default_language=tenant.default_language,
         logo_url=f"{settings.base_url}{logo}" if logo else None,
-        url=services.venue_url(settings, tenant),
+        url=addresses.venue_url(settings, tenant),
         entry_points=[
             schemas.PublicEntryPoint(
                 code=entry.code,
@@ -283,7 +292,7 @@ async def public_venue_api(
                 event_name=entry.event_name,
                 event_starts_on=entry.event_starts_on,
                 event_ends_on=entry.event_ends_on,
-                url=services.entry_url(settings, tenant, entry),
+                url=addresses.entry_url(settings, tenant, entry),
             )
             for entry in entries
         ],
@@ -294,7 +303,7 @@ async def public_venue_api(
 
 
 async def _me(request: Request[Any, Any, Any], session: AsyncSession, settings: Settings, user: User) -> schemas.MeOut:
-    venues = await services.venues_of(session, user)
+    venues = await accounts.venues_of(session, user)
     return schemas.MeOut(user=user_out(user), venues=[venue_summary(settings, v.tenant, v.role) for v in venues])
 
 
@@ -320,7 +329,7 @@ class AccountApi(Controller):
         When already signed in, ``email`` and ``password`` are ignored and the venue is
         added to the signed-in account (active at once if its address is confirmed)."""
         signed_in = await current_user(request, db_session)
-        result = await services.signup(
+        result = await accounts.signup(
             db_session, settings, schemas.present(data), current_user=signed_in, lang=data.language
         )
         sign_in(request, result.user)
@@ -349,8 +358,8 @@ class AccountApi(Controller):
         refused (429, even with the right password) until the oldest of them is 15 minutes
         old; a successful sign-in clears the count."""
         try:
-            user = await services.sign_in_attempt(db_session, data.email, data.password)
-        except services.SignInThrottledError as exc:
+            user = await authentication.sign_in_attempt(db_session, data.email, data.password)
+        except authentication.SignInThrottledError as exc:
             return field_errors({"email": exc.error}, 429, {"Retry-After": str(exc.retry_after)})
         if user is None:
             # Answered, not raised: the failure just recorded must be committed.
@@ -380,7 +389,7 @@ class AccountApi(Controller):
         settings: NamedDependency[Settings],
     ) -> schemas.UserOut:
         """The ``token`` from the link in the verification e-mail; activates the owner's venues."""
-        user = await services.verify_email(db_session, settings, data.token)
+        user = await accounts.verify_email(db_session, settings, data.token)
         if user is None:
             raise FormErrors({"token": TOKEN_INVALID})
         return user_out(user)
@@ -395,9 +404,9 @@ class AccountApi(Controller):
         user: NamedDependency[User],
     ) -> Response[schemas.Queued]:
         """At most one message a minute; ``queued`` says whether one was."""
-        venues = await services.venues_of(db_session, user)
+        venues = await accounts.venues_of(db_session, user)
         name = next((v.tenant.display_name for v in venues if v.tenant.status == TenantStatus.PENDING), "NeutralPoint")
-        queued = await services.queue_verification(db_session, settings, user, name)
+        queued = await accounts.queue_verification(db_session, settings, user, name)
         return Response(schemas.Queued(queued=queued), status_code=202, background=send_mail_after_commit(jobs))
 
     @post("/account/password-reset", status_code=202, summary="Mail a link to choose a new password")
@@ -410,7 +419,7 @@ class AccountApi(Controller):
     ) -> Response[schemas.PasswordResetRequested]:
         """Always 202 with the same message, whether or not an account has the address; the
         link works for 1 hour and only once. At most one message a minute per address."""
-        await services.request_password_reset(db_session, settings, data.email, data.language)
+        await password_reset.request_password_reset(db_session, settings, data.email, data.language)
         return Response(
             schemas.PasswordResetRequested(message=RESET_REQUESTED),
             status_code=202,
@@ -433,7 +442,7 @@ class AccountApi(Controller):
         """Stores the new password (same rules as sign-up) and signs in. A ``token`` that has
         expired, was used already or was forged is a 400 on ``token``; a weak password, on
         ``password``."""
-        user = await services.reset_password(db_session, settings, data.token, {"password": data.password})
+        user = await password_reset.reset_password(db_session, settings, data.token, {"password": data.password})
         sign_in(request, user)
         return user_out(user)
 
@@ -441,8 +450,8 @@ class AccountApi(Controller):
     async def invitation(
         self, token: FromPath[str], db_session: NamedDependency[AsyncSession]
     ) -> schemas.InvitationInfo:
-        found = await services.find_invitation(db_session, token)
-        if found is None or not services.invitation_open(found[0]):
+        found = await members.find_invitation(db_session, token)
+        if found is None or not members.invitation_open(found[0]):
             raise NotFoundException()
         invitation, tenant = found
         account = await db_session.execute(select(User.id).where(User.email == invitation.email))
@@ -466,11 +475,11 @@ class AccountApi(Controller):
         """Signed in with the invited address: joins at once. Without an account: send a
         ``password`` (and a ``name``) to create one. Signs in either way."""
         signed_in = await current_user(request, db_session)
-        found = await services.find_invitation(db_session, token)
-        if found is None or not services.invitation_open(found[0]):
+        found = await members.find_invitation(db_session, token)
+        if found is None or not members.invitation_open(found[0]):
             raise NotFoundException()
         invitation, tenant = found
-        user = await services.accept_invitation(db_session, invitation, signed_in, schemas.present(data))
+        user = await members.accept_invitation(db_session, invitation, signed_in, schemas.present(data))
         sign_in(request, user)
         return schemas.InvitationAccepted(venue=venue_summary(settings, tenant, invitation.role), user=user_out(user))
 
@@ -494,7 +503,7 @@ class VenueApi(Controller):
         settings: NamedDependency[Settings],
         user: NamedDependency[User],
     ) -> list[schemas.VenueSummary]:
-        return [venue_summary(settings, v.tenant, v.role) for v in await services.venues_of(db_session, user)]
+        return [venue_summary(settings, v.tenant, v.role) for v in await accounts.venues_of(db_session, user)]
 
     @get("/{slug:str}", summary="A venue and its branding")
     async def get_venue(
@@ -524,7 +533,7 @@ class VenueApi(Controller):
         registry: NamedDependency[ScenarioRegistry],
         access: NamedDependency[VenueMember],
     ) -> Response[schemas.VenueOut]:
-        await services.update_branding(db_session, settings, registry, access.tenant, schemas.present(data))
+        await branding.update_branding(db_session, settings, registry, access.tenant, schemas.present(data))
         return Response(
             venue_out(settings, registry, access.tenant), background=BackgroundTask(host_directory.invalidate)
         )
@@ -553,7 +562,7 @@ class VenueApi(Controller):
             logo = prepare_logo(content, settings.logo_max_bytes)
         except LogoRejectedError as exc:
             raise FormErrors({"logo": exc.error}) from None
-        services.set_logo(access.tenant, logo)
+        branding.set_logo(access.tenant, logo)
         await db_session.flush()
         return venue_out(settings, registry, access.tenant)
 
@@ -572,7 +581,7 @@ class VenueApi(Controller):
         registry: NamedDependency[ScenarioRegistry],
         access: NamedDependency[VenueMember],
     ) -> schemas.VenueOut:
-        services.set_logo(access.tenant, None)
+        branding.set_logo(access.tenant, None)
         await db_session.flush()
         return venue_out(settings, registry, access.tenant)
 
@@ -589,7 +598,7 @@ class VenueApi(Controller):
     ) -> list[schemas.EntryPointOut]:
         """Every entry point with its settings. (Visitors' public view of one is
         ``/api/v1/public/venues/{slug}/entry-points/{code}``.)"""
-        return [entry_out(settings, access.tenant, e) for e in await services.entry_points(db_session)]
+        return [entry_out(settings, access.tenant, e) for e in await entry_points.entry_points(db_session)]
 
     @post(
         "/{slug:str}/entry-points",
@@ -609,11 +618,11 @@ class VenueApi(Controller):
         access: NamedDependency[VenueMember],
     ) -> schemas.EntryPointOut:
         """``presets`` may fix the answer of any choice field of the scenario's form."""
-        entry = await services.create_entry_point(db_session, registry, access.tenant, schemas.present(data))
+        entry = await entry_points.create_entry_point(db_session, registry, access.tenant, schemas.present(data))
         return entry_out(settings, access.tenant, entry)
 
     async def _entry(self, session: AsyncSession, entry_id: uuid.UUID) -> EntryPoint:
-        entry = await services.entry_point(session, entry_id)
+        entry = await entry_points.entry_point(session, entry_id)
         if entry is None:
             raise NotFoundException()
         return entry
@@ -649,7 +658,7 @@ class VenueApi(Controller):
         access: NamedDependency[VenueMember],
     ) -> schemas.EntryPointOut:
         tenant, entry = access.tenant, await self._entry(db_session, entry_id)
-        await services.update_entry_point(db_session, registry, tenant, entry, schemas.present(data))
+        await entry_points.update_entry_point(db_session, registry, tenant, entry, schemas.present(data))
         return entry_out(settings, tenant, entry)
 
     @delete(
@@ -667,7 +676,7 @@ class VenueApi(Controller):
     ) -> None:
         """Printed codes stop working; setting ``active`` to false keeps the code for later."""
         entry = await self._entry(db_session, entry_id)
-        await services.delete_entry_point(db_session, entry)
+        await entry_points.delete_entry_point(db_session, entry)
 
     @get("/{slug:str}/entry-points/{entry_id:uuid}/qr.svg", media_type="image/svg+xml", summary="QR code (SVG)")
     async def qr_svg(
@@ -721,8 +730,8 @@ class VenueApi(Controller):
         self, slug: FromPath[str], request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
     ) -> schemas.MembersOut:
         return schemas.MembersOut(
-            members=[member_out(m) for m in await services.members(db_session)],
-            invitations=[invitation_out(i) for i in await services.open_invitations(db_session)],
+            members=[member_out(m) for m in await members.members(db_session)],
+            invitations=[invitation_out(i) for i in await members.open_invitations(db_session)],
         )
 
     @post(
@@ -743,7 +752,7 @@ class VenueApi(Controller):
         access: NamedDependency[VenueMember],
     ) -> Response[schemas.InvitationOut]:
         """Mails a link that works for 7 days; inviting the same address again replaces it."""
-        invitation = await services.invite(db_session, settings, access.tenant, access.user, schemas.present(data))
+        invitation = await members.invite(db_session, settings, access.tenant, access.user, schemas.present(data))
         return Response(invitation_out(invitation), status_code=201, background=send_mail_after_commit(jobs))
 
     @delete(
@@ -759,11 +768,11 @@ class VenueApi(Controller):
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
     ) -> None:
-        if not await services.revoke_invitation(db_session, invitation_id):
+        if not await members.revoke_invitation(db_session, invitation_id):
             raise NotFoundException()
 
     async def _member(self, session: AsyncSession, member_id: uuid.UUID) -> Membership:
-        member = await services.membership(session, member_id)
+        member = await members.membership(session, member_id)
         if member is None:
             raise NotFoundException()
         return member
@@ -784,7 +793,7 @@ class VenueApi(Controller):
     ) -> schemas.MemberOut:
         """A venue always keeps at least one owner."""
         member = await self._member(db_session, member_id)
-        await services.change_role(db_session, member, schemas.present(data))
+        await members.change_role(db_session, member, schemas.present(data))
         return member_out(member)
 
     @delete(
@@ -803,7 +812,7 @@ class VenueApi(Controller):
     ) -> None:
         """Never the last owner."""
         member = await self._member(db_session, member_id)
-        await services.remove_member(db_session, member)
+        await members.remove_member(db_session, member)
 
 
 route_handlers: list[Any] = [venue_logo, public_venue_page, public_venue_api, AccountApi, VenueApi]

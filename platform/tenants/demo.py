@@ -18,9 +18,11 @@ from neutralpoint.database.engine import Database
 from neutralpoint.scenarios.geography import load_cities
 from neutralpoint.scenarios.manager import ScenarioRegistry
 from neutralpoint.settings import Settings
+from neutralpoint.tenants.accounts import ensure_platform_admin
+from neutralpoint.tenants.branding import set_logo
 from neutralpoint.tenants.logos import prepare_logo
 from neutralpoint.tenants.models import EntryPoint, Membership, Role, Tenant, TenantStatus, User
-from neutralpoint.tenants.services import ensure_platform_admin, hash_password_async, set_logo
+from neutralpoint.tenants.passwords import hash_password_async
 
 ADMIN_EMAIL = "admin@demo.neutralpoint.test"
 ADMIN_PASSWORD = "demo-admin-password"  # noqa: S105  (published demo credentials)

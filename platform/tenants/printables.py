@@ -13,10 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from neutralpoint.settings import Settings
+from neutralpoint.tenants.addresses import entry_url, logo_on_posters
 from neutralpoint.tenants.models import EntryPoint, Tenant
 from neutralpoint.tenants.posters import PAGE_SIZES, PosterContent, render_poster
 from neutralpoint.tenants.qr import SCALE_MAX, SCALE_MIN, qr_png, qr_svg
-from neutralpoint.tenants.services import entry_url, logo_on_posters
 
 PRIVATE_CACHE = "private, max-age=300"
 

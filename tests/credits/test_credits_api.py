@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from neutralpoint.database.engine import Database
+from neutralpoint.tenants.accounts import ensure_platform_admin
 from neutralpoint.tenants.auth import hash_password
 from neutralpoint.tenants.models import User
-from neutralpoint.tenants.services import ensure_platform_admin
 
 PASSWORD = "correct horse battery staple"
 

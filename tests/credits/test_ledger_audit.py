@@ -23,6 +23,7 @@ from neutralpoint.database.engine import Database
 from neutralpoint.settings import get_settings
 
 TRIGGERS = ("update", "delete")
+APPEND_ONLY = ("ledger_entries", "ledger_anchors")
 
 
 def by_lot(statement: str) -> TextClause:
@@ -36,39 +37,40 @@ async def tamper(owner_url: str, statement: str, params: dict[str, Any]) -> None
     db = Database(owner_url)
     try:
         async with db.engine.begin() as conn:
-            if db.engine.dialect.name == "sqlite":
+            sqlite = db.engine.dialect.name == "sqlite"
+            for table in APPEND_ONLY if sqlite else ():
                 for action in TRIGGERS:
-                    await conn.execute(text(f"DROP TRIGGER ledger_entries_no_{action}"))
+                    await conn.execute(text(f"DROP TRIGGER {table}_no_{action}"))
             await conn.execute(by_lot(statement), params)
-            if db.engine.dialect.name == "sqlite":
+            for table in APPEND_ONLY if sqlite else ():
                 for action in TRIGGERS:
                     await conn.execute(
                         text(
-                            f"CREATE TRIGGER ledger_entries_no_{action} BEFORE {action.upper()} ON ledger_entries "
-                            "BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END"
+                            f"CREATE TRIGGER {table}_no_{action} BEFORE {action.upper()} ON {table} "
+                            f"BEGIN SELECT RAISE(ABORT, '{table.replace('_', ' ')} are append-only'); END"
                         )
                     )
     finally:
         await db.dispose()
 
 
-async def last_assign_seq(db: Database) -> int:
+async def last_assign(db: Database, lot_id: uuid.UUID) -> LedgerEntry:
     async with db.platform_session() as session:
-        seq = (
+        return (
             await session.execute(
-                select(LedgerEntry.seq)
-                .where(LedgerEntry.kind == LedgerKind.ASSIGN)
+                select(LedgerEntry)
+                .where(LedgerEntry.chain_id == lot_id, LedgerEntry.kind == LedgerKind.ASSIGN)
                 .order_by(LedgerEntry.seq.desc())
                 .limit(1)
             )
         ).scalar_one()
-        return int(seq)
 
 
 def test_hash_is_over_canonical_content_and_previous_hash() -> None:
     from datetime import UTC, datetime
 
     fields = canonical_fields(
+        chain_id=uuid.UUID(int=1),
         seq=1,
         kind="acquire",
         lot_id=uuid.UUID(int=1),
@@ -89,6 +91,7 @@ def test_hash_is_over_canonical_content_and_previous_hash() -> None:
     assert entry_hash(dict(reversed(list(fields.items()))), GENESIS_HASH) == digest
     assert entry_hash({**fields, "grams": 5_000_001}, GENESIS_HASH) != digest
     assert entry_hash(fields, "1" * 64) != digest
+    assert entry_hash({**fields, "chain": str(uuid.UUID(int=2))}, GENESIS_HASH) != digest
 
 
 async def test_every_movement_is_in_the_ledger_with_actor_and_reason(db: Database, factory: Any) -> None:
@@ -117,7 +120,14 @@ async def test_every_movement_is_in_the_ledger_with_actor_and_reason(db: Databas
 
 async def test_the_application_cannot_edit_or_delete_entries(db: Database, factory: Any) -> None:
     await factory.lot(await factory.project(), 1)
-    for statement in ("UPDATE ledger_entries SET grams = grams + 1", "DELETE FROM ledger_entries"):
+    async with db.platform_session() as session:
+        await services.anchor_heads(session, actor="test")
+    for statement in (
+        "UPDATE ledger_entries SET grams = grams + 1",
+        "DELETE FROM ledger_entries",
+        "UPDATE ledger_anchors SET actor = 'x'",
+        "DELETE FROM ledger_anchors",
+    ):
         with pytest.raises(DBAPIError) as caught:
             async with db.platform_session() as session:
                 await session.execute(text(statement))
@@ -129,22 +139,52 @@ async def test_audit_fails_on_an_edited_entry_and_passes_once_restored(
 ) -> None:
     venue = await factory.venue()
     lot = await factory.lot(await factory.project(), 1)
+    other = await factory.lot(await factory.project(), 1)
     offer = await factory.allocation(lot, 1_000_000, venues=[venue])
+    await factory.allocation(other, 1_000_000, venues=[venue])
     await factory.buy(venue, offer.id, 300_000)
-    seq = await last_assign_seq(db)
-    await tamper(database_urls["owner"], "UPDATE ledger_entries SET grams = grams + 1 WHERE seq = :seq", {"seq": seq})
+    entry = await last_assign(db, lot.id)
+    await tamper(database_urls["owner"], "UPDATE ledger_entries SET grams = grams + 1 WHERE id = :id", {"id": entry.id})
     try:
         async with db.platform_session() as session:
             report = await services.audit(session)
         assert not report.ok
-        assert any(f"seq {seq}: its content no longer matches its hash" in p for p in report.problems)
+        edited = f"lot {lot.serial_first} entry {entry.seq}: its content no longer matches its hash (edited)"
+        assert edited in report.problems
         assert any("sold is 300000 g but the ledger says 300001 g" in p for p in report.problems)
+        assert not any(other.serial_first in p for p in report.problems)  # the other lot's chain is intact
     finally:
         await tamper(
-            database_urls["owner"], "UPDATE ledger_entries SET grams = grams - 1 WHERE seq = :seq", {"seq": seq}
+            database_urls["owner"], "UPDATE ledger_entries SET grams = grams - 1 WHERE id = :id", {"id": entry.id}
         )
     async with db.platform_session() as session:
         assert (await services.audit(session)).ok
+
+
+async def test_a_sale_knows_its_place_in_its_lots_chain(db: Database, factory: Any) -> None:
+    venue = await factory.venue()
+    lot = await factory.lot(await factory.project(), 1)
+    offer = await factory.allocation(lot, 1_000_000, venues=[venue])
+    sale = await factory.buy(venue, offer.id, 200_000)
+    async with db.platform_session() as session:
+        sell = (
+            await session.execute(
+                select(LedgerEntry).where(LedgerEntry.sale_id == sale.id, LedgerEntry.kind == LedgerKind.SELL)
+            )
+        ).scalar_one()
+        assign = (
+            await session.execute(
+                select(LedgerEntry).where(LedgerEntry.sale_id == sale.id, LedgerEntry.kind == LedgerKind.ASSIGN)
+            )
+        ).scalar_one()
+        again = await services.get_sale(session, sale.order_ref)
+    assert (sale.chain_lot_id, sale.chain_seq, sale.chain_hash) == (lot.id, sell.seq, sell.hash)
+    assert again is not None
+    assert (again.chain_seq, again.chain_hash) == (sell.seq, sell.hash)
+    # acquire, allocate, reserve, assign, then the sale, whose hash covers its pieces' entries.
+    assert (assign.seq, sell.seq) == (4, 5)
+    assert sell.prev_hash == assign.hash
+    assert sell.details["assigned"] == [f"{lot.id}:{assign.seq}:{assign.hash}"]
 
 
 async def test_audit_notices_counters_moved_outside_the_services(
@@ -164,15 +204,23 @@ async def test_audit_notices_counters_moved_outside_the_services(
 async def test_audit_notices_entries_removed_from_the_end(
     db: Database, factory: Any, database_urls: dict[str, str]
 ) -> None:
-    await factory.lot(await factory.project(), 1)
+    lot = await factory.lot(await factory.project(), 1)
+    await factory.allocation(lot, 500_000, venues=[await factory.venue()])
     async with db.platform_session() as session:
-        last = (await session.execute(select(LedgerEntry).order_by(LedgerEntry.seq.desc()).limit(1))).scalar_one()
+        last = (
+            await session.execute(
+                select(LedgerEntry).where(LedgerEntry.chain_id == lot.id).order_by(LedgerEntry.seq.desc()).limit(1)
+            )
+        ).scalar_one()
         row = {c.name: getattr(last, c.key) for c in LedgerEntry.__table__.columns}
-    await tamper(database_urls["owner"], "DELETE FROM ledger_entries WHERE seq = :seq", {"seq": last.seq})
+    await tamper(database_urls["owner"], "DELETE FROM ledger_entries WHERE id = :id", {"id": last.id})
     try:
         async with db.platform_session() as session:
             report = await services.audit(session)
-        assert any("ledger head says seq" in p for p in report.problems)
+        assert (
+            f"lot {lot.serial_first}: its head says entry 2 but the chain ends at entry 1 (entries removed or added)"
+            in report.problems
+        )
     finally:
         owner = Database(database_urls["owner"])
         try:
@@ -182,6 +230,84 @@ async def test_audit_notices_entries_removed_from_the_end(
             await owner.dispose()
     async with db.platform_session() as session:
         assert (await services.audit(session)).ok
+
+
+async def rewrite_last_entry(owner_url: str, lot_id: uuid.UUID, reason: str) -> None:
+    """Rewrite a lot's newest entry and re-hash it and the lot's head: a chain that is
+    consistent in itself, as only someone with the database owner's rights could make."""
+    db = Database(owner_url)
+    try:
+        async with db.platform_session() as session:
+            entry = (
+                await session.execute(
+                    select(LedgerEntry).where(LedgerEntry.chain_id == lot_id).order_by(LedgerEntry.seq.desc()).limit(1)
+                )
+            ).scalar_one()
+            fields = canonical_fields(
+                chain_id=entry.chain_id,
+                seq=entry.seq,
+                kind=entry.kind,
+                lot_id=entry.lot_id,
+                allocation_id=entry.allocation_id,
+                sale_id=entry.sale_id,
+                venue_id=entry.venue_id,
+                order_ref=entry.order_ref,
+                grams=entry.grams,
+                amount_minor=entry.amount_minor,
+                currency=entry.currency,
+                actor=entry.actor,
+                reason=reason,
+                details=entry.details,
+                created_at=entry.created_at,
+            )
+            digest = entry_hash(fields, entry.prev_hash)
+            entry_id = entry.id
+        await tamper(
+            owner_url,
+            "UPDATE ledger_entries SET reason = :reason, hash = :hash WHERE id = :id",
+            {"reason": reason, "hash": digest, "id": entry_id},
+        )
+        await tamper(
+            owner_url, "UPDATE credit_lots SET chain_hash = :hash WHERE id = :id", {"hash": digest, "id": lot_id}
+        )
+    finally:
+        await db.dispose()
+
+
+async def test_anchors_catch_a_chain_rewritten_after_them(
+    db: Database, factory: Any, database_urls: dict[str, str]
+) -> None:
+    lot = await factory.lot(await factory.project(), 1)
+    async with db.platform_session() as session:
+        anchor = await services.anchor_heads(session, actor="test")
+        assert anchor is not None
+        assert anchor.heads[str(lot.id)][0] == 1
+        # Nothing moved since: no new anchor.
+        assert await services.anchor_heads(session, actor="test") is None
+    await rewrite_last_entry(database_urls["owner"], lot.id, "rewritten")
+    try:
+        async with db.platform_session() as session:
+            report = await services.audit(session)
+        assert report.problems == [
+            f"lot {lot.serial_first} entry 1: differs from the head anchored by anchor {anchor.seq} (history rewritten)"
+        ]
+    finally:
+        await rewrite_last_entry(database_urls["owner"], lot.id, "lot acquired")
+    async with db.platform_session() as session:
+        assert (await services.audit(session)).ok
+    await tamper(
+        database_urls["owner"],
+        "UPDATE ledger_anchors SET actor = 'someone else' WHERE seq = :seq",
+        {"seq": anchor.seq},
+    )
+    try:
+        async with db.platform_session() as session:
+            report = await services.audit(session)
+        assert f"anchor {anchor.seq}: its content no longer matches its hash (edited)" in report.problems
+    finally:
+        await tamper(
+            database_urls["owner"], "UPDATE ledger_anchors SET actor = 'test' WHERE seq = :seq", {"seq": anchor.seq}
+        )
 
 
 @pytest.fixture
@@ -202,7 +328,7 @@ def cli_env(database_urls: dict[str, str], tmp_path: Path, monkeypatch: pytest.M
 
 
 def test_cli_audit_exit_codes(cli_env: dict[str, str], database_urls: dict[str, str], unique: str) -> None:
-    async def make_lot() -> int:
+    async def make_lot() -> tuple[uuid.UUID, str]:
         db = Database(database_urls["app"])
         try:
             async with db.platform_session() as session:
@@ -229,27 +355,30 @@ def test_cli_audit_exit_codes(cli_env: dict[str, str], database_urls: dict[str, 
                     acquired_on=date(2024, 1, 1),
                     actor="cli-test",
                 )
-                seq = await session.execute(select(LedgerEntry.seq).where(LedgerEntry.lot_id == lot.id))
-                return int(seq.scalar_one())
+                return lot.id, lot.serial_first
         finally:
             await db.dispose()
 
-    seq = asyncio.run(make_lot())
+    lot_id, serial_first = asyncio.run(make_lot())
     runner = CliRunner()
     passed = runner.invoke(main, ["credits", "audit"])
     assert passed.exit_code == 0, passed.output
     assert passed.output.startswith("audit passed: ")
     assert " entries, " in passed.output
-    sql = "UPDATE ledger_entries SET reason = :reason WHERE seq = :seq"
-    asyncio.run(tamper(database_urls["owner"], sql, {"reason": "edited", "seq": seq}))
+    sql = "UPDATE ledger_entries SET reason = :reason WHERE chain_id = :id AND seq = 1"
+    asyncio.run(tamper(database_urls["owner"], sql, {"reason": "edited", "id": lot_id}))
     try:
         failed = runner.invoke(main, ["credits", "audit"])
         assert failed.exit_code == 1
         assert "audit FAILED" in failed.output
-        assert f"seq {seq}: its content no longer matches its hash" in failed.output
+        assert f"lot {serial_first} entry 1: its content no longer matches its hash (edited)" in failed.output
     finally:
-        asyncio.run(tamper(database_urls["owner"], sql, {"reason": "lot acquired", "seq": seq}))
+        asyncio.run(tamper(database_urls["owner"], sql, {"reason": "lot acquired", "id": lot_id}))
     assert runner.invoke(main, ["credits", "audit"]).exit_code == 0
+    anchored = runner.invoke(main, ["credits", "anchor"])
+    assert anchored.exit_code == 0, anchored.output
+    assert anchored.output.startswith("anchor ")
+    assert runner.invoke(main, ["credits", "anchor"]).output.startswith("nothing to anchor")
 
 
 async def test_lot_counters_cannot_go_negative_even_by_hand(db: Database, factory: Any) -> None:

@@ -14,6 +14,7 @@ from neutralpoint.credits.models import Hold, LedgerEntry, Lot, Reservation, Sal
 from neutralpoint.database.base import utcnow
 from neutralpoint.database.engine import Database
 from neutralpoint.database.tenancy import use_tenant
+from neutralpoint.web.i18n import translations
 
 TONNE = 1_000_000
 
@@ -93,6 +94,26 @@ async def test_an_order_spills_over_into_the_next_lot(db: Database, factory: Any
     assert await lot_numbers(db, new.id) == (3 * TONNE, 0, 200_000, 2_800_000)
 
 
+async def test_an_order_spills_over_into_another_offer_of_the_same_lot(db: Database, factory: Any) -> None:
+    """The lot has the grams but the chosen offer has too few: the rest comes from the
+    venue's other offer of the lot, and the counters of both offers and the lot agree."""
+    venue = await factory.venue()
+    lot = await factory.lot(await factory.project(), 2)
+    small = await factory.allocation(lot, 300_000, venues=[venue])
+    large = await factory.allocation(lot, TONNE, venues=[venue])
+    async with db.session() as session:
+        use_tenant(session, venue)
+        held = await services.reserve(session, tenant_id=venue, allocation_id=small.id, grams=500_000)
+    assert sorted((h.allocation_id, h.grams) for h in held.holds) == sorted([(small.id, 300_000), (large.id, 200_000)])
+    assert await lot_numbers(db, lot.id) == (2 * TONNE, 500_000, 0, 1_500_000)
+    async with db.platform_session() as session:
+        sale = await services.confirm_sale(session, order_ref=held.order_ref)
+        offers = {a.id: a for a in await services.list_allocations(session, lot.id)}
+    assert sum(p.grams for p in sale.pieces) == 500_000
+    assert (offers[small.id].reserved_grams, offers[small.id].sold_grams) == (0, 300_000)
+    assert (offers[large.id].reserved_grams, offers[large.id].sold_grams) == (0, 200_000)
+
+
 async def test_sold_out_is_refused_and_writes_nothing(db: Database, factory: Any) -> None:
     venue = await factory.venue()
     lot = await factory.lot(await factory.project(), 1)
@@ -131,9 +152,9 @@ async def test_below_the_minimum_charge_offers_both_ways(db: Database, factory: 
 
 
 async def test_expired_reservations_release_their_grams(db: Database, factory: Any) -> None:
-    venue = await factory.venue()
+    venue, other_venue = await factory.venue(), await factory.venue()
     lot = await factory.lot(await factory.project(), 1)
-    offer = await factory.allocation(lot, TONNE, venues=[venue])
+    offer = await factory.allocation(lot, TONNE, venues=[venue, other_venue])  # offered to both
     start = utcnow()
     async with db.session() as session:
         use_tenant(session, venue)
@@ -147,6 +168,7 @@ async def test_expired_reservations_release_their_grams(db: Database, factory: A
             ttl=timedelta(minutes=30),
         )
     assert held.status == "reserved"
+    assert held.expires_at == start + timedelta(minutes=30)
     assert await lot_numbers(db, lot.id) == (TONNE, TONNE, 0, 0)
     later = start + timedelta(minutes=31)
     async with db.session() as session:
@@ -155,21 +177,20 @@ async def test_expired_reservations_release_their_grams(db: Database, factory: A
         # Read only: an expired reservation counts as free, but nothing was written yet.
         assert [o.available_grams for o in offers if o.allocation_id == offer.id] == [TONNE]
     assert await lot_numbers(db, lot.id) == (TONNE, TONNE, 0, 0)
-    other_venue_buyer = await factory.venue()
-    shared = await factory.allocation(await factory.lot(await factory.project(), 1), TONNE, venues=[other_venue_buyer])
-    # Another venue's purchase expires the stale hold lazily (holds are platform rows).
+    # Another venue's purchase of the same lot releases the stale hold lazily (holds are
+    # platform rows); purchases of other lots never touch it.
     async with db.session() as session:
-        use_tenant(session, other_venue_buyer)
+        use_tenant(session, other_venue)
         await services.reserve(
             session,
-            tenant_id=other_venue_buyer,
-            allocation_id=shared.id,
+            tenant_id=other_venue,
+            allocation_id=offer.id,
             grams=1_000,
             order_ref=f"other-{factory.unique}",
             now=later,
             round_up_to_minimum=True,
         )
-    assert await lot_numbers(db, lot.id) == (TONNE, 0, 0, TONNE)
+    assert await lot_numbers(db, lot.id) == (TONNE, 1_000, 0, TONNE - 1_000)
     async with db.platform_session() as session:
         reservation = (
             await session.execute(select(Reservation).where(Reservation.order_ref == f"slow-{factory.unique}"))
@@ -179,6 +200,50 @@ async def test_expired_reservations_release_their_grams(db: Database, factory: A
         await session.refresh(reservation)
         assert reservation.status.value == "expired"
         await services.release_reservation(session, order_ref=f"other-{factory.unique}", actor="test")
+
+
+async def test_a_reservation_lasts_reservation_minutes(db: Database, factory: Any) -> None:
+    venue = await factory.venue()
+    offer = await factory.allocation(await factory.lot(await factory.project(), 1), TONNE, venues=[venue])
+    assert services.reservation_ttl() == services.DEFAULT_RESERVATION_TTL
+    services.use_reservation_minutes(7)
+    try:
+        async with db.session() as session:
+            use_tenant(session, venue)
+            held = await services.reserve(session, tenant_id=venue, allocation_id=offer.id, grams=500_000)
+            released = await services.release_reservation(session, order_ref=held.order_ref, actor="test")
+    finally:
+        services.use_reservation_minutes(int(services.DEFAULT_RESERVATION_TTL.total_seconds()) // 60)
+    assert released.status == "released"
+    async with db.platform_session() as session:
+        row = (await session.execute(select(Reservation).where(Reservation.order_ref == held.order_ref))).scalar_one()
+    assert held.expires_at - row.created_at == timedelta(minutes=7)
+    assert held.order_ref.startswith("np-")
+    assert len(held.order_ref) == 27
+    with pytest.raises(ValueError, match="RESERVATION_MINUTES"):
+        services.use_reservation_minutes(0)
+
+
+async def test_another_venues_order_reference_is_refused_in_both_languages(db: Database, factory: Any) -> None:
+    here, there = await factory.venue(), await factory.venue()
+    lot = await factory.lot(await factory.project(), 1)
+    mine = await factory.allocation(lot, 500_000, venues=[here])
+    theirs = await factory.allocation(lot, 500_000, venues=[there])
+    taken = await factory.buy(there, theirs.id, 100_000)
+    async with db.session() as session:
+        use_tenant(session, here)
+        with pytest.raises(services.CreditsInputError) as caught:
+            await services.reserve(
+                session, tenant_id=here, allocation_id=mine.id, grams=100_000, order_ref=taken.order_ref
+            )
+        # The refusal ends nothing: the same transaction goes on with a new reference.
+        fresh = await services.reserve(session, tenant_id=here, allocation_id=mine.id, grams=100_000)
+        await services.release_reservation(session, order_ref=fresh.order_ref, actor="test")
+    assert caught.value.field == "order_ref"
+    message = caught.value.message
+    assert message == "This order reference is already used by another order: use a new reference."
+    assert translations("zh-Hans").gettext(message) == "此订单编号已被另一个订单使用：请换一个新编号。"
+    assert await lot_numbers(db, lot.id) == (TONNE, 0, 100_000, 900_000)
 
 
 async def test_the_cron_expiry_and_a_late_payment(db: Database, factory: Any) -> None:

@@ -21,9 +21,9 @@ from neutralpoint.credits.models import Allocation, Lot, Project
 from neutralpoint.database.base import utcnow
 from neutralpoint.database.engine import Database
 from neutralpoint.database.tenancy import use_tenant
+from neutralpoint.tenants.accounts import ensure_platform_admin
 from neutralpoint.tenants.auth import hash_password
 from neutralpoint.tenants.models import Membership, Role, Tenant, TenantStatus, User
-from neutralpoint.tenants.services import ensure_platform_admin
 
 PASSWORD = "correct horse battery staple"
 BASE = "http://testserver.local"

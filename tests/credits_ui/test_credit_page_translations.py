@@ -238,4 +238,4 @@ async def test_the_lot_ledger_reads_in_chinese(admin_client: Any, db: Database, 
             "retired at the registry: CDCER-R-0042",
             "offered by mistake",
         ]
-        assert (await services.verify_chain(session)).ok
+        assert (await services.verify_chains(session)).ok

@@ -28,7 +28,7 @@ from neutralpoint.plugin_api import (
     Source,
     hookimpl,
 )
-from neutralpoint.scenarios import services
+from neutralpoint.scenarios import entries, estimates, snapshots
 from neutralpoint.scenarios.manager import ScenarioRegistry
 from neutralpoint.scenarios.models import Estimate
 from neutralpoint.tenants.models import EntryPoint, Tenant, TenantStatus
@@ -122,12 +122,12 @@ async def test_an_estimate_stored_with_2025_1_recomputes_to_the_same_grams(db: D
     first = _registry(VersionedPlugin(scenario, {"2025.1": "0.03432"}))
     tenant_id, slug = await _door(db, scenario)
     async with db.session() as session:
-        entry = await services.find_entry(session, slug, (await _code(db, tenant_id)))
+        entry = await entries.find_entry(session, slug, (await _code(db, tenant_id)))
         assert entry is not None
         loaded = first.get(scenario)
         assert loaded is not None
-        computation = services.compute(loaded, first, entry, {"km": "1000"}, "en")
-    stored = await services.store_estimate(db, entry, computation, uuid.uuid4(), "en")
+        computation = estimates.compute(loaded, first, entry, {"km": "1000"}, "en")
+    stored = await estimates.store_estimate(db, entry, computation, uuid.uuid4(), "en")
     estimate_id = stored.id
     assert stored.total_grams == 34320  # 1000 km × 0.03432 = 34.32 kg
     assert stored.factor_set_version == "2025.1"
@@ -137,9 +137,9 @@ async def test_an_estimate_stored_with_2025_1_recomputes_to_the_same_grams(db: D
         use_tenant(session, tenant_id)
         estimate = await session.get(Estimate, estimate_id)
         assert estimate is not None
-        snapshot = await services.load_snapshot(session, scenario, "2025.1")
+        snapshot = await snapshots.load_snapshot(session, scenario, "2025.1")
     assert snapshot is not None
-    lines = services.recompute(estimate, later, services.snapshot_map([snapshot]))
+    lines = estimates.recompute(estimate, later, snapshots.snapshot_map([snapshot]))
     assert sum(line.grams for line in lines) == 34320  # still 2025.1's 0.03432
     current = later.get(scenario)
     assert current is not None
@@ -149,10 +149,10 @@ async def test_an_estimate_stored_with_2025_1_recomputes_to_the_same_grams(db: D
 async def test_a_changed_value_under_the_same_version_is_refused(db: Database) -> None:
     scenario = f"coach_{uuid.uuid4().hex[:6]}"
     async with db.session() as session:
-        await services.ensure_snapshot(session, _set(scenario, "2025.1", "0.03432"))
-    with pytest.raises(services.FactorSetConflictError):
+        await snapshots.ensure_snapshot(session, _set(scenario, "2025.1", "0.03432"))
+    with pytest.raises(snapshots.FactorSetConflictError):
         async with db.session() as session:
-            await services.ensure_snapshot(session, _set(scenario, "2025.1", "0.03500"))
+            await snapshots.ensure_snapshot(session, _set(scenario, "2025.1", "0.03500"))
 
 
 async def _code(db: Database, tenant_id: uuid.UUID) -> str:

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from neutralpoint.scenarios import services
+from neutralpoint.scenarios import results
 from neutralpoint.scenarios.contract import BreakdownLine
 from neutralpoint.scenarios.factors import Factor, FactorSet, Source
 from neutralpoint.scenarios.forms import Choice, Field, FieldValidationError, Form, FormErrors
@@ -140,13 +140,13 @@ def half_up_tenths(value: Fraction) -> Decimal:
 
 
 def test_tenths_rounds_exactly_half_up() -> None:
-    assert str(services.tenths(1, 20)) == "0.1"  # 0.05
-    assert str(services.tenths(1, 21)) == "0.0"  # 0.0476...
-    assert str(services.tenths(0, 7)) == "0.0"
-    assert str(services.tenths(1000, 10)) == "100.0"
-    assert str(services.tenths(744, 1000)) == "0.7"
+    assert str(results.tenths(1, 20)) == "0.1"  # 0.05
+    assert str(results.tenths(1, 21)) == "0.0"  # 0.0476...
+    assert str(results.tenths(0, 7)) == "0.0"
+    assert str(results.tenths(1000, 10)) == "100.0"
+    assert str(results.tenths(744, 1000)) == "0.7"
     # Beyond Decimal's 28 digits: 10**27 + 0.05 is a half, and rounds up, exactly.
-    assert str(services.tenths(2 * 10**28 + 1, 20)) == "1" + "0" * 26 + "0.1"
+    assert str(results.tenths(2 * 10**28 + 1, 20)) == "1" + "0" * 26 + "0.1"
 
 
 def test_tenths_agrees_with_decimal_rounding() -> None:
@@ -154,12 +154,12 @@ def test_tenths_agrees_with_decimal_rounding() -> None:
     for _ in range(20000):
         denominator = rng.randrange(1, 10**9)
         numerator = rng.randrange(0, 10**12)
-        assert services.tenths(numerator, denominator) == half_up_tenths(Fraction(numerator, denominator))
+        assert results.tenths(numerator, denominator) == half_up_tenths(Fraction(numerator, denominator))
 
 
 def test_a_comparison_is_exact() -> None:
     grams = 217_435
-    comparison = services.compare(grams)
+    comparison = results.compare(grams)
     assert comparison.days == {
         "china": half_up_tenths(Fraction(grams * 365, 8_400_000)),
         "world": half_up_tenths(Fraction(grams * 365, 4_700_000)),
@@ -168,7 +168,7 @@ def test_a_comparison_is_exact() -> None:
     assert str(comparison.days["world"]) == "16.9"
     assert comparison.petrol_car_km == half_up_tenths(Fraction(grams * 1000, 208_710))
     assert str(comparison.petrol_car_km) == "1041.8"
-    assert str(services.compare(0).petrol_car_km) == "0.0"
+    assert str(results.compare(0).petrol_car_km) == "0.0"
 
 
 def test_a_view_numbers_each_source_once_and_shares_add_up_to_about_100() -> None:
@@ -189,7 +189,7 @@ def test_a_view_numbers_each_source_once_and_shares_add_up_to_about_100() -> Non
         BreakdownLine("gone", LABEL, Decimal(1), "km", "no.such.factor", 0),
     ]
     record = SimpleNamespace(total_grams=4700, breakdown=[])
-    view = services.present(record, "CODE", factors, lines)  # type: ignore[arg-type]
+    view = results.present(record, "CODE", factors, lines)  # type: ignore[arg-type]
     assert view.sources == [shared, factors.factors["c"].source]
     assert [line.source for line in view.lines] == [0, 0, 1, None]
     assert [str(line.share) for line in view.lines] == ["31.9", "4.3", "63.8", "0.0"]
@@ -200,7 +200,7 @@ def test_a_view_numbers_each_source_once_and_shares_add_up_to_about_100() -> Non
 
 
 def test_a_view_of_nothing_has_zero_shares() -> None:
-    view = services.present(
+    view = results.present(
         SimpleNamespace(total_grams=0, breakdown=[]),  # type: ignore[arg-type]
         None,
         None,

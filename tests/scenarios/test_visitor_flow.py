@@ -21,7 +21,7 @@ import neutralpoint.web as web_package
 from neutralpoint.app import create_app
 from neutralpoint.database.engine import Database
 from neutralpoint.fastpath.cache import EntryCache
-from neutralpoint.scenarios import overrides, services
+from neutralpoint.scenarios import entries, estimates, overrides, snapshots
 from neutralpoint.scenarios.factors import FactorSet
 from neutralpoint.scenarios.manager import ScenarioRegistry
 from neutralpoint.scenarios.models import Estimate, FactorSetSnapshot
@@ -182,7 +182,7 @@ async def test_an_attendee_cannot_attend_more_days_than_the_event_has(
         assert stored.context is not None
         assert stored.context["event_days"] == 3
         # A recomputation knows the event's length from the estimate, not the venue's today.
-        assert sum(line.grams for line in services.recompute(stored, registry, {})) == stored.total_grams
+        assert sum(line.grams for line in estimates.recompute(stored, registry, {})) == stored.total_grams
 
 
 async def test_a_code_typed_in_lower_case_finds_its_door(client: Any, make_venue: Any, db: Database) -> None:
@@ -367,7 +367,7 @@ async def test_requests_arriving_as_the_memory_expires_share_one_lookup(
     event.listen(engine, "before_cursor_execute", record)
     try:
         found = await asyncio.gather(
-            *(services.find_calculator(db, registry, venue.slug, venue.code, cache) for _ in range(20))
+            *(entries.find_calculator(db, registry, venue.slug, venue.code, cache) for _ in range(20))
         )
     finally:
         event.remove(engine, "before_cursor_execute", record)
@@ -381,10 +381,10 @@ async def test_a_visitor_leaving_mid_lookup_does_not_fail_the_others_waiting(
 ) -> None:
     venue = await make_venue()
     cache = EntryCache()
-    first = asyncio.create_task(services.find_calculator(db, registry, venue.slug, venue.code, cache))
+    first = asyncio.create_task(entries.find_calculator(db, registry, venue.slug, venue.code, cache))
     await asyncio.sleep(0)  # the first request is now waiting on the database
     others = [
-        asyncio.create_task(services.find_calculator(db, registry, venue.slug, venue.code, cache)) for _ in range(3)
+        asyncio.create_task(entries.find_calculator(db, registry, venue.slug, venue.code, cache)) for _ in range(3)
     ]
     await asyncio.sleep(0)
     first.cancel()
@@ -593,9 +593,9 @@ async def test_recompute_yields_the_stored_grams(
     async with db.platform_session() as session:
         estimate = await session.get(Estimate, estimate_id)
         assert estimate is not None
-        snapshot = await services.load_snapshot(session, "dummy", estimate.factor_set_version)
+        snapshot = await snapshots.load_snapshot(session, "dummy", estimate.factor_set_version)
     assert snapshot is not None
-    lines = services.recompute(estimate, registry, services.snapshot_map([snapshot]))
+    lines = estimates.recompute(estimate, registry, snapshots.snapshot_map([snapshot]))
     assert sum(line.grams for line in lines) == estimate.total_grams
     assert [line.as_dict() for line in lines] == estimate.breakdown
 
@@ -609,12 +609,12 @@ async def test_recompute_an_old_version_from_its_snapshot_when_the_plugin_droppe
     old = scenario.factor_set("2024.1")
     assert old is not None
     async with db.session() as session:
-        entry = await services.find_entry(session, venue.slug, venue.code)
+        entry = await entries.find_entry(session, venue.slug, venue.code)
         assert entry is not None
-        computation = services.compute(scenario, registry, entry, {**VALID, "mode": "plane"}, "en")
+        computation = estimates.compute(scenario, registry, entry, {**VALID, "mode": "plane"}, "en")
         lines = scenario.calculate(computation.inputs, old, registry.context(venue_location=entry.tenant.location))
         computation = msgspec.structs.replace(computation, factor_set=old, published=old, lines=lines)
-    estimate = await services.store_estimate(db, entry, computation, uuid.uuid4(), "en")
+    estimate = await estimates.store_estimate(db, entry, computation, uuid.uuid4(), "en")
     assert estimate.factor_set_version == "2024.1"
     # 200 pkm × 0.17580 = 35,160 g (the 2025 factor would give 28,506 g)
     assert estimate.breakdown[0].grams == 35_160
@@ -622,11 +622,11 @@ async def test_recompute_an_old_version_from_its_snapshot_when_the_plugin_droppe
     moved_on = ScenarioRegistry()
     moved_on.scenarios["dummy"] = replace(scenario, info=replace(scenario.info, factor_sets=(scenario.factors,)))
     async with db.platform_session() as session:
-        snapshot = await services.load_snapshot(session, "dummy", "2024.1")
+        snapshot = await snapshots.load_snapshot(session, "dummy", "2024.1")
     assert snapshot is not None
-    with pytest.raises(services.RecomputeError):
-        services.recompute(estimate, moved_on, {})
-    lines = services.recompute(estimate, moved_on, services.snapshot_map([snapshot]))
+    with pytest.raises(estimates.RecomputeError):
+        estimates.recompute(estimate, moved_on, {})
+    lines = estimates.recompute(estimate, moved_on, snapshots.snapshot_map([snapshot]))
     assert sum(line.grams for line in lines) == estimate.total_grams
 
 
@@ -639,13 +639,13 @@ async def test_a_changed_factor_set_under_an_old_version_is_refused(db: Database
         scenario_id, "1", [Factor("x", Decimal("1.5"), "unit", {"en": "X", "zh-Hans": "X"}, source)]
     )
     async with db.platform_session() as session:
-        await services.ensure_snapshot(session, published)
+        await snapshots.ensure_snapshot(session, published)
     async with db.platform_session() as session:
-        await services.ensure_snapshot(session, published)  # the same values again: fine
+        await snapshots.ensure_snapshot(session, published)  # the same values again: fine
     changed = FactorSet.of(scenario_id, "1", [Factor("x", Decimal("1.6"), "unit", {"en": "X", "zh-Hans": "X"}, source)])
-    with pytest.raises(services.FactorSetConflictError):
+    with pytest.raises(snapshots.FactorSetConflictError):
         async with db.platform_session() as session:
-            await services.ensure_snapshot(session, changed)
+            await snapshots.ensure_snapshot(session, changed)
     async with db.platform_session() as session:
         rows = (await session.scalars(select(FactorSetSnapshot).where(FactorSetSnapshot.scenario == scenario_id))).all()
     assert [row.fingerprint for row in rows] == [published.fingerprint]
@@ -696,12 +696,12 @@ async def test_a_venues_measured_value_is_used_shown_and_recomputed(
     async with db.platform_session() as session:
         estimate = await session.get(Estimate, estimate_id)
         assert estimate is not None
-        snapshot = await services.load_snapshot(session, "dummy", estimate.factor_set_version)
+        snapshot = await snapshots.load_snapshot(session, "dummy", estimate.factor_set_version)
     assert estimate.total_grams == 50_092
     assert estimate.factor_fingerprint == registry.get("dummy").factors.fingerprint  # type: ignore[union-attr]
     assert list(estimate.context[overrides.RECORD_KEY]) == ["hotel_cn"]
     assert snapshot is not None
-    lines = services.recompute(estimate, registry, services.snapshot_map([snapshot]))
+    lines = estimates.recompute(estimate, registry, snapshots.snapshot_map([snapshot]))
     assert sum(line.grams for line in lines) == 50_092
 
     other = await make_venue()  # another venue keeps the published value
@@ -729,7 +729,7 @@ async def test_every_loaded_scenario_renders_its_entry_page(
 
 def test_every_template_string_has_a_chinese_translation() -> None:
     roots = [
-        Path(services.__file__).parent / "templates",
+        Path(estimates.__file__).parent / "templates",
         Path(web_package.__file__).parent / "templates",
     ]
     catalogue = translations("zh-Hans")

@@ -18,7 +18,7 @@ from neutralpoint.settings import (
     Settings,
     SettingsError,
 )
-from neutralpoint.tenants import services
+from neutralpoint.tenants import authentication
 from neutralpoint.tenants.auth import (
     configure_password_hashing,
     hash_password,
@@ -107,12 +107,12 @@ async def test_sign_in_rehashes_with_the_current_parameters(db: Database, unique
         session.add(User(email=email, name="", password_hash=old))
 
     async with db.platform_session() as session:
-        assert await services.authenticate(session, email, "a wrong password") is None
+        assert await authentication.authenticate(session, email, "a wrong password") is None
     async with db.platform_session() as session:
         assert (await session.execute(select(User.password_hash).where(User.email == email))).scalar_one() == old
 
     async with db.platform_session() as session:
-        assert await services.authenticate(session, email, PASSWORD) is not None
+        assert await authentication.authenticate(session, email, PASSWORD) is not None
     async with db.platform_session() as session:
         stored = (await session.execute(select(User.password_hash).where(User.email == email))).scalar_one()
     assert stored != old
@@ -120,6 +120,6 @@ async def test_sign_in_rehashes_with_the_current_parameters(db: Database, unique
     assert verify_password(stored, PASSWORD)
 
     async with db.platform_session() as session:
-        assert await services.authenticate(session, email, PASSWORD) is not None
+        assert await authentication.authenticate(session, email, PASSWORD) is not None
     async with db.platform_session() as session:
         assert (await session.execute(select(User.password_hash).where(User.email == email))).scalar_one() == stored

@@ -10,7 +10,7 @@ from tenant_flows import BASE, PASSWORD, last_link, outbox, post_form
 
 from neutralpoint.database.engine import Database
 from neutralpoint.settings import Settings
-from neutralpoint.tenants import services, tokens
+from neutralpoint.tenants import addresses, tokens
 from neutralpoint.tenants.models import User
 
 NEW_PASSWORD = "a brand new long password"
@@ -117,13 +117,13 @@ async def test_a_link_stops_working_when_the_password_changes(
 async def test_an_expired_link_fails(other_client: Any, db: Database, settings: Settings, active_venue: Any) -> None:
     user = await _user(db, active_venue.email)
     two_hours_ago = datetime.now(UTC) - timedelta(hours=2)
-    path = services.password_reset_link(settings, user, now=two_hours_ago).replace(BASE, "")
+    path = addresses.password_reset_link(settings, user, now=two_hours_ago).replace(BASE, "")
     page = await other_client.get(path)
     assert page.status_code == 400
     assert "This link does not work" in page.text
     assert (await _set_password(other_client, path, NEW_PASSWORD)).status_code == 400
     # Still inside the hour, the same kind of link works.
-    fresh = services.password_reset_link(settings, user, now=datetime.now(UTC) - timedelta(minutes=50))
+    fresh = addresses.password_reset_link(settings, user, now=datetime.now(UTC) - timedelta(minutes=50))
     assert (await other_client.get(fresh.replace(BASE, ""))).status_code == 200
     assert (await _user(db, active_venue.email)).password_hash == user.password_hash
     assert await _signs_in(other_client, active_venue.email, PASSWORD)

@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import select
 
 from neutralpoint.database.engine import Database
+from neutralpoint.tenants.accounts import ensure_platform_admin
 from neutralpoint.tenants.auth import verify_password
 from neutralpoint.tenants.models import User
-from neutralpoint.tenants.services import ensure_platform_admin
 
 
 async def _user(db: Database, email: str) -> User | None:

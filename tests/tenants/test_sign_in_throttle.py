@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from tenant_flows import BASE, PASSWORD, last_link, post_form, sign_up
 
 from neutralpoint.database.engine import Database
-from neutralpoint.tenants import services
+from neutralpoint.tenants import authentication
 from neutralpoint.tenants.models import SignInFailure
 
 THROTTLED = "Too many failed sign-ins for this address."
@@ -111,22 +111,24 @@ async def test_api_failures_count_too(other_client: Any, db: Database, active_ve
 async def test_failures_older_than_the_window_no_longer_count_and_are_deleted(db: Database, unique: str) -> None:
     email = f"window-{unique}@example.org"
     now = datetime.now(UTC)
-    long_ago = now - services.SIGN_IN_WINDOW - timedelta(minutes=1)
+    long_ago = now - authentication.SIGN_IN_WINDOW - timedelta(minutes=1)
     async with db.platform_session() as session:
-        for _ in range(services.SIGN_IN_LIMIT):
-            assert await services.sign_in_attempt(session, email, "wrong password", now=long_ago) is None
-        assert await services.sign_in_wait(session, email, now=long_ago) is not None
-    assert await _failures(db, email) == services.SIGN_IN_LIMIT
+        for _ in range(authentication.SIGN_IN_LIMIT):
+            assert await authentication.sign_in_attempt(session, email, "wrong password", now=long_ago) is None
+        assert await authentication.sign_in_wait(session, email, now=long_ago) is not None
+    assert await _failures(db, email) == authentication.SIGN_IN_LIMIT
     async with db.platform_session() as session:
-        assert await services.sign_in_wait(session, email, now=now) is None
+        assert await authentication.sign_in_wait(session, email, now=now) is None
     assert await _failures(db, email) == 0
 
     # The lock lasts until the oldest failure of the last ten leaves the window.
     first = now - timedelta(minutes=10)
     async with db.platform_session() as session:
-        for offset in range(services.SIGN_IN_LIMIT):
-            await services.sign_in_attempt(session, email, "wrong password", now=first + timedelta(seconds=offset))
-        wait = await services.sign_in_wait(session, email, now=now)
+        for offset in range(authentication.SIGN_IN_LIMIT):
+            await authentication.sign_in_attempt(
+                session, email, "wrong password", now=first + timedelta(seconds=offset)
+            )
+        wait = await authentication.sign_in_wait(session, email, now=now)
         assert wait is not None
         assert timedelta(minutes=4, seconds=59) <= wait <= timedelta(minutes=5)
 
