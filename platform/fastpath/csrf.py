@@ -1,12 +1,16 @@
-"""Double-submit CSRF tokens checked by the visitor's routes themselves (the ``own-csrf`` piece).
+"""Double-submit CSRF tokens made by the entry page itself (the ``own-csrf`` piece), and
+checked by the submissions the edge answers.
 
 The visitor's entry page is what a QR burst hits, hundreds of times a minute, and nearly
 every scan comes from a phone without a token yet. Litestar's CSRF middleware builds that
 first ``Set-Cookie`` through dataclasses and ``http.cookies``, and its session middleware
-runs too, so the visitor's routes may opt out of both (``VISITOR_ROUTE_OPT``) and use this
-module. The tokens are Litestar's own: made and signed by ``litestar.middleware.csrf``'s
-public functions, in the same cookie and form field as the application's ``CSRFConfig``,
-so a token set by either side is accepted by the other.
+runs too, so the entry page opts out of both (``VISITOR_ROUTE_OPT``) and uses this module.
+The form's submission keeps the middleware (measured: no gain there); its edge, which
+answers before that middleware, checks the token with ``verified``.
+
+The tokens are Litestar's own: made and signed by ``litestar.middleware.csrf``'s public
+functions, in the same cookie and form field as the application's ``CSRFConfig``, so a
+token set by either side is accepted by the other.
 """
 
 from __future__ import annotations

@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from decimal import Decimal
 
-LANGUAGES = ("en", "zh-Hans")
-DEFAULT_LANGUAGE = "en"
+from neutralpoint.languages import DEFAULT_LANGUAGE, LANGUAGES, Text, text_for
 
-Text = Mapping[str, str]
-
-
-def text_for(value: Text | None, lang: str) -> str:
-    """Pick the visitor's language, falling back to English, so a page never shows a blank."""
-    if not value:
-        return ""
-    return value.get(lang) or value.get(DEFAULT_LANGUAGE) or next(iter(value.values()), "")
+__all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "Text", "count_en", "missing_languages", "text_for", "unit_text"]
 
 
 def missing_languages(value: Text | None) -> list[str]:

@@ -25,6 +25,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from litestar.datastructures import UploadFile
 from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint, Uuid, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, deferred, mapped_column, undefer
@@ -125,6 +126,15 @@ _MESSAGES: dict[str, dict[str, str]] = {
     },
     "evidence_size": {"en": "The evidence must be at most 5 MB.", "zh-Hans": "证明文件不能超过 5 MB。"},
 }
+
+
+async def read_evidence(upload: Any) -> tuple[bytes | None, str | None]:
+    """An uploaded evidence file's bytes (one more than the limit at most, so that a file
+    too large is recognised as such) and its name; ``(None, None)`` when none was sent."""
+    if not isinstance(upload, UploadFile):
+        return None, None
+    data = await upload.read(EVIDENCE_MAX_BYTES + 1)
+    return data, upload.filename
 
 
 def _error(code: str) -> FieldError:

@@ -59,6 +59,9 @@ it can change them), provided by ``access_dependencies()``:
 ``user: User``
     The signed-in person (any policy but ``PUBLIC``).
 
+``Role`` and ``User`` are exported here too, so that a controller that declares access
+needs nothing else from the venues domain.
+
 Asking for one on a route whose policy does not provide it is a 500 (a programming
 error), never a silent ``None``. An optional "who is looking" on a public page is
 ``current_user`` from ``neutralpoint.tenants.auth``.
@@ -93,6 +96,8 @@ __all__ = [
     "PUBLIC",
     "SIGNED_IN",
     "AccessPolicy",
+    "Role",
+    "User",
     "VenueAccess",
     "VenueMember",
     "access_dependencies",

@@ -18,8 +18,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from neutralpoint.database.tenancy import scopes_disabled, use_tenant
+from neutralpoint.languages import LANGUAGES
 from neutralpoint.scenarios.forms import FormErrors
-from neutralpoint.scenarios.i18n import LANGUAGES
 from neutralpoint.settings import Settings
 from neutralpoint.tenants import tokens
 from neutralpoint.tenants import validation as check

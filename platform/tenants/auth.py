@@ -16,8 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from neutralpoint.settings import PRODUCTION_PASSWORD_HASHING, PasswordHashing
 from neutralpoint.tenants.models import User
+from neutralpoint.tenants.validation import problem
 
 SESSION_USER_KEY = "user_id"
+#: The one answer to a failed sign-in, on the page and in the API: it never says which was wrong.
+LOGIN_FAILED = problem("login_failed", "The e-mail address or the password is wrong.", "电子邮箱或密码不正确。")
 
 
 def _hasher_for(parameters: PasswordHashing) -> PasswordHasher:

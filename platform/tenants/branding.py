@@ -4,16 +4,15 @@ scenarios it enables. Raises ``FormErrors`` naming each bad field before writing
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from neutralpoint.geography import City, load_cities
+from neutralpoint.languages import LANGUAGES
 from neutralpoint.scenarios.forms import FieldError, FormErrors
-from neutralpoint.scenarios.geography import City, load_cities
-from neutralpoint.scenarios.i18n import LANGUAGES
-from neutralpoint.scenarios.manager import LoadedScenario, ScenarioRegistry
 from neutralpoint.settings import Settings
 from neutralpoint.tenants import validation as check
 from neutralpoint.tenants.addresses import platform_host
@@ -22,6 +21,10 @@ from neutralpoint.tenants.models import (
     Tenant,
 )
 from neutralpoint.tenants.validation import Collector, problem
+
+if TYPE_CHECKING:
+    # The venues domain does not import the scenarios domain: the registry is handed in.
+    from neutralpoint.scenarios.manager import LoadedScenario, ScenarioRegistry
 
 SCENARIOS_NONE = problem("scenarios_none", "Enable at least one scenario.", "请至少启用一个场景。")
 

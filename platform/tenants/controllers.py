@@ -9,7 +9,7 @@ and nothing written. The dashboard pages live in ``neutralpoint_admin.venue``.
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.background_tasks import BackgroundTask
@@ -23,10 +23,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from neutralpoint.database.tenancy import use_tenant
+from neutralpoint.geography import load_cities
 from neutralpoint.jobs.queue import JobQueue
 from neutralpoint.scenarios.forms import FieldError, FormErrors
-from neutralpoint.scenarios.geography import load_cities
-from neutralpoint.scenarios.manager import ScenarioRegistry
 from neutralpoint.settings import Settings
 from neutralpoint.tenants import (
     accounts,
@@ -39,7 +38,7 @@ from neutralpoint.tenants import (
     schemas,
 )
 from neutralpoint.tenants.access import PUBLIC, SIGNED_IN, VenueAccess, VenueMember
-from neutralpoint.tenants.auth import current_user, sign_in, sign_out
+from neutralpoint.tenants.auth import LOGIN_FAILED, current_user, sign_in, sign_out
 from neutralpoint.tenants.hosts import SCOPE_KEY, host_directory
 from neutralpoint.tenants.logos import SVG, SVG_CSP, LogoRejectedError, prepare_logo
 from neutralpoint.tenants.models import EntryPoint, Invitation, Membership, Role, Tenant, TenantStatus, User
@@ -49,7 +48,10 @@ from neutralpoint.web.api_errors import unreadable_body_response
 from neutralpoint.web.i18n import choose_language
 from neutralpoint.web.templating import render
 
-LOGIN_FAILED = problem("login_failed", "The e-mail address or the password is wrong.", "电子邮箱或密码不正确。")
+if TYPE_CHECKING:
+    # The venues domain does not import the scenarios domain: the registry is handed in.
+    from neutralpoint.scenarios.manager import ScenarioRegistry
+
 TOKEN_INVALID = problem(
     "token_invalid",
     "This link is not valid any more. Sign in and ask for a new one.",

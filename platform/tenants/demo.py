@@ -9,20 +9,24 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from PIL import Image, ImageDraw
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from neutralpoint.database.engine import Database
-from neutralpoint.scenarios.geography import load_cities
-from neutralpoint.scenarios.manager import ScenarioRegistry
+from neutralpoint.geography import load_cities
 from neutralpoint.settings import Settings
 from neutralpoint.tenants.accounts import ensure_platform_admin
 from neutralpoint.tenants.branding import set_logo
 from neutralpoint.tenants.logos import prepare_logo
 from neutralpoint.tenants.models import EntryPoint, Membership, Role, Tenant, TenantStatus, User
 from neutralpoint.tenants.passwords import hash_password_async
+
+if TYPE_CHECKING:
+    # The venues domain does not import the scenarios domain: the registry is handed in.
+    from neutralpoint.scenarios.manager import ScenarioRegistry
 
 ADMIN_EMAIL = "admin@demo.neutralpoint.test"
 ADMIN_PASSWORD = "demo-admin-password"  # noqa: S105  (published demo credentials)

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from neutralpoint.scenarios.forms import Field, FieldError, FormErrors
-from neutralpoint.scenarios.manager import LoadedScenario, ScenarioRegistry
+from neutralpoint.scenarios.forms import FieldError, FormErrors
 from neutralpoint.tenants import tokens
 from neutralpoint.tenants import validation as check
 from neutralpoint.tenants.branding import enabled_scenarios
@@ -21,6 +20,11 @@ from neutralpoint.tenants.models import (
     Tenant,
 )
 from neutralpoint.tenants.validation import Collector
+
+if TYPE_CHECKING:
+    # The venues domain does not import the scenarios domain: the registry is handed in.
+    from neutralpoint.scenarios.forms import Field
+    from neutralpoint.scenarios.manager import LoadedScenario, ScenarioRegistry
 
 # --- entry points ------------------------------------------------------------------------------
 

@@ -15,6 +15,9 @@ import msgspec
 from litestar.datastructures import UploadFile
 from msgspec import UNSET, UnsetType
 
+# The venue's states, which pages compare against without reaching for the ORM models.
+from neutralpoint.tenants.models import TenantStatus as TenantStatus
+
 
 class FieldMessage(msgspec.Struct):
     en: str

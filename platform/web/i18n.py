@@ -19,17 +19,11 @@ from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 from markupsafe import Markup
 
-from neutralpoint.scenarios.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from neutralpoint.languages import DEFAULT_LANGUAGE, LANGUAGES
+from neutralpoint.web.components import catalog_packages
 
-CATALOG_PACKAGES = (
-    "neutralpoint.web",
-    "neutralpoint.tenants",
-    "neutralpoint.scenarios",
-    "neutralpoint.credits",
-    "neutralpoint_admin",
-    "neutralpoint_admin.factors",
-    "neutralpoint_admin.organiser",
-)
+__all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "LANGUAGE_NAMES"]
+
 LANGUAGE_NAMES = {"en": "English", "zh-Hans": "简体中文"}
 _CATALOG_DIRS = {"zh-Hans": "zh_Hans"}
 
@@ -88,7 +82,8 @@ def choose_language(
 
 @cache
 def translations(lang: str) -> NullTranslations:
-    """One catalogue per language, merged from every package's ``locale/<lang>/LC_MESSAGES/messages.po``."""
+    """One catalogue per language, merged from every registered package's
+    ``locale/<lang>/LC_MESSAGES/messages.po`` (``neutralpoint.web.components``)."""
     folder = _CATALOG_DIRS.get(lang)
     if folder is None:
         return NullTranslations()
@@ -109,7 +104,7 @@ def translations(lang: str) -> NullTranslations:
 
 def catalog_files(folder: str) -> list[Path]:
     files = []
-    for package in CATALOG_PACKAGES:
+    for package in catalog_packages():
         spec = importlib.util.find_spec(package)
         for location in (spec.submodule_search_locations or []) if spec else []:
             po_path = Path(location) / "locale" / folder / "LC_MESSAGES" / "messages.po"

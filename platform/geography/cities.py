@@ -20,7 +20,7 @@ from typing import Any
 
 __all__ = ["City", "CityIndex", "UnknownCityError", "load_cities", "normalize_name", "resolve_origin"]
 
-DATA_PACKAGE = "neutralpoint.scenarios.geography"
+DATA_PACKAGE = "neutralpoint.geography"
 DATA_FILE = "cities.json"
 
 # Administrative suffixes a visitor may or may not type: 成都市 == 成都, 新源县 == 新源.

@@ -1,0 +1,154 @@
+"""One's own account: confirming the e-mail address, accepting an invitation, the account page."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.exceptions import NotAuthorizedException
+from litestar.params import FromPath
+from litestar.response import Template
+
+from neutralpoint.database.session import DbSession
+from neutralpoint.jobs.queue import JobQueue
+from neutralpoint.scenarios.forms import FieldError, FormErrors
+from neutralpoint.settings import Settings
+from neutralpoint.tenants import accounts, directory, members
+from neutralpoint.tenants.access import PUBLIC, SIGNED_IN, User
+from neutralpoint.tenants.auth import current_user, sign_in
+from neutralpoint.tenants.schemas import TenantStatus
+from neutralpoint_admin.venue.pages import (
+    form_values,
+    local_path,
+    mail_job,
+    page,
+    page_language,
+    see_other,
+    to_login,
+)
+
+if TYPE_CHECKING:
+    pass
+
+
+class AccountPages(Controller):
+    path = "/"
+    include_in_schema = False
+    opt = {"access": PUBLIC}  # noqa: RUF012
+    exception_handlers = {NotAuthorizedException: to_login}  # noqa: RUF012
+
+    @get("/verify")
+    async def verify(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[DbSession],
+        settings: NamedDependency[Settings],
+    ) -> Template:
+        token = request.query_params.get("token") or ""
+        user = await accounts.verify_email(db_session, settings, token) if token else None
+        signed_in = await current_user(request, db_session)
+        return page(
+            request, "venue/verify.html", status_code=200 if user else 400, verified=user is not None, user=signed_in
+        )
+
+    @post("/verify/resend", access=SIGNED_IN)
+    async def resend(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[DbSession],
+        settings: NamedDependency[Settings],
+        jobs: NamedDependency[JobQueue],
+        user: NamedDependency[User],
+    ) -> Response[Any]:
+        venues = await accounts.venues_of(db_session, user)
+        name = next((v.tenant.display_name for v in venues if v.tenant.status == TenantStatus.PENDING), "NeutralPoint")
+        await accounts.queue_verification(db_session, settings, user, name, page_language(request))
+        form = await request.form()
+        back = local_path(form.get("next"), "/venue")
+        separator = "&" if "?" in back else "?"
+        return see_other(f"{back}{separator}resent=1", background=mail_job(jobs))
+
+    @get("/invitations/{token:str}")
+    async def invitation(
+        self, token: FromPath[str], request: Request[Any, Any, Any], db_session: NamedDependency[DbSession]
+    ) -> Template:
+        return await self._invitation_page(token, request, db_session)
+
+    async def _invitation_page(
+        self,
+        token: str,
+        request: Request[Any, Any, Any],
+        session: DbSession,
+        *,
+        errors: dict[str, FieldError] | None = None,
+        values: dict[str, Any] | None = None,
+    ) -> Template:
+        signed_in = await current_user(request, session)
+        found = await members.find_invitation(session, token)
+        if found is None or not members.invitation_open(found[0]):
+            return page(request, "venue/invitation.html", status_code=404, invitation=None, user=signed_in)
+        invitation, tenant = found
+        has_account = await directory.has_account(session, invitation.email)
+        return page(
+            request,
+            "venue/invitation.html",
+            status_code=400 if errors else 200,
+            invitation=invitation,
+            venue=tenant,
+            brand=tenant,
+            user=signed_in,
+            has_account=has_account,
+            token=token,
+            values=values or {},
+            errors=errors,
+        )
+
+    @post("/invitations/{token:str}")
+    async def accept_invitation(
+        self, token: FromPath[str], request: Request[Any, Any, Any], db_session: NamedDependency[DbSession]
+    ) -> Response[Any]:
+        form = await request.form()
+        signed_in = await current_user(request, db_session)
+        found = await members.find_invitation(db_session, token)
+        if found is None or not members.invitation_open(found[0]):
+            return await self._invitation_page(token, request, db_session)
+        invitation, tenant = found
+        values = form_values(form, "name", "password")
+        try:
+            async with db_session.begin_nested():
+                user = await members.accept_invitation(db_session, invitation, signed_in, values)
+        except FormErrors as exc:
+            return await self._invitation_page(
+                token, request, db_session, errors=exc.errors, values={"name": values["name"]}
+            )
+        sign_in(request, user)
+        return see_other(f"/venue/{tenant.slug}/?joined=1")
+
+    @get("/account", access=SIGNED_IN)
+    async def account(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[DbSession], user: NamedDependency[User]
+    ) -> Template:
+        saved = request.query_params.get("saved") == "1"
+        return page(request, "venue/account.html", user=user, values={"name": user.name}, saved=saved)
+
+    @post("/account", access=SIGNED_IN)
+    async def save_account(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[DbSession], user: NamedDependency[User]
+    ) -> Response[Any]:
+        form = await request.form()
+        values = form_values(form, "name", "current_password", "new_password")
+        try:
+            async with db_session.begin_nested():
+                await accounts.update_account(db_session, user, values)
+        except FormErrors as exc:
+            return page(
+                request,
+                "venue/account.html",
+                status_code=400,
+                user=user,
+                values={"name": values["name"]},
+                errors=exc.errors,
+                saved=False,
+            )
+        return see_other("/account?saved=1")

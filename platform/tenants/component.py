@@ -1,0 +1,11 @@
+"""What the venues domain adds to the web application (see ``neutralpoint.web.components``)."""
+
+from neutralpoint.web.components import Component
+
+component = Component(
+    name="tenants",
+    order=20,
+    controllers=("neutralpoint.tenants.controllers",),
+    templates=("neutralpoint.tenants",),
+    catalogs=("neutralpoint.tenants",),
+)
