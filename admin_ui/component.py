@@ -12,7 +12,13 @@ component = Component(
         "neutralpoint_admin.factors.controllers",
         "neutralpoint_admin.platform.controllers",
         "neutralpoint_admin.offers.controllers",
+        "neutralpoint_admin.orders.controllers",
     ),
     templates=("neutralpoint_admin",),
-    catalogs=("neutralpoint_admin", "neutralpoint_admin.factors", "neutralpoint_admin.organiser"),
+    catalogs=(
+        "neutralpoint_admin",
+        "neutralpoint_admin.factors",
+        "neutralpoint_admin.organiser",
+        "neutralpoint_admin.orders",
+    ),
 )

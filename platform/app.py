@@ -45,6 +45,8 @@ log = logging.getLogger("neutralpoint")
 # Without Redis the web process runs these itself (name, every N seconds); with Redis, arq cron does.
 PERIODIC_TASKS = (
     ("expire_reservations", 60),
+    ("expire_orders", 60),
+    ("reconcile_payments", 120),
     ("anchor_ledger", 600),
     ("send_outbox", 30),
     ("batch_retirements", 24 * 3600),
@@ -119,6 +121,7 @@ def create_app(
     entry_cache = prepare_database(db, settings.fast_path)
     use_reservation_minutes(settings.reservation_minutes)
     jobs = JobQueue({"db": db, "settings": settings, "registry": registry}, settings.redis_url)
+    jobs.context["jobs"] = jobs
     periodic: list[asyncio.Task[Any]] = []
 
     async def on_startup(app: Litestar) -> None:

@@ -138,6 +138,7 @@ class Settings:
     stripe_publishable_key: str | None
     stripe_webhook_secret: str | None
     stripe_api_base: str | None
+    stripe_webhook_tolerance: int
     smtp_host: str | None
     smtp_port: int
     smtp_username: str | None
@@ -145,6 +146,7 @@ class Settings:
     smtp_starttls: bool
     mail_from: str
     reservation_minutes: int
+    refund_window_days: int
     logo_max_bytes: int
     web_concurrency: int
     password_hashing: PasswordHashing
@@ -224,6 +226,7 @@ class Settings:
             stripe_publishable_key=env.get("STRIPE_PUBLISHABLE_KEY") or None,
             stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET") or None,
             stripe_api_base=_url(env, "STRIPE_API_BASE", None, ("http", "https")),
+            stripe_webhook_tolerance=_int(env, "STRIPE_WEBHOOK_TOLERANCE", 300, 1, 3600),
             smtp_host=env.get("SMTP_HOST") or None,
             smtp_port=_int(env, "SMTP_PORT", 587, 1, 65535),
             smtp_username=env.get("SMTP_USERNAME") or None,
@@ -231,6 +234,7 @@ class Settings:
             smtp_starttls=_bool(env, "SMTP_STARTTLS", True),
             mail_from=env.get("MAIL_FROM") or "NeutralPoint <no-reply@localhost>",
             reservation_minutes=_int(env, "RESERVATION_MINUTES", 30, 1, 24 * 60),
+            refund_window_days=_int(env, "REFUND_WINDOW_DAYS", 30, 0, 365),
             logo_max_bytes=_int(env, "LOGO_MAX_BYTES", 512 * 1024, 1024, 10 * 1024 * 1024),
             web_concurrency=_int(env, "WEB_CONCURRENCY", 1, 1, 64),
             password_hashing=_password_hashing(env, environment),

@@ -15,6 +15,8 @@ from typing import Any
 log = logging.getLogger("neutralpoint.jobs")
 
 TaskFunction = Callable[..., Coroutine[Any, Any, Any]]
+#: How often a task that asks for a retry runs at most (arq's ``max_tries`` in the worker).
+MAX_TRIES = 5
 _TASKS: dict[str, TaskFunction] = {}
 
 
@@ -69,17 +71,44 @@ class JobQueue:
             if job_id in self._seen_ids:
                 return
             self._seen_ids.add(job_id)
-        job = asyncio.create_task(self._run(name, registry[name], args))
+        job = asyncio.create_task(self._run(name, registry[name], args, job_id))
         self._running.add(job)
         job.add_done_callback(self._running.discard)
 
-    async def _run(self, name: str, fn: TaskFunction, args: tuple[Any, ...]) -> None:
+    async def _run(self, name: str, fn: TaskFunction, args: tuple[Any, ...], job_id: str | None = None) -> None:
+        """Run a task as arq would: ``Retry`` runs it again after its delay, up to
+        ``MAX_TRIES``; once it has finished, its ``job_id`` may be enqueued again."""
+        from arq.worker import Retry
+
         try:
-            await fn(self.context, *args)
-        except Exception:
-            log.exception("in-process job %s failed", name)
+            for attempt in range(1, MAX_TRIES + 1):
+                try:
+                    await fn(self.context, *args)
+                    return
+                except Retry as retry:
+                    if attempt == MAX_TRIES:
+                        log.error("in-process job %s gave up after %d tries", name, attempt)
+                        return
+                    await asyncio.sleep((retry.defer_score or 0) / 1000)
+                except Exception:
+                    log.exception("in-process job %s failed", name)
+                    return
+        finally:
+            if job_id is not None:
+                self._seen_ids.discard(job_id)
 
     async def drain(self) -> None:
         """Wait for in-process jobs (tests and the CLI use this)."""
         while self._running:
-            await asyncio.gather(*list(self._running), return_exceptions=True)
+            running = list(self._running)
+            loop = running[0].get_loop()
+            if loop is asyncio.get_running_loop():
+                await asyncio.gather(*running, return_exceptions=True)
+                continue
+            # The jobs run on the application's loop in another thread (a test client's portal).
+            done = asyncio.run_coroutine_threadsafe(_gather(running), loop)
+            await asyncio.wrap_future(done)
+
+
+async def _gather(running: list[asyncio.Task[Any]]) -> None:
+    await asyncio.gather(*running, return_exceptions=True)

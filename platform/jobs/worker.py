@@ -9,7 +9,7 @@ from arq.cron import cron
 
 from neutralpoint.credits.selling import use_reservation_minutes
 from neutralpoint.database.engine import Database
-from neutralpoint.jobs.queue import tasks
+from neutralpoint.jobs.queue import MAX_TRIES, JobQueue, tasks
 from neutralpoint.settings import get_settings
 
 
@@ -17,10 +17,13 @@ async def startup(ctx: dict[str, Any]) -> None:
     settings = get_settings()
     ctx["settings"] = settings
     ctx["db"] = Database(settings.database_url)
+    # Tasks that start other tasks (a payment event starts a fulfilment) enqueue through it.
+    ctx["jobs"] = JobQueue(ctx, settings.redis_url)
     use_reservation_minutes(settings.reservation_minutes)
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
+    await ctx["jobs"].close()
     await ctx["db"].dispose()
 
 
@@ -33,6 +36,10 @@ def cron_jobs() -> list[Any]:
         jobs.append(cron(registry["anchor_ledger"], minute=set(range(0, 60, 10))))
     if "send_outbox" in registry:
         jobs.append(cron(registry["send_outbox"], minute=set(range(60))))
+    if "expire_orders" in registry:
+        jobs.append(cron(registry["expire_orders"], minute=set(range(60)), run_at_startup=True))
+    if "reconcile_payments" in registry:
+        jobs.append(cron(registry["reconcile_payments"], minute=set(range(0, 60, 2))))
     if "batch_retirements" in registry:
         jobs.append(cron(registry["batch_retirements"], hour={3}, minute={0}))
     return jobs
@@ -52,5 +59,5 @@ class WorkerSettings:
     cron_jobs = cron_jobs()
     on_startup = startup
     on_shutdown = shutdown
-    max_tries = 5
+    max_tries = MAX_TRIES
     job_timeout = 300

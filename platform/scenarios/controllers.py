@@ -359,47 +359,6 @@ async def history_page(
     return response
 
 
-@get("/v/{slug:str}/r/{estimate_id:str}", include_in_schema=False, access=PUBLIC)
-async def result_page(
-    request: Request[Any, Any, Any],
-    db_session: NamedDependency[AsyncSession],
-    registry: NamedDependency[ScenarioRegistry],
-    slug: FromPath[str],
-    estimate_id: FromPath[str],
-) -> Template:
-    """A stored footprint, drawn from the stored breakdown and factor-set snapshot (no plugin needed)."""
-    tenant = await entries.find_venue(db_session, slug)
-    if tenant is None:
-        raise _not_found()
-    found = await estimates.find_estimate(db_session, estimate_id)
-    if found is None:
-        raise _not_found()
-    estimate, entry_code = found
-    lang, explicit = _language(request, tenant)
-    factor_set = await estimates.factors_of(db_session, estimate, registry)
-    view = results.present(estimate, entry_code, factor_set)
-    comparison = view.comparison
-    response = render(
-        request,
-        "scenarios/result.html",
-        lang=lang,
-        brand=tenant,
-        view=view,
-        scenario_name=text_for(estimate.scenario_name, lang),
-        days_china=_one_decimal(comparison.days["china"]),
-        days_world=_one_decimal(comparison.days["world"]),
-        car_km=_one_decimal(comparison.petrol_car_km),
-        per_capita=results.PER_CAPITA,
-        per_capita_source=results.PER_CAPITA_SOURCE,
-        car_factor=results.PETROL_CAR_KG_PER_KM,
-        car_source=results.PETROL_CAR_SOURCE,
-        again_url=f"/v/{slug}/{entry_code}" if entry_code else f"/v/{slug}/",
-        history_url=f"/v/{slug}/me",
-    )
-    _remember_language(response, lang, explicit)
-    return response
-
-
 @get("/v/{slug:str}/{code:str}", include_in_schema=False, opt=csrf.VISITOR_ROUTE_OPT, access=PUBLIC)
 async def entry_page(
     request: Request[Any, Any, Any], state: State, slug: FromPath[str], code: FromPath[str]
@@ -663,7 +622,6 @@ async def visitor_estimates(
 
 route_handlers: list[Any] = [
     history_page,
-    result_page,
     entry_page,
     submit_entry,
     list_scenarios,

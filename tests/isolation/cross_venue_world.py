@@ -259,6 +259,11 @@ async def _credit_supply_offered_to_b(world: World, db: Database, unique: str) -
     async with db.platform_session() as session:
         await credits.confirm_sale(session, order_ref=order_ref)
 
+    references = [await _paid_order(world) for _ in range(2)]
+    _ok(await world.b.client.post(f"/api/v1/venues/{world.b.slug}/orders/{references[1]}/refund"), 200)
+    world.b_objects["reference"] = references
+    world.b_secrets.extend(references)
+
     world.platform_objects = {
         "owner_id": [str(project_owner.id)],
         "project_id": [str(project.id)],
@@ -269,8 +274,22 @@ async def _credit_supply_offered_to_b(world: World, db: Database, unique: str) -
         # tonne of the shared test database; an id that names none serves the same probe,
         # since the answer must not depend on whether the object exists.
         "request_id": [str(uuid.uuid4())],
+        "reference": world.b_objects["reference"],
         "by": ["project", "venue"],
     }
+
+
+async def _paid_order(world: World) -> str:
+    """An order at B, paid in the sandbox and fulfilled by its job; its reference."""
+    api = f"/api/v1/public/venues/{world.b.slug}/orders"
+    order = _ok(
+        await world.b.client.post(api, json={"allocation_id": world.allocation_id, "basis": "mass", "grams": 2_000}),
+        201,
+    )
+    reference = str(order["reference"])
+    _ok(await world.b.client.post(f"{api}/{reference}/sandbox-payment", json={"outcome": "succeed"}), 200)
+    await world.b.client.app.state.jobs.drain()
+    return reference
 
 
 async def build_world(

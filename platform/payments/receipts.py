@@ -1,0 +1,49 @@
+"""The buyer's receipt, written to the mail outbox in the fulfilment's own transaction."""
+
+from __future__ import annotations
+
+from neutralpoint.credits.vocabulary import registry_name
+from neutralpoint.payments.schemas import OrderView
+from neutralpoint.settings import Settings
+from neutralpoint.tenants.models import OutboxMessage
+from neutralpoint.web.formatting import format_grams, format_money
+
+
+def order_url(settings: Settings, slug: str, reference: str) -> str:
+    return f"{settings.base_url}/v/{slug}/orders/{reference}"
+
+
+def receipt_message(settings: Settings, order: OrderView, venue_slug: str = "") -> OutboxMessage:
+    """Both languages, the buyer's first (as every message of the platform)."""
+    pieces_en = "\n".join(f"  {p.serial}  g {p.gram_from}–{p.gram_to}" for p in order.pieces)
+    name_en = order.project.name.get("en") or next(iter(order.project.name.values()), "")
+    name_zh = order.project.name.get("zh-Hans") or name_en
+    test = order.test_mode
+    link = order_url(settings, venue_slug, order.reference) if venue_slug else ""
+    en = (
+        ("TEST MODE: no money was taken.\n\n" if test else "")
+        + f"Thank you{', ' + order.buyer_name if order.buyer_name else ''}.\n\n"
+        f"Order {order.reference}: {format_grams(order.grams, 'en')} CO2e neutralized with {name_en} "
+        f"({registry_name(order.project.registry_code, 'en')}), "
+        f"paid {format_money(order.amount_minor, order.currency, 'en')}.\n\n"
+        f"Your serial-numbered credits:\n{pieces_en}\n" + (f"\n{link}\n" if link else "")
+    )
+    zh = (
+        ("测试模式：未实际收款。\n\n" if test else "")
+        + f"谢谢{('，' + order.buyer_name) if order.buyer_name else ''}！\n\n"
+        f"订单 {order.reference}：已通过「{name_zh}」（{registry_name(order.project.registry_code, 'zh-Hans')}）"
+        f"中和 {format_grams(order.grams, 'zh-Hans')} 二氧化碳当量，"
+        f"支付 {format_money(order.amount_minor, order.currency, 'zh-Hans')}。\n\n"
+        f"您的碳信用序列号：\n{pieces_en}\n" + (f"\n{link}\n" if link else "")
+    )
+    first, second = (zh, en) if order.language == "zh-Hans" else (en, zh)
+    subject = (
+        f"NeutralPoint 订单 {order.reference} 收据 / Receipt"
+        if order.language == "zh-Hans"
+        else f"NeutralPoint receipt for order {order.reference} / 收据"
+    )
+    if test:
+        subject = "[TEST] " + subject
+    return OutboxMessage(
+        recipient=order.buyer_email, subject=subject, body_text=f"{first}\n——\n\n{second}", kind="receipt"
+    )

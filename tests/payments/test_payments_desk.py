@@ -1,0 +1,193 @@
+"""Who sees what, refunds, and the organiser's order: through the venue's and the platform's
+routes, signed in as each kind of person."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from litestar import Litestar
+from litestar.middleware.session.client_side import CookieBackendConfig
+from litestar.testing import AsyncTestClient
+from shop_world import GRAMS, Shop, World
+
+from neutralpoint.database.base import utcnow
+from neutralpoint.database.engine import Database
+from neutralpoint.jobs.queue import JobQueue
+from neutralpoint.payments import services
+from neutralpoint.payments.providers import SandboxProvider
+from neutralpoint.scenarios.models import Estimate
+from neutralpoint.settings import Settings
+from neutralpoint.tenants.auth import SESSION_USER_KEY, hash_password
+from neutralpoint.tenants.models import Membership, Role, User
+
+
+async def person(db: Database, shop: Shop | None, role: Role = Role.OWNER, *, admin: bool = False) -> uuid.UUID:
+    suffix = uuid.uuid4().hex[:8]
+    async with db.platform_session() as session:
+        user = User(
+            email=f"p-{suffix}@example.org",
+            name="Test",
+            password_hash=hash_password("a long password!"),
+            is_platform_admin=admin,
+        )
+        session.add(user)
+        await session.flush()
+        if shop is not None:
+            session.add(Membership(tenant_id=shop.venue_id, user_id=user.id, role=role))
+        return user.id
+
+
+@pytest.fixture
+async def desk(app: Litestar, settings: Settings) -> AsyncIterator[AsyncTestClient[Any]]:
+    """One browser (one test client, so one event loop for the app's connections) whose
+    signed-in person a test switches with ``signed_in``."""
+    secret = hashlib.sha256(("session:" + settings.secret_key).encode()).digest()
+    config = CookieBackendConfig(secret=secret, key="np_session")
+    async with AsyncTestClient(app=app, base_url="http://testserver.local", session_config=config) as client:
+        yield client
+
+
+@pytest.fixture
+def world(db: Database, desk: AsyncTestClient[Any]) -> World:
+    return World(db, desk)
+
+
+@asynccontextmanager
+async def signed_in(desk: AsyncTestClient[Any], user_id: uuid.UUID) -> AsyncIterator[AsyncTestClient[Any]]:
+    await desk.set_session_data({SESSION_USER_KEY: str(user_id)})
+    try:
+        yield desk
+    finally:
+        desk.cookies.clear()
+
+
+async def fulfilled_order(world: World, jobs: JobQueue, shop: Shop) -> str:
+    order = (await world.order(shop, await world.footprint(shop))).json()
+    await world.sandbox_pay(shop, order["reference"])
+    await jobs.drain()
+    assert (await world.get(shop, order["reference"]))["status"] == "fulfilled"
+    return str(order["reference"])
+
+
+async def test_owner_refunds_an_order_and_its_grams_go_back_on_sale(
+    world: World, jobs: JobQueue, desk: AsyncTestClient[Any], db: Database, settings: Settings
+) -> None:
+    shop = await world.shop(tonnes=1)
+    reference = await fulfilled_order(world, jobs, shop)
+    async with signed_in(desk, await person(db, shop, Role.MANAGER)) as manager:
+        listed = await manager.get(f"/api/v1/venues/{shop.slug}/orders")
+        assert [o["reference"] for o in listed.json()] == [reference]
+        csv = await manager.get(f"/api/v1/venues/{shop.slug}/orders.csv")
+        assert reference in csv.text
+        assert (await manager.post(f"/api/v1/venues/{shop.slug}/orders/{reference}/refund")).status_code == 404
+    async with signed_in(desk, await person(db, shop, Role.OWNER)) as owner:
+        refunded = await owner.post(f"/api/v1/venues/{shop.slug}/orders/{reference}/refund")
+        assert refunded.status_code == 200, refunded.text
+        body = refunded.json()
+        assert body["status"] == "refunded"
+        assert (body["refund"]["released_grams"], body["refund"]["retained_grams"]) == (GRAMS, 0)
+        again = await owner.post(f"/api/v1/venues/{shop.slug}/orders/{reference}/refund")
+        assert again.status_code == 200
+        page = await owner.get(f"/venue/{shop.slug}/orders")
+        assert reference in page.text
+    # The released grams can be sold again: the whole tonne fits one order.
+    whole = await world.order(shop, basis="mass", grams=1_000_000)
+    assert whole.status_code == 201, whole.text
+
+
+async def test_another_venue_sees_none_of_it(
+    world: World, jobs: JobQueue, desk: AsyncTestClient[Any], db: Database, settings: Settings
+) -> None:
+    ours, theirs = await world.shop(), await world.shop()
+    reference = await fulfilled_order(world, jobs, ours)
+    async with signed_in(desk, await person(db, theirs, Role.OWNER)) as other:
+        assert (await other.get(f"/api/v1/venues/{theirs.slug}/orders/{reference}")).status_code == 404
+        assert (await other.post(f"/api/v1/venues/{theirs.slug}/orders/{reference}/refund")).status_code == 404
+        assert (await other.get(f"/api/v1/venues/{ours.slug}/orders")).status_code == 404
+        assert reference not in (await other.get(f"/api/v1/venues/{theirs.slug}/orders")).text
+
+
+async def test_refunds_only_within_the_window(world: World, jobs: JobQueue, db: Database, settings: Settings) -> None:
+    shop = await world.shop()
+    reference = await fulfilled_order(world, jobs, shop)
+    later = utcnow() + timedelta(days=settings.refund_window_days, minutes=1)
+    with pytest.raises(services.OrderError) as refused:
+        await services.refund_order(db, SandboxProvider(db), settings, reference, actor="test", now=later)
+    assert refused.value.status_code == 409
+    assert "30 days" in refused.value.message
+
+
+async def test_platform_sees_every_order_and_what_each_owner_is_owed(
+    world: World, jobs: JobQueue, desk: AsyncTestClient[Any], db: Database, settings: Settings
+) -> None:
+    shop = await world.shop()
+    kept = await fulfilled_order(world, jobs, shop)
+    refunded = await fulfilled_order(world, jobs, shop)
+    async with signed_in(desk, await person(db, None, admin=True)) as admin:
+        assert (await admin.post(f"/api/v1/platform/orders/{refunded}/refund")).status_code == 200
+        orders = {o["reference"]: o for o in (await admin.get("/api/v1/platform/orders")).json()}
+        assert orders[kept]["status"] == "fulfilled"
+        assert orders[refunded]["refund_cause"] == "requested"
+        owed = (await admin.get("/api/v1/platform/payouts?include_test=true")).json()
+        mine = [row for row in owed if row["owner_name"].endswith(shop.slug.removeprefix("shop-"))]
+        assert len(mine) == 1
+        # Only the kept order is owed: 1406 fen split 70 / 20 / 10 %.
+        assert (mine[0]["orders"], mine[0]["amount_minor"], mine[0]["owner_minor"]) == (1, 1406, 984)
+        assert mine[0]["owner_minor"] + mine[0]["platform_minor"] + mine[0]["venue_minor"] == 1406
+        assert not any(
+            r["owner_name"].endswith(shop.slug.removeprefix("shop-"))
+            for r in (await admin.get("/api/v1/platform/payouts")).json()
+        )
+        page = await admin.get("/platform/payouts?test=1")
+        assert page.status_code == 200
+        assert "9.84" in page.text
+        assert kept in (await admin.get("/platform/orders.csv")).text
+    async with signed_in(desk, await person(db, shop, Role.OWNER)) as owner:
+        assert (await owner.get("/api/v1/platform/orders")).status_code == 404
+
+
+async def test_the_organiser_pays_for_what_attendees_did_not(
+    world: World, jobs: JobQueue, desk: AsyncTestClient[Any], db: Database, settings: Settings
+) -> None:
+    shop = await world.shop()
+    await fulfilled_order(world, jobs, shop)
+    async with db.platform_session() as session:
+        session.add(
+            Estimate(
+                tenant_id=shop.venue_id,
+                entry_point_id=shop.entry_point_id,
+                visitor_id=uuid.uuid4(),
+                scenario="dummy",
+                kind="organiser",
+                scenario_name={"en": "Test trip"},
+                factor_set_version="2025.1",
+                factor_fingerprint="0" * 64,
+                inputs={},
+                breakdown=[],
+                total_grams=2_000_000,
+            )
+        )
+    async with signed_in(desk, await person(db, shop, Role.MANAGER)) as manager:
+        created = await manager.post(
+            f"/api/v1/venues/{shop.slug}/entry-points/{shop.entry_point_id}/event-order",
+            json={"allocation_id": str(shop.allocation_id)},
+        )
+        assert created.status_code == 201, created.text
+        order = created.json()
+        assert (order["basis"], order["grams"]) == ("event", 2_000_000 - GRAMS)
+        await world.sandbox_pay(shop, order["reference"])
+        await jobs.drain()
+        assert (await world.get(shop, order["reference"]))["status"] == "fulfilled"
+        # Nothing is left to neutralize now.
+        again = await manager.post(
+            f"/api/v1/venues/{shop.slug}/entry-points/{shop.entry_point_id}/event-order",
+            json={"allocation_id": str(shop.allocation_id)},
+        )
+        assert again.status_code == 409
+        assert "already neutralized" in again.json()["errors"]["estimate_id"]["message"]["en"]
