@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from litestar.enums import ScopeType
 from litestar.routes import HTTPRoute
 
 if TYPE_CHECKING:
@@ -87,7 +88,7 @@ class SecurityHeaders:
         self._allow: dict[str, bytes] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             await self.app(scope, receive, send)
             return
         options = scope.get("method") == "OPTIONS"
