@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from litestar import Litestar, Request, Response, Router
+from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import CacheControlHeader, State
 from litestar.di import Provide
 from litestar.exceptions import HTTPException, NotFoundException
 from litestar.middleware.session.client_side import CookieBackendConfig
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from litestar.types import Middleware
@@ -36,8 +36,12 @@ from neutralpoint.tenants.access import access_dependencies
 from neutralpoint.tenants.auth import configure_password_hashing
 from neutralpoint.tenants.hosts import install_custom_hosts
 from neutralpoint.web.access import enforce_access, public_opt
+from neutralpoint.web.api_errors import document_access_errors
 from neutralpoint.web.components import components
 from neutralpoint.web.errors import http_error_response, wants_html
+from neutralpoint.web.headers import install_security_headers
+from neutralpoint.web.requests import AppRequest
+from neutralpoint.web.schema_viewer import SchemaViewer
 from neutralpoint.web.templating import template_engine
 
 log = logging.getLogger("neutralpoint")
@@ -148,7 +152,7 @@ def create_app(
         secure=secure,
         httponly=True,
         samesite="lax",
-        exclude=["/static", "/health", "/ready", "/api/v1/scenarios"],
+        exclude=["/static", "/health", "/ready", "/api/v1/scenarios", "/brand/", "/favicon.ico", "/schema"],
     )
     app = Litestar(
         route_handlers=[
@@ -178,6 +182,9 @@ def create_app(
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
         template_config=TemplateConfig(engine=template_engine()),
+        request_class=AppRequest,
+        # Pages and JSON answers over 1 KiB, gzipped at a level that costs little CPU.
+        compression_config=CompressionConfig(backend="gzip", minimum_size=1024, gzip_compress_level=5),
         middleware=[
             session_config.middleware,
             *middleware,
@@ -201,14 +208,20 @@ def create_app(
                 "Venues, scenario calculators, estimates and credit supply. Every page has a JSON twin under /api/v1."
             ),
             openapi_router=Router(path="/schema", route_handlers=[], opt=public_opt()),
-            render_plugins=[ScalarRenderPlugin()],
+            # Swagger UI from files the platform serves: no CDN, no inline script.
+            render_plugins=[SchemaViewer()],
             # A handler's docstring is its operation's description: the why a client needs.
             use_handler_docstrings=True,
         ),
         debug=settings.environment == "development" and settings.log_level == "DEBUG",
     )
     prepare_routes(app, settings.fast_path, session_opt_key=session_config.exclude_opt_key)
-    return install_custom_hosts(app)
+    document_access_errors(app)
+    install_custom_hosts(app)
+    # HSTS only where browsers reach the platform over HTTPS, and only in production, where
+    # BASE_URL must be https (a loopback address aside): a developer's http:// host stays usable.
+    hsts = settings.environment == "production" and settings.base_url.startswith("https://")
+    return install_security_headers(app, hsts=hsts, stripe_api_base=settings.stripe_api_base)
 
 
 def _freeze_startup_objects() -> None:

@@ -96,10 +96,16 @@ def db_upgrade() -> None:
 @click.option("--port", default=8000, show_default=True)
 def demo(then_serve: bool, port: int) -> None:
     """Load demo data: a venue per built-in scenario with an entry point each, a platform
-    admin, and credit projects. Safe to run twice."""
+    admin, and credit projects. Safe to run twice. Refused in production: the demo's
+    admin password is printed here and published in the README."""
     from neutralpoint.database.migrate import upgrade
 
     settings = _settings()
+    if settings.environment == "production":
+        raise click.ClickException(
+            "the demo data is not for production: its admin and venue passwords are public "
+            "(NEUTRALPOINT_ENV=production); create the platform admin with `neutralpoint create-admin`"
+        )
     upgrade(settings.database_migration_url, settings.database_url)
     lines = asyncio.run(_seed_demo(settings))
     base = settings.base_url if port == 8000 else f"http://127.0.0.1:{port}"

@@ -219,6 +219,11 @@ class Settings:
             signing_key = _development_signing_key(data_dir)
 
         base_url = (_url(env, "BASE_URL", "http://127.0.0.1:8000", ("http", "https")) or "").rstrip("/")
+        if environment == "production" and not _served_securely(base_url):
+            raise SettingsError(
+                "BASE_URL must start with https:// when NEUTRALPOINT_ENV=production "
+                f"(cookies are sent only over HTTPS), got {base_url!r}"
+            )
 
         provider = _choice(env, "PAYMENT_PROVIDER", "sandbox", PAYMENT_PROVIDERS)
         stripe_secret = env.get("STRIPE_SECRET_KEY") or None
@@ -256,6 +261,16 @@ class Settings:
             database_pool_size=_int(env, "DATABASE_POOL_SIZE", 0, 1, 1000) if env.get("DATABASE_POOL_SIZE") else None,
             certificate_signing_key=signing_key,
         )
+
+
+#: Hosts a browser treats as secure over plain HTTP: a production server tried on one machine.
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def _served_securely(base_url: str) -> bool:
+    """HTTPS, or a loopback address that never leaves the machine (no QR code can print it)."""
+    parts = urlsplit(base_url)
+    return parts.scheme == "https" or (parts.hostname or "") in LOOPBACK_HOSTS
 
 
 def _fast_path(env: dict[str, str]) -> FastPath:

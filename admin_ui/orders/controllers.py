@@ -20,14 +20,13 @@ from litestar.exceptions import NotAuthorizedException, NotFoundException
 from litestar.params import FromPath
 from litestar.response import Template
 from litestar.types import ExceptionHandlersMap
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from neutralpoint.credits.errors import translate_message
+from neutralpoint.database.session import DbSession
 from neutralpoint.payments import services
 from neutralpoint.payments.management import MANAGER, OWNER
 from neutralpoint.tenants import addresses
-from neutralpoint.tenants.access import PLATFORM_ADMIN, VenueMember
-from neutralpoint.tenants.models import Role, User
+from neutralpoint.tenants.access import PLATFORM_ADMIN, Role, User, VenueMember
 from neutralpoint.web.i18n import gettext_functions
 from neutralpoint.web.templating import render
 from neutralpoint_admin.venue.pages import page_language, see_other, to_login
@@ -58,7 +57,7 @@ def _venue_page(request: Request[Any, Any, Any], access: NamedDependency[VenueMe
 
 @get("/venue/{slug:str}/orders", include_in_schema=False, access=MANAGER, exception_handlers=TO_LOGIN)
 async def venue_orders(
-    request: Request[Any, Any, Any], access: NamedDependency[VenueMember], db_session: NamedDependency[AsyncSession]
+    request: Request[Any, Any, Any], access: NamedDependency[VenueMember], db_session: NamedDependency[DbSession]
 ) -> Template:
     rows = await services.list_orders(db_session)
     return _venue_page(
@@ -72,7 +71,7 @@ async def venue_orders(
 
 @get("/venue/{slug:str}/orders.csv", include_in_schema=False, access=MANAGER, exception_handlers=TO_LOGIN)
 async def venue_orders_csv(
-    access: NamedDependency[VenueMember], db_session: NamedDependency[AsyncSession]
+    access: NamedDependency[VenueMember], db_session: NamedDependency[DbSession]
 ) -> Response[str]:
     text = services.orders_csv(await services.list_orders(db_session))
     return Response(
@@ -103,7 +102,7 @@ async def venue_refund(
     request: Request[Any, Any, Any],
     state: State,
     access: NamedDependency[VenueMember],
-    db_session: NamedDependency[AsyncSession],
+    db_session: NamedDependency[DbSession],
     reference: FromPath[str],
 ) -> Response[Any]:
     order = await services.get_order(db_session, reference)
@@ -135,7 +134,7 @@ def _platform_page(request: Request[Any, Any, Any], template: str, section: str,
 
 @get("/platform/orders", include_in_schema=False, access=PLATFORM_ADMIN, exception_handlers=TO_LOGIN)
 async def platform_orders(
-    request: Request[Any, Any, Any], user: NamedDependency[User], db_session: NamedDependency[AsyncSession]
+    request: Request[Any, Any, Any], user: NamedDependency[User], db_session: NamedDependency[DbSession]
 ) -> Template:
     rows = await services.list_orders(db_session)
     return _platform_page(
@@ -149,7 +148,7 @@ async def platform_orders(
 
 
 @get("/platform/orders.csv", include_in_schema=False, access=PLATFORM_ADMIN, exception_handlers=TO_LOGIN)
-async def platform_orders_csv(user: NamedDependency[User], db_session: NamedDependency[AsyncSession]) -> Response[str]:
+async def platform_orders_csv(user: NamedDependency[User], db_session: NamedDependency[DbSession]) -> Response[str]:
     text = services.orders_csv(await services.list_orders(db_session))
     return Response(
         text, media_type="text/csv; charset=utf-8", headers={"Content-Disposition": 'attachment; filename="orders.csv"'}
@@ -167,7 +166,7 @@ async def platform_refund(
     request: Request[Any, Any, Any],
     state: State,
     user: NamedDependency[User],
-    db_session: NamedDependency[AsyncSession],
+    db_session: NamedDependency[DbSession],
     reference: FromPath[str],
 ) -> Response[Any]:
     order = await services.get_order(db_session, reference)
@@ -180,7 +179,7 @@ async def platform_refund(
 
 @get("/platform/payouts", include_in_schema=False, access=PLATFORM_ADMIN, exception_handlers=TO_LOGIN)
 async def platform_payouts(
-    request: Request[Any, Any, Any], user: NamedDependency[User], db_session: NamedDependency[AsyncSession]
+    request: Request[Any, Any, Any], user: NamedDependency[User], db_session: NamedDependency[DbSession]
 ) -> Template:
     include_test = request.query_params.get("test") == "1"
     rows = await services.owed_to_owners(db_session, include_test=include_test)
@@ -189,7 +188,7 @@ async def platform_payouts(
 
 @get("/platform/payouts.csv", include_in_schema=False, access=PLATFORM_ADMIN, exception_handlers=TO_LOGIN)
 async def platform_payouts_csv(
-    request: Request[Any, Any, Any], user: NamedDependency[User], db_session: NamedDependency[AsyncSession]
+    request: Request[Any, Any, Any], user: NamedDependency[User], db_session: NamedDependency[DbSession]
 ) -> Response[str]:
     rows = await services.owed_to_owners(db_session, include_test=request.query_params.get("test") == "1")
     return Response(

@@ -13,7 +13,7 @@ from litestar.params import FromPath
 from litestar.response import Template
 
 from neutralpoint.credits import csv_export, inspection, overview, services
-from neutralpoint.credits.errors import CreditsInputError
+from neutralpoint.credits.errors import CreditsInputError, ErrorText
 from neutralpoint.database.session import DbSession
 from neutralpoint.tenants.access import User
 from neutralpoint.tenants.directory import all_venues
@@ -29,7 +29,7 @@ class AllocationPages(PlatformController):
         session: DbSession,
         lot_id: uuid.UUID,
         values: dict[str, Any],
-        errors: Mapping[str, forms.ErrorText] | None = None,
+        errors: Mapping[str, ErrorText] | None = None,
     ) -> Template:
         lot = await or_404(inspection.find_lot(session, lot_id))
         project = await or_404(inspection.find_project(session, lot.project_id))
@@ -77,7 +77,7 @@ class AllocationPages(PlatformController):
         if values["grams"] is not None and values["grams"] > lot.unallocated_grams:
             free = csv_export.tonnes_text(lot.unallocated_grams)
             problems.add("offered_tonnes", ("Only %(tonnes)s t of this lot are not offered yet.", {"tonnes": free}))
-        errors: Mapping[str, forms.ErrorText] = problems.errors
+        errors: Mapping[str, ErrorText] = problems.errors
         if problems:
             found = await services.allocation_problems(db_session, lot_id=lot_id, **values)
             errors = forms.with_service_problems(problems, found, forms.ALLOCATION_RENAMES)

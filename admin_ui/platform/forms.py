@@ -182,9 +182,10 @@ async def upload(form: FormMultiDict, name: str, problems: FormProblems) -> Evid
     return EvidenceFile(content=content, content_type=value.content_type or "", filename=value.filename)
 
 
-def field_errors(exc: CreditsInputError, renames: Mapping[str, str]) -> dict[str, str]:
+def field_errors(exc: CreditsInputError, renames: Mapping[str, str]) -> dict[str, ErrorText]:
     """The service's errors under the form's own field names."""
-    return field_errors_of(exc.errors, renames)
+    errors: dict[str, ErrorText] = dict(field_errors_of(exc.errors, renames))
+    return errors
 
 
 def with_service_problems(

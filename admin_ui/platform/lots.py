@@ -13,7 +13,7 @@ from litestar.params import FromPath
 from litestar.response import Template
 
 from neutralpoint.credits import inspection, overview, reasons, services
-from neutralpoint.credits.errors import CreditsInputError
+from neutralpoint.credits.errors import CreditsInputError, ErrorText
 from neutralpoint.database.session import DbSession
 from neutralpoint.tenants.access import User
 from neutralpoint.web.i18n import gettext_functions
@@ -51,7 +51,7 @@ async def lot_page(
     lot_id: uuid.UUID,
     *,
     correction: dict[str, str] | None = None,
-    errors: Mapping[str, forms.ErrorText] | None = None,
+    errors: Mapping[str, ErrorText] | None = None,
     error_allocation: uuid.UUID | None = None,
 ) -> Template:
     """The lot's page; a refused correction or withdrawal shows its problems in place."""
@@ -91,7 +91,7 @@ class LotPages(PlatformController):
         request: Request[Any, Any, Any],
         project: Project,
         values: dict[str, str],
-        errors: Mapping[str, forms.ErrorText] | None = None,
+        errors: Mapping[str, ErrorText] | None = None,
     ) -> Template:
         return platform_page(
             request, "platform/lot_form.html", section="projects", project=project, values=values, errors=errors
@@ -171,7 +171,7 @@ class LotPages(PlatformController):
                         db_session, lot_id, field=shown["field"], value=value, reason=shown["reason"], actor=user.email
                     )
             except CreditsInputError as exc:
-                errors = exc.errors
+                errors = dict(exc.errors)
         if errors:
             return await lot_page(request, db_session, lot_id, correction=shown, errors=errors)
         return see_other(f"/platform/lots/{lot_id}?corrected=1#corrections")

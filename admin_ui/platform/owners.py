@@ -12,7 +12,7 @@ from litestar.params import FromPath
 from litestar.response import Template
 
 from neutralpoint.credits import inspection, services
-from neutralpoint.credits.errors import CreditsInputError
+from neutralpoint.credits.errors import CreditsInputError, ErrorText
 from neutralpoint.database.session import DbSession
 from neutralpoint_admin.platform import forms
 from neutralpoint_admin.platform.pages import PlatformController, or_404, platform_page, see_other
@@ -71,7 +71,7 @@ class OwnerPages(PlatformController):
         session: DbSession,
         owner: ProjectOwner,
         values: dict[str, str],
-        errors: Mapping[str, forms.ErrorText] | None = None,
+        errors: Mapping[str, ErrorText] | None = None,
     ) -> Template:
         return platform_page(
             request,

@@ -15,7 +15,7 @@ from litestar.params import FromPath
 from litestar.response import Template
 
 from neutralpoint.credits import inspection, overview, services
-from neutralpoint.credits.errors import CreditsInputError
+from neutralpoint.credits.errors import CreditsInputError, ErrorText
 from neutralpoint.credits.public import SDG_NAMES
 from neutralpoint.credits.schemas import ProjectStatus
 from neutralpoint.credits.vocabulary import COUNTRIES, KNOWN_REGISTRIES, PROJECT_TYPES, project_type_name, registry_name
@@ -96,8 +96,8 @@ class ProjectPages(PlatformController):
         session: DbSession,
         project: Project | None,
         values: dict[str, Any],
-        errors: Mapping[str, forms.ErrorText] | None = None,
-        photo_errors: Mapping[str, forms.ErrorText] | None = None,
+        errors: Mapping[str, ErrorText] | None = None,
+        photo_errors: Mapping[str, ErrorText] | None = None,
     ) -> Template:
         lang = page_language(request)
         context: dict[str, Any] = {}
@@ -173,7 +173,7 @@ class ProjectPages(PlatformController):
         shown = forms.project_form(await request.form())
         problems = forms.FormProblems()
         values = forms.project_values(shown, problems)
-        errors: Mapping[str, forms.ErrorText] = problems.errors
+        errors: Mapping[str, ErrorText] = problems.errors
         if problems:
             found = await services.project_problems(db_session, project_id, **values)
             errors = forms.with_service_problems(problems, found, forms.PROJECT_RENAMES)

@@ -13,7 +13,7 @@ from litestar.params import FromPath
 from litestar.response import Template
 
 from neutralpoint.credits import inspection, services
-from neutralpoint.credits.errors import CreditsInputError
+from neutralpoint.credits.errors import CreditsInputError, ErrorText
 from neutralpoint.credits.schemas import RetirementStatus
 from neutralpoint.database.session import DbSession
 from neutralpoint.tenants.access import User
@@ -32,7 +32,7 @@ class RetirementPages(PlatformController):
         request: Request[Any, Any, Any],
         session: DbSession,
         *,
-        errors: Mapping[str, forms.ErrorText] | None = None,
+        errors: Mapping[str, ErrorText] | None = None,
         error_request: uuid.UUID | None = None,
         values: dict[str, str] | None = None,
     ) -> Template:
@@ -98,7 +98,7 @@ class RetirementPages(PlatformController):
                         actor=user.email,
                     )
             except CreditsInputError as exc:
-                errors = exc.errors
+                errors = dict(exc.errors)
         if errors:
             return await self._retirements_page(
                 request, db_session, errors=errors, error_request=request_id, values=values

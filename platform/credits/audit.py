@@ -209,24 +209,24 @@ async def audit(session: AsyncSession, *, max_problems: int = 200) -> AuditRepor
     for h in holes:
         spans[(h.lot_id, h.tonne_index)].append((h.gram_from, h.gram_to, "free range"))
     for (lot_id, tonne), ranges in spans.items():
-        lot = lots.get(lot_id)
-        if lot is None:
+        spanned = lots.get(lot_id)
+        if spanned is None:
             problem(f"pieces of an unknown lot {lot_id}")
             continue
         ranges.sort()
         for (a_from, a_to, a_kind), (b_from, b_to, b_kind) in pairwise(ranges):
             if b_from < a_to:
                 problem(
-                    f"lot {lot.serial_first} tonne {tonne}: {a_kind} [{a_from}, {a_to}) overlaps "
+                    f"lot {spanned.serial_first} tonne {tonne}: {a_kind} [{a_from}, {a_to}) overlaps "
                     f"{b_kind} [{b_from}, {b_to})"
                 )
-        if tonne * GRAMS_PER_TONNE + max(end for _, end, _ in ranges) > lot.fill_cursor:
-            problem(f"lot {lot.serial_first} tonne {tonne}: grams beyond the fill cursor are in use")
+        if tonne * GRAMS_PER_TONNE + max(end for _, end, _ in ranges) > spanned.fill_cursor:
+            problem(f"lot {spanned.serial_first} tonne {tonne}: grams beyond the fill cursor are in use")
 
     tonne_holes = {(h.lot_id, h.tonne_index) for h in holes}
     for t in tonnes:
-        lot = lots.get(t.lot_id)
-        fully_sold = lot is not None and lot.fill_cursor >= (t.tonne_index + 1) * GRAMS_PER_TONNE
+        tonne_lot = lots.get(t.lot_id)
+        fully_sold = tonne_lot is not None and tonne_lot.fill_cursor >= (t.tonne_index + 1) * GRAMS_PER_TONNE
         if not fully_sold or (t.lot_id, t.tonne_index) in tonne_holes:
             problem(f"tonne {t.tonne_index} of lot {t.lot_id} is {t.status.value} but not fully sold")
 

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 import msgspec
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.di import NamedDependency
-from litestar.exceptions import NotFoundException, ValidationException
+from litestar.exceptions import ClientException, NotFoundException, SerializationException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
 from litestar.response import Template
@@ -164,8 +164,8 @@ class DueTonneOut(msgspec.Struct):
 
 async def _patch_values(request: Request[Any, Any, Any]) -> dict[str, Any]:
     try:
-        body = msgspec.json.decode(await request.body())
-    except msgspec.DecodeError:
+        body = await request.json()
+    except SerializationException:
         raise CreditsInputError("body", "Send a JSON object of the fields to change.") from None
     if not isinstance(body, dict):
         raise CreditsInputError("body", "Send a JSON object of the fields to change.")
@@ -178,6 +178,8 @@ class CreditsAdminApi(Controller):
     tags = ["credits"]  # noqa: RUF012
     exception_handlers = {  # noqa: RUF012
         CreditsInputError: credits_input_response,
+        # Malformed JSON (a ClientException) answers in the documented shape, like a wrong field.
+        ClientException: unreadable_body_response,
         ValidationException: unreadable_body_response,
     }
 

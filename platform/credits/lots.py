@@ -48,7 +48,9 @@ def _serial_problems(problems: Problems, first: Any, last: Any, quantity: Any) -
         maximum=1_000_000_000,
         what=Message("The quantity in tonnes"),
     )
-    found = problems.run(serials.parse_serial_range, str(first or ""), None if last is None else str(last))
+    found: serials.SerialRange | None = problems.run(
+        serials.parse_serial_range, str(first or ""), None if last is None else str(last)
+    )
     if found is not None and quantity_ok is not None:
         problems.run(serials.check_quantity, found, quantity_ok)
     return found
@@ -286,7 +288,7 @@ async def lot_status(session: AsyncSession, lot_id: uuid.UUID) -> LotStatus:
     rows = await session.execute(
         select(Tonne.status, func.count()).where(Tonne.lot_id == lot.id).group_by(Tonne.status)
     )
-    counts: dict[TonneStatus, int] = dict(rows.all())  # type: ignore[arg-type]
+    counts: dict[TonneStatus, int] = dict(rows.tuples().all())
     return LotStatus(
         lot_id=lot.id,
         project_id=lot.project_id,

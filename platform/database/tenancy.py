@@ -62,7 +62,8 @@ def _is_disabled(session: Session) -> bool:
 
 
 def _sync(session: Any) -> Session:
-    return session.sync_session if hasattr(session, "sync_session") else session
+    sync: Session = session.sync_session if hasattr(session, "sync_session") else session
+    return sync
 
 
 def use_tenant(session: Any, tenant_id: uuid.UUID) -> None:

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from litestar import Request
+from litestar.enums import ScopeType
 
 if TYPE_CHECKING:
     from litestar import Litestar
@@ -67,7 +68,7 @@ class SubmissionEdge:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         route_handler = scope.get("route_handler")
         shortcut: Shortcut | None = route_handler.opt.get(SHORTCUT_OPT) if route_handler is not None else None
-        if shortcut is None or scope["type"] != "http" or scope.get("method") != "POST":
+        if shortcut is None or scope["type"] != ScopeType.HTTP or scope.get("method") != "POST":
             await self.app(scope, receive, send)
             return
         request: Request[Any, Any, Any] = Request(scope, receive, send)

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 log = logging.getLogger("neutralpoint.jobs")
 
-TaskFunction = Callable[..., Awaitable[Any]]
+TaskFunction = Callable[..., Coroutine[Any, Any, Any]]
 #: How often a task that asks for a retry runs at most (arq's ``max_tries`` in the worker).
 MAX_TRIES = 5
 _TASKS: dict[str, TaskFunction] = {}

@@ -11,10 +11,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import msgspec
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from neutralpoint.database.base import utcnow
@@ -152,7 +152,7 @@ async def store_estimate(
         async with db.sessionmaker(info={SESSION_INFO_KEY: cache}) as session, session.begin():
             await ensure_snapshot(session, published)
     row = estimate_row(entry, computation, visitor_id, lang)
-    await db.row_writer.insert(Estimate.__table__, entry.tenant_id, row)
+    await db.row_writer.insert(cast(Table, Estimate.__table__), entry.tenant_id, row)
     return EstimateRecord(**row)
 
 

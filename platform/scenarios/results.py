@@ -3,7 +3,7 @@ of its factors, and comparisons (days of an average person, kilometres by petrol
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import MAX_PREC, Context, Decimal
 from fractions import Fraction
@@ -88,8 +88,8 @@ def compare(grams: int) -> Comparison:
 
 class LineView(msgspec.Struct, frozen=True):
     key: str
-    label: dict[str, str]
-    detail: dict[str, str] | None
+    label: Mapping[str, str]
+    detail: Mapping[str, str] | None
     quantity: Decimal
     per: str
     factor: str

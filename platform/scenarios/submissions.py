@@ -221,8 +221,8 @@ async def _json_shortcut(request: Request[Any, Any, Any], body: bytes) -> Answer
     """The JSON twin, when it decodes; ``None`` hands it to the handler."""
     try:
         return await submit_json(request.app.state, _visitor_of(request), _decode_estimate(body))
-    except (HTTPException, msgspec.DecodeError):
-        return None
+    except (HTTPException, msgspec.DecodeError, RecursionError):
+        return None  # the handler answers too deep a body as unreadable (neutralpoint.web.requests)
 
 
 FORM_SHORTCUT = Shortcut("application/x-www-form-urlencoded", _form_shortcut)

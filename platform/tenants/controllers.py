@@ -15,7 +15,7 @@ from litestar import Controller, Request, Response, delete, get, patch, post, pu
 from litestar.background_tasks import BackgroundTask
 from litestar.datastructures import State, UploadFile
 from litestar.di import NamedDependency
-from litestar.exceptions import NotFoundException, ValidationException
+from litestar.exceptions import ClientException, NotFoundException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody, QueryParameter
 from litestar.response import Template
@@ -186,7 +186,12 @@ def form_errors_response(_: Request[Any, Any, Any], exc: FormErrors) -> Response
     return Response({"errors": exc.as_dict()}, status_code=400)
 
 
-API_ERRORS = {FormErrors: form_errors_response, ValidationException: unreadable_body_response}
+# Malformed JSON is a ClientException (400): it answers in the documented shape like a wrong field.
+API_ERRORS = {
+    FormErrors: form_errors_response,
+    ClientException: unreadable_body_response,
+    ValidationException: unreadable_body_response,
+}
 
 
 # --- public pages -------------------------------------------------------------------------------

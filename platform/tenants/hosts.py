@@ -17,6 +17,7 @@ import time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from litestar.enums import ScopeType
 from sqlalchemy import select
 
 from neutralpoint.tenants.models import Tenant, TenantStatus
@@ -122,7 +123,7 @@ class CustomHostRewrite:
         self.directory = directory
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
+        if scope["type"] == ScopeType.HTTP:
             await self._rewrite(scope)
         await self.app(scope, receive, send)
 

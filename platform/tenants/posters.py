@@ -78,7 +78,7 @@ def _segments(text: str, bold: bool) -> list[tuple[str, str]]:
 
 
 def _width(segments: list[tuple[str, str]], size: float) -> float:
-    return sum(pdfmetrics.stringWidth(part, font, size) for part, font in segments)
+    return sum(float(pdfmetrics.stringWidth(part, font, size)) for part, font in segments)
 
 
 def _fit(text: str, size: float, width: float, minimum: float, bold: bool) -> tuple[list[tuple[str, str]], float]:

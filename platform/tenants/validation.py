@@ -14,6 +14,7 @@ from typing import Any
 
 from neutralpoint.scenarios.forms import FieldError, FormErrors
 from neutralpoint.tenants.hosts import PLATFORM_SEGMENTS
+from neutralpoint.tenants.password_strength import is_guessable
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,38})[a-z0-9]$")
 RESERVED_SLUGS = frozenset(
@@ -181,7 +182,17 @@ def password(errors: Collector, raw: Mapping[str, Any], name: str = "password") 
         )
     elif len(value) > PASSWORD_MAX:
         errors.add(name, too_long(PASSWORD_MAX))
+    elif is_guessable(value, [str(raw.get("email") or "")]):
+        errors.add(name, PASSWORD_GUESSABLE)
     return value
+
+
+PASSWORD_GUESSABLE = problem(
+    "password_too_guessable",
+    "This password is too easy to guess: it is a common password or close to one. "
+    "Use a longer phrase of a few unrelated words.",
+    "此密码太容易被猜到：它是常见密码或与常见密码相近。请使用由几个不相关的词组成的较长短语。",
+)
 
 
 def colour(errors: Collector, raw: Mapping[str, Any], name: str = "primary_color") -> str:

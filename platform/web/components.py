@@ -50,7 +50,14 @@ class Component:
 
 
 #: The web package itself: the layout, the error page and the shared catalogue.
-WEB = Component(name="web", order=0, templates=("neutralpoint.web",), catalogs=("neutralpoint.web",))
+WEB = Component(
+    name="web",
+    order=0,
+    # The brand stylesheets, the favicon and the API viewer's files.
+    controllers=("neutralpoint.web.controllers",),
+    templates=("neutralpoint.web",),
+    catalogs=("neutralpoint.web",),
+)
 
 
 class ComponentsMissingError(RuntimeError):

@@ -25,6 +25,16 @@ def test_text_on_the_brand_colour_is_white_or_near_black() -> None:
 async def test_a_yellow_venue_gets_dark_header_text_and_dark_links(client: Any, make_venue: Any) -> None:
     venue = await make_venue(color="#ffee00")
     page = (await client.get(venue.entry_url)).text
-    assert "--brand:#ffee00;--on-brand:#111827;" in page
-    ink = page.split("--brand-ink:", 1)[1].split("}", 1)[0]
+    assert '<link rel="stylesheet" href="/brand/ffee00.css">' in page
+    stylesheet = await client.get("/brand/ffee00.css")
+    assert stylesheet.headers["content-type"].startswith("text/css")
+    assert "max-age=31536000" in stylesheet.headers["cache-control"]
+    css = stylesheet.text
+    assert "--brand:#ffee00;--on-brand:#111827;" in css
+    ink = css.split("--brand-ink:", 1)[1].split("}", 1)[0]
     assert contrast_with_white(ink) >= TEXT_CONTRAST
+
+
+@pytest.mark.parametrize("name", ["ffee00", "FFEE00.css", "ffee0.css", "ffee00.css.map", "..%2Fapp.css"])
+async def test_only_a_colour_has_a_stylesheet(client: Any, name: str) -> None:
+    assert (await client.get(f"/brand/{name}")).status_code == 404

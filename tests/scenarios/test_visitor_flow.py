@@ -67,7 +67,7 @@ async def test_entry_page_shows_the_brand_the_event_and_every_field_kind(client:
     response = await client.get(venue.entry_url)
     assert response.status_code == 200
     page = response.text
-    assert "--brand:#a83a12" in page
+    assert '<link rel="stylesheet" href="/brand/a83a12.css">' in page
     assert venue.display_name in page
     assert f'<img src="/v/{venue.slug}/logo?v=3"' in page
     assert "Digital Carbon Neutrality Summit" in page

@@ -9,6 +9,7 @@ Create Date: 2026-12-07
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -29,7 +30,7 @@ ORDER_BASIS = sa.Enum("estimate", "mass", "amount", "event", name="orderbasis", 
 REFUND_STATUS = sa.Enum("pending", "succeeded", "failed", name="refundstatus", native_enum=False, length=24)
 
 
-def _tenant_id(table: str) -> sa.Column:
+def _tenant_id(table: str) -> sa.Column[Any]:
     foreign_key = sa.ForeignKey("tenants.id", ondelete="CASCADE", name=f"fk_{table}_tenant_id_tenants")
     return sa.Column("tenant_id", sa.Uuid(), foreign_key, nullable=False)
 
