@@ -14,7 +14,7 @@ from tenant_flows import PASSWORD
 from neutralpoint.settings import Settings, SettingsError
 from neutralpoint.tenants.password_strength import is_guessable
 
-SECRET = {"SECRET_KEY": "k" * 40}
+SECRET = {"SECRET_KEY": "k" * 40, "CERTIFICATE_SIGNING_KEY": "A" * 43}
 
 
 def test_production_needs_an_https_base_url(tmp_path: Path) -> None:
