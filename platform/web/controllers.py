@@ -23,15 +23,15 @@ STATIC = Path(web_package.__file__).parent / "static"
 FOREVER = CacheControlHeader(max_age=365 * 24 * 3600, public=True)
 
 
-@get("/brand/{name:str}", opt=public_opt(), include_in_schema=False, sync_to_thread=False)
-def brand_stylesheet(name: FromPath[str]) -> Response[str]:
+@get("/brand/{stylesheet:str}", opt=public_opt(), include_in_schema=False, sync_to_thread=False)
+def brand_stylesheet(stylesheet: FromPath[str]) -> Response[str]:
     """A venue colour's custom properties (``/brand/0f766e.css``), linked by every page.
 
     A stylesheet rather than an inline ``<style>``, so that the content security policy
     needs no ``unsafe-inline``; named by the colour, not the venue, so it needs no
     database and every venue of one colour shares a cached copy.
     """
-    match = BRAND_STYLESHEET.fullmatch(name)
+    match = BRAND_STYLESHEET.fullmatch(stylesheet)
     if match is None:
         raise NotFoundException()
     colour = "#" + match.group(1)
