@@ -38,9 +38,11 @@ if TYPE_CHECKING:
 
 def _branding_values(tenant: Tenant, registry: ScenarioRegistry) -> dict[str, Any]:
     return {
-        "display_name": tenant.display_name,
+        "display_name_en": tenant.display_name_en or "",
+        "display_name_zh_hans": tenant.display_name_zh_hans or "",
         "primary_color": tenant.primary_color,
         "default_language": tenant.default_language,
+        "time_zone": tenant.time_zone,
         "city": branding.city_label(tenant, "en"),
         "custom_host": tenant.custom_host or "",
         "enabled_scenarios": [s.id for s in branding.enabled_scenarios(registry, tenant)],
@@ -130,6 +132,7 @@ class DashboardPages(Controller):
                 values=values,
                 scenarios=registry.ordered(),
                 languages=[(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
+                time_zones=branding.time_zone_names(),
                 saved=request.query_params.get("saved") == "1",
                 logo_max_kb=settings.logo_max_bytes // 1024,
             ),
@@ -147,8 +150,15 @@ class DashboardPages(Controller):
     ) -> Response[Any]:
         form = await request.form()
         values: dict[str, Any] = form_values(
-            form, "display_name", "primary_color", "default_language", "city", "custom_host"
+            form,
+            "primary_color",
+            "default_language",
+            "city",
+            "custom_host",
         )
+        # The names as the form sends them: each language's field (or one name, in the venue's language).
+        sent_only = ("display_name", "display_name_en", "display_name_zh_hans", "time_zone")
+        values |= {key: form.get(key, "") for key in sent_only if key in form}
         values["enabled_scenarios"] = form.getall("enabled_scenarios", [])
         upload = form.get("logo")
         try:

@@ -34,20 +34,24 @@ if TYPE_CHECKING:
 def _entry_values(entry: EntryPoint | None) -> dict[str, Any]:
     if entry is None:
         return {
-            "name": "",
+            "name_en": "",
+            "name_zh_hans": "",
             "code": "",
             "scenario": "",
-            "event_name": "",
+            "event_name_en": "",
+            "event_name_zh_hans": "",
             "event_starts_on": "",
             "event_ends_on": "",
             "presets": {},
             "active": True,
         }
     return {
-        "name": entry.name,
+        "name_en": entry.name_en or "",
+        "name_zh_hans": entry.name_zh_hans or "",
         "code": entry.code,
         "scenario": entry.scenario,
-        "event_name": entry.event_name or "",
+        "event_name_en": entry.event_name_en or "",
+        "event_name_zh_hans": entry.event_name_zh_hans or "",
         "event_starts_on": entry.event_starts_on.isoformat() if entry.event_starts_on else "",
         "event_ends_on": entry.event_ends_on.isoformat() if entry.event_ends_on else "",
         "presets": dict(entry.presets or {}),
@@ -61,10 +65,11 @@ def _entry_form(form: FormMultiDict) -> dict[str, Any]:
     scenario = str(form.get("scenario", ""))
     prefix = f"preset__{scenario}__"
     presets = {key[len(prefix) :]: value for key, value in form.items() if key.startswith(prefix)}
+    # Names as the form sends them: each language's field (or one name, in the venue's language).
+    names = ("name", "name_en", "name_zh_hans", "event_name", "event_name_en", "event_name_zh_hans")
     values = {
-        "name": form.get("name", ""),
+        **{key: form.get(key, "") for key in names if key in form},
         "scenario": scenario,
-        "event_name": form.get("event_name", ""),
         "event_starts_on": form.get("event_starts_on", ""),
         "event_ends_on": form.get("event_ends_on", ""),
         "presets": presets,

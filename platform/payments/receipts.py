@@ -5,7 +5,7 @@ from __future__ import annotations
 from neutralpoint.credits.vocabulary import registry_name
 from neutralpoint.payments.schemas import OrderView
 from neutralpoint.settings import Settings
-from neutralpoint.tenants.models import OutboxMessage
+from neutralpoint.tenants.models import OutboxMessage, Tenant
 from neutralpoint.web.formatting import format_grams, format_money
 
 
@@ -13,8 +13,14 @@ def order_url(settings: Settings, slug: str, reference: str) -> str:
     return f"{settings.base_url}/v/{slug}/orders/{reference}"
 
 
-def receipt_message(settings: Settings, order: OrderView, venue_slug: str = "") -> OutboxMessage:
-    """Both languages, the buyer's first (as every message of the platform)."""
+def receipt_message(
+    settings: Settings, order: OrderView, venue_slug: str = "", venue: Tenant | None = None
+) -> OutboxMessage:
+    """Both languages, the buyer's first (as every message of the platform); the venue's name
+    in each language as it gave it (the other one's when it has one name only)."""
+    venue_slug = venue_slug or (venue.slug if venue else "")
+    at_en = f" at {venue.display_name_in('en')}" if venue else ""
+    at_zh = f"在{venue.display_name_in('zh-Hans')}" if venue else ""
     pieces_en = "\n".join(f"  {p.serial}  g {p.gram_from}–{p.gram_to}" for p in order.pieces)
     name_en = order.project.name.get("en") or next(iter(order.project.name.values()), "")
     name_zh = order.project.name.get("zh-Hans") or name_en
@@ -23,7 +29,7 @@ def receipt_message(settings: Settings, order: OrderView, venue_slug: str = "") 
     en = (
         ("TEST MODE: no money was taken.\n\n" if test else "")
         + f"Thank you{', ' + order.buyer_name if order.buyer_name else ''}.\n\n"
-        f"Order {order.reference}: {format_grams(order.grams, 'en')} CO2e neutralized with {name_en} "
+        f"Order {order.reference}{at_en}: {format_grams(order.grams, 'en')} CO2e neutralized with {name_en} "
         f"({registry_name(order.project.registry_code, 'en')}), "
         f"paid {format_money(order.amount_minor, order.currency, 'en')}.\n\n"
         f"Your serial-numbered credits:\n{pieces_en}\n" + (f"\n{link}\n" if link else "")
@@ -31,7 +37,7 @@ def receipt_message(settings: Settings, order: OrderView, venue_slug: str = "") 
     zh = (
         ("测试模式：未实际收款。\n\n" if test else "")
         + f"谢谢{('，' + order.buyer_name) if order.buyer_name else ''}！\n\n"
-        f"订单 {order.reference}：已通过「{name_zh}」（{registry_name(order.project.registry_code, 'zh-Hans')}）"
+        f"订单 {order.reference}：{at_zh}已通过「{name_zh}」（{registry_name(order.project.registry_code, 'zh-Hans')}）"
         f"中和 {format_grams(order.grams, 'zh-Hans')} 二氧化碳当量，"
         f"支付 {format_money(order.amount_minor, order.currency, 'zh-Hans')}。\n\n"
         f"您的碳信用序列号：\n{pieces_en}\n" + (f"\n{link}\n" if link else "")

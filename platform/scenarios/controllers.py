@@ -11,11 +11,9 @@ import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from babel.dates import format_skeleton
 from litestar import MediaType, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
@@ -54,7 +52,7 @@ from neutralpoint.settings import Settings
 from neutralpoint.tenants.models import EntryPoint, Tenant
 from neutralpoint.web.access import PUBLIC
 from neutralpoint.web.api_errors import unreadable_body_response
-from neutralpoint.web.formatting import BABEL_LOCALES, format_date_range
+from neutralpoint.web.formatting import format_date_range, format_when
 from neutralpoint.web.i18n import gettext_functions
 from neutralpoint.web.templating import render
 
@@ -106,12 +104,6 @@ def _not_found() -> NotFoundException:
 
 def _event_dates(entry_point: EntryPoint, lang: str) -> str:
     return format_date_range(entry_point.event_starts_on, entry_point.event_ends_on, lang)
-
-
-def _when(moment: datetime, lang: str) -> str:
-    moment = moment.astimezone(UTC)
-    day = format_skeleton("yMMMd", moment, locale=BABEL_LOCALES.get(lang, "en"))
-    return f"{day} {moment:%H:%M} UTC"
 
 
 def _logo_url(tenant: Tenant) -> str | None:
@@ -343,7 +335,7 @@ async def history_page(
             "url": f"/v/{slug}/r/{e.id}",
             "scenario": text_for(e.scenario_name, lang),
             "total": e.total_grams,
-            "when": _when(e.created_at, lang),
+            "when": format_when(e.created_at, lang, tenant.time_zone),
         }
         for e in history
     ]
@@ -511,20 +503,32 @@ async def get_entry_point(state: State, slug: FromPath[str], code: FromPath[str]
         raise _not_found()
     entry, scenario = calculator.entry, calculator.scenario
     tenant, ep = entry.tenant, entry.entry_point
+    own = tenant.default_language
+    event_name = ep.event_name_in(own)
     return CalculatorEntryOut(
         code=ep.code,
-        name=ep.name,
+        name=ep.name_in(own),
+        names=LocalizedText(en=ep.name_in("en"), zh_hans=ep.name_in("zh-Hans")),
         venue=CalculatorVenueOut(
             slug=tenant.slug,
-            display_name=tenant.display_name,
+            display_name=tenant.display_name_in(own),
+            display_names=LocalizedText(en=tenant.display_name_in("en"), zh_hans=tenant.display_name_in("zh-Hans")),
             primary_color=tenant.primary_color,
             default_language=tenant.default_language,
             logo_url=_logo_url(tenant),
+            time_zone=tenant.time_zone,
         ),
         scenario=ScenarioRefOut(
             id=scenario.id, name=LocalizedText.required(scenario.info.name), icon=scenario.info.icon
         ),
-        event=EventOut(ep.event_name, ep.event_starts_on, ep.event_ends_on) if ep.event_name else None,
+        event=EventOut(
+            event_name,
+            LocalizedText(en=ep.event_name_in("en") or "", zh_hans=ep.event_name_in("zh-Hans") or ""),
+            ep.event_starts_on,
+            ep.event_ends_on,
+        )
+        if event_name
+        else None,
         factor_set_version=scenario.factors.version,
         preset_fields=[name for name in scenario.form.names if name in entry.presets],
         form=FormOut.of(entries.visible_form(scenario, entry.presets)),

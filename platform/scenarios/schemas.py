@@ -227,14 +227,18 @@ class ScenarioDetailOut(msgspec.Struct):
 
 class CalculatorVenueOut(msgspec.Struct):
     slug: str
+    #: In the venue's own language; ``display_names`` has it in each (the other's where one is missing).
     display_name: str
+    display_names: LocalizedText
     primary_color: str
     default_language: str
     logo_url: str | None
+    time_zone: str
 
 
 class EventOut(msgspec.Struct):
     name: str
+    names: LocalizedText
     starts_on: date | None
     ends_on: date | None
 
@@ -249,7 +253,9 @@ class CalculatorEntryOut(msgspec.Struct):
     """Public facts about an entry point: whose it is, what it calculates, the form left to fill in."""
 
     code: str
+    #: In the venue's own language; ``names`` has it in each (the other's where one is missing).
     name: str
+    names: LocalizedText
     venue: CalculatorVenueOut
     scenario: ScenarioRefOut
     event: EventOut | None

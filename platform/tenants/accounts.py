@@ -105,7 +105,8 @@ async def signup(
     use_tenant(session, tenant.id)
     session.add(Membership(user_id=user.id, role=Role.OWNER))
     if not verified:
-        session.add(verification_message(user.email, tenant.display_name, verification_link(settings, user), lang))
+        link = verification_link(settings, user)
+        session.add(verification_message(user.email, tenant.display_name_in(lang), link, lang))
     await session.flush()
     return SignupResult(tenant=tenant, user=user, created_user=current_user is None)
 

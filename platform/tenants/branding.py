@@ -1,4 +1,4 @@
-"""How a venue presents itself: names, city, colours, language, host name, logo and the
+"""How a venue presents itself: names (English and Chinese), time zone, city, colours, language, host name, logo and the
 scenarios it enables. Raises ``FormErrors`` naming each bad field before writing."""
 
 from __future__ import annotations
@@ -46,6 +46,11 @@ def _unknown_city(value: str) -> FieldError:
     return FieldError("unknown_city", {"value": value, "suggestions": {"en": hint_en, "zh-Hans": hint_zh}})
 
 
+def time_zone_names() -> list[str]:
+    """The IANA time zones a venue may choose, for the branding form's list."""
+    return check.time_zone_names()
+
+
 def enabled_scenarios(registry: ScenarioRegistry, tenant: Tenant) -> list[LoadedScenario]:
     """The scenarios this venue offers; a venue that never chose offers all that are installed."""
     return registry.ordered(tenant.enabled_scenarios)
@@ -61,12 +66,22 @@ async def update_branding(
     """Change the fields present in ``raw`` (the HTML form sends all; the API only some)."""
     errors = Collector()
     changes: dict[str, Any] = {}
-    if "display_name" in raw:
-        changes["display_name"] = check.required_text(errors, raw, "display_name", 120)
     if "primary_color" in raw:
         changes["primary_color"] = check.colour(errors, raw)
     if "default_language" in raw:
         changes["default_language"] = check.choice(errors, raw, "default_language", LANGUAGES)
+    own_language = changes.get("default_language") or tenant.default_language
+    changes |= check.names(
+        errors,
+        raw,
+        "display_name",
+        120,
+        own_language=own_language if own_language in LANGUAGES else tenant.default_language,
+        current={"display_name_en": tenant.display_name_en, "display_name_zh_hans": tenant.display_name_zh_hans},
+        required=True,
+    )
+    if "time_zone" in raw:
+        changes["time_zone"] = check.time_zone(errors, raw)
     city: City | None = None
     if "city" in raw:
         typed = check.text_value(raw, "city")
@@ -101,7 +116,15 @@ async def update_branding(
             changes["enabled_scenarios"] = [s for s in installed if s in {str(w) for w in wanted}]
     errors.raise_if_any()
 
-    for key in ("display_name", "primary_color", "default_language", "custom_host", "enabled_scenarios"):
+    for key in (
+        "display_name_en",
+        "display_name_zh_hans",
+        "primary_color",
+        "default_language",
+        "time_zone",
+        "custom_host",
+        "enabled_scenarios",
+    ):
         if key in changes:
             setattr(tenant, key, changes[key])
     if "city" in changes:

@@ -111,10 +111,13 @@ def venue_out(settings: Settings, registry: ScenarioRegistry, tenant: Tenant) ->
         slug=tenant.slug,
         name=tenant.name,
         display_name=tenant.display_name,
+        display_name_en=tenant.display_name_en,
+        display_name_zh_hans=tenant.display_name_zh_hans,
         status=tenant.status.value,
         contact_email=tenant.contact_email,
         primary_color=tenant.primary_color,
         default_language=tenant.default_language,
+        time_zone=tenant.time_zone,
         location=location,
         custom_host=tenant.custom_host,
         enabled_scenarios=[s.id for s in branding.enabled_scenarios(registry, tenant)],
@@ -131,9 +134,13 @@ def entry_out(settings: Settings, tenant: Tenant, entry: EntryPoint) -> schemas.
     return schemas.EntryPointOut(
         id=entry.id,
         code=entry.code,
-        name=entry.name,
+        name=entry.name_in(tenant.default_language),
+        name_en=entry.name_en,
+        name_zh_hans=entry.name_zh_hans,
         scenario=entry.scenario,
-        event_name=entry.event_name,
+        event_name=entry.event_name_in(tenant.default_language),
+        event_name_en=entry.event_name_en,
+        event_name_zh_hans=entry.event_name_zh_hans,
         event_starts_on=entry.event_starts_on,
         event_ends_on=entry.event_ends_on,
         presets=dict(entry.presets or {}),
@@ -228,6 +235,15 @@ async def venue_logo(
     return Response(bytes(row.logo), media_type=row.logo_content_type, headers=headers)
 
 
+def _reader_language(request: Request[Any, Any, Any], tenant: Tenant, chosen: str | None = None) -> str:
+    return choose_language(
+        chosen or request.query_params.get("lang"),
+        request.cookies.get("lang"),
+        request.headers.get("accept-language"),
+        tenant.default_language,
+    )
+
+
 async def _public_venue(session: AsyncSession, slug: str) -> tuple[Tenant, list[EntryPoint]]:
     tenant = (
         await session.execute(select(Tenant).where(Tenant.slug == slug, Tenant.status == TenantStatus.ACTIVE))
@@ -252,12 +268,7 @@ async def public_venue_page(
 ) -> Template:
     """The venue's own page: its brand and its active entry points."""
     tenant, entries = await _public_venue(db_session, slug)
-    lang = choose_language(
-        request.query_params.get("lang"),
-        request.cookies.get("lang"),
-        request.headers.get("accept-language"),
-        tenant.default_language,
-    )
+    lang = _reader_language(request, tenant)
     on_own_host = request.scope.get("state", {}).get(SCOPE_KEY) == tenant.slug
     links = {entry.id: (f"/{entry.code}" if on_own_host else f"/v/{tenant.slug}/{entry.code}") for entry in entries}
     response = render(
@@ -280,23 +291,30 @@ async def public_venue_page(
 
 @get("/api/v1/public/venues/{slug:str}", tags=["public"], summary="A venue's public page, as JSON", access=PUBLIC)
 async def public_venue_api(
-    slug: FromPath[str], db_session: NamedDependency[AsyncSession], settings: NamedDependency[Settings]
+    slug: FromPath[str],
+    request: Request[Any, Any, Any],
+    db_session: NamedDependency[AsyncSession],
+    settings: NamedDependency[Settings],
+    lang: Annotated[str | None, QueryParameter(description="en or zh-Hans")] = None,
 ) -> schemas.PublicVenueOut:
     tenant, entries = await _public_venue(db_session, slug)
+    reader = _reader_language(request, tenant, lang)
     logo = addresses.logo_path(tenant)
     return schemas.PublicVenueOut(
         slug=tenant.slug,
-        display_name=tenant.display_name,
+        display_name=tenant.display_name_in(reader),
+        lang=reader,
         primary_color=tenant.primary_color,
         default_language=tenant.default_language,
+        time_zone=tenant.time_zone,
         logo_url=f"{settings.base_url}{logo}" if logo else None,
         url=addresses.venue_url(settings, tenant),
         entry_points=[
             schemas.PublicEntryPoint(
                 code=entry.code,
-                name=entry.name,
+                name=entry.name_in(reader),
                 scenario=entry.scenario,
-                event_name=entry.event_name,
+                event_name=entry.event_name_in(reader),
                 event_starts_on=entry.event_starts_on,
                 event_ends_on=entry.event_ends_on,
                 url=addresses.entry_url(settings, tenant, entry),

@@ -10,6 +10,7 @@ import io
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from PIL import Image, ImageDraw
 from sqlalchemy import select
@@ -21,7 +22,7 @@ from neutralpoint.settings import Settings
 from neutralpoint.tenants.accounts import ensure_platform_admin
 from neutralpoint.tenants.branding import set_logo
 from neutralpoint.tenants.logos import prepare_logo
-from neutralpoint.tenants.models import EntryPoint, Membership, Role, Tenant, TenantStatus, User
+from neutralpoint.tenants.models import DEFAULT_TIME_ZONE, EntryPoint, Membership, Role, Tenant, TenantStatus, User
 from neutralpoint.tenants.passwords import hash_password_async
 
 if TYPE_CHECKING:
@@ -38,16 +39,20 @@ class DemoVenue:
     scenario: str
     slug: str
     name: str
+    #: The names visitors read, in English and in Chinese.
     display_name: str
+    display_name_zh: str
     colour: str
     language: str
     city: str
     entry_name: str
+    entry_name_zh: str
     code: str
     #: Where the venue is (latitude, longitude): travel is measured from the city
     #: a visitor names to this point, so a venue outside the city centre must say where.
     location: tuple[str, str]
     event_name: str | None = None
+    event_name_zh: str | None = None
 
     @property
     def owner_email(self) -> str:
@@ -60,23 +65,28 @@ DEMO_VENUES = (
         slug="chengdu-summit",
         name="Chengdu Digital Carbon Summit",
         display_name="Chengdu Digital Carbon Summit",
+        display_name_zh="成都数字碳峰会",
         colour="#0f766e",
         language="en",
         city="Chengdu",
         entry_name="Main entrance",
+        entry_name_zh="主入口",
         code="SUMMIT",
         location=("30.5477", "104.0698"),  # Western China International Expo City
         event_name="Chengdu Digital Carbon Summit",
+        event_name_zh="成都数字碳峰会",
     ),
     DemoVenue(
         scenario="hotels",
         slug="jinli-garden-hotel",
         name="Jinli Garden Hotel",
-        display_name="锦里花园酒店",
+        display_name="Jinli Garden Hotel",
+        display_name_zh="锦里花园酒店",
         colour="#8b1e3f",
         language="zh-Hans",
         city="Chengdu",
         entry_name="Lobby",
+        entry_name_zh="大堂",
         code="LOBBY1",
         location=("30.6455", "104.0489"),  # Jinli
     ),
@@ -85,10 +95,12 @@ DEMO_VENUES = (
         slug="kuanzhai-kitchen",
         name="Kuanzhai Alley Kitchen",
         display_name="Kuanzhai Alley Kitchen",
+        display_name_zh="宽窄巷子厨房",
         colour="#b45309",
         language="en",
         city="Chengdu",
         entry_name="Table cards",
+        entry_name_zh="桌卡",
         code="TABLES",
         location=("30.6697", "104.0553"),  # Kuanzhai Alley
     ),
@@ -96,13 +108,15 @@ DEMO_VENUES = (
         scenario="scenic",
         slug="qingcheng-mountain",
         name="Qingcheng Mountain Scenic Area",
-        display_name="青城山景区",
+        display_name="Qingcheng Mountain Scenic Area",
+        display_name_zh="青城山景区",
         colour="#166534",
         language="zh-Hans",
         # Dujiangyan, which the mountain belongs to, is administered from Chengdu and is not
         # in the bundled city table; the gate itself is 60 km west of the city centre.
         city="Chengdu",
         entry_name="Ticket gate",
+        entry_name_zh="检票口",
         code="GATE01",
         location=("30.9002", "103.5713"),  # Qingcheng Mountain's front gate
     ),
@@ -141,12 +155,18 @@ async def _venue(session: AsyncSession, demo: DemoVenue, settings: Settings) -> 
     """The demo venue, created when missing; None when a real venue has taken its address."""
     tenant = (await session.execute(select(Tenant).where(Tenant.slug == demo.slug))).scalar_one_or_none()
     if tenant is not None:
-        return tenant if tenant.is_demo else None
+        if not tenant.is_demo:
+            return None
+        # A demo loaded before names had two languages gets the one it lacks.
+        tenant.display_name_en = tenant.display_name_en or demo.display_name
+        tenant.display_name_zh_hans = tenant.display_name_zh_hans or demo.display_name_zh
+        return tenant
     city = load_cities().find(demo.city)
     tenant = Tenant(
         slug=demo.slug,
         name=demo.name,
-        display_name=demo.display_name,
+        display_name_en=demo.display_name,
+        display_name_zh_hans=demo.display_name_zh,
         contact_email=demo.owner_email,
         status=TenantStatus.ACTIVE,
         primary_color=demo.colour,
@@ -174,23 +194,29 @@ async def _membership(session: AsyncSession, tenant: Tenant, user: User) -> None
 
 
 async def _entry_point(session: AsyncSession, tenant: Tenant, demo: DemoVenue) -> None:
-    found = await session.execute(
-        select(EntryPoint.id).where(EntryPoint.tenant_id == tenant.id, EntryPoint.code == demo.code)
-    )
-    if found.first() is not None:
+    found = (
+        await session.execute(
+            select(EntryPoint).where(EntryPoint.tenant_id == tenant.id, EntryPoint.code == demo.code)
+        )
+    ).scalar_one_or_none()
+    if found is not None:
+        found.name_en = found.name_en or demo.entry_name
+        found.name_zh_hans = found.name_zh_hans or demo.entry_name_zh
         return
     starts: date | None = None
     ends: date | None = None
     if demo.event_name:
-        starts = date.today() + timedelta(days=14)
+        starts = datetime.now(ZoneInfo(tenant.time_zone or DEFAULT_TIME_ZONE)).date() + timedelta(days=14)
         ends = starts + timedelta(days=2)
     session.add(
         EntryPoint(
             tenant_id=tenant.id,
             code=demo.code,
-            name=demo.entry_name,
+            name_en=demo.entry_name,
+            name_zh_hans=demo.entry_name_zh,
             scenario=demo.scenario,
-            event_name=f"{demo.event_name} {starts.year}" if demo.event_name and starts else None,
+            event_name_en=f"{demo.event_name} {starts.year}" if demo.event_name and starts else None,
+            event_name_zh_hans=f"{starts.year}{demo.event_name_zh}" if demo.event_name_zh and starts else None,
             event_starts_on=starts,
             event_ends_on=ends,
             presets={},

@@ -88,8 +88,15 @@ async def _entry_values(
     errors = Collector()
     values: dict[str, Any] = {}
     creating = current is None
-    if creating or "name" in raw:
-        values["name"] = check.required_text(errors, raw, "name", 120)
+    values |= check.names(
+        errors,
+        raw,
+        "name",
+        120,
+        own_language=tenant.default_language,
+        current=None if current is None else {"name_en": current.name_en, "name_zh_hans": current.name_zh_hans},
+        required=True,
+    )
     if "code" in raw and not (creating and not check.text_value(raw, "code")):
         code = check.entry_code(errors, raw)
         unchanged = current is not None and code == current.code
@@ -103,9 +110,20 @@ async def _entry_values(
         if installed is not None and errors.errors.get("scenario") is check.UNKNOWN_CHOICE:
             errors.errors["scenario"] = scenario_not_enabled(installed.info.name)
     scenario_id = values.get("scenario", current.scenario if current else "")
-    event_name = current.event_name if current else None
-    if creating or "event_name" in raw:
-        event_name = values["event_name"] = check.optional_text(errors, raw, "event_name", 160)
+    event_names = check.names(
+        errors,
+        raw,
+        "event_name",
+        160,
+        own_language=tenant.default_language,
+        current=None,
+        required=False,
+    )
+    values |= event_names
+    event_name = any(
+        event_names.get(key, getattr(current, key) if current else None)
+        for key in ("event_name_en", "event_name_zh_hans")
+    )
     starts = current.event_starts_on if current else None
     ends = current.event_ends_on if current else None
     if creating or "event_starts_on" in raw:
@@ -115,8 +133,8 @@ async def _entry_values(
     if starts and ends and ends < starts:
         errors.add("event_ends_on", check.DATES_REVERSED)
     # Dates belong to an event: without its name, pages and posters would show bare dates.
-    if (starts or ends) and not event_name and "event_name" not in errors.errors:
-        errors.add("event_name", check.EVENT_NAME_NEEDED)
+    if (starts or ends) and not event_name and not errors.errors.keys() & {"event_name", *event_names}:
+        errors.add(check.name_field("event_name", tenant.default_language, raw), check.EVENT_NAME_NEEDED)
     scenario_changed = current is not None and scenario_id != current.scenario
     if creating or "presets" in raw:
         values["presets"] = _presets(errors, registry, scenario_id, raw.get("presets"))

@@ -103,7 +103,8 @@ async def invite(
     )
     session.add(invitation)
     link = f"{settings.base_url}/invitations/{token}"
-    session.add(invitation_message(email, tenant.display_name, inviter.name or inviter.email, Role(role), link, lang))
+    inviter_name = inviter.name or inviter.email
+    session.add(invitation_message(email, tenant.display_name_in(lang), inviter_name, Role(role), link, lang))
     await session.flush()
     return invitation
 

@@ -10,6 +10,8 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
+    ColumnElement,
     Date,
     Enum,
     ForeignKey,
@@ -20,10 +22,23 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    case,
+    func,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from neutralpoint.database.base import Base, TenantScoped, new_id, utcnow
+from neutralpoint.languages import DEFAULT_LANGUAGE
+
+#: Where a venue is when it has not said otherwise: most venues on the platform are in China.
+DEFAULT_TIME_ZONE = "Asia/Shanghai"
+
+
+def in_language(en: str | None, zh_hans: str | None, lang: str) -> str | None:
+    """A name as a reader of ``lang`` reads it: theirs when the venue gave it, else the other one."""
+    first, second = (zh_hans, en) if lang == "zh-Hans" else (en, zh_hans)
+    return first or second or None
 
 
 class TenantStatus(enum.StrEnum):
@@ -42,11 +57,19 @@ class Tenant(Base):
     """A venue. The root of isolation: every venue-owned row points here."""
 
     __tablename__ = "tenants"
+    __table_args__ = (
+        CheckConstraint(
+            "display_name_en IS NOT NULL OR display_name_zh_hans IS NOT NULL", name="display_name_in_a_language"
+        ),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     slug: Mapped[str] = mapped_column(String(40), unique=True)
+    #: The name the venue signed up with (kept as given, for the platform's records).
     name: Mapped[str] = mapped_column(String(120))
-    display_name: Mapped[str] = mapped_column(String(120))
+    #: The name visitors read, in English and in Chinese; at least one, each standing in for the other.
+    display_name_en: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    display_name_zh_hans: Mapped[str | None] = mapped_column(String(120), nullable=True)
     contact_email: Mapped[str] = mapped_column(String(254))
     status: Mapped[TenantStatus] = mapped_column(
         Enum(TenantStatus, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]),
@@ -63,7 +86,39 @@ class Tenant(Base):
     longitude: Mapped[str | None] = mapped_column(String(16), nullable=True)
     enabled_scenarios: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The IANA time zone every date of the venue is shown in and every period counted in.
+    time_zone: Mapped[str] = mapped_column(String(64), default=DEFAULT_TIME_ZONE, server_default=DEFAULT_TIME_ZONE)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __init__(self, display_name: str | None = None, **fields: Any) -> None:
+        # ``display_name`` names the venue in its own language, which must be known first.
+        super().__init__(**fields)
+        if display_name is not None:
+            self.display_name = display_name
+
+    def display_name_in(self, lang: str) -> str:
+        """The venue's name for a reader of ``lang`` (the other language's when it has none)."""
+        return in_language(self.display_name_en, self.display_name_zh_hans, lang) or self.slug
+
+    @hybrid_property
+    def display_name(self) -> str:
+        """The name in the venue's own language: for lists and records read by no one language."""
+        return self.display_name_in(self.default_language or DEFAULT_LANGUAGE)
+
+    @display_name.inplace.setter
+    def _display_name_setter(self, value: str) -> None:
+        if (self.default_language or DEFAULT_LANGUAGE) == "zh-Hans":
+            self.display_name_zh_hans = value
+        else:
+            self.display_name_en = value
+
+    @display_name.inplace.expression
+    @classmethod
+    def _display_name_expression(cls) -> ColumnElement[str]:
+        return case(
+            (cls.default_language == "zh-Hans", func.coalesce(cls.display_name_zh_hans, cls.display_name_en)),
+            else_=func.coalesce(cls.display_name_en, cls.display_name_zh_hans),
+        )
 
     @property
     def location(self) -> tuple[float, float] | None:
@@ -119,18 +174,61 @@ class EntryPoint(TenantScoped, Base):
     """One QR code of a venue and the page it opens: an event, a hotel lobby, a restaurant, a ticket gate."""
 
     __tablename__ = "entry_points"
-    __table_args__ = (UniqueConstraint("tenant_id", "code"),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "code"),
+        CheckConstraint("name_en IS NOT NULL OR name_zh_hans IS NOT NULL", name="name_in_a_language"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     code: Mapped[str] = mapped_column(String(16))
-    name: Mapped[str] = mapped_column(String(120))
+    #: Its name (a door, a hall, a gate) in English and in Chinese; at least one.
+    name_en: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    name_zh_hans: Mapped[str | None] = mapped_column(String(120), nullable=True)
     scenario: Mapped[str] = mapped_column(String(40))
-    event_name: Mapped[str | None] = mapped_column(String(160), nullable=True)
+    #: The event held there, if any, in English and in Chinese.
+    event_name_en: Mapped[str | None] = mapped_column(String(160), nullable=True)
+    event_name_zh_hans: Mapped[str | None] = mapped_column(String(160), nullable=True)
     event_starts_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     event_ends_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     presets: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def name_in(self, lang: str) -> str:
+        return in_language(self.name_en, self.name_zh_hans, lang) or self.code
+
+    def event_name_in(self, lang: str) -> str | None:
+        return in_language(self.event_name_en, self.event_name_zh_hans, lang)
+
+    @hybrid_property
+    def name(self) -> str:
+        """Either name, English first: for sorting and records read by no one language."""
+        return self.name_in(DEFAULT_LANGUAGE)
+
+    @name.inplace.setter
+    def _name_setter(self, value: str) -> None:
+        self.name_en = value
+
+    @name.inplace.expression
+    @classmethod
+    def _name_expression(cls) -> ColumnElement[str]:
+        return func.coalesce(cls.name_en, cls.name_zh_hans)
+
+    @hybrid_property
+    def event_name(self) -> str | None:
+        return self.event_name_in(DEFAULT_LANGUAGE)
+
+    @event_name.inplace.setter
+    def _event_name_setter(self, value: str | None) -> None:
+        # No event: neither language keeps a name.
+        self.event_name_en = value
+        if value is None:
+            self.event_name_zh_hans = None
+
+    @event_name.inplace.expression
+    @classmethod
+    def _event_name_expression(cls) -> ColumnElement[str | None]:
+        return func.coalesce(cls.event_name_en, cls.event_name_zh_hans)
 
 
 class OutboxMessage(Base):

@@ -54,6 +54,15 @@ def qr_png_response(
     )
 
 
+def _other(lang: str) -> str:
+    return "en" if lang == "zh-Hans" else "zh-Hans"
+
+
+def _both(own: str | None, other: str | None) -> str:
+    """A poster speaks to readers of both languages: the venue's own name, then the other one."""
+    return " · ".join(dict.fromkeys(name for name in (own, other) if name))
+
+
 async def poster_response(
     session: AsyncSession, settings: Settings, tenant: Tenant, entry: EntryPoint, size: str, download: bool
 ) -> Response[bytes]:
@@ -63,13 +72,14 @@ async def poster_response(
     logo: bytes | None = None
     if logo_on_posters(tenant):
         logo = (await session.execute(select(Tenant.logo).where(Tenant.id == tenant.id))).scalar_one_or_none()
+    own = tenant.default_language
     content = PosterContent(
-        venue_name=tenant.display_name,
+        venue_name=tenant.display_name_in(own),
         colour=tenant.primary_color,
-        entry_name=entry.name,
+        entry_name=_both(entry.name_in(own), entry.name_in(_other(own))),
         url=entry_url(settings, tenant, entry),
         code=entry.code,
-        event_name=entry.event_name,
+        event_name=_both(entry.event_name_in(own), entry.event_name_in(_other(own))) or None,
         starts_on=entry.event_starts_on,
         ends_on=entry.event_ends_on,
         raster_logo=logo,

@@ -109,11 +109,16 @@ class Location(msgspec.Struct):
 class VenueOut(msgspec.Struct):
     slug: str
     name: str
+    #: The name in the venue's own language (``default_language``), the other one's when it has none.
     display_name: str
+    display_name_en: str | None
+    display_name_zh_hans: str | None
     status: str
     contact_email: str
     primary_color: str
     default_language: str
+    #: IANA time zone: every date of the venue is shown, and every period counted, in it.
+    time_zone: str
     location: Location | None
     custom_host: str | None
     enabled_scenarios: list[str]
@@ -126,12 +131,18 @@ class VenueOut(msgspec.Struct):
 
 
 class BrandingPatch(msgspec.Struct):
-    """Only the fields sent change. ``city`` takes a name in English or Chinese ("" clears
-    the location); ``custom_host`` "" removes the host name."""
+    """Only the fields sent change. Names: at least one of ``display_name_en`` and
+    ``display_name_zh_hans`` stays set (each is shown where the other is missing). ``city``
+    takes a name in English or Chinese ("" clears the location); ``custom_host`` "" removes
+    the host name; ``time_zone`` is an IANA name such as ``Asia/Shanghai``."""
 
+    display_name_en: str | UnsetType | None = UNSET
+    display_name_zh_hans: str | UnsetType | None = UNSET
+    #: The name in the venue's own language (``default_language``): sets that one of the two.
     display_name: str | UnsetType = UNSET
     primary_color: str | UnsetType = UNSET
     default_language: str | UnsetType = UNSET
+    time_zone: str | UnsetType = UNSET
     city: str | UnsetType = UNSET
     custom_host: str | UnsetType = UNSET
     enabled_scenarios: list[str] | UnsetType = UNSET
@@ -139,12 +150,18 @@ class BrandingPatch(msgspec.Struct):
 
 class EntryPointIn(msgspec.Struct):
     """``code`` ends the entry point's address: 3 to 16 letters or digits, saved in capitals,
-    unique in the venue; empty for a random one."""
+    unique in the venue; empty for a random one. Names in English (``…_en``) and Chinese
+    (``…_zh_hans``), at least one for ``name``; ``name`` and ``event_name`` alone set the
+    one in the venue's own language."""
 
-    name: str = ""
+    name: str | UnsetType = UNSET
+    name_en: str | UnsetType | None = UNSET
+    name_zh_hans: str | UnsetType | None = UNSET
     code: str = ""
     scenario: str = ""
-    event_name: str | None = None
+    event_name: str | UnsetType | None = UNSET
+    event_name_en: str | UnsetType | None = UNSET
+    event_name_zh_hans: str | UnsetType | None = UNSET
     event_starts_on: str | None = None
     event_ends_on: str | None = None
     presets: dict[str, str] = msgspec.field(default_factory=dict)
@@ -156,9 +173,13 @@ class EntryPointPatch(msgspec.Struct):
     posters printed with the old one stop working."""
 
     name: str | UnsetType = UNSET
+    name_en: str | UnsetType | None = UNSET
+    name_zh_hans: str | UnsetType | None = UNSET
     code: str | UnsetType = UNSET
     scenario: str | UnsetType = UNSET
     event_name: str | UnsetType | None = UNSET
+    event_name_en: str | UnsetType | None = UNSET
+    event_name_zh_hans: str | UnsetType | None = UNSET
     event_starts_on: str | UnsetType | None = UNSET
     event_ends_on: str | UnsetType | None = UNSET
     presets: dict[str, str] | UnsetType = UNSET
@@ -168,9 +189,14 @@ class EntryPointPatch(msgspec.Struct):
 class EntryPointOut(msgspec.Struct):
     id: uuid.UUID
     code: str
+    #: The name in the venue's own language, the other one's when it has none.
     name: str
+    name_en: str | None
+    name_zh_hans: str | None
     scenario: str
     event_name: str | None
+    event_name_en: str | None
+    event_name_zh_hans: str | None
     event_starts_on: date | None
     event_ends_on: date | None
     presets: dict[str, Any]
@@ -251,6 +277,8 @@ class LogoUpload:
 
 
 class PublicEntryPoint(msgspec.Struct):
+    """Names in the reader's language (``?lang=`` or Accept-Language), else the other one."""
+
     code: str
     name: str
     scenario: str
@@ -262,9 +290,12 @@ class PublicEntryPoint(msgspec.Struct):
 
 class PublicVenueOut(msgspec.Struct):
     slug: str
+    #: In the reader's language: ``?lang=en`` or ``?lang=zh-Hans``, else Accept-Language, else the venue's.
     display_name: str
+    lang: str
     primary_color: str
     default_language: str
+    time_zone: str
     logo_url: str | None
     url: str
     entry_points: list[PublicEntryPoint]

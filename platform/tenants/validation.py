@@ -8,6 +8,7 @@ field and the API answers ``{"errors": {field: {"code", "message"}}}``.
 from __future__ import annotations
 
 import re
+import zoneinfo
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
@@ -319,3 +320,74 @@ def flag(raw: Mapping[str, Any], name: str, default: bool = False) -> bool:
     if isinstance(value, list | tuple):
         value = value[-1] if value else ""
     return str(value).strip().lower() in ("1", "true", "on", "yes")
+
+
+# --- names in two languages and the venue's time zone --------------------------------------------
+
+#: The column suffix of each language a name is kept in.
+NAME_SUFFIXES = {"en": "en", "zh-Hans": "zh_hans"}
+NAME_NEEDED = problem(
+    "name_needed",
+    "Give a name in English or in Chinese (or both): each is shown where the other is missing.",
+    "请填写英文名称或中文名称（或两者）：缺少其中一个时显示另一个。",
+)
+
+
+def names(
+    errors: Collector,
+    raw: Mapping[str, Any],
+    base: str,
+    max_length: int,
+    *,
+    own_language: str,
+    current: Mapping[str, str | None] | None,
+    required: bool,
+) -> dict[str, str | None]:
+    """The two columns ``<base>_en`` and ``<base>_zh_hans`` from what ``raw`` sends.
+
+    ``<base>`` alone (as the API took it before names had two languages) names the thing in
+    the venue's own language. Only what was sent changes; ``current`` holds the saved names
+    (None when creating). A required name must keep at least one language."""
+    own = f"{base}_{NAME_SUFFIXES.get(own_language, 'en')}"
+    sent: dict[str, str | None] = {}
+    for suffix in NAME_SUFFIXES.values():
+        key = f"{base}_{suffix}"
+        if key in raw:
+            sent[key] = optional_text(errors, raw, key, max_length)
+    if base in raw and own not in raw:
+        sent[own] = optional_text(errors, raw, base, max_length)
+    if required and (current is None or sent) and not errors.errors.keys() & {base, *sent}:
+        saved = current or {}
+        merged = {key: saved.get(key) for key in (f"{base}_{s}" for s in NAME_SUFFIXES.values())} | sent
+        if not any(merged.values()):
+            errors.add(name_field(base, own_language, raw), NAME_NEEDED)
+    return sent
+
+
+def name_field(base: str, own_language: str, raw: Mapping[str, Any]) -> str:
+    """Which field a problem with a two-language name is shown beside: the one in the venue's
+    language when the request sent the languages' fields, ``base`` itself otherwise."""
+    if not any(f"{base}_{suffix}" in raw for suffix in NAME_SUFFIXES.values()):
+        return base
+    return f"{base}_{NAME_SUFFIXES.get(own_language, 'en')}"
+
+
+TIME_ZONE_UNKNOWN = problem(
+    "time_zone_unknown",
+    "Choose a time zone by its IANA name, for example Asia/Shanghai or Europe/London.",
+    "请按 IANA 名称选择时区，例如 Asia/Shanghai 或 Europe/London。",
+)
+
+
+def time_zone_names() -> list[str]:
+    """The IANA zones a venue may choose (from the system or the ``tzdata`` package), sorted."""
+    return sorted(name for name in zoneinfo.available_timezones() if "/" in name or name == "UTC")
+
+
+def time_zone(errors: Collector, raw: Mapping[str, Any], name: str = "time_zone") -> str:
+    value = text_value(raw, name)
+    if not value:
+        errors.add(name, REQUIRED)
+    elif value not in time_zone_names():
+        errors.add(name, TIME_ZONE_UNKNOWN)
+    return value

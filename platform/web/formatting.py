@@ -1,13 +1,14 @@
 """Numbers and dates as people read them: grams as g, kg or t; money in its currency's minor
-units; an event's days in the reader's language."""
+units; an event's days in the reader's language; moments in the venue's time zone."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_interval
+from babel.dates import format_date, format_interval, format_skeleton, get_datetime_format
 from babel.numbers import format_currency, get_currency_precision
 
 BABEL_LOCALES = {"en": "en", "zh-Hans": "zh_Hans_CN"}
@@ -48,3 +49,47 @@ def format_date_range(start: date | None, end: date | None, lang: str = "en") ->
         return str(format_interval(start, end, "yMMMd", locale=locale))
     single = start or end
     return str(format_date(single, "long", locale=locale)) if single else ""
+
+
+def in_time_zone(moment: datetime, time_zone: str | None) -> datetime:
+    """The same moment on the wall clocks of ``time_zone`` (an IANA name; none: UTC)."""
+    return moment.astimezone(ZoneInfo(time_zone or "UTC"))
+
+
+def zone_label(moment: datetime) -> str:
+    """``UTC+8``, ``UTC-3:30``, ``UTC``: the offset a reader anywhere understands, unlike "CST"."""
+    offset = moment.utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset else 0
+    if not minutes:
+        return "UTC"
+    sign = "+" if minutes > 0 else "-"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
+
+
+def format_when(moment: datetime | None, lang: str = "en", time_zone: str | None = None) -> str:
+    """A moment as a venue's reader reads it: ``Dec 7, 2026, 14:05 UTC+8``, ``2026年12月7日 14:05 UTC+8``."""
+    if moment is None:
+        return ""
+    local = in_time_zone(moment, time_zone)
+    locale = BABEL_LOCALES.get(lang, "en")
+    day = format_skeleton("yMMMd", local, locale=locale)
+    # The locale's own way of joining a date and a time: "Dec 8, 2026, 01:30", "2026年12月8日 01:30".
+    joined = str(get_datetime_format("medium", locale=locale)).replace("{1}", day).replace("{0}", f"{local:%H:%M}")
+    return f"{joined} {zone_label(local)}"
+
+
+def format_clock(moment: datetime | None, lang: str = "en", time_zone: str | None = None) -> str:
+    """The time of day only, with its zone: ``14:05 UTC+8`` (for today's deadlines)."""
+    if moment is None:
+        return ""
+    local = in_time_zone(moment, time_zone)
+    return f"{local:%H:%M} {zone_label(local)}"
+
+
+def format_day(moment: datetime | date | None, lang: str = "en", time_zone: str | None = None) -> str:
+    """The day a moment falls on in the venue's time zone: ``Dec 7, 2026``, ``2026年12月7日``."""
+    if moment is None:
+        return ""
+    day = in_time_zone(moment, time_zone).date() if isinstance(moment, datetime) else moment
+    return str(format_date(day, "medium", locale=BABEL_LOCALES.get(lang, "en")))

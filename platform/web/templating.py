@@ -14,7 +14,15 @@ from litestar.response import Template
 from neutralpoint.languages import text_for
 from neutralpoint.web.colours import brand_ink, text_colour_on
 from neutralpoint.web.components import template_globals, template_packages
-from neutralpoint.web.formatting import format_date_range, format_decimal, format_grams, format_money
+from neutralpoint.web.formatting import (
+    format_clock,
+    format_date_range,
+    format_day,
+    format_decimal,
+    format_grams,
+    format_money,
+    format_when,
+)
 from neutralpoint.web.i18n import LANGUAGE_NAMES, LANGUAGES, gettext_functions
 
 
@@ -45,6 +53,9 @@ def build_environment() -> Environment:
         format_money=format_money,
         format_decimal=format_decimal,
         format_date_range=format_date_range,
+        format_when=format_when,
+        format_clock=format_clock,
+        format_day=format_day,
         LANGUAGES=LANGUAGES,
         LANGUAGE_NAMES=LANGUAGE_NAMES,
         brand_ink=brand_ink,

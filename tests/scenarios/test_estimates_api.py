@@ -60,13 +60,17 @@ async def test_entry_point_info_shows_the_form_left_after_presets(client: Any, m
     assert body["venue"] == {
         "slug": venue.slug,
         "display_name": venue.display_name,
+        # One name only: it stands in for the other language's.
+        "display_names": {"en": venue.display_name, "zh-Hans": venue.display_name},
         "primary_color": "#123456",
         "default_language": "en",
         "logo_url": f"/v/{venue.slug}/logo?v=2",
+        "time_zone": "Asia/Shanghai",
     }
     assert body["scenario"]["id"] == "dummy"
     assert body["event"] == {
         "name": "Digital Carbon Neutrality Summit",
+        "names": {"en": "Digital Carbon Neutrality Summit", "zh-Hans": "Digital Carbon Neutrality Summit"},
         "starts_on": "2026-09-07",
         "ends_on": "2026-09-09",
     }

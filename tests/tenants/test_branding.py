@@ -31,7 +31,7 @@ def png(width: int = 64, height: int = 64, colour: tuple[int, int, int] = (139, 
 
 def branding(**changes: Any) -> dict[str, Any]:
     form: dict[str, Any] = {
-        "display_name": "Green Hall",
+        "display_name_en": "Green Hall",
         "primary_color": "#8b1e3f",
         "default_language": "en",
         "city": "",
@@ -59,7 +59,7 @@ async def test_branding_saves_every_field(client: Any, db: Database, active_venu
         client,
         f"/venue/{active_venue.slug}/branding",
         branding(
-            display_name="绿色会堂 Green Hall",
+            display_name_en="绿色会堂 Green Hall",
             primary_color="#8B1E3F",
             default_language="zh-Hans",
             city="成都",
@@ -91,7 +91,7 @@ async def test_branding_saves_every_field(client: Any, db: Database, active_venu
         ("primary_color", "red", "#rrggbb"),
         ("primary_color", "#12345", "#rrggbb"),
         ("default_language", "fr", "Choose one of the options"),
-        ("display_name", "", "This field is required"),
+        ("display_name_en", "", "Give a name in English or in Chinese"),
         ("city", "Xyzzy Nowhere", "We do not know the city"),
         ("custom_host", "https://co2.example.org/", "without http://"),
         ("custom_host", "localhost", "without http://"),
@@ -105,7 +105,7 @@ async def test_branding_saves_every_field(client: Any, db: Database, active_venu
 async def test_bad_branding_is_named_and_nothing_is_written(
     client: Any, db: Database, active_venue: Any, field: str, value: Any, message: str
 ) -> None:
-    form = branding(**{"display_name": "Renamed Hall", field: value})
+    form = branding(**{"display_name_en": "Renamed Hall", field: value})
     response = await post_form(client, f"/venue/{active_venue.slug}/branding", form)
     assert response.status_code == 400
     assert f'id="{field}-error"' in response.text

@@ -27,15 +27,16 @@ COLOUR = "#8b1e3f"
 
 
 def entry_form(**changes: Any) -> dict[str, Any]:
+    """The entry point form as the page posts it; ``name`` and ``event_name`` fill the English fields."""
     form: dict[str, Any] = {
-        "name": "Main hall",
+        "name_en": "Main hall",
         "scenario": "dummy",
-        "event_name": "Green Summit",
+        "event_name_en": "Green Summit",
         "event_starts_on": "2026-12-08",
         "event_ends_on": "2026-12-10",
         "active": "1",
     }
-    form.update(changes)
+    form.update({{"name": "name_en", "event_name": "event_name_en"}.get(k, k): v for k, v in changes.items()})
     return {k: v for k, v in form.items() if v is not None}
 
 
@@ -44,7 +45,7 @@ async def _brand(client: Any, slug: str) -> None:
         client,
         f"/venue/{slug}/branding",
         {
-            "display_name": "Green Hall",
+            "display_name_en": "Green Hall",
             "primary_color": COLOUR,
             "default_language": "en",
             "city": "Chengdu",
@@ -212,14 +213,14 @@ async def test_forms_show_only_the_chosen_scenarios_presets(client: Any, db: Dat
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [
-        ({"name": ""}, "name", "This field is required"),
+        ({"name": ""}, "name_en", "Give a name in English or in Chinese"),
         ({"scenario": "no-such"}, "scenario", "Choose one of the options"),
         ({"event_starts_on": "2026-13-01"}, "event_starts_on", "YYYY-MM-DD"),
         ({"event_starts_on": "2026-12-10", "event_ends_on": "2026-12-08"}, "event_ends_on", "on or after the start"),
         ({"preset__dummy__mode": "rocket"}, "presets-mode", "Choose one of the options"),
-        ({"event_name": "e" * 161}, "event_name", "at most 160 characters"),
-        ({"event_name": ""}, "event_name", "Name the event these dates belong to"),
-        ({"event_name": " ", "event_starts_on": "", "event_ends_on": "2026-12-10"}, "event_name", "Name the event"),
+        ({"event_name": "e" * 161}, "event_name_en", "at most 160 characters"),
+        ({"event_name": ""}, "event_name_en", "Name the event these dates belong to"),
+        ({"event_name": " ", "event_starts_on": "", "event_ends_on": "2026-12-10"}, "event_name_en", "Name the event"),
     ],
 )
 async def test_bad_entry_point_input_is_named_and_nothing_is_written(
@@ -350,7 +351,8 @@ async def test_public_page_shows_the_event_and_its_dates_as_the_entry_page_does(
 
     # An entry point saved before event names were required: its dates, without a separator.
     async with db.platform_session() as session:
-        await session.execute(update(EntryPoint).where(EntryPoint.id == uuid.UUID(entry_id)).values(event_name=None))
+        nameless = update(EntryPoint).where(EntryPoint.id == uuid.UUID(entry_id))
+        await session.execute(nameless.values(event_name_en=None, event_name_zh_hans=None))
         await session.commit()
     listing = await client.get(f"/venue/{slug}/entry-points?lang=en")
     assert '<p class="muted">Dec 3\u2009–\u20095, 2026</p>' in listing.text
