@@ -53,7 +53,7 @@ async def two_venues(db: Database, unique: str) -> dict[str, uuid.UUID]:
 
 
 def _door(tenant_id: uuid.UUID, code: str) -> dict[str, Any]:
-    return {"id": uuid.uuid4(), "tenant_id": tenant_id, "code": code, "name": f"Door {code}", "scenario": "meetings"}
+    return {"id": uuid.uuid4(), "tenant_id": tenant_id, "code": code, "name_en": f"Door {code}", "scenario": "meetings"}
 
 
 async def _doors(db: Database, tenant_id: uuid.UUID) -> dict[str, uuid.UUID]:

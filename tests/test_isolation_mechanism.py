@@ -111,14 +111,14 @@ async def test_bulk_update_and_delete_are_scoped(db: Database, venues: dict[str,
     async with db.session() as session:
         use_tenant(session, venues["a"])
         await session.execute(
-            update(EntryPoint).where(EntryPoint.id == venues["B1"]).values(name="taken"),
+            update(EntryPoint).where(EntryPoint.id == venues["B1"]).values(name_en="taken"),
             execution_options={"synchronize_session": False},
         )
         await session.execute(
             delete(EntryPoint).where(EntryPoint.id == venues["B1"]), execution_options={"synchronize_session": False}
         )
         renamed = await session.execute(
-            update(EntryPoint).where(EntryPoint.code.in_(["A1", "B1"])).values(name="renamed"),
+            update(EntryPoint).where(EntryPoint.code.in_(["A1", "B1"])).values(name_en="renamed"),
             execution_options={"synchronize_session": False},
         )
     assert renamed.rowcount == 1

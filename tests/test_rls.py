@@ -49,7 +49,7 @@ async def two_venues(owner_engine: AsyncEngine, unique: str) -> dict[str, Any]:
                     id=tenant_id,
                     slug=f"rls-{name}-{unique}",
                     name=f"RLS {name}",
-                    display_name=f"RLS {name}",
+                    display_name_en=f"RLS {name}",
                     contact_email=f"rls-{name}-{unique}@example.org",
                 )
             )
@@ -60,7 +60,7 @@ async def two_venues(owner_engine: AsyncEngine, unique: str) -> dict[str, Any]:
 
 def _entry_point(tenant_id: uuid.UUID, code: str) -> Any:
     return insert(EntryPoint.__table__).values(
-        id=new_id(), tenant_id=tenant_id, code=code, name=f"Door {code}", scenario="meetings"
+        id=new_id(), tenant_id=tenant_id, code=code, name_en=f"Door {code}", scenario="meetings"
     )
 
 
@@ -189,13 +189,13 @@ async def test_changes_to_another_tenants_rows_touch_nothing(
     async with app_engine.begin() as conn:
         await conn.execute(text("select set_config('app.tenant_id', :t, true)"), {"t": str(two_venues["a"])})
         updated = await conn.execute(
-            text("update entry_points set name = 'taken' where tenant_id = :b"), {"b": two_venues["b"]}
+            text("update entry_points set name_en = 'taken' where tenant_id = :b"), {"b": two_venues["b"]}
         )
         deleted = await conn.execute(text("delete from entry_points where tenant_id = :b"), {"b": two_venues["b"]})
     assert updated.rowcount == 0
     assert deleted.rowcount == 0
     async with owner_engine.connect() as conn:
         name = (
-            await conn.execute(text("select name from entry_points where tenant_id = :b"), {"b": two_venues["b"]})
+            await conn.execute(text("select name_en from entry_points where tenant_id = :b"), {"b": two_venues["b"]})
         ).scalar_one()
     assert name == "Door B1"

@@ -116,9 +116,9 @@ async def test_signup_brand_qr_and_visitor_calculation(
 
     # --- an entry point for the meetings calculator ---------------------------------------------
     await page.goto(f"/venue/{slug}/entry-points/new")
-    await page.fill("#name", "Main hall")
+    await page.fill("#name_en", "Main hall")
     await page.select_option("#scenario", "meetings")
-    await page.fill("#event_name", "Green Summit 2026")
+    await page.fill("#event_name_en", "Green Summit 2026")
     await page.check('input[name="active"]')
     await _submit(page, "Save")
     assert re.search(rf"/venue/{slug}/entry-points/[0-9a-f-]{{36}}", page.url), page.url

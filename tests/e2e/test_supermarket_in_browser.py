@@ -86,7 +86,7 @@ async def test_manager_opens_a_supermarket_door_and_a_chinese_shopper_computes_a
     await _submit(page, "Sign in")
     await page.goto(f"/venue/{slug}/entry-points/new")
     await expect(page.locator('#scenario option[value="supermarket"]')).to_have_count(1)
-    await page.fill("#name", "Checkout 1")
+    await page.fill("#name_en", "Checkout 1")
     await page.select_option("#scenario", "supermarket")
     await page.check('input[name="active"]')
     await _submit(page, "Save")
