@@ -41,6 +41,8 @@
       certificate.hidden = !data.neutral;
       if (data.certificate) {
         set("statement", data.certificate.statement[lang] || data.certificate.statement.en);
+        var backing = document.getElementById("organiser-backing");
+        if (backing) { backing.hidden = !data.certificate.organiser_certificates.length; }
         var list = document.getElementById("organiser-certificates");
         if (list && list.children.length !== data.certificate.organiser_certificates.length) {
           while (list.firstChild) { list.removeChild(list.firstChild); }
