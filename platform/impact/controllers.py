@@ -129,14 +129,14 @@ async def _venue(db_session: AsyncSession, slug: str) -> Tenant:
     return tenant
 
 
-async def entry_or_404(db_session: AsyncSession, slug: str, code: str) -> entries.Entry:
-    entry = await entries.find_entry(db_session, slug, code)
+async def entry_or_404(db_session: AsyncSession, slug: str, code: str) -> entries.OpenEntryPoint:
+    entry = await entries.find_open_entry_point(db_session, slug, code)
     if entry is None:
         raise _not_found()
     return entry
 
 
-def entry_title(entry: entries.Entry) -> str:
+def entry_title(entry: entries.OpenEntryPoint) -> str:
     return entry.entry_point.event_name or entry.entry_point.name
 
 

@@ -47,7 +47,7 @@ def rule(lang: str) -> str:
     )
 
 
-def statement(entry: entries.Entry, figures: neutrality.Neutrality, lang: str) -> str:
+def statement(entry: entries.OpenEntryPoint, figures: neutrality.Neutrality, lang: str) -> str:
     gettext = gettext_functions(lang)["plain_gettext"]
     return str(
         gettext(
@@ -61,7 +61,7 @@ def statement(entry: entries.Entry, figures: neutrality.Neutrality, lang: str) -
     )
 
 
-def neutrality_out(entry: entries.Entry, figures: neutrality.Neutrality) -> NeutralityOut:
+def neutrality_out(entry: entries.OpenEntryPoint, figures: neutrality.Neutrality) -> NeutralityOut:
     title = entry_title(entry)
     certificate = None
     if figures.certificate is not None:
