@@ -225,7 +225,7 @@ class ScenarioDetailOut(msgspec.Struct):
         )
 
 
-class CalculatorVenueOut(msgspec.Struct):
+class VisitorVenueOut(msgspec.Struct):
     slug: str
     #: In the venue's own language; ``display_names`` has it in each (the other's where one is missing).
     display_name: str
@@ -249,14 +249,14 @@ class ScenarioRefOut(msgspec.Struct):
     icon: str
 
 
-class CalculatorEntryOut(msgspec.Struct):
+class VisitorEntryPointOut(msgspec.Struct):
     """Public facts about an entry point: whose it is, what it calculates, the form left to fill in."""
 
     code: str
     #: In the venue's own language; ``names`` has it in each (the other's where one is missing).
     name: str
     names: LocalizedText
-    venue: CalculatorVenueOut
+    venue: VisitorVenueOut
     scenario: ScenarioRefOut
     event: EventOut | None
     factor_set_version: str
