@@ -64,11 +64,13 @@ async def test_the_receipt_names_everything_bought_once_in_both_languages(
     assert reference in receipt.subject
     assert ("收据" in receipt.subject.split("/")[0]) == (language == "zh-Hans")
     # 117,092 g at CNY 120.00 a tonne: CNY 14.06, rounded up to the fen.
-    assert f"Order {reference}: 117 kg (117,092 g) CO2e neutralized with Longquan forest" in english
+    # Where: the venue's name in each language (this venue has an English one only, which stands in).
+    venue = f"Summit {shop.slug.removeprefix('shop-')}"
+    assert f"Order {reference} at {venue}: 117 kg (117,092 g) CO2e neutralized with Longquan forest" in english
     assert "(Carbon Benefits Chengdu emission reductions (CDCER))" in english
     assert "（成都“碳惠天府”碳减排量(CDCER)）" in chinese
     assert "paid CN¥14.06" in english
-    assert f"订单 {reference}：已通过「龙泉山林业碳汇" in chinese
+    assert f"订单 {reference}：在{venue}已通过「龙泉山林业碳汇" in chinese
     assert "中和 117 kg (117,092 g) 二氧化碳当量" in chinese
     assert "支付 ¥14.06" in chinese
     for piece in pieces:
