@@ -198,7 +198,7 @@ def plugins_list(as_json: bool) -> None:
 
 def _attach_domain_commands() -> None:
     """Domains may add their own command groups (e.g. ``neutralpoint credits audit``)."""
-    for name in ("neutralpoint.credits.cli", "neutralpoint.certificates.cli"):
+    for name in ("neutralpoint.credits.cli", "neutralpoint.certificates.cli", "neutralpoint.impact.cli"):
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:

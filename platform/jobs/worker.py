@@ -9,6 +9,7 @@ from arq.cron import cron
 
 from neutralpoint.credits.selling import use_reservation_minutes
 from neutralpoint.database.engine import Database
+from neutralpoint.impact import standings as _standings  # noqa: F401  (the leaderboards follow the certificates)
 from neutralpoint.jobs.queue import MAX_TRIES, JobQueue, tasks
 from neutralpoint.settings import get_settings
 
