@@ -280,12 +280,13 @@ def write_docs(text: str) -> None:
 
 async def main_async(args: argparse.Namespace) -> str:
     from neutralpoint.database.migrate import upgrade
+    from neutralpoint.settings import normalize_database_url
 
     database = f"np_bench_board_{secrets.token_hex(3)}"
     owner_url = with_database(args.database_url, database)
     await pg_admin(with_database(args.database_url, "postgres"), f'CREATE DATABASE "{database}"')
     try:
-        await asyncio.to_thread(upgrade, owner_url)
+        await asyncio.to_thread(upgrade, normalize_database_url(owner_url))
         seconds = await seed(owner_url, args.certificates, args.venues)
         load: dict[str, Any] = {"seed_seconds": seconds, "before": ", ".join(f"{x:.2f}" for x in os.getloadavg())}
         results, facts = await measure(owner_url, args.queries, args.baseline_queries)

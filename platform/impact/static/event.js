@@ -28,6 +28,7 @@
     var bar = document.getElementById("progress");
     if (bar) { bar.value = Math.min(data.percent || 0, 100); }
     set("footprint", grams(data.footprint_grams));
+    set("attendee-estimates", grams(data.attendee_estimates_grams));
     set("attendees", grams(data.attendees_grams));
     set("organiser", grams(data.organiser_grams));
     set("participants", count(data.participants));
