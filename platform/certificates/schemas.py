@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from neutralpoint.credits.errors import Message
@@ -55,6 +55,10 @@ class CertificateView:
     issued_at: datetime
     voided_at: datetime | None
     order_reference: str
+    #: The venue's name in each language now (``venue_name`` is as signed, in the holder's language).
+    venue_names: dict[str, str] = field(default_factory=dict)
+    #: The venue's time zone: the certificate's dates are shown on its clock.
+    time_zone: str = "Asia/Shanghai"
 
 
 @dataclass(frozen=True)

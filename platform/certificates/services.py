@@ -28,7 +28,8 @@ from neutralpoint.database.base import utcnow
 from neutralpoint.database.tenancy import use_tenant
 from neutralpoint.scenarios.models import Estimate
 from neutralpoint.settings import Settings
-from neutralpoint.tenants.models import EntryPoint, Tenant
+from neutralpoint.tenants.models import DEFAULT_TIME_ZONE, EntryPoint, Tenant
+from neutralpoint.web.i18n import normalize_language
 
 #: Crockford's base32 without I, L, O, U: read aloud and typed without confusion.
 NUMBER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -103,6 +104,7 @@ async def issue(
     estimate_id: uuid.UUID | None,
     entry_point_code: str,
     sale: SaleView,
+    language: str = "en",
     now: datetime | None = None,
 ) -> Certificate:
     """The order's certificate, signed; the existing one when it was issued already.
@@ -120,13 +122,15 @@ async def issue(
     assert venue is not None
     project = await session.get(Project, sale.project_id)
     assert project is not None
+    # Names as the holder reads them: their language's, or the other one's when the venue gave one.
+    holder_language = normalize_language(language) or "en"
     entry_point = ""
     if entry_point_code:
         point = await session.scalar(
             select(EntryPoint).where(EntryPoint.tenant_id == venue_id, EntryPoint.code == entry_point_code)
         )
         if point is not None:
-            entry_point = point.event_name or point.name
+            entry_point = point.event_name_in(holder_language) or point.name_in(holder_language)
     factor_set_version = ""
     if estimate_id is not None:
         factor_set_version = (
@@ -143,7 +147,8 @@ async def issue(
         sale_id=sale.id,
         holder=holder or ANONYMOUS_HOLDER,
         holder_is_anonymous=not holder,
-        venue_name=venue.display_name,
+        language=holder_language,
+        venue_name=venue.display_name_in(holder_language),
         entry_point=entry_point,
         grams=sale.grams,
         project_id=project.id,
@@ -212,6 +217,20 @@ async def number_for_order(session: AsyncSession, order_id: uuid.UUID) -> str | 
     return await session.scalar(select(Certificate.number).where(Certificate.order_id == order_id))
 
 
+async def find(session: AsyncSession, number: str) -> Certificate | None:
+    """The certificate with ``number`` as people type it (any case, with or without dashes)."""
+    wanted = normalize_number(number)
+    if not NUMBER_PATTERN.match(wanted):
+        return None
+    found: Certificate | None = await session.scalar(select(Certificate).where(Certificate.number == wanted))
+    return found
+
+
+async def view_of(session: AsyncSession, certificate: Certificate) -> CertificateView:
+    """What the certificate says and its status and retirement now."""
+    return await _view(session, certificate)
+
+
 async def _view(session: AsyncSession, certificate: Certificate) -> CertificateView:
     """The certificate with its pieces' retirement as the books say now (read in its venue's scope)."""
     use_tenant(session, certificate.venue_id)
@@ -233,6 +252,7 @@ async def _view(session: AsyncSession, certificate: Certificate) -> CertificateV
             )
         )
     project = await session.get(Project, certificate.project_id)
+    venue = await session.get(Tenant, certificate.venue_id)
     all_retired = bool(pieces) and all(p.retirement_status == "retired" for p in pieces)
     return CertificateView(
         number=certificate.number,
@@ -259,6 +279,8 @@ async def _view(session: AsyncSession, certificate: Certificate) -> CertificateV
         issued_at=certificate.issued_at,
         voided_at=certificate.voided_at,
         order_reference=certificate.order_reference,
+        venue_names={lang: venue.display_name_in(lang) for lang in ("en", "zh-Hans")} if venue else {},
+        time_zone=venue.time_zone if venue else DEFAULT_TIME_ZONE,
     )
 
 
