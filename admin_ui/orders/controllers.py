@@ -31,6 +31,7 @@ from neutralpoint.payments import services
 from neutralpoint.payments.management import MANAGER, OWNER
 from neutralpoint.tenants import addresses
 from neutralpoint.tenants.access import PLATFORM_ADMIN, Role, User, VenueMember
+from neutralpoint.web.downloads import csv_download
 from neutralpoint.web.i18n import gettext_functions
 from neutralpoint.web.templating import render
 from neutralpoint_admin.venue.pages import page_language, see_other, to_login
@@ -81,12 +82,7 @@ async def venue_orders(
 async def venue_orders_csv(
     access: NamedDependency[VenueMember], db_session: NamedDependency[DbSession]
 ) -> Response[str]:
-    text = services.orders_csv(await services.list_orders(db_session))
-    return Response(
-        text,
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="orders-{access.tenant.slug}.csv"'},
-    )
+    return csv_download(services.orders_csv(await services.list_orders(db_session)), f"orders-{access.tenant.slug}.csv")
 
 
 async def _refunded(session: DbSession, request: Request[Any, Any, Any]) -> str:
@@ -240,10 +236,7 @@ async def platform_orders(
 
 @get("/platform/orders.csv", include_in_schema=False, access=PLATFORM_ADMIN, exception_handlers=TO_LOGIN)
 async def platform_orders_csv(user: NamedDependency[User], db_session: NamedDependency[DbSession]) -> Response[str]:
-    text = services.orders_csv(await services.list_orders(db_session))
-    return Response(
-        text, media_type="text/csv; charset=utf-8", headers={"Content-Disposition": 'attachment; filename="orders.csv"'}
-    )
+    return csv_download(services.orders_csv(await services.list_orders(db_session)), "orders.csv")
 
 
 def _platform_refund_render(request: Request[Any, Any, Any]) -> RenderPage:
@@ -334,11 +327,7 @@ async def platform_payouts_csv(
     request: Request[Any, Any, Any], user: NamedDependency[User], db_session: NamedDependency[DbSession]
 ) -> Response[str]:
     rows = await services.owed_to_owners(db_session, include_test=request.query_params.get("test") == "1")
-    return Response(
-        services.owed_csv(rows),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="owed-to-project-owners.csv"'},
-    )
+    return csv_download(services.owed_csv(rows), "owed-to-project-owners.csv")
 
 
 route_handlers: list[Any] = [
