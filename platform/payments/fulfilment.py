@@ -67,6 +67,7 @@ async def fulfil(db: Database, provider: PaymentProvider, settings: Settings, re
                 estimate_id=order.estimate_id,
                 entry_point_code=order.entry_point_code,
                 sale=sale,
+                language=order.language,
             )
             orders.move(
                 session,
