@@ -182,9 +182,11 @@ async def create_allocation(
         moment=moment,
         lock=True,
     )
-    lot, ids, code, start = checked.lot, checked.venue_ids, checked.currency, checked.start
+    lot, ids, code = checked.lot, checked.venue_ids, checked.currency
     problems.raise_any()
     assert lot is not None
+    moment = now_or_given(now)  # after the books lock: the ledger sees the time of the write
+    start = valid_from or moment
     await stock.shift(
         session,
         Lot,

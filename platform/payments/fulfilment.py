@@ -29,6 +29,7 @@ from neutralpoint.payments.providers import PaymentProvider, ProviderError
 from neutralpoint.payments.receipts import receipt_message
 from neutralpoint.payments.refunds import AUTOMATIC, refund_order
 from neutralpoint.settings import Settings
+from neutralpoint.tenants.models import Tenant
 
 log = logging.getLogger("neutralpoint.payments")
 S = OrderStatus
@@ -66,6 +67,7 @@ async def fulfil(db: Database, provider: PaymentProvider, settings: Settings, re
                 estimate_id=order.estimate_id,
                 entry_point_code=order.entry_point_code,
                 sale=sale,
+                language=order.language,
             )
             orders.move(
                 session,
@@ -77,7 +79,8 @@ async def fulfil(db: Database, provider: PaymentProvider, settings: Settings, re
             )
             if order.buyer_email:
                 view = await orders.view(session, order)
-                session.add(receipt_message(settings, view))
+                slug = await session.scalar(select(Tenant.slug).where(Tenant.id == order.tenant_id))
+                session.add(receipt_message(settings, view, slug or ""))
             return FULFILLED
     except IntegrityError:
         # Another run recorded this order's fulfilment first (the unique constraint held).

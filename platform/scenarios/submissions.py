@@ -53,7 +53,7 @@ _json = msgspec.json.Encoder()
 
 @dataclass(frozen=True, slots=True)
 class VisitorRequest:
-    """What a visitor's route reads from its request: the door, cookies and languages."""
+    """What a visitor's route reads from its request: the entry point, cookies and languages."""
 
     slug: str
     code: str
@@ -99,7 +99,7 @@ class Answer:
 class Invalid:
     """A form with errors: nothing was stored, and the page shows it again with its messages."""
 
-    calculator: entries.Calculator
+    setup: entries.EntryPointSetup
     lang: str
     raw: dict[str, Any]
     errors: FormErrors
@@ -110,7 +110,7 @@ class Expired:
     """The form's CSRF token did not match the browser's (the cookie expired or was lost):
     nothing was stored; the page shows the answers again, with a fresh token."""
 
-    calculator: entries.Calculator
+    setup: entries.EntryPointSetup
     lang: str
     raw: dict[str, Any]
 
@@ -145,24 +145,24 @@ async def submit_form(
     """The browser's form: check its CSRF token, validate, calculate, store, then 303 to the result.
 
     A token that does not match the browser's cookie gives the answers back (``Expired``),
-    an unknown door raises 404; nothing is stored unless it answers 303.
+    an unknown entry point raises 404; nothing is stored unless it answers 303.
     """
     settings: Settings = state.settings
-    calculator = await entries.find_calculator(state.db, state.registry, visitor.slug, visitor.code, state.entry_cache)
-    if calculator is None:
+    setup = await entries.find_entry_point_setup(
+        state.db, state.registry, visitor.slug, visitor.code, state.entry_cache
+    )
+    if setup is None:
         raise NotFoundException()
-    entry = calculator.entry
+    entry = setup.entry_point
     lang, explicit = visitor.language(entry.tenant)
     raw = {name: value for name, value in form.items() if name != csrf.FORM_FIELD}
     submitted = form.get(csrf.FORM_FIELD)
     if not csrf.verified(submitted if isinstance(submitted, str) else None, visitor.cookies, settings.secret_key):
-        return Expired(calculator, lang, raw)
+        return Expired(setup, lang, raw)
     try:
-        computation = estimates.compute(
-            calculator.scenario, state.registry, entry, raw, lang, factor_set=calculator.factor_set
-        )
+        computation = estimates.compute(setup.scenario, state.registry, entry, raw, lang, factor_set=setup.factor_set)
     except FormErrors as exc:
-        return Invalid(calculator, lang, raw, exc)
+        return Invalid(setup, lang, raw, exc)
     visitor_id = visitor.visitor_id() or uuid.uuid4()
     try:
         estimate = await estimates.store_estimate(state.db, entry, computation, visitor_id, lang, state.entry_cache)
@@ -177,19 +177,21 @@ async def submit_form(
 async def submit_json(state: State, visitor: VisitorRequest, data: EstimateIn) -> Answer:
     """The JSON twin: 201 with the stored estimate, or 400 with every field's error.
 
-    Raises 404 for an unknown door and 503 while the scenario's factor set is replaced.
+    Raises 404 for an unknown entry point and 503 while the scenario's factor set is replaced.
     """
     settings: Settings = state.settings
-    calculator = await entries.find_calculator(state.db, state.registry, visitor.slug, visitor.code, state.entry_cache)
-    if calculator is None:
+    setup = await entries.find_entry_point_setup(
+        state.db, state.registry, visitor.slug, visitor.code, state.entry_cache
+    )
+    if setup is None:
         raise NotFoundException()
-    entry = calculator.entry
+    entry = setup.entry_point
     lang = normalize_language(data.language)
     if lang is None:
         return _field_errors(FormErrors({"language": FieldError("unknown_choice")}))
     try:
         computation = estimates.compute(
-            calculator.scenario, state.registry, entry, data.inputs, lang, strict=True, factor_set=calculator.factor_set
+            setup.scenario, state.registry, entry, data.inputs, lang, strict=True, factor_set=setup.factor_set
         )
     except FormErrors as exc:
         return _field_errors(exc)
