@@ -12,6 +12,7 @@ Access is declared on each route (``VenueAccess``, ``PLATFORM_ADMIN``).
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import State
@@ -27,6 +28,7 @@ from neutralpoint.payments import services
 from neutralpoint.payments.management import MANAGER, OWNER
 from neutralpoint.tenants import addresses
 from neutralpoint.tenants.access import PLATFORM_ADMIN, Role, User, VenueMember
+from neutralpoint.web.downloads import csv_download
 from neutralpoint.web.i18n import gettext_functions
 from neutralpoint.web.templating import render
 from neutralpoint_admin.venue.pages import page_language, see_other, to_login
@@ -73,22 +75,26 @@ async def venue_orders(
 async def venue_orders_csv(
     access: NamedDependency[VenueMember], db_session: NamedDependency[DbSession]
 ) -> Response[str]:
-    text = services.orders_csv(await services.list_orders(db_session))
-    return Response(
-        text,
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="orders-{access.tenant.slug}.csv"'},
-    )
+    return csv_download(services.orders_csv(await services.list_orders(db_session)), f"orders-{access.tenant.slug}.csv")
 
 
-async def _refund(request: Request[Any, Any, Any], state: State, reference: str, actor: str) -> str:
-    """The refund's outcome as a message in the page's language ("" when it worked)."""
+async def _refund_and_go_back(
+    request: Request[Any, Any, Any], state: State, db_session: DbSession, reference: str, actor: str, orders_page: str
+) -> Response[Any]:
+    """Refund an order the session can see (else 404), then back to ``orders_page`` saying
+    what happened, in the page's language."""
+    order = await services.get_order(db_session, reference)
+    if order is None:
+        raise NotFoundException()
+    await db_session.commit()
     try:
-        await services.refund_order(state.db, services.shared_provider(state), state.settings, reference, actor=actor)
+        await services.refund_order(
+            state.db, services.shared_provider(state), state.settings, order.reference, actor=actor
+        )
     except services.OrderError as exc:
-        lang = page_language(request)
-        return translate_message(exc.message, gettext_functions(lang)["plain_gettext"])
-    return ""
+        error = translate_message(exc.message, gettext_functions(page_language(request))["plain_gettext"])
+        return see_other(f"{orders_page}?{urlencode({'error': error})}")
+    return see_other(f"{orders_page}?{urlencode({'refunded': order.reference})}")
 
 
 @post(
@@ -105,19 +111,10 @@ async def venue_refund(
     db_session: NamedDependency[DbSession],
     reference: FromPath[str],
 ) -> Response[Any]:
-    order = await services.get_order(db_session, reference)
-    if order is None:
-        raise NotFoundException()
-    await db_session.commit()
-    error = await _refund(request, state, order.reference, f"venue:{access.user.email}")
-    return _after_refund(f"/venue/{access.tenant.slug}/orders", order.reference, error)
-
-
-def _after_refund(path: str, reference: str, error: str) -> Response[Any]:
-    from urllib.parse import urlencode
-
-    query = urlencode({"error": error} if error else {"refunded": reference})
-    return see_other(f"{path}?{query}")
+    actor = f"venue:{access.user.email}"
+    return await _refund_and_go_back(
+        request, state, db_session, reference, actor, f"/venue/{access.tenant.slug}/orders"
+    )
 
 
 def _platform_page(request: Request[Any, Any, Any], template: str, section: str, **context: Any) -> Template:
@@ -149,10 +146,7 @@ async def platform_orders(
 
 @get("/platform/orders.csv", include_in_schema=False, access=PLATFORM_ADMIN, exception_handlers=TO_LOGIN)
 async def platform_orders_csv(user: NamedDependency[User], db_session: NamedDependency[DbSession]) -> Response[str]:
-    text = services.orders_csv(await services.list_orders(db_session))
-    return Response(
-        text, media_type="text/csv; charset=utf-8", headers={"Content-Disposition": 'attachment; filename="orders.csv"'}
-    )
+    return csv_download(services.orders_csv(await services.list_orders(db_session)), "orders.csv")
 
 
 @post(
@@ -169,12 +163,9 @@ async def platform_refund(
     db_session: NamedDependency[DbSession],
     reference: FromPath[str],
 ) -> Response[Any]:
-    order = await services.get_order(db_session, reference)
-    if order is None:
-        raise NotFoundException()
-    await db_session.commit()
-    error = await _refund(request, state, order.reference, f"platform:{user.email}")
-    return _after_refund("/platform/orders", order.reference, error)
+    return await _refund_and_go_back(
+        request, state, db_session, reference, f"platform:{user.email}", "/platform/orders"
+    )
 
 
 @get("/platform/payouts", include_in_schema=False, access=PLATFORM_ADMIN, exception_handlers=TO_LOGIN)
@@ -191,11 +182,7 @@ async def platform_payouts_csv(
     request: Request[Any, Any, Any], user: NamedDependency[User], db_session: NamedDependency[DbSession]
 ) -> Response[str]:
     rows = await services.owed_to_owners(db_session, include_test=request.query_params.get("test") == "1")
-    return Response(
-        services.owed_csv(rows),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="owed-to-project-owners.csv"'},
-    )
+    return csv_download(services.owed_csv(rows), "owed-to-project-owners.csv")
 
 
 route_handlers: list[Any] = [

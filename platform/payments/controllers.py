@@ -10,6 +10,7 @@ so is the webhook, which trusts nothing but a valid signature.
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
@@ -236,7 +237,7 @@ async def order_from_result(
     await db_session.commit()
     try:
         wanted = _form_request(form, tenant, estimate_id, lang, currency_of)
-        order = await services.start_checkout(state.db, payment_provider(state), wanted, ttl=_ttl(state.settings))
+        order = await services.start_checkout(state.db, payment_provider(state), wanted, ttl=order_ttl(state.settings))
     except OrderError as exc:
         typed = {k: str(v) for k, v in form.items() if k in ("mass_kg", "amount", "basis", "allocation_id")}
         return render(
@@ -252,9 +253,8 @@ async def order_from_result(
     return Redirect(path=f"/v/{slug}/orders/{order.reference}", status_code=303)
 
 
-def _ttl(settings: Settings) -> Any:
-    from datetime import timedelta
-
+def order_ttl(settings: Settings) -> timedelta:
+    """How long an unpaid order keeps its grams (``RESERVATION_MINUTES``)."""
     return timedelta(minutes=settings.reservation_minutes)
 
 
@@ -665,7 +665,7 @@ async def create_order(
     if fields[basis] is None:
         name = {OrderBasis.ESTIMATE: "estimate_id", OrderBasis.MASS: "grams", OrderBasis.AMOUNT: "amount_minor"}[basis]
         raise OrderError(name, "Say what to buy: this field is required for the basis chosen.")
-    order = await services.start_checkout(state.db, payment_provider(state), wanted, ttl=_ttl(state.settings))
+    order = await services.start_checkout(state.db, payment_provider(state), wanted, ttl=order_ttl(state.settings))
     return order_out(order, state.settings, slug, _payment_out(order, state))
 
 

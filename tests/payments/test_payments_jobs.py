@@ -266,4 +266,4 @@ async def test_a_worker_killed_mid_fulfilment_and_restarted_fulfils_exactly_once
     assert (sales, sells, certificates) == (1, 1, 1)
     assert sum(p.grams for p in done.pieces) == done.grams == GRAMS
     assert [t.to_status for t in done.transitions].count("fulfilled") == 1
-    # The books are audited after the test (books_stay_balanced).
+    # The books are audited after the module (books_stay_balanced).
