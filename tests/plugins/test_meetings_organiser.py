@@ -360,3 +360,41 @@ async def test_the_organisers_footprint_is_no_visitors_and_stays_with_the_venue(
     assert row.visitor_id is None
     assert row.created_by == manager.user_id
     assert row.kind == "organiser"
+
+
+async def test_the_event_order_is_refused_before_the_event_is_computed_and_without_offers(
+    app: Any, settings: Any, db: Any
+) -> None:
+    """The console's "pay for the event" says why it cannot, in the reader's language."""
+    from scenarios.signed_in import client_as, csrf
+
+    place, manager = await _event(db)
+    url = f"/venue/{place.slug}/entry-points/{place.entry_point_id}/event-footprint"
+    async with client_as(app, settings, manager) as client:
+        await client.get(url, headers={"accept": "text/html"})
+        early = await client.post(
+            url + "/order",
+            data={"allocation_id": str(uuid.uuid4()), "_csrf_token": csrf(client)},
+            headers={"accept": "text/html"},
+            follow_redirects=False,
+        )
+        assert early.status_code == 409
+        assert "Compute the event&#39;s footprint first." in early.text
+        computed = await client.post(
+            url,
+            data={**PAGE_INPUTS, "travel_source": "none", "_csrf_token": csrf(client)},
+            headers={"accept": "text/html"},
+            follow_redirects=False,
+        )
+        assert computed.status_code == 303, computed.text[-3000:]
+        page = await client.get(url + "?lang=zh-Hans", headers={"accept": "text/html"})
+        assert "中和整场活动" in page.text
+        assert "您的场所尚未提供碳信用" in page.text
+        unknown = await client.post(
+            url + "/order",
+            data={"allocation_id": str(uuid.uuid4()), "_csrf_token": csrf(client)},
+            headers={"accept": "text/html"},
+            follow_redirects=False,
+        )
+        assert unknown.status_code == 400
+        assert 'id="order-problems"' in unknown.text
