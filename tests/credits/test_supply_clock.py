@@ -32,7 +32,7 @@ async def _new_lot(db: Database, factory: Any, lot: Any, offer: Any) -> uuid.UUI
 
 
 async def _new_offer(db: Database, factory: Any, lot: Any, offer: Any) -> uuid.UUID:
-    return (await factory.allocation(lot, 100_000)).lot_id
+    return (await factory.allocation(lot, 100_000, venues=[await factory.venue()])).lot_id
 
 
 async def _correction(db: Database, factory: Any, lot: Any, offer: Any) -> uuid.UUID:
@@ -69,7 +69,7 @@ async def test_a_change_that_waited_for_the_books_writes_the_time_it_was_written
     db: Database, factory: Any, change: str
 ) -> None:
     lot = await factory.lot(await factory.project(), 1)
-    offer = await factory.allocation(lot, 200_000)
+    offer = await factory.allocation(lot, 200_000, venues=[await factory.venue()])
     async with db.platform_session() as holding:
         # What every change to the supply waits for: the books lock, and this lot's row.
         await ledger.lock_supply(holding)

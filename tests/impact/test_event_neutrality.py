@@ -98,16 +98,15 @@ async def test_the_event_page_counts_attendees_then_the_organiser_to_100_percent
         ),
         ttl=timedelta(minutes=30),
     )
-    # The organiser's order covers the estimate less the attendees' orders of their own
-    # estimates (payments' rule); these attendees bought by mass, so it is the whole estimate.
-    assert order.grams == 1_000_000
+    # The organiser's order covers what the attendees' orders at the entry point did not.
+    assert order.grams == 750_000
     assert (await world.sandbox_pay(shop, order.reference)).status_code == 200
     await jobs.drain()
 
     figures = (await client.get(api)).json()
     assert figures["footprint_basis"] == "organiser_estimate"
-    assert (figures["attendees_grams"], figures["organiser_grams"]) == (250_000, 1_000_000)
-    assert (figures["neutralized_grams"], figures["percent"], figures["neutral"]) == (1_250_000, 125, True)
+    assert (figures["attendees_grams"], figures["organiser_grams"]) == (250_000, 750_000)
+    assert (figures["neutralized_grams"], figures["percent"], figures["neutral"]) == (1_000_000, 100, True)
     assert figures["participants"] == 2
     async with db.platform_session() as session:
         organiser_certificate = await session.scalar(
@@ -125,7 +124,7 @@ async def test_the_event_page_counts_attendees_then_the_organiser_to_100_percent
     board = (await client.get(f"/api/v1/public/venues/{shop.slug}/entry-points/{shop.code}/leaderboard")).json()
     assert board["certificates"] == 2
 
-    for lang, words in (("en", ("Event certificate", "125 %")), ("zh-Hans", ("活动证书", "主办方已中和"))):
+    for lang, words in (("en", ("Event certificate", "100 %")), ("zh-Hans", ("活动证书", "主办方已中和"))):
         page = await client.get(f"/v/{shop.slug}/event/{shop.code}?lang={lang}")
         assert page.status_code == 200
         assert all(word in page.text for word in words), lang
