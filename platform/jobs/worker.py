@@ -63,6 +63,10 @@ class WorkerSettings:
     max_tries = MAX_TRIES
     #: ``neutralpoint worker`` sets it from ``JOB_TIMEOUT_SECONDS`` (``worker_options``).
     job_timeout = 60
+    #: Nothing reads a job's result, and a kept one (arq keeps them an hour by default) would
+    #: refuse its job id: a fulfilment that failed for good could not be queued again by
+    #: reconciliation until it expired.
+    keep_result = 0
 
 
 def worker_options() -> dict[str, Any]:

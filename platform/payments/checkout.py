@@ -121,12 +121,39 @@ async def remaining_event_grams(session: AsyncSession, estimate: Estimate) -> in
     return max(estimate.total_grams - int(neutralized or 0), 0)
 
 
+@dataclass(frozen=True)
+class EventRemaining:
+    """An event's latest whole-event footprint and what was neutralized against it."""
+
+    estimate_id: uuid.UUID
+    total_grams: int
+    remaining_grams: int
+
+    @property
+    def neutralized_grams(self) -> int:
+        return self.total_grams - self.remaining_grams
+
+
+async def event_remaining(session: AsyncSession, entry_point_id: uuid.UUID) -> EventRemaining | None:
+    """The entry point's latest whole-event estimate (the session is scoped to its venue) and
+    the footprint left to neutralize; ``None`` before the organiser has computed one."""
+    estimate = await session.scalar(
+        select(Estimate)
+        .where(Estimate.entry_point_id == entry_point_id, Estimate.kind == "organiser")
+        .order_by(Estimate.created_at.desc(), Estimate.id.desc())
+        .limit(1)
+    )
+    if estimate is None:
+        return None
+    return EventRemaining(estimate.id, estimate.total_grams, await remaining_event_grams(session, estimate))
+
+
 async def _grams_wanted(session: AsyncSession, request: CheckoutRequest, allocation: Allocation) -> tuple[int, str]:
     """How many grams this order buys, and the entry point it came through."""
     code = request.entry_point_code
     if request.basis in (OrderBasis.ESTIMATE, OrderBasis.EVENT):
-        found = await estimates.find_estimate(session, str(request.estimate_id)) if request.estimate_id else None
         kind = "organiser" if request.basis == OrderBasis.EVENT else "visitor"
+        found = await estimates.find_estimate(session, str(request.estimate_id), kind) if request.estimate_id else None
         if found is None or found[0].kind != kind:
             raise OrderError("estimate_id", Message("This footprint was not computed at this venue."))
         estimate, entry_code = found

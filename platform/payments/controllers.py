@@ -26,12 +26,11 @@ from litestar.types import ExceptionHandlersMap
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from neutralpoint.credits.errors import translate_message
-from neutralpoint.credits.public import country_name
-from neutralpoint.credits.vocabulary import project_type_name, registry_name
 from neutralpoint.payments import checkout, services, webhooks
 from neutralpoint.payments.models import OrderBasis
+from neutralpoint.payments.offers import project_lines
 from neutralpoint.payments.orders import OrderError
-from neutralpoint.payments.providers import PaymentProvider, ProviderError
+from neutralpoint.payments.providers import PROCESSING, SUCCEEDED, PaymentProvider, ProviderError
 from neutralpoint.payments.schemas import OrderView, PricedOffer
 from neutralpoint.scenarios import entries, estimates, results, submissions
 from neutralpoint.scenarios.i18n import text_for
@@ -89,20 +88,6 @@ def refused_response(_: Request[Any, Any, Any], exc: OrderError) -> Response[dic
 
 
 # --- presentation --------------------------------------------------------------------------------
-
-
-def project_lines(offer: PricedOffer | OrderView, lang: str) -> dict[str, str]:
-    """A project's name, place, type and registry in the visitor's language."""
-    project = offer.project
-    place = country_name(project.country, lang)
-    if project.region:
-        place = f"{project.region}, {place}" if lang != "zh-Hans" else f"{place} {project.region}"
-    return {
-        "name": text_for(project.name, lang),
-        "place": place,
-        "type": project_type_name(project.project_type, lang),
-        "registry": registry_name(project.registry_code, lang),
-    }
 
 
 def _minor_to_major(amount_minor: int, currency: str) -> str:
@@ -274,6 +259,7 @@ async def _order_page(
     provider = payment_provider(state)
     client_secret = None
     payment_error = ""
+    confirming = False
     unpaid = order.status in ("draft", "awaiting_payment", "failed")
     if unpaid and order.payment_id and order.provider == "stripe" and provider.name == "stripe":
         try:
@@ -283,6 +269,9 @@ async def _order_page(
         else:
             client_secret = payment.client_secret
             payment_error = payment.error
+            # Back from Stripe before its webhook reached us: the payment is Stripe's to
+            # confirm (read from Stripe just now, not from the return URL), so no second form.
+            confirming = payment.status in (SUCCEEDED, PROCESSING)
     elif order.status == "failed":
         payment_error = next((t.detail for t in reversed(order.transitions) if t.to_status == "failed"), "")
     return render(
@@ -295,6 +284,7 @@ async def _order_page(
         project=project_lines(order, lang),
         test_mode=order.test_mode,
         unpaid=unpaid,
+        confirming=confirming,
         client_secret=client_secret,
         publishable_key=state.settings.stripe_publishable_key or "",
         stripe_js=(state.settings.stripe_api_base.rstrip("/") + "/js.stripe.com/v3/")
@@ -305,7 +295,7 @@ async def _order_page(
         pay_action=f"/v/{tenant.slug}/orders/{order.reference}/pay",
         buyer_api=f"/api/v1/public/venues/{tenant.slug}/orders/{order.reference}/buyer",
         return_url=f"{state.settings.base_url}/v/{tenant.slug}/orders/{order.reference}",
-        refresh=order.status == "paid",
+        refresh=order.status == "paid" or confirming,
         history_url=f"/v/{tenant.slug}/me",
     )
 

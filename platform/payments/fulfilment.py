@@ -12,6 +12,7 @@ automatically and the order says so.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -29,7 +30,6 @@ from neutralpoint.payments.providers import PaymentProvider, ProviderError
 from neutralpoint.payments.receipts import receipt_message
 from neutralpoint.payments.refunds import AUTOMATIC, refund_order
 from neutralpoint.settings import Settings
-from neutralpoint.tenants.models import Tenant
 
 log = logging.getLogger("neutralpoint.payments")
 S = OrderStatus
@@ -57,7 +57,7 @@ async def fulfil(db: Database, provider: PaymentProvider, settings: Settings, re
             )
             session.add(Fulfilment(tenant_id=order.tenant_id, order_id=order.id, sale_id=sale.id, grams=sale.grams))
             await session.flush()
-            await certificates.issue(
+            certificate = await certificates.issue(
                 session,
                 settings,
                 order_id=order.id,
@@ -78,9 +78,14 @@ async def fulfil(db: Database, provider: PaymentProvider, settings: Settings, re
                 detail=f"{len(sale.pieces)} serial pieces",
             )
             if order.buyer_email:
-                view = await orders.view(session, order)
-                slug = await session.scalar(select(Tenant.slug).where(Tenant.id == order.tenant_id))
-                session.add(receipt_message(settings, view, slug or ""))
+                # From what this transaction holds: it keeps the lot locked until it commits.
+                view = replace(
+                    await orders.view(session, order, details=False),
+                    pieces=orders.piece_facts(sale),
+                    sale_id=sale.id,
+                    certificate_number=certificate.number,
+                )
+                session.add(receipt_message(settings, view, certificate.venue_slug))
             return FULFILLED
     except IntegrityError:
         # Another run recorded this order's fulfilment first (the unique constraint held).

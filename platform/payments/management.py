@@ -30,7 +30,6 @@ from neutralpoint.payments.controllers import OrderOut, order_out, order_ttl, re
 from neutralpoint.payments.models import OrderBasis, OrderStatus
 from neutralpoint.payments.orders import OrderError
 from neutralpoint.payments.reports import OrderRow
-from neutralpoint.scenarios.models import Estimate
 from neutralpoint.tenants.access import PLATFORM_ADMIN, VenueAccess, VenueMember
 from neutralpoint.tenants.models import EntryPoint, Role, User
 from neutralpoint.web.downloads import csv_download
@@ -228,15 +227,10 @@ async def latest_event_estimate(session: AsyncSession, entry_point_id: uuid.UUID
     entry_point = await session.scalar(select(EntryPoint.id).where(EntryPoint.id == entry_point_id))
     if entry_point is None:
         raise NotFoundException()
-    found = await session.scalar(
-        select(Estimate.id)
-        .where(Estimate.entry_point_id == entry_point_id, Estimate.kind == "organiser")
-        .order_by(Estimate.created_at.desc(), Estimate.id.desc())
-        .limit(1)
-    )
+    found = await services.event_remaining(session, entry_point_id)
     if found is None:
         raise OrderError("estimate_id", "Compute the event's footprint first.", status_code=409)
-    return found
+    return found.estimate_id
 
 
 PLATFORM_API = "/api/v1/platform"

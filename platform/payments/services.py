@@ -1,6 +1,7 @@
 """The payments domain's public services, for pages, the API, jobs and admin pages.
 
-- ``checkout``: an order and its reservation, the provider's payment, payment events;
+- ``checkout``: an order and its reservation, the provider's payment, payment events, and
+  what is left of an event's footprint for the organiser's order;
 - ``fulfilment``: assigning a paid order's credits once; expiry and reconciliation;
 - ``refunds``: whole-order refunds through the provider;
 - ``reports``: order lists, what is owed to project owners, CSV;
@@ -19,7 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from neutralpoint.payments import orders
 from neutralpoint.payments.checkout import (
     CheckoutRequest,
+    EventRemaining,
     apply_payment_state,
+    event_remaining,
     remaining_event_grams,
     sandbox_pay,
     start_checkout,
@@ -27,7 +30,7 @@ from neutralpoint.payments.checkout import (
 )
 from neutralpoint.payments.fulfilment import expire_orders, fulfil, reconcile
 from neutralpoint.payments.models import OrderBasis, OrderStatus
-from neutralpoint.payments.offers import priced_offers
+from neutralpoint.payments.offers import priced_offers, project_lines
 from neutralpoint.payments.orders import OrderError, TransitionError
 from neutralpoint.payments.providers import PaymentProvider, ProviderError, provider_for
 from neutralpoint.payments.refunds import record_refund, refund_order
@@ -60,6 +63,7 @@ async def get_order(session: AsyncSession, reference: str) -> OrderView | None:
 
 __all__ = [
     "CheckoutRequest",
+    "EventRemaining",
     "OrderBasis",
     "OrderError",
     "OrderRow",
@@ -71,6 +75,7 @@ __all__ = [
     "ProviderError",
     "TransitionError",
     "apply_payment_state",
+    "event_remaining",
     "expire_orders",
     "fulfil",
     "get_order",
@@ -79,6 +84,7 @@ __all__ = [
     "owed_csv",
     "owed_to_owners",
     "priced_offers",
+    "project_lines",
     "provider_for",
     "reconcile",
     "record_refund",

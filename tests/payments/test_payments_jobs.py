@@ -91,7 +91,7 @@ async def test_an_arq_worker_fulfils_once_however_often_the_job_is_enqueued(
             burst=True,
             poll_delay=0.05,
             handle_signals=False,
-            keep_result=0,
+            keep_result=WorkerSettings.keep_result,
         )
         try:
             await worker.main()
@@ -101,7 +101,8 @@ async def test_an_arq_worker_fulfils_once_however_often_the_job_is_enqueued(
 
     first = await run_worker()
     assert (first.jobs_complete, first.jobs_failed) == (1, 0)
-    # Run again (as after a crash that lost the result): the order is already fulfilled.
+    # Queued again (reconciliation re-queues every paid order it finds): the worker keeps no
+    # result, so the job id is free once its job ended, and the order is already fulfilled.
     queue = JobQueue({}, redis_url)
     try:
         await queue.enqueue("fulfil_order", reference, job_id=fulfil_job_id(reference))
