@@ -289,14 +289,14 @@ async def _names_again(url: str) -> set[tuple[str, str, str, str | None]]:
 def test_the_migration_puts_each_name_in_its_language_and_back(empty_database_url: str) -> None:
     url = empty_database_url
     upgrade(url)
-    command.downgrade(alembic_config(url), "tenants_0004")
+    command.downgrade(alembic_config(url), "tenants_0005")
     asyncio.run(_old_rows(url))
     upgrade(url)
     assert asyncio.run(_new_rows(url)) == {
         "qingcheng": (None, "青城山景区", "Asia/Shanghai", None, "检票口", None, None),
         "hall": ("Green Hall", None, "Asia/Shanghai", "Main door", None, "Expo 2026", None),
     }
-    command.downgrade(alembic_config(url), "tenants_0004")
+    command.downgrade(alembic_config(url), "tenants_0005")
     assert asyncio.run(_names_again(url)) == {
         ("qingcheng", "青城山景区", "检票口", None),
         ("hall", "Green Hall", "Main door", "Expo 2026"),

@@ -9,8 +9,8 @@ newer): with foreign keys enforced, copying ``tenants`` would drop the old table
 to every venue's rows. So the rule "at least one name" is a CHECK constraint on PostgreSQL
 only (SQLite cannot add one in place); the forms and the API enforce it everywhere.
 
-Revision ID: tenants_0005
-Revises: tenants_0004
+Revision ID: tenants_0006
+Revises: tenants_0005
 Create Date: 2026-12-07
 """
 
@@ -22,8 +22,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "tenants_0005"
-down_revision: str | Sequence[str] | None = "tenants_0004"
+revision: str = "tenants_0006"
+down_revision: str | Sequence[str] | None = "tenants_0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
