@@ -21,13 +21,12 @@ from litestar.params import FromPath
 from litestar.response import Template
 from litestar.types import ExceptionHandlersMap
 
-from neutralpoint.credits.errors import translate_message
 from neutralpoint.database.session import DbSession
 from neutralpoint.payments import services
 from neutralpoint.payments.management import MANAGER, OWNER
+from neutralpoint.refusals import FormErrors
 from neutralpoint.tenants import addresses
 from neutralpoint.tenants.access import PLATFORM_ADMIN, Role, User, VenueMember
-from neutralpoint.web.i18n import gettext_functions
 from neutralpoint.web.templating import render
 from neutralpoint_admin.venue.pages import page_language, see_other, to_login
 
@@ -85,9 +84,8 @@ async def _refund(request: Request[Any, Any, Any], state: State, reference: str,
     """The refund's outcome as a message in the page's language ("" when it worked)."""
     try:
         await services.refund_order(state.db, services.shared_provider(state), state.settings, reference, actor=actor)
-    except services.OrderError as exc:
-        lang = page_language(request)
-        return translate_message(exc.message, gettext_functions(lang)["plain_gettext"])
+    except FormErrors as exc:
+        return next(iter(exc.messages(page_language(request)).values()))
     return ""
 
 

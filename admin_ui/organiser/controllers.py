@@ -23,9 +23,10 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from neutralpoint.database.session import DbSession
+from neutralpoint.refusals import FormErrors
 from neutralpoint.scenarios import event_footprint, results
 from neutralpoint.scenarios.event_footprint import Event
-from neutralpoint.scenarios.forms import Field, Form, FormErrors
+from neutralpoint.scenarios.forms import Field, Form
 from neutralpoint.scenarios.i18n import text_for
 from neutralpoint.scenarios.manager import ScenarioRegistry
 from neutralpoint.tenants.access import Role, VenueAccess, VenueMember
@@ -130,9 +131,7 @@ async def _page(
         **venue_context(access, "entry_points"),
         entry_point=event.entry_point,
         scenario=event.scenario,
-        sections=_sections(
-            event.form, lang, shown, {k: e.message(lang) for k, e in (errors.errors.items() if errors else [])}
-        ),
+        sections=_sections(event.form, lang, shown, errors.messages(lang) if errors else {}),
         has_errors=errors is not None,
         own=await event_footprint.own_estimates(session, event.entry_point.id),
         result=view,

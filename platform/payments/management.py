@@ -22,20 +22,18 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, JSONBody
-from litestar.types import ExceptionHandlersMap
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from neutralpoint import input_rules as rules
 from neutralpoint.payments import checkout, services
-from neutralpoint.payments.controllers import OrderOut, order_out, refused_response
+from neutralpoint.payments.controllers import OrderOut, order_out
 from neutralpoint.payments.models import OrderBasis, OrderStatus
-from neutralpoint.payments.orders import OrderError
 from neutralpoint.payments.reports import OrderRow
+from neutralpoint.refusals import problem, refuse
 from neutralpoint.scenarios.models import Estimate
 from neutralpoint.tenants.access import PLATFORM_ADMIN, VenueAccess, VenueMember
 from neutralpoint.tenants.models import EntryPoint, Role, User
-
-REFUSED: ExceptionHandlersMap = {OrderError: refused_response}
-
+from neutralpoint.web.api_errors import API_ERRORS
 
 MANAGER = VenueAccess(Role.MANAGER)
 OWNER = VenueAccess(Role.OWNER)
@@ -77,8 +75,8 @@ class OwedOut(msgspec.Struct):
 
 class EventOrderIn(msgspec.Struct, forbid_unknown_fields=True):
     allocation_id: uuid.UUID
-    buyer_name: str = ""
-    buyer_email: str = ""
+    buyer_name: rules.Name = ""
+    buyer_email: rules.Email = ""
     language: str = "en"
 
 
@@ -112,7 +110,9 @@ def _status(value: str | None) -> OrderStatus | None:
     try:
         return OrderStatus(value)
     except ValueError:
-        raise OrderError("status", "Choose one of the order statuses.") from None
+        raise refuse(
+            "status", problem("unknown_choice", "Choose one of the order statuses.", "请选择一个订单状态。")
+        ) from None
 
 
 def _csv(text: str, name: str) -> Response[str]:
@@ -130,7 +130,7 @@ VENUE = "/api/v1/venues/{slug:str}"
     VENUE + "/orders",
     tags=["orders"],
     access=MANAGER,
-    exception_handlers=REFUSED,
+    exception_handlers=API_ERRORS,
     summary="The venue's orders and refunds, newest first",
 )
 async def venue_orders(
@@ -168,7 +168,7 @@ async def venue_order(
     tags=["orders"],
     status_code=200,
     access=OWNER,
-    exception_handlers=REFUSED,
+    exception_handlers=API_ERRORS,
     summary="Refund a whole order (owners, within the refund window)",
 )
 async def venue_refund(
@@ -196,7 +196,7 @@ async def venue_refund(
     tags=["orders"],
     status_code=201,
     access=MANAGER,
-    exception_handlers=REFUSED,
+    exception_handlers=API_ERRORS,
     summary="The organiser pays for the event's remaining footprint",
 )
 async def event_order(
@@ -248,7 +248,11 @@ async def latest_event_estimate(session: AsyncSession, entry_point_id: uuid.UUID
         .limit(1)
     )
     if found is None:
-        raise OrderError("estimate_id", "Compute the event's footprint first.", status_code=409)
+        raise refuse(
+            "estimate_id",
+            problem("not_found", "Compute the event's footprint first.", "请先计算活动的碳足迹。"),
+            status_code=409,
+        )
     return found
 
 
@@ -259,7 +263,7 @@ PLATFORM_API = "/api/v1/platform"
     PLATFORM_API + "/orders",
     tags=["orders"],
     access=PLATFORM_ADMIN,
-    exception_handlers=REFUSED,
+    exception_handlers=API_ERRORS,
     summary="Every venue's orders, newest first",
 )
 async def platform_orders(
@@ -278,7 +282,7 @@ async def platform_orders_csv(user: NamedDependency[User], db_session: NamedDepe
     tags=["orders"],
     status_code=200,
     access=PLATFORM_ADMIN,
-    exception_handlers=REFUSED,
+    exception_handlers=API_ERRORS,
     summary="Refund any venue's order (within the refund window)",
 )
 async def platform_refund(

@@ -14,9 +14,9 @@ from litestar import Request
 from litestar.connection import ASGIConnection
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from neutralpoint.refusals import problem
 from neutralpoint.settings import PRODUCTION_PASSWORD_HASHING, PasswordHashing
 from neutralpoint.tenants.models import User
-from neutralpoint.tenants.validation import problem
 
 SESSION_USER_KEY = "user_id"
 #: The one answer to a failed sign-in, on the page and in the API: it never says which was wrong.

@@ -11,14 +11,13 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from neutralpoint.scenarios.forms import FieldError
+from neutralpoint.refusals import FieldError, problem
 from neutralpoint.tenants.auth import password_needs_rehash, verify_decoy
 from neutralpoint.tenants.models import (
     SignInFailure,
     User,
 )
 from neutralpoint.tenants.passwords import hash_password_async, verify_password_async
-from neutralpoint.tenants.validation import problem
 
 # After SIGN_IN_LIMIT failed sign-ins for one address within SIGN_IN_WINDOW, that address
 # may not sign in (not even with the right password) until the oldest of them is older.

@@ -15,7 +15,7 @@ from litestar import Controller, Request, Response, delete, get, patch, post, pu
 from litestar.background_tasks import BackgroundTask
 from litestar.datastructures import State, UploadFile
 from litestar.di import NamedDependency
-from litestar.exceptions import ClientException, NotFoundException, ValidationException
+from litestar.exceptions import NotFoundException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody, QueryParameter
 from litestar.response import Template
@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from neutralpoint.database.tenancy import use_tenant
 from neutralpoint.geography import load_cities
 from neutralpoint.jobs.queue import JobQueue
-from neutralpoint.scenarios.forms import FieldError, FormErrors
+from neutralpoint.refusals import FieldError, FieldValidationError, FormErrors, problem
 from neutralpoint.settings import Settings
 from neutralpoint.tenants import (
     accounts,
@@ -40,11 +40,10 @@ from neutralpoint.tenants import (
 from neutralpoint.tenants.access import PUBLIC, SIGNED_IN, VenueAccess, VenueMember
 from neutralpoint.tenants.auth import LOGIN_FAILED, current_user, sign_in, sign_out
 from neutralpoint.tenants.hosts import SCOPE_KEY, host_directory
-from neutralpoint.tenants.logos import SVG, SVG_CSP, LogoRejectedError, prepare_logo
+from neutralpoint.tenants.logos import SVG, SVG_CSP, prepare_logo
 from neutralpoint.tenants.models import EntryPoint, Invitation, Membership, Role, Tenant, TenantStatus, User
 from neutralpoint.tenants.printables import poster_response, qr_png_response, qr_svg_response
-from neutralpoint.tenants.validation import problem
-from neutralpoint.web.api_errors import unreadable_body_response
+from neutralpoint.web.api_errors import API_ERRORS, BAD_INPUT, ErrorsOut, refusal_response
 from neutralpoint.web.i18n import choose_language
 from neutralpoint.web.templating import render
 
@@ -57,13 +56,10 @@ TOKEN_INVALID = problem(
     "This link is not valid any more. Sign in and ask for a new one.",
     "该链接已失效。请登录后重新获取。",
 )
-FIELD_ERRORS = {
-    400: ResponseSpec(data_container=schemas.FieldErrors, description="Bad input, by field; nothing written")
-}
 LOGIN_RESPONSES = {
-    400: ResponseSpec(data_container=schemas.FieldErrors, description="Wrong e-mail address or password"),
+    400: ResponseSpec(data_container=ErrorsOut, description="Wrong e-mail address or password"),
     429: ResponseSpec(
-        data_container=schemas.FieldErrors,
+        data_container=ErrorsOut,
         description="Too many failed sign-ins for this address lately; see the Retry-After header",
     ),
 }
@@ -179,19 +175,7 @@ def field_errors(
     errors: dict[str, FieldError], status_code: int, headers: dict[str, str] | None = None
 ) -> Response[Any]:
     """The 400 answer's shape, returned rather than raised so that the transaction commits."""
-    return Response({"errors": FormErrors(errors).as_dict()}, status_code=status_code, headers=headers)
-
-
-def form_errors_response(_: Request[Any, Any, Any], exc: FormErrors) -> Response[dict[str, Any]]:
-    return Response({"errors": exc.as_dict()}, status_code=400)
-
-
-# Malformed JSON is a ClientException (400): it answers in the documented shape like a wrong field.
-API_ERRORS = {
-    FormErrors: form_errors_response,
-    ClientException: unreadable_body_response,
-    ValidationException: unreadable_body_response,
-}
+    return refusal_response(FormErrors(errors, status_code=status_code), headers)
 
 
 # --- public pages -------------------------------------------------------------------------------
@@ -320,9 +304,9 @@ class AccountApi(Controller):
     path = "/api/v1"
     tags = ["account"]  # noqa: RUF012
     opt = {"access": PUBLIC}  # noqa: RUF012
-    exception_handlers = API_ERRORS  # type: ignore[assignment]
+    exception_handlers = API_ERRORS
 
-    @post("/signup", status_code=201, responses=FIELD_ERRORS, summary="Sign up a venue")
+    @post("/signup", status_code=201, responses=BAD_INPUT, summary="Sign up a venue")
     async def signup(
         self,
         request: Request[Any, Any, Any],
@@ -388,7 +372,7 @@ class AccountApi(Controller):
     ) -> schemas.MeOut:
         return await _me(request, db_session, settings, user)
 
-    @post("/verify", status_code=200, responses=FIELD_ERRORS, summary="Confirm an e-mail address")
+    @post("/verify", status_code=200, responses=BAD_INPUT, summary="Confirm an e-mail address")
     async def verify(
         self,
         data: JSONBody[schemas.VerifyIn],
@@ -436,7 +420,7 @@ class AccountApi(Controller):
     @post(
         "/account/password-reset/confirm",
         status_code=200,
-        responses=FIELD_ERRORS,
+        responses=BAD_INPUT,
         summary="Choose a new password with the link's token",
     )
     async def password_reset_confirm(
@@ -470,7 +454,7 @@ class AccountApi(Controller):
             has_account=account.first() is not None,
         )
 
-    @post("/invitations/{token:str}/accept", status_code=200, responses=FIELD_ERRORS, summary="Accept an invitation")
+    @post("/invitations/{token:str}/accept", status_code=200, responses=BAD_INPUT, summary="Accept an invitation")
     async def accept(
         self,
         token: FromPath[str],
@@ -500,7 +484,7 @@ class VenueApi(Controller):
     path = "/api/v1/venues"
     tags = ["venues"]  # noqa: RUF012
     opt = {"access": VenueAccess(Role.STAFF)}  # noqa: RUF012
-    exception_handlers = API_ERRORS  # type: ignore[assignment]
+    exception_handlers = API_ERRORS
 
     @get("/", summary="My venues", access=SIGNED_IN)
     async def list_venues(
@@ -526,7 +510,7 @@ class VenueApi(Controller):
 
     @patch(
         "/{slug:str}",
-        responses=FIELD_ERRORS,
+        responses=BAD_INPUT,
         summary="Change a venue's branding (manager)",
         access=VenueAccess(Role.MANAGER),
     )
@@ -547,7 +531,7 @@ class VenueApi(Controller):
 
     @put(
         "/{slug:str}/logo",
-        responses=FIELD_ERRORS,
+        responses=BAD_INPUT,
         summary="Upload the venue's logo (manager)",
         access=VenueAccess(Role.MANAGER),
     )
@@ -567,7 +551,7 @@ class VenueApi(Controller):
         content = await upload.read(settings.logo_max_bytes + 1)
         try:
             logo = prepare_logo(content, settings.logo_max_bytes)
-        except LogoRejectedError as exc:
+        except FieldValidationError as exc:
             raise FormErrors({"logo": exc.error}) from None
         branding.set_logo(access.tenant, logo)
         await db_session.flush()
@@ -610,7 +594,7 @@ class VenueApi(Controller):
     @post(
         "/{slug:str}/entry-points",
         status_code=201,
-        responses=FIELD_ERRORS,
+        responses=BAD_INPUT,
         summary="Create an entry point (manager)",
         access=VenueAccess(Role.MANAGER),
     )
@@ -649,7 +633,7 @@ class VenueApi(Controller):
 
     @patch(
         "/{slug:str}/entry-points/{entry_id:uuid}",
-        responses=FIELD_ERRORS,
+        responses=BAD_INPUT,
         summary="Change an entry point (manager)",
         access=VenueAccess(Role.MANAGER),
     )
@@ -744,7 +728,7 @@ class VenueApi(Controller):
     @post(
         "/{slug:str}/invitations",
         status_code=201,
-        responses=FIELD_ERRORS,
+        responses=BAD_INPUT,
         summary="Invite someone (owner)",
         access=VenueAccess(Role.OWNER),
     )
@@ -786,7 +770,7 @@ class VenueApi(Controller):
 
     @patch(
         "/{slug:str}/members/{member_id:uuid}",
-        responses=FIELD_ERRORS,
+        responses=BAD_INPUT,
         summary="Change a member's role (owner)",
         access=VenueAccess(Role.OWNER),
     )
@@ -806,7 +790,7 @@ class VenueApi(Controller):
     @delete(
         "/{slug:str}/members/{member_id:uuid}",
         status_code=204,
-        responses=FIELD_ERRORS,
+        responses=BAD_INPUT,
         summary="Remove a member (owner)",
         access=VenueAccess(Role.OWNER),
     )
