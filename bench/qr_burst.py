@@ -205,11 +205,11 @@ async def seed(app_url: str) -> tuple[str, str]:
     from neutralpoint.database.engine import Database
     from neutralpoint.settings import normalize_database_url
     from neutralpoint.tenants.models import EntryPoint, Tenant, TenantStatus
-    from neutralpoint.tenants.tokens import new_entry_code
+    from neutralpoint.tenants.tokens import new_entry_point_code
 
     db = Database(normalize_database_url(app_url))
     slug = f"bench-{secrets.token_hex(3)}"
-    code = new_entry_code()
+    code = new_entry_point_code()
     try:
         async with db.platform_session() as session:
             tenant = Tenant(

@@ -26,7 +26,7 @@ async def test_unknown_page_is_a_404_page(client: Any) -> None:
 
 
 async def test_an_outdated_qr_code_leads_back_to_its_venue(client: Any) -> None:
-    """A visitor whose printed code no longer works is sent to the venue's current doors."""
+    """A visitor whose printed code no longer works is sent to the venue's current entry points."""
     response = await client.get("/v/some-venue/OLDCODE", headers={"accept": "text/html"})
     assert response.status_code == 404
     assert '<a href="/v/some-venue">' in response.text

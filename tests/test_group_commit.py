@@ -15,11 +15,11 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from neutralpoint.database import Database
 from neutralpoint.database.writer import DirectWriter
-from neutralpoint.fastpath.group_commit import GroupCommit
+from neutralpoint.fastpath.group_commit import MAX_PARAMETERS, GroupCommit, ScopedInsert, connect
 from neutralpoint.scenarios.models import Estimate
 from neutralpoint.tenants.models import EntryPoint, Tenant
 
-DOORS = EntryPoint.__table__
+ENTRY_POINTS = EntryPoint.__table__
 ESTIMATES = Estimate.__table__
 
 
@@ -52,11 +52,11 @@ async def two_venues(db: Database, unique: str) -> dict[str, uuid.UUID]:
     return ids
 
 
-def _door(tenant_id: uuid.UUID, code: str) -> dict[str, Any]:
-    return {"id": uuid.uuid4(), "tenant_id": tenant_id, "code": code, "name": f"Door {code}", "scenario": "meetings"}
+def _entry_point_row(tenant_id: uuid.UUID, code: str) -> dict[str, Any]:
+    return {"id": uuid.uuid4(), "tenant_id": tenant_id, "code": code, "name": f"Hall {code}", "scenario": "meetings"}
 
 
-async def _doors(db: Database, tenant_id: uuid.UUID) -> dict[str, uuid.UUID]:
+async def _codes_of(db: Database, tenant_id: uuid.UUID) -> dict[str, uuid.UUID]:
     async with db.platform_session() as session:
         rows = await session.execute(
             select(EntryPoint.code, EntryPoint.tenant_id).where(EntryPoint.tenant_id == tenant_id)
@@ -71,7 +71,7 @@ async def test_rows_arriving_together_share_transactions_and_are_committed_on_re
     rows = [(two_venues["a" if i % 2 else "b"], f"G{i:03d}") for i in range(60)]
 
     async def write(tenant_id: uuid.UUID, code: str) -> str:
-        await writer.insert(DOORS, tenant_id, _door(tenant_id, code))
+        await writer.insert(ENTRY_POINTS, tenant_id, _entry_point_row(tenant_id, code))
         # Acknowledged means committed: another connection sees the row at once.
         async with db.platform_session() as session:
             found = await session.scalar(
@@ -86,7 +86,7 @@ async def test_rows_arriving_together_share_transactions_and_are_committed_on_re
 
     assert sorted(written) == sorted(c for _, c in rows)
     assert 1 <= writer.transactions < len(rows) / 4, writer.transactions
-    a, b = await _doors(db, two_venues["a"]), await _doors(db, two_venues["b"])
+    a, b = await _codes_of(db, two_venues["a"]), await _codes_of(db, two_venues["b"])
     assert sorted(a) == sorted(c for t, c in rows if t == two_venues["a"])
     assert sorted(b) == sorted(c for t, c in rows if t == two_venues["b"])
 
@@ -95,9 +95,9 @@ async def test_a_lone_row_is_written_at_once(
     db: Database, make_writer: Callable[..., GroupCommit], two_venues: dict[str, uuid.UUID]
 ) -> None:
     writer = make_writer()
-    await writer.insert(DOORS, two_venues["a"], _door(two_venues["a"], "LONE1"))
+    await writer.insert(ENTRY_POINTS, two_venues["a"], _entry_point_row(two_venues["a"], "LONE1"))
     assert writer.transactions == 1
-    assert "LONE1" in await _doors(db, two_venues["a"])
+    assert "LONE1" in await _codes_of(db, two_venues["a"])
 
 
 async def test_a_row_handed_over_as_the_writer_finishes_is_written(
@@ -110,10 +110,10 @@ async def test_a_row_handed_over_as_the_writer_finishes_is_written(
 
     async def one_after_another() -> None:
         for i in range(5):
-            await writer.insert(DOORS, a, _door(a, f"SEQ{i}"))
+            await writer.insert(ENTRY_POINTS, a, _entry_point_row(a, f"SEQ{i}"))
 
     await asyncio.wait_for(one_after_another(), timeout=10)
-    assert {f"SEQ{i}" for i in range(5)} <= set(await _doors(db, a))
+    assert {f"SEQ{i}" for i in range(5)} <= set(await _codes_of(db, a))
     assert writer.transactions == 5
 
 
@@ -123,14 +123,17 @@ async def test_column_defaults_and_types_are_applied(
     """Rows leave out what has a default (presets, active, created_at): it is filled in as the ORM would."""
     writer = make_writer()
     a = two_venues["a"]
-    await writer.insert(DOORS, a, {**_door(a, "DEF1"), "presets": {"country": "中国", "nights": 2}})
-    await writer.insert(DOORS, a, _door(a, "DEF2"))
+    await writer.insert(ENTRY_POINTS, a, {**_entry_point_row(a, "DEF1"), "presets": {"country": "中国", "nights": 2}})
+    await writer.insert(ENTRY_POINTS, a, _entry_point_row(a, "DEF2"))
     async with db.platform_session() as session:
-        doors = {door.code: door for door in await session.scalars(select(EntryPoint).where(EntryPoint.tenant_id == a))}
-    assert doors["DEF1"].presets == {"country": "中国", "nights": 2}
-    assert doors["DEF2"].presets == {}
-    assert doors["DEF2"].active is True
-    assert doors["DEF2"].created_at.tzinfo is not None
+        entry_points = {
+            entry_point.code: entry_point
+            for entry_point in await session.scalars(select(EntryPoint).where(EntryPoint.tenant_id == a))
+        }
+    assert entry_points["DEF1"].presets == {"country": "中国", "nights": 2}
+    assert entry_points["DEF2"].presets == {}
+    assert entry_points["DEF2"].active is True
+    assert entry_points["DEF2"].created_at.tzinfo is not None
 
 
 async def test_a_bad_row_fails_alone(
@@ -138,9 +141,12 @@ async def test_a_bad_row_fails_alone(
 ) -> None:
     writer = make_writer()
     a = two_venues["a"]
-    good = [writer.insert(DOORS, a, _door(a, f"OK{i}")) for i in range(8)]
+    good = [writer.insert(ENTRY_POINTS, a, _entry_point_row(a, f"OK{i}")) for i in range(8)]
     # Same venue and code twice: the unique constraint refuses the second one.
-    clash = [writer.insert(DOORS, a, _door(a, "SAME")), writer.insert(DOORS, a, _door(a, "SAME"))]
+    clash = [
+        writer.insert(ENTRY_POINTS, a, _entry_point_row(a, "SAME")),
+        writer.insert(ENTRY_POINTS, a, _entry_point_row(a, "SAME")),
+    ]
 
     results = await asyncio.gather(*good, *clash, return_exceptions=True)
 
@@ -148,8 +154,8 @@ async def test_a_bad_row_fails_alone(
     failures = [r for r in results[8:] if isinstance(r, Exception)]
     assert len(failures) == 1
     assert isinstance(failures[0], IntegrityError)
-    doors = await _doors(db, a)
-    assert sorted(doors) == sorted([*(f"OK{i}" for i in range(8)), "SAME"])
+    entry_points = await _codes_of(db, a)
+    assert sorted(entry_points) == sorted([*(f"OK{i}" for i in range(8)), "SAME"])
 
 
 async def test_a_bad_row_of_one_venue_leaves_the_other_venues_rows_written_once(
@@ -158,15 +164,18 @@ async def test_a_bad_row_of_one_venue_leaves_the_other_venues_rows_written_once(
     """Each venue's rows are their own transaction: B's failure retries B's rows, never A's."""
     writer = make_writer()
     a, b = two_venues["a"], two_venues["b"]
-    inserts = [writer.insert(DOORS, a, _door(a, f"A{i}")) for i in range(4)]
-    inserts += [writer.insert(DOORS, b, _door(b, "TWICE")), writer.insert(DOORS, b, _door(b, "TWICE"))]
-    inserts += [writer.insert(DOORS, b, _door(b, "B0"))]
+    inserts = [writer.insert(ENTRY_POINTS, a, _entry_point_row(a, f"A{i}")) for i in range(4)]
+    inserts += [
+        writer.insert(ENTRY_POINTS, b, _entry_point_row(b, "TWICE")),
+        writer.insert(ENTRY_POINTS, b, _entry_point_row(b, "TWICE")),
+    ]
+    inserts += [writer.insert(ENTRY_POINTS, b, _entry_point_row(b, "B0"))]
 
     results = await asyncio.gather(*inserts, return_exceptions=True)
 
     assert [r is None for r in results] == [True] * 4 + [True, False, True]
-    assert sorted(await _doors(db, a)) == ["A0", "A1", "A2", "A3"]
-    assert sorted(await _doors(db, b)) == ["B0", "TWICE"]
+    assert sorted(await _codes_of(db, a)) == ["A0", "A1", "A2", "A3"]
+    assert sorted(await _codes_of(db, b)) == ["B0", "TWICE"]
 
 
 @pytest.mark.pg
@@ -176,24 +185,36 @@ async def test_every_row_is_written_under_its_venues_scope(
     """Handed over as venue A, a row of venue B is refused by row-level security."""
     writer = make_writer()
     with pytest.raises(DBAPIError, match="row-level security"):
-        await writer.insert(DOORS, two_venues["a"], _door(two_venues["b"], "SNEAK"))
-    assert "SNEAK" not in await _doors(db, two_venues["b"])
+        await writer.insert(ENTRY_POINTS, two_venues["a"], _entry_point_row(two_venues["b"], "SNEAK"))
+    assert "SNEAK" not in await _codes_of(db, two_venues["b"])
 
 
 @pytest.mark.pg
 async def test_the_scope_ends_with_the_rows_statement(db: Database, two_venues: dict[str, uuid.UUID]) -> None:
-    """The scope is set inside the INSERT's own statement (PostgreSQL's set_config): the writer's
-    connection keeps none of it."""
-    writer = GroupCommit(db.engine)
+    """The scope is set inside the INSERT's own statement (PostgreSQL's set_config): the
+    connection that ran it, a writer's own, keeps none of it."""
+    a = two_venues["a"]
+    row = _entry_point_row(a, "SCOPED")
+    connection = await connect(db.engine)
     try:
-        a = two_venues["a"]
-        await writer.insert(DOORS, a, _door(a, "SCOPED"))
-        (connection,) = writer._connections  # the one that wrote the row, idle again
+        await ScopedInsert(ENTRY_POINTS, tuple(row), db.engine.dialect).execute(connection, a, [row])
         assert await connection.fetchval("select current_setting('app.tenant_id', true)") in (None, "")
-        assert "SCOPED" in await _doors(db, a)
+    finally:
+        await connection.close()
+    assert "SCOPED" in await _codes_of(db, a)
+
+
+@pytest.mark.pg
+async def test_a_writer_keeps_its_connection_until_it_is_closed(db: Database, two_venues: dict[str, uuid.UUID]) -> None:
+    writer = GroupCommit(db.engine)
+    a = two_venues["a"]
+    try:
+        for i in range(3):
+            await writer.insert(ENTRY_POINTS, a, _entry_point_row(a, f"KEPT{i}"))
+        assert writer.open_connections == 1  # one writer at a time, one connection, used again
     finally:
         await writer.close()
-    assert writer._connections == []
+    assert writer.open_connections == 0
 
 
 async def test_drain_waits_for_rows_handed_over(
@@ -201,11 +222,11 @@ async def test_drain_waits_for_rows_handed_over(
 ) -> None:
     writer = make_writer()
     a = two_venues["a"]
-    tasks = [asyncio.create_task(writer.insert(DOORS, a, _door(a, f"DR{i}"))) for i in range(5)]
+    tasks = [asyncio.create_task(writer.insert(ENTRY_POINTS, a, _entry_point_row(a, f"DR{i}"))) for i in range(5)]
     await asyncio.sleep(0)
     await writer.drain()
     assert all(t.done() for t in tasks)
-    assert {f"DR{i}" for i in range(5)} <= set(await _doors(db, a))
+    assert {f"DR{i}" for i in range(5)} <= set(await _codes_of(db, a))
 
 
 async def test_rows_of_a_writer_stopped_with_the_process_are_told_so(
@@ -214,9 +235,13 @@ async def test_rows_of_a_writer_stopped_with_the_process_are_told_so(
     """A writer cancelled mid-transaction (the server stopping) fails its rows instead of leaving them waiting."""
     writer = make_writer(max_in_flight=1)
     a = two_venues["a"]
-    inserts = [asyncio.create_task(writer.insert(DOORS, a, _door(a, f"ST{i}"))) for i in range(3)]
+    before = asyncio.all_tasks()
+    inserts = [asyncio.create_task(writer.insert(ENTRY_POINTS, a, _entry_point_row(a, f"ST{i}"))) for i in range(3)]
     await asyncio.sleep(0)
-    for task in list(writer._writers):
+    # What a stopping process does to every task: here, to those the writer started.
+    started = asyncio.all_tasks() - before - set(inserts)
+    assert started
+    for task in started:
         task.cancel()
     results = await asyncio.wait_for(asyncio.gather(*inserts, return_exceptions=True), timeout=10)
     assert all(isinstance(r, ConnectionError) for r in results), results
@@ -227,23 +252,21 @@ async def test_without_the_fast_path_each_row_is_its_own_transaction_under_its_v
 ) -> None:
     writer = DirectWriter(db.engine)
     a, b = two_venues["a"], two_venues["b"]
-    await asyncio.gather(*(writer.insert(DOORS, a, _door(a, f"DW{i}")) for i in range(3)))
+    await asyncio.gather(*(writer.insert(ENTRY_POINTS, a, _entry_point_row(a, f"DW{i}")) for i in range(3)))
     assert writer.transactions == 3
-    assert {f"DW{i}" for i in range(3)} <= set(await _doors(db, a))
+    assert {f"DW{i}" for i in range(3)} <= set(await _codes_of(db, a))
     if db.is_postgres:
         with pytest.raises(DBAPIError, match="row-level security"):
-            await writer.insert(DOORS, a, _door(b, "DWSNEAK"))
-        assert "DWSNEAK" not in await _doors(db, b)
+            await writer.insert(ENTRY_POINTS, a, _entry_point_row(b, "DWSNEAK"))
+        assert "DWSNEAK" not in await _codes_of(db, b)
 
 
 def test_a_batch_beyond_postgresqls_parameter_limit_is_refused_before_it_is_sent() -> None:
     """PostgreSQL numbers parameters with 16 bits: such a batch is refused whole (then written row by row)."""
     from sqlalchemy.dialects import postgresql
 
-    from neutralpoint.fastpath.group_commit import MAX_PARAMETERS, _scoped_insert
-
-    given = tuple(_door(uuid.uuid4(), "X"))
-    statement = _scoped_insert(DOORS, given, postgresql.dialect())
+    given = tuple(_entry_point_row(uuid.uuid4(), "X"))
+    statement = ScopedInsert(ENTRY_POINTS, given, postgresql.dialect())
     width = len(statement.names)
     assert statement.sql(1).count("$") == 2 + width
     assert statement.sql((MAX_PARAMETERS - 2) // width)
@@ -251,11 +274,13 @@ def test_a_batch_beyond_postgresqls_parameter_limit_is_refused_before_it_is_sent
         statement.sql((MAX_PARAMETERS - 2) // width + 1)
 
 
-def _estimate(tenant_id: uuid.UUID, door: uuid.UUID | None, number: int, context: dict[str, Any]) -> dict[str, Any]:
+def _estimate(
+    tenant_id: uuid.UUID, entry_point_id: uuid.UUID | None, number: int, context: dict[str, Any]
+) -> dict[str, Any]:
     return {
         "id": uuid.uuid4(),
         "tenant_id": tenant_id,
-        "entry_point_id": door,
+        "entry_point_id": entry_point_id,
         "visitor_id": uuid.uuid4(),
         "scenario": "meetings",
         "kind": "visitor",
@@ -272,27 +297,25 @@ def _estimate(tenant_id: uuid.UUID, door: uuid.UUID | None, number: int, context
 
 
 def test_what_every_row_of_a_batch_shares_is_sent_once() -> None:
-    """A batch at one door sends its venue, door, scenario and factor set once; the visitor's
+    """A batch at one entry point sends its venue, entry point, scenario and factor set once; the visitor's
     own values (ids, answers, breakdown, language, time) go row by row."""
     from sqlalchemy.dialects import postgresql
 
-    from neutralpoint.fastpath.group_commit import _ScopedInsert
-
-    venue, door = uuid.uuid4(), uuid.uuid4()
-    rows = [_estimate(venue, door, n, {"presets": {}}) for n in range(3)]
-    statement = _ScopedInsert(ESTIMATES, tuple(rows[0]), postgresql.dialect())
+    venue, entry_point_id = uuid.uuid4(), uuid.uuid4()
+    rows = [_estimate(venue, entry_point_id, n, {"presets": {}}) for n in range(3)]
+    statement = ScopedInsert(ESTIMATES, tuple(rows[0]), postgresql.dialect())
 
     sql, values = statement.bind(rows)
     per_row = ["id", "visitor_id", "inputs", "breakdown", "total_grams", "language", "created_at"]
     assert len(values) == 8 + 3 * len(per_row)
-    assert values.count(door) == 1
+    assert values.count(entry_point_id) == 1
     assert values.count(venue) == 1
     assert sql.count("$") == 2 + len(values)
 
     # Equal in Python but not as JSON: sent row by row, each as it is.
     alike = [
-        _estimate(venue, door, 0, {"presets": {"return": 1}}),
-        _estimate(venue, door, 1, {"presets": {"return": True}}),
+        _estimate(venue, entry_point_id, 0, {"presets": {"return": 1}}),
+        _estimate(venue, entry_point_id, 1, {"presets": {"return": True}}),
     ]
     sql, values = statement.bind(alike)
     assert b'{"presets":{"return":1}}' in values
@@ -312,16 +335,19 @@ async def test_a_batch_with_shared_and_differing_values_reads_back_row_for_row(
     """However a batch's values were sent (once or per row), every row reads back as given."""
     a = two_venues["a"]
     writer = make_writer()
-    doors = [uuid.uuid4(), uuid.uuid4()]
-    for number, door in enumerate(doors):
-        await writer.insert(DOORS, a, {**_door(a, f"SH{number}"), "id": door})
+    entry_point_ids = [uuid.uuid4(), uuid.uuid4()]
+    for number, entry_point_id in enumerate(entry_point_ids):
+        await writer.insert(ENTRY_POINTS, a, {**_entry_point_row(a, f"SH{number}"), "id": entry_point_id})
     shared_context = {"venue_location": [30.57, 104.06], "presets": {}}
-    same_door = [_estimate(a, doors[0], n, shared_context) for n in range(8)]
-    mixed = [_estimate(a, doors[n % 2], n, {"venue_location": None, "presets": {"nights": n}}) for n in range(8, 12)]
+    same_entry_point = [_estimate(a, entry_point_ids[0], n, shared_context) for n in range(8)]
+    mixed = [
+        _estimate(a, entry_point_ids[n % 2], n, {"venue_location": None, "presets": {"nights": n}})
+        for n in range(8, 12)
+    ]
     mixed.append({**_estimate(a, None, 12, shared_context), "context": None})
-    rows = same_door + mixed
+    rows = same_entry_point + mixed
 
-    await asyncio.gather(*(writer.insert(ESTIMATES, a, row) for row in same_door))
+    await asyncio.gather(*(writer.insert(ESTIMATES, a, row) for row in same_entry_point))
     await asyncio.gather(*(writer.insert(ESTIMATES, a, row) for row in mixed))
     assert writer.transactions < len(rows)
 

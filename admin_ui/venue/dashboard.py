@@ -88,7 +88,7 @@ class DashboardPages(Controller):
                 "dashboard",
                 entries=entries,
                 scenarios=scenarios,
-                entry_urls={e.id: addresses.entry_url(settings, access.tenant, e) for e in entries},
+                entry_point_urls={e.id: addresses.entry_point_url(settings, access.tenant, e) for e in entries},
                 venue_url=addresses.venue_url(settings, access.tenant),
                 city=branding.city_label(access.tenant, page_language(request)),
                 member_count=len(await members.members(db_session)),

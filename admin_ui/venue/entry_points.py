@@ -100,7 +100,7 @@ class EntryPointPages(Controller):
                 entries=entries,
                 scenarios={s.id: s for s in registry.ordered()},
                 enabled={s.id for s in branding.enabled_scenarios(registry, access.tenant)},
-                entry_urls={e.id: addresses.entry_url(settings, access.tenant, e) for e in entries},
+                entry_point_urls={e.id: addresses.entry_point_url(settings, access.tenant, e) for e in entries},
                 saved=request.query_params.get("saved") == "1",
                 deleted=request.query_params.get("deleted") == "1",
             ),
@@ -141,7 +141,7 @@ class EntryPointPages(Controller):
                 preset_scenario=preset_scenario,
                 preset_fields=entry_points.preset_fields(preset_scenario),
                 presets_later=preset_scenario is None and any(entry_points.preset_fields(s) for s in scenarios),
-                entry_url=addresses.entry_url(settings, access.tenant, entry) if entry else None,
+                entry_point_url=addresses.entry_point_url(settings, access.tenant, entry) if entry else None,
                 read_only=not access.allows(Role.MANAGER),
                 saved=request.query_params.get("saved") == "1",
             ),
@@ -230,7 +230,10 @@ class EntryPointPages(Controller):
             request,
             "venue/confirm.html",
             **venue_context(
-                access, "entry_points", entry=entry, entry_url=addresses.entry_url(settings, access.tenant, entry)
+                access,
+                "entry_points",
+                entry=entry,
+                entry_point_url=addresses.entry_point_url(settings, access.tenant, entry),
             ),
         )
 

@@ -73,7 +73,7 @@ class EntryCache:
         self.pages = pages
         self.seconds = seconds
         self._venue_ids = _Kept(max_items)
-        self._entries = _Kept(max_items)
+        self._entry_points = _Kept(max_items)
         self._factor_sets = _Kept(max_items)
         self._snapshots = _Kept(max_items)
         self._pages = _Kept(MAX_PAGES)
@@ -93,12 +93,12 @@ class EntryCache:
     def forget_venue_id(self, slug: str) -> None:
         self._venue_ids.items.pop(slug, None)
 
-    def entry(self, slug: str, code: str) -> Any:
+    def entry_point(self, slug: str, code: str) -> Any:
         """The entry point resolved in the last ``seconds``, else ``None``."""
-        return self._fresh(self._entries, (slug, code))
+        return self._fresh(self._entry_points, (slug, code))
 
-    def keep_entry(self, slug: str, code: str, entry: Any) -> None:
-        self._keep_fresh(self._entries, (slug, code), entry)
+    def keep_entry_point(self, slug: str, code: str, entry: Any) -> None:
+        self._keep_fresh(self._entry_points, (slug, code), entry)
 
     def factor_set(self, venue_id: Any, scenario: str) -> Any:
         """The venue's factor set for ``scenario`` read in the last ``seconds``, else ``None``."""
@@ -173,7 +173,7 @@ class EntryCache:
 
     def invalidate(self) -> None:
         """Drop what follows from venue rows: entry points, factor sets, pages."""
-        self._entries.items.clear()
+        self._entry_points.items.clear()
         self._factor_sets.items.clear()
         self._pages.items.clear()
 

@@ -17,7 +17,7 @@ shared transaction fails, its rows are retried one transaction each, so one bad 
 
 A batch goes through SQLAlchemy Core on a pooled connection, or, with the ``writer``
 piece on PostgreSQL, as one statement of its own on the writer's own asyncpg connection
-(``_ScopedInsert``): one round trip instead of four.
+(``ScopedInsert``): one round trip instead of four.
 """
 
 from __future__ import annotations
@@ -51,6 +51,8 @@ MAX_PARAMETERS = 65535
 PREPARED_BATCH_SIZES = 64
 #: Statement texts (one per batch size and shape) kept per table and column list.
 STATEMENT_TEXTS_KEPT = 256
+#: Statements (one per table and column list) a group commit keeps built.
+STATEMENTS_KEPT = 64
 #: Transactions written at the same time. One: rows arriving while it commits (a round
 #: trip and the WAL flush) wait for the next, which then carries all of them. Measured in
 #: the QR burst, two in flight made batches a third smaller and cost more CPU per estimate
@@ -86,7 +88,14 @@ class GroupCommit:
         self._writers: set[asyncio.Task[None]] = set()
         #: On PostgreSQL, the writers' own asyncpg connections (at most one per writer).
         self._connections: list[Any] = []
+        #: Built statements per table and column list (the columns a burst's rows give are few).
+        self._statements: dict[tuple[Table, tuple[str, ...]], ScopedInsert] = {}
         self.transactions = 0  # committed transactions, for tests and figures
+
+    @property
+    def open_connections(self) -> int:
+        """How many connections of their own the writers keep open (PostgreSQL with ``writer``)."""
+        return len(self._connections)
 
     async def insert(self, table: Table, tenant_id: uuid.UUID, row: dict[str, Any]) -> None:
         """Write ``row`` into ``table`` as venue ``tenant_id``; raises what its own INSERT raised.
@@ -185,43 +194,51 @@ class GroupCommit:
         """
         import asyncpg
 
-        statement = _scoped_insert(table, tuple(rows[0]), self.engine.dialect)
-        sql, values = statement.bind(rows)
-        scope = scope_parameters(tenant_id)  # $1 and $2 of SCOPE_SQL_POSITIONAL
-        parameters = [scope["tenant"], scope["disabled"], *values]
-        connection = self._connections.pop() if self._connections else await self._connect()
+        statement = self._statement(table, tuple(rows[0]))
+        connection = self._connections.pop() if self._connections else await connect(self.engine)
         try:
-            await connection.execute(sql, *parameters)
+            await statement.execute(connection, tenant_id, rows)
         except asyncpg.PostgresError as exc:
             self._connections.append(connection)  # the server refused the statement; the connection is fine
             # SQLSTATE class 23 is "integrity constraint violation" (unique, foreign key, not null...).
             error = IntegrityError if str(exc.sqlstate).startswith("23") else DBAPIError
-            raise error(sql, None, exc) from exc
+            raise error(f'INSERT INTO "{statement.table_name}"', None, exc) from exc
         except BaseException:
             connection.terminate()
             raise
         self._connections.append(connection)
 
-    async def _connect(self) -> Any:
-        import asyncpg
-
-        url = self.engine.url.set(drivername="postgresql")
-        connection = await asyncpg.connect(
-            url.render_as_string(hide_password=False),
-            # One prepared INSERT per batch size: the sizes of a burst stay prepared (the
-            # least used are dropped), however long their text.
-            statement_cache_size=PREPARED_BATCH_SIZES,
-            max_cacheable_statement_size=0,
-            # Nothing in these INSERTs depends on the values: plan each once, not per batch.
-            server_settings={"plan_cache_mode": "force_generic_plan"},
-        )
-        # JSON values arrive here already encoded (``_converter``): sent as they are, not
-        # decoded to text and encoded again. A ``json`` value's binary form is its text.
-        await connection.set_type_codec("json", schema="pg_catalog", encoder=bytes, decoder=json_value, format="binary")
-        return connection
+    def _statement(self, table: Table, given: tuple[str, ...]) -> ScopedInsert:
+        key = (table, given)
+        statement = self._statements.get(key)
+        if statement is None:
+            if len(self._statements) >= STATEMENTS_KEPT:
+                self._statements.clear()  # a burst writes few tables and column lists; start afresh
+            statement = self._statements[key] = ScopedInsert(table, given, self.engine.dialect)
+        return statement
 
 
-class _ScopedInsert:
+async def connect(engine: AsyncEngine) -> Any:
+    """A writer's own asyncpg connection to ``engine``'s PostgreSQL, set up for ``ScopedInsert``."""
+    import asyncpg
+
+    url = engine.url.set(drivername="postgresql")
+    connection = await asyncpg.connect(
+        url.render_as_string(hide_password=False),
+        # One prepared INSERT per batch size: the sizes of a burst stay prepared (the
+        # least used are dropped), however long their text.
+        statement_cache_size=PREPARED_BATCH_SIZES,
+        max_cacheable_statement_size=0,
+        # Nothing in these INSERTs depends on the values: plan each once, not per batch.
+        server_settings={"plan_cache_mode": "force_generic_plan"},
+    )
+    # JSON values arrive here already encoded (``_converter``): sent as they are, not
+    # decoded to text and encoded again. A ``json`` value's binary form is its text.
+    await connection.set_type_codec("json", schema="pg_catalog", encoder=bytes, decoder=json_value, format="binary")
+    return connection
+
+
+class ScopedInsert:
     """``WITH scope (...) INSERT ... SELECT FROM (VALUES ...)``: a batch in one statement.
 
     Every value is its own typed parameter: the driver binds them in C and PostgreSQL
@@ -291,6 +308,13 @@ class _ScopedInsert:
             )
         return text
 
+    async def execute(self, connection: Any, tenant_id: uuid.UUID, rows: list[dict[str, Any]]) -> None:
+        """Write ``rows`` as venue ``tenant_id`` on ``connection`` (from ``connect``): one statement,
+        its own transaction, the scope gone with it."""
+        sql, values = self.bind(rows)
+        scope = scope_parameters(tenant_id)  # $1 and $2 of SCOPE_SQL_POSITIONAL
+        await connection.execute(sql, scope["tenant"], scope["disabled"], *values)
+
     def bind(self, rows: list[dict[str, Any]]) -> tuple[str, list[Any]]:
         """The batch's statement and its parameters after the scope's two."""
         lines = [self._fetch(row) for row in rows]
@@ -348,11 +372,6 @@ class _Layout:
     per_row: tuple[int, ...]
     pick: Callable[[tuple[Any, ...]], list[Any]]
     converting: tuple[tuple[int, Callable[[Any], Any]], ...]
-
-
-@functools.lru_cache(maxsize=64)
-def _scoped_insert(table: Table, given: tuple[str, ...], dialect: Any) -> _ScopedInsert:
-    return _ScopedInsert(table, given, dialect)
 
 
 def _converter(column_type: Any, dialect: Any) -> Any:

@@ -106,10 +106,10 @@ async def remaining_event_grams(session: AsyncSession, estimate: Estimate) -> in
     attendees' own orders, and the organiser's earlier orders for the event."""
     if estimate.entry_point_id is None:
         return estimate.total_grams
-    at_this_door = select(Estimate.id).where(Estimate.entry_point_id == estimate.entry_point_id)
+    at_this_entry_point = select(Estimate.id).where(Estimate.entry_point_id == estimate.entry_point_id)
     neutralized = await session.scalar(
         select(func.coalesce(func.sum(Order.grams), 0)).where(
-            Order.estimate_id.in_(at_this_door), Order.status.in_(orders.PAID_STATES)
+            Order.estimate_id.in_(at_this_entry_point), Order.status.in_(orders.PAID_STATES)
         )
     )
     return max(estimate.total_grams - int(neutralized or 0), 0)

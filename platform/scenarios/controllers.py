@@ -37,8 +37,6 @@ from neutralpoint.scenarios.forms import Field, Form
 from neutralpoint.scenarios.i18n import text_for
 from neutralpoint.scenarios.manager import LoadedScenario, ScenarioRegistry
 from neutralpoint.scenarios.schemas import (
-    CalculatorEntryOut,
-    CalculatorVenueOut,
     EstimateIn,
     EstimateOut,
     EstimateSummaryOut,
@@ -48,7 +46,9 @@ from neutralpoint.scenarios.schemas import (
     ScenarioDetailOut,
     ScenarioOut,
     ScenarioRefOut,
+    VisitorEntryPointOut,
     VisitorHistoryOut,
+    VisitorVenueOut,
 )
 from neutralpoint.settings import Settings
 from neutralpoint.tenants.models import EntryPoint, Tenant
@@ -291,7 +291,7 @@ def _untouched_fields_html(
 
 def _entry_page(
     request: Request[Any, Any, Any],
-    entry: entries.Entry,
+    entry: entries.OpenEntryPoint,
     scenario: LoadedScenario,
     lang: str,
     values: Mapping[str, str] | None = None,
@@ -368,15 +368,15 @@ async def entry_page(
     During a QR burst the entry point was resolved moments ago and its page drawn for this
     language: then only the visitor's CSRF token is written into it (see ``_drawn_page``).
     """
-    calculator = await entries.find_calculator(state.db, state.registry, slug, code, state.entry_cache)
-    if calculator is None:
+    setup = await entries.find_entry_point_setup(state.db, state.registry, slug, code, state.entry_cache)
+    if setup is None:
         raise _not_found()
-    lang, explicit = _language(request, calculator.entry.tenant)
+    lang, explicit = _language(request, setup.entry_point.tenant)
     token, set_cookie = csrf.page_token(request, state.settings)
     headers = {"Vary": "Accept-Language, Cookie"}
     if set_cookie is not None:
         headers["Set-Cookie"] = set_cookie
-    page = _drawn_page(request, state.entry_cache, calculator, lang, token)
+    page = _drawn_page(request, state.entry_cache, setup, lang, token)
     response = Response(page, media_type=MediaType.HTML, headers=headers)
     _remember_language(response, lang, explicit)
     return response
@@ -386,24 +386,24 @@ _CSRF_SLOT = "np-csrf-slot"
 
 
 def _drawn_page(
-    request: Request[Any, Any, Any], cache: EntryCache, calculator: entries.Calculator, lang: str, token: str
+    request: Request[Any, Any, Any], cache: EntryCache, setup: entries.EntryPointSetup, lang: str, token: str
 ) -> bytes:
     """The entry page with ``token`` written in. With the ``entry-page`` piece it is kept per
-    path and language and drawn again whenever the remembered entry is (every few seconds,
+    path and language and drawn again whenever the remembered entry point is (every few seconds,
     or at once when this process changes the venue or the entry point); nothing of a
     visitor is kept in it."""
     key = (str(request.scope["path"]), lang)
-    drawn: tuple[bytes, bytes] | None = cache.page(key, calculator.entry)
+    drawn: tuple[bytes, bytes] | None = cache.page(key, setup.entry_point)
     if drawn is None:
-        before, _, after = _entry_html(request, calculator, lang, _CSRF_SLOT).encode().partition(_CSRF_SLOT.encode())
+        before, _, after = _entry_html(request, setup, lang, _CSRF_SLOT).encode().partition(_CSRF_SLOT.encode())
         drawn = (before, after)
-        cache.keep_page(key, calculator.entry, drawn)
+        cache.keep_page(key, setup.entry_point, drawn)
     return drawn[0] + html.escape(token).encode() + drawn[1]
 
 
-def _entry_html(request: Request[Any, Any, Any], calculator: entries.Calculator, lang: str, token: str) -> str:
+def _entry_html(request: Request[Any, Any, Any], setup: entries.EntryPointSetup, lang: str, token: str) -> str:
     """The untouched entry page as HTML, with ``token`` in its CSRF field."""
-    template = _entry_page(request, calculator.entry, calculator.scenario, lang)
+    template = _entry_page(request, setup.entry_point, setup.scenario, lang)
     engine = request.app.template_engine
     if engine is None:
         raise RuntimeError("the application has no template engine")
@@ -435,9 +435,9 @@ async def submit_entry(
         if isinstance(submitted, str):  # it was verified: the form shown again keeps it
             csrf.remember(request, submitted)
         typed = {name: _shown_value(value) for name, value in outcome.raw.items()}
-        calculator = outcome.calculator
+        setup = outcome.setup
         return _entry_page(
-            request, calculator.entry, calculator.scenario, outcome.lang, typed, outcome.errors, status_code=400
+            request, setup.entry_point, setup.scenario, outcome.lang, typed, outcome.errors, status_code=400
         )
     if isinstance(outcome, submissions.Unavailable):
         return _unavailable_page(request, outcome.lang)
@@ -501,20 +501,20 @@ def get_scenario(registry: NamedDependency[ScenarioRegistry], scenario_id: FromP
 @get(
     "/api/v1/public/venues/{slug:str}/entry-points/{code:str}",
     tags=["visitors"],
-    summary="An entry point's calculator: its venue, scenario and form",
+    summary="An entry point for visitors: its venue, scenario and form",
     access=PUBLIC,
 )
-async def get_entry_point(state: State, slug: FromPath[str], code: FromPath[str]) -> CalculatorEntryOut:
+async def get_entry_point(state: State, slug: FromPath[str], code: FromPath[str]) -> VisitorEntryPointOut:
     """Public facts about an entry point and the form left to fill in after its presets."""
-    calculator = await entries.find_calculator(state.db, state.registry, slug, code, state.entry_cache)
-    if calculator is None:
+    setup = await entries.find_entry_point_setup(state.db, state.registry, slug, code, state.entry_cache)
+    if setup is None:
         raise _not_found()
-    entry, scenario = calculator.entry, calculator.scenario
+    entry, scenario = setup.entry_point, setup.scenario
     tenant, ep = entry.tenant, entry.entry_point
-    return CalculatorEntryOut(
+    return VisitorEntryPointOut(
         code=ep.code,
         name=ep.name,
-        venue=CalculatorVenueOut(
+        venue=VisitorVenueOut(
             slug=tenant.slug,
             display_name=tenant.display_name,
             primary_color=tenant.primary_color,

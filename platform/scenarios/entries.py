@@ -26,11 +26,11 @@ from neutralpoint.scenarios.forms import Form
 from neutralpoint.scenarios.manager import LoadedScenario, ScenarioRegistry
 from neutralpoint.tenants.models import EntryPoint, Tenant, TenantStatus
 
-# --- finding the door ---------------------------------------------------------------------
+# --- finding the entry point --------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class Entry:
+class OpenEntryPoint:
     """An active venue and one of its active entry points, the session scoped to the venue."""
 
     tenant: Tenant
@@ -47,7 +47,7 @@ class Entry:
 
     @cached_property
     def location(self) -> tuple[float, float] | None:
-        """The venue's (latitude, longitude), read once per remembered entry."""
+        """The venue's (latitude, longitude), read once per remembered entry point."""
         return self.tenant.location
 
     @cached_property
@@ -58,7 +58,7 @@ class Entry:
             return None
         return (ends - starts).days + 1
 
-    # Read once per remembered entry: an ORM attribute is a descriptor call on every read,
+    # Read once per remembered entry point: an ORM attribute is a descriptor call on every read,
     # and a burst reads these on every submission.
     @cached_property
     def tenant_id(self) -> uuid.UUID:
@@ -107,14 +107,14 @@ async def find_venue(session: AsyncSession, slug: str) -> Tenant | None:
     return tenant
 
 
-async def find_entry(session: AsyncSession, slug: str, code: str) -> Entry | None:
+async def find_open_entry_point(session: AsyncSession, slug: str, code: str) -> OpenEntryPoint | None:
     """The active entry point behind a QR code, and the session scoped to its venue.
 
     Two small queries (the venue by slug, then its entry point by code) unless the entry
     cache resolved the same code in the last few seconds.
     """
     cache = cache_of(session)
-    remembered: Entry | None = cache.entry(slug, code)
+    remembered: OpenEntryPoint | None = cache.entry_point(slug, code)
     if remembered is not None:
         use_tenant(session, remembered.tenant_id)
         return remembered
@@ -129,8 +129,8 @@ async def find_entry(session: AsyncSession, slug: str, code: str) -> Entry | Non
         )
     if entry_point is None:
         return None
-    entry = Entry(tenant, entry_point)
-    cache.keep_entry(slug, code, entry)
+    entry = OpenEntryPoint(tenant, entry_point)
+    cache.keep_entry_point(slug, code, entry)
     return entry
 
 
@@ -139,7 +139,7 @@ async def find_entry(session: AsyncSession, slug: str, code: str) -> Entry | Non
 invalidate_on_change(Tenant, EntryPoint, overrides.FactorOverride)
 
 
-def scenario_for(registry: ScenarioRegistry, entry: Entry) -> LoadedScenario | None:
+def scenario_for(registry: ScenarioRegistry, entry: OpenEntryPoint) -> LoadedScenario | None:
     """The entry point's scenario when its plugin is loaded and the venue has it enabled."""
     enabled = entry.enabled_scenarios
     if enabled is not None and entry.scenario_id not in enabled:
@@ -175,41 +175,43 @@ def _remembered_factor_set(cache: EntryCache, tenant_id: uuid.UUID, scenario: Lo
 
 
 @dataclass(frozen=True)
-class Calculator:
-    """What a visitor's submission needs: the door, its scenario and the venue's factor set."""
+class EntryPointSetup:
+    """What a visitor's page and submission need: the open entry point, its scenario and the
+    venue's factor set."""
 
-    entry: Entry
+    entry_point: OpenEntryPoint
     scenario: LoadedScenario
     factor_set: FactorSet
 
 
-async def find_calculator(
+async def find_entry_point_setup(
     db: Database, registry: ScenarioRegistry, slug: str, code: str, cache: EntryCache = DISABLED
-) -> Calculator | None:
-    """The calculator behind a QR code, or ``None`` (unknown, inactive, scenario not enabled).
+) -> EntryPointSetup | None:
+    """The open entry point behind a QR code with its scenario and the venue's factor set, or
+    ``None`` (unknown, inactive, scenario not enabled).
 
     During a burst the entry ``cache`` resolved everything moments ago: then no connection
     is taken at all, and when it expires the requests in flight share one lookup.
     """
-    entry: Entry | None = cache.entry(slug, code)
+    entry: OpenEntryPoint | None = cache.entry_point(slug, code)
     if entry is not None:
         scenario = scenario_for(registry, entry)
         if scenario is None:
             return None
         factor_set = _remembered_factor_set(cache, entry.tenant_id, scenario)
         if factor_set is not None:
-            return Calculator(entry, scenario, factor_set)
+            return EntryPointSetup(entry, scenario, factor_set)
     return await cache.coalesce(
-        (id(registry), slug, code), lambda: _look_up_calculator(db, registry, slug, code, cache)
+        (id(registry), slug, code), lambda: _look_up_entry_point_setup(db, registry, slug, code, cache)
     )
 
 
-async def _look_up_calculator(
+async def _look_up_entry_point_setup(
     db: Database, registry: ScenarioRegistry, slug: str, code: str, cache: EntryCache
-) -> Calculator | None:
+) -> EntryPointSetup | None:
     async with db.sessionmaker(info={SESSION_INFO_KEY: cache}) as session:
-        found = await find_entry(session, slug, code)
+        found = await find_open_entry_point(session, slug, code)
         scenario = scenario_for(registry, found) if found is not None else None
         if found is None or scenario is None:
             return None
-        return Calculator(found, scenario, await venue_factor_set(session, scenario))
+        return EntryPointSetup(found, scenario, await venue_factor_set(session, scenario))

@@ -22,7 +22,7 @@ from neutralpoint.database.engine import Database
 from neutralpoint.fastpath.cache import DISABLED, SESSION_INFO_KEY, EntryCache
 from neutralpoint.scenarios import overrides
 from neutralpoint.scenarios.contract import BreakdownLine, total_grams
-from neutralpoint.scenarios.entries import Entry
+from neutralpoint.scenarios.entries import OpenEntryPoint
 from neutralpoint.scenarios.factors import FactorSet
 from neutralpoint.scenarios.forms import raw_from_serialized, serialize_inputs
 from neutralpoint.scenarios.manager import LoadedScenario, ScenarioRegistry
@@ -62,7 +62,7 @@ class Computation(msgspec.Struct, frozen=True):
 def compute(
     scenario: LoadedScenario,
     registry: ScenarioRegistry,
-    entry: Entry,
+    entry: OpenEntryPoint,
     raw: Mapping[str, Any],
     lang: str,
     *,
@@ -93,7 +93,7 @@ def compute(
     return Computation(scenario, inputs, factors, lines, stored_context, published)
 
 
-def estimate_row(entry: Entry, computation: Computation, visitor_id: uuid.UUID, lang: str) -> dict[str, Any]:
+def estimate_row(entry: OpenEntryPoint, computation: Computation, visitor_id: uuid.UUID, lang: str) -> dict[str, Any]:
     """The ``estimates`` row of a computed footprint, every column filled in."""
     scenario = computation.scenario
     return {
@@ -139,7 +139,7 @@ class EstimateRecord(msgspec.Struct, frozen=True):
 
 async def store_estimate(
     db: Database,
-    entry: Entry,
+    entry: OpenEntryPoint,
     computation: Computation,
     visitor_id: uuid.UUID,
     lang: str,

@@ -145,7 +145,9 @@ async def compute_and_store(
         published=published,
     )
     await snapshots.ensure_snapshot(session, published)
-    row = estimates.estimate_row(entries.Entry(event.tenant, event.entry_point), computation, organiser_id, lang)
+    row = estimates.estimate_row(
+        entries.OpenEntryPoint(event.tenant, event.entry_point), computation, organiser_id, lang
+    )
     row.update(kind=ORGANISER, breakdown=[line.as_dict() for line in lines])
     estimate = Estimate(**row)
     session.add(estimate)

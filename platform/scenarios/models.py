@@ -35,7 +35,7 @@ class Estimate(TenantScoped, Base):
     __table_args__ = (
         Index("ix_estimates_tenant_visitor", "tenant_id", "visitor_id"),
         Index("ix_estimates_tenant_entry", "tenant_id", "entry_point_id"),
-        # What follows from the door a visitor scanned, not from their answers: in a burst
+        # What follows from the entry point a visitor scanned, not from their answers: in a burst
         # at one entry point every estimate has the same, and the group commit sends it once.
         {
             "info": {

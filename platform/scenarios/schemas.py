@@ -225,7 +225,7 @@ class ScenarioDetailOut(msgspec.Struct):
         )
 
 
-class CalculatorVenueOut(msgspec.Struct):
+class VisitorVenueOut(msgspec.Struct):
     slug: str
     display_name: str
     primary_color: str
@@ -245,12 +245,12 @@ class ScenarioRefOut(msgspec.Struct):
     icon: str
 
 
-class CalculatorEntryOut(msgspec.Struct):
+class VisitorEntryPointOut(msgspec.Struct):
     """Public facts about an entry point: whose it is, what it calculates, the form left to fill in."""
 
     code: str
     name: str
-    venue: CalculatorVenueOut
+    venue: VisitorVenueOut
     scenario: ScenarioRefOut
     event: EventOut | None
     factor_set_version: str

@@ -54,7 +54,7 @@ _json = msgspec.json.Encoder()
 
 @dataclass(frozen=True, slots=True)
 class VisitorRequest:
-    """What a visitor's route reads from its request: the door, cookies and languages."""
+    """What a visitor's route reads from its request: the entry point, cookies and languages."""
 
     slug: str
     code: str
@@ -100,7 +100,7 @@ class Answer:
 class Invalid:
     """A form with errors: nothing was stored, and the page shows it again with its messages."""
 
-    calculator: entries.Calculator
+    setup: entries.EntryPointSetup
     lang: str
     raw: dict[str, Any]
     errors: FormErrors
@@ -133,24 +133,24 @@ def language_cookie(lang: str, explicit: bool) -> list[tuple[str, str]]:
 async def submit_form(state: State, visitor: VisitorRequest, form: Mapping[str, Any]) -> Answer | Invalid | Unavailable:
     """The browser's form: check its CSRF token, validate, calculate, store, then 303 to the result.
 
-    Raises 403 for a bad token and 404 for an unknown door; stores nothing unless it answers 303.
+    Raises 403 for a bad token and 404 for an unknown entry point; stores nothing unless it answers 303.
     """
     settings: Settings = state.settings
     submitted = form.get(csrf.FORM_FIELD)
     if not csrf.verified(submitted if isinstance(submitted, str) else None, visitor.cookies, settings.secret_key):
         raise PermissionDeniedException("CSRF token verification failed")
-    calculator = await entries.find_calculator(state.db, state.registry, visitor.slug, visitor.code, state.entry_cache)
-    if calculator is None:
+    setup = await entries.find_entry_point_setup(
+        state.db, state.registry, visitor.slug, visitor.code, state.entry_cache
+    )
+    if setup is None:
         raise NotFoundException()
-    entry = calculator.entry
+    entry = setup.entry_point
     lang, explicit = visitor.language(entry.tenant)
     raw = {name: value for name, value in form.items() if name != csrf.FORM_FIELD}
     try:
-        computation = estimates.compute(
-            calculator.scenario, state.registry, entry, raw, lang, factor_set=calculator.factor_set
-        )
+        computation = estimates.compute(setup.scenario, state.registry, entry, raw, lang, factor_set=setup.factor_set)
     except FormErrors as exc:
-        return Invalid(calculator, lang, raw, exc)
+        return Invalid(setup, lang, raw, exc)
     visitor_id = visitor.visitor_id() or uuid.uuid4()
     try:
         estimate = await estimates.store_estimate(state.db, entry, computation, visitor_id, lang, state.entry_cache)
@@ -165,19 +165,21 @@ async def submit_form(state: State, visitor: VisitorRequest, form: Mapping[str, 
 async def submit_json(state: State, visitor: VisitorRequest, data: EstimateIn) -> Answer:
     """The JSON twin: 201 with the stored estimate, or 400 with every field's error.
 
-    Raises 404 for an unknown door and 503 while the scenario's factor set is replaced.
+    Raises 404 for an unknown entry point and 503 while the scenario's factor set is replaced.
     """
     settings: Settings = state.settings
-    calculator = await entries.find_calculator(state.db, state.registry, visitor.slug, visitor.code, state.entry_cache)
-    if calculator is None:
+    setup = await entries.find_entry_point_setup(
+        state.db, state.registry, visitor.slug, visitor.code, state.entry_cache
+    )
+    if setup is None:
         raise NotFoundException()
-    entry = calculator.entry
+    entry = setup.entry_point
     lang = normalize_language(data.language)
     if lang is None:
         return _field_errors(FormErrors({"language": FieldError("unknown_choice")}))
     try:
         computation = estimates.compute(
-            calculator.scenario, state.registry, entry, data.inputs, lang, strict=True, factor_set=calculator.factor_set
+            setup.scenario, state.registry, entry, data.inputs, lang, strict=True, factor_set=setup.factor_set
         )
     except FormErrors as exc:
         return _field_errors(exc)

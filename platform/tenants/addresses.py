@@ -18,7 +18,7 @@ from neutralpoint.tenants.models import (
 # --- addresses ----------------------------------------------------------------------------
 
 
-def entry_url(settings: Settings, tenant: Tenant, entry: EntryPoint) -> str:
+def entry_point_url(settings: Settings, tenant: Tenant, entry: EntryPoint) -> str:
     """What the QR code encodes: the venue's own host when it has one."""
     if tenant.custom_host:
         return f"https://{tenant.custom_host}/{entry.code}"

@@ -122,7 +122,7 @@ def venue_out(settings: Settings, registry: ScenarioRegistry, tenant: Tenant) ->
     )
 
 
-def entry_out(settings: Settings, tenant: Tenant, entry: EntryPoint) -> schemas.EntryPointOut:
+def entry_point_out(settings: Settings, tenant: Tenant, entry: EntryPoint) -> schemas.EntryPointOut:
     api = f"{settings.base_url}/api/v1/venues/{tenant.slug}/entry-points/{entry.id}"
     return schemas.EntryPointOut(
         id=entry.id,
@@ -134,7 +134,7 @@ def entry_out(settings: Settings, tenant: Tenant, entry: EntryPoint) -> schemas.
         event_ends_on=entry.event_ends_on,
         presets=dict(entry.presets or {}),
         active=entry.active,
-        public_url=addresses.entry_url(settings, tenant, entry),
+        public_url=addresses.entry_point_url(settings, tenant, entry),
         qr_svg_url=f"{api}/qr.svg",
         qr_png_url=f"{api}/qr.png",
         poster_url=f"{api}/poster.pdf",
@@ -283,7 +283,7 @@ async def public_venue_api(
                 event_name=entry.event_name,
                 event_starts_on=entry.event_starts_on,
                 event_ends_on=entry.event_ends_on,
-                url=addresses.entry_url(settings, tenant, entry),
+                url=addresses.entry_point_url(settings, tenant, entry),
             )
             for entry in entries
         ],
@@ -589,7 +589,7 @@ class VenueApi(Controller):
     ) -> list[schemas.EntryPointOut]:
         """Every entry point with its settings. (Visitors' public view of one is
         ``/api/v1/public/venues/{slug}/entry-points/{code}``.)"""
-        return [entry_out(settings, access.tenant, e) for e in await entry_points.entry_points(db_session)]
+        return [entry_point_out(settings, access.tenant, e) for e in await entry_points.entry_points(db_session)]
 
     @post(
         "/{slug:str}/entry-points",
@@ -610,9 +610,9 @@ class VenueApi(Controller):
     ) -> schemas.EntryPointOut:
         """``presets`` may fix the answer of any choice field of the scenario's form."""
         entry = await entry_points.create_entry_point(db_session, registry, access.tenant, schemas.present(data))
-        return entry_out(settings, access.tenant, entry)
+        return entry_point_out(settings, access.tenant, entry)
 
-    async def _entry(self, session: AsyncSession, entry_id: uuid.UUID) -> EntryPoint:
+    async def _entry_point_or_404(self, session: AsyncSession, entry_id: uuid.UUID) -> EntryPoint:
         entry = await entry_points.entry_point(session, entry_id)
         if entry is None:
             raise NotFoundException()
@@ -628,8 +628,8 @@ class VenueApi(Controller):
         settings: NamedDependency[Settings],
         access: NamedDependency[VenueMember],
     ) -> schemas.EntryPointOut:
-        tenant, entry = access.tenant, await self._entry(db_session, entry_id)
-        return entry_out(settings, tenant, entry)
+        tenant, entry = access.tenant, await self._entry_point_or_404(db_session, entry_id)
+        return entry_point_out(settings, tenant, entry)
 
     @patch(
         "/{slug:str}/entry-points/{entry_id:uuid}",
@@ -648,9 +648,9 @@ class VenueApi(Controller):
         registry: NamedDependency[ScenarioRegistry],
         access: NamedDependency[VenueMember],
     ) -> schemas.EntryPointOut:
-        tenant, entry = access.tenant, await self._entry(db_session, entry_id)
+        tenant, entry = access.tenant, await self._entry_point_or_404(db_session, entry_id)
         await entry_points.update_entry_point(db_session, registry, tenant, entry, schemas.present(data))
-        return entry_out(settings, tenant, entry)
+        return entry_point_out(settings, tenant, entry)
 
     @delete(
         "/{slug:str}/entry-points/{entry_id:uuid}",
@@ -666,7 +666,7 @@ class VenueApi(Controller):
         db_session: NamedDependency[AsyncSession],
     ) -> None:
         """Printed codes stop working; setting ``active`` to false keeps the code for later."""
-        entry = await self._entry(db_session, entry_id)
+        entry = await self._entry_point_or_404(db_session, entry_id)
         await entry_points.delete_entry_point(db_session, entry)
 
     @get("/{slug:str}/entry-points/{entry_id:uuid}/qr.svg", media_type="image/svg+xml", summary="QR code (SVG)")
@@ -681,7 +681,7 @@ class VenueApi(Controller):
         scale: Annotated[int, QueryParameter(ge=1, le=40)] = 8,
         download: FromQuery[bool] = False,
     ) -> Response[bytes]:
-        tenant, entry = access.tenant, await self._entry(db_session, entry_id)
+        tenant, entry = access.tenant, await self._entry_point_or_404(db_session, entry_id)
         return qr_svg_response(settings, tenant, entry, scale, download)
 
     @get("/{slug:str}/entry-points/{entry_id:uuid}/qr.png", media_type="image/png", summary="QR code (PNG)")
@@ -696,7 +696,7 @@ class VenueApi(Controller):
         scale: Annotated[int, QueryParameter(ge=1, le=40)] = 10,
         download: FromQuery[bool] = False,
     ) -> Response[bytes]:
-        tenant, entry = access.tenant, await self._entry(db_session, entry_id)
+        tenant, entry = access.tenant, await self._entry_point_or_404(db_session, entry_id)
         return qr_png_response(settings, tenant, entry, scale, download)
 
     @get("/{slug:str}/entry-points/{entry_id:uuid}/poster.pdf", media_type="application/pdf", summary="Poster (PDF)")
@@ -711,7 +711,7 @@ class VenueApi(Controller):
         size: Annotated[str, QueryParameter(pattern="^(A4|A5|a4|a5)$")] = "A4",
         download: FromQuery[bool] = False,
     ) -> Response[bytes]:
-        tenant, entry = access.tenant, await self._entry(db_session, entry_id)
+        tenant, entry = access.tenant, await self._entry_point_or_404(db_session, entry_id)
         return await poster_response(db_session, settings, tenant, entry, size, download)
 
     # members

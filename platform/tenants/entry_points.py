@@ -143,7 +143,7 @@ async def create_entry_point(
     values = await _entry_values(session, registry, tenant, raw, None)
     chosen: str | None = values.pop("code", None)
     for _attempt in range(12):
-        candidate = chosen or tokens.new_entry_code()
+        candidate = chosen or tokens.new_entry_point_code()
         if not chosen and (check.entry_code_reserved(candidate) or await _code_taken(session, candidate)):
             continue
         entry = EntryPoint(code=candidate, tenant_id=tenant.id, **values)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from neutralpoint.settings import Settings
-from neutralpoint.tenants.addresses import entry_url, logo_on_posters
+from neutralpoint.tenants.addresses import entry_point_url, logo_on_posters
 from neutralpoint.tenants.models import EntryPoint, Tenant
 from neutralpoint.tenants.posters import PAGE_SIZES, PosterContent, render_poster
 from neutralpoint.tenants.qr import SCALE_MAX, SCALE_MIN, qr_png, qr_svg
@@ -35,7 +35,7 @@ def _disposition(entry: EntryPoint, extension: str, download: bool) -> str:
 def qr_svg_response(
     settings: Settings, tenant: Tenant, entry: EntryPoint, scale: int, download: bool
 ) -> Response[bytes]:
-    body = qr_svg(entry_url(settings, tenant, entry), tenant.primary_color, _bounded_scale(scale))
+    body = qr_svg(entry_point_url(settings, tenant, entry), tenant.primary_color, _bounded_scale(scale))
     return Response(
         body,
         media_type="image/svg+xml",
@@ -46,7 +46,7 @@ def qr_svg_response(
 def qr_png_response(
     settings: Settings, tenant: Tenant, entry: EntryPoint, scale: int, download: bool
 ) -> Response[bytes]:
-    body = qr_png(entry_url(settings, tenant, entry), tenant.primary_color, _bounded_scale(scale))
+    body = qr_png(entry_point_url(settings, tenant, entry), tenant.primary_color, _bounded_scale(scale))
     return Response(
         body,
         media_type="image/png",
@@ -67,7 +67,7 @@ async def poster_response(
         venue_name=tenant.display_name,
         colour=tenant.primary_color,
         entry_name=entry.name,
-        url=entry_url(settings, tenant, entry),
+        url=entry_point_url(settings, tenant, entry),
         code=entry.code,
         event_name=entry.event_name,
         starts_on=entry.event_starts_on,

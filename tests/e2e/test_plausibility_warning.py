@@ -27,7 +27,7 @@ def _zh(english: str) -> str:
     return chinese
 
 
-async def _conference_door(db: Database) -> str:
+async def _conference_entry_point(db: Database) -> str:
     suffix = uuid.uuid4().hex[:8]
     async with db.platform_session() as session:
         tenant = Tenant(
@@ -48,7 +48,7 @@ async def _conference_door(db: Database) -> str:
 async def test_a_14_km_flight_is_counted_and_flagged_in_both_languages(
     live_server: str, browser: Browser, db: Database, screenshots: Path
 ) -> None:
-    door = await _conference_door(db)
+    entry_point_url = await _conference_entry_point(db)
     for locale, lang, calculate, heading, warning in (
         ("en-GB", "en", "Calculate my footprint", "Please check your answers", "A flight of 14 km is unusually short"),
         (
@@ -63,7 +63,7 @@ async def test_a_14_km_flight_is_counted_and_flagged_in_both_languages(
             base_url=live_server, locale=locale, viewport=PHONE, is_mobile=True, has_touch=True
         )
         phone = await context.new_page()
-        await phone.goto(door)
+        await phone.goto(entry_point_url)
         await phone.select_option("#f-travel_mode", "plane_economy")
         for name in ("travel_distance_km", "travel_return"):
             fold = phone.locator("details.more", has=phone.locator(f"#f-{name}"))

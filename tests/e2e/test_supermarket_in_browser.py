@@ -72,7 +72,7 @@ async def _submit(page: Page, button_name: str) -> None:
         await page.get_by_role("button", name=button_name).click()
 
 
-async def test_manager_opens_a_supermarket_door_and_a_chinese_shopper_computes_a_basket(
+async def test_manager_opens_a_supermarket_entry_point_and_a_chinese_shopper_computes_a_basket(
     live_server: str, browser: Browser, db: Database, screenshots: Path
 ) -> None:
     slug, email = await _shop_manager(db)
@@ -91,15 +91,15 @@ async def test_manager_opens_a_supermarket_door_and_a_chinese_shopper_computes_a
     await page.check('input[name="active"]')
     await _submit(page, "Save")
     assert re.search(rf"/venue/{slug}/entry-points/[0-9a-f-]{{36}}", page.url), page.url
-    entry_url = await page.locator("a.url").first.get_attribute("href")
-    assert entry_url is not None
-    assert entry_url.startswith(f"{live_server}/v/{slug}/")
+    entry_point_url = await page.locator("a.url").first.get_attribute("href")
+    assert entry_point_url is not None
+    assert entry_point_url.startswith(f"{live_server}/v/{slug}/")
     await manager.close()
 
     # --- a shopper scans it with a phone set to Chinese ---------------------------------------
     visitor = await browser.new_context(locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True)
     phone = await visitor.new_page()
-    await phone.goto(entry_url)
+    await phone.goto(entry_point_url)
     await expect(phone.locator("html")).to_have_attribute("lang", re.compile(r"^zh"))
     await expect(phone.get_by_text("超市购物").first).to_be_visible()
     await expect(phone.locator('label[for="f-bags_plastic"]')).to_contain_text("塑料购物袋")

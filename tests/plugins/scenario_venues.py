@@ -19,7 +19,7 @@ CHENGDU = ("30.5728", "104.0668")
 
 
 @dataclass(frozen=True)
-class Door:
+class VenueEntryPoint:
     tenant_id: uuid.UUID
     entry_point_id: uuid.UUID
     slug: str
@@ -30,7 +30,7 @@ class Door:
         return f"/v/{self.slug}/{self.code}"
 
 
-async def make_door(db: Database, scenario: str, presets: dict[str, Any] | None = None) -> Door:
+async def make_entry_point(db: Database, scenario: str, presets: dict[str, Any] | None = None) -> VenueEntryPoint:
     suffix = uuid.uuid4().hex[:8]
     async with db.platform_session() as session:
         tenant = Tenant(
@@ -49,7 +49,7 @@ async def make_door(db: Database, scenario: str, presets: dict[str, Any] | None 
         )
         session.add(entry)
         await session.flush()
-        return Door(tenant.id, entry.id, tenant.slug, entry.code)
+        return VenueEntryPoint(tenant.id, entry.id, tenant.slug, entry.code)
 
 
 async def count_estimates(db: Database, tenant_id: uuid.UUID) -> int:
@@ -59,13 +59,13 @@ async def count_estimates(db: Database, tenant_id: uuid.UUID) -> int:
         )
 
 
-async def post_form(client: Any, door: Door, data: dict[str, str], lang: str = "en") -> Any:
+async def post_form(client: Any, entry_point: VenueEntryPoint, data: dict[str, str], lang: str = "en") -> Any:
     """GET the page (for the CSRF cookie), then POST the form as a browser would."""
-    page = await client.get(f"{door.url}?lang={lang}", headers={"accept": "text/html"})
+    page = await client.get(f"{entry_point.url}?lang={lang}", headers={"accept": "text/html"})
     assert page.status_code == 200, page.text
     token = str(client.cookies.get("np_csrf", ""))
     return await client.post(
-        f"{door.url}?lang={lang}",
+        f"{entry_point.url}?lang={lang}",
         data={**data, "_csrf_token": token},
         headers={"accept": "text/html"},
         follow_redirects=False,
@@ -82,13 +82,20 @@ def error_paragraph(html: str, field: str) -> str:
 
 
 async def assert_rejected(
-    client: Any, db: Database, door: Door, valid: dict[str, str], field: str, bad: str, en: str, zh: str
+    client: Any,
+    db: Database,
+    entry_point: VenueEntryPoint,
+    valid: dict[str, str],
+    field: str,
+    bad: str,
+    en: str,
+    zh: str,
 ) -> None:
     """One bad field: a 400 with the message beside that field in English and Chinese, nothing stored."""
-    before = await count_estimates(db, door.tenant_id)
+    before = await count_estimates(db, entry_point.tenant_id)
     for lang, expected in (("en", en), ("zh-Hans", zh)):
-        response = await post_form(client, door, {**valid, field: bad}, lang=lang)
+        response = await post_form(client, entry_point, {**valid, field: bad}, lang=lang)
         assert response.status_code == 400, (field, bad, response.status_code)
         shown = error_paragraph(response.text, field)
         assert expected in shown, (field, bad, lang, shown)
-    assert await count_estimates(db, door.tenant_id) == before
+    assert await count_estimates(db, entry_point.tenant_id) == before

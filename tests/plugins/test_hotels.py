@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from scenario_venues import assert_rejected, count_estimates, make_door, post_form
+from scenario_venues import assert_rejected, count_estimates, make_entry_point, post_form
 
 import neutralpoint_plugins.hotels as hotels
 from neutralpoint.plugin_api import FormErrors
@@ -203,15 +203,15 @@ VALID = {"nights": "2", "rooms": "1", "guests_per_room": "1", "travel_mode": "co
 async def test_bad_input_is_shown_beside_the_field(
     client: Any, db: Any, field: str, bad: str, en: str, zh: str
 ) -> None:
-    door = await make_door(db, "hotels")
-    await assert_rejected(client, db, door, VALID, field, bad, en, zh)
+    entry_point = await make_entry_point(db, "hotels")
+    await assert_rejected(client, db, entry_point, VALID, field, bad, en, zh)
 
 
 async def test_a_guest_computes_through_the_qr_page(client: Any, db: Any) -> None:
-    door = await make_door(db, "hotels", presets={"country": "CN", "hotel_class": "4"})
-    page = await client.get(door.url, headers={"accept": "text/html"})
+    entry_point = await make_entry_point(db, "hotels", presets={"country": "CN", "hotel_class": "4"})
+    page = await client.get(entry_point.url, headers={"accept": "text/html"})
     assert 'name="country"' not in page.text
     assert 'name="nights"' in page.text
-    response = await post_form(client, door, VALID)
+    response = await post_form(client, entry_point, VALID)
     assert response.status_code == 303, response.text
-    assert await count_estimates(db, door.tenant_id) == 1
+    assert await count_estimates(db, entry_point.tenant_id) == 1

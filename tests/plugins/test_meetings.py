@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from scenario_venues import make_door
+from scenario_venues import make_entry_point
 
 import neutralpoint_plugins.meetings as meetings
 from neutralpoint.plugin_api import FactorSet, FormErrors, travel
@@ -330,9 +330,9 @@ def test_plugin_imports_only_the_public_api() -> None:
 
 async def test_a_warning_is_shown_beside_the_result_and_in_its_json_twin(client: Any, db: Any) -> None:
     """A 14 km flight is stored as entered (3,679 g) and flagged on the page and in the API."""
-    door = await make_door(db, "meetings")
+    entry_point = await make_entry_point(db, "meetings")
     response = await client.post(
-        f"/api/v1/public/venues/{door.slug}/entry-points/{door.code}/estimates",
+        f"/api/v1/public/venues/{entry_point.slug}/entry-points/{entry_point.code}/estimates",
         json={"inputs": {"travel_mode": "plane_economy", "travel_distance_km": 14, "travel_return": False}},
     )
     assert response.status_code == 201, response.text
@@ -346,24 +346,24 @@ async def test_a_warning_is_shown_beside_the_result_and_in_its_json_twin(client:
     assert created["warnings"] == [warning]
     assert all(line["warning"] is None for line in created["breakdown"] if line["key"] != "travel")
 
-    read = (await client.get(f"/api/v1/estimates/{created['id']}", params={"venue": door.slug})).json()
+    read = (await client.get(f"/api/v1/estimates/{created['id']}", params={"venue": entry_point.slug})).json()
     assert read["warnings"] == [warning]
-    page = await client.get(f"/v/{door.slug}/r/{created['id']}?lang=en", headers={"accept": "text/html"})
+    page = await client.get(f"/v/{entry_point.slug}/r/{created['id']}?lang=en", headers={"accept": "text/html"})
     assert "Please check your answers" in page.text
     assert "A flight of 14 km is unusually short" in page.text
-    zh = await client.get(f"/v/{door.slug}/r/{created['id']}?lang=zh-Hans", headers={"accept": "text/html"})
+    zh = await client.get(f"/v/{entry_point.slug}/r/{created['id']}?lang=zh-Hans", headers={"accept": "text/html"})
     assert "请核对您的填写" in zh.text
     assert "14 公里的航程异常短" in zh.text
 
 
 async def test_a_plausible_answer_has_no_warning(client: Any, db: Any) -> None:
-    door = await make_door(db, "meetings")
+    entry_point = await make_entry_point(db, "meetings")
     response = await client.post(
-        f"/api/v1/public/venues/{door.slug}/entry-points/{door.code}/estimates",
+        f"/api/v1/public/venues/{entry_point.slug}/entry-points/{entry_point.code}/estimates",
         json={"inputs": {"travel_mode": "plane_economy", "travel_distance_km": 1200, "travel_return": False}},
     )
     assert response.status_code == 201, response.text
     created = response.json()
     assert created["warnings"] == []
-    page = await client.get(f"/v/{door.slug}/r/{created['id']}", headers={"accept": "text/html"})
+    page = await client.get(f"/v/{entry_point.slug}/r/{created['id']}", headers={"accept": "text/html"})
     assert "Please check your answers" not in page.text

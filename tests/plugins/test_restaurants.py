@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from scenario_venues import assert_rejected, count_estimates, make_door, post_form
+from scenario_venues import assert_rejected, count_estimates, make_entry_point, post_form
 
 import neutralpoint_plugins.restaurants as restaurants
 from neutralpoint.scenarios.manager import LoadedScenario, ScenarioRegistry
@@ -123,14 +123,14 @@ VALID = {"diners": "1", "dish": "pork"}
 async def test_bad_input_is_shown_beside_the_field(
     client: Any, db: Any, field: str, bad: str, en: str, zh: str
 ) -> None:
-    door = await make_door(db, "restaurants")
-    await assert_rejected(client, db, door, VALID, field, bad, en, zh)
+    entry_point = await make_entry_point(db, "restaurants")
+    await assert_rejected(client, db, entry_point, VALID, field, bad, en, zh)
 
 
 async def test_a_table_computes_through_the_qr_page(client: Any, db: Any) -> None:
-    door = await make_door(db, "restaurants")
-    response = await post_form(client, door, {"diners": "3", "dish": "fish_seafood", "coffee": "3"})
+    entry_point = await make_entry_point(db, "restaurants")
+    response = await post_form(client, entry_point, {"diners": "3", "dish": "fish_seafood", "coffee": "3"})
     assert response.status_code == 303, response.text
     result = await client.get(response.headers["location"], headers={"accept": "text/html"})
     assert "table of 3" in result.text
-    assert await count_estimates(db, door.tenant_id) == 1
+    assert await count_estimates(db, entry_point.tenant_id) == 1

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from scenario_venues import assert_rejected, count_estimates, make_door, post_form
+from scenario_venues import assert_rejected, count_estimates, make_entry_point, post_form
 
 import neutralpoint_plugins.scenic as scenic
 from neutralpoint.scenarios.manager import LoadedScenario, ScenarioRegistry
@@ -142,7 +142,7 @@ def test_golden_family_camping_by_car(scenario: LoadedScenario, registry: Scenar
 def test_a_visitor_alone_takes_a_whole_room_or_tent(
     scenario: LoadedScenario, registry: ScenarioRegistry, lodging: str
 ) -> None:
-    """"2 per tent" is how a party shares; one person still needs the whole tent."""
+    """ "2 per tent" is how a party shares; one person still needs the whole tent."""
     alone = breakdown(
         scenario, registry, group_size="1", travel_mode="bicycle_walk", nights="1", lodging=lodging, people_per_room="2"
     )
@@ -171,12 +171,12 @@ VALID = {"group_size": "1", "travel_mode": "bus", "travel_distance_km": "20"}
 async def test_bad_input_is_shown_beside_the_field(
     client: Any, db: Any, field: str, bad: str, en: str, zh: str
 ) -> None:
-    door = await make_door(db, "scenic")
-    await assert_rejected(client, db, door, VALID, field, bad, en, zh)
+    entry_point = await make_entry_point(db, "scenic")
+    await assert_rejected(client, db, entry_point, VALID, field, bad, en, zh)
 
 
 async def test_a_group_computes_through_the_qr_page(client: Any, db: Any) -> None:
-    door = await make_door(db, "scenic")
-    response = await post_form(client, door, {**VALID, "group_size": "12", "cable_car_rides": "2"})
+    entry_point = await make_entry_point(db, "scenic")
+    response = await post_form(client, entry_point, {**VALID, "group_size": "12", "cable_car_rides": "2"})
     assert response.status_code == 303, response.text
-    assert await count_estimates(db, door.tenant_id) == 1
+    assert await count_estimates(db, entry_point.tenant_id) == 1

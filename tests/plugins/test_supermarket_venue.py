@@ -78,7 +78,7 @@ def _entry_points_of(found: object) -> list[EntryPoint]:
     return list(cast("Iterable[EntryPoint]", found))
 
 
-async def test_venue_opens_a_supermarket_door_and_a_shopper_computes_a_basket(
+async def test_venue_opens_a_supermarket_entry_point_and_a_shopper_computes_a_basket(
     client: AsyncTestClient[Litestar], db: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     slug, email = await _shop_manager(db)
@@ -88,18 +88,18 @@ async def test_venue_opens_a_supermarket_door_and_a_shopper_computes_a_basket(
         f"/api/v1/venues/{slug}/entry-points", json={"name": "Checkout 1", "scenario": "supermarket"}
     )
     assert created.status_code == 201, created.text
-    door = f"/v/{slug}/{created.json()['code']}"
+    entry_point_url = f"/v/{slug}/{created.json()['code']}"
 
     # The manager signs out; the same browser now scans the QR code as a shopper.
     assert (await client.post("/api/v1/logout")).status_code == 204
-    page = await client.get(f"{door}?lang=zh-Hans")
+    page = await client.get(f"{entry_point_url}?lang=zh-Hans")
     assert page.status_code == 200
     assert "超市购物" in page.text
     assert "塑料购物袋" in page.text
-    refused = await _submit(client, f"{door}?lang=en", {**BASKET, "beef_kg": "1000000"})
+    refused = await _submit(client, f"{entry_point_url}?lang=en", {**BASKET, "beef_kg": "1000000"})
     assert refused.status_code == 400
     assert "Must be at most 20 kg." in html.unescape(refused.text)
-    response = await _submit(client, f"{door}?lang=en", BASKET)
+    response = await _submit(client, f"{entry_point_url}?lang=en", BASKET)
     assert response.status_code == 303, response.text
     result_url = response.headers["location"]
     result = await client.get(result_url)
@@ -120,7 +120,7 @@ async def test_venue_opens_a_supermarket_door_and_a_shopper_computes_a_basket(
     assert registry.get("supermarket") is None
     async with AsyncTestClient(app=create_app(settings, registry), base_url=BASE) as later:
         kept = await later.get(result_url)
-        gone = await later.get(door, headers={"accept": "text/html"})
+        gone = await later.get(entry_point_url, headers={"accept": "text/html"})
     assert kept.status_code == 200
     kept_text = html.unescape(kept.text)
     assert "91.7 kg" in kept_text

@@ -49,7 +49,7 @@ class Venue:
     color: str
 
     @property
-    def entry_url(self) -> str:
+    def entry_point_url(self) -> str:
         return f"/v/{self.slug}/{self.code}"
 
 
@@ -58,7 +58,7 @@ VenueFactory = Callable[..., Awaitable[Venue]]
 
 @pytest.fixture
 def make_venue(db: Database) -> VenueFactory:
-    """``await make_venue(scenario="dummy", presets={...}, status=..., active=...)``: a venue with one door."""
+    """``await make_venue(scenario="dummy", presets={...}, status=..., active=...)``: a venue with one entry point."""
 
     async def make(
         *,

@@ -24,7 +24,7 @@ def test_text_on_the_brand_colour_is_white_or_near_black() -> None:
 
 async def test_a_yellow_venue_gets_dark_header_text_and_dark_links(client: Any, make_venue: Any) -> None:
     venue = await make_venue(color="#ffee00")
-    page = (await client.get(venue.entry_url)).text
+    page = (await client.get(venue.entry_point_url)).text
     assert '<link rel="stylesheet" href="/brand/ffee00.css">' in page
     stylesheet = await client.get("/brand/ffee00.css")
     assert stylesheet.headers["content-type"].startswith("text/css")

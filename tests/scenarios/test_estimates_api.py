@@ -236,7 +236,7 @@ async def test_the_api_is_documented_in_openapi(client: Any) -> None:
     assert "201" in create["responses"]
     assert "400" in create["responses"]
     components = schema["components"]["schemas"]
-    for name in ("EstimateIn", "EstimateOut", "ErrorsOut", "ScenarioOut", "FactorSetOut", "CalculatorEntryOut"):
+    for name in ("EstimateIn", "EstimateOut", "ErrorsOut", "ScenarioOut", "FactorSetOut", "VisitorEntryPointOut"):
         assert name in components, name
     assert set(components["LocalizedText"]["properties"]) == {"en", "zh-Hans"}
     for page in ("/v/{slug}/{code}", "/v/{slug}/me", "/v/{slug}/r/{estimate_id}"):

@@ -90,7 +90,7 @@ def _registry(plugin: VersionedPlugin) -> ScenarioRegistry:
     return registry
 
 
-async def _door(db: Database, scenario: str) -> tuple[uuid.UUID, str]:
+async def _venue_with_entry_point(db: Database, scenario: str) -> tuple[uuid.UUID, str]:
     suffix = uuid.uuid4().hex[:8]
     async with db.platform_session() as session:
         tenant = Tenant(
@@ -120,9 +120,9 @@ def test_a_new_version_keeps_the_old_one_available() -> None:
 async def test_an_estimate_stored_with_2025_1_recomputes_to_the_same_grams(db: Database) -> None:
     scenario = f"coach_{uuid.uuid4().hex[:6]}"
     first = _registry(VersionedPlugin(scenario, {"2025.1": "0.03432"}))
-    tenant_id, slug = await _door(db, scenario)
+    tenant_id, slug = await _venue_with_entry_point(db, scenario)
     async with db.session() as session:
-        entry = await entries.find_entry(session, slug, (await _code(db, tenant_id)))
+        entry = await entries.find_open_entry_point(session, slug, (await _code(db, tenant_id)))
         assert entry is not None
         loaded = first.get(scenario)
         assert loaded is not None

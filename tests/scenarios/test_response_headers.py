@@ -41,14 +41,14 @@ def _check_headers(answer: Any) -> None:
 
 async def test_visitor_pages_and_answers_carry_the_headers(app: Litestar, client: Any, make_venue: Any) -> None:
     venue = await make_venue()
-    entry = await client.get(venue.entry_url)
+    entry = await client.get(venue.entry_point_url)
     assert entry.status_code == 200
     _check_headers(entry)
     assert "<style" not in entry.text
     assert " style=" not in entry.text
     # The form post: the fast path's shortcut answers it when the fast path is on.
     posted = await client.post(
-        venue.entry_url, data={**FORM, "_csrf_token": csrf_token(client)}, follow_redirects=False
+        venue.entry_point_url, data={**FORM, "_csrf_token": csrf_token(client)}, follow_redirects=False
     )
     assert posted.status_code == 303, posted.text
     _check_headers(posted)
@@ -72,21 +72,21 @@ async def test_visitor_pages_and_answers_carry_the_headers(app: Litestar, client
 
 async def test_html_and_json_are_compressed(client: Any, make_venue: Any) -> None:
     venue = await make_venue()
-    for path in (venue.entry_url, "/schema/openapi.json"):
+    for path in (venue.entry_point_url, "/schema/openapi.json"):
         answer = await client.get(path, headers={"accept-encoding": "gzip"})
         assert answer.status_code == 200
         assert answer.headers["content-encoding"] == "gzip", path
         assert "accept-encoding" in answer.headers["vary"].lower()
-    raw = await client.get(venue.entry_url, headers={"accept-encoding": "identity"})
+    raw = await client.get(venue.entry_point_url, headers={"accept-encoding": "identity"})
     assert "content-encoding" not in raw.headers
     assert raw.text.startswith("<!doctype html>")
 
 
 async def test_options_lists_every_method_of_a_path(client: Any, make_venue: Any) -> None:
     venue = await make_venue()
-    # Three controllers put GET and POST on a visitor's door, and GET, PUT and their kin on
+    # Three controllers put GET and POST on a visitor's entry point, and GET, PUT and their kin on
     # others; the answer names every one.
-    answer = await client.options(venue.entry_url)
+    answer = await client.options(venue.entry_point_url)
     assert answer.status_code == 204
     assert answer.headers["allow"] == "GET, OPTIONS, POST"
     assert (await client.options("/login")).headers["allow"] == "GET, OPTIONS, POST"

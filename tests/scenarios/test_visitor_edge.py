@@ -112,7 +112,7 @@ async def test_what_the_edge_does_not_take_reaches_the_application_whole(
     large = await client.post(url, json={"inputs": {**INPUTS, "origin": padding}})
     assert large.status_code == 400
     assert "origin" in large.json()["errors"]
-    # An unknown door: the application's 404 in JSON.
+    # An unknown entry point: the application's 404 in JSON.
     missing = await client.post(
         f"/api/v1/public/venues/{venue.slug}/entry-points/nope/estimates", json={"inputs": INPUTS}
     )
@@ -123,12 +123,12 @@ async def test_what_the_edge_does_not_take_reaches_the_application_whole(
 
 async def test_the_edge_and_the_handler_answer_a_form_alike(client: Any, make_venue: Any, count_estimates: Any) -> None:
     venue = await make_venue()
-    await client.get(venue.entry_url)
+    await client.get(venue.entry_point_url)
     token = csrf_token(client)
-    by_edge = await client.post(venue.entry_url, data={**FORM, "_csrf_token": token}, follow_redirects=False)
+    by_edge = await client.post(venue.entry_point_url, data={**FORM, "_csrf_token": token}, follow_redirects=False)
     # multipart/form-data is a form the edge leaves to the handler
     fields = {k: (None, v) for k, v in {**FORM, "_csrf_token": token}.items()}
-    by_handler = await client.post(venue.entry_url, files=fields, follow_redirects=False)
+    by_handler = await client.post(venue.entry_point_url, files=fields, follow_redirects=False)
     for answer in (by_edge, by_handler):
         assert answer.status_code == 303
         assert answer.headers["location"].startswith(f"/v/{venue.slug}/r/")
@@ -143,11 +143,11 @@ async def test_the_edge_and_the_handler_answer_a_form_alike(client: Any, make_ve
 
 async def test_a_refused_form_is_answered_by_the_handler(client: Any, make_venue: Any, count_estimates: Any) -> None:
     venue = await make_venue()
-    await client.get(venue.entry_url)
-    forged = await client.post(venue.entry_url, data={**FORM, "_csrf_token": "0" * 128})
+    await client.get(venue.entry_point_url)
+    forged = await client.post(venue.entry_point_url, data={**FORM, "_csrf_token": "0" * 128})
     assert forged.status_code == 403
     invalid = await client.post(
-        venue.entry_url,
+        venue.entry_point_url,
         data={**FORM, "nights": "-1", "_csrf_token": csrf_token(client)},
         headers={"accept": "text/html"},
     )
@@ -198,9 +198,9 @@ async def test_an_unexpected_error_at_the_edge_is_the_applications_error(
     caplog.set_level(logging.ERROR, logger="neutralpoint")
     async with AsyncTestClient(app=breaker_app, base_url=BASE) as client:
         api = await client.post(_estimates_url(venue), json={"inputs": {"km": 5}})
-        await client.get(venue.entry_url)
+        await client.get(venue.entry_point_url)
         form = await client.post(
-            venue.entry_url, data={"km": "5", "_csrf_token": csrf_token(client)}, headers={"accept": "text/html"}
+            venue.entry_point_url, data={"km": "5", "_csrf_token": csrf_token(client)}, headers={"accept": "text/html"}
         )
     assert api.status_code == 500
     assert api.json() == {"status_code": 500, "detail": "Internal server error"}
@@ -245,17 +245,17 @@ async def test_application_middleware_sees_the_submissions_the_edge_answers(
     async with AsyncTestClient(app=logged_app, base_url=BASE) as client:
         by_edge = await client.post(_estimates_url(venue), content=body, headers={"content-type": "application/json"})
         by_handler = await client.post(_estimates_url(venue), content=body, headers={"content-type": "text/plain"})
-        await client.get(venue.entry_url)
+        await client.get(venue.entry_point_url)
         form = await client.post(
-            venue.entry_url, data={**FORM, "_csrf_token": csrf_token(client)}, follow_redirects=False
+            venue.entry_point_url, data={**FORM, "_csrf_token": csrf_token(client)}, follow_redirects=False
         )
     assert by_edge.status_code == by_handler.status_code == 201
     assert form.status_code == 303
     assert seen == [
         (_estimates_url(venue), 201, False),  # answered at the edge: the handler never read it
         (_estimates_url(venue), 201, True),  # answered by the handler
-        (venue.entry_url, 200, False),
-        (venue.entry_url, 303, False),
+        (venue.entry_point_url, 200, False),
+        (venue.entry_point_url, 303, False),
     ]
     assert await count_estimates(venue.id) == 3
 

@@ -64,7 +64,7 @@ def _field_error(page: str, name: str) -> str:
 
 async def test_entry_page_shows_the_brand_the_event_and_every_field_kind(client: Any, make_venue: Any) -> None:
     venue = await make_venue(color="#a83a12", logo_version=3)
-    response = await client.get(venue.entry_url)
+    response = await client.get(venue.entry_point_url)
     assert response.status_code == 200
     page = response.text
     assert '<link rel="stylesheet" href="/brand/a83a12.css">' in page
@@ -108,7 +108,7 @@ def _form(page: str) -> str:
 async def test_the_essentials_come_first_and_the_details_are_folded(client: Any, make_venue: Any) -> None:
     """A phone's first screen holds what most attendees answer; the rest waits, closed, below."""
     venue = await make_venue(scenario="meetings")
-    form = _form((await client.get(venue.entry_url)).text)
+    form = _form((await client.get(venue.entry_point_url)).text)
     before_folds = form.split("<details", 1)[0]
     shown_first = [n for n in re.findall(r'name="([a-z_]+)"', before_folds) if not n.startswith("_")]
     assert shown_first == ["travel_mode", "travel_origin", "days", "hotel_nights"]
@@ -123,7 +123,7 @@ async def test_the_essentials_come_first_and_the_details_are_folded(client: Any,
     assert 'name="travel_distance_km"' in form.split("Getting here: more details", 1)[1]
     assert "<script" not in form
 
-    chinese = _form((await client.get(venue.entry_url + "?lang=zh-Hans")).text)
+    chinese = _form((await client.get(venue.entry_point_url + "?lang=zh-Hans")).text)
     assert list(_folds(chinese)) == [
         "交通：更多信息（选填）",
         "参会天数与住宿：更多信息（选填）",
@@ -141,7 +141,7 @@ async def test_an_error_in_a_folded_field_opens_its_fold(client: Any, make_venue
         "hotel_nights": "2",
         "hotel_guests": "9",
     }
-    refused = await _post(client, venue.entry_url, answers)
+    refused = await _post(client, venue.entry_point_url, answers)
     assert refused.status_code == 400
     assert _field_error(refused.text, "hotel_guests") == "Must be at most 4 guests."
     assert _folds(_form(refused.text)) == {
@@ -151,7 +151,7 @@ async def test_an_error_in_a_folded_field_opens_its_fold(client: Any, make_venue
     }
     # The cross-field rule of the travel helper names the folded distance: that fold opens. A fold
     # where the visitor changed an answer stays open too, so that they see it kept.
-    no_origin = await _post(client, venue.entry_url, {**answers, "travel_origin": "", "hotel_guests": "2"})
+    no_origin = await _post(client, venue.entry_point_url, {**answers, "travel_origin": "", "hotel_guests": "2"})
     assert no_origin.status_code == 400
     assert _folds(_form(no_origin.text)) == {
         "Getting here: more details (optional)": True,
@@ -168,12 +168,12 @@ async def test_an_attendee_cannot_attend_more_days_than_the_event_has(
     """The venue's event runs 7-9 September: three days."""
     venue = await make_venue(scenario="meetings")
     answers = {"travel_mode": "rail_high_speed", "travel_distance_km": "300", "days": "4"}
-    refused = await _post(client, venue.entry_url, answers)
+    refused = await _post(client, venue.entry_point_url, answers)
     assert refused.status_code == 400
     assert _field_error(refused.text, "days") == "The event lasts 3 days."
     assert await count_estimates(venue.id) == 0
 
-    accepted = await _post(client, venue.entry_url, {**answers, "days": "3"})
+    accepted = await _post(client, venue.entry_point_url, {**answers, "days": "3"})
     assert accepted.status_code == 303
     estimate_id = accepted.headers["location"].rsplit("/", 1)[1]
     async with db.platform_session() as session:
@@ -185,7 +185,7 @@ async def test_an_attendee_cannot_attend_more_days_than_the_event_has(
         assert sum(line.grams for line in estimates.recompute(stored, registry, {})) == stored.total_grams
 
 
-async def test_a_code_typed_in_lower_case_finds_its_door(client: Any, make_venue: Any, db: Database) -> None:
+async def test_a_code_typed_in_lower_case_finds_its_entry_point(client: Any, make_venue: Any, db: Database) -> None:
     venue = await make_venue()
     async with db.platform_session() as session:
         entry = await session.scalar(select(EntryPoint).where(EntryPoint.tenant_id == venue.id))
@@ -198,9 +198,9 @@ async def test_a_code_typed_in_lower_case_finds_its_door(client: Any, make_venue
 
 async def test_preset_fields_are_hidden_and_applied(client: Any, make_venue: Any, db: Database) -> None:
     venue = await make_venue(presets={"country": "uk"})
-    page = (await client.get(venue.entry_url)).text
+    page = (await client.get(venue.entry_point_url)).text
     assert 'name="country"' not in page
-    response = await _post(client, venue.entry_url, {**VALID, "country": "cn"})
+    response = await _post(client, venue.entry_point_url, {**VALID, "country": "cn"})
     assert response.status_code == 303
     estimate_id = response.headers["location"].rsplit("/", 1)[1]
     async with db.platform_session() as session:
@@ -213,34 +213,34 @@ async def test_preset_fields_are_hidden_and_applied(client: Any, make_venue: Any
 
 async def test_accept_language_picks_chinese_and_lang_query_switches_and_sticks(client: Any, make_venue: Any) -> None:
     venue = await make_venue()
-    chinese = await client.get(venue.entry_url, headers={"accept-language": "zh-CN,zh;q=0.9,en;q=0.5"})
+    chinese = await client.get(venue.entry_point_url, headers={"accept-language": "zh-CN,zh;q=0.9,en;q=0.5"})
     assert '<html lang="zh-Hans">' in chinese.text
     assert "您从哪里出发？" in chinese.text
     assert "计算我的碳足迹" in chinese.text
     assert 'aria-label="语言"' in chinese.text
-    assert f'href="{venue.entry_url}?lang=en"' in chinese.text
+    assert f'href="{venue.entry_point_url}?lang=en"' in chinese.text
 
-    switched = await client.get(venue.entry_url + "?lang=en", headers={"accept-language": "zh-CN"})
+    switched = await client.get(venue.entry_point_url + "?lang=en", headers={"accept-language": "zh-CN"})
     assert '<html lang="en">' in switched.text
     assert "Where did you travel from?" in switched.text
     cookie = switched.headers["set-cookie"]
     assert "lang=en" in cookie
-    assert f'href="{venue.entry_url}?lang=zh-Hans"' in switched.text
+    assert f'href="{venue.entry_point_url}?lang=zh-Hans"' in switched.text
 
-    remembered = await client.get(venue.entry_url, headers={"accept-language": "zh-CN"})
+    remembered = await client.get(venue.entry_point_url, headers={"accept-language": "zh-CN"})
     assert '<html lang="en">' in remembered.text
 
 
 async def test_venue_default_language_applies_without_a_browser_preference(client: Any, make_venue: Any) -> None:
     venue = await make_venue(default_language="zh-Hans")
-    response = await client.get(venue.entry_url, headers={"accept-language": ""})
+    response = await client.get(venue.entry_point_url, headers={"accept-language": ""})
     assert '<html lang="zh-Hans">' in response.text
 
 
 @pytest.mark.parametrize(
     "case", ["unknown_code", "unknown_slug", "inactive_entry", "pending_venue", "suspended_venue", "not_enabled"]
 )
-async def test_doors_that_are_not_open_are_404_in_the_visitors_language(
+async def test_entry_points_that_are_not_open_are_404_in_the_visitors_language(
     client: Any, make_venue: Any, case: str
 ) -> None:
     venue = await make_venue(
@@ -253,7 +253,7 @@ async def test_doors_that_are_not_open_are_404_in_the_visitors_language(
     url = {
         "unknown_code": f"/v/{venue.slug}/nope",
         "unknown_slug": f"/v/no-such-venue-{uuid.uuid4().hex[:6]}/{venue.code}",
-    }.get(case, venue.entry_url)
+    }.get(case, venue.entry_point_url)
     response = await client.get(url, headers={"accept-language": "zh-CN", "accept": "text/html"})
     assert response.status_code == 404
     assert "text/html" in response.headers["content-type"]
@@ -263,7 +263,7 @@ async def test_doors_that_are_not_open_are_404_in_the_visitors_language(
 
 async def test_page_weight_html_and_css_under_60_kb(client: Any, make_venue: Any) -> None:
     venue = await make_venue(logo_version=1)
-    page = await client.get(venue.entry_url)
+    page = await client.get(venue.entry_point_url)
     css = await client.get("/static/app.css")
     assert css.status_code == 200
     assert "<script" not in page.text
@@ -284,10 +284,10 @@ async def test_entry_page_and_submission_need_few_queries(
         statements.append("SET_CONFIG" if "set_config" in statement else statement.split(None, 1)[0].upper())
 
     engine = app.state.db.engine.sync_engine
-    assert (await client.get(venue.entry_url)).status_code == 200
+    assert (await client.get(venue.entry_point_url)).status_code == 200
     event.listen(engine, "before_cursor_execute", record)
     try:
-        page = await client.get(venue.entry_url)
+        page = await client.get(venue.entry_point_url)
         assert page.status_code == 200
         assert statements == []
         group_commit = app.state.db.row_writer
@@ -295,7 +295,7 @@ async def test_entry_page_and_submission_need_few_queries(
             statements.clear()
             transactions = group_commit.transactions
             submitted = await client.post(
-                venue.entry_url, data={"_csrf_token": csrf_token(client), **VALID}, follow_redirects=False
+                venue.entry_point_url, data={"_csrf_token": csrf_token(client), **VALID}, follow_redirects=False
             )
             assert submitted.status_code == 303
             assert group_commit.transactions == transactions + 1
@@ -311,12 +311,12 @@ async def test_a_venue_suspended_or_renamed_after_a_visit_is_not_served_from_mem
     client: Any, make_venue: Any, db: Database
 ) -> None:
     venue = await make_venue()
-    assert (await client.get(venue.entry_url)).status_code == 200
+    assert (await client.get(venue.entry_point_url)).status_code == 200
     async with db.platform_session() as session:
         tenant = await session.get(Tenant, venue.id)
         assert tenant is not None
         tenant.slug = venue.slug + "-new"
-    assert (await client.get(venue.entry_url, headers={"accept": "text/html"})).status_code == 404
+    assert (await client.get(venue.entry_point_url, headers={"accept": "text/html"})).status_code == 404
     renamed = f"/v/{venue.slug}-new/{venue.code}"
     assert (await client.get(renamed)).status_code == 200
     async with db.platform_session() as session:
@@ -334,7 +334,7 @@ async def test_a_remembered_page_carries_each_visitors_own_token_and_a_new_brand
     tokens = []
     for _ in range(3):
         client.cookies.clear()
-        page = await client.get(venue.entry_url)
+        page = await client.get(venue.entry_point_url)
         token = client.cookies.get("np_csrf")
         assert token
         assert f'name="_csrf_token" value="{token}"' in page.text
@@ -345,7 +345,7 @@ async def test_a_remembered_page_carries_each_visitors_own_token_and_a_new_brand
         tenant = await session.get(Tenant, venue.id)
         assert tenant is not None
         tenant.display_name = "Renamed Hall 改名"
-    assert "Renamed Hall 改名" in (await client.get(venue.entry_url)).text
+    assert "Renamed Hall 改名" in (await client.get(venue.entry_point_url)).text
 
 
 async def test_requests_arriving_as_the_memory_expires_share_one_lookup(
@@ -367,11 +367,11 @@ async def test_requests_arriving_as_the_memory_expires_share_one_lookup(
     event.listen(engine, "before_cursor_execute", record)
     try:
         found = await asyncio.gather(
-            *(entries.find_calculator(db, registry, venue.slug, venue.code, cache) for _ in range(20))
+            *(entries.find_entry_point_setup(db, registry, venue.slug, venue.code, cache) for _ in range(20))
         )
     finally:
         event.remove(engine, "before_cursor_execute", record)
-    assert all(c is not None and c.entry is found[0].entry for c in found)
+    assert all(c is not None and c.entry_point is found[0].entry_point for c in found)
     # the venue, its entry point and its measured values: once, not twenty times
     assert 1 <= len(statements) <= 3, statements
 
@@ -381,15 +381,16 @@ async def test_a_visitor_leaving_mid_lookup_does_not_fail_the_others_waiting(
 ) -> None:
     venue = await make_venue()
     cache = EntryCache()
-    first = asyncio.create_task(entries.find_calculator(db, registry, venue.slug, venue.code, cache))
+    first = asyncio.create_task(entries.find_entry_point_setup(db, registry, venue.slug, venue.code, cache))
     await asyncio.sleep(0)  # the first request is now waiting on the database
     others = [
-        asyncio.create_task(entries.find_calculator(db, registry, venue.slug, venue.code, cache)) for _ in range(3)
+        asyncio.create_task(entries.find_entry_point_setup(db, registry, venue.slug, venue.code, cache))
+        for _ in range(3)
     ]
     await asyncio.sleep(0)
     first.cancel()
     found = await asyncio.gather(*others)
-    assert all(c is not None and c.entry.tenant.slug == venue.slug for c in found)
+    assert all(c is not None and c.entry_point.tenant.slug == venue.slug for c in found)
     with pytest.raises(asyncio.CancelledError):
         await first
 
@@ -400,7 +401,7 @@ async def test_a_visitor_leaving_mid_lookup_does_not_fail_the_others_waiting(
 async def test_valid_submission_stores_and_shows_the_result(client: Any, make_venue: Any, count_estimates: Any) -> None:
     venue = await make_venue()
     before = await count_estimates(venue.id)
-    response = await _post(client, venue.entry_url, VALID)
+    response = await _post(client, venue.entry_point_url, VALID)
     assert response.status_code == 303
     location = response.headers["location"]
     assert re.fullmatch(rf"/v/{venue.slug}/r/[0-9a-f-]{{36}}", location)
@@ -428,13 +429,15 @@ async def test_valid_submission_stores_and_shows_the_result(client: Any, make_ve
     assert "or 9.1 days" in page
     assert "561.0 km" in page
     assert "ourworldindata.org/grapher/co-emissions-per-capita" in page
-    assert f'href="{venue.entry_url}"' in page
+    assert f'href="{venue.entry_point_url}"' in page
     assert f'href="/v/{venue.slug}/me"' in page
 
 
 async def test_city_instead_of_distance_uses_the_travel_helper(client: Any, make_venue: Any, db: Database) -> None:
     venue = await make_venue()
-    response = await _post(client, venue.entry_url, {**VALID, "distance_km": "", "origin": "Beijing", "mode": "plane"})
+    response = await _post(
+        client, venue.entry_point_url, {**VALID, "distance_km": "", "origin": "Beijing", "mode": "plane"}
+    )
     assert response.status_code == 303
     page = (await client.get(response.headers["location"])).text
     assert "From Beijing" in page
@@ -445,7 +448,7 @@ async def test_rule_across_fields_from_the_calculation_is_shown_beside_the_field
     client: Any, make_venue: Any, count_estimates: Any
 ) -> None:
     venue = await make_venue()
-    response = await _post(client, venue.entry_url, {**VALID, "distance_km": "", "origin": ""})
+    response = await _post(client, venue.entry_point_url, {**VALID, "distance_km": "", "origin": ""})
     assert response.status_code == 400
     assert _field_error(response.text, "distance_km") == "Give your city or the distance."
     assert await count_estimates(venue.id) == 0
@@ -471,7 +474,7 @@ async def test_invalid_input_is_refused_beside_the_field_and_nothing_is_stored(
     client: Any, make_venue: Any, count_estimates: Any, field: str, value: str, message: str
 ) -> None:
     venue = await make_venue()
-    response = await _post(client, venue.entry_url, {**VALID, field: value})
+    response = await _post(client, venue.entry_point_url, {**VALID, field: value})
     assert response.status_code == 400
     page = response.text
     assert _field_error(page, field) == message
@@ -487,7 +490,7 @@ async def test_invalid_input_is_refused_beside_the_field_and_nothing_is_stored(
 
 async def test_errors_are_in_the_visitors_language(client: Any, make_venue: Any) -> None:
     venue = await make_venue()
-    response = await _post(client, venue.entry_url + "?lang=zh-Hans", {**VALID, "nights": "100000"})
+    response = await _post(client, venue.entry_point_url + "?lang=zh-Hans", {**VALID, "nights": "100000"})
     assert response.status_code == 400
     assert _field_error(response.text, "nights") == "不能大于 60 晚。"
     assert "请检查以下填写内容：" in response.text
@@ -495,8 +498,8 @@ async def test_errors_are_in_the_visitors_language(client: Any, make_venue: Any)
 
 async def test_submission_without_csrf_token_is_refused(client: Any, make_venue: Any, count_estimates: Any) -> None:
     venue = await make_venue()
-    await client.get(venue.entry_url)
-    response = await client.post(venue.entry_url, data=VALID, follow_redirects=False)
+    await client.get(venue.entry_point_url)
+    response = await client.post(venue.entry_point_url, data=VALID, follow_redirects=False)
     assert response.status_code == 403
     assert await count_estimates(venue.id) == 0
 
@@ -505,13 +508,15 @@ async def test_a_forged_or_someone_elses_token_is_refused(
     client: Any, make_venue: Any, count_estimates: Any, settings: Settings
 ) -> None:
     venue = await make_venue()
-    await client.get(venue.entry_url)
+    await client.get(venue.entry_point_url)
     forged = generate_csrf_token("not-the-secret-key-of-this-platform-0123456789")
     someone_elses = generate_csrf_token(settings.secret_key)
     own = csrf_token(client)
     altered = own[:-1] + ("1" if own.endswith("0") else "0")  # the visitor's own token, one digit changed
     for token in (forged, someone_elses, altered, own[:-1], ""):
-        response = await client.post(venue.entry_url, data={"_csrf_token": token, **VALID}, follow_redirects=False)
+        response = await client.post(
+            venue.entry_point_url, data={"_csrf_token": token, **VALID}, follow_redirects=False
+        )
         assert response.status_code == 403, token
     assert await count_estimates(venue.id) == 0
 
@@ -523,10 +528,10 @@ async def test_the_token_of_the_signed_in_pages_works_on_the_visitors_form(clien
     assert (await client.get("/login")).status_code == 200
     token = csrf_token(client)
     assert token
-    page = await client.get(venue.entry_url)
+    page = await client.get(venue.entry_point_url)
     assert "set-cookie" not in page.headers
     assert f'value="{token}"' in page.text
-    submitted = await client.post(venue.entry_url, data={"_csrf_token": token, **VALID}, follow_redirects=False)
+    submitted = await client.post(venue.entry_point_url, data={"_csrf_token": token, **VALID}, follow_redirects=False)
     assert submitted.status_code == 303
 
 
@@ -536,7 +541,7 @@ async def test_the_token_of_the_signed_in_pages_works_on_the_visitors_form(clien
 async def test_result_is_scoped_to_the_venue_of_the_slug(client: Any, make_venue: Any) -> None:
     venue = await make_venue()
     other = await make_venue()
-    response = await _post(client, venue.entry_url, VALID)
+    response = await _post(client, venue.entry_point_url, VALID)
     estimate_id = response.headers["location"].rsplit("/", 1)[1]
     assert (await client.get(f"/v/{venue.slug}/r/{estimate_id}")).status_code == 200
     assert (await client.get(f"/v/{other.slug}/r/{estimate_id}", headers={"accept": "text/html"})).status_code == 404
@@ -546,7 +551,7 @@ async def test_result_is_scoped_to_the_venue_of_the_slug(client: Any, make_venue
 
 async def test_anyone_with_the_link_sees_the_result(client: Any, make_venue: Any) -> None:
     venue = await make_venue()
-    response = await _post(client, venue.entry_url, VALID)
+    response = await _post(client, venue.entry_point_url, VALID)
     client.cookies.clear()  # another browser
     shared = await client.get(response.headers["location"])
     assert shared.status_code == 200
@@ -555,7 +560,7 @@ async def test_anyone_with_the_link_sees_the_result(client: Any, make_venue: Any
 
 async def test_chinese_sentences_follow_each_other_without_a_space(client: Any, make_venue: Any) -> None:
     venue = await make_venue()
-    posted = await _post(client, venue.entry_url, VALID, **{"accept-language": "zh-CN"})
+    posted = await _post(client, venue.entry_point_url, VALID, **{"accept-language": "zh-CN"})
     page = (await client.get(posted.headers["location"], headers={"accept-language": "zh-CN"})).text
     assert "这是估算值" in page
     assert "。 " not in page
@@ -563,8 +568,8 @@ async def test_chinese_sentences_follow_each_other_without_a_space(client: Any, 
 
 async def test_history_lists_this_visitors_estimates_newest_first(client: Any, make_venue: Any) -> None:
     venue = await make_venue()
-    first = await _post(client, venue.entry_url, VALID)
-    second = await _post(client, venue.entry_url, {**VALID, "nights": "0", "meals": "0"})
+    first = await _post(client, venue.entry_point_url, VALID)
+    second = await _post(client, venue.entry_point_url, {**VALID, "nights": "0", "meals": "0"})
     page = (await client.get(f"/v/{venue.slug}/me")).text
     first_url, second_url = first.headers["location"], second.headers["location"]
     assert first_url in page
@@ -588,7 +593,7 @@ async def test_recompute_yields_the_stored_grams(
     client: Any, make_venue: Any, db: Database, registry: ScenarioRegistry
 ) -> None:
     venue = await make_venue()
-    response = await _post(client, venue.entry_url, {**VALID, "distance_km": "", "origin": "Shanghai"})
+    response = await _post(client, venue.entry_point_url, {**VALID, "distance_km": "", "origin": "Shanghai"})
     estimate_id = uuid.UUID(response.headers["location"].rsplit("/", 1)[1])
     async with db.platform_session() as session:
         estimate = await session.get(Estimate, estimate_id)
@@ -609,7 +614,7 @@ async def test_recompute_an_old_version_from_its_snapshot_when_the_plugin_droppe
     old = scenario.factor_set("2024.1")
     assert old is not None
     async with db.session() as session:
-        entry = await entries.find_entry(session, venue.slug, venue.code)
+        entry = await entries.find_open_entry_point(session, venue.slug, venue.code)
         assert entry is not None
         computation = estimates.compute(scenario, registry, entry, {**VALID, "mode": "plane"}, "en")
         lines = scenario.calculate(computation.inputs, old, registry.context(venue_location=entry.tenant.location))
@@ -653,12 +658,12 @@ async def test_a_changed_factor_set_under_an_old_version_is_refused(db: Database
 
 async def test_result_renders_after_the_plugin_is_uninstalled(client: Any, make_venue: Any, settings: Settings) -> None:
     venue = await make_venue()
-    response = await _post(client, venue.entry_url, VALID)
+    response = await _post(client, venue.entry_point_url, VALID)
     location = response.headers["location"]
     without_dummy = create_app(settings, ScenarioRegistry.discover())
     async with AsyncTestClient(app=without_dummy, base_url="http://testserver.local") as other:
         result = await other.get(location)
-        entry = await other.get(venue.entry_url, headers={"accept": "text/html"})
+        entry = await other.get(venue.entry_point_url, headers={"accept": "text/html"})
     assert result.status_code == 200
     assert "117 kg" in result.text
     assert "Hotel night, China" in result.text
@@ -685,7 +690,7 @@ async def test_a_venues_measured_value_is_used_shown_and_recomputed(
                 evidence_filename="bills.pdf",
             ),
         )
-    response = await _post(client, venue.entry_url, VALID)
+    response = await _post(client, venue.entry_point_url, VALID)
     assert response.status_code == 303
     page = (await client.get(response.headers["location"])).text
     # 7,092 + 2 × 20.0 kg + 3,000 g
@@ -705,7 +710,7 @@ async def test_a_venues_measured_value_is_used_shown_and_recomputed(
     assert sum(line.grams for line in lines) == 50_092
 
     other = await make_venue()  # another venue keeps the published value
-    again = await _post(client, other.entry_url, VALID)
+    again = await _post(client, other.entry_point_url, VALID)
     assert "117 kg" in (await client.get(again.headers["location"])).text
 
 
@@ -717,13 +722,13 @@ async def test_every_loaded_scenario_renders_its_entry_page(
 ) -> None:
     for scenario in registry.ordered():
         venue = await make_venue(scenario=scenario.id)
-        page = (await client.get(venue.entry_url)).text
+        page = (await client.get(venue.entry_point_url)).text
         for f in scenario.form.fields:
             assert html.escape(f.label["en"]) in page, (scenario.id, f.name)
         defaults = scenario.form.defaults()
         if all(f.name in defaults or not f.required for f in scenario.form.fields):
             raw = {name: str(v).lower() if isinstance(v, bool) else str(v) for name, v in defaults.items()}
-            response = await _post(client, venue.entry_url, raw)
+            response = await _post(client, venue.entry_point_url, raw)
             assert response.status_code == 303, scenario.id
 
 

@@ -122,9 +122,9 @@ async def test_signup_brand_qr_and_visitor_calculation(
     await page.check('input[name="active"]')
     await _submit(page, "Save")
     assert re.search(rf"/venue/{slug}/entry-points/[0-9a-f-]{{36}}", page.url), page.url
-    entry_url = await page.locator("a.url").first.get_attribute("href")
-    assert entry_url is not None
-    assert entry_url.startswith(f"{live_server}/v/{slug}/")
+    entry_point_url = await page.locator("a.url").first.get_attribute("href")
+    assert entry_point_url is not None
+    assert entry_point_url.startswith(f"{live_server}/v/{slug}/")
     admin_entry_page = page.url.split("?", 1)[0]
 
     # --- its QR code (PNG) and poster (PDF) -------------------------------------------------------
@@ -138,7 +138,7 @@ async def test_signup_brand_qr_and_visitor_calculation(
     qr_path = screenshots / "qr.png"
     qr_path.write_bytes(await qr.body())
     if shutil.which("zbarimg"):
-        assert _run("zbarimg", "--quiet", "--raw", str(qr_path)).strip() == entry_url
+        assert _run("zbarimg", "--quiet", "--raw", str(qr_path)).strip() == entry_point_url
 
     poster = await admin.request.get(f"{admin_entry_page}/poster.pdf?size=A4")
     assert poster.status == 200
@@ -148,13 +148,13 @@ async def test_signup_brand_qr_and_visitor_calculation(
     pdf_path = tmp_path / "poster.pdf"
     pdf_path.write_bytes(pdf)
     poster_text = _run("pdftotext", str(pdf_path), "-")
-    assert entry_url in "".join(poster_text.split()), poster_text
+    assert entry_point_url in "".join(poster_text.split()), poster_text
     _run("pdftoppm", "-png", "-r", "60", "-singlefile", str(pdf_path), str(screenshots / "poster"))
 
     # --- a visitor scans it with a phone set to Chinese -----------------------------------------
     visitor = await browser.new_context(locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True)
     phone = await visitor.new_page()
-    await phone.goto(entry_url)
+    await phone.goto(entry_point_url)
     await expect(phone.locator("html")).to_have_attribute("lang", re.compile(r"^zh"))
     calculate = phone.get_by_role("button", name=_zh("Calculate my footprint"))
     await expect(calculate).to_be_visible()
@@ -186,9 +186,7 @@ async def test_signup_brand_qr_and_visitor_calculation(
     scroller = phone.locator("table.lines").locator("xpath=..")
     assert await scroller.evaluate("e => e.scrollWidth <= e.clientWidth")
     first_line = phone.locator("table.lines tbody tr").first
-    share_label = await first_line.locator("td.share").evaluate(
-        "e => getComputedStyle(e, '::before').content"
-    )
+    share_label = await first_line.locator("td.share").evaluate("e => getComputedStyle(e, '::before').content")
     assert share_label == f'"{_zh("Share")}"'
     assert await first_line.locator("td.share .bar").is_visible()
     await phone.screenshot(path=str(screenshots / "result-zh.png"), full_page=True)
