@@ -64,12 +64,12 @@ def worker() -> None:
     """Run the arq worker that takes background jobs from Redis (needs REDIS_URL)."""
     from arq.worker import run_worker
 
-    from neutralpoint.jobs.worker import WorkerSettings, redis_settings
+    from neutralpoint.jobs.worker import WorkerSettings, worker_options
     from neutralpoint.logging_setup import configure_logging
 
     settings = _settings()
     configure_logging(settings.log_level, settings.log_format)
-    run_worker(WorkerSettings, redis_settings=redis_settings())  # type: ignore[arg-type]
+    run_worker(WorkerSettings, **worker_options())  # type: ignore[arg-type]
 
 
 @main.group()
@@ -198,7 +198,7 @@ def plugins_list(as_json: bool) -> None:
 
 def _attach_domain_commands() -> None:
     """Domains may add their own command groups (e.g. ``neutralpoint credits audit``)."""
-    for name in ("neutralpoint.credits.cli", "neutralpoint.certificates.cli"):
+    for name in ("neutralpoint.credits.cli", "neutralpoint.certificates.cli", "neutralpoint.impact.cli"):
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:

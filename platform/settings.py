@@ -157,6 +157,10 @@ class Settings:
     #: The PostgreSQL connections one web process keeps, all of them open (``DATABASE_POOL_SIZE``);
     #: ``None``: 10 kept open and up to 20 more at a peak.
     database_pool_size: int | None = None
+    #: Seconds arq lets a background job run (``JOB_TIMEOUT_SECONDS``). arq's timeout is
+    #: final and a job killed with its worker runs again only this plus 10 s later, so it
+    #: is short; a fulfilment gives up at three quarters of it and asks for a retry.
+    job_timeout_seconds: int = 60
     #: The Ed25519 private key certificates are signed with (``CERTIFICATE_SIGNING_KEY``, 32
     #: bytes in base64url); outside production one is generated into ``DATA_DIR``.
     certificate_signing_key: str = ""
@@ -260,6 +264,7 @@ class Settings:
             fast_path=_fast_path(env),
             database_pool_size=_int(env, "DATABASE_POOL_SIZE", 0, 1, 1000) if env.get("DATABASE_POOL_SIZE") else None,
             certificate_signing_key=signing_key,
+            job_timeout_seconds=_int(env, "JOB_TIMEOUT_SECONDS", 60, 2, 3600),
         )
 
 

@@ -9,8 +9,11 @@ row-level security is really exercised.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
+import shutil
+import subprocess
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -19,6 +22,7 @@ from typing import Any
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from playwright.async_api import Browser, async_playwright
 
 from neutralpoint.app import create_app
 from neutralpoint.database.engine import Database
@@ -30,6 +34,17 @@ from neutralpoint.tenants.auth import configure_password_hashing
 PG_ADMIN_URL = os.environ.get("NEUTRALPOINT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("NEUTRALPOINT_TEST_REDIS", "redis://127.0.0.1:6379/0")
 APP_ROLE = "np_test_app"
+ROOT = Path(__file__).resolve().parents[1]
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 
 
 def test_database_kind() -> str:
@@ -231,3 +246,43 @@ def unique() -> str:
 def csrf_token(client: Any) -> str:
     """The CSRF token a page's form would carry (Litestar's double-submit cookie)."""
     return str(client.cookies.get("np_csrf", ""))
+
+
+# --- the browser: Debian's Chromium, driven by Playwright ---------------------------------------
+# Playwright cannot download its own browser here, so it launches /usr/bin/chromium, which
+# scripts/test installs. Screenshots go to artifacts/screenshots/sqlite/ or …/postgres/: the
+# two runs may go side by side, and one must not read the other's files.
+
+
+@pytest.fixture(scope="session")
+def screenshots(database_urls: dict[str, str]) -> Path:
+    folder = SCREENSHOTS / database_urls["kind"]
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _require_browser() -> None:
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing: run scripts/test, which installs Debian's chromium "
+            "(Playwright cannot download its own browser here)"
+        )
+    fc_list = shutil.which("fc-list")
+    if fc_list:
+        fonts = subprocess.run([fc_list, ":lang=zh", "family"], capture_output=True, text=True, timeout=30).stdout
+        if not fonts.strip():
+            pytest.fail("no Chinese font is installed: run scripts/test, which installs fonts-noto-cjk")
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    _require_browser()
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True, chromium_sandbox=False
+        )
+        try:
+            yield chromium
+        finally:
+            with contextlib.suppress(Exception):
+                await chromium.close()

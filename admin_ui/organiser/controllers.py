@@ -4,26 +4,34 @@
 organiser form (its ``Scenario.organiser_form``), computed and stored by
 ``neutralpoint.scenarios.event_footprint`` (the venue's measured factor values applied,
 the attendees' own estimates handed in as fixed answers), then shown with its breakdown,
-sources and the method it follows.
-JSON twin: ``/api/v1/venues/{slug}/entry-points/{id}/event-footprint``
-(``neutralpoint.scenarios.event_controllers``).
+sources and the method it follows; below it, what is left to neutralize (the whole event
+less what was neutralized at the entry point) priced by each of the venue's offers, and a
+button per offer that creates the organiser's order and goes to pay it
+(``…/event-footprint/order``).
+JSON twins: ``/api/v1/venues/{slug}/entry-points/{id}/event-footprint``
+(``neutralpoint.scenarios.event_controllers``) and ``…/entry-points/{id}/event-order``
+(``neutralpoint.payments.management``).
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException, NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from neutralpoint.database.session import DbSession
-from neutralpoint.refusals import FormErrors
+from neutralpoint.payments import services as payments
+from neutralpoint.refusals import FormErrors, problem, refuse
 from neutralpoint.scenarios import event_footprint, results
 from neutralpoint.scenarios.event_footprint import Event
 from neutralpoint.scenarios.forms import Field, Form
@@ -104,8 +112,26 @@ async def _event(session: DbSession, registry: ScenarioRegistry, access: VenueMe
     return event
 
 
+async def _neutralization(
+    state: State, session: DbSession, access: VenueMember, event: Event, lang: str
+) -> dict[str, Any]:
+    """What is left of the event's footprint, priced by each of the venue's offers."""
+    remaining = await payments.event_remaining(session, event.entry_point.id)
+    offers: list[tuple[payments.PricedOffer, dict[str, str]]] = []
+    if remaining is not None and remaining.remaining_grams > 0:
+        priced = await payments.priced_offers(session, access.tenant.id, remaining.remaining_grams)
+        offers = [(offer, payments.project_lines(offer, lang)) for offer in priced]
+    return {
+        "remaining": remaining,
+        "offers": offers,
+        "test_mode": payments.shared_provider(state).test_mode,
+        "order_action": f"/venue/{access.tenant.slug}/entry-points/{event.entry_point.id}/event-footprint/order",
+    }
+
+
 async def _page(
     request: Request[Any, Any, Any],
+    state: State,
     session: DbSession,
     registry: ScenarioRegistry,
     access: VenueMember,
@@ -113,6 +139,7 @@ async def _page(
     *,
     values: Mapping[str, Any] | None = None,
     errors: FormErrors | None = None,
+    order_errors: Mapping[str, str] | None = None,
     status_code: int = 200,
 ) -> Template:
     lang = _lang(request, event)
@@ -136,6 +163,8 @@ async def _page(
         own=await event_footprint.own_estimates(session, event.entry_point.id),
         result=view,
         method=event_footprint.METHOD,
+        order_errors=order_errors or {},
+        **await _neutralization(state, session, access, event, lang),
     )
 
 
@@ -149,6 +178,7 @@ class EventFootprintPages(Controller):
     async def event_footprint_page(
         self,
         request: Request[Any, Any, Any],
+        state: State,
         db_session: NamedDependency[DbSession],
         registry: NamedDependency[ScenarioRegistry],
         entry_point_id: FromPath[str],
@@ -156,12 +186,13 @@ class EventFootprintPages(Controller):
     ) -> Template:
         """The organiser's form, with the last computed event footprint below it."""
         event = await _event(db_session, registry, access, entry_point_id)
-        return await _page(request, db_session, registry, access, event)
+        return await _page(request, state, db_session, registry, access, event)
 
     @post("/", status_code=303)
     async def compute_event_footprint(
         self,
         request: Request[Any, Any, Any],
+        state: State,
         db_session: NamedDependency[DbSession],
         registry: NamedDependency[ScenarioRegistry],
         slug: FromPath[str],
@@ -179,8 +210,64 @@ class EventFootprintPages(Controller):
                     db_session, registry, event, access.user.id, raw, lang, strict=False
                 )
         except FormErrors as exc:
-            return await _page(request, db_session, registry, access, event, values=raw, errors=exc, status_code=400)
+            return await _page(
+                request, state, db_session, registry, access, event, values=raw, errors=exc, status_code=400
+            )
         return Redirect(path=f"/venue/{slug}/entry-points/{entry_point_id}/event-footprint#result", status_code=303)
+
+    @post("/order", status_code=303)
+    async def order_event(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        db_session: NamedDependency[DbSession],
+        registry: NamedDependency[ScenarioRegistry],
+        slug: FromPath[str],
+        entry_point_id: FromPath[str],
+        access: NamedDependency[VenueMember],
+    ) -> Response[Any]:
+        """One order for what is left of the event's footprint with the offer chosen, then its
+        payment page; a refusal (nothing left, sold out, …) is shown on this page."""
+        event = await _event(db_session, registry, access, entry_point_id)
+        lang = _lang(request, event)
+        form = await request.form()
+        remaining = await payments.event_remaining(db_session, event.entry_point.id)
+        try:
+            if remaining is None:
+                raise refuse("estimate_id", payments.EVENT_NOT_COMPUTED, status_code=409)
+            try:
+                allocation_id = uuid.UUID(str(form.get("allocation_id") or ""))
+            except ValueError:
+                raise refuse("allocation_id", problem("required", "Choose a project.", "请选择一个项目。")) from None
+            await db_session.commit()
+            order = await payments.start_checkout(
+                state.db,
+                payments.shared_provider(state),
+                payments.CheckoutRequest(
+                    tenant_id=access.tenant.id,
+                    allocation_id=allocation_id,
+                    basis=payments.OrderBasis.EVENT,
+                    estimate_id=remaining.estimate_id,
+                    buyer_name=access.tenant.display_name,
+                    buyer_email=access.user.email,
+                    language=lang,
+                    actor=f"venue:{access.user.email}",
+                ),
+                ttl=timedelta(minutes=state.settings.reservation_minutes),
+            )
+        except FormErrors as exc:
+            refused = exc.messages(lang)
+            return await _page(
+                request,
+                state,
+                db_session,
+                registry,
+                access,
+                event,
+                order_errors=refused,
+                status_code=exc.status_code if exc.status_code in (400, 409) else 400,
+            )
+        return Redirect(path=f"/v/{slug}/orders/{order.reference}", status_code=303)
 
 
 route_handlers: list[Any] = [EventFootprintPages]

@@ -14,6 +14,7 @@ from litestar.response import Template
 from neutralpoint.credits import csv_export, overview, reports, services
 from neutralpoint.database.session import DbSession
 from neutralpoint.tenants.access import User
+from neutralpoint.web.downloads import csv_download
 from neutralpoint_admin.platform.pages import PlatformController, page_language, platform_page
 
 
@@ -27,14 +28,6 @@ async def _money_footer(
     if by == "lot":
         return overview.money_by_currency(await reports.sales_totals(session, by="project"))
     return overview.money_by_currency(sales)
-
-
-def _csv(body: str, filename: str) -> Response[str]:
-    return Response(
-        body,
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
-    )
 
 
 class ReportPages(PlatformController):
@@ -75,7 +68,7 @@ class ReportPages(PlatformController):
         if by not in overview.STOCK_GROUPINGS:
             raise NotFoundException()
         rows = await overview.stock_rows(db_session, by=by, lang=page_language(request))
-        return _csv(csv_export.stock_csv(rows), f"stock-by-{by}.csv")
+        return csv_download(csv_export.stock_csv(rows), f"stock-by-{by}.csv")
 
     @get("/reports/{by:str}/sales.csv")
     async def sales_csv(
@@ -84,7 +77,7 @@ class ReportPages(PlatformController):
         if by not in overview.SALES_GROUPINGS:
             raise NotFoundException()
         rows = await overview.sales_rows(db_session, by=by, lang=page_language(request))
-        return _csv(csv_export.sales_csv(rows), f"sales-by-{by}.csv")
+        return csv_download(csv_export.sales_csv(rows), f"sales-by-{by}.csv")
 
     @get("/audit")
     async def audit(self, request: Request[Any, Any, Any], db_session: NamedDependency[DbSession]) -> Template:

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from litestar import Request, Response, get, post
+from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Template
@@ -66,10 +67,9 @@ class RetirementPages(PlatformController):
         return await self._retirements_page(request, db_session)
 
     @post("/retirements/batch")
-    async def batch_retirements(
-        self, db_session: NamedDependency[DbSession], user: NamedDependency[User]
-    ) -> Response[Any]:
-        made = await services.batch_retirements(db_session, actor=user.email)
+    async def batch_retirements(self, state: State, user: NamedDependency[User]) -> Response[Any]:
+        # Its own transactions: the registries are called outside any of them.
+        made = await services.batch_retirements(state.db, actor=user.email)
         return see_other(f"/platform/retirements?batched={len(made)}")
 
     @post("/retirements/{request_id:uuid}/reference")

@@ -13,7 +13,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Enum, ForeignKey, String, Text, Uuid
+from sqlalchemy import JSON, BigInteger, Enum, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from neutralpoint.database.base import Base, new_id, utcnow
@@ -38,6 +38,8 @@ class Certificate(Base):
     sale_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("credit_sales.id"), unique=True)
     holder: Mapped[str] = mapped_column(String(120))
     holder_is_anonymous: Mapped[bool] = mapped_column(default=False)
+    #: The holder's language (the order's): what the PDF and share images are drawn in.
+    language: Mapped[str] = mapped_column(String(10), default="en", server_default="en")
     venue_name: Mapped[str] = mapped_column(String(200))
     entry_point: Mapped[str] = mapped_column(String(200), default="")
     grams: Mapped[int] = mapped_column(BigInteger)
@@ -75,3 +77,25 @@ class CertificateKey(Base):
     key_id: Mapped[str] = mapped_column(String(16), primary_key=True)
     public_key: Mapped[str] = mapped_column(String(64))
     first_used_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CertificateRendering(Base):
+    """A certificate drawn once (PDF, share card or share poster, in one language) and kept,
+    so that a second request serves the same bytes instead of drawing it again.
+
+    ``fingerprint`` sums up what the drawing showed (the status, the retirement, the
+    venue's colour and logo): when it no longer matches, the rendering is drawn again.
+    """
+
+    __tablename__ = "certificate_renderings"
+    __table_args__ = (UniqueConstraint("certificate_id", "kind", "language"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    certificate_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("certificates.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(10))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    content_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    rendered_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -29,6 +29,7 @@ from neutralpoint.refusals import problem
 from neutralpoint.scenarios.models import Estimate
 from neutralpoint.settings import Settings
 from neutralpoint.tenants.models import EntryPoint, Tenant
+from neutralpoint.web.i18n import normalize_language
 
 #: Crockford's base32 without I, L, O, U: read aloud and typed without confusion.
 NUMBER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -103,6 +104,7 @@ async def issue(
     estimate_id: uuid.UUID | None,
     entry_point_code: str,
     sale: SaleView,
+    language: str = "en",
     now: datetime | None = None,
 ) -> Certificate:
     """The order's certificate, signed; the existing one when it was issued already.
@@ -143,6 +145,7 @@ async def issue(
         sale_id=sale.id,
         holder=holder or ANONYMOUS_HOLDER,
         holder_is_anonymous=not holder,
+        language=normalize_language(language) or "en",
         venue_name=venue.display_name,
         entry_point=entry_point,
         grams=sale.grams,
@@ -210,6 +213,20 @@ async def void(session: AsyncSession, order_id: uuid.UUID, *, reason: str, now: 
 
 async def number_for_order(session: AsyncSession, order_id: uuid.UUID) -> str | None:
     return await session.scalar(select(Certificate.number).where(Certificate.order_id == order_id))
+
+
+async def find(session: AsyncSession, number: str) -> Certificate | None:
+    """The certificate with ``number`` as people type it (any case, with or without dashes)."""
+    wanted = normalize_number(number)
+    if not NUMBER_PATTERN.match(wanted):
+        return None
+    found: Certificate | None = await session.scalar(select(Certificate).where(Certificate.number == wanted))
+    return found
+
+
+async def view_of(session: AsyncSession, certificate: Certificate) -> CertificateView:
+    """What the certificate says and its status and retirement now."""
+    return await _view(session, certificate)
 
 
 async def _view(session: AsyncSession, certificate: Certificate) -> CertificateView:

@@ -9,8 +9,12 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import re
 import secrets
+import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import parse_qs, urlsplit
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -18,8 +22,18 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from neutralpoint.refusals import FieldError, problem
 
-#: The first line of every signed body; a different format gets a different tag.
-FORMAT_TAG = "NPC1"
+#: The first line of a text body (``NPC1``, the first certificates); a different format gets a different tag.
+TEXT_FORMAT_TAG = "NPC1"
+#: The first bytes of a compact body (``NPC2``, what certificates are signed in now).
+COMPACT_TAG = b"NPC2"
+FORMAT_TAG = COMPACT_TAG.decode("ascii")
+#: The path of the address a compact code is printed under: ``<BASE_URL>/C/<payload>``.
+COMPACT_PATH = "/C/"
+SIGNATURE_BYTES = 64
+NUMBER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_NUMBER = re.compile(r"^NP-([0-9A-HJKMNP-TV-Z]{4})-([0-9A-HJKMNP-TV-Z]{4})-([0-9A-HJKMNP-TV-Z]{4})$")
+_BASE32 = re.compile(r"^[A-Z2-7]+$")
+_ISSUED_AT = "%Y-%m-%dT%H:%M:%SZ"
 FIELDS = (
     "format",
     "key_id",
@@ -121,9 +135,10 @@ def _clean(value: str) -> str:
 
 
 def body_of(facts: SignedFacts) -> bytes:
+    """The ``NPC1`` text body (13 lines): how the first certificates were signed."""
     pieces = ";".join(f"{_clean(serial)}:{start}-{end}" for serial, start, end in facts.pieces)
     lines = [
-        FORMAT_TAG,
+        TEXT_FORMAT_TAG,
         facts.key_id,
         facts.number,
         facts.issued_at,
@@ -140,12 +155,185 @@ def body_of(facts: SignedFacts) -> bytes:
     return "\n".join(lines).encode("utf-8")
 
 
-def sign_payload(facts: SignedFacts, key: SigningKey) -> str:
-    """``base64url(body) "." base64url(signature)``, both without padding."""
+def sign_text_payload(facts: SignedFacts, key: SigningKey) -> str:
+    """``NPC1``: ``base64url(body) "." base64url(signature)``, both without padding."""
     if facts.key_id != key.key_id:
         raise ValueError("the facts name another key")
     body = body_of(facts)
     return f"{b64encode(body)}.{b64encode(key.sign(body))}"
+
+
+# --- NPC2: the compact binary body ------------------------------------------------------------
+
+
+def _varint(value: int) -> bytes:
+    """Unsigned LEB128: seven bits a byte, lowest first, the high bit set on all but the last."""
+    if value < 0:
+        raise ValueError("a varint is never negative")
+    out = bytearray()
+    while True:
+        low, value = value & 0x7F, value >> 7
+        out.append(low | (0x80 if value else 0))
+        if not value:
+            return bytes(out)
+
+
+def _text_field(value: str) -> bytes:
+    raw = _clean(value).encode("utf-8")
+    return _varint(len(raw)) + raw
+
+
+def _number_bits(number: str) -> bytes:
+    match = _NUMBER.match(number)
+    if match is None:
+        raise ValueError(f"not a certificate number: {number!r}")
+    value = 0
+    for char in "".join(match.groups()):
+        value = value * 32 + NUMBER_ALPHABET.index(char)
+    return value.to_bytes(8, "big")
+
+
+def _number_text(raw: bytes) -> str:
+    value = int.from_bytes(raw, "big")
+    if value >> 60:
+        raise ValueError("a certificate number has 60 bits")
+    chars = "".join(NUMBER_ALPHABET[(value >> (5 * (11 - i))) & 31] for i in range(12))
+    return f"NP-{chars[:4]}-{chars[4:8]}-{chars[8:]}"
+
+
+def compact_body_of(facts: SignedFacts) -> bytes:
+    """The ``NPC2`` body, byte by byte as ``docs/certificates.md`` specifies it."""
+    issued = datetime.strptime(facts.issued_at, _ISSUED_AT).replace(tzinfo=UTC)
+    out = bytearray(COMPACT_TAG)
+    out += bytes.fromhex(facts.key_id)
+    if len(out) != 12:
+        raise ValueError("a key id is 8 bytes in hex")
+    out += _number_bits(facts.number)
+    out += int(issued.timestamp()).to_bytes(4, "big")
+    out += _varint(facts.grams)
+    for text in (
+        facts.holder,
+        facts.venue,
+        facts.entry_point,
+        facts.project,
+        facts.project_registry_id,
+        facts.factor_set_version,
+    ):
+        out += _text_field(text)
+    out += _varint(len(facts.pieces))
+    for serial, start, end in facts.pieces:
+        out += _text_field(serial) + _varint(start) + _varint(end)
+    if facts.ledger:
+        chain, position, entry_hash = facts.ledger.split(":")
+        out += b"\x01" + uuid.UUID(chain).bytes + _varint(int(position)) + bytes.fromhex(entry_hash)
+    else:
+        out += b"\x00"
+    return bytes(out)
+
+
+class _Reader:
+    """Reads a compact body front to back; any overrun is a malformed code."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.at = 0
+
+    def take(self, count: int) -> bytes:
+        if self.at + count > len(self.data):
+            raise ValueError("the body ends too soon")
+        part = self.data[self.at : self.at + count]
+        self.at += count
+        return part
+
+    def varint(self) -> int:
+        value = shift = 0
+        while True:
+            byte = self.take(1)[0]
+            value |= (byte & 0x7F) << shift
+            shift += 7
+            if not byte & 0x80:
+                return value
+            if shift > 63:
+                raise ValueError("a varint longer than 64 bits")
+
+    def text(self) -> str:
+        return self.take(self.varint()).decode("utf-8")
+
+
+def parse_compact_facts(body: bytes) -> SignedFacts:
+    reader = _Reader(body)
+    try:
+        if reader.take(4) != COMPACT_TAG:
+            raise ValueError("not NPC2")
+        key = reader.take(8).hex()
+        number = _number_text(reader.take(8))
+        issued_at = datetime.fromtimestamp(int.from_bytes(reader.take(4), "big"), UTC).strftime(_ISSUED_AT)
+        grams = reader.varint()
+        holder, venue, entry_point, project, registry_id, factor_set = (reader.text() for _ in range(6))
+        pieces = []
+        for _ in range(reader.varint()):
+            serial = reader.text()
+            pieces.append((serial, reader.varint(), reader.varint()))
+        flag = reader.take(1)
+        if flag == b"\x01":
+            chain = uuid.UUID(bytes=reader.take(16))
+            position = reader.varint()
+            ledger = f"{chain}:{position}:{reader.take(32).hex()}"
+        elif flag == b"\x00":
+            ledger = ""
+        else:
+            raise ValueError("unknown ledger flag")
+        if reader.at != len(body):
+            raise ValueError("bytes after the last field")
+    except (ValueError, UnicodeDecodeError, OverflowError):
+        raise _malformed() from None
+    return SignedFacts(
+        key_id=key,
+        number=number,
+        issued_at=issued_at,
+        holder=holder,
+        venue=venue,
+        entry_point=entry_point,
+        grams=grams,
+        project=project,
+        project_registry_id=registry_id,
+        pieces=tuple(pieces),
+        factor_set_version=factor_set,
+        ledger=ledger,
+    )
+
+
+def b32encode(raw: bytes) -> str:
+    return base64.b32encode(raw).rstrip(b"=").decode("ascii")
+
+
+def b32decode(text: str) -> bytes:
+    if not _BASE32.match(text):
+        raise ValueError("not base32")
+    return base64.b32decode(text + "=" * (-len(text) % 8))
+
+
+def sign_payload(facts: SignedFacts, key: SigningKey) -> str:
+    """``NPC2``: ``base32(body ‖ signature)``, upper case, without padding, so that the QR
+    code holds it in alphanumeric mode (5.5 bits a character instead of 8)."""
+    if facts.key_id != key.key_id:
+        raise ValueError("the facts name another key")
+    body = compact_body_of(facts)
+    return b32encode(body + key.sign(body))
+
+
+def qr_address(base_url: str, payload: str) -> str:
+    """What a certificate's QR code holds: the address that checks ``payload``.
+
+    A compact code goes under ``/C/`` and, when the base address has no path, the whole
+    address is in upper case (scheme and host are read in any case), so every character is
+    one of the QR code's alphanumeric set and the symbol stays small.
+    """
+    if "." in payload:
+        return f"{base_url}/certificates/verify?p={payload}"
+    split = urlsplit(base_url)
+    base = f"{split.scheme}://{split.netloc}".upper() if split.path in ("", "/") else base_url.rstrip("/")
+    return f"{base}{COMPACT_PATH}{payload}"
 
 
 class InvalidPayloadError(Exception):
@@ -170,16 +358,20 @@ def _malformed() -> InvalidPayloadError:
 
 
 def payload_from_text(text: str) -> str:
-    """A payload pasted as is, or the verify address the QR code holds (``…/certificates/verify?p=<payload>``)."""
-    text = text.strip()
+    """A payload pasted as is, or the address a QR code holds (``…/C/<payload>``, or
+    ``…/certificates/verify?p=<payload>`` for the first certificates)."""
+    text = "".join(text.split())
     if "p=" in text and ("?" in text or text.startswith("p=")):
-        from urllib.parse import parse_qs, urlsplit
-
         query = urlsplit(text).query if "?" in text else text
         values = parse_qs(query).get("p")
         if values:
-            return values[0].strip()
-    return text
+            text = values[0].strip()
+    elif "://" in text:
+        path = urlsplit(text).path
+        if path[:3].upper() == COMPACT_PATH:
+            text = path[3:]
+    # A compact code is base32: read in any case, as a person may type it.
+    return text if "." in text else text.upper()
 
 
 def parse_facts(body: bytes) -> SignedFacts:
@@ -187,7 +379,7 @@ def parse_facts(body: bytes) -> SignedFacts:
         lines = body.decode("utf-8").split("\n")
     except UnicodeDecodeError:
         raise _malformed() from None
-    if len(lines) != len(FIELDS) or lines[0] != FORMAT_TAG:
+    if len(lines) != len(FIELDS) or lines[0] != TEXT_FORMAT_TAG:
         raise _malformed()
     pieces: list[tuple[str, int, int]] = []
     try:
@@ -218,14 +410,24 @@ def verify_payload(payload: str, keys: dict[str, bytes]) -> SignedFacts:
     """The payload's facts when one of ``keys`` (key id -> raw public key) signed it;
     otherwise ``InvalidPayloadError`` saying why."""
     payload = payload_from_text(payload)
-    if len(payload) > MAX_PAYLOAD_CHARS or payload.count(".") != 1:
+    if len(payload) > MAX_PAYLOAD_CHARS or payload.count(".") > 1:
         raise _malformed()
-    body_text, signature_text = payload.split(".")
-    try:
-        body, signature = b64decode(body_text), b64decode(signature_text)
-    except (ValueError, binascii.Error):
-        raise _malformed() from None
-    facts = parse_facts(body)
+    if "." in payload:
+        body_text, signature_text = payload.split(".")
+        try:
+            body, signature = b64decode(body_text), b64decode(signature_text)
+        except (ValueError, binascii.Error):
+            raise _malformed() from None
+        facts = parse_facts(body)
+    else:
+        try:
+            raw = b32decode(payload)
+        except (ValueError, binascii.Error):
+            raise _malformed() from None
+        if len(raw) <= SIGNATURE_BYTES + 24:
+            raise _malformed()
+        body, signature = raw[:-SIGNATURE_BYTES], raw[-SIGNATURE_BYTES:]
+        facts = parse_compact_facts(body)
     public = keys.get(facts.key_id)
     if public is None:
         raise InvalidPayloadError(

@@ -48,7 +48,6 @@ async def update_allocation(
     """Change an offer: ``grams`` (not below what is reserved and sold, not above what the
     lot has free), ``price_per_tonne_minor``/``currency`` (for new reservations only),
     ``split_bp`` (owner, platform, venue; for new sales), the venues, the dates."""
-    moment = now_or_given(now)
     problems = Collector()
     actor = problems.check(check_actor, actor) or ""
     unknown = sorted(set(values) - set(_ALLOCATION_FIELDS))
@@ -59,6 +58,7 @@ async def update_allocation(
     if current is None:
         raise refuse("allocation_id", problem("not_found", "There is no such offer.", "没有此配额。"))
     await ledger.lock_lots(session, [current.lot_id])  # the lot before its offer, as selling does
+    moment = now_or_given(now)  # after the locks: the lot's chain sees the time of the write
     current = (await stock.fresh_allocations(session, [allocation_id]))[allocation_id]
     if current.status != AllocationStatus.ACTIVE:
         raise refuse("allocation_id", problem("wrong_state", "This offer was withdrawn.", "此配额已撤回。"))
@@ -191,7 +191,6 @@ async def withdraw_allocation(
 ) -> Allocation:
     """Stop offering an allocation: its free grams go back to the lot at once; grams
     still reserved can be paid for, and go back to the lot if they are not."""
-    moment = now_or_given(now)
     actor = check_actor(actor)
     why = checked("reason", rules.text, reason, required=True, max_length=2000)
     await ledger.lock_supply(session)
@@ -199,6 +198,7 @@ async def withdraw_allocation(
     if current is None:
         raise refuse("allocation_id", problem("not_found", "There is no such offer.", "没有此配额。"))
     await ledger.lock_lots(session, [current.lot_id])  # the lot before its offer, as selling does
+    moment = now_or_given(now)  # after the locks: the lot's chain sees the time of the write
     current = (await stock.fresh_allocations(session, [allocation_id]))[allocation_id]
     if current.status == AllocationStatus.WITHDRAWN:
         return current

@@ -210,6 +210,8 @@ async def create_allocation(
     lot, ids, code, start = checked.lot, checked.venue_ids, checked.currency, checked.start
     problems.raise_if_any()
     assert lot is not None
+    moment = now_or_given(now)  # after the books lock: the ledger sees the time of the write
+    start = valid_from or moment
     await stock.shift(
         session,
         Lot,

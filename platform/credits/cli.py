@@ -78,8 +78,7 @@ def retire_due_command() -> None:
     async def run() -> list[RetirementView]:
         db = Database(_database_url())
         try:
-            async with db.platform_session() as session:
-                return await batch_retirements(session, actor="cli:retire-due")
+            return await batch_retirements(db, actor="cli:retire-due")
         finally:
             await db.dispose()
 

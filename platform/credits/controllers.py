@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 import msgspec
 from litestar import Controller, Request, Response, get, patch, post
+from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException, SerializationException
 from litestar.params import FromPath, JSONBody
@@ -299,9 +300,10 @@ class CreditsAdminApi(Controller):
 
     @post("/retirements/batch", status_code=201, summary="Batch due tonnes into retirement requests now")
     async def batch_retirements(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], user: NamedDependency[User]
+        self, request: Request[Any, Any, Any], state: State, user: NamedDependency[User]
     ) -> list[RetirementView]:
-        return await services.batch_retirements(db_session, actor=user.email)
+        # Its own transactions: the registries are called outside any of them.
+        return await services.batch_retirements(state.db, actor=user.email)
 
     @post(
         "/retirements/{request_id:uuid}/reference",

@@ -29,6 +29,7 @@ def neutralpoint_registry_adapters() -> list[Any]:
     beneficiary wording, serials) and returns a ``SubmissionResult``: ``retired`` with the
     registry's reference, ``awaiting_reference`` when a person finishes it at the
     registry, or ``failed`` with an error (the tonnes return to the queue). ``submit``
-    runs inside the batching transaction: keep it short, and never retire twice for one
+    runs outside any transaction, and may be called again for a request whose answer
+    was never recorded (the batching process died): never retire twice for one
     ``request_id`` (registries usually accept it as an idempotency key).
     """

@@ -50,7 +50,6 @@ async def correct_lot(
     - ``vintage_year``; ``unit_cost``: ``(unit_cost_minor, cost_currency)``;
       ``acquired_on`` (not in the future); ``notes``; ``evidence``: an ``EvidenceFile``.
     """
-    moment = now_or_given(now)
     problems = Collector()
     actor = problems.check(check_actor, actor) or ""
     why = problems.field("reason", rules.text, reason, required=True, max_length=2000) or ""
@@ -67,6 +66,7 @@ async def correct_lot(
     problems.raise_if_any()
     await ledger.lock_supply(session)
     lot = (await ledger.lock_lots(session, [lot_id]))[lot_id]
+    moment = now_or_given(now)  # after the locks: the lot's chain sees the time of the write
     details: dict[str, Any] = {"field": field}
     grams_delta = 0
     changes: dict[str, Any] = {}

@@ -227,6 +227,7 @@ async def create_lot(
         lock=True,
     )
     problems.raise_if_any()
+    moment = now_or_given(now)  # after the books lock: the ledger sees the time of the write
     project, found, currency, cleaned_evidence = checked.project, checked.found, checked.currency, checked.evidence
     assert found is not None
     assert project is not None

@@ -2,8 +2,8 @@
 
 A tonne whose 1,000,000 grams are all sold is *due*. ``batch_retirements`` (on demand and
 nightly) groups due tonnes into one request per project and wording and hands each to
-the registry's adapter; from then on the tonne is *retiring* and a refund can no longer
-put its grams back on sale. The registry's reference makes it *retired*. A partly sold
+the registry's adapter, outside any transaction; from then on the tonne is *retiring* and
+a refund can no longer put its grams back on sale. The registry's reference makes it *retired*. A partly sold
 tonne is never retired: ``partial_tonnes`` reports it.
 """
 
@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from neutralpoint import input_rules as rules
@@ -39,6 +40,7 @@ from neutralpoint.credits.registry_adapters import (
 from neutralpoint.credits.schemas import EvidenceFile, PartialTonne, RetirementView
 from neutralpoint.credits.selling import check_actor
 from neutralpoint.database.base import utcnow
+from neutralpoint.database.engine import Database
 from neutralpoint.refusals import Collector, problem, refuse
 
 
@@ -59,16 +61,75 @@ def retirement_view(request: RetirementRequest) -> RetirementView:
     )
 
 
+#: How long a request being submitted is left to the run that sent it. A run that died
+#: before recording the registry's answer leaves its request pending; a later run sends it
+#: again (with the same request id) once this has passed.
+SUBMISSION_LEASE = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    """A pending request this run sends to its adapter."""
+
+    request_id: uuid.UUID
+    adapter: str
+    submission: RetirementSubmission
+
+
 async def batch_retirements(
-    session: AsyncSession,
+    db: Database,
     *,
     now: datetime | None = None,
     actor: str = "system:retirement",
     adapters: AdapterRegistry | None = None,
+    lease: timedelta = SUBMISSION_LEASE,
 ) -> list[RetirementView]:
-    """Group every due tonne into retirement requests and submit each to its adapter."""
+    """Group every due tonne into retirement requests and submit each to its adapter.
+
+    No transaction waits for a registry: one transaction claims the due tonnes into
+    pending requests (their lots locked, so a refund cannot reopen a tonne meanwhile), the
+    adapters are called outside any transaction, and each answer is recorded in a
+    transaction of its own. A run that dies in between leaves its requests pending; a
+    later run sends them again after ``lease`` (adapters see the same request id), so
+    running it again is always safe. Returns the requests this run submitted.
+    """
     actor = check_actor(actor)
     registry = adapters or registry_adapters.default_adapters()
+    async with db.platform_session() as session:
+        claimed = await _claim_due_tonnes(session, registry, now=now)
+    async with db.platform_session() as session:
+        claimed += await _claim_unanswered(session, now=now, lease=lease, mine={c.request_id for c in claimed})
+    views = []
+    for claim in claimed:
+        adapter = registry.adapters.get(claim.adapter)
+        if adapter is None:
+            result = SubmissionResult(
+                SubmissionStatus.FAILED, error=f"the registry adapter {claim.adapter} is not installed"
+            )
+        else:
+            result = await registry_adapters.submit(adapter, claim.submission)
+        async with db.platform_session() as session:
+            view = await _record_answer(session, claim.request_id, result, actor=actor, now=now)
+        if view is not None:
+            views.append(view)
+    return views
+
+
+def _submission(request: RetirementRequest, project: Project) -> RetirementSubmission:
+    return RetirementSubmission(
+        request_id=request.id,
+        registry_code=project.registry_code,
+        registry_project_id=project.registry_project_id,
+        project_name=project.name.get("en", ""),
+        beneficiary=request.beneficiary,
+        serials=tuple(request.serials),
+    )
+
+
+async def _claim_due_tonnes(
+    session: AsyncSession, registry: AdapterRegistry, *, now: datetime | None
+) -> list[_Claimed]:
+    """One pending request per project and wording for the due tonnes; the tonnes retiring."""
     due_lots = (
         await session.execute(
             select(Tonne.lot_id).where(Tonne.status == TonneStatus.DUE, Tonne.request_id.is_(None)).distinct()
@@ -91,7 +152,7 @@ async def batch_retirements(
     groups: dict[tuple[uuid.UUID, str], list[Tonne]] = defaultdict(list)
     for tonne in due:
         groups[(tonne.project_id, tonne.beneficiary)].append(tonne)
-    views = []
+    claimed = []
     for (project_id, beneficiary), tonnes in groups.items():
         project = await session.get(Project, project_id)
         assert project is not None
@@ -104,6 +165,7 @@ async def batch_retirements(
             tonnes=len(tonnes),
             serials=[t.serial for t in tonnes],
             created_at=moment,
+            submitted_at=moment,
         )
         session.add(request)
         await session.flush()
@@ -111,20 +173,73 @@ async def batch_retirements(
             tonne.status = TonneStatus.RETIRING
             tonne.request_id = request.id
         await session.flush()
-        result = await registry_adapters.submit(
-            adapter,
-            RetirementSubmission(
-                request_id=request.id,
-                registry_code=project.registry_code,
-                registry_project_id=project.registry_project_id,
-                project_name=project.name.get("en", ""),
-                beneficiary=beneficiary,
-                serials=tuple(request.serials),
-            ),
+        claimed.append(_Claimed(request.id, adapter.name, _submission(request, project)))
+    return claimed
+
+
+async def _claim_unanswered(
+    session: AsyncSession, *, now: datetime | None, lease: timedelta, mine: set[uuid.UUID]
+) -> list[_Claimed]:
+    """Pending requests whose run died before recording the registry's answer: this run
+    takes each over by one conditional update, so two runs never send the same one."""
+    moment = now or utcnow()
+    stale = or_(RetirementRequest.submitted_at.is_(None), RetirementRequest.submitted_at < moment - lease)
+    pending = (
+        await session.execute(
+            select(RetirementRequest.id)
+            .where(RetirementRequest.status == RetirementStatus.PENDING, stale)
+            .order_by(RetirementRequest.created_at)
         )
-        await _apply_result(session, request, tonnes, result, actor=actor, now=moment)
-        views.append(retirement_view(request))
-    return views
+    ).scalars()
+    claimed = []
+    for request_id in [r for r in pending if r not in mine]:
+        taken = await session.execute(
+            update(RetirementRequest)
+            .where(RetirementRequest.id == request_id, RetirementRequest.status == RetirementStatus.PENDING, stale)
+            .values(submitted_at=moment)
+            .execution_options(synchronize_session=False)
+        )
+        if taken.rowcount != 1:  # type: ignore[attr-defined]
+            continue
+        request = await session.get(RetirementRequest, request_id, populate_existing=True)
+        assert request is not None
+        project = await session.get(Project, request.project_id)
+        assert project is not None
+        claimed.append(_Claimed(request.id, request.adapter, _submission(request, project)))
+    return claimed
+
+
+async def _record_answer(
+    session: AsyncSession,
+    request_id: uuid.UUID,
+    result: SubmissionResult,
+    *,
+    actor: str,
+    now: datetime | None,
+) -> RetirementView | None:
+    """The adapter's answer on a request still pending (None: another run answered it)."""
+    lots = (await session.execute(select(Tonne.lot_id).where(Tonne.request_id == request_id).distinct())).scalars()
+    await ledger.lock_lots(session, lots)
+    moment = now or utcnow()
+    request = (
+        await session.execute(
+            select(RetirementRequest)
+            .where(RetirementRequest.id == request_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    ).scalar_one_or_none()
+    if request is None or request.status != RetirementStatus.PENDING:
+        return None
+    tonnes = list(
+        (
+            await session.execute(
+                select(Tonne).where(Tonne.request_id == request.id).order_by(Tonne.lot_id, Tonne.tonne_index)
+            )
+        ).scalars()
+    )
+    await _apply_result(session, request, tonnes, result, actor=actor, now=moment)
+    return retirement_view(request)
 
 
 async def _apply_result(
@@ -136,7 +251,6 @@ async def _apply_result(
     actor: str,
     now: datetime,
 ) -> None:
-    request.submitted_at = now
     if result.status == SubmissionStatus.RETIRED:
         await _complete(session, request, result.reference or "", result.registry_url, None, actor=actor, now=now)
     elif result.status == SubmissionStatus.AWAITING_REFERENCE:

@@ -516,9 +516,8 @@ async def tonne_fully_sold(session: AsyncSession, lot: Lot, tonne: int) -> bool:
 async def mark_due(session: AsyncSession, lot_id: uuid.UUID, tonnes: Iterable[int], now: datetime) -> list[Tonne]:
     """Queue every fully sold tonne among ``tonnes`` for registry retirement."""
     lot = await fresh_lot(session, lot_id)
-    project = await session.get(Project, lot.project_id)
-    assert project is not None
     serials = serial_range_of(lot)
+    project: Project | None = None  # read only when a tonne is complete, which few sales do
     due = []
     for tonne in sorted(set(tonnes)):
         if not await tonne_fully_sold(session, lot, tonne):
@@ -528,6 +527,8 @@ async def mark_due(session: AsyncSession, lot_id: uuid.UUID, tonnes: Iterable[in
         ).first()
         if exists is not None:
             continue
+        project = project or await session.get(Project, lot.project_id)
+        assert project is not None
         row = Tonne(
             lot_id=lot.id,
             project_id=lot.project_id,

@@ -45,8 +45,7 @@ async def anchor_ledger(ctx: dict[str, Any]) -> int:
 
 @task
 async def batch_retirements(ctx: dict[str, Any]) -> int:
-    async with ctx["db"].platform_session() as session:
-        requests = await retirement.batch_retirements(session, now=utcnow(), actor="system:retirement")
+    requests = await retirement.batch_retirements(ctx["db"], actor="system:retirement")
     if requests:
         log.info("created %d registry retirement requests", len(requests))
     return len(requests)

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Connection, event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
 
@@ -24,6 +24,22 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_write_lock_before_savepoint(conn: Connection, _name: str | None) -> None:
+    """Begin with the write lock a transaction whose first statement is a SAVEPOINT.
+
+    The sqlite3 driver begins a transaction only before a write, so reads outside one see
+    the latest commit and a transaction holds the write lock from its first statement. A
+    SAVEPOINT (``begin_nested``, which every form handler uses) begins one by itself, as a
+    reader: when it later writes and another connection has committed since its first read,
+    SQLite refuses at once with "database is locked" (its snapshot is stale, so waiting
+    cannot help). ``BEGIN IMMEDIATE`` takes the write lock first, waiting up to
+    ``busy_timeout`` for a writer in progress, and the savepoint runs inside it.
+    """
+    driver_connection = conn.connection.driver_connection
+    if driver_connection is not None and not driver_connection.in_transaction:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     kwargs.setdefault("json_serializer", json_text)
     kwargs.setdefault("json_deserializer", json_value)
@@ -35,6 +51,7 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         kwargs.pop("max_connections", None)
         engine = create_async_engine(url, poolclass=NullPool if kwargs.pop("null_pool", False) else None, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "savepoint", _sqlite_write_lock_before_savepoint)
         return engine
     most = kwargs.pop("max_connections", None)
     if most is not None:

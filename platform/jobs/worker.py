@@ -9,6 +9,7 @@ from arq.cron import cron
 
 from neutralpoint.credits.selling import use_reservation_minutes
 from neutralpoint.database.engine import Database
+from neutralpoint.impact import standings as _standings  # noqa: F401  (the leaderboards follow the certificates)
 from neutralpoint.jobs.queue import MAX_TRIES, JobQueue, tasks
 from neutralpoint.settings import get_settings
 
@@ -60,4 +61,15 @@ class WorkerSettings:
     on_startup = startup
     on_shutdown = shutdown
     max_tries = MAX_TRIES
-    job_timeout = 300
+    #: ``neutralpoint worker`` sets it from ``JOB_TIMEOUT_SECONDS`` (``worker_options``).
+    job_timeout = 60
+    #: Nothing reads a job's result, and a kept one (arq keeps them an hour by default) would
+    #: refuse its job id: a fulfilment that failed for good could not be queued again by
+    #: reconciliation until it expired.
+    keep_result = 0
+
+
+def worker_options() -> dict[str, Any]:
+    """What ``neutralpoint worker`` gives arq beside ``WorkerSettings``: a killed job runs
+    again after ``job_timeout`` plus 10 s, so the timeout comes from the settings."""
+    return {"redis_settings": redis_settings(), "job_timeout": get_settings().job_timeout_seconds}

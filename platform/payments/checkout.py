@@ -19,7 +19,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from neutralpoint import input_rules as rules
@@ -48,6 +48,7 @@ from neutralpoint.payments.schemas import OrderView
 from neutralpoint.refusals import Collector, FormErrors, problem, refuse
 from neutralpoint.scenarios import estimates
 from neutralpoint.scenarios.models import Estimate
+from neutralpoint.tenants.models import EntryPoint
 
 log = logging.getLogger("neutralpoint.payments")
 
@@ -84,6 +85,10 @@ class CheckoutRequest:
     actor: str = "visitor"
 
 
+#: An event's order before the whole event's footprint was computed.
+EVENT_NOT_COMPUTED = problem("not_found", "Compute the event's footprint first.", "请先计算整场活动的碳足迹。")
+
+
 def check_buyer(name: str, email: str) -> tuple[str, str]:
     """The name and e-mail address a receipt goes to, both optional."""
     problems = Collector()
@@ -103,16 +108,47 @@ async def _offer(session: AsyncSession, request: CheckoutRequest) -> Allocation:
 
 async def remaining_event_grams(session: AsyncSession, estimate: Estimate) -> int:
     """The whole event's footprint less what was neutralized at its entry point already: the
-    attendees' own orders, and the organiser's earlier orders for the event."""
+    attendees' own orders (of their footprints, or of a mass or an amount bought through the
+    entry point), and the organiser's earlier orders for the event. The event's public page
+    counts the same orders (``neutralpoint.impact.neutrality``)."""
     if estimate.entry_point_id is None:
         return estimate.total_grams
     at_this_entry_point = select(Estimate.id).where(Estimate.entry_point_id == estimate.entry_point_id)
+    its_code = select(EntryPoint.code).where(EntryPoint.id == estimate.entry_point_id).scalar_subquery()
     neutralized = await session.scalar(
         select(func.coalesce(func.sum(Order.grams), 0)).where(
-            Order.estimate_id.in_(at_this_entry_point), Order.status.in_(orders.PAID_STATES)
+            or_(Order.estimate_id.in_(at_this_entry_point), Order.entry_point_code == its_code),
+            Order.status.in_(orders.PAID_STATES),
         )
     )
     return max(estimate.total_grams - int(neutralized or 0), 0)
+
+
+@dataclass(frozen=True)
+class EventRemaining:
+    """An event's latest whole-event footprint and what was neutralized against it."""
+
+    estimate_id: uuid.UUID
+    total_grams: int
+    remaining_grams: int
+
+    @property
+    def neutralized_grams(self) -> int:
+        return self.total_grams - self.remaining_grams
+
+
+async def event_remaining(session: AsyncSession, entry_point_id: uuid.UUID) -> EventRemaining | None:
+    """The entry point's latest whole-event estimate (the session is scoped to its venue) and
+    the footprint left to neutralize; ``None`` before the organiser has computed one."""
+    estimate = await session.scalar(
+        select(Estimate)
+        .where(Estimate.entry_point_id == entry_point_id, Estimate.kind == "organiser")
+        .order_by(Estimate.created_at.desc(), Estimate.id.desc())
+        .limit(1)
+    )
+    if estimate is None:
+        return None
+    return EventRemaining(estimate.id, estimate.total_grams, await remaining_event_grams(session, estimate))
 
 
 async def _grams_wanted(session: AsyncSession, request: CheckoutRequest, allocation: Allocation) -> tuple[int, str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
@@ -25,11 +26,10 @@ from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from neutralpoint import input_rules as rules
-from neutralpoint.credits.public import country_name
-from neutralpoint.credits.vocabulary import project_type_name, registry_name
 from neutralpoint.payments import checkout, services, webhooks
 from neutralpoint.payments.models import OrderBasis
-from neutralpoint.payments.providers import PaymentProvider, ProviderError
+from neutralpoint.payments.offers import project_lines
+from neutralpoint.payments.providers import PROCESSING, SUCCEEDED, PaymentProvider, ProviderError
 from neutralpoint.payments.schemas import OrderView, PricedOffer
 from neutralpoint.refusals import FieldError, FormErrors, problem, refuse
 from neutralpoint.scenarios import entries, estimates, results, submissions
@@ -69,20 +69,6 @@ def _not_found() -> NotFoundException:
 
 
 # --- presentation --------------------------------------------------------------------------------
-
-
-def project_lines(offer: PricedOffer | OrderView, lang: str) -> dict[str, str]:
-    """A project's name, place, type and registry in the visitor's language."""
-    project = offer.project
-    place = country_name(project.country, lang)
-    if project.region:
-        place = f"{project.region}, {place}" if lang != "zh-Hans" else f"{place} {project.region}"
-    return {
-        "name": text_for(project.name, lang),
-        "place": place,
-        "type": project_type_name(project.project_type, lang),
-        "registry": registry_name(project.registry_code, lang),
-    }
 
 
 def _minor_to_major(amount_minor: int, currency: str) -> str:
@@ -238,7 +224,7 @@ async def order_from_result(
     await db_session.commit()
     try:
         wanted = _form_request(form, tenant, estimate_id, lang, currency_of)
-        order = await services.start_checkout(state.db, payment_provider(state), wanted, ttl=_ttl(state.settings))
+        order = await services.start_checkout(state.db, payment_provider(state), wanted, ttl=order_ttl(state.settings))
     except FormErrors as exc:
         typed = {k: str(v) for k, v in form.items() if k in ("mass_kg", "amount", "basis", "allocation_id")}
         return render(
@@ -254,9 +240,8 @@ async def order_from_result(
     return Redirect(path=f"/v/{slug}/orders/{order.reference}", status_code=303)
 
 
-def _ttl(settings: Settings) -> Any:
-    from datetime import timedelta
-
+def order_ttl(settings: Settings) -> timedelta:
+    """How long an unpaid order keeps its grams (``RESERVATION_MINUTES``)."""
     return timedelta(minutes=settings.reservation_minutes)
 
 
@@ -276,6 +261,7 @@ async def _order_page(
     provider = payment_provider(state)
     client_secret = None
     payment_error = ""
+    confirming = False
     unpaid = order.status in ("draft", "awaiting_payment", "failed")
     if unpaid and order.payment_id and order.provider == "stripe" and provider.name == "stripe":
         try:
@@ -285,6 +271,9 @@ async def _order_page(
         else:
             client_secret = payment.client_secret
             payment_error = payment.error
+            # Back from Stripe before its webhook reached us: the payment is Stripe's to
+            # confirm (read from Stripe just now, not from the return URL), so no second form.
+            confirming = payment.status in (SUCCEEDED, PROCESSING)
     elif order.status == "failed":
         payment_error = next((t.detail for t in reversed(order.transitions) if t.to_status == "failed"), "")
     return render(
@@ -297,6 +286,7 @@ async def _order_page(
         project=project_lines(order, lang),
         test_mode=order.test_mode,
         unpaid=unpaid,
+        confirming=confirming,
         client_secret=client_secret,
         publishable_key=state.settings.stripe_publishable_key or "",
         stripe_js=(state.settings.stripe_api_base.rstrip("/") + "/js.stripe.com/v3/")
@@ -307,7 +297,7 @@ async def _order_page(
         pay_action=f"/v/{tenant.slug}/orders/{order.reference}/pay",
         buyer_api=f"/api/v1/public/venues/{tenant.slug}/orders/{order.reference}/buyer",
         return_url=f"{state.settings.base_url}/v/{tenant.slug}/orders/{order.reference}",
-        refresh=order.status == "paid",
+        refresh=order.status == "paid" or confirming,
         history_url=f"/v/{tenant.slug}/me",
     )
 
@@ -673,7 +663,7 @@ async def create_order(
                 "请说明要购买什么：所选购买方式需要填写此字段。",
             ),
         )
-    order = await services.start_checkout(state.db, payment_provider(state), wanted, ttl=_ttl(state.settings))
+    order = await services.start_checkout(state.db, payment_provider(state), wanted, ttl=order_ttl(state.settings))
     return order_out(order, state.settings, slug, _payment_out(order, state))
 
 

@@ -12,6 +12,7 @@ automatically and the order says so.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -56,7 +57,7 @@ async def fulfil(db: Database, provider: PaymentProvider, settings: Settings, re
             )
             session.add(Fulfilment(tenant_id=order.tenant_id, order_id=order.id, sale_id=sale.id, grams=sale.grams))
             await session.flush()
-            await certificates.issue(
+            certificate = await certificates.issue(
                 session,
                 settings,
                 order_id=order.id,
@@ -66,6 +67,7 @@ async def fulfil(db: Database, provider: PaymentProvider, settings: Settings, re
                 estimate_id=order.estimate_id,
                 entry_point_code=order.entry_point_code,
                 sale=sale,
+                language=order.language,
             )
             orders.move(
                 session,
@@ -76,8 +78,14 @@ async def fulfil(db: Database, provider: PaymentProvider, settings: Settings, re
                 detail=f"{len(sale.pieces)} serial pieces",
             )
             if order.buyer_email:
-                view = await orders.view(session, order)
-                session.add(receipt_message(settings, view))
+                # From what this transaction holds: it keeps the lot locked until it commits.
+                view = replace(
+                    await orders.view(session, order, details=False),
+                    pieces=orders.piece_facts(sale),
+                    sale_id=sale.id,
+                    certificate_number=certificate.number,
+                )
+                session.add(receipt_message(settings, view, certificate.venue_slug))
             return FULFILLED
     except IntegrityError:
         # Another run recorded this order's fulfilment first (the unique constraint held).

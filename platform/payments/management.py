@@ -26,14 +26,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from neutralpoint import input_rules as rules
 from neutralpoint.payments import checkout, services
-from neutralpoint.payments.controllers import OrderOut, order_out
+from neutralpoint.payments.checkout import EVENT_NOT_COMPUTED
+from neutralpoint.payments.controllers import OrderOut, order_out, order_ttl
 from neutralpoint.payments.models import OrderBasis, OrderStatus
 from neutralpoint.payments.reports import OrderRow
 from neutralpoint.refusals import problem, refuse
-from neutralpoint.scenarios.models import Estimate
 from neutralpoint.tenants.access import PLATFORM_ADMIN, VenueAccess, VenueMember
 from neutralpoint.tenants.models import EntryPoint, Role, User
 from neutralpoint.web.api_errors import API_ERRORS
+from neutralpoint.web.downloads import csv_download
 
 MANAGER = VenueAccess(Role.MANAGER)
 OWNER = VenueAccess(Role.OWNER)
@@ -115,14 +116,6 @@ def _status(value: str | None) -> OrderStatus | None:
         ) from None
 
 
-def _csv(text: str, name: str) -> Response[str]:
-    return Response(
-        text,
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
-
-
 VENUE = "/api/v1/venues/{slug:str}"
 
 
@@ -147,7 +140,7 @@ async def venue_orders_csv(
     access: NamedDependency[VenueMember], db_session: NamedDependency[AsyncSession]
 ) -> Response[str]:
     rows = await services.list_orders(db_session)
-    return _csv(services.orders_csv(rows), f"orders-{access.tenant.slug}.csv")
+    return csv_download(services.orders_csv(rows), f"orders-{access.tenant.slug}.csv")
 
 
 @get(VENUE + "/orders/{reference:str}", tags=["orders"], access=MANAGER, summary="One of the venue's orders")
@@ -223,15 +216,9 @@ async def event_order(
             language=data.language,
             actor=f"venue:{access.user.email}",
         ),
-        ttl=_ttl(state),
+        ttl=order_ttl(state.settings),
     )
     return order_out(order, state.settings, access.tenant.slug)
-
-
-def _ttl(state: State) -> Any:
-    from datetime import timedelta
-
-    return timedelta(minutes=state.settings.reservation_minutes)
 
 
 async def latest_event_estimate(session: AsyncSession, entry_point_id: uuid.UUID) -> uuid.UUID:
@@ -241,19 +228,14 @@ async def latest_event_estimate(session: AsyncSession, entry_point_id: uuid.UUID
     entry_point = await session.scalar(select(EntryPoint.id).where(EntryPoint.id == entry_point_id))
     if entry_point is None:
         raise NotFoundException()
-    found = await session.scalar(
-        select(Estimate.id)
-        .where(Estimate.entry_point_id == entry_point_id, Estimate.kind == "organiser")
-        .order_by(Estimate.created_at.desc(), Estimate.id.desc())
-        .limit(1)
-    )
+    found = await services.event_remaining(session, entry_point_id)
     if found is None:
         raise refuse(
             "estimate_id",
-            problem("not_found", "Compute the event's footprint first.", "请先计算活动的碳足迹。"),
+            EVENT_NOT_COMPUTED,
             status_code=409,
         )
-    return found
+    return found.estimate_id
 
 
 PLATFORM_API = "/api/v1/platform"
@@ -274,7 +256,7 @@ async def platform_orders(
 
 @get(PLATFORM_API + "/orders.csv", tags=["orders"], access=PLATFORM_ADMIN, summary="Every order as CSV")
 async def platform_orders_csv(user: NamedDependency[User], db_session: NamedDependency[AsyncSession]) -> Response[str]:
-    return _csv(services.orders_csv(await services.list_orders(db_session)), "orders.csv")
+    return csv_download(services.orders_csv(await services.list_orders(db_session)), "orders.csv")
 
 
 @post(
@@ -318,7 +300,7 @@ async def payouts(
 async def payouts_csv(
     user: NamedDependency[User], db_session: NamedDependency[AsyncSession], include_test: FromQuery[bool] = False
 ) -> Response[str]:
-    return _csv(
+    return csv_download(
         services.owed_csv(await services.owed_to_owners(db_session, include_test=include_test)),
         "owed-to-project-owners.csv",
     )

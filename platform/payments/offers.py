@@ -15,9 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from neutralpoint.credits import pricing
 from neutralpoint.credits import services as credits
 from neutralpoint.credits.models import Project
-from neutralpoint.credits.public import photos_of, project_url
+from neutralpoint.credits.public import country_name, photos_of, project_url
 from neutralpoint.credits.schemas import OfferView
-from neutralpoint.payments.schemas import PricedOffer, ProjectFacts
+from neutralpoint.credits.vocabulary import project_type_name, registry_name
+from neutralpoint.payments.schemas import OrderView, PricedOffer, ProjectFacts
+from neutralpoint.scenarios.i18n import text_for
 
 
 async def project_facts(session: AsyncSession, project_ids: set[uuid.UUID]) -> dict[uuid.UUID, ProjectFacts]:
@@ -70,3 +72,17 @@ async def priced_offers(session: AsyncSession, tenant_id: uuid.UUID, grams: int)
     facts = await project_facts(session, {o.project_id for o in offers})
     grams = max(grams, 1)
     return [price_offer(o, facts[o.project_id], grams) for o in offers]
+
+
+def project_lines(offer: PricedOffer | OrderView, lang: str) -> dict[str, str]:
+    """A project's name, place, type and registry in the visitor's language."""
+    project = offer.project
+    place = country_name(project.country, lang)
+    if project.region:
+        place = f"{project.region}, {place}" if lang != "zh-Hans" else f"{place} {project.region}"
+    return {
+        "name": text_for(project.name, lang),
+        "place": place,
+        "type": project_type_name(project.project_type, lang),
+        "registry": registry_name(project.registry_code, lang),
+    }

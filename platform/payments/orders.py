@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from neutralpoint.certificates import services as certificates
 from neutralpoint.credits import services as credits
+from neutralpoint.credits.schemas import SaleView
 from neutralpoint.database.base import utcnow
 from neutralpoint.payments.models import Fulfilment, Order, OrderStatus, OrderTransition, Refund
 from neutralpoint.payments.offers import project_facts
@@ -131,6 +132,10 @@ async def find_by_payment(session: AsyncSession, payment_id: str, *, lock: bool 
     return (await session.execute(query)).scalar_one_or_none()
 
 
+def piece_facts(sale: SaleView) -> tuple[PieceFacts, ...]:
+    return tuple(PieceFacts(p.serial, p.vintage_year, p.gram_from, p.gram_to, p.status) for p in sale.pieces)
+
+
 async def view(
     session: AsyncSession,
     order: Order,
@@ -162,7 +167,7 @@ async def view(
         sale = await credits.get_sale(session, order.reference) if fulfilment is not None else None
         if sale is not None:
             sale_id = sale.id
-            pieces = tuple(PieceFacts(p.serial, p.vintage_year, p.gram_from, p.gram_to, p.status) for p in sale.pieces)
+            pieces = piece_facts(sale)
         certificate_number = await certificates.number_for_order(session, order.id)
         refund = await session.scalar(select(Refund).where(Refund.order_id == order.id))
         if refund is not None:

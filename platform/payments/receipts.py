@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from neutralpoint.credits.vocabulary import registry_name
-from neutralpoint.payments.schemas import OrderView
+from neutralpoint.payments.schemas import OrderView, PieceFacts
 from neutralpoint.settings import Settings
 from neutralpoint.tenants.models import OutboxMessage
 from neutralpoint.web.formatting import format_grams, format_money
@@ -13,28 +13,51 @@ def order_url(settings: Settings, slug: str, reference: str) -> str:
     return f"{settings.base_url}/v/{slug}/orders/{reference}"
 
 
+def _mass(grams: int, lang: str) -> str:
+    """``117.1 kg (117,092 g)``: readable, and exact as the serial pieces are."""
+    shown = format_grams(grams, lang)
+    return shown if grams < 1000 else f"{shown} ({grams:,} g)"
+
+
+def _piece_en(piece: PieceFacts) -> str:
+    return (
+        f"  {piece.serial}  vintage {piece.vintage_year}, grams {piece.gram_from:,}–{piece.gram_to:,} "
+        f"of this tonne ({piece.grams:,} g)"
+    )
+
+
+def _piece_zh(piece: PieceFacts) -> str:
+    return (
+        f"  {piece.serial}  {piece.vintage_year} 年度，该吨第 {piece.gram_from:,}–{piece.gram_to:,} 克"
+        f"（{piece.grams:,} 克）"
+    )
+
+
 def receipt_message(settings: Settings, order: OrderView, venue_slug: str = "") -> OutboxMessage:
-    """Both languages, the buyer's first (as every message of the platform)."""
-    pieces_en = "\n".join(f"  {p.serial}  g {p.gram_from}–{p.gram_to}" for p in order.pieces)
+    """Both languages, the buyer's first (as every message of the platform): the order's
+    reference, what it neutralized with which project, what it cost, its serial pieces
+    and, with ``venue_slug``, the order page's address."""
     name_en = order.project.name.get("en") or next(iter(order.project.name.values()), "")
     name_zh = order.project.name.get("zh-Hans") or name_en
     test = order.test_mode
     link = order_url(settings, venue_slug, order.reference) if venue_slug else ""
+    pieces_en = "\n".join(_piece_en(p) for p in order.pieces)
+    pieces_zh = "\n".join(_piece_zh(p) for p in order.pieces)
     en = (
         ("TEST MODE: no money was taken.\n\n" if test else "")
         + f"Thank you{', ' + order.buyer_name if order.buyer_name else ''}.\n\n"
-        f"Order {order.reference}: {format_grams(order.grams, 'en')} CO2e neutralized with {name_en} "
+        f"Order {order.reference}: {_mass(order.grams, 'en')} CO2e neutralized with {name_en} "
         f"({registry_name(order.project.registry_code, 'en')}), "
         f"paid {format_money(order.amount_minor, order.currency, 'en')}.\n\n"
-        f"Your serial-numbered credits:\n{pieces_en}\n" + (f"\n{link}\n" if link else "")
+        f"Your serial-numbered credits:\n{pieces_en}\n" + (f"\nYour order: {link}\n" if link else "")
     )
     zh = (
         ("测试模式：未实际收款。\n\n" if test else "")
         + f"谢谢{('，' + order.buyer_name) if order.buyer_name else ''}！\n\n"
         f"订单 {order.reference}：已通过「{name_zh}」（{registry_name(order.project.registry_code, 'zh-Hans')}）"
-        f"中和 {format_grams(order.grams, 'zh-Hans')} 二氧化碳当量，"
+        f"中和 {_mass(order.grams, 'zh-Hans')} 二氧化碳当量，"
         f"支付 {format_money(order.amount_minor, order.currency, 'zh-Hans')}。\n\n"
-        f"您的碳信用序列号：\n{pieces_en}\n" + (f"\n{link}\n" if link else "")
+        f"您的碳信用序列号：\n{pieces_zh}\n" + (f"\n您的订单：{link}\n" if link else "")
     )
     first, second = (zh, en) if order.language == "zh-Hans" else (en, zh)
     subject = (

@@ -1,6 +1,7 @@
 """The payments domain's public services, for pages, the API, jobs and admin pages.
 
-- ``checkout``: an order and its reservation, the provider's payment, payment events;
+- ``checkout``: an order and its reservation, the provider's payment, payment events, and
+  what is left of an event's footprint for the organiser's order;
 - ``fulfilment``: assigning a paid order's credits once; expiry and reconciliation;
 - ``refunds``: whole-order refunds through the provider;
 - ``reports``: order lists, what is owed to project owners, CSV;
@@ -18,8 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from neutralpoint.payments import orders
 from neutralpoint.payments.checkout import (
+    EVENT_NOT_COMPUTED,
     CheckoutRequest,
+    EventRemaining,
     apply_payment_state,
+    event_remaining,
     remaining_event_grams,
     sandbox_pay,
     start_checkout,
@@ -27,7 +31,7 @@ from neutralpoint.payments.checkout import (
 )
 from neutralpoint.payments.fulfilment import expire_orders, fulfil, reconcile
 from neutralpoint.payments.models import OrderBasis, OrderStatus
-from neutralpoint.payments.offers import priced_offers
+from neutralpoint.payments.offers import priced_offers, project_lines
 from neutralpoint.payments.orders import TransitionError
 from neutralpoint.payments.providers import PaymentProvider, ProviderError, provider_for
 from neutralpoint.payments.refunds import record_refund, refund_order
@@ -60,7 +64,9 @@ async def get_order(session: AsyncSession, reference: str) -> OrderView | None:
 
 
 __all__ = [
+    "EVENT_NOT_COMPUTED",
     "CheckoutRequest",
+    "EventRemaining",
     "OrderBasis",
     "OrderRow",
     "OrderStatus",
@@ -71,6 +77,7 @@ __all__ = [
     "ProviderError",
     "TransitionError",
     "apply_payment_state",
+    "event_remaining",
     "expire_orders",
     "fulfil",
     "get_order",
@@ -79,6 +86,7 @@ __all__ = [
     "owed_csv",
     "owed_to_owners",
     "priced_offers",
+    "project_lines",
     "provider_for",
     "reconcile",
     "record_refund",

@@ -1,8 +1,9 @@
 """Payments jobs: fulfil a paid order, expire unpaid ones, reconcile with the provider.
 
-arq re-runs a job killed mid-way only after its timeout plus a few seconds, and treats its
-own timeout as final. So fulfilment bounds itself well inside arq's ``job_timeout`` and
-turns running out of time into an explicit ``Retry``; what it wrote in the unfinished
+arq re-runs a job killed with its worker only after the worker's longest job timeout plus
+10 s, and treats its own timeout as final (no retry). So the worker's timeout is short
+(``JOB_TIMEOUT_SECONDS``), and fulfilment bounds itself at three quarters of it and turns
+running out of time into an explicit ``Retry``; what it wrote in the unfinished
 transaction is rolled back, and the retry starts clean.
 """
 
@@ -20,9 +21,15 @@ from neutralpoint.payments.providers import PaymentProvider, provider_for
 
 log = logging.getLogger("neutralpoint.payments")
 
-#: Seconds one fulfilment may take before it is retried (arq's job_timeout is larger).
-FULFIL_TIMEOUT_SECONDS = 60
 RETRY_DELAY_SECONDS = 5
+DEFAULT_JOB_TIMEOUT_SECONDS = 60
+
+
+def fulfil_timeout(ctx: dict[str, Any]) -> float:
+    """Seconds one fulfilment may take before it is retried: well inside arq's timeout."""
+    settings = ctx.get("settings")
+    seconds = settings.job_timeout_seconds if settings is not None else DEFAULT_JOB_TIMEOUT_SECONDS
+    return seconds * 0.75
 
 
 def provider(ctx: dict[str, Any]) -> PaymentProvider:
@@ -35,12 +42,11 @@ def provider(ctx: dict[str, Any]) -> PaymentProvider:
 
 @task
 async def fulfil_order(ctx: dict[str, Any], reference: str) -> str:
+    bound = fulfil_timeout(ctx)
     try:
-        outcome = await asyncio.wait_for(
-            fulfilment.fulfil(ctx["db"], provider(ctx), ctx["settings"], reference), FULFIL_TIMEOUT_SECONDS
-        )
+        outcome = await asyncio.wait_for(fulfilment.fulfil(ctx["db"], provider(ctx), ctx["settings"], reference), bound)
     except TimeoutError:
-        log.warning("fulfilment of %s took over %ss; retrying", reference, FULFIL_TIMEOUT_SECONDS)
+        log.warning("fulfilment of %s took over %ss; retrying", reference, bound)
         raise Retry(defer=RETRY_DELAY_SECONDS) from None
     log.info("order %s: %s", reference, outcome)
     return outcome

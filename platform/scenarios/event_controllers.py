@@ -19,6 +19,7 @@ from neutralpoint.scenarios.manager import ScenarioRegistry
 from neutralpoint.scenarios.models import Estimate
 from neutralpoint.tenants.access import Role, VenueAccess, VenueMember
 from neutralpoint.web.api_errors import refusal_response
+from neutralpoint.web.formatting import shown_factor
 from neutralpoint.web.i18n import normalize_language
 
 BAD_BODY = problem(
@@ -46,6 +47,7 @@ def result_json(estimate: Estimate, factor_set: FactorSet | None) -> dict[str, A
                 "per": line.per,
                 "factor": line.factor,
                 "factor_value": str(line.factor_value) if line.factor_value is not None else None,
+                "factor_shown": str(shown_factor(line.factor_value)) if line.factor_value is not None else None,
                 "factor_unit": line.factor_unit,
                 "grams": line.grams,
                 "source": line.source,

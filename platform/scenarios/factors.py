@@ -24,7 +24,12 @@ GRAMS_PER_KG = Decimal(1000)
 
 @dataclass(frozen=True)
 class Source:
-    """Where a factor was read: publisher, document, year and table or row."""
+    """Where a factor was read: publisher, document, year and table or row.
+
+    ``short_publisher`` and ``short_title`` (optional, per language) are how a result page
+    names the source on one line; the full ``publisher``, ``document`` and ``table`` stay
+    the citation, one tap away.
+    """
 
     publisher: str
     document: str
@@ -32,9 +37,20 @@ class Source:
     table: str = ""
     url: str | None = None
     estimate: bool = False
+    short_publisher: Text = field(default_factory=dict)
+    short_title: Text = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        fields = (self.publisher, self.document, self.year, self.table, self.url, self.estimate)
+        fields = (
+            self.publisher,
+            self.document,
+            self.year,
+            self.table,
+            self.url,
+            self.estimate,
+            tuple(sorted(self.short_publisher.items())),
+            tuple(sorted(self.short_title.items())),
+        )
         object.__setattr__(self, "_hash", hash(fields))
 
     def __hash__(self) -> int:
@@ -48,8 +64,16 @@ class Source:
         text = ", ".join(parts)
         return f"{text} (estimate)" if self.estimate else text
 
+    def line(self, lang: str) -> tuple[str, str]:
+        """(publisher, title) as one line shows them in ``lang``: the short forms in that
+        language, else in English, else the full publisher and document."""
+        return (
+            self.short_publisher.get(lang) or self.short_publisher.get("en") or self.publisher,
+            self.short_title.get(lang) or self.short_title.get("en") or self.document,
+        )
+
     def as_dict(self) -> dict[str, Any]:
-        return {
+        found: dict[str, Any] = {
             "publisher": self.publisher,
             "document": self.document,
             "year": self.year,
@@ -58,6 +82,24 @@ class Source:
             "estimate": self.estimate,
             "citation": self.citation(),
         }
+        if self.short_publisher:
+            found["short_publisher"] = dict(self.short_publisher)
+        if self.short_title:
+            found["short_title"] = dict(self.short_title)
+        return found
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Source:
+        return cls(
+            publisher=data["publisher"],
+            document=data["document"],
+            year=int(data["year"]),
+            table=data.get("table", ""),
+            url=data.get("url"),
+            estimate=bool(data.get("estimate", False)),
+            short_publisher=dict(data.get("short_publisher") or {}),
+            short_title=dict(data.get("short_title") or {}),
+        )
 
 
 #: What a factor declared without a source carries, so that the contract check can say so.
@@ -108,20 +150,12 @@ class Factor:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Factor:
-        src = data["source"]
         return cls(
             key=data["key"],
             value=Decimal(data["value"]),
             per=data["per"],
             label=dict(data["label"]),
-            source=Source(
-                publisher=src["publisher"],
-                document=src["document"],
-                year=int(src["year"]),
-                table=src.get("table", ""),
-                url=src.get("url"),
-                estimate=bool(src.get("estimate", False)),
-            ),
+            source=Source.from_dict(data["source"]),
             note=data.get("note", ""),
         )
 
@@ -202,4 +236,8 @@ class FactorSet:
             elif not (f.source.publisher and f.source.document and f.source.year):
                 found.append(f"factor {f.key!r} has no complete source (publisher, document, year)")
             found += language_problems(f"factor {f.key!r}: label", f.label)
+            for name in ("short_publisher", "short_title"):
+                short = getattr(f.source, name, None)
+                if short:
+                    found += language_problems(f"factor {f.key!r}: source {name}", short)
         return found

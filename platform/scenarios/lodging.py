@@ -63,6 +63,8 @@ __all__ = [
 _DESNZ = "UK Department for Energy Security and Net Zero (DESNZ)"
 _DESNZ_DOC = "Greenhouse gas reporting: conversion factors 2025 (full set, flat file)"
 _DESNZ_URL = "https://www.gov.uk/government/publications/greenhouse-gas-reporting-conversion-factors-2025"
+_DESNZ_SHORT = {"en": "UK DESNZ", "zh-Hans": "英国能源安全与净零排放部"}
+_DESNZ_TITLE = {"en": "Greenhouse gas reporting: conversion factors", "zh-Hans": "温室气体报告换算系数"}
 _ADEME_HOTELS_URL = (
     "https://librairie.ademe.fr/consommer-autrement/"
     "4096-projet-de-pre-deploiement-de-l-affichage-environnemental-des-hotels.html"
@@ -159,7 +161,13 @@ def _hotel(country: str, version_note: str) -> Factor:
         per="room-night",
         label=hotel_label(country),
         source=Source(
-            publisher=_DESNZ, document=_DESNZ_DOC, year=2025, table=f"Hotel stay: {en} (ID {row_id})", url=_DESNZ_URL
+            publisher=_DESNZ,
+            document=_DESNZ_DOC,
+            year=2025,
+            table=f"Hotel stay: {en} (ID {row_id})",
+            url=_DESNZ_URL,
+            short_publisher=_DESNZ_SHORT,
+            short_title=_DESNZ_TITLE,
         ),
         note=(
             "Per occupied room per night (same value in DESNZ 2024 and 2025), derived by DESNZ from the Cornell "
@@ -256,6 +264,8 @@ def class_factors(version_note: str = "", *, edition: str = CURRENT_CLASS_EDITIO
                     year=2020,
                     table="Hotel classes, France",
                     url=_ADEME_HOTELS_URL,
+                    short_publisher={"en": "NeutralPoint, from ADEME", "zh-Hans": "NeutralPoint，依据 ADEME"},
+                    short_title={"en": "Hotel classes, France", "zh-Hans": "法国酒店星级比值"},
                     estimate=_class_value(code, edition) is not None,
                 ),
                 note=f"{note} {version_note}".strip(),
@@ -280,6 +290,8 @@ def camping_factor(version_note: str = "") -> Factor:
             year=2021,
             table="Average per night, 13 campsites",
             url="https://github.com/incubateur-ademe/nosgestesclimat",
+            short_publisher={"en": "ADEME and Betterfly Tourism", "zh-Hans": "ADEME 与 Betterfly Tourism"},
+            short_title={"en": "Campsites in Hérault, France", "zh-Hans": "法国埃罗省露营地"},
         ),
         note=f"French campsites; no Chinese campsite figure was found. {version_note}".strip(),
     )

@@ -91,6 +91,8 @@ def _factor(key: str, en: str, zh: str, value: str, rule: str, per: str, version
             year=2026,
             table=f"alimentation . {rule} . empreinte carbone, repository incubateur-ademe/nosgestesclimat at f3bdd32",
             url=_NGC_URL,
+            short_publisher={"en": "ADEME", "zh-Hans": "法国生态转型署（ADEME）"},
+            short_title={"en": "Nos Gestes Climat model: meals", "zh-Hans": "Nos Gestes Climat 模型：餐食"},
         ),
         note=(
             "French menus (INCA3 survey), Agribalyse life-cycle data, farm to plate; a meat or fish meal has 150 g "

@@ -41,6 +41,7 @@ MAX_NOTE_LENGTH = 500
 MAX_VALUE = Decimal(1_000_000)
 MAX_DECIMALS = 8
 MEASURED_PUBLISHER = "Measured by the venue"
+MEASURED_SHORT = {"en": "Measured by the venue", "zh-Hans": "场馆实测"}
 RECORD_KEY = "factor_overrides"
 
 _PDF = b"%PDF-"
@@ -78,6 +79,8 @@ class FactorOverride(TenantScoped, Base):
             document=f"{self.note} (evidence: {self.evidence_filename}, sha256 {self.evidence_sha256[:12]}…)",
             year=self.created_at.year,
             table="Venue override",
+            short_publisher=MEASURED_SHORT,
+            short_title={"en": self.note, "zh-Hans": self.note},
         )
 
 

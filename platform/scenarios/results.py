@@ -101,8 +101,37 @@ class LineView(msgspec.Struct, frozen=True):
     warning: dict[str, str] | None = None
 
 
+class Cited(msgspec.Struct, frozen=True):
+    """Sources that read as one line on a page (the same publisher, document and year): one
+    entry of the page's numbered list, with each row its lines were read in."""
+
+    source: Source
+    tables: tuple[str, ...]
+
+
+def cite(sources: list[Source]) -> tuple[list[Cited], list[int]]:
+    """The page's numbered sources, and for each of ``sources`` the number it has there."""
+    found: list[Cited] = []
+    position: dict[tuple[object, ...], int] = {}
+    numbers: list[int] = []
+    for source in sources:
+        key = (source.publisher, source.document, source.year, source.url, source.estimate)
+        at = position.get(key)
+        if at is None:
+            at = position[key] = len(found)
+            found.append(Cited(source, (source.table,) if source.table else ()))
+        elif source.table and source.table not in found[at].tables:
+            found[at] = Cited(found[at].source, (*found[at].tables, source.table))
+        numbers.append(at)
+    return found, numbers
+
+
 class EstimateView(msgspec.Struct, frozen=True):
-    """A stored estimate ready to show: lines with their factors, numbered sources, comparison."""
+    """A stored estimate ready to show: lines with their factors, numbered sources, comparison.
+
+    ``sources`` is one entry per source a factor names (the API's list); ``cited`` is the
+    page's list, where rows of one document share a line, and ``cited_as[i]`` the number
+    ``sources[i]`` has in it."""
 
     estimate: Estimate | EstimateRecord
     entry_code: str | None
@@ -110,6 +139,8 @@ class EstimateView(msgspec.Struct, frozen=True):
     sources: list[Source]
     comparison: Comparison
     factors_known: bool = False
+    cited: list[Cited] = msgspec.field(default_factory=list)
+    cited_as: list[int] = msgspec.field(default_factory=list)
 
     @property
     def total_grams(self) -> int:
@@ -167,6 +198,7 @@ def present(
                 warning=dict(line.warning) if line.warning else None,
             )
         )
+    cited, cited_as = cite(sources)
     return EstimateView(
         estimate=estimate,
         entry_code=entry_code,
@@ -174,4 +206,6 @@ def present(
         sources=sources,
         comparison=compare(total),
         factors_known=factor_set is not None,
+        cited=cited,
+        cited_as=cited_as,
     )

@@ -101,6 +101,10 @@ class FormOut(msgspec.Struct):
 
 
 class SourceOut(msgspec.Struct, frozen=True):
+    """Where a factor was read. ``short_publisher`` and ``short_title`` are how the pages name
+    it on one line in each language (the full ``publisher`` and ``document`` where the
+    factor set has no shorter form); ``citation`` is the whole reference, row included."""
+
     publisher: str
     document: str
     year: int
@@ -108,6 +112,8 @@ class SourceOut(msgspec.Struct, frozen=True):
     url: str | None
     estimate: bool
     citation: str
+    short_publisher: LocalizedText | None = None
+    short_title: LocalizedText | None = None
 
     @staticmethod
     def of_source(source: Source) -> SourceOut:
@@ -116,22 +122,27 @@ class SourceOut(msgspec.Struct, frozen=True):
 
     @classmethod
     def of(cls, data: Mapping[str, Any]) -> SourceOut:
-        return cls(
-            publisher=data["publisher"],
-            document=data["document"],
-            year=int(data["year"]),
-            table=data.get("table", ""),
-            url=data.get("url"),
-            estimate=bool(data.get("estimate", False)),
-            citation=data.get("citation")
-            or Source(data["publisher"], data["document"], int(data["year"]), data.get("table", "")).citation(),
-        )
+        return _source_out(Source.from_dict(data))
+
+
+def _short(source: Source) -> tuple[LocalizedText, LocalizedText]:
+    en, zh_hans = source.line("en"), source.line("zh-Hans")
+    return LocalizedText(en[0], zh_hans[0]), LocalizedText(en[1], zh_hans[1])
 
 
 @functools.lru_cache(maxsize=4096)
 def _source_out(source: Source) -> SourceOut:
+    publisher, title = _short(source)
     return SourceOut(
-        source.publisher, source.document, source.year, source.table, source.url, source.estimate, source.citation()
+        source.publisher,
+        source.document,
+        source.year,
+        source.table,
+        source.url,
+        source.estimate,
+        source.citation(),
+        publisher,
+        title,
     )
 
 
@@ -270,7 +281,11 @@ class EstimateIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class LineOut(msgspec.Struct):
-    """``quantity`` ``per`` × ``factor_value`` kg CO2e/``per`` = ``grams``; ``source`` indexes ``sources``."""
+    """``quantity`` ``per`` × ``factor_value`` kg CO2e/``per`` = ``grams``; ``source`` indexes ``sources``.
+
+    ``factor_value`` is exact; ``factor_shown`` is the same factor rounded as the pages show
+    it (three significant digits, never fewer than its whole digits: 0.9635284 → 0.964).
+    """
 
     key: str
     label: LocalizedText
@@ -285,6 +300,7 @@ class LineOut(msgspec.Struct):
     source: int | None
     #: An answer counted as entered but unlikely (a 14 km flight), in both languages.
     warning: LocalizedText | None = None
+    factor_shown: str | None = None
 
 
 class PerCapitaOut(msgspec.Struct):

@@ -42,6 +42,7 @@ from neutralpoint.settings import Settings
 from neutralpoint.tenants.models import Tenant
 from neutralpoint.web.api_errors import ErrorsOut
 from neutralpoint.web.cookies import cookie_header
+from neutralpoint.web.formatting import shown_factor
 from neutralpoint.web.i18n import choose_language, normalize_language
 
 VISITOR_COOKIE = "np_visitor"
@@ -274,6 +275,7 @@ def estimate_out(
                 share_percent=str(line.share),
                 source=line.source,
                 warning=LocalizedText.of(line.warning),
+                factor_shown=str(shown_factor(line.factor_value)) if line.factor_value is not None else None,
             )
             for line in view.lines
         ],

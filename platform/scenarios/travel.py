@@ -276,6 +276,8 @@ def fields(
 _DESNZ = "UK Department for Energy Security and Net Zero (DESNZ)"
 _DESNZ_DOC = "Greenhouse gas reporting: conversion factors 2025 (full set, flat file)"
 _DESNZ_URL = "https://www.gov.uk/government/publications/greenhouse-gas-reporting-conversion-factors-2025"
+_DESNZ_SHORT = {"en": "UK DESNZ", "zh-Hans": "英国能源安全与净零排放部"}
+_DESNZ_TITLE = {"en": "Greenhouse gas reporting: conversion factors", "zh-Hans": "温室气体报告换算系数"}
 _AIR_NOTE = (
     "With radiative forcing (DESNZ's uplift for aviation's non-CO2 effects). DESNZ's 2025 air factors are "
     "18–42% below its 2024 ones (this row in 2024: {y2024}); results keep the factor-set version they used. "
@@ -296,7 +298,15 @@ def _desnz(mode_value: str, direct: str, wtt: str, table: str, note: str, label:
         value=Decimal(direct) + Decimal(wtt),
         per=m.per,
         label=label or m.label,
-        source=Source(publisher=_DESNZ, document=_DESNZ_DOC, year=2025, table=table, url=_DESNZ_URL),
+        source=Source(
+            publisher=_DESNZ,
+            document=_DESNZ_DOC,
+            year=2025,
+            table=table,
+            url=_DESNZ_URL,
+            short_publisher=_DESNZ_SHORT,
+            short_title=_DESNZ_TITLE,
+        ),
         note=f"{_sum_note(direct, wtt)} {note}".strip(),
     )
 
@@ -386,6 +396,11 @@ def _factors_2025_1() -> list[Factor]:
                 year=2025,
                 table="Estimate E2",
                 estimate=True,
+                short_publisher={"en": "NeutralPoint estimate", "zh-Hans": "NeutralPoint 估算"},
+                short_title={
+                    "en": "E2: electric car charged from China's grid",
+                    "zh-Hans": "E2：以中国电网充电的电动汽车",
+                },
             ),
             note=(
                 "0.207 kWh/km × 0.5306 kg CO2/kWh = 0.1098342 (CO2 only, charged from China's average grid; "
@@ -433,6 +448,8 @@ def _factors_2025_1() -> list[Factor]:
                 year=2025,
                 table="Method note (no published factor)",
                 estimate=True,
+                short_publisher={"en": "NeutralPoint", "zh-Hans": "NeutralPoint"},
+                short_title={"en": "Cycling and walking: counted as zero", "zh-Hans": "骑行与步行：计为零"},
             ),
             note="Food energy and the making of the bicycle are not counted, as in the DESNZ travel factors.",
         ),
@@ -522,7 +539,15 @@ def _banded_air(mode_value: str, band: str, row: tuple[str, str, str, str, str, 
         value=Decimal(direct) + Decimal(wtt),
         per=m.per,
         label={"en": f"{m.label['en']}, flight {en}", "zh-Hans": f"{m.label['zh-Hans']}，航程 {zh}"},
-        source=Source(publisher=_DESNZ, document=_DESNZ_DOC, year=2025, table=table, url=_DESNZ_URL),
+        source=Source(
+            publisher=_DESNZ,
+            document=_DESNZ_DOC,
+            year=2025,
+            table=table,
+            url=_DESNZ_URL,
+            short_publisher=_DESNZ_SHORT,
+            short_title=_DESNZ_TITLE,
+        ),
         note=note,
     )
 
@@ -575,6 +600,8 @@ def _china_high_speed_rail() -> Factor:
                 "about 30.48 g CO2 per passenger-km"
             ),
             url=_CHINA_HSR_URL,
+            short_publisher={"en": "China Environment News", "zh-Hans": "中国环境报"},
+            short_title={"en": "How much do high-speed trains and planes emit?", "zh-Hans": "盘一盘高铁飞机的碳排放量"},
         ),
         note=(
             "30.48 g = 0.03048 kg CO2 per passenger-km, China's national high-speed network in 2019: traction "
@@ -603,6 +630,8 @@ def _conventional_rail() -> Factor:
                 "National rail"
             ),
             url=_DESNZ_URL,
+            short_publisher=_DESNZ_SHORT,
+            short_title=_DESNZ_TITLE,
         ),
         note=(
             f"{_sum_note('0.03546', '0.00897')} No published per-passenger-km factor for Chinese conventional "
@@ -676,6 +705,8 @@ def group_factors(version_note: str = "") -> list[Factor]:
                 table="Estimate: coach per vehicle-km",
                 url=_DESNZ_URL,
                 estimate=True,
+                short_publisher={"en": "NeutralPoint estimate", "zh-Hans": "NeutralPoint 估算"},
+                short_title={"en": "Coach: diesel per vehicle-km", "zh-Hans": "长途客车：每车公里柴油"},
             ),
             note=(
                 "0.30 litre/km × (2.57082 + 0.61101) kg CO2e/litre = 0.954549 kg CO2e per coach-km, split over the "

@@ -1,8 +1,9 @@
 """Printable posters for entry points (A4 or A5, portrait), drawn with reportlab.
 
-The QR code is drawn as vector rectangles so it stays sharp at any print size. Chinese
-text uses reportlab's built-in CID font STSong-Light, which PDF viewers supply, so no font
-file ships with the platform. Output is deterministic (``invariant``): the same venue and
+The QR code is drawn as vector rectangles so it stays sharp at any print size. Every
+character, Latin or Chinese, is set in a subset of Noto Sans SC embedded in the file
+(``neutralpoint.fonts``), so the poster prints the same where no Chinese font is
+installed. Output is deterministic (``invariant``): the same venue and
 entry point give the same bytes.
 """
 
@@ -11,28 +12,24 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
 
 from reportlab.lib.colors import HexColor
 from reportlab.lib.pagesizes import A4, A5
 from reportlab.lib.utils import ImageReader
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 
+from neutralpoint.fonts import Texts, draw_string, pdf_canvas, pdf_fonts, string_width
 from neutralpoint.tenants.qr import dark_runs, scannable_colour
 from neutralpoint.web.colours import text_colour_on
 
 PAGE_SIZES = {"A4": A4, "A5": A5}
-CJK_FONT = "STSong-Light"
-LATIN = "Helvetica"
-LATIN_BOLD = "Helvetica-Bold"
 INK = "#1f2933"
 MUTED = "#52606d"
 CALL_TO_ACTION = {
     "en": "Scan to measure and neutralize your footprint",
     "zh-Hans": "扫码计算并抵消您的碳足迹",
 }
+CODE_LABEL = "Code · 代码  "
 
 
 @dataclass(frozen=True)
@@ -48,55 +45,20 @@ class PosterContent:
     raster_logo: bytes | None = None
 
 
-@cache
-def _register_cjk_font() -> None:
-    pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
-
-
-def _latin_encodable(ch: str) -> bool:
-    """Whether the standard Helvetica (WinAnsi) has the glyph; if not, the CID font does."""
-    try:
-        ch.encode("cp1252")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _segments(text: str, bold: bool) -> list[tuple[str, str]]:
-    """Split ``text`` into runs of one font each: Latin in Helvetica, the rest in STSong."""
-    latin = LATIN_BOLD if bold else LATIN
-    segments: list[tuple[str, str]] = []
-    for ch in text:
-        font = latin if _latin_encodable(ch) else CJK_FONT
-        if ch == " " and segments:
-            font = segments[-1][1]
-        if segments and segments[-1][1] == font:
-            segments[-1] = (segments[-1][0] + ch, font)
-        else:
-            segments.append((ch, font))
-    return segments
-
-
-def _width(segments: list[tuple[str, str]], size: float) -> float:
-    return sum(float(pdfmetrics.stringWidth(part, font, size)) for part, font in segments)
-
-
-def _fit(text: str, size: float, width: float, minimum: float, bold: bool) -> tuple[list[tuple[str, str]], float]:
+def _fit(text: str, size: float, width: float, minimum: float) -> tuple[str, float]:
     """Shrink ``size`` until ``text`` fits ``width``; below ``minimum``, cut it with an ellipsis."""
-    segments = _segments(text, bold)
-    while size > minimum and _width(segments, size) > width:
+    while size > minimum and string_width(text, size) > width:
         size -= 0.5
-    while len(text) > 1 and _width(segments, size) > width:
+    shown = text
+    while len(text) > 1 and string_width(shown, size) > width:
         text = text[:-1]
-        segments = _segments(text.rstrip() + "…", bold)
-    return segments, size
+        shown = text.rstrip() + "…"
+    return shown, size
 
 
-def _draw(canvas: Canvas, segments: list[tuple[str, str]], x: float, y: float, size: float) -> None:
-    for part, font in segments:
-        canvas.setFont(font, size)
-        canvas.drawString(x, y, part)
-        x += pdfmetrics.stringWidth(part, font, size)
+def _ink(canvas: Canvas, colour: str) -> None:
+    canvas.setFillColor(HexColor(colour))
+    canvas.setStrokeColor(HexColor(colour))
 
 
 def _centred(
@@ -112,9 +74,9 @@ def _centred(
     minimum: float = 7,
 ) -> float:
     """Draw one centred line; return the size used."""
-    segments, used = _fit(text, size, width, minimum, bold)
-    canvas.setFillColor(HexColor(colour))
-    _draw(canvas, segments, (page_width - _width(segments, used)) / 2, y, used)
+    shown, used = _fit(text, size, width, minimum)
+    _ink(canvas, colour)
+    draw_string(canvas, shown, (page_width - string_width(shown, used)) / 2, y, used, bold=bold)
     return used
 
 
@@ -129,8 +91,26 @@ def _event_line(content: PosterContent) -> str | None:
     return " · ".join(parts) or None
 
 
+def _texts(content: PosterContent) -> Texts:
+    return Texts.of(
+        [
+            content.venue_name,
+            content.entry_name,
+            _event_line(content) or "",
+            *CALL_TO_ACTION.values(),
+            content.url,
+            f"{CODE_LABEL}{content.code}",
+            "NeutralPoint",
+        ]
+    )
+
+
 def render_poster(content: PosterContent, size: str = "A4") -> bytes:
-    _register_cjk_font()
+    with pdf_fonts(_texts(content)):
+        return _render(content, size)
+
+
+def _render(content: PosterContent, size: str) -> bytes:
     width, height = PAGE_SIZES[size]
     unit = width / 100  # everything scales with the page, so A5 is A4 shrunk
     margin = 7 * unit
@@ -139,7 +119,7 @@ def render_poster(content: PosterContent, size: str = "A4") -> bytes:
     on_band = text_colour_on(content.colour)
 
     buffer = io.BytesIO()
-    canvas = Canvas(buffer, pagesize=(width, height), invariant=1, pageCompression=1)
+    canvas = pdf_canvas(buffer, (width, height))
     canvas.setTitle(f"{content.venue_name} — {content.entry_name}")
     canvas.setAuthor("NeutralPoint")
     canvas.setSubject(content.url)
@@ -161,11 +141,11 @@ def render_poster(content: PosterContent, size: str = "A4") -> bytes:
         canvas.roundRect(margin - pad, top - box - pad, box + 2 * pad, box + 2 * pad, unit, stroke=0, fill=1)
         canvas.drawImage(logo, margin + (box - draw_w) / 2, top - box + (box - draw_h) / 2, draw_w, draw_h, mask="auto")
         name_left = margin + box + 4 * unit
-    name, name_size = _fit(content.venue_name, 7 * unit, width - margin - name_left, 3 * unit, bold=True)
-    canvas.setFillColor(HexColor(on_band))
+    name, name_size = _fit(content.venue_name, 7 * unit, width - margin - name_left, 3 * unit)
+    _ink(canvas, on_band)
     baseline = height - band / 2 - name_size * 0.35
-    left = name_left if content.raster_logo else (width - _width(name, name_size)) / 2
-    _draw(canvas, name, left, baseline, name_size)
+    left = name_left if content.raster_logo else (width - string_width(name, name_size)) / 2
+    draw_string(canvas, name, left, baseline, name_size, bold=True)
 
     # Which entry point this is: its name, the event and its dates.
     y = height - band - 9 * unit
@@ -200,7 +180,7 @@ def render_poster(content: PosterContent, size: str = "A4") -> bytes:
     canvas.drawPath(symbol, stroke=0, fill=1)
     url_y = bottom - 5 * unit
     _centred(canvas, content.url, url_y, width, inner, 3.6 * unit, bold=True, minimum=6)
-    _centred(canvas, f"Code · 代码  {content.code}", url_y - 4.6 * unit, width, inner, 2.8 * unit, colour=MUTED)
+    _centred(canvas, f"{CODE_LABEL}{content.code}", url_y - 4.6 * unit, width, inner, 2.8 * unit, colour=MUTED)
 
     # Footer.
     canvas.setFillColor(HexColor(content.colour))

@@ -38,6 +38,25 @@ def format_decimal(value: Decimal | int | str) -> str:
     return text
 
 
+#: Significant digits a factor is shown with: 0.9635284 reads 0.964, 0.00012345 reads 0.000123.
+FACTOR_DIGITS = 3
+
+
+def shown_factor(value: Decimal | int | str) -> Decimal:
+    """A factor rounded (half up) to ``FACTOR_DIGITS`` significant digits, but never fewer
+    than its whole digits (520.53 reads 521, not 520); exact values stay in the data."""
+    number = Decimal(value)
+    if not number:
+        return Decimal(0)
+    places = max(FACTOR_DIGITS - number.adjusted() - 1, 0)
+    return number.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
+
+
+def format_factor(value: Decimal | int | str) -> str:
+    """A factor as pages show it: ``shown_factor`` with thousands separators, no trailing zeros."""
+    return format_decimal(shown_factor(value))
+
+
 @lru_cache(maxsize=4096)
 def format_date_range(start: date | None, end: date | None, lang: str = "en") -> str:
     """An event's days as the visitor's entry page shows them: ``Dec 3 – 5, 2026``,

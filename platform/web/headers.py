@@ -5,9 +5,10 @@ APIs, static files, error answers and the fast path's shortcut answers (which sk
 Litestar's response classes) all get the same headers. Its only work per request is to
 append precomputed headers a response did not set itself.
 
-Pages load no script and no inline style (a venue's colours come from ``/brand/…css``,
-share bars are SVG), so the policy needs no ``unsafe-inline``. The API viewer under
-``/schema`` loads its scripts from the platform too (``neutralpoint.web.schema_viewer``).
+Pages load no inline script and no inline style (a venue's colours come from
+``/brand/…css``, share bars are SVG), so no policy needs ``unsafe-inline`` (the consoles
+still allow inline styles, never scripts). The API viewer under ``/schema`` and the order
+page's payment form load their scripts from the platform too.
 """
 
 from __future__ import annotations
@@ -35,17 +36,25 @@ CONSOLE_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
     "style-src 'self'", "style-src 'self' 'unsafe-inline'"
 )
 #: A visitor's order page (``/v/<slug>/orders/<reference>``) runs Stripe's payment form:
-#: Stripe's script and frames, and the page's own script that starts it.
+#: Stripe.js and its frames, and the platform's own ``/static/checkout.js`` that starts it.
 CHECKOUT_MARK = "/orders/"
+#: Stripe's origins per directive, as Stripe's integration security guide lists them, and
+#: the one inline style Stripe.js adds, allowed by its hash: still no ``unsafe-inline``.
+STRIPE_SCRIPTS = "https://js.stripe.com https://*.js.stripe.com"
+STRIPE_FRAMES = "https://js.stripe.com https://*.js.stripe.com https://hooks.stripe.com"
+STRIPE_API = "https://api.stripe.com"
+STRIPE_IMAGES = "https://*.stripe.com"
+STRIPE_STYLE = "'sha256-0hAheEzaMe6uXIKV4EehS9pu1am1lj/KnnzrOYqckXk='"
 
 
-def checkout_policy(stripe_origins: str) -> str:
-    """The policy of the order page: Stripe's origins besides the platform's, inline script allowed."""
+def checkout_policy(stand_in: str = "") -> str:
+    """The order page's policy: the platform's own, with Stripe's origins added where Stripe.js
+    needs them; ``stand_in`` (the origin of a Stripe stand-in such as localstripe) joins them."""
+    extra = f" {stand_in}" if stand_in else ""
     return (
-        f"default-src 'self'; script-src 'self' 'unsafe-inline' {stripe_origins}; "
-        "style-src 'self' 'unsafe-inline'; "
-        f"img-src 'self' data: {stripe_origins}; font-src 'self'; connect-src 'self' {stripe_origins}; "
-        f"frame-src {stripe_origins}; object-src 'none'; base-uri 'none'; form-action 'self'; "
+        f"default-src 'self'; script-src 'self' {STRIPE_SCRIPTS}{extra}; style-src 'self' {STRIPE_STYLE}; "
+        f"img-src 'self' data: {STRIPE_IMAGES}{extra}; font-src 'self'; connect-src 'self' {STRIPE_API}{extra}; "
+        f"frame-src {STRIPE_FRAMES}{extra}; object-src 'none'; base-uri 'none'; form-action 'self'; "
         "frame-ancestors 'none'"
     )
 
@@ -78,13 +87,13 @@ class SecurityHeaders:
     """
 
     def __init__(
-        self, app: ASGIApp, litestar: Litestar, *, hsts: bool, stripe_origins: str = "https://*.stripe.com"
+        self, app: ASGIApp, litestar: Litestar, *, hsts: bool, stripe_stand_in: str = ""
     ) -> None:
         self.app = app
         self.litestar = litestar
         self.headers = response_headers(hsts=hsts)
         self.console_headers = response_headers(hsts=hsts, policy=CONSOLE_CONTENT_SECURITY_POLICY)
-        self.checkout_headers = response_headers(hsts=hsts, policy=checkout_policy(stripe_origins))
+        self.checkout_headers = response_headers(hsts=hsts, policy=checkout_policy(stripe_stand_in))
         self._allow: dict[str, bytes] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -134,9 +143,9 @@ class SecurityHeaders:
 def install_security_headers(app: Litestar, *, hsts: bool, stripe_api_base: str | None = None) -> Litestar:
     """Put ``SecurityHeaders`` in front of everything ``app`` answers; ``stripe_api_base``
     (a Stripe stand-in in tests) joins Stripe's origins on the order page."""
-    origins = "https://*.stripe.com"
+    stand_in = ""
     if stripe_api_base:
         parts = urlsplit(stripe_api_base)
-        origins += f" {parts.scheme}://{parts.netloc}"
-    app.asgi_handler = SecurityHeaders(app.asgi_handler, app, hsts=hsts, stripe_origins=origins)
+        stand_in = f"{parts.scheme}://{parts.netloc}"
+    app.asgi_handler = SecurityHeaders(app.asgi_handler, app, hsts=hsts, stripe_stand_in=stand_in)
     return app

@@ -16,7 +16,13 @@ from neutralpoint.languages import text_for
 from neutralpoint.refusals import FieldError
 from neutralpoint.web.colours import brand_ink, text_colour_on
 from neutralpoint.web.components import template_globals, template_packages
-from neutralpoint.web.formatting import format_date_range, format_decimal, format_grams, format_money
+from neutralpoint.web.formatting import (
+    format_date_range,
+    format_decimal,
+    format_factor,
+    format_grams,
+    format_money,
+)
 from neutralpoint.web.i18n import LANGUAGE_NAMES, LANGUAGES, gettext_functions
 
 
@@ -46,6 +52,7 @@ def build_environment() -> Environment:
         format_grams=format_grams,
         format_money=format_money,
         format_decimal=format_decimal,
+        format_factor=format_factor,
         format_date_range=format_date_range,
         LANGUAGES=LANGUAGES,
         LANGUAGE_NAMES=LANGUAGE_NAMES,

@@ -43,6 +43,8 @@ def linen_factor(version_note: str = "") -> Factor:
             ),
             year=2025,
             table="Estimate: linen change",
+            short_publisher={"en": "NeutralPoint estimate", "zh-Hans": "NeutralPoint 估算"},
+            short_title={"en": "Linen change: laundry energy", "zh-Hans": "更换布草：洗涤能耗"},
             url="https://www.gov.uk/government/publications/greenhouse-gas-reporting-conversion-factors-2025",
             estimate=True,
         ),

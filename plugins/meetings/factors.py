@@ -79,6 +79,8 @@ def _venue_energy() -> Factor:
             year=2025,
             table="Estimate E4",
             estimate=True,
+            short_publisher={"en": "NeutralPoint estimate", "zh-Hans": "NeutralPoint 估算"},
+            short_title={"en": "E4: venue energy per attendee-day", "zh-Hans": "E4：每位参会者每天的会场能耗"},
         ),
         note=(
             "1.6 kWh × 0.5306 = 0.84896 kg CO2 per attendee-day, the upper end of the 0.2–0.9 range of estimate E4. "
@@ -103,6 +105,8 @@ def _venue_waste() -> Factor:
             table="Estimate E5",
             url=_DESNZ_URL,
             estimate=True,
+            short_publisher={"en": "NeutralPoint estimate", "zh-Hans": "NeutralPoint 估算"},
+            short_title={"en": "E5: venue waste per attendee-day", "zh-Hans": "E5：每位参会者每天的会场垃圾"},
         ),
         note="0.5 kg × 0.52053 kg CO2e/kg = 0.260265 kg CO2e. The waste quantity is assumed; no source was found.",
     )

@@ -17,6 +17,8 @@ from neutralpoint.plugin_api import Factor, Source
 _DESNZ = "UK Department for Energy Security and Net Zero (DESNZ)"
 _DESNZ_DOC = "Greenhouse gas reporting: conversion factors 2025 (full set, flat file)"
 _DESNZ_URL = "https://www.gov.uk/government/publications/greenhouse-gas-reporting-conversion-factors-2025"
+_DESNZ_SHORT = {"en": "UK DESNZ", "zh-Hans": "英国能源安全与净零排放部"}
+_DESNZ_TITLE = {"en": "Greenhouse gas reporting: conversion factors", "zh-Hans": "温室气体报告换算系数"}
 _MEE = "China Ministry of Ecology and Environment and National Bureau of Statistics (生态环境部、国家统计局)"
 _MEE_DOC = "关于发布2023年电力二氧化碳排放因子的公告 (公告2025年第47号)"
 _EMBER = "Ember, yearly electricity carbon intensity, as packaged by The Green Web Foundation's co2.js"
@@ -129,6 +131,11 @@ def grid_factors() -> list[Factor]:
                     document=_MEE_DOC,
                     year=2025,
                     table=("Provincial" if provincial else "National") + " average electricity CO2 factor, 2023 data",
+                    short_publisher={"en": "China MEE and NBS", "zh-Hans": "生态环境部、国家统计局"},
+                    short_title={
+                        "en": "Electricity CO2 emission factors for 2023 (notice 2025 no. 47)",
+                        "zh-Hans": "2023年电力二氧化碳排放因子（公告2025年第47号）",
+                    },
                 ),
                 note=(
                     "CO2 only (CH4 and N2O excluded), location-based, all generation types. "
@@ -154,6 +161,8 @@ def grid_factors() -> list[Factor]:
                     year=2025,
                     table=f"{en}, {grams} g CO2 per kWh, {year} data",
                     url=_EMBER_URL,
+                    short_publisher={"en": "Ember, via co2.js", "zh-Hans": "Ember（经 co2.js）"},
+                    short_title={"en": "Electricity carbon intensity by country", "zh-Hans": "各国电力碳强度"},
                 ),
                 note="Country average generation intensity; for places without a national official factor.",
             )
@@ -168,7 +177,15 @@ def material_factors() -> list[Factor]:
             value=Decimal(per_tonne) / 1000,
             per="kg",
             label={"en": en, "zh-Hans": zh},
-            source=Source(publisher=_DESNZ, document=_DESNZ_DOC, year=2025, table=table, url=_DESNZ_URL),
+            source=Source(
+                publisher=_DESNZ,
+                document=_DESNZ_DOC,
+                year=2025,
+                table=table,
+                url=_DESNZ_URL,
+                short_publisher=_DESNZ_SHORT,
+                short_title=_DESNZ_TITLE,
+            ),
             note=f"{per_tonne} kg CO2e per tonne.",
         )
         for key, (en, zh, per_tonne, table) in MATERIALS.items()
@@ -189,6 +206,8 @@ def own_estimates_factor() -> Factor:
             ),
             year=2025,
             table="Method note",
+            short_publisher={"en": "NeutralPoint", "zh-Hans": "NeutralPoint"},
+            short_title={"en": "The attendees' own estimates at this entry point", "zh-Hans": "本入口参会者的自行估算"},
         ),
         note="A pass-through (1 kg per kg): the factors behind each attendee's estimate are cited on its own result.",
     )

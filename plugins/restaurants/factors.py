@@ -27,6 +27,8 @@ _NGC_DRINKS_URL = (
 _DESNZ = "UK Department for Energy Security and Net Zero (DESNZ)"
 _DESNZ_DOC = "Greenhouse gas reporting: conversion factors 2025 (full set, flat file)"
 _DESNZ_URL = "https://www.gov.uk/government/publications/greenhouse-gas-reporting-conversion-factors-2025"
+_DESNZ_SHORT = {"en": "UK DESNZ", "zh-Hans": "英国能源安全与净零排放部"}
+_DESNZ_TITLE = {"en": "Greenhouse gas reporting: conversion factors", "zh-Hans": "温室气体报告换算系数"}
 
 #: Visitor's dish → the NGC meal it is counted as. Beef and lamb share NGC's red-meat meal,
 #: pork and poultry its white-meat meal: NGC does not split them and no other family is mixed in.
@@ -78,6 +80,8 @@ def _drink(key: str, value: Decimal, per: str, rule: str, note: str, version_not
             year=2026,
             table=f"{rule}, repository incubateur-ademe/nosgestesclimat at f3bdd32",
             url=_NGC_DRINKS_URL,
+            short_publisher={"en": "ADEME", "zh-Hans": "法国生态转型署（ADEME）"},
+            short_title={"en": "Nos Gestes Climat model: drinks", "zh-Hans": "Nos Gestes Climat 模型：饮品"},
         ),
         note=f"{note} {version_note}".strip(),
     )
@@ -150,7 +154,15 @@ def packaging_factors(version_note: str = "") -> list[Factor]:
                 value=Decimal(per_tonne) / 1000,
                 per="kg of material",
                 label={"en": f"Takeaway packaging: {en.lower()}", "zh-Hans": f"外卖包装：{zh}"},
-                source=Source(publisher=_DESNZ, document=_DESNZ_DOC, year=2025, table=table, url=_DESNZ_URL),
+                source=Source(
+                    publisher=_DESNZ,
+                    document=_DESNZ_DOC,
+                    year=2025,
+                    table=table,
+                    url=_DESNZ_URL,
+                    short_publisher=_DESNZ_SHORT,
+                    short_title=_DESNZ_TITLE,
+                ),
                 note=(
                     f"{per_tonne} kg CO2e per tonne. A container is counted as {mass * 1000:f} g of material, a "
                     "NeutralPoint estimate of a typical takeaway box with its lid (not a measurement). Making the "

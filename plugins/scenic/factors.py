@@ -44,6 +44,8 @@ def site_factors(version_note: str = "") -> list[Factor]:
                 year=2025,
                 table="Estimate E6",
                 estimate=True,
+                short_publisher={"en": "NeutralPoint estimate", "zh-Hans": "NeutralPoint 估算"},
+                short_title={"en": "E6: ride energy per passenger-ride", "zh-Hans": "E6：每人次游乐设施用电"},
             ),
             note=(
                 "1.0 kWh × 0.5306 kg CO2/kWh = 0.5306 kg CO2 per ride, the middle of estimate E6's 0.3–0.8 range. No "
@@ -66,6 +68,8 @@ def site_factors(version_note: str = "") -> list[Factor]:
                 table="Estimate E5",
                 url=_DESNZ_URL,
                 estimate=True,
+                short_publisher={"en": "NeutralPoint estimate", "zh-Hans": "NeutralPoint 估算"},
+                short_title={"en": "E5: waste per visitor", "zh-Hans": "E5：每位游客的垃圾"},
             ),
             note=f"0.5 kg × 0.52053 kg CO2e/kg = 0.260265 kg CO2e per visit; the quantity is assumed. {version_note}"
             .strip(),
@@ -84,6 +88,11 @@ def site_factors(version_note: str = "") -> list[Factor]:
                 year=2025,
                 table="Method note (no published factor)",
                 estimate=True,
+                short_publisher={"en": "NeutralPoint", "zh-Hans": "NeutralPoint"},
+                short_title={
+                    "en": "Site operations: counted as zero until measured",
+                    "zh-Hans": "景区运营：实测前计为零",
+                },
             ),
             note=(
                 "Left out (zero) rather than guessed. A US spend-based factor exists (nature parks, USEEIO v1.2 "

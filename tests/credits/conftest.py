@@ -103,12 +103,14 @@ class CreditsFactory:
         lot: Lot,
         grams: int,
         *,
-        venues: list[uuid.UUID] | None = None,
+        venues: list[uuid.UUID],
         price: int = 12_000,
         currency: str = "CNY",
         split: tuple[int, int, int] = (7000, 2000, 1000),
         valid_from: datetime | None = None,
     ) -> Allocation:
+        """An offer to ``venues`` only: the run shares one database, and an offer to all
+        venues would show up in every later test's venue (its offers, its default)."""
         async with self.db.platform_session() as session:
             return await services.create_allocation(
                 session,
@@ -119,8 +121,8 @@ class CreditsFactory:
                 owner_bp=split[0],
                 platform_bp=split[1],
                 venue_bp=split[2],
-                venue_ids=venues or [],
-                all_venues=venues is None,
+                venue_ids=venues,
+                all_venues=False,
                 valid_from=valid_from or utcnow() - timedelta(minutes=1),
                 actor=ADMIN,
             )

@@ -25,7 +25,8 @@ async def test_stock_and_money_per_group(db: Database, factory: Any) -> None:
     await factory.buy(other, offer.id, 250_000)
     async with db.platform_session() as session:
         await services.refund_sale(session, order_ref=refunded.order_ref, actor="admin")
-        await services.batch_retirements(session)
+    await services.batch_retirements(db)
+    async with db.platform_session() as session:
         by_lot = {t.key: t for t in await reports.stock_totals(session, by="lot")}
         by_project = {t.key: t for t in await reports.stock_totals(session, by="project")}
         by_allocation = {t.key: t for t in await reports.stock_totals(session, by="allocation")}

@@ -3,16 +3,17 @@ beneficiary wording; the manual adapter waits for the registry's reference."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
-from neutralpoint.credits import services, tasks
+from neutralpoint.credits import ledger, services, tasks
 from neutralpoint.credits.hookspecs import hookimpl
-from neutralpoint.credits.models import LedgerEntry, Lot, Tonne
+from neutralpoint.credits.models import LedgerEntry, Lot, RetirementRequest, Tonne
 from neutralpoint.credits.registry_adapters import (
     AdapterRegistry,
     RetirementSubmission,
@@ -40,16 +41,15 @@ async def test_due_tonnes_are_batched_and_retired_with_the_registry_reference(db
     offer = await factory.allocation(lot, 3 * TONNE, venues=[venue])
     first = await factory.buy(venue, offer.id, 1_500_000)
     await factory.buy(venue, offer.id, 700_000)  # tonne 2 complete, tonne 3 holds 200 kg
-    async with db.platform_session() as session:
-        batch = mine(await services.batch_retirements(session), project.id)
+    batch = mine(await services.batch_retirements(db), project.id)
     assert len(batch) == 1
     request = batch[0]
     prefix = lot.serial_first[:-6]
     assert (request.adapter, request.status, request.tonnes) == ("manual", "awaiting_reference", 2)
     assert request.serials == (f"{prefix}000001", f"{prefix}000002")
     assert request.beneficiary == "Visitors of NeutralPoint venues"
+    assert mine(await services.batch_retirements(db), project.id) == []
     async with db.platform_session() as session:
-        assert mine(await services.batch_retirements(session), project.id) == []
         partial = await services.partial_tonnes(session, lot.id)
         assert [(p.serial, p.sold_grams) for p in partial] == [(f"{prefix}000003", 200_000)]
         view = await services.get_sale(session, first.order_ref)
@@ -100,8 +100,8 @@ async def test_refund_after_retirement_keeps_the_grams_retired(db: Database, fac
     lot = await factory.lot(project, 2)
     offer = await factory.allocation(lot, 2 * TONNE, venues=[venue])
     sale = await factory.buy(venue, offer.id, 1_300_000)
+    await services.batch_retirements(db)
     async with db.platform_session() as session:
-        await services.batch_retirements(session)
         refund = await services.refund_sale(session, order_ref=sale.order_ref, actor=ADMIN, reason="chargeback")
     assert (refund.retained_grams, refund.released_grams) == (TONNE, 300_000)
     async with db.platform_session() as session:
@@ -141,8 +141,7 @@ async def test_one_request_per_project_and_beneficiary_wording(db: Database, fac
     async with db.platform_session() as session:
         await services.update_project(session, forest.id, retirement_beneficiary="Guests of the Chengdu Expo 2026")
     await factory.buy(venue, forest_offer.id, TONNE)
-    async with db.platform_session() as session:
-        requests = await services.batch_retirements(session)
+    requests = await services.batch_retirements(db)
     wording = sorted(
         (r.project_id == forest.id, r.beneficiary, r.tonnes) for r in requests if r.project_id in {forest.id, biogas.id}
     )
@@ -194,8 +193,8 @@ async def test_registry_adapters_come_from_plugins(db: Database, factory: Any) -
     stoves = await factory.project(registry_code="GS", project_type="cookstoves")
     await factory.buy(venue, (await factory.allocation(await factory.lot(wind, 1), TONNE, venues=[venue])).id, TONNE)
     await factory.buy(venue, (await factory.allocation(await factory.lot(stoves, 1), TONNE, venues=[venue])).id, TONNE)
+    requests = await services.batch_retirements(db, adapters=adapters)
     async with db.platform_session() as session:
-        requests = await services.batch_retirements(session, adapters=adapters)
         by_project = {r.project_id: r for r in requests}
         assert (by_project[wind.id].status, by_project[wind.id].registry_reference) == ("retired", "VCS-RET-1")
         assert instant.seen[-1].registry_code == "VCS"
@@ -204,8 +203,7 @@ async def test_registry_adapters_come_from_plugins(db: Database, factory: Any) -
         assert "registry unreachable" in (failed.error or "")
         waiting = (await session.execute(select(Tonne).where(Tonne.project_id == stoves.id))).scalars().all()
         assert [(t.status.value, t.request_id) for t in waiting] == [("due", None)]
-    async with db.platform_session() as session:
-        retry = mine(await services.batch_retirements(session), stoves.id)
+    retry = mine(await services.batch_retirements(db), stoves.id)
     assert [(r.adapter, r.status) for r in retry] == [("manual", "awaiting_reference")]
 
 
@@ -245,3 +243,82 @@ async def test_jobs_expire_and_batch(db: Database, factory: Any) -> None:
         reservation = await services.get_reservation(session, f"abandoned-{factory.unique}")
         assert reservation is not None
         assert reservation.status == "expired"
+
+
+class WatchingRegistry:
+    """A registry that, while it is being called, looks at the books from outside: the
+    request and its tonnes are already committed, and a purchase could lock their lot."""
+
+    name = "watching-test"
+    registries = frozenset({"WTCH"})
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.seen: list[tuple[str | None, list[str]]] = []
+
+    async def submit(self, submission: RetirementSubmission) -> SubmissionResult:
+        async with self.db.platform_session() as session:
+            if self.db.is_postgres:
+                await session.execute(text("SET LOCAL lock_timeout = '5s'"))
+            request = await session.get(RetirementRequest, submission.request_id)
+            tonnes = (
+                (await session.execute(select(Tonne).where(Tonne.request_id == submission.request_id))).scalars().all()
+            )
+            self.seen.append((request.status.value if request else None, [t.status.value for t in tonnes]))
+            await ledger.lock_lots(session, {t.lot_id for t in tonnes})
+        return SubmissionResult(SubmissionStatus.RETIRED, reference=f"WTCH-{submission.tonnes}")
+
+
+async def test_the_registry_is_called_outside_any_transaction(db: Database, factory: Any) -> None:
+    watching = WatchingRegistry(db)
+    adapters = AdapterRegistry([("watching", RegistryPlugin(watching))])
+    venue = await factory.venue()
+    project = await factory.project(registry_code="WTCH")
+    await factory.buy(venue, (await factory.allocation(await factory.lot(project, 1), TONNE, venues=[venue])).id, TONNE)
+    [request] = mine(await services.batch_retirements(db, adapters=adapters), project.id)
+    assert watching.seen == [("pending", ["retiring"])]
+    assert (request.status, request.registry_reference) == ("retired", "WTCH-1")
+
+
+class DyingRegistry:
+    """The first call never returns (the process running the batch dies); later ones retire."""
+
+    name = "dying-test"
+    registries = frozenset({"DIE"})
+
+    def __init__(self) -> None:
+        self.seen: list[uuid.UUID] = []
+
+    async def submit(self, submission: RetirementSubmission) -> SubmissionResult:
+        self.seen.append(submission.request_id)
+        if len(self.seen) == 1:
+            raise asyncio.CancelledError
+        return SubmissionResult(SubmissionStatus.RETIRED, reference=f"DIE-{len(self.seen)}")
+
+
+async def test_a_batch_that_died_before_the_answer_is_sent_again_once(db: Database, factory: Any) -> None:
+    dying = DyingRegistry()
+    adapters = AdapterRegistry([("dying", RegistryPlugin(dying))])
+    venue = await factory.venue()
+    project = await factory.project(registry_code="DIE")
+    lot = await factory.lot(project, 1)
+    await factory.buy(venue, (await factory.allocation(lot, TONNE, venues=[venue])).id, TONNE)
+    with pytest.raises(asyncio.CancelledError):
+        await services.batch_retirements(db, adapters=adapters)
+    [sent] = dying.seen
+    async with db.platform_session() as session:
+        tonne = (await session.execute(select(Tonne).where(Tonne.lot_id == lot.id))).scalar_one()
+        assert (tonne.status.value, tonne.request_id) == ("retiring", sent)
+    # Within the lease another run leaves it to the one that sent it ...
+    assert mine(await services.batch_retirements(db, adapters=adapters), project.id) == []
+    assert dying.seen == [sent]
+    # ... after it, a run sends the same request again and records the answer, once.
+    [retried] = mine(await services.batch_retirements(db, adapters=adapters, lease=timedelta(0)), project.id)
+    assert dying.seen == [sent, sent]
+    assert (retried.id, retried.status, retried.registry_reference) == (sent, "retired", "DIE-2")
+    assert mine(await services.batch_retirements(db, adapters=adapters, lease=timedelta(0)), project.id) == []
+    async with db.platform_session() as session:
+        retirements = (
+            await session.execute(select(LedgerEntry).where(LedgerEntry.lot_id == lot.id, LedgerEntry.kind == "retire"))
+        ).all()
+    assert len(retirements) == 1

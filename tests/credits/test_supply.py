@@ -286,7 +286,7 @@ async def test_allocations_partition_the_lot(db: Database, factory: Any) -> None
     venue = await factory.venue()
     lot = await factory.lot(await factory.project(), 3)
     first = await factory.allocation(lot, 2 * TONNE, venues=[venue])
-    await factory.allocation(lot, TONNE)
+    await factory.allocation(lot, TONNE, venues=[venue])
 
     async def too_much(session: Any) -> None:
         await services.create_allocation(

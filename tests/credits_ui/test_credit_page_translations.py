@@ -128,8 +128,8 @@ async def test_the_lot_ledger_reads_in_chinese(admin_client: Any, db: Database, 
     lot = await supply.lot(project, 3)
     allocation = await supply.allocation(lot, 2_000_000, venues=[venue.id])
     await supply.buy(venue.id, allocation.id, 1_000_000)
+    [request] = [r for r in await services.batch_retirements(db, actor=ACTOR) if r.project_id == project.id]
     async with db.platform_session() as session:
-        [request] = [r for r in await services.batch_retirements(session, actor=ACTOR) if r.project_id == project.id]
         await services.record_retirement_reference(session, request.id, reference="CDCER-R-0042", actor=ACTOR)
     withdrawn = await post_form(
         admin_client, f"/platform/allocations/{allocation.id}/withdraw", {"reason": "offered by mistake"}

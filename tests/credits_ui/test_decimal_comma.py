@@ -96,8 +96,12 @@ async def test_the_allocation_form_reads_thousands_separators(
 ) -> None:
     lot = await supply.lot(await supply.project(), 2000)
     path = f"/platform/lots/{lot.id}/allocations/new"
+    # Offered to one venue of its own: an offer to all venues would be every later test's too.
+    venue = await supply.venue()
     offered = await post_form(
-        admin_client, path, _allocation_form(offered_tonnes="1,500", price_per_tonne="1,060.50")
+        admin_client,
+        path,
+        _allocation_form(offered_tonnes="1,500", price_per_tonne="1,060.50", audience="chosen", venues=[str(venue.id)]),
     )
     assert offered.status_code == 303, field_error(offered.text, "offered_tonnes")
     async with db.platform_session() as session:

@@ -38,8 +38,7 @@ async def _sold_supply(supply: SupplyBuilder) -> tuple[Any, Any, Any]:
 
 async def test_stock_csv_equals_stock_totals(admin_client: Any, db: Database, supply: SupplyBuilder) -> None:
     _, lot, allocation = await _sold_supply(supply)
-    async with db.platform_session() as session:
-        await services.batch_retirements(session, actor="admin@platform.test")
+    await services.batch_retirements(db, actor="admin@platform.test")
     for by in ("project", "lot", "allocation", "venue"):
         response = await admin_client.get(f"/platform/reports/{by}/stock.csv")
         assert response.status_code == 200

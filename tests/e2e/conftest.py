@@ -2,39 +2,23 @@
 
 ``live_server`` runs ``neutralpoint serve`` in a subprocess against this test run's
 database (on PostgreSQL as the application role, so row-level security is live) and
-yields its base URL. ``browser`` is a headless Chromium driven by Playwright; Playwright
-cannot download its own browser here, so it launches ``/usr/bin/chromium``, which
-``scripts/test`` installs. Screenshots go to ``artifacts/screenshots/sqlite/`` or
-``…/postgres/``: the two runs may go side by side, and one must not read the other's files.
+yields its base URL. ``browser`` and ``screenshots`` come from ``tests/conftest.py``
+(the payments tests drive the browser against their own Stripe-paying server too).
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
-import shutil
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.async_api import Browser, async_playwright
 
-ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = ROOT / "artifacts" / "screenshots"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 STARTUP_SECONDS = 60
 
 
@@ -112,37 +96,3 @@ def live_server(database_urls: dict[str, str], tmp_path_factory: pytest.TempPath
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=5)
-
-
-@pytest.fixture(scope="session")
-def screenshots(database_urls: dict[str, str]) -> Path:
-    folder = SCREENSHOTS / database_urls["kind"]
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def _require_browser() -> None:
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"{CHROMIUM} is missing: run scripts/test, which installs Debian's chromium "
-            "(Playwright cannot download its own browser here)"
-        )
-    fc_list = shutil.which("fc-list")
-    if fc_list:
-        fonts = subprocess.run([fc_list, ":lang=zh", "family"], capture_output=True, text=True, timeout=30).stdout
-        if not fonts.strip():
-            pytest.fail("no Chinese font is installed: run scripts/test, which installs fonts-noto-cjk")
-
-
-@pytest.fixture(scope="session")
-async def browser() -> AsyncIterator[Browser]:
-    _require_browser()
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True, chromium_sandbox=False
-        )
-        try:
-            yield chromium
-        finally:
-            with contextlib.suppress(Exception):
-                await chromium.close()

@@ -1,9 +1,12 @@
 """After a sandbox payment the visitor follows the order page's link to the certificate's
-verify page, at phone width in English and Chinese; a tampered code gets "not valid"."""
+verify page, then to its own page with the PDF and share images, at phone width in English
+and Chinese; a tampered code gets "not valid"."""
 
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -17,6 +20,14 @@ from neutralpoint.tenants import demo as venues_demo
 from neutralpoint.web.i18n import gettext_functions
 
 PHONE = {"width": 390, "height": 844}
+
+
+def _as_picture(pdf: Path) -> None:
+    """The PDF's page as a PNG beside it, to look at."""
+    if shutil.which("pdftoppm"):
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", "80", "-singlefile", str(pdf), str(pdf.with_suffix(""))], check=True, timeout=60
+        )
 
 
 @pytest.mark.parametrize("lang", ["en", "zh-Hans"])
@@ -54,6 +65,21 @@ async def test_order_page_links_to_a_valid_certificate(
         await page.screenshot(path=str(screenshots / f"certificate-verify-{lang}.png"), full_page=True)
 
         number = (await page.locator("#certificate-number").text_content() or "").strip()
+
+        # The certificate's own page: "being prepared", then its PDF and share images.
+        await page.locator("#certificate-page-link").click()
+        await expect(page).to_have_url(re.compile(rf"/certificates/{number}"))
+        await expect(page.locator("#download-pdf")).to_be_visible(timeout=60_000)
+        await expect(page.locator("#share-card")).to_have_js_property("naturalWidth", 1200)
+        await page.screenshot(path=str(screenshots / f"certificate-page-{lang}.png"), full_page=True)
+        for link, name in (("#download-pdf", "pdf"), ("#download-poster", "png"), ("#download-card", "png")):
+            href = await page.locator(link).get_attribute("href")
+            assert href
+            answer = await page.request.get(href)
+            assert answer.status == 200
+            (screenshots / f"certificate-{link[10:]}-{lang}.{name}").write_bytes(await answer.body())
+        _as_picture(screenshots / f"certificate-pdf-{lang}.pdf")
+
         await page.goto(f"{live_server}/certificates/verify?p=NPC1.forged&lang={lang}")
         await expect(page.locator("#verdict h1")).to_have_text(_("This is not a valid certificate"))
         # The reason carries its own two languages (docs/refusing-input.md), not the catalogue's.

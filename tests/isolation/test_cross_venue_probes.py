@@ -66,8 +66,20 @@ PUBLIC_VENUE_PREFIXES = ("/v", "/api/v1/public/venues")
 PUBLIC_PROJECT_PREFIXES = ("/projects", "/api/v1/public/projects")
 #: Path parameters that name no venue's object: a scenario of the catalogue, an invitation's
 #: secret token (the link is the credential, whoever holds it), a static file, a schema page,
-#: a brand colour's stylesheet (named by the colour, shared by every venue of that colour).
-NOT_A_VENUE_OBJECT = {"scenario_id", "token", "file_path", "path", "stylesheet"}
+#: a brand colour's stylesheet (named by the colour, shared by every venue of that colour), a
+#: certificate's number, file or signed code (public by design: anyone checks a certificate by
+#: its unguessable number or code, from anywhere, whichever venue issued it).
+NOT_A_VENUE_OBJECT = {
+    "scenario_id",
+    "token",
+    "file_path",
+    "path",
+    "stylesheet",
+    "number",
+    "certificate_number",
+    "certificate_file",
+    "certificate_code",
+}
 #: An anonymous visitor's id is one cookie for every venue; a route keyed by it lists what the
 #: visitor did at the venue in the path, so through A's slug it must show nothing of B.
 CROSS_VENUE_PARAMS = {"visitor_id"}

@@ -1,4 +1,4 @@
-"""Payments fixtures: the books are audited after every test; a ``World`` over the test client
+"""Payments fixtures: the books are audited after every test module; a ``World`` over the test client
 or over a real server paying through ``localstripe``."""
 
 from __future__ import annotations
@@ -20,8 +20,13 @@ from neutralpoint.database.engine import Database
 from neutralpoint.jobs.queue import JobQueue
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(scope="module", autouse=True)
 async def books_stay_balanced(db: Database) -> AsyncIterator[None]:
+    """After each test module, the whole ledger must still pass the audit.
+
+    Once a module, as in the credits tests: the audit reads the ledger of the whole run, so
+    after every test it cost time that grew with the square of the number of tests.
+    """
     yield
     async with db.platform_session() as session:
         report = await credits.audit(session)

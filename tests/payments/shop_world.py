@@ -4,10 +4,12 @@ its footprints and orders through the public API; and the processes the Stripe t
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import subprocess
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -187,3 +189,30 @@ def stop(process: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(timeout=5)
+
+
+async def until(check: Callable[[], Awaitable[Any]], *, within: float, what: str, log_path: Path | None = None) -> Any:
+    """Poll ``check`` until it returns something true (returned), or fail after ``within`` s
+    (with the end of ``log_path``, the output of the processes involved)."""
+    deadline = time.monotonic() + within
+    while True:
+        found = await check()
+        if found:
+            return found
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what}: not within {within}s\n{tail(log_path)}")
+        await asyncio.sleep(0.05)
+
+
+def tail(log_path: Path | None) -> str:
+    """The end of a process's output, for a failure's message."""
+    return log_path.read_text()[-4000:] if log_path is not None and log_path.exists() else ""
+
+
+def start(command: list[str], env: dict[str, str], log_path: Path, cwd: Path) -> subprocess.Popen[bytes]:
+    """A process of ours in a session of its own (so that it can be killed whole), its
+    output in ``log_path``."""
+    with log_path.open("ab") as log_file:
+        return subprocess.Popen(
+            command, env=env, cwd=cwd, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True
+        )

@@ -26,6 +26,7 @@ from neutralpoint.scenarios.models import Estimate
 from neutralpoint.settings import Settings
 from neutralpoint.tenants.auth import SESSION_USER_KEY, hash_password
 from neutralpoint.tenants.models import Membership, Role, User
+from neutralpoint.web.formatting import format_money
 
 
 async def person(db: Database, shop: Shop | None, role: Role = Role.OWNER, *, admin: bool = False) -> uuid.UUID:
@@ -192,3 +193,54 @@ async def test_the_organiser_pays_for_what_attendees_did_not(
         )
         assert again.status_code == 409
         assert "already neutralized" in again.json()["errors"]["estimate_id"]["message"]["en"]
+
+
+async def test_the_refund_page_says_what_a_refund_does_before_doing_it(
+    world: World, jobs: JobQueue, desk: AsyncTestClient[Any], db: Database, settings: Settings
+) -> None:
+    shop = await world.shop()
+    reference = await fulfilled_order(world, jobs, shop)
+    page_url = f"/venue/{shop.slug}/orders/{reference}/refund"
+    async with signed_in(desk, await person(db, shop, Role.OWNER)) as owner:
+        listed = await owner.get(f"/venue/{shop.slug}/orders")
+        assert f'href="{page_url}"' in listed.text
+        # The list claims a refund only when the order is refunded, whatever the address says.
+        claimed = await owner.get(f"/venue/{shop.slug}/orders?refunded={reference}")
+        assert f"Order {reference} was refunded." not in claimed.text
+        page = await owner.get(page_url)
+        assert page.status_code == 200
+        assert "This cannot be undone." in page.text
+        assert format_money(1406, "CNY", "en") in page.text
+        assert (await world.get(shop, reference))["status"] == "fulfilled"
+        chinese = await owner.get(page_url + "?lang=zh-Hans")
+        assert "此操作无法撤销" in chinese.text
+        done = await owner.post(
+            page_url, data={"_csrf_token": str(owner.cookies.get("np_csrf", ""))}, follow_redirects=False
+        )
+        assert done.status_code == 303
+        assert done.headers["location"] == f"/venue/{shop.slug}/orders?refunded={reference}"
+        after = await owner.get(done.headers["location"])
+        assert f"Order {reference} was refunded." in after.text
+        assert (await world.get(shop, reference))["status"] == "refunded"
+        again = await owner.get(page_url)
+        assert "This order was refunded in full." in again.text
+        assert 'id="confirm-refund"' not in again.text
+    async with signed_in(desk, await person(db, shop, Role.MANAGER)) as manager:
+        assert (await manager.get(page_url, follow_redirects=False)).status_code in (303, 403, 404)
+
+
+async def test_a_refused_refund_is_shown_on_the_refund_page(
+    world: World, desk: AsyncTestClient[Any], db: Database, settings: Settings
+) -> None:
+    shop = await world.shop()
+    unpaid = (await world.order(shop, await world.footprint(shop))).json()["reference"]
+    async with signed_in(desk, await person(db, None, admin=True)) as admin:
+        page = await admin.get(f"/platform/orders/{unpaid}/refund")
+        assert page.status_code == 200
+        assert "Only a paid order can be refunded." in page.text
+        refused = await admin.post(
+            f"/platform/orders/{unpaid}/refund", data={"_csrf_token": str(admin.cookies.get("np_csrf", ""))}
+        )
+        assert refused.status_code == 409
+        assert 'id="refund-error"' in refused.text
+    assert (await world.get(shop, unpaid))["status"] == "awaiting_payment"

@@ -132,3 +132,16 @@ async def test_the_development_server_sends_no_hsts(settings: Settings, registry
     async with AsyncTestClient(app=development, base_url=BASE) as client:
         answer = await client.get("/static/app.css")
     assert "strict-transport-security" not in answer.headers
+
+
+async def test_the_order_page_lets_stripe_run_but_no_inline_script(client: Any, make_venue: Any) -> None:
+    venue = await make_venue()
+    answer = await client.get(f"/v/{venue.slug}/orders/NP-NOSUCHORDER")
+    policy = answer.headers["content-security-policy"]
+    assert "unsafe-inline" not in policy
+    assert "script-src 'self' https://js.stripe.com https://*.js.stripe.com" in policy
+    assert "frame-src https://js.stripe.com https://*.js.stripe.com https://hooks.stripe.com" in policy
+    assert "connect-src 'self' https://api.stripe.com" in policy
+    # Stripe.js's one inline style, by its hash; the page's own styles come from stylesheets.
+    assert "style-src 'self' 'sha256-" in policy
+    assert "frame-ancestors 'none'" in policy

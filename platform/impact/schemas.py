@@ -1,0 +1,104 @@
+"""What the impact API answers: leaderboards, a certificate's standings, the listing choice,
+an event's neutrality."""
+
+from __future__ import annotations
+
+import msgspec
+
+
+class PeriodOut(msgspec.Struct):
+    kind: str
+    """``all``, ``year`` or ``month``."""
+    key: str
+    """``all``, ``2026`` or ``2026-12`` (months and years begin in Asia/Shanghai)."""
+
+
+class RowOut(msgspec.Struct):
+    rank: int
+    """Equal grams share a rank; hidden certificates keep theirs, so a rank may be skipped."""
+    grams: int
+    name: str | None
+    """The name the holder chose to show; ``null`` for an anonymous entry."""
+    venue: str
+    entry_point: str
+    issued_at: str
+
+
+class BoardOut(msgspec.Struct):
+    scope: str
+    """``platform``, ``venue`` or ``entry_point``."""
+    title: dict[str, str]
+    period: PeriodOut
+    certificates: int
+    """Every valid certificate on the board in the period, listed or not."""
+    grams: int
+    rows: list[RowOut]
+    page_url: str
+
+
+class StandingOut(msgspec.Struct):
+    scope: str
+    label: str
+    period: PeriodOut
+    rank: int
+    of: int
+    board_url: str
+
+
+class StandingsOut(msgspec.Struct):
+    number: str
+    grams: int
+    standings: list[StandingOut]
+    """Entry point first, then venue, then platform; empty for a void or an organiser's certificate."""
+    sentence: dict[str, str]
+    """"#37 of 1,204 at <event>" in ``en`` and ``zh-Hans`` (empty when not on a board)."""
+
+
+class ListingIn(msgspec.Struct, forbid_unknown_fields=True):
+    visibility: str
+    """``named`` (with ``public_name``), ``anonymous`` (the default) or ``hidden``."""
+    public_name: str = ""
+
+
+class ListingOut(msgspec.Struct):
+    certificate_number: str
+    visibility: str
+    public_name: str
+
+
+class ProjectShareOut(msgspec.Struct):
+    slug: str
+    name: dict[str, str]
+    grams: int
+    url: str
+
+
+class EventCertificateOut(msgspec.Struct):
+    organiser_certificates: list[str]
+    attendee_certificates: int
+    statement: dict[str, str]
+
+
+class NeutralityOut(msgspec.Struct):
+    event: dict[str, str]
+    venue: str
+    footprint_grams: int
+    footprint_basis: str
+    """``organiser_estimate`` (the organiser's whole-event estimate), ``attendee_estimates``
+    (the attendees' own, one per visitor, outliers left out) or ``none``."""
+    organiser_estimate_grams: int | None
+    attendee_estimates: int
+    attendee_estimates_grams: int
+    outliers_left_out: int
+    neutralized_grams: int
+    attendees_grams: int
+    organiser_grams: int
+    percent: int | None
+    """Whole percent neutralized, rounded down; may pass 100."""
+    neutral: bool
+    participants: int
+    projects: list[ProjectShareOut]
+    certificate: EventCertificateOut | None
+    rule: dict[str, str]
+    computed_at: str
+    poll_seconds: int
