@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import hashlib
 import logging
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
@@ -16,7 +15,7 @@ from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import CacheControlHeader, State
 from litestar.di import Provide
 from litestar.exceptions import HTTPException, NotFoundException
-from litestar.middleware.session.client_side import CookieBackendConfig
+from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
@@ -35,9 +34,11 @@ from neutralpoint.settings import Settings, get_settings
 from neutralpoint.tenants.access import access_dependencies
 from neutralpoint.tenants.auth import configure_password_hashing
 from neutralpoint.tenants.hosts import install_custom_hosts
+from neutralpoint.tenants.sessions import COOKIE_NAME, STORE_NAME, session_middleware, session_store
 from neutralpoint.web.access import enforce_access, public_opt
 from neutralpoint.web.api_errors import document_access_errors
 from neutralpoint.web.components import components
+from neutralpoint.web.cross_site import CrossSiteGuard
 from neutralpoint.web.errors import http_error_response, wants_html
 from neutralpoint.web.headers import install_security_headers
 from neutralpoint.web.requests import AppRequest
@@ -127,6 +128,7 @@ def create_app(
     jobs = JobQueue({"db": db, "settings": settings, "registry": registry}, settings.redis_url)
     jobs.context["jobs"] = jobs
     periodic: list[asyncio.Task[Any]] = []
+    store = session_store(settings, db)
 
     async def on_startup(app: Litestar) -> None:
         if db.is_postgres:
@@ -142,18 +144,16 @@ def create_app(
         for job in periodic:
             job.cancel()
         await jobs.close()
+        await store.__aexit__(None, None, None)  # a Redis store closes its connections
         await db.dispose()
 
-    session_secret = hashlib.sha256(("session:" + settings.secret_key).encode()).digest()
-    secure = settings.base_url.startswith("https://")
-    session_config = CookieBackendConfig(
-        secret=session_secret,
-        key="np_session",
-        secure=secure,
-        httponly=True,
-        samesite="lax",
+    # Server-side sessions: the cookie holds a random id, the store (Redis, else the
+    # database) what it stands for, so that signing out and password changes end them.
+    sessions, session_config = session_middleware(
+        settings,
         exclude=["/static", "/health", "/ready", "/api/v1/scenarios", "/brand/", "/favicon.ico", "/schema"],
     )
+    secure = settings.base_url.startswith("https://")
     app = Litestar(
         route_handlers=[
             *_route_handlers(),
@@ -185,8 +185,11 @@ def create_app(
         request_class=AppRequest,
         # Pages and JSON answers over 1 KiB, gzipped at a level that costs little CPU.
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024, gzip_compress_level=5),
+        stores={STORE_NAME: store},
         middleware=[
-            session_config.middleware,
+            # Cross-site JSON calls are refused before the session is even read.
+            DefineMiddleware(CrossSiteGuard, session_cookie=COOKIE_NAME, base_url=settings.base_url),
+            sessions,
             *middleware,
         ],
         csrf_config=CSRFConfig(

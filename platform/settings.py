@@ -164,6 +164,10 @@ class Settings:
     #: The Ed25519 private key certificates are signed with (``CERTIFICATE_SIGNING_KEY``, 32
     #: bytes in base64url); outside production one is generated into ``DATA_DIR``.
     certificate_signing_key: str = ""
+    #: A signed-in session ends after this many minutes without a request (``SESSION_IDLE_MINUTES``).
+    session_idle_minutes: int = 12 * 60
+    #: ... and this many hours after signing in, however busy (``SESSION_MAX_HOURS``).
+    session_max_hours: int = 7 * 24
 
     @property
     def is_postgres(self) -> bool:
@@ -264,6 +268,8 @@ class Settings:
             fast_path=_fast_path(env),
             database_pool_size=_int(env, "DATABASE_POOL_SIZE", 0, 1, 1000) if env.get("DATABASE_POOL_SIZE") else None,
             certificate_signing_key=signing_key,
+            session_idle_minutes=_int(env, "SESSION_IDLE_MINUTES", 12 * 60, 5, 90 * 24 * 60),
+            session_max_hours=_int(env, "SESSION_MAX_HOURS", 7 * 24, 1, 90 * 24),
             job_timeout_seconds=_int(env, "JOB_TIMEOUT_SECONDS", 60, 2, 3600),
         )
 

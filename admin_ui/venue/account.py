@@ -16,7 +16,7 @@ from neutralpoint.refusals import FieldError, FormErrors
 from neutralpoint.settings import Settings
 from neutralpoint.tenants import accounts, directory, members
 from neutralpoint.tenants.access import PUBLIC, SIGNED_IN, User
-from neutralpoint.tenants.auth import current_user, sign_in
+from neutralpoint.tenants.auth import current_user, end_other_sessions, sign_in, sign_out
 from neutralpoint.tenants.schemas import TenantStatus
 from neutralpoint_admin.venue.pages import (
     form_values,
@@ -140,7 +140,7 @@ class AccountPages(Controller):
         values = form_values(form, "name", "current_password", "new_password")
         try:
             async with db_session.begin_nested():
-                await accounts.update_account(db_session, user, values)
+                password_changed = await accounts.update_account(db_session, user, values)
         except FormErrors as exc:
             return page(
                 request,
@@ -151,4 +151,16 @@ class AccountPages(Controller):
                 errors=exc.errors,
                 saved=False,
             )
+        if password_changed:
+            end_other_sessions(request, user)
         return see_other("/account?saved=1")
+
+    @post("/account/sign-out-everywhere", access=SIGNED_IN)
+    async def sign_out_everywhere(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[DbSession], user: NamedDependency[User]
+    ) -> Response[Any]:
+        """Every browser signed in to this account, this one too, must sign in again
+        (``POST /api/v1/account/sign-out-everywhere`` is its twin)."""
+        await accounts.end_all_sessions(db_session, user)
+        sign_out(request)
+        return see_other("/login?signed_out=1")

@@ -44,15 +44,16 @@ def _value_of(token: str | None, secret: str) -> str | None:
     return value if hmac.compare_digest(signature, generate_csrf_hash(value, secret)) else None
 
 
-def page_token(request: Request[Any, Any, Any], settings: Settings) -> tuple[str, str | None]:
+def page_token(request: Request[Any, Any, Any], settings: Settings, *, own: bool = False) -> tuple[str, str | None]:
     """The token for a page's form, and the ``Set-Cookie`` value when the browser had none.
 
     With the ``own-csrf`` piece off, Litestar's middleware made the token and sets the
-    cookie itself. The token is also put where Litestar's templates look for it
-    (``csrf_input``).
+    cookie itself, unless ``own`` (a route the middleware skips: the visitor's submission
+    shown again after its token expired). The token is also put where Litestar's
+    templates look for it (``csrf_input``).
     """
     state = ScopeState.from_scope(request.scope)
-    if not settings.fast_path.own_csrf:
+    if not (own or settings.fast_path.own_csrf):
         return str(state.csrf_token), None
     cookie = request.cookies.get(COOKIE_NAME)
     if cookie is not None and _value_of(cookie, settings.secret_key) is not None:

@@ -115,6 +115,8 @@ async def neutrality(session: AsyncSession, entry_point: EntryPoint) -> Neutrali
             Estimate.entry_point_id == entry_point.id, Estimate.kind != ORGANISER
         )
     ):
+        if visitor_id is None:  # only an organiser's footprint has none
+            continue
         seen = latest.get(visitor_id)
         if seen is None or created_at > seen[0]:
             latest[visitor_id] = (created_at, int(grams))

@@ -155,8 +155,8 @@ async def _grams_wanted(session: AsyncSession, request: CheckoutRequest, allocat
     """How many grams this order buys, and the entry point it came through."""
     code = request.entry_point_code
     if request.basis in (OrderBasis.ESTIMATE, OrderBasis.EVENT):
-        found = await estimates.find_estimate(session, str(request.estimate_id)) if request.estimate_id else None
         kind = "organiser" if request.basis == OrderBasis.EVENT else "visitor"
+        found = await estimates.find_estimate(session, str(request.estimate_id), kind) if request.estimate_id else None
         if found is None or found[0].kind != kind:
             raise refuse(
                 "estimate_id",

@@ -297,8 +297,10 @@ def _entry_page(
     values: Mapping[str, str] | None = None,
     errors: FormErrors | None = None,
     status_code: int = 200,
+    expired: bool = False,
 ) -> Template:
-    """The form, untouched (``values`` None) or as the visitor sent it with its ``errors``."""
+    """The form, untouched (``values`` None) or as the visitor sent it with its ``errors``
+    (or, ``expired``, with a word that it has to be sent again)."""
     visible = entries.visible_form(scenario, entry.presets)
     if values is None:
         fields_html = _untouched_fields_html(request, scenario, visible, entry.presets, lang)
@@ -319,6 +321,7 @@ def _entry_page(
         event_dates=_event_dates(entry.entry_point, lang),
         fields_html=fields_html,
         problems=_problems(scenario, visible, errors, lang) if errors else [],
+        expired=expired,
         action=f"/v/{tenant.slug}/{entry.entry_point.code}",
         history_url=f"/v/{tenant.slug}/me",
     )
@@ -417,6 +420,9 @@ def _entry_html(request: Request[Any, Any, Any], setup: entries.EntryPointSetup,
     status_code=303,
     opt={SHORTCUT_OPT: submissions.FORM_SHORTCUT},
     middleware=[SubmissionEdge],
+    # ``submit_form`` checks the token itself: one that expired gives the visitor their
+    # answers back, where Litestar's middleware would answer a bare 403.
+    exclude_from_csrf=True,
     access=PUBLIC,
 )
 async def submit_entry(
@@ -439,9 +445,24 @@ async def submit_entry(
         return _entry_page(
             request, setup.entry_point, setup.scenario, outcome.lang, typed, outcome.errors, status_code=400
         )
+    if isinstance(outcome, submissions.Expired):
+        return _expired_page(request, state, outcome)
     if isinstance(outcome, submissions.Unavailable):
         return _unavailable_page(request, outcome.lang)
     return AnswerResponse(outcome)
+
+
+def _expired_page(request: Request[Any, Any, Any], state: State, outcome: submissions.Expired) -> Template:
+    """The form again with the visitor's answers and a fresh token (its cookie set when the
+    browser lost it), saying in their language that nothing was saved yet."""
+    _, set_cookie = csrf.page_token(request, state.settings, own=True)
+    typed = {name: _shown_value(value) for name, value in outcome.raw.items()}
+    entry, scenario = outcome.setup.entry_point, outcome.setup.scenario
+    page = _entry_page(request, entry, scenario, outcome.lang, typed, status_code=400, expired=True)
+    page.headers["Cache-Control"] = "no-store"
+    if set_cookie is not None:
+        page.headers["Set-Cookie"] = set_cookie
+    return page
 
 
 def _unavailable_page(request: Request[Any, Any, Any], lang: str) -> Template:

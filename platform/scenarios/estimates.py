@@ -31,6 +31,8 @@ from neutralpoint.scenarios.snapshots import ensure_snapshot, load_snapshot
 from neutralpoint.tenants.models import EntryPoint
 
 HISTORY_LIMIT = 100
+#: The ``kind`` of a visitor's own estimate (an organiser's whole-event footprint is ``"organiser"``).
+VISITOR = "visitor"
 
 
 class RecomputeError(RuntimeError):
@@ -93,8 +95,11 @@ def compute(
     return Computation(scenario, inputs, factors, lines, stored_context, published)
 
 
-def estimate_row(entry: OpenEntryPoint, computation: Computation, visitor_id: uuid.UUID, lang: str) -> dict[str, Any]:
-    """The ``estimates`` row of a computed footprint, every column filled in."""
+def estimate_row(
+    entry: OpenEntryPoint, computation: Computation, visitor_id: uuid.UUID | None, lang: str
+) -> dict[str, Any]:
+    """The ``estimates`` row of a computed footprint, every column filled in (``visitor_id``
+    is ``None`` for an organiser's footprint, which no visitor made)."""
     scenario = computation.scenario
     return {
         "id": uuid.uuid4(),
@@ -102,7 +107,7 @@ def estimate_row(entry: OpenEntryPoint, computation: Computation, visitor_id: uu
         "entry_point_id": entry.entry_point_id,
         "visitor_id": visitor_id,
         "scenario": scenario.id,
-        "kind": "visitor",
+        "kind": VISITOR,
         "scenario_name": dict(scenario.info.name),
         "factor_set_version": computation.published.version,
         "factor_fingerprint": computation.published.fingerprint,
@@ -159,8 +164,13 @@ async def store_estimate(
 # --- reading ----------------------------------------------------------------------------------
 
 
-async def find_estimate(session: AsyncSession, estimate_id: str) -> tuple[Estimate, str | None] | None:
-    """One estimate of the session's venue, with the code of its entry point (if it still exists)."""
+async def find_estimate(
+    session: AsyncSession, estimate_id: str, kind: str | None = VISITOR
+) -> tuple[Estimate, str | None] | None:
+    """One estimate of the session's venue, with the code of its entry point (if it still exists).
+
+    Only a visitor's by default: an organiser's whole-event footprint is read through the
+    venue's own routes (``kind=None`` finds either)."""
     try:
         key = uuid.UUID(estimate_id)
     except ValueError:
@@ -169,7 +179,7 @@ async def find_estimate(session: AsyncSession, estimate_id: str) -> tuple[Estima
         await session.execute(
             select(Estimate, EntryPoint.code)
             .outerjoin(EntryPoint, EntryPoint.id == Estimate.entry_point_id)
-            .where(Estimate.id == key)
+            .where(Estimate.id == key, *([Estimate.kind == kind] if kind is not None else []))
         )
     ).first()
     if row is None:
@@ -178,10 +188,11 @@ async def find_estimate(session: AsyncSession, estimate_id: str) -> tuple[Estima
 
 
 async def visitor_history(session: AsyncSession, visitor_id: uuid.UUID) -> list[Estimate]:
-    """A visitor's estimates at the session's venue, newest first."""
+    """A visitor's estimates at the session's venue, newest first (their own only: never an
+    organiser's footprint)."""
     result = await session.scalars(
         select(Estimate)
-        .where(Estimate.visitor_id == visitor_id)
+        .where(Estimate.visitor_id == visitor_id, Estimate.kind == VISITOR)
         .order_by(Estimate.created_at.desc(), Estimate.id.desc())
         .limit(HISTORY_LIMIT)
     )

@@ -145,10 +145,10 @@ async def compute_and_store(
         published=published,
     )
     await snapshots.ensure_snapshot(session, published)
-    row = estimates.estimate_row(
-        entries.OpenEntryPoint(event.tenant, event.entry_point), computation, organiser_id, lang
-    )
-    row.update(kind=ORGANISER, breakdown=[line.as_dict() for line in lines])
+    # No visitor made it: no visitor id (a user id there would put it in that "visitor's"
+    # public history); who computed it is kept apart.
+    row = estimates.estimate_row(entries.OpenEntryPoint(event.tenant, event.entry_point), computation, None, lang)
+    row.update(kind=ORGANISER, created_by=organiser_id, breakdown=[line.as_dict() for line in lines])
     estimate = Estimate(**row)
     session.add(estimate)
     await session.flush()

@@ -22,6 +22,7 @@ from neutralpoint.scenarios import overrides
 from neutralpoint.scenarios.manager import ScenarioRegistry
 from neutralpoint.tenants.access import PLATFORM_ADMIN, Role, VenueAccess, VenueMember
 from neutralpoint.web.api_errors import refusal_response
+from neutralpoint.web.cross_site import FORM_OPT
 
 
 def factor_sets_json(registry: ScenarioRegistry) -> dict[str, Any]:
@@ -90,7 +91,12 @@ class FactorOverridesApi(Controller):
         rows = await overrides.list_overrides(db_session, access.tenant.id)
         return {"overrides": [override_json(registry, row, slug) for row in rows]}
 
-    @post("/", status_code=201, summary="Record a measured factor value, with its evidence (manager)")
+    @post(
+        "/",
+        status_code=201,
+        summary="Record a measured factor value, with its evidence (manager)",
+        opt={FORM_OPT: True},
+    )
     async def create_override(
         self,
         slug: FromPath[str],

@@ -57,7 +57,13 @@ class Estimate(TenantScoped, Base):
     entry_point_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("entry_points.id", ondelete="SET NULL"), nullable=True
     )
-    visitor_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    #: The anonymous visitor (their ``np_visitor`` cookie); ``None`` for an organiser's
+    #: whole-event footprint, which no visitor made.
+    visitor_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
+    #: The signed-in person who computed an organiser's footprint (never a visitor id).
+    created_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
     scenario: Mapped[str] = mapped_column(String(40))
     kind: Mapped[str] = mapped_column(String(16), default="visitor")
     scenario_name: Mapped[dict[str, str]] = mapped_column(JSON)

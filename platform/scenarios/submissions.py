@@ -21,7 +21,6 @@ from litestar.datastructures import State
 from litestar.exceptions import (
     HTTPException,
     NotFoundException,
-    PermissionDeniedException,
     ServiceUnavailableException,
 )
 
@@ -108,6 +107,16 @@ class Invalid:
 
 
 @dataclass(frozen=True, slots=True)
+class Expired:
+    """The form's CSRF token did not match the browser's (the cookie expired or was lost):
+    nothing was stored; the page shows the answers again, with a fresh token."""
+
+    setup: entries.EntryPointSetup
+    lang: str
+    raw: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
 class Unavailable:
     """The scenario's factor set is being replaced: nothing was stored; try again shortly."""
 
@@ -131,15 +140,15 @@ def language_cookie(lang: str, explicit: bool) -> list[tuple[str, str]]:
     return [("set-cookie", cookie_header(LANG_COOKIE, lang, max_age=COOKIE_MAX_AGE, httponly=True))]
 
 
-async def submit_form(state: State, visitor: VisitorRequest, form: Mapping[str, Any]) -> Answer | Invalid | Unavailable:
+async def submit_form(
+    state: State, visitor: VisitorRequest, form: Mapping[str, Any]
+) -> Answer | Invalid | Expired | Unavailable:
     """The browser's form: check its CSRF token, validate, calculate, store, then 303 to the result.
 
-    Raises 403 for a bad token and 404 for an unknown entry point; stores nothing unless it answers 303.
+    A token that does not match the browser's cookie gives the answers back (``Expired``),
+    an unknown entry point raises 404; nothing is stored unless it answers 303.
     """
     settings: Settings = state.settings
-    submitted = form.get(csrf.FORM_FIELD)
-    if not csrf.verified(submitted if isinstance(submitted, str) else None, visitor.cookies, settings.secret_key):
-        raise PermissionDeniedException("CSRF token verification failed")
     setup = await entries.find_entry_point_setup(
         state.db, state.registry, visitor.slug, visitor.code, state.entry_cache
     )
@@ -148,6 +157,9 @@ async def submit_form(state: State, visitor: VisitorRequest, form: Mapping[str, 
     entry = setup.entry_point
     lang, explicit = visitor.language(entry.tenant)
     raw = {name: value for name, value in form.items() if name != csrf.FORM_FIELD}
+    submitted = form.get(csrf.FORM_FIELD)
+    if not csrf.verified(submitted if isinstance(submitted, str) else None, visitor.cookies, settings.secret_key):
+        return Expired(setup, lang, raw)
     try:
         computation = estimates.compute(setup.scenario, state.registry, entry, raw, lang, factor_set=setup.factor_set)
     except FormErrors as exc:

@@ -87,7 +87,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from neutralpoint.database.tenancy import RequestScope, use_tenant
-from neutralpoint.tenants.auth import session_user_id
+from neutralpoint.tenants.auth import signed_in_user
 from neutralpoint.tenants.models import Membership, Role, Tenant, TenantStatus, User
 from neutralpoint.web.access import GRANT_KEY, PUBLIC, AccessPolicy, Grant, declared_policy, enforce_access
 
@@ -123,8 +123,7 @@ class VenueMember:
 
 
 async def _signed_in_user(connection: ASGIConnection[Any, Any, Any, Any], session: AsyncSession) -> User:
-    user_id = session_user_id(connection)
-    user = await session.get(User, user_id) if user_id else None
+    user = await signed_in_user(connection, session)
     if user is None:
         raise NotAuthorizedException("Please sign in")
     return user

@@ -172,8 +172,11 @@ async def venues_of(session: AsyncSession, user: User) -> list[VenueMembership]:
     return [VenueMembership(tenant=tenant, role=role) for tenant, role in rows.all()]
 
 
-async def update_account(session: AsyncSession, user: User, raw: Mapping[str, Any]) -> None:
-    """Name, and the password when a new one is given (which needs the current one)."""
+async def update_account(session: AsyncSession, user: User, raw: Mapping[str, Any]) -> bool:
+    """Name, and the password when a new one is given (which needs the current one).
+
+    A new password ends every session of the person (their ``session_epoch`` rises); the
+    caller starts a new one for the browser that changed it. Returns whether it did."""
     errors = Collector()
     name = check.optional_text(errors, raw, "name", rules.NAME_MAX)
     new_password = str(raw.get("new_password") or "")
@@ -185,6 +188,15 @@ async def update_account(session: AsyncSession, user: User, raw: Mapping[str, An
     user.name = name or ""
     if new_password:
         user.password_hash = await hash_password_async(new_password)
+        user.session_epoch += 1
+    await session.flush()
+    return bool(new_password)
+
+
+async def end_all_sessions(session: AsyncSession, user: User) -> None:
+    """"Sign out everywhere": every session of this person ends at its next request."""
+    user.session_epoch += 1
+    await session.flush()
 
 
 # --- platform admins ------------------------------------------------------------------------------

@@ -1,10 +1,12 @@
-"""Who is signed in: passwords, and the session cookie that holds only the user's id.
+"""Who is signed in: passwords, and the server-side session (``neutralpoint.tenants.sessions``)
+whose cookie holds only a random id.
 
 What a signed-in person may reach is declared on each route (``neutralpoint.tenants.access``).
 """
 
 from __future__ import annotations
 
+import time
 import uuid
 from typing import Any
 
@@ -17,8 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from neutralpoint.refusals import problem
 from neutralpoint.settings import PRODUCTION_PASSWORD_HASHING, PasswordHashing
 from neutralpoint.tenants.models import User
+from neutralpoint.tenants.sessions import EPOCH_KEY, NEW_SESSION_KEY, SINCE_KEY, USER_KEY
 
-SESSION_USER_KEY = "user_id"
+SESSION_USER_KEY = USER_KEY
 #: The one answer to a failed sign-in, on the page and in the API: it never says which was wrong.
 LOGIN_FAILED = problem("login_failed", "The e-mail address or the password is wrong.", "电子邮箱或密码不正确。")
 
@@ -90,23 +93,58 @@ def password_needs_rehash(password_hash: str) -> bool:
         return True
 
 
+def session_data(user: User, since: int | None = None) -> dict[str, Any]:
+    """What a signed-in session keeps: who, under which session epoch, since when."""
+    started = int(time.time()) if since is None else since
+    return {USER_KEY: str(user.id), EPOCH_KEY: user.session_epoch, SINCE_KEY: started}
+
+
 def sign_in(request: Request[Any, Any, Any], user: User) -> None:
+    """Start a new session for ``user``, under a new id (the browser's old one is forgotten)."""
     request.clear_session()
-    request.set_session({SESSION_USER_KEY: str(user.id)})
+    request.set_session(session_data(user))
+    request.state[NEW_SESSION_KEY] = True
 
 
 def sign_out(request: Request[Any, Any, Any]) -> None:
+    """End this browser's session: the store forgets it, so a copy of the cookie opens nothing."""
     request.clear_session()
 
 
 def session_user_id(request: ASGIConnection[Any, Any, Any, Any]) -> uuid.UUID | None:
-    raw = (request.session or {}).get(SESSION_USER_KEY) if "session" in request.scope else None
+    """The user id the session names (not yet checked against the user's session epoch)."""
+    session = request.scope.get("session")
+    raw = session.get(USER_KEY) if isinstance(session, dict) else None
     try:
         return uuid.UUID(str(raw)) if raw else None
     except ValueError:
         return None
 
 
+async def signed_in_user(connection: ASGIConnection[Any, Any, Any, Any], session: AsyncSession) -> User | None:
+    """The person this browser's session is for, while it is valid.
+
+    A session made before the user's last password change, reset or "sign out
+    everywhere" (an older ``session_epoch``), or for a user who no longer exists, is
+    ended here: this response tells the store and the browser to forget it.
+    """
+    user_id = session_user_id(connection)
+    if user_id is None:
+        return None
+    user = await session.get(User, user_id)
+    data = connection.scope.get("session")
+    if user is None or not isinstance(data, dict) or data.get(EPOCH_KEY) != user.session_epoch:
+        connection.clear_session()
+        return None
+    return user
+
+
 async def current_user(request: Request[Any, Any, Any], session: AsyncSession) -> User | None:
-    user_id = session_user_id(request)
-    return await session.get(User, user_id) if user_id else None
+    """Who is looking, on a page anyone may see (``None``: nobody signed in)."""
+    return await signed_in_user(request, session)
+
+
+def end_other_sessions(request: Request[Any, Any, Any], user: User) -> None:
+    """After ``user.session_epoch`` was raised: every other session of theirs is over, and
+    this browser goes on under a new session of the new epoch."""
+    sign_in(request, user)

@@ -1,9 +1,11 @@
 """Venue routes: the public logo and venue page, and the JSON API under ``/api/v1``.
 
-The API authenticates with the same session cookie as the pages (``POST /api/v1/login``)
-and follows the same rules: a venue you do not belong to, or an object of it, is a 404;
-bad input is a 400 with ``{"errors": {field: {"code", "message": {"en", "zh-Hans"}}}}``
-and nothing written. The dashboard pages live in ``neutralpoint_admin.venue``.
+The API authenticates with the same session cookie as the pages (``POST /api/v1/login``;
+a call that changes something on it, or signs in, must be JSON from the platform's own
+origin: ``neutralpoint.web.cross_site``) and follows the same rules: a venue you do not
+belong to, or an object of it, is a 404; bad input is a 400 with
+``{"errors": {field: {"code", "message": {"en", "zh-Hans"}}}}`` and nothing written. The
+dashboard pages live in ``neutralpoint_admin.venue``.
 """
 
 from __future__ import annotations
@@ -38,12 +40,13 @@ from neutralpoint.tenants import (
     schemas,
 )
 from neutralpoint.tenants.access import PUBLIC, SIGNED_IN, VenueAccess, VenueMember
-from neutralpoint.tenants.auth import LOGIN_FAILED, current_user, sign_in, sign_out
+from neutralpoint.tenants.auth import LOGIN_FAILED, current_user, end_other_sessions, sign_in, sign_out
 from neutralpoint.tenants.hosts import SCOPE_KEY, host_directory
 from neutralpoint.tenants.logos import SVG, SVG_CSP, prepare_logo
 from neutralpoint.tenants.models import EntryPoint, Invitation, Membership, Role, Tenant, TenantStatus, User
 from neutralpoint.tenants.printables import poster_response, qr_png_response, qr_svg_response
 from neutralpoint.web.api_errors import API_ERRORS, BAD_INPUT, ErrorsOut, refusal_response
+from neutralpoint.web.cross_site import FORM_OPT, STARTS_SESSION_OPT
 from neutralpoint.web.i18n import choose_language
 from neutralpoint.web.templating import render
 
@@ -306,7 +309,7 @@ class AccountApi(Controller):
     opt = {"access": PUBLIC}  # noqa: RUF012
     exception_handlers = API_ERRORS
 
-    @post("/signup", status_code=201, responses=BAD_INPUT, summary="Sign up a venue")
+    @post("/signup", status_code=201, responses=BAD_INPUT, summary="Sign up a venue", opt={STARTS_SESSION_OPT: True})
     async def signup(
         self,
         request: Request[Any, Any, Any],
@@ -337,7 +340,13 @@ class AccountApi(Controller):
             background=send_mail_after_commit(jobs),
         )
 
-    @post("/login", status_code=200, responses=LOGIN_RESPONSES, summary="Sign in (sets the session cookie)")
+    @post(
+        "/login",
+        status_code=200,
+        responses=LOGIN_RESPONSES,
+        summary="Sign in (sets the session cookie)",
+        opt={STARTS_SESSION_OPT: True},
+    )
     async def login(
         self,
         request: Request[Any, Any, Any],
@@ -371,6 +380,37 @@ class AccountApi(Controller):
         user: NamedDependency[User],
     ) -> schemas.MeOut:
         return await _me(request, db_session, settings, user)
+
+    @patch("/me", responses=BAD_INPUT, summary="Change one's name or password", access=SIGNED_IN)
+    async def update_me(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[schemas.AccountIn],
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        user: NamedDependency[User],
+    ) -> schemas.MeOut:
+        """The account page's twin. A ``new_password`` needs the ``current_password`` and
+        ends every other session of the account; this one goes on under a new cookie."""
+        values = schemas.present(data)
+        values.setdefault("name", user.name)
+        if await accounts.update_account(db_session, user, values):
+            end_other_sessions(request, user)
+        return await _me(request, db_session, settings, user)
+
+    @post(
+        "/account/sign-out-everywhere",
+        status_code=204,
+        summary="End every session of the account, this one included",
+        access=SIGNED_IN,
+    )
+    async def sign_out_everywhere(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], user: NamedDependency[User]
+    ) -> None:
+        """For a lost phone or a shared computer: every browser signed in to the account,
+        this one too, must sign in again."""
+        await accounts.end_all_sessions(db_session, user)
+        sign_out(request)
 
     @post("/verify", status_code=200, responses=BAD_INPUT, summary="Confirm an e-mail address")
     async def verify(
@@ -422,6 +462,7 @@ class AccountApi(Controller):
         status_code=200,
         responses=BAD_INPUT,
         summary="Choose a new password with the link's token",
+        opt={STARTS_SESSION_OPT: True},
     )
     async def password_reset_confirm(
         self,
@@ -454,7 +495,13 @@ class AccountApi(Controller):
             has_account=account.first() is not None,
         )
 
-    @post("/invitations/{token:str}/accept", status_code=200, responses=BAD_INPUT, summary="Accept an invitation")
+    @post(
+        "/invitations/{token:str}/accept",
+        status_code=200,
+        responses=BAD_INPUT,
+        summary="Accept an invitation",
+        opt={STARTS_SESSION_OPT: True},
+    )
     async def accept(
         self,
         token: FromPath[str],
@@ -534,6 +581,7 @@ class VenueApi(Controller):
         responses=BAD_INPUT,
         summary="Upload the venue's logo (manager)",
         access=VenueAccess(Role.MANAGER),
+        opt={FORM_OPT: True},
     )
     async def put_logo(
         self,

@@ -83,6 +83,9 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     email_verified_at: Mapped[datetime | None] = mapped_column(nullable=True)
     is_platform_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Raised by a password change or reset and by "sign out everywhere": a signed-in
+    #: session made under an older value ends at its next request.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -166,3 +169,18 @@ class SignInFailure(Base):
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     email_key: Mapped[str] = mapped_column(String(64))
     failed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WebSession(Base):
+    """A signed-in browser's server-side session, when there is no Redis to keep it.
+
+    The browser's cookie holds only a random id; this row is keyed by that id's SHA-256,
+    so that a copy of the table opens no session. Not venue-owned: signing in comes
+    before any venue.
+    """
+
+    __tablename__ = "web_sessions"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[bytes] = mapped_column(LargeBinary)
+    expires_at: Mapped[datetime] = mapped_column(index=True)

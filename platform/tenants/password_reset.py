@@ -76,7 +76,8 @@ async def reset_password(
 
     ``password_confirm``, when given (the HTML form), must repeat ``password``. The new
     hash is stored only if the old one is still there, so two uses of one link at the
-    same time cannot both succeed. Clears the address's failed sign-ins.
+    same time cannot both succeed. Clears the address's failed sign-ins and ends every
+    session of the account (the caller signs the resetting browser in anew).
     """
     errors = Collector()
     password = check.password(errors, raw)
@@ -92,15 +93,20 @@ async def reset_password(
     errors.raise_if_any()
     assert new_hash is not None
     old_hash = user.password_hash
-    changed = await session.execute(
-        update(User)
-        .where(User.id == user.id, User.password_hash == old_hash)
-        .values(password_hash=new_hash)
-        .execution_options(synchronize_session=False)
-    )
-    if changed.rowcount != 1:  # type: ignore[attr-defined]
+    # A new session epoch with it: every session of the account ends, a stranger's too.
+    epoch = (
+        await session.execute(
+            update(User)
+            .where(User.id == user.id, User.password_hash == old_hash)
+            .values(password_hash=new_hash, session_epoch=User.session_epoch + 1)
+            .returning(User.session_epoch)
+            .execution_options(synchronize_session=False)
+        )
+    ).scalar_one_or_none()
+    if epoch is None:
         raise FormErrors({"token": RESET_LINK_INVALID})
     set_committed_value(user, "password_hash", new_hash)
+    set_committed_value(user, "session_epoch", epoch)
     await clear_sign_in_failures(session, user.email)
     await session.flush()
     return user

@@ -33,6 +33,14 @@ class LoginIn(msgspec.Struct):
     password: str = ""
 
 
+class AccountIn(msgspec.Struct):
+    """What a person may change of their own account (absent: unchanged)."""
+
+    name: str | UnsetType = UNSET
+    current_password: str | UnsetType = UNSET
+    new_password: str | UnsetType = UNSET
+
+
 class VerifyIn(msgspec.Struct):
     token: str
 

@@ -34,9 +34,15 @@ async def test_owner_and_project_changes(admin_client: Any, db: Database, supply
     bad = await admin_client.patch(f"/api/v1/credits/projects/{project.id}", json={"country": "ZZ", "status": "gone"})
     assert bad.status_code == 400
     assert set(bad.json()["errors"]) == {"country", "status"}
-    not_json = await admin_client.patch(f"/api/v1/credits/projects/{project.id}", content=b"[1, 2]")
+    not_json = await admin_client.patch(
+        f"/api/v1/credits/projects/{project.id}", content=b"[1, 2]", headers={"content-type": "application/json"}
+    )
     assert not_json.status_code == 400
     assert set(not_json.json()["errors"]) == {"body"}
+    # Without a JSON content type, a cookie-authenticated change is refused before any route.
+    untyped = await admin_client.patch(f"/api/v1/credits/projects/{project.id}", content=b"{}")
+    assert untyped.status_code == 403
+    assert set(untyped.json()["errors"]) == {"content_type"}
     assert await counts(db) == before
 
 

@@ -57,6 +57,7 @@ from sqlalchemy import Table, select
 
 from neutralpoint.database.base import Base
 from neutralpoint.database.engine import Database
+from neutralpoint.web.cross_site import FORM_OPT
 
 VENUE_PREFIXES = ("/venue", "/api/v1/venues")
 PLATFORM_PREFIXES = ("/platform", "/api/v1/platform", "/api/v1/credits")
@@ -245,6 +246,10 @@ def bodies(handler: HTTPRouteHandler, method: str, html: bool, world: World) -> 
     data = handler.parsed_fn_signature.parameters.get("data")
     if data is None:
         # The handler reads the body itself (a multipart form, or JSON it checks field by field).
+        # The API refuses a form on the session cookie before any route runs (cross-site
+        # requests, ``neutralpoint.web.cross_site``) unless the route takes uploads.
+        if not handler.opt.get(FORM_OPT):
+            return [Body("json", json=named)]
         return [Body("json", json=named), Body("form", data=form_fields(world), files=FILES)]
     annotation = data.annotation
     multipart = getattr(data.kwarg_definition, "media_type", None) == RequestEncodingType.MULTI_PART

@@ -3,7 +3,6 @@ routes, signed in as each kind of person."""
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,8 +11,8 @@ from typing import Any
 
 import pytest
 from litestar import Litestar
-from litestar.middleware.session.client_side import CookieBackendConfig
 from litestar.testing import AsyncTestClient
+from scenarios.signed_in import sign_in_as
 from shop_world import GRAMS, Shop, World
 
 from neutralpoint.database.base import utcnow
@@ -24,7 +23,7 @@ from neutralpoint.payments.providers import SandboxProvider
 from neutralpoint.refusals import FormErrors
 from neutralpoint.scenarios.models import Estimate
 from neutralpoint.settings import Settings
-from neutralpoint.tenants.auth import SESSION_USER_KEY, hash_password
+from neutralpoint.tenants.auth import hash_password
 from neutralpoint.tenants.models import Membership, Role, User
 from neutralpoint.web.formatting import format_money
 
@@ -49,9 +48,7 @@ async def person(db: Database, shop: Shop | None, role: Role = Role.OWNER, *, ad
 async def desk(app: Litestar, settings: Settings) -> AsyncIterator[AsyncTestClient[Any]]:
     """One browser (one test client, so one event loop for the app's connections) whose
     signed-in person a test switches with ``signed_in``."""
-    secret = hashlib.sha256(("session:" + settings.secret_key).encode()).digest()
-    config = CookieBackendConfig(secret=secret, key="np_session")
-    async with AsyncTestClient(app=app, base_url="http://testserver.local", session_config=config) as client:
+    async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
         yield client
 
 
@@ -62,7 +59,7 @@ def world(db: Database, desk: AsyncTestClient[Any]) -> World:
 
 @asynccontextmanager
 async def signed_in(desk: AsyncTestClient[Any], user_id: uuid.UUID) -> AsyncIterator[AsyncTestClient[Any]]:
-    await desk.set_session_data({SESSION_USER_KEY: str(user_id)})
+    await sign_in_as(desk, user_id)
     try:
         yield desk
     finally:

@@ -11,6 +11,7 @@ NGC meals red meat 5.01, vegetarian 0.85; DESNZ 2025 paper 1345.07790, average p
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
@@ -321,3 +322,79 @@ async def test_the_venues_measured_grid_factor_is_used_and_named(app: Any, setti
     assert result["measured_by_venue"] == ["grid.CN"]
     (source,) = result["sources"]
     assert source["publisher"] == overrides.MEASURED_PUBLISHER
+
+
+async def test_the_organisers_footprint_is_no_visitors_and_stays_with_the_venue(
+    app: Any, settings: Any, db: Any
+) -> None:
+    """A manager of two venues: the event footprint computed at one is in nobody's visitor
+    history (at either venue), is not readable as a visitor's estimate, and is readable by
+    the venue's managers only."""
+    from scenarios.signed_in import client_as, make_place
+    from sqlalchemy import select
+
+    from neutralpoint.scenarios.models import Estimate
+    from neutralpoint.tenants.models import Membership
+
+    place, manager = await _event(db)
+    elsewhere = await make_place(db, "meetings")
+    async with db.platform_session() as session:
+        session.add(Membership(tenant_id=elsewhere.tenant_id, user_id=manager.user_id, role=Role.MANAGER))
+    api = f"/api/v1/venues/{place.slug}/entry-points/{place.entry_point_id}/event-footprint"
+    async with client_as(app, settings, manager) as client:
+        created = await client.post(api, json={"inputs": {"attendees": 5, "venue_kwh": 100}, "language": "en"})
+        assert created.status_code == 201, created.text
+        estimate_id = created.json()["id"]
+        for slug in (place.slug, elsewhere.slug):
+            history = await client.get(f"/api/v1/public/venues/{slug}/visitors/{manager.user_id}/estimates")
+            assert history.status_code == 200
+            assert history.json()["estimates"] == []
+        assert (await client.get(f"/api/v1/estimates/{estimate_id}?venue={place.slug}")).status_code == 404
+        assert (await client.get(f"/v/{place.slug}/r/{estimate_id}")).status_code == 404
+        assert (await client.get(api)).json()["result"]["id"] == estimate_id
+    async with client_as(app, settings, None) as stranger:
+        assert (await stranger.get(api)).status_code == 401
+        assert (await stranger.get(f"/api/v1/estimates/{estimate_id}?venue={place.slug}")).status_code == 404
+    async with db.platform_session() as session:
+        row = (await session.execute(select(Estimate).where(Estimate.id == uuid.UUID(estimate_id)))).scalar_one()
+    assert row.visitor_id is None
+    assert row.created_by == manager.user_id
+    assert row.kind == "organiser"
+
+
+async def test_the_event_order_is_refused_before_the_event_is_computed_and_without_offers(
+    app: Any, settings: Any, db: Any
+) -> None:
+    """The console's "pay for the event" says why it cannot, in the reader's language."""
+    from scenarios.signed_in import client_as, csrf
+
+    place, manager = await _event(db)
+    url = f"/venue/{place.slug}/entry-points/{place.entry_point_id}/event-footprint"
+    async with client_as(app, settings, manager) as client:
+        await client.get(url, headers={"accept": "text/html"})
+        early = await client.post(
+            url + "/order",
+            data={"allocation_id": str(uuid.uuid4()), "_csrf_token": csrf(client)},
+            headers={"accept": "text/html"},
+            follow_redirects=False,
+        )
+        assert early.status_code == 409
+        assert "Compute the event&#39;s footprint first." in early.text
+        computed = await client.post(
+            url,
+            data={**PAGE_INPUTS, "travel_source": "none", "_csrf_token": csrf(client)},
+            headers={"accept": "text/html"},
+            follow_redirects=False,
+        )
+        assert computed.status_code == 303, computed.text[-3000:]
+        page = await client.get(url + "?lang=zh-Hans", headers={"accept": "text/html"})
+        assert "中和整场活动" in page.text
+        assert "您的场所尚未提供碳信用" in page.text
+        unknown = await client.post(
+            url + "/order",
+            data={"allocation_id": str(uuid.uuid4()), "_csrf_token": csrf(client)},
+            headers={"accept": "text/html"},
+            follow_redirects=False,
+        )
+        assert unknown.status_code == 400
+        assert 'id="order-problems"' in unknown.text

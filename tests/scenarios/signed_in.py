@@ -1,12 +1,12 @@
 """People signed in to a venue, for tests of venue pages (a plain module, not a conftest).
 
-The session cookie is written through Litestar's test client with the app's own session
-settings, so these tests do not depend on the sign-in page.
+The session is stored in the app's own session store (``open_session``) and its id set as
+the cookie, so these tests do not depend on the sign-in page.
 """
 
 from __future__ import annotations
 
-import hashlib
+import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from litestar import Litestar
-from litestar.middleware.session.client_side import CookieBackendConfig
 from litestar.testing import AsyncTestClient
 
 from neutralpoint.database.engine import Database
 from neutralpoint.settings import Settings
-from neutralpoint.tenants.auth import SESSION_USER_KEY, hash_password
+from neutralpoint.tenants.auth import hash_password
 from neutralpoint.tenants.models import EntryPoint, Membership, Role, Tenant, TenantStatus, User
+from neutralpoint.tenants.sessions import COOKIE_NAME, EPOCH_KEY, SINCE_KEY, USER_KEY, open_session
 
 CHENGDU = ("30.5728", "104.0668")
 
@@ -76,13 +76,19 @@ async def make_person(
         return Person(user.id, email)
 
 
+async def sign_in_as(client: AsyncTestClient[Any], user_id: uuid.UUID) -> None:
+    """Give ``client`` the cookie of a new session of this (freshly made) user."""
+    data = {USER_KEY: str(user_id), EPOCH_KEY: 0, SINCE_KEY: int(time.time())}
+    # In the app's own event loop: its pooled connections belong there.
+    session_id = client.blocking_portal.call(open_session, client.app, data)
+    client.cookies.set(COOKIE_NAME, session_id, domain="testserver.local")
+
+
 @asynccontextmanager
 async def client_as(app: Litestar, settings: Settings, person: Person | None) -> AsyncIterator[AsyncTestClient[Any]]:
-    secret = hashlib.sha256(("session:" + settings.secret_key).encode()).digest()
-    config = CookieBackendConfig(secret=secret, key="np_session")
-    async with AsyncTestClient(app=app, base_url="http://testserver.local", session_config=config) as client:
+    async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
         if person is not None:
-            await client.set_session_data({SESSION_USER_KEY: str(person.user_id)})
+            await sign_in_as(client, person.user_id)
         yield client
 
 

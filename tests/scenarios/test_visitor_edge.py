@@ -145,7 +145,8 @@ async def test_a_refused_form_is_answered_by_the_handler(client: Any, make_venue
     venue = await make_venue()
     await client.get(venue.entry_point_url)
     forged = await client.post(venue.entry_point_url, data={**FORM, "_csrf_token": "0" * 128})
-    assert forged.status_code == 403
+    assert forged.status_code == 400  # the form again with the answers: the token had expired
+    assert "This form had expired" in forged.text
     invalid = await client.post(
         venue.entry_point_url,
         data={**FORM, "nights": "-1", "_csrf_token": csrf_token(client)},

@@ -496,12 +496,51 @@ async def test_errors_are_in_the_visitors_language(client: Any, make_venue: Any)
     assert "请检查以下填写内容：" in response.text
 
 
+EXPIRED_EN = "This form had expired, so nothing was saved yet."
+EXPIRED_ZH = "此表单已过期，因此尚未保存任何内容。"
+
+
 async def test_submission_without_csrf_token_is_refused(client: Any, make_venue: Any, count_estimates: Any) -> None:
     venue = await make_venue()
     await client.get(venue.entry_point_url)
     response = await client.post(venue.entry_point_url, data=VALID, follow_redirects=False)
-    assert response.status_code == 403
+    assert response.status_code == 400
+    assert EXPIRED_EN in response.text
     assert await count_estimates(venue.id) == 0
+
+
+async def test_an_expired_token_gives_the_answers_back_in_the_visitors_language(
+    client: Any, make_venue: Any, count_estimates: Any
+) -> None:
+    """The phone kept the page but lost the cookie: the answers come back, filled in, with a
+    word in the visitor's language and a fresh token that works."""
+    venue = await make_venue()
+    await client.get(venue.entry_point_url + "?lang=zh-Hans")
+    stale = csrf_token(client)
+    client.cookies.delete("np_csrf")
+    answered = {**VALID, "distance_km": "123.5", "meals": "3"}
+    response = await client.post(venue.entry_point_url, data={"_csrf_token": stale, **answered}, follow_redirects=False)
+    assert response.status_code == 400
+    assert "<!DOCTYPE html>" in response.text[:100] or "<html" in response.text
+    assert EXPIRED_ZH in response.text
+    assert 'id="f-distance_km" name="distance_km" value="123.5"' in response.text
+    assert 'name="meals" value="3"' in response.text
+    assert await count_estimates(venue.id) == 0
+    fresh = csrf_token(client)
+    assert fresh
+    assert fresh != stale
+    assert f'name="_csrf_token" value="{fresh}"' in response.text
+    again = await client.post(venue.entry_point_url, data={"_csrf_token": fresh, **answered}, follow_redirects=False)
+    assert again.status_code == 303
+    assert await count_estimates(venue.id) == 1
+    english = await client.post(
+        venue.entry_point_url,
+        data={"_csrf_token": "", **answered},
+        headers={"accept-language": "en"},
+        follow_redirects=False,
+    )
+    assert english.status_code == 400
+    assert EXPIRED_EN in english.text or EXPIRED_ZH in english.text  # the explicit choice of Chinese may stick
 
 
 async def test_a_forged_or_someone_elses_token_is_refused(
@@ -517,7 +556,8 @@ async def test_a_forged_or_someone_elses_token_is_refused(
         response = await client.post(
             venue.entry_point_url, data={"_csrf_token": token, **VALID}, follow_redirects=False
         )
-        assert response.status_code == 403, token
+        assert response.status_code == 400, token
+        assert EXPIRED_EN in response.text
     assert await count_estimates(venue.id) == 0
 
 
