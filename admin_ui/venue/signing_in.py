@@ -84,7 +84,8 @@ class SignInPages(Controller):
         next_path = local_path(form.get("next"), "/venue")
         email = str(form.get("email", ""))
         try:
-            user = await authentication.sign_in_attempt(db_session, email, str(form.get("password", "")))
+            client = request.client.host if request.client else ""
+            user = await authentication.sign_in_attempt(db_session, email, str(form.get("password", "")), client)
         except authentication.SignInThrottledError as exc:
             refused = page(
                 request,

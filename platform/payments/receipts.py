@@ -35,12 +35,13 @@ def _piece_zh(piece: PieceFacts) -> str:
 
 def receipt_message(settings: Settings, order: OrderView, venue_slug: str = "") -> OutboxMessage:
     """Both languages, the buyer's first (as every message of the platform): the order's
-    reference, what it neutralized with which project, what it cost, its serial pieces
-    and, with ``venue_slug``, the order page's address."""
+    reference, what it neutralized with which project, what it cost, its serial pieces,
+    its certificate's page and, with ``venue_slug``, the order page's address."""
     name_en = order.project.name.get("en") or next(iter(order.project.name.values()), "")
     name_zh = order.project.name.get("zh-Hans") or name_en
     test = order.test_mode
     link = order_url(settings, venue_slug, order.reference) if venue_slug else ""
+    certificate = f"{settings.base_url}/certificates/{order.certificate_number}" if order.certificate_number else ""
     pieces_en = "\n".join(_piece_en(p) for p in order.pieces)
     pieces_zh = "\n".join(_piece_zh(p) for p in order.pieces)
     en = (
@@ -49,7 +50,9 @@ def receipt_message(settings: Settings, order: OrderView, venue_slug: str = "") 
         f"Order {order.reference}: {_mass(order.grams, 'en')} CO2e neutralized with {name_en} "
         f"({registry_name(order.project.registry_code, 'en')}), "
         f"paid {format_money(order.amount_minor, order.currency, 'en')}.\n\n"
-        f"Your serial-numbered credits:\n{pieces_en}\n" + (f"\nYour order: {link}\n" if link else "")
+        f"Your serial-numbered credits:\n{pieces_en}\n"
+        + (f"\nYour order: {link}\n" if link else "")
+        + (f"Your certificate, to download and share: {certificate}\n" if certificate else "")
     )
     zh = (
         ("测试模式：未实际收款。\n\n" if test else "")
@@ -57,7 +60,9 @@ def receipt_message(settings: Settings, order: OrderView, venue_slug: str = "") 
         f"订单 {order.reference}：已通过「{name_zh}」（{registry_name(order.project.registry_code, 'zh-Hans')}）"
         f"中和 {_mass(order.grams, 'zh-Hans')} 二氧化碳当量，"
         f"支付 {format_money(order.amount_minor, order.currency, 'zh-Hans')}。\n\n"
-        f"您的碳信用序列号：\n{pieces_zh}\n" + (f"\n您的订单：{link}\n" if link else "")
+        f"您的碳信用序列号：\n{pieces_zh}\n"
+        + (f"\n您的订单：{link}\n" if link else "")
+        + (f"您的证书（可下载、分享）：{certificate}\n" if certificate else "")
     )
     first, second = (zh, en) if order.language == "zh-Hans" else (en, zh)
     subject = (

@@ -1,28 +1,53 @@
-"""Signing in, in about the same time whether or not the address has an account, and
-refused for a while after too many failures for one address."""
+"""Signing in, in about the same time whether or not the address has an account, and slowed
+down for whoever keeps failing, without letting a stranger lock the account's holder out.
+
+Every failed sign-in is kept for ``SIGN_IN_WINDOW`` with the SHA-256 of the address and of
+the client's network address (whether or not an account has the address, so that known and
+unknown addresses answer alike). Three limits follow from them, each a wait after the last
+failure that grows with the failures, and none counting a refused attempt:
+
+- **one address from one client**: after ``PAIR_FREE`` failures, 1 s, then 2 s, 4 s, …
+  up to ``MAX_WAIT`` (someone guessing one account from one place);
+- **one client, any address**: after ``CLIENT_FREE`` failures, 1 s, 2 s, 4 s, … up to
+  ``MAX_WAIT`` (someone trying many accounts);
+- **one address, any client**: once it has ``ACCOUNT_BUSY`` failures, every client that
+  has failed on it waits at least ``ACCOUNT_WAIT`` between tries (many places guessing one
+  account).
+
+A client that has not failed on an address is never refused for that address's failures:
+while a stranger hammers an address, its holder signs in at once from their own device,
+and after a typing mistake waits ``ACCOUNT_WAIT`` at most. What the limits cannot tell
+apart is two people behind one network address.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
 import math
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from neutralpoint.refusals import FieldError, problem
 from neutralpoint.tenants.auth import password_needs_rehash, verify_decoy
-from neutralpoint.tenants.models import (
-    SignInFailure,
-    User,
-)
+from neutralpoint.tenants.models import SignInFailure, User
 from neutralpoint.tenants.passwords import hash_password_async, verify_password_async
 
-# After SIGN_IN_LIMIT failed sign-ins for one address within SIGN_IN_WINDOW, that address
-# may not sign in (not even with the right password) until the oldest of them is older.
-SIGN_IN_LIMIT = 10
+#: How long a failure counts.
 SIGN_IN_WINDOW = timedelta(minutes=15)
+#: Failures of one address from one client before its next tries wait.
+PAIR_FREE = 3
+#: Failures of one client, whatever the addresses, before its next tries wait.
+CLIENT_FREE = 10
+#: Failures of one address from anywhere that make every client that failed on it slow down.
+ACCOUNT_BUSY = 10
+#: The least wait of such a client (the most its holder waits after a typing mistake).
+ACCOUNT_WAIT = timedelta(seconds=30)
+#: The longest wait the growing limits reach.
+MAX_WAIT = timedelta(minutes=15)
 
 
 async def authenticate(session: AsyncSession, email: str, password: str) -> User | None:
@@ -42,16 +67,21 @@ async def authenticate(session: AsyncSession, email: str, password: str) -> User
 
 
 def sign_in_throttled(wait: timedelta) -> FieldError:
-    minutes = max(1, math.ceil(wait.total_seconds() / 60))
+    seconds = max(1, math.ceil(wait.total_seconds()))
+    if seconds < 60:
+        en, zh = f"{seconds} seconds", f"{seconds} 秒"
+    else:
+        minutes = math.ceil(seconds / 60)
+        en, zh = f"{minutes} minutes", f"{minutes} 分钟"
     return problem(
         "sign_in_throttled",
-        f"Too many failed sign-ins for this address. Try again in {minutes} minutes, or reset your password.",
-        f"该邮箱登录失败次数过多。请 {minutes} 分钟后再试，或重置密码。",
+        f"Too many failed sign-ins from here. Try again in {en}, or reset your password.",
+        f"此处登录失败次数过多。请 {zh}后再试，或重置密码。",
     )
 
 
 class SignInThrottledError(Exception):
-    """Sign-ins for this address are refused for ``wait`` (too many failures)."""
+    """Sign-ins of this client for this address are refused for ``wait`` (too many failures)."""
 
     def __init__(self, wait: timedelta) -> None:
         super().__init__(f"sign-in refused for {wait}")
@@ -71,61 +101,104 @@ def email_key(email: str) -> str:
     return hashlib.sha256(email.strip().lower().encode()).hexdigest()
 
 
-async def sign_in_wait(session: AsyncSession, email: str, now: datetime | None = None) -> timedelta | None:
-    """How long sign-ins for this address stay refused, or None when they are allowed.
+def client_key(client: str) -> str:
+    """What the failure log keeps instead of the client's network address."""
+    return hashlib.sha256(("client:" + client).encode()).hexdigest()
 
-    Failures older than the window are deleted on the way.
+
+def growing_wait(failures: int, free: int) -> timedelta:
+    """No wait for the first ``free`` failures, then 1 s, doubled with each one, up to ``MAX_WAIT``."""
+    if failures < free:
+        return timedelta(0)
+    exponent = min(failures - free, 20)
+    return min(timedelta(seconds=2**exponent), MAX_WAIT)
+
+
+@dataclass(frozen=True)
+class _Recent:
+    count: int
+    last: datetime | None
+
+
+async def _recent(session: AsyncSession, condition: ColumnElement[bool], since: datetime) -> _Recent:
+    row = (
+        await session.execute(
+            select(func.count(), func.max(SignInFailure.failed_at)).where(SignInFailure.failed_at > since, condition)
+        )
+    ).one()
+    last = row[1]
+    if last is not None and last.tzinfo is None:
+        last = last.replace(tzinfo=UTC)
+    return _Recent(int(row[0] or 0), last)
+
+
+async def sign_in_wait(
+    session: AsyncSession, email: str, client: str = "", now: datetime | None = None
+) -> timedelta | None:
+    """How long this client's sign-ins for this address stay refused, or None when allowed.
+
+    Failures older than the window, of this address or this client, are deleted on the way.
     """
     now = now or datetime.now(UTC)
-    key = email_key(email)
+    address, source = email_key(email), client_key(client)
     since = now - SIGN_IN_WINDOW
     await session.execute(
         delete(SignInFailure)
-        .where(SignInFailure.email_key == key, SignInFailure.failed_at <= since)
-        .execution_options(synchronize_session=False)
-    )
-    recent = (
-        (
-            await session.execute(
-                select(SignInFailure.failed_at)
-                .where(SignInFailure.email_key == key, SignInFailure.failed_at > since)
-                .order_by(SignInFailure.failed_at.desc())
-                .limit(SIGN_IN_LIMIT)
-            )
+        .where(
+            or_(SignInFailure.email_key == address, SignInFailure.client_key == source),
+            SignInFailure.failed_at <= since,
         )
-        .scalars()
-        .all()
-    )
-    if len(recent) < SIGN_IN_LIMIT:
-        return None
-    return recent[-1] + SIGN_IN_WINDOW - now
-
-
-async def clear_sign_in_failures(session: AsyncSession, email: str) -> None:
-    await session.execute(
-        delete(SignInFailure)
-        .where(SignInFailure.email_key == email_key(email))
         .execution_options(synchronize_session=False)
     )
+    pair = await _recent(
+        session, and_(SignInFailure.email_key == address, SignInFailure.client_key == source), since=since
+    )
+    account = await _recent(session, SignInFailure.email_key == address, since=since)
+    from_client = await _recent(session, SignInFailure.client_key == source, since=since)
+    waits = []
+    if pair.last is not None:
+        pair_wait = growing_wait(pair.count, PAIR_FREE)
+        if account.count >= ACCOUNT_BUSY:
+            pair_wait = max(pair_wait, ACCOUNT_WAIT)
+        waits.append(pair.last + pair_wait - now)
+    if from_client.last is not None:
+        waits.append(from_client.last + growing_wait(from_client.count, CLIENT_FREE) - now)
+    wait = max(waits, default=timedelta(0))
+    return wait if wait > timedelta(0) else None
 
 
-async def sign_in_attempt(session: AsyncSession, email: str, password: str, now: datetime | None = None) -> User | None:
-    """``authenticate``, throttled per address: raises ``SignInThrottledError`` while too many
-    recent attempts failed; records a failure, or on success clears the count.
+async def clear_sign_in_failures(session: AsyncSession, email: str, client: str | None = None) -> None:
+    """Forget the address's failures (all of them, or only those of ``client``)."""
+    condition = SignInFailure.email_key == email_key(email)
+    if client is not None:
+        condition = and_(condition, SignInFailure.client_key == client_key(client))
+    await session.execute(delete(SignInFailure).where(condition).execution_options(synchronize_session=False))
 
-    The failure is written in the request's transaction, so callers must answer (not
-    raise) for it to be kept.
+
+async def sign_in_attempt(
+    session: AsyncSession, email: str, password: str, client: str = "", now: datetime | None = None
+) -> User | None:
+    """``authenticate``, throttled: raises ``SignInThrottledError`` while this client must
+    wait for this address (the password is then not even checked); records a failure, or
+    on success forgets this client's failures for the address.
+
+    ``client`` is the client's network address. The failure is written in the request's
+    transaction, so callers must answer (not raise) for it to be kept.
     """
     address = (email or "").strip().lower()
     if not address:
         return await authenticate(session, address, password)
-    wait = await sign_in_wait(session, address, now)
+    wait = await sign_in_wait(session, address, client, now)
     if wait is not None:
         raise SignInThrottledError(wait)
     user = await authenticate(session, address, password)
     if user is None:
-        session.add(SignInFailure(email_key=email_key(address), failed_at=now or datetime.now(UTC)))
+        session.add(
+            SignInFailure(
+                email_key=email_key(address), client_key=client_key(client), failed_at=now or datetime.now(UTC)
+            )
+        )
     else:
-        await clear_sign_in_failures(session, address)
+        await clear_sign_in_failures(session, address, client)
     await session.flush()
     return user

@@ -63,7 +63,7 @@ LOGIN_RESPONSES = {
     400: ResponseSpec(data_container=ErrorsOut, description="Wrong e-mail address or password"),
     429: ResponseSpec(
         data_container=ErrorsOut,
-        description="Too many failed sign-ins for this address lately; see the Retry-After header",
+        description="Too many failed sign-ins from this client lately; see the Retry-After header",
     ),
 }
 RESET_REQUESTED = "If an account exists for that address, we sent a link to choose a new password. It works for 1 hour."
@@ -354,11 +354,17 @@ class AccountApi(Controller):
         db_session: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
     ) -> Response[schemas.MeOut]:
-        """After 10 failed sign-ins for one address within 15 minutes, that address is
-        refused (429, even with the right password) until the oldest of them is 15 minutes
-        old; a successful sign-in clears the count."""
+        """Whoever keeps failing waits (429 with Retry-After, even with the right password):
+        after 3 failures for one address from one client, 1 s, then 2 s, 4 s, … up to 15
+        minutes; after 10 failures from one client whatever the address, likewise; and every
+        client that failed on an address with 10 recent failures waits at least 30 s. A client
+        that never failed on an address is not refused for it, so its holder gets in while
+        someone else guesses. Unknown addresses answer alike. Success forgets this client's
+        failures for the address."""
         try:
-            user = await authentication.sign_in_attempt(db_session, data.email, data.password)
+            user = await authentication.sign_in_attempt(
+                db_session, data.email, data.password, request.client.host if request.client else ""
+            )
         except authentication.SignInThrottledError as exc:
             return field_errors({"email": exc.error}, 429, {"Retry-After": str(exc.retry_after)})
         if user is None:

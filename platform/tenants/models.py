@@ -157,17 +157,22 @@ class OutboxMessage(Base):
 
 
 class SignInFailure(Base):
-    """A failed sign-in, kept for a while to slow down guessing (see ``services.SIGN_IN_LIMIT``).
+    """A failed sign-in, kept for a while to slow down guessing (``neutralpoint.tenants.authentication``).
 
     Keyed by the SHA-256 of the lower-cased address, not the address itself, and whether or
-    not an account exists for it. Not venue-owned: sign-in comes before any venue.
+    not an account exists for it, and by the SHA-256 of the client's network address. Not
+    venue-owned: sign-in comes before any venue.
     """
 
     __tablename__ = "sign_in_failures"
-    __table_args__ = (Index("ix_sign_in_failures_email_key_failed_at", "email_key", "failed_at"),)
+    __table_args__ = (
+        Index("ix_sign_in_failures_email_key_failed_at", "email_key", "failed_at"),
+        Index("ix_sign_in_failures_client_key_failed_at", "client_key", "failed_at"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     email_key: Mapped[str] = mapped_column(String(64))
+    client_key: Mapped[str] = mapped_column(String(64), default="", server_default="")
     failed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

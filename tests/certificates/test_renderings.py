@@ -15,20 +15,24 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from arq.connections import RedisSettings
+from arq.worker import Worker
 from click.testing import CliRunner
 from PIL import Image
 from pypdf import PdfReader, PdfWriter
 from shop_world import World
 from sqlalchemy import select
 
-from neutralpoint.certificates import renderings, signing
+from neutralpoint.certificates import renderings, services, signing
 from neutralpoint.certificates.cli import group as certificates_cli
 from neutralpoint.certificates.documents import qr_image
 from neutralpoint.certificates.models import Certificate, CertificateRendering
 from neutralpoint.database.engine import Database
 from neutralpoint.jobs.queue import JobQueue
+from neutralpoint.jobs.worker import WorkerSettings
 from neutralpoint.payments import services as payments
 from neutralpoint.payments.providers import SandboxProvider
+from neutralpoint.scenarios.manager import ScenarioRegistry
 from neutralpoint.settings import Settings
 from tests.pdf_fonts import assert_every_font_is_an_embedded_subset, needs_poppler, pdf_text
 
@@ -304,3 +308,44 @@ async def test_an_unknown_or_malformed_number_is_not_an_error_page(world: World)
     nothing = await world.client.get("/C/NOT-A-CODE", params={"lang": "en"}, follow_redirects=True)
     assert nothing.status_code == 200
     assert "This is not a certificate code: it could not be read." in nothing.text
+
+
+async def test_the_arq_worker_draws_them_as_the_web_process_does(
+    world: World, db: Database, jobs: JobQueue, settings: Settings, registry: ScenarioRegistry, redis_url: str
+) -> None:
+    """With REDIS_URL the page's request goes to arq; `neutralpoint worker` runs the same task."""
+    certificate = await _issued(world, db, jobs, buyer_name="Li Wei")
+    async with db.platform_session() as session:
+        found = await services.find(session, certificate.number)
+        assert found is not None
+        wanted = await renderings.current_fingerprint(session, found, "en")
+    queue = JobQueue({}, redis_url)
+    try:
+        for _ in range(2):  # asked twice, drawn once (the job id holds the fingerprint)
+            await renderings.request_rendering(queue, certificate.number, "en", wanted)
+    finally:
+        await queue.close()
+
+    async def startup(ctx: dict[str, Any]) -> None:
+        ctx.update({"db": db, "settings": settings, "registry": registry})
+
+    worker = Worker(
+        functions=WorkerSettings.functions,
+        redis_settings=RedisSettings.from_dsn(redis_url),
+        on_startup=startup,
+        burst=True,
+        poll_delay=0.05,
+        max_tries=1,
+        handle_signals=False,
+    )
+    try:
+        await worker.main()
+    finally:
+        await worker.close()
+    assert (worker.jobs_complete, worker.jobs_failed) == (1, 0)
+    rows = await _rows(db, certificate)
+    assert {(kind, lang, fingerprint) for kind, lang, fingerprint, _ in rows} == {
+        (kind, "en", wanted) for kind in ("pdf", "card", "poster")
+    }
+    page = await world.client.get(f"/certificates/{certificate.number}", params={"lang": "en"})
+    assert 'id="download-pdf"' in page.text

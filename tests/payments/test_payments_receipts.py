@@ -77,6 +77,9 @@ async def test_the_receipt_names_everything_bought_once_in_both_languages(
     link = f"http://testserver.local/v/{shop.slug}/orders/{reference}"
     assert f"Your order: {link}" in english
     assert f"您的订单：{link}" in chinese
+    certificate = f"http://testserver.local/certificates/{order['certificate_number']}"
+    assert f"Your certificate, to download and share: {certificate}" in english
+    assert f"您的证书（可下载、分享）：{certificate}" in chinese
     assert "Li Wei" in english
     assert "Li Wei" in chinese
     assert not re.search(r"\{|\}|%\(", body), "a placeholder was left unfilled"
