@@ -47,7 +47,10 @@ from datetime import UTC, date, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from qr_burst import pg_admin, with_database
 
 ROOT = Path(__file__).resolve().parent.parent
 APP_ROLE = "np_bench_credits"
@@ -69,24 +72,8 @@ TITLES = {
 
 
 def _url(base: str, database: str, user: str | None = None, password: str | None = None) -> str:
-    parts = urlsplit(base.replace("postgresql+asyncpg://", "postgresql://").replace("postgres://", "postgresql://"))
-    netloc = parts.netloc.rsplit("@", 1)[-1]
-    if user is not None:
-        netloc = f"{user}:{password}@{netloc}" if password else f"{user}@{netloc}"
-    elif "@" in parts.netloc:
-        netloc = parts.netloc
-    return urlunsplit(("postgresql+asyncpg", netloc, f"/{database}", "", ""))
-
-
-async def _admin(url: str, *statements: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
-    try:
-        for statement in statements:
-            await conn.execute(statement)
-    finally:
-        await conn.close()
+    """``with_database`` in SQLAlchemy's asyncpg spelling, which the workers' engines take."""
+    return with_database(base, database, user, password).replace("postgresql://", "postgresql+asyncpg://", 1)
 
 
 # --- worker side: runs under the code being measured (this tree or the baseline's) --------
@@ -485,7 +472,7 @@ def main() -> None:
         worker_main(args)
         return
 
-    admin = _url(args.database_url, urlsplit(args.database_url).path.lstrip("/") or "postgres")
+    admin = with_database(args.database_url, urlsplit(args.database_url).path.lstrip("/") or "postgres")
     scenarios = [s for s in args.scenarios.split(",") if s]
     with tempfile.TemporaryDirectory(prefix="np-bench-credits-") as tmp:
         variants = []
@@ -497,7 +484,7 @@ def main() -> None:
         try:
             for name, path in names:
                 database = f"np_bench_credits_{name.replace('-', '_')}_{uuid.uuid4().hex[:6]}"
-                asyncio.run(_admin(admin, f'CREATE DATABASE "{database}"'))
+                asyncio.run(pg_admin(admin, f'CREATE DATABASE "{database}"'))
                 created.append(database)
                 variant = Variant(
                     name,
@@ -537,7 +524,7 @@ def main() -> None:
                 _write(table)
         finally:
             for database in created:
-                asyncio.run(_admin(admin, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+                asyncio.run(pg_admin(admin, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
 
 
 def _write(table: str) -> None:

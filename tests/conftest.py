@@ -34,6 +34,7 @@ from neutralpoint.tenants.auth import configure_password_hashing
 PG_ADMIN_URL = os.environ.get("NEUTRALPOINT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("NEUTRALPOINT_TEST_REDIS", "redis://127.0.0.1:6379/0")
 APP_ROLE = "np_test_app"
+TEST_BASE_URL = "http://testserver.local"
 ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -173,13 +174,19 @@ def registry() -> ScenarioRegistry:
 
 
 @pytest.fixture(scope="session")
-def app(settings: Settings, registry: ScenarioRegistry) -> Litestar:
+def default_app(settings: Settings, registry: ScenarioRegistry) -> Litestar:
+    """The application of the run, with the settings above (a module may override ``app``)."""
     return create_app(settings, registry)
+
+
+@pytest.fixture(scope="session")
+def app(default_app: Litestar) -> Litestar:
+    return default_app
 
 
 @pytest.fixture
 async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
-    async with AsyncTestClient(app=app, base_url="http://testserver.local") as test_client:
+    async with AsyncTestClient(app=app, base_url=TEST_BASE_URL) as test_client:
         yield test_client
 
 

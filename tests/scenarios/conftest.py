@@ -23,15 +23,24 @@ from neutralpoint.tenants.models import EntryPoint, Tenant, TenantStatus
 CHENGDU = ("30.5728", "104.0668")
 
 
-@pytest.fixture(scope="module", params=["on", "off"], ids=["fast-path-on", "fast-path-off"])
-def app_both_ways(request: pytest.FixtureRequest, settings: Settings, registry: ScenarioRegistry) -> Litestar:
+@pytest.fixture(scope="session")
+def app_without_fast_path(settings: Settings, registry: ScenarioRegistry) -> Litestar:
+    return create_app(replace(settings, fast_path=FastPath.off()), registry)
+
+
+@pytest.fixture(scope="session", params=["on", "off"], ids=["fast-path-on", "fast-path-off"])
+def app_both_ways(request: pytest.FixtureRequest, default_app: Litestar) -> Litestar:
     """The application with the whole fast path, then with none of it (``NEUTRALPOINT_FAST_PATH``).
 
     A visitor test module runs both ways by overriding ``app`` with it (see
-    ``test_visitor_flow``); the application is made once per module and way.
+    ``test_visitor_flow``). Each way is made once for the run: with the fast path it is the
+    run's application (whose settings leave it on), without it one more.
     """
-    fast_path = FastPath() if request.param == "on" else FastPath.off()
-    return create_app(replace(settings, fast_path=fast_path), registry)
+    if request.param == "on":
+        assert default_app.state.settings.fast_path == FastPath(), "the run's application has the whole fast path"
+        return default_app
+    app: Litestar = request.getfixturevalue("app_without_fast_path")
+    return app
 
 
 def needs_fast_path(app: Litestar, piece: str) -> None:
