@@ -10,9 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from neutralpoint import input_rules as rules
 from neutralpoint.geography import City, load_cities
 from neutralpoint.languages import LANGUAGES
-from neutralpoint.scenarios.forms import FieldError, FormErrors
+from neutralpoint.refusals import Collector, FieldError, FormErrors, problem
 from neutralpoint.settings import Settings
 from neutralpoint.tenants import validation as check
 from neutralpoint.tenants.addresses import platform_host
@@ -20,7 +21,6 @@ from neutralpoint.tenants.logos import Logo
 from neutralpoint.tenants.models import (
     Tenant,
 )
-from neutralpoint.tenants.validation import Collector, problem
 
 if TYPE_CHECKING:
     # The venues domain does not import the scenarios domain: the registry is handed in.
@@ -75,7 +75,7 @@ async def update_branding(
         errors,
         raw,
         "display_name",
-        120,
+        rules.NAME_MAX,
         own_language=own_language if own_language in LANGUAGES else tenant.default_language,
         current={"display_name_en": tenant.display_name_en, "display_name_zh_hans": tenant.display_name_zh_hans},
         required=True,
@@ -84,7 +84,7 @@ async def update_branding(
         changes["time_zone"] = check.time_zone(errors, raw)
     city: City | None = None
     if "city" in raw:
-        typed = check.text_value(raw, "city")
+        typed = rules.text_value(raw, "city")
         if typed:
             city = load_cities().find(typed)
             if city is None:
@@ -109,7 +109,7 @@ async def update_branding(
             wanted = [wanted]
         installed = [s.id for s in registry.ordered()]
         if not isinstance(wanted, Sequence) or any(str(w) not in installed for w in wanted):
-            errors.add("enabled_scenarios", check.UNKNOWN_CHOICE)
+            errors.add("enabled_scenarios", rules.UNKNOWN_CHOICE)
         elif installed and not wanted:
             errors.add("enabled_scenarios", SCENARIOS_NONE)
         else:
