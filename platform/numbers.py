@@ -14,8 +14,6 @@ from decimal import Decimal
 #: The one shape with commas that is read: full groups of three digits before any point.
 THOUSANDS_GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
 _PLAIN = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
-#: What a form says beside a field that had a decimal comma (a msgid of the pages' catalogues).
-DECIMAL_COMMA = "Write decimals with a point, for example 1.5."
 
 
 class DecimalCommaError(ValueError):

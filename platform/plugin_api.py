@@ -20,6 +20,7 @@ routes (``neutralpoint_extra_routes``) declare who may reach them with the acces
 module and from the hook specifications.
 """
 
+from neutralpoint.refusals import FieldError, FormErrors
 from neutralpoint.scenarios import lodging, meals, travel
 from neutralpoint.scenarios.contract import (
     BreakdownLine,
@@ -29,7 +30,7 @@ from neutralpoint.scenarios.contract import (
     total_grams,
 )
 from neutralpoint.scenarios.factors import Factor, FactorSet, Source
-from neutralpoint.scenarios.forms import Choice, Field, FieldError, FieldKind, Form, FormErrors
+from neutralpoint.scenarios.forms import Choice, Field, FieldKind, Form
 from neutralpoint.scenarios.geography import City, TravelDistance
 from neutralpoint.scenarios.hookspecs import hookimpl
 from neutralpoint.scenarios.i18n import KNOWN_UNITS, LANGUAGES, Text, count_en, text_for

@@ -21,9 +21,9 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from neutralpoint.database.session import DbSession
+from neutralpoint.refusals import FormErrors
 from neutralpoint.scenarios import overrides
 from neutralpoint.scenarios.factors import FactorSet
-from neutralpoint.scenarios.forms import FormErrors
 from neutralpoint.scenarios.i18n import text_for, unit_text
 from neutralpoint.scenarios.manager import LoadedScenario, ScenarioRegistry
 from neutralpoint.tenants.access import PLATFORM_ADMIN, Role, VenueAccess, VenueMember
@@ -153,7 +153,7 @@ async def _overrides_page(
         rows=_rows_view(registry, rows, lang),
         groups=_choices(registry, access, lang),
         values=values or {},
-        errors={name: err.message(lang) for name, err in (errors.errors.items() if errors else [])},
+        refused=errors.errors if errors else {},
         saved=saved,
     )
 

@@ -20,22 +20,21 @@ from litestar.params import FromPath
 from litestar.response import Template
 
 from neutralpoint.credits import services
-from neutralpoint.credits.errors import CreditsInputError, translate_message
 from neutralpoint.credits.schemas import OfferView, ordered_offers
 from neutralpoint.database.session import DbSession
+from neutralpoint.refusals import FieldError, FormErrors, problem
 from neutralpoint.tenants import addresses
 from neutralpoint.tenants.access import Role, VenueAccess, VenueMember
-from neutralpoint.web.i18n import gettext_functions
 from neutralpoint.web.templating import render
 from neutralpoint_admin.venue.pages import page_language, see_other, to_login
 
 
 def read_choice(
     form: FormMultiDict, offered: list[OfferView]
-) -> tuple[list[uuid.UUID], uuid.UUID | None, dict[str, str]]:
+) -> tuple[list[uuid.UUID], uuid.UUID | None, dict[str, FieldError]]:
     """The ticked offers sorted by the numbers typed beside them (ties keep the page's order),
     the chosen default, and a message for each number that is not a whole number."""
-    errors: dict[str, str] = {}
+    errors: dict[str, FieldError] = {}
     ticked = {str(v) for v in form.getall("shown", [])}
     numbered: list[tuple[int, int, uuid.UUID]] = []
     for index, offer in enumerate(offered):
@@ -46,7 +45,7 @@ def read_choice(
             try:
                 number = int(raw)
             except ValueError:
-                errors[f"position_{key}"] = "Enter a whole number."
+                errors[f"position_{key}"] = FieldError("not_an_integer")
         if key in ticked:
             numbered.append((number, index, offer.allocation_id))
     default_raw = str(form.get("default", "") or "").strip()
@@ -55,7 +54,9 @@ def read_choice(
         try:
             default_id = uuid.UUID(default_raw)
         except ValueError:
-            errors["default"] = "Choose the default among the offers shown."
+            errors["default"] = problem(
+                "unknown_choice", "Choose the default among the offers shown.", "请在显示的选项中选择默认项。"
+            )
     return [allocation_id for _, _, allocation_id in sorted(numbered)], default_id, errors
 
 
@@ -70,12 +71,10 @@ class VenueOffersPages(Controller):
         access: VenueMember,
         offers: list[OfferView],
         *,
-        errors: dict[str, str] | None = None,
+        errors: dict[str, FieldError] | None = None,
         form: FormMultiDict | None = None,
     ) -> Template:
         lang = page_language(request, access.tenant.default_language)
-        translate = gettext_functions(lang)["plain_gettext"]
-        shown_errors = {name: translate_message(message, translate) for name, message in (errors or {}).items()}
         values: dict[str, Any] = {}
         if form is not None:
             values = {
@@ -89,7 +88,7 @@ class VenueOffersPages(Controller):
             request,
             "offers/offers.html",
             lang=lang,
-            status_code=400 if shown_errors else 200,
+            status_code=400 if errors else 200,
             headers={"Cache-Control": "no-store"},
             venue=access.tenant,
             brand=access.tenant,
@@ -101,8 +100,7 @@ class VenueOffersPages(Controller):
             logo_url=addresses.logo_path(access.tenant),
             offers=offers,
             values=values,
-            errors=shown_errors,
-            error_text=lambda name: shown_errors.get(name, ""),
+            refused=errors or {},
             saved=request.query_params.get("saved") == "1",
             request_path=request.url.path,
         )
@@ -133,7 +131,7 @@ class VenueOffersPages(Controller):
             try:
                 async with db_session.begin_nested():
                     await services.choose_offers(db_session, access.tenant.id, shown=shown, default_id=default_id)
-            except CreditsInputError as exc:
+            except FormErrors as exc:
                 errors = {{"default_id": "default"}.get(k, k): v for k, v in exc.errors.items()}
         if errors:
             return self._page(request, access, offers, errors=errors, form=form)

@@ -25,14 +25,13 @@ from litestar.params import FromPath
 from litestar.response import Template
 from litestar.types import ExceptionHandlersMap
 
-from neutralpoint.credits.errors import translate_message
 from neutralpoint.database.session import DbSession
 from neutralpoint.payments import services
 from neutralpoint.payments.management import MANAGER, OWNER
+from neutralpoint.refusals import FormErrors
 from neutralpoint.tenants import addresses
 from neutralpoint.tenants.access import PLATFORM_ADMIN, Role, User, VenueMember
 from neutralpoint.web.downloads import csv_download
-from neutralpoint.web.i18n import gettext_functions
 from neutralpoint.web.templating import render
 from neutralpoint_admin.venue.pages import page_language, see_other, to_login
 
@@ -127,9 +126,9 @@ async def _refund(state: State, reference: str, actor: str, lang: str) -> tuple[
     """The refund's refusal as a message in the page's language and its status ("" when it worked)."""
     try:
         await services.refund_order(state.db, services.shared_provider(state), state.settings, reference, actor=actor)
-    except services.OrderError as exc:
+    except FormErrors as exc:
         status = exc.status_code if exc.status_code in (400, 404, 409, 502) else 400
-        return translate_message(exc.message, gettext_functions(lang)["plain_gettext"]), status
+        return next(iter(exc.messages(lang).values())), status
     return "", 200
 
 

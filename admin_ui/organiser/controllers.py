@@ -29,16 +29,16 @@ from litestar.exceptions import NotAuthorizedException, NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from neutralpoint.credits.errors import translate_message
 from neutralpoint.database.session import DbSession
 from neutralpoint.payments import services as payments
+from neutralpoint.refusals import FormErrors, problem, refuse
 from neutralpoint.scenarios import event_footprint, results
 from neutralpoint.scenarios.event_footprint import Event
-from neutralpoint.scenarios.forms import Field, Form, FormErrors
+from neutralpoint.scenarios.forms import Field, Form
 from neutralpoint.scenarios.i18n import text_for
 from neutralpoint.scenarios.manager import ScenarioRegistry
 from neutralpoint.tenants.access import Role, VenueAccess, VenueMember
-from neutralpoint.web.i18n import choose_language, gettext_functions
+from neutralpoint.web.i18n import choose_language
 from neutralpoint.web.templating import render
 from neutralpoint_admin.venue.pages import venue_context
 
@@ -158,9 +158,7 @@ async def _page(
         **venue_context(access, "entry_points"),
         entry_point=event.entry_point,
         scenario=event.scenario,
-        sections=_sections(
-            event.form, lang, shown, {k: e.message(lang) for k, e in (errors.errors.items() if errors else [])}
-        ),
+        sections=_sections(event.form, lang, shown, errors.messages(lang) if errors else {}),
         has_errors=errors is not None,
         own=await event_footprint.own_estimates(session, event.entry_point.id),
         result=view,
@@ -236,11 +234,11 @@ class EventFootprintPages(Controller):
         remaining = await payments.event_remaining(db_session, event.entry_point.id)
         try:
             if remaining is None:
-                raise payments.OrderError("estimate_id", "Compute the event's footprint first.", status_code=409)
+                raise refuse("estimate_id", payments.EVENT_NOT_COMPUTED, status_code=409)
             try:
                 allocation_id = uuid.UUID(str(form.get("allocation_id") or ""))
             except ValueError:
-                raise payments.OrderError("allocation_id", "Choose a project.") from None
+                raise refuse("allocation_id", problem("required", "Choose a project.", "请选择一个项目。")) from None
             await db_session.commit()
             order = await payments.start_checkout(
                 state.db,
@@ -257,9 +255,8 @@ class EventFootprintPages(Controller):
                 ),
                 ttl=timedelta(minutes=state.settings.reservation_minutes),
             )
-        except payments.OrderError as exc:
-            gettext = gettext_functions(lang)["plain_gettext"]
-            refused = {name: translate_message(text, gettext) for name, text in exc.errors.items()}
+        except FormErrors as exc:
+            refused = exc.messages(lang)
             return await _page(
                 request,
                 state,

@@ -13,8 +13,8 @@ from litestar.params import FromPath
 from litestar.response import Template
 
 from neutralpoint.credits import csv_export, inspection, overview, services
-from neutralpoint.credits.errors import CreditsInputError, ErrorText
 from neutralpoint.database.session import DbSession
+from neutralpoint.refusals import Collector, FieldError, FormErrors, problem
 from neutralpoint.tenants.access import User
 from neutralpoint.tenants.directory import all_venues
 from neutralpoint_admin.platform import forms
@@ -29,7 +29,7 @@ class AllocationPages(PlatformController):
         session: DbSession,
         lot_id: uuid.UUID,
         values: dict[str, Any],
-        errors: Mapping[str, ErrorText] | None = None,
+        errors: Mapping[str, FieldError] | None = None,
     ) -> Template:
         lot = await or_404(inspection.find_lot(session, lot_id))
         project = await or_404(inspection.find_project(session, lot.project_id))
@@ -72,12 +72,20 @@ class AllocationPages(PlatformController):
     ) -> Response[Any]:
         lot = await or_404(inspection.find_lot(db_session, lot_id))
         shown = forms.allocation_form(await request.form())
-        problems = forms.FormProblems()
+        problems = Collector()
         values = forms.allocation_values(shown, problems)
         if values["grams"] is not None and values["grams"] > lot.unallocated_grams:
             free = csv_export.tonnes_text(lot.unallocated_grams)
-            problems.add("offered_tonnes", ("Only %(tonnes)s t of this lot are not offered yet.", {"tonnes": free}))
-        errors: Mapping[str, ErrorText] = problems.errors
+            problems.add(
+                "offered_tonnes",
+                problem(
+                    "too_large",
+                    "Only {tonnes} t of this lot are not offered yet.",
+                    "此批次尚未提供的只有 {tonnes} 吨。",
+                    tonnes=free,
+                ),
+            )
+        errors: Mapping[str, FieldError] = problems.errors
         if problems:
             found = await services.allocation_problems(db_session, lot_id=lot_id, **values)
             errors = forms.with_service_problems(problems, found, forms.ALLOCATION_RENAMES)
@@ -85,7 +93,7 @@ class AllocationPages(PlatformController):
             try:
                 async with db_session.begin_nested():
                     await services.create_allocation(db_session, lot_id=lot_id, actor=user.email, **values)
-            except CreditsInputError as exc:
+            except FormErrors as exc:
                 errors = forms.field_errors(exc, forms.ALLOCATION_RENAMES)
         if errors:
             return await self._allocation_form_page(request, db_session, lot_id, shown, errors)
@@ -116,7 +124,7 @@ class AllocationPages(PlatformController):
         try:
             async with db_session.begin_nested():
                 await services.withdraw_allocation(db_session, allocation_id, actor=user.email, reason=reason)
-        except CreditsInputError as exc:
+        except FormErrors as exc:
             return await lot_page(
                 request,
                 db_session,

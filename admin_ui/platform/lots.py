@@ -12,9 +12,10 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Template
 
+from neutralpoint import input_rules as rules
 from neutralpoint.credits import inspection, overview, reasons, services
-from neutralpoint.credits.errors import CreditsInputError, ErrorText
 from neutralpoint.database.session import DbSession
+from neutralpoint.refusals import Collector, FieldError, FormErrors
 from neutralpoint.tenants.access import User
 from neutralpoint.web.i18n import gettext_functions
 from neutralpoint_admin.platform import forms
@@ -51,7 +52,7 @@ async def lot_page(
     lot_id: uuid.UUID,
     *,
     correction: dict[str, str] | None = None,
-    errors: Mapping[str, ErrorText] | None = None,
+    errors: Mapping[str, FieldError] | None = None,
     error_allocation: uuid.UUID | None = None,
 ) -> Template:
     """The lot's page; a refused correction or withdrawal shows its problems in place."""
@@ -91,7 +92,7 @@ class LotPages(PlatformController):
         request: Request[Any, Any, Any],
         project: Project,
         values: dict[str, str],
-        errors: Mapping[str, ErrorText] | None = None,
+        errors: Mapping[str, FieldError] | None = None,
     ) -> Template:
         return platform_page(
             request, "platform/lot_form.html", section="projects", project=project, values=values, errors=errors
@@ -119,7 +120,7 @@ class LotPages(PlatformController):
         project = await or_404(inspection.find_project(db_session, project_id))
         form = await request.form()
         shown = {name: forms.text(form, name) for name in forms.LOT_FIELDS}
-        problems = forms.FormProblems()
+        problems = Collector()
         values = forms.lot_values(shown, problems)
         evidence = await forms.upload(form, "evidence", problems)
         if problems:
@@ -131,7 +132,7 @@ class LotPages(PlatformController):
                 lot = await services.create_lot(
                     db_session, project_id=project.id, actor=user.email, evidence=evidence, **values
                 )
-        except CreditsInputError as exc:
+        except FormErrors as exc:
             project = await or_404(inspection.find_project(db_session, project_id))
             return self._lot_form_page(request, project, shown, forms.field_errors(exc, forms.LOT_RENAMES))
         return see_other(f"/platform/lots/{lot.id}?created=1")
@@ -159,10 +160,10 @@ class LotPages(PlatformController):
         await or_404(inspection.find_lot(db_session, lot_id))
         form = await request.form()
         shown = {name: forms.text(form, name) for name in forms.CORRECTION_FIELDS}
-        problems = forms.FormProblems()
+        problems = Collector()
         value = await forms.correction_value(form, shown, problems)
         if not shown["reason"]:
-            problems.add("reason", "This is required.")
+            problems.add("reason", rules.REQUIRED)
         errors = problems.errors
         if not problems:
             try:
@@ -170,7 +171,7 @@ class LotPages(PlatformController):
                     await services.correct_lot(
                         db_session, lot_id, field=shown["field"], value=value, reason=shown["reason"], actor=user.email
                     )
-            except CreditsInputError as exc:
+            except FormErrors as exc:
                 errors = dict(exc.errors)
         if errors:
             return await lot_page(request, db_session, lot_id, correction=shown, errors=errors)

@@ -12,8 +12,8 @@ from litestar.params import FromPath
 from litestar.response import Template
 
 from neutralpoint.credits import inspection, services
-from neutralpoint.credits.errors import CreditsInputError, ErrorText
 from neutralpoint.database.session import DbSession
+from neutralpoint.refusals import FieldError, FormErrors
 from neutralpoint_admin.platform import forms
 from neutralpoint_admin.platform.pages import PlatformController, or_404, platform_page, see_other
 
@@ -52,7 +52,7 @@ class OwnerPages(PlatformController):
         try:
             async with db_session.begin_nested():
                 owner = await services.create_project_owner(db_session, **values)
-        except CreditsInputError as exc:
+        except FormErrors as exc:
             return platform_page(
                 request, "platform/owner_form.html", section="owners", owner=None, values=values, errors=exc.errors
             )
@@ -71,7 +71,7 @@ class OwnerPages(PlatformController):
         session: DbSession,
         owner: ProjectOwner,
         values: dict[str, str],
-        errors: Mapping[str, ErrorText] | None = None,
+        errors: Mapping[str, FieldError] | None = None,
     ) -> Template:
         return platform_page(
             request,
@@ -93,7 +93,7 @@ class OwnerPages(PlatformController):
         try:
             async with db_session.begin_nested():
                 await services.update_project_owner(db_session, owner_id, **values)
-        except CreditsInputError as exc:
+        except FormErrors as exc:
             owner = await or_404(inspection.find_owner(db_session, owner_id))
             return await self._owner_page(request, db_session, owner, values, exc.errors)
         return see_other(f"/platform/owners/{owner_id}?saved=1")

@@ -2,8 +2,8 @@
 
 Anyone who is not a platform admin, signed in or not, gets a 404: the pages do not say
 that they exist (their policy is ``PLATFORM_ADMIN``; ``HIDDEN_FROM_OTHERS`` turns its
-"please sign in" into the same 404). Form errors are English msgids from the forms and the credits services,
-translated here when the catalogue knows them, with their values.
+"please sign in" into the same 404). The forms' and the credits services' refusals are
+shown beside their fields in the admin's language (``render(refused=…)``).
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from litestar import Controller, Request, Response
 from litestar.exceptions import NotAuthorizedException, NotFoundException
 from litestar.response import Redirect, Template
 
-from neutralpoint.credits.errors import ErrorText, translate_message
 from neutralpoint.credits.inspection import StoredFile
+from neutralpoint.refusals import FieldError
 from neutralpoint.tenants.access import PLATFORM_ADMIN
 from neutralpoint.web.errors import http_error_response
-from neutralpoint.web.i18n import choose_language, gettext_functions, normalize_language
+from neutralpoint.web.i18n import choose_language, normalize_language
 from neutralpoint.web.templating import render
 
 LANG_COOKIE_SECONDS = 365 * 24 * 3600
@@ -81,22 +81,19 @@ def platform_page(
     *,
     section: str,
     status_code: int = 200,
-    errors: Mapping[str, ErrorText] | None = None,
+    errors: Mapping[str, FieldError] | None = None,
     **context: Any,
 ) -> Template:
     """A platform page in the admin's language, with each form error translated beside its field."""
     lang = page_language(request)
-    translate = gettext_functions(lang)["plain_gettext"]
-    shown = {name: translate_message(message, translate) for name, message in (errors or {}).items()}
     response = render(
         request,
         template,
         lang=lang,
-        status_code=400 if shown and status_code == 200 else status_code,
+        status_code=400 if errors and status_code == 200 else status_code,
         headers={"Cache-Control": "no-store"},
         section=section,
-        errors=shown,
-        error_text=lambda name: shown.get(name, ""),
+        refused=errors or {},
         **context,
     )
     chosen = normalize_language(request.query_params.get("lang"))

@@ -15,11 +15,11 @@ from litestar.params import FromPath
 from litestar.response import Template
 
 from neutralpoint.credits import inspection, overview, services
-from neutralpoint.credits.errors import CreditsInputError, ErrorText
 from neutralpoint.credits.public import SDG_NAMES
 from neutralpoint.credits.schemas import ProjectStatus
 from neutralpoint.credits.vocabulary import COUNTRIES, KNOWN_REGISTRIES, PROJECT_TYPES, project_type_name, registry_name
 from neutralpoint.database.session import DbSession
+from neutralpoint.refusals import Collector, FieldError, FormErrors, problem
 from neutralpoint_admin.platform import forms
 from neutralpoint_admin.platform.pages import PlatformController, or_404, page_language, platform_page, see_other
 
@@ -96,8 +96,8 @@ class ProjectPages(PlatformController):
         session: DbSession,
         project: Project | None,
         values: dict[str, Any],
-        errors: Mapping[str, ErrorText] | None = None,
-        photo_errors: Mapping[str, ErrorText] | None = None,
+        errors: Mapping[str, FieldError] | None = None,
+        photo_errors: Mapping[str, FieldError] | None = None,
     ) -> Template:
         lang = page_language(request)
         context: dict[str, Any] = {}
@@ -138,7 +138,7 @@ class ProjectPages(PlatformController):
         self, request: Request[Any, Any, Any], db_session: NamedDependency[DbSession]
     ) -> Response[Any]:
         shown = forms.project_form(await request.form())
-        problems = forms.FormProblems()
+        problems = Collector()
         values = forms.project_values(shown, problems)
         if problems:
             found = await services.project_problems(db_session, **values)
@@ -147,7 +147,7 @@ class ProjectPages(PlatformController):
         try:
             async with db_session.begin_nested():
                 project = await services.create_project(db_session, **values)
-        except CreditsInputError as exc:
+        except FormErrors as exc:
             errors = forms.field_errors(exc, forms.PROJECT_RENAMES)
             return await self._project_form_page(request, db_session, None, shown, errors)
         return see_other(f"/platform/projects/{project.id}?saved=1")
@@ -171,9 +171,9 @@ class ProjectPages(PlatformController):
     ) -> Response[Any]:
         await or_404(inspection.find_project(db_session, project_id))
         shown = forms.project_form(await request.form())
-        problems = forms.FormProblems()
+        problems = Collector()
         values = forms.project_values(shown, problems)
-        errors: Mapping[str, ErrorText] = problems.errors
+        errors: Mapping[str, FieldError] = problems.errors
         if problems:
             found = await services.project_problems(db_session, project_id, **values)
             errors = forms.with_service_problems(problems, found, forms.PROJECT_RENAMES)
@@ -181,7 +181,7 @@ class ProjectPages(PlatformController):
             try:
                 async with db_session.begin_nested():
                     await services.update_project(db_session, project_id, **values)
-            except CreditsInputError as exc:
+            except FormErrors as exc:
                 errors = forms.field_errors(exc, forms.PROJECT_RENAMES)
         if errors:
             project = await or_404(inspection.find_project(db_session, project_id))
@@ -199,10 +199,10 @@ class ProjectPages(PlatformController):
     ) -> Response[Any]:
         project = await or_404(inspection.find_project(db_session, project_id))
         form = await request.form()
-        problems = forms.FormProblems()
+        problems = Collector()
         file = await forms.upload(form, "photo", problems)
         if file is None and not problems:
-            problems.add("photo", "Choose a picture to upload.")
+            problems.add("photo", problem("required", "Choose a picture to upload.", "请选择要上传的图片。"))
         errors = dict(problems.errors)
         if file is not None and not problems:
             try:
@@ -214,7 +214,7 @@ class ProjectPages(PlatformController):
                         content_type=file.content_type,
                         caption={"en": forms.text(form, "caption_en"), "zh-Hans": forms.text(form, "caption_zh")},
                     )
-            except CreditsInputError as exc:
+            except FormErrors as exc:
                 errors = forms.field_errors(exc, {"caption": "photo_caption"})
         if errors:
             project = await or_404(inspection.find_project(db_session, project_id))

@@ -14,9 +14,9 @@ from litestar.params import FromPath
 from litestar.response import Template
 
 from neutralpoint.credits import inspection, services
-from neutralpoint.credits.errors import CreditsInputError, ErrorText
 from neutralpoint.credits.schemas import RetirementStatus
 from neutralpoint.database.session import DbSession
+from neutralpoint.refusals import Collector, FieldError, FormErrors
 from neutralpoint.tenants.access import User
 from neutralpoint_admin.platform import forms
 from neutralpoint_admin.platform.pages import PlatformController, file_response, or_404, platform_page, see_other
@@ -33,7 +33,7 @@ class RetirementPages(PlatformController):
         request: Request[Any, Any, Any],
         session: DbSession,
         *,
-        errors: Mapping[str, ErrorText] | None = None,
+        errors: Mapping[str, FieldError] | None = None,
         error_request: uuid.UUID | None = None,
         values: dict[str, str] | None = None,
     ) -> Template:
@@ -83,7 +83,7 @@ class RetirementPages(PlatformController):
         await or_404(inspection.find_retirement_request(db_session, request_id))
         form = await request.form()
         values = {"reference": forms.text(form, "reference"), "registry_url": forms.text(form, "registry_url")}
-        problems = forms.FormProblems()
+        problems = Collector()
         evidence = await forms.upload(form, "evidence", problems)
         errors = problems.errors
         if not problems:
@@ -97,7 +97,7 @@ class RetirementPages(PlatformController):
                         evidence=evidence,
                         actor=user.email,
                     )
-            except CreditsInputError as exc:
+            except FormErrors as exc:
                 errors = dict(exc.errors)
         if errors:
             return await self._retirements_page(

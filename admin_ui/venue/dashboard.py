@@ -14,13 +14,13 @@ from litestar.params import FromPath
 from litestar.response import Template
 
 from neutralpoint.database.session import DbSession
-from neutralpoint.scenarios.forms import FieldError, FormErrors
+from neutralpoint.refusals import FieldError, FieldValidationError, FormErrors
 from neutralpoint.scenarios.manager import ScenarioRegistry
 from neutralpoint.settings import Settings
 from neutralpoint.tenants import accounts, addresses, branding, entry_points, members
 from neutralpoint.tenants.access import SIGNED_IN, Role, User, VenueAccess, VenueMember
 from neutralpoint.tenants.hosts import host_directory
-from neutralpoint.tenants.logos import LogoRejectedError, prepare_logo
+from neutralpoint.tenants.logos import prepare_logo
 from neutralpoint.tenants.schemas import TenantStatus
 from neutralpoint.web.i18n import LANGUAGE_NAMES, LANGUAGES
 from neutralpoint_admin.venue.pages import (
@@ -158,7 +158,7 @@ class DashboardPages(Controller):
                     content = await upload.read(settings.logo_max_bytes + 1)
                     try:
                         logo = prepare_logo(content, settings.logo_max_bytes)
-                    except LogoRejectedError as exc:
+                    except FieldValidationError as exc:
                         raise FormErrors({"logo": exc.error}) from None
                     branding.set_logo(access.tenant, logo)
                 elif "remove_logo" in form and access.tenant.logo_content_type:

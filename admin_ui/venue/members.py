@@ -13,7 +13,7 @@ from litestar.response import Template
 
 from neutralpoint.database.session import DbSession
 from neutralpoint.jobs.queue import JobQueue
-from neutralpoint.scenarios.forms import FieldError, FormErrors
+from neutralpoint.refusals import FieldError, FormErrors
 from neutralpoint.settings import Settings
 from neutralpoint.tenants import members
 from neutralpoint.tenants.access import Role, VenueAccess, VenueMember

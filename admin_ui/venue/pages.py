@@ -12,7 +12,7 @@ from litestar.exceptions import NotAuthorizedException
 from litestar.response import Redirect, Template
 
 from neutralpoint.jobs.queue import JobQueue
-from neutralpoint.scenarios.forms import FieldError
+from neutralpoint.refusals import FieldError
 from neutralpoint.tenants import addresses
 from neutralpoint.tenants.access import Role, VenueMember
 from neutralpoint.web.i18n import choose_language, normalize_language
@@ -62,8 +62,7 @@ def page(
         template,
         lang=lang,
         status_code=status_code,
-        errors=errors or {},
-        error_text=lambda name: errors[name].message(lang) if errors and name in errors else "",
+        refused=errors or {},
         request_path=request.url.path,
         headers={"Cache-Control": "no-store"},
         **context,

@@ -11,7 +11,7 @@ from litestar.response import Template
 
 from neutralpoint.database.session import DbSession
 from neutralpoint.jobs.queue import JobQueue
-from neutralpoint.scenarios.forms import FieldError, FormErrors
+from neutralpoint.refusals import FieldError, FormErrors
 from neutralpoint.settings import Settings
 from neutralpoint.tenants import accounts, authentication, password_reset
 from neutralpoint.tenants.access import PUBLIC, User

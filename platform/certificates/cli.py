@@ -14,8 +14,7 @@ from pathlib import Path
 import click
 
 from neutralpoint.certificates import reading, signing
-from neutralpoint.credits.errors import translate_message
-from neutralpoint.web.i18n import gettext_functions
+from neutralpoint.languages import LANGUAGES
 
 KEYS_PATH = "/.well-known/neutralpoint/certificate-keys.json"
 
@@ -49,8 +48,7 @@ def group() -> None:
 
 def _reasons(refused: signing.InvalidPayloadError) -> dict[str, str]:
     """The reason in English and Chinese (the command is read by people of either)."""
-    chinese = gettext_functions("zh-Hans")["plain_gettext"]
-    return {"en": str(refused.reason), "zh-Hans": translate_message(refused.reason, chinese)}
+    return {lang: refused.reason.message(lang) for lang in LANGUAGES}
 
 
 def _file_bytes(argument: str) -> bytes | None:

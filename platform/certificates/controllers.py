@@ -24,11 +24,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from neutralpoint.certificates import renderings, services, signing
 from neutralpoint.certificates.models import Certificate
 from neutralpoint.certificates.schemas import CertificateView, Verification
-from neutralpoint.credits.errors import translate_message
 from neutralpoint.jobs.queue import JobQueue
 from neutralpoint.languages import LANGUAGES
 from neutralpoint.tenants.access import PUBLIC
-from neutralpoint.web.i18n import choose_language, gettext_functions, normalize_language
+from neutralpoint.web.i18n import choose_language, normalize_language
 from neutralpoint.web.templating import render
 
 KEYS_PATH = "/.well-known/neutralpoint/certificate-keys.json"
@@ -141,8 +140,7 @@ def certificate_out(view: CertificateView, base_url: str) -> CertificateOut:
 def _reason_both(verification: Verification) -> dict[str, str] | None:
     if verification.reason is None:
         return None
-    chinese = gettext_functions("zh-Hans")["plain_gettext"]
-    return {"en": str(verification.reason), "zh-Hans": translate_message(verification.reason, chinese)}
+    return {lang: verification.reason.message(lang) for lang in LANGUAGES}
 
 
 @get("/certificates/verify", include_in_schema=False, access=PUBLIC)
@@ -163,14 +161,13 @@ async def verify_page(
         if asked
         else None
     )
-    gettext = gettext_functions(lang)["plain_gettext"]
     response = render(
         request,
         "certificates/verify.html",
         lang=lang,
         headers={"Cache-Control": "no-store"},
         verification=verification,
-        reason=translate_message(verification.reason, gettext) if verification and verification.reason else "",
+        reason=verification.reason.message(lang) if verification and verification.reason else "",
         number=(number or "").strip()[:40],
         keys_url=KEYS_PATH,
     )

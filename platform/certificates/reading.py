@@ -18,7 +18,7 @@ from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
 from neutralpoint.certificates.signing import MALFORMED, InvalidPayloadError, payload_from_text
-from neutralpoint.credits.errors import Message
+from neutralpoint.refusals import FieldError, problem
 
 PAYLOAD_KEYWORD = "neutralpoint-certificate:"
 TAMPERED = "tampered"
@@ -34,12 +34,12 @@ class Found:
     """``text``, ``pdf`` (its QR code, checked against its metadata) or ``picture``."""
 
 
-NOT_IN_PICTURE = Message("No certificate code was found in this picture.")
-NOT_IN_PDF = Message("No certificate code was found in this PDF.")
-NOT_IN_FILE = Message("No certificate code was found in this file.")
+NOT_IN_PICTURE = problem(NO_CODE, "No certificate code was found in this picture.", "这张图片中没有找到证书代码。")
+NOT_IN_PDF = problem(NO_CODE, "No certificate code was found in this PDF.", "这个 PDF 中没有找到证书代码。")
+NOT_IN_FILE = problem(NO_CODE, "No certificate code was found in this file.", "这个文件中没有找到证书代码。")
 
 
-def _no_code(reason: Message) -> InvalidPayloadError:
+def _no_code(reason: FieldError) -> InvalidPayloadError:
     return InvalidPayloadError(NO_CODE, reason)
 
 
@@ -53,7 +53,10 @@ def from_picture(data: bytes) -> Found:
         picture = Image.open(io.BytesIO(data))
         picture.load()
     except (UnidentifiedImageError, OSError, ValueError):
-        raise InvalidPayloadError(MALFORMED, Message("This file is not a picture that could be read.")) from None
+        raise InvalidPayloadError(
+            MALFORMED,
+            problem(MALFORMED, "This file is not a picture that could be read.", "此文件不是可以读取的图片。"),
+        ) from None
     texts = qr_texts(picture.convert("RGB"))
     if not texts:
         raise _no_code(NOT_IN_PICTURE)
@@ -71,7 +74,9 @@ def from_pdf(data: bytes) -> Found:
                 if image.image is not None:
                     codes.extend(qr_texts(image.image.convert("RGB")))
     except (PdfReadError, OSError, ValueError, KeyError):
-        raise InvalidPayloadError(MALFORMED, Message("This file is not a PDF that could be read.")) from None
+        raise InvalidPayloadError(
+            MALFORMED, problem(MALFORMED, "This file is not a PDF that could be read.", "此文件不是可以读取的 PDF。")
+        ) from None
     stated = payload_from_text(keywords[len(PAYLOAD_KEYWORD) :]) if keywords.startswith(PAYLOAD_KEYWORD) else ""
     scanned = [payload_from_text(code) for code in codes]
     if not scanned and not stated:
@@ -79,7 +84,11 @@ def from_pdf(data: bytes) -> Found:
     if stated and any(code != stated for code in scanned):
         raise InvalidPayloadError(
             TAMPERED,
-            Message("The PDF's QR code and the code in its metadata differ: the file was altered."),
+            problem(
+                MALFORMED,
+                "The PDF's QR code and the code in its metadata differ: the file was altered.",
+                "PDF 上的二维码与其元数据中的代码不一致：文件已被改动。",
+            ),
         )
     return Found(scanned[0] if scanned else stated, "pdf")
 

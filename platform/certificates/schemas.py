@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from neutralpoint.credits.errors import Message
+from neutralpoint.refusals import FieldError
 
 
 @dataclass(frozen=True)
@@ -65,5 +65,6 @@ class Verification:
     signature_valid: bool | None
     """``None`` when there was nothing to check (an unknown number)."""
     reason_code: str
-    reason: Message | None
+    reason: FieldError | None
+    """Why it is not valid, in every language (its ``code`` is ``reason_code``)."""
     certificate: CertificateView | None

@@ -20,12 +20,12 @@ from neutralpoint.certificates import signing
 from neutralpoint.certificates.models import Certificate, CertificateKey, CertificateStatus
 from neutralpoint.certificates.schemas import CertificateView, CertifiedPiece, Verification
 from neutralpoint.credits import services as credits
-from neutralpoint.credits.errors import Message
 from neutralpoint.credits.models import Project
 from neutralpoint.credits.public import project_url
 from neutralpoint.credits.schemas import SaleView
 from neutralpoint.database.base import utcnow
 from neutralpoint.database.tenancy import use_tenant
+from neutralpoint.refusals import problem
 from neutralpoint.scenarios.models import Estimate
 from neutralpoint.settings import Settings
 from neutralpoint.tenants.models import EntryPoint, Tenant
@@ -281,7 +281,13 @@ async def _view(session: AsyncSession, certificate: Certificate) -> CertificateV
 
 def _verdict(view: CertificateView) -> Verification:
     if view.status == CertificateStatus.VOID:
-        return Verification(False, True, VOID, Message("This certificate was voided: its order was refunded."), view)
+        return Verification(
+            False,
+            True,
+            VOID,
+            problem(VOID, "This certificate was voided: its order was refunded.", "此证书已作废：其订单已退款。"),
+            view,
+        )
     return Verification(True, True, VALID, None, view)
 
 
@@ -306,13 +312,25 @@ async def verify(
                 False,
                 True,
                 NOT_OURS,
-                Message("The signature is ours, but we have no certificate with this number and content."),
+                problem(
+                    NOT_OURS,
+                    "The signature is ours, but we have no certificate with this number and content.",
+                    "签名来自我们，但我们没有编号和内容与之相符的证书。",
+                ),
                 None,
             )
         return _verdict(await _view(session, found))
     if not number or not number.strip():
         return Verification(
-            False, None, NOTHING, Message("Enter a certificate number, or scan the code on a certificate."), None
+            False,
+            None,
+            NOTHING,
+            problem(
+                NOTHING,
+                "Enter a certificate number, or scan the code on a certificate.",
+                "请输入证书编号，或扫描证书上的二维码。",
+            ),
+            None,
         )
     wanted = normalize_number(number)
     if not NUMBER_PATTERN.match(wanted):
@@ -320,12 +338,22 @@ async def verify(
             False,
             None,
             BAD_NUMBER,
-            Message("A certificate number looks like NP-7K2M-9QXD-4TZR; this is not one."),
+            problem(
+                BAD_NUMBER,
+                "A certificate number looks like NP-7K2M-9QXD-4TZR; this is not one.",
+                "证书编号的格式如 NP-7K2M-9QXD-4TZR；这不是证书编号。",
+            ),
             None,
         )
     found = await session.scalar(select(Certificate).where(Certificate.number == wanted))
     if found is None:
-        return Verification(False, None, UNKNOWN_NUMBER, Message("There is no certificate with this number."), None)
+        return Verification(
+            False,
+            None,
+            UNKNOWN_NUMBER,
+            problem(UNKNOWN_NUMBER, "There is no certificate with this number.", "没有这个编号的证书。"),
+            None,
+        )
     view = await _view(session, found)
     try:
         signing.verify_payload(found.payload, keys)

@@ -20,7 +20,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from neutralpoint.credits.errors import Message
+from neutralpoint.refusals import FieldError, problem
 
 #: The first line of a text body (``NPC1``, the first certificates); a different format gets a different tag.
 TEXT_FORMAT_TAG = "NPC1"
@@ -337,10 +337,10 @@ def qr_address(base_url: str, payload: str) -> str:
 
 
 class InvalidPayloadError(Exception):
-    """Why a payload is not a valid certificate; ``reason`` is translatable, ``code`` stable."""
+    """Why a payload is not a valid certificate; ``reason`` says it in every language, ``code`` is stable."""
 
-    def __init__(self, code: str, reason: Message) -> None:
-        super().__init__(str(reason))
+    def __init__(self, code: str, reason: FieldError) -> None:
+        super().__init__(reason.message("en"))
         self.code = code
         self.reason = reason
 
@@ -351,7 +351,10 @@ BAD_SIGNATURE = "bad_signature"
 
 
 def _malformed() -> InvalidPayloadError:
-    return InvalidPayloadError(MALFORMED, Message("This is not a certificate code: it could not be read."))
+    return InvalidPayloadError(
+        MALFORMED,
+        problem(MALFORMED, "This is not a certificate code: it could not be read.", "这不是证书代码：无法读取。"),
+    )
 
 
 def payload_from_text(text: str) -> str:
@@ -429,13 +432,23 @@ def verify_payload(payload: str, keys: dict[str, bytes]) -> SignedFacts:
     if public is None:
         raise InvalidPayloadError(
             UNKNOWN_KEY,
-            Message("It was signed with a key that is not ours (key id %(key_id)s).", key_id=facts.key_id[:32]),
+            problem(
+                UNKNOWN_KEY,
+                "It was signed with a key that is not ours (key id {key_id}).",
+                "它是用一个不属于我们的密钥签名的（密钥编号 {key_id}）。",
+                key_id=facts.key_id[:32],
+            ),
         )
     try:
         Ed25519PublicKey.from_public_bytes(public).verify(signature, body)
     except (InvalidSignature, ValueError):
         raise InvalidPayloadError(
-            BAD_SIGNATURE, Message("The signature does not match: the code was altered or forged.")
+            BAD_SIGNATURE,
+            problem(
+                BAD_SIGNATURE,
+                "The signature does not match: the code was altered or forged.",
+                "签名不符：该代码已被篡改或伪造。",
+            ),
         ) from None
     return facts
 

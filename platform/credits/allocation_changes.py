@@ -9,10 +9,10 @@ from typing import Any
 from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from neutralpoint import input_rules as rules
 from neutralpoint.credits import ledger, pricing, reasons, stock
-from neutralpoint.credits.allocations import GRAMS_OFFERED, checked_venue_ids
-from neutralpoint.credits.errors import CreditsInputError, Message
-from neutralpoint.credits.field_checks import Problems, checked_text, checked_whole, now_or_given
+from neutralpoint.credits.allocations import checked_venue_ids
+from neutralpoint.credits.field_checks import now_or_given
 from neutralpoint.credits.models import (
     GRAMS_PER_TONNE,
     Allocation,
@@ -22,6 +22,7 @@ from neutralpoint.credits.models import (
     Lot,
 )
 from neutralpoint.credits.selling import check_actor
+from neutralpoint.refusals import Collector, checked, problem, refuse
 
 _ALLOCATION_FIELDS = (
     "grams",
@@ -47,66 +48,86 @@ async def update_allocation(
     """Change an offer: ``grams`` (not below what is reserved and sold, not above what the
     lot has free), ``price_per_tonne_minor``/``currency`` (for new reservations only),
     ``split_bp`` (owner, platform, venue; for new sales), the venues, the dates."""
-    problems = Problems()
-    actor = problems.run(check_actor, actor) or ""
+    problems = Collector()
+    actor = problems.check(check_actor, actor) or ""
     unknown = sorted(set(values) - set(_ALLOCATION_FIELDS))
     if unknown:
-        raise CreditsInputError(unknown[0], "An offer has no such field.")
+        raise refuse(unknown[0], problem("unknown_field", "An offer has no such field.", "报价没有此字段。"))
     await ledger.lock_supply(session)
     current = (await stock.fresh_allocations(session, [allocation_id])).get(allocation_id)
     if current is None:
-        raise CreditsInputError("allocation_id", "There is no such offer.")
+        raise refuse("allocation_id", problem("not_found", "There is no such offer.", "没有此配额。"))
     await ledger.lock_lots(session, [current.lot_id])  # the lot before its offer, as selling does
     moment = now_or_given(now)  # after the locks: the lot's chain sees the time of the write
     current = (await stock.fresh_allocations(session, [allocation_id]))[allocation_id]
     if current.status != AllocationStatus.ACTIVE:
-        raise CreditsInputError("allocation_id", "This offer was withdrawn.")
+        raise refuse("allocation_id", problem("wrong_state", "This offer was withdrawn.", "此配额已撤回。"))
     lot = await stock.fresh_lot(session, current.lot_id)
     changes: dict[str, Any] = {}
     delta = 0
     if "grams" in values:
-        grams = problems.run(checked_whole, values["grams"], "grams", minimum=1, what=GRAMS_OFFERED)
+        grams = problems.field("grams", rules.whole_number, values["grams"], minimum=1)
         if grams is not None:
             delta = grams - current.grams_offered
             if grams < current.reserved_grams + current.sold_grams:
                 problems.add(
                     "grams",
-                    Message(
-                        "%(grams)s g of it are already reserved or sold.",
+                    problem(
+                        "too_small",
+                        "{grams} g of it are already reserved or sold.",
+                        "其中已有 {grams} 克被预留或售出。",
                         grams=current.reserved_grams + current.sold_grams,
                     ),
                 )
             elif delta > lot.unallocated_grams:
                 problems.add(
                     "grams",
-                    Message("Only %(grams)s g more of this lot are free to offer.", grams=lot.unallocated_grams),
+                    problem(
+                        "too_large",
+                        "Only {grams} g more of this lot are free to offer.",
+                        "此批次只剩 {grams} 克可以再提供。",
+                        grams=lot.unallocated_grams,
+                    ),
                 )
             changes["grams_offered"] = grams
     if "price_per_tonne_minor" in values:
-        changes["price_per_tonne_minor"] = problems.run(
-            checked_whole,
-            values["price_per_tonne_minor"],
-            "price_per_tonne_minor",
-            minimum=1,
-            what=pricing.PRICE_PER_TONNE,
+        changes["price_per_tonne_minor"] = problems.field(
+            "price_per_tonne_minor", rules.whole_number, values["price_per_tonne_minor"], minimum=1
         )
     if "currency" in values:
-        changes["currency"] = problems.run(pricing.check_currency, values["currency"])
+        changes["currency"] = problems.check(pricing.check_currency, values["currency"])
     if "split_bp" in values:
         split = values["split_bp"]
         if not isinstance(split, (tuple, list)) or len(split) != 3:
-            problems.add("owner_bp", "Give the owner, platform and venue shares.")
+            problems.add(
+                "owner_bp",
+                problem("required", "Give the owner, platform and venue shares.", "请填写业主、平台和场所的分成。"),
+            )
         else:
-            problems.run(pricing.check_split, *split)
+            problems.check(pricing.check_split, *split)
             changes.update(owner_bp=split[0], platform_bp=split[1], venue_bp=split[2])
     new_venues: list[uuid.UUID] | None = None
     if "venue_ids" in values or "all_venues" in values:
         all_venues = bool(values.get("all_venues", current.all_venues))
         new_venues = await checked_venue_ids(session, values.get("venue_ids", ()), problems)
         if all_venues and new_venues:
-            problems.add("venue_ids", "Offer it either to all venues or to chosen ones, not both.")
+            problems.add(
+                "venue_ids",
+                problem(
+                    "venues_conflict",
+                    "Offer it either to all venues or to chosen ones, not both.",
+                    "请提供给所有场所或选定的场所，不能两者兼有。",
+                ),
+            )
         if not all_venues and not new_venues and "venue_ids" not in problems.errors:
-            problems.add("venue_ids", "Choose at least one venue, or offer it to all venues.")
+            problems.add(
+                "venue_ids",
+                problem(
+                    "required",
+                    "Choose at least one venue, or offer it to all venues.",
+                    "请至少选择一个场所，或提供给所有场所。",
+                ),
+            )
         changes["all_venues"] = all_venues
     if "valid_from" in values:
         changes["valid_from"] = values["valid_from"]
@@ -115,10 +136,12 @@ async def update_allocation(
     start = changes.get("valid_from", current.valid_from)
     end = changes.get("valid_until", current.valid_until)
     if not isinstance(start, datetime) or start.tzinfo is None:
-        problems.add("valid_from", "Enter when the offer starts.")
+        problems.add("valid_from", problem("required", "Enter when the offer starts.", "请输入生效时间。"))
     elif end is not None and end <= start:
-        problems.add("valid_until", "The offer must end after it starts.")
-    problems.raise_any()
+        problems.add(
+            "valid_until", problem("date_order", "The offer must end after it starts.", "截止时间必须晚于生效时间。")
+        )
+    problems.raise_if_any()
     if delta:
         await stock.shift(
             session,
@@ -169,11 +192,11 @@ async def withdraw_allocation(
     """Stop offering an allocation: its free grams go back to the lot at once; grams
     still reserved can be paid for, and go back to the lot if they are not."""
     actor = check_actor(actor)
-    why = checked_text(reason, "reason", required=True, max_length=2000)
+    why = checked("reason", rules.text, reason, required=True, max_length=2000)
     await ledger.lock_supply(session)
     current = (await stock.fresh_allocations(session, [allocation_id])).get(allocation_id)
     if current is None:
-        raise CreditsInputError("allocation_id", "There is no such offer.")
+        raise refuse("allocation_id", problem("not_found", "There is no such offer.", "没有此配额。"))
     await ledger.lock_lots(session, [current.lot_id])  # the lot before its offer, as selling does
     moment = now_or_given(now)  # after the locks: the lot's chain sees the time of the write
     current = (await stock.fresh_allocations(session, [allocation_id]))[allocation_id]

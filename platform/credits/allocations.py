@@ -14,9 +14,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from neutralpoint import input_rules as rules
 from neutralpoint.credits import ledger, pricing, reasons, stock
-from neutralpoint.credits.errors import Message
-from neutralpoint.credits.field_checks import Problems, checked_whole, now_or_given
+from neutralpoint.credits.field_checks import now_or_given
 from neutralpoint.credits.models import (
     GRAMS_PER_TONNE,
     Allocation,
@@ -26,24 +26,25 @@ from neutralpoint.credits.models import (
     Lot,
 )
 from neutralpoint.credits.selling import check_actor
+from neutralpoint.refusals import Collector, FieldError, problem
 from neutralpoint.tenants.models import Tenant
-
-GRAMS_OFFERED = Message("The grams offered")
-
 
 # --- allocations --------------------------------------------------------------------------
 
 
 async def checked_venue_ids(
-    session: AsyncSession, venue_ids: Sequence[uuid.UUID], problems: Problems
+    session: AsyncSession, venue_ids: Sequence[uuid.UUID], problems: Collector
 ) -> list[uuid.UUID]:
     ids = list(dict.fromkeys(venue_ids))
     if not all(isinstance(i, uuid.UUID) for i in ids):
-        problems.add("venue_ids", "Choose venues from the list.")
+        problems.add("venue_ids", problem("unknown_choice", "Choose venues from the list.", "请从列表中选择场所。"))
         return []
     found = set((await session.execute(select(Tenant.id).where(Tenant.id.in_(ids)))).scalars()) if ids else set()
     if len(found) != len(ids):
-        problems.add("venue_ids", "One of the chosen venues does not exist.")
+        problems.add(
+            "venue_ids",
+            problem("unknown_choice", "One of the chosen venues does not exist.", "所选场所中有一个不存在。"),
+        )
     return ids
 
 
@@ -57,7 +58,7 @@ class _CheckedAllocation:
 
 async def _check_allocation(
     session: AsyncSession,
-    problems: Problems,
+    problems: Collector,
     *,
     lot_id: uuid.UUID | None,
     grams: int | None,
@@ -74,18 +75,34 @@ async def _check_allocation(
     lock: bool,
 ) -> _CheckedAllocation:
     """Every check of a new offer; the lot's free grams under the books lock when ``lock``."""
-    problems.run(checked_whole, grams, "grams", minimum=1, what=GRAMS_OFFERED)
-    problems.run(checked_whole, price_per_tonne_minor, "price_per_tonne_minor", minimum=1, what=pricing.PRICE_PER_TONNE)
-    code = problems.run(pricing.check_currency, currency)
-    problems.run(pricing.check_split, owner_bp, platform_bp, venue_bp)
+    problems.field("grams", rules.whole_number, grams, minimum=1)
+    problems.field("price_per_tonne_minor", rules.whole_number, price_per_tonne_minor, minimum=1)
+    code = problems.check(pricing.check_currency, currency)
+    problems.check(pricing.check_split, owner_bp, platform_bp, venue_bp)
     ids = await checked_venue_ids(session, venue_ids, problems)
     if all_venues and ids:
-        problems.add("venue_ids", "Offer it either to all venues or to chosen ones, not both.")
+        problems.add(
+            "venue_ids",
+            problem(
+                "venues_conflict",
+                "Offer it either to all venues or to chosen ones, not both.",
+                "请提供给所有场所或选定的场所，不能两者兼有。",
+            ),
+        )
     if not all_venues and not ids and "venue_ids" not in problems.errors:
-        problems.add("venue_ids", "Choose at least one venue, or offer it to all venues.")
+        problems.add(
+            "venue_ids",
+            problem(
+                "required",
+                "Choose at least one venue, or offer it to all venues.",
+                "请至少选择一个场所，或提供给所有场所。",
+            ),
+        )
     start = valid_from or moment
     if valid_until is not None and valid_until <= start:
-        problems.add("valid_until", "The offer must end after it starts.")
+        problems.add(
+            "valid_until", problem("date_order", "The offer must end after it starts.", "截止时间必须晚于生效时间。")
+        )
     if lock:
         await ledger.lock_supply(session)
     lot = (
@@ -96,9 +113,17 @@ async def _check_allocation(
         else None
     )
     if lot is None:
-        problems.add("lot_id", "Choose the lot to offer.")
+        problems.add("lot_id", problem("required", "Choose the lot to offer.", "请选择要提供的批次。"))
     elif type(grams) is int and grams > lot.unallocated_grams:
-        problems.add("grams", Message("Only %(grams)s g of this lot are not offered yet.", grams=lot.unallocated_grams))
+        problems.add(
+            "grams",
+            problem(
+                "too_large",
+                "Only {grams} g of this lot are not offered yet.",
+                "此批次尚未提供的只有 {grams} 克。",
+                grams=lot.unallocated_grams,
+            ),
+        )
     return _CheckedAllocation(lot, ids, code, start)
 
 
@@ -117,10 +142,10 @@ async def allocation_problems(
     valid_from: datetime | None = None,
     valid_until: datetime | None = None,
     now: datetime | None = None,
-) -> dict[str, str]:
+) -> dict[str, FieldError]:
     """What ``create_allocation`` would refuse in these values, field by field, without
     writing anything; a value a form could not read is None."""
-    problems = Problems()
+    problems = Collector()
     await _check_allocation(
         session,
         problems,
@@ -163,8 +188,8 @@ async def create_allocation(
     at a price per tonne in a currency, between ``valid_from`` (default now) and
     ``valid_until`` (open-ended when None). The split is in basis points of each sale."""
     moment = now_or_given(now)
-    problems = Problems()
-    actor = problems.run(check_actor, actor) or ""
+    problems = Collector()
+    actor = problems.check(check_actor, actor) or ""
     checked = await _check_allocation(
         session,
         problems,
@@ -182,8 +207,8 @@ async def create_allocation(
         moment=moment,
         lock=True,
     )
-    lot, ids, code = checked.lot, checked.venue_ids, checked.currency
-    problems.raise_any()
+    lot, ids, code, start = checked.lot, checked.venue_ids, checked.currency, checked.start
+    problems.raise_if_any()
     assert lot is not None
     moment = now_or_given(now)  # after the books lock: the ledger sees the time of the write
     start = valid_from or moment

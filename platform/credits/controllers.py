@@ -20,15 +20,13 @@ import msgspec
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from litestar.exceptions import ClientException, NotFoundException, SerializationException, ValidationException
-from litestar.openapi.datastructures import ResponseSpec
+from litestar.exceptions import NotFoundException, SerializationException
 from litestar.params import FromPath, JSONBody
 from litestar.response import Template
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from neutralpoint.credits import overview, public, reports, retirement, services
-from neutralpoint.credits.errors import CreditsInputError, translate_message
 from neutralpoint.credits.models import Allocation, Lot, Project, ProjectOwner, ProjectPhoto
 from neutralpoint.credits.schemas import (
     AllocationIn,
@@ -46,12 +44,11 @@ from neutralpoint.credits.schemas import (
     WithdrawIn,
 )
 from neutralpoint.credits.vocabulary import registry_name
-from neutralpoint.scenarios.forms import FieldError
+from neutralpoint.refusals import problem, refuse
 from neutralpoint.tenants.access import PLATFORM_ADMIN, PUBLIC
 from neutralpoint.tenants.models import User
-from neutralpoint.tenants.schemas import FieldErrors
-from neutralpoint.web.api_errors import unreadable_body_response
-from neutralpoint.web.i18n import choose_language, gettext_functions, normalize_language
+from neutralpoint.web.api_errors import API_ERRORS, BAD_INPUT
+from neutralpoint.web.i18n import choose_language, normalize_language
 from neutralpoint.web.templating import render
 
 _Row = TypeVar("_Row")
@@ -63,25 +60,6 @@ async def _found(session: AsyncSession, model: type[_Row], key: uuid.UUID) -> _R
     if row is None:
         raise NotFoundException()
     return row
-
-
-def credits_input_response(_: Request[Any, Any, Any], exc: CreditsInputError) -> Response[dict[str, Any]]:
-    """Each refusal in both languages: the Chinese is the credit pages' own translation."""
-    chinese = gettext_functions("zh-Hans")["plain_gettext"]
-    return Response(
-        {
-            "errors": {
-                field: FieldError(
-                    "invalid", text={"en": str(text), "zh-Hans": translate_message(text, chinese)}
-                ).as_dict()
-                for field, text in exc.errors.items()
-            }
-        },
-        status_code=400,
-    )
-
-
-BAD_INPUT = {400: ResponseSpec(data_container=FieldErrors, description="Bad input, by field; nothing written")}
 
 
 def owner_out(owner: ProjectOwner) -> OwnerOut:
@@ -167,9 +145,19 @@ async def _patch_values(request: Request[Any, Any, Any]) -> dict[str, Any]:
     try:
         body = await request.json()
     except SerializationException:
-        raise CreditsInputError("body", "Send a JSON object of the fields to change.") from None
+        raise refuse(
+            "body",
+            problem(
+                "not_an_object", "Send a JSON object of the fields to change.", "请发送包含要修改字段的 JSON 对象。"
+            ),
+        ) from None
     if not isinstance(body, dict):
-        raise CreditsInputError("body", "Send a JSON object of the fields to change.")
+        raise refuse(
+            "body",
+            problem(
+                "not_an_object", "Send a JSON object of the fields to change.", "请发送包含要修改字段的 JSON 对象。"
+            ),
+        )
     return body
 
 
@@ -177,12 +165,8 @@ class CreditsAdminApi(Controller):
     path = "/api/v1/credits"
     opt = {"access": PLATFORM_ADMIN}  # noqa: RUF012
     tags = ["credits"]  # noqa: RUF012
-    exception_handlers = {  # noqa: RUF012
-        CreditsInputError: credits_input_response,
-        # Malformed JSON (a ClientException) answers in the documented shape, like a wrong field.
-        ClientException: unreadable_body_response,
-        ValidationException: unreadable_body_response,
-    }
+    # Refusals and malformed JSON (a ClientException) answer in the one documented shape.
+    exception_handlers = API_ERRORS
 
     @get("/owners", summary="Project owners")
     async def list_owners(
@@ -265,7 +249,14 @@ class CreditsAdminApi(Controller):
         ``vintage_year``, ``unit_cost`` (``[minor units, currency]``) or ``notes``."""
         await _found(db_session, Lot, lot_id)
         if data.field in ("acquired_on", "evidence"):
-            raise CreditsInputError("field", "Correct the acquisition date and the evidence on the lot's page.")
+            raise refuse(
+                "field",
+                problem(
+                    "unknown_choice",
+                    "Correct the acquisition date and the evidence on the lot's page.",
+                    "请在批次页面上更正取得日期和证明文件。",
+                ),
+            )
         lot = await services.correct_lot(
             db_session, lot_id, field=data.field, value=data.value, reason=data.reason, actor=user.email
         )
@@ -397,7 +388,7 @@ class CreditsAdminApi(Controller):
             try:
                 values["owner_id"] = uuid.UUID(str(values["owner_id"]))
             except ValueError:
-                raise CreditsInputError("owner_id", "Choose the project owner.") from None
+                raise refuse("owner_id", problem("required", "Choose the project owner.", "请选择项目业主。")) from None
         project = await services.update_project(db_session, project_id, **values)
         return await project_out(db_session, project)
 

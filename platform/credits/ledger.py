@@ -41,9 +41,10 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from neutralpoint.credits.errors import CreditsInputError, LedgerConflict
+from neutralpoint.credits.errors import LedgerConflict
 from neutralpoint.credits.models import GENESIS_HASH, LedgerAnchor, LedgerEntry, LedgerKind, Lot, SupplyLock
 from neutralpoint.database.base import new_id, utcnow
+from neutralpoint.refusals import problem, refuse
 
 __all__ = [
     "GENESIS_HASH",
@@ -128,7 +129,7 @@ async def lock_lots(session: AsyncSession, lot_ids: Iterable[uuid.UUID]) -> dict
     lots = {lot.id: lot for lot in (await session.execute(query)).scalars()}
     missing = [i for i in ids if i not in lots]
     if missing:
-        raise CreditsInputError("lot_id", "There is no such lot.")
+        raise refuse("lot_id", problem("not_found", "There is no such lot.", "没有此批次。"))
     held = _held(session)
     for lot in lots.values():
         held.heads[lot.id] = (lot.chain_seq, lot.chain_hash)
@@ -475,7 +476,7 @@ async def verify_chains(
     books in the same pass). Problems name the lot and the entry's position."""
     report = ChainReport()
 
-    def problem(message: str) -> None:
+    def finding(message: str) -> None:
         if len(report.problems) < max_problems:
             report.problems.append(message)
 
@@ -496,11 +497,11 @@ async def verify_chains(
     async for anchor in anchors:
         report.anchors += 1
         if anchor.seq != expected:
-            problem(f"anchor {anchor.seq}: expected anchor {expected} (an anchor is missing)")
+            finding(f"anchor {anchor.seq}: expected anchor {expected} (an anchor is missing)")
         if anchor.prev_hash != prev_hash:
-            problem(f"anchor {anchor.seq}: does not chain to the anchor before it")
+            finding(f"anchor {anchor.seq}: does not chain to the anchor before it")
         if _hash_of_anchor(anchor) != anchor.hash:
-            problem(f"anchor {anchor.seq}: its content no longer matches its hash (edited)")
+            finding(f"anchor {anchor.seq}: its content no longer matches its hash (edited)")
         for key, (seq, digest) in (anchor.heads or {}).items():
             anchored.setdefault((uuid.UUID(key), int(seq)), []).append((anchor.seq, str(digest)))
         prev_hash, expected = anchor.hash, anchor.seq + 1
@@ -521,29 +522,29 @@ async def verify_chains(
             prev_hash, expected = GENESIS_HASH, 1
         where = f"{name(entry.chain_id)} entry {entry.seq}"
         if entry.seq != expected:
-            problem(f"{where}: expected entry {expected} (an entry is missing)")
+            finding(f"{where}: expected entry {expected} (an entry is missing)")
         if entry.prev_hash != prev_hash:
-            problem(f"{where}: does not chain to the entry before it")
+            finding(f"{where}: does not chain to the entry before it")
         if _hash_of(entry) != entry.hash:
-            problem(f"{where}: its content no longer matches its hash (edited)")
+            finding(f"{where}: its content no longer matches its hash (edited)")
         for anchor_seq, digest in anchored.pop((entry.chain_id, entry.seq), ()):
             if digest != entry.hash:
-                problem(f"{where}: differs from the head anchored by anchor {anchor_seq} (history rewritten)")
+                finding(f"{where}: differs from the head anchored by anchor {anchor_seq} (history rewritten)")
         prev_hash, expected = entry.hash, entry.seq + 1
         ends[entry.chain_id] = (entry.seq, entry.hash)
 
     for chain, (seq, digest) in ends.items():
         lot = lots.get(chain)
         if lot is None:
-            problem(f"{name(chain)}: entries of a chain without a lot")
+            finding(f"{name(chain)}: entries of a chain without a lot")
         elif (lot.chain_seq, lot.chain_hash) != (seq, digest):
-            problem(
+            finding(
                 f"{name(chain)}: its head says entry {lot.chain_seq} but the chain ends at entry {seq} "
                 "(entries removed or added)"
             )
     for lot in lots.values():
         if lot.id not in ends and (lot.chain_seq, lot.chain_hash) != (0, GENESIS_HASH):
-            problem(f"{name(lot.id)}: its head says entry {lot.chain_seq} but its chain has no entries")
+            finding(f"{name(lot.id)}: its head says entry {lot.chain_seq} but its chain has no entries")
     for (chain, seq), seen in sorted(anchored.items(), key=lambda item: (str(item[0][0]), item[0][1])):
-        problem(f"{name(chain)} entry {seq}: anchored by anchor {seen[0][0]} but gone from its chain")
+        finding(f"{name(chain)} entry {seq}: anchored by anchor {seen[0][0]} but gone from its chain")
     return report

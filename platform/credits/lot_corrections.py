@@ -9,10 +9,10 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from neutralpoint import input_rules as rules
 from neutralpoint.credits import ledger, pricing, serials, stock
-from neutralpoint.credits.errors import CreditsInputError, Message
-from neutralpoint.credits.field_checks import Problems, checked_evidence, checked_text, checked_whole, now_or_given
-from neutralpoint.credits.lots import UNIT_COST, checked_vintage, not_in_future, overlapping_lot
+from neutralpoint.credits.field_checks import checked_evidence, now_or_given
+from neutralpoint.credits.lots import checked_vintage, not_in_future, overlapping_lot
 from neutralpoint.credits.models import (
     GRAMS_PER_TONNE,
     LedgerKind,
@@ -23,6 +23,7 @@ from neutralpoint.credits.models import (
 )
 from neutralpoint.credits.schemas import EvidenceFile
 from neutralpoint.credits.selling import check_actor
+from neutralpoint.refusals import Collector, checked, problem, refuse
 
 LOT_CORRECTABLE = ("serial_range", "vintage_year", "unit_cost", "acquired_on", "notes", "evidence")
 
@@ -49,14 +50,20 @@ async def correct_lot(
     - ``vintage_year``; ``unit_cost``: ``(unit_cost_minor, cost_currency)``;
       ``acquired_on`` (not in the future); ``notes``; ``evidence``: an ``EvidenceFile``.
     """
-    problems = Problems()
-    actor = problems.run(check_actor, actor) or ""
-    why = problems.run(checked_text, reason, "reason", required=True, max_length=2000)
+    problems = Collector()
+    actor = problems.check(check_actor, actor) or ""
+    why = problems.field("reason", rules.text, reason, required=True, max_length=2000) or ""
     if field not in LOT_CORRECTABLE:
         problems.add(
-            "field", Message("A lot correction changes one of: %(fields)s.", fields=", ".join(LOT_CORRECTABLE))
+            "field",
+            problem(
+                "unknown_choice",
+                "A lot correction changes one of: {fields}.",
+                "批次更正只能更改以下之一：{fields}。",
+                fields=", ".join(LOT_CORRECTABLE),
+            ),
         )
-    problems.raise_any()
+    problems.raise_if_any()
     await ledger.lock_supply(session)
     lot = (await ledger.lock_lots(session, [lot_id]))[lot_id]
     moment = now_or_given(now)  # after the locks: the lot's chain sees the time of the write
@@ -66,20 +73,31 @@ async def correct_lot(
     renumber: serials.SerialRange | None = None
     if field == "serial_range":
         if not isinstance(value, (tuple, list)) or len(value) != 2:
-            raise CreditsInputError("value", "Give the first and the last serial.")
+            raise refuse(
+                "value", problem("required", "Give the first and the last serial.", "请填写首个和末个序列号。")
+            )
         first, last = (str(v or "").strip() for v in value)
         found = serials.parse_serial_range(first, last or None)
         new_grams = found.count * GRAMS_PER_TONNE
         if new_grams < max(lot.allocated_grams, lot.fill_cursor, lot.reserved_grams + lot.sold_grams):
-            raise CreditsInputError(
-                "value", "The corrected range is smaller than what is already allocated or sold from this lot."
+            raise refuse(
+                "value",
+                problem(
+                    "range_too_small",
+                    "The corrected range is smaller than what is already allocated or sold from this lot.",
+                    "更正后的范围小于此批次已分配或已售出的数量。",
+                ),
             )
         clash = await overlapping_lot(session, found, except_lot=lot.id)
         if clash is not None:
-            raise CreditsInputError(
+            raise refuse(
                 "value",
-                Message(
-                    "These serials overlap lot %(first)s – %(last)s.", first=clash.serial_first, last=clash.serial_last
+                problem(
+                    "serials_overlap",
+                    "These serials overlap lot {first} – {last}.",
+                    "这些序列号与批次 {first} – {last} 重叠。",
+                    first=clash.serial_first,
+                    last=clash.serial_last,
                 ),
             )
         old = stock.serial_range_of(lot)
@@ -94,7 +112,14 @@ async def correct_lot(
                 )
             ).scalar_one()
             if sent:
-                raise CreditsInputError("value", "Tonnes of this lot were sent for retirement under their serials.")
+                raise refuse(
+                    "value",
+                    problem(
+                        "serials_retiring",
+                        "Tonnes of this lot were sent for retirement under their serials.",
+                        "此批次的吨已按其序列号提交注销。",
+                    ),
+                )
             renumber = found
         changes = {
             "serial_first": first,
@@ -114,22 +139,29 @@ async def correct_lot(
         details.update(old=lot.vintage_year, new=changes["vintage_year"])
     elif field == "unit_cost":
         if not isinstance(value, (tuple, list)) or len(value) != 2:
-            raise CreditsInputError("value", "Give the unit cost in minor units and its currency.")
-        cost = checked_whole(value[0], "value", minimum=0, what=UNIT_COST)
+            raise refuse(
+                "value",
+                problem(
+                    "required",
+                    "Give the unit cost in minor units and its currency.",
+                    "请填写以最小货币单位计的单位成本及其币种。",
+                ),
+            )
+        cost = checked("value", rules.whole_number, value[0], minimum=0)
         currency = pricing.check_currency(value[1], "value")
         changes = {"unit_cost_minor": cost, "cost_currency": currency}
         details.update(old=[lot.unit_cost_minor, lot.cost_currency], new=[cost, currency])
     elif field == "acquired_on":
         if not isinstance(value, date) or isinstance(value, datetime):
-            raise CreditsInputError("value", "Enter a date.")
+            raise refuse("value", problem("required", "Enter a date.", "请输入日期。"))
         changes = {"acquired_on": not_in_future(value, "value", moment)}
         details.update(old=lot.acquired_on.isoformat(), new=value.isoformat())
     elif field == "notes":
-        changes = {"notes": checked_text(value, "value", max_length=5000)}
+        changes = {"notes": checked("value", rules.text, value, max_length=5000)}
         details.update(new=changes["notes"])
     elif field == "evidence":
         if not isinstance(value, EvidenceFile):
-            raise CreditsInputError("value", "Upload the evidence file.")
+            raise refuse("value", problem("required", "Upload the evidence file.", "请上传证明文件。"))
         file = checked_evidence(value, "value")
         assert file is not None
         changes = {

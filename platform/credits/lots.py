@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from neutralpoint import input_rules as rules
 from neutralpoint.credits import ledger, pricing, reasons, serials, stock
-from neutralpoint.credits.errors import CreditsInputError, Message
-from neutralpoint.credits.field_checks import Problems, checked_evidence, checked_text, checked_whole, now_or_given
+from neutralpoint.credits.field_checks import checked_evidence, now_or_given
 from neutralpoint.credits.models import (
     GRAMS_PER_TONNE,
     LedgerKind,
@@ -29,30 +29,21 @@ from neutralpoint.credits.retirement import partial_tonnes
 from neutralpoint.credits.schemas import EvidenceFile, LotStatus
 from neutralpoint.credits.selling import check_actor
 from neutralpoint.database.base import utcnow
+from neutralpoint.refusals import Collector, FieldError, checked, problem, refuse
 
 LATEST_UTC_OFFSET = timedelta(hours=14)
-
-
-UNIT_COST = Message("The unit cost")
 
 
 # --- lots ---------------------------------------------------------------------------------
 
 
-def _serial_problems(problems: Problems, first: Any, last: Any, quantity: Any) -> serials.SerialRange | None:
-    quantity_ok = problems.run(
-        checked_whole,
-        quantity,
-        "quantity_tonnes",
-        minimum=1,
-        maximum=1_000_000_000,
-        what=Message("The quantity in tonnes"),
-    )
-    found: serials.SerialRange | None = problems.run(
+def _serial_problems(problems: Collector, first: Any, last: Any, quantity: Any) -> serials.SerialRange | None:
+    quantity_ok = problems.field("quantity_tonnes", rules.whole_number, quantity, minimum=1, maximum=1_000_000_000)
+    found: serials.SerialRange | None = problems.check(
         serials.parse_serial_range, str(first or ""), None if last is None else str(last)
     )
     if found is not None and quantity_ok is not None:
-        problems.run(serials.check_quantity, found, quantity_ok)
+        problems.check(serials.check_quantity, found, quantity_ok)
     return found
 
 
@@ -75,7 +66,7 @@ async def overlapping_lot(
 
 
 def checked_vintage(value: Any, field: str = "vintage_year") -> int:
-    return checked_whole(value, field, minimum=1990, maximum=utcnow().year + 1, what=Message("The vintage year"))
+    return checked(field, rules.whole_number, value, minimum=1990, maximum=utcnow().year + 1)
 
 
 def latest_today(moment: datetime) -> date:
@@ -86,13 +77,18 @@ def latest_today(moment: datetime) -> date:
 
 def not_in_future(value: date, field: str, moment: datetime) -> date:
     if value > latest_today(moment):
-        raise CreditsInputError(field, "The acquisition date cannot be in the future.")
+        raise refuse(
+            field, problem("date_in_future", "The acquisition date cannot be in the future.", "购入日期不能晚于今天。")
+        )
     return value
 
 
 def _acquired_on(value: Any, moment: datetime) -> date:
     if not isinstance(value, date) or isinstance(value, datetime):
-        raise CreditsInputError("acquired_on", "Enter the date the platform acquired the lot.")
+        raise refuse(
+            "acquired_on",
+            problem("required", "Enter the date the platform acquired the lot.", "请输入平台购入此批次的日期。"),
+        )
     return not_in_future(value, "acquired_on", moment)
 
 
@@ -107,7 +103,7 @@ class _CheckedLot:
 
 async def _check_lot(
     session: AsyncSession,
-    problems: Problems,
+    problems: Collector,
     *,
     project_id: uuid.UUID | None,
     vintage_year: int | None,
@@ -125,14 +121,16 @@ async def _check_lot(
     """Every check of a new lot; the overlap with other lots under the books lock when ``lock``."""
     project = await session.get(Project, project_id) if isinstance(project_id, uuid.UUID) else None
     if project is None:
-        problems.add("project_id", "Choose the project this lot belongs to.")
-    problems.run(checked_vintage, vintage_year)
+        problems.add(
+            "project_id", problem("required", "Choose the project this lot belongs to.", "请选择此批次所属的项目。")
+        )
+    problems.check(checked_vintage, vintage_year)
     found = _serial_problems(problems, serial_first, serial_last, quantity_tonnes)
-    problems.run(checked_whole, unit_cost_minor, "unit_cost_minor", minimum=0, what=UNIT_COST)
-    currency = problems.run(pricing.check_currency, cost_currency, "cost_currency")
-    problems.run(_acquired_on, acquired_on, moment)
-    cleaned_evidence = problems.run(checked_evidence, evidence, "evidence")
-    cleaned_notes = problems.run(checked_text, notes, "notes", max_length=5000)
+    problems.field("unit_cost_minor", rules.whole_number, unit_cost_minor, minimum=0)
+    currency = problems.check(pricing.check_currency, cost_currency, "cost_currency")
+    problems.check(_acquired_on, acquired_on, moment)
+    cleaned_evidence = problems.check(checked_evidence, evidence, "evidence")
+    cleaned_notes = problems.field("notes", rules.text, notes, max_length=5000)
     if lock:
         await ledger.lock_supply(session)
     if found is not None and "serial_first" not in problems.errors:
@@ -140,8 +138,10 @@ async def _check_lot(
         if clash is not None:
             problems.add(
                 "serial_first",
-                Message(
-                    "These serials overlap lot %(first)s – %(last)s (vintage %(vintage)s).",
+                problem(
+                    "serials_overlap",
+                    "These serials overlap lot {first} – {last} (vintage {vintage}).",
+                    "这些序列号与批次 {first} – {last}（年份 {vintage}）重叠。",
                     first=clash.serial_first,
                     last=clash.serial_last,
                     vintage=clash.vintage_year,
@@ -164,11 +164,11 @@ async def lot_problems(
     evidence: EvidenceFile | None = None,
     notes: str = "",
     now: datetime | None = None,
-) -> dict[str, str]:
+) -> dict[str, FieldError]:
     """What ``create_lot`` would refuse in these values, field by field, without writing
     anything; a value a form could not read is None. A form that already found problems of
     its own shows these beside them, so one submission names every bad field."""
-    problems = Problems()
+    problems = Collector()
     await _check_lot(
         session,
         problems,
@@ -208,8 +208,8 @@ async def create_lot(
     """Record a lot the platform bought. The serial range must parse, hold exactly
     ``quantity_tonnes`` tonnes and overlap no other lot; ``acquired_on`` is not in the future."""
     moment = now_or_given(now)
-    problems = Problems()
-    actor = problems.run(check_actor, actor) or ""
+    problems = Collector()
+    actor = problems.check(check_actor, actor) or ""
     checked = await _check_lot(
         session,
         problems,
@@ -226,7 +226,7 @@ async def create_lot(
         moment=moment,
         lock=True,
     )
-    problems.raise_any()
+    problems.raise_if_any()
     moment = now_or_given(now)  # after the books lock: the ledger sees the time of the write
     project, found, currency, cleaned_evidence = checked.project, checked.found, checked.currency, checked.evidence
     assert found is not None

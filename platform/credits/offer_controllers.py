@@ -8,26 +8,20 @@ from typing import Any
 
 from litestar import Controller, get, put
 from litestar.di import NamedDependency
-from litestar.exceptions import ValidationException
 from litestar.params import JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from neutralpoint.credits import services
-from neutralpoint.credits.controllers import BAD_INPUT, credits_input_response
-from neutralpoint.credits.errors import CreditsInputError
 from neutralpoint.credits.schemas import OfferOut, OffersIn, ordered_offers
 from neutralpoint.tenants.access import Role, VenueAccess, VenueMember
-from neutralpoint.web.api_errors import unreadable_body_response
+from neutralpoint.web.api_errors import API_ERRORS, BAD_INPUT
 
 
 class VenueOffersApi(Controller):
     path = "/api/v1/venues/{slug:str}/offers"
     tags = ["venues"]  # noqa: RUF012
     opt = {"access": VenueAccess(Role.MANAGER)}  # noqa: RUF012
-    exception_handlers = {  # noqa: RUF012
-        CreditsInputError: credits_input_response,
-        ValidationException: unreadable_body_response,
-    }
+    exception_handlers = API_ERRORS
 
     @get("/", summary="The credit offers of a venue, shown ones first in their order")
     async def list_offers(

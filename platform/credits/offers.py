@@ -10,7 +10,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from neutralpoint.credits import stock
-from neutralpoint.credits.errors import CreditsInputError
 from neutralpoint.credits.field_checks import now_or_given
 from neutralpoint.credits.models import (
     Allocation,
@@ -19,6 +18,7 @@ from neutralpoint.credits.models import (
     VenueOffer,
 )
 from neutralpoint.credits.schemas import OfferView
+from neutralpoint.refusals import problem, refuse
 
 # --- a venue's offers ---------------------------------------------------------------------
 
@@ -111,9 +111,19 @@ async def choose_offers(
     offered = {e.allocation.id for e in entries}
     order = list(dict.fromkeys(shown))
     if any(a not in offered for a in order):
-        raise CreditsInputError("shown", "One of the chosen offers is not available to this venue.")
+        raise refuse(
+            "shown",
+            problem(
+                "not_offered",
+                "One of the chosen offers is not available to this venue.",
+                "所选选项中有一个不向本场所提供。",
+            ),
+        )
     if default_id is not None and default_id not in order:
-        raise CreditsInputError("default_id", "The default must be one of the offers shown.")
+        raise refuse(
+            "default_id",
+            problem("unknown_choice", "The default must be one of the offers shown.", "默认项必须是显示的选项之一。"),
+        )
     existing = {
         row.allocation_id: row
         for row in (await session.execute(select(VenueOffer).where(VenueOffer.tenant_id == tenant_id))).scalars()

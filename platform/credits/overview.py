@@ -17,7 +17,6 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from neutralpoint.credits import reports
-from neutralpoint.credits.errors import CreditsInputError, Message
 from neutralpoint.credits.models import (
     Allocation,
     AllocationStatus,
@@ -31,6 +30,7 @@ from neutralpoint.credits.models import (
     Tonne,
     TonneStatus,
 )
+from neutralpoint.refusals import problem, refuse
 from neutralpoint.scenarios.i18n import text_for
 from neutralpoint.tenants.models import Tenant
 
@@ -107,7 +107,12 @@ class PlatformSummary:
 
 def check_grouping(by: str, allowed: tuple[str, ...] = GROUPINGS) -> str:
     if by not in allowed:
-        raise CreditsInputError("by", Message("Group by %(choices)s.", choices=", ".join(allowed)))
+        raise refuse(
+            "by",
+            problem(
+                "unknown_choice", "Group by {choices}.", "请按以下之一分组：{choices}。", choices=", ".join(allowed)
+            ),
+        )
     return by
 
 

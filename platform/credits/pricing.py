@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 from babel.numbers import get_currency_precision, list_currencies
 
-from neutralpoint.credits.errors import CreditsInputError, Message
+from neutralpoint import input_rules as rules
+from neutralpoint.refusals import Collector, checked, problem, refuse
 
 GRAMS_PER_TONNE = 1_000_000
 BASIS_POINTS = 10_000
@@ -64,12 +65,27 @@ _KNOWN = known_currencies()
 
 
 def check_currency(code: str, field: str = "currency") -> str:
-    """The upper-case ISO 4217 code, or ``CreditsInputError`` naming ``field``."""
+    """The upper-case ISO 4217 code, or ``FormErrors`` naming ``field``."""
     value = (code or "").strip().upper()
     if len(value) != 3 or not value.isalpha():
-        raise CreditsInputError(field, "Enter a three-letter ISO 4217 currency code, such as CNY, EUR or USD.")
+        raise refuse(
+            field,
+            problem(
+                "currency_format",
+                "Enter a three-letter ISO 4217 currency code, such as CNY, EUR or USD.",
+                "请输入三个字母的 ISO 4217 币种代码，例如 CNY、EUR 或 USD。",
+            ),
+        )
     if value not in _KNOWN:
-        raise CreditsInputError(field, Message("%(code)s is not a currency we know (ISO 4217).", code=value))
+        raise refuse(
+            field,
+            problem(
+                "currency_unknown",
+                "{code} is not a currency we know (ISO 4217).",
+                "{code} 不是已知的币种（ISO 4217）。",
+                code=value,
+            ),
+        )
     return value
 
 
@@ -83,28 +99,22 @@ def minimum_charge_minor(currency: str) -> int:
     return STRIPE_MINIMUM_CHARGE_MINOR.get(check_currency(currency), 1)
 
 
-PRICE_PER_TONNE = Message("The price per tonne")
-
-
-def _check_positive(value: int, field: str, what: Message) -> None:
-    if type(value) is not int:
-        raise CreditsInputError(field, Message("%(what)s must be a whole number.", what=what))
-    if value <= 0:
-        raise CreditsInputError(field, Message("%(what)s must be more than zero.", what=what))
+def _check_positive(value: int, field: str) -> None:
+    checked(field, rules.whole_number, value, minimum=1)
 
 
 def price_for_grams(grams: int, price_per_tonne_minor: int) -> int:
     """``ceil(grams × price / 1,000,000)`` in integers."""
-    _check_positive(grams, "grams", Message("The number of grams"))
-    _check_positive(price_per_tonne_minor, "price_per_tonne_minor", PRICE_PER_TONNE)
+    _check_positive(grams, "grams")
+    _check_positive(price_per_tonne_minor, "price_per_tonne_minor")
     return -(-grams * price_per_tonne_minor // GRAMS_PER_TONNE)
 
 
 def grams_for_amount(amount_minor: int, price_per_tonne_minor: int) -> int:
     """The most grams ``amount_minor`` pays for: ``floor(amount × 1,000,000 / price)``."""
-    _check_positive(price_per_tonne_minor, "price_per_tonne_minor", PRICE_PER_TONNE)
+    _check_positive(price_per_tonne_minor, "price_per_tonne_minor")
     if amount_minor < 0:
-        raise CreditsInputError("amount_minor", "An amount cannot be negative.")
+        raise refuse("amount_minor", problem("too_small", "An amount cannot be negative.", "金额不能为负数。"))
     return amount_minor * GRAMS_PER_TONNE // price_per_tonne_minor
 
 
@@ -160,18 +170,18 @@ class Split:
 
 def check_split(owner_bp: int, platform_bp: int, venue_bp: int) -> None:
     """Basis points that are whole, not negative and add up to 100 %."""
-    errors = {}
+    problems = Collector()
     for name, value in (("owner_bp", owner_bp), ("platform_bp", platform_bp), ("venue_bp", venue_bp)):
-        if type(value) is not int or not 0 <= value <= BASIS_POINTS:
-            errors[name] = "A share is a whole number of basis points between 0 and 10000."
-    if errors:
-        raise CreditsInputError.many(errors)
+        problems.field(name, rules.whole_number, value, minimum=0, maximum=BASIS_POINTS)
+    problems.raise_if_any()
     if owner_bp + platform_bp + venue_bp != BASIS_POINTS:
-        raise CreditsInputError(
+        raise refuse(
             "owner_bp",
-            Message(
-                "The shares of owner, platform and venue must add up to 10000 basis points "
-                "(100 %%); they add up to %(total)s.",
+            problem(
+                "shares_total",
+                "The shares of owner, platform and venue must add up to 10000 basis points (100 %); "
+                "they add up to {total}.",
+                "项目业主、平台和场所的份额之和必须为 10000 个基点（100%）；现在合计为 {total}。",
                 total=owner_bp + platform_bp + venue_bp,
             ),
         )
@@ -182,9 +192,23 @@ def apportion(amount_minor: int, weights: Sequence[int]) -> list[int]:
     each part is its exact share rounded down, and the units left over go to the largest
     fractions (ties: the earlier weight), so the parts always add up to the amount."""
     if type(amount_minor) is not int or amount_minor < 0:
-        raise CreditsInputError("amount_minor", "An amount is a whole, non-negative number of minor units.")
+        raise refuse(
+            "amount_minor",
+            problem(
+                "not_an_integer",
+                "An amount is a whole, non-negative number of minor units.",
+                "金额须为以最小货币单位计的非负整数。",
+            ),
+        )
     if any(type(w) is not int or w < 0 for w in weights) or sum(weights) <= 0:
-        raise CreditsInputError("weights", "Weights are whole, non-negative numbers with a positive sum.")
+        raise refuse(
+            "weights",
+            problem(
+                "weights_invalid",
+                "Weights are whole, non-negative numbers with a positive sum.",
+                "权重须为非负整数，且总和大于零。",
+            ),
+        )
     total = sum(weights)
     parts = [amount_minor * w // total for w in weights]
     remainders = [amount_minor * w % total for w in weights]
@@ -199,6 +223,13 @@ def split_amount(amount_minor: int, owner_bp: int, platform_bp: int, venue_bp: i
     units left over go to the largest fractions (ties: owner, then venue, then platform)."""
     check_split(owner_bp, platform_bp, venue_bp)
     if type(amount_minor) is not int or amount_minor < 0:
-        raise CreditsInputError("amount_minor", "An amount is a whole, non-negative number of minor units.")
+        raise refuse(
+            "amount_minor",
+            problem(
+                "not_an_integer",
+                "An amount is a whole, non-negative number of minor units.",
+                "金额须为以最小货币单位计的非负整数。",
+            ),
+        )
     owner, venue, platform = apportion(amount_minor, [owner_bp, venue_bp, platform_bp])
     return Split(owner_minor=owner, platform_minor=platform, venue_minor=venue)

@@ -1,12 +1,11 @@
 """Credit projects and their photos (platform-admin services).
 
-Every function validates all its input first and raises ``CreditsInputError`` naming each
+Every function validates all its input first and raises ``FormErrors`` naming each
 bad field before anything is written.
 """
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
@@ -15,15 +14,16 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from neutralpoint import input_rules as rules
 from neutralpoint.credits import vocabulary
-from neutralpoint.credits.errors import CreditsInputError, Message
-from neutralpoint.credits.field_checks import Problems, checked_text, checked_texts, checked_url, now_or_given
+from neutralpoint.credits.field_checks import now_or_given
 from neutralpoint.credits.models import (
     Project,
     ProjectOwner,
     ProjectPhoto,
     ProjectStatus,
 )
+from neutralpoint.refusals import Collector, FieldError, FormErrors, problem, refuse
 
 DEFAULT_BENEFICIARY = "Visitors of NeutralPoint venues"
 
@@ -32,8 +32,9 @@ MAX_PHOTO_BYTES = 5 * 1024 * 1024
 
 
 PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp")
-_SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,78})[a-z0-9]$")
 
+
+NO_SUCH_PROJECT = problem("not_found", "There is no such project.", "没有此项目。")
 
 # --- projects -----------------------------------------------------------------------------
 
@@ -60,11 +61,11 @@ _PROJECT_FIELDS = (
 
 
 async def _project_values(
-    session: AsyncSession, values: Mapping[str, Any], problems: Problems, *, current: Project | None
+    session: AsyncSession, values: Mapping[str, Any], problems: Collector, *, current: Project | None
 ) -> dict[str, Any]:
     unknown = sorted(set(values) - set(_PROJECT_FIELDS))
     if unknown:
-        raise CreditsInputError(unknown[0], "A project has no such field.")
+        raise refuse(unknown[0], problem("unknown_field", "A project has no such field.", "项目没有此字段。"))
     creating = current is None
     out: dict[str, Any] = {}
 
@@ -74,64 +75,67 @@ async def _project_values(
     if wanted("owner_id"):
         owner_id = values.get("owner_id")
         if not isinstance(owner_id, uuid.UUID) or await session.get(ProjectOwner, owner_id) is None:
-            problems.add("owner_id", "Choose the project owner.")
+            problems.add("owner_id", problem("required", "Choose the project owner.", "请选择项目业主。"))
         out["owner_id"] = owner_id
     if wanted("slug"):
         slug = str(values.get("slug") or "").strip().lower()
-        if not _SLUG.match(slug):
-            problems.add("slug", "Use 3 to 80 lower-case letters, digits and dashes, such as sichuan-forest-2021.")
-        else:
+        if problems.field("slug", rules.slug, slug) is not None:
             taken = (await session.execute(select(Project.id).where(Project.slug == slug))).scalar_one_or_none()
             if taken is not None and (current is None or taken != current.id):
-                problems.add("slug", "Another project already uses this address.")
+                problems.add(
+                    "slug",
+                    problem("slug_taken", "Another project already uses this address.", "已有其他项目使用此地址。"),
+                )
         out["slug"] = slug
     if wanted("name"):
-        out["name"] = problems.run(checked_texts, values.get("name"), "name", required=True, max_length=200)
+        out["name"] = problems.field("name", rules.texts, values.get("name"), required=True, max_length=200)
     if "description" in values or creating:
-        out["description"] = problems.run(
-            checked_texts, values.get("description"), "description", required=False, max_length=10000
+        out["description"] = problems.field(
+            "description", rules.texts, values.get("description"), required=False, max_length=10000
         )
     if wanted("registry_code"):
-        out["registry_code"] = problems.run(vocabulary.check_registry_code, values.get("registry_code", ""))
+        out["registry_code"] = problems.check(vocabulary.check_registry_code, values.get("registry_code", ""))
     if wanted("registry_project_id"):
-        out["registry_project_id"] = problems.run(
-            checked_text, values.get("registry_project_id"), "registry_project_id", required=True, max_length=80
+        out["registry_project_id"] = problems.field(
+            "registry_project_id", rules.text, values.get("registry_project_id"), required=True, max_length=80
         )
     if "registry_url" in values:
-        out["registry_url"] = problems.run(checked_url, values["registry_url"], "registry_url")
+        out["registry_url"] = problems.field("registry_url", rules.url, values["registry_url"])
     if wanted("project_type"):
-        out["project_type"] = problems.run(vocabulary.check_project_type, values.get("project_type", ""))
+        out["project_type"] = problems.check(vocabulary.check_project_type, values.get("project_type", ""))
     if "methodology" in values:
-        out["methodology"] = problems.run(checked_text, values["methodology"], "methodology")
+        out["methodology"] = problems.field("methodology", rules.text, values["methodology"])
     if wanted("country"):
-        out["country"] = problems.run(vocabulary.check_country, values.get("country", ""))
+        out["country"] = problems.check(vocabulary.check_country, values.get("country", ""))
     if "region" in values:
-        out["region"] = problems.run(checked_text, values["region"], "region", max_length=120)
+        out["region"] = problems.field("region", rules.text, values["region"], max_length=120)
     if "latitude" in values:
-        out["latitude"] = problems.run(vocabulary.check_coordinate, values["latitude"], "latitude", 90)
+        out["latitude"] = problems.check(vocabulary.check_coordinate, values["latitude"], "latitude", 90)
     if "longitude" in values:
-        out["longitude"] = problems.run(vocabulary.check_coordinate, values["longitude"], "longitude", 180)
+        out["longitude"] = problems.check(vocabulary.check_coordinate, values["longitude"], "longitude", 180)
     if "retirement_jurisdiction" in values:
-        out["retirement_jurisdiction"] = problems.run(
-            checked_text, values["retirement_jurisdiction"], "retirement_jurisdiction", max_length=120
+        out["retirement_jurisdiction"] = problems.field(
+            "retirement_jurisdiction", rules.text, values["retirement_jurisdiction"], max_length=120
         )
     if "retirement_beneficiary" in values or creating:
-        wording = problems.run(
-            checked_text,
-            values.get("retirement_beneficiary", DEFAULT_BENEFICIARY),
+        wording = problems.field(
             "retirement_beneficiary",
+            rules.text,
+            values.get("retirement_beneficiary", DEFAULT_BENEFICIARY),
             required=True,
             max_length=300,
         )
         out["retirement_beneficiary"] = wording
     if "sdgs" in values:
-        out["sdgs"] = problems.run(vocabulary.check_sdgs, values["sdgs"])
+        out["sdgs"] = problems.check(vocabulary.check_sdgs, values["sdgs"])
     if "status" in values or creating:
         raw = values.get("status", ProjectStatus.ACTIVE)
         try:
             out["status"] = ProjectStatus(raw)
         except ValueError:
-            problems.add("status", "Choose draft, active or archived.")
+            problems.add(
+                "status", problem("unknown_choice", "Choose draft, active or archived.", "请选择草稿、有效或已归档。")
+            )
     if "is_demo" in values:
         out["is_demo"] = bool(values["is_demo"])
     registry = out.get("registry_code") or (current.registry_code if current else None)
@@ -145,7 +149,13 @@ async def _project_values(
         if clash is not None and (current is None or clash != current.id):
             problems.add(
                 "registry_project_id",
-                Message("Another project already has %(registry)s id %(id)s.", registry=registry, id=registry_id),
+                problem(
+                    "registry_id_taken",
+                    "Another project already has {registry} id {id}.",
+                    "已有其他项目使用 {registry} 编号 {id}。",
+                    registry=registry,
+                    id=registry_id,
+                ),
             )
     return out
 
@@ -167,9 +177,9 @@ async def create_project(session: AsyncSession, *, now: datetime | None = None, 
     ``registry_url``, ``methodology``, ``region``, ``latitude``/``longitude`` (decimal
     text), ``retirement_jurisdiction``, ``retirement_beneficiary``, ``sdgs``, ``status``
     (default active), ``is_demo``."""
-    problems = Problems()
+    problems = Collector()
     cleaned = await _project_values(session, values, problems, current=None)
-    problems.raise_any()
+    problems.raise_if_any()
     moment = now_or_given(now)
     project = Project(**cleaned, created_at=moment, updated_at=moment)
     session.add(project)
@@ -177,7 +187,9 @@ async def create_project(session: AsyncSession, *, now: datetime | None = None, 
     return project
 
 
-async def project_problems(session: AsyncSession, project_id: uuid.UUID | None = None, **values: Any) -> dict[str, str]:
+async def project_problems(
+    session: AsyncSession, project_id: uuid.UUID | None = None, **values: Any
+) -> dict[str, FieldError]:
     """What ``create_project`` (or ``update_project`` of ``project_id``) would refuse in
     ``values``, field by field, without writing anything. A form that already found
     problems of its own shows these beside them, so one submission names every bad field."""
@@ -185,11 +197,11 @@ async def project_problems(session: AsyncSession, project_id: uuid.UUID | None =
     if project_id is not None:
         current = await session.get(Project, project_id)
         if current is None:
-            return {"project_id": "There is no such project."}
-    problems = Problems()
+            return {"project_id": NO_SUCH_PROJECT}
+    problems = Collector()
     try:
         await _project_values(session, values, problems, current=current)
-    except CreditsInputError as exc:
+    except FormErrors as exc:
         return dict(exc.errors)
     return problems.errors
 
@@ -199,10 +211,10 @@ async def update_project(
 ) -> Project:
     project = await session.get(Project, project_id)
     if project is None:
-        raise CreditsInputError("project_id", "There is no such project.")
-    problems = Problems()
+        raise refuse("project_id", NO_SUCH_PROJECT)
+    problems = Collector()
     cleaned = await _project_values(session, values, problems, current=project)
-    problems.raise_any()
+    problems.raise_if_any()
     for name, value in cleaned.items():
         setattr(project, name, value)
     project.updated_at = now_or_given(now)
@@ -233,15 +245,17 @@ async def add_project_photo(
     content_type: str,
     caption: Mapping[str, str] | None = None,
 ) -> ProjectPhoto:
-    problems = Problems()
+    problems = Collector()
     if await session.get(Project, project_id) is None:
-        problems.add("project_id", "There is no such project.")
+        problems.add("project_id", NO_SUCH_PROJECT)
     if content_type not in PHOTO_TYPES:
-        problems.add("photo", "Upload a JPEG, PNG or WebP picture.")
+        problems.add(
+            "photo", problem("file_type", "Upload a JPEG, PNG or WebP picture.", "请上传 JPEG、PNG 或 WebP 图片。")
+        )
     elif not content or len(content) > MAX_PHOTO_BYTES:
-        problems.add("photo", "A picture has at most 5 MB.")
-    cleaned_caption = problems.run(checked_texts, caption, "caption", required=False, max_length=300)
-    problems.raise_any()
+        problems.add("photo", problem("file_too_large", "A picture has at most 5 MB.", "图片最大 5 MB。"))
+    cleaned_caption = problems.field("caption", rules.texts, caption, required=False, max_length=300)
+    problems.raise_if_any()
     position = (
         await session.execute(
             select(func.count()).select_from(ProjectPhoto).where(ProjectPhoto.project_id == project_id)

@@ -12,7 +12,6 @@ from typing import Any, Literal
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from neutralpoint.credits.errors import CreditsInputError
 from neutralpoint.credits.models import (
     GRAMS_PER_TONNE,
     Allocation,
@@ -28,6 +27,7 @@ from neutralpoint.credits.models import (
     TonneStatus,
 )
 from neutralpoint.credits.pricing import apportion
+from neutralpoint.refusals import problem, refuse
 
 StockGrouping = Literal["project", "lot", "allocation", "venue"]
 SalesGrouping = Literal["project", "lot", "allocation", "venue", "owner"]
@@ -65,7 +65,14 @@ class SalesTotal:
 
 async def stock_totals(session: AsyncSession, *, by: StockGrouping) -> list[StockTotal]:
     if by not in ("project", "lot", "allocation", "venue"):
-        raise CreditsInputError("by", "Group stock by project, lot, allocation or venue.")
+        raise refuse(
+            "by",
+            problem(
+                "unknown_choice",
+                "Group stock by project, lot, allocation or venue.",
+                "库存可按项目、批次、分配或场所分组。",
+            ),
+        )
     tonnes: dict[tuple[uuid.UUID, TonneStatus], int] = {
         (row.lot_id, row.status): row.tonnes
         for row in await session.execute(
@@ -137,7 +144,14 @@ async def sales_totals(
         "owner": Project.owner_id,
     }
     if by not in keys:
-        raise CreditsInputError("by", "Group sales by project, lot, allocation, venue or owner.")
+        raise refuse(
+            "by",
+            problem(
+                "unknown_choice",
+                "Group sales by project, lot, allocation, venue or owner.",
+                "销售可按项目、批次、分配、场所或业主分组。",
+            ),
+        )
     paid = Sale.status == SaleStatus.PAID
 
     def paid_sum(column: Any) -> Any:

@@ -9,7 +9,6 @@ tonne is never retired: ``partial_tonnes`` reports it.
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
@@ -18,8 +17,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from neutralpoint import input_rules as rules
 from neutralpoint.credits import ledger, reasons, registry_adapters, stock
-from neutralpoint.credits.errors import CreditsInputError, Message
+from neutralpoint.credits.field_checks import MAX_EVIDENCE_BYTES
 from neutralpoint.credits.models import (
     GRAMS_PER_TONNE,
     FreeRange,
@@ -41,6 +41,7 @@ from neutralpoint.credits.schemas import EvidenceFile, PartialTonne, RetirementV
 from neutralpoint.credits.selling import check_actor
 from neutralpoint.database.base import utcnow
 from neutralpoint.database.engine import Database
+from neutralpoint.refusals import Collector, problem, refuse
 
 
 def retirement_view(request: RetirementRequest) -> RetirementView:
@@ -330,21 +331,16 @@ async def record_retirement_reference(
     now: datetime | None = None,
 ) -> RetirementView:
     """A platform admin retired the request's tonnes at the registry: record its reference."""
-    errors: dict[str, str] = {}
-    text = (reference or "").strip()
-    if not text or len(text) > 200:
-        errors["reference"] = "Enter the registry's retirement reference (1 to 200 characters)."
-    url = (registry_url or "").strip() or None
-    if url is not None and (len(url) > 500 or not re.match(r"^https?://[^\s/]+\.\S+$", url)):
-        errors["registry_url"] = "Enter a web address starting with https://."
-    if evidence is not None and (not evidence.content or len(evidence.content) > 20 * 1024 * 1024):
-        errors["evidence"] = "The evidence file is empty or larger than 20 MB."
-    try:
-        actor = check_actor(actor)
-    except CreditsInputError as exc:
-        errors.update(exc.errors)
-    if errors:
-        raise CreditsInputError.many(errors)
+    problems = Collector()
+    text = problems.field("reference", rules.text, reference, required=True) or ""
+    url = problems.field("registry_url", rules.url, registry_url) or None
+    if evidence is not None and (not evidence.content or len(evidence.content) > MAX_EVIDENCE_BYTES):
+        problems.add(
+            "evidence",
+            problem("file_size", "The evidence file is empty or larger than 20 MB.", "证明文件为空或大于 20 MB。"),
+        )
+    actor = problems.check(check_actor, actor) or ""
+    problems.raise_if_any()
     tonne_lots = (
         await session.execute(select(Tonne.lot_id).where(Tonne.request_id == request_id).distinct())
     ).scalars()
@@ -358,11 +354,16 @@ async def record_retirement_reference(
         )
     ).scalar_one_or_none()
     if request is None:
-        raise CreditsInputError("request_id", "There is no such retirement request.")
+        raise refuse("request_id", problem("not_found", "There is no such retirement request.", "没有此注销请求。"))
     if request.status != RetirementStatus.AWAITING_REFERENCE:
-        raise CreditsInputError(
+        raise refuse(
             "request_id",
-            Message("This request is %(status)s, not awaiting a reference.", status=request.status.value),
+            problem(
+                "wrong_state",
+                "This request is {status}, not awaiting a reference.",
+                "该请求的状态为 {status}，并非等待注销编号。",
+                status=request.status.value,
+            ),
         )
     await _complete(session, request, text, url, evidence, actor=actor, now=moment)
     return retirement_view(request)

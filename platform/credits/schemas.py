@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 
 # The vocabularies pages and clients compare against, without reaching for the ORM models.
+from neutralpoint import input_rules as rules
 from neutralpoint.credits.models import GRAMS_PER_TONNE as GRAMS_PER_TONNE
 from neutralpoint.credits.models import ProjectStatus as ProjectStatus
 from neutralpoint.credits.models import RetirementStatus as RetirementStatus
@@ -202,10 +203,10 @@ class AuditReport:
 
 
 class OwnerIn(msgspec.Struct):
-    name: str
+    name: rules.Name
     payout_currency: str
-    contact_name: str = ""
-    contact_email: str = ""
+    contact_name: rules.Name = ""
+    contact_email: rules.Email = ""
     payout_details: str = ""
 
 
@@ -226,8 +227,8 @@ class ProjectIn(msgspec.Struct):
     project_type: str
     country: str
     description: dict[str, str] = msgspec.field(default_factory=dict)
-    registry_url: str = ""
-    methodology: str = ""
+    registry_url: rules.Url = ""
+    methodology: rules.Line = ""
     region: str = ""
     latitude: str | None = None
     longitude: str | None = None
@@ -264,12 +265,12 @@ class LotIn(msgspec.Struct):
     project_id: uuid.UUID
     vintage_year: int
     serial_first: str
-    quantity_tonnes: int
-    unit_cost_minor: int
+    quantity_tonnes: Annotated[int, msgspec.Meta(ge=1)]
+    unit_cost_minor: rules.MinorUnits
     cost_currency: str
     acquired_on: date
     serial_last: str | None = None
-    notes: str = ""
+    notes: rules.Note = ""
 
 
 class LotOut(msgspec.Struct):
@@ -296,12 +297,12 @@ class CorrectionIn(msgspec.Struct):
 
 class AllocationIn(msgspec.Struct):
     lot_id: uuid.UUID
-    grams: int
-    price_per_tonne_minor: int
+    grams: rules.Grams
+    price_per_tonne_minor: Annotated[int, msgspec.Meta(ge=1)]
     currency: str
-    owner_bp: int
-    platform_bp: int
-    venue_bp: int
+    owner_bp: rules.BasisPoints
+    platform_bp: rules.BasisPoints
+    venue_bp: rules.BasisPoints
     venue_ids: list[uuid.UUID] = msgspec.field(default_factory=list)
     all_venues: bool = False
     valid_from: datetime | None = None

@@ -26,7 +26,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from neutralpoint.credits import ledger, pricing, reasons, stock
-from neutralpoint.credits.errors import BelowMinimumCharge, CreditsInputError, Message, SoldOut
+from neutralpoint.credits.errors import BelowMinimumCharge, SoldOut
 from neutralpoint.credits.models import (
     Allocation,
     Hold,
@@ -46,6 +46,7 @@ from neutralpoint.credits.models import (
 from neutralpoint.credits.schemas import HoldView, PieceView, RefundView, ReservationView, SaleView
 from neutralpoint.database.base import new_id, utcnow
 from neutralpoint.database.tenancy import UnscopedQueryError, current_tenant
+from neutralpoint.refusals import problem, refuse
 
 DEFAULT_RESERVATION_TTL = timedelta(minutes=30)
 """How long grams stay reserved when ``RESERVATION_MINUTES`` was not configured."""
@@ -86,24 +87,32 @@ def _now(now: datetime | None) -> datetime:
 def check_order_ref(order_ref: str) -> str:
     value = (order_ref or "").strip()
     if not value or len(value) > 64:
-        raise CreditsInputError("order_ref", "An order reference has 1 to 64 characters.")
+        raise refuse(
+            "order_ref",
+            problem(
+                "reference_format", "An order reference has 1 to 64 characters.", "订单编号长度为 1 到 64 个字符。"
+            ),
+        )
     return value
 
 
 def check_grams(grams: int, field: str = "grams") -> int:
     if type(grams) is not int:
-        raise CreditsInputError(field, "Grams are a whole number.")
+        raise refuse(field, problem("not_an_integer", "Grams are a whole number.", "克数须为整数。"))
     if grams <= 0:
-        raise CreditsInputError(field, "Buy at least one gram.")
+        raise refuse(field, problem("too_small", "Buy at least one gram.", "至少购买 1 克。"))
     if grams > MAX_ORDER_GRAMS:
-        raise CreditsInputError(field, "One order buys at most 1,000 tonnes.")
+        raise refuse(field, problem("too_large", "One order buys at most 1,000 tonnes.", "每个订单最多购买 1,000 吨。"))
     return grams
 
 
 def check_actor(actor: str) -> str:
     value = (actor or "").strip()
     if not value or len(value) > 254:
-        raise CreditsInputError("actor", "Say who does this (1 to 254 characters).")
+        raise refuse(
+            "actor",
+            problem("actor_invalid", "Say who does this (1 to 254 characters).", "请说明操作人（1 到 254 个字符）。"),
+        )
     return value
 
 
@@ -248,8 +257,14 @@ def _same_order(existing: Reservation, tenant_id: uuid.UUID, allocation_id: uuid
     return same and existing.status in (ReservationStatus.RESERVED, ReservationStatus.SOLD)
 
 
-ANOTHER_RESERVATION = "This order already has another reservation."
-REFERENCE_TAKEN = "This order reference is already used by another order: use a new reference."
+ANOTHER_RESERVATION = problem(
+    "reference_taken", "This order already has another reservation.", "此订单已有另一项预留。"
+)
+REFERENCE_TAKEN = problem(
+    "reference_taken",
+    "This order reference is already used by another order: use a new reference.",
+    "此订单编号已被另一个订单使用：请换一个新编号。",
+)
 
 
 async def reserve(
@@ -281,7 +296,7 @@ async def reserve(
     actor = check_actor(actor)
     ttl = reservation_ttl() if ttl is None else ttl
     if ttl <= timedelta(0):
-        raise CreditsInputError("ttl", "A reservation must last some time.")
+        raise refuse("ttl", problem("too_small", "A reservation must last some time.", "预留的有效时间必须大于零。"))
     scope = current_tenant(session)
     if scope is not None and scope != tenant_id:
         raise UnscopedQueryError("Reservation belongs to another venue")
@@ -289,7 +304,7 @@ async def reserve(
     if existing is not None:
         if _same_order(existing, tenant_id, allocation_id, grams):
             return await reservation_view(session, existing)
-        raise CreditsInputError("order_ref", ANOTHER_RESERVATION)
+        raise refuse("order_ref", ANOTHER_RESERVATION)
     chain = await stock.spill_chain(session, tenant_id, allocation_id, _now(now))
     primary = chain[0]
     price = pricing.quote(grams, primary.price_per_tonne_minor, primary.currency)
@@ -346,10 +361,10 @@ async def reserve(
             await stock.shift(session, Lot, primary.lot_id, reserved_grams=-grams)
         existing = await _reservation(session, order_ref)
         if existing is None:
-            raise CreditsInputError("order_ref", REFERENCE_TAKEN)
+            raise refuse("order_ref", REFERENCE_TAKEN)
         if _same_order(existing, tenant_id, allocation_id, grams):
             return await reservation_view(session, existing)
-        raise CreditsInputError("order_ref", ANOTHER_RESERVATION)
+        raise refuse("order_ref", ANOTHER_RESERVATION)
     if taken:
         holds = await stock.record_holds(session, reservation, plan, actor=actor, now=moment)
     else:
@@ -377,14 +392,21 @@ async def release_reservation(
     actor = check_actor(actor)
     reservation = await _reservation(session, order_ref)
     if reservation is None:
-        raise CreditsInputError("order_ref", "There is no reservation for this order.")
+        raise refuse("order_ref", problem("not_found", "There is no reservation for this order.", "此订单没有预留。"))
     held_lots = {h.lot_id for h in await _holds(session, reservation.id) if h.status == HoldStatus.HELD}
     await ledger.lock_lots(session, held_lots)
     moment = _now(now)
     reservation = await _reservation(session, order_ref, lock=True)
     assert reservation is not None
     if reservation.status == ReservationStatus.SOLD:
-        raise CreditsInputError("order_ref", "This order is paid: refund it instead of releasing it.")
+        raise refuse(
+            "order_ref",
+            problem(
+                "wrong_state",
+                "This order is paid: refund it instead of releasing it.",
+                "此订单已付款：请退款，而不是释放预留。",
+            ),
+        )
     holds = await _holds(session, reservation.id)
     for hold in holds:
         if hold.status == HoldStatus.HELD:
@@ -456,17 +478,25 @@ async def confirm_sale(
         return await sale_view(session, existing)
     reservation = await _reservation(session, order_ref)
     if reservation is None:
-        raise CreditsInputError("order_ref", "There is no reservation for this order.")
+        raise refuse("order_ref", problem("not_found", "There is no reservation for this order.", "此订单没有预留。"))
     if currency is not None and currency.strip().upper() != reservation.currency:
-        raise CreditsInputError(
+        raise refuse(
             "currency",
-            Message("This order was quoted in %(quoted)s, not %(given)s.", quoted=reservation.currency, given=currency),
+            problem(
+                "currency_mismatch",
+                "This order was quoted in {quoted}, not {given}.",
+                "此订单的报价币种为 {quoted}，而非 {given}。",
+                quoted=reservation.currency,
+                given=currency,
+            ),
         )
     if amount_minor is not None and amount_minor != reservation.amount_minor:
-        raise CreditsInputError(
+        raise refuse(
             "amount_minor",
-            Message(
-                "This order was quoted at %(quoted)s, not %(given)s (minor units).",
+            problem(
+                "amount_mismatch",
+                "This order was quoted at {quoted}, not {given} (minor units).",
+                "此订单的报价为 {quoted}，而非 {given}（最小货币单位）。",
                 quoted=reservation.amount_minor,
                 given=amount_minor,
             ),
@@ -635,7 +665,7 @@ async def refund_sale(
     actor = check_actor(actor)
     sale = await _sale(session, order_ref)
     if sale is None:
-        raise CreditsInputError("order_ref", "There is no sale for this order.")
+        raise refuse("order_ref", problem("not_found", "There is no sale for this order.", "此订单没有销售记录。"))
     summary_chain = sale.chain_lot_id
     if summary_chain is None:
         summary_chain = (await stock.fresh_allocations(session, [sale.allocation_id]))[sale.allocation_id].lot_id

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from neutralpoint.credits.errors import CreditsInputError, Message
+from neutralpoint.refusals import problem, refuse
 
 MAX_SERIAL_LENGTH = 200
 
@@ -76,10 +76,12 @@ def _width(first: str, last: str, field: str) -> int:
     if len(first) == len(last):
         return len(first)
     if first.startswith("0") or (last.startswith("0") and len(last) > 1):
-        raise CreditsInputError(
+        raise refuse(
             field,
-            Message(
-                "The number block is padded differently in the first (%(first)s) and last (%(last)s) serial.",
+            problem(
+                "serial_mismatch",
+                "The number block is padded differently in the first ({first}) and last ({last}) serial.",
+                "首个序列号（{first}）与最后一个序列号（{last}）的数字段补零位数不同。",
                 first=first,
                 last=last,
             ),
@@ -98,18 +100,34 @@ def _block(serial: str) -> tuple[str, re.Match[str]] | None:
 def _check_text(value: str, field: str, label: str) -> str:
     text = value.strip()
     if not text:
-        raise CreditsInputError(
+        raise refuse(
             field,
-            Message("Enter the first serial number as the registry writes it.")
+            problem(
+                "required",
+                "Enter the first serial number as the registry writes it.",
+                "请按登记簿的写法输入首个序列号。",
+            )
             if label == "first"
-            else Message("Enter the last serial number as the registry writes it."),
+            else problem(
+                "required",
+                "Enter the last serial number as the registry writes it.",
+                "请按登记簿的写法输入末个序列号。",
+            ),
         )
     if len(text) > MAX_SERIAL_LENGTH:
-        raise CreditsInputError(
-            field, Message("A serial number has at most %(max)s characters.", max=MAX_SERIAL_LENGTH)
+        raise refuse(
+            field,
+            problem(
+                "too_long",
+                "A serial number has at most {max} characters.",
+                "序列号最多 {max} 个字符。",
+                max=MAX_SERIAL_LENGTH,
+            ),
         )
     if any(ch.isspace() for ch in text):
-        raise CreditsInputError(field, "A serial number has no spaces inside it.")
+        raise refuse(
+            field, problem("serial_format", "A serial number has no spaces inside it.", "序列号中不能有空格。")
+        )
     return text
 
 
@@ -120,20 +138,32 @@ def _from_blocks(first: str, last: str) -> SerialRange | None:
         return None
     a, b = found_first[1], found_last[1]
     if (a["head"], a["tail"]) != (b["head"], b["tail"]):
-        raise CreditsInputError(
+        raise refuse(
             "serial_last",
-            Message(
-                "The last serial belongs to another %(registry)s block than the first "
+            problem(
+                "serial_mismatch",
+                "The last serial belongs to another {registry} block than the first "
                 "(they differ outside the unit numbers).",
+                "最后一个序列号与首个序列号不属于同一个 {registry} 区块（二者在单位编号以外的部分不同）。",
                 registry=found_first[0],
             ),
         )
     for match, field in ((a, "serial_first"), (b, "serial_last")):
         if int(match["end"]) < int(match["start"]):
-            raise CreditsInputError(field, "In this block serial the last unit number is smaller than the first.")
+            raise refuse(
+                field,
+                problem(
+                    "serial_order",
+                    "In this block serial the last unit number is smaller than the first.",
+                    "此区块序列号中末个单位编号小于首个。",
+                ),
+            )
     start, end = a["start"], b["end"]
     if int(end) < int(start):
-        raise CreditsInputError("serial_last", "The last serial comes before the first.")
+        raise refuse(
+            "serial_last",
+            problem("serial_order", "The last serial comes before the first.", "末个序列号在首个序列号之前。"),
+        )
     return SerialRange(
         prefix=a["head"],
         suffix=a["tail"],
@@ -147,7 +177,14 @@ def _from_blocks(first: str, last: str) -> SerialRange | None:
 def _from_tokens(first: str, last: str) -> SerialRange:
     left, right = _TOKENS.findall(first), _TOKENS.findall(last)
     if not any(t.isdigit() for t in left):
-        raise CreditsInputError("serial_first", "This serial has no number block to count tonnes with.")
+        raise refuse(
+            "serial_first",
+            problem(
+                "serial_format",
+                "This serial has no number block to count tonnes with.",
+                "此序列号没有可用于计数吨的数字块。",
+            ),
+        )
     if first == last:
         index = max(i for i, t in enumerate(left) if t.isdigit())
         differing = [index]
@@ -156,20 +193,32 @@ def _from_tokens(first: str, last: str) -> SerialRange:
             a.isdigit() != b.isdigit() or (not a.isdigit() and a != b) for a, b in zip(left, right, strict=False)
         )
         if shape_differs:
-            raise CreditsInputError(
+            raise refuse(
                 "serial_last",
-                "The last serial differs from the first outside the number block; "
-                "both must have the same prefix and suffix.",
+                problem(
+                    "serial_mismatch",
+                    "The last serial differs from the first outside the number block; "
+                    "both must have the same prefix and suffix.",
+                    "末个序列号与首个序列号在数字块之外不同；两者的前缀和后缀必须相同。",
+                ),
             )
         differing = [i for i, (a, b) in enumerate(zip(left, right, strict=True)) if a != b]
         if len(differing) > 1:
-            raise CreditsInputError(
-                "serial_last", "The last serial differs from the first in more than one number block."
+            raise refuse(
+                "serial_last",
+                problem(
+                    "serial_mismatch",
+                    "The last serial differs from the first in more than one number block.",
+                    "末个序列号与首个序列号有不止一个数字块不同。",
+                ),
             )
     index = differing[0]
     start, end = left[index], right[index]
     if int(end) < int(start):
-        raise CreditsInputError("serial_last", "The last serial comes before the first.")
+        raise refuse(
+            "serial_last",
+            problem("serial_order", "The last serial comes before the first.", "末个序列号在首个序列号之前。"),
+        )
     return SerialRange(
         prefix="".join(left[:index]),
         suffix="".join(left[index + 1 :]),
@@ -181,7 +230,7 @@ def _from_tokens(first: str, last: str) -> SerialRange:
 
 
 def parse_serial_range(serial_first: str, serial_last: str | None = None) -> SerialRange:
-    """Parse a registry serial range, or raise ``CreditsInputError`` naming the field.
+    """Parse a registry serial range, or raise ``FormErrors`` naming the field.
 
     ``serial_last`` may be empty for a Verra or Gold Standard block serial, which holds
     its own range.
@@ -190,8 +239,13 @@ def parse_serial_range(serial_first: str, serial_last: str | None = None) -> Ser
     if serial_last is None or not serial_last.strip():
         found = _block(first)
         if found is None:
-            raise CreditsInputError(
-                "serial_last", "Enter the last serial number (only a Verra or Gold Standard block serial stands alone)."
+            raise refuse(
+                "serial_last",
+                problem(
+                    "required",
+                    "Enter the last serial number (only a Verra or Gold Standard block serial stands alone).",
+                    "请输入末个序列号（只有 Verra 或黄金标准的区块序列号可以单独使用）。",
+                ),
             )
         last = first
     else:
@@ -202,10 +256,12 @@ def parse_serial_range(serial_first: str, serial_last: str | None = None) -> Ser
 
 def check_quantity(serials: SerialRange, quantity_tonnes: int) -> None:
     if serials.count != quantity_tonnes:
-        raise CreditsInputError(
+        raise refuse(
             "quantity_tonnes",
-            Message(
-                "The serial range holds %(count)s tonnes but the quantity says %(quantity)s.",
+            problem(
+                "quantity_mismatch",
+                "The serial range holds {count} tonnes but the quantity says {quantity}.",
+                "序列号范围包含 {count} 吨，但填写的数量为 {quantity} 吨。",
                 count=serials.count,
                 quantity=quantity_tonnes,
             ),

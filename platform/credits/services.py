@@ -12,8 +12,8 @@ certificates. Each lives in the module named after its part of the work:
   and their anchors alone; ``anchor_heads`` anchors the chains' heads now.
 
 All amounts are integers (grams, minor units, basis points). Bad input raises
-``CreditsInputError`` (``.errors`` maps each field to its message) before anything is
-written; ``SoldOut`` and ``BelowMinimumCharge`` are the two answers a visitor can get.
+``neutralpoint.refusals.FormErrors`` (``.errors`` maps each field to its problem) before
+anything is written; ``SoldOut`` and ``BelowMinimumCharge`` are the two answers a visitor can get.
 """
 
 from __future__ import annotations
@@ -26,13 +26,7 @@ from neutralpoint.credits.allocations import (
     list_allocations,
 )
 from neutralpoint.credits.audit import audit
-from neutralpoint.credits.errors import (
-    BelowMinimumCharge,
-    CreditsError,
-    CreditsInputError,
-    LedgerConflict,
-    SoldOut,
-)
+from neutralpoint.credits.errors import BelowMinimumCharge, CreditsError, LedgerConflict, SoldOut
 from neutralpoint.credits.ledger import anchor_heads, verify_chains
 from neutralpoint.credits.lot_corrections import LOT_CORRECTABLE, correct_lot
 from neutralpoint.credits.lots import create_lot, list_lots, lot_problems, lot_status
@@ -78,7 +72,6 @@ __all__ = [
     "LOT_CORRECTABLE",
     "BelowMinimumCharge",
     "CreditsError",
-    "CreditsInputError",
     "LedgerConflict",
     "Quote",
     "SalesTotal",

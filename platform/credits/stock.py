@@ -19,7 +19,7 @@ from sqlalchemy import ColumnElement, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from neutralpoint.credits import ledger, reasons
-from neutralpoint.credits.errors import CreditsInputError, LedgerConflict, SoldOut
+from neutralpoint.credits.errors import LedgerConflict, SoldOut
 from neutralpoint.credits.models import (
     GRAMS_PER_TONNE,
     Allocation,
@@ -38,6 +38,7 @@ from neutralpoint.credits.models import (
     VenueOffer,
 )
 from neutralpoint.credits.serials import SerialRange
+from neutralpoint.refusals import problem, refuse
 
 
 async def try_shift(
@@ -101,7 +102,7 @@ async def fresh_lot(session: AsyncSession, lot_id: uuid.UUID) -> Lot:
         await session.execute(select(Lot).where(Lot.id == lot_id).execution_options(populate_existing=True))
     ).scalar_one_or_none()
     if lot is None:
-        raise CreditsInputError("lot_id", "There is no such lot.")
+        raise refuse("lot_id", problem("not_found", "There is no such lot.", "没有此批次。"))
     return lot
 
 
@@ -195,10 +196,13 @@ async def spill_chain(
     primary = next((a for a in offers if a.id == primary_id), None)
     if primary is None:
         if require_offered:
-            raise CreditsInputError("allocation_id", "This offer is not available at this venue.")
+            raise refuse(
+                "allocation_id",
+                problem("not_offered", "This offer is not available at this venue.", "此场所不提供此报价。"),
+            )
         primary = (await fresh_allocations(session, [primary_id])).get(primary_id)
         if primary is None:
-            raise CreditsInputError("allocation_id", "There is no such offer.")
+            raise refuse("allocation_id", problem("not_found", "There is no such offer.", "没有此配额。"))
     same = [a for a in offers if a.project_id == primary.project_id and a.currency == primary.currency]
     return [primary] + [a for a in same if a.id != primary.id]
 

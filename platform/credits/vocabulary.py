@@ -10,8 +10,8 @@ import re
 
 from babel import Locale
 
-from neutralpoint.credits.errors import CreditsInputError, Message
-from neutralpoint.numbers import DECIMAL_COMMA, DecimalCommaError, parse_decimal
+from neutralpoint.numbers import DecimalCommaError, parse_decimal
+from neutralpoint.refusals import FieldError, problem, refuse
 
 KNOWN_REGISTRIES: dict[str, dict[str, str]] = {
     "CDCER": {
@@ -62,21 +62,42 @@ def project_type_name(code: str, lang: str = "en") -> str:
 def check_registry_code(value: str, field: str = "registry_code") -> str:
     code = (value or "").strip().upper()
     if not _REGISTRY_CODE.match(code):
-        raise CreditsInputError(field, "A registry is a short code of capital letters, such as CDCER, CCER, VCS or GS.")
+        raise refuse(
+            field,
+            problem(
+                "registry_format",
+                "A registry is a short code of capital letters, such as CDCER, CCER, VCS or GS.",
+                "登记簿为大写字母组成的简短代码，例如 CDCER、CCER、VCS 或 GS。",
+            ),
+        )
     return code
 
 
 def check_project_type(value: str, field: str = "project_type") -> str:
     code = (value or "").strip().lower().replace(" ", "_").replace("-", "_")
     if not _PROJECT_TYPE.match(code):
-        raise CreditsInputError(field, "A project type is a short code of lower-case letters, such as forestry.")
+        raise refuse(
+            field,
+            problem(
+                "project_type_format",
+                "A project type is a short code of lower-case letters, such as forestry.",
+                "项目类型为小写字母组成的简短代码，例如 forestry。",
+            ),
+        )
     return code
 
 
 def check_country(value: str, field: str = "country") -> str:
     code = (value or "").strip().upper()
     if code not in COUNTRIES:
-        raise CreditsInputError(field, "Enter the two-letter ISO 3166 country code, such as CN.")
+        raise refuse(
+            field,
+            problem(
+                "country_format",
+                "Enter the two-letter ISO 3166 country code, such as CN.",
+                "请输入两个字母的 ISO 3166 国家代码，例如 CN。",
+            ),
+        )
     return code
 
 
@@ -88,11 +109,22 @@ def check_coordinate(value: str | None, field: str, limit: int) -> str | None:
     try:
         number = parse_decimal(text)
     except DecimalCommaError:
-        raise CreditsInputError(field, DECIMAL_COMMA) from None
+        raise refuse(field, FieldError("decimal_comma")) from None
     except ValueError:
-        raise CreditsInputError(field, "Enter decimal degrees, such as 30.6586.") from None
+        raise refuse(
+            field,
+            problem("not_a_number", "Enter decimal degrees, such as 30.6586.", "请输入十进制度数，例如 30.6586。"),
+        ) from None
     if abs(number) > limit or len(text) > 16:
-        raise CreditsInputError(field, Message("Enter decimal degrees between -%(limit)s and %(limit)s.", limit=limit))
+        raise refuse(
+            field,
+            problem(
+                "out_of_range",
+                "Enter decimal degrees between -{limit} and {limit}.",
+                "请输入 -{limit} 到 {limit} 之间的十进制度数。",
+                limit=limit,
+            ),
+        )
     return text
 
 
@@ -100,15 +132,36 @@ def check_sdgs(values: object, field: str = "sdgs") -> list[int]:
     if values is None:
         return []
     if not isinstance(values, (list, tuple, set, frozenset)):
-        raise CreditsInputError(field, "List the UN Sustainable Development Goals by number (1 to 17).")
+        raise refuse(
+            field,
+            problem(
+                "sdgs_format",
+                "List the UN Sustainable Development Goals by number (1 to 17).",
+                "请按编号（1 到 17）列出联合国可持续发展目标。",
+            ),
+        )
     numbers: list[int] = []
     for value in values:
         try:
             number = int(str(value))
         except ValueError:
-            raise CreditsInputError(field, "Sustainable Development Goals are numbers from 1 to 17.") from None
+            raise refuse(
+                field,
+                problem(
+                    "sdgs_format",
+                    "Sustainable Development Goals are numbers from 1 to 17.",
+                    "可持续发展目标的编号为 1 到 17。",
+                ),
+            ) from None
         if number not in SDG_NUMBERS:
-            raise CreditsInputError(field, "Sustainable Development Goals are numbers from 1 to 17.")
+            raise refuse(
+                field,
+                problem(
+                    "sdgs_format",
+                    "Sustainable Development Goals are numbers from 1 to 17.",
+                    "可持续发展目标的编号为 1 到 17。",
+                ),
+            )
         if number not in numbers:
             numbers.append(number)
     return sorted(numbers)

@@ -9,10 +9,9 @@ from typing import Annotated, Any
 
 from litestar import Request, Response, get, post, put
 from litestar.di import NamedDependency
-from litestar.exceptions import ClientException, NotFoundException, ValidationException
+from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import Redirect, Template
-from litestar.types import ExceptionHandlersMap
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from neutralpoint.certificates.models import Certificate
@@ -28,11 +27,11 @@ from neutralpoint.impact.schemas import (
     StandingsOut,
 )
 from neutralpoint.impact.services import Period, Standing
+from neutralpoint.refusals import FormErrors
 from neutralpoint.scenarios import entries, submissions
-from neutralpoint.scenarios.forms import FormErrors
 from neutralpoint.tenants.access import PUBLIC
 from neutralpoint.tenants.models import Tenant
-from neutralpoint.web.api_errors import unreadable_body_response
+from neutralpoint.web.api_errors import API_ERRORS
 from neutralpoint.web.i18n import choose_language, gettext_functions, normalize_language
 from neutralpoint.web.templating import render
 
@@ -48,18 +47,6 @@ KeyParam = Annotated[
 
 def _not_found() -> NotFoundException:
     return NotFoundException("Not found")
-
-
-def refused(_: Request[Any, Any, Any], exc: FormErrors) -> Response[dict[str, Any]]:
-    """Bad input, by field, in English and Chinese."""
-    return Response({"errors": exc.as_dict()}, status_code=400)
-
-
-REFUSED: ExceptionHandlersMap = {
-    FormErrors: refused,
-    ClientException: unreadable_body_response,
-    ValidationException: unreadable_body_response,
-}
 
 
 def visitor_language(request: Request[Any, Any, Any], tenant: Tenant | None) -> tuple[str, bool]:
@@ -268,7 +255,7 @@ async def entry_page(
     "/api/v1/public/leaderboard",
     tags=["impact"],
     access=PUBLIC,
-    exception_handlers=REFUSED,
+    exception_handlers=API_ERRORS,
     summary="The platform's leaderboard: the top 100 certificates by grams in a period",
 )
 async def platform_api(
@@ -284,7 +271,7 @@ async def platform_api(
     "/api/v1/public/venues/{slug:str}/leaderboard",
     tags=["impact"],
     access=PUBLIC,
-    exception_handlers=REFUSED,
+    exception_handlers=API_ERRORS,
     summary="A venue's leaderboard: the top 100 certificates by grams in a period",
 )
 async def venue_api(
@@ -466,7 +453,7 @@ async def listing_api(
     "/api/v1/public/venues/{slug:str}/orders/{reference:str}/listing",
     tags=["impact"],
     access=PUBLIC,
-    exception_handlers=REFUSED,
+    exception_handlers=API_ERRORS,
     summary="Choose whether and under which name the order's certificate appears on the leaderboards",
 )
 async def set_listing_api(

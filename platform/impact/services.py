@@ -23,7 +23,7 @@ from neutralpoint.database.base import utcnow
 from neutralpoint.database.tenancy import use_tenant
 from neutralpoint.impact import standings
 from neutralpoint.impact.models import Listing, StandingEntry, StandingTally, Visibility
-from neutralpoint.scenarios.forms import FieldError, FormErrors
+from neutralpoint.refusals import FieldError, FormErrors
 from neutralpoint.tenants.models import EntryPoint, Tenant
 
 ENTRIES = cast(Table, StandingEntry.__table__)

@@ -22,9 +22,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from neutralpoint import input_rules as rules
 from neutralpoint.credits import pricing
 from neutralpoint.credits import services as credits
-from neutralpoint.credits.errors import BelowMinimumCharge, CreditsInputError, Message, SoldOut
+from neutralpoint.credits.errors import BelowMinimumCharge, SoldOut
 from neutralpoint.credits.models import Allocation
 from neutralpoint.credits.selling import MAX_ORDER_GRAMS
 from neutralpoint.database.base import utcnow
@@ -33,7 +34,6 @@ from neutralpoint.database.tenancy import use_tenant
 from neutralpoint.jobs.queue import JobQueue
 from neutralpoint.payments import orders
 from neutralpoint.payments.models import Order, OrderBasis, OrderStatus
-from neutralpoint.payments.orders import OrderError
 from neutralpoint.payments.providers import (
     CANCELED,
     PROCESSING,
@@ -45,18 +45,21 @@ from neutralpoint.payments.providers import (
     ProviderError,
 )
 from neutralpoint.payments.schemas import OrderView
+from neutralpoint.refusals import Collector, FormErrors, problem, refuse
 from neutralpoint.scenarios import estimates
 from neutralpoint.scenarios.models import Estimate
 from neutralpoint.tenants.models import EntryPoint
-from neutralpoint.tenants.validation import EMAIL_PATTERN
 
 log = logging.getLogger("neutralpoint.payments")
 
 S = OrderStatus
 LANGUAGES = ("en", "zh-Hans")
-BUYER_NAME_MAX = 120
 FULFIL_JOB = "fulfil_order"
-NOT_OFFERED = Message("This project is not offered here any more; choose another.")
+NOT_OFFERED = problem(
+    "not_offered",
+    "This project is not offered here any more; choose another.",
+    "本场所已不再提供此项目，请选择其他项目。",
+)
 
 
 def fulfil_job_id(reference: str) -> str:
@@ -82,24 +85,24 @@ class CheckoutRequest:
     actor: str = "visitor"
 
 
+#: An event's order before the whole event's footprint was computed.
+EVENT_NOT_COMPUTED = problem("not_found", "Compute the event's footprint first.", "请先计算整场活动的碳足迹。")
+
+
 def check_buyer(name: str, email: str) -> tuple[str, str]:
-    name = " ".join((name or "").split())
-    email = (email or "").strip()
-    errors: dict[str, str] = {}
-    if len(name) > BUYER_NAME_MAX:
-        errors["buyer_name"] = Message("Use at most %(n)s characters.", n=BUYER_NAME_MAX)
-    if email and (len(email) > 254 or not EMAIL_PATTERN.match(email)):
-        errors["buyer_email"] = Message("Enter an e-mail address such as name@example.com, or leave it empty.")
-    if errors:
-        raise OrderError.many(errors)
-    return name, email
+    """The name and e-mail address a receipt goes to, both optional."""
+    problems = Collector()
+    cleaned_name = problems.field("buyer_name", rules.text, " ".join((name or "").split()), max_length=rules.NAME_MAX)
+    cleaned_email = problems.field("buyer_email", rules.email, email, required=False)
+    problems.raise_if_any()
+    return cleaned_name or "", cleaned_email or ""
 
 
 async def _offer(session: AsyncSession, request: CheckoutRequest) -> Allocation:
     """The allocation the buyer chose; whether the venue shows it is checked by ``reserve``."""
     allocation = await session.get(Allocation, request.allocation_id)
     if allocation is None:
-        raise OrderError("allocation_id", NOT_OFFERED)
+        raise refuse("allocation_id", NOT_OFFERED)
     return allocation
 
 
@@ -155,44 +158,73 @@ async def _grams_wanted(session: AsyncSession, request: CheckoutRequest, allocat
         kind = "organiser" if request.basis == OrderBasis.EVENT else "visitor"
         found = await estimates.find_estimate(session, str(request.estimate_id), kind) if request.estimate_id else None
         if found is None or found[0].kind != kind:
-            raise OrderError("estimate_id", Message("This footprint was not computed at this venue."))
+            raise refuse(
+                "estimate_id",
+                problem("not_found", "This footprint was not computed at this venue.", "此碳足迹不是在本场所计算的。"),
+            )
         estimate, entry_code = found
         code = entry_code or code
         if request.basis == OrderBasis.EVENT:
             grams = await remaining_event_grams(session, estimate)
             if grams <= 0:
-                raise OrderError(
-                    "estimate_id", Message("The attendees have already neutralized the whole event."), status_code=409
+                raise refuse(
+                    "estimate_id",
+                    problem(
+                        "nothing_to_neutralize",
+                        "The attendees have already neutralized the whole event.",
+                        "参会者已中和了整个活动的碳足迹。",
+                    ),
+                    status_code=409,
                 )
             return grams, code
         if estimate.total_grams <= 0:
-            raise OrderError("estimate_id", Message("This footprint is zero: there is nothing to neutralize."))
+            raise refuse(
+                "estimate_id",
+                problem(
+                    "nothing_to_neutralize",
+                    "This footprint is zero: there is nothing to neutralize.",
+                    "此碳足迹为零，无需中和。",
+                ),
+            )
         return estimate.total_grams, code
     if request.basis == OrderBasis.MASS:
         mass = request.grams
         if type(mass) is not int or mass <= 0:
-            raise OrderError("grams", Message("Enter a whole number of grams, at least 1."))
+            raise refuse(
+                "grams",
+                problem("too_small", "Enter a whole number of grams, at least 1.", "请输入整数克数，至少为 1。"),
+            )
         if mass > MAX_ORDER_GRAMS:
-            raise OrderError("grams", Message("One order buys at most 1,000 tonnes."))
+            raise refuse(
+                "grams", problem("too_large", "One order buys at most 1,000 tonnes.", "每个订单最多购买 1,000 吨。")
+            )
         return mass, code
     amount = request.amount_minor
     if type(amount) is not int or amount <= 0:
-        raise OrderError("amount_minor", Message("Enter an amount of money greater than zero."))
+        raise refuse(
+            "amount_minor", problem("too_small", "Enter an amount of money greater than zero.", "请输入大于零的金额。")
+        )
     minimum = pricing.minimum_charge_minor(allocation.currency)
     if amount < minimum:
-        raise OrderError(
+        raise refuse(
             "amount_minor",
-            Message(
-                "The smallest payment is %(minimum)s minor units of %(currency)s.",
+            problem(
+                "below_minimum_charge",
+                "The smallest payment is {minimum} minor units of {currency}.",
+                "最低付款金额为 {minimum} 个 {currency} 最小货币单位。",
                 minimum=minimum,
                 currency=allocation.currency,
             ),
         )
     grams = pricing.grams_for_amount(amount, allocation.price_per_tonne_minor)
     if grams > MAX_ORDER_GRAMS:
-        raise OrderError("amount_minor", Message("One order buys at most 1,000 tonnes."))
+        raise refuse(
+            "amount_minor", problem("too_large", "One order buys at most 1,000 tonnes.", "每个订单最多购买 1,000 吨。")
+        )
     if grams <= 0:
-        raise OrderError("amount_minor", Message("This amount buys less than one gram."))
+        raise refuse(
+            "amount_minor", problem("too_small", "This amount buys less than one gram.", "此金额不足以购买一克。")
+        )
     return grams, code
 
 
@@ -201,14 +233,23 @@ async def _create_order(
 ) -> Order:
     use_tenant(session, request.tenant_id)
     if request.basis not in OrderBasis:
-        raise OrderError("basis", Message("Choose what to buy: your footprint, a mass or an amount."))
+        raise refuse(
+            "basis",
+            problem(
+                "unknown_choice",
+                "Choose what to buy: your footprint, a mass or an amount.",
+                "请选择购买方式：您的碳足迹、质量或金额。",
+            ),
+        )
     name, email = check_buyer(request.buyer_name, request.buyer_email)
     allocation = await _offer(session, request)
     if request.currency is not None and request.currency.strip().upper() != allocation.currency:
-        raise OrderError(
+        raise refuse(
             "currency",
-            Message(
-                "This project is sold in %(sold)s, not in %(asked)s.",
+            problem(
+                "currency_mismatch",
+                "This project is sold in {sold}, not in {asked}.",
+                "此项目以 {sold} 销售，而非 {asked}。",
                 sold=allocation.currency,
                 asked=request.currency.strip().upper()[:3],
             ),
@@ -228,23 +269,27 @@ async def _create_order(
             round_up_to_minimum=request.basis != OrderBasis.AMOUNT,
         )
     except SoldOut as exc:
-        raise OrderError(
+        raise refuse(
             "grams",
-            Message(
-                "Sold out: only %(available)s g of this project are left; choose another project or fewer grams.",
+            problem(
+                "sold_out",
+                "Sold out: only {available} g of this project are left; choose another project or fewer grams.",
+                "已售罄：此项目仅剩 {available} 克；请选择其他项目或减少数量。",
                 available=exc.available_grams,
             ),
             status_code=409,
         ) from exc
-    except CreditsInputError as exc:
+    except FormErrors as exc:
         if "allocation_id" in exc.errors:
-            raise OrderError("allocation_id", NOT_OFFERED) from exc
-        raise OrderError.many(exc.errors) from exc
+            raise refuse("allocation_id", NOT_OFFERED) from exc
+        raise
     except BelowMinimumCharge as exc:
-        raise OrderError(
+        raise refuse(
             "amount_minor",
-            Message(
-                "The smallest payment is %(minimum)s minor units of %(currency)s.",
+            problem(
+                "below_minimum_charge",
+                "The smallest payment is {minimum} minor units of {currency}.",
+                "最低付款金额为 {minimum} 个 {currency} 最小货币单位。",
                 minimum=exc.quote.minimum_minor,
                 currency=exc.quote.currency,
             ),
@@ -310,8 +355,15 @@ async def start_checkout(
             assert failed is not None
             orders.move(session, failed, S.FAILED, cause="provider_refused", actor="payments", detail=exc.message)
             await credits.release_reservation(session, order_ref=reference, actor="payments")
-        raise OrderError(
-            "payment", Message("The payment could not be started: %(reason)s", reason=exc.message), status_code=502
+        raise refuse(
+            "payment",
+            problem(
+                "provider_error",
+                "The payment could not be started: {reason}",
+                "无法发起付款：{reason}",
+                reason=exc.message,
+            ),
+            status_code=502,
         ) from exc
     async with db.session() as session:
         use_tenant(session, request.tenant_id)
@@ -336,12 +388,18 @@ async def update_buyer(
     """The name for the certificate and the address for the receipt, until the order is paid."""
     order = await orders.find(session, orders.check_reference(reference), lock=True)
     if order is None:
-        raise OrderError("reference", Message("There is no order with this reference."), status_code=404)
+        raise refuse(
+            "reference",
+            problem("not_found", "There is no order with this reference.", "没有此编号的订单。"),
+            status_code=404,
+        )
     name, email = check_buyer(buyer_name, buyer_email)
     if order.status not in orders.UNPAID:
         if (name, email) == (order.buyer_name, order.buyer_email):
             return order
-        raise OrderError("reference", Message("This order is already paid."), status_code=409)
+        raise refuse(
+            "reference", problem("wrong_state", "This order is already paid.", "此订单已付款。"), status_code=409
+        )
     order.buyer_name, order.buyer_email = name, email
     if language in LANGUAGES:
         order.language = language
@@ -407,15 +465,33 @@ async def sandbox_pay(
     from neutralpoint.payments.providers import SandboxProvider
 
     if not isinstance(provider, SandboxProvider):
-        raise OrderError("provider", Message("Test payments are only possible in the sandbox."), status_code=409)
+        raise refuse(
+            "provider",
+            problem(
+                "wrong_state", "Test payments are only possible in the sandbox.", "只有在沙盒环境中才能进行测试付款。"
+            ),
+            status_code=409,
+        )
     async with db.platform_session() as session:
         order = await orders.find(session, orders.check_reference(reference))
         if order is None or order.payment_id is None:
-            raise OrderError("reference", Message("There is no order with this reference."), status_code=404)
+            raise refuse(
+                "reference",
+                problem("not_found", "There is no order with this reference.", "没有此编号的订单。"),
+                status_code=404,
+            )
         if order.status in (S.PAID, S.FULFILLED, S.REFUNDED):
-            raise OrderError("reference", Message("This order is already paid."), status_code=409)
+            raise refuse(
+                "reference", problem("wrong_state", "This order is already paid.", "此订单已付款。"), status_code=409
+            )
         if order.status in (S.EXPIRED, S.CANCELLED):
-            raise OrderError("reference", Message("This order has expired; go back and choose again."), status_code=409)
+            raise refuse(
+                "reference",
+                problem(
+                    "wrong_state", "This order has expired; go back and choose again.", "此订单已过期，请返回重新选择。"
+                ),
+                status_code=409,
+            )
         payment_id = order.payment_id
     state = await provider.pay(payment_id, succeed=succeed)
     view = await apply_payment_state(db, jobs, state, cause="sandbox_payment", actor="sandbox")

@@ -10,9 +10,10 @@ so is the webhook, which trusts nothing but a valid signature.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 from babel.numbers import get_currency_precision
@@ -22,16 +23,15 @@ from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, JSONBody
 from litestar.response import Redirect, Template
-from litestar.types import ExceptionHandlersMap
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from neutralpoint.credits.errors import translate_message
+from neutralpoint import input_rules as rules
 from neutralpoint.payments import checkout, services, webhooks
 from neutralpoint.payments.models import OrderBasis
 from neutralpoint.payments.offers import project_lines
-from neutralpoint.payments.orders import OrderError
 from neutralpoint.payments.providers import PROCESSING, SUCCEEDED, PaymentProvider, ProviderError
 from neutralpoint.payments.schemas import OrderView, PricedOffer
+from neutralpoint.refusals import FieldError, FormErrors, problem, refuse
 from neutralpoint.scenarios import entries, estimates, results, submissions
 from neutralpoint.scenarios.i18n import text_for
 from neutralpoint.scenarios.manager import ScenarioRegistry
@@ -39,7 +39,7 @@ from neutralpoint.scenarios.schemas import EstimateOut
 from neutralpoint.settings import Settings
 from neutralpoint.tenants.access import PUBLIC
 from neutralpoint.tenants.models import Tenant
-from neutralpoint.web.i18n import gettext_functions
+from neutralpoint.web.api_errors import API_ERRORS
 from neutralpoint.web.templating import render
 
 
@@ -66,25 +66,6 @@ def _remember_language(response: Response[Any], lang: str, explicit: bool) -> No
 
 def _not_found() -> NotFoundException:
     return NotFoundException("Not found")
-
-
-def _messages(exc: OrderError, lang: str) -> dict[str, str]:
-    gettext = gettext_functions(lang)["plain_gettext"]
-    return {field: translate_message(text, gettext) for field, text in exc.errors.items()}
-
-
-def refused_response(_: Request[Any, Any, Any], exc: OrderError) -> Response[dict[str, Any]]:
-    """Each refusal by field, in both languages."""
-    chinese = gettext_functions("zh-Hans")["plain_gettext"]
-    return Response(
-        {
-            "errors": {
-                field: {"code": "refused", "message": {"en": str(text), "zh-Hans": translate_message(text, chinese)}}
-                for field, text in exc.errors.items()
-            }
-        },
-        status_code=exc.status_code,
-    )
 
 
 # --- presentation --------------------------------------------------------------------------------
@@ -149,7 +130,7 @@ async def result_page(
         "scenarios/result.html",
         lang=lang,
         test_mode=payment_provider(state).test_mode,
-        errors={},
+        refused={},
         typed={},
         **context,
     )
@@ -172,7 +153,7 @@ def _form_request(
     try:
         allocation_id = uuid.UUID(str(form.get("allocation_id") or ""))
     except ValueError:
-        raise OrderError("allocation_id", "Choose a project.") from None
+        raise refuse("allocation_id", problem("required", "Choose a project.", "请选择一个项目。")) from None
     basis = str(form.get("basis") or "estimate")
     request = checkout.CheckoutRequest(
         tenant_id=tenant.id,
@@ -184,19 +165,40 @@ def _form_request(
     if basis == "mass":
         kg = _decimal(form.get("mass_kg"))
         if kg is None or kg <= 0 or (kg * 1000) != (kg * 1000).to_integral_value():
-            raise OrderError("mass_kg", "Enter a mass in kilograms greater than zero, with at most 3 decimals.")
+            raise refuse(
+                "mass_kg",
+                problem(
+                    "not_a_number",
+                    "Enter a mass in kilograms greater than zero, with at most 3 decimals.",
+                    "请输入大于零的千克数，最多 3 位小数。",
+                ),
+            )
         return checkout.CheckoutRequest(**{**request.__dict__, "basis": OrderBasis.MASS, "grams": int(kg * 1000)})
     if basis == "amount":
         currency = currency_of.get(allocation_id, "")
         amount = _decimal(form.get("amount"))
         digits = get_currency_precision(currency) if currency else 2
         if amount is None or amount <= 0 or amount.scaleb(digits) != amount.scaleb(digits).to_integral_value():
-            raise OrderError("amount", "Enter an amount of money greater than zero, to the smallest coin.")
+            raise refuse(
+                "amount",
+                problem(
+                    "not_a_number",
+                    "Enter an amount of money greater than zero, to the smallest coin.",
+                    "请输入大于零的金额，精确到最小货币单位。",
+                ),
+            )
         return checkout.CheckoutRequest(
             **{**request.__dict__, "basis": OrderBasis.AMOUNT, "amount_minor": int(amount.scaleb(digits))}
         )
     if basis != "estimate":
-        raise OrderError("basis", "Choose what to buy: your footprint, a mass or an amount.")
+        raise refuse(
+            "basis",
+            problem(
+                "unknown_choice",
+                "Choose what to buy: your footprint, a mass or an amount.",
+                "请选择购买方式：您的碳足迹、质量或金额。",
+            ),
+        )
     return request
 
 
@@ -223,7 +225,7 @@ async def order_from_result(
     try:
         wanted = _form_request(form, tenant, estimate_id, lang, currency_of)
         order = await services.start_checkout(state.db, payment_provider(state), wanted, ttl=order_ttl(state.settings))
-    except OrderError as exc:
+    except FormErrors as exc:
         typed = {k: str(v) for k, v in form.items() if k in ("mass_kg", "amount", "basis", "allocation_id")}
         return render(
             request,
@@ -231,7 +233,7 @@ async def order_from_result(
             lang=lang,
             status_code=exc.status_code if exc.status_code in (400, 409) else 400,
             test_mode=payment_provider(state).test_mode,
-            errors=_messages(exc, lang),
+            refused=exc.errors,
             typed=typed,
             **context,
         )
@@ -250,7 +252,7 @@ async def _order_page(
     tenant: Tenant,
     reference: str,
     lang: str,
-    errors: dict[str, str] | None = None,
+    errors: Mapping[str, FieldError] | None = None,
     status_code: int = 200,
 ) -> Template:
     order = await services.get_order(session, reference)
@@ -291,7 +293,7 @@ async def _order_page(
         if state.settings.stripe_api_base
         else "https://js.stripe.com/v3/",
         payment_error=payment_error,
-        errors=errors or {},
+        refused=errors or {},
         pay_action=f"/v/{tenant.slug}/orders/{order.reference}/pay",
         buyer_api=f"/api/v1/public/venues/{tenant.slug}/orders/{order.reference}/buyer",
         return_url=f"{state.settings.base_url}/v/{tenant.slug}/orders/{order.reference}",
@@ -347,7 +349,7 @@ async def sandbox_pay_page(
         await services.sandbox_pay(
             state.db, state.jobs, payment_provider(state), reference, succeed=form.get("outcome") != "decline"
         )
-    except OrderError as exc:
+    except FormErrors as exc:
         await db_session.rollback()
         return await _order_page(
             request,
@@ -356,7 +358,7 @@ async def sandbox_pay_page(
             tenant,
             reference,
             lang,
-            _messages(exc, lang),
+            exc.errors,
             status_code=exc.status_code if exc.status_code in (400, 409) else 400,
         )
     return Redirect(path=f"/v/{slug}/orders/{reference}", status_code=303)
@@ -408,18 +410,18 @@ class OrderIn(msgspec.Struct, forbid_unknown_fields=True):
     allocation_id: uuid.UUID
     basis: Literal["estimate", "mass", "amount"]
     estimate_id: uuid.UUID | None = None
-    grams: int | None = None
-    amount_minor: int | None = None
+    grams: rules.Grams | None = None
+    amount_minor: Annotated[int, msgspec.Meta(ge=1)] | None = None
     currency: str | None = None
-    buyer_name: str = ""
-    buyer_email: str = ""
+    buyer_name: rules.Name = ""
+    buyer_email: rules.Email = ""
     language: str = "en"
     entry_point: str = ""
 
 
 class BuyerIn(msgspec.Struct, forbid_unknown_fields=True):
-    buyer_name: str = ""
-    buyer_email: str = ""
+    buyer_name: rules.Name = ""
+    buyer_email: rules.Email = ""
     language: str | None = None
 
 
@@ -569,7 +571,6 @@ def order_out(order: OrderView, settings: Settings, slug: str, payment: dict[str
 
 
 API = "/api/v1/public/venues/{slug:str}"
-REFUSED: ExceptionHandlersMap = {OrderError: refused_response}
 
 
 @get(
@@ -621,7 +622,7 @@ def _payment_out(order: OrderView, state: State) -> dict[str, Any]:
     tags=["visitors"],
     status_code=201,
     access=PUBLIC,
-    exception_handlers=REFUSED,
+    exception_handlers=API_ERRORS,
     summary="Order credits: by the footprint, by mass or by amount",
 )
 async def create_order(
@@ -654,7 +655,14 @@ async def create_order(
     fields = {OrderBasis.ESTIMATE: data.estimate_id, OrderBasis.MASS: data.grams, OrderBasis.AMOUNT: data.amount_minor}
     if fields[basis] is None:
         name = {OrderBasis.ESTIMATE: "estimate_id", OrderBasis.MASS: "grams", OrderBasis.AMOUNT: "amount_minor"}[basis]
-        raise OrderError(name, "Say what to buy: this field is required for the basis chosen.")
+        raise refuse(
+            name,
+            problem(
+                "required",
+                "Say what to buy: this field is required for the basis chosen.",
+                "请说明要购买什么：所选购买方式需要填写此字段。",
+            ),
+        )
     order = await services.start_checkout(state.db, payment_provider(state), wanted, ttl=order_ttl(state.settings))
     return order_out(order, state.settings, slug, _payment_out(order, state))
 
@@ -686,7 +694,7 @@ async def get_order(
     tags=["visitors"],
     status_code=200,
     access=PUBLIC,
-    exception_handlers=REFUSED,
+    exception_handlers=API_ERRORS,
     summary="The buyer's name and e-mail, before paying",
 )
 async def set_buyer(
@@ -712,7 +720,7 @@ async def set_buyer(
     tags=["visitors"],
     status_code=200,
     access=PUBLIC,
-    exception_handlers=REFUSED,
+    exception_handlers=API_ERRORS,
     summary="Pay (or decline) an order in the sandbox (test mode)",
 )
 async def pay_in_sandbox(

@@ -22,20 +22,19 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, JSONBody
-from litestar.types import ExceptionHandlersMap
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from neutralpoint import input_rules as rules
 from neutralpoint.payments import checkout, services
-from neutralpoint.payments.controllers import OrderOut, order_out, order_ttl, refused_response
+from neutralpoint.payments.checkout import EVENT_NOT_COMPUTED
+from neutralpoint.payments.controllers import OrderOut, order_out, order_ttl
 from neutralpoint.payments.models import OrderBasis, OrderStatus
-from neutralpoint.payments.orders import OrderError
 from neutralpoint.payments.reports import OrderRow
+from neutralpoint.refusals import problem, refuse
 from neutralpoint.tenants.access import PLATFORM_ADMIN, VenueAccess, VenueMember
 from neutralpoint.tenants.models import EntryPoint, Role, User
+from neutralpoint.web.api_errors import API_ERRORS
 from neutralpoint.web.downloads import csv_download
-
-REFUSED: ExceptionHandlersMap = {OrderError: refused_response}
-
 
 MANAGER = VenueAccess(Role.MANAGER)
 OWNER = VenueAccess(Role.OWNER)
@@ -77,8 +76,8 @@ class OwedOut(msgspec.Struct):
 
 class EventOrderIn(msgspec.Struct, forbid_unknown_fields=True):
     allocation_id: uuid.UUID
-    buyer_name: str = ""
-    buyer_email: str = ""
+    buyer_name: rules.Name = ""
+    buyer_email: rules.Email = ""
     language: str = "en"
 
 
@@ -112,7 +111,9 @@ def _status(value: str | None) -> OrderStatus | None:
     try:
         return OrderStatus(value)
     except ValueError:
-        raise OrderError("status", "Choose one of the order statuses.") from None
+        raise refuse(
+            "status", problem("unknown_choice", "Choose one of the order statuses.", "请选择一个订单状态。")
+        ) from None
 
 
 VENUE = "/api/v1/venues/{slug:str}"
@@ -122,7 +123,7 @@ VENUE = "/api/v1/venues/{slug:str}"
     VENUE + "/orders",
     tags=["orders"],
     access=MANAGER,
-    exception_handlers=REFUSED,
+    exception_handlers=API_ERRORS,
     summary="The venue's orders and refunds, newest first",
 )
 async def venue_orders(
@@ -160,7 +161,7 @@ async def venue_order(
     tags=["orders"],
     status_code=200,
     access=OWNER,
-    exception_handlers=REFUSED,
+    exception_handlers=API_ERRORS,
     summary="Refund a whole order (owners, within the refund window)",
 )
 async def venue_refund(
@@ -188,7 +189,7 @@ async def venue_refund(
     tags=["orders"],
     status_code=201,
     access=MANAGER,
-    exception_handlers=REFUSED,
+    exception_handlers=API_ERRORS,
     summary="The organiser pays for the event's remaining footprint",
 )
 async def event_order(
@@ -229,7 +230,11 @@ async def latest_event_estimate(session: AsyncSession, entry_point_id: uuid.UUID
         raise NotFoundException()
     found = await services.event_remaining(session, entry_point_id)
     if found is None:
-        raise OrderError("estimate_id", "Compute the event's footprint first.", status_code=409)
+        raise refuse(
+            "estimate_id",
+            EVENT_NOT_COMPUTED,
+            status_code=409,
+        )
     return found.estimate_id
 
 
@@ -240,7 +245,7 @@ PLATFORM_API = "/api/v1/platform"
     PLATFORM_API + "/orders",
     tags=["orders"],
     access=PLATFORM_ADMIN,
-    exception_handlers=REFUSED,
+    exception_handlers=API_ERRORS,
     summary="Every venue's orders, newest first",
 )
 async def platform_orders(
@@ -259,7 +264,7 @@ async def platform_orders_csv(user: NamedDependency[User], db_session: NamedDepe
     tags=["orders"],
     status_code=200,
     access=PLATFORM_ADMIN,
-    exception_handlers=REFUSED,
+    exception_handlers=API_ERRORS,
     summary="Refund any venue's order (within the refund window)",
 )
 async def platform_refund(

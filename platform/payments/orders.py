@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 import secrets
 import uuid
-from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy import select
@@ -17,12 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from neutralpoint.certificates import services as certificates
 from neutralpoint.credits import services as credits
-from neutralpoint.credits.errors import CreditsInputError, Message
 from neutralpoint.credits.schemas import SaleView
 from neutralpoint.database.base import utcnow
 from neutralpoint.payments.models import Fulfilment, Order, OrderStatus, OrderTransition, Refund
 from neutralpoint.payments.offers import project_facts
 from neutralpoint.payments.schemas import OrderView, PieceFacts, RefundFacts, TransitionView
+from neutralpoint.refusals import problem, refuse
 
 S = OrderStatus
 
@@ -47,17 +46,6 @@ REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 REFERENCE_PATTERN = re.compile(r"^NP-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}$")
 
 
-class OrderError(CreditsInputError):
-    """A request about an order that cannot be met; ``errors`` names the field, and
-    ``status_code`` says how the API answers (400 bad input, 409 the order's state)."""
-
-    def __init__(
-        self, field: str, message: str, *, more: Mapping[str, str] | None = None, status_code: int = 400
-    ) -> None:
-        super().__init__(field, message, more=more)
-        self.status_code = status_code
-
-
 class TransitionError(RuntimeError):
     """A status change the rules do not allow: a bug or a race, never saved."""
 
@@ -71,7 +59,11 @@ def new_reference() -> str:
 def check_reference(reference: str) -> str:
     value = (reference or "").strip().upper()
     if not REFERENCE_PATTERN.match(value):
-        raise OrderError("reference", Message("There is no order with this reference."), status_code=404)
+        raise refuse(
+            "reference",
+            problem("not_found", "There is no order with this reference.", "没有此编号的订单。"),
+            status_code=404,
+        )
     return value
 
 

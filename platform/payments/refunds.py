@@ -17,14 +17,13 @@ from sqlalchemy.exc import IntegrityError
 
 from neutralpoint.certificates import services as certificates
 from neutralpoint.credits import services as credits
-from neutralpoint.credits.errors import Message
 from neutralpoint.database.base import utcnow
 from neutralpoint.database.engine import Database
 from neutralpoint.payments import orders
 from neutralpoint.payments.models import Fulfilment, Order, OrderStatus, Refund, RefundStatus
-from neutralpoint.payments.orders import OrderError
 from neutralpoint.payments.providers import PaymentProvider, ProviderError
 from neutralpoint.payments.schemas import OrderView
+from neutralpoint.refusals import problem, refuse
 from neutralpoint.settings import Settings
 
 log = logging.getLogger("neutralpoint.payments")
@@ -69,19 +68,29 @@ async def refund_order(
     async with db.platform_session() as session:
         order = await orders.find(session, reference, lock=True)
         if order is None:
-            raise OrderError("reference", Message("There is no order with this reference."), status_code=404)
+            raise refuse(
+                "reference",
+                problem("not_found", "There is no order with this reference.", "没有此编号的订单。"),
+                status_code=404,
+            )
         existing = await session.scalar(select(Refund).where(Refund.order_id == order.id))
         if existing is not None and existing.status == RefundStatus.SUCCEEDED:
             return await orders.view(session, order)
         if order.status not in orders.PAID_STATES:
-            raise OrderError("reference", Message("Only a paid order can be refunded."), status_code=409)
+            raise refuse(
+                "reference",
+                problem("wrong_state", "Only a paid order can be refunded.", "只有已付款的订单才能退款。"),
+                status_code=409,
+            )
         if check_window and order.paid_at is not None:
             window = timedelta(days=settings.refund_window_days)
             if now - order.paid_at > window:
-                raise OrderError(
+                raise refuse(
                     "reference",
-                    Message(
-                        "Orders can be refunded within %(days)s days of payment; this one was paid earlier.",
+                    problem(
+                        "refund_window",
+                        "Orders can be refunded within {days} days of payment; this one was paid earlier.",
+                        "订单可在付款后 {days} 天内退款；此订单的付款时间早于此期限。",
                         days=settings.refund_window_days,
                     ),
                     status_code=409,
@@ -101,8 +110,10 @@ async def refund_order(
             try:
                 await session.flush()
             except IntegrityError:
-                raise OrderError(
-                    "reference", Message("This order is being refunded already."), status_code=409
+                raise refuse(
+                    "reference",
+                    problem("wrong_state", "This order is being refunded already.", "此订单正在退款中。"),
+                    status_code=409,
                 ) from None
         orders.record(session, order, order.status, cause="refund_requested", actor=actor, detail=cause, now=now)
         payment_id, amount = order.payment_id, order.amount_minor
@@ -117,8 +128,15 @@ async def refund_order(
             if refund is not None:
                 refund.status = RefundStatus.FAILED
                 refund.error = exc.message[:2000]
-        raise OrderError(
-            "reference", Message("The payment provider did not refund: %(reason)s", reason=exc.message), status_code=502
+        raise refuse(
+            "reference",
+            problem(
+                "provider_error",
+                "The payment provider did not refund: {reason}",
+                "支付服务商未能退款：{reason}",
+                reason=exc.message,
+            ),
+            status_code=502,
         ) from exc
     return await record_refund(db, reference, provider_refund_id=result.refund_id, actor=actor, cause=cause)
 
@@ -130,7 +148,11 @@ async def record_refund(
     async with db.platform_session() as session:
         order = await orders.find(session, reference, lock=True)
         if order is None:
-            raise OrderError("reference", Message("There is no order with this reference."), status_code=404)
+            raise refuse(
+                "reference",
+                problem("not_found", "There is no order with this reference.", "没有此编号的订单。"),
+                status_code=404,
+            )
         refund = await session.scalar(select(Refund).where(Refund.order_id == order.id))
         if refund is None:
             refund = Refund(

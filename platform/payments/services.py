@@ -7,8 +7,8 @@
 - ``reports``: order lists, what is owed to project owners, CSV;
 - ``offers``: the venue's offers priced for a footprint.
 
-Bad input raises ``OrderError`` (``.errors`` maps the field to its message, and
-``.status_code`` says how the API answers) before anything is written.
+Bad input raises ``neutralpoint.refusals.FormErrors`` (``.errors`` maps the field to its
+problem, and ``.status_code`` says how the API answers) before anything is written.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from neutralpoint.payments import orders
 from neutralpoint.payments.checkout import (
+    EVENT_NOT_COMPUTED,
     CheckoutRequest,
     EventRemaining,
     apply_payment_state,
@@ -31,11 +32,12 @@ from neutralpoint.payments.checkout import (
 from neutralpoint.payments.fulfilment import expire_orders, fulfil, reconcile
 from neutralpoint.payments.models import OrderBasis, OrderStatus
 from neutralpoint.payments.offers import priced_offers, project_lines
-from neutralpoint.payments.orders import OrderError, TransitionError
+from neutralpoint.payments.orders import TransitionError
 from neutralpoint.payments.providers import PaymentProvider, ProviderError, provider_for
 from neutralpoint.payments.refunds import record_refund, refund_order
 from neutralpoint.payments.reports import OrderRow, list_orders, orders_csv, owed_csv, owed_to_owners
 from neutralpoint.payments.schemas import OrderView, OwedToOwner, PricedOffer
+from neutralpoint.refusals import FormErrors
 
 
 def shared_provider(state: Any) -> PaymentProvider:
@@ -55,17 +57,17 @@ async def get_order(session: AsyncSession, reference: str) -> OrderView | None:
     serial pieces and refund; ``None`` for a reference that is not one."""
     try:
         reference = orders.check_reference(reference)
-    except OrderError:
+    except FormErrors:
         return None
     order = await orders.find(session, reference)
     return None if order is None else await orders.view(session, order)
 
 
 __all__ = [
+    "EVENT_NOT_COMPUTED",
     "CheckoutRequest",
     "EventRemaining",
     "OrderBasis",
-    "OrderError",
     "OrderRow",
     "OrderStatus",
     "OrderView",

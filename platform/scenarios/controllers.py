@@ -31,12 +31,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from neutralpoint.fastpath import csrf
 from neutralpoint.fastpath.cache import EntryCache
 from neutralpoint.fastpath.edge import SHORTCUT_OPT, SubmissionEdge
+from neutralpoint.refusals import FormErrors
 from neutralpoint.scenarios import entries, estimates, results, submissions
-from neutralpoint.scenarios.forms import Field, Form, FormErrors
+from neutralpoint.scenarios.forms import Field, Form
 from neutralpoint.scenarios.i18n import text_for
 from neutralpoint.scenarios.manager import LoadedScenario, ScenarioRegistry
 from neutralpoint.scenarios.schemas import (
-    ErrorsOut,
     EstimateIn,
     EstimateOut,
     EstimateSummaryOut,
@@ -53,7 +53,7 @@ from neutralpoint.scenarios.schemas import (
 from neutralpoint.settings import Settings
 from neutralpoint.tenants.models import EntryPoint, Tenant
 from neutralpoint.web.access import PUBLIC
-from neutralpoint.web.api_errors import unreadable_body_response
+from neutralpoint.web.api_errors import ErrorsOut, unreadable_body_response
 from neutralpoint.web.formatting import BABEL_LOCALES, format_date_range
 from neutralpoint.web.i18n import gettext_functions
 from neutralpoint.web.templating import render

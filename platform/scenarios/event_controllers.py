@@ -12,24 +12,21 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from neutralpoint.refusals import FieldError, FormErrors, problem
 from neutralpoint.scenarios import event_footprint, overrides, results
 from neutralpoint.scenarios.factors import FactorSet
-from neutralpoint.scenarios.forms import FieldError, FormErrors
 from neutralpoint.scenarios.manager import ScenarioRegistry
 from neutralpoint.scenarios.models import Estimate
 from neutralpoint.tenants.access import Role, VenueAccess, VenueMember
+from neutralpoint.web.api_errors import refusal_response
 from neutralpoint.web.formatting import shown_factor
 from neutralpoint.web.i18n import normalize_language
 
-BAD_BODY = {
-    "inputs": {
-        "code": "invalid",
-        "message": {
-            "en": 'Send {"inputs": {...}, "language": "en" or "zh-Hans"}.',
-            "zh-Hans": '请发送 {"inputs": {...}, "language": "en" 或 "zh-Hans"}。',
-        },
-    }
-}
+BAD_BODY = problem(
+    "invalid",
+    'Send {"inputs": {...}, "language": "en" or "zh-Hans"}.',
+    '请发送 {"inputs": {...}, "language": "en" 或 "zh-Hans"}。',
+)
 
 
 def result_json(estimate: Estimate, factor_set: FactorSet | None) -> dict[str, Any]:
@@ -110,7 +107,7 @@ class EventFootprintApi(Controller):
         inputs = data.get("inputs") if isinstance(data, dict) else None
         lang = normalize_language(str(data.get("language") or "en")) if isinstance(data, dict) else None
         if not isinstance(inputs, dict) or lang is None:
-            return Response({"errors": BAD_BODY}, status_code=400)
+            return refusal_response(FormErrors({"inputs": BAD_BODY}))
         blocked = {name: inputs[name] for name in event_footprint.OWN_FIELDS if name in inputs}
         try:
             if blocked:
@@ -120,7 +117,7 @@ class EventFootprintApi(Controller):
                     db_session, registry, event, access.user.id, inputs, lang, strict=True
                 )
         except FormErrors as exc:
-            return Response({"errors": exc.as_dict()}, status_code=400)
+            return refusal_response(exc)
         factors = await event_footprint.result_factors(db_session, registry, estimate)
         return Response(result_json(estimate, factors), status_code=201)
 

@@ -17,10 +17,11 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from neutralpoint.refusals import FormErrors
 from neutralpoint.scenarios import overrides
-from neutralpoint.scenarios.forms import FormErrors
 from neutralpoint.scenarios.manager import ScenarioRegistry
 from neutralpoint.tenants.access import PLATFORM_ADMIN, Role, VenueAccess, VenueMember
+from neutralpoint.web.api_errors import refusal_response
 from neutralpoint.web.cross_site import FORM_OPT
 
 
@@ -112,7 +113,7 @@ class FactorOverridesApi(Controller):
         try:
             validated = overrides.validate_override(registry, access.tenant.enabled_scenarios, raw, evidence, filename)
         except FormErrors as exc:
-            return Response({"errors": exc.as_dict()}, status_code=400)
+            return refusal_response(exc)
         row = await overrides.save_override(db_session, access.tenant.id, access.user.id, validated)
         return Response(override_json(registry, row, slug), status_code=201)
 

@@ -10,97 +10,16 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
 from neutralpoint.numbers import DecimalCommaError, parse_decimal
-from neutralpoint.scenarios.i18n import LANGUAGES, Text, language_problems, text_for
+from neutralpoint.refusals import FieldError, FieldValidationError, FormErrors
+from neutralpoint.scenarios.i18n import Text, language_problems, text_for
 
 FieldKind = Literal["number", "integer", "choice", "city", "boolean", "text"]
 MAX_RAW_LENGTH = 200
-
-MESSAGES: dict[str, dict[str, str]] = {
-    "required": {"en": "This field is required.", "zh-Hans": "此项为必填项。"},
-    "not_a_number": {"en": "Enter a number in {unit}.", "zh-Hans": "请输入以{unit}为单位的数字。"},
-    "not_an_integer": {"en": "Enter a whole number.", "zh-Hans": "请输入整数。"},
-    "decimal_comma": {
-        "en": "Write decimals with a point, for example 1.5.",
-        "zh-Hans": "小数请用小数点，例如 1.5。",
-    },
-    "too_small": {"en": "Must be at least {min} {unit}.", "zh-Hans": "不能小于 {min} {unit}。"},
-    "too_large": {"en": "Must be at most {max} {unit}.", "zh-Hans": "不能大于 {max} {unit}。"},
-    "too_many_decimals": {
-        "en": "Use at most {decimals} decimal places.",
-        "zh-Hans": "最多保留 {decimals} 位小数。",
-    },
-    "unknown_choice": {"en": "Choose one of the options.", "zh-Hans": "请从选项中选择。"},
-    "too_long": {"en": "Use at most {max_length} characters.", "zh-Hans": "最多 {max_length} 个字符。"},
-    "unknown_city": {
-        "en": "We do not know the city “{value}”.{suggestions}",
-        "zh-Hans": "找不到城市“{value}”。{suggestions}",
-    },
-    "not_a_boolean": {"en": "Answer yes or no.", "zh-Hans": "请选择是或否。"},
-    "unknown_field": {"en": "This form has no such field.", "zh-Hans": "表单中没有此项。"},
-    "invalid": {"en": "{detail}", "zh-Hans": "{detail}"},
-}
-#: The same messages for a number without a unit in that language (no "at least 0 .").
-MESSAGES_WITHOUT_UNIT: dict[str, dict[str, str]] = {
-    "not_a_number": {"en": "Enter a number.", "zh-Hans": "请输入数字。"},
-    "too_small": {"en": "Must be at least {min}.", "zh-Hans": "不能小于 {min}。"},
-    "too_large": {"en": "Must be at most {max}.", "zh-Hans": "不能大于 {max}。"},
-}
-
-
-@dataclass(frozen=True)
-class FieldError:
-    """One problem with one field, renderable in every language.
-
-    ``code`` is a short stable name an API client may test; ``text`` is the message in
-    ``en`` and ``zh-Hans``. Without ``text``, the platform's message for ``code`` is used
-    (``required``, ``not_a_number``, ``too_small``, ``too_large``, ``unknown_choice``, …),
-    filled in from ``params``. A calculation refuses answers that do not fit together by
-    raising ``FormErrors`` with one ``FieldError`` per field to correct::
-
-        raise FormErrors({
-            "bread_kg": FieldError("empty_bag", text={
-                "en": "A paper bag with no bread in it: enter the bread you bought.",
-                "zh-Hans": "纸袋里没有面包：请填写您购买的面包重量。",
-            }),
-        })
-    """
-
-    code: str
-    params: Mapping[str, Any] = field(default_factory=dict)
-    text: Text | None = None
-
-    def message(self, lang: str) -> str:
-        """The message in ``lang`` (English when the text lacks it)."""
-        if self.text:
-            return text_for(self.text, lang)
-        params = {k: text_for(v, lang) if isinstance(v, Mapping) else v for k, v in self.params.items()}
-        messages = MESSAGES_WITHOUT_UNIT if "unit" in params and not params["unit"] else MESSAGES
-        template = text_for(messages.get(self.code) or MESSAGES.get(self.code, MESSAGES["invalid"]), lang)
-        return template.format_map(_Default(params))
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "message": {lang: self.message(lang) for lang in LANGUAGES}}
-
-
-class _Default(dict[str, Any]):
-    def __missing__(self, key: str) -> str:
-        return ""
-
-
-class FormErrors(ValueError):  # noqa: N818 (public plugin API name)
-    """Validation failed; ``errors`` maps field names to their problem."""
-
-    def __init__(self, errors: Mapping[str, FieldError]) -> None:
-        self.errors = dict(errors)
-        super().__init__("; ".join(f"{name}: {err.message('en')}" for name, err in self.errors.items()))
-
-    def as_dict(self) -> dict[str, dict[str, Any]]:
-        return {name: err.as_dict() for name, err in self.errors.items()}
 
 
 @dataclass(frozen=True)
@@ -299,12 +218,6 @@ class Field:
         return city
 
 
-class FieldValidationError(ValueError):
-    def __init__(self, error: FieldError) -> None:
-        self.error = error
-        super().__init__(error.message("en"))
-
-
 def _raw(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -407,13 +320,9 @@ def raw_from_serialized(values: Mapping[str, Any]) -> dict[str, Any]:
 
 
 __all__ = [
-    "LANGUAGES",
     "Choice",
     "Field",
-    "FieldError",
-    "FieldValidationError",
     "Form",
-    "FormErrors",
     "raw_from_serialized",
     "serialize_inputs",
 ]

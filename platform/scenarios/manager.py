@@ -23,10 +23,11 @@ from typing import Any
 import msgspec
 import pluggy
 
+from neutralpoint.refusals import FormErrors
 from neutralpoint.scenarios import hookspecs
 from neutralpoint.scenarios.contract import BreakdownLine, CalculationContext, Scenario
 from neutralpoint.scenarios.factors import FactorSet
-from neutralpoint.scenarios.forms import Form, FormErrors
+from neutralpoint.scenarios.forms import Form
 
 log = logging.getLogger("neutralpoint.plugins")
 

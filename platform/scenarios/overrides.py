@@ -32,8 +32,8 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column, undefer
 
 from neutralpoint.database.base import Base, TenantScoped, new_id, utcnow
 from neutralpoint.database.tenancy import use_tenant
+from neutralpoint.refusals import FieldError, FormErrors
 from neutralpoint.scenarios.factors import Factor, FactorSet, Source
-from neutralpoint.scenarios.forms import FieldError, FormErrors
 from neutralpoint.scenarios.manager import LoadedScenario, ScenarioRegistry
 
 EVIDENCE_MAX_BYTES = 5 * 1024 * 1024

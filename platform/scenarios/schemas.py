@@ -16,7 +16,7 @@ from typing import Any, Literal
 import msgspec
 
 from neutralpoint.scenarios.factors import Factor, FactorSet, Source
-from neutralpoint.scenarios.forms import Field, Form, FormErrors
+from neutralpoint.scenarios.forms import Field, Form
 from neutralpoint.scenarios.i18n import text_for
 from neutralpoint.scenarios.manager import LoadedScenario
 
@@ -278,26 +278,6 @@ class EstimateIn(msgspec.Struct, forbid_unknown_fields=True):
     inputs: dict[str, Any]
     language: str = "en"
     visitor_id: uuid.UUID | None = None
-
-
-class FieldErrorOut(msgspec.Struct):
-    code: str
-    message: LocalizedText
-
-
-class ErrorsOut(msgspec.Struct):
-    """400: what is wrong with which field, in every language; nothing was stored."""
-
-    errors: dict[str, FieldErrorOut]
-
-    @classmethod
-    def of(cls, exc: FormErrors) -> ErrorsOut:
-        return cls(
-            errors={
-                name: FieldErrorOut(code=err.code, message=LocalizedText(err.message("en"), err.message("zh-Hans")))
-                for name, err in exc.errors.items()
-            }
-        )
 
 
 class LineOut(msgspec.Struct):

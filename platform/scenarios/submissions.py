@@ -26,11 +26,10 @@ from litestar.exceptions import (
 
 from neutralpoint.fastpath import csrf
 from neutralpoint.fastpath.edge import Shortcut
+from neutralpoint.refusals import FieldError, FormErrors
 from neutralpoint.scenarios import entries, estimates, results, snapshots
-from neutralpoint.scenarios.forms import FieldError, FormErrors
 from neutralpoint.scenarios.schemas import (
     ComparisonOut,
-    ErrorsOut,
     EstimateIn,
     EstimateOut,
     LineOut,
@@ -40,6 +39,7 @@ from neutralpoint.scenarios.schemas import (
 )
 from neutralpoint.settings import Settings
 from neutralpoint.tenants.models import Tenant
+from neutralpoint.web.api_errors import ErrorsOut
 from neutralpoint.web.cookies import cookie_header
 from neutralpoint.web.formatting import shown_factor
 from neutralpoint.web.i18n import choose_language, normalize_language

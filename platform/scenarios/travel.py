@@ -72,9 +72,10 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, Literal
 
+from neutralpoint.refusals import FieldError, FormErrors
 from neutralpoint.scenarios.contract import BreakdownLine, CalculationContext
 from neutralpoint.scenarios.factors import Factor, FactorSet, Source
-from neutralpoint.scenarios.forms import Choice, Field, FieldError, FormErrors
+from neutralpoint.scenarios.forms import Choice, Field
 from neutralpoint.scenarios.i18n import Text, count_en
 
 __all__ = [

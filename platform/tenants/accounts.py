@@ -17,9 +17,10 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from neutralpoint import input_rules as rules
 from neutralpoint.database.tenancy import scopes_disabled, use_tenant
 from neutralpoint.languages import LANGUAGES
-from neutralpoint.scenarios.forms import FormErrors
+from neutralpoint.refusals import Collector, FormErrors, problem
 from neutralpoint.settings import Settings
 from neutralpoint.tenants import tokens
 from neutralpoint.tenants import validation as check
@@ -34,7 +35,6 @@ from neutralpoint.tenants.models import (
     User,
 )
 from neutralpoint.tenants.passwords import hash_password_async, verify_password_async
-from neutralpoint.tenants.validation import Collector, problem
 
 RESEND_INTERVAL = timedelta(seconds=60)
 
@@ -68,7 +68,7 @@ async def signup(
     """A new venue with its owner. A new owner's venue waits (pending) until the e-mail
     address is confirmed; a signed-in owner with a confirmed address gets it active."""
     errors = Collector()
-    name = check.required_text(errors, raw, "name", 120)
+    name = check.required_text(errors, raw, "name", rules.NAME_MAX)
     slug = check.slug(errors, raw)
     if current_user is None:
         email = check.email(errors, raw)
@@ -178,7 +178,7 @@ async def update_account(session: AsyncSession, user: User, raw: Mapping[str, An
     A new password ends every session of the person (their ``session_epoch`` rises); the
     caller starts a new one for the browser that changed it. Returns whether it did."""
     errors = Collector()
-    name = check.optional_text(errors, raw, "name", 120)
+    name = check.optional_text(errors, raw, "name", rules.NAME_MAX)
     new_password = str(raw.get("new_password") or "")
     if new_password:
         check.password(errors, raw, "new_password")

@@ -16,10 +16,10 @@ from litestar import Request
 from litestar.connection import ASGIConnection
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from neutralpoint.refusals import problem
 from neutralpoint.settings import PRODUCTION_PASSWORD_HASHING, PasswordHashing
 from neutralpoint.tenants.models import User
 from neutralpoint.tenants.sessions import EPOCH_KEY, NEW_SESSION_KEY, SINCE_KEY, USER_KEY
-from neutralpoint.tenants.validation import problem
 
 SESSION_USER_KEY = USER_KEY
 #: The one answer to a failed sign-in, on the page and in the API: it never says which was wrong.

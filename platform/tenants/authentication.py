@@ -31,11 +31,10 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import ColumnElement, and_, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from neutralpoint.scenarios.forms import FieldError
+from neutralpoint.refusals import FieldError, problem
 from neutralpoint.tenants.auth import password_needs_rehash, verify_decoy
 from neutralpoint.tenants.models import SignInFailure, User
 from neutralpoint.tenants.passwords import hash_password_async, verify_password_async
-from neutralpoint.tenants.validation import problem
 
 #: How long a failure counts.
 SIGN_IN_WINDOW = timedelta(minutes=15)

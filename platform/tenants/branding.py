@@ -10,9 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from neutralpoint import input_rules as rules
 from neutralpoint.geography import City, load_cities
 from neutralpoint.languages import LANGUAGES
-from neutralpoint.scenarios.forms import FieldError, FormErrors
+from neutralpoint.refusals import Collector, FieldError, FormErrors, problem
 from neutralpoint.settings import Settings
 from neutralpoint.tenants import validation as check
 from neutralpoint.tenants.addresses import platform_host
@@ -20,7 +21,6 @@ from neutralpoint.tenants.logos import Logo
 from neutralpoint.tenants.models import (
     Tenant,
 )
-from neutralpoint.tenants.validation import Collector, problem
 
 if TYPE_CHECKING:
     # The venues domain does not import the scenarios domain: the registry is handed in.
@@ -62,14 +62,14 @@ async def update_branding(
     errors = Collector()
     changes: dict[str, Any] = {}
     if "display_name" in raw:
-        changes["display_name"] = check.required_text(errors, raw, "display_name", 120)
+        changes["display_name"] = check.required_text(errors, raw, "display_name", rules.NAME_MAX)
     if "primary_color" in raw:
         changes["primary_color"] = check.colour(errors, raw)
     if "default_language" in raw:
         changes["default_language"] = check.choice(errors, raw, "default_language", LANGUAGES)
     city: City | None = None
     if "city" in raw:
-        typed = check.text_value(raw, "city")
+        typed = rules.text_value(raw, "city")
         if typed:
             city = load_cities().find(typed)
             if city is None:
@@ -94,7 +94,7 @@ async def update_branding(
             wanted = [wanted]
         installed = [s.id for s in registry.ordered()]
         if not isinstance(wanted, Sequence) or any(str(w) not in installed for w in wanted):
-            errors.add("enabled_scenarios", check.UNKNOWN_CHOICE)
+            errors.add("enabled_scenarios", rules.UNKNOWN_CHOICE)
         elif installed and not wanted:
             errors.add("enabled_scenarios", SCENARIOS_NONE)
         else:

@@ -17,7 +17,7 @@ from litestar import Controller, Request, Response, delete, get, patch, post, pu
 from litestar.background_tasks import BackgroundTask
 from litestar.datastructures import State, UploadFile
 from litestar.di import NamedDependency
-from litestar.exceptions import ClientException, NotFoundException, ValidationException
+from litestar.exceptions import NotFoundException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody, QueryParameter
 from litestar.response import Template
@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from neutralpoint.database.tenancy import use_tenant
 from neutralpoint.geography import load_cities
 from neutralpoint.jobs.queue import JobQueue
-from neutralpoint.scenarios.forms import FieldError, FormErrors
+from neutralpoint.refusals import FieldError, FieldValidationError, FormErrors, problem
 from neutralpoint.settings import Settings
 from neutralpoint.tenants import (
     accounts,
@@ -42,11 +42,10 @@ from neutralpoint.tenants import (
 from neutralpoint.tenants.access import PUBLIC, SIGNED_IN, VenueAccess, VenueMember
 from neutralpoint.tenants.auth import LOGIN_FAILED, current_user, end_other_sessions, sign_in, sign_out
 from neutralpoint.tenants.hosts import SCOPE_KEY, host_directory
-from neutralpoint.tenants.logos import SVG, SVG_CSP, LogoRejectedError, prepare_logo
+from neutralpoint.tenants.logos import SVG, SVG_CSP, prepare_logo
 from neutralpoint.tenants.models import EntryPoint, Invitation, Membership, Role, Tenant, TenantStatus, User
 from neutralpoint.tenants.printables import poster_response, qr_response
-from neutralpoint.tenants.validation import problem
-from neutralpoint.web.api_errors import unreadable_body_response
+from neutralpoint.web.api_errors import API_ERRORS, BAD_INPUT, ErrorsOut, refusal_response
 from neutralpoint.web.cross_site import FORM_OPT, STARTS_SESSION_OPT
 from neutralpoint.web.i18n import choose_language
 from neutralpoint.web.templating import render
@@ -60,13 +59,10 @@ TOKEN_INVALID = problem(
     "This link is not valid any more. Sign in and ask for a new one.",
     "该链接已失效。请登录后重新获取。",
 )
-FIELD_ERRORS = {
-    400: ResponseSpec(data_container=schemas.FieldErrors, description="Bad input, by field; nothing written")
-}
 LOGIN_RESPONSES = {
-    400: ResponseSpec(data_container=schemas.FieldErrors, description="Wrong e-mail address or password"),
+    400: ResponseSpec(data_container=ErrorsOut, description="Wrong e-mail address or password"),
     429: ResponseSpec(
-        data_container=schemas.FieldErrors,
+        data_container=ErrorsOut,
         description="Too many failed sign-ins from this client lately; see the Retry-After header",
     ),
 }
@@ -182,19 +178,7 @@ def field_errors(
     errors: dict[str, FieldError], status_code: int, headers: dict[str, str] | None = None
 ) -> Response[Any]:
     """The 400 answer's shape, returned rather than raised so that the transaction commits."""
-    return Response({"errors": FormErrors(errors).as_dict()}, status_code=status_code, headers=headers)
-
-
-def form_errors_response(_: Request[Any, Any, Any], exc: FormErrors) -> Response[dict[str, Any]]:
-    return Response({"errors": exc.as_dict()}, status_code=400)
-
-
-# Malformed JSON is a ClientException (400): it answers in the documented shape like a wrong field.
-API_ERRORS = {
-    FormErrors: form_errors_response,
-    ClientException: unreadable_body_response,
-    ValidationException: unreadable_body_response,
-}
+    return refusal_response(FormErrors(errors, status_code=status_code), headers)
 
 
 # --- public pages -------------------------------------------------------------------------------
@@ -323,9 +307,9 @@ class AccountApi(Controller):
     path = "/api/v1"
     tags = ["account"]  # noqa: RUF012
     opt = {"access": PUBLIC}  # noqa: RUF012
-    exception_handlers = API_ERRORS  # type: ignore[assignment]
+    exception_handlers = API_ERRORS
 
-    @post("/signup", status_code=201, responses=FIELD_ERRORS, summary="Sign up a venue", opt={STARTS_SESSION_OPT: True})
+    @post("/signup", status_code=201, responses=BAD_INPUT, summary="Sign up a venue", opt={STARTS_SESSION_OPT: True})
     async def signup(
         self,
         request: Request[Any, Any, Any],
@@ -403,7 +387,7 @@ class AccountApi(Controller):
     ) -> schemas.MeOut:
         return await _me(request, db_session, settings, user)
 
-    @patch("/me", responses=FIELD_ERRORS, summary="Change one's name or password", access=SIGNED_IN)
+    @patch("/me", responses=BAD_INPUT, summary="Change one's name or password", access=SIGNED_IN)
     async def update_me(
         self,
         request: Request[Any, Any, Any],
@@ -434,7 +418,7 @@ class AccountApi(Controller):
         await accounts.end_all_sessions(db_session, user)
         sign_out(request)
 
-    @post("/verify", status_code=200, responses=FIELD_ERRORS, summary="Confirm an e-mail address")
+    @post("/verify", status_code=200, responses=BAD_INPUT, summary="Confirm an e-mail address")
     async def verify(
         self,
         data: JSONBody[schemas.VerifyIn],
@@ -482,7 +466,7 @@ class AccountApi(Controller):
     @post(
         "/account/password-reset/confirm",
         status_code=200,
-        responses=FIELD_ERRORS,
+        responses=BAD_INPUT,
         summary="Choose a new password with the link's token",
         opt={STARTS_SESSION_OPT: True},
     )
@@ -520,7 +504,7 @@ class AccountApi(Controller):
     @post(
         "/invitations/{token:str}/accept",
         status_code=200,
-        responses=FIELD_ERRORS,
+        responses=BAD_INPUT,
         summary="Accept an invitation",
         opt={STARTS_SESSION_OPT: True},
     )
@@ -553,7 +537,7 @@ class VenueApi(Controller):
     path = "/api/v1/venues"
     tags = ["venues"]  # noqa: RUF012
     opt = {"access": VenueAccess(Role.STAFF)}  # noqa: RUF012
-    exception_handlers = API_ERRORS  # type: ignore[assignment]
+    exception_handlers = API_ERRORS
 
     @get("/", summary="My venues", access=SIGNED_IN)
     async def list_venues(
@@ -579,7 +563,7 @@ class VenueApi(Controller):
 
     @patch(
         "/{slug:str}",
-        responses=FIELD_ERRORS,
+        responses=BAD_INPUT,
         summary="Change a venue's branding (manager)",
         access=VenueAccess(Role.MANAGER),
     )
@@ -600,7 +584,7 @@ class VenueApi(Controller):
 
     @put(
         "/{slug:str}/logo",
-        responses=FIELD_ERRORS,
+        responses=BAD_INPUT,
         summary="Upload the venue's logo (manager)",
         access=VenueAccess(Role.MANAGER),
         opt={FORM_OPT: True},
@@ -621,7 +605,7 @@ class VenueApi(Controller):
         content = await upload.read(settings.logo_max_bytes + 1)
         try:
             logo = prepare_logo(content, settings.logo_max_bytes)
-        except LogoRejectedError as exc:
+        except FieldValidationError as exc:
             raise FormErrors({"logo": exc.error}) from None
         branding.set_logo(access.tenant, logo)
         await db_session.flush()
@@ -664,7 +648,7 @@ class VenueApi(Controller):
     @post(
         "/{slug:str}/entry-points",
         status_code=201,
-        responses=FIELD_ERRORS,
+        responses=BAD_INPUT,
         summary="Create an entry point (manager)",
         access=VenueAccess(Role.MANAGER),
     )
@@ -703,7 +687,7 @@ class VenueApi(Controller):
 
     @patch(
         "/{slug:str}/entry-points/{entry_id:uuid}",
-        responses=FIELD_ERRORS,
+        responses=BAD_INPUT,
         summary="Change an entry point (manager)",
         access=VenueAccess(Role.MANAGER),
     )
@@ -798,7 +782,7 @@ class VenueApi(Controller):
     @post(
         "/{slug:str}/invitations",
         status_code=201,
-        responses=FIELD_ERRORS,
+        responses=BAD_INPUT,
         summary="Invite someone (owner)",
         access=VenueAccess(Role.OWNER),
     )
@@ -840,7 +824,7 @@ class VenueApi(Controller):
 
     @patch(
         "/{slug:str}/members/{member_id:uuid}",
-        responses=FIELD_ERRORS,
+        responses=BAD_INPUT,
         summary="Change a member's role (owner)",
         access=VenueAccess(Role.OWNER),
     )
@@ -860,7 +844,7 @@ class VenueApi(Controller):
     @delete(
         "/{slug:str}/members/{member_id:uuid}",
         status_code=204,
-        responses=FIELD_ERRORS,
+        responses=BAD_INPUT,
         summary="Remove a member (owner)",
         access=VenueAccess(Role.OWNER),
     )

@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from neutralpoint.scenarios.forms import FieldError, FormErrors
+from neutralpoint import input_rules as rules
+from neutralpoint.refusals import Collector, FieldError, FormErrors, problem
 from neutralpoint.tenants import tokens
 from neutralpoint.tenants import validation as check
 from neutralpoint.tenants.branding import enabled_scenarios
@@ -19,7 +20,6 @@ from neutralpoint.tenants.models import (
     EntryPoint,
     Tenant,
 )
-from neutralpoint.tenants.validation import Collector
 
 if TYPE_CHECKING:
     # The venues domain does not import the scenarios domain: the registry is handed in.
@@ -40,7 +40,7 @@ def _presets(errors: Collector, registry: ScenarioRegistry, scenario_id: str, ra
     if raw_presets is None:
         return {}
     if not isinstance(raw_presets, Mapping):
-        errors.add("presets", check.UNKNOWN_CHOICE)
+        errors.add("presets", rules.UNKNOWN_CHOICE)
         return {}
     fields = {f.name: f for f in preset_fields(registry.get(scenario_id))}
     clean: dict[str, str] = {}
@@ -52,7 +52,7 @@ def _presets(errors: Collector, registry: ScenarioRegistry, scenario_id: str, ra
         if found is None:
             errors.add(f"presets.{name}", FieldError("unknown_field"))
         elif found.choice(text) is None:
-            errors.add(f"presets.{name}", check.UNKNOWN_CHOICE)
+            errors.add(f"presets.{name}", rules.UNKNOWN_CHOICE)
         else:
             clean[str(name)] = text
     return clean
@@ -68,7 +68,7 @@ async def _code_taken(session: AsyncSession, code: str, other_than: EntryPoint |
 
 def scenario_not_enabled(name: Mapping[str, str]) -> FieldError:
     """The scenario is installed, but this venue has not turned it on: say where to."""
-    return check.problem(
+    return problem(
         "scenario_not_enabled",
         f"This venue does not offer “{name['en']}” yet: tick it under Branding → Scenarios offered "
         "(enabled_scenarios in the API) first.",
@@ -89,8 +89,8 @@ async def _entry_values(
     values: dict[str, Any] = {}
     creating = current is None
     if creating or "name" in raw:
-        values["name"] = check.required_text(errors, raw, "name", 120)
-    if "code" in raw and not (creating and not check.text_value(raw, "code")):
+        values["name"] = check.required_text(errors, raw, "name", rules.NAME_MAX)
+    if "code" in raw and not (creating and not rules.text_value(raw, "code")):
         code = check.entry_code(errors, raw)
         unchanged = current is not None and code == current.code
         if "code" not in errors.errors and not unchanged and await _code_taken(session, code, current):
@@ -100,7 +100,7 @@ async def _entry_values(
         allowed = [s.id for s in enabled_scenarios(registry, tenant)]
         values["scenario"] = check.choice(errors, raw, "scenario", allowed)
         installed = registry.get(values["scenario"])
-        if installed is not None and errors.errors.get("scenario") is check.UNKNOWN_CHOICE:
+        if installed is not None and errors.errors.get("scenario") is rules.UNKNOWN_CHOICE:
             errors.errors["scenario"] = scenario_not_enabled(installed.info.name)
     scenario_id = values.get("scenario", current.scenario if current else "")
     event_name = current.event_name if current else None
@@ -123,7 +123,7 @@ async def _entry_values(
     elif scenario_changed:
         values["presets"] = {}
     if creating or "active" in raw:
-        values["active"] = check.flag(raw, "active", True)
+        values["active"] = rules.flag(raw, "active", True)
     errors.raise_if_any()
     return values
 

@@ -20,8 +20,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring as parse_xml
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from neutralpoint.scenarios.forms import FieldError
-from neutralpoint.tenants.validation import problem
+from neutralpoint.refusals import FieldError, FieldValidationError, problem
 
 MAX_SIDE = 512
 MAX_PIXELS = 40_000_000
@@ -40,12 +39,6 @@ _CSS_URL = re.compile(r"url\(\s*(['\"]?)(.*?)\1\s*\)", re.IGNORECASE | re.DOTALL
 class Logo:
     data: bytes
     content_type: str
-
-
-class LogoRejectedError(ValueError):
-    def __init__(self, error: FieldError) -> None:
-        self.error = error
-        super().__init__(error.message("en"))
 
 
 UNSUPPORTED = problem(
@@ -99,18 +92,18 @@ BROKEN_IMAGE = problem(
 
 
 def prepare_logo(data: bytes, max_bytes: int) -> Logo:
-    """The logo to store, or ``LogoRejectedError`` with a message for the person uploading it."""
+    """The logo to store, or ``FieldValidationError`` with a message for the person uploading it."""
     if len(data) > max_bytes:
-        raise LogoRejectedError(too_large(max_bytes))
+        raise FieldValidationError(too_large(max_bytes))
     if not data:
-        raise LogoRejectedError(UNSUPPORTED)
+        raise FieldValidationError(UNSUPPORTED)
     raster = _raster_format(data)
     if raster is not None:
         return Logo(_reencode(data), PNG)
     if _looks_like_svg(data):
         check_svg(data)
         return Logo(data, SVG)
-    raise LogoRejectedError(UNSUPPORTED)
+    raise FieldValidationError(UNSUPPORTED)
 
 
 def _raster_format(data: bytes) -> str | None:
@@ -123,13 +116,13 @@ def _raster_format(data: bytes) -> str | None:
     except UnidentifiedImageError:
         return None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise LogoRejectedError(TOO_MANY_PIXELS) from None
+        raise FieldValidationError(TOO_MANY_PIXELS) from None
     except (OSError, ValueError, SyntaxError):
-        raise LogoRejectedError(BROKEN_IMAGE) from None
+        raise FieldValidationError(BROKEN_IMAGE) from None
     if fmt not in RASTER_FORMATS:
-        raise LogoRejectedError(UNSUPPORTED)
+        raise FieldValidationError(UNSUPPORTED)
     if width * height > MAX_PIXELS:
-        raise LogoRejectedError(TOO_MANY_PIXELS)
+        raise FieldValidationError(TOO_MANY_PIXELS)
     return fmt
 
 
@@ -145,7 +138,7 @@ def _reencode(data: bytes) -> bytes:
             out = io.BytesIO()
             image.save(out, format="PNG", optimize=True)
     except (OSError, ValueError, SyntaxError):
-        raise LogoRejectedError(BROKEN_IMAGE) from None
+        raise FieldValidationError(BROKEN_IMAGE) from None
     return out.getvalue()
 
 
@@ -168,61 +161,61 @@ def _compact(value: str) -> str:
 def _check_css(text: str) -> None:
     compact = _compact(text)
     if "javascript:" in compact or "vbscript:" in compact:
-        raise LogoRejectedError(unsafe_svg("javascript_url"))
+        raise FieldValidationError(unsafe_svg("javascript_url"))
     if "@import" in compact:
-        raise LogoRejectedError(unsafe_svg("external_reference"))
+        raise FieldValidationError(unsafe_svg("external_reference"))
     for match in _CSS_URL.finditer(text):
         if not match.group(2).strip().startswith("#"):
-            raise LogoRejectedError(unsafe_svg("external_reference"))
+            raise FieldValidationError(unsafe_svg("external_reference"))
 
 
 def check_svg(data: bytes) -> None:
-    """Raise ``LogoRejectedError`` naming the first thing that makes this SVG unsafe as a logo."""
+    """Raise ``FieldValidationError`` naming the first thing that makes this SVG unsafe as a logo."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise LogoRejectedError(NOT_XML) from None
+        raise FieldValidationError(NOT_XML) from None
     lowered = text.lower()
     if "<!doctype" in lowered or "<!entity" in lowered:
-        raise LogoRejectedError(unsafe_svg("doctype"))
+        raise FieldValidationError(unsafe_svg("doctype"))
     if "<?xml-stylesheet" in lowered:
-        raise LogoRejectedError(unsafe_svg("external_reference"))
+        raise FieldValidationError(unsafe_svg("external_reference"))
     try:
         root = parse_xml(text, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException:
-        raise LogoRejectedError(unsafe_svg("doctype")) from None
+        raise FieldValidationError(unsafe_svg("doctype")) from None
     except ET.ParseError:
-        raise LogoRejectedError(NOT_XML) from None
+        raise FieldValidationError(NOT_XML) from None
     if _local(root.tag)[1] != "svg":
-        raise LogoRejectedError(UNSUPPORTED)
+        raise FieldValidationError(UNSUPPORTED)
     for element in root.iter():
         if not isinstance(element.tag, str):
             continue
         namespace, name = _local(element.tag)
         name = name.lower()
         if name == "script":
-            raise LogoRejectedError(unsafe_svg("script"))
+            raise FieldValidationError(unsafe_svg("script"))
         if name == "foreignobject":
-            raise LogoRejectedError(unsafe_svg("foreign_object"))
+            raise FieldValidationError(unsafe_svg("foreign_object"))
         if namespace == XHTML_NS or name in EMBEDDING_ELEMENTS:
-            raise LogoRejectedError(unsafe_svg("embedded_html"))
+            raise FieldValidationError(unsafe_svg("embedded_html"))
         if name == "style" and element.text:
             _check_css(element.text)
         # A list, not a dict: href and xlink:href have the same local name and both count.
         attributes = [(_local(key)[1].lower(), value) for key, value in element.attrib.items()]
         if any("javascript:" in _compact(value) or "vbscript:" in _compact(value) for _, value in attributes):
-            raise LogoRejectedError(unsafe_svg("javascript_url"))
+            raise FieldValidationError(unsafe_svg("javascript_url"))
         for attr, value in attributes:
             if attr.startswith("on"):
-                raise LogoRejectedError(unsafe_svg("event_attribute"))
+                raise FieldValidationError(unsafe_svg("event_attribute"))
             if attr == "href" and not value.strip().startswith("#"):
-                raise LogoRejectedError(unsafe_svg("external_reference"))
+                raise FieldValidationError(unsafe_svg("external_reference"))
             if name in ANIMATION_ELEMENTS and attr == "attributename":
                 target = _compact(value)
                 if target.startswith("on"):
-                    raise LogoRejectedError(unsafe_svg("event_attribute"))
+                    raise FieldValidationError(unsafe_svg("event_attribute"))
                 if "href" in target:
-                    raise LogoRejectedError(unsafe_svg("external_reference"))
+                    raise FieldValidationError(unsafe_svg("external_reference"))
             compact = _compact(value)
             if "url(" in compact or "@import" in compact:
                 _check_css(value)

@@ -12,8 +12,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from neutralpoint import input_rules as rules
 from neutralpoint.database.tenancy import scopes_disabled, use_tenant
-from neutralpoint.scenarios.forms import FormErrors
+from neutralpoint.refusals import Collector, FormErrors, problem
 from neutralpoint.settings import Settings
 from neutralpoint.tenants import tokens
 from neutralpoint.tenants import validation as check
@@ -27,7 +28,6 @@ from neutralpoint.tenants.models import (
     User,
 )
 from neutralpoint.tenants.passwords import hash_password_async
-from neutralpoint.tenants.validation import Collector, problem
 
 ROLES = tuple(role.value for role in Role)
 
@@ -155,7 +155,7 @@ async def accept_invitation(
         if await email_taken(session, invitation.email):
             raise FormErrors({"email": INVITATION_SIGN_IN})
         errors = Collector()
-        name = check.optional_text(errors, raw, "name", 120)
+        name = check.optional_text(errors, raw, "name", rules.NAME_MAX)
         password = check.password(errors, raw)
         errors.raise_if_any()
         user = User(

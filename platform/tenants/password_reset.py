@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from neutralpoint.scenarios.forms import FormErrors
+from neutralpoint.refusals import Collector, FormErrors, problem
 from neutralpoint.settings import Settings
 from neutralpoint.tenants import tokens
 from neutralpoint.tenants import validation as check
@@ -22,7 +22,6 @@ from neutralpoint.tenants.models import (
     User,
 )
 from neutralpoint.tenants.passwords import hash_password_async
-from neutralpoint.tenants.validation import Collector, problem
 
 RESET_LINK_INVALID = problem(
     "reset_link_invalid",

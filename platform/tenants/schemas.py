@@ -16,29 +16,14 @@ from litestar.datastructures import UploadFile
 from msgspec import UNSET, UnsetType
 
 # The venue's states, which pages compare against without reaching for the ORM models.
+from neutralpoint import input_rules as rules
 from neutralpoint.tenants.models import TenantStatus as TenantStatus
 
 
-class FieldMessage(msgspec.Struct):
-    en: str
-    zh_hans: str = msgspec.field(name="zh-Hans")
-
-
-class FieldProblem(msgspec.Struct):
-    code: str
-    message: FieldMessage
-
-
-class FieldErrors(msgspec.Struct):
-    """400 answer: what is wrong, keyed by field name; nothing was written."""
-
-    errors: dict[str, FieldProblem]
-
-
 class SignupIn(msgspec.Struct):
-    name: str = ""
+    name: rules.Name = ""
     slug: str = ""
-    email: str = ""
+    email: rules.Email = ""
     password: str = ""
     language: str = "en"
 
@@ -200,7 +185,7 @@ class MemberOut(msgspec.Struct):
 
 
 class InvitationIn(msgspec.Struct):
-    email: str = ""
+    email: rules.Email = ""
     role: str = ""
 
 

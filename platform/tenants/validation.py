@@ -1,8 +1,10 @@
-"""Checks on what people type into venue forms, each failing with a bilingual message.
+"""The venue forms' own rules: reserved addresses, entry point codes, passwords, and what is taken.
 
-Errors are the scenario forms' ``FieldError`` (a code and a message in every language),
-collected per field into ``FormErrors`` so that a page shows each message beside its
-field and the API answers ``{"errors": {field: {"code", "message"}}}``.
+The generic rules (an e-mail address, a slug, a colour, a host name, a date, text limits)
+are ``neutralpoint.input_rules``, shared with every domain; each function here reads one
+field of a posted form or JSON body and files its problem in a ``Collector``
+(``neutralpoint.refusals``), so that a page shows each message beside its field and the
+API answers ``{"errors": {field: {"code", "message"}}}``.
 """
 
 from __future__ import annotations
@@ -12,11 +14,11 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from neutralpoint.scenarios.forms import FieldError, FormErrors
+from neutralpoint import input_rules as rules
+from neutralpoint.refusals import Collector, problem
 from neutralpoint.tenants.hosts import PLATFORM_SEGMENTS
 from neutralpoint.tenants.password_strength import is_guessable
 
-SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,38})[a-z0-9]$")
 RESERVED_SLUGS = frozenset(
     {
         "about",
@@ -54,11 +56,6 @@ RESERVED_SLUGS = frozenset(
         "www",
     }
 )
-EMAIL_PATTERN = re.compile(
-    r"^[^@\s<>()\[\],;:\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
-)
-COLOUR_PATTERN = re.compile(r"^#[0-9a-fA-F]{6}$")
-HOST_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 # An entry point's code ends its address (/v/<slug>/<CODE>, or /<CODE> on a venue's own
 # host, which maps 1 to 16 letters or digits) and is printed under the QR code. Codes are
 # kept in capitals, as generated ones are (tokens.CODE_ALPHABET), and addresses are
@@ -70,92 +67,33 @@ PASSWORD_MIN = 10
 PASSWORD_MAX = 256
 
 
-def problem(code: str, en: str, zh: str) -> FieldError:
-    """A field error with its message written out in both languages."""
-    return FieldError(code, text={"en": en, "zh-Hans": zh})
-
-
-REQUIRED = FieldError("required")
-UNKNOWN_CHOICE = FieldError("unknown_choice")
-
-
-def too_long(max_length: int) -> FieldError:
-    return FieldError("too_long", {"max_length": max_length})
-
-
-class Collector:
-    """Gathers one error per field; ``raise_if_any`` stops before anything is written."""
-
-    def __init__(self) -> None:
-        self.errors: dict[str, FieldError] = {}
-
-    def add(self, name: str, error: FieldError) -> None:
-        self.errors.setdefault(name, error)
-
-    def __bool__(self) -> bool:
-        return bool(self.errors)
-
-    def raise_if_any(self) -> None:
-        if self.errors:
-            raise FormErrors(self.errors)
-
-
-def text_value(raw: Mapping[str, Any], name: str) -> str:
-    value = raw.get(name)
-    if value is None:
-        return ""
-    if isinstance(value, list | tuple):
-        value = value[0] if value else ""
-    return str(value).strip()
-
-
 def required_text(errors: Collector, raw: Mapping[str, Any], name: str, max_length: int) -> str:
-    value = text_value(raw, name)
-    if not value:
-        errors.add(name, REQUIRED)
-    elif len(value) > max_length:
-        errors.add(name, too_long(max_length))
+    value = rules.text_value(raw, name)
+    errors.field(name, rules.text, value, required=True, max_length=max_length)
     return value
 
 
 def optional_text(errors: Collector, raw: Mapping[str, Any], name: str, max_length: int) -> str | None:
-    value = text_value(raw, name)
-    if len(value) > max_length:
-        errors.add(name, too_long(max_length))
+    value = rules.text_value(raw, name)
+    errors.field(name, rules.text, value, max_length=max_length)
     return value or None
 
 
-def slug(errors: Collector, raw: Mapping[str, Any], name: str = "slug") -> str:
-    value = text_value(raw, name).lower()
-    if not value:
-        errors.add(name, REQUIRED)
-    elif not SLUG_PATTERN.match(value):
-        errors.add(
-            name,
-            problem(
-                "slug_format",
-                "Use 3 to 40 lower-case letters, digits or hyphens, starting and ending with a letter or digit.",
-                "请使用 3 到 40 个小写字母、数字或连字符，并以字母或数字开头和结尾。",
-            ),
-        )
-    elif value in RESERVED_SLUGS:
-        errors.add(
-            name, problem("slug_reserved", "This address is reserved; choose another.", "该地址为保留字，请另选一个。")
-        )
-    return value
-
-
+SLUG_RESERVED = problem("slug_reserved", "This address is reserved; choose another.", "该地址为保留字，请另选一个。")
 SLUG_TAKEN = problem("slug_taken", "This address is already taken; choose another.", "该地址已被占用，请另选一个。")
 
 
+def slug(errors: Collector, raw: Mapping[str, Any], name: str = "slug") -> str:
+    """A venue's address (``/v/<slug>``): the shared slug rule, and not a word the platform uses."""
+    value = rules.text_value(raw, name).lower()
+    if errors.field(name, rules.slug, value) is not None and value in RESERVED_SLUGS:
+        errors.add(name, SLUG_RESERVED)
+    return value
+
+
 def email(errors: Collector, raw: Mapping[str, Any], name: str = "email") -> str:
-    value = text_value(raw, name).lower()
-    if not value:
-        errors.add(name, REQUIRED)
-    elif len(value) > 254:
-        errors.add(name, too_long(254))
-    elif not EMAIL_PATTERN.match(value):
-        errors.add(name, problem("email_invalid", "Enter a valid e-mail address.", "请输入有效的电子邮箱地址。"))
+    value = rules.text_value(raw, name).lower()
+    errors.field(name, rules.email, value)
     return value
 
 
@@ -164,29 +102,11 @@ EMAIL_TAKEN = problem(
     "An account with this e-mail address already exists. Sign in first, then add the venue.",
     "该电子邮箱已注册账户。请先登录，再添加场所。",
 )
-
-
-def password(errors: Collector, raw: Mapping[str, Any], name: str = "password") -> str:
-    value = raw.get(name)
-    value = "" if value is None else str(value)
-    if not value:
-        errors.add(name, REQUIRED)
-    elif len(value) < PASSWORD_MIN:
-        errors.add(
-            name,
-            problem(
-                "password_too_short",
-                f"Use at least {PASSWORD_MIN} characters.",
-                f"密码至少需要 {PASSWORD_MIN} 个字符。",
-            ),
-        )
-    elif len(value) > PASSWORD_MAX:
-        errors.add(name, too_long(PASSWORD_MAX))
-    elif is_guessable(value, [str(raw.get("email") or "")]):
-        errors.add(name, PASSWORD_GUESSABLE)
-    return value
-
-
+PASSWORD_TOO_SHORT = problem(
+    "password_too_short",
+    f"Use at least {PASSWORD_MIN} characters.",
+    f"密码至少需要 {PASSWORD_MIN} 个字符。",
+)
 PASSWORD_GUESSABLE = problem(
     "password_too_guessable",
     "This password is too easy to guess: it is a common password or close to one. "
@@ -195,54 +115,38 @@ PASSWORD_GUESSABLE = problem(
 )
 
 
-def colour(errors: Collector, raw: Mapping[str, Any], name: str = "primary_color") -> str:
-    value = text_value(raw, name)
+def password(errors: Collector, raw: Mapping[str, Any], name: str = "password") -> str:
+    """A new password: long enough, and not one zxcvbn guesses (spaces are kept as typed)."""
+    value = raw.get(name)
+    value = "" if value is None else str(value)
     if not value:
-        errors.add(name, REQUIRED)
-    elif not COLOUR_PATTERN.match(value):
-        errors.add(
-            name,
-            problem(
-                "colour_invalid",
-                "Enter a colour as #rrggbb, for example #0f766e.",
-                "请以 #rrggbb 格式输入颜色，例如 #0f766e。",
-            ),
-        )
+        errors.add(name, rules.REQUIRED)
+    elif len(value) < PASSWORD_MIN:
+        errors.add(name, PASSWORD_TOO_SHORT)
+    elif len(value) > PASSWORD_MAX:
+        errors.add(name, rules.too_long(PASSWORD_MAX))
+    elif is_guessable(value, [str(raw.get("email") or "")]):
+        errors.add(name, PASSWORD_GUESSABLE)
+    return value
+
+
+def colour(errors: Collector, raw: Mapping[str, Any], name: str = "primary_color") -> str:
+    value = rules.text_value(raw, name)
+    errors.field(name, rules.colour, value)
     return value.lower()
 
 
 def choice(errors: Collector, raw: Mapping[str, Any], name: str, allowed: tuple[str, ...] | list[str]) -> str:
-    value = text_value(raw, name)
-    if not value:
-        errors.add(name, REQUIRED)
-    elif value not in allowed:
-        errors.add(name, UNKNOWN_CHOICE)
+    value = rules.text_value(raw, name)
+    errors.field(name, rules.choice, value, allowed)
     return value
 
 
 def hostname(errors: Collector, raw: Mapping[str, Any], name: str = "custom_host") -> str | None:
-    """A bare host name (``co2.example.com``): no scheme, port, path, IP address or wildcard."""
-    value = text_value(raw, name).lower().rstrip(".")
-    if not value:
-        return None
-    labels = value.split(".")
-    valid = (
-        len(value) <= 253
-        and len(labels) >= 2
-        and all(HOST_LABEL.match(label) for label in labels)
-        and not labels[-1].isdigit()
-        and not any(label[2:4] == "--" and not label.startswith("xn--") for label in labels)
-    )
-    if not valid:
-        errors.add(
-            name,
-            problem(
-                "host_invalid",
-                "Enter a host name such as co2.example.com, without http:// or a path.",
-                "请输入主机名，例如 co2.example.com，不要包含 http:// 或路径。",
-            ),
-        )
-    return value
+    """A venue's own host name (see ``input_rules.hostname``)."""
+    value = rules.text_value(raw, name).lower().rstrip(".")
+    errors.field(name, rules.hostname, value)
+    return value or None
 
 
 HOST_TAKEN = problem("host_taken", "Another venue already uses this host name.", "其他场所已在使用该主机名。")
@@ -255,16 +159,7 @@ HOST_IS_PLATFORM = problem(
 
 def optional_date(errors: Collector, raw: Mapping[str, Any], name: str) -> date | None:
     value = raw.get(name)
-    if isinstance(value, date):
-        return value
-    text = text_value(raw, name)
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        errors.add(name, problem("date_invalid", "Enter a date as YYYY-MM-DD.", "请以 YYYY-MM-DD 格式输入日期。"))
-        return None
+    return errors.field(name, rules.optional_date, value if isinstance(value, date) else rules.text_value(raw, name))
 
 
 DATES_REVERSED = problem("date_order", "The end date must be on or after the start date.", "结束日期不能早于开始日期。")
@@ -299,23 +194,12 @@ def entry_code_reserved(code: str) -> bool:
 
 def entry_code(errors: Collector, raw: Mapping[str, Any], name: str = "code") -> str:
     """A code chosen by a person, in capitals (see ``ENTRY_CODE_PATTERN``)."""
-    value = text_value(raw, name)
+    value = rules.text_value(raw, name)
     if not value:
-        errors.add(name, REQUIRED)
+        errors.add(name, rules.REQUIRED)
     elif not ENTRY_CODE_PATTERN.fullmatch(value):
         errors.add(name, ENTRY_CODE_FORMAT)
     elif entry_code_reserved(value):
         errors.add(name, ENTRY_CODE_RESERVED)
     return value.upper()
 
-
-def flag(raw: Mapping[str, Any], name: str, default: bool = False) -> bool:
-    """A checkbox or a JSON boolean; an absent key keeps ``default``."""
-    if name not in raw:
-        return default
-    value = raw[name]
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, list | tuple):
-        value = value[-1] if value else ""
-    return str(value).strip().lower() in ("1", "true", "on", "yes")

@@ -21,9 +21,10 @@ from decimal import ROUND_DOWN, Decimal
 from types import ModuleType
 from typing import Any
 
+from neutralpoint.refusals import FieldError, FormErrors
 from neutralpoint.scenarios.contract import BreakdownLine, CalculationContext, Scenario, total_grams
 from neutralpoint.scenarios.factors import NO_SOURCE, FactorSet, Source
-from neutralpoint.scenarios.forms import Field, FieldError, Form, FormErrors
+from neutralpoint.scenarios.forms import Field, Form
 from neutralpoint.scenarios.i18n import KNOWN_UNITS, LANGUAGES, language_problems
 from neutralpoint.scenarios.manager import (
     CORE_PLUGINS,

@@ -37,7 +37,8 @@ from urllib.parse import urlsplit
 import msgspec
 from litestar.enums import ScopeType
 
-from neutralpoint.scenarios.forms import FieldError, FormErrors
+from neutralpoint.refusals import FieldError, FormErrors
+from neutralpoint.web.api_errors import ErrorsOut
 
 if TYPE_CHECKING:
     from litestar.types import ASGIApp, Receive, Scope, Send
@@ -99,7 +100,7 @@ class CrossSiteGuard:
         if refusal is None:
             await self.app(scope, receive, send)
             return
-        body = msgspec.json.encode({"errors": FormErrors(refusal).as_dict()})
+        body = msgspec.json.encode(ErrorsOut.of(FormErrors(refusal, status_code=403)))
         await send(
             {
                 "type": "http.response.start",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Template
 
 from neutralpoint.languages import text_for
+from neutralpoint.refusals import FieldError
 from neutralpoint.web.colours import brand_ink, text_colour_on
 from neutralpoint.web.components import template_globals, template_packages
 from neutralpoint.web.formatting import (
@@ -76,10 +78,20 @@ def render(
     lang: str | None = None,
     status_code: int = 200,
     headers: dict[str, str] | None = None,
+    refused: Mapping[str, FieldError] | None = None,
     **context: Any,
 ) -> Template:
-    """A page in the request's language: gettext, the language and the brand in the context."""
+    """A page in the request's language: gettext, the language and the brand in the context.
+
+    ``refused`` is the refusal of the form the page shows again (``FormErrors.errors``): the
+    template gets ``errors`` (each field's message in the page's language) and
+    ``error_text(name)``, which the macros of ``refusals.html`` show beside each field.
+    """
     lang = lang or language_of(request)
+    if refused is not None:
+        shown = {name: error.message(lang) for name, error in refused.items()}
+        context["errors"] = shown
+        context["error_text"] = lambda name: shown.get(name, "")
     context.update(gettext_functions(lang))
     context["lang"] = lang
     # Between two sentences of one paragraph: a space in English, none after Chinese "。".

@@ -9,7 +9,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from neutralpoint.credits.errors import CreditsInputError
 from neutralpoint.credits.pricing import (
     STRIPE_MINIMUM_CHARGE_MINOR,
     check_currency,
@@ -21,6 +20,7 @@ from neutralpoint.credits.pricing import (
     quote,
     split_amount,
 )
+from neutralpoint.refusals import FormErrors
 
 grams_st = st.integers(min_value=1, max_value=10**12)
 price_st = st.integers(min_value=1, max_value=10**9)
@@ -89,10 +89,10 @@ def test_currencies() -> None:
     assert minor_unit_digits("JPY") == 0
     assert minor_unit_digits("KWD") == 3
     for bad, words in (("ABC", "not a currency"), ("XXX", "not a currency"), ("", "three-letter"), ("EURO", "three")):
-        with pytest.raises(CreditsInputError) as caught:
+        with pytest.raises(FormErrors) as caught:
             check_currency(bad)
-        assert caught.value.field == "currency"
-        assert words in caught.value.message
+        assert list(caught.value.errors) == ["currency"]
+        assert words in str(caught.value)
 
 
 @pytest.mark.parametrize(
@@ -100,9 +100,9 @@ def test_currencies() -> None:
     [(0, 100, "grams"), (-5, 100, "grams"), (10, 0, "price_per_tonne_minor"), (10, -1, "price_per_tonne_minor")],
 )
 def test_zero_or_negative_refused(grams: int, price: int, field: str) -> None:
-    with pytest.raises(CreditsInputError) as caught:
+    with pytest.raises(FormErrors) as caught:
         price_for_grams(grams, price)
-    assert caught.value.field == field
+    assert list(caught.value.errors) == [field]
 
 
 def test_split_example_and_tie_breaks() -> None:
@@ -140,6 +140,6 @@ def test_split_property(amount: int, a: int, b: int) -> None:
     [((5000, 5000, 1), "owner_bp"), ((-1, 5001, 5000), "owner_bp"), ((5000, 5000, 10_001), "venue_bp")],
 )
 def test_bad_split_refused(shares: tuple[int, int, int], field: str) -> None:
-    with pytest.raises(CreditsInputError) as caught:
+    with pytest.raises(FormErrors) as caught:
         check_split(*shares)
     assert field in caught.value.errors

@@ -10,6 +10,7 @@ import pytest
 from neutralpoint.credits import reports, services
 from neutralpoint.credits.pricing import apportion
 from neutralpoint.database.engine import Database
+from neutralpoint.refusals import FormErrors
 
 TONNE = 1_000_000
 
@@ -33,7 +34,7 @@ async def test_stock_and_money_per_group(db: Database, factory: Any) -> None:
         money = {(t.key, t.currency): t for t in await reports.sales_totals(session, by="project")}
         per_venue = {t.key: t for t in await reports.sales_totals(session, by="venue")}
         per_owner = {t.key: t for t in await reports.sales_totals(session, by="owner")}
-        with pytest.raises(services.CreditsInputError):
+        with pytest.raises(FormErrors):
             await reports.sales_totals(session, by="colour")  # type: ignore[arg-type]
     stock = by_lot[lot.id]
     assert (stock.held_grams, stock.sold_grams, stock.reserved_grams) == (3 * TONNE, 1_250_000, 0)
@@ -114,5 +115,5 @@ def test_apportion_adds_up_exactly() -> None:
     for amount in (1, 7, 100, 12_345, 999_999):
         for weights in ([1, 2, 3], [333_333, 166_667], [0, 4, 0, 9], [10_000]):
             assert sum(apportion(amount, weights)) == amount
-    with pytest.raises(services.CreditsInputError):
+    with pytest.raises(FormErrors):
         apportion(10, [0, 0])

@@ -24,6 +24,7 @@ from neutralpoint.credits.schemas import EvidenceFile
 from neutralpoint.database.base import utcnow
 from neutralpoint.database.engine import Database
 from neutralpoint.database.tenancy import use_tenant
+from neutralpoint.refusals import FormErrors
 
 TONNE = 1_000_000
 ADMIN = "admin@platform.test"
@@ -88,9 +89,9 @@ async def test_due_tonnes_are_batched_and_retired_with_the_registry_reference(db
         )
         assert sorted(e.details["serial"] for e in entries) == [f"{prefix}000001", f"{prefix}000002"]
         assert {e.actor for e in entries} == {ADMIN}
-        with pytest.raises(services.CreditsInputError) as caught:
+        with pytest.raises(FormErrors) as caught:
             await services.record_retirement_reference(session, request.id, reference="again", actor=ADMIN)
-        assert caught.value.field == "request_id"
+        assert list(caught.value.errors) == ["request_id"]
 
 
 async def test_refund_after_retirement_keeps_the_grams_retired(db: Database, factory: Any) -> None:
@@ -208,7 +209,7 @@ async def test_registry_adapters_come_from_plugins(db: Database, factory: Any) -
 
 async def test_bad_reference_input_is_refused(db: Database, factory: Any) -> None:
     async with db.platform_session() as session:
-        with pytest.raises(services.CreditsInputError) as caught:
+        with pytest.raises(FormErrors) as caught:
             await services.record_retirement_reference(
                 session, uuid.uuid4(), reference=" ", registry_url="not a url", actor=ADMIN
             )

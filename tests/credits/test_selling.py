@@ -14,7 +14,7 @@ from neutralpoint.credits.models import Hold, LedgerEntry, Lot, Reservation, Sal
 from neutralpoint.database.base import utcnow
 from neutralpoint.database.engine import Database
 from neutralpoint.database.tenancy import use_tenant
-from neutralpoint.web.i18n import translations
+from neutralpoint.refusals import FormErrors
 
 TONNE = 1_000_000
 
@@ -232,17 +232,21 @@ async def test_another_venues_order_reference_is_refused_in_both_languages(db: D
     taken = await factory.buy(there, theirs.id, 100_000)
     async with db.session() as session:
         use_tenant(session, here)
-        with pytest.raises(services.CreditsInputError) as caught:
+        with pytest.raises(FormErrors) as caught:
             await services.reserve(
                 session, tenant_id=here, allocation_id=mine.id, grams=100_000, order_ref=taken.order_ref
             )
         # The refusal ends nothing: the same transaction goes on with a new reference.
         fresh = await services.reserve(session, tenant_id=here, allocation_id=mine.id, grams=100_000)
         await services.release_reservation(session, order_ref=fresh.order_ref, actor="test")
-    assert caught.value.field == "order_ref"
-    message = caught.value.message
-    assert message == "This order reference is already used by another order: use a new reference."
-    assert translations("zh-Hans").gettext(message) == "此订单编号已被另一个订单使用：请换一个新编号。"
+    assert list(caught.value.errors) == ["order_ref"]
+    assert caught.value.as_dict()["order_ref"] == {
+        "code": "reference_taken",
+        "message": {
+            "en": "This order reference is already used by another order: use a new reference.",
+            "zh-Hans": "此订单编号已被另一个订单使用：请换一个新编号。",
+        },
+    }
     assert await lot_numbers(db, lot.id) == (TONNE, 0, 100_000, 900_000)
 
 
@@ -308,9 +312,9 @@ async def test_cancelling_releases_at_once(db: Database, factory: Any) -> None:
     assert await lot_numbers(db, lot.id) == (TONNE, 0, 0, TONNE)
     async with db.session() as session:
         use_tenant(session, venue)
-        with pytest.raises(services.CreditsInputError) as caught:
+        with pytest.raises(FormErrors) as caught:
             await services.reserve(session, tenant_id=venue, allocation_id=offer.id, grams=1, order_ref=order)
-    assert caught.value.field == "order_ref"
+    assert list(caught.value.errors) == ["order_ref"]
 
 
 async def test_refund_before_retirement_puts_exact_grams_back(db: Database, factory: Any) -> None:
@@ -350,11 +354,11 @@ async def test_a_venue_sees_only_its_own_offers_and_sales(db: Database, factory:
     async with db.session() as session:
         use_tenant(session, here)
         assert [o.allocation_id for o in await services.offers_for_venue(session, here)] == [mine.id]
-        with pytest.raises(services.CreditsInputError) as caught:
+        with pytest.raises(FormErrors) as caught:
             await services.reserve(
                 session, tenant_id=here, allocation_id=theirs.id, grams=1000, order_ref="x" + sale.order_ref[1:]
             )
-        assert caught.value.field == "allocation_id"
+        assert list(caught.value.errors) == ["allocation_id"]
         assert await services.get_sale(session, sale.order_ref) is None
     async with db.session() as session:
         use_tenant(session, there)
@@ -383,9 +387,9 @@ async def test_venue_chooses_order_default_and_hidden_offers(db: Database, facto
         visible = [o.allocation_id for o in await services.offers_for_venue(session, venue)]
         assert visible[:2] == [c.id, a.id]
         assert b.id not in visible
-        with pytest.raises(services.CreditsInputError) as caught:
+        with pytest.raises(FormErrors) as caught:
             await services.choose_offers(session, venue, shown=[c.id], default_id=a.id)
-        assert caught.value.field == "default_id"
+        assert list(caught.value.errors) == ["default_id"]
     # Spill follows the venue's shown offers only: b is hidden, so a's order cannot use it.
     await factory.buy(venue, a.id, TONNE)
     with pytest.raises(services.SoldOut):
@@ -421,9 +425,9 @@ async def test_quote_and_a_confirmation_that_disagrees_with_it(db: Database, fac
         assert held.amount_minor == quote.price_minor
     for wrong, field in (({"amount_minor": 2_200}, "amount_minor"), ({"currency": "USD"}, "currency")):
         async with db.platform_session() as session:
-            with pytest.raises(services.CreditsInputError) as caught:
+            with pytest.raises(FormErrors) as caught:
                 await services.confirm_sale(session, order_ref=order, **wrong)
-            assert caught.value.field == field
+            assert list(caught.value.errors) == [field]
     async with db.platform_session() as session:
         assert await services.get_sale(session, order) is None
         sale = await services.confirm_sale(session, order_ref=order, amount_minor=2_201, currency="cny")
@@ -448,7 +452,7 @@ async def test_bad_purchase_input_is_refused(
     offer = await factory.allocation(lot, TONNE, venues=[venue])
     async with db.session() as session:
         use_tenant(session, venue)
-        with pytest.raises(services.CreditsInputError) as caught:
+        with pytest.raises(FormErrors) as caught:
             await services.reserve(session, tenant_id=venue, allocation_id=offer.id, grams=grams, order_ref=order_ref)
-    assert caught.value.field == field
+    assert list(caught.value.errors) == [field]
     assert await lot_numbers(db, lot.id) == (TONNE, 0, 0, TONNE)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from neutralpoint.credits.errors import CreditsInputError
 from neutralpoint.credits.serials import check_quantity, parse_serial_range
+from neutralpoint.refusals import FormErrors
 
 VERRA_BLOCK = "1234-56789012-56789021-VCS-VCU-263-VER-CN-1-1234-01012020-31122020-0"
 
@@ -87,19 +87,19 @@ def test_every_serial_of_a_range_is_distinct_and_in_order() -> None:
     ],
 )
 def test_bad_ranges_name_the_field(first: str, last: str, field: str, words: str) -> None:
-    with pytest.raises(CreditsInputError) as caught:
+    with pytest.raises(FormErrors) as caught:
         parse_serial_range(first, last)
-    assert caught.value.field == field
-    assert words in caught.value.message
+    assert list(caught.value.errors) == [field]
+    assert words in str(caught.value)
 
 
 def test_quantity_must_match_the_count() -> None:
     found = parse_serial_range("CN-000001", "CN-000100")
     check_quantity(found, 100)
-    with pytest.raises(CreditsInputError) as caught:
+    with pytest.raises(FormErrors) as caught:
         check_quantity(found, 99)
-    assert caught.value.field == "quantity_tonnes"
-    assert "100 tonnes" in caught.value.message
+    assert list(caught.value.errors) == ["quantity_tonnes"]
+    assert "100 tonnes" in str(caught.value)
 
 
 def test_overlap_is_within_one_family_only() -> None:

@@ -15,6 +15,7 @@ from neutralpoint.credits.schemas import EvidenceFile
 from neutralpoint.database.base import utcnow
 from neutralpoint.database.engine import Database
 from neutralpoint.database.tenancy import use_tenant
+from neutralpoint.refusals import FormErrors
 
 TONNE = 1_000_000
 ADMIN = "admin@platform.test"
@@ -29,13 +30,13 @@ async def row_counts(db: Database) -> tuple[int, ...]:
 
 
 async def refused(db: Database, call: Any) -> dict[str, str]:
-    """Run ``call(session)``; it must raise ``CreditsInputError`` and leave every table as it was."""
+    """Run ``call(session)``; it must raise ``FormErrors`` and leave every table as it was."""
     before = await row_counts(db)
     async with db.platform_session() as session:
-        with pytest.raises(services.CreditsInputError) as caught:
+        with pytest.raises(FormErrors) as caught:
             await call(session)
     assert await row_counts(db) == before
-    return caught.value.errors
+    return caught.value.messages("en")
 
 
 async def test_a_project_with_its_owner(db: Database, factory: Any) -> None:
@@ -127,7 +128,7 @@ async def test_lot_parses_and_counts_its_serials(db: Database, factory: Any) -> 
         ({"serial_first": "CN-CDCER-??"}, "serial_first", "no number block"),
         ({"serial_last": "CN-CDCER-OTHER-000005"}, "serial_last", "outside the number block"),
         ({"quantity_tonnes": 4}, "quantity_tonnes", "holds 5 tonnes"),
-        ({"quantity_tonnes": 0}, "quantity_tonnes", "more than zero"),
+        ({"quantity_tonnes": 0}, "quantity_tonnes", "at least 1"),
         ({"cost_currency": "ZZZ"}, "cost_currency", "not a currency"),
         ({"unit_cost_minor": -1}, "unit_cost_minor", "at least 0"),
         ({"vintage_year": 1850}, "vintage_year", "at least 1990"),
@@ -241,10 +242,10 @@ async def test_overlapping_serials_are_refused(db: Database, factory: Any) -> No
 @pytest.mark.parametrize(
     ("changes", "field", "words"),
     [
-        ({"price_per_tonne_minor": 0}, "price_per_tonne_minor", "more than zero"),
-        ({"price_per_tonne_minor": -100}, "price_per_tonne_minor", "more than zero"),
+        ({"price_per_tonne_minor": 0}, "price_per_tonne_minor", "at least 1"),
+        ({"price_per_tonne_minor": -100}, "price_per_tonne_minor", "at least 1"),
         ({"grams": 2 * TONNE + 1}, "grams", "Only 2000000 g"),
-        ({"grams": 0}, "grams", "more than zero"),
+        ({"grams": 0}, "grams", "at least 1"),
         ({"currency": "XYZ"}, "currency", "not a currency"),
         ({"owner_bp": 9000}, "owner_bp", "add up to 10000"),
         ({"venue_ids": []}, "venue_ids", "at least one venue"),
@@ -304,9 +305,9 @@ async def test_allocations_partition_the_lot(db: Database, factory: Any) -> None
     assert "Only 0 g" in (await refused(db, too_much))["grams"]
     await factory.buy(venue, first.id, 500_000)
     async with db.platform_session() as session:
-        with pytest.raises(services.CreditsInputError) as caught:
+        with pytest.raises(FormErrors) as caught:
             await services.update_allocation(session, first.id, actor=ADMIN, grams=400_000)
-        assert "already reserved or sold" in caught.value.errors["grams"]
+        assert "already reserved or sold" in caught.value.messages("en")["grams"]
     async with db.platform_session() as session:
         smaller = await services.update_allocation(
             session, first.id, actor=ADMIN, grams=TONNE, price_per_tonne_minor=9_000
@@ -334,13 +335,13 @@ async def test_a_sold_lot_is_changed_only_by_corrections(db: Database, factory: 
     sale = await factory.buy(venue, offer.id, 1_200_000)
     prefix = lot.serial_first[:-6]
     async with db.platform_session() as session:
-        with pytest.raises(services.CreditsInputError) as caught:
+        with pytest.raises(FormErrors) as caught:
             await services.correct_lot(session, lot.id, field="quantity_tonnes", value=5, reason="typo", actor=ADMIN)
-        assert caught.value.field == "field"
-        with pytest.raises(services.CreditsInputError) as caught:
+        assert list(caught.value.errors) == ["field"]
+        with pytest.raises(FormErrors) as caught:
             await services.correct_lot(session, lot.id, field="vintage_year", value=2021, reason="", actor=ADMIN)
-        assert caught.value.field == "reason"
-        with pytest.raises(services.CreditsInputError) as caught:
+        assert list(caught.value.errors) == ["reason"]
+        with pytest.raises(FormErrors) as caught:
             await services.correct_lot(
                 session,
                 lot.id,
@@ -349,7 +350,7 @@ async def test_a_sold_lot_is_changed_only_by_corrections(db: Database, factory: 
                 reason="fewer tonnes",
                 actor=ADMIN,
             )
-        assert "smaller than what is already allocated" in caught.value.errors["value"]
+        assert "smaller than what is already allocated" in caught.value.messages("en")["value"]
     async with db.platform_session() as session:
         await services.correct_lot(
             session, lot.id, field="vintage_year", value=2021, reason="registry says 2021", actor=ADMIN

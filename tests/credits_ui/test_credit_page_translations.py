@@ -1,4 +1,8 @@
-"""Every message the credit forms give has its Chinese (the pages' own strings: tests/test_translations.py)."""
+"""The credit forms' refusals read in Chinese, on the pages and in the API, and the ledger's reasons too.
+
+That every refusal of the platform has both languages is checked once for all domains
+(tests/test_refusals.py); the pages' own strings in tests/test_translations.py.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,6 @@ from html import unescape
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 from supply_flows import ACTOR, SupplyBuilder, field_error, post_form
 
@@ -19,78 +22,6 @@ from neutralpoint.web.i18n import translations
 from neutralpoint_admin.platform.forms import LOT_FIELDS
 
 ROOT = Path(__file__).resolve().parents[2]
-FORM_MODULES = (
-    ROOT / "admin_ui/platform/forms.py",
-    ROOT / "admin_ui/platform/projects.py",
-    ROOT / "admin_ui/platform/lots.py",
-    ROOT / "admin_ui/platform/allocations.py",
-    ROOT / "admin_ui/offers/controllers.py",
-)
-
-
-def _form_messages(path: Path) -> list[str]:
-    """String constants that are sentences (not docstrings): what the forms tell people."""
-    tree = ast.parse(path.read_text())
-    docstrings = {id(node.value) for node in ast.walk(tree) if isinstance(node, ast.Expr)}
-    return [
-        node.value
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Constant)
-        and isinstance(node.value, str)
-        and id(node) not in docstrings
-        and node.value[:1].isupper()
-        and node.value.endswith(".")
-        and " " in node.value
-    ]
-
-
-@pytest.mark.parametrize("module", FORM_MODULES, ids=lambda p: p.name)
-def test_form_messages_are_translated(module: Path) -> None:
-    catalogue = translations("zh-Hans")
-    messages = _form_messages(module)
-    assert messages
-    missing = [m for m in messages if catalogue.gettext(m) == m]
-    assert not missing, missing
-
-
-SERVICE_MODULES = tuple(sorted((ROOT / "platform/credits").glob("*.py")))
-PLACEHOLDER = re.compile(r"%\((\w+)\)s")
-
-
-def _messages_with_values(path: Path) -> list[str]:
-    """The msgids of ``Message("…", name=value)``: messages the pages translate with their values."""
-    return [
-        node.args[0].value
-        for node in ast.walk(ast.parse(path.read_text()))
-        if isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Name)
-        and node.func.id == "Message"
-        and node.args
-        and isinstance(node.args[0], ast.Constant)
-    ]
-
-
-def test_messages_with_values_are_translated_with_the_same_values() -> None:
-    catalogue = translations("zh-Hans")
-    messages = [m for path in SERVICE_MODULES for m in _messages_with_values(path)]
-    assert any(PLACEHOLDER.search(m) for m in messages)
-    missing = [m for m in messages if catalogue.gettext(m) == m]
-    assert not missing, missing
-    changed = [m for m in messages if set(PLACEHOLDER.findall(catalogue.gettext(m))) != set(PLACEHOLDER.findall(m))]
-    assert not changed, changed
-
-
-@pytest.mark.parametrize("module", [*SERVICE_MODULES, *FORM_MODULES], ids=lambda p: p.name)
-def test_no_message_is_written_with_an_f_string(module: Path) -> None:
-    """A message built with an f-string cannot be found in the catalogue: it stays in English."""
-    built = [
-        f"{module.name}:{node.lineno}"
-        for node in ast.walk(ast.parse(module.read_text()))
-        if isinstance(node, ast.Call)
-        and (getattr(node.func, "id", None) or getattr(node.func, "attr", None)) in ("CreditsInputError", "add")
-        and any(isinstance(arg, ast.JoinedStr) for arg in node.args)
-    ]
-    assert not built, built
 
 
 def _lot_form(prefix: str, **overrides: str) -> dict[str, str]:
@@ -120,7 +51,7 @@ async def test_messages_with_values_read_in_chinese_on_the_pages(
         f"这些序列号与批次 {existing.serial_first} – {existing.serial_last}（年份 2022）重叠。"
     )
     vintage = await post_form(admin_client, path, _lot_form(f"CN-ZH-{unique}-", vintage_year="1980"))
-    assert field_error(vintage.text, "vintage_year") == "年份不能小于 1990。"
+    assert field_error(vintage.text, "vintage_year") == "不能小于 1990。"
 
     project_page = f"/platform/projects/{project.id}?lang=zh-Hans"
     too_long = await post_form(

@@ -162,7 +162,7 @@ async def test_bad_project_input_is_shown_beside_each_field(admin_client: Any, d
         _project_form(owner.id, unique, slug="No Spaces Allowed", name_en="", country="ZZ", latitude="north"),
     )
     assert response.status_code == 400
-    assert "Use 3 to 80 lower-case letters" in field_error(response.text, "slug")
+    assert "Use 3 to 40 lower-case letters" in field_error(response.text, "slug")
     assert field_error(response.text, "name_en") == "Give at least the English text."
     assert field_error(response.text, "latitude") == "Enter decimal degrees, such as 30.6586."
     assert 'value="north"' in response.text
@@ -179,17 +179,17 @@ async def test_an_empty_project_form_names_every_missing_field_at_once(
     assert response.status_code == 400
     assert field_error(response.text, "owner_id") == "Choose the project owner."
     assert field_error(response.text, "name_en") == "Give at least the English text."
-    assert "Use 3 to 80 lower-case letters" in field_error(response.text, "slug")
+    assert field_error(response.text, "slug") == "This field is required."
     assert field_error(response.text, "project_type").startswith("A project type is a short code")
     assert field_error(response.text, "registry_code").startswith("A registry is a short code")
-    assert field_error(response.text, "registry_project_id") == "This is required."
+    assert field_error(response.text, "registry_project_id") == "This field is required."
     assert field_error(response.text, "country") == ""
     assert await counts(db) == before
 
     chinese = await post_form(admin_client, "/platform/projects/new?lang=zh-Hans", empty)
     assert field_error(chinese.text, "owner_id") == "请选择项目业主。"
     assert field_error(chinese.text, "name_en") == "请至少填写英文。"
-    assert field_error(chinese.text, "registry_project_id") == "此项为必填。"
+    assert field_error(chinese.text, "registry_project_id") == "此项为必填项。"
 
     project = await supply.project()
     before = await counts(db)
@@ -200,8 +200,8 @@ async def test_an_empty_project_form_names_every_missing_field_at_once(
     )
     assert edited.status_code == 400
     assert field_error(edited.text, "owner_id") == "Choose the project owner."
-    assert "Use 3 to 80 lower-case letters" in field_error(edited.text, "slug")
-    assert field_error(edited.text, "registry_project_id") == "This is required."
+    assert "Use 3 to 40 lower-case letters" in field_error(edited.text, "slug")
+    assert field_error(edited.text, "registry_project_id") == "This field is required."
     async with db.platform_session() as session:
         unchanged = await session.get(Project, project.id)
         assert unchanged is not None
@@ -213,7 +213,7 @@ async def test_bad_owner_input(admin_client: Any, db: Database) -> None:
     before = await counts(db)
     response = await post_form(admin_client, "/platform/owners/new", {"name": "", "payout_currency": "XYZ"})
     assert response.status_code == 400
-    assert field_error(response.text, "name") == "This is required."
+    assert field_error(response.text, "name") == "This field is required."
     assert field_error(response.text, "payout_currency") == "XYZ is not a currency we know (ISO 4217)."
     assert await counts(db) == before
 
@@ -252,11 +252,11 @@ async def test_bad_lot_input(admin_client: Any, db: Database, supply: SupplyBuil
         admin_client, path, _lot_form(f"CN-X-{unique}-", unit_cost="12.345", cost_currency="CNY", vintage_year="1980")
     )
     assert field_error(money.text, "unit_cost") == "This amount has more decimals than the currency allows."
-    assert field_error(money.text, "vintage_year") == "The vintage year must be at least 1990."
+    assert field_error(money.text, "vintage_year") == "Must be at least 1990."
     currency = await post_form(admin_client, path, _lot_form(f"CN-X-{unique}-", cost_currency="ABC"))
     assert field_error(currency.text, "cost_currency") == "ABC is not a currency we know (ISO 4217)."
     vintage = await post_form(admin_client, path, _lot_form(f"CN-X-{unique}-", vintage_year="1980"))
-    assert field_error(vintage.text, "vintage_year") == "The vintage year must be at least 1990."
+    assert field_error(vintage.text, "vintage_year") == "Must be at least 1990."
     everything = await post_form(
         admin_client,
         path,
@@ -270,7 +270,7 @@ async def test_bad_lot_input(admin_client: Any, db: Database, supply: SupplyBuil
             vintage_year="",
         ),
     )
-    assert field_error(everything.text, "vintage_year") == "This is required."
+    assert field_error(everything.text, "vintage_year") == "This field is required."
     assert field_error(everything.text, "unit_cost") == "This amount has more decimals than the currency allows."
     assert field_error(everything.text, "acquired_on") == "The acquisition date cannot be in the future."
     assert field_error(everything.text, "serial_first").startswith("These serials overlap lot")
@@ -341,7 +341,7 @@ async def test_messages_are_translated_where_the_catalogue_has_them(admin_client
         admin_client, "/platform/owners/new?lang=zh-Hans", {"name": "", "payout_currency": "CNY"}
     )
     assert response.status_code == 400
-    assert field_error(response.text, "name") == "此项为必填。"
+    assert field_error(response.text, "name") == "此项为必填项。"
     assert await counts(db) == before
 
 
@@ -358,7 +358,7 @@ async def test_lot_correction_is_appended_to_the_books(admin_client: Any, db: Da
         {"field": "vintage_year", "vintage_year": "2021", "reason": ""},
     )
     assert missing.status_code == 400
-    assert field_error(missing.text, "reason") == "This is required."
+    assert field_error(missing.text, "reason") == "This field is required."
 
     shrink = await post_form(
         admin_client,

@@ -36,7 +36,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Literal, Union
+from typing import Annotated, Any, Literal, Union
 
 import msgspec
 from cross_venue_world import (
@@ -190,6 +190,8 @@ def sample(annotation: Any, hint: Any = NO_HINT) -> Any:
     if not isinstance(hint, _NoHint) and _fits(hint, annotation):
         return hint
     origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is Annotated:  # a msgspec.Meta limit: the sample values below keep within every one
+        return sample(args[0], hint)
     if origin in (Union, types.UnionType):
         useful = [a for a in args if a not in (type(None), msgspec.UnsetType)]
         return sample(useful[0]) if useful else None

@@ -20,6 +20,7 @@ from neutralpoint.database.engine import Database
 from neutralpoint.jobs.queue import JobQueue
 from neutralpoint.payments import services
 from neutralpoint.payments.providers import SandboxProvider
+from neutralpoint.refusals import FormErrors
 from neutralpoint.scenarios.models import Estimate
 from neutralpoint.settings import Settings
 from neutralpoint.tenants.auth import hash_password
@@ -115,10 +116,10 @@ async def test_refunds_only_within_the_window(world: World, jobs: JobQueue, db: 
     shop = await world.shop()
     reference = await fulfilled_order(world, jobs, shop)
     later = utcnow() + timedelta(days=settings.refund_window_days, minutes=1)
-    with pytest.raises(services.OrderError) as refused:
+    with pytest.raises(FormErrors) as refused:
         await services.refund_order(db, SandboxProvider(db), settings, reference, actor="test", now=later)
     assert refused.value.status_code == 409
-    assert "30 days" in refused.value.message
+    assert "30 days" in str(refused.value)
 
 
 async def test_platform_sees_every_order_and_what_each_owner_is_owed(

@@ -9,10 +9,11 @@ from types import SimpleNamespace
 
 import pytest
 
+from neutralpoint.refusals import FieldValidationError, FormErrors
 from neutralpoint.scenarios import results
 from neutralpoint.scenarios.contract import BreakdownLine
 from neutralpoint.scenarios.factors import Factor, FactorSet, Source
-from neutralpoint.scenarios.forms import Choice, Field, FieldValidationError, Form, FormErrors
+from neutralpoint.scenarios.forms import Choice, Field, Form
 
 LABEL = {"en": "x", "zh-Hans": "x"}
 NIGHTS = Field("nights", "integer", LABEL, unit={"en": "nights", "zh-Hans": "晚"}, minimum=0, maximum=365)

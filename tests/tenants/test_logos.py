@@ -7,7 +7,8 @@ import io
 import pytest
 from PIL import Image
 
-from neutralpoint.tenants.logos import LogoRejectedError, prepare_logo
+from neutralpoint.refusals import FieldValidationError
+from neutralpoint.tenants.logos import prepare_logo
 
 NS = b'xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"'
 
@@ -41,7 +42,7 @@ def svg(inner: bytes, attrs: bytes = b"") -> bytes:
     ],
 )
 def test_unsafe_svg_is_refused(data: bytes, code: str) -> None:
-    with pytest.raises(LogoRejectedError) as caught:
+    with pytest.raises(FieldValidationError) as caught:
         prepare_logo(data, 100_000)
     assert caught.value.error.code == code
     assert caught.value.error.message("zh-Hans")
@@ -62,9 +63,9 @@ def test_raster_images_become_small_pngs() -> None:
 
 
 def test_limits_and_unknown_types() -> None:
-    with pytest.raises(LogoRejectedError) as too_big:
+    with pytest.raises(FieldValidationError) as too_big:
         prepare_logo(b"x" * 2049, 2048)
     assert too_big.value.error.code == "logo_too_large"
     for data in (b"", b"%PDF-1.4 not a logo", b"GIF89a" + b"\0" * 20):
-        with pytest.raises(LogoRejectedError):
+        with pytest.raises(FieldValidationError):
             prepare_logo(data, 100_000)
