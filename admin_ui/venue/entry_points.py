@@ -19,7 +19,7 @@ from neutralpoint.scenarios.manager import LoadedScenario, ScenarioRegistry
 from neutralpoint.settings import Settings
 from neutralpoint.tenants import addresses, branding, entry_points
 from neutralpoint.tenants.access import Role, VenueAccess, VenueMember
-from neutralpoint.tenants.printables import poster_response, qr_png_response, qr_svg_response
+from neutralpoint.tenants.printables import poster_response, qr_response
 from neutralpoint_admin.venue.pages import (
     page,
     see_other,
@@ -273,8 +273,11 @@ class EntryPointPages(Controller):
         await entry_points.delete_entry_point(db_session, entry)
         return see_other(f"/venue/{slug}/entry-points?deleted=1")
 
-    @get("/{slug:str}/entry-points/{entry_id:uuid}/qr.svg", access=VenueAccess(Role.STAFF))
-    async def qr_svg(
+    @get(
+        ["/{slug:str}/entry-points/{entry_id:uuid}/qr.svg", "/{slug:str}/entry-points/{entry_id:uuid}/qr.png"],
+        access=VenueAccess(Role.STAFF),
+    )
+    async def qr_code(
         self,
         slug: FromPath[str],
         entry_id: FromPath[uuid.UUID],
@@ -282,26 +285,13 @@ class EntryPointPages(Controller):
         db_session: NamedDependency[DbSession],
         settings: NamedDependency[Settings],
         access: NamedDependency[VenueMember],
-        scale: FromQuery[int] = 8,
+        scale: FromQuery[int | None] = None,
         download: FromQuery[bool] = False,
     ) -> Response[bytes]:
+        """The QR code as SVG or PNG, as the path's ending says (the default scale is the format's)."""
         entry = await self._entry(db_session, entry_id)
-        return qr_svg_response(settings, access.tenant, entry, scale, download)
-
-    @get("/{slug:str}/entry-points/{entry_id:uuid}/qr.png", access=VenueAccess(Role.STAFF))
-    async def qr_png(
-        self,
-        slug: FromPath[str],
-        entry_id: FromPath[uuid.UUID],
-        request: Request[Any, Any, Any],
-        db_session: NamedDependency[DbSession],
-        settings: NamedDependency[Settings],
-        access: NamedDependency[VenueMember],
-        scale: FromQuery[int] = 10,
-        download: FromQuery[bool] = False,
-    ) -> Response[bytes]:
-        entry = await self._entry(db_session, entry_id)
-        return qr_png_response(settings, access.tenant, entry, scale, download)
+        image = request.url.path.rsplit(".", 1)[-1]
+        return qr_response(settings, access.tenant, entry, image, scale, download)
 
     @get("/{slug:str}/entry-points/{entry_id:uuid}/poster.pdf", access=VenueAccess(Role.STAFF))
     async def poster(

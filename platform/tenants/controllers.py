@@ -44,7 +44,7 @@ from neutralpoint.tenants.auth import LOGIN_FAILED, current_user, end_other_sess
 from neutralpoint.tenants.hosts import SCOPE_KEY, host_directory
 from neutralpoint.tenants.logos import SVG, SVG_CSP, prepare_logo
 from neutralpoint.tenants.models import EntryPoint, Invitation, Membership, Role, Tenant, TenantStatus, User
-from neutralpoint.tenants.printables import poster_response, qr_png_response, qr_svg_response
+from neutralpoint.tenants.printables import poster_response, qr_response
 from neutralpoint.web.api_errors import API_ERRORS, BAD_INPUT, ErrorsOut, refusal_response
 from neutralpoint.web.cross_site import FORM_OPT, STARTS_SESSION_OPT
 from neutralpoint.web.i18n import choose_language
@@ -754,7 +754,7 @@ class VenueApi(Controller):
         download: FromQuery[bool] = False,
     ) -> Response[bytes]:
         tenant, entry = access.tenant, await self._entry_point_or_404(db_session, entry_id)
-        return qr_svg_response(settings, tenant, entry, scale, download)
+        return qr_response(settings, tenant, entry, "svg", scale, download)
 
     @get("/{slug:str}/entry-points/{entry_id:uuid}/qr.png", media_type="image/png", summary="QR code (PNG)")
     async def qr_png(
@@ -769,7 +769,7 @@ class VenueApi(Controller):
         download: FromQuery[bool] = False,
     ) -> Response[bytes]:
         tenant, entry = access.tenant, await self._entry_point_or_404(db_session, entry_id)
-        return qr_png_response(settings, tenant, entry, scale, download)
+        return qr_response(settings, tenant, entry, "png", scale, download)
 
     @get("/{slug:str}/entry-points/{entry_id:uuid}/poster.pdf", media_type="application/pdf", summary="Poster (PDF)")
     async def poster(

@@ -32,25 +32,21 @@ def _disposition(entry: EntryPoint, extension: str, download: bool) -> str:
     return f'{kind}; filename="{entry.code}.{extension}"'
 
 
-def qr_svg_response(
-    settings: Settings, tenant: Tenant, entry: EntryPoint, scale: int, download: bool
-) -> Response[bytes]:
-    body = qr_svg(entry_point_url(settings, tenant, entry), tenant.primary_color, _bounded_scale(scale))
-    return Response(
-        body,
-        media_type="image/svg+xml",
-        headers={"Content-Disposition": _disposition(entry, "svg", download), "Cache-Control": PRIVATE_CACHE},
-    )
+#: The QR code's two formats: media type, drawing function and default scale (pixels a module).
+QR_FORMATS = {"svg": ("image/svg+xml", qr_svg, 8), "png": ("image/png", qr_png, 10)}
 
 
-def qr_png_response(
-    settings: Settings, tenant: Tenant, entry: EntryPoint, scale: int, download: bool
+def qr_response(
+    settings: Settings, tenant: Tenant, entry: EntryPoint, image: str, scale: int | None, download: bool
 ) -> Response[bytes]:
-    body = qr_png(entry_point_url(settings, tenant, entry), tenant.primary_color, _bounded_scale(scale))
+    """The entry point's QR code as ``image`` (``svg`` or ``png``), at ``scale`` or the format's default."""
+    media_type, draw, default_scale = QR_FORMATS[image]
+    size = _bounded_scale(default_scale if scale is None else scale)
+    body = draw(entry_point_url(settings, tenant, entry), tenant.primary_color, size)
     return Response(
         body,
-        media_type="image/png",
-        headers={"Content-Disposition": _disposition(entry, "png", download), "Cache-Control": PRIVATE_CACHE},
+        media_type=media_type,
+        headers={"Content-Disposition": _disposition(entry, image, download), "Cache-Control": PRIVATE_CACHE},
     )
 
 
