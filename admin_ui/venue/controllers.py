@@ -16,7 +16,8 @@ from typing import Any
 from neutralpoint_admin.venue.account import AccountPages
 from neutralpoint_admin.venue.dashboard import DashboardPages
 from neutralpoint_admin.venue.entry_points import EntryPointPages
+from neutralpoint_admin.venue.impact import ImpactPages
 from neutralpoint_admin.venue.members import MemberPages
 from neutralpoint_admin.venue.signing_in import SignInPages
 
-route_handlers: list[Any] = [SignInPages, AccountPages, DashboardPages, MemberPages, EntryPointPages]
+route_handlers: list[Any] = [SignInPages, AccountPages, DashboardPages, MemberPages, EntryPointPages, ImpactPages]

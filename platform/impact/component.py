@@ -5,7 +5,12 @@ from neutralpoint.web.components import Component
 component = Component(
     name="impact",
     order=70,
-    controllers=("neutralpoint.impact.controllers", "neutralpoint.impact.event_controllers"),
+    controllers=(
+        "neutralpoint.impact.controllers",
+        "neutralpoint.impact.event_controllers",
+        "neutralpoint.impact.report_controllers",
+        "neutralpoint.impact.badge_controllers",
+    ),
     templates=("neutralpoint.impact",),
     catalogs=("neutralpoint.impact",),
 )
