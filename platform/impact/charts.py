@@ -76,8 +76,8 @@ def stacked_bars(
     top = 4 * step
     plot_w = WIDTH - LEFT - RIGHT
     plot_h = HEIGHT - TOP - BOTTOM
-    legend_rows = math.ceil(len(series) / 2) if len(series) > 1 else 0
-    height = HEIGHT + legend_rows * 20
+    legend_rows = len(series) if len(series) > 1 else 0
+    height = HEIGHT + legend_rows * 20 + (6 if legend_rows else 0)
     slot = plot_w / max(count, 1)
     bar = max(min(slot * 0.7, 48), 1)
     parts = [
@@ -115,10 +115,11 @@ def stacked_bars(
         )
     if legend_rows:
         for n, s in enumerate(series):
-            x = LEFT + (n % 2) * (plot_w / 2)
-            y = HEIGHT + (n // 2) * 20
+            # One entry point a row: long names (and Chinese ones) never run into each other.
+            x = LEFT
+            y = HEIGHT + 6 + n * 20
             parts.append(f'<rect x="{x:.1f}" y="{y - 11}" width="12" height="12" fill="{s.colour}"/>')
-            parts.append(f'<text x="{x + 18:.1f}" y="{y}" fill="{INK}">{escape(_short(s.label, 34))}</text>')
+            parts.append(f'<text x="{x + 18:.1f}" y="{y}" fill="{INK}">{escape(_short(s.label, 60))}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704  (every text in it went through escape())
 
