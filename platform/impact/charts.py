@@ -22,7 +22,7 @@ from neutralpoint.web.formatting import BABEL_LOCALES, format_grams
 WIDTH = 600
 HEIGHT = 260
 LEFT = 70
-RIGHT = 10
+RIGHT = 36  # room for the last period's label, centred under its bar
 TOP = 14
 BOTTOM = 34
 FONT = 13
