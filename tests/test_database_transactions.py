@@ -37,21 +37,22 @@ async def test_a_savepoint_that_reads_then_writes_survives_a_commit_in_between(d
 
     async def other_writer() -> None:
         async with db.platform_session() as session:
-            await session.execute(update(Tenant).where(Tenant.id == theirs.id).values(display_name="Theirs, renamed"))
+            moved = update(Tenant).where(Tenant.id == theirs.id).values(contact_email="theirs@example.net")
+            await session.execute(moved)
         other_committed.set()
 
     async with db.platform_session() as session, session.begin_nested():
-        name = await session.scalar(select(Tenant.display_name).where(Tenant.id == mine.id))
+        email = await session.scalar(select(Tenant.contact_email).where(Tenant.id == mine.id))
         other = asyncio.create_task(other_writer())
         # The other connection may commit before this transaction writes (PostgreSQL: at once;
         # SQLite once took milliseconds). With the write lock held it waits instead: this
         # bounded wait then runs out, and the other commits after this transaction.
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(other_committed.wait(), timeout=0.2)
-        await session.execute(update(Tenant).where(Tenant.id == mine.id).values(display_name=f"{name}, renamed"))
+        await session.execute(update(Tenant).where(Tenant.id == mine.id).values(contact_email=f"moved.{email}"))
     await asyncio.wait_for(other, timeout=30)
 
     async with db.platform_session() as session:
-        rows = await session.execute(select(Tenant.id, Tenant.display_name).where(Tenant.id.in_([mine.id, theirs.id])))
-        names = {row.id: row.display_name for row in rows}
-    assert names == {mine.id: f"tx-a-{unique}, renamed", theirs.id: "Theirs, renamed"}
+        rows = await session.execute(select(Tenant.id, Tenant.contact_email).where(Tenant.id.in_([mine.id, theirs.id])))
+        emails = {row.id: row.contact_email for row in rows}
+    assert emails == {mine.id: f"moved.tx-a-{unique}@example.org", theirs.id: "theirs@example.net"}

@@ -10,22 +10,20 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
-from litestar import Request, Response, get
+from litestar import Response, get
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import QueryParameter
-from litestar.types import ExceptionHandlersMap
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from neutralpoint.impact import reports
 from neutralpoint.impact.reports import ELSEWHERE, ImpactReport, Tally
-from neutralpoint.refusals import FormErrors
 from neutralpoint.tenants.access import VenueAccess, VenueMember
 from neutralpoint.tenants.models import Role
-from neutralpoint.web.api_errors import ErrorsOut
+from neutralpoint.web.api_errors import API_ERRORS, ErrorsOut
 
 VENUE = "/api/v1/venues/{slug:str}"
 MEMBER = VenueAccess(Role.STAFF)
@@ -127,19 +125,12 @@ async def venue_report(
     return await reports.impact_report(session, access.tenant, wanted)
 
 
-def _refused(_: Request[Any, Any, Any], exc: FormErrors) -> Response[dict[str, Any]]:
-    return Response({"errors": exc.as_dict()}, status_code=400)
-
-
-REFUSED: ExceptionHandlersMap = {FormErrors: _refused}
-
-
 @get(
     VENUE + "/impact",
     tags=["impact"],
     access=MEMBER,
     responses=BAD_INPUT,
-    exception_handlers=REFUSED,
+    exception_handlers=API_ERRORS,
     summary="The venue's impact by entry point and period (its time zone)",
 )
 async def venue_impact(
@@ -160,7 +151,7 @@ async def venue_impact(
     tags=["impact"],
     access=MEMBER,
     responses=BAD_INPUT,
-    exception_handlers=REFUSED,
+    exception_handlers=API_ERRORS,
     summary="The venue's impact report as CSV",
 )
 async def venue_impact_csv(
