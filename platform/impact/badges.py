@@ -180,7 +180,9 @@ def badge_png(badge: Badge, fonts: list[str]) -> bytes:
     headline = badge.headline()
     draw.text((74 * s, 28 * s), headline, font=big, fill="#1f2933", anchor="ls")
     after = draw.textlength(headline + " ", font=big)
-    draw.text((74 * s + after, 28 * s), badge.caption(), font=caption_font, fill="#52606d", anchor="ls")
+    # The bundled Noto Sans SC has no subscript two: the picture writes CO2e, as certificates do.
+    caption = badge.caption().replace("₂", "2")
+    draw.text((74 * s + after, 28 * s), caption, font=caption_font, fill="#52606d", anchor="ls")
     name = _fit(AT["en"].format(name=badge.name) if badge.lang != "zh-Hans" else badge.name, WIDTH - 76, 12)
     draw.text((74 * s, 48 * s), name, font=small, fill="#52606d", anchor="ls")
     out = io.BytesIO()

@@ -21,14 +21,14 @@ def _mass(grams: int, lang: str) -> str:
 
 def _piece_en(piece: PieceFacts) -> str:
     return (
-        f"  {piece.serial}  vintage {piece.vintage_year}, grams {piece.gram_from:,}–{piece.gram_to:,} "
+        f"  {piece.serial}  vintage {piece.vintage_year}, grams {piece.gram_from + 1:,}–{piece.gram_to:,} "
         f"of this tonne ({piece.grams:,} g)"
     )
 
 
 def _piece_zh(piece: PieceFacts) -> str:
     return (
-        f"  {piece.serial}  {piece.vintage_year} 年度，该吨第 {piece.gram_from:,}–{piece.gram_to:,} 克"
+        f"  {piece.serial}  {piece.vintage_year} 年度，该吨第 {piece.gram_from + 1:,}–{piece.gram_to:,} 克"
         f"（{piece.grams:,} 克）"
     )
 

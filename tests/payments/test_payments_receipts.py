@@ -74,8 +74,8 @@ async def test_the_receipt_names_everything_bought_once_in_both_languages(
     assert "中和 117 kg (117,092 g) 二氧化碳当量" in chinese
     assert "支付 ¥14.06" in chinese
     for piece in pieces:
-        assert f"{piece['serial']}  vintage 2023, grams {piece['gram_from']:,}–{piece['gram_to']:,}" in english
-        assert f"{piece['serial']}  2023 年度，该吨第 {piece['gram_from']:,}–{piece['gram_to']:,} 克" in chinese
+        assert f"{piece['serial']}  vintage 2023, grams {piece['gram_from'] + 1:,}–{piece['gram_to']:,}" in english
+        assert f"{piece['serial']}  2023 年度，该吨第 {piece['gram_from'] + 1:,}–{piece['gram_to']:,} 克" in chinese
     link = f"http://testserver.local/v/{shop.slug}/orders/{reference}"
     assert f"Your order: {link}" in english
     assert f"您的订单：{link}" in chinese
