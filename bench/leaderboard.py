@@ -270,7 +270,7 @@ def report(results: list[Timing], facts: dict[str, Any], args: argparse.Namespac
         f"{load['seed_seconds']:.0f} s.",
         "",
         f"Machine: {os.cpu_count()} cores; load average {load['before']} before the timed queries and "
-        f"{load['after']} after (1, 5, 15 min): the machine was shared with other work.",
+        f"{load['after']} after (1, 5, 15 min); above 2, other work shared the machine.",
         "",
         "| query | runs | p50 ms | p99 ms |",
         "|---|---:|---:|---:|",
