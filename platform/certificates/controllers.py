@@ -70,6 +70,8 @@ class CertificateOut(msgspec.Struct):
     issued_at: str
     voided_at: str | None
     verify_url: str
+    test_mode: bool = False
+    """Paid through a test provider: no money was taken for it."""
 
 
 class VerificationOut(msgspec.Struct):
@@ -134,6 +136,7 @@ def certificate_out(view: CertificateView, base_url: str) -> CertificateOut:
         issued_at=view.issued_at.isoformat(),
         voided_at=view.voided_at.isoformat() if view.voided_at else None,
         verify_url=f"{base_url}/certificates/verify?number={view.number}",
+        test_mode=view.test_mode,
     )
 
 

@@ -74,6 +74,15 @@ class CertificateDocument:
     colour: str
     logo: bytes | None = None
     """A raster logo (PNG) or nothing."""
+    test_mode: bool = False
+    """Paid through a test provider (the sandbox, or Stripe's test keys): stamped as such."""
+
+    @property
+    def stamp(self) -> str | None:
+        """Which stamp crosses the drawing: void first, then test mode; none for a valid one."""
+        if self.void:
+            return "void"
+        return "test" if self.test_mode else None
 
 
 def _translator(lang: str) -> Callable[..., str]:
@@ -99,6 +108,7 @@ class Words:
     scan: str
     signed: str
     void: str
+    test: str
     share_line: str
 
     @classmethod
@@ -139,6 +149,7 @@ class Words:
             scan=_("Scan to verify"),
             signed=" · ".join(filter(None, [_("Signed with Ed25519 key %(key)s", key=document.key_id), ledger])),
             void=_("VOID"),
+            test=_("TEST MODE"),
             share_line=_("%(holder)s neutralized", holder=document.holder),
         )
 
@@ -218,7 +229,7 @@ def _pdf_texts(document: CertificateDocument, words: Words) -> Texts:
     pieces = [f"{p.serial} {p.vintage_year} {format_grams(p.grams, document.language)}" for p in document.pieces]
     return Texts.of(
         sans=[*words.all(), document.venue_name, document.entry_point, document.page_url, "NeutralPoint", *pieces],
-        serif=[words.title, document.holder, words.grams, words.void],
+        serif=[words.title, document.holder, words.grams, words.void, words.test],
     )
 
 
@@ -312,16 +323,15 @@ def _render_pdf(document: CertificateDocument, words: Words) -> bytes:
     _line(canvas, words.scan, qr_x - 30, qr_y - 9, 8.5, qr_side + 30, colour=ink, bold=True, centred=True)
     _line(canvas, document.page_url, qr_x - 110, qr_y - 20, 6.5, qr_side + 110, colour=MUTED, centred=True, minimum=4)
 
-    if document.void:
+    if document.stamp:
+        stamp = words.void if document.stamp == "void" else words.test
         canvas.saveState()
         canvas.translate(width / 2, height / 2)
         canvas.rotate(24)
         canvas.setFillColor(Color(0.75, 0.1, 0.1, alpha=0.35))
         canvas.setStrokeColor(Color(0.75, 0.1, 0.1, alpha=0.35))
-        size = 120.0
-        draw_string(
-            canvas, words.void, -string_width(words.void, size, Face.SERIF) / 2, -40, size, face=Face.SERIF, bold=True
-        )
+        size = 120.0 if document.stamp == "void" else 90.0
+        draw_string(canvas, stamp, -string_width(stamp, size, Face.SERIF) / 2, -40, size, face=Face.SERIF, bold=True)
         canvas.restoreState()
 
     canvas.showPage()
@@ -395,13 +405,25 @@ def _png(image: Image.Image) -> bytes:
     return out.getvalue()
 
 
-def _void_mark(image: Image.Image, words: Words) -> None:
+def _stamp(image: Image.Image, document: CertificateDocument, words: Words) -> None:
+    if not document.stamp:
+        return
+    if document.stamp == "test":
+        # A band along the top edge: plain to read, and clear of the QR code, which must scan.
+        band = max(40, image.width // 25)
+        draw = ImageDraw.Draw(image)
+        draw.rectangle((0, 0, image.width, band), fill=(190, 25, 25, 255))
+        font = image_font(Face.SANS, band * 3 // 5)
+        length = draw.textlength(drawable(words.test), font=font)
+        draw.text(((image.width - length) / 2, band * 4 // 5), words.test, font=font, fill="#ffffff", anchor="ls")
+        return
+    text = words.void
     layer = Image.new("RGBA", image.size, (0, 0, 0, 0))
     draw = ImageDraw.Draw(layer)
     size = image.width // 5
     font = image_font(Face.SERIF, size)
-    length = draw.textlength(drawable(words.void), font=font)
-    draw.text(((image.width - length) / 2, (image.height - size) / 2), words.void, font=font, fill=(190, 25, 25, 110))
+    length = draw.textlength(drawable(text), font=font)
+    draw.text(((image.width - length) / 2, (image.height - size) / 2), text, font=font, fill=(190, 25, 25, 110))
     image.alpha_composite(layer.rotate(20, center=(image.width / 2, image.height / 2)))
 
 
@@ -440,8 +462,7 @@ def render_share_card(document: CertificateDocument) -> bytes:
     image.paste(qr, (qx, 70))
     _text(draw, words.scan, (width - panel, 70 + side + 24), 30, panel, INK, bold=True, centred=True)
     _text(draw, words.title, (width - panel + 20, 70 + side + 72), 22, panel - 40, MUTED, centred=True)
-    if document.void:
-        _void_mark(image, words)
+    _stamp(image, document, words)
     return _png(image.convert("RGB"))
 
 
@@ -487,6 +508,5 @@ def render_share_poster(document: CertificateDocument) -> bytes:
     image.paste(qr, ((width - side) // 2, qy))
     _text(draw, words.scan, (margin, qy + side + 24), 40, inner, INK, bold=True, centred=True)
     _text(draw, words.number, (margin, qy + side + 84), 30, inner, MUTED, centred=True)
-    if document.void:
-        _void_mark(image, words)
+    _stamp(image, document, words)
     return _png(image.convert("RGB"))

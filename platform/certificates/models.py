@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Enum, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.expression import false
 
 from neutralpoint.database.base import Base, new_id, utcnow
 
@@ -67,6 +68,9 @@ class Certificate(Base):
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
     voided_at: Mapped[datetime | None] = mapped_column(nullable=True)
     void_reason: Mapped[str] = mapped_column(String(200), default="")
+    #: Paid through a test provider (the sandbox, or Stripe's test keys): no money was taken,
+    #: and every page and drawing of it says so.
+    test_mode: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class CertificateKey(Base):

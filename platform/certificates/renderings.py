@@ -93,6 +93,7 @@ def fingerprint(view: CertificateView, venue: Tenant, lang: str) -> str:
         DRAWING_VERSION,
         lang,
         view.status,
+        "test" if view.test_mode else "live",
         retirements,
         venue.primary_color,
         str(venue.logo_version),
@@ -173,6 +174,7 @@ async def document_of(
         page_url=f"{settings.base_url}{page_path(view.number)}",
         colour=venue.primary_color,
         logo=logo,
+        test_mode=view.test_mode,
     )
     return document, fingerprint(view, venue, lang)
 

@@ -59,6 +59,8 @@ class CertificateView:
     venue_names: dict[str, str] = field(default_factory=dict)
     #: The venue's time zone: the certificate's dates are shown on its clock.
     time_zone: str = "Asia/Shanghai"
+    #: Paid through a test provider (the sandbox, or Stripe's test keys): no money was taken.
+    test_mode: bool = False
 
 
 @dataclass(frozen=True)

@@ -105,6 +105,7 @@ async def issue(
     entry_point_code: str,
     sale: SaleView,
     language: str = "en",
+    test_mode: bool = False,
     now: datetime | None = None,
 ) -> Certificate:
     """The order's certificate, signed; the existing one when it was issued already.
@@ -140,6 +141,7 @@ async def issue(
     registry_id = f"{project.registry_code} {project.registry_project_id}".strip()
     certificate = Certificate(
         number=new_number(),
+        test_mode=test_mode,
         order_id=order_id,
         venue_id=venue_id,
         venue_slug=venue.slug,
@@ -281,6 +283,7 @@ async def _view(session: AsyncSession, certificate: Certificate) -> CertificateV
         order_reference=certificate.order_reference,
         venue_names={lang: venue.display_name_in(lang) for lang in ("en", "zh-Hans")} if venue else {},
         time_zone=venue.time_zone if venue else DEFAULT_TIME_ZONE,
+        test_mode=certificate.test_mode,
     )
 
 

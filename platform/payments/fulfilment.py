@@ -68,6 +68,7 @@ async def fulfil(db: Database, provider: PaymentProvider, settings: Settings, re
                 estimate_id=order.estimate_id,
                 entry_point_code=order.entry_point_code,
                 sale=sale,
+                test_mode=order.test_mode,
                 language=order.language,
             )
             orders.move(

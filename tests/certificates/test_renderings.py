@@ -349,3 +349,24 @@ async def test_the_arq_worker_draws_them_as_the_web_process_does(
     }
     page = await world.client.get(f"/certificates/{certificate.number}", params={"lang": "en"})
     assert 'id="download-pdf"' in page.text
+
+
+async def test_a_test_payments_certificate_says_so_on_every_page_and_file(
+    world: World, db: Database, jobs: JobQueue, settings: Settings
+) -> None:
+    """The sandbox takes no money: its certificate neutralizes nothing and must not pass for real."""
+    certificate = await _issued(world, db, jobs, buyer_name="Zhang San")
+    assert certificate.test_mode
+    english = await world.client.get(f"/certificates/{certificate.number}", params={"lang": "en"})
+    assert 'id="test-mode"' in english.text
+    assert "no money was taken" in english.text
+    chinese = await world.client.get(f"/certificates/{certificate.number}", params={"lang": "zh-Hans"})
+    assert "测试模式：此证书通过测试支付获得" in chinese.text
+    verified = await world.client.get("/certificates/verify", params={"number": certificate.number, "lang": "en"})
+    assert 'id="test-mode"' in verified.text
+    twin = (await world.client.get(f"/api/v1/public/certificates/{certificate.number}")).json()
+    assert twin["certificate"]["test_mode"] is True
+    assert await renderings.render(db, settings, certificate.number, "en") == 3
+    if shutil.which("pdftotext"):
+        pdf = (await world.client.get(f"/certificates/{certificate.number}/certificate.pdf")).content
+        assert "TEST MODE" in pdf_text(pdf, raw=True)
