@@ -32,7 +32,6 @@ from neutralpoint.tenants.models import DEFAULT_TIME_ZONE, EntryPoint, Tenant
 from neutralpoint.web.i18n import normalize_language
 
 #: Crockford's base32 without I, L, O, U: read aloud and typed without confusion.
-NUMBER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 NUMBER_PATTERN = re.compile(r"^NP-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$")
 ANONYMOUS_HOLDER = "Anonymous visitor"
 
@@ -46,7 +45,7 @@ NOTHING = "nothing_to_check"
 
 def new_number() -> str:
     """60 random bits: ``NP-XXXX-XXXX-XXXX``; the next one cannot be guessed from any other."""
-    chars = "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(12))
+    chars = "".join(secrets.choice(signing.NUMBER_ALPHABET) for _ in range(12))
     return f"NP-{chars[:4]}-{chars[4:8]}-{chars[8:]}"
 
 
