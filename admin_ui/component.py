@@ -11,6 +11,7 @@ component = Component(
         "neutralpoint_admin.organiser.controllers",
         "neutralpoint_admin.factors.controllers",
         "neutralpoint_admin.platform.controllers",
+        "neutralpoint_admin.platform.hosts",
         "neutralpoint_admin.offers.controllers",
         "neutralpoint_admin.orders.controllers",
     ),

@@ -50,7 +50,12 @@ EMAIL_PATTERN = re.compile(
 SLUG_PATTERN = re.compile(rf"^[a-z0-9](?:[a-z0-9-]{{{SLUG_MIN - 2},{SLUG_MAX - 2}}})[a-z0-9]$")
 URL_PATTERN = re.compile(r"^https?://[^\s/]+\.\S+$")
 COLOUR_PATTERN = re.compile(r"^#[0-9a-fA-F]{6}$")
-HOST_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+#: One label of a host name: letters, digits and inner hyphens. ``fullmatch`` only: ``$`` would
+#: let a label end in a newline.
+HOST_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?")
+#: RFC 1035's limits: 63 characters a label, 253 the whole name (without the final dot).
+HOST_LABEL_MAX = 63
+HOST_MAX = 253
 
 REQUIRED = FieldError("required")
 UNKNOWN_CHOICE = FieldError("unknown_choice")
@@ -72,6 +77,16 @@ HOST_INVALID = problem(
     "host_invalid",
     "Enter a host name such as co2.example.com, without http:// or a path.",
     "请输入主机名，例如 co2.example.com，不要包含 http:// 或路径。",
+)
+HOST_TOO_LONG = problem(
+    "host_too_long",
+    f"A host name has at most {HOST_MAX} characters.",
+    f"主机名最多 {HOST_MAX} 个字符。",
+)
+HOST_LABEL_TOO_LONG = problem(
+    "host_label_too_long",
+    f"Each part of a host name between dots has at most {HOST_LABEL_MAX} characters.",
+    f"主机名中以点分隔的每一部分最多 {HOST_LABEL_MAX} 个字符。",
 )
 DATE_INVALID = problem("date_invalid", "Enter a date as YYYY-MM-DD.", "请以 YYYY-MM-DD 格式输入日期。")
 
@@ -145,15 +160,21 @@ def choice(value: Any, allowed: tuple[str, ...] | list[str] | frozenset[str]) ->
 
 
 def hostname(value: Any) -> str | None:
-    """A bare host name (``co2.example.com``): no scheme, port, path, IP address or wildcard."""
-    cleaned = ("" if value is None else str(value)).strip().lower().rstrip(".")
+    """A bare host name (``co2.example.com``): no scheme, port, path, IP address, wildcard or
+    character outside letters, digits, hyphens and dots (a newline or a space inside refuses it)."""
+    cleaned = ("" if value is None else str(value)).strip().lower()
+    if cleaned.endswith("."):
+        cleaned = cleaned[:-1]
     if not cleaned:
         return None
+    if len(cleaned) > HOST_MAX:
+        raise refused(HOST_TOO_LONG)
     labels = cleaned.split(".")
+    if any(len(label) > HOST_LABEL_MAX for label in labels):
+        raise refused(HOST_LABEL_TOO_LONG)
     valid = (
-        len(cleaned) <= 253
-        and len(labels) >= 2
-        and all(HOST_LABEL.match(label) for label in labels)
+        len(labels) >= 2
+        and all(label.isascii() and HOST_LABEL.fullmatch(label) for label in labels)
         and not labels[-1].isdigit()
         and not any(label[2:4] == "--" and not label.startswith("xn--") for label in labels)
     )

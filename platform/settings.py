@@ -8,6 +8,7 @@ failing later in a request.
 from __future__ import annotations
 
 import base64
+import ipaddress
 import os
 import secrets
 import string
@@ -168,6 +169,11 @@ class Settings:
     session_idle_minutes: int = 12 * 60
     #: ... and this many hours after signing in, however busy (``SESSION_MAX_HOURS``).
     session_max_hours: int = 7 * 24
+    #: The DNS servers a venue's host name is proven with (``HOST_PROOF_NAMESERVERS``, address
+    #: and port each); empty: the system's resolver.
+    host_proof_nameservers: tuple[tuple[str, int], ...] = ()
+    #: The port the proof page of a venue's host is fetched from over HTTP (``HOST_PROOF_HTTP_PORT``).
+    host_proof_http_port: int = 80
 
     @property
     def is_postgres(self) -> bool:
@@ -271,6 +277,8 @@ class Settings:
             session_idle_minutes=_int(env, "SESSION_IDLE_MINUTES", 12 * 60, 5, 90 * 24 * 60),
             session_max_hours=_int(env, "SESSION_MAX_HOURS", 7 * 24, 1, 90 * 24),
             job_timeout_seconds=_int(env, "JOB_TIMEOUT_SECONDS", 60, 2, 3600),
+            host_proof_nameservers=_nameservers(env, "HOST_PROOF_NAMESERVERS"),
+            host_proof_http_port=_int(env, "HOST_PROOF_HTTP_PORT", 80, 1, 65535),
         )
 
 
@@ -282,6 +290,30 @@ def _served_securely(base_url: str) -> bool:
     """HTTPS, or a loopback address that never leaves the machine (no QR code can print it)."""
     parts = urlsplit(base_url)
     return parts.scheme == "https" or (parts.hostname or "") in LOOPBACK_HOSTS
+
+
+def _nameservers(env: dict[str, str], name: str) -> tuple[tuple[str, int], ...]:
+    """``10.0.0.2, 10.0.0.3:5353, [2001:db8::1]:53``: IP addresses, each with an optional port."""
+    servers: list[tuple[str, int]] = []
+    for item in (env.get(name) or "").split(","):
+        entry = item.strip()
+        if not entry:
+            continue
+        address, port = entry, "53"
+        if entry.startswith("["):
+            address, _, rest = entry[1:].partition("]")
+            port = rest[1:] if rest.startswith(":") else "53" if not rest else ""
+        elif entry.count(":") == 1:
+            address, port = entry.split(":")
+        try:
+            ipaddress.ip_address(address)
+            number = int(port)
+        except ValueError:
+            raise SettingsError(f"{name} must list IP addresses, each with an optional :port, got {entry!r}") from None
+        if not 1 <= number <= 65535:
+            raise SettingsError(f"{name} ports must be between 1 and 65535, got {entry!r}")
+        servers.append((address, number))
+    return tuple(servers)
 
 
 def _fast_path(env: dict[str, str]) -> FastPath:

@@ -17,7 +17,7 @@ from neutralpoint.database.session import DbSession
 from neutralpoint.refusals import FieldError, FieldValidationError, FormErrors
 from neutralpoint.scenarios.manager import ScenarioRegistry
 from neutralpoint.settings import Settings
-from neutralpoint.tenants import accounts, addresses, branding, entry_points, members
+from neutralpoint.tenants import accounts, addresses, branding, entry_points, host_claims, members
 from neutralpoint.tenants.access import SIGNED_IN, Role, User, VenueAccess, VenueMember
 from neutralpoint.tenants.hosts import host_directory
 from neutralpoint.tenants.logos import prepare_logo
@@ -44,7 +44,8 @@ def _branding_values(tenant: Tenant, registry: ScenarioRegistry) -> dict[str, An
         "default_language": tenant.default_language,
         "time_zone": tenant.time_zone,
         "city": branding.city_label(tenant, "en"),
-        "custom_host": tenant.custom_host or "",
+        # The name the venue asked for last: its pending claim, else its proven host.
+        "custom_host": tenant.host_claim or tenant.custom_host or "",
         "enabled_scenarios": [s.id for s in branding.enabled_scenarios(registry, tenant)],
     }
 
@@ -134,6 +135,8 @@ class DashboardPages(Controller):
                 languages=[(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
                 time_zones=branding.time_zone_names(),
                 saved=request.query_params.get("saved") == "1",
+                host_proven=request.query_params.get("host") == "proven",
+                proof=host_claims.proof_steps(access.tenant),
                 logo_max_kb=settings.logo_max_bytes // 1024,
             ),
         )
@@ -178,3 +181,24 @@ class DashboardPages(Controller):
             await db_session.refresh(access.tenant)
             return self._branding_page(request, access, registry, settings, values, exc.errors)
         return see_other(f"/venue/{slug}/branding?saved=1", background=BackgroundTask(host_directory.invalidate))
+
+    @post("/{slug:str}/branding/host", access=VenueAccess(Role.MANAGER))
+    async def prove_host(
+        self,
+        slug: FromPath[str],
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[DbSession],
+        registry: NamedDependency[ScenarioRegistry],
+        settings: NamedDependency[Settings],
+        access: NamedDependency[VenueMember],
+    ) -> Response[Any]:
+        """Look for the proof of the claimed host name now (the page's twin of ``POST …/host/prove``)."""
+        try:
+            await host_claims.prove(db_session, settings, access.tenant)
+        except FormErrors as exc:
+            await db_session.refresh(access.tenant)
+            values = _branding_values(access.tenant, registry)
+            return self._branding_page(request, access, registry, settings, values, exc.errors)
+        return see_other(
+            f"/venue/{slug}/branding?host=proven#host", background=BackgroundTask(host_directory.invalidate)
+        )

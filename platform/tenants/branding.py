@@ -6,17 +6,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from neutralpoint import input_rules as rules
 from neutralpoint.geography import City, load_cities
 from neutralpoint.languages import LANGUAGES
-from neutralpoint.refusals import Collector, FieldError, FormErrors, problem
+from neutralpoint.refusals import Collector, FieldError, problem
 from neutralpoint.settings import Settings
+from neutralpoint.tenants import host_claims
 from neutralpoint.tenants import validation as check
-from neutralpoint.tenants.addresses import platform_host
 from neutralpoint.tenants.logos import Logo
 from neutralpoint.tenants.models import (
     Tenant,
@@ -91,17 +89,9 @@ async def update_branding(
                 errors.add("city", _unknown_city(typed))
         changes["city"] = city
     if "custom_host" in raw:
+        # A new name is only claimed here; it serves once proven (``host_claims.prove``).
         host = check.hostname(errors, raw)
-        if host and "custom_host" not in errors.errors:
-            if host == platform_host(settings):
-                errors.add("custom_host", check.HOST_IS_PLATFORM)
-            elif (
-                host != tenant.custom_host
-                and (
-                    await session.execute(select(Tenant.id).where(Tenant.custom_host == host, Tenant.id != tenant.id))
-                ).first()
-            ):
-                errors.add("custom_host", check.HOST_TAKEN)
+        await host_claims.check_claim(session, settings, tenant, host, errors)
         changes["custom_host"] = host
     if "enabled_scenarios" in raw:
         wanted = raw.get("enabled_scenarios") or []
@@ -122,21 +112,18 @@ async def update_branding(
         "primary_color",
         "default_language",
         "time_zone",
-        "custom_host",
         "enabled_scenarios",
     ):
         if key in changes:
             setattr(tenant, key, changes[key])
+    if "custom_host" in changes:
+        host_claims.apply_claim(tenant, changes["custom_host"])
     if "city" in changes:
         chosen = changes["city"]
         tenant.city_id = chosen.id if chosen else None
         tenant.latitude = f"{chosen.lat:.4f}" if chosen else None
         tenant.longitude = f"{chosen.lon:.4f}" if chosen else None
-    try:
-        async with session.begin_nested():
-            await session.flush()
-    except IntegrityError:
-        raise FormErrors({"custom_host": check.HOST_TAKEN}) from None
+    await session.flush()
 
 
 def set_logo(tenant: Tenant, logo: Logo | None) -> None:

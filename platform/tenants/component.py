@@ -5,7 +5,7 @@ from neutralpoint.web.components import Component
 component = Component(
     name="tenants",
     order=20,
-    controllers=("neutralpoint.tenants.controllers",),
+    controllers=("neutralpoint.tenants.controllers", "neutralpoint.tenants.host_controllers"),
     templates=("neutralpoint.tenants",),
     catalogs=("neutralpoint.tenants",),
 )

@@ -125,6 +125,7 @@ def venue_out(settings: Settings, registry: ScenarioRegistry, tenant: Tenant) ->
         logo_on_posters=addresses.logo_on_posters(tenant),
         public_url=addresses.venue_url(settings, tenant),
         is_demo=tenant.is_demo,
+        pending_host=tenant.host_claim,
     )
 
 

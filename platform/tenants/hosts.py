@@ -1,5 +1,10 @@
 """Custom host names: ``co2.example-hotel.com/ABC234`` serves ``/v/<slug>/ABC234``.
 
+A venue's host serves that venue's public pages and nothing else: signing in, signing up,
+accounts, the consoles, other venues and the platform's own pages are sent (307) to the same
+address on the platform's host, so no session cookie or password is ever typed on a name the
+platform does not own. Only proven hosts are served (``host_claims``).
+
 Litestar runs its middleware after routing, so a path rewrite has to sit in front of the
 router: ``install_custom_hosts(app)`` wraps the application's ASGI handler. The host→slug
 map of all active venues with a custom host is loaded in one query and kept for 30
@@ -115,6 +120,23 @@ def rewritten_path(path: str, slug: str) -> str | None:
     return None
 
 
+#: What a venue's host serves besides ``/``, ``/<code>`` and ``/v/<its slug>/…``: the files its
+#: pages load, the public JSON their scripts read, and the health checks of a load balancer.
+VENUE_HOST_PREFIXES = ("/static/", "/impact/static/", "/brand/", "/api/v1/public/")
+VENUE_HOST_PATHS = frozenset({"/favicon.ico", "/health", "/ready"})
+
+
+def served_on_venue_host(path: str, slug: str) -> bool:
+    """Whether the venue's own host answers ``path`` (after the rewrite) itself."""
+    own = f"/v/{slug}"
+    return (
+        path == own
+        or path.startswith(own + "/")
+        or path in VENUE_HOST_PATHS
+        or path.startswith(VENUE_HOST_PREFIXES)
+    )
+
+
 class CustomHostRewrite:
     """ASGI wrapper: on a venue's custom host, ``/`` and ``/<code>`` map to its public pages."""
 
@@ -123,26 +145,43 @@ class CustomHostRewrite:
         self.directory = directory
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == ScopeType.HTTP:
-            await self._rewrite(scope)
+        if scope["type"] == ScopeType.HTTP and await self._rewrite(scope) is False:
+            await _to_platform(scope, send)
+            return
         await self.app(scope, receive, send)
 
-    async def _rewrite(self, scope: Scope) -> None:
+    async def _rewrite(self, scope: Scope) -> bool | None:
+        """None: not a venue's host; True: rewritten or served as is; False: not served here."""
         host = request_host(scope)
         app: Any = scope.get("app")
         if not host or app is None:
-            return
+            return None
         state = app.state
         if host == _platform_host(state.settings.base_url):
-            return
+            return None
         slug = await self.directory.slug_for(host, state.db)
         if slug is None:
-            return
+            return None
         new_path = rewritten_path(scope["path"], slug)
+        if new_path is None and not served_on_venue_host(scope["path"], slug):
+            return False
         scope.setdefault("state", {})[SCOPE_KEY] = slug
         if new_path is not None:
             scope["path"] = new_path
             scope["raw_path"] = new_path.encode()
+        return True
+
+
+async def _to_platform(scope: Scope, send: Send) -> None:
+    """Send the request to the same path on the platform's host (307 keeps a form's method)."""
+    app: Any = scope["app"]
+    query: bytes = scope.get("query_string", b"")
+    # As the client sent it (still percent-encoded); some servers leave the query on it.
+    path: bytes = (scope.get("raw_path") or scope["path"].encode()).split(b"?", 1)[0]
+    location = app.state.settings.base_url.encode() + path + (b"?" + query if query else b"")
+    headers = [(b"location", location), (b"content-length", b"0"), (b"cache-control", b"no-store")]
+    await send({"type": "http.response.start", "status": 307, "headers": headers})
+    await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
 @functools.lru_cache(maxsize=8)

@@ -80,7 +80,16 @@ class Tenant(Base):
     logo: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, deferred=True)
     logo_content_type: Mapped[str | None] = mapped_column(String(40), nullable=True)
     logo_version: Mapped[int] = mapped_column(Integer, default=0)
+    #: The venue's own host name, proven to be the venue's (``host_claims``): the only one served.
     custom_host: Mapped[str | None] = mapped_column(String(253), unique=True, nullable=True)
+    #: When and how ``custom_host`` was proven (``dns`` or ``http``).
+    host_proven_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    host_proof: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    #: A host name the venue asked for and has not proven yet, and the token that proves it.
+    #: Several venues may claim one name; the first to prove it gets it.
+    host_claim: Mapped[str | None] = mapped_column(String(253), nullable=True)
+    host_claim_token: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    host_claimed_at: Mapped[datetime | None] = mapped_column(nullable=True)
     city_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     latitude: Mapped[str | None] = mapped_column(String(16), nullable=True)
     longitude: Mapped[str | None] = mapped_column(String(16), nullable=True)

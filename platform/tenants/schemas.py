@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar.datastructures import UploadFile
@@ -113,6 +113,7 @@ class VenueOut(msgspec.Struct):
     #: IANA time zone: every date of the venue is shown, and every period counted, in it.
     time_zone: str
     location: Location | None
+    #: The venue's own host name, proven: it serves the venue's pages and is on its QR codes.
     custom_host: str | None
     enabled_scenarios: list[str]
     logo_url: str | None
@@ -121,6 +122,49 @@ class VenueOut(msgspec.Struct):
     logo_on_posters: bool
     public_url: str
     is_demo: bool
+    #: A host name the venue asked for, not yet proven (``GET /api/v1/venues/{slug}/host``).
+    pending_host: str | None = None
+
+
+class HostProofOut(msgspec.Struct):
+    """How to prove ``host``: a TXT record ``dns_name`` holding ``dns_value``, or the page
+    ``http_url`` answering ``dns_value`` as its whole body (status 200, no redirect)."""
+
+    host: str
+    dns_name: str
+    dns_value: str
+    http_url: str
+    claimed_at: datetime
+
+
+class VenueHostOut(msgspec.Struct):
+    """A venue's host name: the proven one (served) and the claim waiting for its proof."""
+
+    custom_host: str | None
+    proven_at: datetime | None
+    #: ``dns`` or ``http``.
+    proof: str | None
+    pending: HostProofOut | None
+    #: How the last proof attempt went, on ``POST …/host/prove``.
+    proven_now: bool = False
+
+
+class HostClaimOut(msgspec.Struct):
+    slug: str
+    venue: str
+    host: str
+    #: True: proven and served; False: claimed, waiting for its proof.
+    proven: bool
+    #: When it was proven, or claimed.
+    since: datetime | None
+    proof: str | None
+
+
+class HostRevokeIn(msgspec.Struct):
+    """The venue and the host name to take from it (its proven host or its pending claim)."""
+
+    slug: Annotated[str, msgspec.Meta(max_length=rules.SLUG_MAX)]
+    host: Annotated[str, msgspec.Meta(max_length=rules.HOST_MAX)]
 
 
 class BrandingPatch(msgspec.Struct):

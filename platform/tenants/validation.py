@@ -144,10 +144,8 @@ def choice(errors: Collector, raw: Mapping[str, Any], name: str, allowed: tuple[
 
 
 def hostname(errors: Collector, raw: Mapping[str, Any], name: str = "custom_host") -> str | None:
-    """A venue's own host name (see ``input_rules.hostname``)."""
-    value = rules.text_value(raw, name).lower().rstrip(".")
-    errors.field(name, rules.hostname, value)
-    return value or None
+    """A venue's own host name (see ``input_rules.hostname``), cleaned; ``None`` when empty or refused."""
+    return errors.field(name, rules.hostname, rules.text_value(raw, name))
 
 
 HOST_TAKEN = problem("host_taken", "Another venue already uses this host name.", "其他场所已在使用该主机名。")
@@ -155,6 +153,11 @@ HOST_IS_PLATFORM = problem(
     "host_is_platform",
     "This is the platform's own host name; use one of yours.",
     "这是平台自身的主机名，请使用您自己的域名。",
+)
+HOST_NEAR_PLATFORM = problem(
+    "host_near_platform",
+    "This name is part of the platform's own domain; use one of yours.",
+    "该名称属于平台自身的域名，请使用您自己的域名。",
 )
 
 

@@ -73,7 +73,8 @@ async def test_branding_saves_every_field(client: Any, db: Database, active_venu
     assert tenant.primary_color == "#8b1e3f"
     assert tenant.default_language == "zh-Hans"
     assert (tenant.city_id, tenant.latitude, tenant.longitude) == (1815286, "30.6667", "104.0667")
-    assert tenant.custom_host == host
+    # Claimed, not yet proven (tests/tenants/test_host_proof.py): nothing serves it yet.
+    assert (tenant.custom_host, tenant.host_claim) == (None, host)
     assert tenant.enabled_scenarios == ["dummy"]
     page = await client.get(f"/venue/{active_venue.slug}/branding?saved=1")
     assert 'role="status">Saved.' in page.text
@@ -82,7 +83,7 @@ async def test_branding_saves_every_field(client: Any, db: Database, active_venu
     cleared = await post_form(client, f"/venue/{active_venue.slug}/branding", branding(city="", custom_host=""))
     assert cleared.status_code == 303
     tenant = await _tenant(db, active_venue.slug)
-    assert (tenant.city_id, tenant.latitude, tenant.custom_host) == (None, None, None)
+    assert (tenant.city_id, tenant.latitude, tenant.custom_host, tenant.host_claim) == (None, None, None, None)
 
 
 @pytest.mark.parametrize(
@@ -114,9 +115,11 @@ async def test_bad_branding_is_named_and_nothing_is_written(
     assert tenant.display_name == "Green Hall"
 
 
-async def test_a_host_name_belongs_to_one_venue(
+async def test_a_name_only_claimed_may_be_claimed_by_another_venue(
     client: Any, other_client: Any, db: Database, active_venue: Any, unique: str
 ) -> None:
+    """Whoever proves it first gets it (tests/tenants/test_host_proof.py): a claim alone
+    cannot keep a name from its real owner."""
     from tenant_flows import sign_up
 
     host = f"shared-{unique}.example.org"
@@ -125,8 +128,10 @@ async def test_a_host_name_belongs_to_one_venue(
     ).status_code == 303
     await sign_up(other_client, f"rival-{unique}", f"rival-{unique}@example.org")
     response = await post_form(other_client, f"/venue/rival-{unique}/branding", branding(custom_host=host))
-    assert response.status_code == 400
-    assert "Another venue already uses this host name" in response.text
+    assert response.status_code == 303
+    mine, theirs = await _tenant(db, active_venue.slug), await _tenant(db, f"rival-{unique}")
+    assert (mine.host_claim, theirs.host_claim, mine.custom_host, theirs.custom_host) == (host, host, None, None)
+    assert mine.host_claim_token != theirs.host_claim_token
 
 
 async def test_png_logo_is_reencoded_and_served_with_a_versioned_cache(
