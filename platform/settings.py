@@ -176,6 +176,18 @@ class Settings:
     host_proof_http_port: int = 80
 
     @property
+    def payments_test_mode(self) -> bool:
+        """Payments are taken in test mode only: the sandbox, or Stripe with its test keys.
+
+        Then no money is taken at all, and the public figures (leaderboards, event pages,
+        badges) count the test-mode certificates, marked "test mode", so that a demo still
+        shows the loop working; with live payments they count live certificates alone.
+        """
+        if self.payment_provider != "stripe":
+            return True
+        return (self.stripe_secret_key or "").startswith(("sk_test_", "rk_test_"))
+
+    @property
     def is_postgres(self) -> bool:
         return self.database_url.startswith("postgresql")
 

@@ -1,9 +1,10 @@
 """Rendering and access for the platform-admin pages.
 
-Anyone who is not a platform admin, signed in or not, gets a 404: the pages do not say
-that they exist (their policy is ``PLATFORM_ADMIN``; ``HIDDEN_FROM_OTHERS`` turns its
-"please sign in" into the same 404). The forms' and the credits services' refusals are
-shown beside their fields in the admin's language (``render(refused=…)``).
+A visitor who is not signed in is sent to the sign-in page and back, as every console page
+does (``/platform/orders`` and the factor pages alike); a signed-in person who is not a
+platform admin gets a 404 (their policy is ``PLATFORM_ADMIN``). The forms' and the credits
+services' refusals are shown beside their fields in the admin's language
+(``render(refused=…)``).
 """
 
 from __future__ import annotations
@@ -18,20 +19,16 @@ from litestar.response import Redirect, Template
 from neutralpoint.credits.inspection import StoredFile
 from neutralpoint.refusals import FieldError
 from neutralpoint.tenants.access import PLATFORM_ADMIN
-from neutralpoint.web.errors import http_error_response
 from neutralpoint.web.i18n import choose_language, normalize_language
 from neutralpoint.web.templating import render
+from neutralpoint_admin.venue.pages import to_login
 
 LANG_COOKIE_SECONDS = 365 * 24 * 3600
 
 
-def not_found(request: Request[Any, Any, Any], _: NotAuthorizedException) -> Response[Any]:
-    """A platform page answers someone who is not signed in as it answers any other non-admin."""
-    return http_error_response(request, NotFoundException())
-
-
-#: ``exception_handlers`` of the platform pages (their access policy is ``PLATFORM_ADMIN``).
-HIDDEN_FROM_OTHERS = {NotAuthorizedException: not_found}
+#: ``exception_handlers`` of the platform pages (their access policy is ``PLATFORM_ADMIN``):
+#: "please sign in" is the sign-in page, with the way back.
+SIGN_IN_FIRST = {NotAuthorizedException: to_login}
 
 T = TypeVar("T")
 
@@ -42,7 +39,7 @@ class PlatformController(Controller):
     path = "/platform"
     include_in_schema = False
     opt = {"access": PLATFORM_ADMIN}  # noqa: RUF012
-    exception_handlers = HIDDEN_FROM_OTHERS  # type: ignore[assignment]
+    exception_handlers = SIGN_IN_FIRST  # type: ignore[assignment]
 
 
 async def or_404(found: Awaitable[T | None]) -> T:

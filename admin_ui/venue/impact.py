@@ -67,11 +67,11 @@ class ImpactPages(Controller):
                 errors=exc.errors,
                 **venue_context(access, "impact", asked=asked, report=None, periods=reports.PERIODS),
             )
-        report = await reports.impact_report(db_session, tenant, wanted)
+        report = await reports.impact_report(db_session, tenant, wanted, settings.payments_test_mode)
         shown = []
         events = [e for e in await entry_points.entry_points(db_session) if e.event_name_en or e.event_name_zh_hans]
         for code in (None, *(e.code for e in events)):
-            badge = await badges.find_badge(db_session, slug, code, lang)
+            badge = await badges.find_badge(db_session, slug, code, lang, settings.payments_test_mode)
             if badge is not None:
                 svg, _png, link = badges.badge_addresses(settings.base_url, badge)
                 shown.append({"badge": badge, "svg": svg, "snippet": badges.badge_snippet(badge, svg, link)})

@@ -38,6 +38,7 @@ from sqlalchemy import (
     Uuid,
 )
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.expression import false
 
 from neutralpoint.database.base import Base, TenantScoped, new_id, utcnow
 
@@ -359,6 +360,8 @@ class Sale(TenantScoped, Base):
     chain_seq: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     """Position of the ``sell`` entry in that chain: a certificate quotes it with ``chain_hash``."""
     chain_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    #: Paid in test mode (no money taken): the platform's revenue leaves it out.
+    test_mode: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     __table_args__ = (
         CheckConstraint("owner_minor + platform_minor + venue_minor = amount_minor", name="split_adds_up"),

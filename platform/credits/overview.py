@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, func, select
@@ -103,6 +103,9 @@ class PlatformSummary:
     awaiting_reference: int
     failed_retirements: int
     money: list[CurrencyTotal]
+    """Live sales only: what was really paid."""
+    test_money: list[CurrencyTotal] = field(default_factory=list)
+    """Sales paid in test mode (the sandbox, Stripe's test keys): no money was taken."""
 
 
 def check_grouping(by: str, allowed: tuple[str, ...] = GROUPINGS) -> str:
@@ -259,4 +262,5 @@ async def platform_summary(session: AsyncSession) -> PlatformSummary:
             session, RetirementRequest.id, RetirementRequest.status == RetirementStatus.FAILED
         ),
         money=money_by_currency(await reports.sales_totals(session, by="project")),
+        test_money=money_by_currency(await reports.sales_totals(session, by="project", test_mode=True)),
     )

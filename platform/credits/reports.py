@@ -133,10 +133,12 @@ async def sales_totals(
     by: SalesGrouping,
     since: datetime | None = None,
     until: datetime | None = None,
+    test_mode: bool = False,
 ) -> list[SalesTotal]:
-    """Revenue and what is owed to owners, the platform and venues, between two moments."""
+    """Revenue and what is owed to owners, the platform and venues, between two moments: of
+    live sales, or of the test-mode ones alone (no money was taken) with ``test_mode``."""
     if by == "lot":
-        return await _sales_per_lot(session, since=since, until=until)
+        return await _sales_per_lot(session, since=since, until=until, test_mode=test_mode)
     keys = {
         "project": Sale.project_id,
         "allocation": Sale.allocation_id,
@@ -172,6 +174,7 @@ async def sales_totals(
             func.coalesce(func.sum(case((paid, 0), else_=Sale.amount_minor)), 0).label("refunded"),
         )
         .join(Project, Project.id == Sale.project_id)
+        .where(Sale.test_mode.is_(test_mode))
         .group_by(key, Sale.currency)
         .order_by(key, Sale.currency)
     )
@@ -196,7 +199,9 @@ async def sales_totals(
     ]
 
 
-async def _sales_per_lot(session: AsyncSession, *, since: datetime | None, until: datetime | None) -> list[SalesTotal]:
+async def _sales_per_lot(
+    session: AsyncSession, *, since: datetime | None, until: datetime | None, test_mode: bool
+) -> list[SalesTotal]:
     """One sale can take grams from several lots (it spills over when its allocation runs
     out), so each sale's owner, platform and venue parts are apportioned to its lots by the
     grams of its pieces (largest remainder); a lot's revenue is the sum of its three parts.
@@ -210,7 +215,7 @@ async def _sales_per_lot(session: AsyncSession, *, since: datetime | None, until
         Sale.platform_minor,
         Sale.venue_minor,
         Allocation.lot_id,
-    ).join(Allocation, Allocation.id == Sale.allocation_id)
+    ).join(Allocation, Allocation.id == Sale.allocation_id).where(Sale.test_mode.is_(test_mode))
     if since is not None:
         query = query.where(Sale.created_at >= since)
     if until is not None:

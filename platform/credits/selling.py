@@ -459,8 +459,10 @@ async def confirm_sale(
     currency: str | None = None,
     actor: str = "payments",
     now: datetime | None = None,
+    test_mode: bool = False,
 ) -> SaleView:
-    """Turn a paid order's reservation into a sale with exact serial pieces.
+    """Turn a paid order's reservation into a sale with exact serial pieces (``test_mode``:
+    paid through a test provider, left out of the platform's revenue).
 
     Idempotent: a second call for the same order returns the first sale (``created`` is
     False) and changes nothing. A payment that arrives after its reservation expired
@@ -554,6 +556,7 @@ async def confirm_sale(
         venue_minor=split.venue_minor,
         status=SaleStatus.PAID,
         created_at=moment,
+        test_mode=test_mode,
     )
     session.add(sale)
     await session.flush()

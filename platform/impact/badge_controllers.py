@@ -39,6 +39,9 @@ class BadgeOut(msgspec.Struct):
     link_url: str
     #: The HTML to paste into a page: the badge, linking to the venue's (or the event's) page.
     html: str
+    #: The figure counts test-mode orders (the deployment takes test payments only; no money
+    #: was taken) and the pictures carry a TEST mark; live deployments count live orders only.
+    test_mode: bool = False
 
 
 def badge_out(settings: Settings, badge: Badge) -> BadgeOut:
@@ -54,11 +57,12 @@ def badge_out(settings: Settings, badge: Badge) -> BadgeOut:
         png_url=png,
         link_url=link,
         html=badges.badge_snippet(badge, svg, link),
+        test_mode=badge.test_mode,
     )
 
 
-async def _badge(session: AsyncSession, slug: str, code: str | None, lang: str | None) -> Badge:
-    badge = await badges.find_badge(session, slug, code, lang)
+async def _badge(session: AsyncSession, settings: Settings, slug: str, code: str | None, lang: str | None) -> Badge:
+    badge = await badges.find_badge(session, slug, code, lang, settings.payments_test_mode)
     if badge is None:
         raise NotFoundException()
     return badge
@@ -72,17 +76,27 @@ def _image(request: Request[Any, Any, Any], badge: Badge, media_type: str, body:
 
 
 async def _svg(
-    request: Request[Any, Any, Any], session: AsyncSession, slug: str, code: str | None, lang: str | None
+    request: Request[Any, Any, Any],
+    session: AsyncSession,
+    settings: Settings,
+    slug: str,
+    code: str | None,
+    lang: str | None,
 ) -> Response[bytes]:
-    badge = await _badge(session, slug, code, lang)
+    badge = await _badge(session, settings, slug, code, lang)
     fresh = request.headers.get("if-none-match") != badge.etag
     return _image(request, badge, "image/svg+xml", badges.badge_svg(badge).encode() if fresh else None)
 
 
 async def _png(
-    request: Request[Any, Any, Any], session: AsyncSession, slug: str, code: str | None, lang: str | None
+    request: Request[Any, Any, Any],
+    session: AsyncSession,
+    settings: Settings,
+    slug: str,
+    code: str | None,
+    lang: str | None,
 ) -> Response[bytes]:
-    badge = await _badge(session, slug, code, lang)
+    badge = await _badge(session, settings, slug, code, lang)
     if request.headers.get("if-none-match") == badge.etag:
         return _image(request, badge, "image/png", None)
     body = await asyncio.to_thread(badges.badge_png, badge, badges.badge_fonts())
@@ -94,9 +108,10 @@ async def venue_badge_svg(
     request: Request[Any, Any, Any],
     slug: FromPath[str],
     db_session: NamedDependency[AsyncSession],
+    settings: NamedDependency[Settings],
     lang: LangParam = None,
 ) -> Response[bytes]:
-    return await _svg(request, db_session, slug, None, lang)
+    return await _svg(request, db_session, settings, slug, None, lang)
 
 
 @get("/v/{slug:str}/badge.png", tags=["public"], access=PUBLIC, summary="A venue's impact badge (PNG)")
@@ -104,9 +119,10 @@ async def venue_badge_png(
     request: Request[Any, Any, Any],
     slug: FromPath[str],
     db_session: NamedDependency[AsyncSession],
+    settings: NamedDependency[Settings],
     lang: LangParam = None,
 ) -> Response[bytes]:
-    return await _png(request, db_session, slug, None, lang)
+    return await _png(request, db_session, settings, slug, None, lang)
 
 
 @get("/v/{slug:str}/{code:str}/badge.svg", tags=["public"], access=PUBLIC, summary="An event's impact badge (SVG)")
@@ -115,9 +131,10 @@ async def entry_badge_svg(
     slug: FromPath[str],
     code: FromPath[str],
     db_session: NamedDependency[AsyncSession],
+    settings: NamedDependency[Settings],
     lang: LangParam = None,
 ) -> Response[bytes]:
-    return await _svg(request, db_session, slug, code, lang)
+    return await _svg(request, db_session, settings, slug, code, lang)
 
 
 @get("/v/{slug:str}/{code:str}/badge.png", tags=["public"], access=PUBLIC, summary="An event's impact badge (PNG)")
@@ -126,9 +143,10 @@ async def entry_badge_png(
     slug: FromPath[str],
     code: FromPath[str],
     db_session: NamedDependency[AsyncSession],
+    settings: NamedDependency[Settings],
     lang: LangParam = None,
 ) -> Response[bytes]:
-    return await _png(request, db_session, slug, code, lang)
+    return await _png(request, db_session, settings, slug, code, lang)
 
 
 @get(
@@ -143,7 +161,7 @@ async def venue_badge(
     settings: NamedDependency[Settings],
     lang: LangParam = None,
 ) -> Response[BadgeOut]:
-    badge = await _badge(db_session, slug, None, lang)
+    badge = await _badge(db_session, settings, slug, None, lang)
     return Response(badge_out(settings, badge), headers={"Cache-Control": CACHE})
 
 
@@ -160,7 +178,7 @@ async def entry_badge(
     settings: NamedDependency[Settings],
     lang: LangParam = None,
 ) -> Response[BadgeOut]:
-    badge = await _badge(db_session, slug, code, lang)
+    badge = await _badge(db_session, settings, slug, code, lang)
     return Response(badge_out(settings, badge), headers={"Cache-Control": CACHE})
 
 

@@ -3,7 +3,9 @@ event's attendees) neutralized, as an SVG or a PNG at a public, cacheable addres
 HTML snippet that shows it and links back to the venue's page.
 
 The figure counts fulfilled orders (refunded ones drop out), rounded down to the hundredth
-of a tonne: a badge never claims more than was neutralized.
+of a tonne: a badge never claims more than was neutralized. It counts live orders; where
+payments are test payments only (the sandbox demo) it counts test-mode orders and carries
+a TEST mark, drawn into the picture itself so that no page can show it unmarked.
 """
 
 from __future__ import annotations
@@ -31,6 +33,10 @@ HEIGHT = 64
 PNG_SCALE = 2
 NEUTRALIZED = {"en": "CO₂e neutralized", "zh-Hans": "二氧化碳当量已中和"}
 AT = {"en": "at {name}", "zh-Hans": "{name}"}
+TEST_MARK = {"en": "TEST", "zh-Hans": "测试"}
+#: The TEST mark's box, bottom right: ``(x, y, width, height)``.
+MARK_BOX = (258, 36, 54, 18)
+MARK_FILL, MARK_LINE, MARK_INK = "#fef0c7", "#dc6803", "#93370d"
 FONT_STACK = "system-ui, -apple-system, 'Segoe UI', 'PingFang SC', 'Noto Sans SC', 'Microsoft YaHei', sans-serif"
 
 
@@ -44,6 +50,8 @@ class Badge:
     grams: int
     colour: str
     lang: str
+    test_mode: bool = False
+    """Counts test-mode orders (no money taken): the badge says TEST."""
 
     @property
     def tonnes(self) -> str:
@@ -52,7 +60,8 @@ class Badge:
 
     @property
     def etag(self) -> str:
-        digest = hashlib.sha256(f"{self.name}|{self.grams}|{self.colour}|{self.lang}".encode()).hexdigest()[:20]
+        facts = f"{self.name}|{self.grams}|{self.colour}|{self.lang}|{'test' if self.test_mode else 'live'}"
+        digest = hashlib.sha256(facts.encode()).hexdigest()[:20]
         return f'"badge-{digest}"'
 
     def headline(self) -> str:
@@ -61,16 +70,29 @@ class Badge:
     def caption(self) -> str:
         return NEUTRALIZED[self.lang if self.lang in NEUTRALIZED else "en"]
 
+    def mark(self) -> str:
+        """``TEST`` (``测试``) on a test-mode badge, else nothing."""
+        return TEST_MARK["zh-Hans" if self.lang == "zh-Hans" else "en"] if self.test_mode else ""
+
+    def name_room(self) -> float:
+        """The width the name may take (less beside the TEST mark)."""
+        return WIDTH - 76 - (MARK_BOX[2] + 6 if self.test_mode else 0)
+
     def alt(self) -> str:
         if self.lang == "zh-Hans":
-            return f"{self.name}：已中和 {self.tonnes} 吨二氧化碳当量"
-        return f"{self.name}: {self.tonnes} t CO₂e neutralized"
+            text = f"{self.name}：已中和 {self.tonnes} 吨二氧化碳当量"
+            return f"测试模式 · {text}" if self.test_mode else text
+        text = f"{self.name}: {self.tonnes} t CO₂e neutralized"
+        return f"Test mode · {text}" if self.test_mode else text
 
 
-async def find_badge(session: AsyncSession, slug: str, code: str | None, lang: str | None) -> Badge | None:
+async def find_badge(
+    session: AsyncSession, slug: str, code: str | None, lang: str | None, test_mode: bool = False
+) -> Badge | None:
     """The badge of an active venue, or of one of its entry points (an event); None if neither.
 
-    ``lang`` is ``en`` or ``zh-Hans`` (the venue's own language otherwise)."""
+    ``lang`` is ``en`` or ``zh-Hans`` (the venue's own language otherwise); it counts live
+    orders, or test-mode orders alone with ``test_mode``."""
     tenant = (
         await session.execute(select(Tenant).where(Tenant.slug == slug, Tenant.status == TenantStatus.ACTIVE))
     ).scalar_one_or_none()
@@ -79,7 +101,7 @@ async def find_badge(session: AsyncSession, slug: str, code: str | None, lang: s
     use_tenant(session, tenant.id)
     reader = lang if lang in ("en", "zh-Hans") else tenant.default_language
     grams_of = func.coalesce(func.sum(Order.grams), 0)
-    query = select(grams_of).where(Order.status == OrderStatus.FULFILLED)
+    query = select(grams_of).where(Order.status == OrderStatus.FULFILLED, Order.test_mode.is_(test_mode))
     name = tenant.display_name_in(reader)
     if code is not None:
         entry = (
@@ -98,7 +120,15 @@ async def find_badge(session: AsyncSession, slug: str, code: str | None, lang: s
         name = entry.event_name_in(reader) or f"{name} · {entry.name_in(reader)}"
         code = entry.code
     grams = int((await session.execute(query)).scalar_one())
-    return Badge(slug=tenant.slug, code=code, name=name, grams=grams, colour=tenant.primary_color, lang=reader)
+    return Badge(
+        slug=tenant.slug,
+        code=code,
+        name=name,
+        grams=grams,
+        colour=tenant.primary_color,
+        lang=reader,
+        test_mode=test_mode,
+    )
 
 
 def _fit(text: str, room: float, size: float) -> str:
@@ -117,7 +147,16 @@ def _fit(text: str, room: float, size: float) -> str:
 def badge_svg(badge: Badge) -> str:
     """A 320 × 64 badge: a leaf on the venue's colour, the tonnes, and whose they are."""
     ink = text_colour_on(badge.colour)
-    name = _fit(AT["en"].format(name=badge.name) if badge.lang != "zh-Hans" else badge.name, WIDTH - 76, 12)
+    name = _fit(AT["en"].format(name=badge.name) if badge.lang != "zh-Hans" else badge.name, badge.name_room(), 12)
+    mark = ""
+    if badge.test_mode:
+        x, y, w, h = MARK_BOX
+        mark = (
+            f'<g id="test-mark"><rect x="{x}" y="{y}" width="{w}" height="{h}" rx="4" fill="{MARK_FILL}" '
+            f'stroke="{MARK_LINE}" stroke-dasharray="3 2"/>'
+            f'<text x="{x + w / 2:g}" y="{y + 13}" font-size="11" font-weight="700" text-anchor="middle" '
+            f'fill="{MARK_INK}">{escape(badge.mark())}</text></g>'
+        )
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" '
         f'role="img" aria-label="{escape(badge.alt())}" font-family="{FONT_STACK}">'
@@ -130,7 +169,7 @@ def badge_svg(badge: Badge) -> str:
         f'<text x="74" y="28" font-size="20" font-weight="700" fill="#1f2933">{escape(badge.headline())} '
         f'<tspan font-size="13" font-weight="400" fill="#52606d">{escape(badge.caption())}</tspan></text>'
         f'<text x="74" y="48" font-size="12" fill="#52606d">{escape(name)}</text>'
-        "</svg>"
+        f"{mark}</svg>"
     )
 
 
@@ -183,8 +222,15 @@ def badge_png(badge: Badge, fonts: list[str]) -> bytes:
     # The bundled Noto Sans SC has no subscript two: the picture writes CO2e, as certificates do.
     caption = badge.caption().replace("₂", "2")
     draw.text((74 * s + after, 28 * s), caption, font=caption_font, fill="#52606d", anchor="ls")
-    name = _fit(AT["en"].format(name=badge.name) if badge.lang != "zh-Hans" else badge.name, WIDTH - 76, 12)
+    name = _fit(AT["en"].format(name=badge.name) if badge.lang != "zh-Hans" else badge.name, badge.name_room(), 12)
     draw.text((74 * s, 48 * s), name, font=small, fill="#52606d", anchor="ls")
+    if badge.test_mode:
+        x, y, w, h = MARK_BOX
+        draw.rounded_rectangle(
+            (x * s, y * s, (x + w) * s, (y + h) * s), radius=4 * s, fill=MARK_FILL, outline=MARK_LINE, width=s
+        )
+        bold = _font(11 * s, fonts)
+        draw.text(((x + w / 2) * s, (y + h / 2) * s), badge.mark(), font=bold, fill=MARK_INK, anchor="mm")
     out = io.BytesIO()
     image.save(out, "PNG", optimize=True)
     return out.getvalue()

@@ -30,6 +30,7 @@ from neutralpoint.impact.schemas import (
 from neutralpoint.impact.services import Period, Standing
 from neutralpoint.refusals import FormErrors
 from neutralpoint.scenarios import entries, submissions
+from neutralpoint.settings import Settings
 from neutralpoint.tenants.access import PUBLIC
 from neutralpoint.tenants.models import Tenant
 from neutralpoint.web.api_errors import API_ERRORS
@@ -80,8 +81,12 @@ def board_out(scope: str, title: dict[str, str], top: services.Top, page_url: st
         period=period_out(top.period),
         certificates=top.entries,
         grams=top.grams,
-        rows=[RowOut(r.rank, r.grams, r.name, r.venue_name, r.entry_point, r.issued_at.isoformat()) for r in top.rows],
+        rows=[
+            RowOut(r.rank, r.grams, r.name, r.venue_name, r.entry_point, r.issued_at.isoformat(), r.test_mode)
+            for r in top.rows
+        ],
         page_url=page_url,
+        test_mode=top.test_mode,
     )
 
 
@@ -178,6 +183,7 @@ async def _board_page(
 async def platform_page(
     request: Request[Any, Any, Any],
     db_session: NamedDependency[AsyncSession],
+    settings: NamedDependency[Settings],
     kind: KindParam = None,
     key: KeyParam = None,
 ) -> Response[Any]:
@@ -193,7 +199,7 @@ async def platform_page(
         explicit=explicit,
         brand=None,
         scope="platform",
-        board=standings.PLATFORM,
+        board=standings.platform_board(settings.payments_test_mode),
         title="NeutralPoint",
         base_url="/leaderboard",
         api_url="/api/v1/public/leaderboard",
@@ -206,6 +212,7 @@ async def platform_page(
 async def venue_page(
     request: Request[Any, Any, Any],
     db_session: NamedDependency[AsyncSession],
+    settings: NamedDependency[Settings],
     slug: FromPath[str],
     kind: KindParam = None,
     key: KeyParam = None,
@@ -220,7 +227,7 @@ async def venue_page(
         explicit=explicit,
         brand=tenant,
         scope="venue",
-        board=standings.venue_board(tenant.id),
+        board=standings.venue_board(tenant.id, settings.payments_test_mode),
         title=tenant.display_name_in(lang),
         base_url=f"/v/{slug}/leaderboard",
         api_url=f"/api/v1/public/venues/{slug}/leaderboard",
@@ -233,6 +240,7 @@ async def venue_page(
 async def entry_page(
     request: Request[Any, Any, Any],
     db_session: NamedDependency[AsyncSession],
+    settings: NamedDependency[Settings],
     slug: FromPath[str],
     code: FromPath[str],
 ) -> Response[Any]:
@@ -246,7 +254,7 @@ async def entry_page(
         explicit=explicit,
         brand=entry.tenant,
         scope="entry_point",
-        board=standings.entry_board(entry.entry_point.id),
+        board=standings.entry_board(entry.entry_point.id, settings.payments_test_mode),
         title=entry_title(entry, lang),
         base_url=f"/v/{slug}/leaderboard/{entry.code}",
         api_url=f"/api/v1/public/venues/{slug}/entry-points/{entry.code}/leaderboard",
@@ -263,11 +271,15 @@ async def entry_page(
     summary="The platform's leaderboard: the top 100 certificates by grams in a period",
 )
 async def platform_api(
-    db_session: NamedDependency[AsyncSession], kind: KindParam = None, key: KeyParam = None
+    db_session: NamedDependency[AsyncSession],
+    settings: NamedDependency[Settings],
+    kind: KindParam = None,
+    key: KeyParam = None,
 ) -> BoardOut:
-    """Hidden certificates keep their rank but have no row; ``certificates`` counts them all."""
+    """Hidden certificates keep their rank but have no row; ``certificates`` counts them all.
+    A deployment that takes test payments only answers its test board (``test_mode``)."""
     chosen = services.period(kind, key)
-    top = await services.top(db_session, standings.PLATFORM, chosen)
+    top = await services.top(db_session, standings.platform_board(settings.payments_test_mode), chosen)
     return board_out("platform", PLATFORM_TITLE, top, "/leaderboard")
 
 
@@ -279,11 +291,15 @@ async def platform_api(
     summary="A venue's leaderboard: the top 100 certificates by grams in a period",
 )
 async def venue_api(
-    db_session: NamedDependency[AsyncSession], slug: FromPath[str], kind: KindParam = None, key: KeyParam = None
+    db_session: NamedDependency[AsyncSession],
+    settings: NamedDependency[Settings],
+    slug: FromPath[str],
+    kind: KindParam = None,
+    key: KeyParam = None,
 ) -> BoardOut:
     tenant = await _venue(db_session, slug)
     chosen = services.period(kind, key)
-    top = await services.top(db_session, standings.venue_board(tenant.id), chosen)
+    top = await services.top(db_session, standings.venue_board(tenant.id, settings.payments_test_mode), chosen)
     return board_out("venue", _titles(tenant.display_name_in), top, f"/v/{slug}/leaderboard")
 
 
@@ -293,9 +309,15 @@ async def venue_api(
     access=PUBLIC,
     summary="An entry point's (an event's) leaderboard: the top 100 certificates by grams",
 )
-async def entry_api(db_session: NamedDependency[AsyncSession], slug: FromPath[str], code: FromPath[str]) -> BoardOut:
+async def entry_api(
+    db_session: NamedDependency[AsyncSession],
+    settings: NamedDependency[Settings],
+    slug: FromPath[str],
+    code: FromPath[str],
+) -> BoardOut:
     entry = await entry_or_404(db_session, slug, code)
-    top = await services.top(db_session, standings.entry_board(entry.entry_point.id), services.period("all"))
+    board = standings.entry_board(entry.entry_point.id, settings.payments_test_mode)
+    top = await services.top(db_session, board, services.period("all"))
     titles = _titles(lambda lang: entry_title(entry, lang))
     return board_out("entry_point", titles, top, f"/v/{slug}/leaderboard/{entry.code}")
 
@@ -304,8 +326,12 @@ def standings_out(certificate: Certificate, found: list[Standing]) -> StandingsO
     return StandingsOut(
         number=certificate.number,
         grams=certificate.grams,
-        standings=[StandingOut(s.scope, s.label, period_out(s.period), s.rank, s.of, board_url(s)) for s in found],
+        standings=[
+            StandingOut(s.scope, s.label, period_out(s.period), s.rank, s.of, board_url(s), s.test_mode)
+            for s in found
+        ],
         sentence={lang: sentence(found, lang) for lang in ("en", "zh-Hans")},
+        test_mode=certificate.test_mode,
     )
 
 

@@ -22,6 +22,7 @@ from neutralpoint.impact import neutrality
 from neutralpoint.impact.controllers import entry_or_404, entry_title, remember_language, visitor_language
 from neutralpoint.impact.schemas import EventCertificateOut, NeutralityOut, ProjectShareOut
 from neutralpoint.scenarios import entries
+from neutralpoint.settings import Settings
 from neutralpoint.tenants.access import PUBLIC
 from neutralpoint.web.access import public_opt
 from neutralpoint.web.formatting import format_grams
@@ -89,6 +90,7 @@ def neutrality_out(entry: entries.OpenEntryPoint, figures: neutrality.Neutrality
         rule={lang: rule(lang) for lang in ("en", "zh-Hans")},
         computed_at=figures.computed_at.isoformat(),
         poll_seconds=POLL_SECONDS,
+        test_mode=figures.test_mode,
     )
 
 
@@ -96,13 +98,14 @@ def neutrality_out(entry: entries.OpenEntryPoint, figures: neutrality.Neutrality
 async def event_page(
     request: Request[Any, Any, Any],
     db_session: NamedDependency[AsyncSession],
+    settings: NamedDependency[Settings],
     slug: FromPath[str],
     code: FromPath[str],
 ) -> Response[Any]:
     """The event's footprint, what its attendees and organiser neutralized, and the share."""
     entry = await entry_or_404(db_session, slug, code)
     lang, explicit = visitor_language(request, entry.tenant)
-    figures = await neutrality.neutrality(db_session, entry.entry_point)
+    figures = await neutrality.neutrality(db_session, entry.entry_point, settings.payments_test_mode)
     response = render(
         request,
         "impact/event.html",
@@ -129,11 +132,15 @@ async def event_page(
     summary="An event's footprint, the grams neutralized by its attendees and organiser, and the share",
 )
 async def event_api(
-    db_session: NamedDependency[AsyncSession], slug: FromPath[str], code: FromPath[str]
+    db_session: NamedDependency[AsyncSession],
+    settings: NamedDependency[Settings],
+    slug: FromPath[str],
+    code: FromPath[str],
 ) -> Response[NeutralityOut]:
-    """What the event page shows, computed now; the page polls it every ``poll_seconds``."""
+    """What the event page shows, computed now; the page polls it every ``poll_seconds``.
+    ``test_mode``: the figures count test-mode certificates (test payments only)."""
     entry = await entry_or_404(db_session, slug, code)
-    figures = await neutrality.neutrality(db_session, entry.entry_point)
+    figures = await neutrality.neutrality(db_session, entry.entry_point, settings.payments_test_mode)
     return Response(neutrality_out(entry, figures), headers={"Cache-Control": "no-store"})
 
 

@@ -10,7 +10,9 @@ and the page says how many were. That sum is a lower bound: only those who compu
 
 **Neutralized** is the grams of the valid certificates of the entry point's orders, the
 attendees' apart from the organiser's whole-event orders. The event is carbon neutral,
-and the page shows its event certificate, once neutralized reaches the footprint.
+and the page shows its event certificate, once neutralized reaches the footprint. Only the
+certificates of the mode payments are taken in count: live ones in a live deployment,
+test-mode ones (and the page says "test mode") where payments are test payments only.
 """
 
 from __future__ import annotations
@@ -73,6 +75,8 @@ class Neutrality:
     projects: list[ProjectShare] = field(default_factory=list)
     certificate: EventCertificate | None = None
     computed_at: datetime = field(default_factory=utcnow)
+    test_mode: bool = False
+    """The grams neutralized are test-mode certificates' (no money was taken)."""
 
     @property
     def neutralized_grams(self) -> int:
@@ -99,8 +103,9 @@ def counted_estimates(grams_by_visitor: list[int]) -> tuple[list[int], int]:
     return kept, len(grams_by_visitor) - len(kept)
 
 
-async def neutrality(session: AsyncSession, entry_point: EntryPoint) -> Neutrality:
-    """The event's figures now (the session is scoped to the entry point's venue)."""
+async def neutrality(session: AsyncSession, entry_point: EntryPoint, test_mode: bool = False) -> Neutrality:
+    """The event's figures now (the session is scoped to the entry point's venue), counting
+    the live certificates, or the test-mode ones alone with ``test_mode``."""
     organiser = (
         await session.execute(
             select(Estimate.total_grams, Estimate.created_at)
@@ -137,6 +142,7 @@ async def neutrality(session: AsyncSession, entry_point: EntryPoint) -> Neutrali
             Order.entry_point_code == entry_point.code,
             Certificate.venue_id == entry_point.tenant_id,
             Certificate.status == CertificateStatus.VALID,
+            Certificate.test_mode.is_(test_mode),
         )
         .subquery()
     )
@@ -175,6 +181,7 @@ async def neutrality(session: AsyncSession, entry_point: EntryPoint) -> Neutrali
         organiser_grams=organiser_grams,
         participants=participants,
         projects=projects,
+        test_mode=test_mode,
     )
     if not result.neutral:
         return result

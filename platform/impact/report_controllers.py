@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from neutralpoint.impact import reports
 from neutralpoint.impact.reports import ELSEWHERE, ImpactReport, Tally
+from neutralpoint.settings import Settings
 from neutralpoint.tenants.access import VenueAccess, VenueMember
 from neutralpoint.tenants.models import Role
 from neutralpoint.web.api_errors import API_ERRORS, ErrorsOut
@@ -78,6 +79,9 @@ class ImpactReportOut(msgspec.Struct):
     totals: TallyOut = msgspec.field(default_factory=lambda: TallyOut(0, 0, 0, 0))
     entry_points: list[ReportEntryPointOut] = msgspec.field(default_factory=list)
     periods: list[ReportPeriodOut] = msgspec.field(default_factory=list)
+    #: Orders and grams count test-mode orders (the deployment takes test payments only);
+    #: a live deployment counts live orders only.
+    test_mode: bool = False
 
 
 def report_out(slug: str, report: ImpactReport) -> ImpactReportOut:
@@ -114,15 +118,21 @@ def report_out(slug: str, report: ImpactReport) -> ImpactReportOut:
             )
             for start in report.periods
         ],
+        test_mode=report.test_mode,
     )
 
 
 async def venue_report(
-    session: AsyncSession, access: VenueMember, period: str | None, first: str | None, last: str | None
+    session: AsyncSession,
+    settings: Settings,
+    access: VenueMember,
+    period: str | None,
+    first: str | None,
+    last: str | None,
 ) -> ImpactReport:
     """The report asked for; ``FormErrors`` (a 400 with each field's message) when it cannot be."""
     wanted = reports.report_range({"period": period, "from": first, "to": last}, access.tenant.time_zone)
-    return await reports.impact_report(session, access.tenant, wanted)
+    return await reports.impact_report(session, access.tenant, wanted, settings.payments_test_mode)
 
 
 @get(
@@ -136,13 +146,14 @@ async def venue_report(
 async def venue_impact(
     access: NamedDependency[VenueMember],
     db_session: NamedDependency[AsyncSession],
+    settings: NamedDependency[Settings],
     period: PeriodParam = None,
     first: FromParam = None,
     last: ToParam = None,
 ) -> ImpactReportOut:
     """Visitors' estimates (how many, their footprints), orders fulfilled and grams neutralized:
     per period, per entry point, and in all. Refunded orders no longer count."""
-    report = await venue_report(db_session, access, period, first, last)
+    report = await venue_report(db_session, settings, access, period, first, last)
     return report_out(access.tenant.slug, report)
 
 
@@ -157,12 +168,13 @@ async def venue_impact(
 async def venue_impact_csv(
     access: NamedDependency[VenueMember],
     db_session: NamedDependency[AsyncSession],
+    settings: NamedDependency[Settings],
     period: PeriodParam = None,
     first: FromParam = None,
     last: ToParam = None,
 ) -> Response[str]:
     """One row per period and entry point that counted anything (the same figures as the JSON)."""
-    report = await venue_report(db_session, access, period, first, last)
+    report = await venue_report(db_session, settings, access, period, first, last)
     name = f"impact-{access.tenant.slug}-{report.range.period}-{report.range.first}-{report.range.last}.csv"
     return Response(
         reports.report_csv(report),

@@ -4,7 +4,8 @@ point and by day, week or month counted on the venue's own clock.
 The database adds up each quarter of an hour (UTC) per entry point, on SQLite and PostgreSQL
 alike; every time zone's offset is a whole number of quarters, so each quarter falls in
 exactly one of the venue's days, and Python only has to put the quarters in their periods.
-Expects a session scoped to the venue.
+Expects a session scoped to the venue. Orders count by the rule of the public figures: live
+orders, or test-mode orders alone where payments are test payments only (``test_mode``).
 """
 
 from __future__ import annotations
@@ -168,6 +169,8 @@ class ImpactReport:
     periods: list[date]
     lines: list[ReportLine]
     cells: dict[tuple[date, str], Tally] = field(default_factory=dict)
+    test_mode: bool = False
+    """Orders and grams are test-mode orders' (no money was taken)."""
 
     def cell(self, start: date, key: str) -> Tally:
         return self.cells.get((start, key)) or Tally()
@@ -207,9 +210,12 @@ def _utc_bounds(report: ReportRange, time_zone: str) -> tuple[datetime, datetime
     return start.astimezone(UTC), end.astimezone(UTC)
 
 
-async def impact_report(session: AsyncSession, tenant: Tenant, wanted: ReportRange) -> ImpactReport:
+async def impact_report(
+    session: AsyncSession, tenant: Tenant, wanted: ReportRange, test_mode: bool = False
+) -> ImpactReport:
     """Estimates (by when they were made), and orders and grams neutralized (by when their
-    credits were assigned; refunded orders no longer count), per entry point and period."""
+    credits were assigned; refunded orders no longer count), per entry point and period:
+    live orders, or test-mode orders alone with ``test_mode``."""
     zone = tenant.time_zone
     dialect = session.get_bind().dialect.name
     start_utc, end_utc = _utc_bounds(wanted, zone)
@@ -243,7 +249,12 @@ async def impact_report(session: AsyncSession, tenant: Tenant, wanted: ReportRan
             func.coalesce(func.sum(Order.grams), 0),
         )
         .outerjoin(Estimate, Estimate.id == Order.estimate_id)
-        .where(Order.status == OrderStatus.FULFILLED, Order.fulfilled_at >= start_utc, Order.fulfilled_at < end_utc)
+        .where(
+            Order.status == OrderStatus.FULFILLED,
+            Order.test_mode.is_(test_mode),
+            Order.fulfilled_at >= start_utc,
+            Order.fulfilled_at < end_utc,
+        )
         .group_by(order_quarter, Estimate.entry_point_id, Order.entry_point_code)
     )
     for quarter, entry_id, code, count, grams in orders:
@@ -254,7 +265,7 @@ async def impact_report(session: AsyncSession, tenant: Tenant, wanted: ReportRan
         tally.neutralized_grams += int(grams)
 
     starts = periods_between(wanted.first, wanted.last, wanted.period)
-    report = ImpactReport(time_zone=zone, range=wanted, periods=starts, lines=[])
+    report = ImpactReport(time_zone=zone, range=wanted, periods=starts, lines=[], test_mode=test_mode)
     tz = ZoneInfo(zone)
     for (quarter, key), tally in counted.items():
         local_day = datetime.fromtimestamp(quarter * QUARTER, UTC).astimezone(tz).date()
@@ -277,6 +288,7 @@ CSV_COLUMNS = (
     "footprint_grams",
     "orders",
     "neutralized_grams",
+    "test_mode",
 )
 
 
@@ -302,6 +314,7 @@ def report_csv(report: ImpactReport) -> str:
             tally.footprint_grams,
             tally.orders,
             tally.neutralized_grams,
+            "yes" if report.test_mode else "no",
         )
         for start in report.periods
         for line in report.lines

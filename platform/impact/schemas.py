@@ -22,6 +22,8 @@ class RowOut(msgspec.Struct):
     venue: str
     entry_point: str
     issued_at: str
+    test_mode: bool = False
+    """Paid in test mode: no money was taken, it neutralizes nothing."""
 
 
 class BoardOut(msgspec.Struct):
@@ -34,6 +36,9 @@ class BoardOut(msgspec.Struct):
     grams: int
     rows: list[RowOut]
     page_url: str
+    test_mode: bool = False
+    """The test board: the figures count test-mode certificates only (the deployment takes
+    test payments alone); a live deployment's boards count live certificates only."""
 
 
 class StandingOut(msgspec.Struct):
@@ -43,6 +48,8 @@ class StandingOut(msgspec.Struct):
     rank: int
     of: int
     board_url: str
+    test_mode: bool = False
+    """A test board (the certificate was paid in test mode)."""
 
 
 class StandingsOut(msgspec.Struct):
@@ -52,6 +59,8 @@ class StandingsOut(msgspec.Struct):
     """Entry point first, then venue, then platform; empty for a void or an organiser's certificate."""
     sentence: dict[str, str]
     """"#37 of 1,204 at <event>" in ``en`` and ``zh-Hans`` (empty when not on a board)."""
+    test_mode: bool = False
+    """Paid in test mode: its ranks are on the test boards, among test-mode certificates."""
 
 
 class ListingIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -102,3 +111,6 @@ class NeutralityOut(msgspec.Struct):
     rule: dict[str, str]
     computed_at: str
     poll_seconds: int
+    test_mode: bool = False
+    """The neutralized grams count test-mode certificates only (the deployment takes test
+    payments alone); a live deployment counts live certificates only."""

@@ -90,6 +90,8 @@ class Row:
     venue_name: str
     entry_point: str
     issued_at: datetime
+    test_mode: bool = False
+    """From an order paid in test mode (every row of a test board is)."""
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,11 @@ class Top:
     entries: int
     """Every valid certificate on the board in the period, listed or not."""
     grams: int
+
+    @property
+    def test_mode(self) -> bool:
+        """A test board: its certificates were paid in test mode, no money was taken."""
+        return standings.is_test_board(self.board)
 
 
 async def totals(session: AsyncSession, board: str, key: str) -> tuple[int, int]:
@@ -137,6 +144,7 @@ async def top(session: AsyncSession, board: str, chosen: Period, limit: int = TO
         )
     ).all()
     shown: list[Row] = []
+    test = standings.is_test_board(board)
     rank = 0
     previous: int | None = None
     for position, (grams, issued_at, visibility, public_name, venue_name, entry_point) in enumerate(rows, start=1):
@@ -145,7 +153,7 @@ async def top(session: AsyncSession, board: str, chosen: Period, limit: int = TO
         if visibility == Visibility.HIDDEN.value or visibility == Visibility.HIDDEN:
             continue
         named = visibility in (Visibility.NAMED, Visibility.NAMED.value) and public_name
-        shown.append(Row(rank, int(grams), public_name if named else None, venue_name, entry_point, issued_at))
+        shown.append(Row(rank, int(grams), public_name if named else None, venue_name, entry_point, issued_at, test))
     entries, grams_total = await totals(session, board, chosen.key)
     return Top(board, chosen, shown, entries, grams_total)
 
@@ -192,6 +200,8 @@ class Standing:
     """The entry point's event (or its name), the venue's name, or empty for the platform."""
     venue_slug: str
     entry_code: str
+    test_mode: bool = False
+    """On a test board (the certificate was paid in test mode)."""
 
 
 async def standings_of(session: AsyncSession, certificate: Certificate, lang: str | None = None) -> list[Standing]:
@@ -211,18 +221,31 @@ async def standings_of(session: AsyncSession, certificate: Certificate, lang: st
     found = []
     for board, key in placed:
         scope, label, code = "platform", "", ""
-        if board.startswith("entry:"):
+        name = standings.live_name(board)
+        if name.startswith("entry:"):
             scope = "entry_point"
-            point = await session.get(EntryPoint, uuid.UUID(board.split(":", 1)[1]))
+            point = await session.get(EntryPoint, uuid.UUID(name.split(":", 1)[1]))
             reader = lang or (venue.default_language if venue else "en")
             label = (point.event_name_in(reader) or point.name_in(reader)) if point else certificate.entry_point
             code = point.code if point else ""
-        elif board.startswith("venue:"):
+        elif name.startswith("venue:"):
             scope = "venue"
             label = venue.display_name_in(lang or venue.default_language) if venue else certificate.venue_name
         kind = "all" if key == standings.ALL_TIME else ("year" if len(key) == 4 else "month")
         rank, of = await rank_of(session, board, key, certificate.grams)
-        found.append(Standing(scope, board, Period(kind, key), rank, of, label, venue.slug if venue else "", code))
+        found.append(
+            Standing(
+                scope,
+                board,
+                Period(kind, key),
+                rank,
+                of,
+                label,
+                venue.slug if venue else "",
+                code,
+                standings.is_test_board(board),
+            )
+        )
     scopes = {"entry_point": 0, "venue": 1, "platform": 2}
     kinds = {"all": 0, "year": 1, "month": 2}
     return sorted(found, key=lambda s: (scopes[s.scope], kinds[s.period.kind]))

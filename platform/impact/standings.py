@@ -5,6 +5,12 @@ point's (all time), its venue's and the platform's (all time, its year and its m
 ``BOARD_TIME_ZONE``). An organiser's whole-event order is left out: it would top every
 board, and the event page counts it on its own. A voided certificate leaves every board.
 
+A certificate paid in test mode (the sandbox, Stripe's test keys) goes on the test twin of
+each board (``test:platform``, ``test:venue:<id>``, ``test:entry:<id>``), never on a live
+one: test grams cannot inflate a live ranking, and a demo that takes test payments only
+reads the twins, marked "test mode" (``Settings.payments_test_mode``). The twins are the
+same kind of board, so reading one costs what reading a live one does.
+
 The projection follows the ``Certificate`` rows themselves: a listener on every session's
 flush sees a certificate inserted valid, or its status turned to void, and writes the
 entries and the bucket tallies in the same transaction. So whoever issues or voids a
@@ -35,6 +41,8 @@ from neutralpoint.tenants.models import EntryPoint
 #: Where a month or a year begins for the boards (the platform's home; venues default to it).
 BOARD_TIME_ZONE = ZoneInfo("Asia/Shanghai")
 PLATFORM = "platform"
+#: What a test-mode certificate's boards begin with.
+TEST_PREFIX = "test:"
 ALL_TIME = "all"
 PERIOD_KINDS = ("all", "year", "month")
 #: Significant digits of a bucket: certificates within 1 % of each other share one.
@@ -44,12 +52,29 @@ ENTRIES = cast(Table, StandingEntry.__table__)
 TALLIES = cast(Table, StandingTally.__table__)
 
 
-def venue_board(venue_id: uuid.UUID) -> str:
-    return f"venue:{venue_id.hex}"
+def _mode(board: str, test: bool) -> str:
+    return TEST_PREFIX + board if test else board
 
 
-def entry_board(entry_point_id: uuid.UUID) -> str:
-    return f"entry:{entry_point_id.hex}"
+def platform_board(test: bool = False) -> str:
+    return _mode(PLATFORM, test)
+
+
+def venue_board(venue_id: uuid.UUID, test: bool = False) -> str:
+    return _mode(f"venue:{venue_id.hex}", test)
+
+
+def entry_board(entry_point_id: uuid.UUID, test: bool = False) -> str:
+    return _mode(f"entry:{entry_point_id.hex}", test)
+
+
+def is_test_board(board: str) -> bool:
+    return board.startswith(TEST_PREFIX)
+
+
+def live_name(board: str) -> str:
+    """The board's name without its test prefix: ``platform``, ``venue:…`` or ``entry:…``."""
+    return board.removeprefix(TEST_PREFIX)
 
 
 def period_key(kind: str, moment: datetime) -> str:
@@ -80,10 +105,13 @@ class Placement:
     period: str
 
 
-def placements(venue_id: uuid.UUID, entry_point_id: uuid.UUID | None, issued_at: datetime) -> list[Placement]:
-    """The boards and periods one visitor's certificate counts on."""
-    found = [Placement(entry_board(entry_point_id), ALL_TIME)] if entry_point_id is not None else []
-    for board in (venue_board(venue_id), PLATFORM):
+def placements(
+    venue_id: uuid.UUID, entry_point_id: uuid.UUID | None, issued_at: datetime, test: bool = False
+) -> list[Placement]:
+    """The boards and periods one visitor's certificate counts on (the test twins for a
+    test-mode certificate)."""
+    found = [Placement(entry_board(entry_point_id, test), ALL_TIME)] if entry_point_id is not None else []
+    for board in (venue_board(venue_id, test), platform_board(test)):
         found.extend(Placement(board, period_key(kind, issued_at)) for kind in PERIOD_KINDS)
     return found
 
@@ -132,7 +160,7 @@ def enter(session: Session, certificate: Certificate) -> int:
     entry_point_id, organiser = _order_facts(session, certificate.order_id)
     if organiser:
         return 0
-    rows = placements(certificate.venue_id, entry_point_id, certificate.issued_at)
+    rows = placements(certificate.venue_id, entry_point_id, certificate.issued_at, bool(certificate.test_mode))
     session.execute(
         ENTRIES.insert(),
         [
@@ -201,12 +229,16 @@ __all__ = [
     "ALL_TIME",
     "BOARD_TIME_ZONE",
     "PLATFORM",
+    "TEST_PREFIX",
     "bucket",
     "bucket_end",
     "enter",
     "entry_board",
+    "is_test_board",
+    "live_name",
     "period_key",
     "placements",
+    "platform_board",
     "rebuild",
     "venue_board",
     "withdraw",

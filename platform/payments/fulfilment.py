@@ -54,7 +54,12 @@ async def fulfil(db: Database, provider: PaymentProvider, settings: Settings, re
             if order.status != S.PAID:
                 return NOT_PAID
             sale = await credits.confirm_sale(
-                session, order_ref=reference, amount_minor=order.amount_minor, currency=order.currency, actor=ACTOR
+                session,
+                order_ref=reference,
+                amount_minor=order.amount_minor,
+                currency=order.currency,
+                actor=ACTOR,
+                test_mode=order.test_mode,
             )
             session.add(Fulfilment(tenant_id=order.tenant_id, order_id=order.id, sale_id=sale.id, grams=sale.grams))
             await session.flush()

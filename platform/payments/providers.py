@@ -233,7 +233,7 @@ class StripeProvider:
             raise ValueError("STRIPE_SECRET_KEY is not set")
         base: Any = {"api": settings.stripe_api_base} if settings.stripe_api_base else {}
         self.client = stripe.StripeClient(settings.stripe_secret_key, base_addresses=base, max_network_retries=2)
-        self.test_mode = settings.stripe_secret_key.startswith(("sk_test_", "rk_test_"))
+        self.test_mode = settings.payments_test_mode
         # Calls wait on the network, not the CPU: more threads than the default pool's few.
         self._threads = ThreadPoolExecutor(max_workers=STRIPE_THREADS, thread_name_prefix="stripe")
 

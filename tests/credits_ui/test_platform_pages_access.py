@@ -1,9 +1,11 @@
-"""Every platform page renders for a platform admin and is a 404 for anyone else."""
+"""Every platform page renders for a platform admin, is a 404 for anyone else signed in, and
+sends a signed-out visitor to the sign-in page."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import quote
 
 from supply_flows import SupplyBuilder
 
@@ -51,15 +53,22 @@ async def test_platform_admin_sees_every_page_in_both_languages(
                 assert "/platform/audit" in response.text
 
 
-async def test_venue_owner_and_anonymous_get_404(
+async def test_a_venue_owner_gets_404_and_a_signed_out_visitor_is_sent_to_sign_in(
     venue_owner: tuple[Any, Any], anonymous: Any, db: Database, supply: SupplyBuilder
 ) -> None:
+    """Signed out, ``/platform`` answers as ``/platform/orders`` does: the sign-in page, then back."""
     owner_client, _ = venue_owner
     for path in await _pages(db, supply):
-        for browser in (owner_client, anonymous):
-            response = await browser.get(path)
-            assert response.status_code == 404, (path, response.status_code)
-            assert "/platform/audit" not in response.text
+        response = await owner_client.get(path)
+        assert response.status_code == 404, (path, response.status_code)
+        assert "/platform/audit" not in response.text
+        response = await anonymous.get(path, follow_redirects=False)
+        assert response.status_code == 303, (path, response.status_code)
+        assert response.headers["location"] == f"/login?next={quote(path, safe='/')}", path
+        assert "/platform/audit" not in response.text
+    for path in ("/platform", "/platform/orders"):
+        response = await anonymous.get(path, follow_redirects=False)
+        assert (response.status_code, response.headers["location"]) == (303, f"/login?next={path}")
 
 
 async def test_platform_forms_refuse_others(venue_owner: tuple[Any, Any], db: Database, supply: SupplyBuilder) -> None:

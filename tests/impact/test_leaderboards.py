@@ -63,8 +63,8 @@ async def test_fulfilled_orders_enter_the_boards_and_ranks_count_everyone(
     third = await neutralize(world, jobs, shop, 300_000)
     fourth = await neutralize(world, jobs, shop, 50_000, "Cy")
 
-    venue = standings.venue_board(shop.venue_id)
-    entry = standings.entry_board(shop.entry_point_id)
+    venue = standings.venue_board(shop.venue_id, test=True)
+    entry = standings.entry_board(shop.entry_point_id, test=True)
     assert [g for _, p, g in await _board_rows(db, entry)] == [50_000, 120_000, 300_000, 300_000]
     assert {p for _, p, _ in await _board_rows(db, venue)} == {
         "all",
