@@ -482,6 +482,10 @@ class OrderOut(msgspec.Struct):
     payment: dict[str, Any]
     certificate_number: str | None = None
     certificate_url: str | None = None
+    charged_minimum: bool = False
+    """The grams' own price (``exact_price_minor``) is below the payment provider's minimum
+    charge, so ``amount_minor`` is that minimum."""
+    exact_price_minor: int | None = None
 
 
 def _project_out(order: PricedOffer | OrderView) -> ProjectOut:
@@ -567,6 +571,8 @@ def order_out(order: OrderView, settings: Settings, slug: str, payment: dict[str
         certificate_url=f"{settings.base_url}/certificates/verify?number={order.certificate_number}"
         if order.certificate_number
         else None,
+        charged_minimum=order.charged_minimum,
+        exact_price_minor=order.exact_price_minor,
     )
 
 

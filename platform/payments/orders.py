@@ -15,13 +15,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from neutralpoint.certificates import services as certificates
+from neutralpoint.credits import pricing
 from neutralpoint.credits import services as credits
 from neutralpoint.credits.schemas import SaleView
 from neutralpoint.database.base import utcnow
-from neutralpoint.payments.models import Fulfilment, Order, OrderStatus, OrderTransition, Refund
+from neutralpoint.payments.models import Fulfilment, Order, OrderBasis, OrderStatus, OrderTransition, Refund
 from neutralpoint.payments.offers import project_facts
 from neutralpoint.payments.schemas import OrderView, PieceFacts, RefundFacts, TransitionView
-from neutralpoint.refusals import problem, refuse
+from neutralpoint.refusals import FormErrors, problem, refuse
 
 S = OrderStatus
 
@@ -132,6 +133,20 @@ async def find_by_payment(session: AsyncSession, payment_id: str, *, lock: bool 
     return (await session.execute(query)).scalar_one_or_none()
 
 
+async def exact_price_below_minimum(session: AsyncSession, order: Order) -> int | None:
+    """The grams' own price when it is below the provider's minimum charge and the order is
+    charged the minimum instead (a footprint or a mass; an amount is never rounded up)."""
+    if order.basis == OrderBasis.AMOUNT or order.amount_minor != pricing.minimum_charge_minor(order.currency):
+        return None
+    try:
+        quote = await credits.quote_offer(
+            session, tenant_id=order.tenant_id, allocation_id=order.allocation_id, grams=order.grams
+        )
+    except (FormErrors, credits.CreditsError):  # the offer has ended since: nothing more is known
+        return None
+    return quote.price_minor if quote.below_minimum and quote.currency == order.currency else None
+
+
 def piece_facts(sale: SaleView) -> tuple[PieceFacts, ...]:
     return tuple(PieceFacts(p.serial, p.vintage_year, p.gram_from, p.gram_to, p.status) for p in sale.pieces)
 
@@ -219,6 +234,7 @@ async def view(
         payment_error=payment_error,
         payment_methods=payment_methods,
         certificate_number=certificate_number,
+        exact_price_minor=await exact_price_below_minimum(session, order),
     )
 
 

@@ -116,6 +116,13 @@ class OrderView:
     payment_error: str = ""
     payment_methods: tuple[str, ...] = ()
     certificate_number: str | None = None
+    exact_price_minor: int | None = None
+    """Set when the grams' own price was below the provider's minimum charge, so the order
+    is charged the minimum (``amount_minor``) instead; ``None`` otherwise."""
+
+    @property
+    def charged_minimum(self) -> bool:
+        return self.exact_price_minor is not None
 
 
 @dataclass(frozen=True)

@@ -87,3 +87,26 @@ async def test_result_page_offers_and_the_order_page(world: World, jobs: JobQueu
     final = await world.client.get(order_url)
     assert "You are carbon neutral" in final.text
     assert "CN-CDCER-" in final.text
+
+
+async def test_the_order_page_says_a_small_mass_is_charged_the_minimum(world: World) -> None:
+    """1 kg at CNY 120.00 a tonne costs CNY 0.12, below the minimum charge of CNY 4.00: the
+    order is charged the minimum, and its page and JSON twin say so, as the result page did."""
+    shop = await world.shop()
+    created = await world.order(shop, basis="mass", grams=1_000)
+    assert created.status_code == 201, created.text
+    order = created.json()
+    assert (order["amount_minor"], order["charged_minimum"], order["exact_price_minor"]) == (400, True, 12)
+    reference = order["reference"]
+    assert (await world.get(shop, reference))["charged_minimum"] is True
+    page = await world.client.get(f"/v/{shop.slug}/orders/{reference}?lang=en")
+    assert page.status_code == 200
+    assert "The smallest payment is CN¥4.00: these grams alone would cost CN¥0.12." in page.text
+    page = await world.client.get(f"/v/{shop.slug}/orders/{reference}?lang=zh-Hans")
+    assert 'id="charged-minimum">最低付款金额为' in page.text
+
+    estimate_id = await world.footprint(shop)
+    whole = (await world.order(shop, estimate_id)).json()
+    assert (whole["charged_minimum"], whole["exact_price_minor"]) == (False, None)
+    page = await world.client.get(f"/v/{shop.slug}/orders/{whole['reference']}?lang=en")
+    assert 'id="charged-minimum"' not in page.text
