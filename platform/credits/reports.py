@@ -207,15 +207,19 @@ async def _sales_per_lot(
     grams of its pieces (largest remainder); a lot's revenue is the sum of its three parts.
     Per sale, the lots' parts add up exactly to the sale's. A sale counts as an order in
     every lot it took grams from."""
-    query = select(
-        Sale.id,
-        Sale.currency,
-        Sale.status,
-        Sale.owner_minor,
-        Sale.platform_minor,
-        Sale.venue_minor,
-        Allocation.lot_id,
-    ).join(Allocation, Allocation.id == Sale.allocation_id).where(Sale.test_mode.is_(test_mode))
+    query = (
+        select(
+            Sale.id,
+            Sale.currency,
+            Sale.status,
+            Sale.owner_minor,
+            Sale.platform_minor,
+            Sale.venue_minor,
+            Allocation.lot_id,
+        )
+        .join(Allocation, Allocation.id == Sale.allocation_id)
+        .where(Sale.test_mode.is_(test_mode))
+    )
     if since is not None:
         query = query.where(Sale.created_at >= since)
     if until is not None:

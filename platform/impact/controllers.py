@@ -327,8 +327,7 @@ def standings_out(certificate: Certificate, found: list[Standing]) -> StandingsO
         number=certificate.number,
         grams=certificate.grams,
         standings=[
-            StandingOut(s.scope, s.label, period_out(s.period), s.rank, s.of, board_url(s), s.test_mode)
-            for s in found
+            StandingOut(s.scope, s.label, period_out(s.period), s.rank, s.of, board_url(s), s.test_mode) for s in found
         ],
         sentence={lang: sentence(found, lang) for lang in ("en", "zh-Hans")},
         test_mode=certificate.test_mode,
