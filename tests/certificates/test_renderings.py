@@ -370,3 +370,13 @@ async def test_a_test_payments_certificate_says_so_on_every_page_and_file(
     if shutil.which("pdftotext"):
         pdf = (await world.client.get(f"/certificates/{certificate.number}/certificate.pdf")).content
         assert "TEST MODE" in pdf_text(pdf, raw=True)
+
+
+async def test_the_certificate_page_names_its_venue_once(world: World, db: Database, jobs: JobQueue) -> None:
+    """The page's header names the venue; the certificate's own lines do not repeat it."""
+    certificate = await _issued(world, db, jobs, buyer_name="Zhang San")
+    for lang in ("en", "zh-Hans"):
+        page = (await world.client.get(f"/certificates/{certificate.number}", params={"lang": lang})).text
+        body = page.split("<body", 1)[1]
+        assert body.count(certificate.venue_name) == 1, lang
+        assert 'class="brandmark"' in body
