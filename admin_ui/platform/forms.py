@@ -234,6 +234,7 @@ PROJECT_TEXT_FIELDS = (
     "methodology",
     "country",
     "region",
+    "region_zh_hans",
     "latitude",
     "longitude",
     "retirement_jurisdiction",

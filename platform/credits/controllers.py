@@ -81,6 +81,7 @@ async def project_out(session: AsyncSession, project: Project) -> ProjectOut:
         methodology=project.methodology,
         country=project.country,
         region=project.region,
+        region_zh_hans=project.region_zh_hans,
         latitude=project.latitude,
         longitude=project.longitude,
         retirement_jurisdiction=project.retirement_jurisdiction,

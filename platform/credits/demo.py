@@ -60,6 +60,7 @@ class DemoProject:
     project_type: str
     methodology: str
     region: str
+    region_zh_hans: str
     latitude: str
     longitude: str
     jurisdiction: str
@@ -93,6 +94,7 @@ DEMO_PROJECTS = (
         project_type="forestry",
         methodology="Carbon Benefits Chengdu: afforestation and forest tending (造林管护)",
         region="Longquanyi District, Chengdu, Sichuan",
+        region_zh_hans="四川省成都市龙泉驿区",
         latitude="30.5600",
         longitude="104.3400",
         jurisdiction="Chengdu, China",
@@ -123,6 +125,7 @@ DEMO_PROJECTS = (
         project_type="methane",
         methodology="CMS-026-V01, methane recovery in agricultural activities at household or small farm level",
         region="Yibin, Sichuan",
+        region_zh_hans="四川省宜宾市",
         latitude="28.7700",
         longitude="104.6300",
         jurisdiction="China",
@@ -152,6 +155,7 @@ DEMO_PROJECTS = (
         project_type="renewable_energy",
         methodology="ACM0002, grid-connected electricity generation from renewable sources",
         region="Liangshan Yi Autonomous Prefecture, Sichuan",
+        region_zh_hans="四川省凉山彝族自治州",
         latitude="27.8800",
         longitude="102.2700",
         jurisdiction="",
@@ -181,6 +185,7 @@ DEMO_PROJECTS = (
         project_type="cookstoves",
         methodology="Gold Standard TPDDTEC, technologies and practices to displace decentralised thermal energy",
         region="Dali, Yunnan",
+        region_zh_hans="云南省大理白族自治州",
         latitude="25.6100",
         longitude="100.2700",
         jurisdiction="",
@@ -271,6 +276,7 @@ async def _project(session: AsyncSession, demo: DemoProject) -> Project | None:
         methodology=demo.methodology,
         country="CN",
         region=demo.region,
+        region_zh_hans=demo.region_zh_hans,
         latitude=demo.latitude,
         longitude=demo.longitude,
         retirement_jurisdiction=demo.jurisdiction,

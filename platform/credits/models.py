@@ -130,6 +130,12 @@ class ProjectOwner(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+def region_in(region_en: str, region_zh_hans: str, lang: str) -> str:
+    """A project's region for a reader of ``lang``, the other language's when it has none."""
+    first, second = (region_zh_hans, region_en) if lang == "zh-Hans" else (region_en, region_zh_hans)
+    return first or second
+
+
 class Project(Base):
     """An emission-reduction project registered with a carbon registry."""
 
@@ -146,7 +152,13 @@ class Project(Base):
     project_type: Mapped[str] = mapped_column(String(40))
     methodology: Mapped[str] = mapped_column(String(200), default="")
     country: Mapped[str] = mapped_column(String(2))
+    #: The region in English (and the fallback); ``region_zh_hans`` in Chinese.
     region: Mapped[str] = mapped_column(String(120), default="")
+    region_zh_hans: Mapped[str] = mapped_column(String(120), default="", server_default="")
+
+    def region_in(self, lang: str) -> str:
+        return region_in(self.region, self.region_zh_hans or "", lang)
+
     latitude: Mapped[str | None] = mapped_column(String(16), nullable=True)
     longitude: Mapped[str | None] = mapped_column(String(16), nullable=True)
     retirement_jurisdiction: Mapped[str] = mapped_column(String(120), default="")

@@ -50,6 +50,7 @@ _PROJECT_FIELDS = (
     "methodology",
     "country",
     "region",
+    "region_zh_hans",
     "latitude",
     "longitude",
     "retirement_jurisdiction",
@@ -107,8 +108,9 @@ async def _project_values(
         out["methodology"] = problems.field("methodology", rules.text, values["methodology"])
     if wanted("country"):
         out["country"] = problems.check(vocabulary.check_country, values.get("country", ""))
-    if "region" in values:
-        out["region"] = problems.field("region", rules.text, values["region"], max_length=120)
+    for region in ("region", "region_zh_hans"):
+        if region in values:
+            out[region] = problems.field(region, rules.text, values[region], max_length=120)
     if "latitude" in values:
         out["latitude"] = problems.check(vocabulary.check_coordinate, values["latitude"], "latitude", 90)
     if "longitude" in values:

@@ -23,6 +23,7 @@ from neutralpoint.credits.models import (
     ProjectStatus,
     RetirementRequest,
     RetirementStatus,
+    region_in,
 )
 from neutralpoint.credits.retirement import retired_tonnes
 from neutralpoint.credits.vocabulary import project_type_name, registry_name
@@ -92,6 +93,7 @@ class PublicProject:
     country: str
     country_name: dict[str, str]
     region: str
+    region_zh_hans: str
     latitude: str | None
     longitude: str | None
     retirement_jurisdiction: str
@@ -102,6 +104,9 @@ class PublicProject:
     retired_tonnes: int
     retirements: list[PublicRetirement]
     photos: list[PublicPhoto]
+
+    def region_in(self, lang: str) -> str:
+        return region_in(self.region, self.region_zh_hans, lang)
 
 
 def project_url(project: Project) -> str:
@@ -184,6 +189,7 @@ async def public_project(session: AsyncSession, project: Project, *, details: bo
         country=project.country,
         country_name={lang: country_name(project.country, lang) for lang in ("en", "zh-Hans")},
         region=project.region,
+        region_zh_hans=project.region_zh_hans,
         latitude=project.latitude,
         longitude=project.longitude,
         retirement_jurisdiction=project.retirement_jurisdiction,

@@ -230,6 +230,8 @@ class ProjectIn(msgspec.Struct):
     registry_url: rules.Url = ""
     methodology: rules.Line = ""
     region: str = ""
+    #: The region in Chinese; pages in Chinese fall back to ``region`` without it.
+    region_zh_hans: str = ""
     latitude: str | None = None
     longitude: str | None = None
     retirement_jurisdiction: str = ""
@@ -259,6 +261,7 @@ class ProjectOut(msgspec.Struct):
     sdgs: list[int]
     status: str
     retired_tonnes: int
+    region_zh_hans: str = ""
 
 
 class LotIn(msgspec.Struct):

@@ -378,6 +378,8 @@ class ProjectOut(msgspec.Struct):
     registry_project_id: str
     photo_url: str | None
     url: str
+    region_zh_hans: str = ""
+    """The region in Chinese (``region`` is English, and the fallback)."""
 
 
 class OfferOut(msgspec.Struct):
@@ -501,6 +503,7 @@ def _project_out(order: PricedOffer | OrderView) -> ProjectOut:
         p.registry_project_id,
         p.photo_url,
         p.url,
+        p.region_zh_hans,
     )
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from neutralpoint.credits import pricing
 from neutralpoint.credits import services as credits
 from neutralpoint.credits.models import Project
-from neutralpoint.credits.public import country_name, photos_of, project_url
+from neutralpoint.credits.public import country_name, photos_of, project_url, region_in
 from neutralpoint.credits.schemas import OfferView
 from neutralpoint.credits.vocabulary import project_type_name, registry_name
 from neutralpoint.payments.schemas import OrderView, PricedOffer, ProjectFacts
@@ -35,6 +35,7 @@ async def project_facts(session: AsyncSession, project_ids: set[uuid.UUID]) -> d
             name=dict(project.name),
             country=project.country,
             region=project.region,
+            region_zh_hans=project.region_zh_hans,
             project_type=project.project_type,
             registry_code=project.registry_code,
             registry_project_id=project.registry_project_id,
@@ -78,8 +79,9 @@ def project_lines(offer: PricedOffer | OrderView, lang: str) -> dict[str, str]:
     """A project's name, place, type and registry in the visitor's language."""
     project = offer.project
     place = country_name(project.country, lang)
-    if project.region:
-        place = f"{project.region}, {place}" if lang != "zh-Hans" else f"{place} {project.region}"
+    region = region_in(project.region, project.region_zh_hans, lang)
+    if region:
+        place = f"{region}, {place}" if lang != "zh-Hans" else f"{place} {region}"
     return {
         "name": text_for(project.name, lang),
         "place": place,

@@ -21,6 +21,7 @@ class ProjectFacts:
     registry_project_id: str
     photo_url: str | None
     url: str
+    region_zh_hans: str = ""
 
 
 @dataclass(frozen=True)

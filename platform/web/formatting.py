@@ -45,12 +45,16 @@ FACTOR_DIGITS = 3
 
 def shown_factor(value: Decimal | int | str) -> Decimal:
     """A factor rounded (half up) to ``FACTOR_DIGITS`` significant digits, but never fewer
-    than its whole digits (520.53 reads 521, not 520); exact values stay in the data."""
+    than its whole digits (520.53 reads 521, not 520), without trailing zeros (0.260265
+    reads 0.26 in the JSON as on the page); exact values stay in the data."""
     number = Decimal(value)
     if not number:
         return Decimal(0)
     places = max(FACTOR_DIGITS - number.adjusted() - 1, 0)
-    return number.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
+    rounded = number.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
+    if rounded == rounded.to_integral_value():
+        return rounded.quantize(Decimal(1))
+    return rounded.normalize()
 
 
 def format_factor(value: Decimal | int | str) -> str:

@@ -29,6 +29,7 @@ def _project_form(owner_id: Any, unique: str, **overrides: Any) -> dict[str, Any
         "methodology": "CMS-026-V01",
         "country": "CN",
         "region": "Sichuan",
+        "region_zh_hans": "四川省",
         "latitude": "28.7513",
         "longitude": "104.6417",
         "retirement_jurisdiction": "China",

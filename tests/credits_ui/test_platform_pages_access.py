@@ -99,3 +99,19 @@ async def test_allocation_dates_and_status_tags_do_not_break(
     validity = r'<td><span class="nowrap">\d{4}-\d\d-\d\d</span> – <span class="nowrap">开放</span></td>'
     assert re.search(validity, page.text)
     assert ".tag{white-space:nowrap}" in page.text
+
+
+async def test_one_tonne_reads_singular(admin_client: Any, supply: SupplyBuilder) -> None:
+    """"1 tonne", never "1 tonnes": the lot's quantity and the tonnes due for retirement."""
+    venue = await supply.venue()
+    lot = await supply.lot(await supply.project(), 1)
+    allocation = await supply.allocation(lot, 1_000_000, venues=[venue.id])
+    await supply.buy(venue.id, allocation.id, 1_000_000)
+    page = (await admin_client.get(f"/platform/lots/{lot.id}?lang=en")).text
+    assert "1 tonne<" in page
+    assert "1 tonnes" not in page
+    retirements = (await admin_client.get("/platform/retirements?lang=en")).text
+    assert "1 tonnes" not in retirements
+    home = (await admin_client.get("/platform?lang=en")).text
+    assert "1 tonnes" not in home
+    assert re.search(r"\d+ tonnes? due; \d+ requests? waiting", home)

@@ -136,3 +136,49 @@ async def test_demo_projects_say_so(anonymous: Any, supply: SupplyBuilder) -> No
     page = await anonymous.get(f"/projects/{project.slug}")
     assert "Nothing here is a real project or a real registry record." in page.text
     assert (await anonymous.get(f"/api/v1/public/projects/{project.slug}")).json()["is_demo"] is True
+
+
+async def test_a_project_s_region_reads_in_chinese_on_chinese_pages(anonymous: Any, supply: SupplyBuilder) -> None:
+    """The region has a Chinese name beside the English one; without it Chinese pages show the English."""
+    named = await supply.project(region="Yibin, Sichuan", region_zh_hans="四川省宜宾市")
+    english_only = await supply.project(region="Sichuan")
+    page = await anonymous.get(f"/projects/{named.slug}?lang=zh-Hans")
+    assert "四川省宜宾市" in page.text
+    assert "Yibin" not in page.text
+    assert "Yibin, Sichuan" in (await anonymous.get(f"/projects/{named.slug}?lang=en")).text
+    assert "Sichuan" in (await anonymous.get(f"/projects/{english_only.slug}?lang=zh-Hans")).text
+    listed = (await anonymous.get("/projects?lang=zh-Hans")).text
+    assert "四川省宜宾市" in listed
+    twin = (await anonymous.get(f"/api/v1/public/projects/{named.slug}")).json()
+    assert (twin["region"], twin["region_zh_hans"]) == ("Yibin, Sichuan", "四川省宜宾市")
+
+
+def test_an_offer_s_place_names_the_region_in_the_reader_s_language() -> None:
+    import uuid
+
+    from neutralpoint.payments.offers import project_lines
+    from neutralpoint.payments.schemas import ProjectFacts
+
+    def place(region_zh_hans: str, lang: str) -> str:
+        facts = ProjectFacts(
+            id=uuid.uuid4(),
+            slug="p",
+            name={"en": "P"},
+            country="CN",
+            region="Dali, Yunnan",
+            region_zh_hans=region_zh_hans,
+            project_type="forestry",
+            registry_code="CDCER",
+            registry_project_id="X",
+            photo_url=None,
+            url="/projects/p",
+        )
+
+        class Offer:
+            project = facts
+
+        return project_lines(Offer(), lang)["place"]  # type: ignore[arg-type]
+
+    assert place("云南省大理白族自治州", "zh-Hans") == "中国 云南省大理白族自治州"
+    assert place("云南省大理白族自治州", "en") == "Dali, Yunnan, China"
+    assert place("", "zh-Hans") == "中国 Dali, Yunnan"

@@ -25,13 +25,17 @@ ATTENDEE = {"travel_mode": "rail_high_speed", "travel_distance_km": 300, "hotel_
         ("520.53", "521"),
         ("1234.5", "1,235"),
         ("0.1098342", "0.11"),
+        ("0.260265", "0.26"),
+        ("12.5", "12.5"),
+        ("99.96", "100"),
         ("1", "1"),
         ("0", "0"),
     ],
 )
 def test_factors_show_three_significant_digits_and_every_whole_one(exact: str, shown: str) -> None:
+    """One precision for a factor: the page's text and the JSON's ``factor_shown`` are the same digits."""
     assert format_factor(Decimal(exact)) == shown
-    assert Decimal(shown.replace(",", "")) == shown_factor(exact)
+    assert str(shown_factor(exact)) == shown.replace(",", "")
 
 
 async def _estimate(client: Any, venue: Any) -> dict[str, Any]:
