@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from neutralpoint.credits import pricing
 from neutralpoint.credits import services as credits
-from neutralpoint.credits.models import Project
-from neutralpoint.credits.public import country_name, photos_of, project_url, region_in
+from neutralpoint.credits.models import Project, region_in
+from neutralpoint.credits.public import country_name, photos_of, project_url
 from neutralpoint.credits.schemas import OfferView
 from neutralpoint.credits.vocabulary import project_type_name, registry_name
 from neutralpoint.payments.schemas import OrderView, PricedOffer, ProjectFacts
