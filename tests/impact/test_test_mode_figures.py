@@ -93,6 +93,10 @@ async def test_public_figures_count_one_mode_and_say_test_mode(
         assert tag in html
         html = (await client.get(f"/v/{shop.slug}/event/{shop.code}?lang={lang}")).text
         assert f'id="test-mode">{banner}' in html
+    # Every link on the event page begins with a capital, as its other links do.
+    html = (await client.get(f"/v/{shop.slug}/event/{shop.code}?lang=en")).text
+    assert ">The attendees&#39; certificates on the event&#39;s leaderboard</a>" in html
+    assert ">and the attendees" not in html
     svg = (await client.get(f"/v/{shop.slug}/badge.svg?lang=en")).text
     assert 'id="test-mark"' in svg
     assert ">TEST</text>" in svg
