@@ -41,8 +41,10 @@ CERTIFICATES = sa.table("certificates", sa.column("id", sa.Uuid), sa.column("tes
 def _recount() -> None:
     """Every tally again from the entries; a bucket is the grams' length and first three
     digits (``standings.bucket``), written here in SQL."""
+    # Constants as literals, not parameters: GROUP BY must repeat the very same expression.
     digits = sa.cast(STANDINGS.c.grams, sa.String)
-    bucket = sa.func.length(digits) * 1000 + sa.cast(sa.func.substr(digits + "00", 1, 3), sa.Integer)
+    padded = sa.func.substr(digits.concat(sa.literal_column("'00'")), sa.literal_column("1"), sa.literal_column("3"))
+    bucket = sa.func.length(digits) * sa.literal_column("1000") + sa.cast(padded, sa.Integer)
     op.execute(sa.delete(TALLIES))
     op.execute(
         sa.insert(TALLIES).from_select(
