@@ -180,19 +180,20 @@ async def keep_form(
 async def sign_in_page(
     request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], token: TokenParam = None
 ) -> Response[Any]:
-    """What a mailed link opens: a button that uses it (a mail program that fetches links to
-    look at them must not use up a single-use link)."""
+    """What a mailed link opens: the address it keeps the history under and a button that
+    uses it (a mail program that fetches links to look at them must not use up a
+    single-use link)."""
     lang, explicit = visitor_language(request, None)
-    usable = await footprints.link_usable(db_session, token)
+    email = await footprints.link_address(db_session, token)
     response = render(
         request,
         "impact/footprint_sign_in.html",
         lang=lang,
-        status_code=200 if usable else 400,
+        status_code=200 if email else 400,
         headers=NO_STORE,
-        refused=None if usable else {"token": footprints.LINK_INVALID},
+        refused={} if email else {"token": footprints.LINK_INVALID},
         token=token or "",
-        usable=usable,
+        email=email,
     )
     return remember_language(response, lang, explicit)
 
@@ -222,7 +223,7 @@ async def sign_in_form(
             headers=NO_STORE,
             refused=exc.errors,
             token="",
-            usable=False,
+            email=None,
         )
     response: Response[Any] = Redirect(path=f"{PAGE}?done=kept", status_code=303)
     _with_visitor(response, settings, held, visitor_id)
@@ -231,15 +232,25 @@ async def sign_in_form(
 
 @get(PAGE + "/join", include_in_schema=False, access=PUBLIC)
 async def join_hosts_page(
-    request: Request[Any, Any, Any],
-    db_session: NamedDependency[AsyncSession],
-    settings: NamedDependency[Settings],
-    token: TokenParam = None,
+    request: Request[Any, Any, Any], settings: NamedDependency[Settings], token: TokenParam = None
 ) -> Response[Any]:
-    """From a venue's own host: join the visitor its cookie named to this host's visitor
-    (one made now if this browser has none here), then show the footprint. A stale or
-    altered token joins nothing and shows this host's footprint alone."""
-    there = tokens.host_join_visitor(settings.secret_key, token or "")
+    """From a venue's own host: a button that joins the visitor that host knows to this
+    host's. A stale or altered token offers nothing and leads to the footprint."""
+    if tokens.host_join_visitor(settings.secret_key, token or "") is None:
+        return Redirect(path=PAGE, status_code=303)
+    lang, explicit = visitor_language(request, None)
+    response = render(request, "impact/footprint_join.html", lang=lang, headers=NO_STORE, token=token)
+    return remember_language(response, lang, explicit)
+
+
+@post(PAGE + "/join", include_in_schema=False, status_code=303, access=PUBLIC)
+async def join_hosts_form(
+    request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], settings: NamedDependency[Settings]
+) -> Response[Any]:
+    """Join the venue host's visitor to this host's (one made now if this browser has none
+    here), then show the footprint."""
+    form = await request.form()
+    there = tokens.host_join_visitor(settings.secret_key, str(form.get("token") or ""))
     held = _visitor(request, settings)
     response: Response[Any] = Redirect(path=PAGE, status_code=303)
     if there is None:
@@ -382,6 +393,7 @@ route_handlers = [
     sign_in_page,
     sign_in_form,
     join_hosts_page,
+    join_hosts_form,
     delete_form,
     footprint_api,
     download_json,

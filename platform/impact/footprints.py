@@ -5,7 +5,9 @@ SameSite=Lax ``np_visitor`` cookie (set when it first computes, ``neutralpoint.s
 submissions``); estimates and orders keep that id. A cookie belongs to one host, so a venue's
 own host name and the platform's host know the same browser under two ids: the personal
 footprint lives on the platform's host, and a venue host's pages link to it with a
-short-lived signed token that joins the two (``join_hosts``).
+short-lived signed token that joins the two (``join_hosts``) once the visitor confirms it
+with a button (a form with its CSRF token: a link another site makes a browser open joins
+nothing, so nobody can slip their own visitor into someone's history to read it).
 
 **A history** is a set of visitor ids (``FootprintVisitor`` rows of one ``FootprintHistory``);
 a visitor in none is a history of one. "Keep my history" mails a sign-in link to an address;
@@ -425,18 +427,19 @@ async def request_sign_in(
     return True
 
 
-async def link_usable(session: AsyncSession, token: str | None, now: datetime | None = None) -> bool:
-    """Whether a sign-in link would work now (the page asks before it offers the button)."""
+async def link_address(session: AsyncSession, token: str | None, now: datetime | None = None) -> str | None:
+    """The address a sign-in link would join this device to, while it would work: the page
+    names it before it offers the button, so nobody joins a stranger's history unawares."""
     if not token or len(token) > 200:
-        return False
-    found = await session.scalar(
-        select(FootprintSignInLink.id).where(
+        return None
+    found: str | None = await session.scalar(
+        select(FootprintSignInLink.email).where(
             FootprintSignInLink.token_hash == tokens.link_token_hash(token),
             FootprintSignInLink.used_at.is_(None),
             FootprintSignInLink.expires_at > (now or utcnow()),
         )
     )
-    return found is not None
+    return found
 
 
 async def sign_in(

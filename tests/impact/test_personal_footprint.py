@@ -34,14 +34,15 @@ from neutralpoint.tenants import tokens
 from neutralpoint.tenants.hosts import host_directory
 from neutralpoint.tenants.models import OutboxMessage, Tenant
 from tests.conftest import TEST_BASE_URL, csrf_token
+from tests.tenants.tenant_flows import second_browser
 
 LINK = re.compile(r"https?://\S+/footprint/sign-in\?token=([A-Za-z0-9_-]+)")
 
 
 @pytest.fixture
-async def phone(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
-    """A second device: its own cookies."""
-    async with AsyncTestClient(app=app, base_url=TEST_BASE_URL) as other:
+async def phone(client: AsyncTestClient[Litestar]) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    """A second device: its own cookies, on the app ``client`` runs."""
+    async with second_browser(client) as other:
         yield other
 
 
@@ -227,6 +228,7 @@ async def test_the_page_forms_keep_and_sign_in_in_the_browser_way(world: World, 
     offered = await client.get(f"/footprint/sign-in?token={token}")  # looking uses nothing up
     assert offered.status_code == 200
     assert "Join this device" in offered.text
+    assert email in offered.text  # whose history it joins, said before the button
     used = await client.post(
         "/footprint/sign-in", data={"token": token, "_csrf_token": csrf_token(client)}, follow_redirects=False
     )
@@ -350,13 +352,25 @@ async def test_a_venue_hosts_visitor_joins_the_platform_hosts_through_the_link(
         assert link, "a venue host's page links to the platform host's footprint with a join token"
 
         altered = link.group(1)[:-3] + ("abc" if not link.group(1).endswith("abc") else "xyz")
-        assert (await client.get(altered, follow_redirects=False)).status_code == 303
+        refused = await client.get(altered, follow_redirects=False)
+        assert (refused.status_code, refused.headers["location"]) == (303, "/footprint")
+        # Opening the link only offers the join: another site sending a browser there joins nothing.
+        offered = await client.get(link.group(1))
+        assert offered.status_code == 200
         assert [e["id"] for e in (await _footprint(client))["estimates"]] == [platform_estimate]
-
-        joined = await client.get(link.group(1), follow_redirects=False)
+        token = re.search(r'name="token" value="([^"]+)"', offered.text)
+        assert token
+        joined = await client.post(
+            "/footprint/join",
+            data={"token": token.group(1), "_csrf_token": csrf_token(client)},
+            follow_redirects=False,
+        )
         assert (joined.status_code, joined.headers["location"]) == (303, "/footprint")
         ids = {e["id"] for e in (await _footprint(client))["estimates"]}
         assert ids == {platform_estimate, made.json()["id"]}
+        # Without the page's CSRF token (a form on another site), nothing is joined.
+        forged = await phone.post("/footprint/join", data={"token": token.group(1)}, follow_redirects=False)
+        assert forged.status_code == 403
     finally:
         async with db.platform_session() as session:
             tenant = await session.get(Tenant, own_host.venue_id)
