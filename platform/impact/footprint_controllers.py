@@ -121,7 +121,6 @@ async def _page(
     status_code: int = 200,
     refused: dict[str, Any] | None = None,
     typed_email: str = "",
-    notice: str = "",
 ) -> Response[Any]:
     lang, explicit = visitor_language(request, None)
     footprint = await footprints.read(db_session, _visitor(request, settings))
@@ -130,7 +129,6 @@ async def _page(
         "sent": KEEP_MESSAGE[lang],
         "kept": gettext("Your history is kept: this device is joined to it."),
         "deleted": gettext("Your history was deleted. Your certificates stay valid, under an anonymous name."),
-        "joined": "",
     }
     response = render(
         request,
@@ -143,7 +141,7 @@ async def _page(
         name=_name,
         format_when=format_when,
         typed_email=typed_email,
-        notice=notices.get(notice or str(request.query_params.get("done") or ""), ""),
+        notice=notices.get(str(request.query_params.get("done") or ""), ""),
         download_json=f"{API}/download.json",
         download_csv=f"{API}/download.csv",
         lang_switch_url=PAGE,  # also after a refused form, whose address answers POST only
@@ -367,6 +365,35 @@ async def sign_in_api(
     return response
 
 
+@post(
+    API + "/join",
+    tags=["footprint"],
+    status_code=200,
+    access=PUBLIC,
+    exception_handlers=API_ERRORS,
+    opt={STARTS_SESSION_OPT: True},
+    summary="Join the visitor a venue's own host knows (its join token) to this browser's",
+)
+async def join_hosts_api(
+    request: Request[Any, Any, Any],
+    db_session: NamedDependency[AsyncSession],
+    settings: NamedDependency[Settings],
+    data: JSONBody[SignInIn],
+) -> Response[FootprintOut]:
+    """The token of a venue host's ``/footprint/join?token=…`` link (valid 15 minutes);
+    a stale or altered one is refused naming ``token``."""
+    there = tokens.host_join_visitor(settings.secret_key, data.token)
+    if there is None:
+        raise FormErrors({"token": footprints.JOIN_INVALID})
+    held = _visitor(request, settings)
+    here = held or uuid.uuid4()
+    await footprints.join_hosts(db_session, here, there)
+    footprint = await footprints.read(db_session, here)
+    response = Response(footprint_out(footprint, _lang(request), settings), headers=dict(NO_STORE))
+    _with_visitor(response, settings, held, here)
+    return response
+
+
 @delete(
     API,
     tags=["footprint"],
@@ -400,5 +427,6 @@ route_handlers = [
     download_csv,
     keep_api,
     sign_in_api,
+    join_hosts_api,
     delete_api,
 ]

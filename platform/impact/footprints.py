@@ -72,6 +72,11 @@ LINK_INVALID = problem(
     "incompletely. Ask for a new one.",
     "该登录链接无效：可能已过期、已被使用，或复制不完整。请重新申请。",
 )
+JOIN_INVALID = problem(
+    "link_invalid",
+    "This link from a venue's page has expired or was altered: open your footprint from that page again.",
+    "来自场所页面的此链接已过期或被改动：请从该页面重新打开您的碳足迹。",
+)
 CONFIRM_DELETE = problem("required", "Tick the box to confirm the deletion.", "请勾选此框以确认删除。")
 
 

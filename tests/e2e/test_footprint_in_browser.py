@@ -8,12 +8,14 @@ from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser, expect
+from sqlalchemy import select
 
 from neutralpoint.credits import demo as credits_demo
 from neutralpoint.database.engine import Database
 from neutralpoint.scenarios.manager import ScenarioRegistry
 from neutralpoint.settings import Settings
 from neutralpoint.tenants import demo as venues_demo
+from neutralpoint.tenants.models import OutboxMessage
 from neutralpoint.web.i18n import gettext_functions
 
 PHONE = {"width": 390, "height": 844}
@@ -64,6 +66,21 @@ async def test_compute_neutralize_then_the_personal_footprint(
         await page.locator("#keep button[type=submit]").click()
         await expect(page.locator("#email-error")).to_be_visible()
         await page.screenshot(path=str(screenshots / f"footprint-refused-{lang}.png"), full_page=True)
+
+        # Keep the history: the mailed link opens a page naming the address, whose button joins.
+        email = f"phone-{lang.lower()}-{id(page)}@example.org"
+        await page.fill("#email", email)
+        await page.locator("#keep button[type=submit]").click()
+        await expect(page.locator("#notice")).to_be_visible()
+        async with db.platform_session() as session:
+            body = await session.scalar(select(OutboxMessage.body_text).where(OutboxMessage.recipient == email))
+        link = re.search(r"https?://\S+/footprint/sign-in\?token=\S+", body or "")
+        assert link, body
+        await page.goto(link.group(0))  # the server mails its own address
+        await expect(page.locator("#sign-in")).to_contain_text(email)
+        await page.screenshot(path=str(screenshots / f"footprint-sign-in-{lang}.png"), full_page=True)
+        await page.locator("#sign-in button[type=submit]").click()
+        await expect(page.locator("#kept")).to_contain_text(email)
 
         await page.locator("#orders a", has_text="NP-").first.click()
         await expect(page).to_have_url(re.compile(r"/certificates/NP-"))

@@ -368,6 +368,13 @@ async def test_a_venue_hosts_visitor_joins_the_platform_hosts_through_the_link(
         assert (joined.status_code, joined.headers["location"]) == (303, "/footprint")
         ids = {e["id"] for e in (await _footprint(client))["estimates"]}
         assert ids == {platform_estimate, made.json()["id"]}
+        # The JSON twin: the same token joins (nothing new here), an altered one is refused by name.
+        twin = await client.post("/api/v1/footprint/join", json={"token": token.group(1)})
+        assert twin.status_code == 200, twin.text
+        assert len(twin.json()["estimates"]) == 2
+        bad = await client.post("/api/v1/footprint/join", json={"token": token.group(1) + "x"})
+        assert bad.status_code == 400
+        assert bad.json()["errors"]["token"]["code"] == "link_invalid"
         # Without the page's CSRF token (a form on another site), nothing is joined.
         forged = await phone.post("/footprint/join", data={"token": token.group(1)}, follow_redirects=False)
         assert forged.status_code == 403
