@@ -22,10 +22,11 @@ address gains nothing.
 
 **Deleting** a history unlinks its estimates (each visitor id is replaced by a fresh random
 one, so a venue's counts per visitor stay as they were), takes the orders' visitor, name and
-e-mail address off, re-labels their certificates with the anonymous holder (signed again;
-the payload signed before still verifies, ``neutralpoint.certificates.services.
-take_holder_name_off``), takes a certificate listed by name off the leaderboards, and forgets
-the address and the sign-in links. Certificates stay valid.
+e-mail address off (and their receipts out of the mail outbox), re-labels their certificates
+with the anonymous holder (signed again; the payload signed before still verifies,
+``neutralpoint.certificates.services.take_holder_name_off``), takes a certificate listed by
+name off the leaderboards, and forgets the address and the sign-in links. Certificates stay
+valid.
 
 These reads and writes cross venues on purpose (``scopes_disabled``): a visitor's estimates
 are venue-owned rows, found by the visitor's own ids only.
@@ -59,6 +60,8 @@ from neutralpoint.tenants.models import EntryPoint, OutboxMessage, Tenant
 
 SIGN_IN_TTL = timedelta(hours=1)
 MAIL_KIND = "footprint_sign_in"
+#: The buyer's receipt (``neutralpoint.payments.receipts``): its subject names the order.
+RECEIPT_KIND = "receipt"
 #: The most estimates, and orders, one footprint reads.
 HISTORY_LIMIT = 2000
 #: Orders shown: those paid or on their way to be (a draft, failed, expired or cancelled
@@ -526,9 +529,21 @@ async def delete_history(
 
 
 async def _forget_orders(session: AsyncSession, order_ids: Iterable[uuid.UUID]) -> None:
+    """The orders forget who bought them, and their receipts leave the mail outbox."""
     wanted = list(order_ids)
     if not wanted:
         return
+    mailed = await session.execute(
+        select(Order.buyer_email, Order.reference).where(Order.id.in_(wanted), Order.buyer_email != "")
+    )
+    for email, reference in mailed:
+        await session.execute(
+            delete(OutboxMessage).where(
+                OutboxMessage.recipient == email,
+                OutboxMessage.kind == RECEIPT_KIND,
+                OutboxMessage.subject.contains(reference, autoescape=True),
+            )
+        )
     await session.execute(
         update(Order)
         .where(Order.id.in_(wanted))

@@ -261,7 +261,17 @@ async def test_delete_unlinks_everything_and_the_certificate_still_verifies(
 ) -> None:
     shop = await world.shop()
     estimate = await world.footprint(shop)
-    reference = await neutralize(world, jobs, shop, 30_000, "Ada Lovelace")
+    buyer = f"ada-{shop.slug}@example.org"
+    created = await world.order(
+        shop, basis="mass", grams=30_000, buyer_name="Ada Lovelace", buyer_email=buyer, entry_point=shop.code
+    )
+    assert created.status_code == 201, created.text
+    reference = str(created.json()["reference"])
+    assert (await world.sandbox_pay(shop, reference)).status_code == 200
+    await jobs.drain()
+    async with db.platform_session() as session:
+        receipts = select(OutboxMessage.id).where(OutboxMessage.recipient == buyer, OutboxMessage.kind == "receipt")
+        assert len(list(await session.scalars(receipts))) == 1
     body = await _footprint(client)
     number = body["orders"][0]["certificate_number"]
     listed = await client.put(
@@ -308,6 +318,7 @@ async def test_delete_unlinks_everything_and_the_certificate_still_verifies(
         assert listing.visibility == Visibility.HIDDEN
         assert listing.public_name == ""
         assert (await session.scalar(select(FootprintSignInLink).where(FootprintSignInLink.email == email))) is None
+        assert list(await session.scalars(receipts)) == []  # the receipt left the outbox with the address
     # The payload issued with the name, and the one signed anew without it, both verify.
     for payload in (issued_payload, after.payload):
         verdict = (await client.get("/api/v1/public/certificates/verify", params={"p": payload})).json()
