@@ -2,8 +2,8 @@
 ``test:venue:<id>``, ``test:entry:<id>``), so that test grams never count on a live
 board; the tallies are recounted from the entries.
 
-Revision ID: impact_0002
-Revises: impact_0001
+Revision ID: impact_0003
+Revises: impact_0002
 Create Date: 2026-12-07
 """
 
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "impact_0002"
-down_revision: str | Sequence[str] | None = "impact_0001"
+revision: str = "impact_0003"
+down_revision: str | Sequence[str] | None = "impact_0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = ("certificates_0003",)
 
