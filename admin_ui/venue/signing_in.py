@@ -81,7 +81,7 @@ class SignInPages(Controller):
     @post("/login")
     async def login(self, request: Request[Any, Any, Any], db_session: NamedDependency[DbSession]) -> Response[Any]:
         form = await request.form()
-        next_path = local_path(form.get("next"), "/venue")
+        next_path = local_path(form.get("next"), "")
         email = str(form.get("email", ""))
         try:
             client = request.client.host if request.client else ""
@@ -107,7 +107,8 @@ class SignInPages(Controller):
                 errors={"password": LOGIN_FAILED},
             )
         sign_in(request, user)
-        return see_other(next_path)
+        # Platform admins land on the console of venues, the others on their venues.
+        return see_other(next_path or ("/platform/venues" if user.is_platform_admin else "/venue"))
 
     @get("/password/forgot")
     async def password_forgot_form(self, request: Request[Any, Any, Any]) -> Template:
