@@ -46,7 +46,8 @@ async def test_lists_searches_and_pages_venues(client: Any, admin: Any, db: Data
 
     page = await admin.get("/platform/venues", params={"q": unique, "lang": "zh-Hans"})
     assert page.status_code == 200
-    assert "Waiting Hall" in page.text and "待批准" in page.text
+    assert "Waiting Hall" in page.text
+    assert "待批准" in page.text
     beyond = (await admin.get("/api/v1/platform/venues", params={"q": unique, "page": "2"})).json()
     assert (beyond["venues"], beyond["total"], beyond["page"], beyond["pages"]) == ([], 1, 2, 1)
 
@@ -123,7 +124,8 @@ async def test_suspend_with_a_reason_then_reactivate(
     assert public.status_code == 403
     assert "此场所已在 NeutralPoint 上被暂停" in public.text
     entry = await client.get(f"/v/{slug}/DOOR", headers={"accept-language": "en"})
-    assert entry.status_code == 403 and "This venue is suspended" in entry.text
+    assert entry.status_code == 403
+    assert "This venue is suspended" in entry.text
     api = await client.get(f"/api/v1/public/venues/{slug}")
     assert (api.status_code, api.json()["errors"]["venue"]["code"]) == (403, "venue_suspended")
     estimate = await client.post(
@@ -138,14 +140,17 @@ async def test_suspend_with_a_reason_then_reactivate(
     assert [v["suspended_reason"] for v in me["venues"]] == ["Unpaid invoice\nsince May"]
 
     console_page = await admin.get(f"/platform/venues/{slug}?lang=zh-Hans")
-    assert console_page.status_code == 200 and "Unpaid invoice" in console_page.text and "重新启用" in console_page.text
+    assert console_page.status_code == 200
+    assert "Unpaid invoice" in console_page.text
+    assert "重新启用" in console_page.text
     reactivated = await admin.post(f"/api/v1/platform/venues/{slug}/reactivate")
     assert reactivated.status_code == 200
     assert reactivated.json()["venue"]["suspended_reason"] is None
     assert (await client.get(f"/v/{slug}")).status_code == 200
     assert (await client.get(f"/v/{slug}/DOOR")).status_code == 200
     activity = (await admin.get(f"/api/v1/platform/venues/{slug}/activity")).json()
-    assert activity["estimates"] == 0 and activity["orders"] == 0
+    assert activity["estimates"] == 0
+    assert activity["orders"] == 0
 
 
 async def test_members_of_a_verified_venue_are_not_admins(client: Any, db: Database, unique: str) -> None:
