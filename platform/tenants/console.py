@@ -103,7 +103,7 @@ class VenuePage:
     query: VenueQuery
 
 
-def _matching(query: VenueQuery) -> Select[tuple[uuid.UUID]]:
+def _matching(query: VenueQuery) -> Select[uuid.UUID]:
     wanted = select(Tenant.id)
     if query.status is not None:
         wanted = wanted.where(Tenant.status == query.status)
