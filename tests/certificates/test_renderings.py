@@ -97,7 +97,8 @@ async def test_the_page_is_prepared_by_the_job_then_served_from_storage(
     certificate = await _issued(world, db, jobs, buyer_name="李伟", language="zh-Hans")
     assert certificate.language == "zh-Hans"
     base = f"/certificates/{certificate.number}"
-    # Nothing is drawn before it is asked for: the first visit asks the job, and says so.
+    # Drawing at issue is off in the suite (test_drawn_at_issue.py has it on): nothing is
+    # drawn before it is asked for, and the first visit asks the job, and says so.
     assert await _rows(db, certificate) == []
     page = await world.client.get(base, params={"lang": "en"})
     assert page.status_code == 200
