@@ -300,7 +300,7 @@ async def test_a_refund_draws_the_files_again_marked_void(
 
 
 async def test_an_unknown_or_malformed_number_is_not_an_error_page(world: World) -> None:
-    for number in ("NP-0000-0000-0000", "nonsense", "NP-" + "X" * 300):
+    for number in ("NPC-0000-0000-0000", "nonsense", "NP-" + "X" * 300):
         page = await world.client.get(f"/certificates/{number}", params={"lang": "zh-Hans"}, follow_redirects=True)
         assert page.status_code == 200, number
         assert "这不是一张有效的证书" in page.text
