@@ -5,8 +5,9 @@ point's (all time), its venue's (all time, its year and its month on the venue's
 ``time_zone``) and the platform's (all time, year and month in ``BOARD_TIME_ZONE``, one
 zone for every venue, which the platform's board states). When a venue changes its time
 zone, its board's years and months are counted again on the new clock, in the same
-transaction, so that ``rebuild`` always gives what the listener kept. An organiser's whole-event order is left out: it would top every
-board, and the event page counts it on its own. A voided certificate leaves every board.
+transaction, so that ``rebuild`` always gives what the listener kept. An organiser's
+whole-event order is left out: it would top every board, and the event page counts it on
+its own. A voided certificate leaves every board.
 
 The projection follows the ``Certificate`` rows themselves: a listener on every session's
 flush sees a certificate inserted valid, or its status turned to void, and writes the

@@ -26,6 +26,7 @@ from neutralpoint.payments import services as payments
 from neutralpoint.payments.providers import SandboxProvider
 from neutralpoint.scenarios.manager import ScenarioRegistry
 from neutralpoint.settings import Settings
+from neutralpoint.tenants.models import Tenant
 
 KEYS = "/.well-known/neutralpoint/certificate-keys.json"
 VERIFY_API = "/api/v1/public/certificates/verify"
@@ -314,3 +315,26 @@ async def test_the_verify_page_and_the_order_page_link(world: World, db: Databas
     empty = await world.client.get("/certificates/verify")
     assert empty.status_code == 200
     assert 'name="number"' in empty.text
+
+
+async def test_the_verify_page_names_the_venue_as_now_beside_what_was_signed(
+    world: World, db: Database, jobs: JobQueue
+) -> None:
+    shop = await world.shop()
+    reference = await _paid_order(world, shop, buyer_name="Li Wei")
+    await jobs.drain()
+    certificate = await _certificate(db, reference)
+    signed = certificate.venue_name
+    page = await world.client.get("/certificates/verify", params={"number": certificate.number, "lang": "en"})
+    assert 'id="venue-signed"' not in page.text  # the same name: said once
+    async with db.platform_session() as session:
+        venue = await session.get(Tenant, shop.venue_id)
+        assert venue is not None
+        venue.display_name_en, venue.display_name_zh_hans = "Chengdu Summit", "成都峰会"
+    for lang, now, said in (
+        ("en", "Chengdu Summit", f"as signed: {signed}"),
+        ("zh-Hans", "成都峰会", f"签名时为：{signed}"),
+    ):
+        page = await world.client.get("/certificates/verify", params={"number": certificate.number, "lang": lang})
+        assert f'<span id="venue-now">{now}</span>' in page.text, lang
+        assert said in page.text, lang
