@@ -226,7 +226,8 @@ def recount_venue_periods(session: Session, venue_id: uuid.UUID, time_zone: str 
 
 def _zone_changed(venue: Tenant) -> bool:
     history = inspect(venue).attrs.time_zone.history
-    return bool(history.added) and bool(history.deleted) and history.added[0] != history.deleted[0]
+    added, deleted = list(history.added or ()), list(history.deleted or ())
+    return bool(added) and bool(deleted) and added[0] != deleted[0]
 
 
 def _voided(certificate: Certificate) -> bool:
