@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from neutralpoint_admin.venue.account import AccountPages
+from neutralpoint_admin.venue.account import AccountPages, TwoFactorPages
 from neutralpoint_admin.venue.certificates import CertificatePages
 from neutralpoint_admin.venue.dashboard import DashboardPages
 from neutralpoint_admin.venue.entry_points import EntryPointPages
@@ -24,6 +24,7 @@ from neutralpoint_admin.venue.signing_in import SignInPages
 route_handlers: list[Any] = [
     SignInPages,
     AccountPages,
+    TwoFactorPages,
     DashboardPages,
     MemberPages,
     EntryPointPages,

@@ -11,6 +11,7 @@ component = Component(
         "neutralpoint.impact.report_controllers",
         "neutralpoint.impact.certificate_controllers",
         "neutralpoint.impact.badge_controllers",
+        "neutralpoint.impact.footprint_controllers",
     ),
     templates=("neutralpoint.impact",),
     catalogs=("neutralpoint.impact",),
