@@ -191,7 +191,7 @@ async def run_load(
     on stdin once every worker process is ready; returns the count of operations, refusals
     and latencies."""
     start_at = 0.0
-    from sqlalchemy import text
+    from sqlalchemy import event, text
     from sqlalchemy.exc import DBAPIError
 
     from neutralpoint.credits import services
@@ -200,6 +200,15 @@ async def run_load(
 
     _time_the_locks()
     db = Database(app_url, pool_size=concurrency, max_overflow=0, pool_timeout=120)
+    statements = 0
+
+    def count_statement(*_: Any) -> None:
+        nonlocal statements
+        statements += 1
+
+    # Counted here, in the benchmark, for whichever code runs: what each operation costs in
+    # round trips (the transaction's BEGIN and COMMIT are not statements the code sends).
+    event.listen(db.engine.sync_engine, "before_cursor_execute", count_statement)
     venues = [uuid.UUID(v) for v in world["venues"]]
     offers = [uuid.UUID(o) for o in world["offers"]]
     lots = 1 if scenario.endswith("-1") else LOTS
@@ -255,13 +264,23 @@ async def run_load(
 
     try:
         await one(-1, 0)  # warm up (imports, connection, statement caches), then wait for the start
+        statements = 0
+        await one(-2, 0)  # one operation alone: its statements
+        alone = statements
         print("BENCH_READY", flush=True)
         start_at = float(await asyncio.to_thread(sys.stdin.readline))
         await asyncio.sleep(max(0.0, start_at - time.time()))
         await asyncio.gather(*(buyer(n) for n in range(concurrency)))
     finally:
         await db.dispose()
-    return {"done": done, "errors": errors, "problems": problems, "latencies": latencies, "holds": holds}
+    return {
+        "done": done,
+        "errors": errors,
+        "problems": problems,
+        "latencies": latencies,
+        "holds": holds,
+        "statements": alone,
+    }
 
 
 def worker_main(args: argparse.Namespace) -> None:
@@ -287,6 +306,7 @@ class Variant:
 
 def _baseline_tree(ref: str, folder: Path) -> str:
     """The baseline's ``platform/`` as an importable ``neutralpoint`` package."""
+    folder.mkdir(parents=True)
     archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref, "platform"], check=True, capture_output=True)
     with tarfile.open(fileobj=BytesIO(archive.stdout)) as tar:
         tar.extractall(folder, filter="data")
@@ -391,6 +411,7 @@ def _round(variant: Variant, scenario: str, processes: int, concurrency: int, se
         "p50_ms": 1000 * latencies[len(latencies) // 2] if latencies else None,
         "p99_ms": 1000 * latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] if latencies else None,
         "hold_ms": 1000 * holds[len(holds) // 2] if holds else None,
+        "statements": results[0].get("statements"),
         "load": (load_before, os.getloadavg()[0]),
     }
 
@@ -418,8 +439,9 @@ def _table(
         "the median time from a transaction's first credits lock (the platform-wide one, or its first lot's) to "
         "its commit; load: the 1-minute load average before → after each round.",
         "",
-        "| scenario | code | per second (each round) | mean | p50 ms | p99 ms | lock held ms | errors | load |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| scenario | code | per second (each round) | mean | statements | p50 ms | p99 ms | lock held ms | errors "
+        "| load |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for scenario in ("bare", *SCENARIOS):
         for variant in variants:
@@ -444,9 +466,11 @@ def _table(
                 " (" + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())) + ")" if kinds else ""
             )
             loads = ", ".join(f"{a:.1f}→{b:.1f}" for a, b in (r["load"] for r in mine))
+            counted = mine[0].get("statements")
             lines.append(
                 f"| {TITLES[scenario]} | {variant} | {' / '.join(f'{x:,.0f}' for x in rates)} | "
-                f"{statistics.mean(rates):,.0f} | {p50:.1f} | {p99:.1f} | {hold_text} | {error_text} | {loads} |"
+                f"{statistics.mean(rates):,.0f} | {counted if counted is not None else '–'} | {p50:.1f} | {p99:.1f} | "
+                f"{hold_text} | {error_text} | {loads} |"
             )
     return "\n".join(lines)
 
@@ -458,9 +482,15 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--baseline-ref", default=BASELINE_REF)
+    parser.add_argument(
+        "--baseline",
+        action="append",
+        metavar="NAME=REF",
+        help=f"code to compare with, extracted from git (repeatable; default: single-chain={BASELINE_REF[:7]})",
+    )
     parser.add_argument("--scenarios", default=",".join(SCENARIOS))
     parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--name", default="this tree", help="the label of this tree's code in the table")
     parser.add_argument("--no-write", action="store_true")
     # worker mode
     parser.add_argument("--worker")
@@ -478,12 +508,15 @@ def main() -> None:
         variants = []
         names: list[tuple[str, str | None]] = []
         if not args.no_baseline:
-            names.append(("single-chain", _baseline_tree(args.baseline_ref, Path(tmp))))
-        names.append(("lot-chains", None))
+            for given in args.baseline or [f"single-chain={BASELINE_REF}"]:
+                name, _, ref = given.partition("=")
+                folder = Path(tmp) / re.sub(r"[^A-Za-z0-9]+", "_", name)  # the migrations' paths are space-separated
+                names.append((name, _baseline_tree(ref or name, folder)))
+        names.append((args.name, None))
         created = []
         try:
             for name, path in names:
-                database = f"np_bench_credits_{name.replace('-', '_')}_{uuid.uuid4().hex[:6]}"
+                database = f"np_bench_credits_{re.sub(r'[^a-z0-9]+', '_', name.lower())[:24]}_{uuid.uuid4().hex[:6]}"
                 asyncio.run(pg_admin(admin, f'CREATE DATABASE "{database}"'))
                 created.append(database)
                 variant = Variant(

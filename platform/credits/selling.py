@@ -637,14 +637,6 @@ async def confirm_sale(
     entries: list[ledger.NewEntry] = []
     for hold in holds:
         g = hold.grams
-        await stock.shift(
-            session,
-            Allocation,
-            hold.allocation_id,
-            guard=[Allocation.reserved_grams >= g],
-            reserved_grams=-g,
-            sold_grams=g,
-        )
         source = taken.get(hold.lot_id)
         if source is None:
             if hold.lot_id not in locked:  # not expected: every held lot was locked above
@@ -731,6 +723,15 @@ async def confirm_sale(
     sale.chain_lot_id, sale.chain_seq, sale.chain_hash = sold.chain_id, sold.seq, sold.hash
     session.add(sale)
     await session.flush()  # before its pieces, which refer to it
+    for hold in holds:
+        await stock.shift(
+            session,
+            Allocation,
+            hold.allocation_id,
+            guard=[Allocation.reserved_grams >= hold.grams],
+            reserved_grams=-hold.grams,
+            sold_grams=hold.grams,
+        )
     session.add_all(pieces)
     reservation.status = ReservationStatus.SOLD
     reservation.updated_at = moment
