@@ -5,7 +5,11 @@ from neutralpoint.web.components import Component
 component = Component(
     name="tenants",
     order=20,
-    controllers=("neutralpoint.tenants.controllers", "neutralpoint.tenants.host_controllers"),
+    controllers=(
+        "neutralpoint.tenants.controllers",
+        "neutralpoint.tenants.host_controllers",
+        "neutralpoint.tenants.second_factor_controllers",
+    ),
     templates=("neutralpoint.tenants",),
     catalogs=("neutralpoint.tenants",),
 )
