@@ -86,7 +86,7 @@ from litestar.exceptions import InternalServerException, NotAuthorizedException,
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from neutralpoint.database.tenancy import RequestScope, use_tenant
+from neutralpoint.database.tenancy import Actor, RequestScope, use_tenant
 from neutralpoint.tenants.auth import signed_in_user
 from neutralpoint.tenants.models import Membership, Role, Tenant, TenantStatus, User
 from neutralpoint.web.access import GRANT_KEY, PUBLIC, AccessPolicy, Grant, declared_policy, enforce_access
@@ -135,7 +135,8 @@ class _SignedIn(AccessPolicy):
     name = "SIGNED_IN"
 
     async def check(self, connection: ASGIConnection[Any, Any, Any, Any], session: AsyncSession) -> Grant:
-        return Grant(user_id=(await _signed_in_user(connection, session)).id)
+        user = await _signed_in_user(connection, session)
+        return Grant(user_id=user.id, scope=RequestScope(actor=Actor(user.id, user.email)))
 
 
 class _PlatformAdmin(AccessPolicy):
@@ -147,7 +148,7 @@ class _PlatformAdmin(AccessPolicy):
         user = await _signed_in_user(connection, session)
         if not user.is_platform_admin:
             raise NotFoundException()
-        return Grant(user_id=user.id, scope=RequestScope(all_venues=True))
+        return Grant(user_id=user.id, scope=RequestScope(all_venues=True, actor=Actor(user.id, user.email, "platform")))
 
 
 class VenueAccess(AccessPolicy):
@@ -179,7 +180,10 @@ class VenueAccess(AccessPolicy):
         ).scalar_one_or_none()
         if role is None or ROLE_RANK[role] < ROLE_RANK[self.min_role]:
             raise NotFoundException()
-        return Grant(user_id=user.id, tenant_id=tenant.id, role=role, scope=RequestScope(tenant_id=tenant.id))
+        actor = Actor(user.id, user.email, Role(role).value)
+        return Grant(
+            user_id=user.id, tenant_id=tenant.id, role=role, scope=RequestScope(tenant_id=tenant.id, actor=actor)
+        )
 
 
 SIGNED_IN: Final[AccessPolicy] = _SignedIn()
