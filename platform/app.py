@@ -32,7 +32,11 @@ from neutralpoint.logging_setup import configure_logging
 from neutralpoint.refusals import FormErrors
 from neutralpoint.scenarios.manager import ScenarioRegistry
 from neutralpoint.settings import Settings, get_settings
-from neutralpoint.tenants.access import access_dependencies
+from neutralpoint.tenants.access import (
+    SecondFactorSetupRequiredError,
+    access_dependencies,
+    second_factor_setup_response,
+)
 from neutralpoint.tenants.auth import configure_password_hashing
 from neutralpoint.tenants.hosts import install_custom_hosts
 from neutralpoint.tenants.sessions import COOKIE_NAME, STORE_NAME, session_middleware, session_store
@@ -203,6 +207,7 @@ def create_app(
             HTTPException: http_error_response,
             NotFoundException: http_error_response,
             FormErrors: refusal_page_response,
+            SecondFactorSetupRequiredError: second_factor_setup_response,
             UnscopedQueryError: _unscoped,
             Exception: _server_error,
         },

@@ -68,14 +68,45 @@ def pytest_configure(config: pytest.Config) -> None:
 BROWSER_FIXTURES = frozenset({"browser", "live_server"})
 
 
+#: Fixtures through which a test reaches the run's database: a test whose fixtures include one
+#: (directly or through another fixture) is ``database``-bound, and its outcome may differ
+#: between SQLite and PostgreSQL. No test reads the database kind any other way.
+DATABASE_FIXTURES = frozenset({"database_urls", "empty_database_url"})
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--database-bound-only",
+        action="store_true",
+        help="run only the tests that reach the database (the second database's run: the others "
+        "do not depend on the database and have run once already)",
+    )
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """``e2e`` follows from the fixtures a test uses; ``pg`` tests are skipped on SQLite."""
+    """Marks ``e2e`` and ``database`` from the fixtures a test uses; ``pg`` tests are skipped on SQLite.
+
+    Every test records in the JUnit report whether it is database-bound, so that scripts/test can
+    check that each one ran on both databases.
+    """
     on_sqlite = test_database_kind() == "sqlite"
+    only_database_bound = config.getoption("--database-bound-only")
+    kept: list[pytest.Item] = []
+    deselected: list[pytest.Item] = []
     for item in items:
-        if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if BROWSER_FIXTURES & fixtures:
             item.add_marker(pytest.mark.e2e)
+        database_bound = bool(DATABASE_FIXTURES & fixtures) or item.get_closest_marker("pg") is not None
+        if database_bound:
+            item.add_marker(pytest.mark.database)
+        item.user_properties.append(("database_bound", "yes" if database_bound else "no"))
         if on_sqlite and item.get_closest_marker("pg"):
             item.add_marker(pytest.mark.skip(reason="needs PostgreSQL: runs with NEUTRALPOINT_TEST_DB=postgres"))
+        (kept if database_bound or not only_database_bound else deselected).append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
 
 
 def pytest_report_header(config: pytest.Config) -> str:

@@ -14,9 +14,10 @@ from neutralpoint.database.session import DbSession
 from neutralpoint.jobs.queue import JobQueue
 from neutralpoint.refusals import FieldError, FormErrors
 from neutralpoint.settings import Settings
-from neutralpoint.tenants import accounts, directory, members
-from neutralpoint.tenants.access import PUBLIC, SIGNED_IN, User
+from neutralpoint.tenants import accounts, authentication, directory, members, second_factor
+from neutralpoint.tenants.access import PUBLIC, SECOND_FACTOR_SETUP_OPT, SIGNED_IN, User
 from neutralpoint.tenants.auth import current_user, end_other_sessions, sign_in, sign_out
+from neutralpoint.tenants.qr import qr_svg_markup
 from neutralpoint.tenants.schemas import TenantStatus
 from neutralpoint_admin.venue.pages import (
     form_values,
@@ -164,3 +165,103 @@ class AccountPages(Controller):
         await accounts.end_all_sessions(db_session, user)
         sign_out(request)
         return see_other("/login?signed_out=1")
+
+
+class TwoFactorPages(Controller):
+    """Turning two-step sign-in on and off (``/api/v1/account/two-factor`` is the twin); open to a
+    platform admin who must still turn it on."""
+
+    path = "/account/two-factor"
+    include_in_schema = False
+    opt = {"access": SIGNED_IN, SECOND_FACTOR_SETUP_OPT: True}  # noqa: RUF012
+    exception_handlers = {NotAuthorizedException: to_login}  # noqa: RUF012
+
+    async def _page(
+        self,
+        request: Request[Any, Any, Any],
+        session: DbSession,
+        settings: Settings,
+        user: User,
+        *,
+        status_code: int = 200,
+        errors: dict[str, FieldError] | None = None,
+    ) -> Template:
+        steps = second_factor.pending_steps(settings, user)
+        return page(
+            request,
+            "venue/two_factor.html",
+            status_code=status_code,
+            errors=errors,
+            user=user,
+            steps=steps,
+            secret_groups=[steps.secret[i : i + 4] for i in range(0, len(steps.secret), 4)] if steps else [],
+            qr=qr_svg_markup(steps.uri) if steps else "",
+            codes_left=await second_factor.recovery_codes_left(session, user) if user.second_factor_on else 0,
+            required=second_factor.setup_required(settings, user),
+            turned_off=request.query_params.get("off") == "1",
+        )
+
+    @get("/")
+    async def show(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[DbSession],
+        settings: NamedDependency[Settings],
+        user: NamedDependency[User],
+    ) -> Template:
+        return await self._page(request, db_session, settings, user)
+
+    @post("/start")
+    async def start(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[DbSession],
+        settings: NamedDependency[Settings],
+        user: NamedDependency[User],
+    ) -> Response[Any]:
+        """A new secret (replacing one not yet confirmed); the page then shows it."""
+        try:
+            async with db_session.begin_nested():
+                await second_factor.start(db_session, settings, user)
+        except FormErrors as exc:
+            return await self._page(request, db_session, settings, user, status_code=409, errors=exc.errors)
+        return see_other("/account/two-factor")
+
+    @post("/confirm")
+    async def confirm(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[DbSession],
+        settings: NamedDependency[Settings],
+        user: NamedDependency[User],
+    ) -> Template:
+        """On: the recovery codes are shown in this answer, and never again."""
+        form = await request.form()
+        try:
+            async with db_session.begin_nested():
+                codes = await second_factor.confirm(db_session, settings, user, str(form.get("code", "")))
+        except FormErrors as exc:
+            return await self._page(request, db_session, settings, user, status_code=exc.status_code, errors=exc.errors)
+        return page(request, "venue/two_factor_codes.html", user=user, codes=codes)
+
+    @post("/disable")
+    async def disable(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[DbSession],
+        settings: NamedDependency[Settings],
+        user: NamedDependency[User],
+    ) -> Response[Any]:
+        form = await request.form()
+        client = request.client.host if request.client else ""
+        try:
+            await authentication.turn_off_attempt(
+                db_session, settings, user, str(form.get("password", "")), str(form.get("code", "")), client
+            )
+        except authentication.SignInThrottledError as exc:
+            refused = await self._page(request, db_session, settings, user, status_code=429, errors={"code": exc.error})
+            refused.headers["Retry-After"] = str(exc.retry_after)
+            return refused
+        except FormErrors as exc:
+            return await self._page(request, db_session, settings, user, status_code=exc.status_code, errors=exc.errors)
+        return see_other("/account/two-factor?off=1")

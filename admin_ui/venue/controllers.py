@@ -13,11 +13,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from neutralpoint_admin.venue.account import AccountPages
+from neutralpoint_admin.venue.account import AccountPages, TwoFactorPages
 from neutralpoint_admin.venue.dashboard import DashboardPages
 from neutralpoint_admin.venue.entry_points import EntryPointPages
 from neutralpoint_admin.venue.impact import ImpactPages
 from neutralpoint_admin.venue.members import MemberPages
 from neutralpoint_admin.venue.signing_in import SignInPages
 
-route_handlers: list[Any] = [SignInPages, AccountPages, DashboardPages, MemberPages, EntryPointPages, ImpactPages]
+route_handlers: list[Any] = [
+    SignInPages,
+    AccountPages,
+    TwoFactorPages,
+    DashboardPages,
+    MemberPages,
+    EntryPointPages,
+    ImpactPages,
+]

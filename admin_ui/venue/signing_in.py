@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
@@ -13,9 +14,16 @@ from neutralpoint.database.session import DbSession
 from neutralpoint.jobs.queue import JobQueue
 from neutralpoint.refusals import FieldError, FormErrors
 from neutralpoint.settings import Settings
-from neutralpoint.tenants import accounts, authentication, password_reset
+from neutralpoint.tenants import accounts, authentication, password_reset, second_factor
 from neutralpoint.tenants.access import PUBLIC, User
-from neutralpoint.tenants.auth import LOGIN_FAILED, current_user, sign_in, sign_out
+from neutralpoint.tenants.auth import (
+    LOGIN_FAILED,
+    begin_sign_in,
+    current_user,
+    second_step_user,
+    sign_in,
+    sign_out,
+)
 from neutralpoint_admin.venue.pages import (
     form_values,
     local_path,
@@ -28,6 +36,17 @@ from neutralpoint_admin.venue.pages import (
 
 if TYPE_CHECKING:
     pass
+
+
+def landing(user: User) -> str:
+    """Where signing in leads when no page asked for it: platform admins to the console of
+    venues, everyone else to their venues."""
+    return "/platform/venues" if user.is_platform_admin else "/venue"
+
+
+def second_step_path(next_path: str) -> str:
+    """The code page, which goes on to ``next_path`` once the code is right."""
+    return f"/login/code?next={quote(next_path, safe='/')}"
 
 
 class SignInPages(Controller):
@@ -76,6 +95,7 @@ class SignInPages(Controller):
             values={},
             next_path=local_path(request.query_params.get("next"), ""),
             signed_out=request.query_params.get("signed_out") == "1",
+            expired=request.query_params.get("expired") == "1",
         )
 
     @post("/login")
@@ -106,9 +126,53 @@ class SignInPages(Controller):
                 next_path=form.get("next", ""),
                 errors={"password": LOGIN_FAILED},
             )
+        if not begin_sign_in(request, user):
+            return see_other(second_step_path(next_path))
+        return see_other(next_path or landing(user))
+
+    @get("/login/code")
+    async def second_step_form(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[DbSession]
+    ) -> Response[Any]:
+        """The code after the password, for an account with two-step sign-in."""
+        next_path = local_path(request.query_params.get("next"), "")
+        if await second_step_user(request, db_session) is None:
+            return see_other("/login?expired=1")
+        return page(request, "venue/login_code.html", next_path=next_path)
+
+    @post("/login/code")
+    async def second_step(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[DbSession],
+        settings: NamedDependency[Settings],
+    ) -> Response[Any]:
+        form = await request.form()
+        next_path = local_path(form.get("next"), "")
+        user = await second_step_user(request, db_session)
+        if user is None:
+            return see_other("/login?expired=1")
+        client = request.client.host if request.client else ""
+        try:
+            right = await authentication.second_step_attempt(
+                db_session, settings, user, str(form.get("code", "")), client
+            )
+        except authentication.SignInThrottledError as exc:
+            refused = page(
+                request, "venue/login_code.html", status_code=429, next_path=next_path, errors={"code": exc.error}
+            )
+            refused.headers["Retry-After"] = str(exc.retry_after)
+            return refused
+        if not right:
+            return page(
+                request,
+                "venue/login_code.html",
+                status_code=400,
+                next_path=next_path,
+                errors={"code": second_factor.CODE_WRONG},
+            )
         sign_in(request, user)
-        # Platform admins land on the console of venues, the others on their venues.
-        return see_other(next_path or ("/platform/venues" if user.is_platform_admin else "/venue"))
+        return see_other(next_path or landing(user))
 
     @get("/password/forgot")
     async def password_forgot_form(self, request: Request[Any, Any, Any]) -> Template:
@@ -183,7 +247,8 @@ class SignInPages(Controller):
             return self._reset_page(
                 request, await password_reset.password_reset_user(db_session, settings, token), token, exc.errors
             )
-        sign_in(request, user)
+        if not begin_sign_in(request, user):
+            return see_other(second_step_path("/venue?password_changed=1"))
         return see_other("/venue?password_changed=1")
 
     @post("/logout")

@@ -40,9 +40,27 @@ def rule(lang: str) -> str:
             "The footprint is the organiser's latest whole-event estimate, which includes the attendees' own "
             "estimates. Without one, it is the sum of the attendees' own estimates: each visitor counts once, "
             "with their latest estimate, and an estimate above %(factor)s times the median is left out as a "
-            "probable typing slip (once at least %(count)s visitors have one).",
+            "probable typing slip (once at least %(count)s visitors have one). Until %(minimum)s visitors have an "
+            "estimate, their sum is not the event's footprint and no percentage is shown: one attendee's own "
+            "estimate would otherwise make the event 100 %% neutralized by their own order.",
             factor=neutrality.OUTLIER_FACTOR,
             count=neutrality.OUTLIER_MIN_COUNT,
+            minimum=neutrality.MIN_ATTENDEE_ESTIMATES,
+        )
+    )
+
+
+def not_enough(figures: neutrality.Neutrality, lang: str) -> str:
+    """Why the page shows no percentage yet (empty when it shows one, or nobody computed)."""
+    if figures.footprint_basis != neutrality.TOO_FEW_ESTIMATES:
+        return ""
+    gettext = gettext_functions(lang)["plain_gettext"]
+    return str(
+        gettext(
+            "Not enough data yet: a percentage is shown once %(minimum)s attendees have computed their footprint "
+            "(%(count)s so far), or once the organiser has estimated the whole event.",
+            minimum=neutrality.MIN_ATTENDEE_ESTIMATES,
+            count=figures.attendee_estimates,
         )
     )
 
@@ -83,6 +101,9 @@ def neutrality_out(entry: entries.OpenEntryPoint, figures: neutrality.Neutrality
         organiser_grams=figures.organiser_grams,
         percent=figures.percent,
         neutral=figures.neutral,
+        enough_data=figures.footprint_basis != neutrality.TOO_FEW_ESTIMATES,
+        min_attendee_estimates=neutrality.MIN_ATTENDEE_ESTIMATES,
+        not_enough={lang: not_enough(figures, lang) for lang in ("en", "zh-Hans")},
         participants=figures.participants,
         projects=[ProjectShareOut(p.slug, p.name, p.grams, f"/projects/{p.slug}") for p in figures.projects],
         certificate=certificate,
@@ -113,6 +134,7 @@ async def event_page(
         entry=entry,
         figures=figures,
         rule=rule(lang),
+        not_enough=not_enough(figures, lang),
         statement=statement(entry, figures, lang) if figures.neutral else "",
         api_url=f"/api/v1/public/venues/{slug}/entry-points/{entry.code}/neutrality",
         board_url=f"/v/{slug}/leaderboard/{entry.code}",

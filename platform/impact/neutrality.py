@@ -7,6 +7,10 @@ each visitor counts once, with their latest estimate; when at least ``OUTLIER_MI
 visitors have one, an estimate above ``OUTLIER_FACTOR`` times their median is left out
 (a typing slip such as 35,000 km for 350 would otherwise set the whole event's footprint)
 and the page says how many were. That sum is a lower bound: only those who computed count.
+It becomes the footprint only once at least ``MIN_ATTENDEE_ESTIMATES`` visitors have an
+estimate: before that, one attendee's own estimate would be the whole event's footprint
+and their own order would make it "100 % neutralized", so the page says "not enough data
+yet" and shows no percentage.
 
 **Neutralized** is the grams of the valid certificates of the entry point's orders, the
 attendees' apart from the organiser's whole-event orders. The event is carbon neutral,
@@ -34,8 +38,12 @@ from neutralpoint.tenants.models import EntryPoint
 
 OUTLIER_FACTOR = 10
 OUTLIER_MIN_COUNT = 5
+#: Attendees' estimates needed before their sum is the event's footprint (without an
+#: organiser's estimate): the same count from which an outlier can be told at all.
+MIN_ATTENDEE_ESTIMATES = OUTLIER_MIN_COUNT
 ORGANISER_ESTIMATE = "organiser_estimate"
 ATTENDEE_ESTIMATES = "attendee_estimates"
+TOO_FEW_ESTIMATES = "too_few_estimates"
 NO_FOOTPRINT = "none"
 
 
@@ -58,7 +66,9 @@ class EventCertificate:
 class Neutrality:
     footprint_grams: int
     footprint_basis: str
-    """``organiser_estimate``, ``attendee_estimates`` or ``none`` (nobody has computed yet)."""
+    """``organiser_estimate``, ``attendee_estimates``, ``too_few_estimates`` (fewer than
+    ``MIN_ATTENDEE_ESTIMATES`` attendees have one: no footprint, no percentage yet) or
+    ``none`` (nobody has computed yet)."""
     organiser_estimate_grams: int | None
     organiser_estimate_at: datetime | None
     attendee_estimates: int
@@ -124,8 +134,10 @@ async def neutrality(session: AsyncSession, entry_point: EntryPoint) -> Neutrali
     attendee_sum = sum(kept)
     if organiser is not None:
         footprint, basis = int(organiser[0]), ORGANISER_ESTIMATE
-    elif kept:
+    elif len(latest) >= MIN_ATTENDEE_ESTIMATES:
         footprint, basis = attendee_sum, ATTENDEE_ESTIMATES
+    elif latest:
+        footprint, basis = 0, TOO_FEW_ESTIMATES
     else:
         footprint, basis = 0, NO_FOOTPRINT
 

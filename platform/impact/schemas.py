@@ -85,7 +85,9 @@ class NeutralityOut(msgspec.Struct):
     footprint_grams: int
     footprint_basis: str
     """``organiser_estimate`` (the organiser's whole-event estimate), ``attendee_estimates``
-    (the attendees' own, one per visitor, outliers left out) or ``none``."""
+    (the attendees' own, one per visitor, outliers left out), ``too_few_estimates`` (fewer
+    than ``min_attendee_estimates`` attendees have one: no footprint and no percentage yet)
+    or ``none``."""
     organiser_estimate_grams: int | None
     attendee_estimates: int
     attendee_estimates_grams: int
@@ -96,6 +98,12 @@ class NeutralityOut(msgspec.Struct):
     percent: int | None
     """Whole percent neutralized, rounded down; may pass 100."""
     neutral: bool
+    enough_data: bool
+    """False while too few attendees' estimates (and no organiser's) make a footprint."""
+    min_attendee_estimates: int
+    """How many attendees' estimates make a footprint without the organiser's."""
+    not_enough: dict[str, str]
+    """Why no percentage is shown yet, in ``en`` and ``zh-Hans`` (empty strings otherwise)."""
     participants: int
     projects: list[ProjectShareOut]
     certificate: EventCertificateOut | None

@@ -79,21 +79,32 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Final
 
-from litestar import Request
+from litestar import Request, Response
 from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency, Provide
-from litestar.exceptions import InternalServerException, NotAuthorizedException, NotFoundException
+from litestar.exceptions import (
+    InternalServerException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+)
+from litestar.response import Redirect
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from neutralpoint.database.tenancy import Actor, RequestScope, use_tenant
+from neutralpoint.refusals import FormErrors
+from neutralpoint.tenants import second_factor
 from neutralpoint.tenants.auth import signed_in_user
 from neutralpoint.tenants.models import Membership, Role, Tenant, TenantStatus, User
 from neutralpoint.web.access import GRANT_KEY, PUBLIC, AccessPolicy, Grant, declared_policy, enforce_access
+from neutralpoint.web.api_errors import refusal_response
+from neutralpoint.web.errors import wants_html
 
 __all__ = [
     "PLATFORM_ADMIN",
     "PUBLIC",
+    "SECOND_FACTOR_SETUP_OPT",
     "SIGNED_IN",
     "AccessPolicy",
     "Role",
@@ -108,6 +119,8 @@ __all__ = [
 log = logging.getLogger("neutralpoint.access")
 
 ROLE_RANK: Final = {Role.STAFF: 1, Role.MANAGER: 2, Role.OWNER: 3}
+#: Where a platform admin turns on two-step sign-in.
+SETUP_PAGE: Final = "/account/two-factor"
 
 
 @dataclass(frozen=True)
@@ -122,11 +135,32 @@ class VenueMember:
         return ROLE_RANK[self.role] >= ROLE_RANK[needed]
 
 
+#: Route ``opt`` key: the route stays open to a platform admin who has yet to turn on two-step
+#: sign-in (its own pages and API); every other non-public route sends them there first.
+SECOND_FACTOR_SETUP_OPT: Final = "second_factor_setup"
+
+
+class SecondFactorSetupRequiredError(PermissionDeniedException):
+    """A platform admin in production without two-step sign-in asked for anything but its setup."""
+
+
 async def _signed_in_user(connection: ASGIConnection[Any, Any, Any, Any], session: AsyncSession) -> User:
     user = await signed_in_user(connection, session)
     if user is None:
         raise NotAuthorizedException("Please sign in")
+    if second_factor.setup_required(connection.app.state.settings, user) and not connection.route_handler.opt.get(
+        SECOND_FACTOR_SETUP_OPT
+    ):
+        raise SecondFactorSetupRequiredError("Turn on two-step sign-in first")
     return user
+
+
+def second_factor_setup_response(request: Request[Any, Any, Any], _: SecondFactorSetupRequiredError) -> Response[Any]:
+    """The application's answer to ``SecondFactorSetupRequiredError``: pages go to the setup
+    page, the API answers 403 on ``second_factor``."""
+    if wants_html(request):
+        return Redirect(path=SETUP_PAGE + "?required=1", status_code=303)
+    return refusal_response(FormErrors({"second_factor": second_factor.SETUP_REQUIRED}, status_code=403))
 
 
 class _SignedIn(AccessPolicy):

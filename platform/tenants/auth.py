@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from typing import Any
+from typing import Any, Final
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -22,6 +22,10 @@ from neutralpoint.tenants.models import User
 from neutralpoint.tenants.sessions import EPOCH_KEY, NEW_SESSION_KEY, SINCE_KEY, USER_KEY
 
 SESSION_USER_KEY = USER_KEY
+#: Session key of a sign-in waiting for its code (the user's id): not a signed-in session.
+SECOND_STEP_KEY: Final = "second_step_user"
+#: How long the code may follow the password.
+SECOND_STEP_SECONDS: Final = 300
 #: The one answer to a failed sign-in, on the page and in the API: it never says which was wrong.
 LOGIN_FAILED = problem("login_failed", "The e-mail address or the password is wrong.", "电子邮箱或密码不正确。")
 
@@ -104,6 +108,38 @@ def sign_in(request: Request[Any, Any, Any], user: User) -> None:
     request.clear_session()
     request.set_session(session_data(user))
     request.state[NEW_SESSION_KEY] = True
+
+
+def begin_sign_in(request: Request[Any, Any, Any], user: User) -> bool:
+    """After the password (or a reset): sign ``user`` in, or, with two-step sign-in on, begin
+    its second step (``SECOND_STEP_KEY``), which signs nobody in until the code is right.
+    True when signed in."""
+    if not user.second_factor_on:
+        sign_in(request, user)
+        return True
+    request.clear_session()
+    request.set_session({SECOND_STEP_KEY: str(user.id), EPOCH_KEY: user.session_epoch, SINCE_KEY: int(time.time())})
+    request.state[NEW_SESSION_KEY] = True
+    return False
+
+
+async def second_step_user(connection: ASGIConnection[Any, Any, Any, Any], session: AsyncSession) -> User | None:
+    """The person whose password this browser gave, waiting for their code: for
+    ``SECOND_STEP_SECONDS`` after the password, and while the account's sessions are not ended."""
+    data = connection.scope.get("session")
+    if not isinstance(data, dict):
+        return None
+    since = data.get(SINCE_KEY)
+    try:
+        user_id = uuid.UUID(str(data.get(SECOND_STEP_KEY)))
+    except ValueError:
+        return None
+    if not isinstance(since, int) or time.time() - since > SECOND_STEP_SECONDS:
+        return None
+    user = await session.get(User, user_id)
+    if user is None or data.get(EPOCH_KEY) != user.session_epoch or not user.second_factor_on:
+        return None
+    return user
 
 
 def sign_out(request: Request[Any, Any, Any]) -> None:

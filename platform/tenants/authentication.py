@@ -31,7 +31,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import ColumnElement, and_, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from neutralpoint.refusals import FieldError, problem
+from neutralpoint.refusals import FieldError, FormErrors, problem
+from neutralpoint.settings import Settings
+from neutralpoint.tenants import second_factor
 from neutralpoint.tenants.auth import password_needs_rehash, verify_decoy
 from neutralpoint.tenants.models import SignInFailure, User
 from neutralpoint.tenants.passwords import hash_password_async, verify_password_async
@@ -193,12 +195,71 @@ async def sign_in_attempt(
         raise SignInThrottledError(wait)
     user = await authenticate(session, address, password)
     if user is None:
-        session.add(
-            SignInFailure(
-                email_key=email_key(address), client_key=client_key(client), failed_at=now or datetime.now(UTC)
-            )
-        )
-    else:
+        record_failure(session, address, client, now)
+    elif not user.second_factor_on:
         await clear_sign_in_failures(session, address, client)
+    # With two-step sign-in on, the failures are forgotten only once the code is right too:
+    # else the password, typed again, would make every guess of the code a first one.
     await session.flush()
     return user
+
+
+def record_failure(session: AsyncSession, email: str, client: str, now: datetime | None = None) -> None:
+    """Count a failed sign-in (a wrong password or a wrong code) of ``client`` for ``email``."""
+    session.add(
+        SignInFailure(email_key=email_key(email), client_key=client_key(client), failed_at=now or datetime.now(UTC))
+    )
+
+
+async def second_step_attempt(
+    session: AsyncSession,
+    settings: Settings,
+    user: User,
+    code: str | None,
+    client: str = "",
+    now: datetime | None = None,
+) -> bool:
+    """Whether ``code`` completes the sign-in of ``user``, throttled as passwords are: raises
+    ``SignInThrottledError`` while this client must wait for this address (the code is then
+    not even checked); a wrong code counts as a failed sign-in, a right one forgets this
+    client's failures for the address. Callers answer (not raise) so that a failure is kept."""
+    wait = await sign_in_wait(session, user.email, client, now)
+    if wait is not None:
+        raise SignInThrottledError(wait)
+    right = await second_factor.code_is_right(session, settings, user, code, now)
+    if right:
+        await clear_sign_in_failures(session, user.email, client)
+    else:
+        record_failure(session, user.email, client, now)
+    await session.flush()
+    return right
+
+
+SECOND_STEP_MISSING = problem(
+    "second_step_missing",
+    "No sign-in is waiting for a code here, or it waited too long. Sign in with your password again.",
+    "此处没有等待验证码的登录，或等待时间过长。请重新用密码登录。",
+)
+
+
+async def turn_off_attempt(
+    session: AsyncSession,
+    settings: Settings,
+    user: User,
+    password: str | None,
+    code: str | None,
+    client: str = "",
+    now: datetime | None = None,
+) -> None:
+    """``second_factor.turn_off``, throttled as sign-ins are: a wrong password or code counts as
+    a failed sign-in (a stolen session cannot guess its way to turning it off)."""
+    wait = await sign_in_wait(session, user.email, client, now)
+    if wait is not None:
+        raise SignInThrottledError(wait)
+    try:
+        await second_factor.turn_off(session, settings, user, password, code, now)
+    except FormErrors as exc:
+        if exc.status_code == 400:
+            record_failure(session, user.email, client, now)
+            await session.flush()
+        raise

@@ -10,6 +10,7 @@ component = Component(
         "neutralpoint.tenants.host_controllers",
         "neutralpoint.tenants.console_controllers",
         "neutralpoint.tenants.audit_controllers",
+        "neutralpoint.tenants.second_factor_controllers",
     ),
     templates=("neutralpoint.tenants",),
     catalogs=("neutralpoint.tenants",),

@@ -40,7 +40,7 @@ from neutralpoint.tenants import (
     schemas,
 )
 from neutralpoint.tenants.access import PUBLIC, SIGNED_IN, VenueAccess, VenueMember
-from neutralpoint.tenants.auth import LOGIN_FAILED, current_user, end_other_sessions, sign_in, sign_out
+from neutralpoint.tenants.auth import LOGIN_FAILED, begin_sign_in, current_user, end_other_sessions, sign_in, sign_out
 from neutralpoint.tenants.hosts import SCOPE_KEY, host_directory
 from neutralpoint.tenants.logos import SVG, SVG_CSP, prepare_logo
 from neutralpoint.tenants.models import EntryPoint, Invitation, Membership, Role, Tenant, TenantStatus, User
@@ -67,6 +67,13 @@ LOGIN_RESPONSES = {
         description="Too many failed sign-ins from this client lately; see the Retry-After header",
     ),
 }
+SECOND_STEP_RESPONSE = {
+    202: ResponseSpec(
+        data_container=schemas.SecondStepOut,
+        description="Right password; the account has two-step sign-in: send the code to /api/v1/login/second-factor",
+    )
+}
+LOGIN_RESPONSES = {**LOGIN_RESPONSES, **SECOND_STEP_RESPONSE}
 RESET_REQUESTED = "If an account exists for that address, we sent a link to choose a new password. It works for 1 hour."
 YEAR = "public, max-age=31536000, immutable"
 
@@ -81,6 +88,13 @@ def user_out(user: User) -> schemas.UserOut:
         name=user.name,
         email_verified=user.email_verified_at is not None,
         is_platform_admin=user.is_platform_admin,
+    )
+
+
+def second_step_out() -> schemas.SecondStepOut:
+    return schemas.SecondStepOut(
+        second_factor_required=True,
+        message="Enter the code from your authenticator app (or a recovery code) within 5 minutes.",
     )
 
 
@@ -374,8 +388,11 @@ class AccountApi(Controller):
         data: JSONBody[schemas.LoginIn],
         db_session: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
-    ) -> Response[schemas.MeOut]:
-        """Whoever keeps failing waits (429 with Retry-After, even with the right password):
+    ) -> Response[schemas.MeOut | schemas.SecondStepOut]:
+        """With two-step sign-in on, a right password answers 202 and signs nobody in: the
+        code completes it (``POST /api/v1/login/second-factor``), throttled as passwords are.
+
+        Whoever keeps failing waits (429 with Retry-After, even with the right password):
         after 3 failures for one address from one client, 1 s, then 2 s, 4 s, … up to 15
         minutes; after 10 failures from one client whatever the address, likewise; and every
         client that failed on an address with 10 recent failures waits at least 30 s. A client
@@ -391,7 +408,8 @@ class AccountApi(Controller):
         if user is None:
             # Answered, not raised: the failure just recorded must be committed.
             return field_errors({"password": LOGIN_FAILED}, 400)
-        sign_in(request, user)
+        if not begin_sign_in(request, user):
+            return Response(second_step_out(), status_code=202)
         return Response(await _me(request, db_session, settings, user))
 
     @post("/logout", status_code=204, summary="Sign out")
@@ -487,9 +505,9 @@ class AccountApi(Controller):
     @post(
         "/account/password-reset/confirm",
         status_code=200,
-        responses=BAD_INPUT,
         summary="Choose a new password with the link's token",
         opt={STARTS_SESSION_OPT: True},
+        responses={**BAD_INPUT, **SECOND_STEP_RESPONSE},
     )
     async def password_reset_confirm(
         self,
@@ -497,13 +515,15 @@ class AccountApi(Controller):
         data: JSONBody[schemas.PasswordResetConfirmIn],
         db_session: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
-    ) -> schemas.UserOut:
-        """Stores the new password (same rules as sign-up) and signs in. A ``token`` that has
-        expired, was used already or was forged is a 400 on ``token``; a weak password, on
-        ``password``."""
+    ) -> Response[schemas.UserOut | schemas.SecondStepOut]:
+        """Stores the new password (same rules as sign-up) and signs in; with two-step sign-in
+        on, 202: the code completes the sign-in (``POST /api/v1/login/second-factor``). A
+        ``token`` that has expired, was used already or was forged is a 400 on ``token``; a
+        weak password, on ``password``."""
         user = await password_reset.reset_password(db_session, settings, data.token, {"password": data.password})
-        sign_in(request, user)
-        return user_out(user)
+        if not begin_sign_in(request, user):
+            return Response(second_step_out(), status_code=202)
+        return Response(user_out(user))
 
     @get("/invitations/{token:str}", summary="What an invitation link offers")
     async def invitation(

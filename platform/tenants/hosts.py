@@ -124,17 +124,20 @@ def rewritten_path(path: str, slug: str) -> str | None:
 #: pages load, the public JSON their scripts read, and the health checks of a load balancer.
 VENUE_HOST_PREFIXES = ("/static/", "/impact/static/", "/brand/", "/api/v1/public/")
 VENUE_HOST_PATHS = frozenset({"/favicon.ico", "/health", "/ready"})
+#: The public JSON of one venue; on a venue's host only that venue's own is answered.
+PUBLIC_VENUE_API = "/api/v1/public/venues/"
+
+
+def _own(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith(prefix + "/")
 
 
 def served_on_venue_host(path: str, slug: str) -> bool:
-    """Whether the venue's own host answers ``path`` (after the rewrite) itself."""
-    own = f"/v/{slug}"
-    return (
-        path == own
-        or path.startswith(own + "/")
-        or path in VENUE_HOST_PATHS
-        or path.startswith(VENUE_HOST_PREFIXES)
-    )
+    """Whether the venue's own host answers ``path`` (after the rewrite) itself: never
+    another venue's page or public JSON."""
+    if path.startswith(PUBLIC_VENUE_API):
+        return _own(path, PUBLIC_VENUE_API + slug)
+    return _own(path, f"/v/{slug}") or path in VENUE_HOST_PATHS or path.startswith(VENUE_HOST_PREFIXES)
 
 
 class CustomHostRewrite:

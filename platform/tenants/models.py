@@ -157,6 +157,29 @@ class User(Base):
     #: Raised by a password change or reset and by "sign out everywhere": a signed-in
     #: session made under an older value ends at its next request.
     session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: The TOTP secret of the two-step sign-in, encrypted with a key derived from SECRET_KEY
+    #: (``neutralpoint.tenants.second_factor``); set while being turned on, and while on.
+    totp_secret: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    #: When the two-step sign-in was turned on (a code confirmed the secret); None: off.
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    #: The time step of the last code accepted: that code, and earlier ones, are refused.
+    totp_last_step: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def second_factor_on(self) -> bool:
+        return self.totp_enabled_at is not None and self.totp_secret is not None
+
+
+class RecoveryCode(Base):
+    """One of the codes that stand in once for a TOTP code (a lost phone); only its SHA-256 is kept."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -69,3 +69,11 @@ def dark_runs(url: str) -> tuple[int, Iterator[tuple[int, int, int]]]:
                     x += 1
 
     return len(rows), runs()
+
+
+def qr_svg_markup(text: str, scale: int = 4) -> str:
+    """The QR code of ``text`` as an ``<svg>`` element to put inside a page (black on white,
+    no title: the text may be a secret that the page shows once, and no tooltip should repeat)."""
+    return make_qr(text).svg_inline(
+        scale=scale, border=QUIET_ZONE, dark="#000000", light="#ffffff", svgclass="qr", lineclass=None, omitsize=True
+    )

@@ -33,6 +33,51 @@ class LoginIn(msgspec.Struct):
     password: str = ""
 
 
+class SecondStepIn(msgspec.Struct):
+    """The 6-digit code of the authenticator app, or one of the recovery codes."""
+
+    code: str = ""
+
+
+class SecondStepOut(msgspec.Struct):
+    """The password was right and the account has two-step sign-in: nobody is signed in until
+    ``POST /api/v1/login/second-factor`` gets the code (within 5 minutes)."""
+
+    second_factor_required: bool
+    message: str
+
+
+class TwoFactorOut(msgspec.Struct):
+    """The account's two-step sign-in: on, being set up (``pending``), and whether it must be on."""
+
+    enabled: bool
+    pending: bool
+    required: bool
+    recovery_codes_left: int
+
+
+class TwoFactorSetupOut(msgspec.Struct):
+    """The new secret, for an authenticator app (``otpauth_uri`` is what the page's QR code holds);
+    shown until confirmed, never after."""
+
+    secret: str
+    otpauth_uri: str
+
+
+class TwoFactorEnabledOut(msgspec.Struct):
+    """Two-step sign-in is on; the recovery codes are shown this once (each works once)."""
+
+    enabled: bool
+    recovery_codes: list[str]
+
+
+class TwoFactorOffIn(msgspec.Struct):
+    """Turning it off: the password, and a current code or a recovery code."""
+
+    password: str = ""
+    code: str = ""
+
+
 class AccountIn(msgspec.Struct):
     """What a person may change of their own account (absent: unchanged)."""
 

@@ -52,6 +52,34 @@ async def _estimate(
     return estimate_id
 
 
+async def test_one_attendee_cannot_make_an_event_neutral_without_enough_estimates(
+    world: World, jobs: JobQueue, db: Database, client: Any
+) -> None:
+    shop = await world.shop(tonnes=5)
+    api = f"/api/v1/public/venues/{shop.slug}/entry-points/{shop.code}/neutrality"
+    await _estimate(db, shop, 100_000)
+    await neutralize(world, jobs, shop, 100_000, "Ada")  # their own footprint, whole
+    figures = (await client.get(api)).json()
+    assert figures["footprint_basis"] == "too_few_estimates"
+    assert (figures["footprint_grams"], figures["percent"], figures["neutral"]) == (0, None, False)
+    assert (figures["enough_data"], figures["min_attendee_estimates"]) == (False, neutrality.MIN_ATTENDEE_ESTIMATES)
+    assert (figures["attendee_estimates_grams"], figures["attendees_grams"]) == (100_000, 100_000)
+    assert figures["certificate"] is None
+    assert "(1 so far)" in figures["not_enough"]["en"]
+    assert "目前 1 位" in figures["not_enough"]["zh-Hans"]
+    for lang, words in (("en", "not enough data yet"), ("zh-Hans", "数据尚不足")):
+        page = await client.get(f"/v/{shop.slug}/event/{shop.code}?lang={lang}")
+        assert words in page.text, lang
+        assert "<progress id=\"progress\" max=\"100\" value=\"0\">" in page.text
+
+    for _ in range(neutrality.MIN_ATTENDEE_ESTIMATES - 1):
+        await _estimate(db, shop, 100_000)
+    figures = (await client.get(api)).json()
+    assert (figures["footprint_basis"], figures["enough_data"]) == ("attendee_estimates", True)
+    assert (figures["footprint_grams"], figures["percent"]) == (500_000, 20)
+    assert figures["not_enough"] == {"en": "", "zh-Hans": ""}
+
+
 async def test_the_event_page_counts_attendees_then_the_organiser_to_100_percent(
     world: World, jobs: JobQueue, db: Database, client: Any
 ) -> None:

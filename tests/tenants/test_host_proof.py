@@ -23,9 +23,12 @@ from tenant_flows import BASE, log_in, post_form, second_browser, sign_up, verif
 
 from neutralpoint.app import create_app
 from neutralpoint.database.engine import Database
+from neutralpoint.refusals import Collector
 from neutralpoint.scenarios.manager import ScenarioRegistry
 from neutralpoint.settings import Settings
+from neutralpoint.tenants import host_claims, host_proof
 from neutralpoint.tenants.accounts import ensure_platform_admin
+from neutralpoint.tenants.models import Tenant
 
 
 @dataclass
@@ -187,12 +190,13 @@ async def test_a_claimed_host_serves_only_once_proven_by_dns(
         "/platform",
         "/certificates/verify",
         "/v/other-venue/",
+        "/api/v1/public/venues/other-venue",
     ):
         moved = await other_client.get(f"{path}?lang=zh-Hans", headers={"host": host}, follow_redirects=False)
         assert (moved.status_code, moved.headers.get("location")) == (307, f"{BASE}{path}?lang=zh-Hans"), path
     posted = await other_client.post("/login", headers={"host": host}, data={"email": "x"}, follow_redirects=False)
     assert (posted.status_code, posted.headers["location"]) == (307, f"{BASE}/login")
-    for path in (f"/v/{venue}/", "/static/app.css", "/health"):
+    for path in (f"/v/{venue}/", f"/api/v1/public/venues/{venue}", "/static/app.css", "/health"):
         assert (await other_client.get(path, headers={"host": host})).status_code == 200, path
 
     # Another venue cannot claim a proven name.
@@ -288,6 +292,42 @@ async def test_names_that_cannot_be_claimed(client: Any, venue: str, host: str, 
     assert problem["code"] == code
     assert problem["message"]["en"]
     assert problem["message"]["zh-Hans"] != problem["message"]["en"]
+
+
+@pytest.mark.parametrize(
+    ("host", "code"),
+    [
+        ("co2.platform.example", "host_is_platform"),
+        ("platform.example", "host_near_platform"),
+        ("a.co2.platform.example", "host_near_platform"),
+        ("www.platform.example", None),
+        ("co2.platform.example.org", None),
+    ],
+)
+async def test_the_platform_host_its_parents_and_subdomains_are_refused(
+    settings: Settings, db: Database, host: str, code: str | None
+) -> None:
+    on_a_domain = replace(settings, base_url="https://co2.platform.example")
+    errors = Collector()
+    async with db.platform_session() as session:
+        await host_claims.check_claim(session, on_a_domain, Tenant(slug="hall"), host, errors)
+    found = errors.errors.get("custom_host")
+    assert (found.code if found else None) == code
+
+
+async def test_production_fetches_no_proof_page_from_a_private_address(
+    settings: Settings, dns_server: DnsServer, web_server: WebServer, unique: str
+) -> None:
+    host = f"inside-{unique}.harbour.example"
+    dns_server.records[(host, "A")] = ["127.0.0.1"]
+    web_server.pages[(host, host_proof.proof_path("tok"))] = host_proof.proof_value("tok").encode()
+    looking = replace(
+        settings, host_proof_nameservers=(("127.0.0.1", dns_server.port),), host_proof_http_port=web_server.port
+    )
+    assert await host_proof.http_proves(looking, host, "tok")
+    web_server.asked.clear()
+    assert not await host_proof.http_proves(replace(looking, environment="production"), host, "tok")
+    assert web_server.asked == []
 
 
 async def test_platform_admins_see_and_revoke_claims(

@@ -16,7 +16,28 @@ def test_rewrite_rules() -> None:
 
 
 def test_a_venue_host_serves_its_own_public_pages_only() -> None:
-    for served in ("/v/hall", "/v/hall/", "/v/hall/r/x", "/static/app.css", "/impact/static/event.js", "/health"):
+    for served in (
+        "/v/hall",
+        "/v/hall/",
+        "/v/hall/r/x",
+        "/static/app.css",
+        "/impact/static/event.js",
+        "/health",
+        "/api/v1/public/venues/hall",
+        "/api/v1/public/venues/hall/entry-points/ABC234/estimates",
+        "/api/v1/public/certificates/verify",
+    ):
         assert served_on_venue_host(served, "hall"), served
-    for moved in ("/v/hallway/", "/v/other/", "/login", "/account", "/venue/hall", "/platform", "/api/v1/me"):
+    for moved in (
+        "/v/hallway/",
+        "/v/other/",
+        "/login",
+        "/account",
+        "/venue/hall",
+        "/platform",
+        "/api/v1/me",
+        "/api/v1/public/venues/other",
+        "/api/v1/public/venues/hallway/leaderboard",
+        "/api/v1/public/venues/",
+    ):
         assert not served_on_venue_host(moved, "hall"), moved

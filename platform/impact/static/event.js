@@ -24,10 +24,19 @@
   }
 
   function show(data) {
-    set("percent", data.percent === null ? "–" : data.percent + " %");
+    var percent = document.getElementById("percent");
+    var short = !data.enough_data && percent ? percent.getAttribute("data-not-enough") : "–";
+    set("percent", data.percent === null ? short : data.percent + " %");
+    var label = document.getElementById("percent-label");
+    if (label) { label.hidden = !data.enough_data; }
+    var why = document.getElementById("not-enough");
+    if (why) {
+      why.hidden = data.enough_data;
+      set("not-enough", data.not_enough[lang] || data.not_enough.en);
+    }
     var bar = document.getElementById("progress");
     if (bar) { bar.value = Math.min(data.percent || 0, 100); }
-    set("footprint", grams(data.footprint_grams));
+    set("footprint", data.enough_data ? grams(data.footprint_grams) : "–");
     set("attendee-estimates", grams(data.attendee_estimates_grams));
     set("attendees", grams(data.attendees_grams));
     set("organiser", grams(data.organiser_grams));

@@ -1,7 +1,7 @@
 """Why and since when the platform suspended a venue: its members read the reason.
 
-Revision ID: tenants_0008
-Revises: tenants_0007
+Revision ID: tenants_0009
+Revises: tenants_0008
 Create Date: 2026-12-07
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "tenants_0008"
-down_revision: str | Sequence[str] | None = "tenants_0007"
+revision: str = "tenants_0009"
+down_revision: str | Sequence[str] | None = "tenants_0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

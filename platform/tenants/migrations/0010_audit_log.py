@@ -5,8 +5,8 @@ venue sees its own entries only, the platform every entry. The web role may add 
 (each with the venue of the row it describes) but no policy lets it change or delete one,
 so the log is append-only for the application.
 
-Revision ID: tenants_0009
-Revises: tenants_0008
+Revision ID: tenants_0010
+Revises: tenants_0009
 Create Date: 2026-12-07
 """
 
@@ -19,8 +19,8 @@ from alembic import op
 
 from neutralpoint.database.rls import POLICY_NAME, POLICY_PREDICATE
 
-revision: str = "tenants_0009"
-down_revision: str | Sequence[str] | None = "tenants_0008"
+revision: str = "tenants_0010"
+down_revision: str | Sequence[str] | None = "tenants_0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
