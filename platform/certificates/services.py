@@ -11,6 +11,7 @@ import hashlib
 import re
 import secrets
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
@@ -93,6 +94,29 @@ def _english(names: dict[str, str]) -> str:
     return names.get("en") or next(iter(names.values()), "")
 
 
+@dataclass(frozen=True)
+class IssueRows:
+    """The rows ``issue`` reads besides the sale, read beforehand (``prepare_issue``)."""
+
+    venue: Tenant
+    project: Project
+    key_recorded: bool
+
+
+async def prepare_issue(
+    session: AsyncSession, settings: Settings, *, venue_id: uuid.UUID, project_id: uuid.UUID
+) -> IssueRows:
+    """Read the rows ``issue`` reads besides the sale (the venue, the project, whether the
+    signing key is recorded) before it: a fulfilment issues its certificate while it holds
+    its lot's lock, which then is not held for these reads."""
+    venue = await session.get(Tenant, venue_id)
+    project = await session.get(Project, project_id)
+    assert venue is not None
+    assert project is not None
+    recorded = await session.get(CertificateKey, signing_key(settings).key_id) is not None
+    return IssueRows(venue, project, recorded)
+
+
 async def issue(
     session: AsyncSession,
     settings: Settings,
@@ -107,22 +131,27 @@ async def issue(
     language: str = "en",
     test_mode: bool = False,
     now: datetime | None = None,
+    rows: IssueRows | None = None,
 ) -> Certificate:
     """The order's certificate, signed; the existing one when it was issued already.
 
     Runs in the fulfilment's transaction (which sees every venue's rows); the unique
-    order id is the last guard against a second certificate.
+    order id is the last guard against a second certificate. ``rows``: what
+    ``prepare_issue`` read for it, in this transaction.
     """
     existing = await session.scalar(select(Certificate).where(Certificate.order_id == order_id))
     if existing is not None:
         return existing
     key = signing_key(settings)
-    await _record_key(session, key)
+    if rows is None or not rows.key_recorded:
+        await _record_key(session, key)
     issued_at = (now or utcnow()).replace(microsecond=0)
-    venue = await session.get(Tenant, venue_id)
+    venue = rows.venue if rows is not None else await session.get(Tenant, venue_id)
     assert venue is not None
-    project = await session.get(Project, sale.project_id)
+    assert venue.id == venue_id
+    project = rows.project if rows is not None else await session.get(Project, sale.project_id)
     assert project is not None
+    assert project.id == sale.project_id
     # Names as the holder reads them: their language's, or the other one's when the venue gave one.
     holder_language = normalize_language(language) or "en"
     entry_point = ""
