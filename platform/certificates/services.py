@@ -34,7 +34,7 @@ from neutralpoint.tenants.models import DEFAULT_TIME_ZONE, EntryPoint, Tenant
 from neutralpoint.web.i18n import normalize_language
 
 #: Crockford's base32 without I, L, O, U: read aloud and typed without confusion.
-NUMBER_PATTERN = re.compile(r"^NP-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$")
+NUMBER_PATTERN = re.compile(r"^NPC?-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$")
 ANONYMOUS_HOLDER = "Anonymous visitor"
 
 VALID = "valid"
@@ -46,19 +46,38 @@ NOTHING = "nothing_to_check"
 
 
 def new_number() -> str:
-    """60 random bits: ``NP-XXXX-XXXX-XXXX``; the next one cannot be guessed from any other."""
+    """60 random bits: ``NPC-XXXX-XXXX-XXXX``; the next one cannot be guessed from any other.
+
+    The first certificates were numbered ``NP-…``, the shape of order references; their
+    numbers, signed inside their payloads, keep resolving and verifying."""
     chars = "".join(secrets.choice(signing.NUMBER_ALPHABET) for _ in range(12))
-    return f"NP-{chars[:4]}-{chars[4:8]}-{chars[8:]}"
+    return f"{signing.NUMBER_PREFIX}-{chars[:4]}-{chars[4:8]}-{chars[8:]}"
+
+
+def candidate_numbers(text: str) -> list[str]:
+    """The numbers ``text`` may be, as people type them: any case, spaces or no dashes, O
+    for 0, I and L for 1; with its prefix (``NPC`` or ``NP``), or without (either)."""
+    raw = re.sub(r"[\s\-]", "", text.upper())
+    for prefix in sorted(signing.NUMBER_PREFIXES, key=len, reverse=True):
+        if raw.startswith(prefix) and len(raw) == len(prefix) + 12:
+            prefixes, raw = [prefix], raw[len(prefix) :]
+            break
+    else:
+        prefixes = [signing.NUMBER_PREFIX, *(p for p in signing.NUMBER_PREFIXES if p != signing.NUMBER_PREFIX)]
+    raw = raw.translate(str.maketrans("OIL", "011"))
+    if len(raw) != 12:
+        return []
+    return [
+        number
+        for number in (f"{prefix}-{raw[:4]}-{raw[4:8]}-{raw[8:]}" for prefix in prefixes)
+        if NUMBER_PATTERN.match(number)
+    ]
 
 
 def normalize_number(text: str) -> str:
-    """What people type: any case, spaces or no dashes, O for 0, I and L for 1."""
-    raw = re.sub(r"[\s\-]", "", text.upper()).translate(str.maketrans("OIL", "011"))
-    if raw.startswith("NP"):
-        raw = raw[2:]
-    if len(raw) != 12:
-        return text.strip().upper()
-    return f"NP-{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+    """The number ``text`` most likely is (the newest prefix when it has none)."""
+    found = candidate_numbers(text)
+    return found[0] if found else text.strip().upper()
 
 
 @cache
@@ -283,10 +302,10 @@ async def number_for_order(session: AsyncSession, order_id: uuid.UUID) -> str | 
 
 async def find(session: AsyncSession, number: str) -> Certificate | None:
     """The certificate with ``number`` as people type it (any case, with or without dashes)."""
-    wanted = normalize_number(number)
-    if not NUMBER_PATTERN.match(wanted):
+    wanted = candidate_numbers(number)
+    if not wanted:
         return None
-    found: Certificate | None = await session.scalar(select(Certificate).where(Certificate.number == wanted))
+    found: Certificate | None = await session.scalar(select(Certificate).where(Certificate.number.in_(wanted)))
     return found
 
 
@@ -406,20 +425,20 @@ async def verify(
             ),
             None,
         )
-    wanted = normalize_number(number)
-    if not NUMBER_PATTERN.match(wanted):
+    wanted = candidate_numbers(number)
+    if not wanted:
         return Verification(
             False,
             None,
             BAD_NUMBER,
             problem(
                 BAD_NUMBER,
-                "A certificate number looks like NP-7K2M-9QXD-4TZR; this is not one.",
-                "证书编号的格式如 NP-7K2M-9QXD-4TZR；这不是证书编号。",
+                "A certificate number looks like NPC-7K2M-9QXD-4TZR; this is not one.",
+                "证书编号的格式如 NPC-7K2M-9QXD-4TZR；这不是证书编号。",
             ),
             None,
         )
-    found = await session.scalar(select(Certificate).where(Certificate.number == wanted))
+    found = await session.scalar(select(Certificate).where(Certificate.number.in_(wanted)))
     if found is None:
         return Verification(
             False,
