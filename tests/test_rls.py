@@ -199,3 +199,39 @@ async def test_changes_to_another_tenants_rows_touch_nothing(
             await conn.execute(text("select name_en from entry_points where tenant_id = :b"), {"b": two_venues["b"]})
         ).scalar_one()
     assert name == "Door B1"
+
+
+async def test_a_visitors_footprint_crosses_venues_only_where_scopes_are_disabled(
+    app_engine: AsyncEngine, owner_engine: AsyncEngine, two_venues: dict[str, Any]
+) -> None:
+    """The personal footprint's tables hold visitor ids, never a venue's rows (no ``tenant_id``,
+    like the leaderboards'); the estimates they find stay behind the venues' policy: one
+    visitor's estimates at two venues are read together only with scopes disabled, as
+    ``neutralpoint.impact.footprints`` reads them."""
+    footprint_tables = ("footprint_histories", "footprint_visitors", "footprint_sign_in_links")
+    assert not set(footprint_tables) & set(await _tenant_tables(owner_engine))
+    visitor = new_id()
+    async with owner_engine.begin() as conn:
+        for tenant in (two_venues["a"], two_venues["b"]):
+            await conn.execute(
+                text(
+                    "insert into estimates (id, tenant_id, visitor_id, scenario, kind, scenario_name, "
+                    "factor_set_version, factor_fingerprint, inputs, breakdown, total_grams, language, created_at) "
+                    "values (:id, :t, :v, 'meetings', 'visitor', '{}', '1', 'f', '{}', '[]', 5, 'en', now())"
+                ),
+                {"id": new_id(), "t": tenant, "v": visitor},
+            )
+    mine = text("select count(*) from estimates where visitor_id = :v").bindparams(v=visitor)
+    async with app_engine.begin() as conn:
+        history = new_id()
+        await conn.execute(text("insert into footprint_histories (id, created_at) values (:h, now())"), {"h": history})
+        await conn.execute(
+            text("insert into footprint_visitors (visitor_id, history_id, joined_at) values (:v, :h, now())"),
+            {"v": visitor, "h": history},
+        )
+        assert (await conn.execute(mine)).scalar_one() == 0
+        await conn.execute(text("select set_config('app.tenant_id', :t, true)"), {"t": str(two_venues["a"])})
+        assert (await conn.execute(mine)).scalar_one() == 1
+    async with app_engine.begin() as conn:
+        await conn.execute(text("select set_config('app.scopes_disabled', 'on', true)"))
+        assert (await conn.execute(mine)).scalar_one() == 2

@@ -71,6 +71,9 @@ class Certificate(Base):
     #: Paid through a test provider (the sandbox, or Stripe's test keys): no money was taken,
     #: and every page and drawing of it says so.
     test_mode: Mapped[bool] = mapped_column(default=False, server_default=false())
+    #: The SHA-256 of the payload signed before the holder's name was taken off (their
+    #: personal footprint deleted): copies printed or shared before still verify.
+    earlier_payload_sha256: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
 
 class CertificateKey(Base):

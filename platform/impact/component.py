@@ -10,6 +10,7 @@ component = Component(
         "neutralpoint.impact.event_controllers",
         "neutralpoint.impact.report_controllers",
         "neutralpoint.impact.badge_controllers",
+        "neutralpoint.impact.footprint_controllers",
     ),
     templates=("neutralpoint.impact",),
     catalogs=("neutralpoint.impact",),

@@ -1,4 +1,5 @@
-"""The leaderboards' tables: a projection of the valid certificates, and the holders' choices.
+"""The leaderboards' tables (a projection of the valid certificates, and the holders'
+choices) and the visitors' personal footprints (histories, their browsers, sign-in links).
 
 None is tenant-scoped: a leaderboard is public by design and crosses venues (the platform's
 board), so the rows name their board (``platform``, ``venue:<id>``, ``entry:<id>``) and
@@ -11,10 +12,10 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Enum, ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, Enum, ForeignKey, Index, Integer, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from neutralpoint.database.base import Base, utcnow
+from neutralpoint.database.base import Base, new_id, utcnow
 
 
 class Visibility(enum.StrEnum):
@@ -74,3 +75,47 @@ class Listing(Base):
     )
     public_name: Mapped[str] = mapped_column(String(40), default="")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FootprintHistory(Base):
+    """One person's footprint across venues: the browsers (anonymous visitors) joined into
+    it, and, once they asked to keep it, the e-mail address their sign-in links go to.
+
+    Not venue-owned (a history crosses venues, like a certificate): it holds visitor ids and
+    an address, never a venue's rows; the estimates and orders it finds stay venue-owned
+    and are read across venues on purpose (``neutralpoint.impact.footprints``).
+    """
+
+    __tablename__ = "footprint_histories"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    #: Lower-cased; ``None`` for a history joined across hosts but not kept by e-mail.
+    email: Mapped[str | None] = mapped_column(String(254), nullable=True, unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    kept_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class FootprintVisitor(Base):
+    """A browser's anonymous visitor id, joined into a history (a visitor in no history is
+    a history of one)."""
+
+    __tablename__ = "footprint_visitors"
+
+    visitor_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    history_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("footprint_histories.id", ondelete="CASCADE"), index=True
+    )
+    joined_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FootprintSignInLink(Base):
+    """A mailed "keep my history" link: random, single-use, expiring; only its SHA-256 is kept."""
+
+    __tablename__ = "footprint_sign_in_links"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -110,3 +110,89 @@ class NeutralityOut(msgspec.Struct):
     rule: dict[str, str]
     computed_at: str
     poll_seconds: int
+
+
+# --- the personal footprint ----------------------------------------------------------------------
+
+
+class FootprintEstimateOut(msgspec.Struct):
+    id: str
+    venue: str
+    """The venue's slug."""
+    venue_name: dict[str, str]
+    """In ``en`` and ``zh-Hans`` (each falling back to the other)."""
+    entry_point_name: dict[str, str]
+    """Empty when the entry point was deleted since."""
+    scenario_name: dict[str, str]
+    grams: int
+    """Grams CO₂e computed."""
+    created_at: str
+    """UTC, ISO 8601."""
+    created_at_local: str
+    """As the venue's pages show it, on the venue's clock (in the answer's language)."""
+    time_zone: str
+    url: str
+
+
+class FootprintOrderOut(msgspec.Struct):
+    reference: str
+    venue: str
+    venue_name: dict[str, str]
+    entry_point_name: dict[str, str]
+    status: str
+    """``awaiting_payment``, ``paid``, ``fulfilled`` or ``refunded``."""
+    grams: int
+    amount_minor: int
+    currency: str
+    test_mode: bool
+    created_at: str
+    created_at_local: str
+    time_zone: str
+    order_url: str
+    certificate_number: str | None
+    certificate_status: str | None
+    """``valid`` or ``void``; ``null`` until the order is fulfilled."""
+    certificate_url: str | None
+    neutralized: bool
+    """Counted in ``neutralized_grams``: fulfilled and its certificate valid."""
+
+
+class FootprintOut(msgspec.Struct):
+    """This browser's personal footprint across venues (the ``np_visitor`` cookie's visitor
+    and every visitor joined with it), newest first."""
+
+    kept: bool
+    """Whether it is kept under an e-mail address (shown as ``email``)."""
+    email: str | None
+    language: str
+    computed_grams: int
+    neutralized_grams: int
+    estimates: list[FootprintEstimateOut]
+    orders: list[FootprintOrderOut]
+    download_json: str
+    download_csv: str
+
+
+class KeepIn(msgspec.Struct):
+    email: str
+
+
+class KeepOut(msgspec.Struct):
+    """The same answer whether or not the address had a history, or was mailed a minute ago."""
+
+    message: dict[str, str]
+
+
+class SignInIn(msgspec.Struct):
+    token: str
+
+
+class DeleteIn(msgspec.Struct):
+    confirm: bool = False
+    """Must be ``true``."""
+
+
+class DeletedOut(msgspec.Struct):
+    estimates_unlinked: int
+    orders_forgotten: int
+    certificates_relabelled: int

@@ -83,6 +83,9 @@ class CheckoutRequest:
     language: str = "en"
     entry_point_code: str = ""
     actor: str = "visitor"
+    #: The anonymous visitor ordering (their signed cookie's); else, by the footprint, the
+    #: footprint's visitor: the order then shows in that visitor's personal footprint.
+    visitor_id: uuid.UUID | None = None
 
 
 #: An event's order before the whole event's footprint was computed.
@@ -255,6 +258,9 @@ async def _create_order(
             ),
         )
     grams, code = await _grams_wanted(session, request, allocation)
+    visitor_id = request.visitor_id
+    if visitor_id is None and request.basis == OrderBasis.ESTIMATE and request.estimate_id is not None:
+        visitor_id = await session.scalar(select(Estimate.visitor_id).where(Estimate.id == request.estimate_id))
     reference = orders.new_reference()
     try:
         reservation = await credits.reserve(
@@ -313,6 +319,7 @@ async def _create_order(
         venue_minor=split.venue_minor,
         buyer_name=name,
         buyer_email=email,
+        visitor_id=visitor_id,
         language=request.language if request.language in LANGUAGES else "en",
         status=S.DRAFT,
         provider=provider.name,

@@ -132,6 +132,7 @@ async def result_page(
         test_mode=payment_provider(state).test_mode,
         refused={},
         typed={},
+        footprint_url=submissions.footprint_url(request, state.settings),
         **context,
     )
     _remember_language(response, lang, explicit)
@@ -224,6 +225,9 @@ async def order_from_result(
     await db_session.commit()
     try:
         wanted = _form_request(form, tenant, estimate_id, lang, currency_of)
+        wanted = checkout.CheckoutRequest(
+            **{**wanted.__dict__, "visitor_id": _visitor(request).visitor_id(state.settings.secret_key)}
+        )
         order = await services.start_checkout(state.db, payment_provider(state), wanted, ttl=order_ttl(state.settings))
     except FormErrors as exc:
         typed = {k: str(v) for k, v in form.items() if k in ("mass_kg", "amount", "basis", "allocation_id")}
@@ -235,6 +239,7 @@ async def order_from_result(
             test_mode=payment_provider(state).test_mode,
             refused=exc.errors,
             typed=typed,
+            footprint_url=submissions.footprint_url(request, state.settings),
             **context,
         )
     return Redirect(path=f"/v/{slug}/orders/{order.reference}", status_code=303)
@@ -299,6 +304,7 @@ async def _order_page(
         return_url=f"{state.settings.base_url}/v/{tenant.slug}/orders/{order.reference}",
         refresh=order.status == "paid" or confirming,
         history_url=f"/v/{tenant.slug}/me",
+        footprint_url=submissions.footprint_url(request, state.settings),
     )
 
 
@@ -626,6 +632,7 @@ def _payment_out(order: OrderView, state: State) -> dict[str, Any]:
     summary="Order credits: by the footprint, by mass or by amount",
 )
 async def create_order(
+    request: Request[Any, Any, Any],
     state: State,
     db_session: NamedDependency[AsyncSession],
     slug: FromPath[str],
@@ -651,6 +658,7 @@ async def create_order(
         buyer_email=data.buyer_email,
         language=data.language,
         entry_point_code=data.entry_point[:64],
+        visitor_id=_visitor(request).visitor_id(state.settings.secret_key),
     )
     fields = {OrderBasis.ESTIMATE: data.estimate_id, OrderBasis.MASS: data.grams, OrderBasis.AMOUNT: data.amount_minor}
     if fields[basis] is None:

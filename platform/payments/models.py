@@ -49,6 +49,7 @@ class Order(TenantScoped, Base):
     __table_args__ = (
         Index("ix_payment_orders_tenant_created", "tenant_id", "created_at"),
         Index("ix_payment_orders_status_expires", "status", "expires_at"),
+        Index("ix_payment_orders_visitor", "visitor_id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
@@ -66,6 +67,8 @@ class Order(TenantScoped, Base):
     venue_minor: Mapped[int] = mapped_column(BigInteger)
     buyer_name: Mapped[str] = mapped_column(String(120))
     buyer_email: Mapped[str] = mapped_column(String(254), default="")
+    #: The anonymous visitor who ordered (``neutralpoint.impact.footprints``), when known.
+    visitor_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
     language: Mapped[str] = mapped_column(String(10), default="en")
     status: Mapped[OrderStatus] = mapped_column(_enum(OrderStatus), default=OrderStatus.DRAFT)
     provider: Mapped[str] = mapped_column(String(20))

@@ -337,7 +337,7 @@ async def history_page(
     if tenant is None:
         raise _not_found()
     lang, explicit = _language(request, tenant)
-    visitor_id = _visitor(request).visitor_id()
+    visitor_id = _visitor(request).visitor_id(request.app.state.settings.secret_key)
     history = await estimates.visitor_history(db_session, visitor_id) if visitor_id else []
     rows = [
         {

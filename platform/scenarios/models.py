@@ -33,7 +33,7 @@ class Estimate(TenantScoped, Base):
 
     __tablename__ = "estimates"
     __table_args__ = (
-        Index("ix_estimates_tenant_visitor", "tenant_id", "visitor_id"),
+        Index("ix_estimates_visitor_tenant", "visitor_id", "tenant_id"),
         Index("ix_estimates_tenant_entry", "tenant_id", "entry_point_id"),
         # What follows from the entry point a visitor scanned, not from their answers: in a burst
         # at one entry point every estimate has the same, and the group commit sends it once.

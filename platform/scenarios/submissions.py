@@ -38,6 +38,8 @@ from neutralpoint.scenarios.schemas import (
     SourceOut,
 )
 from neutralpoint.settings import Settings
+from neutralpoint.tenants import tokens
+from neutralpoint.tenants.hosts import SCOPE_KEY as VENUE_HOST_SCOPE_KEY
 from neutralpoint.tenants.models import Tenant
 from neutralpoint.web.api_errors import ErrorsOut
 from neutralpoint.web.cookies import cookie_header
@@ -72,14 +74,9 @@ class VisitorRequest:
         )
         return lang, normalize_language(self.query_lang) is not None
 
-    def visitor_id(self) -> uuid.UUID | None:
-        raw = self.cookies.get(VISITOR_COOKIE)
-        if not raw:
-            return None
-        try:
-            return uuid.UUID(raw)
-        except ValueError:
-            return None
+    def visitor_id(self, secret_key: str) -> uuid.UUID | None:
+        """The anonymous visitor this browser is, when its cookie's signature checks."""
+        return visitor_of_cookie(self.cookies, secret_key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,14 +120,43 @@ class Unavailable:
     lang: str
 
 
-def visitor_cookie(visitor: VisitorRequest, settings: Settings, visitor_id: uuid.UUID) -> list[tuple[str, str]]:
-    """A long-lived anonymous id: the visitor's history at a venue, without an account."""
-    text = str(visitor_id)
-    if visitor.cookies.get(VISITOR_COOKIE) == text:
-        return []
+def visitor_of_cookie(cookies: Mapping[str, str], secret_key: str) -> uuid.UUID | None:
+    """The visitor a browser's ``np_visitor`` cookie names, when it is signed by us (an
+    unsigned or altered value names nobody: the next footprint starts a new visitor)."""
+    return tokens.visitor_of_token(secret_key, cookies.get(VISITOR_COOKIE))
+
+
+def visitor_cookie_header(settings: Settings, visitor_id: uuid.UUID) -> str:
+    """``np_visitor=<id>.<signature>``: HttpOnly, SameSite=Lax, Secure behind https."""
     secure = settings.base_url.startswith("https://")
-    value = cookie_header(VISITOR_COOKIE, text, max_age=COOKIE_MAX_AGE, httponly=True, secure=secure)
-    return [("set-cookie", value)]
+    value = tokens.visitor_token(settings.secret_key, visitor_id)
+    return cookie_header(VISITOR_COOKIE, value, max_age=COOKIE_MAX_AGE, httponly=True, secure=secure)
+
+
+def visitor_cookie(held: uuid.UUID | None, settings: Settings, visitor_id: uuid.UUID) -> list[tuple[str, str]]:
+    """A long-lived anonymous id: the visitor's history, without an account (nothing to
+    set when the browser ``held`` it already)."""
+    if held == visitor_id:
+        return []
+    return [("set-cookie", visitor_cookie_header(settings, visitor_id))]
+
+
+#: The visitor's personal footprint: every venue's estimates and certificates, on the platform's host.
+FOOTPRINT_PATH = "/footprint"
+
+
+def footprint_url(request: Request[Any, Any, Any], settings: Settings) -> str:
+    """Where this visitor's personal footprint is. It lives on the platform's host; a page
+    served on a venue's own host (whose cookie is not the platform's) links there with a
+    short-lived signed token that joins this host's visitor to the platform's."""
+    state = request.scope.get("state") or {}
+    if not state.get(VENUE_HOST_SCOPE_KEY):
+        return FOOTPRINT_PATH
+    base = settings.base_url.rstrip("/")
+    visitor_id = visitor_of_cookie(request.cookies, settings.secret_key)
+    if visitor_id is None:
+        return base + FOOTPRINT_PATH
+    return f"{base}{FOOTPRINT_PATH}/join?token={tokens.host_join_token(settings.secret_key, visitor_id)}"
 
 
 def language_cookie(lang: str, explicit: bool) -> list[tuple[str, str]]:
@@ -164,13 +190,14 @@ async def submit_form(
         computation = estimates.compute(setup.scenario, state.registry, entry, raw, lang, factor_set=setup.factor_set)
     except FormErrors as exc:
         return Invalid(setup, lang, raw, exc)
-    visitor_id = visitor.visitor_id() or uuid.uuid4()
+    held = visitor.visitor_id(settings.secret_key)
+    visitor_id = held or uuid.uuid4()
     try:
         estimate = await estimates.store_estimate(state.db, entry, computation, visitor_id, lang, state.entry_cache)
     except snapshots.FactorSetConflictError:
         return Unavailable(lang)
     headers = [("location", f"/v/{visitor.slug}/r/{estimate.id}")]
-    headers += visitor_cookie(visitor, settings, visitor_id)
+    headers += visitor_cookie(held, settings, visitor_id)
     headers += language_cookie(lang, explicit)
     return Answer(303, b"", None, headers)
 
@@ -196,14 +223,18 @@ async def submit_json(state: State, visitor: VisitorRequest, data: EstimateIn) -
         )
     except FormErrors as exc:
         return _field_errors(exc)
-    visitor_id = data.visitor_id or visitor.visitor_id() or uuid.uuid4()
+    # A program may name its own visitor; the signed cookie is only ever issued for the
+    # browser's own (or a new) one, so naming someone's id never hands over their history.
+    signed = visitor.visitor_id(settings.secret_key)
+    visitor_id = data.visitor_id or signed or uuid.uuid4()
     try:
         estimate = await estimates.store_estimate(state.db, entry, computation, visitor_id, lang, state.entry_cache)
     except snapshots.FactorSetConflictError:
         raise ServiceUnavailableException("This scenario’s factors are being updated; try again later.") from None
     view = results.present(estimate, entry.code, computation.factor_set, computation.lines)
     body = _json.encode(estimate_out(view, visitor.slug, settings, visitor_id=visitor_id))
-    return Answer(201, body, JSON_TYPE, visitor_cookie(visitor, settings, visitor_id))
+    cookie = visitor_cookie(signed, settings, visitor_id) if data.visitor_id is None else []
+    return Answer(201, body, JSON_TYPE, cookie)
 
 
 def _visitor_of(request: Request[Any, Any, Any]) -> VisitorRequest:

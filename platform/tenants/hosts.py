@@ -44,6 +44,7 @@ PLATFORM_SEGMENTS = frozenset(
         "account",
         "admin",
         "api",
+        "footprint",
         "health",
         "invitations",
         "login",

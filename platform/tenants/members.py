@@ -93,7 +93,7 @@ async def invite(
         await session.execute(select(Invitation).where(Invitation.email == email, Invitation.accepted_at.is_(None)))
     ).scalars():
         await session.delete(previous)
-    token, token_hash = tokens.new_invitation_token()
+    token, token_hash = tokens.new_link_token()
     invitation = Invitation(
         email=email,
         role=Role(role),
@@ -130,7 +130,7 @@ async def find_invitation(session: AsyncSession, token: str) -> tuple[Invitation
             await session.execute(
                 select(Invitation, Tenant)
                 .join(Tenant, Tenant.id == Invitation.tenant_id)
-                .where(Invitation.token_hash == tokens.invitation_hash(token))
+                .where(Invitation.token_hash == tokens.link_token_hash(token))
             )
         ).first()
     if row is None:

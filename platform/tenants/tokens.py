@@ -1,5 +1,5 @@
-"""Secrets that travel in links: e-mail verification, password resets, invitations, and
-entry-point codes.
+"""Secrets that travel in links and cookies: e-mail verification, password resets,
+invitations, sign-in links, the anonymous visitor's id, and entry-point codes.
 
 A verification link is signed rather than stored: HMAC-SHA256 with the secret key over
 the user's id, their e-mail address and an expiry, so it stops working when it expires
@@ -22,6 +22,8 @@ from datetime import UTC, datetime, timedelta
 VERIFY_TTL = timedelta(days=3)
 RESET_TTL = timedelta(hours=1)
 INVITATION_TTL = timedelta(days=7)
+#: How long a link from a venue's own host to the platform's joins the two hosts' visitors.
+HOST_JOIN_TTL = timedelta(minutes=15)
 # Upper-case letters and digits without the look-alikes 0/O, 1/I/L: codes are read off
 # posters and typed by hand.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -104,14 +106,50 @@ def _fingerprint(password_hash: str) -> str:
     return hashlib.sha256(password_hash.encode()).hexdigest()
 
 
-def new_invitation_token() -> tuple[str, str]:
-    """``(token for the link, hash to store)``."""
+def new_link_token() -> tuple[str, str]:
+    """``(token for the link, hash to store)``: a random secret of which only the SHA-256 is kept."""
     token = secrets.token_urlsafe(32)
-    return token, invitation_hash(token)
+    return token, link_token_hash(token)
 
 
-def invitation_hash(token: str) -> str:
+def link_token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def visitor_token(secret_key: str, visitor_id: uuid.UUID) -> str:
+    """``<visitor id>.<HMAC>``: the anonymous visitor's cookie value (no expiry: the cookie has one)."""
+    return f"{visitor_id.hex}.{_b64(_mac(secret_key, 'visitor', visitor_id.hex)[:18])}"
+
+
+def visitor_of_token(secret_key: str, token: str | None) -> uuid.UUID | None:
+    """The visitor a cookie value names, when its signature checks; None for anything else."""
+    if not token or len(token) > 80:
+        return None
+    try:
+        visitor_hex, mac_text = token.split(".")
+        visitor_id = uuid.UUID(hex=visitor_hex)
+        mac = _unb64(mac_text)
+    except ValueError:
+        return None
+    if visitor_id.hex != visitor_hex or not hmac.compare_digest(
+        mac, _mac(secret_key, "visitor", visitor_id.hex)[:18]
+    ):
+        return None
+    return visitor_id
+
+
+def host_join_token(secret_key: str, visitor_id: uuid.UUID, now: datetime | None = None) -> str:
+    """A short-lived link token naming the visitor a venue's own host knows, so that the
+    platform's host can join it to its own visitor (the two hosts' cookies differ)."""
+    return _signed_token(secret_key, "host-join", visitor_id, HOST_JOIN_TTL, (), now)
+
+
+def host_join_visitor(secret_key: str, token: str, now: datetime | None = None) -> uuid.UUID | None:
+    """The visitor a join token names, while it is valid."""
+    visitor_id = verification_user_id(token) if token and len(token) <= 200 else None
+    if visitor_id is None or not _signed_token_valid(secret_key, "host-join", token, visitor_id, (), now):
+        return None
+    return visitor_id
 
 
 def new_entry_point_code() -> str:

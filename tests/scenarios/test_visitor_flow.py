@@ -409,7 +409,9 @@ async def test_valid_submission_stores_and_shows_the_result(client: Any, make_ve
     visitor_cookie = next(c for c in cookies if c.startswith("np_visitor="))
     assert "HttpOnly" in visitor_cookie
     assert "SameSite=lax" in visitor_cookie or "SameSite=Lax" in visitor_cookie
-    uuid.UUID(visitor_cookie.split("=", 1)[1].split(";", 1)[0])
+    visitor_hex, signature = visitor_cookie.split("=", 1)[1].split(";", 1)[0].split(".")
+    uuid.UUID(hex=visitor_hex)
+    assert signature
     assert await count_estimates(venue.id) == before + 1
 
     result = await client.get(location)
