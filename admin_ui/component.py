@@ -12,6 +12,7 @@ component = Component(
         "neutralpoint_admin.factors.controllers",
         "neutralpoint_admin.platform.controllers",
         "neutralpoint_admin.platform.hosts",
+        "neutralpoint_admin.platform.venues",
         "neutralpoint_admin.offers.controllers",
         "neutralpoint_admin.orders.controllers",
     ),

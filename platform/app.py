@@ -29,6 +29,7 @@ from neutralpoint.database.tenancy import REQUEST_SCOPE_KEY, RequestScope, Unsco
 from neutralpoint.fastpath.wiring import prepare_database, prepare_routes
 from neutralpoint.jobs.queue import JobQueue
 from neutralpoint.logging_setup import configure_logging
+from neutralpoint.refusals import FormErrors
 from neutralpoint.scenarios.manager import ScenarioRegistry
 from neutralpoint.settings import Settings, get_settings
 from neutralpoint.tenants.access import (
@@ -43,7 +44,7 @@ from neutralpoint.web.access import enforce_access, public_opt
 from neutralpoint.web.api_errors import document_access_errors
 from neutralpoint.web.components import components
 from neutralpoint.web.cross_site import CrossSiteGuard
-from neutralpoint.web.errors import http_error_response, wants_html
+from neutralpoint.web.errors import http_error_response, refusal_page_response, wants_html
 from neutralpoint.web.headers import install_security_headers
 from neutralpoint.web.requests import AppRequest
 from neutralpoint.web.schema_viewer import SchemaViewer
@@ -205,6 +206,7 @@ def create_app(
         exception_handlers={
             HTTPException: http_error_response,
             NotFoundException: http_error_response,
+            FormErrors: refusal_page_response,
             SecondFactorSetupRequiredError: second_factor_setup_response,
             UnscopedQueryError: _unscoped,
             Exception: _server_error,

@@ -58,8 +58,10 @@ class DashboardPages(Controller):
     @get("/", access=SIGNED_IN)
     async def venues(
         self, request: Request[Any, Any, Any], db_session: NamedDependency[DbSession], user: NamedDependency[User]
-    ) -> Template:
+    ) -> Response[Any]:
         venues = await accounts.venues_of(db_session, user)
+        if not venues and user.is_platform_admin:
+            return see_other("/platform/venues")
         return page(
             request,
             "venue/list.html",

@@ -38,6 +38,12 @@ if TYPE_CHECKING:
     pass
 
 
+def landing(user: User) -> str:
+    """Where signing in leads when no page asked for it: platform admins to the console of
+    venues, everyone else to their venues."""
+    return "/platform/venues" if user.is_platform_admin else "/venue"
+
+
 def second_step_path(next_path: str) -> str:
     """The code page, which goes on to ``next_path`` once the code is right."""
     return f"/login/code?next={quote(next_path, safe='/')}"
@@ -95,7 +101,7 @@ class SignInPages(Controller):
     @post("/login")
     async def login(self, request: Request[Any, Any, Any], db_session: NamedDependency[DbSession]) -> Response[Any]:
         form = await request.form()
-        next_path = local_path(form.get("next"), "/venue")
+        next_path = local_path(form.get("next"), "")
         email = str(form.get("email", ""))
         try:
             client = request.client.host if request.client else ""
@@ -122,14 +128,14 @@ class SignInPages(Controller):
             )
         if not begin_sign_in(request, user):
             return see_other(second_step_path(next_path))
-        return see_other(next_path)
+        return see_other(next_path or landing(user))
 
     @get("/login/code")
     async def second_step_form(
         self, request: Request[Any, Any, Any], db_session: NamedDependency[DbSession]
     ) -> Response[Any]:
         """The code after the password, for an account with two-step sign-in."""
-        next_path = local_path(request.query_params.get("next"), "/venue")
+        next_path = local_path(request.query_params.get("next"), "")
         if await second_step_user(request, db_session) is None:
             return see_other("/login?expired=1")
         return page(request, "venue/login_code.html", next_path=next_path)
@@ -142,7 +148,7 @@ class SignInPages(Controller):
         settings: NamedDependency[Settings],
     ) -> Response[Any]:
         form = await request.form()
-        next_path = local_path(form.get("next"), "/venue")
+        next_path = local_path(form.get("next"), "")
         user = await second_step_user(request, db_session)
         if user is None:
             return see_other("/login?expired=1")
@@ -166,7 +172,7 @@ class SignInPages(Controller):
                 errors={"code": second_factor.CODE_WRONG},
             )
         sign_in(request, user)
-        return see_other(next_path)
+        return see_other(next_path or landing(user))
 
     @get("/password/forgot")
     async def password_forgot_form(self, request: Request[Any, Any, Any]) -> Template:

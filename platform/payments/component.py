@@ -5,7 +5,11 @@ from neutralpoint.web.components import Component
 component = Component(
     name="payments",
     order=50,
-    controllers=("neutralpoint.payments.controllers", "neutralpoint.payments.management"),
+    controllers=(
+        "neutralpoint.payments.controllers",
+        "neutralpoint.payments.management",
+        "neutralpoint.payments.activity",
+    ),
     templates=("neutralpoint.payments",),
     catalogs=("neutralpoint.payments",),
 )

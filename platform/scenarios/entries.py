@@ -25,6 +25,7 @@ from neutralpoint.scenarios.factors import FactorSet
 from neutralpoint.scenarios.forms import Form
 from neutralpoint.scenarios.manager import LoadedScenario, ScenarioRegistry
 from neutralpoint.tenants.models import EntryPoint, Tenant, TenantStatus
+from neutralpoint.tenants.suspension import refuse_if_suspended
 
 # --- finding the entry point --------------------------------------------------------------
 
@@ -84,7 +85,8 @@ class OpenEntryPoint:
 async def find_venue(session: AsyncSession, slug: str) -> Tenant | None:
     """The active venue with this slug, and the session scoped to it; ``None`` for anything else.
 
-    Pending and suspended venues look exactly like unknown ones to a visitor. With the
+    A pending venue looks exactly like an unknown one to a visitor; a suspended one raises
+    ``VenueSuspendedError``, which says so in the visitor's language. With the
     entry cache, the venue's id is known before the first statement, so on PostgreSQL the
     scope rides on the transaction's opening statement instead of a round trip of its own;
     the venue row is still read, by id and slug together.
@@ -102,6 +104,7 @@ async def find_venue(session: AsyncSession, slug: str) -> Tenant | None:
             return None
         use_tenant(session, tenant.id)
         cache.keep_venue_id(slug, tenant.id)
+    refuse_if_suspended(tenant)
     if tenant.status != TenantStatus.ACTIVE:
         return None
     return tenant

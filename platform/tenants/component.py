@@ -8,6 +8,7 @@ component = Component(
     controllers=(
         "neutralpoint.tenants.controllers",
         "neutralpoint.tenants.host_controllers",
+        "neutralpoint.tenants.console_controllers",
         "neutralpoint.tenants.second_factor_controllers",
     ),
     templates=("neutralpoint.tenants",),

@@ -45,6 +45,7 @@ from neutralpoint.tenants.hosts import SCOPE_KEY, host_directory
 from neutralpoint.tenants.logos import SVG, SVG_CSP, prepare_logo
 from neutralpoint.tenants.models import EntryPoint, Invitation, Membership, Role, Tenant, TenantStatus, User
 from neutralpoint.tenants.printables import poster_response, qr_response
+from neutralpoint.tenants.suspension import refuse_if_suspended
 from neutralpoint.web.api_errors import API_ERRORS, BAD_INPUT, ErrorsOut, refusal_response
 from neutralpoint.web.cross_site import FORM_OPT, STARTS_SESSION_OPT
 from neutralpoint.web.i18n import choose_language
@@ -106,6 +107,7 @@ def venue_summary(settings: Settings, tenant: Tenant, role: Role) -> schemas.Ven
         status=tenant.status.value,
         role=role.value,
         dashboard_url=f"{settings.base_url}/venue/{tenant.slug}/",
+        suspended_reason=tenant.suspended_reason if tenant.status == TenantStatus.SUSPENDED else None,
     )
 
 
@@ -248,10 +250,10 @@ def _reader_language(request: Request[Any, Any, Any], tenant: Tenant, chosen: st
 
 
 async def _public_venue(session: AsyncSession, slug: str) -> tuple[Tenant, list[EntryPoint]]:
-    tenant = (
-        await session.execute(select(Tenant).where(Tenant.slug == slug, Tenant.status == TenantStatus.ACTIVE))
-    ).scalar_one_or_none()
-    if tenant is None:
+    tenant = (await session.execute(select(Tenant).where(Tenant.slug == slug))).scalar_one_or_none()
+    if tenant is not None:
+        refuse_if_suspended(tenant)
+    if tenant is None or tenant.status != TenantStatus.ACTIVE:
         raise NotFoundException()
     use_tenant(session, tenant.id)
     entries = (

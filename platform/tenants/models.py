@@ -95,6 +95,9 @@ class Tenant(Base):
     longitude: Mapped[str | None] = mapped_column(String(16), nullable=True)
     enabled_scenarios: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Why and since when the platform suspended the venue (its members read the reason).
+    suspended_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    suspended_at: Mapped[datetime | None] = mapped_column(nullable=True)
     #: The IANA time zone every date of the venue is shown in and every period counted in.
     time_zone: Mapped[str] = mapped_column(String(64), default=DEFAULT_TIME_ZONE, server_default=DEFAULT_TIME_ZONE)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

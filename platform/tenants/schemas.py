@@ -138,6 +138,8 @@ class VenueSummary(msgspec.Struct):
     status: str
     role: str
     dashboard_url: str
+    #: Why the platform suspended the venue (``status`` ``suspended``); its console is closed meanwhile.
+    suspended_reason: str | None = None
 
 
 class MeOut(msgspec.Struct):
@@ -396,3 +398,70 @@ class PublicVenueOut(msgspec.Struct):
     logo_url: str | None
     url: str
     entry_points: list[PublicEntryPoint]
+
+
+class ConsoleVenueOut(msgspec.Struct):
+    """A venue in the platform's console."""
+
+    slug: str
+    #: The name in the venue's own language, then each language's.
+    display_name: str
+    display_name_en: str | None
+    display_name_zh_hans: str | None
+    status: str
+    contact_email: str
+    owner_emails: list[str]
+    #: The proven host that serves the venue, and a claim waiting for its proof.
+    custom_host: str | None
+    host_claim: str | None
+    time_zone: str
+    is_demo: bool
+    created_at: datetime
+    suspended_reason: str | None
+    suspended_at: datetime | None
+    console_url: str
+
+
+class ConsoleVenuesOut(msgspec.Struct):
+    """One page of the venues matching the filters (``q``, ``status``, ``page``)."""
+
+    venues: list[ConsoleVenueOut]
+    total: int
+    page: int
+    pages: int
+    page_size: int
+
+
+class ConsoleMemberOut(msgspec.Struct):
+    email: str
+    name: str
+    role: str
+    since: datetime
+
+
+class ConsoleEntryPointOut(msgspec.Struct):
+    code: str
+    name: str
+    scenario: str
+    active: bool
+    created_at: datetime
+
+
+class ConsoleVenueDetailsOut(msgspec.Struct):
+    """A venue, its members, entry points and host names. Its orders and estimates are
+    counted at ``/api/v1/platform/venues/{slug}/activity``; host names are managed at
+    ``/api/v1/platform/hosts``."""
+
+    venue: ConsoleVenueOut
+    members: list[ConsoleMemberOut]
+    open_invitations: int
+    entry_points: list[ConsoleEntryPointOut]
+    hosts: list[HostClaimOut]
+    activity_url: str
+    hosts_url: str
+
+
+class SuspendIn(msgspec.Struct):
+    """Why the venue is suspended (required): its members read it."""
+
+    reason: str = ""

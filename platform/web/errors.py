@@ -8,6 +8,7 @@ from typing import Any
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
+from neutralpoint.refusals import FormErrors
 from neutralpoint.web.i18n import choose_language, gettext_functions
 from neutralpoint.web.templating import render
 
@@ -42,6 +43,27 @@ def http_error_response(request: Request[Any, Any, Any], exc: HTTPException) -> 
         title=title,
         message=message,
         back_url=start_page_for(request.url.path),
+    )
+
+
+def refusal_page_response(request: Request[Any, Any, Any], exc: FormErrors) -> Response[Any]:
+    """A refusal no route answered itself (a suspended venue's page, for one): the API's
+    ``{"errors": …}`` for a client, the error page with each message in the reader's
+    language for a browser."""
+    if not wants_html(request):
+        return Response({"errors": exc.as_dict()}, status_code=exc.status_code)
+    lang = choose_language(
+        request.query_params.get("lang"), request.cookies.get("lang"), request.headers.get("accept-language")
+    )
+    _ = gettext_functions(lang)["plain_gettext"]
+    return render(
+        request,
+        "error.html",
+        lang=lang,
+        status_code=exc.status_code,
+        title=_("Not available"),
+        message=" ".join(exc.messages(lang).values()),
+        back_url="/",
     )
 
 

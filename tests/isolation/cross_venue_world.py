@@ -276,6 +276,8 @@ async def _credit_supply_offered_to_b(world: World, db: Database, unique: str) -
         "request_id": [str(uuid.uuid4())],
         "reference": world.b_objects["reference"],
         "by": ["project", "venue"],
+        # The console of venues names a venue by its slug.
+        "slug": [world.b.slug],
     }
 
 

@@ -255,10 +255,15 @@ async def test_entry_points_that_are_not_open_are_404_in_the_visitors_language(
         "unknown_slug": f"/v/no-such-venue-{uuid.uuid4().hex[:6]}/{venue.code}",
     }.get(case, venue.entry_point_url)
     response = await client.get(url, headers={"accept-language": "zh-CN", "accept": "text/html"})
-    assert response.status_code == 404
     assert "text/html" in response.headers["content-type"]
-    assert "我们找不到该页面。" in response.text
     assert venue.display_name not in response.text
+    if case == "suspended_venue":
+        # A venue the platform suspended says so, in the visitor's language, rather than vanish.
+        assert response.status_code == 403
+        assert "此场所已在 NeutralPoint 上被暂停" in response.text
+        return
+    assert response.status_code == 404
+    assert "我们找不到该页面。" in response.text
 
 
 async def test_page_weight_html_and_css_under_60_kb(client: Any, make_venue: Any) -> None:
@@ -323,7 +328,7 @@ async def test_a_venue_suspended_or_renamed_after_a_visit_is_not_served_from_mem
         tenant = await session.get(Tenant, venue.id)
         assert tenant is not None
         tenant.status = TenantStatus.SUSPENDED
-    assert (await client.get(renamed, headers={"accept": "text/html"})).status_code == 404
+    assert (await client.get(renamed, headers={"accept": "text/html"})).status_code == 403
 
 
 async def test_a_remembered_page_carries_each_visitors_own_token_and_a_new_brand_at_once(

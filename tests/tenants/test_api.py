@@ -25,6 +25,7 @@ async def _api_signup(client: Any, db: Database, unique: str, verify: bool = Tru
         "status": "pending",
         "role": "owner",
         "dashboard_url": f"{BASE}/venue/{slug}/",
+        "suspended_reason": None,
     }
     assert body["user"]["email_verified"] is False
     if verify:
