@@ -76,6 +76,15 @@ def _url(base: str, database: str, user: str | None = None, password: str | None
     return with_database(base, database, user, password).replace("postgresql://", "postgresql+asyncpg://", 1)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of one process so far (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 # --- worker side: runs under the code being measured (this tree or the baseline's) --------
 
 #: When this transaction took its first credits lock (perf_counter), for the lock's hold time.
@@ -191,7 +200,7 @@ async def run_load(
     on stdin once every worker process is ready; returns the count of operations, refusals
     and latencies."""
     start_at = 0.0
-    from sqlalchemy import text
+    from sqlalchemy import event, text
     from sqlalchemy.exc import DBAPIError
 
     from neutralpoint.credits import services
@@ -200,6 +209,23 @@ async def run_load(
 
     _time_the_locks()
     db = Database(app_url, pool_size=concurrency, max_overflow=0, pool_timeout=120)
+    statements = 0
+
+    def count_statement(*_: Any) -> None:
+        nonlocal statements
+        statements += 1
+
+    # Counted here, in the benchmark, for whichever code runs: what each operation costs in
+    # round trips (the transaction's BEGIN and COMMIT are not statements the code sends).
+    event.listen(db.engine.sync_engine, "before_cursor_execute", count_statement)
+    backends: list[int] = []
+
+    def note_backend(dbapi_connection: Any, _record: Any) -> None:
+        backends.append(dbapi_connection.driver_connection.get_server_pid())
+
+    # The CPU each operation costs, here and in its PostgreSQL backends: steadier than the
+    # rate on a shared machine, since waiting for a core costs none.
+    event.listen(db.engine.sync_engine, "connect", note_backend)
     venues = [uuid.UUID(v) for v in world["venues"]]
     offers = [uuid.UUID(o) for o in world["offers"]]
     lots = 1 if scenario.endswith("-1") else LOTS
@@ -253,15 +279,33 @@ async def run_load(
                     latencies.append(time.perf_counter() - began)
             k += 1
 
+    cpu_client = cpu_database = 0.0
     try:
         await one(-1, 0)  # warm up (imports, connection, statement caches), then wait for the start
+        statements = 0
+        await one(-2, 0)  # one operation alone: its statements
+        alone = statements
         print("BENCH_READY", flush=True)
         start_at = float(await asyncio.to_thread(sys.stdin.readline))
         await asyncio.sleep(max(0.0, start_at - time.time()))
+        cpu_before = time.process_time()
+        database_before = {pid: cpu_seconds(pid) for pid in backends}
         await asyncio.gather(*(buyer(n) for n in range(concurrency)))
+        cpu_client = time.process_time() - cpu_before
+        # A backend opened during the load counts from zero (its start-up included).
+        cpu_database = sum(cpu_seconds(pid) - database_before.get(pid, 0.0) for pid in set(backends))
     finally:
         await db.dispose()
-    return {"done": done, "errors": errors, "problems": problems, "latencies": latencies, "holds": holds}
+    return {
+        "done": done,
+        "errors": errors,
+        "problems": problems,
+        "latencies": latencies,
+        "holds": holds,
+        "statements": alone,
+        "cpu_client": cpu_client,
+        "cpu_database": cpu_database,
+    }
 
 
 def worker_main(args: argparse.Namespace) -> None:
@@ -287,6 +331,7 @@ class Variant:
 
 def _baseline_tree(ref: str, folder: Path) -> str:
     """The baseline's ``platform/`` as an importable ``neutralpoint`` package."""
+    folder.mkdir(parents=True)
     archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref, "platform"], check=True, capture_output=True)
     with tarfile.open(fileobj=BytesIO(archive.stdout)) as tar:
         tar.extractall(folder, filter="data")
@@ -391,6 +436,10 @@ def _round(variant: Variant, scenario: str, processes: int, concurrency: int, se
         "p50_ms": 1000 * latencies[len(latencies) // 2] if latencies else None,
         "p99_ms": 1000 * latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] if latencies else None,
         "hold_ms": 1000 * holds[len(holds) // 2] if holds else None,
+        "statements": results[0].get("statements"),
+        "cpu_ms": (
+            1000 * sum(r.get("cpu_client", 0.0) + r.get("cpu_database", 0.0) for r in results) / done if done else None
+        ),
         "load": (load_before, os.getloadavg()[0]),
     }
 
@@ -418,8 +467,9 @@ def _table(
         "the median time from a transaction's first credits lock (the platform-wide one, or its first lot's) to "
         "its commit; load: the 1-minute load average before → after each round.",
         "",
-        "| scenario | code | per second (each round) | mean | p50 ms | p99 ms | lock held ms | errors | load |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| scenario | code | per second (each round) | mean | statements | CPU ms | p50 ms | p99 ms | lock held ms "
+        "| errors | load |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for scenario in ("bare", *SCENARIOS):
         for variant in variants:
@@ -444,9 +494,13 @@ def _table(
                 " (" + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())) + ")" if kinds else ""
             )
             loads = ", ".join(f"{a:.1f}→{b:.1f}" for a, b in (r["load"] for r in mine))
+            counted = mine[0].get("statements")
+            cpu = [r["cpu_ms"] for r in mine if r.get("cpu_ms") is not None]
+            cpu_text = f"{statistics.median(cpu):.1f}" if cpu else "–"
             lines.append(
                 f"| {TITLES[scenario]} | {variant} | {' / '.join(f'{x:,.0f}' for x in rates)} | "
-                f"{statistics.mean(rates):,.0f} | {p50:.1f} | {p99:.1f} | {hold_text} | {error_text} | {loads} |"
+                f"{statistics.mean(rates):,.0f} | {counted if counted is not None else '–'} | {cpu_text} | "
+                f"{p50:.1f} | {p99:.1f} | {hold_text} | {error_text} | {loads} |"
             )
     return "\n".join(lines)
 
@@ -458,9 +512,15 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--baseline-ref", default=BASELINE_REF)
+    parser.add_argument(
+        "--baseline",
+        action="append",
+        metavar="NAME=REF",
+        help=f"code to compare with, extracted from git (repeatable; default: single-chain={BASELINE_REF[:7]})",
+    )
     parser.add_argument("--scenarios", default=",".join(SCENARIOS))
     parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--name", default="this tree", help="the label of this tree's code in the table")
     parser.add_argument("--no-write", action="store_true")
     # worker mode
     parser.add_argument("--worker")
@@ -478,12 +538,15 @@ def main() -> None:
         variants = []
         names: list[tuple[str, str | None]] = []
         if not args.no_baseline:
-            names.append(("single-chain", _baseline_tree(args.baseline_ref, Path(tmp))))
-        names.append(("lot-chains", None))
+            for given in args.baseline or [f"single-chain={BASELINE_REF}"]:
+                name, _, ref = given.partition("=")
+                folder = Path(tmp) / re.sub(r"[^A-Za-z0-9]+", "_", name)  # the migrations' paths are space-separated
+                names.append((name, _baseline_tree(ref or name, folder)))
+        names.append((args.name, None))
         created = []
         try:
             for name, path in names:
-                database = f"np_bench_credits_{name.replace('-', '_')}_{uuid.uuid4().hex[:6]}"
+                database = f"np_bench_credits_{re.sub(r'[^a-z0-9]+', '_', name.lower())[:24]}_{uuid.uuid4().hex[:6]}"
                 asyncio.run(pg_admin(admin, f'CREATE DATABASE "{database}"'))
                 created.append(database)
                 variant = Variant(
@@ -507,7 +570,8 @@ def main() -> None:
                         print(
                             f"round {round_number + 1} {TITLES[scenario]:<16} {label:<13} {row['rate']:8.0f}/s "
                             f"p50 {row['p50_ms'] or 0:6.1f} ms p99 {row['p99_ms'] or 0:7.1f} ms "
-                            f"held {row['hold_ms'] or 0:6.1f} ms "
+                            f"held {row['hold_ms'] or 0:6.1f} ms cpu {row['cpu_ms'] or 0:5.1f} ms "
+                            f"statements {row['statements']} "
                             f"errors {row['errors']} {row['problems']} load {row['load'][0]:.1f}",
                             flush=True,
                         )

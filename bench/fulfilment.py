@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from checkout import seed
+from credit_reservations import cpu_seconds
 from qr_burst import APP_ROLE, pg_admin, with_database
 
 
@@ -65,7 +66,7 @@ async def run(args: argparse.Namespace, app_url: str) -> dict[str, float]:
     from arq import create_pool
     from arq.connections import RedisSettings
     from arq.worker import Worker
-    from sqlalchemy import func, select
+    from sqlalchemy import event, func, select
 
     from neutralpoint.credits import services as credits
     from neutralpoint.database.engine import Database
@@ -85,6 +86,12 @@ async def run(args: argparse.Namespace, app_url: str) -> dict[str, float]:
         }
     )
     db = Database(normalize_database_url(app_url))
+    backends: list[int] = []
+
+    def note_backend(dbapi_connection: Any, _record: Any) -> None:
+        backends.append(dbapi_connection.driver_connection.get_server_pid())
+
+    event.listen(db.engine.sync_engine, "connect", note_backend)
     slug, allocation = await seed(app_url, tonnes=100)
     print(f"creating and paying {args.orders} orders", flush=True)
     references = await paid_orders(db, settings, slug, allocation, args.orders)
@@ -106,12 +113,18 @@ async def run(args: argparse.Namespace, app_url: str) -> dict[str, float]:
             keep_result=60,
         )
         started = time.monotonic()
+        cpu_before = time.process_time()
+        database_before = {pid: cpu_seconds(pid) for pid in backends}
         await worker.async_run()
         elapsed = time.monotonic() - started
+        cpu = time.process_time() - cpu_before
+        cpu += sum(cpu_seconds(pid) - database_before.get(pid, 0.0) for pid in set(backends))
         figures[name] = args.orders / elapsed
+        figures[f"{name} CPU ms"] = 1000 * cpu / args.orders
         print(
             f"{name}: {args.orders} jobs in {elapsed:.2f} s = {args.orders / elapsed:.1f}/s "
-            f"({worker.jobs_complete} complete, {worker.jobs_failed} failed)",
+            f"({worker.jobs_complete} complete, {worker.jobs_failed} failed); "
+            f"CPU {1000 * cpu / args.orders:.1f} ms a job (the worker and its PostgreSQL backends)",
             flush=True,
         )
         await worker.close()
@@ -124,8 +137,19 @@ async def run(args: argparse.Namespace, app_url: str) -> dict[str, float]:
         for reference in references:
             await pool.enqueue_job("fulfil_order", reference, _job_id=fulfil_job_id(reference))
 
+    statements = 0
+
+    def count_statement(*_: Any) -> None:
+        nonlocal statements
+        statements += 1
+
     await drain("no-op arq job", [noop], enqueue_noops)
+    # Counted in the benchmark, for whichever code runs (the worker shares this engine).
+    event.listen(db.engine.sync_engine, "before_cursor_execute", count_statement)
     await drain("fulfil_order", [tasks()["fulfil_order"]], enqueue_fulfilments)
+    event.remove(db.engine.sync_engine, "before_cursor_execute", count_statement)
+    figures["statements per fulfilment"] = statements / args.orders
+    print(f"statements per fulfilment: {statements / args.orders:.1f}", flush=True)
     async with db.platform_session() as session:
         fulfilled = await session.scalar(
             select(func.count())

@@ -29,6 +29,7 @@ from neutralpoint.database.tenancy import REQUEST_SCOPE_KEY, RequestScope, Unsco
 from neutralpoint.fastpath.wiring import prepare_database, prepare_routes
 from neutralpoint.jobs.queue import JobQueue
 from neutralpoint.logging_setup import configure_logging
+from neutralpoint.payments.retirement_mail import use_base_url
 from neutralpoint.refusals import FormErrors
 from neutralpoint.scenarios.manager import ScenarioRegistry
 from neutralpoint.settings import Settings, get_settings
@@ -130,6 +131,7 @@ def create_app(
     db = Database(settings.database_url, max_connections=settings.database_pool_size)
     entry_cache = prepare_database(db, settings.fast_path)
     use_reservation_minutes(settings.reservation_minutes)
+    use_base_url(settings.base_url)
     jobs = JobQueue({"db": db, "settings": settings, "registry": registry}, settings.redis_url)
     jobs.context["jobs"] = jobs
     periodic: list[asyncio.Task[Any]] = []

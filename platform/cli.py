@@ -206,6 +206,8 @@ def _attach_domain_commands() -> None:
                 raise
             continue
         main.add_command(module.group)
+    # A command that records a retirement (``credits retire-due``) tells the holders, as the worker does.
+    importlib.import_module("neutralpoint.payments.retirement_mail")
 
 
 _attach_domain_commands()

@@ -174,6 +174,9 @@ class Settings:
     host_proof_nameservers: tuple[tuple[str, int], ...] = ()
     #: The port the proof page of a venue's host is fetched from over HTTP (``HOST_PROOF_HTTP_PORT``).
     host_proof_http_port: int = 80
+    #: Draw a certificate's PDF and share images as soon as it is issued
+    #: (``CERTIFICATES_DRAWN_AT_ISSUE``); off, they are drawn when first asked for.
+    certificates_drawn_at_issue: bool = True
 
     @property
     def is_postgres(self) -> bool:
@@ -279,6 +282,7 @@ class Settings:
             job_timeout_seconds=_int(env, "JOB_TIMEOUT_SECONDS", 60, 2, 3600),
             host_proof_nameservers=_nameservers(env, "HOST_PROOF_NAMESERVERS"),
             host_proof_http_port=_int(env, "HOST_PROOF_HTTP_PORT", 80, 1, 65535),
+            certificates_drawn_at_issue=_bool(env, "CERTIFICATES_DRAWN_AT_ISSUE", True),
         )
 
 

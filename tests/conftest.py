@@ -179,6 +179,9 @@ def settings(database_urls: dict[str, str], tmp_path_factory: pytest.TempPathFac
             "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
             "BASE_URL": "http://testserver.local",
             "LOG_LEVEL": "WARNING",
+            # Drawing takes a second or more, and most tests' certificates are never looked
+            # at: tests/certificates/test_renderings.py draws them at issue, as production does.
+            "CERTIFICATES_DRAWN_AT_ISSUE": "off",
         }
     )
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from neutralpoint_admin.venue.account import AccountPages, TwoFactorPages
+from neutralpoint_admin.venue.certificates import CertificatePages
 from neutralpoint_admin.venue.dashboard import DashboardPages
 from neutralpoint_admin.venue.entry_points import EntryPointPages
 from neutralpoint_admin.venue.impact import ImpactPages
@@ -28,4 +29,5 @@ route_handlers: list[Any] = [
     MemberPages,
     EntryPointPages,
     ImpactPages,
+    CertificatePages,
 ]

@@ -1,6 +1,6 @@
 """Anyone may check a certificate: the verify page, its JSON twin, and the public keys.
 
-``/certificates/verify?number=NP-…`` or ``/certificates/verify?p=<payload>`` (what the QR code holds) answers
+``/certificates/verify?number=NPC-…`` or ``/certificates/verify?p=<payload>`` (what the QR code holds) answers
 with the certificate and a verdict; anything that is not a valid certificate gets a
 "not valid" with its reason, in the page's language (the API gives both), never an
 error page. The keys at ``/.well-known/neutralpoint/certificate-keys.json`` let anyone

@@ -1,8 +1,10 @@
 """A certificate's PDF and share images: drawn by a job, kept, served.
 
 Drawing takes a second or two (font subsets, QR codes), so a request never draws: the
-certificate page asks for the ``render_certificate`` job (arq, or in-process without
-Redis) and says "being prepared" until the three files are stored. A stored file is
+fulfilment job asks for the ``render_certificate`` job (arq, or in-process without Redis)
+as soon as it has issued the certificate, in the holder's language; a page that finds its
+files missing (another language, a drawing made stale, ``CERTIFICATES_DRAWN_AT_ISSUE``
+off) asks for it too, and says "being prepared" until the three files are stored. A stored file is
 served as long as its fingerprint (status, retirement, the venue's colour and logo, the
 language, the drawing's version) is the certificate's current one; a refund or a
 retirement changes it, and the files are drawn again.
@@ -138,6 +140,19 @@ async def stored(session: AsyncSession, certificate: Certificate, kind: str, lan
 async def request_rendering(jobs: JobQueue, number: str, lang: str, wanted: str) -> None:
     """Ask for the drawings once per fingerprint (the job id makes a repeat a no-op)."""
     await jobs.enqueue(RENDER_JOB, number, lang, job_id=render_job_id(number, lang, wanted))
+
+
+async def request_at_issue(db: Database, jobs: JobQueue, order_reference: str) -> bool:
+    """Ask for the drawings of the order's certificate in its holder's language, as soon as
+    it is issued: its page is then ready when the visitor opens it. False without one."""
+    async with db.platform_session() as session:
+        certificate = await session.scalar(select(Certificate).where(Certificate.order_reference == order_reference))
+        if certificate is None:
+            return False
+        wanted = await current_fingerprint(session, certificate, certificate.language)
+        number, lang = certificate.number, certificate.language
+    await request_rendering(jobs, number, lang, wanted)
+    return True
 
 
 async def document_of(

@@ -11,6 +11,7 @@ import hashlib
 import re
 import secrets
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
@@ -33,7 +34,7 @@ from neutralpoint.tenants.models import DEFAULT_TIME_ZONE, EntryPoint, Tenant
 from neutralpoint.web.i18n import normalize_language
 
 #: Crockford's base32 without I, L, O, U: read aloud and typed without confusion.
-NUMBER_PATTERN = re.compile(r"^NP-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$")
+NUMBER_PATTERN = re.compile(r"^NPC?-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$")
 ANONYMOUS_HOLDER = "Anonymous visitor"
 
 VALID = "valid"
@@ -45,19 +46,38 @@ NOTHING = "nothing_to_check"
 
 
 def new_number() -> str:
-    """60 random bits: ``NP-XXXX-XXXX-XXXX``; the next one cannot be guessed from any other."""
+    """60 random bits: ``NPC-XXXX-XXXX-XXXX``; the next one cannot be guessed from any other.
+
+    The first certificates were numbered ``NP-…``, the shape of order references; their
+    numbers, signed inside their payloads, keep resolving and verifying."""
     chars = "".join(secrets.choice(signing.NUMBER_ALPHABET) for _ in range(12))
-    return f"NP-{chars[:4]}-{chars[4:8]}-{chars[8:]}"
+    return f"{signing.NUMBER_PREFIX}-{chars[:4]}-{chars[4:8]}-{chars[8:]}"
+
+
+def candidate_numbers(text: str) -> list[str]:
+    """The numbers ``text`` may be, as people type them: any case, spaces or no dashes, O
+    for 0, I and L for 1; with its prefix (``NPC`` or ``NP``), or without (either)."""
+    raw = re.sub(r"[\s\-]", "", text.upper())
+    for prefix in sorted(signing.NUMBER_PREFIXES, key=len, reverse=True):
+        if raw.startswith(prefix) and len(raw) == len(prefix) + 12:
+            prefixes, raw = [prefix], raw[len(prefix) :]
+            break
+    else:
+        prefixes = [signing.NUMBER_PREFIX, *(p for p in signing.NUMBER_PREFIXES if p != signing.NUMBER_PREFIX)]
+    raw = raw.translate(str.maketrans("OIL", "011"))
+    if len(raw) != 12:
+        return []
+    return [
+        number
+        for number in (f"{prefix}-{raw[:4]}-{raw[4:8]}-{raw[8:]}" for prefix in prefixes)
+        if NUMBER_PATTERN.match(number)
+    ]
 
 
 def normalize_number(text: str) -> str:
-    """What people type: any case, spaces or no dashes, O for 0, I and L for 1."""
-    raw = re.sub(r"[\s\-]", "", text.upper()).translate(str.maketrans("OIL", "011"))
-    if raw.startswith("NP"):
-        raw = raw[2:]
-    if len(raw) != 12:
-        return text.strip().upper()
-    return f"NP-{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+    """The number ``text`` most likely is (the newest prefix when it has none)."""
+    found = candidate_numbers(text)
+    return found[0] if found else text.strip().upper()
 
 
 @cache
@@ -93,6 +113,29 @@ def _english(names: dict[str, str]) -> str:
     return names.get("en") or next(iter(names.values()), "")
 
 
+@dataclass(frozen=True)
+class IssueRows:
+    """The rows ``issue`` reads besides the sale, read beforehand (``prepare_issue``)."""
+
+    venue: Tenant
+    project: Project
+    key_recorded: bool
+
+
+async def prepare_issue(
+    session: AsyncSession, settings: Settings, *, venue_id: uuid.UUID, project_id: uuid.UUID
+) -> IssueRows:
+    """Read the rows ``issue`` reads besides the sale (the venue, the project, whether the
+    signing key is recorded) before it: a fulfilment issues its certificate while it holds
+    its lot's lock, which then is not held for these reads."""
+    venue = await session.get(Tenant, venue_id)
+    project = await session.get(Project, project_id)
+    assert venue is not None
+    assert project is not None
+    recorded = await session.get(CertificateKey, signing_key(settings).key_id) is not None
+    return IssueRows(venue, project, recorded)
+
+
 async def issue(
     session: AsyncSession,
     settings: Settings,
@@ -107,22 +150,27 @@ async def issue(
     language: str = "en",
     test_mode: bool = False,
     now: datetime | None = None,
+    rows: IssueRows | None = None,
 ) -> Certificate:
     """The order's certificate, signed; the existing one when it was issued already.
 
     Runs in the fulfilment's transaction (which sees every venue's rows); the unique
-    order id is the last guard against a second certificate.
+    order id is the last guard against a second certificate. ``rows``: what
+    ``prepare_issue`` read for it, in this transaction.
     """
     existing = await session.scalar(select(Certificate).where(Certificate.order_id == order_id))
     if existing is not None:
         return existing
     key = signing_key(settings)
-    await _record_key(session, key)
+    if rows is None or not rows.key_recorded:
+        await _record_key(session, key)
     issued_at = (now or utcnow()).replace(microsecond=0)
-    venue = await session.get(Tenant, venue_id)
+    venue = rows.venue if rows is not None else await session.get(Tenant, venue_id)
     assert venue is not None
-    project = await session.get(Project, sale.project_id)
+    assert venue.id == venue_id
+    project = rows.project if rows is not None else await session.get(Project, sale.project_id)
     assert project is not None
+    assert project.id == sale.project_id
     # Names as the holder reads them: their language's, or the other one's when the venue gave one.
     holder_language = normalize_language(language) or "en"
     entry_point = ""
@@ -254,10 +302,10 @@ async def number_for_order(session: AsyncSession, order_id: uuid.UUID) -> str | 
 
 async def find(session: AsyncSession, number: str) -> Certificate | None:
     """The certificate with ``number`` as people type it (any case, with or without dashes)."""
-    wanted = normalize_number(number)
-    if not NUMBER_PATTERN.match(wanted):
+    wanted = candidate_numbers(number)
+    if not wanted:
         return None
-    found: Certificate | None = await session.scalar(select(Certificate).where(Certificate.number == wanted))
+    found: Certificate | None = await session.scalar(select(Certificate).where(Certificate.number.in_(wanted)))
     return found
 
 
@@ -377,20 +425,20 @@ async def verify(
             ),
             None,
         )
-    wanted = normalize_number(number)
-    if not NUMBER_PATTERN.match(wanted):
+    wanted = candidate_numbers(number)
+    if not wanted:
         return Verification(
             False,
             None,
             BAD_NUMBER,
             problem(
                 BAD_NUMBER,
-                "A certificate number looks like NP-7K2M-9QXD-4TZR; this is not one.",
-                "证书编号的格式如 NP-7K2M-9QXD-4TZR；这不是证书编号。",
+                "A certificate number looks like NPC-7K2M-9QXD-4TZR; this is not one.",
+                "证书编号的格式如 NPC-7K2M-9QXD-4TZR；这不是证书编号。",
             ),
             None,
         )
-    found = await session.scalar(select(Certificate).where(Certificate.number == wanted))
+    found = await session.scalar(select(Certificate).where(Certificate.number.in_(wanted)))
     if found is None:
         return Verification(
             False,

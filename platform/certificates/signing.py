@@ -31,7 +31,12 @@ FORMAT_TAG = COMPACT_TAG.decode("ascii")
 COMPACT_PATH = "/C/"
 SIGNATURE_BYTES = 64
 NUMBER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-_NUMBER = re.compile(r"^NP-([0-9A-HJKMNP-TV-Z]{4})-([0-9A-HJKMNP-TV-Z]{4})-([0-9A-HJKMNP-TV-Z]{4})$")
+_NUMBER = re.compile(r"^(NPC?)-([0-9A-HJKMNP-TV-Z]{4})-([0-9A-HJKMNP-TV-Z]{4})-([0-9A-HJKMNP-TV-Z]{4})$")
+#: A number's prefix, kept in the top four bits of its eight bytes (the 12 characters take
+#: 60): ``NP-`` for the first certificates, whose numbers look like order references;
+#: ``NPC-`` for those issued since, so that nobody takes one for the other.
+NUMBER_PREFIXES = ("NP", "NPC")
+NUMBER_PREFIX = "NPC"
 _BASE32 = re.compile(r"^[A-Z2-7]+$")
 _ISSUED_AT = "%Y-%m-%dT%H:%M:%SZ"
 FIELDS = (
@@ -187,18 +192,19 @@ def _number_bits(number: str) -> bytes:
     match = _NUMBER.match(number)
     if match is None:
         raise ValueError(f"not a certificate number: {number!r}")
-    value = 0
-    for char in "".join(match.groups()):
+    prefix, *groups = match.groups()
+    value = NUMBER_PREFIXES.index(prefix)
+    for char in "".join(groups):
         value = value * 32 + NUMBER_ALPHABET.index(char)
     return value.to_bytes(8, "big")
 
 
 def _number_text(raw: bytes) -> str:
     value = int.from_bytes(raw, "big")
-    if value >> 60:
-        raise ValueError("a certificate number has 60 bits")
+    if value >> 60 >= len(NUMBER_PREFIXES):
+        raise ValueError("an unknown certificate number prefix")
     chars = "".join(NUMBER_ALPHABET[(value >> (5 * (11 - i))) & 31] for i in range(12))
-    return f"NP-{chars[:4]}-{chars[4:8]}-{chars[8:]}"
+    return f"{NUMBER_PREFIXES[value >> 60]}-{chars[:4]}-{chars[4:8]}-{chars[8:]}"
 
 
 def compact_body_of(facts: SignedFacts) -> bytes:

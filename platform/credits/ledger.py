@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import ColumnElement, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -51,6 +51,7 @@ __all__ = [
     "ChainPosition",
     "ChainReport",
     "NewEntry",
+    "RowChange",
     "anchor_heads",
     "append",
     "append_all",
@@ -241,7 +242,9 @@ class NewEntry:
     amount_minor: int | None = None
     currency: str | None = None
     reason: str = ""
-    details: Mapping[str, Any] | None = None
+    details: Mapping[str, Any] | Callable[[Sequence[ChainPosition]], Mapping[str, Any]] | None = None
+    """The entry's details, or a function of where the entries before it in the same
+    ``append_all`` went (an entry that names them, as a sale names its pieces')."""
 
     @property
     def chain(self) -> uuid.UUID:
@@ -260,13 +263,32 @@ class ChainPosition:
     hash: str
 
 
-async def append_all(session: AsyncSession, entries: Sequence[NewEntry], *, now: datetime) -> list[ChainPosition]:
+@dataclass(frozen=True)
+class RowChange:
+    """Other columns of a lot's row to write in the same UPDATE that moves its chain's head,
+    so that the row is written once; nothing is written unless every ``guard`` holds."""
+
+    values: Mapping[str, Any]
+    guard: Sequence[ColumnElement[bool]] = ()
+
+
+async def append_all(
+    session: AsyncSession,
+    entries: Sequence[NewEntry],
+    *,
+    now: datetime,
+    lot_changes: Mapping[uuid.UUID, RowChange] | None = None,
+) -> list[ChainPosition]:
     """Append ``entries`` in order, each to its lot's chain; returns where each went.
 
     The lots are locked here if the transaction does not hold them yet (see ``lock_lots``).
+    ``lot_changes`` are written with the head of their lot's chain, which ``entries`` must move.
     """
     if not entries:
         return []
+    changes = dict(lot_changes or {})
+    if not changes.keys() <= {e.chain for e in entries}:
+        raise ValueError("a lot's row changes with its chain's head: append an entry to its chain")
     held = _held(session)
     unlocked = {e.chain for e in entries} - held.heads.keys()
     if unlocked:
@@ -293,7 +315,7 @@ async def append_all(session: AsyncSession, entries: Sequence[NewEntry], *, now:
             currency=entry.currency,
             actor=entry.actor,
             reason=entry.reason,
-            details=entry.details or {},
+            details=(entry.details(positions) if callable(entry.details) else entry.details) or {},
             created_at=now,
         )
         digest = entry_hash(fields, head_hash)
@@ -321,18 +343,23 @@ async def append_all(session: AsyncSession, entries: Sequence[NewEntry], *, now:
         )
         held.heads[chain] = (seq, digest)
         positions.append(ChainPosition(chain, seq, digest))
-    await session.execute(insert(LedgerEntry), rows)
+    # render_nulls: every row in one INSERT, though entries leave different fields empty.
+    await session.execute(insert(LedgerEntry).execution_options(render_nulls=True), rows)
     for chain, (old_seq, _) in start.items():
         new_seq, new_hash = held.heads[chain]
+        change = changes.get(chain, RowChange({}))
         moved = await session.execute(
             update(Lot)
-            .where(Lot.id == chain, Lot.chain_seq == old_seq)
-            .values(chain_seq=new_seq, chain_hash=new_hash)
+            .where(Lot.id == chain, Lot.chain_seq == old_seq, *change.guard)
+            .values(chain_seq=new_seq, chain_hash=new_hash, **change.values)
             .execution_options(synchronize_session=False)
         )
         if moved.rowcount != 1:  # type: ignore[attr-defined]
             held.heads.clear()
-            raise LedgerConflict(f"the chain of lot {chain} moved although the lot was locked")
+            raise LedgerConflict(
+                f"the chain of lot {chain} moved although the lot was locked, or its change {change.values} "
+                "would break its bounds"
+            )
     return positions
 
 

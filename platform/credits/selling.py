@@ -18,17 +18,20 @@ import base64
 import secrets
 import uuid
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from neutralpoint.credits import ledger, pricing, reasons, stock
 from neutralpoint.credits.errors import BelowMinimumCharge, SoldOut
 from neutralpoint.credits.models import (
     Allocation,
+    FreeRange,
     Hold,
     HoldStatus,
     LedgerKind,
@@ -46,7 +49,7 @@ from neutralpoint.credits.models import (
 from neutralpoint.credits.schemas import HoldView, PieceView, RefundView, ReservationView, SaleView
 from neutralpoint.database.base import new_id, utcnow
 from neutralpoint.database.tenancy import UnscopedQueryError, current_tenant
-from neutralpoint.refusals import problem, refuse
+from neutralpoint.refusals import FormErrors, problem, refuse
 
 DEFAULT_RESERVATION_TTL = timedelta(minutes=30)
 """How long grams stay reserved when ``RESERVATION_MINUTES`` was not configured."""
@@ -291,6 +294,7 @@ async def reserve(
     """
     if now is not None:
         _now(now)
+    given_ref = order_ref is not None
     order_ref = new_order_ref() if order_ref is None else check_order_ref(order_ref)
     check_grams(grams)
     actor = check_actor(actor)
@@ -300,11 +304,42 @@ async def reserve(
     scope = current_tenant(session)
     if scope is not None and scope != tenant_id:
         raise UnscopedQueryError("Reservation belongs to another venue")
-    existing = await _reservation(session, order_ref)
-    if existing is not None:
+    # No look for an earlier reservation of this order first: the reservation's insert
+    # finds it (its reference is unique), and a refusal below looks for it before it
+    # refuses a repeated call that it would have answered with the first reservation.
+    try:
+        return await _reserve_new(
+            session,
+            tenant_id=tenant_id,
+            allocation_id=allocation_id,
+            grams=grams,
+            order_ref=order_ref,
+            actor=actor,
+            now=now,
+            ttl=ttl,
+            round_up_to_minimum=round_up_to_minimum,
+        )
+    except (SoldOut, BelowMinimumCharge, FormErrors):
+        existing = await _reservation(session, order_ref) if given_ref else None
+        if existing is None:
+            raise
         if _same_order(existing, tenant_id, allocation_id, grams):
             return await reservation_view(session, existing)
-        raise refuse("order_ref", ANOTHER_RESERVATION)
+        raise refuse("order_ref", ANOTHER_RESERVATION) from None
+
+
+async def _reserve_new(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    allocation_id: uuid.UUID,
+    grams: int,
+    order_ref: str,
+    actor: str,
+    now: datetime | None,
+    ttl: timedelta,
+    round_up_to_minimum: bool,
+) -> ReservationView:
     chain = await stock.spill_chain(session, tenant_id, allocation_id, _now(now))
     primary = chain[0]
     price = pricing.quote(grams, primary.price_per_tonne_minor, primary.currency)
@@ -451,6 +486,46 @@ async def expire_reservations(
     return count
 
 
+async def _reservation_to_sell(
+    session: AsyncSession, order_ref: str, *, lock: bool = False
+) -> tuple[Reservation, Allocation, list[Hold]] | None:
+    """The order's reservation, its offer and its holds (oldest first), in one statement;
+    with ``lock``, the reservation's row is locked as ``_reservation`` locks it."""
+    query = (
+        select(Reservation, Allocation, Hold)
+        .join(Allocation, Allocation.id == Reservation.allocation_id)
+        .outerjoin(Hold, Hold.reservation_id == Reservation.id)
+        .where(Reservation.order_ref == order_ref)
+        .order_by(Hold.created_at, Hold.id)
+        .execution_options(populate_existing=True)
+    )
+    if lock:
+        query = query.with_for_update(key_share=True, of=Reservation)
+    rows = (await session.execute(query)).all()
+    if not rows:
+        return None
+    return rows[0][0], rows[0][1], [row[2] for row in rows if row[2] is not None]
+
+
+async def _existing_sale(session: AsyncSession, order_ref: str) -> SaleView:
+    sale = await _sale(session, order_ref)
+    assert sale is not None, "a sold reservation has its sale"
+    return await sale_view(session, sale)
+
+
+@dataclass
+class _FromLot:
+    """What one sale takes from one locked lot, gathered so that the lot's row (counters,
+    fill cursor, chain head) is written once."""
+
+    lot: Lot
+    holes: list[FreeRange]
+    cursor: int
+    grams: int = 0
+    tonnes: set[int] = field(default_factory=set)
+    used_hole: bool = False
+
+
 async def confirm_sale(
     session: AsyncSession,
     *,
@@ -468,17 +543,22 @@ async def confirm_sale(
     payment must then be refunded). ``amount_minor``/``currency``, when given, must be
     what the reservation quoted. The sale's ``chain_lot_id``/``chain_seq``/``chain_hash``
     locate its ``sell`` entry in the ledger.
+
+    A sale exists exactly when its reservation is sold (both are written here, together), so
+    the reservation's status answers "sold already?". Everything is read before the lots
+    are locked to learn which lots to lock, then read once more under the locks; the lots'
+    rows are written once each, with their chains' heads.
     """
     if now is not None:
         _now(now)
     order_ref = check_order_ref(order_ref)
     actor = check_actor(actor)
-    existing = await _sale(session, order_ref)
-    if existing is not None:
-        return await sale_view(session, existing)
-    reservation = await _reservation(session, order_ref)
-    if reservation is None:
+    found = await _reservation_to_sell(session, order_ref)
+    if found is None:
         raise refuse("order_ref", problem("not_found", "There is no reservation for this order.", "此订单没有预留。"))
+    reservation, primary, holds = found
+    if reservation.status == ReservationStatus.SOLD:
+        return await _existing_sale(session, order_ref)
     if currency is not None and currency.strip().upper() != reservation.currency:
         raise refuse(
             "currency",
@@ -502,10 +582,8 @@ async def confirm_sale(
             ),
         )
     first_look = _now(now)
-    held = [h for h in await _holds(session, reservation.id) if h.status == HoldStatus.HELD]
-    lot_ids = {h.lot_id for h in held}
-    primary = (await stock.fresh_allocations(session, [reservation.allocation_id]))[reservation.allocation_id]
-    lot_ids.add(primary.lot_id)
+    held = [h for h in holds if h.status == HoldStatus.HELD]
+    lot_ids = {h.lot_id for h in held} | {primary.lot_id}
     chain: list[Allocation] = []
     if sum(h.grams for h in held) < reservation.grams or any(h.expires_at <= first_look for h in held):
         # Some grams went (or may go, being past their time) back on sale: take them again.
@@ -513,21 +591,21 @@ async def confirm_sale(
             session, reservation.tenant_id, reservation.allocation_id, first_look, require_offered=False
         )
         lot_ids |= {a.lot_id for a in chain}
-    await ledger.lock_lots(session, lot_ids)
+    locked = await ledger.lock_lots(session, lot_ids)
     moment = _now(now)
-    reservation = await _reservation(session, order_ref, lock=True)
-    assert reservation is not None
-    existing = await _sale(session, order_ref)
-    if existing is not None:
-        return await sale_view(session, existing)
-    holds = [h for h in await _holds(session, reservation.id) if h.status == HoldStatus.HELD]
+    found = await _reservation_to_sell(session, order_ref, lock=True)
+    assert found is not None
+    reservation, primary, holds = found
+    if reservation.status == ReservationStatus.SOLD:
+        return await _existing_sale(session, order_ref)
+    holds = [h for h in holds if h.status == HoldStatus.HELD]
     missing = reservation.grams - sum(h.grams for h in holds)
     if missing > 0:
         if not chain:
             chain = await stock.spill_chain(
                 session, reservation.tenant_id, reservation.allocation_id, moment, require_offered=False
             )
-            await ledger.lock_lots(session, {a.lot_id for a in chain})
+            locked |= await ledger.lock_lots(session, {a.lot_id for a in chain} - locked.keys())
         await stock.expire_holds(
             session,
             moment,
@@ -537,7 +615,6 @@ async def confirm_sale(
         )
         plan = await stock.plan_holds(session, chain, missing)
         holds += await stock.apply_holds(session, reservation, plan, actor=actor, now=moment)
-    primary = (await stock.fresh_allocations(session, [reservation.allocation_id]))[reservation.allocation_id]
     split = pricing.split_amount(reservation.amount_minor, primary.owner_bp, primary.platform_bp, primary.venue_bp)
     sale = Sale(
         id=new_id(),
@@ -555,92 +632,164 @@ async def confirm_sale(
         status=SaleStatus.PAID,
         created_at=moment,
     )
-    session.add(sale)
-    await session.flush()
-    assignments: list[ledger.NewEntry] = []
+    taken: dict[uuid.UUID, _FromLot] = {}
+    pieces: list[Piece] = []
+    entries: list[ledger.NewEntry] = []
     for hold in holds:
-        assignments += await _sell_hold(session, sale, hold, actor=actor, now=moment)
-    assigned = await ledger.append_all(session, assignments, now=moment)
-    sold = await ledger.append(
-        session,
-        LedgerKind.SELL,
-        actor=actor,
-        now=moment,
-        chain_id=primary.lot_id,
-        allocation_id=primary.id,
-        sale_id=sale.id,
-        venue_id=sale.tenant_id,
-        order_ref=order_ref,
-        grams=sale.grams,
-        amount_minor=sale.amount_minor,
-        currency=sale.currency,
-        reason=reasons.ORDER_PAID,
-        details={
-            "owner": split.owner_minor,
-            "platform": split.platform_minor,
-            "venue": split.venue_minor,
-            # The sale's hash covers its pieces, wherever their lots' chains are.
-            "assigned": [f"{p.chain_id}:{p.seq}:{p.hash}" for p in assigned],
-        },
+        g = hold.grams
+        source = taken.get(hold.lot_id)
+        if source is None:
+            if hold.lot_id not in locked:  # not expected: every held lot was locked above
+                locked |= await ledger.lock_lots(session, [hold.lot_id])
+            lot = locked[hold.lot_id]
+            source = taken[hold.lot_id] = _FromLot(lot, await stock.free_ranges(session, lot.id), lot.fill_cursor)
+        positions, source.cursor, used_hole = await stock.take_positions(
+            session, source.lot, source.holes, source.cursor, g
+        )
+        source.grams += g
+        source.used_hole |= used_hole
+        serials = stock.serial_range_of(source.lot)
+        for tonne, start, end in positions:
+            serial = serials.serial(tonne)
+            source.tonnes.add(tonne)
+            pieces.append(
+                Piece(
+                    id=new_id(),
+                    tenant_id=sale.tenant_id,
+                    sale_id=sale.id,
+                    lot_id=hold.lot_id,
+                    allocation_id=hold.allocation_id,
+                    tonne_index=tonne,
+                    serial=serial,
+                    gram_from=start,
+                    gram_to=end,
+                    status=PieceStatus.ACTIVE,
+                    created_at=moment,
+                )
+            )
+            entries.append(
+                ledger.NewEntry(
+                    LedgerKind.ASSIGN,
+                    actor=actor,
+                    lot_id=hold.lot_id,
+                    allocation_id=hold.allocation_id,
+                    sale_id=sale.id,
+                    venue_id=sale.tenant_id,
+                    order_ref=order_ref,
+                    grams=end - start,
+                    reason=reasons.PIECE_ASSIGNED,
+                    details={"serial": serial, "tonne": tonne, "from": start, "to": end},
+                )
+            )
+        hold.status = HoldStatus.SOLD
+    entries.append(
+        ledger.NewEntry(
+            LedgerKind.SELL,
+            actor=actor,
+            chain_id=primary.lot_id,
+            allocation_id=primary.id,
+            sale_id=sale.id,
+            venue_id=sale.tenant_id,
+            order_ref=order_ref,
+            grams=sale.grams,
+            amount_minor=sale.amount_minor,
+            currency=sale.currency,
+            reason=reasons.ORDER_PAID,
+            details=lambda assigned: {
+                "owner": split.owner_minor,
+                "platform": split.platform_minor,
+                "venue": split.venue_minor,
+                # The sale's hash covers its pieces, wherever their lots' chains are.
+                "assigned": [f"{p.chain_id}:{p.seq}:{p.hash}" for p in assigned],
+            },
+        )
     )
+    changes = {
+        lot_id: ledger.RowChange(
+            values={
+                "reserved_grams": Lot.reserved_grams - source.grams,
+                "sold_grams": Lot.sold_grams + source.grams,
+                "fill_cursor": source.cursor,
+                "locked": True,
+            },
+            guard=[Lot.reserved_grams >= source.grams, Lot.fill_cursor == source.lot.fill_cursor],
+        )
+        for lot_id, source in taken.items()
+    }
+    sold = (await ledger.append_all(session, entries, now=moment, lot_changes=changes))[-1]
+    for source in taken.values():
+        set_committed_value(source.lot, "fill_cursor", source.cursor)
+        set_committed_value(source.lot, "locked", True)
     sale.chain_lot_id, sale.chain_seq, sale.chain_hash = sold.chain_id, sold.seq, sold.hash
+    session.add(sale)
+    await session.flush()  # before its pieces, which refer to it
+    for hold in holds:
+        await stock.shift(
+            session,
+            Allocation,
+            hold.allocation_id,
+            guard=[Allocation.reserved_grams >= hold.grams],
+            reserved_grams=-hold.grams,
+            sold_grams=hold.grams,
+        )
+    session.add_all(pieces)
     reservation.status = ReservationStatus.SOLD
     reservation.updated_at = moment
     await session.flush()
-    return await sale_view(session, sale, created=True)
+    due: dict[tuple[uuid.UUID, int], Tonne] = {}
+    for source in taken.values():
+        for tonne_row in await stock.mark_due(session, source.lot, source.tonnes, moment):
+            due[(tonne_row.lot_id, tonne_row.tonne_index)] = tonne_row
+    if any(source.used_hole for source in taken.values()):
+        # A refunded hole's tonne may have a retirement row already: read the pieces back.
+        return await sale_view(session, sale, created=True)
+    return _new_sale_view(sale, pieces, {lot_id: source.lot for lot_id, source in taken.items()}, due)
 
 
-async def _sell_hold(
-    session: AsyncSession, sale: Sale, hold: Hold, *, actor: str, now: datetime
-) -> list[ledger.NewEntry]:
-    """Turn a hold into serial pieces of the sale; returns their ``assign`` entries."""
-    g = hold.grams
-    await stock.shift(
-        session, Allocation, hold.allocation_id, guard=[Allocation.reserved_grams >= g], reserved_grams=-g, sold_grams=g
+def _new_sale_view(
+    sale: Sale, pieces: Sequence[Piece], lots: dict[uuid.UUID, Lot], due: dict[tuple[uuid.UUID, int], Tonne]
+) -> SaleView:
+    """The view of a sale just made from fresh grams, from what this transaction wrote: a
+    tonne past the fill cursor has never been sold whole, so its only retirement row is
+    the one ``mark_due`` has just queued."""
+    views = []
+    for piece in sorted(pieces, key=lambda p: (p.lot_id, p.tonne_index, p.gram_from)):
+        tonne = due.get((piece.lot_id, piece.tonne_index))
+        views.append(
+            PieceView(
+                lot_id=piece.lot_id,
+                vintage_year=lots[piece.lot_id].vintage_year,
+                serial=piece.serial,
+                tonne_index=piece.tonne_index,
+                gram_from=piece.gram_from,
+                gram_to=piece.gram_to,
+                status=piece.status.value,
+                retirement_status=tonne.status.value if tonne is not None else None,
+                retirement_reference=None,
+                retirement_url=None,
+            )
+        )
+    return SaleView(
+        id=sale.id,
+        tenant_id=sale.tenant_id,
+        order_ref=sale.order_ref,
+        project_id=sale.project_id,
+        allocation_id=sale.allocation_id,
+        grams=sale.grams,
+        amount_minor=sale.amount_minor,
+        currency=sale.currency,
+        owner_minor=sale.owner_minor,
+        platform_minor=sale.platform_minor,
+        venue_minor=sale.venue_minor,
+        status=sale.status.value,
+        created_at=sale.created_at,
+        refunded_at=sale.refunded_at,
+        pieces=tuple(views),
+        created=True,
+        chain_lot_id=sale.chain_lot_id,
+        chain_seq=sale.chain_seq,
+        chain_hash=sale.chain_hash,
     )
-    await stock.shift(session, Lot, hold.lot_id, guard=[Lot.reserved_grams >= g], reserved_grams=-g, sold_grams=g)
-    lot = await stock.fresh_lot(session, hold.lot_id)
-    if not lot.locked:
-        await session.execute(
-            update(Lot).where(Lot.id == lot.id).values(locked=True).execution_options(synchronize_session=False)
-        )
-    serials = stock.serial_range_of(lot)
-    positions = await stock.assign_positions(session, lot, g)
-    entries = []
-    for tonne, start, end in positions:
-        serial = serials.serial(tonne)
-        session.add(
-            Piece(
-                tenant_id=sale.tenant_id,
-                sale_id=sale.id,
-                lot_id=lot.id,
-                allocation_id=hold.allocation_id,
-                tonne_index=tonne,
-                serial=serial,
-                gram_from=start,
-                gram_to=end,
-                status=PieceStatus.ACTIVE,
-                created_at=now,
-            )
-        )
-        entries.append(
-            ledger.NewEntry(
-                LedgerKind.ASSIGN,
-                actor=actor,
-                lot_id=lot.id,
-                allocation_id=hold.allocation_id,
-                sale_id=sale.id,
-                venue_id=sale.tenant_id,
-                order_ref=sale.order_ref,
-                grams=end - start,
-                reason=reasons.PIECE_ASSIGNED,
-                details={"serial": serial, "tonne": tonne, "from": start, "to": end},
-            )
-        )
-    hold.status = HoldStatus.SOLD
-    await session.flush()
-    await stock.mark_due(session, lot.id, [t for t, _, _ in positions], now)
-    return entries
 
 
 async def get_sale(session: AsyncSession, order_ref: str) -> SaleView | None:

@@ -149,29 +149,25 @@ async def venue_allocations(
     hidden one is left out unless ``include_hidden``.
     """
     offered_here = select(AllocationVenue.allocation_id).where(AllocationVenue.venue_id == tenant_id)
-    allocations = (
-        (
-            await session.execute(
-                select(Allocation)
-                .join(Project, Project.id == Allocation.project_id)
-                .where(
-                    Allocation.status == AllocationStatus.ACTIVE,
-                    Project.status == ProjectStatus.ACTIVE,
-                    Allocation.valid_from <= now,
-                    or_(Allocation.valid_until.is_(None), Allocation.valid_until > now),
-                    or_(Allocation.all_venues.is_(True), Allocation.id.in_(offered_here)),
-                )
-                .order_by(Allocation.created_at, Allocation.id)
-                .execution_options(populate_existing=True)
+    # The venue's choices come with their allocations, in the same statement.
+    rows = (
+        await session.execute(
+            select(Allocation, VenueOffer)
+            .join(Project, Project.id == Allocation.project_id)
+            .outerjoin(VenueOffer, (VenueOffer.allocation_id == Allocation.id) & (VenueOffer.tenant_id == tenant_id))
+            .where(
+                Allocation.status == AllocationStatus.ACTIVE,
+                Project.status == ProjectStatus.ACTIVE,
+                Allocation.valid_from <= now,
+                or_(Allocation.valid_until.is_(None), Allocation.valid_until > now),
+                or_(Allocation.all_venues.is_(True), Allocation.id.in_(offered_here)),
             )
+            .order_by(Allocation.created_at, Allocation.id)
+            .execution_options(populate_existing=True)
         )
-        .scalars()
-        .all()
-    )
-    choices = {
-        row.allocation_id: row
-        for row in (await session.execute(select(VenueOffer).where(VenueOffer.tenant_id == tenant_id))).scalars()
-    }
+    ).all()
+    allocations = [allocation for allocation, _ in rows]
+    choices = {allocation.id: choice for allocation, choice in rows if choice is not None}
     ranked = sorted(
         enumerate(allocations),
         key=lambda item: (0, choices[item[1].id].position, item[0]) if item[1].id in choices else (1, 0, item[0]),
@@ -423,50 +419,43 @@ async def expire_holds(
 # --- serial pieces ------------------------------------------------------------------------
 
 
-async def assign_positions(session: AsyncSession, lot: Lot, grams: int) -> list[tuple[int, int, int]]:
-    """Take ``grams`` of free positions of ``lot``: holes first (lowest tonne first), then
-    fresh grams from the fill cursor. Returns ``(tonne_index, gram_from, gram_to)`` pieces."""
+async def free_ranges(session: AsyncSession, lot_id: uuid.UUID) -> list[FreeRange]:
+    """The lot's holes (grams sold once and refunded), lowest tonne first."""
+    query = select(FreeRange).where(FreeRange.lot_id == lot_id).order_by(FreeRange.tonne_index, FreeRange.gram_from)
+    return list((await session.execute(query)).scalars())
+
+
+async def take_positions(
+    session: AsyncSession, lot: Lot, holes: list[FreeRange], cursor: int, grams: int
+) -> tuple[list[tuple[int, int, int]], int, bool]:
+    """Take ``grams`` of free positions of ``lot`` (whose lock the caller holds): holes first
+    (lowest tonne first; ``holes`` shrinks as they are used, the session deletes or shortens
+    their rows), then fresh grams from the fill cursor ``cursor``. Returns the
+    ``(tonne_index, gram_from, gram_to)`` pieces, the new cursor, and whether a hole was used.
+    Nothing is written to the lot's row: the caller moves its cursor."""
     pieces: list[tuple[int, int, int]] = []
     remaining = grams
-    holes = (
-        (
-            await session.execute(
-                select(FreeRange).where(FreeRange.lot_id == lot.id).order_by(FreeRange.tonne_index, FreeRange.gram_from)
-            )
-        )
-        .scalars()
-        .all()
-    )
-    for hole in holes:
-        if remaining == 0:
-            break
+    used_hole = False
+    while holes and remaining > 0:
+        hole = holes[0]
         take = min(remaining, hole.gram_to - hole.gram_from)
         pieces.append((hole.tonne_index, hole.gram_from, hole.gram_from + take))
         remaining -= take
+        used_hole = True
         if take == hole.gram_to - hole.gram_from:
+            holes.pop(0)
             await session.delete(hole)
         else:
             hole.gram_from += take
-    cursor = lot.fill_cursor
     while remaining > 0:
         tonne, start = divmod(cursor, GRAMS_PER_TONNE)
         end = min(GRAMS_PER_TONNE, start + remaining)
         pieces.append((tonne, start, end))
         cursor += end - start
         remaining -= end - start
-    if cursor != lot.fill_cursor:
-        if cursor > lot.quantity_grams:
-            raise LedgerConflict(f"lot {lot.id}: assignment ran past its last tonne")
-        moved = await session.execute(
-            update(Lot)
-            .where(Lot.id == lot.id, Lot.fill_cursor == lot.fill_cursor)
-            .values(fill_cursor=cursor)
-            .execution_options(synchronize_session=False)
-        )
-        if moved.rowcount != 1:  # type: ignore[attr-defined]
-            raise LedgerConflict(f"lot {lot.id}: fill cursor moved under us")
-    await session.flush()
-    return merge_pieces(pieces)
+    if cursor > lot.quantity_grams:
+        raise LedgerConflict(f"lot {lot.id}: assignment ran past its last tonne")
+    return merge_pieces(pieces), cursor, used_hole
 
 
 def merge_pieces(pieces: Sequence[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
@@ -513,9 +502,9 @@ async def tonne_fully_sold(session: AsyncSession, lot: Lot, tonne: int) -> bool:
     return hole is None
 
 
-async def mark_due(session: AsyncSession, lot_id: uuid.UUID, tonnes: Iterable[int], now: datetime) -> list[Tonne]:
-    """Queue every fully sold tonne among ``tonnes`` for registry retirement."""
-    lot = await fresh_lot(session, lot_id)
+async def mark_due(session: AsyncSession, lot: Lot, tonnes: Iterable[int], now: datetime) -> list[Tonne]:
+    """Queue every fully sold tonne among ``tonnes`` for registry retirement (``lot`` as the
+    caller's lock holds it, its fill cursor current)."""
     serials = serial_range_of(lot)
     project: Project | None = None  # read only when a tonne is complete, which few sales do
     due = []

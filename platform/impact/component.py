@@ -9,6 +9,7 @@ component = Component(
         "neutralpoint.impact.controllers",
         "neutralpoint.impact.event_controllers",
         "neutralpoint.impact.report_controllers",
+        "neutralpoint.impact.certificate_controllers",
         "neutralpoint.impact.badge_controllers",
         "neutralpoint.impact.footprint_controllers",
     ),

@@ -16,6 +16,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from neutralpoint.certificates.models import Certificate
+from neutralpoint.database.base import utcnow
 from neutralpoint.impact import services, standings
 from neutralpoint.impact.models import Visibility
 from neutralpoint.impact.schemas import (
@@ -33,6 +34,7 @@ from neutralpoint.scenarios import entries, submissions
 from neutralpoint.tenants.access import PUBLIC
 from neutralpoint.tenants.models import Tenant
 from neutralpoint.web.api_errors import API_ERRORS
+from neutralpoint.web.formatting import in_time_zone, zone_label
 from neutralpoint.web.i18n import choose_language, gettext_functions, normalize_language
 from neutralpoint.web.templating import render
 
@@ -70,7 +72,7 @@ def remember_language(response: Response[Any], lang: str, explicit: bool) -> Res
 
 
 def period_out(chosen: Period) -> PeriodOut:
-    return PeriodOut(chosen.kind, chosen.key)
+    return PeriodOut(chosen.kind, chosen.key, chosen.time_zone)
 
 
 def board_out(scope: str, title: dict[str, str], top: services.Top, page_url: str) -> BoardOut:
@@ -145,15 +147,16 @@ async def _board_page(
     api_url: str,
     kind: str | None,
     key: str | None,
+    time_zone: str | None = None,
 ) -> Response[Any]:
     problem = ""
     status_code = 200
     try:
-        chosen = services.period(kind, key)
+        chosen = services.period(kind, key, time_zone=time_zone)
     except FormErrors as exc:
         problem = next(iter(exc.errors.values())).message(lang)
         status_code = 400
-        chosen = services.period("all")
+        chosen = services.period("all", time_zone=time_zone)
     top = await services.top(db_session, board, chosen)
     response = render(
         request,
@@ -170,6 +173,7 @@ async def _board_page(
         api_url=api_url,
         problem=problem,
         show_venue=scope == "platform",
+        zone_offset=zone_label(in_time_zone(utcnow(), chosen.time_zone)),
     )
     return remember_language(response, lang, explicit)
 
@@ -226,6 +230,7 @@ async def venue_page(
         api_url=f"/api/v1/public/venues/{slug}/leaderboard",
         kind=kind,
         key=key,
+        time_zone=tenant.time_zone,
     )
 
 
@@ -252,6 +257,7 @@ async def entry_page(
         api_url=f"/api/v1/public/venues/{slug}/entry-points/{entry.code}/leaderboard",
         kind="all",
         key=None,
+        time_zone=entry.tenant.time_zone,
     )
 
 
@@ -282,7 +288,7 @@ async def venue_api(
     db_session: NamedDependency[AsyncSession], slug: FromPath[str], kind: KindParam = None, key: KeyParam = None
 ) -> BoardOut:
     tenant = await _venue(db_session, slug)
-    chosen = services.period(kind, key)
+    chosen = services.period(kind, key, time_zone=tenant.time_zone)
     top = await services.top(db_session, standings.venue_board(tenant.id), chosen)
     return board_out("venue", _titles(tenant.display_name_in), top, f"/v/{slug}/leaderboard")
 
@@ -295,7 +301,11 @@ async def venue_api(
 )
 async def entry_api(db_session: NamedDependency[AsyncSession], slug: FromPath[str], code: FromPath[str]) -> BoardOut:
     entry = await entry_or_404(db_session, slug, code)
-    top = await services.top(db_session, standings.entry_board(entry.entry_point.id), services.period("all"))
+    top = await services.top(
+        db_session,
+        standings.entry_board(entry.entry_point.id),
+        services.period("all", time_zone=entry.tenant.time_zone),
+    )
     titles = _titles(lambda lang: entry_title(entry, lang))
     return board_out("entry_point", titles, top, f"/v/{slug}/leaderboard/{entry.code}")
 

@@ -24,6 +24,7 @@ from neutralpoint.impact.reports import ELSEWHERE, ImpactReport, Tally
 from neutralpoint.tenants.access import VenueAccess, VenueMember
 from neutralpoint.tenants.models import Role
 from neutralpoint.web.api_errors import API_ERRORS, ErrorsOut
+from neutralpoint.web.downloads import csv_download
 
 VENUE = "/api/v1/venues/{slug:str}"
 MEMBER = VenueAccess(Role.STAFF)
@@ -164,11 +165,7 @@ async def venue_impact_csv(
     """One row per period and entry point that counted anything (the same figures as the JSON)."""
     report = await venue_report(db_session, access, period, first, last)
     name = f"impact-{access.tenant.slug}-{report.range.period}-{report.range.first}-{report.range.last}.csv"
-    return Response(
-        reports.report_csv(report),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
-    )
+    return csv_download(reports.report_csv(report), name)
 
 
 route_handlers = [venue_impact, venue_impact_csv]

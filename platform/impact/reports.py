@@ -9,8 +9,6 @@ Expects a session scoped to the venue.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -25,6 +23,7 @@ from neutralpoint.payments.models import Order, OrderStatus
 from neutralpoint.refusals import FieldError, FormErrors
 from neutralpoint.scenarios.models import Estimate
 from neutralpoint.tenants.models import EntryPoint, Tenant
+from neutralpoint.web.downloads import csv_text
 
 PERIODS = ("day", "week", "month")
 #: How far back a report looks when it is not told, per period.
@@ -280,16 +279,8 @@ CSV_COLUMNS = (
 )
 
 
-def _cell_text(value: object) -> object:
-    # A name a spreadsheet would run as a formula is quoted as text.
-    return "'" + value if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") else value
-
-
 def report_csv(report: ImpactReport) -> str:
     """One row per period and entry point that counted anything, oldest first."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
     rows: Iterable[tuple[object, ...]] = (
         (
             report.range.period,
@@ -307,6 +298,4 @@ def report_csv(report: ImpactReport) -> str:
         for line in report.lines
         if (tally := report.cell(start, line.key)) != Tally()
     )
-    for row in rows:
-        writer.writerow([_cell_text(v) for v in row])
-    return out.getvalue()
+    return csv_text(CSV_COLUMNS, rows)

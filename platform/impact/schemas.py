@@ -10,7 +10,10 @@ class PeriodOut(msgspec.Struct):
     kind: str
     """``all``, ``year`` or ``month``."""
     key: str
-    """``all``, ``2026`` or ``2026-12`` (months and years begin in Asia/Shanghai)."""
+    """``all``, ``2026`` or ``2026-12``."""
+    time_zone: str = "Asia/Shanghai"
+    """The clock years and months begin on (at midnight): a venue's and an entry point's
+    board count on the venue's time zone, the platform's board on Asia/Shanghai."""
 
 
 class RowOut(msgspec.Struct):

@@ -43,10 +43,16 @@ class Period:
 
     kind: str
     key: str
+    time_zone: str = standings.BOARD_TIME_ZONE_NAME
+    """The clock its years and months are counted on: the venue's, or the platform board's."""
 
 
-def period(kind: str | None, key: str | None = None, *, now: datetime | None = None) -> Period:
-    """The period asked for: ``month`` alone is this month (in the boards' time zone)."""
+def period(
+    kind: str | None, key: str | None = None, *, now: datetime | None = None, time_zone: str | None = None
+) -> Period:
+    """The period asked for: ``month`` alone is this month on the board's clock (``time_zone``:
+    the venue's for its board, none for the platform's)."""
+    zone = time_zone or standings.BOARD_TIME_ZONE_NAME
     kind = (kind or "all").strip().lower()
     if kind not in standings.PERIOD_KINDS:
         raise FormErrors(
@@ -61,9 +67,9 @@ def period(kind: str | None, key: str | None = None, *, now: datetime | None = N
             }
         )
     if kind == "all":
-        return Period("all", standings.ALL_TIME)
+        return Period("all", standings.ALL_TIME, zone)
     if not key:
-        return Period(kind, standings.period_key(kind, now or utcnow()))
+        return Period(kind, standings.period_key(kind, now or utcnow(), zone), zone)
     pattern = _YEAR if kind == "year" else _MONTH
     if not pattern.match(key):
         example = "2026" if kind == "year" else "2026-12"
@@ -78,7 +84,7 @@ def period(kind: str | None, key: str | None = None, *, now: datetime | None = N
                 )
             }
         )
-    return Period(kind, key)
+    return Period(kind, key, zone)
 
 
 @dataclass(frozen=True)
@@ -221,8 +227,11 @@ async def standings_of(session: AsyncSession, certificate: Certificate, lang: st
             scope = "venue"
             label = venue.display_name_in(lang or venue.default_language) if venue else certificate.venue_name
         kind = "all" if key == standings.ALL_TIME else ("year" if len(key) == 4 else "month")
+        zone = venue.time_zone if venue is not None and scope == "venue" else standings.BOARD_TIME_ZONE_NAME
         rank, of = await rank_of(session, board, key, certificate.grams)
-        found.append(Standing(scope, board, Period(kind, key), rank, of, label, venue.slug if venue else "", code))
+        found.append(
+            Standing(scope, board, Period(kind, key, zone), rank, of, label, venue.slug if venue else "", code)
+        )
     scopes = {"entry_point": 0, "venue": 1, "platform": 2}
     kinds = {"all": 0, "year": 1, "month": 2}
     return sorted(found, key=lambda s: (scopes[s.scope], kinds[s.period.kind]))

@@ -1,9 +1,13 @@
 """The leaderboards' projection of the certificates, kept in step as they are issued and voided.
 
 Every valid certificate of a visitor's order is one entry on up to seven boards: its entry
-point's (all time), its venue's and the platform's (all time, its year and its month, in
-``BOARD_TIME_ZONE``). An organiser's whole-event order is left out: it would top every
-board, and the event page counts it on its own. A voided certificate leaves every board.
+point's (all time), its venue's (all time, its year and its month on the venue's clock, its
+``time_zone``) and the platform's (all time, year and month in ``BOARD_TIME_ZONE``, one
+zone for every venue, which the platform's board states). When a venue changes its time
+zone, its board's years and months are counted again on the new clock, in the same
+transaction, so that ``rebuild`` always gives what the listener kept. An organiser's
+whole-event order is left out: it would top every board, and the event page counts it on
+its own. A voided certificate leaves every board.
 
 The projection follows the ``Certificate`` rows themselves: a listener on every session's
 flush sees a certificate inserted valid, or its status turned to void, and writes the
@@ -30,10 +34,12 @@ from sqlalchemy.orm import Session
 from neutralpoint.certificates.models import Certificate, CertificateStatus
 from neutralpoint.impact.models import StandingEntry, StandingTally
 from neutralpoint.payments.models import Order, OrderBasis
-from neutralpoint.tenants.models import EntryPoint
+from neutralpoint.tenants.models import EntryPoint, Tenant
 
-#: Where a month or a year begins for the boards (the platform's home; venues default to it).
-BOARD_TIME_ZONE = ZoneInfo("Asia/Shanghai")
+#: Where a month or a year of the platform's board begins (the platform's home; venues
+#: default to it, and their own boards count on their own clocks).
+BOARD_TIME_ZONE_NAME = "Asia/Shanghai"
+BOARD_TIME_ZONE = ZoneInfo(BOARD_TIME_ZONE_NAME)
 PLATFORM = "platform"
 ALL_TIME = "all"
 PERIOD_KINDS = ("all", "year", "month")
@@ -52,11 +58,19 @@ def entry_board(entry_point_id: uuid.UUID) -> str:
     return f"entry:{entry_point_id.hex}"
 
 
-def period_key(kind: str, moment: datetime) -> str:
-    """``all``, ``2026`` or ``2026-12``: the period of ``kind`` that holds ``moment``."""
+def _zone(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name) if name else BOARD_TIME_ZONE
+    except (ValueError, KeyError):  # a zone this machine's tz database lacks
+        return BOARD_TIME_ZONE
+
+
+def period_key(kind: str, moment: datetime, time_zone: str | None = None) -> str:
+    """``all``, ``2026`` or ``2026-12``: the period of ``kind`` that holds ``moment`` on the
+    clock of ``time_zone`` (an IANA name; none: the platform board's)."""
     if kind == "all":
         return ALL_TIME
-    local = moment.astimezone(BOARD_TIME_ZONE)
+    local = moment.astimezone(_zone(time_zone))
     return f"{local.year:04d}" if kind == "year" else f"{local.year:04d}-{local.month:02d}"
 
 
@@ -80,11 +94,16 @@ class Placement:
     period: str
 
 
-def placements(venue_id: uuid.UUID, entry_point_id: uuid.UUID | None, issued_at: datetime) -> list[Placement]:
-    """The boards and periods one visitor's certificate counts on."""
+def placements(
+    venue_id: uuid.UUID, entry_point_id: uuid.UUID | None, issued_at: datetime, venue_time_zone: str | None = None
+) -> list[Placement]:
+    """The boards and periods one visitor's certificate counts on: the venue's years and
+    months on the venue's clock, the platform's on ``BOARD_TIME_ZONE``."""
     found = [Placement(entry_board(entry_point_id), ALL_TIME)] if entry_point_id is not None else []
-    for board in (venue_board(venue_id), PLATFORM):
-        found.extend(Placement(board, period_key(kind, issued_at)) for kind in PERIOD_KINDS)
+    found.extend(
+        Placement(venue_board(venue_id), period_key(kind, issued_at, venue_time_zone)) for kind in PERIOD_KINDS
+    )
+    found.extend(Placement(PLATFORM, period_key(kind, issued_at)) for kind in PERIOD_KINDS)
     return found
 
 
@@ -104,6 +123,12 @@ def _add_tallies(session: Session, changes: Iterable[tuple[str, str, int, int, i
             set_={"entries": TALLIES.c.entries + entries, "grams": TALLIES.c.grams + grams},
         )
         session.execute(statement)
+
+
+def _venue_time_zone(session: Session, venue_id: uuid.UUID) -> str | None:
+    tenants = Tenant.__table__
+    zone: str | None = session.execute(select(tenants.c.time_zone).where(tenants.c.id == venue_id)).scalar()
+    return zone
 
 
 def _order_facts(session: Session, order_id: uuid.UUID) -> tuple[uuid.UUID | None, bool]:
@@ -132,7 +157,9 @@ def enter(session: Session, certificate: Certificate) -> int:
     entry_point_id, organiser = _order_facts(session, certificate.order_id)
     if organiser:
         return 0
-    rows = placements(certificate.venue_id, entry_point_id, certificate.issued_at)
+    rows = placements(
+        certificate.venue_id, entry_point_id, certificate.issued_at, _venue_time_zone(session, certificate.venue_id)
+    )
     session.execute(
         ENTRIES.insert(),
         [
@@ -163,6 +190,46 @@ def withdraw(session: Session, certificate_id: uuid.UUID) -> int:
     return len(rows)
 
 
+def recount_venue_periods(session: Session, venue_id: uuid.UUID, time_zone: str | None) -> int:
+    """The venue board's years and months counted again on ``time_zone`` (the venue changed
+    its clock); the number of certificates placed again."""
+    board = venue_board(venue_id)
+    placed = session.execute(
+        select(ENTRIES.c.certificate_id, ENTRIES.c.grams, ENTRIES.c.issued_at).where(
+            ENTRIES.c.board == board, ENTRIES.c.period == ALL_TIME
+        )
+    ).all()
+    session.execute(delete(ENTRIES).where(ENTRIES.c.board == board, ENTRIES.c.period != ALL_TIME))
+    session.execute(delete(TALLIES).where(TALLIES.c.board == board, TALLIES.c.period != ALL_TIME))
+    if not placed:
+        return 0
+    rows = [
+        {
+            "board": board,
+            "period": period_key(kind, issued_at, time_zone),
+            "certificate_id": certificate_id,
+            "grams": grams,
+            "issued_at": issued_at,
+        }
+        for certificate_id, grams, issued_at in placed
+        for kind in ("year", "month")
+    ]
+    session.execute(ENTRIES.insert(), rows)
+    tallies: dict[tuple[str, str, int], list[int]] = {}
+    for row in rows:
+        found = tallies.setdefault((board, row["period"], bucket(row["grams"])), [0, 0])
+        found[0] += 1
+        found[1] += row["grams"]
+    _add_tallies(session, ((b, p, v, n, g) for (b, p, v), (n, g) in tallies.items()))
+    return len(placed)
+
+
+def _zone_changed(venue: Tenant) -> bool:
+    history = inspect(venue).attrs.time_zone.history
+    added, deleted = list(history.added or ()), list(history.deleted or ())
+    return bool(added) and bool(deleted) and added[0] != deleted[0]
+
+
 def _voided(certificate: Certificate) -> bool:
     history = inspect(certificate).attrs.status.history
     return CertificateStatus.VOID in (history.added or ()) and CertificateStatus.VALID in (history.deleted or ())
@@ -170,13 +237,16 @@ def _voided(certificate: Certificate) -> bool:
 
 @event.listens_for(Session, "after_flush")
 def _follow_certificates(session: Session, _flush_context: Any) -> None:
-    """Certificates inserted valid enter their boards; certificates turned void leave them."""
+    """Certificates inserted valid enter their boards; certificates turned void leave them;
+    a venue's new time zone recounts its board's years and months."""
     for obj in list(session.new):
         if isinstance(obj, Certificate) and obj.status == CertificateStatus.VALID:
             enter(session, obj)
     for obj in list(session.dirty):
         if isinstance(obj, Certificate) and _voided(obj):
             withdraw(session, obj.id)
+        elif isinstance(obj, Tenant) and _zone_changed(obj):
+            recount_venue_periods(session, obj.id, obj.time_zone)
 
 
 async def rebuild(session: AsyncSession) -> int:
@@ -200,6 +270,7 @@ async def rebuild(session: AsyncSession) -> int:
 __all__ = [
     "ALL_TIME",
     "BOARD_TIME_ZONE",
+    "BOARD_TIME_ZONE_NAME",
     "PLATFORM",
     "bucket",
     "bucket_end",
@@ -208,6 +279,7 @@ __all__ = [
     "period_key",
     "placements",
     "rebuild",
+    "recount_venue_periods",
     "venue_board",
     "withdraw",
 ]

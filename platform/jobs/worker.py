@@ -11,6 +11,7 @@ from neutralpoint.credits.selling import use_reservation_minutes
 from neutralpoint.database.engine import Database
 from neutralpoint.impact import standings as _standings  # noqa: F401  (the leaderboards follow the certificates)
 from neutralpoint.jobs.queue import MAX_TRIES, JobQueue, tasks
+from neutralpoint.payments.retirement_mail import use_base_url
 from neutralpoint.settings import get_settings
 
 
@@ -21,6 +22,8 @@ async def startup(ctx: dict[str, Any]) -> None:
     # Tasks that start other tasks (a payment event starts a fulfilment) enqueue through it.
     ctx["jobs"] = JobQueue(ctx, settings.redis_url)
     use_reservation_minutes(settings.reservation_minutes)
+    # The e-mail that tells a holder their credits are retired links to their certificate.
+    use_base_url(settings.base_url)
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:

@@ -232,8 +232,16 @@ async def _grams_wanted(session: AsyncSession, request: CheckoutRequest, allocat
 
 
 async def _create_order(
-    session: AsyncSession, provider: PaymentProvider, request: CheckoutRequest, ttl: timedelta, now: datetime
+    session: AsyncSession,
+    provider: PaymentProvider,
+    request: CheckoutRequest,
+    ttl: timedelta,
+    now: datetime,
+    *,
+    clock_given: bool = False,
 ) -> Order:
+    """The order (draft) and its reservation. The reservation reads the clock itself once it
+    holds the lot's lock (so the lot's ledger is in time order), unless the caller set it."""
     use_tenant(session, request.tenant_id)
     if request.basis not in OrderBasis:
         raise refuse(
@@ -270,7 +278,7 @@ async def _create_order(
             grams=grams,
             order_ref=reference,
             actor=request.actor,
-            now=now,
+            now=now if clock_given else None,
             ttl=ttl,
             round_up_to_minimum=request.basis != OrderBasis.AMOUNT,
         )
@@ -348,9 +356,10 @@ async def start_checkout(
     db: Database, provider: PaymentProvider, request: CheckoutRequest, *, ttl: timedelta, now: datetime | None = None
 ) -> OrderView:
     """Create the order with its reservation, then its payment at the provider."""
+    clock_given = now is not None
     now = now or utcnow()
     async with db.session() as session:
-        order = await _create_order(session, provider, request, ttl, now)
+        order = await _create_order(session, provider, request, ttl, now, clock_given=clock_given)
         reference, amount, currency = order.reference, order.amount_minor, order.currency
     description = f"Carbon credits, order {reference}"
     try:

@@ -30,7 +30,6 @@ from neutralpoint.payments.providers import PaymentProvider, ProviderError
 from neutralpoint.payments.receipts import receipt_message
 from neutralpoint.payments.refunds import AUTOMATIC, refund_order
 from neutralpoint.settings import Settings
-from neutralpoint.tenants.models import Tenant
 
 log = logging.getLogger("neutralpoint.payments")
 S = OrderStatus
@@ -53,6 +52,10 @@ async def fulfil(db: Database, provider: PaymentProvider, settings: Settings, re
                 return ALREADY
             if order.status != S.PAID:
                 return NOT_PAID
+            # What the certificate reads, before the sale locks the lot until this commits.
+            issue_rows = await certificates.prepare_issue(
+                session, settings, venue_id=order.tenant_id, project_id=order.project_id
+            )
             sale = await credits.confirm_sale(
                 session, order_ref=reference, amount_minor=order.amount_minor, currency=order.currency, actor=ACTOR
             )
@@ -70,6 +73,7 @@ async def fulfil(db: Database, provider: PaymentProvider, settings: Settings, re
                 sale=sale,
                 test_mode=order.test_mode,
                 language=order.language,
+                rows=issue_rows,
             )
             orders.move(
                 session,
@@ -87,8 +91,7 @@ async def fulfil(db: Database, provider: PaymentProvider, settings: Settings, re
                     sale_id=sale.id,
                     certificate_number=certificate.number,
                 )
-                venue = await session.get(Tenant, order.tenant_id)
-                session.add(receipt_message(settings, view, certificate.venue_slug, venue=venue))
+                session.add(receipt_message(settings, view, certificate.venue_slug, venue=issue_rows.venue))
             return FULFILLED
     except IntegrityError:
         # Another run recorded this order's fulfilment first (the unique constraint held).

@@ -3,8 +3,6 @@ owed to each project owner from the orders' splits; each as rows and as CSV."""
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -16,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from neutralpoint.credits.models import Project, ProjectOwner
 from neutralpoint.payments.models import Order, OrderStatus, Refund
 from neutralpoint.payments.schemas import OwedToOwner
+from neutralpoint.web.downloads import csv_text
 
 LIST_LIMIT = 500
 OWED_STATUSES = (OrderStatus.PAID, OrderStatus.FULFILLED)
@@ -147,22 +146,12 @@ ORDER_COLUMNS = (
 )
 
 
-def _csv(header: Iterable[str], rows: Iterable[Iterable[object]]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(list(header))
-    for row in rows:
-        # A cell that a spreadsheet would run as a formula is quoted as text.
-        writer.writerow(["'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v for v in row])
-    return out.getvalue()
-
-
 def _when(moment: datetime | None) -> str:
     return moment.isoformat(timespec="seconds") if moment else ""
 
 
 def orders_csv(rows: Iterable[OrderRow], lang: str = "en") -> str:
-    return _csv(
+    return csv_text(
         ORDER_COLUMNS,
         (
             (
@@ -192,7 +181,7 @@ def orders_csv(rows: Iterable[OrderRow], lang: str = "en") -> str:
 
 
 def owed_csv(rows: Iterable[OwedToOwner]) -> str:
-    return _csv(
+    return csv_text(
         (
             "owner_id",
             "owner",

@@ -15,6 +15,7 @@ from typing import Any
 
 from arq.worker import Retry
 
+from neutralpoint.certificates import renderings
 from neutralpoint.jobs import task
 from neutralpoint.payments import fulfilment
 from neutralpoint.payments.providers import PaymentProvider, provider_for
@@ -49,6 +50,10 @@ async def fulfil_order(ctx: dict[str, Any], reference: str) -> str:
         log.warning("fulfilment of %s took over %ss; retrying", reference, bound)
         raise Retry(defer=RETRY_DELAY_SECONDS) from None
     log.info("order %s: %s", reference, outcome)
+    jobs = ctx.get("jobs")
+    if outcome == fulfilment.FULFILLED and jobs is not None and ctx["settings"].certificates_drawn_at_issue:
+        # Its page is ready when the visitor opens it (the job id makes a repeat a no-op).
+        await renderings.request_at_issue(ctx["db"], jobs, reference)
     return outcome
 
 

@@ -26,6 +26,7 @@ from neutralpoint.payments import services as payments
 from neutralpoint.payments.providers import SandboxProvider
 from neutralpoint.scenarios.manager import ScenarioRegistry
 from neutralpoint.settings import Settings
+from neutralpoint.tenants.models import Tenant
 
 KEYS = "/.well-known/neutralpoint/certificate-keys.json"
 VERIFY_API = "/api/v1/public/certificates/verify"
@@ -93,10 +94,57 @@ def test_numbers_are_random_and_forgiving_to_type() -> None:
     assert len(set(numbers)) == len(numbers)
     assert all(services.NUMBER_PATTERN.match(n) for n in numbers)
     # Every position takes every character: nothing to count on from one number to the next.
-    assert all(len({n[i] for n in numbers}) == 32 for i in (3, 8, 16))
+    assert all(len({n[i] for n in numbers}) == 32 for i in (4, 9, 17))
+    # New numbers are not shaped like order references (NP-XXXX-XXXX-XXXX).
+    assert all(n.startswith("NPC-") for n in numbers)
+    assert services.normalize_number("npc 7k2m 9qxd 4tzr") == "NPC-7K2M-9QXD-4TZR"
     assert services.normalize_number("np 7k2m 9qxd 4tzr") == "NP-7K2M-9QXD-4TZR"
-    assert services.normalize_number("NP7K2M9QXDO4TZR".replace("O", "")) == "NP-7K2M-9QXD-4TZR"
+    assert services.normalize_number("NP7K2M9QXD4TZR") == "NP-7K2M-9QXD-4TZR"
     assert services.normalize_number("np-1lio-0000-0000") == "NP-1110-0000-0000"
+    # Without a prefix it may be either: the newest first.
+    assert services.candidate_numbers("7k2m9qxd4tzr") == ["NPC-7K2M-9QXD-4TZR", "NP-7K2M-9QXD-4TZR"]
+    assert services.candidate_numbers("NPC-7K2M") == []
+
+
+async def test_a_first_certificate_numbered_np_still_resolves_and_verifies(
+    world: World, db: Database, settings: Settings, jobs: JobQueue, tmp_path: Path
+) -> None:
+    """Certificates issued before the NPC- prefix carry NP- numbers inside their signed payloads."""
+    shop = await world.shop()
+    reference = await _paid_order(world, shop, buyer_name="Li Wei")
+    await jobs.drain()
+    certificate = await _certificate(db, reference)
+    assert certificate.number.startswith("NPC-")
+    old_number = "NP-" + certificate.number.removeprefix("NPC-")
+    key = services.signing_key(settings)
+    facts = signing.verify_payload(certificate.payload, {key.key_id: key.public_bytes})
+    old_payload = signing.sign_payload(dataclasses.replace(facts, number=old_number), key)
+    # The prefix lives in the number's top four bits: zero for NP-, as the first payloads hold.
+    assert signing.b32decode(old_payload)[12] >> 4 == 0
+    assert signing.b32decode(certificate.payload)[12] >> 4 == 1
+    async with db.platform_session() as session:
+        stored = await session.get(Certificate, certificate.id)
+        assert stored is not None
+        stored.number, stored.payload = old_number, old_payload
+
+    for asked in ({"number": old_number}, {"number": old_number.replace("-", "").lower()}, {"p": old_payload}):
+        verdict = (await world.client.get(VERIFY_API, params=asked)).json()
+        assert (verdict["valid"], verdict["reason_code"]) == (True, "valid"), asked
+        assert verdict["certificate"]["number"] == old_number
+    page = await world.client.get(f"/certificates/{old_number}", params={"lang": "en"})
+    assert page.status_code == 200
+    assert old_number in page.text
+    # Typed without its prefix, the number finds it too.
+    bare = await world.client.get(
+        f"/certificates/{old_number.removeprefix('NP-')}", params={"lang": "en"}, follow_redirects=False
+    )
+    assert bare.status_code == 301
+    assert bare.headers["location"].startswith(f"/certificates/{old_number}")
+    keys_file = tmp_path / "keys.json"
+    keys_file.write_text((await world.client.get(KEYS)).text)
+    answer = CliRunner().invoke(certificates_cli, ["verify", old_payload, "--keys", str(keys_file)])
+    assert answer.exit_code == 0, answer.output
+    assert old_number in answer.output
 
 
 async def test_the_verify_api_checks_by_number_and_by_payload(world: World, db: Database, jobs: JobQueue) -> None:
@@ -140,7 +188,7 @@ async def test_bad_input_is_not_valid_with_a_reason_in_both_languages(
         "unknown_key": {"p": signing.b32encode(stranger_body + stranger.sign(stranger_body))},
         "cut_short": {"p": certificate.payload[:-20]},
         "not_base32": {"p": certificate.payload[:-1] + "1"},
-        "unknown_number": {"number": "NP-0000-0000-0000"},
+        "unknown_number": {"number": "NPC-0000-0000-0000"},
         "bad_number": {"number": "<script>"},
         "nothing_to_check": {"number": " "},
     }
@@ -267,3 +315,26 @@ async def test_the_verify_page_and_the_order_page_link(world: World, db: Databas
     empty = await world.client.get("/certificates/verify")
     assert empty.status_code == 200
     assert 'name="number"' in empty.text
+
+
+async def test_the_verify_page_names_the_venue_as_now_beside_what_was_signed(
+    world: World, db: Database, jobs: JobQueue
+) -> None:
+    shop = await world.shop()
+    reference = await _paid_order(world, shop, buyer_name="Li Wei")
+    await jobs.drain()
+    certificate = await _certificate(db, reference)
+    signed = certificate.venue_name
+    page = await world.client.get("/certificates/verify", params={"number": certificate.number, "lang": "en"})
+    assert 'id="venue-signed"' not in page.text  # the same name: said once
+    async with db.platform_session() as session:
+        venue = await session.get(Tenant, shop.venue_id)
+        assert venue is not None
+        venue.display_name_en, venue.display_name_zh_hans = "Chengdu Summit", "成都峰会"
+    for lang, now, said in (
+        ("en", "Chengdu Summit", f"as signed: {signed}"),
+        ("zh-Hans", "成都峰会", f"签名时为：{signed}"),
+    ):
+        page = await world.client.get("/certificates/verify", params={"number": certificate.number, "lang": lang})
+        assert f'<span id="venue-now">{now}</span>' in page.text, lang
+        assert said in page.text, lang

@@ -97,7 +97,8 @@ async def test_the_page_is_prepared_by_the_job_then_served_from_storage(
     certificate = await _issued(world, db, jobs, buyer_name="李伟", language="zh-Hans")
     assert certificate.language == "zh-Hans"
     base = f"/certificates/{certificate.number}"
-    # Nothing is drawn before it is asked for: the first visit asks the job, and says so.
+    # Drawing at issue is off in the suite (test_drawn_at_issue.py has it on): nothing is
+    # drawn before it is asked for, and the first visit asks the job, and says so.
     assert await _rows(db, certificate) == []
     page = await world.client.get(base, params={"lang": "en"})
     assert page.status_code == 200
@@ -299,7 +300,7 @@ async def test_a_refund_draws_the_files_again_marked_void(
 
 
 async def test_an_unknown_or_malformed_number_is_not_an_error_page(world: World) -> None:
-    for number in ("NP-0000-0000-0000", "nonsense", "NP-" + "X" * 300):
+    for number in ("NPC-0000-0000-0000", "nonsense", "NP-" + "X" * 300):
         page = await world.client.get(f"/certificates/{number}", params={"lang": "zh-Hans"}, follow_redirects=True)
         assert page.status_code == 200, number
         assert "这不是一张有效的证书" in page.text

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from neutralpoint.certificates import signing
 
 FACTS = {
-    "number": "NP-7K2M-9QXD-4TZR",
+    "number": "NPC-7K2M-9QXD-4TZR",
     "issued_at": "2026-12-07T03:01:02Z",
     "holder": "李伟",
     "venue": "青城山景区",
@@ -98,7 +98,13 @@ def test_any_ed25519_library_checks_it_from_the_documented_bytes() -> None:
     value = int.from_bytes(body[12:20], "big")
     alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
     chars = "".join(alphabet[(value >> (5 * (11 - i))) & 31] for i in range(12))
-    assert f"NP-{chars[:4]}-{chars[4:8]}-{chars[8:]}" == FACTS["number"]
+    prefix = {0: "NP", 1: "NPC"}[value >> 60]
+    assert f"{prefix}-{chars[:4]}-{chars[4:8]}-{chars[8:]}" == FACTS["number"]
+    # A number of the first certificates (NP-): its top four bits are zero.
+    old = signing.SignedFacts(key_id=key.key_id, **{**FACTS, "number": "NP-7K2M-9QXD-4TZR"})  # type: ignore[arg-type]
+    old_body = _unb32(signing.sign_payload(old, key))[:-64]
+    assert int.from_bytes(old_body[12:20], "big") >> 60 == 0
+    assert signing.verify_payload(signing.sign_payload(old, key), {key.key_id: key.public_bytes}) == old
     # The first certificates' text body, as documented too.
     text = signing.sign_text_payload(signing.SignedFacts(key_id=key.key_id, **FACTS), key)  # type: ignore[arg-type]
     body_text, _signature_text = text.split(".")

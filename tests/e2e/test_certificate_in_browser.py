@@ -59,7 +59,7 @@ async def test_order_page_links_to_a_valid_certificate(
         link = page.locator("#certificate-link")
         await expect(link).to_be_visible(timeout=20_000)
         await link.click()
-        await expect(page).to_have_url(re.compile(r"/certificates/verify\?number=NP-"))
+        await expect(page).to_have_url(re.compile(r"/certificates/verify\?number=NPC-"))
         await expect(page.locator("#verdict h1")).to_have_text(_("This certificate is valid"))
         await expect(page.locator("#pieces li").first).to_contain_text("CDCER-2023-")
         await page.screenshot(path=str(screenshots / f"certificate-verify-{lang}.png"), full_page=True)
@@ -92,6 +92,6 @@ async def test_order_page_links_to_a_valid_certificate(
         }
         await expect(page.locator("#reason")).to_have_text(unreadable[lang])
         await page.screenshot(path=str(screenshots / f"certificate-not-valid-{lang}.png"), full_page=True)
-        assert number.startswith("NP-")
+        assert number.startswith("NPC-")
     finally:
         await context.close()

@@ -82,7 +82,7 @@ async def test_compute_neutralize_then_the_personal_footprint(
         await page.locator("#sign-in button[type=submit]").click()
         await expect(page.locator("#kept")).to_contain_text(email)
 
-        await page.locator("#orders a", has_text="NP-").first.click()
-        await expect(page).to_have_url(re.compile(r"/certificates/NP-"))
+        await page.locator("#orders a", has_text="NPC-").first.click()
+        await expect(page).to_have_url(re.compile(r"/certificates/NPC-"))
     finally:
         await context.close()

@@ -62,7 +62,7 @@ async def test_a_visitor_names_themselves_and_finds_their_place(
         await page.screenshot(path=str(screenshots / f"leaderboard-listing-{lang}.png"), full_page=True)
 
         await page.locator("#sentence a").click()
-        await expect(page).to_have_url(re.compile(r"/leaderboard/certificates/NP-"))
+        await expect(page).to_have_url(re.compile(r"/leaderboard/certificates/NPC-"))
         number = (await page.locator("#standings .muted a").text_content() or "").strip()
         await page.goto(f"{live_server}/certificates/verify?number={number}&lang={lang}")
         # The certificate's page says where it stands (filled in by its script).

@@ -90,6 +90,13 @@ async def test_order_pages_at_phone_and_desk_width(
             await expect(page.locator("table")).to_contain_text(kept)
             await _fits(page, viewport["width"])
             await page.screenshot(path=str(screenshots / f"venue-orders-{size}-{lang}.png"), full_page=True)
+            # The certificates of those orders, on the venue's clock, one tab away.
+            await page.locator('nav a[href$="/certificates"]').click()
+            await expect(page.locator("h1")).to_have_text(_("Certificates"))
+            await expect(page.locator("#certificates table")).to_contain_text("UTC+8")
+            await _fits(page, viewport["width"])
+            await page.screenshot(path=str(screenshots / f"venue-certificates-{size}-{lang}.png"), full_page=True)
+            await page.goto(f"/venue/{shop.slug}/orders?lang={lang}")
 
             if size == "phone":
                 # The refund: the list's link, the page that says what it does, the button.

@@ -4,6 +4,7 @@ and their JSON twins agree in both languages."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
@@ -20,6 +21,7 @@ from neutralpoint.jobs.queue import JobQueue
 from neutralpoint.payments.providers import SandboxProvider
 from neutralpoint.payments.refunds import refund_order
 from neutralpoint.settings import Settings
+from neutralpoint.tenants.models import Tenant
 from tests.conftest import csrf_token
 
 
@@ -42,6 +44,18 @@ def test_periods_begin_in_the_boards_time_zone() -> None:
     assert standings.period_key("month", moment) == "2027-01"
     assert standings.period_key("year", moment) == "2027"
     assert standings.period_key("all", moment) == "all"
+    # A venue's board counts on the venue's clock: still December in Los Angeles.
+    assert standings.period_key("month", moment, "America/Los_Angeles") == "2026-12"
+    venue_id = uuid.uuid4()
+    placed = {(p.board, p.period) for p in standings.placements(venue_id, None, moment, "America/Los_Angeles")}
+    assert placed == {
+        (standings.venue_board(venue_id), "all"),
+        (standings.venue_board(venue_id), "2026"),
+        (standings.venue_board(venue_id), "2026-12"),
+        (standings.PLATFORM, "all"),
+        (standings.PLATFORM, "2027"),
+        (standings.PLATFORM, "2027-01"),
+    }
 
 
 async def _board_rows(db: Database, board: str) -> list[tuple[str, str, int]]:
@@ -170,6 +184,28 @@ async def test_rebuilding_from_the_certificates_gives_the_same_boards(
         assert await standings.rebuild(session) >= 3
     assert await snapshot() == kept
 
+    # The venue moves its clock: its board's years and months are counted again on it, in
+    # the same transaction, and rebuilding still gives exactly what was kept.
+    zone = "Pacific/Kiritimati"
+    async with db.platform_session() as session:
+        venue = await session.get(Tenant, shop.venue_id)
+        assert venue is not None
+        venue.time_zone = zone
+    moved = await snapshot()
+    board = standings.venue_board(shop.venue_id)
+    issued = [e for e in moved[0] if e[0] == board and e[1] == "all"]
+    assert len(issued) == 3
+    assert {e[1] for e in moved[0] if e[0] == board} == {
+        "all",
+        standings.period_key("year", utcnow(), zone),
+        standings.period_key("month", utcnow(), zone),
+    }
+    assert sum(t[3] for t in moved[1] if t[0] == board and t[1] == "all") == 3
+    assert sum(t[3] for t in moved[1] if t[0] == board and len(t[1]) == 4) == 3
+    async with db.platform_session() as session:
+        await standings.rebuild(session)
+    assert await snapshot() == moved
+
 
 async def test_bad_choices_and_periods_are_refused_by_field_in_both_languages(
     world: World, jobs: JobQueue, client: Any
@@ -229,17 +265,24 @@ async def test_boards_by_period_and_the_platform_page(world: World, jobs: JobQue
     await neutralize(world, jobs, shop, 45_000)
     month = standings.period_key("month", utcnow())
     venue = (await client.get(f"/api/v1/public/venues/{shop.slug}/leaderboard?period=month")).json()
-    assert venue["period"] == {"kind": "month", "key": month}
+    assert venue["period"] == {"kind": "month", "key": month, "time_zone": "Asia/Shanghai"}
+    everyone = (await client.get("/api/v1/public/leaderboard?period=year")).json()
+    assert everyone["period"]["time_zone"] == standings.BOARD_TIME_ZONE_NAME
     assert venue["certificates"] == 1
     past = (await client.get(f"/api/v1/public/venues/{shop.slug}/leaderboard?period=month&key=2001-01")).json()
     assert past["certificates"] == 0
     assert past["rows"] == []
-    for lang, word in (("en", "Leaderboard of every venue"), ("zh-Hans", "全平台排行榜")):
+    for lang, word, zone in (
+        ("en", "Leaderboard of every venue", "midnight in Asia/Shanghai (UTC+8), for every venue alike"),
+        ("zh-Hans", "全平台排行榜", "Asia/Shanghai（UTC+8）的零点开始计算，所有场所相同"),
+    ):
         page = await client.get(f"/leaderboard?lang={lang}")
         assert page.status_code == 200
         assert word in page.text
-    page = await client.get(f"/v/{shop.slug}/leaderboard?period=year")
+        assert zone in page.text
+    page = await client.get(f"/v/{shop.slug}/leaderboard?period=year&lang=en")
     assert page.status_code == 200
     assert "45.0 kg" in page.text
+    assert "on the venue&#39;s clock: Asia/Shanghai (UTC+8)" in page.text
     assert (await client.get("/v/no-such-venue/leaderboard")).status_code == 404
     assert (await client.get(f"/v/{shop.slug}/leaderboard/NOPE")).status_code == 404

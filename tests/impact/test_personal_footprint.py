@@ -91,7 +91,7 @@ async def test_one_visitor_at_two_venues_sees_both_with_names_dates_and_totals(
     assert order["reference"] == reference
     assert order["status"] == "fulfilled"
     assert order["neutralized"]
-    assert order["certificate_number"].startswith("NP-")
+    assert order["certificate_number"].startswith("NPC-")
     assert order["certificate_url"].endswith(f"/certificates/{order['certificate_number']}")
     assert order["order_url"].endswith(f"/v/{second.slug}/orders/{reference}")
 
@@ -253,7 +253,7 @@ async def test_download_as_json_and_csv(world: World, jobs: JobQueue, client: An
     rows = list(csv.DictReader(io.StringIO(as_csv.text)))
     assert [(r["kind"], r["grams_co2e"]) for r in rows] == [("estimate", str(GRAMS)), ("order", "20000")]
     assert rows[1]["order_reference"] == reference
-    assert rows[1]["certificate_number"].startswith("NP-")
+    assert rows[1]["certificate_number"].startswith("NPC-")
 
 
 async def test_delete_unlinks_everything_and_the_certificate_still_verifies(

@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "payments"))
 from scenarios.signed_in import sign_in_as
 from shop_world import GRAMS, Shop, World
 
+from neutralpoint.certificates.models import Certificate
 from neutralpoint.database.engine import Database
 from neutralpoint.impact.charts import nice_step
 from neutralpoint.impact.reports import next_period, period_start
@@ -260,3 +261,83 @@ def test_periods_and_axes() -> None:
     assert next_period(date(2026, 12, 1), "month") == date(2027, 1, 1)
     assert next_period(date(2026, 1, 1), "month") == date(2026, 2, 1)
     assert [nice_step(v) for v in (0, 0.5, 3, 7, 26, 1234, 250_000)] == [1, 1, 5, 10, 50, 2000, 250_000]
+
+
+async def test_the_venue_lists_and_exports_its_certificates_on_its_clock(
+    world: World, jobs: JobQueue, db: Database, desk: AsyncTestClient[Any], app: Litestar
+) -> None:
+    shop = await world.shop()
+    history = await _history(world, jobs, db, shop)
+    named = (await world.order(shop, basis="mass", grams=10_000, buyer_name="=SUM(A1)", entry_point=shop.code)).json()
+    assert (await world.sandbox_pay(shop, named["reference"])).status_code == 200
+    await jobs.drain()
+    other = await world.shop()
+    stranger = (await world.order(other, basis="mass", grams=10_000)).json()
+    assert (await world.sandbox_pay(other, stranger["reference"])).status_code == 200
+    await jobs.drain()
+    numbers = {key: (await world.get(shop, history[key]["reference"]))["certificate_number"] for key in history}
+    numbers["named"] = (await world.get(shop, named["reference"]))["certificate_number"]
+    # 2026-03-01 16:30 UTC is 2 March, 00:30 in Shanghai.
+    async with db.platform_session() as session:
+        await session.execute(
+            update(Certificate)
+            .where(Certificate.number == numbers["by_mass"])
+            .values(issued_at=at("2026-03-01T16:30:00"))
+        )
+    api = f"/api/v1/venues/{shop.slug}/certificates"
+    async with signed_in(desk, await member(db, shop)) as staff:
+        assert (await staff.get(api)).status_code in (401, 403, 404)  # names the buyers: managers and owners
+    async with signed_in(desk, await member(db, other, Role.MANAGER)) as outsider:
+        assert (await outsider.get(api)).status_code in (403, 404)
+    async with signed_in(desk, await member(db, shop, Role.MANAGER)) as manager:
+        listed = (await manager.get(api)).json()
+        assert (listed["time_zone"], listed["total"], listed["pages"]) == ("Asia/Shanghai", 3, 1)
+        assert [c["number"] for c in listed["certificates"]][-1] == numbers["by_mass"]  # newest first
+        assert {c["number"] for c in listed["certificates"]} == {
+            numbers["by_footprint"],
+            numbers["by_mass"],
+            numbers["named"],
+        }
+        moved = next(c for c in listed["certificates"] if c["number"] == numbers["by_mass"])
+        assert moved["issued_at"] == "2026-03-02T00:30:00+08:00"
+        assert (moved["entry_point"], moved["status"]) == ("", "valid")
+        at_door = (await manager.get(api, params={"entry_point": shop.code})).json()
+        assert {c["number"] for c in at_door["certificates"]} == {numbers["by_footprint"], numbers["named"]}
+        that_day = (await manager.get(api, params={"from": "2026-03-02", "to": "2026-03-02"})).json()
+        assert [c["number"] for c in that_day["certificates"]] == [numbers["by_mass"]]
+        assert (await manager.get(api, params={"from": "2026-03-01", "to": "2026-03-01"})).json()["total"] == 0
+        paged = (await manager.get(api, params={"per_page": "1", "page": "2"})).json()
+        assert (paged["page"], paged["pages"], len(paged["certificates"])) == (2, 3, 1)
+        for params, field in (
+            ({"entry_point": "NOPE"}, "entry_point"),
+            ({"from": "2026-03-02", "to": "2026-03-01"}, "to"),
+            ({"from": "yesterday"}, "from"),
+            ({"page": "0"}, "page"),
+            ({"per_page": "1000"}, "per_page"),
+        ):
+            refused = await manager.get(api, params=params)
+            assert refused.status_code == 400, params
+            error = refused.json()["errors"][field]
+            assert error["message"]["en"] != error["message"]["zh-Hans"]
+
+        exported = await manager.get(f"{api}.csv", params={"entry_point": shop.code})
+        assert exported.headers["content-type"].startswith("text/csv")
+        assert exported.headers["cache-control"] == "no-store"
+        assert f'filename="certificates-{shop.slug}.csv"' in exported.headers["content-disposition"]
+        rows = list(csv.DictReader(io.StringIO(exported.text)))
+        assert {r["number"] for r in rows} == {numbers["by_footprint"], numbers["named"]}
+        assert {r["time_zone"] for r in rows} == {"Asia/Shanghai"}
+        assert all(r["issued_at"].endswith("+08:00") for r in rows)
+        assert "'=SUM(A1)" in {r["holder"] for r in rows}  # a spreadsheet does not run it
+
+        for lang, words in (("en", ("Certificates", "Anonymous visitor")), ("zh-Hans", ("证书", "匿名访客"))):
+            page = await manager.get(f"/venue/{shop.slug}/certificates", params={"lang": lang})
+            assert page.status_code == 200
+            assert all(word in page.text for word in words), lang
+            assert numbers["by_footprint"] in page.text
+            assert "Mar 2, 2026, 00:30 UTC+8" in page.text or "2026年3月2日 00:30 UTC+8" in page.text
+        refused_page = await manager.get(f"/venue/{shop.slug}/certificates", params={"to": "nonsense", "lang": "en"})
+        assert refused_page.status_code == 400
+        assert "YYYY-MM-DD" in refused_page.text
+    schema = (await desk.get("/schema/openapi.json")).json()
+    assert {"/api/v1/venues/{slug}/certificates", "/api/v1/venues/{slug}/certificates.csv"} <= set(schema["paths"])
