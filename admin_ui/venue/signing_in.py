@@ -84,8 +84,10 @@ class SignInPages(Controller):
         except FormErrors as exc:
             values.pop("password")
             return page(request, "venue/signup.html", status_code=400, user=user, values=values, errors=exc.errors)
-        sign_in(request, result.user)
-        return see_other(f"/venue/{result.tenant.slug}/?welcome=1", background=mail_job(jobs))
+        if result.user is not None:
+            # An address that had an account: nobody is signed in, and the answer is the same.
+            sign_in(request, result.user)
+        return see_other(f"/venue/{result.slug}/?welcome=1", background=mail_job(jobs))
 
     @get("/login")
     async def login_form(self, request: Request[Any, Any, Any]) -> Template:

@@ -1,6 +1,10 @@
 """People and their venues: signing up a venue with its owner, confirming the e-mail
 address, a person's own account and list of venues, and platform admins.
 
+Sign-up does not say whether an address has an account: for an address that has one it
+creates nothing, mails the address's holder instead (someone tried to sign up with it; sign
+in or reset the password), and its callers answer exactly as for a new address.
+
 Every function checks all of its raw values and raises ``FormErrors`` naming each bad
 field before anything is written. Looking across venues (a person's venues, activating
 them on verification) disables the tenant scope explicitly and filters by the person.
@@ -24,8 +28,8 @@ from neutralpoint.refusals import Collector, FormErrors, problem
 from neutralpoint.settings import Settings
 from neutralpoint.tenants import tokens
 from neutralpoint.tenants import validation as check
-from neutralpoint.tenants.addresses import verification_link
-from neutralpoint.tenants.mail import verification_message
+from neutralpoint.tenants.addresses import login_link, password_forgot_link, verification_link
+from neutralpoint.tenants.mail import signup_attempt_message, verification_message
 from neutralpoint.tenants.models import (
     Membership,
     OutboxMessage,
@@ -44,9 +48,14 @@ WRONG_PASSWORD = problem("wrong_password", "This is not your current password.",
 
 @dataclass(frozen=True)
 class SignupResult:
-    tenant: Tenant
-    user: User
-    created_user: bool
+    """What a sign-up did. ``tenant`` and ``user`` are None when the address already had
+    an account: nothing was created and its holder was mailed; callers answer alike."""
+
+    slug: str
+    name: str
+    email: str
+    tenant: Tenant | None
+    user: User | None
 
 
 async def _slug_taken(session: AsyncSession, slug: str) -> bool:
@@ -77,11 +86,12 @@ async def signup(
         email, password = current_user.email, ""
     if "slug" not in errors.errors and await _slug_taken(session, slug):
         errors.add("slug", check.SLUG_TAKEN)
-    if current_user is None and "email" not in errors.errors and await email_taken(session, email):
-        errors.add("email", check.EMAIL_TAKEN)
     errors.raise_if_any()
 
+    # Hashed whether or not the address has an account, so that both take the same time.
     password_hash = await hash_password_async(password) if current_user is None else ""
+    if current_user is None and await email_taken(session, email):
+        return await _signup_attempted(session, settings, slug, name, email, lang)
     verified = current_user is not None and current_user.email_verified_at is not None
     try:
         async with session.begin_nested():
@@ -101,14 +111,24 @@ async def signup(
         # Someone took the address or the e-mail between our check and our insert.
         if await _slug_taken(session, slug):
             raise FormErrors({"slug": check.SLUG_TAKEN}) from None
-        raise FormErrors({"email": check.EMAIL_TAKEN}) from None
+        return await _signup_attempted(session, settings, slug, name, email, lang)
     use_tenant(session, tenant.id)
     session.add(Membership(user_id=user.id, role=Role.OWNER))
     if not verified:
         link = verification_link(settings, user)
         session.add(verification_message(user.email, tenant.display_name_in(lang), link, lang))
     await session.flush()
-    return SignupResult(tenant=tenant, user=user, created_user=current_user is None)
+    return SignupResult(slug=slug, name=name, email=user.email, tenant=tenant, user=user)
+
+
+async def _signup_attempted(
+    session: AsyncSession, settings: Settings, slug: str, name: str, email: str, lang: str
+) -> SignupResult:
+    """The address has an account: tell its holder (at most once a minute), create nothing."""
+    if not await mailed_recently(session, email, "signup_attempt"):
+        session.add(signup_attempt_message(email, login_link(settings), password_forgot_link(settings), lang))
+        await session.flush()
+    return SignupResult(slug=slug, name=name, email=email, tenant=None, user=None)
 
 
 async def mailed_recently(session: AsyncSession, email: str, kind: str) -> bool:

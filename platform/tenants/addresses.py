@@ -48,6 +48,14 @@ def verification_link(settings: Settings, user: User) -> str:
     return f"{settings.base_url}/verify?token={tokens.verification_token(settings.secret_key, user.id, user.email)}"
 
 
+def login_link(settings: Settings) -> str:
+    return f"{settings.base_url}/login"
+
+
+def password_forgot_link(settings: Settings) -> str:
+    return f"{settings.base_url}/password/forgot"
+
+
 def password_reset_link(settings: Settings, user: User, now: datetime | None = None) -> str:
     token = tokens.password_reset_token(settings.secret_key, user.id, user.email, user.password_hash, now)
     return f"{settings.base_url}/password/reset?token={token}"

@@ -111,6 +111,23 @@ def venue_summary(settings: Settings, tenant: Tenant, role: Role) -> schemas.Ven
     )
 
 
+def decoy_user(email: str) -> schemas.UserOut:
+    """A new account's answer for an address that already has one: it names no stored user."""
+    return schemas.UserOut(id=uuid.uuid4(), email=email, name="", email_verified=False, is_platform_admin=False)
+
+
+def pending_summary(settings: Settings, slug: str, name: str) -> schemas.VenueSummary:
+    """A new pending venue's summary, for a sign-up that created none (the address had an account)."""
+    return schemas.VenueSummary(
+        slug=slug,
+        name=name,
+        display_name=name,
+        status=TenantStatus.PENDING.value,
+        role=Role.OWNER.value,
+        dashboard_url=f"{settings.base_url}/venue/{slug}/",
+    )
+
+
 def venue_out(settings: Settings, registry: ScenarioRegistry, tenant: Tenant) -> schemas.VenueOut:
     location = None
     city = load_cities().by_id(tenant.city_id) if tenant.city_id is not None else None
@@ -357,19 +374,27 @@ class AccountApi(Controller):
         """Creates the venue (pending), its owner, and mails a link to confirm the address.
 
         When already signed in, ``email`` and ``password`` are ignored and the venue is
-        added to the signed-in account (active at once if its address is confirmed)."""
+        added to the signed-in account (active at once if its address is confirmed).
+
+        An address that already has an account gets the same answer, status and shape
+        (``user`` then describes no stored account), but nothing is created and nobody is
+        signed in: its holder is mailed that someone tried to sign up, with links to sign
+        in and to reset the password."""
         signed_in = await current_user(request, db_session)
         result = await accounts.signup(
             db_session, settings, schemas.present(data), current_user=signed_in, lang=data.language
         )
-        sign_in(request, result.user)
-        pending = result.tenant.status == TenantStatus.PENDING
+        if result.user is None or result.tenant is None:
+            user, venue = decoy_user(result.email), pending_summary(settings, result.slug, result.name)
+        else:
+            sign_in(request, result.user)
+            user, venue = user_out(result.user), venue_summary(settings, result.tenant, Role.OWNER)
         return Response(
             schemas.SignupOut(
-                user=user_out(result.user),
-                venue=venue_summary(settings, result.tenant, Role.OWNER),
+                user=user,
+                venue=venue,
                 message="Check your e-mail to confirm the address and activate the venue."
-                if pending
+                if venue.status == TenantStatus.PENDING.value
                 else "The venue is active.",
             ),
             status_code=201,

@@ -65,6 +65,30 @@ def verification_message(email: str, venue_name: str, link: str, lang: str) -> O
     return OutboxMessage(recipient=email, subject=subject, body_text=body, kind="verify_email")
 
 
+def signup_attempt_message(email: str, login: str, reset: str, lang: str) -> OutboxMessage:
+    """To an address that has an account, when someone signs up with it again: sign-up
+    answers as for a new address, so the holder learns it here and nobody else does."""
+    body = _bilingual(
+        {
+            "en": (
+                "Hello,\n\nSomeone tried to sign up for NeutralPoint with your e-mail address, which "
+                f"already has an account. If it was you, sign in:\n\n{login}\n\n"
+                f"or, if you forgot your password, choose a new one:\n\n{reset}\n\n"
+                "Once signed in, you can add a venue from your account. If it was not you, you can "
+                "ignore this message: nothing was changed."
+            ),
+            "zh-Hans": (
+                "您好，\n\n有人使用您的电子邮箱注册 NeutralPoint，但该邮箱已有账户。如果是您本人，请登录：\n\n"
+                f"{login}\n\n如果忘记了密码，请设置新密码：\n\n{reset}\n\n"
+                "登录后可在账户中添加场所。如果这不是您本人的操作，请忽略此邮件，您的账户没有任何改变。"
+            ),
+        },
+        lang,
+    )
+    subject = "You already have an account · 您已有账户 — NeutralPoint"
+    return OutboxMessage(recipient=email, subject=subject, body_text=body, kind="signup_attempt")
+
+
 def password_reset_message(email: str, link: str, lang: str) -> OutboxMessage:
     body = _bilingual(
         {
@@ -206,5 +230,6 @@ __all__ = [
     "invitation_message",
     "links_in",
     "password_reset_message",
+    "signup_attempt_message",
     "verification_message",
 ]

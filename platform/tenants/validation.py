@@ -98,11 +98,6 @@ def email(errors: Collector, raw: Mapping[str, Any], name: str = "email") -> str
     return value
 
 
-EMAIL_TAKEN = problem(
-    "email_taken",
-    "An account with this e-mail address already exists. Sign in first, then add the venue.",
-    "该电子邮箱已注册账户。请先登录，再添加场所。",
-)
 PASSWORD_TOO_SHORT = problem(
     "password_too_short",
     f"Use at least {PASSWORD_MIN} characters.",

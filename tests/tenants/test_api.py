@@ -6,9 +6,11 @@ import io
 from typing import Any
 
 from PIL import Image
-from tenant_flows import BASE, PASSWORD, last_link
+from sqlalchemy import select
+from tenant_flows import BASE, PASSWORD, last_link, outbox
 
 from neutralpoint.database.engine import Database
+from neutralpoint.tenants.models import User
 
 
 async def _api_signup(client: Any, db: Database, unique: str, verify: bool = True) -> tuple[str, str]:
@@ -82,6 +84,46 @@ async def test_api_errors_are_keyed_by_field_in_both_languages(client: Any, db: 
     bad_token = await client.post("/api/v1/verify", json={"token": "nope"})
     assert bad_token.status_code == 400
     assert bad_token.json()["errors"]["token"]["code"] == "token_invalid"
+
+
+def _shape(value: Any) -> Any:
+    """A JSON value's shape: its keys and the types of its leaves."""
+    if isinstance(value, dict):
+        return {key: _shape(item) for key, item in value.items()}
+    return type(value).__name__
+
+
+async def test_signup_with_a_known_address_answers_like_a_new_one(
+    client: Any, other_client: Any, db: Database, unique: str
+) -> None:
+    new = await other_client.post(
+        "/api/v1/signup",
+        json={
+            "name": "New Hall",
+            "slug": f"fresh-{unique}",
+            "email": f"fresh-{unique}@example.org",
+            "password": PASSWORD,
+        },
+    )
+    _, email = await _api_signup(client, db, unique, verify=False)
+    await client.post("/api/v1/logout")
+    known = await client.post(
+        "/api/v1/signup",
+        json={"name": "New Hall", "slug": f"again-{unique}", "email": email, "password": "another long password"},
+    )
+    assert (known.status_code, new.status_code) == (201, 201)
+    assert _shape(known.json()) == _shape(new.json())
+    body = known.json()
+    assert body["venue"]["slug"] == f"again-{unique}"
+    assert body["venue"]["status"] == "pending"
+    assert body["message"] == new.json()["message"]
+    assert body["user"]["email"] == email
+    # Nothing was created, nobody is signed in, and the address's holder was told.
+    assert (await client.get("/api/v1/me")).status_code == 401
+    async with db.platform_session() as session:
+        user = (await session.execute(select(User).where(User.email == email))).scalar_one()
+    assert body["user"]["id"] != str(user.id)
+    assert len(await outbox(db, email, "signup_attempt")) == 1
 
 
 async def test_branding_and_logo_through_the_api(client: Any, db: Database, unique: str) -> None:
