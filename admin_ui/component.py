@@ -13,6 +13,7 @@ component = Component(
         "neutralpoint_admin.platform.controllers",
         "neutralpoint_admin.platform.hosts",
         "neutralpoint_admin.platform.venues",
+        "neutralpoint_admin.audit_log",
         "neutralpoint_admin.offers.controllers",
         "neutralpoint_admin.orders.controllers",
     ),

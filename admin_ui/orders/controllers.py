@@ -26,6 +26,7 @@ from litestar.response import Template
 from litestar.types import ExceptionHandlersMap
 
 from neutralpoint.database.session import DbSession
+from neutralpoint.database.tenancy import Actor, acting
 from neutralpoint.payments import services
 from neutralpoint.payments.management import MANAGER, OWNER
 from neutralpoint.refusals import FormErrors
@@ -122,10 +123,12 @@ async def _refund_page(
     return render_page(_refund_context(order, state, lang, back), error=error, status_code=status_code)
 
 
-async def _refund(state: State, reference: str, actor: str, lang: str) -> tuple[str, int]:
+async def _refund(state: State, reference: str, actor: str, lang: str, by: Actor | None) -> tuple[str, int]:
     """The refund's refusal as a message in the page's language and its status ("" when it worked)."""
     try:
-        await services.refund_order(state.db, services.shared_provider(state), state.settings, reference, actor=actor)
+        await services.refund_order(
+            state.db, services.shared_provider(state), state.settings, reference, actor=actor, by=by
+        )
     except FormErrors as exc:
         status = exc.status_code if exc.status_code in (400, 404, 409, 502) else 400
         return next(iter(exc.messages(lang).values())), status
@@ -191,7 +194,7 @@ async def venue_refund(
         raise NotFoundException()
     await db_session.commit()
     lang = page_language(request, access.tenant.default_language)
-    error, status = await _refund(state, order.reference, f"venue:{access.user.email}", lang)
+    error, status = await _refund(state, order.reference, f"venue:{access.user.email}", lang, acting(db_session))
     back = f"/venue/{access.tenant.slug}/orders"
     if error:
         return await _refund_page(
@@ -296,7 +299,8 @@ async def platform_refund(
     if order is None:
         raise NotFoundException()
     await db_session.commit()
-    error, status = await _refund(state, order.reference, f"platform:{user.email}", page_language(request))
+    by = acting(db_session)
+    error, status = await _refund(state, order.reference, f"platform:{user.email}", page_language(request), by)
     if error:
         return await _refund_page(
             request,

@@ -40,6 +40,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from neutralpoint.database.base import Base, TenantScoped, new_id, utcnow
+from neutralpoint.tenants.audit import Audited
 
 GRAMS_PER_TONNE = 1_000_000
 GENESIS_HASH = "0" * 64
@@ -114,10 +115,13 @@ class LedgerKind(enum.StrEnum):
     CORRECTION = "correction"
 
 
-class ProjectOwner(Base):
+class ProjectOwner(Audited, Base):
     """The organisation that reduces the emissions and is owed its share of each sale."""
 
     __tablename__ = "credit_project_owners"
+    __audit_entity__ = "project_owner"
+    __audit_venue__ = None
+    __audit_secret__ = frozenset({"payout_details"})
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(String(200))
@@ -129,10 +133,13 @@ class ProjectOwner(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Project(Base):
+class Project(Audited, Base):
     """An emission-reduction project registered with a carbon registry."""
 
     __tablename__ = "credit_projects"
+    __audit_entity__ = "project"
+    __audit_venue__ = None
+    __audit_skip__ = frozenset({"updated_at"})
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
@@ -172,7 +179,7 @@ class ProjectPhoto(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Lot(Base):
+class Lot(Audited, Base):
     """A batch of serial-numbered tonnes the platform holds for one project.
 
     The counters move only through the services, under the books lock and with
@@ -181,6 +188,21 @@ class Lot(Base):
     """
 
     __tablename__ = "credit_lots"
+    __audit_entity__ = "lot"
+    __audit_venue__ = None
+    # Moved by every sale and refund, and by the ledger's chain: the ledger records those.
+    __audit_skip__ = frozenset(
+        {
+            "locked",
+            "allocated_grams",
+            "reserved_grams",
+            "sold_grams",
+            "retired_grams",
+            "fill_cursor",
+            "chain_seq",
+            "chain_hash",
+        }
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("credit_projects.id"), index=True)
@@ -234,10 +256,13 @@ class Lot(Base):
         return self.quantity_grams - self.allocated_grams
 
 
-class Allocation(Base):
+class Allocation(Audited, Base):
     """A lot's grams offered to one venue, a set of venues or all, at a price within dates."""
 
     __tablename__ = "credit_allocations"
+    __audit_entity__ = "allocation"
+    __audit_venue__ = None
+    __audit_skip__ = frozenset({"reserved_grams", "sold_grams"})
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     lot_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("credit_lots.id"), index=True)
@@ -271,10 +296,12 @@ class Allocation(Base):
         return self.grams_offered - self.reserved_grams - self.sold_grams
 
 
-class AllocationVenue(Base):
+class AllocationVenue(Audited, Base):
     """A venue an allocation is offered to (when it is not offered to all)."""
 
     __tablename__ = "credit_allocation_venues"
+    __audit_entity__ = "allocation_venue"
+    __audit_venue__ = "venue_id"
 
     allocation_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("credit_allocations.id", ondelete="CASCADE"), primary_key=True
@@ -284,10 +311,11 @@ class AllocationVenue(Base):
     )
 
 
-class VenueOffer(TenantScoped, Base):
+class VenueOffer(TenantScoped, Audited, Base):
     """A venue's choice about one allocation: shown or hidden, where in the list, default."""
 
     __tablename__ = "credit_venue_offers"
+    __audit_entity__ = "venue_offer"
     __table_args__ = (UniqueConstraint("tenant_id", "allocation_id"),)
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)

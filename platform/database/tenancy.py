@@ -33,19 +33,52 @@ CONNECTION_KEY = "scope_connection"
 REQUEST_SCOPE_KEY = "neutralpoint.db_scope"
 
 
+#: ``session.info`` key of the ``Actor`` whose changes the session writes.
+ACTOR_KEY = "actor"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who changes things through a session: a signed-in person, and as what (``platform``
+    for a platform admin on the platform's routes, their role on a venue's, ``""`` on their
+    own account's). The audit log names them (``neutralpoint.tenants.audit``)."""
+
+    user_id: uuid.UUID
+    email: str
+    role: str = ""
+
+
+def act_as(session: Any, actor: Actor | None) -> None:
+    """Record the changes this session writes as ``actor``'s (``None``: nobody's, as a job's)."""
+    sync = _sync(session)
+    if actor is None:
+        sync.info.pop(ACTOR_KEY, None)
+    else:
+        sync.info[ACTOR_KEY] = actor
+
+
+def acting(session: Any) -> Actor | None:
+    """The person whose changes this session writes, if any."""
+    actor: Actor | None = _sync(session).info.get(ACTOR_KEY)
+    return actor
+
+
 @dataclass(frozen=True)
 class RequestScope:
     """The scope a request's session starts with, set by the route's access policy
-    before the session exists: one venue, or (platform admins) every venue."""
+    before the session exists: one venue, or (platform admins) every venue; and the
+    signed-in person acting through it."""
 
     tenant_id: uuid.UUID | None = None
     all_venues: bool = False
+    actor: Actor | None = None
 
     def apply(self, session: Any) -> None:
         if self.all_venues:
             disable_scopes(session)
         elif self.tenant_id is not None:
             use_tenant(session, self.tenant_id)
+        act_as(session, self.actor)
 
 
 class UnscopedQueryError(RuntimeError):

@@ -25,6 +25,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from neutralpoint import input_rules as rules
+from neutralpoint.database.tenancy import acting
 from neutralpoint.payments import checkout, services
 from neutralpoint.payments.checkout import EVENT_NOT_COMPUTED
 from neutralpoint.payments.controllers import OrderOut, order_out, order_ttl
@@ -180,6 +181,7 @@ async def venue_refund(
         state.settings,
         reference.strip().upper(),
         actor=f"venue:{access.user.email}",
+        by=acting(db_session),
     )
     return order_out(order, state.settings, access.tenant.slug)
 
@@ -277,6 +279,7 @@ async def platform_refund(
         state.settings,
         reference.strip().upper(),
         actor=f"platform:{user.email}",
+        by=acting(db_session),
     )
     return order_out(order, state.settings, "")
 

@@ -10,6 +10,7 @@ from sqlalchemy import BigInteger, Boolean, Enum, ForeignKey, Index, Integer, St
 from sqlalchemy.orm import Mapped, mapped_column
 
 from neutralpoint.database.base import Base, TenantScoped, new_id, utcnow
+from neutralpoint.tenants.audit import Audited
 
 
 def _enum(cls: type[enum.Enum]) -> Enum:
@@ -110,10 +111,11 @@ class Fulfilment(TenantScoped, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Refund(TenantScoped, Base):
+class Refund(TenantScoped, Audited, Base):
     """A whole order's money sent back through its provider."""
 
     __tablename__ = "payment_refunds"
+    __audit_entity__ = "refund"
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("payment_orders.id"), unique=True)

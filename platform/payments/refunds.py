@@ -19,6 +19,7 @@ from neutralpoint.certificates import services as certificates
 from neutralpoint.credits import services as credits
 from neutralpoint.database.base import utcnow
 from neutralpoint.database.engine import Database
+from neutralpoint.database.tenancy import Actor, act_as
 from neutralpoint.payments import orders
 from neutralpoint.payments.models import Fulfilment, Order, OrderStatus, Refund, RefundStatus
 from neutralpoint.payments.providers import PaymentProvider, ProviderError
@@ -63,9 +64,12 @@ async def refund_order(
     cause: str = REQUESTED,
     check_window: bool = True,
     now: datetime | None = None,
+    by: Actor | None = None,
 ) -> OrderView:
+    """``by``: the person asking, whose change the audit log records (none for the platform's own)."""
     now = now or utcnow()
     async with db.platform_session() as session:
+        act_as(session, by)
         order = await orders.find(session, reference, lock=True)
         if order is None:
             raise refuse(
@@ -123,6 +127,7 @@ async def refund_order(
         result = await provider.refund(payment_id, amount, key=refund_key(reference))
     except ProviderError as exc:
         async with db.platform_session() as session:
+            act_as(session, by)
             order = await orders.find(session, reference, lock=True)
             refund = await session.scalar(select(Refund).where(Refund.order_id == order.id)) if order else None
             if refund is not None:
@@ -138,14 +143,21 @@ async def refund_order(
             ),
             status_code=502,
         ) from exc
-    return await record_refund(db, reference, provider_refund_id=result.refund_id, actor=actor, cause=cause)
+    return await record_refund(db, reference, provider_refund_id=result.refund_id, actor=actor, cause=cause, by=by)
 
 
 async def record_refund(
-    db: Database, reference: str, *, provider_refund_id: str | None, actor: str, cause: str
+    db: Database,
+    reference: str,
+    *,
+    provider_refund_id: str | None,
+    actor: str,
+    cause: str,
+    by: Actor | None = None,
 ) -> OrderView:
     """The provider has refunded: give back the credits and mark the order (idempotent)."""
     async with db.platform_session() as session:
+        act_as(session, by)
         order = await orders.find(session, reference, lock=True)
         if order is None:
             raise refuse(

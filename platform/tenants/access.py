@@ -96,7 +96,7 @@ from litestar.response import Redirect
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from neutralpoint.database.tenancy import RequestScope, use_tenant
+from neutralpoint.database.tenancy import Actor, RequestScope, use_tenant
 from neutralpoint.refusals import FormErrors
 from neutralpoint.tenants import second_factor
 from neutralpoint.tenants.auth import signed_in_user
@@ -193,7 +193,8 @@ class _SignedIn(AccessPolicy):
     name = "SIGNED_IN"
 
     async def check(self, connection: ASGIConnection[Any, Any, Any, Any], session: AsyncSession) -> Grant:
-        return Grant(user_id=(await _signed_in_user(connection, session)).id)
+        user = await _signed_in_user(connection, session)
+        return Grant(user_id=user.id, scope=RequestScope(actor=Actor(user.id, user.email)))
 
     def documented_refusals(self, handler: BaseRouteHandler) -> dict[int, ResponseSpec]:
         return _second_factor_refusal(handler)
@@ -208,7 +209,7 @@ class _PlatformAdmin(AccessPolicy):
         user = await _signed_in_user(connection, session)
         if not user.is_platform_admin:
             raise NotFoundException()
-        return Grant(user_id=user.id, scope=RequestScope(all_venues=True))
+        return Grant(user_id=user.id, scope=RequestScope(all_venues=True, actor=Actor(user.id, user.email, "platform")))
 
     def documented_refusals(self, handler: BaseRouteHandler) -> dict[int, ResponseSpec]:
         return _second_factor_refusal(handler)
@@ -243,7 +244,10 @@ class VenueAccess(AccessPolicy):
         ).scalar_one_or_none()
         if role is None or ROLE_RANK[role] < ROLE_RANK[self.min_role]:
             raise NotFoundException()
-        return Grant(user_id=user.id, tenant_id=tenant.id, role=role, scope=RequestScope(tenant_id=tenant.id))
+        actor = Actor(user.id, user.email, Role(role).value)
+        return Grant(
+            user_id=user.id, tenant_id=tenant.id, role=role, scope=RequestScope(tenant_id=tenant.id, actor=actor)
+        )
 
     def documented_refusals(self, handler: BaseRouteHandler) -> dict[int, ResponseSpec]:
         return _second_factor_refusal(handler)

@@ -9,6 +9,7 @@ component = Component(
         "neutralpoint.tenants.controllers",
         "neutralpoint.tenants.host_controllers",
         "neutralpoint.tenants.console_controllers",
+        "neutralpoint.tenants.audit_controllers",
         "neutralpoint.tenants.second_factor_controllers",
     ),
     templates=("neutralpoint.tenants",),

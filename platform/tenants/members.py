@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from neutralpoint import input_rules as rules
-from neutralpoint.database.tenancy import scopes_disabled, use_tenant
+from neutralpoint.database.tenancy import Actor, act_as, scopes_disabled, use_tenant
 from neutralpoint.refusals import Collector, FormErrors, problem
 from neutralpoint.settings import Settings
 from neutralpoint.tenants import tokens
@@ -168,6 +168,8 @@ async def accept_invitation(
         )
         session.add(user)
         await session.flush()
+    # Whoever accepts joins by their own act: the audit log names them, signed in or not.
+    act_as(session, Actor(user.id, user.email, invitation.role.value))
     existing = (await session.execute(select(Membership).where(Membership.user_id == user.id))).scalars().first()
     if existing is None:
         session.add(Membership(user_id=user.id, role=invitation.role))

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from neutralpoint.database.base import Base, TenantScoped, new_id, utcnow
 from neutralpoint.languages import DEFAULT_LANGUAGE
+from neutralpoint.tenants.audit import Audited
 
 #: Where a venue is when it has not said otherwise: most venues on the platform are in China.
 DEFAULT_TIME_ZONE = "Asia/Shanghai"
@@ -53,10 +54,13 @@ class Role(enum.StrEnum):
     STAFF = "staff"
 
 
-class Tenant(Base):
+class Tenant(Audited, Base):
     """A venue. The root of isolation: every venue-owned row points here."""
 
     __tablename__ = "tenants"
+    __audit_entity__ = "venue"
+    __audit_venue__ = "id"
+    __audit_secret__ = frozenset({"host_claim_token"})
     __table_args__ = (
         CheckConstraint(
             "display_name_en IS NOT NULL OR display_name_zh_hans IS NOT NULL", name="display_name_in_a_language"
@@ -179,8 +183,9 @@ class RecoveryCode(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Membership(TenantScoped, Base):
+class Membership(TenantScoped, Audited, Base):
     __tablename__ = "memberships"
+    __audit_entity__ = "membership"
     __table_args__ = (UniqueConstraint("tenant_id", "user_id"),)
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
@@ -193,8 +198,10 @@ class Membership(TenantScoped, Base):
     user: Mapped[User] = relationship(lazy="joined")
 
 
-class Invitation(TenantScoped, Base):
+class Invitation(TenantScoped, Audited, Base):
     __tablename__ = "invitations"
+    __audit_entity__ = "invitation"
+    __audit_secret__ = frozenset({"token_hash"})
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     email: Mapped[str] = mapped_column(String(254))
@@ -208,10 +215,11 @@ class Invitation(TenantScoped, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class EntryPoint(TenantScoped, Base):
+class EntryPoint(TenantScoped, Audited, Base):
     """One QR code of a venue and the page it opens: an event, a hotel lobby, a restaurant, a ticket gate."""
 
     __tablename__ = "entry_points"
+    __audit_entity__ = "entry_point"
     __table_args__ = (
         UniqueConstraint("tenant_id", "code"),
         CheckConstraint("name_en IS NOT NULL OR name_zh_hans IS NOT NULL", name="name_in_a_language"),

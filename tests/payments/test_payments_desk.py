@@ -95,6 +95,15 @@ async def test_owner_refunds_an_order_and_its_grams_go_back_on_sale(
         assert again.status_code == 200
         page = await owner.get(f"/venue/{shop.slug}/orders")
         assert reference in page.text
+        # The owner's refund is in the venue's audit log: asked for, then done.
+        logged = (await owner.get(f"/api/v1/venues/{shop.slug}/audit-log", params={"entity": "refund"})).json()
+        assert [e["action"] for e in logged["entries"]] == ["update", "create"]
+        assert logged["entries"][1]["after"]["status"] == "pending"
+        assert (logged["entries"][0]["before"]["status"], logged["entries"][0]["after"]["status"]) == (
+            "pending",
+            "succeeded",
+        )
+        assert {e["actor_role"] for e in logged["entries"]} == {"owner"}
     # The released grams can be sold again: the whole tonne fits one order.
     whole = await world.order(shop, basis="mass", grams=1_000_000)
     assert whole.status_code == 201, whole.text
