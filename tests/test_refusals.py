@@ -97,6 +97,53 @@ def _inside_example(tree: ast.Module, target: ast.Dict) -> bool:
     return False
 
 
+TEMPLATES = sorted(
+    path
+    for folder in ("platform", "admin_ui", "plugins", "examples")
+    for path in (ROOT / folder).rglob("*.html")
+    if ".venv" not in path.parts
+)
+SHARED_MACROS = ROOT / "platform/web/templates/refusals.html"
+#: A refusal's message written into an element by hand (``errors``, ``error_text(…)``, a field view's ``error``).
+MESSAGE_BY_HAND = re.compile(r'class="error"[^>]*>\s*\{\{\s*(errors\b|error_text\(|(f|field)\.error\b)')
+#: An input pointed at a refusal's message by hand instead of with ``refusals.invalid``.
+LINK_BY_HAND = re.compile(r'aria-describedby="[^"]*(-error\b|\be-\{\{)')
+
+
+def test_every_page_shows_field_errors_with_the_shared_macros() -> None:
+    """Each message beside its field comes from ``refusals.html`` (``field_error``, ``invalid``):
+    one id scheme, one ``aria-describedby``, the visitor's form as every other."""
+    assert SHARED_MACROS in TEMPLATES
+    assert ROOT / "platform/scenarios/templates/scenarios/_fields.html" in TEMPLATES
+    found = []
+    for path in TEMPLATES:
+        if path == SHARED_MACROS:
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if MESSAGE_BY_HAND.search(line) or LINK_BY_HAND.search(line):
+                found.append(f"{path.relative_to(ROOT)}:{number}")
+    assert not found, found
+
+
+def test_the_template_check_sees_markup_written_by_hand() -> None:
+    for by_hand in (
+        '{% if f.error %}<p class="error" id="e-{{ f.name }}">{{ f.error }}</p>{% endif %}',
+        '<p class="error">{{ errors.public_name }}</p>',
+        '<p class="error" role="alert" id="host-error">{{ error_text("host") }}</p>',
+        '<input{% if f.error %} aria-describedby="e-{{ f.name }}"{% endif %}>',
+        '<select{% if error_text("period") %} aria-invalid="true" aria-describedby="period-error"{% endif %}>',
+    ):
+        assert MESSAGE_BY_HAND.search(by_hand) or LINK_BY_HAND.search(by_hand), by_hand
+    for shared in (
+        '{{ refusals.field_error(f.name) }}',
+        '<input{{ refusals.invalid(f.name, help_id) }}>',
+        '<span class="error">{{ retirement.error }}</span>',
+        '<p class="error" id="payment-message" role="alert"></p>',
+    ):
+        assert not MESSAGE_BY_HAND.search(shared), shared
+        assert not LINK_BY_HAND.search(shared), shared
+
+
 def _problem_calls() -> list[tuple[str, ast.Call]]:
     calls = []
     for path in SOURCES:

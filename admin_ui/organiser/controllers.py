@@ -61,7 +61,6 @@ class FieldView:
     help: str
     unit: str
     value: str
-    error: str
     choices: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -69,12 +68,12 @@ def _shown(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _sections(form: Form, lang: str, values: Mapping[str, Any], errors: Mapping[str, str]) -> list[dict[str, Any]]:
+def _sections(form: Form, lang: str, values: Mapping[str, Any]) -> list[dict[str, Any]]:
     sections: list[dict[str, Any]] = []
     for f in form.fields:
         if f.name in event_footprint.OWN_FIELDS:
             continue
-        view = _field_view(f, lang, values, errors)
+        view = _field_view(f, lang, values)
         legend = text_for(f.section, lang) if f.section else ""
         if sections and sections[-1]["legend"] == legend:
             sections[-1]["fields"].append(view)
@@ -83,7 +82,7 @@ def _sections(form: Form, lang: str, values: Mapping[str, Any], errors: Mapping[
     return sections
 
 
-def _field_view(f: Field, lang: str, values: Mapping[str, Any], errors: Mapping[str, str]) -> FieldView:
+def _field_view(f: Field, lang: str, values: Mapping[str, Any]) -> FieldView:
     return FieldView(
         name=f.name,
         kind=f.kind,
@@ -91,7 +90,6 @@ def _field_view(f: Field, lang: str, values: Mapping[str, Any], errors: Mapping[
         help=text_for(f.help, lang),
         unit=text_for(f.unit, lang),
         value=_shown(values.get(f.name, f.default)),
-        error=errors.get(f.name, ""),
         choices=[(c.value, text_for(c.label, lang)) for c in f.choices],
     )
 
@@ -158,7 +156,8 @@ async def _page(
         **venue_context(access, "entry_points"),
         entry_point=event.entry_point,
         scenario=event.scenario,
-        sections=_sections(event.form, lang, shown, errors.messages(lang) if errors else {}),
+        sections=_sections(event.form, lang, shown),
+        refused=errors.errors if errors else {},
         has_errors=errors is not None,
         own=await event_footprint.own_estimates(session, event.entry_point.id),
         result=view,

@@ -265,3 +265,45 @@ class TwoFactorPages(Controller):
         except FormErrors as exc:
             return await self._page(request, db_session, settings, user, status_code=exc.status_code, errors=exc.errors)
         return see_other("/account/two-factor?off=1")
+
+    @get("/recovery-codes")
+    async def recovery_codes_form(
+        self,
+        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
+        user: NamedDependency[User],
+    ) -> Response[Any]:
+        """The password and a current code make new recovery codes (``POST
+        /api/v1/account/two-factor/recovery-codes`` is the twin)."""
+        if not user.second_factor_on:
+            return see_other("/account/two-factor")
+        return page(request, "venue/two_factor_recovery.html", user=user)
+
+    @post("/recovery-codes")
+    async def new_recovery_codes(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[DbSession],
+        settings: NamedDependency[Settings],
+        user: NamedDependency[User],
+    ) -> Response[Any]:
+        """The new codes are shown in this answer, and never again; the old ones stop working."""
+        form = await request.form()
+        client = request.client.host if request.client else ""
+        try:
+            codes = await authentication.new_recovery_codes_attempt(
+                db_session, settings, user, str(form.get("password", "")), str(form.get("code", "")), client
+            )
+        except authentication.SignInThrottledError as exc:
+            refused = page(
+                request, "venue/two_factor_recovery.html", status_code=429, user=user, errors={"code": exc.error}
+            )
+            refused.headers["Retry-After"] = str(exc.retry_after)
+            return refused
+        except FormErrors as exc:
+            if exc.status_code == 409:
+                return see_other("/account/two-factor")
+            return page(
+                request, "venue/two_factor_recovery.html", status_code=exc.status_code, user=user, errors=exc.errors
+            )
+        return page(request, "venue/two_factor_codes.html", user=user, codes=codes, renewed=True)

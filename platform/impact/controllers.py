@@ -5,7 +5,7 @@ holder's choice of how to appear, made from their order (its reference is their 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any
 
 from litestar import Request, Response, get, post, put
@@ -29,7 +29,7 @@ from neutralpoint.impact.schemas import (
     StandingsOut,
 )
 from neutralpoint.impact.services import Period, Standing
-from neutralpoint.refusals import FormErrors
+from neutralpoint.refusals import FieldError, FormErrors
 from neutralpoint.scenarios import entries, submissions
 from neutralpoint.settings import Settings
 from neutralpoint.tenants.access import PUBLIC
@@ -401,7 +401,7 @@ async def _listing_page(
     lang: str,
     *,
     chosen: services.ListingChoice,
-    errors: dict[str, str] | None = None,
+    errors: Mapping[str, FieldError] | None = None,
     saved: bool = False,
     status_code: int = 200,
 ) -> Template:
@@ -415,7 +415,7 @@ async def _listing_page(
         brand=tenant,
         certificate=certificate,
         chosen=chosen,
-        errors=errors or {},
+        refused=errors or {},
         saved=saved,
         sentence=sentence(found, lang),
         action=f"/v/{tenant.slug}/orders/{certificate.order_reference}/listing",
@@ -466,7 +466,7 @@ async def listing_form(
             certificate,
             lang,
             chosen=kept,
-            errors={field: error.message(lang) for field, error in exc.errors.items()},
+            errors=exc.errors,
             status_code=400,
         )
     await services.set_listing(db_session, certificate.id, choice)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Annotated, Any
@@ -54,7 +54,7 @@ from neutralpoint.web.access import PUBLIC
 from neutralpoint.web.api_errors import ErrorsOut, unreadable_body_response
 from neutralpoint.web.formatting import format_date_range, format_when
 from neutralpoint.web.i18n import gettext_functions
-from neutralpoint.web.templating import render
+from neutralpoint.web.templating import refusal_context, render
 
 RADIO_MAX_CHOICES = 4
 CSRF_FIELD = csrf.FORM_FIELD
@@ -119,7 +119,8 @@ def _one_decimal(value: Decimal) -> str:
 
 @dataclass(frozen=True)
 class FieldView:
-    """One field as the template draws it: widget, texts, the value shown and its error."""
+    """One field as the template draws it: widget, texts, the value shown, and whether it was
+    refused (its message is shown by the shared macros of ``refusals.html``)."""
 
     name: str
     widget: str
@@ -128,7 +129,7 @@ class FieldView:
     unit: str
     value: str
     required: bool
-    error: str = ""
+    refused: bool = False
     choices: list[tuple[str, str]] = field(default_factory=list)
     #: Say "(optional)" beside the label.
     optional: bool = False
@@ -153,7 +154,7 @@ class SectionView:
     def open(self) -> bool:
         """A fold with an error in it opens by itself, for the visitor to see what to correct; so
         does one the visitor changed an answer in, for them to see it kept."""
-        return any(f.error or f.changed for f in self.details)
+        return any(f.refused or f.changed for f in self.details)
 
 
 @dataclass(frozen=True)
@@ -192,7 +193,7 @@ def _initial_values(form: Form) -> dict[str, str]:
     return {f.name: _shown_value(f.default) for f in form.fields}
 
 
-def _field_view(f: Field, lang: str, value: str, error: str) -> FieldView:
+def _field_view(f: Field, lang: str, value: str, refused: bool) -> FieldView:
     number = f.kind in ("number", "integer")
     step = ""
     if number:
@@ -207,7 +208,7 @@ def _field_view(f: Field, lang: str, value: str, error: str) -> FieldView:
         required=f.required and f.kind != "boolean",
         # Folded details are all optional, and a prefilled answer needs no "(optional)" either.
         optional=not f.required and f.kind != "boolean" and f.marked_optional and f.essential and f.default is None,
-        error=error,
+        refused=refused,
         choices=[(c.value, text_for(c.label, lang)) for c in f.choices],
         minimum=str(f.minimum) if number and f.minimum is not None else "",
         maximum=str(f.maximum) if number and f.maximum is not None else "",
@@ -225,14 +226,14 @@ def _changed(f: Field, value: str) -> bool:
     return bool(typed) and typed != _shown_value(f.default)
 
 
-def _sections(form: Form, lang: str, values: Mapping[str, str], errors: Mapping[str, str]) -> list[SectionView]:
+def _sections(form: Form, lang: str, values: Mapping[str, str], refused: Collection[str]) -> list[SectionView]:
     """Consecutive fields of the same section share a fieldset (and a fold for their details);
     fields without one stand alone."""
     sections: list[SectionView] = []
     current_key: str | None = None
     for f in form.fields:
         key = text_for(f.section, "en") if f.section else None
-        view = _field_view(f, lang, values.get(f.name, ""), errors.get(f.name, ""))
+        view = _field_view(f, lang, values.get(f.name, ""), f.name in refused)
         if not sections or key != current_key:
             sections.append(SectionView(legend=text_for(f.section, lang) if f.section else "", fields=[]))
             current_key = key
@@ -255,13 +256,18 @@ def _problems(scenario: LoadedScenario, visible: Form, exc: FormErrors, lang: st
     return problems
 
 
-def _fields_html(request: Request[Any, Any, Any], sections: list[SectionView], lang: str) -> Markup:
+def _fields_html(
+    request: Request[Any, Any, Any], sections: list[SectionView], lang: str, messages: Mapping[str, str]
+) -> Markup:
+    """The fields as HTML; ``messages`` (each refused field's, in ``lang``) are shown beside
+    their fields by ``refusals.html``, as on every other page."""
     engine = request.app.template_engine
     if engine is None:
         raise RuntimeError("the application has no template engine")
     template = engine.get_template("scenarios/_fields.html")
+    context = {"sections": sections, "lang": lang, **refusal_context(messages), **gettext_functions(lang)}
     # The template autoescapes everything it interpolates, so its output is markup.
-    return Markup(template.render(sections=sections, lang=lang, **gettext_functions(lang)))  # noqa: S704
+    return Markup(template.render(**context))  # noqa: S704
 
 
 def _untouched_fields_html(
@@ -275,8 +281,8 @@ def _untouched_fields_html(
     key = (id(scenario), json.dumps(presets, sort_keys=True, default=str), lang)
     kept: Markup | None = cache.form(key)
     if kept is None:
-        sections = _sections(visible, lang, _initial_values(visible), {})
-        kept = _fields_html(request, sections, lang)
+        sections = _sections(visible, lang, _initial_values(visible), ())
+        kept = _fields_html(request, sections, lang, {})
         cache.keep_form(key, kept)
     return kept
 
@@ -298,7 +304,7 @@ def _entry_page(
         fields_html = _untouched_fields_html(request, scenario, visible, entry.presets, lang)
     else:
         messages = {name: err.message(lang) for name, err in errors.errors.items()} if errors else {}
-        fields_html = _fields_html(request, _sections(visible, lang, values, messages), lang)
+        fields_html = _fields_html(request, _sections(visible, lang, values, messages), lang, messages)
     tenant = entry.tenant
     return render(
         request,

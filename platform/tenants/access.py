@@ -79,6 +79,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Final
 
+import msgspec
 from litestar import Request, Response
 from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency, Provide
@@ -88,6 +89,9 @@ from litestar.exceptions import (
     NotFoundException,
     PermissionDeniedException,
 )
+from litestar.handlers.base import BaseRouteHandler
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import Example
 from litestar.response import Redirect
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -98,7 +102,7 @@ from neutralpoint.tenants import second_factor
 from neutralpoint.tenants.auth import signed_in_user
 from neutralpoint.tenants.models import Membership, Role, Tenant, TenantStatus, User
 from neutralpoint.web.access import GRANT_KEY, PUBLIC, AccessPolicy, Grant, declared_policy, enforce_access
-from neutralpoint.web.api_errors import refusal_response
+from neutralpoint.web.api_errors import ErrorsOut, refusal_response
 from neutralpoint.web.errors import wants_html
 
 __all__ = [
@@ -155,12 +159,32 @@ async def _signed_in_user(connection: ASGIConnection[Any, Any, Any, Any], sessio
     return user
 
 
+def _setup_required() -> FormErrors:
+    return FormErrors({"second_factor": second_factor.SETUP_REQUIRED}, status_code=403)
+
+
+#: How the API documents ``SecondFactorSetupRequiredError`` on the routes it can reach.
+SECOND_FACTOR_REQUIRED_RESPONSE: Final = ResponseSpec(
+    data_container=ErrorsOut,
+    description=(
+        "In production, a platform admin who has not turned on two-step sign-in: nothing but "
+        "/api/v1/account/two-factor until it is on (error on ``second_factor``)"
+    ),
+    examples=[Example(summary="Two-step sign-in first", value=msgspec.to_builtins(ErrorsOut.of(_setup_required())))],
+)
+
+
+def _second_factor_refusal(handler: BaseRouteHandler) -> dict[int, ResponseSpec]:
+    """403 on every signed-in route but those of two-step sign-in's own setup."""
+    return {} if handler.opt.get(SECOND_FACTOR_SETUP_OPT) else {403: SECOND_FACTOR_REQUIRED_RESPONSE}
+
+
 def second_factor_setup_response(request: Request[Any, Any, Any], _: SecondFactorSetupRequiredError) -> Response[Any]:
     """The application's answer to ``SecondFactorSetupRequiredError``: pages go to the setup
     page, the API answers 403 on ``second_factor``."""
     if wants_html(request):
         return Redirect(path=SETUP_PAGE + "?required=1", status_code=303)
-    return refusal_response(FormErrors({"second_factor": second_factor.SETUP_REQUIRED}, status_code=403))
+    return refusal_response(_setup_required())
 
 
 class _SignedIn(AccessPolicy):
@@ -171,6 +195,9 @@ class _SignedIn(AccessPolicy):
     async def check(self, connection: ASGIConnection[Any, Any, Any, Any], session: AsyncSession) -> Grant:
         user = await _signed_in_user(connection, session)
         return Grant(user_id=user.id, scope=RequestScope(actor=Actor(user.id, user.email)))
+
+    def documented_refusals(self, handler: BaseRouteHandler) -> dict[int, ResponseSpec]:
+        return _second_factor_refusal(handler)
 
 
 class _PlatformAdmin(AccessPolicy):
@@ -183,6 +210,9 @@ class _PlatformAdmin(AccessPolicy):
         if not user.is_platform_admin:
             raise NotFoundException()
         return Grant(user_id=user.id, scope=RequestScope(all_venues=True, actor=Actor(user.id, user.email, "platform")))
+
+    def documented_refusals(self, handler: BaseRouteHandler) -> dict[int, ResponseSpec]:
+        return _second_factor_refusal(handler)
 
 
 class VenueAccess(AccessPolicy):
@@ -218,6 +248,9 @@ class VenueAccess(AccessPolicy):
         return Grant(
             user_id=user.id, tenant_id=tenant.id, role=role, scope=RequestScope(tenant_id=tenant.id, actor=actor)
         )
+
+    def documented_refusals(self, handler: BaseRouteHandler) -> dict[int, ResponseSpec]:
+        return _second_factor_refusal(handler)
 
 
 SIGNED_IN: Final[AccessPolicy] = _SignedIn()

@@ -25,8 +25,10 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import math
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 from sqlalchemy import ColumnElement, and_, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -37,6 +39,8 @@ from neutralpoint.tenants import second_factor
 from neutralpoint.tenants.auth import password_needs_rehash, verify_decoy
 from neutralpoint.tenants.models import SignInFailure, User
 from neutralpoint.tenants.passwords import hash_password_async, verify_password_async
+
+T = TypeVar("T")
 
 #: How long a failure counts.
 SIGN_IN_WINDOW = timedelta(minutes=15)
@@ -253,11 +257,39 @@ async def turn_off_attempt(
 ) -> None:
     """``second_factor.turn_off``, throttled as sign-ins are: a wrong password or code counts as
     a failed sign-in (a stolen session cannot guess its way to turning it off)."""
+    await _throttled(
+        session, user, client, now, lambda: second_factor.turn_off(session, settings, user, password, code, now)
+    )
+
+
+async def new_recovery_codes_attempt(
+    session: AsyncSession,
+    settings: Settings,
+    user: User,
+    password: str | None,
+    code: str | None,
+    client: str = "",
+    now: datetime | None = None,
+) -> list[str]:
+    """``second_factor.new_recovery_codes``, throttled as sign-ins are (a stolen session cannot
+    guess the password through it)."""
+    def change() -> Awaitable[list[str]]:
+        return second_factor.new_recovery_codes(session, settings, user, password, code, now)
+
+    return await _throttled(session, user, client, now, change)
+
+
+async def _throttled(
+    session: AsyncSession, user: User, client: str, now: datetime | None, change: Callable[[], Awaitable[T]]
+) -> T:
+    """Run ``change``, which checks the password and a code, unless this client must wait for
+    this address (``SignInThrottledError``; ``change`` is then not run); a refusal counts
+    as a failed sign-in."""
     wait = await sign_in_wait(session, user.email, client, now)
     if wait is not None:
         raise SignInThrottledError(wait)
     try:
-        await second_factor.turn_off(session, settings, user, password, code, now)
+        return await change()
     except FormErrors as exc:
         if exc.status_code == 400:
             record_failure(session, user.email, client, now)

@@ -61,6 +61,7 @@ TOKEN_INVALID = problem(
     "该链接已失效。请登录后重新获取。",
 )
 LOGIN_RESPONSES = {
+    200: ResponseSpec(data_container=schemas.MeOut, description="Signed in: the account and its venues"),
     400: ResponseSpec(data_container=ErrorsOut, description="Wrong e-mail address or password"),
     429: ResponseSpec(
         data_container=ErrorsOut,
@@ -532,7 +533,11 @@ class AccountApi(Controller):
         status_code=200,
         summary="Choose a new password with the link's token",
         opt={STARTS_SESSION_OPT: True},
-        responses={**BAD_INPUT, **SECOND_STEP_RESPONSE},
+        responses={
+            200: ResponseSpec(data_container=schemas.UserOut, description="New password stored; signed in"),
+            **BAD_INPUT,
+            **SECOND_STEP_RESPONSE,
+        },
     )
     async def password_reset_confirm(
         self,

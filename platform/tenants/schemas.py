@@ -78,6 +78,21 @@ class TwoFactorOffIn(msgspec.Struct):
     code: str = ""
 
 
+class NewRecoveryCodesIn(msgspec.Struct):
+    """New recovery codes: the password, and the current code from the authenticator app (not a
+    recovery code)."""
+
+    password: str = ""
+    code: str = ""
+
+
+class RecoveryCodesOut(msgspec.Struct):
+    """The account's new recovery codes, shown this once (each works once); the old ones no
+    longer work."""
+
+    recovery_codes: list[str]
+
+
 class AccountIn(msgspec.Struct):
     """What a person may change of their own account (absent: unchanged)."""
 

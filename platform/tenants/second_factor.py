@@ -11,7 +11,8 @@ shown again once on, and never logged. Only the SHA-256 of each recovery code is
 A code is accepted within one time step either side of the server's clock, and at most
 once: the step of the last accepted code is kept, and that code or an earlier one is refused
 (a code seen over someone's shoulder cannot be used after them). Turning it off needs the
-password and a current code or a recovery code.
+password and a current code or a recovery code; making new recovery codes (the old ones stop
+working) needs the password and a current code from the app.
 
 Platform admins must have it on in production (``setup_required``); in development it is
 optional for everyone.
@@ -57,6 +58,11 @@ CODE_REQUIRED = problem(
     "code_required",
     "Enter the 6-digit code from your authenticator app, or a recovery code.",
     "请输入身份验证器应用中的 6 位验证码，或一个恢复码。",
+)
+APP_CODE_REQUIRED = problem(
+    "app_code_required",
+    "Enter the current 6-digit code from your authenticator app (a recovery code does not work here).",
+    "请输入身份验证器应用中当前的 6 位验证码（此处不能使用恢复码）。",
 )
 CODE_WRONG = problem(
     "code_wrong",
@@ -222,11 +228,34 @@ async def confirm(
     if step is None or not await _take_step(session, user, step):
         raise refuse(CODE_FIELD, CODE_WRONG)
     user.totp_enabled_at = now
-    await session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
-    codes = [_recovery_code() for _ in range(RECOVERY_CODE_COUNT)]
-    session.add_all(RecoveryCode(user_id=user.id, code_hash=recovery_code_hash(c)) for c in codes)
-    await session.flush()
-    return codes
+    return await _replace_recovery_codes(session, user)
+
+
+async def _check_password_and_code(
+    session: AsyncSession,
+    settings: Settings,
+    user: User,
+    password: str | None,
+    code: str | None,
+    now: datetime | None,
+    *,
+    app_code_only: bool = False,
+) -> None:
+    """Refuse unless ``password`` is the account's and ``code`` a current code (or, unless
+    ``app_code_only``, a recovery code), which is then used up; 409 when two-step sign-in is off."""
+    if not user.second_factor_on:
+        raise refuse(CODE_FIELD, NOT_ON, status_code=409)
+    errors = Collector()
+    if not await verify_password_async(user.password_hash, password or ""):
+        errors.add("password", PASSWORD_WRONG)
+    cleaned = _clean(code)
+    if not cleaned:
+        errors.add(CODE_FIELD, APP_CODE_REQUIRED if app_code_only else CODE_REQUIRED)
+    elif app_code_only and not (cleaned.isdigit() and len(cleaned) == DIGITS):
+        errors.add(CODE_FIELD, APP_CODE_REQUIRED)
+    elif not errors and not await code_is_right(session, settings, user, code, now):
+        errors.add(CODE_FIELD, CODE_WRONG)
+    errors.raise_if_any()
 
 
 async def turn_off(
@@ -239,21 +268,36 @@ async def turn_off(
 ) -> None:
     """Turn two-step sign-in off: needs the password and a current code or a recovery code
     (errors on ``password`` and ``code``; 409 when it is not on)."""
-    if not user.second_factor_on:
-        raise refuse(CODE_FIELD, NOT_ON, status_code=409)
-    errors = Collector()
-    if not await verify_password_async(user.password_hash, password or ""):
-        errors.add("password", PASSWORD_WRONG)
-    if not _clean(code):
-        errors.add(CODE_FIELD, CODE_REQUIRED)
-    elif not errors and not await code_is_right(session, settings, user, code, now):
-        errors.add(CODE_FIELD, CODE_WRONG)
-    errors.raise_if_any()
+    await _check_password_and_code(session, settings, user, password, code, now)
     user.totp_secret = None
     user.totp_enabled_at = None
     user.totp_last_step = None
     await session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     await session.flush()
+
+
+async def new_recovery_codes(
+    session: AsyncSession,
+    settings: Settings,
+    user: User,
+    password: str | None,
+    code: str | None,
+    now: datetime | None = None,
+) -> list[str]:
+    """Replace the account's recovery codes (used or not) with ``RECOVERY_CODE_COUNT`` new ones,
+    returned in clear this once. Needs the password and a current code from the app: a
+    recovery code is not accepted, so that one found on paper cannot buy ten more (errors on
+    ``password`` and ``code``; 409 when two-step sign-in is off)."""
+    await _check_password_and_code(session, settings, user, password, code, now, app_code_only=True)
+    return await _replace_recovery_codes(session, user)
+
+
+async def _replace_recovery_codes(session: AsyncSession, user: User) -> list[str]:
+    await session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    codes = [_recovery_code() for _ in range(RECOVERY_CODE_COUNT)]
+    session.add_all(RecoveryCode(user_id=user.id, code_hash=recovery_code_hash(c)) for c in codes)
+    await session.flush()
+    return codes
 
 
 async def recovery_codes_left(session: AsyncSession, user: User) -> int:

@@ -1,5 +1,6 @@
-"""The JSON of two-step sign-in: turning it on and off (``/api/v1/account/two-factor``) and the
-second step of signing in (``/api/v1/login/second-factor``). The pages are in ``neutralpoint_admin``."""
+"""The JSON of two-step sign-in: turning it on and off and making new recovery codes
+(``/api/v1/account/two-factor``), and the second step of signing in
+(``/api/v1/login/second-factor``). The pages are in ``neutralpoint_admin``."""
 
 from __future__ import annotations
 
@@ -152,6 +153,34 @@ class TwoFactorApi(Controller):
         except FormErrors as exc:
             return field_errors(exc.errors, exc.status_code)
         return Response(await two_factor_out(db_session, settings, user))
+
+    @post(
+        "/recovery-codes",
+        status_code=200,
+        responses={**BAD_INPUT, **CONFLICT, 429: SECOND_STEP_RESPONSES[429]},
+        summary="Make new recovery codes: the password and a current code from the app",
+    )
+    async def new_recovery_codes(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[schemas.NewRecoveryCodesIn],
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        user: NamedDependency[User],
+    ) -> Response[schemas.RecoveryCodesOut]:
+        """Ten new recovery codes, shown in this answer only; every earlier one, used or not,
+        stops working. A recovery code is refused as ``code`` (``app_code_required``). Wrong
+        passwords and codes count as failed sign-ins, with the same waits."""
+        client = request.client.host if request.client else ""
+        try:
+            codes = await authentication.new_recovery_codes_attempt(
+                db_session, settings, user, data.password, data.code, client
+            )
+        except authentication.SignInThrottledError as exc:
+            return field_errors({"code": exc.error}, 429, {"Retry-After": str(exc.retry_after)})
+        except FormErrors as exc:
+            return field_errors(exc.errors, exc.status_code)
+        return Response(schemas.RecoveryCodesOut(recovery_codes=codes), headers={"Cache-Control": "no-store"})
 
 
 route_handlers = [SecondStepApi, TwoFactorApi]

@@ -16,6 +16,7 @@ from typing import Any, Final
 from litestar.connection import ASGIConnection
 from litestar.exceptions import InternalServerException
 from litestar.handlers.base import BaseRouteHandler
+from litestar.openapi.datastructures import ResponseSpec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from neutralpoint.database.tenancy import REQUEST_SCOPE_KEY, RequestScope
@@ -49,6 +50,11 @@ class AccessPolicy:
 
     async def check(self, connection: ASGIConnection[Any, Any, Any, Any], session: AsyncSession) -> Grant:
         raise NotImplementedError
+
+    def documented_refusals(self, handler: BaseRouteHandler) -> dict[int, ResponseSpec]:
+        """The answers besides 401 and 404 that ``check`` may give on ``handler``, for its
+        OpenAPI operation (``web.api_errors.document_access_errors``)."""
+        return {}
 
     def __repr__(self) -> str:
         return self.name

@@ -177,7 +177,8 @@ NOT_FOUND = ResponseSpec(
 
 
 def document_access_errors(app: Litestar) -> None:
-    """Add 401 and 404 to each API operation's documented answers where they can occur.
+    """Add 401 and 404 to each API operation's documented answers where they can occur, and
+    what else its access policy may answer (``AccessPolicy.documented_refusals``).
 
     401 comes from a route's access policy when it is not public; 404 from a path
     parameter naming something unknown, and from a policy hiding another venue's
@@ -197,5 +198,7 @@ def document_access_errors(app: Litestar) -> None:
                 extra[401] = NOT_SIGNED_IN
             if guarded or "{" in route.path:
                 extra[404] = NOT_FOUND
+            if guarded and policy is not None:
+                extra.update(policy.documented_refusals(handler))
             if extra:
                 handler.responses = {**extra, **(handler.responses or {})}

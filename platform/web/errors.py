@@ -9,6 +9,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
 from neutralpoint.refusals import FormErrors
+from neutralpoint.web.api_errors import refusal_response
 from neutralpoint.web.i18n import choose_language, gettext_functions
 from neutralpoint.web.templating import render
 
@@ -51,7 +52,7 @@ def refusal_page_response(request: Request[Any, Any, Any], exc: FormErrors) -> R
     ``{"errors": …}`` for a client, the error page with each message in the reader's
     language for a browser."""
     if not wants_html(request):
-        return Response({"errors": exc.as_dict()}, status_code=exc.status_code)
+        return refusal_response(exc)
     lang = choose_language(
         request.query_params.get("lang"), request.cookies.get("lang"), request.headers.get("accept-language")
     )

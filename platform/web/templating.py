@@ -95,9 +95,7 @@ def render(
     """
     lang = lang or language_of(request)
     if refused is not None:
-        shown = {name: error.message(lang) for name, error in refused.items()}
-        context["errors"] = shown
-        context["error_text"] = lambda name: shown.get(name, "")
+        context.update(refusal_context({name: error.message(lang) for name, error in refused.items()}))
     context.update(gettext_functions(lang))
     context["lang"] = lang
     # Between two sentences of one paragraph: a space in English, none after Chinese "。".
@@ -105,6 +103,15 @@ def render(
     context.setdefault("brand", None)
     context.setdefault("lang_switch_url", _lang_switch_url(request))
     return Template(template_name=template, context=context, status_code=status_code, headers=headers)
+
+
+def refusal_context(messages: Mapping[str, str]) -> dict[str, Any]:
+    """What the macros of ``refusals.html`` read: ``errors`` (each refused field's message, in
+    the page's language) and ``error_text(name)``; for a piece of page rendered on its own too."""
+    shown = dict(messages)
+    context: dict[str, Any] = {"error_text": lambda name: shown.get(name, "")}
+    context["errors"] = shown  # a page's context, not an answer (those are web.api_errors')
+    return context
 
 
 def _lang_switch_url(request: Request[Any, Any, Any]) -> str:

@@ -4,6 +4,7 @@ involved), and an error in a folded field opens its fold."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from pathlib import Path
 
@@ -102,7 +103,11 @@ async def test_an_error_in_a_folded_field_opens_its_fold(
 
     await expect(phone.locator("#problems")).to_be_visible()
     await expect(hotel).to_have_attribute("open", "")
-    await expect(phone.locator("#e-hotel_guests")).to_be_visible()
+    await expect(phone.locator("#hotel_guests-error")).to_be_visible()
+    guests = phone.locator("#f-hotel_guests")
+    await expect(guests).to_have_attribute("aria-invalid", "true")
+    await expect(guests).to_have_attribute("aria-describedby", re.compile(r"(^| )hotel_guests-error$"))
+    await expect(guests).to_have_value("9")
     journey = phone.locator("details.more", has=phone.locator("#f-travel_distance_km"))
     meals = phone.locator("details.more", has=phone.locator("#f-meals_vegan"))
     assert await journey.get_attribute("open") is None
@@ -115,7 +120,7 @@ async def test_an_error_in_a_folded_field_opens_its_fold(
     await phone.evaluate("document.querySelector('form.card').noValidate = true")
     async with phone.expect_navigation():
         await phone.locator("form.card button[type=submit]").click()
-    await expect(phone.locator("#e-travel_distance_km")).to_be_visible()
+    await expect(phone.locator("#travel_distance_km-error")).to_be_visible()
     await expect(journey).to_have_attribute("open", "")
     await expect(hotel).to_have_attribute("open", "")
     await expect(phone.locator("#f-hotel_guests")).to_have_value("2")

@@ -76,7 +76,7 @@ async def post_form(client: Any, entry_point: VenueEntryPoint, data: dict[str, s
 def error_paragraph(html: str, field: str) -> str:
     import re
 
-    match = re.search(rf'<p class="error" id="e-{re.escape(field)}">(.*?)</p>', html, re.S)
+    match = re.search(rf'<p class="error" id="{re.escape(field)}-error">(.*?)</p>', html, re.S)
     assert match, f"no error shown beside {field}"
     return match.group(1)
 

@@ -256,7 +256,7 @@ async def test_bad_event_input_is_shown_beside_the_field_and_nothing_is_stored(
                     headers={"accept": "text/html"},
                 )
                 assert response.status_code == 400, (field, bad)
-                assert f'id="e-{field}"' in response.text
+                assert f'id="{field}-error"' in response.text
                 assert expected in response.text, (field, lang)
         refused = await client.post(api, json={"inputs": {"attendees": "ten", "venue_kwh": "1"}, "language": "en"})
         assert refused.status_code == 400

@@ -185,7 +185,7 @@ async def test_bad_overrides_are_refused_beside_the_field(
     async with client_as(app, settings, manager) as client:
         response = await _post(client, place.slug, data, evidence)
         assert response.status_code == 400
-        assert f'id="e-{field}"' in response.text
+        assert f'id="{field}-error"' in response.text
         assert en in response.text
         chinese = await client.post(
             f"/api/v1/venues/{place.slug}/factor-overrides",

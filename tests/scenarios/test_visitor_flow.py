@@ -55,7 +55,7 @@ async def _post(client: Any, url: str, data: dict[str, str], **headers: str) -> 
 
 
 def _field_error(page: str, name: str) -> str:
-    match = re.search(rf'<p class="error" id="e-{name}">(.*?)</p>', page)
+    match = re.search(rf'<p class="error" id="{name}-error">(.*?)</p>', page)
     return html.unescape(match.group(1)) if match else ""
 
 
@@ -485,6 +485,11 @@ async def test_invalid_input_is_refused_beside_the_field_and_nothing_is_stored(
     assert response.status_code == 400
     page = response.text
     assert _field_error(page, field) == message
+    # The shared macros of refusals.html: the input is marked and points at its message.
+    marked = re.search(rf'<[^>]*id="f-{field}"[^>]*>', page)
+    assert marked, page
+    assert 'aria-invalid="true"' in marked.group(0)
+    assert re.search(rf'aria-describedby="(h-{field} )?{field}-error"', marked.group(0)), marked.group(0)
     assert 'role="alert"' in page
     # The title says so too: a screen reader announces it, where an alert on load may not be.
     assert "<title>Check your answers – " in page

@@ -321,3 +321,107 @@ async def test_platform_admins_in_production_set_it_up_before_anything_else(
     assert confirmed.status_code == 200
     assert (await production.get("/api/v1/me")).status_code == 200
     assert (await production.get("/platform/hosts", headers={"accept": "text/html"})).status_code == 200
+
+
+async def test_new_recovery_codes_need_the_password_and_an_app_code_and_end_the_old_ones(
+    db: Database, settings: Settings, unique: str
+) -> None:
+    user = await _user(db, unique)
+    totp, old = await _turned_on(db, settings, user)
+    now = T0 + timedelta(minutes=2)
+    async with db.platform_session() as session:
+        mine = await session.get(User, user.id)
+        assert mine is not None
+        with pytest.raises(FormErrors) as refused:
+            await second_factor.new_recovery_codes(session, settings, mine, "not the password", totp.at(now), now)
+        assert set(refused.value.errors) == {"password"}
+        with pytest.raises(FormErrors) as refused:
+            await second_factor.new_recovery_codes(session, settings, mine, PASSWORD, old[0], now)
+        assert refused.value.errors["code"].code == "app_code_required"
+        with pytest.raises(FormErrors) as refused:
+            await second_factor.new_recovery_codes(session, settings, mine, PASSWORD, "000000", now)
+        assert refused.value.errors["code"].code == "code_wrong"
+        assert await second_factor.code_is_right(session, settings, mine, old[1], now), "refusals kept the old codes"
+        new = await second_factor.new_recovery_codes(session, settings, mine, PASSWORD, totp.at(now), now)
+        assert len(new) == second_factor.RECOVERY_CODE_COUNT == len(set(new))
+        assert not set(new) & set(old)
+        assert await second_factor.recovery_codes_left(session, mine) == len(new)
+        assert not await second_factor.code_is_right(session, settings, mine, old[2], now), "old codes stop working"
+        assert await second_factor.code_is_right(session, settings, mine, new[0], now)
+        await second_factor.turn_off(session, settings, mine, PASSWORD, new[1], now)
+        with pytest.raises(FormErrors) as off:
+            await second_factor.new_recovery_codes(session, settings, mine, PASSWORD, totp.at(now), now)
+        assert (off.value.status_code, off.value.errors["code"].code) == (409, "second_factor_off")
+
+
+async def test_new_recovery_codes_page_and_json_twin(client: Any, db: Database, unique: str) -> None:
+    email = f"renew-{unique}@example.org"
+    await sign_up(client, f"totp-renew-{unique}", email)
+    assert (await client.get("/account/two-factor/recovery-codes", follow_redirects=False)).status_code == 303
+    totp = pyotp.TOTP((await client.post("/api/v1/account/two-factor")).json()["secret"])
+    # Each code is a step later than the one before (a code is accepted once), within the window.
+    earlier = totp.at(datetime.now(UTC) - timedelta(seconds=30))
+    first = (await client.post("/api/v1/account/two-factor/confirm", json={"code": earlier})).json()
+    old = first["recovery_codes"]
+    on = await client.get("/account/two-factor?lang=en")
+    assert 'href="/account/two-factor/recovery-codes"' in on.text
+
+    form = await client.get("/account/two-factor/recovery-codes?lang=zh-Hans")
+    assert form.status_code == 200
+    assert "生成新的恢复码" in form.text
+    wrong = await post_form(client, "/account/two-factor/recovery-codes", {"password": PASSWORD, "code": old[0]})
+    assert wrong.status_code == 400
+    assert 'id="code-error"' in wrong.text
+    assert "此处不能使用恢复码" in html.unescape(wrong.text)
+    shown = await post_form(client, "/account/two-factor/recovery-codes", {"password": PASSWORD, "code": totp.now()})
+    assert shown.status_code == 200
+    assert "您之前的恢复码已失效" in shown.text
+    page_codes = re.findall(r"<code>([a-z2-9-]{19})</code>", shown.text)
+    assert len(page_codes) == second_factor.RECOVERY_CODE_COUNT
+    assert not set(page_codes) & set(old)
+
+    refused = await client.post(
+        "/api/v1/account/two-factor/recovery-codes", json={"password": "nope", "code": page_codes[0]}
+    )
+    assert (refused.status_code, set(refused.json()["errors"])) == (400, {"password", "code"})
+    assert refused.json()["errors"]["code"]["code"] == "app_code_required"
+    renewed = await client.post(
+        "/api/v1/account/two-factor/recovery-codes",
+        json={"password": PASSWORD, "code": totp.at(datetime.now(UTC) + timedelta(seconds=30))},
+    )
+    assert renewed.status_code == 200, renewed.text
+    api_codes = renewed.json()["recovery_codes"]
+    assert len(api_codes) == second_factor.RECOVERY_CODE_COUNT
+    assert (await client.get("/api/v1/account/two-factor")).json()["recovery_codes_left"] == len(api_codes)
+
+    assert (await client.post("/api/v1/logout")).status_code == 204
+    assert (await client.post("/api/v1/login", json={"email": email, "password": PASSWORD})).status_code == 202
+    done = await client.post("/api/v1/login/second-factor", json={"code": api_codes[0]})
+    assert done.status_code == 200
+
+
+async def test_openapi_documents_the_sign_in_answers_and_the_second_factor_refusal(client: Any) -> None:
+    schema = (await client.get("/schema/openapi.json")).json()
+    paths = schema["paths"]
+    login = paths["/api/v1/login"]["post"]["responses"]
+    assert login["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/MeOut")
+    assert login["202"]["content"]["application/json"]["schema"]["$ref"].endswith("/SecondStepOut")
+    reset = paths["/api/v1/account/password-reset/confirm"]["post"]["responses"]
+    assert reset["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/UserOut")
+    assert reset["202"]["content"]["application/json"]["schema"]["$ref"].endswith("/SecondStepOut")
+    for path, method in [("/api/v1/me", "get"), ("/api/v1/venues/{slug}", "patch")]:
+        refused = paths[path][method]["responses"]["403"]
+        assert refused["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorsOut"), path
+        assert "two-step sign-in" in refused["description"]
+    example = str(paths["/api/v1/me"]["get"]["responses"]["403"]["content"]["application/json"])
+    assert "second_factor_required" in example
+    # Two-step sign-in's own setup stays open, and public routes need no sign-in at all.
+    for path, method in [
+        ("/api/v1/account/two-factor", "get"),
+        ("/api/v1/account/two-factor/recovery-codes", "post"),
+        ("/api/v1/login", "post"),
+    ]:
+        assert "403" not in paths[path][method]["responses"], path
+    codes = paths["/api/v1/account/two-factor/recovery-codes"]["post"]["responses"]
+    assert codes["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/RecoveryCodesOut")
+    assert {"400", "409", "429"} <= set(codes)
