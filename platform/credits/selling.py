@@ -223,6 +223,11 @@ async def pieces_of_sale(session: AsyncSession, sale_id: uuid.UUID) -> tuple[Pie
 
 
 async def sale_view(session: AsyncSession, sale: Sale, *, created: bool = False) -> SaleView:
+    return view_of_sale(sale, await pieces_of_sale(session, sale.id), created=created)
+
+
+def view_of_sale(sale: Sale, pieces: tuple[PieceView, ...], *, created: bool) -> SaleView:
+    """A sale as callers see it, with pieces read back or built from what was just written."""
     return SaleView(
         id=sale.id,
         tenant_id=sale.tenant_id,
@@ -238,7 +243,7 @@ async def sale_view(session: AsyncSession, sale: Sale, *, created: bool = False)
         status=sale.status.value,
         created_at=sale.created_at,
         refunded_at=sale.refunded_at,
-        pieces=await pieces_of_sale(session, sale.id),
+        pieces=pieces,
         created=created,
         chain_lot_id=sale.chain_lot_id,
         chain_seq=sale.chain_seq,
@@ -772,27 +777,7 @@ def _new_sale_view(
                 retirement_url=None,
             )
         )
-    return SaleView(
-        id=sale.id,
-        tenant_id=sale.tenant_id,
-        order_ref=sale.order_ref,
-        project_id=sale.project_id,
-        allocation_id=sale.allocation_id,
-        grams=sale.grams,
-        amount_minor=sale.amount_minor,
-        currency=sale.currency,
-        owner_minor=sale.owner_minor,
-        platform_minor=sale.platform_minor,
-        venue_minor=sale.venue_minor,
-        status=sale.status.value,
-        created_at=sale.created_at,
-        refunded_at=sale.refunded_at,
-        pieces=tuple(views),
-        created=True,
-        chain_lot_id=sale.chain_lot_id,
-        chain_seq=sale.chain_seq,
-        chain_hash=sale.chain_hash,
-    )
+    return view_of_sale(sale, tuple(views), created=True)
 
 
 async def get_sale(session: AsyncSession, order_ref: str) -> SaleView | None:
