@@ -128,7 +128,7 @@ def create_app(
     configure_logging(settings.log_level, settings.log_format)
     configure_password_hashing(settings.password_hashing)
     registry = registry or ScenarioRegistry.discover()
-    db = Database(settings.database_url, max_connections=settings.database_pool_size)
+    db = Database(settings.database_url, settings.database_scope_key, max_connections=settings.database_pool_size)
     entry_cache = prepare_database(db, settings.fast_path)
     use_reservation_minutes(settings.reservation_minutes)
     use_base_url(settings.base_url)

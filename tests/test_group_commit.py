@@ -198,7 +198,7 @@ async def test_the_scope_ends_with_the_rows_statement(db: Database, two_venues: 
     connection = await connect(db.engine)
     try:
         await ScopedInsert(ENTRY_POINTS, tuple(row), db.engine.dialect).execute(connection, a, [row])
-        assert await connection.fetchval("select current_setting('app.tenant_id', true)") in (None, "")
+        assert await connection.fetchval("select current_setting('app.scope', true)") in (None, "")
     finally:
         await connection.close()
     assert "SCOPED" in await _codes_of(db, a)
