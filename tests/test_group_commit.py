@@ -191,7 +191,7 @@ async def test_every_row_is_written_under_its_venues_scope(
 
 @pytest.mark.pg
 async def test_the_scope_ends_with_the_rows_statement(db: Database, two_venues: dict[str, uuid.UUID]) -> None:
-    """The scope is set inside the INSERT's own statement (PostgreSQL's set_config): the
+    """The scope is entered inside the INSERT's own statement (app.enter_scope): the
     connection that ran it, a writer's own, keeps none of it."""
     a = two_venues["a"]
     row = _entry_point_row(a, "SCOPED")

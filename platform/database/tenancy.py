@@ -4,10 +4,10 @@ The tenant lives on the session (``session.info``). Every ORM SELECT/UPDATE/DELE
 touching a ``TenantScoped`` entity gets a ``with_loader_criteria`` filter; without a
 tenant it raises ``UnscopedQueryError`` unless scopes were disabled on purpose
 (platform-admin code, jobs, and cross-venue lookups inside ``scopes_disabled``), as
-pretix's django-scopes does. On PostgreSQL the same tenant is written into the
-transaction with ``set_config('app.tenant_id', …, true)`` so row-level security
-enforces it a second time, through ``app.enter_scope`` with the application's signature of
-the scope (``neutralpoint.database.rls``): SQL written by hand cannot widen it.
+pretix's django-scopes does. On PostgreSQL the same scope is entered into the
+transaction through ``app.enter_scope`` with the application's signature of it
+(``neutralpoint.database.rls``), so row-level security enforces it a second time and SQL
+written by hand cannot widen it.
 """
 
 from __future__ import annotations
@@ -191,7 +191,7 @@ def scope_parameters(key: bytes, tenant_id: uuid.UUID | None, all_venues: bool =
     }
 
 
-def _set_config(connection: Any, session: Session, *, at_begin: bool = False) -> None:
+def _enter_scope(connection: Any, session: Session, *, at_begin: bool = False) -> None:
     if connection.dialect.name != "postgresql":
         return
     tenant, disabled = current_tenant(session), _is_disabled(session)
@@ -214,7 +214,7 @@ def _apply_to_open_transaction(session: Session, immediate: bool = True) -> None
         session.info[PENDING_KEY] = True
         return
     session.info.pop(PENDING_KEY, None)
-    _set_config(connection, session)
+    _enter_scope(connection, session)
 
 
 def _apply_pending(session: Session) -> None:
@@ -226,7 +226,7 @@ def _apply_pending(session: Session) -> None:
 def _after_begin(session: Session, transaction: SessionTransaction, connection: Any) -> None:
     session.info.pop(PENDING_KEY, None)
     session.info[CONNECTION_KEY] = connection
-    _set_config(connection, session, at_begin=True)
+    _enter_scope(connection, session, at_begin=True)
 
 
 @event.listens_for(Session, "after_transaction_end")
