@@ -203,7 +203,9 @@ async def event_order(
 ) -> OrderOut:
     """One order for the whole event's footprint (its latest organiser estimate) less what
     the attendees at this entry point have neutralized themselves."""
-    estimate_id = await latest_event_estimate(db_session, entry_point_id)
+    estimate_id = await latest_event_estimate(
+        db_session, entry_point_id, test_mode=services.shared_provider(state).test_mode
+    )
     await db_session.commit()
     order = await services.start_checkout(
         state.db,
@@ -223,14 +225,14 @@ async def event_order(
     return order_out(order, state.settings, access.tenant.slug)
 
 
-async def latest_event_estimate(session: AsyncSession, entry_point_id: uuid.UUID) -> uuid.UUID:
+async def latest_event_estimate(session: AsyncSession, entry_point_id: uuid.UUID, *, test_mode: bool) -> uuid.UUID:
     """The entry point's latest whole-event estimate (the session is scoped to the venue)."""
     from sqlalchemy import select
 
     entry_point = await session.scalar(select(EntryPoint.id).where(EntryPoint.id == entry_point_id))
     if entry_point is None:
         raise NotFoundException()
-    found = await services.event_remaining(session, entry_point_id)
+    found = await services.event_remaining(session, entry_point_id, test_mode=test_mode)
     if found is None:
         raise refuse(
             "estimate_id",

@@ -14,11 +14,14 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from scenarios.signed_in import sign_in_as
 from shop_world import GRAMS, Shop, World
+from sqlalchemy import update
 
 from neutralpoint.database.base import utcnow
 from neutralpoint.database.engine import Database
+from neutralpoint.database.tenancy import use_tenant
 from neutralpoint.jobs.queue import JobQueue
 from neutralpoint.payments import services
+from neutralpoint.payments.models import Order
 from neutralpoint.payments.providers import SandboxProvider
 from neutralpoint.refusals import FormErrors
 from neutralpoint.scenarios.models import Estimate
@@ -160,6 +163,22 @@ async def test_platform_sees_every_order_and_what_each_owner_is_owed(
         assert (await owner.get("/api/v1/platform/orders")).status_code == 404
 
 
+def _organiser_estimate(shop: Shop, grams: int) -> Estimate:
+    return Estimate(
+        tenant_id=shop.venue_id,
+        entry_point_id=shop.entry_point_id,
+        visitor_id=None,
+        scenario="dummy",
+        kind="organiser",
+        scenario_name={"en": "Test trip"},
+        factor_set_version="2025.1",
+        factor_fingerprint="0" * 64,
+        inputs={},
+        breakdown=[],
+        total_grams=grams,
+    )
+
+
 async def test_the_organiser_pays_for_what_attendees_did_not(
     world: World, jobs: JobQueue, desk: AsyncTestClient[Any], db: Database, settings: Settings
 ) -> None:
@@ -199,6 +218,40 @@ async def test_the_organiser_pays_for_what_attendees_did_not(
         )
         assert again.status_code == 409
         assert "already neutralized" in again.json()["errors"]["estimate_id"]["message"]["en"]
+
+
+async def test_the_organisers_order_subtracts_only_attendees_orders_of_its_own_mode(
+    world: World, jobs: JobQueue, desk: AsyncTestClient[Any], db: Database, settings: Settings
+) -> None:
+    """A live event order is not reduced by sandbox purchases, nor a sandbox one by live ones."""
+    shop = await world.shop()
+    sandbox_paid = await fulfilled_order(world, jobs, shop)
+    live_paid = await fulfilled_order(world, jobs, shop)
+    async with db.platform_session() as session:
+        # As if paid through live Stripe keys before the venue's demo turned to the sandbox.
+        await session.execute(update(Order).where(Order.reference == live_paid).values(test_mode=False))
+        session.add(_organiser_estimate(shop, 2_000_000))
+    async with db.session() as session:
+        use_tenant(session, shop.venue_id)
+        live = await services.event_remaining(session, shop.entry_point_id, test_mode=False)
+        sandbox = await services.event_remaining(session, shop.entry_point_id, test_mode=True)
+    assert live is not None
+    assert sandbox is not None
+    assert (live.neutralized_grams, live.remaining_grams) == (GRAMS, 2_000_000 - GRAMS)
+    assert (sandbox.neutralized_grams, sandbox.remaining_grams) == (GRAMS, 2_000_000 - GRAMS)
+    async with signed_in(desk, await person(db, shop, Role.MANAGER)) as manager:
+        # The sandbox's order is of the test mode: the live attendee's grams are not taken off.
+        created = await manager.post(
+            f"/api/v1/venues/{shop.slug}/entry-points/{shop.entry_point_id}/event-order",
+            json={"allocation_id": str(shop.allocation_id)},
+        )
+        assert created.status_code == 201, created.text
+        assert (created.json()["basis"], created.json()["grams"], created.json()["test_mode"]) == (
+            "event",
+            2_000_000 - GRAMS,
+            True,
+        )
+    assert sandbox_paid != live_paid
 
 
 async def test_the_refund_page_says_what_a_refund_does_before_doing_it(
