@@ -61,6 +61,8 @@ class OrderRowOut(msgspec.Struct):
     paid_at: datetime | None
     refunded_at: datetime | None
     refund_cause: str | None
+    #: The venue's time zone (the times above are UTC, with their offset).
+    time_zone: str
 
 
 class OwedOut(msgspec.Struct):
@@ -103,6 +105,7 @@ def row_out(row: OrderRow) -> OrderRowOut:
         paid_at=row.paid_at,
         refunded_at=row.refunded_at,
         refund_cause=row.refund_cause,
+        time_zone=row.time_zone,
     )
 
 

@@ -3,10 +3,11 @@ routes, signed in as each kind of person."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -27,8 +28,8 @@ from neutralpoint.refusals import FormErrors
 from neutralpoint.scenarios.models import Estimate
 from neutralpoint.settings import Settings
 from neutralpoint.tenants.auth import hash_password
-from neutralpoint.tenants.models import Membership, Role, User
-from neutralpoint.web.formatting import format_money
+from neutralpoint.tenants.models import Membership, Role, Tenant, User
+from neutralpoint.web.formatting import format_money, format_stamp
 
 
 async def person(db: Database, shop: Shop | None, role: Role = Role.OWNER, *, admin: bool = False) -> uuid.UUID:
@@ -303,3 +304,27 @@ async def test_a_refused_refund_is_shown_on_the_refund_page(
         assert refused.status_code == 409
         assert 'id="refund-error"' in refused.text
     assert (await world.get(shop, unpaid))["status"] == "awaiting_payment"
+
+
+async def test_the_platforms_order_pages_show_each_order_on_its_venues_clock(
+    world: World, jobs: JobQueue, desk: AsyncTestClient[Any], db: Database, settings: Settings
+) -> None:
+    """Every venue's orders on one list: each on its own venue's clock, the zone named; the
+    JSON gives the moment with its offset and the venue's zone."""
+    shop = await world.shop()
+    async with db.platform_session() as session:
+        await session.execute(update(Tenant).where(Tenant.id == shop.venue_id).values(time_zone="America/New_York"))
+    reference = await fulfilled_order(world, jobs, shop)
+    async with signed_in(desk, await person(db, None, admin=True)) as admin:
+        rows = {o["reference"]: o for o in (await admin.get("/api/v1/platform/orders")).json()}
+        row = rows[reference]
+        assert row["time_zone"] == "America/New_York"
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|\+00:00)", row["created_at"]), row["created_at"]
+        created = datetime.fromisoformat(row["created_at"].replace("Z", "+00:00"))
+        paid = datetime.fromisoformat(row["paid_at"].replace("Z", "+00:00"))
+        for lang in ("en", "zh-Hans"):
+            listed = await admin.get(f"/platform/orders?lang={lang}")
+            assert format_stamp(created, "America/New_York") in listed.text
+            refund = await admin.get(f"/platform/orders/{reference}/refund?lang={lang}")
+            assert format_stamp(paid, "America/New_York") in refund.text
+            assert " UTC</dd>" not in refund.text
