@@ -78,6 +78,7 @@ def footprint_out(footprint: Footprint, lang: str, settings: Settings) -> Footpr
         language=lang,
         computed_grams=footprint.computed_grams,
         neutralized_grams=footprint.neutralized_grams,
+        neutralized_test_grams=footprint.neutralized_test_grams,
         estimates=[
             FootprintEstimateOut(
                 id=str(e.id),

@@ -86,19 +86,27 @@ async def test_one_visitor_at_two_venues_sees_both_with_names_dates_and_totals(
     assert all(e["grams"] == GRAMS and e["venue_name"]["en"] and e["entry_point_name"] for e in body["estimates"])
     assert all("UTC+8" in e["created_at_local"] for e in body["estimates"])  # the venues' clock (Asia/Shanghai)
     assert body["computed_grams"] == 2 * GRAMS
-    assert body["neutralized_grams"] == 50_000
+    # Paid in the sandbox: marked test mode, and counted apart from what live payments neutralized.
+    assert (body["neutralized_grams"], body["neutralized_test_grams"]) == (0, 50_000)
     (order,) = body["orders"]
     assert order["reference"] == reference
     assert order["status"] == "fulfilled"
     assert order["neutralized"]
+    assert order["test_mode"] is True
     assert order["certificate_number"].startswith("NPC-")
     assert order["certificate_url"].endswith(f"/certificates/{order['certificate_number']}")
     assert order["order_url"].endswith(f"/v/{second.slug}/orders/{reference}")
 
-    for lang, words in (("en", ("My footprint", "Neutralized")), ("zh-Hans", ("我的碳足迹", "已中和"))):
+    for lang, words in (
+        ("en", ("My footprint", "Test mode", "no money was taken")),
+        ("zh-Hans", ("我的碳足迹", "测试模式", "未实际收款")),
+    ):
         page = await client.get(f"/footprint?lang={lang}")
         assert page.status_code == 200
-        assert all(w in page.text for w in words)
+        assert all(w in page.text for w in words), lang
+        assert 'id="test-mode"' in page.text
+        assert page.text.count('class="tag warn test-mode"') == 1  # the one sandbox order
+        assert 'id="neutralized-test"' in page.text
         assert order["certificate_number"] in page.text
         assert f"/v/{first.slug}/r/{made[0]}" in page.text
 
@@ -254,6 +262,7 @@ async def test_download_as_json_and_csv(world: World, jobs: JobQueue, client: An
     assert [(r["kind"], r["grams_co2e"]) for r in rows] == [("estimate", str(GRAMS)), ("order", "20000")]
     assert rows[1]["order_reference"] == reference
     assert rows[1]["certificate_number"].startswith("NPC-")
+    assert (rows[0]["test_mode"], rows[1]["test_mode"]) == ("", "yes")
 
 
 async def test_delete_unlinks_everything_and_the_certificate_still_verifies(
@@ -297,6 +306,7 @@ async def test_delete_unlinks_everything_and_the_certificate_still_verifies(
         "language": "en",
         "computed_grams": 0,
         "neutralized_grams": 0,
+        "neutralized_test_grams": 0,
         "estimates": [],
         "orders": [],
         "download_json": "",

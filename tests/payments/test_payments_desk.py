@@ -15,8 +15,9 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from scenarios.signed_in import sign_in_as
 from shop_world import GRAMS, Shop, World
-from sqlalchemy import update
+from sqlalchemy import select, update
 
+from neutralpoint.credits.models import Allocation
 from neutralpoint.database.base import utcnow
 from neutralpoint.database.engine import Database
 from neutralpoint.database.tenancy import use_tenant
@@ -328,3 +329,26 @@ async def test_the_platforms_order_pages_show_each_order_on_its_venues_clock(
             refund = await admin.get(f"/platform/orders/{reference}/refund?lang={lang}")
             assert format_stamp(paid, "America/New_York") in refund.text
             assert " UTC</dd>" not in refund.text
+
+
+async def test_the_platforms_pages_mark_what_a_sandbox_payment_bought(
+    world: World, jobs: JobQueue, desk: AsyncTestClient[Any], db: Database, settings: Settings
+) -> None:
+    """A venue's console counts its test-mode orders apart, a lot's sold pieces say which
+    went to a test payment, and the reports say what they count."""
+    shop = await world.shop()
+    reference = await fulfilled_order(world, jobs, shop)
+    async with db.platform_session() as session:
+        lot_id = await session.scalar(select(Allocation.lot_id).where(Allocation.id == shop.allocation_id))
+    async with signed_in(desk, await person(db, None, admin=True)) as admin:
+        activity = (await admin.get(f"/api/v1/platform/venues/{shop.slug}/activity")).json()
+        assert (activity["orders"], activity["test_orders"]) == (1, 1)
+        for lang, words in (("en", "1 in test mode"), ("zh-Hans", "其中 1 个为测试模式")):
+            console = await admin.get(f"/platform/venues/{shop.slug}?lang={lang}")
+            assert f'<span class="tag warn" id="test-orders">{words}</span>' in console.text
+            lot = await admin.get(f"/platform/lots/{lot_id}?lang={lang}")
+            tag = "test" if lang == "en" else "测试"
+            assert f'{reference} <span class="tag warn">{tag}</span>' in lot.text
+            reports = await admin.get(f"/platform/reports?by=project&lang={lang}")
+            assert 'id="sales-live-only"' in reports.text
+            assert 'id="stock-test-mode"' in reports.text
