@@ -14,7 +14,7 @@ from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import CacheControlHeader, State
 from litestar.di import Provide
-from litestar.exceptions import HTTPException, NotFoundException
+from litestar.exceptions import ClientException, HTTPException, NotFoundException
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.static_files import create_static_files_router
@@ -42,10 +42,10 @@ from neutralpoint.tenants.auth import configure_password_hashing
 from neutralpoint.tenants.hosts import install_custom_hosts
 from neutralpoint.tenants.sessions import COOKIE_NAME, STORE_NAME, session_middleware, session_store
 from neutralpoint.web.access import enforce_access, public_opt
-from neutralpoint.web.api_errors import document_access_errors
+from neutralpoint.web.api_errors import document_error_responses
 from neutralpoint.web.components import components
 from neutralpoint.web.cross_site import CrossSiteGuard
-from neutralpoint.web.errors import http_error_response, refusal_page_response, wants_html
+from neutralpoint.web.errors import client_error_response, http_error_response, refusal_page_response, wants_html
 from neutralpoint.web.headers import install_security_headers
 from neutralpoint.web.requests import AppRequest
 from neutralpoint.web.schema_viewer import SchemaViewer
@@ -207,6 +207,8 @@ def create_app(
         ),
         exception_handlers={
             HTTPException: http_error_response,
+            # In JSON a 400 is always the documented ``errors`` shape (web.api_errors).
+            ClientException: client_error_response,
             NotFoundException: http_error_response,
             FormErrors: refusal_page_response,
             SecondFactorSetupRequiredError: second_factor_setup_response,
@@ -219,7 +221,8 @@ def create_app(
             description=(
                 "Venues, scenario calculators, estimates and credit supply. Every page has a JSON twin under /api/v1."
             ),
-            openapi_router=Router(path="/schema", route_handlers=[], opt=public_opt()),
+            # The viewer and its documents are not operations of the API they describe.
+            openapi_router=Router(path="/schema", route_handlers=[], opt=public_opt(), include_in_schema=False),
             # Swagger UI from files the platform serves: no CDN, no inline script.
             render_plugins=[SchemaViewer()],
             # A handler's docstring is its operation's description: the why a client needs.
@@ -228,7 +231,7 @@ def create_app(
         debug=settings.environment == "development" and settings.log_level == "DEBUG",
     )
     prepare_routes(app, settings.fast_path, session_opt_key=session_config.exclude_opt_key)
-    document_access_errors(app)
+    document_error_responses(app)
     install_custom_hosts(app)
     # HSTS only where browsers reach the platform over HTTPS, and only in production, where
     # BASE_URL must be https (a loopback address aside): a developer's http:// host stays usable.
