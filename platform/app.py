@@ -20,6 +20,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from litestar.types import Middleware
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import neutralpoint.web as web_package
@@ -47,6 +48,7 @@ from neutralpoint.web.components import components
 from neutralpoint.web.cross_site import CrossSiteGuard
 from neutralpoint.web.errors import client_error_response, http_error_response, refusal_page_response, wants_html
 from neutralpoint.web.headers import install_security_headers
+from neutralpoint.web.nul_characters import NUL_CHARACTER, NulGuard, is_unstorable_text
 from neutralpoint.web.requests import AppRequest
 from neutralpoint.web.schema_viewer import SchemaViewer
 from neutralpoint.web.templating import template_engine
@@ -110,6 +112,14 @@ def _server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[A
     if not wants_html(request):
         return Response({"status_code": 500, "detail": "Internal server error"}, status_code=500)
     return http_error_response(request, HTTPException(status_code=500, detail="Internal server error"))
+
+
+def _database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[Any]:
+    """A value of the request that the database cannot hold (a NUL in a JSON string, on
+    PostgreSQL) is bad input; any other database error is a server error."""
+    if is_unstorable_text(exc):
+        return refusal_page_response(request, FormErrors({"body": NUL_CHARACTER}))
+    return _server_error(request, exc)
 
 
 def _unscoped(request: Request[Any, Any, Any], exc: UnscopedQueryError) -> Response[Any]:
@@ -194,6 +204,8 @@ def create_app(
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024, gzip_compress_level=5),
         stores={STORE_NAME: store},
         middleware=[
+            # A NUL in the path or query is refused before any guard or query reads it.
+            NulGuard,
             # Cross-site JSON calls are refused before the session is even read.
             DefineMiddleware(CrossSiteGuard, session_cookie=COOKIE_NAME, base_url=settings.base_url),
             sessions,
@@ -213,6 +225,7 @@ def create_app(
             FormErrors: refusal_page_response,
             SecondFactorSetupRequiredError: second_factor_setup_response,
             UnscopedQueryError: _unscoped,
+            DBAPIError: _database_error,
             Exception: _server_error,
         },
         openapi_config=OpenAPIConfig(
