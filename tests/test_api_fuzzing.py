@@ -3,7 +3,7 @@
 The application is a fresh one over a database of this test alone (``own_database_urls``)
 with the demo data in it, called in-process (ASGI) through the schema it serves at
 ``/schema/openapi.json``. Each operation gets a bounded number of generated requests, valid
-and invalid ones, half of them aimed at the demo's real rows (its venue, entry point,
+and invalid ones, part of them aimed at the demo's real rows (its venue, entry point,
 projects, lots and offers) and the rest at random addresses; the venue operations carry the
 demo owner's session cookie and the platform's carry the demo admin's, so that the guarded
 operations answer with data and not only 401. Checks: no server error, the status code is
