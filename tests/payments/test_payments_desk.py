@@ -3,6 +3,8 @@ routes, signed in as each kind of person."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import uuid
 from collections.abc import AsyncIterator
@@ -329,6 +331,9 @@ async def test_the_platforms_order_pages_show_each_order_on_its_venues_clock(
             refund = await admin.get(f"/platform/orders/{reference}/refund?lang={lang}")
             assert format_stamp(paid, "America/New_York") in refund.text
             assert " UTC</dd>" not in refund.text
+        exported = (await admin.get("/platform/orders.csv")).text
+        (line,) = [r for r in csv.DictReader(io.StringIO(exported)) if r["reference"] == reference]
+        assert (line["time_zone"], line["created_at"][-6:]) == ("America/New_York", "+00:00")
 
 
 async def test_the_platforms_pages_mark_what_a_sandbox_payment_bought(
