@@ -8,6 +8,8 @@ failing later in a request.
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import ipaddress
 import os
 import secrets
@@ -125,6 +127,12 @@ def normalize_database_url(url: str) -> str:
     return url
 
 
+def scope_key_from_secret(secret_key: str) -> bytes:
+    """The key that signs database scopes, derived from a secret: ``neutralpoint db upgrade``
+    stores it in the database (``app.scope_keys``), the web process signs with it."""
+    return hmac.new(secret_key.encode(), b"neutralpoint database scope", hashlib.sha256).digest()
+
+
 @dataclass(frozen=True)
 class Settings:
     environment: str
@@ -177,6 +185,14 @@ class Settings:
     #: Draw a certificate's PDF and share images as soon as it is issued
     #: (``CERTIFICATES_DRAWN_AT_ISSUE``); off, they are drawn when first asked for.
     certificates_drawn_at_issue: bool = True
+    #: The secret the database scopes are signed from (``DATABASE_SCOPE_KEY``, 32 characters
+    #: or more); empty: ``SECRET_KEY``. See docs/tenant-isolation.md.
+    database_scope_secret: str = ""
+
+    @property
+    def database_scope_key(self) -> bytes:
+        """Signs the venue scopes the web role enters on PostgreSQL (``app.enter_scope``)."""
+        return scope_key_from_secret(self.database_scope_secret or self.secret_key)
 
     @property
     def payments_test_mode(self) -> bool:
@@ -237,6 +253,9 @@ class Settings:
             secret_key = _development_secret(data_dir)
         if len(secret_key) < 32:
             raise SettingsError("SECRET_KEY must be at least 32 characters long")
+        scope_secret = env.get("DATABASE_SCOPE_KEY") or ""
+        if scope_secret and len(scope_secret) < 32:
+            raise SettingsError("DATABASE_SCOPE_KEY must be at least 32 characters long")
 
         signing_key = env.get("CERTIFICATE_SIGNING_KEY") or ""
         if signing_key:
@@ -295,6 +314,7 @@ class Settings:
             host_proof_nameservers=_nameservers(env, "HOST_PROOF_NAMESERVERS"),
             host_proof_http_port=_int(env, "HOST_PROOF_HTTP_PORT", 80, 1, 65535),
             certificates_drawn_at_issue=_bool(env, "CERTIFICATES_DRAWN_AT_ISSUE", True),
+            database_scope_secret=scope_secret,
         )
 
 
