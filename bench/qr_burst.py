@@ -200,6 +200,13 @@ async def pg_admin(url: str, *statements: str) -> None:
         await conn.close()
 
 
+def no_rate_limits() -> dict[str, str]:
+    """Every rate limit off: the load generator is one client, which the limits would refuse."""
+    from neutralpoint.settings import RATE_LIMIT_DEFAULTS
+
+    return {f"RATE_LIMIT_{group.upper()}": "off" for group in RATE_LIMIT_DEFAULTS}
+
+
 async def seed(app_url: str) -> tuple[str, str]:
     """A venue with a meetings entry point, written through the models as platform code."""
     from neutralpoint.database.engine import Database
@@ -857,6 +864,7 @@ def main() -> None:
             port = free_port()
             env = {
                 **base_env,
+                **no_rate_limits(),
                 "DATABASE_URL": app_url,
                 "DATABASE_POOL_SIZE": str(args.pool),
                 "NEUTRALPOINT_ENV": "production",
