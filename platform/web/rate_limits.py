@@ -40,7 +40,7 @@ from litestar.stores.redis import RedisStore
 from neutralpoint.refusals import FieldError, FormErrors
 from neutralpoint.settings import RATE_LIMIT_DEFAULTS
 from neutralpoint.web.api_errors import ErrorsOut, refusal_response
-from neutralpoint.web.errors import wants_html
+from neutralpoint.web.errors import start_page_for, wants_html
 from neutralpoint.web.i18n import choose_language, gettext_functions
 from neutralpoint.web.templating import render
 
@@ -153,7 +153,7 @@ def rate_limited_response(request: Request[Any, Any, Any], exc: TooManyRequestsE
         headers=headers,
         title=_("Too many requests"),
         message=" ".join(refusal.messages(lang).values()),
-        back_url="/",
+        back_url=start_page_for(request.url.path),
     )
 
 

@@ -41,14 +41,15 @@ def flood_app(request: pytest.FixtureRequest, settings: Settings, registry: Scen
 
 @pytest.fixture
 async def visitors(flood_app: Litestar) -> AsyncIterator[dict[str, AsyncTestClient[Any]]]:
-    """Two visitors' browsers, each on a network of its own behind the platform's proxy."""
-    async with AsyncExitStack() as stack:
-        yield {
-            address: await stack.enter_async_context(
-                AsyncTestClient(app=ProxyHeadersMiddleware(flood_app, trusted_hosts="*"), base_url=TEST_BASE_URL)
-            )
-            for address in (FLOODER, NEIGHBOUR)
-        }
+    """Two visitors' browsers (each request says its network: ``X-Forwarded-For``, from the
+    platform's proxy). The second shares the first's running app: entering a second client
+    would start the app again in an event loop of its own, which pooled PostgreSQL
+    connections cannot move between."""
+    behind_proxy = ProxyHeadersMiddleware(flood_app, trusted_hosts="*")
+    async with AsyncTestClient(app=behind_proxy, base_url=TEST_BASE_URL) as flooder:
+        neighbour: AsyncTestClient[Any] = AsyncTestClient(app=behind_proxy, base_url=TEST_BASE_URL)
+        neighbour.blocking_portal = flooder.blocking_portal
+        yield {FLOODER: flooder, NEIGHBOUR: neighbour}
 
 
 def _url(venue: Any) -> str:
@@ -96,6 +97,7 @@ async def test_the_form_and_its_json_twin_count_together(
     assert int(english.headers["retry-after"]) >= 1
     assert english.headers["content-type"].startswith("text/html")
     assert "Too many requests" in english.text
+    assert f'<a href="/v/{venue.slug}">' in english.text  # back to the venue's page
     assert "请求过多" in chinese.text
     assert (await _post_json(flooder, venue, FLOODER)).status_code == 429
     assert await count_estimates(venue.id) == LIMIT
