@@ -18,8 +18,9 @@ network, which one subscriber usually holds whole.
 Over the limit, a request is refused before anything runs: 429 with ``Retry-After`` (the
 seconds until the window ends), in the API's error shape ``{"errors": {"rate_limit":
 {"code": "too_many_requests", "message": {"en", "zh-Hans"}}}}`` or as the error page in the
-reader's language. Within one process the count is exact; processes sharing Redis read and
-write it in two steps, so a few requests more may pass when they arrive at the same moment.
+reader's language. A count is read and then written (Litestar's limiter locks it per route
+and process), so requests arriving at the same moment on two routes of a group, or in two
+processes sharing Redis, may let a few more through than the limit.
 """
 
 from __future__ import annotations
