@@ -191,6 +191,21 @@ def ensure_wrk() -> str:
     return found
 
 
+#: The secret every process of a bench (servers, seeding, workers) signs its database scopes
+#: from (``DATABASE_SCOPE_KEY``); the migration stores the key it gives.
+SCOPE_SECRET = "bench-database-scope-secret-0123456789abcdef"
+
+
+def use_bench_scope_key() -> bytes:
+    """Sign this process's database scopes with the bench's key, and return it for ``upgrade``."""
+    from neutralpoint.database.tenancy import use_scope_key
+    from neutralpoint.settings import scope_key_from_secret
+
+    key = scope_key_from_secret(SCOPE_SECRET)
+    use_scope_key(key)
+    return key
+
+
 def with_database(url: str, database: str, user: str | None = None, password: str | None = None) -> str:
     """The same server as ``url``, another database, and (optionally) another role."""
     parts = urlsplit(re.sub(r"^postgres(ql)?(\+asyncpg)?://", "postgresql://", url))
@@ -875,7 +890,7 @@ def main() -> None:
         from neutralpoint.settings import normalize_database_url
 
         print(f"migrating the throwaway database {database}", flush=True)
-        upgrade(normalize_database_url(owner_url), normalize_database_url(app_url))
+        upgrade(normalize_database_url(owner_url), normalize_database_url(app_url), use_bench_scope_key())
         slug, code = asyncio.run(seed(app_url))
 
         work = Path(tempfile.mkdtemp(prefix="np-bench-"))
@@ -893,6 +908,7 @@ def main() -> None:
                 "NEUTRALPOINT_ENV": "production",
                 "NEUTRALPOINT_FAST_PATH": "on" if variant == "limits" else variant,
                 "SECRET_KEY": secret_key,
+                "DATABASE_SCOPE_KEY": SCOPE_SECRET,
                 "CERTIFICATE_SIGNING_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).rstrip(b"=").decode(),
                 "BASE_URL": f"http://127.0.0.1:{port}",
                 "DATA_DIR": str(work),

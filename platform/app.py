@@ -136,7 +136,7 @@ def create_app(
     configure_logging(settings.log_level, settings.log_format)
     configure_password_hashing(settings.password_hashing)
     registry = registry or ScenarioRegistry.discover()
-    db = Database(settings.database_url, max_connections=settings.database_pool_size)
+    db = Database(settings.database_url, settings.database_scope_key, max_connections=settings.database_pool_size)
     entry_cache = prepare_database(db, settings.fast_path)
     use_reservation_minutes(settings.reservation_minutes)
     use_base_url(settings.base_url)
@@ -149,6 +149,7 @@ def create_app(
     async def on_startup(app: Litestar) -> None:
         if db.is_postgres:
             await _refuse_privileged_role(db, settings)
+            await _check_scope_key(db, settings)
         await jobs.start()
         if not settings.redis_url and settings.environment != "test":
             for name, seconds in PERIODIC_TASKS:
@@ -302,6 +303,26 @@ async def _refuse_privileged_role(db: Database, settings: Settings) -> None:
         )
     if row[0] or row[1]:
         log.warning("DATABASE_URL role %s bypasses row-level security; use the application role", row[2])
+
+
+async def _check_scope_key(db: Database, settings: Settings) -> None:
+    """The database must know the key this process signs its venue scopes with, or every
+    venue's rows stay out of sight (row-level security fails closed): say so at start."""
+    from sqlalchemy.exc import DBAPIError
+
+    from neutralpoint.database.tenancy import SCOPE_SQL, scope_key_of, scope_parameters
+
+    try:
+        async with db.engine.begin() as conn:
+            await conn.execute(SCOPE_SQL, scope_parameters(scope_key_of(db.engine), None, all_venues=True))
+    except DBAPIError as exc:
+        message = (
+            "the database refuses this process's scope signatures: run `neutralpoint db upgrade` with the "
+            "same SECRET_KEY (or DATABASE_SCOPE_KEY) as the server (see docs/tenant-isolation.md)"
+        )
+        if settings.environment == "production":
+            raise RuntimeError(message) from exc
+        log.error(message)
 
 
 def app_from_env() -> Litestar:

@@ -8,6 +8,8 @@ failing later in a request.
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import ipaddress
 import os
 import secrets
@@ -195,6 +197,12 @@ def normalize_database_url(url: str) -> str:
     return url
 
 
+def scope_key_from_secret(secret_key: str) -> bytes:
+    """The key that signs database scopes, derived from a secret: ``neutralpoint db upgrade``
+    stores it in the database (``app.scope_keys``), the web process signs with it."""
+    return hmac.new(secret_key.encode(), b"neutralpoint database scope", hashlib.sha256).digest()
+
+
 @dataclass(frozen=True)
 class Settings:
     environment: str
@@ -250,6 +258,14 @@ class Settings:
     #: The rate limit of each group of public routes that has one (``RATE_LIMIT_<GROUP>``;
     #: ``RATE_LIMIT_DEFAULTS``); a group left out is not limited.
     rate_limits: Mapping[str, RateLimit] = field(default_factory=lambda: MappingProxyType({}))
+    #: The secret the database scopes are signed from (``DATABASE_SCOPE_KEY``, 32 characters
+    #: or more); empty: ``SECRET_KEY``. See docs/tenant-isolation.md.
+    database_scope_secret: str = ""
+
+    @property
+    def database_scope_key(self) -> bytes:
+        """Signs the venue scopes the web role enters on PostgreSQL (``app.enter_scope``)."""
+        return scope_key_from_secret(self.database_scope_secret or self.secret_key)
 
     @property
     def payments_test_mode(self) -> bool:
@@ -310,6 +326,9 @@ class Settings:
             secret_key = _development_secret(data_dir)
         if len(secret_key) < 32:
             raise SettingsError("SECRET_KEY must be at least 32 characters long")
+        scope_secret = env.get("DATABASE_SCOPE_KEY") or ""
+        if scope_secret and len(scope_secret) < 32:
+            raise SettingsError("DATABASE_SCOPE_KEY must be at least 32 characters long")
 
         signing_key = env.get("CERTIFICATE_SIGNING_KEY") or ""
         if signing_key:
@@ -369,6 +388,7 @@ class Settings:
             host_proof_http_port=_int(env, "HOST_PROOF_HTTP_PORT", 80, 1, 65535),
             certificates_drawn_at_issue=_bool(env, "CERTIFICATES_DRAWN_AT_ISSUE", True),
             rate_limits=_rate_limits(env, environment),
+            database_scope_secret=scope_secret,
         )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 import msgspec
 from litestar import Request, Response, delete, get, post
@@ -59,6 +60,12 @@ def _visitor(request: Request[Any, Any, Any], settings: Settings) -> uuid.UUID |
     return submissions.visitor_of_cookie(request.cookies, settings.secret_key)
 
 
+def _keeping_token(path: str, token: str | None) -> str:
+    """The page's own address for its language links: switching language keeps the link's
+    token, or the mailed sign-in link (or the venue host's join link) would be lost."""
+    return f"{path}?{urlencode({'token': token})}" if token else path
+
+
 def _name(names: dict[str, str], lang: str) -> str:
     return names.get(lang) or next(iter(names.values()), "")
 
@@ -71,6 +78,7 @@ def footprint_out(footprint: Footprint, lang: str, settings: Settings) -> Footpr
         language=lang,
         computed_grams=footprint.computed_grams,
         neutralized_grams=footprint.neutralized_grams,
+        neutralized_test_grams=footprint.neutralized_test_grams,
         estimates=[
             FootprintEstimateOut(
                 id=str(e.id),
@@ -192,6 +200,7 @@ async def sign_in_page(
         refused={} if email else {"token": footprints.LINK_INVALID},
         token=token or "",
         email=email,
+        lang_switch_url=_keeping_token(PAGE + "/sign-in", token if email else None),
     )
     return remember_language(response, lang, explicit)
 
@@ -237,7 +246,14 @@ async def join_hosts_page(
     if tokens.host_join_visitor(settings.secret_key, token or "") is None:
         return Redirect(path=PAGE, status_code=303)
     lang, explicit = visitor_language(request, None)
-    response = render(request, "impact/footprint_join.html", lang=lang, headers=NO_STORE, token=token)
+    response = render(
+        request,
+        "impact/footprint_join.html",
+        lang=lang,
+        headers=NO_STORE,
+        token=token,
+        lang_switch_url=_keeping_token(PAGE + "/join", token),
+    )
     return remember_language(response, lang, explicit)
 
 
