@@ -166,7 +166,7 @@ async def footprint_page(
     return await _page(request, db_session, settings)
 
 
-@post(PAGE + "/keep", include_in_schema=False, status_code=303, access=PUBLIC)
+@post(PAGE + "/keep", include_in_schema=False, status_code=303, access=PUBLIC, rate_limit="footprint_links")
 async def keep_form(
     request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], settings: NamedDependency[Settings]
 ) -> Response[Any]:
@@ -208,7 +208,7 @@ def _with_visitor(response: Response[Any], settings: Settings, held: uuid.UUID |
         response.headers["set-cookie"] = submissions.visitor_cookie_header(settings, visitor_id)
 
 
-@post(PAGE + "/sign-in", include_in_schema=False, status_code=303, access=PUBLIC)
+@post(PAGE + "/sign-in", include_in_schema=False, status_code=303, access=PUBLIC, rate_limit="footprint_links")
 async def sign_in_form(
     request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], settings: NamedDependency[Settings]
 ) -> Response[Any]:
@@ -255,7 +255,7 @@ async def join_hosts_page(
     return remember_language(response, lang, explicit)
 
 
-@post(PAGE + "/join", include_in_schema=False, status_code=303, access=PUBLIC)
+@post(PAGE + "/join", include_in_schema=False, status_code=303, access=PUBLIC, rate_limit="footprint_links")
 async def join_hosts_form(
     request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], settings: NamedDependency[Settings]
 ) -> Response[Any]:
@@ -336,6 +336,7 @@ async def download_csv(
     status_code=202,
     access=PUBLIC,
     opt={STARTS_SESSION_OPT: True},
+    rate_limit="footprint_links",
     summary="Keep my history: mail a sign-in link",
 )
 async def keep_api(
@@ -357,6 +358,7 @@ async def keep_api(
     status_code=200,
     access=PUBLIC,
     opt={STARTS_SESSION_OPT: True},
+    rate_limit="footprint_links",
     summary="Use a mailed sign-in link: join this device to the kept history",
 )
 async def sign_in_api(
@@ -382,6 +384,7 @@ async def sign_in_api(
     status_code=200,
     access=PUBLIC,
     opt={STARTS_SESSION_OPT: True},
+    rate_limit="footprint_links",
     summary="Join the visitor a venue's own host knows (its join token) to this browser's",
 )
 async def join_hosts_api(

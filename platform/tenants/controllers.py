@@ -361,7 +361,13 @@ class AccountApi(Controller):
     tags = ["account"]  # noqa: RUF012
     opt = {"access": PUBLIC}  # noqa: RUF012
 
-    @post("/signup", status_code=201, summary="Sign up a venue", opt={STARTS_SESSION_OPT: True})
+    @post(
+        "/signup",
+        status_code=201,
+        summary="Sign up a venue",
+        opt={STARTS_SESSION_OPT: True},
+        rate_limit="sign_up",
+    )
     async def signup(
         self,
         request: Request[Any, Any, Any],
@@ -495,7 +501,13 @@ class AccountApi(Controller):
             raise FormErrors({"token": TOKEN_INVALID})
         return user_out(user)
 
-    @post("/verify/resend", status_code=202, summary="Mail a new verification link", access=SIGNED_IN)
+    @post(
+        "/verify/resend",
+        status_code=202,
+        summary="Mail a new verification link",
+        access=SIGNED_IN,
+        rate_limit="verification_mail",
+    )
     async def resend(
         self,
         request: Request[Any, Any, Any],
@@ -510,7 +522,12 @@ class AccountApi(Controller):
         queued = await accounts.queue_verification(db_session, settings, user, name)
         return Response(schemas.Queued(queued=queued), status_code=202, background=send_mail_after_commit(jobs))
 
-    @post("/account/password-reset", status_code=202, summary="Mail a link to choose a new password")
+    @post(
+        "/account/password-reset",
+        status_code=202,
+        summary="Mail a link to choose a new password",
+        rate_limit="password_reset",
+    )
     async def password_reset(
         self,
         data: JSONBody[schemas.PasswordResetIn],
@@ -532,6 +549,7 @@ class AccountApi(Controller):
         status_code=200,
         summary="Choose a new password with the link's token",
         opt={STARTS_SESSION_OPT: True},
+        rate_limit="password_reset",
         responses={
             200: ResponseSpec(data_container=schemas.UserOut, description="New password stored; signed in"),
             **SECOND_STEP_RESPONSE,
@@ -575,6 +593,7 @@ class AccountApi(Controller):
         status_code=200,
         summary="Accept an invitation",
         opt={STARTS_SESSION_OPT: True},
+        rate_limit="invitations",
     )
     async def accept(
         self,
@@ -845,8 +864,19 @@ class VenueApi(Controller):
     @post(
         "/{slug:str}/invitations",
         status_code=201,
+        responses={
+            403: ResponseSpec(
+                data_container=ErrorsOut,
+                description=(
+                    "The inviter's own e-mail address is not confirmed yet (errors.email: inviter_unverified); "
+                    "or, in production, a platform admin who has not turned on two-step sign-in "
+                    "(errors.second_factor); or a call from another site (errors.origin, errors.content_type)"
+                ),
+            ),
+        },
         summary="Invite someone (owner)",
         access=VenueAccess(Role.OWNER),
+        rate_limit="invitations",
     )
     async def create_invitation(
         self,
@@ -858,7 +888,8 @@ class VenueApi(Controller):
         jobs: NamedDependency[JobQueue],
         access: NamedDependency[VenueMember],
     ) -> Response[schemas.InvitationOut]:
-        """Mails a link that works for 7 days; inviting the same address again replaces it."""
+        """Mails a link that works for 7 days; inviting the same address again replaces it. An
+        owner whose own address is not confirmed yet invites nobody (403)."""
         invitation = await members.invite(db_session, settings, access.tenant, access.user, schemas.present(data))
         return Response(invitation_out(invitation), status_code=201, background=send_mail_after_commit(jobs))
 

@@ -189,8 +189,6 @@ CROSS_SITE_REFUSED = ResponseSpec(
 )
 #: For the routes whose own rules may answer it (a state the request does not fit).
 CONFLICT = ResponseSpec(data_container=ErrorsOut, description="Not possible in the current state, by field")
-#: For the routes that count attempts; the answer carries ``Retry-After`` (seconds).
-TOO_MANY = ResponseSpec(data_container=ErrorsOut, description="Too many attempts: wait for Retry-After seconds")
 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -214,9 +212,9 @@ def document_error_responses(app: Litestar) -> None:
       and what the access policy adds (``AccessPolicy.documented_refusals``);
     - 404 where the path has parameters or the policy hides another venue's resources.
 
-    Done once over the finished route table instead of on every handler; 409 and 429
-    (``CONFLICT``, ``TOO_MANY``) are declared by the routes whose rules give them, and a
-    handler's own entry for a code wins.
+    Done once over the finished route table instead of on every handler. 409 (``CONFLICT``) is
+    declared by the routes whose rules give it, 429 by ``web.rate_limits.document_rate_limits``
+    and the sign-in routes; a handler's own entry for a code wins.
     """
     for route in app.routes:
         if not isinstance(route, HTTPRoute):
