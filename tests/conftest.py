@@ -189,7 +189,7 @@ def own_database_urls(tmp_path: Path) -> Iterator[dict[str, str]]:
     owner = _pg_url(name)
     app_url = _pg_url(name, APP_ROLE, "np_test_app")
     try:
-        upgrade(owner, app_url)
+        upgrade(owner, app_url, TEST_SCOPE_KEY)
         yield {"app": app_url, "owner": owner, "kind": "postgres"}
     finally:
         asyncio.run(_pg_execute(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -39,6 +39,7 @@ from neutralpoint.scenarios.manager import ScenarioRegistry
 from neutralpoint.settings import Settings
 from neutralpoint.tenants import demo as venues_demo
 from neutralpoint.tenants.models import EntryPoint, Membership, Tenant
+from tests.conftest import TEST_SECRET_KEY
 
 #: Generated requests per operation and kind (valid, invalid): ~1,400 requests in all.
 EXAMPLES = 5
@@ -84,7 +85,8 @@ def _settings(database_urls: dict[str, str], data_dir: Path) -> Settings:
             "DATA_DIR": str(data_dir),
             "DATABASE_URL": database_urls["app"],
             "DATABASE_MIGRATION_URL": database_urls["owner"],
-            "SECRET_KEY": "fuzzing-secret-key-that-is-long-enough-0123456789",
+            # The secret the run's migrations derived the database's scope key from.
+            "SECRET_KEY": TEST_SECRET_KEY,
             # The host schemathesis's in-process client sends.
             "BASE_URL": f"http://{asgi.HOST}",
             "LOG_LEVEL": "ERROR",
@@ -95,7 +97,7 @@ def _settings(database_urls: dict[str, str], data_dir: Path) -> Settings:
 
 async def _seed(settings: Settings, registry: ScenarioRegistry) -> tuple[dict[str, str], dict[str, str]]:
     """The demo data, and the ids of its rows that path parameters name."""
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, settings.database_scope_key)
     try:
         await venues_demo.seed(db, registry, settings)
         await credits_demo.seed(db, registry, settings)
