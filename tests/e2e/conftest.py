@@ -75,6 +75,9 @@ def live_server(database_urls: dict[str, str], tmp_path_factory: pytest.TempPath
             "BASE_URL": base_url,
             "SECRET_KEY": "e2e-secret-key-that-is-long-enough-0123456789",
             "LOG_LEVEL": "INFO",
+            # A certificate is drawn when first asked for, as the visitor sees it ("being
+            # prepared"): drawing every certificate at issue costs a second or more of CPU each.
+            "CERTIFICATES_DRAWN_AT_ISSUE": "off",
         }
     )
     with log_path.open("wb") as log_file:
