@@ -36,7 +36,7 @@ import httpx
 import stripe
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from qr_burst import APP_ROLE, free_port, pg_admin, with_database
+from qr_burst import APP_ROLE, SCOPE_SECRET, free_port, pg_admin, use_bench_scope_key, with_database
 
 ROOT = Path(__file__).resolve().parent.parent
 GRAMS_PER_ORDER = 1_000
@@ -254,9 +254,9 @@ def main() -> None:
     asyncio.run(pg_admin(admin_url, f'CREATE DATABASE "{database}"'))
     try:
         from neutralpoint.database.migrate import upgrade
-        from neutralpoint.settings import normalize_database_url
+        from neutralpoint.settings import RATE_LIMIT_DEFAULTS, normalize_database_url
 
-        upgrade(normalize_database_url(owner_url), normalize_database_url(app_url))
+        upgrade(normalize_database_url(owner_url), normalize_database_url(app_url), use_bench_scope_key())
         slug, allocation = asyncio.run(seed(app_url, tonnes=1_000))
         bin_dir = Path(sys.executable).parent
         stripe_port, platform_port = free_port(), free_port()
@@ -272,11 +272,14 @@ def main() -> None:
         )
         wait_for(f"{localstripe}/v1/balance", processes[-1])
         env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_MIGRATION_URL")}
+        # Every rate limit off: the load generator is one client, which the limits would refuse.
+        env.update({f"RATE_LIMIT_{group.upper()}": "off" for group in RATE_LIMIT_DEFAULTS})
         env.update(
             {
                 "DATABASE_URL": app_url,
                 "NEUTRALPOINT_ENV": "production",
                 "SECRET_KEY": secrets.token_urlsafe(48),
+                "DATABASE_SCOPE_KEY": SCOPE_SECRET,
                 "CERTIFICATE_SIGNING_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).rstrip(b"=").decode(),
                 "BASE_URL": f"http://127.0.0.1:{platform_port}",
                 "DATA_DIR": str(work),

@@ -187,10 +187,31 @@ async def seed(owner_url: str, app_url: str) -> dict[str, Any]:
     return {"venues": venues, "offers": offers}
 
 
+#: The secret this bench's processes sign their database scopes from.
+SCOPE_SECRET = "bench-database-scope-secret-0123456789abcdef"
+
+
+def _use_scope_key() -> bytes | None:
+    """Sign this process's database scopes with the bench's key, on versions of the platform
+    that sign them (the bench also runs older ones); the key, for the migration to store."""
+    try:
+        from neutralpoint.database.tenancy import use_scope_key
+        from neutralpoint.settings import scope_key_from_secret
+    except ImportError:
+        return None
+    key = scope_key_from_secret(SCOPE_SECRET)
+    use_scope_key(key)
+    return key
+
+
 def _migrate(owner_url: str) -> None:
     from neutralpoint.database.migrate import upgrade
 
-    upgrade(owner_url)
+    key = _use_scope_key()
+    if key is None:
+        upgrade(owner_url)
+    else:
+        upgrade(owner_url, None, key)
 
 
 async def run_load(
@@ -309,6 +330,7 @@ async def run_load(
 
 
 def worker_main(args: argparse.Namespace) -> None:
+    _use_scope_key()
     if args.worker == "seed":
         result = asyncio.run(seed(args.owner_url, args.app_url))
     else:

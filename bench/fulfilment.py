@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from checkout import seed
 from credit_reservations import cpu_seconds
-from qr_burst import APP_ROLE, pg_admin, with_database
+from qr_burst import APP_ROLE, SCOPE_SECRET, pg_admin, use_bench_scope_key, with_database
 
 
 async def noop(ctx: dict[str, Any]) -> None:
@@ -83,6 +83,7 @@ async def run(args: argparse.Namespace, app_url: str) -> dict[str, float]:
             "REDIS_URL": args.redis_url,
             "NEUTRALPOINT_ENV": "test",
             "SECRET_KEY": "b" * 40,
+            "DATABASE_SCOPE_KEY": SCOPE_SECRET,
         }
     )
     db = Database(normalize_database_url(app_url))
@@ -188,7 +189,7 @@ def main() -> None:
         from neutralpoint.database.migrate import upgrade
         from neutralpoint.settings import normalize_database_url
 
-        upgrade(normalize_database_url(owner_url), normalize_database_url(app_url))
+        upgrade(normalize_database_url(owner_url), normalize_database_url(app_url), use_bench_scope_key())
         figures = asyncio.run(run(args, app_url))
         ratio = figures["fulfil_order"] / figures["no-op arq job"]
         print(

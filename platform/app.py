@@ -14,10 +14,11 @@ from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import CacheControlHeader, State
 from litestar.di import Provide
-from litestar.exceptions import HTTPException, NotFoundException
+from litestar.exceptions import HTTPException, NotFoundException, TooManyRequestsException
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.static_files import create_static_files_router
+from litestar.stores.memory import MemoryStore
 from litestar.template.config import TemplateConfig
 from litestar.types import Middleware
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -47,6 +48,13 @@ from neutralpoint.web.components import components
 from neutralpoint.web.cross_site import CrossSiteGuard
 from neutralpoint.web.errors import http_error_response, refusal_page_response, wants_html
 from neutralpoint.web.headers import install_security_headers
+from neutralpoint.web.rate_limits import STORE_NAME as RATE_LIMIT_STORE
+from neutralpoint.web.rate_limits import (
+    document_rate_limits,
+    rate_limit_middleware,
+    rate_limit_store,
+    rate_limited_response,
+)
 from neutralpoint.web.requests import AppRequest
 from neutralpoint.web.schema_viewer import SchemaViewer
 from neutralpoint.web.templating import template_engine
@@ -128,7 +136,7 @@ def create_app(
     configure_logging(settings.log_level, settings.log_format)
     configure_password_hashing(settings.password_hashing)
     registry = registry or ScenarioRegistry.discover()
-    db = Database(settings.database_url, max_connections=settings.database_pool_size)
+    db = Database(settings.database_url, settings.database_scope_key, max_connections=settings.database_pool_size)
     entry_cache = prepare_database(db, settings.fast_path)
     use_reservation_minutes(settings.reservation_minutes)
     use_base_url(settings.base_url)
@@ -136,22 +144,27 @@ def create_app(
     jobs.context["jobs"] = jobs
     periodic: list[asyncio.Task[Any]] = []
     store = session_store(settings, db)
+    counters = rate_limit_store(settings)
 
     async def on_startup(app: Litestar) -> None:
         if db.is_postgres:
             await _refuse_privileged_role(db, settings)
+            await _check_scope_key(db, settings)
         await jobs.start()
         if not settings.redis_url and settings.environment != "test":
             for name, seconds in PERIODIC_TASKS:
                 periodic.append(asyncio.create_task(_every(jobs, name, seconds)))
         if settings.environment != "test":
             _freeze_startup_objects()
+        if isinstance(counters, MemoryStore) and settings.rate_limits:
+            periodic.append(asyncio.create_task(_forget_expired(counters)))
 
     async def on_shutdown(app: Litestar) -> None:
         for job in periodic:
             job.cancel()
         await jobs.close()
         await store.__aexit__(None, None, None)  # a Redis store closes its connections
+        await counters.__aexit__(None, None, None)
         await db.dispose()
 
     # Server-side sessions: the cookie holds a random id, the store (Redis, else the
@@ -192,10 +205,13 @@ def create_app(
         request_class=AppRequest,
         # Pages and JSON answers over 1 KiB, gzipped at a level that costs little CPU.
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024, gzip_compress_level=5),
-        stores={STORE_NAME: store},
+        stores={STORE_NAME: store, RATE_LIMIT_STORE: counters},
         middleware=[
             # Cross-site JSON calls are refused before the session is even read.
             DefineMiddleware(CrossSiteGuard, session_cookie=COOKIE_NAME, base_url=settings.base_url),
+            # A client over its group's limit is refused before its session is read; the fast
+            # path's shortcuts answer inside their routes, after this (neutralpoint.web.rate_limits).
+            rate_limit_middleware(settings),
             sessions,
             *middleware,
         ],
@@ -208,6 +224,7 @@ def create_app(
         exception_handlers={
             HTTPException: http_error_response,
             NotFoundException: http_error_response,
+            TooManyRequestsException: rate_limited_response,
             FormErrors: refusal_page_response,
             SecondFactorSetupRequiredError: second_factor_setup_response,
             UnscopedQueryError: _unscoped,
@@ -229,6 +246,7 @@ def create_app(
     )
     prepare_routes(app, settings.fast_path, session_opt_key=session_config.exclude_opt_key)
     document_access_errors(app)
+    document_rate_limits(app)
     install_custom_hosts(app)
     # HSTS only where browsers reach the platform over HTTPS, and only in production, where
     # BASE_URL must be https (a loopback address aside): a developer's http:// host stays usable.
@@ -245,6 +263,13 @@ def _freeze_startup_objects() -> None:
     load_cities()
     gc.collect()
     gc.freeze()
+
+
+async def _forget_expired(counters: MemoryStore) -> None:
+    """Drop the counters of clients gone quiet: the memory store forgets a key only when read."""
+    while True:
+        await asyncio.sleep(300)
+        await counters.delete_expired()
 
 
 async def _every(jobs: JobQueue, name: str, seconds: int) -> None:
@@ -278,6 +303,26 @@ async def _refuse_privileged_role(db: Database, settings: Settings) -> None:
         )
     if row[0] or row[1]:
         log.warning("DATABASE_URL role %s bypasses row-level security; use the application role", row[2])
+
+
+async def _check_scope_key(db: Database, settings: Settings) -> None:
+    """The database must know the key this process signs its venue scopes with, or every
+    venue's rows stay out of sight (row-level security fails closed): say so at start."""
+    from sqlalchemy.exc import DBAPIError
+
+    from neutralpoint.database.tenancy import SCOPE_SQL, scope_key_of, scope_parameters
+
+    try:
+        async with db.engine.begin() as conn:
+            await conn.execute(SCOPE_SQL, scope_parameters(scope_key_of(db.engine), None, all_venues=True))
+    except DBAPIError as exc:
+        message = (
+            "the database refuses this process's scope signatures: run `neutralpoint db upgrade` with the "
+            "same SECRET_KEY (or DATABASE_SCOPE_KEY) as the server (see docs/tenant-isolation.md)"
+        )
+        if settings.environment == "production":
+            raise RuntimeError(message) from exc
+        log.error(message)
 
 
 def app_from_env() -> Litestar:

@@ -87,7 +87,7 @@ def db_upgrade() -> None:
     from neutralpoint.database.migrate import upgrade
 
     settings = _settings()
-    upgrade(settings.database_migration_url, settings.database_url)
+    upgrade(settings.database_migration_url, settings.database_url, settings.database_scope_key)
     click.echo("database schema is up to date")
 
 
@@ -106,7 +106,7 @@ def demo(then_serve: bool, port: int) -> None:
             "the demo data is not for production: its admin and venue passwords are public "
             "(NEUTRALPOINT_ENV=production); create the platform admin with `neutralpoint create-admin`"
         )
-    upgrade(settings.database_migration_url, settings.database_url)
+    upgrade(settings.database_migration_url, settings.database_url, settings.database_scope_key)
     lines = asyncio.run(_seed_demo(settings))
     base = settings.base_url if port == 8000 else f"http://127.0.0.1:{port}"
     click.echo("")
@@ -123,7 +123,7 @@ async def _seed_demo(settings: Any) -> list[str]:
     from neutralpoint.database.engine import Database
     from neutralpoint.scenarios.manager import ScenarioRegistry
 
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, settings.database_scope_key)
     registry = ScenarioRegistry.discover()
     lines: list[str] = []
     try:
@@ -152,7 +152,7 @@ def create_admin(email: str, password: str | None) -> None:
     settings = _settings()
 
     async def run() -> str:
-        db = Database(settings.database_url)
+        db = Database(settings.database_url, settings.database_scope_key)
         try:
             async with db.platform_session() as session:
                 return await ensure_platform_admin(session, email, password)

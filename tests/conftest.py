@@ -27,14 +27,18 @@ from playwright.async_api import Browser, async_playwright
 from neutralpoint.app import create_app
 from neutralpoint.database.engine import Database
 from neutralpoint.database.migrate import upgrade
+from neutralpoint.database.tenancy import use_scope_key
 from neutralpoint.scenarios.manager import ScenarioRegistry
-from neutralpoint.settings import TEST_PASSWORD_HASHING, Settings
+from neutralpoint.settings import TEST_PASSWORD_HASHING, Settings, scope_key_from_secret
 from neutralpoint.tenants.auth import configure_password_hashing
 
 PG_ADMIN_URL = os.environ.get("NEUTRALPOINT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("NEUTRALPOINT_TEST_REDIS", "redis://127.0.0.1:6379/0")
 APP_ROLE = "np_test_app"
 TEST_BASE_URL = "http://testserver.local"
+TEST_SECRET_KEY = "test-secret-key-that-is-long-enough-0123456789"
+#: The key the run's application signs its venue scopes with; stored by the run's migration.
+TEST_SCOPE_KEY = scope_key_from_secret(TEST_SECRET_KEY)
 ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -62,6 +66,8 @@ def pytest_configure(config: pytest.Config) -> None:
     # Test users' passwords are hashed with argon2's cheapest parameters, as the app does with
     # NEUTRALPOINT_ENV=test; tests/tenants/test_password_hashing.py checks the production ones.
     configure_password_hashing(TEST_PASSWORD_HASHING)
+    # Databases a test builds by hand (``Database(database_urls["app"])``) sign as the app does.
+    use_scope_key(TEST_SCOPE_KEY)
 
 
 #: Fixtures that only browser tests use: a test that asks for one is an ``e2e`` test.
@@ -145,7 +151,7 @@ def database_urls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str
     asyncio.run(_pg_execute(admin, f'CREATE DATABASE "{name}"'))
     owner = _pg_url(name)
     app_url = _pg_url(name, APP_ROLE, "np_test_app")
-    upgrade(owner, app_url)
+    upgrade(owner, app_url, TEST_SCOPE_KEY)
     try:
         yield {"app": app_url, "owner": owner, "kind": "postgres"}
     finally:
@@ -176,7 +182,7 @@ def settings(database_urls: dict[str, str], tmp_path_factory: pytest.TempPathFac
             "DATA_DIR": str(data_dir),
             "DATABASE_URL": database_urls["app"],
             "DATABASE_MIGRATION_URL": database_urls["owner"],
-            "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+            "SECRET_KEY": TEST_SECRET_KEY,
             "BASE_URL": "http://testserver.local",
             "LOG_LEVEL": "WARNING",
             # Drawing takes a second or more, and most tests' certificates are never looked
@@ -226,7 +232,7 @@ async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
 
 @pytest.fixture(scope="session")
 async def db(settings: Settings) -> AsyncIterator[Database]:
-    database = Database(settings.database_url)
+    database = Database(settings.database_url, settings.database_scope_key)
     yield database
     await database.dispose()
 

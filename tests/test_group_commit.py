@@ -191,14 +191,14 @@ async def test_every_row_is_written_under_its_venues_scope(
 
 @pytest.mark.pg
 async def test_the_scope_ends_with_the_rows_statement(db: Database, two_venues: dict[str, uuid.UUID]) -> None:
-    """The scope is set inside the INSERT's own statement (PostgreSQL's set_config): the
+    """The scope is entered inside the INSERT's own statement (app.enter_scope): the
     connection that ran it, a writer's own, keeps none of it."""
     a = two_venues["a"]
     row = _entry_point_row(a, "SCOPED")
     connection = await connect(db.engine)
     try:
         await ScopedInsert(ENTRY_POINTS, tuple(row), db.engine.dialect).execute(connection, a, [row])
-        assert await connection.fetchval("select current_setting('app.tenant_id', true)") in (None, "")
+        assert await connection.fetchval("select current_setting('app.scope', true)") in (None, "")
     finally:
         await connection.close()
     assert "SCOPED" in await _codes_of(db, a)

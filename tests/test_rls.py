@@ -19,6 +19,7 @@ from sqlalchemy.pool import NullPool
 from neutralpoint.database.base import new_id
 from neutralpoint.database.rls import POLICY_NAME
 from neutralpoint.tenants.models import EntryPoint, Tenant
+from tests.database_scope import enter_scope
 
 # Row-level security is PostgreSQL's.
 pytestmark = pytest.mark.pg
@@ -143,12 +144,10 @@ async def test_no_tenant_set_sees_no_rows(
 
 async def test_tenant_set_sees_only_its_rows(app_engine: AsyncEngine, two_venues: dict[str, Any]) -> None:
     async with app_engine.begin() as conn:
-        await conn.execute(text("select set_config('app.tenant_id', :t, true)"), {"t": str(two_venues["a"])})
+        await enter_scope(conn, str(two_venues["a"]))
         rows = (await conn.execute(text("select tenant_id, code from entry_points"))).all()
         by_id = (
-            await conn.execute(
-                text("select count(*) from entry_points where tenant_id = :b"), {"b": two_venues["b"]}
-            )
+            await conn.execute(text("select count(*) from entry_points where tenant_id = :b"), {"b": two_venues["b"]})
         ).scalar_one()
     assert sorted(code for _, code in rows) == ["A1", "A2"]
     assert {tenant for tenant, _ in rows} == {two_venues["a"]}
@@ -161,11 +160,11 @@ async def test_writing_another_tenants_row_is_refused(app_engine: AsyncEngine, t
     sneaky_move = text("update entry_points set tenant_id = :b where code = 'A1'").bindparams(b=b)
     for statement in (sneaky_insert, sneaky_move):
         async with app_engine.connect() as conn, conn.begin():
-            await conn.execute(text("select set_config('app.tenant_id', :t, true)"), {"t": a})
+            await enter_scope(conn, a)
             with pytest.raises(DBAPIError, match="row-level security"):
                 await conn.execute(statement)
     async with app_engine.begin() as conn:
-        await conn.execute(text("select set_config('app.tenant_id', :t, true)"), {"t": str(b)})
+        await enter_scope(conn, str(b))
         assert (await conn.execute(text("select code from entry_points"))).scalars().all() == ["B1"]
 
 
@@ -174,10 +173,10 @@ async def test_the_tenant_setting_ends_with_the_transaction(
 ) -> None:
     async with app_engine.connect() as conn:
         async with conn.begin():
-            await conn.execute(text("select set_config('app.tenant_id', :t, true)"), {"t": str(two_venues["a"])})
+            await enter_scope(conn, str(two_venues["a"]))
             assert (await conn.execute(text("select count(*) from entry_points"))).scalar_one() == 2
         async with conn.begin():
-            setting = (await conn.execute(text("select current_setting('app.tenant_id', true)"))).scalar_one()
+            setting = (await conn.execute(text("select current_setting('app.scope', true)"))).scalar_one()
             count = (await conn.execute(text("select count(*) from entry_points"))).scalar_one()
     assert setting in (None, "")
     assert count == 0
@@ -187,7 +186,7 @@ async def test_changes_to_another_tenants_rows_touch_nothing(
     app_engine: AsyncEngine, owner_engine: AsyncEngine, two_venues: dict[str, Any]
 ) -> None:
     async with app_engine.begin() as conn:
-        await conn.execute(text("select set_config('app.tenant_id', :t, true)"), {"t": str(two_venues["a"])})
+        await enter_scope(conn, str(two_venues["a"]))
         updated = await conn.execute(
             text("update entry_points set name_en = 'taken' where tenant_id = :b"), {"b": two_venues["b"]}
         )
@@ -230,8 +229,8 @@ async def test_a_visitors_footprint_crosses_venues_only_where_scopes_are_disable
             {"v": visitor, "h": history},
         )
         assert (await conn.execute(mine)).scalar_one() == 0
-        await conn.execute(text("select set_config('app.tenant_id', :t, true)"), {"t": str(two_venues["a"])})
+        await enter_scope(conn, str(two_venues["a"]))
         assert (await conn.execute(mine)).scalar_one() == 1
     async with app_engine.begin() as conn:
-        await conn.execute(text("select set_config('app.scopes_disabled', 'on', true)"))
+        await enter_scope(conn, all_venues=True)
         assert (await conn.execute(mine)).scalar_one() == 2

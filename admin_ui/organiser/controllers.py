@@ -114,7 +114,8 @@ async def _neutralization(
     state: State, session: DbSession, access: VenueMember, event: Event, lang: str
 ) -> dict[str, Any]:
     """What is left of the event's footprint, priced by each of the venue's offers."""
-    remaining = await payments.event_remaining(session, event.entry_point.id)
+    test_mode = payments.shared_provider(state).test_mode
+    remaining = await payments.event_remaining(session, event.entry_point.id, test_mode=test_mode)
     offers: list[tuple[payments.PricedOffer, dict[str, str]]] = []
     if remaining is not None and remaining.remaining_grams > 0:
         priced = await payments.priced_offers(session, access.tenant.id, remaining.remaining_grams)
@@ -122,7 +123,7 @@ async def _neutralization(
     return {
         "remaining": remaining,
         "offers": offers,
-        "test_mode": payments.shared_provider(state).test_mode,
+        "test_mode": test_mode,
         "order_action": f"/venue/{access.tenant.slug}/entry-points/{event.entry_point.id}/event-footprint/order",
     }
 
@@ -230,7 +231,9 @@ class EventFootprintPages(Controller):
         event = await _event(db_session, registry, access, entry_point_id)
         lang = _lang(request, event)
         form = await request.form()
-        remaining = await payments.event_remaining(db_session, event.entry_point.id)
+        remaining = await payments.event_remaining(
+            db_session, event.entry_point.id, test_mode=payments.shared_provider(state).test_mode
+        )
         try:
             if remaining is None:
                 raise refuse("estimate_id", payments.EVENT_NOT_COMPUTED, status_code=409)

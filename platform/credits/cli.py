@@ -5,19 +5,26 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from neutralpoint.credits.schemas import AuditReport, RetirementView
 
+if TYPE_CHECKING:
+    from neutralpoint.database.engine import Database
 
-def _database_url() -> str:
+
+def _database() -> Database:
+    """The platform's database, as the settings name it."""
+    from neutralpoint.database.engine import Database
     from neutralpoint.settings import SettingsError, get_settings
 
     try:
-        return str(get_settings().database_url)
+        settings = get_settings()
     except SettingsError as exc:
         raise click.ClickException(f"bad setting: {exc}") from exc
+    return Database(settings.database_url, settings.database_scope_key)
 
 
 @click.group("credits")
@@ -29,10 +36,9 @@ def group() -> None:
 def audit_command() -> None:
     """Check every invariant of the books; exit code 1 and a report on any violation."""
     from neutralpoint.credits.audit import audit
-    from neutralpoint.database.engine import Database
 
     async def run() -> AuditReport:
-        db = Database(_database_url())
+        db = _database()
         try:
             async with db.platform_session() as session:
                 return await audit(session)
@@ -50,10 +56,9 @@ def anchor_command() -> None:
     """Anchor every lot chain's head now (the worker does it every ten minutes); prints
     the anchor's number and hash, which can be kept outside the database."""
     from neutralpoint.credits.ledger import anchor_heads
-    from neutralpoint.database.engine import Database
 
     async def run() -> tuple[int, int, str] | None:
-        db = Database(_database_url())
+        db = _database()
         try:
             async with db.platform_session() as session:
                 anchor = await anchor_heads(session, actor="cli:anchor")
@@ -73,10 +78,9 @@ def anchor_command() -> None:
 def retire_due_command() -> None:
     """Batch fully sold tonnes into registry retirement requests now."""
     from neutralpoint.credits.retirement import batch_retirements
-    from neutralpoint.database.engine import Database
 
     async def run() -> list[RetirementView]:
-        db = Database(_database_url())
+        db = _database()
         try:
             return await batch_retirements(db, actor="cli:retire-due")
         finally:

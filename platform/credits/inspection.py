@@ -53,6 +53,8 @@ class SoldPiece(NamedTuple):
     piece: Piece
     order_ref: str
     venue_name: str
+    #: Sold through a test payment (the sandbox): no money was taken.
+    test_mode: bool = False
 
 
 @dataclass(frozen=True)
@@ -153,7 +155,7 @@ async def lot_details(session: AsyncSession, lot_id: uuid.UUID, *, pieces_shown:
         (await session.execute(select(func.count()).select_from(Piece).where(Piece.lot_id == lot_id))).scalar_one()
     )
     pieces = await session.execute(
-        select(Piece, Sale.order_ref, Tenant.display_name)
+        select(Piece, Sale.order_ref, Tenant.display_name, Sale.test_mode)
         .join(Sale, Sale.id == Piece.sale_id)
         .join(Tenant, Tenant.id == Piece.tenant_id)
         .where(Piece.lot_id == lot_id)
@@ -166,7 +168,7 @@ async def lot_details(session: AsyncSession, lot_id: uuid.UUID, *, pieces_shown:
     )
     filename = (await session.execute(select(Lot.evidence_filename).where(Lot.id == lot_id))).scalar_one_or_none()
     return LotDetails(
-        pieces=[SoldPiece(piece=row[0], order_ref=row[1], venue_name=row[2]) for row in pieces],
+        pieces=[SoldPiece(piece=row[0], order_ref=row[1], venue_name=row[2], test_mode=row[3]) for row in pieces],
         pieces_total=pieces_total,
         tonnes={row.tonne_index: row.status for row in tonnes},
         entries=list(entries.scalars()),

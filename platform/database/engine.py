@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.pool import NullPool
 
 from neutralpoint.database.json import json_text, json_value
-from neutralpoint.database.tenancy import disable_scopes
+from neutralpoint.database.tenancy import SCOPE_KEY_OPTION, disable_scopes
 from neutralpoint.database.writer import DirectWriter, RowWriter
 
 
@@ -40,7 +40,11 @@ def _sqlite_write_lock_before_savepoint(conn: Connection, _name: str | None) -> 
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
+def make_engine(url: str, scope_key: bytes | None = None, **kwargs: Any) -> AsyncEngine:
+    """An engine for ``url``; on PostgreSQL its sessions sign their venue scopes with
+    ``scope_key`` (the process's key when ``None``: ``tenancy.use_scope_key``)."""
+    if scope_key is not None:
+        kwargs["execution_options"] = {**kwargs.get("execution_options", {}), SCOPE_KEY_OPTION: scope_key}
     kwargs.setdefault("json_serializer", json_text)
     kwargs.setdefault("json_deserializer", json_value)
     if url.startswith("sqlite"):
@@ -70,9 +74,9 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
 class Database:
     """One engine and session factory per process."""
 
-    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+    def __init__(self, url: str, scope_key: bytes | None = None, **engine_kwargs: Any) -> None:
         self.url = url
-        self.engine = make_engine(url, **engine_kwargs)
+        self.engine = make_engine(url, scope_key, **engine_kwargs)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         #: How rows written in bursts (visitors' estimates) are stored; the fast path puts
         #: its group commit here.

@@ -8,6 +8,7 @@ foreign keys use ``depends_on``. ``upgrade`` always targets ``heads``.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import importlib
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -18,6 +19,7 @@ from sqlalchemy import text
 
 from neutralpoint.database.engine import make_engine
 from neutralpoint.database.models import DOMAINS
+from neutralpoint.database.rls import WEB_ROLE_GRANTS
 
 
 def version_locations() -> list[str]:
@@ -39,11 +41,37 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def upgrade(migration_url: str, app_url: str | None = None) -> None:
-    """Bring the schema to the newest revision and grant the application role its rights."""
+def upgrade(migration_url: str, app_url: str | None = None, scope_key: bytes | None = None) -> None:
+    """Bring the schema to the newest revision, store the key the web role signs its venue
+    scopes with (``Settings.database_scope_key``) and grant the application role its rights."""
     command.upgrade(alembic_config(migration_url), "heads")
+    if migration_url.startswith("postgresql") and scope_key is not None:
+        asyncio.run(store_scope_key(migration_url, scope_key))
     if app_url and migration_url.startswith("postgresql"):
         asyncio.run(grant_app_role(migration_url, app_url))
+
+
+def _hmac_pads(key: bytes) -> tuple[bytes, bytes]:
+    """HMAC-SHA256's inner and outer padded keys, as ``app.hmac`` takes them."""
+    block = (hashlib.sha256(key).digest() if len(key) > 64 else key).ljust(64, b"\0")
+    return bytes(b ^ 0x36 for b in block), bytes(b ^ 0x5C for b in block)
+
+
+async def store_scope_key(migration_url: str, key: bytes) -> None:
+    """Put the application's scope key where ``app.enter_scope`` checks signatures (owner only)."""
+    inner, outer = _hmac_pads(key)
+    engine = make_engine(migration_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "insert into app.scope_keys (id, inner_pad, outer_pad) values (1, :inner, :outer) "
+                    "on conflict (id) do update set inner_pad = excluded.inner_pad, outer_pad = excluded.outer_pad"
+                ),
+                {"inner": inner, "outer": outer},
+            )
+    finally:
+        await engine.dispose()
 
 
 def downgrade_all(migration_url: str) -> None:
@@ -76,6 +104,9 @@ async def grant_app_role(migration_url: str, app_url: str) -> None:
             await conn.execute(text(f"GRANT USAGE ON SCHEMA public TO {quoted}"))
             await conn.execute(text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quoted}"))
             await conn.execute(text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}"))
+            # The sealed scope's entry and readers; never its key or its HMAC.
+            for grant in WEB_ROLE_GRANTS:
+                await conn.execute(text(grant.format(role=quoted)))
             # The ledger and its anchors are append-only: the application may add rows, never change them.
             for table in ("ledger_entries", "ledger_anchors"):
                 if await conn.scalar(text(f"select to_regclass('public.{table}')")) is not None:

@@ -4,13 +4,16 @@ The tenant lives on the session (``session.info``). Every ORM SELECT/UPDATE/DELE
 touching a ``TenantScoped`` entity gets a ``with_loader_criteria`` filter; without a
 tenant it raises ``UnscopedQueryError`` unless scopes were disabled on purpose
 (platform-admin code, jobs, and cross-venue lookups inside ``scopes_disabled``), as
-pretix's django-scopes does. On PostgreSQL the same tenant is written into the
-transaction with ``set_config('app.tenant_id', …, true)`` so row-level security
-enforces it a second time.
+pretix's django-scopes does. On PostgreSQL the same scope is entered into the
+transaction through ``app.enter_scope`` with the application's signature of it
+(``neutralpoint.database.rls``), so row-level security enforces it a second time and SQL
+written by hand cannot widen it.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -130,38 +133,72 @@ def scopes_disabled(session: Any) -> Iterator[None]:
             _apply_to_open_transaction(sync, immediate=sync is session)
 
 
-def _config_statements(session: Session) -> dict[str, str]:
-    tenant = current_tenant(session)
+#: Engine execution option carrying the key that signs scopes for that engine's connections.
+SCOPE_KEY_OPTION = "neutralpoint_scope_key"
+_process_scope_key: bytes | None = None
+
+
+def use_scope_key(key: bytes | None) -> None:
+    """The key for engines made without one (scripts and tests that build a ``Database`` by hand)."""
+    global _process_scope_key
+    _process_scope_key = key
+
+
+def scope_key_of(bind: Any | None) -> bytes:
+    """The key that signs scopes on ``bind`` (an engine or connection, sync or async; ``None``:
+    the process's)."""
+    key = None
+    if bind is not None:
+        bind = getattr(bind, "sync_connection", None) or getattr(bind, "sync_engine", None) or bind
+        key = bind.get_execution_options().get(SCOPE_KEY_OPTION)
+    key = key or _process_scope_key
+    if key is None:
+        raise RuntimeError("no database scope key: pass scope_key to Database or call use_scope_key")
+    result: bytes = key
+    return result
+
+
+def scope_claim(tenant_id: uuid.UUID | None, all_venues: bool) -> str:
+    """The scope as ``app.enter_scope`` names it (``""``: none)."""
+    if all_venues:
+        return "all-venues"
+    return f"venue:{tenant_id}" if tenant_id is not None else ""
+
+
+def sign_scope(key: bytes, claim: str) -> str:
+    """The HMAC of a scope that ``app.enter_scope`` checks against its copy of the key."""
+    return hmac.new(key, claim.encode(), hashlib.sha256).hexdigest()
+
+
+_SCOPE_SELECT = "select app.enter_scope({tenant}, {every}, {signature}) as tenant_id"
+#: Scopes the transaction it runs in (parameters: ``scope_parameters``).
+SCOPE_SQL = text(
+    _SCOPE_SELECT.format(tenant="cast(:tenant as uuid)", every="cast(:every as boolean)", signature=":signature")
+)
+#: One venue's scope for a driver that takes positional parameters (asyncpg): ``$1`` the
+#: tenant, ``$2`` its signature. Run alone it scopes the transaction; as a ``MATERIALIZED``
+#: CTE heading a statement, it scopes that statement (see ``group_commit``).
+SCOPE_SQL_POSITIONAL = _SCOPE_SELECT.format(tenant="$1::uuid", every="false", signature="$2")
+
+
+def scope_parameters(key: bytes, tenant_id: uuid.UUID | None, all_venues: bool = False) -> dict[str, Any]:
+    """The parameters of ``SCOPE_SQL`` that scope a PostgreSQL transaction as the key's holder."""
+    claim = scope_claim(tenant_id, all_venues)
     return {
-        "app.tenant_id": str(tenant) if tenant is not None else "",
-        "app.scopes_disabled": "on" if _is_disabled(session) else "off",
+        "tenant": str(tenant_id) if tenant_id is not None and not all_venues else None,
+        "every": all_venues,
+        "signature": sign_scope(key, claim) if claim else None,
     }
 
 
-_SCOPE_SELECT = (
-    "select set_config('app.tenant_id', {tenant}, true) as tenant_id, "
-    "set_config('app.scopes_disabled', {disabled}, true) as scopes_disabled"
-)
-#: Scopes the transaction it runs in (parameters: ``scope_parameters``).
-SCOPE_SQL = text(_SCOPE_SELECT.format(tenant=":tenant", disabled=":disabled"))
-#: The same for a driver that takes positional parameters (asyncpg): ``$1`` the tenant,
-#: ``$2`` "off". Run alone it scopes the transaction; as a ``MATERIALIZED`` CTE heading a
-#: statement, it scopes that statement (see ``group_commit``).
-SCOPE_SQL_POSITIONAL = _SCOPE_SELECT.format(tenant="$1", disabled="$2")
-
-
-def scope_parameters(tenant_id: uuid.UUID) -> dict[str, str]:
-    """The parameters of ``SCOPE_SQL`` that scope a PostgreSQL transaction to one venue."""
-    return {"tenant": str(tenant_id), "disabled": "off"}
-
-
-def _set_config(connection: Any, values: dict[str, str], *, at_begin: bool = False) -> None:
+def _enter_scope(connection: Any, session: Session, *, at_begin: bool = False) -> None:
     if connection.dialect.name != "postgresql":
         return
-    if at_begin and not values["app.tenant_id"] and values["app.scopes_disabled"] == "off":
-        # Transaction-local settings start empty: nothing to write, and the policies fail closed.
+    tenant, disabled = current_tenant(session), _is_disabled(session)
+    if at_begin and tenant is None and not disabled:
+        # A transaction starts with no scope: nothing to write, and the policies fail closed.
         return
-    connection.execute(SCOPE_SQL, {"tenant": values["app.tenant_id"], "disabled": values["app.scopes_disabled"]})
+    connection.execute(SCOPE_SQL, scope_parameters(scope_key_of(connection), tenant, disabled))
 
 
 def _apply_to_open_transaction(session: Session, immediate: bool = True) -> None:
@@ -177,7 +214,7 @@ def _apply_to_open_transaction(session: Session, immediate: bool = True) -> None
         session.info[PENDING_KEY] = True
         return
     session.info.pop(PENDING_KEY, None)
-    _set_config(connection, _config_statements(session))
+    _enter_scope(connection, session)
 
 
 def _apply_pending(session: Session) -> None:
@@ -189,7 +226,7 @@ def _apply_pending(session: Session) -> None:
 def _after_begin(session: Session, transaction: SessionTransaction, connection: Any) -> None:
     session.info.pop(PENDING_KEY, None)
     session.info[CONNECTION_KEY] = connection
-    _set_config(connection, _config_statements(session), at_begin=True)
+    _enter_scope(connection, session, at_begin=True)
 
 
 @event.listens_for(Session, "after_transaction_end")

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from neutralpoint.database.tenancy import SCOPE_SQL, scope_parameters
+from neutralpoint.database.tenancy import SCOPE_SQL, scope_key_of, scope_parameters
 
 
 class RowWriter(Protocol):
@@ -30,7 +30,7 @@ class RowWriter(Protocol):
 async def scope_connection(conn: AsyncConnection, tenant_id: uuid.UUID) -> None:
     """Scope the connection's transaction to one venue (PostgreSQL's row-level security)."""
     if conn.dialect.name == "postgresql":
-        await conn.execute(SCOPE_SQL, scope_parameters(tenant_id))
+        await conn.execute(SCOPE_SQL, scope_parameters(scope_key_of(conn), tenant_id))
 
 
 class DirectWriter:

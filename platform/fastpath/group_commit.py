@@ -10,7 +10,7 @@ are written together in the next transaction of their venue: one multi-row ``INS
 per venue and transaction. At low load a row is written at once, alone, so nobody waits
 for a batch to fill.
 
-Each venue's rows are written under that venue's scope (``set_config`` on PostgreSQL),
+Each venue's rows are written under that venue's signed scope (``app.enter_scope`` on PostgreSQL),
 so row-level security checks every row as it would for a request's own session. When a
 shared transaction fails, its rows are retried one transaction each, so one bad row
 (say, its entry point deleted a moment ago) fails only its own request.
@@ -37,7 +37,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from neutralpoint.database.json import json_value
-from neutralpoint.database.tenancy import SCOPE_SQL_POSITIONAL, scope_parameters
+from neutralpoint.database.tenancy import SCOPE_SQL_POSITIONAL, scope_key_of, scope_parameters
 from neutralpoint.database.writer import scope_connection
 
 log = logging.getLogger("neutralpoint.database")
@@ -214,7 +214,9 @@ class GroupCommit:
         if statement is None:
             if len(self._statements) >= STATEMENTS_KEPT:
                 self._statements.clear()  # a burst writes few tables and column lists; start afresh
-            statement = self._statements[key] = ScopedInsert(table, given, self.engine.dialect)
+            statement = self._statements[key] = ScopedInsert(
+                table, given, self.engine.dialect, scope_key_of(self.engine)
+            )
         return statement
 
 
@@ -255,7 +257,9 @@ class ScopedInsert:
     driver encodes it, and PostgreSQL decodes it, a single time.
     """
 
-    def __init__(self, table: Table, given: tuple[str, ...], dialect: Any) -> None:
+    def __init__(self, table: Table, given: tuple[str, ...], dialect: Any, scope_key: bytes | None = None) -> None:
+        #: Signs the venue's scope (``app.enter_scope``); ``None``: the process's key.
+        self.scope_key = scope_key
         defaults = {
             c.name: c.default
             for c in table.columns
@@ -312,8 +316,8 @@ class ScopedInsert:
         """Write ``rows`` as venue ``tenant_id`` on ``connection`` (from ``connect``): one statement,
         its own transaction, the scope gone with it."""
         sql, values = self.bind(rows)
-        scope = scope_parameters(tenant_id)  # $1 and $2 of SCOPE_SQL_POSITIONAL
-        await connection.execute(sql, scope["tenant"], scope["disabled"], *values)
+        scope = scope_parameters(self.scope_key or scope_key_of(None), tenant_id)  # $1 and $2 of SCOPE_SQL_POSITIONAL
+        await connection.execute(sql, scope["tenant"], scope["signature"], *values)
 
     def bind(self, rows: list[dict[str, Any]]) -> tuple[str, list[Any]]:
         """The batch's statement and its parameters after the scope's two."""

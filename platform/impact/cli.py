@@ -21,7 +21,8 @@ async def _rebuild() -> int:
     from neutralpoint.impact import standings
     from neutralpoint.settings import get_settings
 
-    db = Database(get_settings().database_url)
+    settings = get_settings()
+    db = Database(settings.database_url, settings.database_scope_key)
     try:
         async with db.platform_session() as session:
             return await standings.rebuild(session)

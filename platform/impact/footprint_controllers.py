@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 import msgspec
 from litestar import Request, Response, delete, get, post
@@ -59,6 +60,12 @@ def _visitor(request: Request[Any, Any, Any], settings: Settings) -> uuid.UUID |
     return submissions.visitor_of_cookie(request.cookies, settings.secret_key)
 
 
+def _keeping_token(path: str, token: str | None) -> str:
+    """The page's own address for its language links: switching language keeps the link's
+    token, or the mailed sign-in link (or the venue host's join link) would be lost."""
+    return f"{path}?{urlencode({'token': token})}" if token else path
+
+
 def _name(names: dict[str, str], lang: str) -> str:
     return names.get(lang) or next(iter(names.values()), "")
 
@@ -71,6 +78,7 @@ def footprint_out(footprint: Footprint, lang: str, settings: Settings) -> Footpr
         language=lang,
         computed_grams=footprint.computed_grams,
         neutralized_grams=footprint.neutralized_grams,
+        neutralized_test_grams=footprint.neutralized_test_grams,
         estimates=[
             FootprintEstimateOut(
                 id=str(e.id),
@@ -160,7 +168,7 @@ async def footprint_page(
     return await _page(request, db_session, settings)
 
 
-@post(PAGE + "/keep", include_in_schema=False, status_code=303, access=PUBLIC)
+@post(PAGE + "/keep", include_in_schema=False, status_code=303, access=PUBLIC, rate_limit="footprint_links")
 async def keep_form(
     request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], settings: NamedDependency[Settings]
 ) -> Response[Any]:
@@ -192,6 +200,7 @@ async def sign_in_page(
         refused={} if email else {"token": footprints.LINK_INVALID},
         token=token or "",
         email=email,
+        lang_switch_url=_keeping_token(PAGE + "/sign-in", token if email else None),
     )
     return remember_language(response, lang, explicit)
 
@@ -201,7 +210,7 @@ def _with_visitor(response: Response[Any], settings: Settings, held: uuid.UUID |
         response.headers["set-cookie"] = submissions.visitor_cookie_header(settings, visitor_id)
 
 
-@post(PAGE + "/sign-in", include_in_schema=False, status_code=303, access=PUBLIC)
+@post(PAGE + "/sign-in", include_in_schema=False, status_code=303, access=PUBLIC, rate_limit="footprint_links")
 async def sign_in_form(
     request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], settings: NamedDependency[Settings]
 ) -> Response[Any]:
@@ -237,11 +246,18 @@ async def join_hosts_page(
     if tokens.host_join_visitor(settings.secret_key, token or "") is None:
         return Redirect(path=PAGE, status_code=303)
     lang, explicit = visitor_language(request, None)
-    response = render(request, "impact/footprint_join.html", lang=lang, headers=NO_STORE, token=token)
+    response = render(
+        request,
+        "impact/footprint_join.html",
+        lang=lang,
+        headers=NO_STORE,
+        token=token,
+        lang_switch_url=_keeping_token(PAGE + "/join", token),
+    )
     return remember_language(response, lang, explicit)
 
 
-@post(PAGE + "/join", include_in_schema=False, status_code=303, access=PUBLIC)
+@post(PAGE + "/join", include_in_schema=False, status_code=303, access=PUBLIC, rate_limit="footprint_links")
 async def join_hosts_form(
     request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], settings: NamedDependency[Settings]
 ) -> Response[Any]:
@@ -324,6 +340,7 @@ async def download_csv(
     access=PUBLIC,
     exception_handlers=API_ERRORS,
     opt={STARTS_SESSION_OPT: True},
+    rate_limit="footprint_links",
     summary="Keep my history: mail a sign-in link",
 )
 async def keep_api(
@@ -346,6 +363,7 @@ async def keep_api(
     access=PUBLIC,
     exception_handlers=API_ERRORS,
     opt={STARTS_SESSION_OPT: True},
+    rate_limit="footprint_links",
     summary="Use a mailed sign-in link: join this device to the kept history",
 )
 async def sign_in_api(
@@ -372,6 +390,7 @@ async def sign_in_api(
     access=PUBLIC,
     exception_handlers=API_ERRORS,
     opt={STARTS_SESSION_OPT: True},
+    rate_limit="footprint_links",
     summary="Join the visitor a venue's own host knows (its join token) to this browser's",
 )
 async def join_hosts_api(

@@ -144,7 +144,14 @@ class Footprint:
 
     @property
     def neutralized_grams(self) -> int:
-        return sum(o.grams for o in self.orders if o.neutralized)
+        """What live payments neutralized: a test-mode (sandbox) payment took no money and
+        neutralizes nothing, so it is counted apart (``neutralized_test_grams``)."""
+        return sum(o.grams for o in self.orders if o.neutralized and not o.test_mode)
+
+    @property
+    def neutralized_test_grams(self) -> int:
+        """The grams of test-mode orders that would be neutralized, shown marked "test mode"."""
+        return sum(o.grams for o in self.orders if o.neutralized and o.test_mode)
 
     @property
     def kept(self) -> bool:
@@ -332,6 +339,7 @@ CSV_COLUMNS = (
     "order_reference",
     "certificate_number",
     "address",
+    "test_mode",
 )
 
 
@@ -358,6 +366,7 @@ def as_csv(footprint: Footprint, base_url: str) -> str:
                 "",
                 "",
                 base + e.path,
+                "",
             ]
         )
     for o in footprint.orders:
@@ -377,6 +386,7 @@ def as_csv(footprint: Footprint, base_url: str) -> str:
                 o.reference,
                 o.certificate_number or "",
                 base + (o.certificate_path or o.path),
+                "yes" if o.test_mode else "no",
             ]
         )
     return out.getvalue()

@@ -182,6 +182,10 @@ class FootprintOut(msgspec.Struct):
     language: str
     computed_grams: int
     neutralized_grams: int
+    """Neutralized by live payments."""
+    neutralized_test_grams: int
+    """Of orders paid in test mode (the sandbox, or Stripe's test keys): no money was taken
+    and nothing is neutralized; each such order says ``test_mode``."""
     estimates: list[FootprintEstimateOut]
     orders: list[FootprintOrderOut]
     download_json: str

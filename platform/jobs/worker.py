@@ -18,7 +18,7 @@ from neutralpoint.settings import get_settings
 async def startup(ctx: dict[str, Any]) -> None:
     settings = get_settings()
     ctx["settings"] = settings
-    ctx["db"] = Database(settings.database_url)
+    ctx["db"] = Database(settings.database_url, settings.database_scope_key)
     # Tasks that start other tasks (a payment event starts a fulfilment) enqueue through it.
     ctx["jobs"] = JobQueue(ctx, settings.redis_url)
     use_reservation_minutes(settings.reservation_minutes)

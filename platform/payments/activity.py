@@ -31,6 +31,8 @@ class VenueActivity:
     orders_by_status: dict[str, int]
     last_order_at: datetime | None
     refunds: int
+    #: Of the orders, those paid (or to be paid) through test payments: no money taken.
+    test_orders: int = 0
 
     @property
     def orders(self) -> int:
@@ -54,7 +56,10 @@ async def venue_activity(session: AsyncSession, tenant_id: uuid.UUID) -> VenueAc
         by_status[OrderStatus(status).value] = count
         last_order = last if last_order is None or (last is not None and last > last_order) else last_order
     refunds = (await session.execute(select(func.count()).where(Refund.tenant_id == tenant_id))).scalar_one()
-    return VenueActivity(estimates, last_estimate, by_status, last_order, refunds)
+    test_orders = (
+        await session.execute(select(func.count()).where(Order.tenant_id == tenant_id, Order.test_mode.is_(True)))
+    ).scalar_one()
+    return VenueActivity(estimates, last_estimate, by_status, last_order, refunds, test_orders)
 
 
 class VenueActivityOut(msgspec.Struct):
@@ -67,6 +72,8 @@ class VenueActivityOut(msgspec.Struct):
     orders_by_status: dict[str, int]
     last_order_at: datetime | None
     refunds: int
+    #: Of ``orders``, those in test mode (the sandbox, or Stripe's test keys): no money taken.
+    test_orders: int
 
 
 @get(
@@ -87,6 +94,7 @@ async def venue_activity_api(slug: FromPath[str], db_session: NamedDependency[As
         orders_by_status=activity.orders_by_status,
         last_order_at=activity.last_order_at,
         refunds=activity.refunds,
+        test_orders=activity.test_orders,
     )
 
 

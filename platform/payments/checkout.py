@@ -109,11 +109,13 @@ async def _offer(session: AsyncSession, request: CheckoutRequest) -> Allocation:
     return allocation
 
 
-async def remaining_event_grams(session: AsyncSession, estimate: Estimate) -> int:
+async def remaining_event_grams(session: AsyncSession, estimate: Estimate, *, test_mode: bool) -> int:
     """The whole event's footprint less what was neutralized at its entry point already: the
     attendees' own orders (of their footprints, or of a mass or an amount bought through the
-    entry point), and the organiser's earlier orders for the event. The event's public page
-    counts the same orders (``neutralpoint.impact.neutrality``)."""
+    entry point), and the organiser's earlier orders for the event. Only orders of the mode
+    (``test_mode``) of the order being made count: sandbox purchases neutralize nothing a
+    live order must pay for, and the other way round. The event's public page counts the
+    same orders (``neutralpoint.impact.neutrality``)."""
     if estimate.entry_point_id is None:
         return estimate.total_grams
     at_this_entry_point = select(Estimate.id).where(Estimate.entry_point_id == estimate.entry_point_id)
@@ -122,6 +124,7 @@ async def remaining_event_grams(session: AsyncSession, estimate: Estimate) -> in
         select(func.coalesce(func.sum(Order.grams), 0)).where(
             or_(Order.estimate_id.in_(at_this_entry_point), Order.entry_point_code == its_code),
             Order.status.in_(orders.PAID_STATES),
+            Order.test_mode.is_(test_mode),
         )
     )
     return max(estimate.total_grams - int(neutralized or 0), 0)
@@ -140,9 +143,12 @@ class EventRemaining:
         return self.total_grams - self.remaining_grams
 
 
-async def event_remaining(session: AsyncSession, entry_point_id: uuid.UUID) -> EventRemaining | None:
+async def event_remaining(
+    session: AsyncSession, entry_point_id: uuid.UUID, *, test_mode: bool
+) -> EventRemaining | None:
     """The entry point's latest whole-event estimate (the session is scoped to its venue) and
-    the footprint left to neutralize; ``None`` before the organiser has computed one."""
+    the footprint left to neutralize by an order in ``test_mode`` or not (the payment
+    provider's); ``None`` before the organiser has computed one."""
     estimate = await session.scalar(
         select(Estimate)
         .where(Estimate.entry_point_id == entry_point_id, Estimate.kind == "organiser")
@@ -151,11 +157,15 @@ async def event_remaining(session: AsyncSession, entry_point_id: uuid.UUID) -> E
     )
     if estimate is None:
         return None
-    return EventRemaining(estimate.id, estimate.total_grams, await remaining_event_grams(session, estimate))
+    remaining = await remaining_event_grams(session, estimate, test_mode=test_mode)
+    return EventRemaining(estimate.id, estimate.total_grams, remaining)
 
 
-async def _grams_wanted(session: AsyncSession, request: CheckoutRequest, allocation: Allocation) -> tuple[int, str]:
-    """How many grams this order buys, and the entry point it came through."""
+async def _grams_wanted(
+    session: AsyncSession, request: CheckoutRequest, allocation: Allocation, *, test_mode: bool
+) -> tuple[int, str]:
+    """How many grams this order buys (in ``test_mode``, the provider's), and the entry point
+    it came through."""
     code = request.entry_point_code
     if request.basis in (OrderBasis.ESTIMATE, OrderBasis.EVENT):
         kind = "organiser" if request.basis == OrderBasis.EVENT else "visitor"
@@ -168,7 +178,7 @@ async def _grams_wanted(session: AsyncSession, request: CheckoutRequest, allocat
         estimate, entry_code = found
         code = entry_code or code
         if request.basis == OrderBasis.EVENT:
-            grams = await remaining_event_grams(session, estimate)
+            grams = await remaining_event_grams(session, estimate, test_mode=test_mode)
             if grams <= 0:
                 raise refuse(
                     "estimate_id",
@@ -265,7 +275,7 @@ async def _create_order(
                 asked=request.currency.strip().upper()[:3],
             ),
         )
-    grams, code = await _grams_wanted(session, request, allocation)
+    grams, code = await _grams_wanted(session, request, allocation, test_mode=provider.test_mode)
     visitor_id = request.visitor_id
     if visitor_id is None and request.basis == OrderBasis.ESTIMATE and request.estimate_id is not None:
         visitor_id = await session.scalar(select(Estimate.visitor_id).where(Estimate.id == request.estimate_id))

@@ -203,7 +203,13 @@ def _form_request(
     return request
 
 
-@post("/v/{slug:str}/r/{estimate_id:str}/orders", include_in_schema=False, status_code=303, access=PUBLIC)
+@post(
+    "/v/{slug:str}/r/{estimate_id:str}/orders",
+    include_in_schema=False,
+    status_code=303,
+    access=PUBLIC,
+    rate_limit="orders",
+)
 async def order_from_result(
     request: Request[Any, Any, Any],
     state: State,
@@ -638,6 +644,7 @@ def _payment_out(order: OrderView, state: State) -> dict[str, Any]:
     status_code=201,
     access=PUBLIC,
     exception_handlers=API_ERRORS,
+    rate_limit="orders",
     summary="Order credits: by the footprint, by mass or by amount",
 )
 async def create_order(

@@ -61,6 +61,8 @@ class OrderRowOut(msgspec.Struct):
     paid_at: datetime | None
     refunded_at: datetime | None
     refund_cause: str | None
+    #: The venue's time zone (the times above are UTC, with their offset).
+    time_zone: str
 
 
 class OwedOut(msgspec.Struct):
@@ -103,6 +105,7 @@ def row_out(row: OrderRow) -> OrderRowOut:
         paid_at=row.paid_at,
         refunded_at=row.refunded_at,
         refund_cause=row.refund_cause,
+        time_zone=row.time_zone,
     )
 
 
@@ -203,7 +206,9 @@ async def event_order(
 ) -> OrderOut:
     """One order for the whole event's footprint (its latest organiser estimate) less what
     the attendees at this entry point have neutralized themselves."""
-    estimate_id = await latest_event_estimate(db_session, entry_point_id)
+    estimate_id = await latest_event_estimate(
+        db_session, entry_point_id, test_mode=services.shared_provider(state).test_mode
+    )
     await db_session.commit()
     order = await services.start_checkout(
         state.db,
@@ -223,14 +228,14 @@ async def event_order(
     return order_out(order, state.settings, access.tenant.slug)
 
 
-async def latest_event_estimate(session: AsyncSession, entry_point_id: uuid.UUID) -> uuid.UUID:
+async def latest_event_estimate(session: AsyncSession, entry_point_id: uuid.UUID, *, test_mode: bool) -> uuid.UUID:
     """The entry point's latest whole-event estimate (the session is scoped to the venue)."""
     from sqlalchemy import select
 
     entry_point = await session.scalar(select(EntryPoint.id).where(EntryPoint.id == entry_point_id))
     if entry_point is None:
         raise NotFoundException()
-    found = await services.event_remaining(session, entry_point_id)
+    found = await services.event_remaining(session, entry_point_id, test_mode=test_mode)
     if found is None:
         raise refuse(
             "estimate_id",

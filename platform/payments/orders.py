@@ -23,6 +23,7 @@ from neutralpoint.payments.models import Fulfilment, Order, OrderBasis, OrderSta
 from neutralpoint.payments.offers import project_facts
 from neutralpoint.payments.schemas import OrderView, PieceFacts, RefundFacts, TransitionView
 from neutralpoint.refusals import FormErrors, problem, refuse
+from neutralpoint.tenants.models import Tenant
 
 S = OrderStatus
 
@@ -169,7 +170,9 @@ async def view(
     fulfilment = None
     sale_id = None
     certificate_number = None
+    time_zone = "UTC"
     if details:
+        time_zone = await session.scalar(select(Tenant.time_zone).where(Tenant.id == order.tenant_id)) or "UTC"
         rows = await session.execute(
             select(OrderTransition)
             .where(OrderTransition.order_id == order.id)
@@ -234,6 +237,7 @@ async def view(
         payment_error=payment_error,
         payment_methods=payment_methods,
         certificate_number=certificate_number,
+        time_zone=time_zone,
         exact_price_minor=await exact_price_below_minimum(session, order),
     )
 

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from neutralpoint.credits.models import Project, ProjectOwner
 from neutralpoint.payments.models import Order, OrderStatus, Refund
 from neutralpoint.payments.schemas import OwedToOwner
+from neutralpoint.tenants.models import Tenant
 from neutralpoint.web.downloads import csv_text
 
 LIST_LIMIT = 500
@@ -42,6 +43,8 @@ class OrderRow:
     paid_at: datetime | None
     refunded_at: datetime | None
     refund_cause: str | None
+    #: The venue's time zone: its own pages and the platform's show the order's times on it.
+    time_zone: str = "UTC"
 
 
 async def list_orders(
@@ -49,8 +52,9 @@ async def list_orders(
 ) -> list[OrderRow]:
     """The session's venue's orders (or every venue's in a platform session), newest first."""
     query = (
-        select(Order, Project.name, Refund.cause)
+        select(Order, Project.name, Refund.cause, Tenant.time_zone)
         .join(Project, Project.id == Order.project_id)
+        .join(Tenant, Tenant.id == Order.tenant_id)
         .outerjoin(Refund, Refund.order_id == Order.id)
         .order_by(Order.created_at.desc(), Order.id.desc())
         .limit(limit)
@@ -80,8 +84,9 @@ async def list_orders(
             paid_at=o.paid_at,
             refunded_at=o.refunded_at,
             refund_cause=cause,
+            time_zone=zone,
         )
-        for o, name, cause in rows
+        for o, name, cause, zone in rows
     ]
 
 
@@ -143,6 +148,7 @@ ORDER_COLUMNS = (
     "paid_at",
     "refunded_at",
     "refund_cause",
+    "time_zone",
 )
 
 
@@ -174,6 +180,7 @@ def orders_csv(rows: Iterable[OrderRow], lang: str = "en") -> str:
                 _when(r.paid_at),
                 _when(r.refunded_at),
                 r.refund_cause or "",
+                r.time_zone,
             )
             for r in rows
         ),

@@ -117,6 +117,8 @@ class OrderView:
     payment_error: str = ""
     payment_methods: tuple[str, ...] = ()
     certificate_number: str | None = None
+    #: The venue's time zone (read with ``details``): its pages show the order's times on it.
+    time_zone: str = "UTC"
     exact_price_minor: int | None = None
     """Set when the grams' own price was below the provider's minimum charge, so the order
     is charged the minimum (``amount_minor``) instead; ``None`` otherwise."""

@@ -24,8 +24,10 @@ MANAGER = VenueAccess(Role.MANAGER)
 
 class AuditEntryOut(msgspec.Struct):
     """One change: who (``actor_email``, ``actor_role``: ``platform``, ``owner``, ``manager``,
-    ``staff`` or ``""`` for their own account), when (UTC), what (``entity``, ``entity_id``,
-    ``action``) and the changed fields only, before and after (secrets as ``[redacted]``)."""
+    ``staff`` or ``""`` for their own account), when (UTC, with its offset; ``time_zone`` is
+    the venue's, whose clock the pages show it on, ``UTC`` for the platform's own records),
+    what (``entity``, ``entity_id``, ``action``) and the changed fields only, before and after
+    (secrets as ``[redacted]``)."""
 
     id: uuid.UUID
     at: datetime
@@ -38,6 +40,7 @@ class AuditEntryOut(msgspec.Struct):
     action: str
     before: dict[str, Any]
     after: dict[str, Any]
+    time_zone: str
 
 
 class AuditLogOut(msgspec.Struct):
@@ -63,6 +66,7 @@ def audit_log_out(found: audit_log.AuditPage) -> AuditLogOut:
                 action=row.entry.action,
                 before=row.entry.before,
                 after=row.entry.after,
+                time_zone=row.time_zone,
             )
             for row in found.rows
         ],
@@ -159,7 +163,7 @@ async def platform_audit_log_csv(
 ) -> Response[str]:
     query = audit_log.audit_query(_filters(venue=venue, entity=entity, action=action), platform=True)
     found = await audit_log.platform_entries(db_session, query, limit=audit_log.CSV_MAX)
-    return csv_download(audit_log.entries_csv(found, "UTC"), "audit.csv")
+    return csv_download(audit_log.entries_csv(found), "audit.csv")
 
 
 route_handlers: list[Any] = [venue_audit_log, venue_audit_log_csv, platform_audit_log, platform_audit_log_csv]

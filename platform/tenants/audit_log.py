@@ -82,6 +82,8 @@ class AuditRow:
     entry: AuditEntry
     #: The venue's slug (``""``: the platform's own records).
     venue: str
+    #: The venue's time zone (``UTC`` for the platform's own records): the row's clock.
+    time_zone: str = "UTC"
 
 
 @dataclass(frozen=True)
@@ -118,13 +120,14 @@ async def _page(
         ).scalars()
     )
     ids = {e.tenant_id for e in entries if e.tenant_id is not None}
-    slugs: dict[uuid.UUID, str] = {}
+    venues: dict[uuid.UUID, tuple[str, str]] = {}
     if ids:
-        slugs = {
-            row.id: row.slug for row in await session.execute(select(Tenant.id, Tenant.slug).where(Tenant.id.in_(ids)))
+        venues = {
+            row.id: (row.slug, row.time_zone)
+            for row in await session.execute(select(Tenant.id, Tenant.slug, Tenant.time_zone).where(Tenant.id.in_(ids)))
         }
     return AuditPage(
-        rows=[AuditRow(e, slugs.get(e.tenant_id, "") if e.tenant_id else "") for e in entries],
+        rows=[AuditRow(e, *venues.get(e.tenant_id, ("", "UTC"))) if e.tenant_id else AuditRow(e, "") for e in entries],
         total=total,
         page=query.page,
         pages=max(1, math.ceil(total / limit)),
@@ -153,17 +156,19 @@ async def platform_entries(session: AsyncSession, query: AuditQuery, *, limit: i
     return await _page(session, query, tenant_id, whole_venue=True, limit=limit)
 
 
-def entries_csv(page: AuditPage, time_zone: str) -> str:
-    """The entries as CSV, their times on ``time_zone``'s clock (the venue's, or UTC)."""
+def entries_csv(page: AuditPage, time_zone: str | None = None) -> str:
+    """The entries as CSV, their times on ``time_zone``'s clock (the venue's), or without
+    one on each row's venue's (UTC for the platform's own records)."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["at", "time_zone", "venue", "actor", "role", "entity", "entity_id", "action", "before", "after"])
     for row in page.rows:
         e = row.entry
+        zone = time_zone or row.time_zone
         writer.writerow(
             [
-                in_time_zone(e.at, time_zone).isoformat(timespec="seconds"),
-                time_zone,
+                in_time_zone(e.at, zone).isoformat(timespec="seconds"),
+                zone,
                 row.venue,
                 e.actor_email,
                 e.actor_role,

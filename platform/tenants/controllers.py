@@ -362,7 +362,14 @@ class AccountApi(Controller):
     opt = {"access": PUBLIC}  # noqa: RUF012
     exception_handlers = API_ERRORS
 
-    @post("/signup", status_code=201, responses=BAD_INPUT, summary="Sign up a venue", opt={STARTS_SESSION_OPT: True})
+    @post(
+        "/signup",
+        status_code=201,
+        responses=BAD_INPUT,
+        summary="Sign up a venue",
+        opt={STARTS_SESSION_OPT: True},
+        rate_limit="sign_up",
+    )
     async def signup(
         self,
         request: Request[Any, Any, Any],
@@ -496,7 +503,13 @@ class AccountApi(Controller):
             raise FormErrors({"token": TOKEN_INVALID})
         return user_out(user)
 
-    @post("/verify/resend", status_code=202, summary="Mail a new verification link", access=SIGNED_IN)
+    @post(
+        "/verify/resend",
+        status_code=202,
+        summary="Mail a new verification link",
+        access=SIGNED_IN,
+        rate_limit="verification_mail",
+    )
     async def resend(
         self,
         request: Request[Any, Any, Any],
@@ -511,7 +524,12 @@ class AccountApi(Controller):
         queued = await accounts.queue_verification(db_session, settings, user, name)
         return Response(schemas.Queued(queued=queued), status_code=202, background=send_mail_after_commit(jobs))
 
-    @post("/account/password-reset", status_code=202, summary="Mail a link to choose a new password")
+    @post(
+        "/account/password-reset",
+        status_code=202,
+        summary="Mail a link to choose a new password",
+        rate_limit="password_reset",
+    )
     async def password_reset(
         self,
         data: JSONBody[schemas.PasswordResetIn],
@@ -533,6 +551,7 @@ class AccountApi(Controller):
         status_code=200,
         summary="Choose a new password with the link's token",
         opt={STARTS_SESSION_OPT: True},
+        rate_limit="password_reset",
         responses={
             200: ResponseSpec(data_container=schemas.UserOut, description="New password stored; signed in"),
             **BAD_INPUT,
@@ -578,6 +597,7 @@ class AccountApi(Controller):
         responses=BAD_INPUT,
         summary="Accept an invitation",
         opt={STARTS_SESSION_OPT: True},
+        rate_limit="invitations",
     )
     async def accept(
         self,
@@ -853,9 +873,19 @@ class VenueApi(Controller):
     @post(
         "/{slug:str}/invitations",
         status_code=201,
-        responses=BAD_INPUT,
+        responses={
+            **BAD_INPUT,
+            403: ResponseSpec(
+                data_container=ErrorsOut,
+                description=(
+                    "The inviter's own e-mail address is not confirmed yet (errors.email: inviter_unverified); "
+                    "or, in production, a platform admin who has not turned on two-step sign-in (errors.second_factor)"
+                ),
+            ),
+        },
         summary="Invite someone (owner)",
         access=VenueAccess(Role.OWNER),
+        rate_limit="invitations",
     )
     async def create_invitation(
         self,
@@ -867,7 +897,8 @@ class VenueApi(Controller):
         jobs: NamedDependency[JobQueue],
         access: NamedDependency[VenueMember],
     ) -> Response[schemas.InvitationOut]:
-        """Mails a link that works for 7 days; inviting the same address again replaces it."""
+        """Mails a link that works for 7 days; inviting the same address again replaces it. An
+        owner whose own address is not confirmed yet invites nobody (403)."""
         invitation = await members.invite(db_session, settings, access.tenant, access.user, schemas.present(data))
         return Response(invitation_out(invitation), status_code=201, background=send_mail_after_commit(jobs))
 

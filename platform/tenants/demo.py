@@ -226,6 +226,10 @@ async def _entry_point(session: AsyncSession, tenant: Tenant, demo: DemoVenue) -
     await session.flush()
 
 
+#: The visitor's own history: every footprint and certificate of the browser, at every venue.
+FOOTPRINT_LINE = "My footprint (every footprint and certificate of this browser, once it has computed one)"
+
+
 async def seed(db: Database, registry: ScenarioRegistry, settings: Settings) -> list[str]:
     lines = [f"Platform admin: {{base}}/login  ({ADMIN_EMAIL} / {ADMIN_PASSWORD})"]
     async with db.platform_session() as session:
@@ -242,4 +246,5 @@ async def seed(db: Database, registry: ScenarioRegistry, settings: Settings) -> 
             await _entry_point(session, tenant, demo)
             lines.append(f"Visitor page ({demo.scenario}): {{base}}/v/{demo.slug}/{demo.code}")
             lines.append(f"Venue admin: {{base}}/login  ({demo.owner_email} / {VENUE_PASSWORD})")
+    lines.append(f"{FOOTPRINT_LINE}: {{base}}/footprint")
     return lines

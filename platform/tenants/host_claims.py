@@ -59,6 +59,8 @@ class HostClaim:
     proven: bool
     since: datetime | None
     proof: str | None
+    #: The venue's time zone: ``since`` is shown on its clock.
+    time_zone: str = "UTC"
 
 
 def proof_steps(tenant: Tenant) -> ProofSteps | None:
@@ -181,12 +183,26 @@ async def all_claims(session: AsyncSession) -> list[HostClaim]:
         if tenant.custom_host:
             claims.append(
                 HostClaim(
-                    tenant.slug, tenant.display_name, tenant.custom_host, True, tenant.host_proven_at, tenant.host_proof
+                    tenant.slug,
+                    tenant.display_name,
+                    tenant.custom_host,
+                    True,
+                    tenant.host_proven_at,
+                    tenant.host_proof,
+                    tenant.time_zone,
                 )
             )
         if tenant.host_claim:
             claims.append(
-                HostClaim(tenant.slug, tenant.display_name, tenant.host_claim, False, tenant.host_claimed_at, None)
+                HostClaim(
+                    tenant.slug,
+                    tenant.display_name,
+                    tenant.host_claim,
+                    False,
+                    tenant.host_claimed_at,
+                    None,
+                    tenant.time_zone,
+                )
             )
     return sorted(claims, key=lambda c: (c.since is None, c.since), reverse=True)
 
@@ -206,6 +222,7 @@ async def revoke(session: AsyncSession, slug: str, host: str) -> HostClaim:
         cleaned == tenant.custom_host,
         tenant.host_proven_at if cleaned == tenant.custom_host else tenant.host_claimed_at,
         tenant.host_proof if cleaned == tenant.custom_host else None,
+        tenant.time_zone,
     )
     if cleaned == tenant.custom_host:
         tenant.custom_host = None

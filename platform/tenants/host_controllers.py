@@ -46,6 +46,7 @@ def host_claim_out(claim: host_claims.HostClaim) -> schemas.HostClaimOut:
         proven=claim.proven,
         since=claim.since,
         proof=claim.proof,
+        time_zone=claim.time_zone,
     )
 
 

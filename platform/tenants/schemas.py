@@ -220,6 +220,8 @@ class HostClaimOut(msgspec.Struct):
     #: When it was proven, or claimed.
     since: datetime | None
     proof: str | None
+    #: The venue's time zone (the console shows ``since`` on its clock).
+    time_zone: str = "UTC"
 
 
 class HostRevokeIn(msgspec.Struct):

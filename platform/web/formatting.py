@@ -102,6 +102,18 @@ def format_when(moment: datetime | None, lang: str = "en", time_zone: str | None
     return f"{joined} {zone_label(local)}"
 
 
+def format_stamp(moment: datetime | None, time_zone: str | None = None, *, day: bool = False) -> str:
+    """A moment on a list that mixes venues, on the clock of the row's venue and naming it:
+    ``2026-12-07 14:03 (Asia/Shanghai)``; the platform's own rows (no zone) ``2026-12-07 06:03 UTC``.
+    ``day``: the date alone, ``2026-12-07 (Asia/Shanghai)``."""
+    if moment is None:
+        return ""
+    zone = time_zone or "UTC"
+    local = in_time_zone(moment, zone)
+    shown = f"{local:%Y-%m-%d}" if day else f"{local:%Y-%m-%d %H:%M}"
+    return f"{shown} UTC" if zone == "UTC" else f"{shown} ({zone})"
+
+
 def format_clock(moment: datetime | None, lang: str = "en", time_zone: str | None = None) -> str:
     """The time of day only, with its zone: ``14:05 UTC+8`` (for today's deadlines)."""
     if moment is None:

@@ -24,6 +24,7 @@ from neutralpoint.web.formatting import (
     format_factor,
     format_grams,
     format_money,
+    format_stamp,
     format_when,
 )
 from neutralpoint.web.i18n import LANGUAGE_NAMES, LANGUAGES, gettext_functions
@@ -58,6 +59,7 @@ def build_environment() -> Environment:
         format_factor=format_factor,
         format_date_range=format_date_range,
         format_when=format_when,
+        format_stamp=format_stamp,
         format_clock=format_clock,
         format_day=format_day,
         LANGUAGES=LANGUAGES,

@@ -19,6 +19,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.conftest import TEST_SECRET_KEY
+
 STARTUP_SECONDS = 60
 
 
@@ -74,6 +76,8 @@ def live_server(database_urls: dict[str, str], tmp_path_factory: pytest.TempPath
             "NEUTRALPOINT_ENV": "test",
             "BASE_URL": base_url,
             "SECRET_KEY": "e2e-secret-key-that-is-long-enough-0123456789",
+            # The run's database checks scopes signed with the key its migration stored.
+            "DATABASE_SCOPE_KEY": TEST_SECRET_KEY,
             "LOG_LEVEL": "INFO",
             # A certificate is drawn when first asked for, as the visitor sees it ("being
             # prepared"): drawing every certificate at issue costs a second or more of CPU each.

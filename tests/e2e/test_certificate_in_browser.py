@@ -69,9 +69,13 @@ async def test_order_page_links_to_a_valid_certificate(
         # The certificate's own page: "being prepared", then its PDF and share images.
         await page.locator("#certificate-page-link").click()
         await expect(page).to_have_url(re.compile(rf"/certificates/{number}"))
-        # The first visit asks for the drawings: the page says so, then reloads itself.
-        await expect(page.locator("#preparing")).to_have_text(_("Your certificate is being prepared"))
-        await page.screenshot(path=str(screenshots / f"certificate-preparing-{lang}.png"), full_page=True)
+        # This server draws at issue, in its own process: the drawings may be ready by now, or
+        # the page says "being prepared" and reloads itself until they are.
+        # (tests/certificates/test_renderings.py holds the "being prepared" answer still.)
+        await expect(page.locator("#preparing, #download-pdf").first).to_be_visible()
+        if await page.locator("#preparing").count():
+            await expect(page.locator("#preparing")).to_have_text(_("Your certificate is being prepared"))
+            await page.screenshot(path=str(screenshots / f"certificate-preparing-{lang}.png"), full_page=True)
         await expect(page.locator("#download-pdf")).to_be_visible(timeout=60_000)
         await expect(page.locator("#share-card")).to_have_js_property("naturalWidth", 1200)
         await page.screenshot(path=str(screenshots / f"certificate-page-{lang}.png"), full_page=True)

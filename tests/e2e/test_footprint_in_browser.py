@@ -57,6 +57,10 @@ async def test_compute_neutralize_then_the_personal_footprint(
         # The venue in the reader's language, on the venue's clock.
         await expect(page.locator("#estimates")).to_contain_text("成都" if lang == "zh-Hans" else "Chengdu")
         await expect(page.locator("#estimates")).to_contain_text("UTC+8")
+        # Paid in the sandbox: the order says test mode, and the totals count it apart.
+        await expect(page.locator("#test-mode")).to_be_visible()
+        await expect(page.locator("#orders .test-mode").first).to_have_text(_("Test mode"))
+        await expect(page.locator("#neutralized-test")).to_contain_text(_("not neutralized"))
         # Nothing is wider than the phone.
         width = await page.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE["width"], width
@@ -79,6 +83,12 @@ async def test_compute_neutralize_then_the_personal_footprint(
         await page.goto(link.group(0))  # the server mails its own address
         await expect(page.locator("#sign-in")).to_contain_text(email)
         await page.screenshot(path=str(screenshots / f"footprint-sign-in-{lang}.png"), full_page=True)
+        # Read in the other language, the mailed link still joins: the language link keeps its token.
+        other = "en" if lang == "zh-Hans" else "zh-Hans"
+        await page.locator(f'nav.langs a[hreflang="{other}"]').click()
+        await expect(page.locator("html")).to_have_attribute("lang", other)
+        await expect(page.locator("#sign-in")).to_contain_text(email)
+        await expect(page.locator("#sign-in button[type=submit]")).to_be_visible()
         await page.locator("#sign-in button[type=submit]").click()
         await expect(page.locator("#kept")).to_contain_text(email)
 

@@ -86,19 +86,27 @@ async def test_one_visitor_at_two_venues_sees_both_with_names_dates_and_totals(
     assert all(e["grams"] == GRAMS and e["venue_name"]["en"] and e["entry_point_name"] for e in body["estimates"])
     assert all("UTC+8" in e["created_at_local"] for e in body["estimates"])  # the venues' clock (Asia/Shanghai)
     assert body["computed_grams"] == 2 * GRAMS
-    assert body["neutralized_grams"] == 50_000
+    # Paid in the sandbox: marked test mode, and counted apart from what live payments neutralized.
+    assert (body["neutralized_grams"], body["neutralized_test_grams"]) == (0, 50_000)
     (order,) = body["orders"]
     assert order["reference"] == reference
     assert order["status"] == "fulfilled"
     assert order["neutralized"]
+    assert order["test_mode"] is True
     assert order["certificate_number"].startswith("NPC-")
     assert order["certificate_url"].endswith(f"/certificates/{order['certificate_number']}")
     assert order["order_url"].endswith(f"/v/{second.slug}/orders/{reference}")
 
-    for lang, words in (("en", ("My footprint", "Neutralized")), ("zh-Hans", ("我的碳足迹", "已中和"))):
+    for lang, words in (
+        ("en", ("My footprint", "Test mode", "no money was taken")),
+        ("zh-Hans", ("我的碳足迹", "测试模式", "未实际收款")),
+    ):
         page = await client.get(f"/footprint?lang={lang}")
         assert page.status_code == 200
-        assert all(w in page.text for w in words)
+        assert all(w in page.text for w in words), lang
+        assert 'id="test-mode"' in page.text
+        assert page.text.count('class="tag warn test-mode"') == 1  # the one sandbox order
+        assert 'id="neutralized-test"' in page.text
         assert order["certificate_number"] in page.text
         assert f"/v/{first.slug}/r/{made[0]}" in page.text
 
@@ -254,6 +262,7 @@ async def test_download_as_json_and_csv(world: World, jobs: JobQueue, client: An
     assert [(r["kind"], r["grams_co2e"]) for r in rows] == [("estimate", str(GRAMS)), ("order", "20000")]
     assert rows[1]["order_reference"] == reference
     assert rows[1]["certificate_number"].startswith("NPC-")
+    assert (rows[0]["test_mode"], rows[1]["test_mode"]) == ("", "yes")
 
 
 async def test_delete_unlinks_everything_and_the_certificate_still_verifies(
@@ -297,6 +306,7 @@ async def test_delete_unlinks_everything_and_the_certificate_still_verifies(
         "language": "en",
         "computed_grams": 0,
         "neutralized_grams": 0,
+        "neutralized_test_grams": 0,
         "estimates": [],
         "orders": [],
         "download_json": "",
@@ -396,3 +406,91 @@ async def test_a_venue_hosts_visitor_joins_the_platform_hosts_through_the_link(
             tenant.custom_host = None
             await session.commit()
         host_directory.invalidate()
+
+
+HOST = TEST_BASE_URL.split("://", 1)[1]
+#: A cookie from before the visitor's cookie was signed (a bare id), and other values no
+#: release of ours wrote: each is a browser with no history here, never an error.
+OLD_COOKIES = (
+    "5b0e3c9e-2f1a-4c53-9a61-0d2f8c0f4e11",
+    "5b0e3c9e2f1a4c539a610d2f8c0f4e11",
+    "5b0e3c9e2f1a4c539a610d2f8c0f4e11.",
+    "a.b.c",
+    "x" * 4000,
+    '"quoted"',
+)
+
+
+async def test_an_old_unsigned_cookie_is_a_new_visitor_on_every_footprint_page(
+    world: World, client: Any, db: Database, settings: Settings
+) -> None:
+    shop = await world.shop()
+    for old in OLD_COOKIES:
+        client.cookies.clear()
+        client.cookies.set(VISITOR_COOKIE, old, domain=HOST)
+        for lang in ("en", "zh-Hans"):
+            page = await client.get(f"/footprint?lang={lang}")
+            assert page.status_code == 200, (old, page.text[:300])
+            assert 'id="empty"' in page.text
+        body = await _footprint(client)
+        assert (body["estimates"], body["orders"]) == ([], [])
+        for download in ("/api/v1/footprint/download.json", "/api/v1/footprint/download.csv"):
+            assert (await client.get(download)).status_code == 200, (old, download)
+        deleted = await client.post(
+            "/footprint/delete", data={"confirm": "yes", "_csrf_token": csrf_token(client)}, follow_redirects=False
+        )
+        assert deleted.status_code == 303, (old, deleted.text[:300])
+    # The next footprint names a new visitor with a signed cookie in place of the old one.
+    client.cookies.clear()
+    client.cookies.set(VISITOR_COOKIE, OLD_COOKIES[0], domain=HOST)
+    made = await world.footprint(shop)
+    signed = client.cookies.get(VISITOR_COOKIE)
+    assert signed != OLD_COOKIES[0]
+    assert tokens.visitor_of_token(settings.secret_key, signed) is not None
+    assert [e["id"] for e in (await _footprint(client))["estimates"]] == [made]
+    # Joining through a mailed link with an old cookie: a new visitor, signed.
+    email = f"old-cookie-{shop.slug}@example.org"
+    await client.post("/api/v1/footprint/keep", json={"email": email})
+    token = await _mailed_token(db, email)
+    async with second_browser(client) as other:
+        other.cookies.set(VISITOR_COOKIE, OLD_COOKIES[1], domain=HOST)
+        await other.get("/footprint")
+        used = await other.post(
+            "/footprint/sign-in", data={"token": token, "_csrf_token": csrf_token(other)}, follow_redirects=False
+        )
+        assert used.status_code == 303
+        assert tokens.visitor_of_token(settings.secret_key, other.cookies.get(VISITOR_COOKIE)) is not None
+        assert email in (await other.get("/footprint")).text
+
+
+async def test_switching_language_keeps_the_links_token(
+    world: World, client: Any, db: Database, settings: Settings
+) -> None:
+    """The mailed sign-in link and a venue host's join link carry a token: the language links
+    of their pages keep it, so that the page read in the other language still works."""
+    shop = await world.shop()
+    await world.footprint(shop)
+    email = f"lang-{shop.slug}@example.org"
+    await client.post("/api/v1/footprint/keep", json={"email": email})
+    token = await _mailed_token(db, email)
+    english = await client.get(f"/footprint/sign-in?token={token}&lang=en")
+    switch = re.search(r'<a href="([^"]+)" hreflang="zh-Hans"', english.text)
+    assert switch
+    chinese = await client.get(switch.group(1).replace("&amp;", "&"))
+    assert chinese.status_code == 200
+    assert email in chinese.text
+    assert 'name="token" value="' + token in chinese.text
+    assert '<html lang="zh-Hans">' in chinese.text
+
+    visitor = tokens.visitor_of_token(settings.secret_key, client.cookies.get(VISITOR_COOKIE))
+    assert visitor is not None
+    join = tokens.host_join_token(settings.secret_key, visitor)
+    offered = await client.get(f"/footprint/join?token={join}&lang=zh-Hans")
+    switch = re.search(r'<a href="([^"]+)" hreflang="en"', offered.text)
+    assert switch
+    english_join = await client.get(switch.group(1).replace("&amp;", "&"), follow_redirects=False)
+    assert english_join.status_code == 200  # not sent back to /footprint: the token came along
+    assert f'name="token" value="{join}"' in english_join.text
+    # A bad token is not carried into the language links.
+    bad = await client.get("/footprint/sign-in?token=nonsense&lang=en")
+    assert "nonsense" not in bad.text.split('class="langs"')[1].split("</nav>")[0]

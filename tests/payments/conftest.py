@@ -18,6 +18,7 @@ from shop_world import WEBHOOK_SECRET, World, free_port, stop, wait_until_answer
 from neutralpoint.credits import services as credits
 from neutralpoint.database.engine import Database
 from neutralpoint.jobs.queue import JobQueue
+from tests.conftest import TEST_SECRET_KEY
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -87,6 +88,8 @@ def stripe_server(
             "NEUTRALPOINT_ENV": "test",
             "BASE_URL": base_url,
             "SECRET_KEY": "stripe-secret-key-that-is-long-enough-0123456789",
+            # The run's database checks scopes signed with the key its migration stored.
+            "DATABASE_SCOPE_KEY": TEST_SECRET_KEY,
             "LOG_LEVEL": "INFO",
             "PAYMENT_PROVIDER": "stripe",
             "STRIPE_SECRET_KEY": "sk_test_neutralpoint",

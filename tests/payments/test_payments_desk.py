@@ -3,10 +3,13 @@ routes, signed in as each kind of person."""
 
 from __future__ import annotations
 
+import csv
+import io
+import re
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -14,18 +17,22 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from scenarios.signed_in import sign_in_as
 from shop_world import GRAMS, Shop, World
+from sqlalchemy import select, update
 
+from neutralpoint.credits.models import Allocation
 from neutralpoint.database.base import utcnow
 from neutralpoint.database.engine import Database
+from neutralpoint.database.tenancy import use_tenant
 from neutralpoint.jobs.queue import JobQueue
 from neutralpoint.payments import services
+from neutralpoint.payments.models import Order
 from neutralpoint.payments.providers import SandboxProvider
 from neutralpoint.refusals import FormErrors
 from neutralpoint.scenarios.models import Estimate
 from neutralpoint.settings import Settings
 from neutralpoint.tenants.auth import hash_password
-from neutralpoint.tenants.models import Membership, Role, User
-from neutralpoint.web.formatting import format_money
+from neutralpoint.tenants.models import Membership, Role, Tenant, User
+from neutralpoint.web.formatting import format_money, format_stamp
 
 
 async def person(db: Database, shop: Shop | None, role: Role = Role.OWNER, *, admin: bool = False) -> uuid.UUID:
@@ -160,6 +167,22 @@ async def test_platform_sees_every_order_and_what_each_owner_is_owed(
         assert (await owner.get("/api/v1/platform/orders")).status_code == 404
 
 
+def _organiser_estimate(shop: Shop, grams: int) -> Estimate:
+    return Estimate(
+        tenant_id=shop.venue_id,
+        entry_point_id=shop.entry_point_id,
+        visitor_id=None,
+        scenario="dummy",
+        kind="organiser",
+        scenario_name={"en": "Test trip"},
+        factor_set_version="2025.1",
+        factor_fingerprint="0" * 64,
+        inputs={},
+        breakdown=[],
+        total_grams=grams,
+    )
+
+
 async def test_the_organiser_pays_for_what_attendees_did_not(
     world: World, jobs: JobQueue, desk: AsyncTestClient[Any], db: Database, settings: Settings
 ) -> None:
@@ -199,6 +222,40 @@ async def test_the_organiser_pays_for_what_attendees_did_not(
         )
         assert again.status_code == 409
         assert "already neutralized" in again.json()["errors"]["estimate_id"]["message"]["en"]
+
+
+async def test_the_organisers_order_subtracts_only_attendees_orders_of_its_own_mode(
+    world: World, jobs: JobQueue, desk: AsyncTestClient[Any], db: Database, settings: Settings
+) -> None:
+    """A live event order is not reduced by sandbox purchases, nor a sandbox one by live ones."""
+    shop = await world.shop()
+    sandbox_paid = await fulfilled_order(world, jobs, shop)
+    live_paid = await fulfilled_order(world, jobs, shop)
+    async with db.platform_session() as session:
+        # As if paid through live Stripe keys before the venue's demo turned to the sandbox.
+        await session.execute(update(Order).where(Order.reference == live_paid).values(test_mode=False))
+        session.add(_organiser_estimate(shop, 2_000_000))
+    async with db.session() as session:
+        use_tenant(session, shop.venue_id)
+        live = await services.event_remaining(session, shop.entry_point_id, test_mode=False)
+        sandbox = await services.event_remaining(session, shop.entry_point_id, test_mode=True)
+    assert live is not None
+    assert sandbox is not None
+    assert (live.neutralized_grams, live.remaining_grams) == (GRAMS, 2_000_000 - GRAMS)
+    assert (sandbox.neutralized_grams, sandbox.remaining_grams) == (GRAMS, 2_000_000 - GRAMS)
+    async with signed_in(desk, await person(db, shop, Role.MANAGER)) as manager:
+        # The sandbox's order is of the test mode: the live attendee's grams are not taken off.
+        created = await manager.post(
+            f"/api/v1/venues/{shop.slug}/entry-points/{shop.entry_point_id}/event-order",
+            json={"allocation_id": str(shop.allocation_id)},
+        )
+        assert created.status_code == 201, created.text
+        assert (created.json()["basis"], created.json()["grams"], created.json()["test_mode"]) == (
+            "event",
+            2_000_000 - GRAMS,
+            True,
+        )
+    assert sandbox_paid != live_paid
 
 
 async def test_the_refund_page_says_what_a_refund_does_before_doing_it(
@@ -250,3 +307,97 @@ async def test_a_refused_refund_is_shown_on_the_refund_page(
         assert refused.status_code == 409
         assert 'id="refund-error"' in refused.text
     assert (await world.get(shop, unpaid))["status"] == "awaiting_payment"
+
+
+async def test_the_platforms_order_pages_show_each_order_on_its_venues_clock(
+    world: World, jobs: JobQueue, desk: AsyncTestClient[Any], db: Database, settings: Settings
+) -> None:
+    """Every venue's orders on one list: each on its own venue's clock, the zone named; the
+    JSON gives the moment with its offset and the venue's zone."""
+    shop = await world.shop()
+    async with db.platform_session() as session:
+        await session.execute(update(Tenant).where(Tenant.id == shop.venue_id).values(time_zone="America/New_York"))
+    reference = await fulfilled_order(world, jobs, shop)
+    async with signed_in(desk, await person(db, None, admin=True)) as admin:
+        rows = {o["reference"]: o for o in (await admin.get("/api/v1/platform/orders")).json()}
+        row = rows[reference]
+        assert row["time_zone"] == "America/New_York"
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|\+00:00)", row["created_at"]), row["created_at"]
+        created = datetime.fromisoformat(row["created_at"].replace("Z", "+00:00"))
+        paid = datetime.fromisoformat(row["paid_at"].replace("Z", "+00:00"))
+        for lang in ("en", "zh-Hans"):
+            listed = await admin.get(f"/platform/orders?lang={lang}")
+            assert format_stamp(created, "America/New_York") in listed.text
+            refund = await admin.get(f"/platform/orders/{reference}/refund?lang={lang}")
+            assert format_stamp(paid, "America/New_York") in refund.text
+            assert " UTC</dd>" not in refund.text
+        exported = (await admin.get("/platform/orders.csv")).text
+        (line,) = [r for r in csv.DictReader(io.StringIO(exported)) if r["reference"] == reference]
+        assert (line["time_zone"], line["created_at"][-6:]) == ("America/New_York", "+00:00")
+
+
+async def test_the_platforms_pages_mark_what_a_sandbox_payment_bought(
+    world: World, jobs: JobQueue, desk: AsyncTestClient[Any], db: Database, settings: Settings
+) -> None:
+    """A venue's console counts its test-mode orders apart, a lot's sold pieces say which
+    went to a test payment, and the reports say what they count."""
+    shop = await world.shop()
+    reference = await fulfilled_order(world, jobs, shop)
+    async with db.platform_session() as session:
+        lot_id = await session.scalar(select(Allocation.lot_id).where(Allocation.id == shop.allocation_id))
+    async with signed_in(desk, await person(db, None, admin=True)) as admin:
+        activity = (await admin.get(f"/api/v1/platform/venues/{shop.slug}/activity")).json()
+        assert (activity["orders"], activity["test_orders"]) == (1, 1)
+        for lang, words in (("en", "1 in test mode"), ("zh-Hans", "其中 1 个为测试模式")):
+            console = await admin.get(f"/platform/venues/{shop.slug}?lang={lang}")
+            assert f'<span class="tag warn" id="test-orders">{words}</span>' in console.text
+            lot = await admin.get(f"/platform/lots/{lot_id}?lang={lang}")
+            tag = "test" if lang == "en" else "测试"
+            assert f'{reference} <span class="tag warn">{tag}</span>' in lot.text
+            reports = await admin.get(f"/platform/reports?by=project&lang={lang}")
+            assert 'id="sales-live-only"' in reports.text
+            assert 'id="stock-test-mode"' in reports.text
+
+
+def _moments(value: Any, where: str = "") -> list[tuple[str, str]]:
+    """Every date-and-time string in a JSON document, with where it is."""
+    if isinstance(value, dict):
+        return [m for key, item in value.items() for m in _moments(item, f"{where}.{key}")]
+    if isinstance(value, list):
+        return [m for index, item in enumerate(value) for m in _moments(item, f"{where}[{index}]")]
+    if isinstance(value, str) and re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d", value):
+        return [(where, value)]
+    return []
+
+
+async def test_the_platforms_json_twins_give_each_moment_with_its_offset(
+    world: World, jobs: JobQueue, desk: AsyncTestClient[Any], db: Database, settings: Settings
+) -> None:
+    shop = await world.shop()
+    await fulfilled_order(world, jobs, shop)
+    async with db.platform_session() as session:
+        lot_id = await session.scalar(select(Allocation.lot_id).where(Allocation.id == shop.allocation_id))
+    async with signed_in(desk, await person(db, None, admin=True)) as admin:
+        assert (
+            await admin.post(f"/api/v1/platform/venues/{shop.slug}/suspend", json={"reason": "x"})
+        ).status_code == 200
+        seen = []
+        for path in (
+            "/api/v1/platform/orders",
+            "/api/v1/platform/venues",
+            f"/api/v1/platform/venues/{shop.slug}",
+            f"/api/v1/platform/venues/{shop.slug}/activity",
+            "/api/v1/platform/hosts",
+            f"/api/v1/platform/audit-log?venue={shop.slug}",
+            "/api/v1/credits/allocations",
+            "/api/v1/credits/retirements",
+            f"/api/v1/credits/lots/{lot_id}",
+            f"/api/v1/credits/lots/{lot_id}/allocations",
+        ):
+            answer = await admin.get(path)
+            assert answer.status_code == 200, (path, answer.text)
+            moments = _moments(answer.json(), path)
+            seen += moments
+            undated = [m for m in moments if not re.search(r"(Z|[+-]\d\d:\d\d)$", m[1])]
+            assert not undated, undated
+        assert len(seen) > 10  # created, paid, suspended, valid from, …

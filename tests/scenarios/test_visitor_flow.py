@@ -286,7 +286,7 @@ async def test_entry_page_and_submission_need_few_queries(
     statements: list[str] = []
 
     def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append("SET_CONFIG" if "set_config" in statement else statement.split(None, 1)[0].upper())
+        statements.append("SCOPE" if "app.enter_scope" in statement else statement.split(None, 1)[0].upper())
 
     engine = app.state.db.engine.sync_engine
     assert (await client.get(venue.entry_point_url)).status_code == 200
@@ -365,7 +365,7 @@ async def test_requests_arriving_as_the_memory_expires_share_one_lookup(
     statements: list[str] = []
 
     def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT") and "set_config" not in statement:
+        if statement.lstrip().upper().startswith("SELECT") and "app.enter_scope" not in statement:
             statements.append(statement)
 
     engine = db.engine.sync_engine

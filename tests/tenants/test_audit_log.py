@@ -17,6 +17,7 @@ from tenant_flows import PASSWORD, SignedUp, invite_and_join, post_form, second_
 
 from neutralpoint.database.engine import Database
 from neutralpoint.tenants.accounts import ensure_platform_admin
+from tests.database_scope import enter_scope
 
 
 @pytest.fixture
@@ -279,7 +280,7 @@ async def test_the_web_role_reads_only_its_venues_entries_and_changes_none(
         async with web.begin() as conn:
             assert (await conn.execute(text("select count(*) from audit_entries"))).scalar_one() == 0
         async with web.begin() as conn:
-            await conn.execute(text("select set_config('app.tenant_id', :t, true)"), {"t": str(tenant_id)})
+            await enter_scope(conn, tenant_id)
             seen = {r[0] for r in await conn.execute(text("select distinct tenant_id from audit_entries"))}
             assert seen == {tenant_id}
             assert (await conn.execute(text("update audit_entries set actor_email = 'x'"))).rowcount == 0

@@ -44,6 +44,7 @@ async def test_seeding_twice_gives_the_same_demo(
     for venue in loaded:
         assert f"Visitor page ({venue.scenario}): {{base}}/v/{venue.slug}/{venue.code}" in first
         assert f"Venue admin: {{base}}/login  ({venue.owner_email} / demo-venue-password)" in first
+    assert first[-1] == f"{demo.FOOTPRINT_LINE}: {{base}}/footprint"
 
     async with db.platform_session() as session:
         admin = (await session.execute(select(User).where(User.email == demo.ADMIN_EMAIL))).scalar_one()
