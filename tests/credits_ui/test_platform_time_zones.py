@@ -109,3 +109,22 @@ async def test_a_venues_offers_end_on_its_clock(
     page = await owner.get(f"/venue/{venue.slug}/offers?lang=en")
     assert page.status_code == 200
     assert "Jan 1, 2099, 08:00 UTC+8" in page.text
+
+
+async def test_host_names_are_claimed_on_the_venues_clock(
+    admin_client: Any, db: Database, supply: SupplyBuilder
+) -> None:
+    venue = await _new_york_venue(db, supply)
+    host = f"co2-{venue.slug}.example"
+    async with db.platform_session() as session:
+        await session.execute(
+            update(Tenant)
+            .where(Tenant.id == venue.id)
+            .values(host_claim=host, host_claim_token="t" * 32, host_claimed_at=SIGNED_UP)
+        )
+    claims = {c["host"]: c for c in (await admin_client.get("/api/v1/platform/hosts")).json()}
+    assert claims[host]["time_zone"] == ZONE
+    assert ISO_WITH_OFFSET.match(claims[host]["since"])
+    for lang in ("en", "zh-Hans"):
+        page = await admin_client.get(f"/platform/hosts?lang={lang}")
+        assert "<td>2026-12-06 22:30 (America/New_York)</td>" in page.text
