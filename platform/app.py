@@ -18,7 +18,6 @@ from litestar.exceptions import ClientException, HTTPException, NotFoundExceptio
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.static_files import create_static_files_router
-from litestar.stores.memory import MemoryStore
 from litestar.template.config import TemplateConfig
 from litestar.types import Middleware
 from sqlalchemy.exc import DBAPIError
@@ -52,6 +51,7 @@ from neutralpoint.web.headers import install_security_headers
 from neutralpoint.web.nul_characters import NUL_CHARACTER, NulGuard, is_unstorable_text
 from neutralpoint.web.rate_limits import STORE_NAME as RATE_LIMIT_STORE
 from neutralpoint.web.rate_limits import (
+    CounterStore,
     document_rate_limits,
     rate_limit_middleware,
     rate_limit_store,
@@ -166,7 +166,7 @@ def create_app(
                 periodic.append(asyncio.create_task(_every(jobs, name, seconds)))
         if settings.environment != "test":
             _freeze_startup_objects()
-        if isinstance(counters, MemoryStore) and settings.rate_limits:
+        if isinstance(counters, CounterStore) and settings.rate_limits:
             periodic.append(asyncio.create_task(_forget_expired(counters)))
 
     async def on_shutdown(app: Litestar) -> None:
@@ -281,7 +281,7 @@ def _freeze_startup_objects() -> None:
     gc.freeze()
 
 
-async def _forget_expired(counters: MemoryStore) -> None:
+async def _forget_expired(counters: CounterStore) -> None:
     """Drop the counters of clients gone quiet: the memory store forgets a key only when read."""
     while True:
         await asyncio.sleep(300)

@@ -13,6 +13,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from dataclasses import replace
+from datetime import timedelta
 from types import MappingProxyType
 from typing import Any
 
@@ -24,7 +25,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from neutralpoint.app import create_app
 from neutralpoint.scenarios.manager import ScenarioRegistry
 from neutralpoint.settings import RATE_LIMIT_DEFAULTS, RateLimit, Settings, SettingsError
-from neutralpoint.web.rate_limits import OPT_KEY, client_of
+from neutralpoint.web.rate_limits import OPT_KEY, CounterStore, client_of
 from tests.conftest import TEST_BASE_URL
 
 LIMIT = 2
@@ -191,3 +192,20 @@ def test_limits_are_settings() -> None:
     for wrong in ("20", "20/week", "0/minute", "-1/minute", "many/minute"):
         with pytest.raises(SettingsError, match="RATE_LIMIT_ESTIMATES"):
             Settings.from_env({**BASE_ENV, "RATE_LIMIT_ESTIMATES": wrong})
+
+
+async def test_the_counters_in_memory_expire() -> None:
+    now = [1000.0]
+    store = CounterStore(clock=lambda: now[0])
+    await store.set("a", "1", expires_in=60)
+    await store.set("b", b"2", expires_in=timedelta(seconds=120))
+    await store.set("kept", b"3")
+    assert (await store.get("a"), await store.expires_in("b"), await store.expires_in("kept")) == (b"1", 120, None)
+    now[0] += 60
+    assert await store.get("a") is None
+    assert await store.exists("b")
+    now[0] += 60
+    await store.delete_expired()
+    assert set(store.values) == {"kept"}
+    await store.delete("kept")
+    assert not await store.exists("kept")
