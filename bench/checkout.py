@@ -254,7 +254,7 @@ def main() -> None:
     asyncio.run(pg_admin(admin_url, f'CREATE DATABASE "{database}"'))
     try:
         from neutralpoint.database.migrate import upgrade
-        from neutralpoint.settings import normalize_database_url
+        from neutralpoint.settings import RATE_LIMIT_DEFAULTS, normalize_database_url
 
         upgrade(normalize_database_url(owner_url), normalize_database_url(app_url), use_bench_scope_key())
         slug, allocation = asyncio.run(seed(app_url, tonnes=1_000))
@@ -272,6 +272,8 @@ def main() -> None:
         )
         wait_for(f"{localstripe}/v1/balance", processes[-1])
         env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_MIGRATION_URL")}
+        # Every rate limit off: the load generator is one client, which the limits would refuse.
+        env.update({f"RATE_LIMIT_{group.upper()}": "off" for group in RATE_LIMIT_DEFAULTS})
         env.update(
             {
                 "DATABASE_URL": app_url,

@@ -92,6 +92,15 @@ end
 """
 
 
+RANDOM_CLIENT = """
+request = function()
+  wrk.headers["X-Forwarded-For"] = string.format("10.%d.%d.%d", math.random(0, 255), math.random(0, 255),
+    math.random(1, 254))
+  return wrk.format()
+end
+"""
+
+
 @dataclass(frozen=True)
 class Target:
     key: str
@@ -103,6 +112,9 @@ class Target:
     expect: int = 200
     #: The fast path's pieces the serving platform used (``NEUTRALPOINT_FAST_PATH``); "" for the bare route.
     variant: str = ""
+    #: Each request comes from a client of its own (a random ``X-Forwarded-For``, which the
+    #: platform takes from 127.0.0.1), as a crowd's requests reach the rate limits.
+    random_client: bool = False
 
     @property
     def turn(self) -> str:
@@ -215,6 +227,16 @@ async def pg_admin(url: str, *statements: str) -> None:
         await conn.close()
 
 
+def rate_limits(variant: str) -> dict[str, str]:
+    """Production's rate limits for the ``limits`` variant; every other one has them off: the load
+    generator is one client, which the limits would refuse."""
+    from neutralpoint.settings import RATE_LIMIT_DEFAULTS
+
+    if variant == "limits":
+        return {}
+    return {f"RATE_LIMIT_{group.upper()}": "off" for group in RATE_LIMIT_DEFAULTS}
+
+
 async def seed(app_url: str) -> tuple[str, str]:
     """A venue with a meetings entry point, written through the models as platform code."""
     from neutralpoint.database.engine import Database
@@ -298,6 +320,8 @@ def wrk_script(target: Target, folder: Path) -> Path:
         lines.append(f"wrk.body = {json.dumps(target.body)}")
     for name, value in target.headers:
         lines.append(f'wrk.headers["{name}"] = {json.dumps(value)}')
+    if target.random_client:
+        lines.append(RANDOM_CLIENT)
     path = folder / f"{target.turn}.lua"
     path.write_text("\n".join(lines) + "\n" + WRK_REPORT)
     return path
@@ -829,6 +853,12 @@ def main() -> None:
         "no name: all of them)",
     )
     parser.add_argument(
+        "--rate-limits",
+        action="store_true",
+        help="also serve the whole fast path with production's rate limits, and measure the estimate routes "
+        "on both in turn, each request from a random client address (X-Forwarded-For) on both sides",
+    )
+    parser.add_argument(
         "--profile",
         type=Path,
         default=None,
@@ -872,10 +902,11 @@ def main() -> None:
             port = free_port()
             env = {
                 **base_env,
+                **rate_limits(variant),
                 "DATABASE_URL": app_url,
                 "DATABASE_POOL_SIZE": str(args.pool),
                 "NEUTRALPOINT_ENV": "production",
-                "NEUTRALPOINT_FAST_PATH": variant,
+                "NEUTRALPOINT_FAST_PATH": "on" if variant == "limits" else variant,
                 "SECRET_KEY": secret_key,
                 "DATABASE_SCOPE_KEY": SCOPE_SECRET,
                 "CERTIFICATE_SIGNING_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).rstrip(b"=").decode(),
@@ -915,6 +946,7 @@ def main() -> None:
         # The comparisons follow each other, each with its own server (PostgreSQL's connections
         # are shared with whatever else runs on the machine).
         comparisons = [f"-{piece}" for piece in args.pieces] + (["off"] if args.pieces else [])
+        comparisons += ["limits"] if args.rate_limits else []
         groups: list[tuple[str, list[Target]]] = [("on", [bare_target, *on_targets])] if not comparisons else []
         rounds: dict[str, list[Result]] = {}
         loads: dict[str, list[float]] = {}
@@ -924,12 +956,26 @@ def main() -> None:
             without = start_platform(variant)
             keys = [key for key in ROUTE_ORDER[1:] if variant == "off" or variant[1:] in PIECES_OF_ROUTE[key]]
             others = [t for t in platform_targets(without.base_url, slug, code, token, variant) if t.key in keys]
+            beside = on_targets
+            if variant == "limits":
+                # The same crowd of clients on both sides: only the limits differ.
+                keys = ["api_post", "html_post"]
+                others = [
+                    dataclasses.replace(t, random_client=True)
+                    for t in platform_targets(without.base_url, slug, code, token, variant)
+                    if t.key in keys
+                ]
+                beside = [
+                    dataclasses.replace(t, random_client=True)
+                    for t in platform_targets(whole.base_url, slug, code, token, "clients")
+                    if t.key in keys
+                ]
+                for target in beside:
+                    serving[target.turn] = whole
             for target in others:
                 serving[target.turn] = without
             pairs = [
-                t
-                for key in keys
-                for t in (*(o for o in on_targets if o.key == key), *(o for o in others if o.key == key))
+                t for key in keys for t in (*(o for o in beside if o.key == key), *(o for o in others if o.key == key))
             ]
             groups.append((variant, [bare_target, *pairs]))
             run_group(

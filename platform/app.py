@@ -14,12 +14,13 @@ from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import CacheControlHeader, State
 from litestar.di import Provide
-from litestar.exceptions import HTTPException, NotFoundException
+from litestar.exceptions import ClientException, HTTPException, NotFoundException, TooManyRequestsException
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from litestar.types import Middleware
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import neutralpoint.web as web_package
@@ -42,11 +43,20 @@ from neutralpoint.tenants.auth import configure_password_hashing
 from neutralpoint.tenants.hosts import install_custom_hosts
 from neutralpoint.tenants.sessions import COOKIE_NAME, STORE_NAME, session_middleware, session_store
 from neutralpoint.web.access import enforce_access, public_opt
-from neutralpoint.web.api_errors import document_access_errors
+from neutralpoint.web.api_errors import document_error_responses
 from neutralpoint.web.components import components
 from neutralpoint.web.cross_site import CrossSiteGuard
-from neutralpoint.web.errors import http_error_response, refusal_page_response, wants_html
+from neutralpoint.web.errors import client_error_response, http_error_response, refusal_page_response, wants_html
 from neutralpoint.web.headers import install_security_headers
+from neutralpoint.web.nul_characters import NUL_CHARACTER, NulGuard, is_unstorable_text
+from neutralpoint.web.rate_limits import STORE_NAME as RATE_LIMIT_STORE
+from neutralpoint.web.rate_limits import (
+    CounterStore,
+    document_rate_limits,
+    rate_limit_middleware,
+    rate_limit_store,
+    rate_limited_response,
+)
 from neutralpoint.web.requests import AppRequest
 from neutralpoint.web.schema_viewer import SchemaViewer
 from neutralpoint.web.templating import template_engine
@@ -112,6 +122,14 @@ def _server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[A
     return http_error_response(request, HTTPException(status_code=500, detail="Internal server error"))
 
 
+def _database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[Any]:
+    """A value of the request that the database cannot hold (a NUL in a JSON string, on
+    PostgreSQL) is bad input; any other database error is a server error."""
+    if is_unstorable_text(exc):
+        return refusal_page_response(request, FormErrors({"body": NUL_CHARACTER}))
+    return _server_error(request, exc)
+
+
 def _unscoped(request: Request[Any, Any, Any], exc: UnscopedQueryError) -> Response[Any]:
     log.error("unscoped query blocked on %s: %s", request.url.path, exc)
     return Response({"status_code": 500, "detail": "Internal server error"}, status_code=500)
@@ -136,6 +154,7 @@ def create_app(
     jobs.context["jobs"] = jobs
     periodic: list[asyncio.Task[Any]] = []
     store = session_store(settings, db)
+    counters = rate_limit_store(settings)
 
     async def on_startup(app: Litestar) -> None:
         if db.is_postgres:
@@ -147,12 +166,15 @@ def create_app(
                 periodic.append(asyncio.create_task(_every(jobs, name, seconds)))
         if settings.environment != "test":
             _freeze_startup_objects()
+        if isinstance(counters, CounterStore) and settings.rate_limits:
+            periodic.append(asyncio.create_task(_forget_expired(counters)))
 
     async def on_shutdown(app: Litestar) -> None:
         for job in periodic:
             job.cancel()
         await jobs.close()
         await store.__aexit__(None, None, None)  # a Redis store closes its connections
+        await counters.__aexit__(None, None, None)
         await db.dispose()
 
     # Server-side sessions: the cookie holds a random id, the store (Redis, else the
@@ -193,10 +215,15 @@ def create_app(
         request_class=AppRequest,
         # Pages and JSON answers over 1 KiB, gzipped at a level that costs little CPU.
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024, gzip_compress_level=5),
-        stores={STORE_NAME: store},
+        stores={STORE_NAME: store, RATE_LIMIT_STORE: counters},
         middleware=[
+            # A NUL in the path or query is refused before any guard or query reads it.
+            NulGuard,
             # Cross-site JSON calls are refused before the session is even read.
             DefineMiddleware(CrossSiteGuard, session_cookie=COOKIE_NAME, base_url=settings.base_url),
+            # A client over its group's limit is refused before its session is read; the fast
+            # path's shortcuts answer inside their routes, after this (neutralpoint.web.rate_limits).
+            rate_limit_middleware(settings),
             sessions,
             *middleware,
         ],
@@ -208,10 +235,14 @@ def create_app(
         ),
         exception_handlers={
             HTTPException: http_error_response,
+            # In JSON a 400 is always the documented ``errors`` shape (web.api_errors).
+            ClientException: client_error_response,
             NotFoundException: http_error_response,
+            TooManyRequestsException: rate_limited_response,
             FormErrors: refusal_page_response,
             SecondFactorSetupRequiredError: second_factor_setup_response,
             UnscopedQueryError: _unscoped,
+            DBAPIError: _database_error,
             Exception: _server_error,
         },
         openapi_config=OpenAPIConfig(
@@ -220,7 +251,8 @@ def create_app(
             description=(
                 "Venues, scenario calculators, estimates and credit supply. Every page has a JSON twin under /api/v1."
             ),
-            openapi_router=Router(path="/schema", route_handlers=[], opt=public_opt()),
+            # The viewer and its documents are not operations of the API they describe.
+            openapi_router=Router(path="/schema", route_handlers=[], opt=public_opt(), include_in_schema=False),
             # Swagger UI from files the platform serves: no CDN, no inline script.
             render_plugins=[SchemaViewer()],
             # A handler's docstring is its operation's description: the why a client needs.
@@ -229,7 +261,8 @@ def create_app(
         debug=settings.environment == "development" and settings.log_level == "DEBUG",
     )
     prepare_routes(app, settings.fast_path, session_opt_key=session_config.exclude_opt_key)
-    document_access_errors(app)
+    document_error_responses(app)
+    document_rate_limits(app)
     install_custom_hosts(app)
     # HSTS only where browsers reach the platform over HTTPS, and only in production, where
     # BASE_URL must be https (a loopback address aside): a developer's http:// host stays usable.
@@ -246,6 +279,13 @@ def _freeze_startup_objects() -> None:
     load_cities()
     gc.collect()
     gc.freeze()
+
+
+async def _forget_expired(counters: CounterStore) -> None:
+    """Drop the counters of clients gone quiet: the memory store forgets a key only when read."""
+    while True:
+        await asyncio.sleep(300)
+        await counters.delete_expired()
 
 
 async def _every(jobs: JobQueue, name: str, seconds: int) -> None:

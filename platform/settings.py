@@ -14,9 +14,12 @@ import ipaddress
 import os
 import secrets
 import string
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from types import MappingProxyType
+from typing import Literal, cast
 from urllib.parse import urlsplit
 
 from neutralpoint.fastpath import FastPath, FastPathSettingError
@@ -116,6 +119,73 @@ def _password_hashing(env: dict[str, str], environment: str) -> PasswordHashing:
     return hashing
 
 
+#: The time windows a rate limit may count in (those of Litestar's rate-limit middleware).
+RateLimitUnit = Literal["second", "minute", "hour", "day"]
+RATE_LIMIT_UNITS: tuple[RateLimitUnit, ...] = ("second", "minute", "hour", "day")
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """At most ``count`` requests of one group from one client in a window of one ``unit``."""
+
+    count: int
+    unit: RateLimitUnit
+
+    def describe(self) -> str:
+        """The setting's value that gives this limit."""
+        return f"{self.count}/{self.unit}"
+
+
+#: The groups of public routes counted together per client (a route declares its group in its
+#: ``opt``, ``neutralpoint.web.rate_limits``), with their limits in production and development.
+#: One address may be a whole conference's Wi-Fi, so the visitors' own groups leave room for a
+#: crowd; the groups that send e-mail or create accounts are tighter.
+RATE_LIMIT_DEFAULTS: Mapping[str, RateLimit] = MappingProxyType(
+    {
+        # A visitor's calculator answers: the form and its JSON twin, the fast path's included.
+        "estimates": RateLimit(300, "minute"),
+        # New venues and accounts.
+        "sign_up": RateLimit(10, "hour"),
+        # "Send the verification link again".
+        "verification_mail": RateLimit(5, "hour"),
+        # Asking for a reset link, and choosing the new password with it.
+        "password_reset": RateLimit(20, "hour"),
+        # Sending invitations, and accepting them.
+        "invitations": RateLimit(50, "hour"),
+        # Looking a certificate up by number or QR payload, page and API.
+        "certificate_checks": RateLimit(60, "minute"),
+        # A visitor's history: asking for the mailed link, using it, joining a venue host's history.
+        "footprint_links": RateLimit(30, "hour"),
+        # Orders of credits, from the result page and the API (each holds credits for a while).
+        "orders": RateLimit(60, "hour"),
+    }
+)
+
+
+def _rate_limits(env: dict[str, str], environment: str) -> Mapping[str, RateLimit]:
+    """``RATE_LIMIT_<GROUP>``: ``<count>/<unit>`` or ``off``. The test environment starts with
+    every group off (the suite's clients share one address), and its tests turn on the ones
+    they check."""
+    limits: dict[str, RateLimit] = {}
+    for group, default in RATE_LIMIT_DEFAULTS.items():
+        name = f"RATE_LIMIT_{group.upper()}"
+        raw = (env.get(name) or "").strip().lower()
+        if not raw:
+            if environment != "test":
+                limits[group] = default
+            continue
+        if raw in {"off", "0", "none"}:
+            continue
+        count, _, unit = raw.partition("/")
+        if not count.strip().isdigit() or int(count) < 1 or unit.strip() not in RATE_LIMIT_UNITS:
+            raise SettingsError(
+                f"{name} must be off or <count>/<unit> with a unit of {', '.join(RATE_LIMIT_UNITS)}"
+                f" (for example {default.describe()}), got {env[name]!r}"
+            )
+        limits[group] = RateLimit(int(count), cast("RateLimitUnit", unit.strip()))
+    return MappingProxyType(limits)
+
+
 def normalize_database_url(url: str) -> str:
     """Accept the plain URLs people copy from a hosting panel and pick the async driver."""
     if url.startswith("postgres://"):
@@ -185,6 +255,9 @@ class Settings:
     #: Draw a certificate's PDF and share images as soon as it is issued
     #: (``CERTIFICATES_DRAWN_AT_ISSUE``); off, they are drawn when first asked for.
     certificates_drawn_at_issue: bool = True
+    #: The rate limit of each group of public routes that has one (``RATE_LIMIT_<GROUP>``;
+    #: ``RATE_LIMIT_DEFAULTS``); a group left out is not limited.
+    rate_limits: Mapping[str, RateLimit] = field(default_factory=lambda: MappingProxyType({}))
     #: The secret the database scopes are signed from (``DATABASE_SCOPE_KEY``, 32 characters
     #: or more); empty: ``SECRET_KEY``. See docs/tenant-isolation.md.
     database_scope_secret: str = ""
@@ -314,6 +387,7 @@ class Settings:
             host_proof_nameservers=_nameservers(env, "HOST_PROOF_NAMESERVERS"),
             host_proof_http_port=_int(env, "HOST_PROOF_HTTP_PORT", 80, 1, 65535),
             certificates_drawn_at_issue=_bool(env, "CERTIFICATES_DRAWN_AT_ISSUE", True),
+            rate_limits=_rate_limits(env, environment),
             database_scope_secret=scope_secret,
         )
 

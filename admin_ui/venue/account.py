@@ -53,7 +53,7 @@ class AccountPages(Controller):
             request, "venue/verify.html", status_code=200 if user else 400, verified=user is not None, user=signed_in
         )
 
-    @post("/verify/resend", access=SIGNED_IN)
+    @post("/verify/resend", access=SIGNED_IN, rate_limit="verification_mail")
     async def resend(
         self,
         request: Request[Any, Any, Any],
@@ -105,7 +105,7 @@ class AccountPages(Controller):
             errors=errors,
         )
 
-    @post("/invitations/{token:str}")
+    @post("/invitations/{token:str}", rate_limit="invitations")
     async def accept_invitation(
         self, token: FromPath[str], request: Request[Any, Any, Any], db_session: NamedDependency[DbSession]
     ) -> Response[Any]:

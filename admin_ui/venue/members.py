@@ -77,7 +77,7 @@ class MemberPages(Controller):
             ),
         )
 
-    @post("/{slug:str}/members/invite", access=VenueAccess(Role.OWNER))
+    @post("/{slug:str}/members/invite", access=VenueAccess(Role.OWNER), rate_limit="invitations")
     async def invite(
         self,
         slug: FromPath[str],

@@ -66,7 +66,7 @@ class SignInPages(Controller):
         user = await current_user(request, db_session)
         return page(request, "venue/signup.html", user=user, values={})
 
-    @post("/signup")
+    @post("/signup", rate_limit="sign_up")
     async def signup(
         self,
         request: Request[Any, Any, Any],
@@ -185,7 +185,7 @@ class SignInPages(Controller):
             sent=request.query_params.get("sent") == "1",
         )
 
-    @post("/password/forgot")
+    @post("/password/forgot", rate_limit="password_reset")
     async def password_forgot(
         self,
         request: Request[Any, Any, Any],
@@ -230,7 +230,7 @@ class SignInPages(Controller):
         user = await password_reset.password_reset_user(db_session, settings, token)
         return self._reset_page(request, user, token)
 
-    @post("/password/reset")
+    @post("/password/reset", rate_limit="password_reset")
     async def password_reset(
         self,
         request: Request[Any, Any, Any],

@@ -146,7 +146,7 @@ def _reason_both(verification: Verification) -> dict[str, str] | None:
     return {lang: verification.reason.message(lang) for lang in LANGUAGES}
 
 
-@get("/certificates/verify", include_in_schema=False, access=PUBLIC)
+@get("/certificates/verify", include_in_schema=False, access=PUBLIC, rate_limit="certificate_checks")
 async def verify_page(
     request: Request[Any, Any, Any],
     state: State,
@@ -184,6 +184,7 @@ async def verify_page(
     "/api/v1/public/certificates/verify",
     tags=["certificates"],
     access=PUBLIC,
+    rate_limit="certificate_checks",
     summary="Check a certificate by its number or by the payload of its QR code",
 )
 async def verify_api(

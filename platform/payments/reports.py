@@ -148,6 +148,7 @@ ORDER_COLUMNS = (
     "paid_at",
     "refunded_at",
     "refund_cause",
+    "time_zone",
 )
 
 
@@ -179,6 +180,7 @@ def orders_csv(rows: Iterable[OrderRow], lang: str = "en") -> str:
                 _when(r.paid_at),
                 _when(r.refunded_at),
                 r.refund_cause or "",
+                r.time_zone,
             )
             for r in rows
         ),

@@ -422,6 +422,7 @@ def _entry_html(request: Request[Any, Any, Any], setup: entries.EntryPointSetup,
     # answers back, where Litestar's middleware would answer a bare 403.
     exclude_from_csrf=True,
     access=PUBLIC,
+    rate_limit="estimates",
 )
 async def submit_entry(
     request: Request[Any, Any, Any], state: State, slug: FromPath[str], code: FromPath[str]
@@ -572,6 +573,7 @@ async def get_entry_point(state: State, slug: FromPath[str], code: FromPath[str]
     summary="Compute and store a visitor's footprint",
     exception_handlers={ClientException: unreadable_body_response},
     access=PUBLIC,
+    rate_limit="estimates",
 )
 async def create_estimate(
     request: Request[Any, Any, Any],

@@ -46,7 +46,7 @@ from neutralpoint.tenants.logos import SVG, SVG_CSP, prepare_logo
 from neutralpoint.tenants.models import EntryPoint, Invitation, Membership, Role, Tenant, TenantStatus, User
 from neutralpoint.tenants.printables import poster_response, qr_response
 from neutralpoint.tenants.suspension import refuse_if_suspended
-from neutralpoint.web.api_errors import API_ERRORS, BAD_INPUT, ErrorsOut, refusal_response
+from neutralpoint.web.api_errors import ErrorsOut, refusal_response
 from neutralpoint.web.cross_site import FORM_OPT, STARTS_SESSION_OPT
 from neutralpoint.web.i18n import choose_language
 from neutralpoint.web.templating import render
@@ -360,9 +360,14 @@ class AccountApi(Controller):
     path = "/api/v1"
     tags = ["account"]  # noqa: RUF012
     opt = {"access": PUBLIC}  # noqa: RUF012
-    exception_handlers = API_ERRORS
 
-    @post("/signup", status_code=201, responses=BAD_INPUT, summary="Sign up a venue", opt={STARTS_SESSION_OPT: True})
+    @post(
+        "/signup",
+        status_code=201,
+        summary="Sign up a venue",
+        opt={STARTS_SESSION_OPT: True},
+        rate_limit="sign_up",
+    )
     async def signup(
         self,
         request: Request[Any, Any, Any],
@@ -452,7 +457,7 @@ class AccountApi(Controller):
     ) -> schemas.MeOut:
         return await _me(request, db_session, settings, user)
 
-    @patch("/me", responses=BAD_INPUT, summary="Change one's name or password", access=SIGNED_IN)
+    @patch("/me", summary="Change one's name or password", access=SIGNED_IN)
     async def update_me(
         self,
         request: Request[Any, Any, Any],
@@ -483,7 +488,7 @@ class AccountApi(Controller):
         await accounts.end_all_sessions(db_session, user)
         sign_out(request)
 
-    @post("/verify", status_code=200, responses=BAD_INPUT, summary="Confirm an e-mail address")
+    @post("/verify", status_code=200, summary="Confirm an e-mail address")
     async def verify(
         self,
         data: JSONBody[schemas.VerifyIn],
@@ -496,7 +501,13 @@ class AccountApi(Controller):
             raise FormErrors({"token": TOKEN_INVALID})
         return user_out(user)
 
-    @post("/verify/resend", status_code=202, summary="Mail a new verification link", access=SIGNED_IN)
+    @post(
+        "/verify/resend",
+        status_code=202,
+        summary="Mail a new verification link",
+        access=SIGNED_IN,
+        rate_limit="verification_mail",
+    )
     async def resend(
         self,
         request: Request[Any, Any, Any],
@@ -511,7 +522,12 @@ class AccountApi(Controller):
         queued = await accounts.queue_verification(db_session, settings, user, name)
         return Response(schemas.Queued(queued=queued), status_code=202, background=send_mail_after_commit(jobs))
 
-    @post("/account/password-reset", status_code=202, summary="Mail a link to choose a new password")
+    @post(
+        "/account/password-reset",
+        status_code=202,
+        summary="Mail a link to choose a new password",
+        rate_limit="password_reset",
+    )
     async def password_reset(
         self,
         data: JSONBody[schemas.PasswordResetIn],
@@ -533,9 +549,9 @@ class AccountApi(Controller):
         status_code=200,
         summary="Choose a new password with the link's token",
         opt={STARTS_SESSION_OPT: True},
+        rate_limit="password_reset",
         responses={
             200: ResponseSpec(data_container=schemas.UserOut, description="New password stored; signed in"),
-            **BAD_INPUT,
             **SECOND_STEP_RESPONSE,
         },
     )
@@ -575,9 +591,9 @@ class AccountApi(Controller):
     @post(
         "/invitations/{token:str}/accept",
         status_code=200,
-        responses=BAD_INPUT,
         summary="Accept an invitation",
         opt={STARTS_SESSION_OPT: True},
+        rate_limit="invitations",
     )
     async def accept(
         self,
@@ -608,7 +624,6 @@ class VenueApi(Controller):
     path = "/api/v1/venues"
     tags = ["venues"]  # noqa: RUF012
     opt = {"access": VenueAccess(Role.STAFF)}  # noqa: RUF012
-    exception_handlers = API_ERRORS
 
     @get("/", summary="My venues", access=SIGNED_IN)
     async def list_venues(
@@ -634,7 +649,6 @@ class VenueApi(Controller):
 
     @patch(
         "/{slug:str}",
-        responses=BAD_INPUT,
         summary="Change a venue's branding (manager)",
         access=VenueAccess(Role.MANAGER),
     )
@@ -655,7 +669,6 @@ class VenueApi(Controller):
 
     @put(
         "/{slug:str}/logo",
-        responses=BAD_INPUT,
         summary="Upload the venue's logo (manager)",
         access=VenueAccess(Role.MANAGER),
         opt={FORM_OPT: True},
@@ -719,7 +732,6 @@ class VenueApi(Controller):
     @post(
         "/{slug:str}/entry-points",
         status_code=201,
-        responses=BAD_INPUT,
         summary="Create an entry point (manager)",
         access=VenueAccess(Role.MANAGER),
     )
@@ -758,7 +770,6 @@ class VenueApi(Controller):
 
     @patch(
         "/{slug:str}/entry-points/{entry_id:uuid}",
-        responses=BAD_INPUT,
         summary="Change an entry point (manager)",
         access=VenueAccess(Role.MANAGER),
     )
@@ -853,9 +864,19 @@ class VenueApi(Controller):
     @post(
         "/{slug:str}/invitations",
         status_code=201,
-        responses=BAD_INPUT,
+        responses={
+            403: ResponseSpec(
+                data_container=ErrorsOut,
+                description=(
+                    "The inviter's own e-mail address is not confirmed yet (errors.email: inviter_unverified); "
+                    "or, in production, a platform admin who has not turned on two-step sign-in "
+                    "(errors.second_factor); or a call from another site (errors.origin, errors.content_type)"
+                ),
+            ),
+        },
         summary="Invite someone (owner)",
         access=VenueAccess(Role.OWNER),
+        rate_limit="invitations",
     )
     async def create_invitation(
         self,
@@ -867,7 +888,8 @@ class VenueApi(Controller):
         jobs: NamedDependency[JobQueue],
         access: NamedDependency[VenueMember],
     ) -> Response[schemas.InvitationOut]:
-        """Mails a link that works for 7 days; inviting the same address again replaces it."""
+        """Mails a link that works for 7 days; inviting the same address again replaces it. An
+        owner whose own address is not confirmed yet invites nobody (403)."""
         invitation = await members.invite(db_session, settings, access.tenant, access.user, schemas.present(data))
         return Response(invitation_out(invitation), status_code=201, background=send_mail_after_commit(jobs))
 
@@ -895,7 +917,6 @@ class VenueApi(Controller):
 
     @patch(
         "/{slug:str}/members/{member_id:uuid}",
-        responses=BAD_INPUT,
         summary="Change a member's role (owner)",
         access=VenueAccess(Role.OWNER),
     )
@@ -915,7 +936,6 @@ class VenueApi(Controller):
     @delete(
         "/{slug:str}/members/{member_id:uuid}",
         status_code=204,
-        responses=BAD_INPUT,
         summary="Remove a member (owner)",
         access=VenueAccess(Role.OWNER),
     )

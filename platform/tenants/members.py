@@ -37,6 +37,12 @@ LAST_OWNER = problem(
     "A venue needs at least one owner: make someone else owner first.",
     "场所至少需要一位所有者：请先将其他成员设为所有者。",
 )
+INVITER_UNVERIFIED = problem(
+    "inviter_unverified",
+    "Confirm your own e-mail address before inviting anyone: open the link we mailed you, "
+    "or have it sent again from your account page.",
+    "邀请他人之前，请先确认您自己的电子邮箱：打开我们发给您的链接，或在账户页面重新发送。",
+)
 ALREADY_MEMBER = problem("already_member", "This person is already a member of the venue.", "此人已是该场所的成员。")
 
 
@@ -78,7 +84,12 @@ async def open_invitations(session: AsyncSession) -> list[Invitation]:
 async def invite(
     session: AsyncSession, settings: Settings, tenant: Tenant, inviter: User, raw: Mapping[str, Any], lang: str = "en"
 ) -> Invitation:
-    """Invite someone by e-mail; inviting the same address again replaces the open invitation."""
+    """Invite someone by e-mail; inviting the same address again replaces the open invitation.
+
+    Only an account whose own address is confirmed invites (403 otherwise): anyone can sign
+    up with any address, and an invitation mails text of the inviter's choosing."""
+    if inviter.email_verified_at is None:
+        raise FormErrors({"email": INVITER_UNVERIFIED}, status_code=403)
     errors = Collector()
     email = check.email(errors, raw)
     role = check.choice(errors, raw, "role", ROLES)

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import update
 from supply_flows import SupplyBuilder
 
+from neutralpoint.credits.models import Allocation
 from neutralpoint.database.engine import Database
 from neutralpoint.tenants.models import Tenant
 from neutralpoint.web.formatting import format_stamp
@@ -90,3 +91,40 @@ async def test_the_audit_log_shows_each_venues_entries_on_its_clock(
     everything = (await admin_client.get("/api/v1/platform/audit-log")).json()["entries"]
     assert all(e["time_zone"] == "UTC" for e in everything if e["venue"] == "")
     assert all(ISO_WITH_OFFSET.match(e["at"]) for e in everything)
+
+
+async def test_a_venues_offers_end_on_its_clock(
+    venue_owner: tuple[Any, Any], db: Database, supply: SupplyBuilder
+) -> None:
+    """An offer's end is the platform's moment, read by the venue on its own clock."""
+    owner, venue = venue_owner
+    lot = await supply.lot(await supply.project(), 2)
+    allocation = await supply.allocation(lot, 1_000_000, venues=[venue.id])
+    async with db.platform_session() as session:
+        await session.execute(
+            update(Allocation)
+            .where(Allocation.id == allocation.id)
+            .values(valid_until=datetime(2099, 1, 1, 0, 0, tzinfo=UTC))
+        )
+    page = await owner.get(f"/venue/{venue.slug}/offers?lang=en")
+    assert page.status_code == 200
+    assert "Jan 1, 2099, 08:00 UTC+8" in page.text
+
+
+async def test_host_names_are_claimed_on_the_venues_clock(
+    admin_client: Any, db: Database, supply: SupplyBuilder
+) -> None:
+    venue = await _new_york_venue(db, supply)
+    host = f"co2-{venue.slug}.example"
+    async with db.platform_session() as session:
+        await session.execute(
+            update(Tenant)
+            .where(Tenant.id == venue.id)
+            .values(host_claim=host, host_claim_token="t" * 32, host_claimed_at=SIGNED_UP)
+        )
+    claims = {c["host"]: c for c in (await admin_client.get("/api/v1/platform/hosts")).json()}
+    assert claims[host]["time_zone"] == ZONE
+    assert ISO_WITH_OFFSET.match(claims[host]["since"])
+    for lang in ("en", "zh-Hans"):
+        page = await admin_client.get(f"/platform/hosts?lang={lang}")
+        assert "<td>2026-12-06 22:30 (America/New_York)</td>" in page.text

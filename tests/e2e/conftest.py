@@ -79,6 +79,9 @@ def live_server(database_urls: dict[str, str], tmp_path_factory: pytest.TempPath
             # The run's database checks scopes signed with the key its migration stored.
             "DATABASE_SCOPE_KEY": TEST_SECRET_KEY,
             "LOG_LEVEL": "INFO",
+            # A certificate is drawn when first asked for, as the visitor sees it ("being
+            # prepared"): drawing every certificate at issue costs a second or more of CPU each.
+            "CERTIFICATES_DRAWN_AT_ISSUE": "off",
         }
     )
     with log_path.open("wb") as log_file:

@@ -96,6 +96,9 @@ def stripe_server(
             "STRIPE_PUBLISHABLE_KEY": "pk_test_neutralpoint",
             "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
             "STRIPE_API_BASE": localstripe,
+            # Certificates are drawn when first asked for: drawing each at issue costs a second
+            # or more of CPU, and these tests read no drawing.
+            "CERTIFICATES_DRAWN_AT_ISSUE": "off",
         }
     )
     script = Path(sys.executable).parent / "neutralpoint"

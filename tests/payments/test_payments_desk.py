@@ -3,6 +3,8 @@ routes, signed in as each kind of person."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import uuid
 from collections.abc import AsyncIterator
@@ -329,6 +331,9 @@ async def test_the_platforms_order_pages_show_each_order_on_its_venues_clock(
             refund = await admin.get(f"/platform/orders/{reference}/refund?lang={lang}")
             assert format_stamp(paid, "America/New_York") in refund.text
             assert " UTC</dd>" not in refund.text
+        exported = (await admin.get("/platform/orders.csv")).text
+        (line,) = [r for r in csv.DictReader(io.StringIO(exported)) if r["reference"] == reference]
+        assert (line["time_zone"], line["created_at"][-6:]) == ("America/New_York", "+00:00")
 
 
 async def test_the_platforms_pages_mark_what_a_sandbox_payment_bought(
@@ -352,3 +357,47 @@ async def test_the_platforms_pages_mark_what_a_sandbox_payment_bought(
             reports = await admin.get(f"/platform/reports?by=project&lang={lang}")
             assert 'id="sales-live-only"' in reports.text
             assert 'id="stock-test-mode"' in reports.text
+
+
+def _moments(value: Any, where: str = "") -> list[tuple[str, str]]:
+    """Every date-and-time string in a JSON document, with where it is."""
+    if isinstance(value, dict):
+        return [m for key, item in value.items() for m in _moments(item, f"{where}.{key}")]
+    if isinstance(value, list):
+        return [m for index, item in enumerate(value) for m in _moments(item, f"{where}[{index}]")]
+    if isinstance(value, str) and re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d", value):
+        return [(where, value)]
+    return []
+
+
+async def test_the_platforms_json_twins_give_each_moment_with_its_offset(
+    world: World, jobs: JobQueue, desk: AsyncTestClient[Any], db: Database, settings: Settings
+) -> None:
+    shop = await world.shop()
+    await fulfilled_order(world, jobs, shop)
+    async with db.platform_session() as session:
+        lot_id = await session.scalar(select(Allocation.lot_id).where(Allocation.id == shop.allocation_id))
+    async with signed_in(desk, await person(db, None, admin=True)) as admin:
+        assert (
+            await admin.post(f"/api/v1/platform/venues/{shop.slug}/suspend", json={"reason": "x"})
+        ).status_code == 200
+        seen = []
+        for path in (
+            "/api/v1/platform/orders",
+            "/api/v1/platform/venues",
+            f"/api/v1/platform/venues/{shop.slug}",
+            f"/api/v1/platform/venues/{shop.slug}/activity",
+            "/api/v1/platform/hosts",
+            f"/api/v1/platform/audit-log?venue={shop.slug}",
+            "/api/v1/credits/allocations",
+            "/api/v1/credits/retirements",
+            f"/api/v1/credits/lots/{lot_id}",
+            f"/api/v1/credits/lots/{lot_id}/allocations",
+        ):
+            answer = await admin.get(path)
+            assert answer.status_code == 200, (path, answer.text)
+            moments = _moments(answer.json(), path)
+            seen += moments
+            undated = [m for m in moments if not re.search(r"(Z|[+-]\d\d:\d\d)$", m[1])]
+            assert not undated, undated
+        assert len(seen) > 10  # created, paid, suspended, valid from, …

@@ -128,6 +128,8 @@ def _worker_env(settings: Settings, database_urls: dict[str, str], redis_url: st
             "LOG_LEVEL": "INFO",
             # arq re-runs a killed job after its timeout plus 10 s: a short one keeps this test short.
             "JOB_TIMEOUT_SECONDS": str(KILL_TEST_JOB_TIMEOUT),
+            # The fulfilment is the subject: its certificate is issued, not drawn (tests/certificates).
+            "CERTIFICATES_DRAWN_AT_ISSUE": "off",
         }
     )
     return env

@@ -8,7 +8,19 @@ from typing import Any
 
 from litestar import Litestar
 from sqlalchemy import select, update
-from tenant_flows import BASE, PASSWORD, invite_and_join, last_link, log_in, outbox, post_form, second_browser, sign_up
+from tenant_flows import (
+    BASE,
+    PASSWORD,
+    csrf,
+    invite_and_join,
+    last_link,
+    log_in,
+    outbox,
+    post_form,
+    second_browser,
+    sign_up,
+    verify,
+)
 
 from neutralpoint.database.engine import Database
 from neutralpoint.tenants.models import Invitation, Membership, Role, Tenant, User
@@ -239,3 +251,28 @@ async def test_an_owner_leaving_the_venue_is_asked_first(
     assert left.headers["location"] == "/venue?left=1"
     assert "You left the venue." in (await client.get("/venue?left=1")).text
     assert await _membership(db, slug, active_venue.email) is None
+
+
+async def test_an_unconfirmed_owner_invites_nobody(client: Any, db: Database, unique: str) -> None:
+    """Anyone can sign up with any address: until it is confirmed, no invitation (text of the
+    inviter's choosing) is mailed from the account, by the page or by the API."""
+    venue = await sign_up(client, f"unconfirmed-{unique}", f"unconfirmed-{unique}@example.org")
+    invitee = f"invitee-{unique}@example.org"
+    page = await post_form(client, f"/venue/{venue.slug}/members/invite", {"email": invitee, "role": "staff"})
+    assert page.status_code == 400
+    assert "Confirm your own e-mail address before inviting anyone" in page.text
+    chinese = await client.post(
+        f"/venue/{venue.slug}/members/invite",
+        data={"email": invitee, "role": "staff", "_csrf_token": csrf(client)},
+        headers={"accept-language": "zh-CN"},
+    )
+    assert "请先确认您自己的电子邮箱" in chinese.text
+    api = await client.post(f"/api/v1/venues/{venue.slug}/invitations", json={"email": invitee, "role": "staff"})
+    assert api.status_code == 403
+    assert api.json()["errors"]["email"]["code"] == "inviter_unverified"
+    assert await outbox(db, invitee) == []
+    # Confirmed, the same owner invites.
+    await verify(client, db, venue.email)
+    sent = await client.post(f"/api/v1/venues/{venue.slug}/invitations", json={"email": invitee, "role": "staff"})
+    assert sent.status_code == 201
+    assert len(await outbox(db, invitee, "invitation")) == 1
