@@ -14,12 +14,13 @@ from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import CacheControlHeader, State
 from litestar.di import Provide
-from litestar.exceptions import HTTPException, NotFoundException, TooManyRequestsException
+from litestar.exceptions import ClientException, HTTPException, NotFoundException, TooManyRequestsException
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from litestar.types import Middleware
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import neutralpoint.web as web_package
@@ -42,11 +43,12 @@ from neutralpoint.tenants.auth import configure_password_hashing
 from neutralpoint.tenants.hosts import install_custom_hosts
 from neutralpoint.tenants.sessions import COOKIE_NAME, STORE_NAME, session_middleware, session_store
 from neutralpoint.web.access import enforce_access, public_opt
-from neutralpoint.web.api_errors import document_access_errors
+from neutralpoint.web.api_errors import document_error_responses
 from neutralpoint.web.components import components
 from neutralpoint.web.cross_site import CrossSiteGuard
-from neutralpoint.web.errors import http_error_response, refusal_page_response, wants_html
+from neutralpoint.web.errors import client_error_response, http_error_response, refusal_page_response, wants_html
 from neutralpoint.web.headers import install_security_headers
+from neutralpoint.web.nul_characters import NUL_CHARACTER, NulGuard, is_unstorable_text
 from neutralpoint.web.rate_limits import STORE_NAME as RATE_LIMIT_STORE
 from neutralpoint.web.rate_limits import (
     CounterStore,
@@ -118,6 +120,14 @@ def _server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[A
     if not wants_html(request):
         return Response({"status_code": 500, "detail": "Internal server error"}, status_code=500)
     return http_error_response(request, HTTPException(status_code=500, detail="Internal server error"))
+
+
+def _database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[Any]:
+    """A value of the request that the database cannot hold (a NUL in a JSON string, on
+    PostgreSQL) is bad input; any other database error is a server error."""
+    if is_unstorable_text(exc):
+        return refusal_page_response(request, FormErrors({"body": NUL_CHARACTER}))
+    return _server_error(request, exc)
 
 
 def _unscoped(request: Request[Any, Any, Any], exc: UnscopedQueryError) -> Response[Any]:
@@ -207,6 +217,8 @@ def create_app(
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024, gzip_compress_level=5),
         stores={STORE_NAME: store, RATE_LIMIT_STORE: counters},
         middleware=[
+            # A NUL in the path or query is refused before any guard or query reads it.
+            NulGuard,
             # Cross-site JSON calls are refused before the session is even read.
             DefineMiddleware(CrossSiteGuard, session_cookie=COOKIE_NAME, base_url=settings.base_url),
             # A client over its group's limit is refused before its session is read; the fast
@@ -223,11 +235,14 @@ def create_app(
         ),
         exception_handlers={
             HTTPException: http_error_response,
+            # In JSON a 400 is always the documented ``errors`` shape (web.api_errors).
+            ClientException: client_error_response,
             NotFoundException: http_error_response,
             TooManyRequestsException: rate_limited_response,
             FormErrors: refusal_page_response,
             SecondFactorSetupRequiredError: second_factor_setup_response,
             UnscopedQueryError: _unscoped,
+            DBAPIError: _database_error,
             Exception: _server_error,
         },
         openapi_config=OpenAPIConfig(
@@ -236,7 +251,8 @@ def create_app(
             description=(
                 "Venues, scenario calculators, estimates and credit supply. Every page has a JSON twin under /api/v1."
             ),
-            openapi_router=Router(path="/schema", route_handlers=[], opt=public_opt()),
+            # The viewer and its documents are not operations of the API they describe.
+            openapi_router=Router(path="/schema", route_handlers=[], opt=public_opt(), include_in_schema=False),
             # Swagger UI from files the platform serves: no CDN, no inline script.
             render_plugins=[SchemaViewer()],
             # A handler's docstring is its operation's description: the why a client needs.
@@ -245,7 +261,7 @@ def create_app(
         debug=settings.environment == "development" and settings.log_level == "DEBUG",
     )
     prepare_routes(app, settings.fast_path, session_opt_key=session_config.exclude_opt_key)
-    document_access_errors(app)
+    document_error_responses(app)
     document_rate_limits(app)
     install_custom_hosts(app)
     # HSTS only where browsers reach the platform over HTTPS, and only in production, where

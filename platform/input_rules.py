@@ -44,8 +44,9 @@ Grams = Annotated[int, msgspec.Meta(ge=1, description="Grams CO2e, a whole numbe
 MinorUnits = Annotated[int, msgspec.Meta(ge=0, description="Money in the currency's minor unit")]
 BasisPoints = Annotated[int, msgspec.Meta(ge=0, le=10_000, description="Hundredths of a percent")]
 
+#: The local part takes no control character (a NUL, a line break): none is a mail address's.
 EMAIL_PATTERN = re.compile(
-    r"^[^@\s<>()\[\],;:\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
+    r"^[^@\s<>()\[\],;:\"\x00-\x1f\x7f]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
 )
 SLUG_PATTERN = re.compile(rf"^[a-z0-9](?:[a-z0-9-]{{{SLUG_MIN - 2},{SLUG_MAX - 2}}})[a-z0-9]$")
 URL_PATTERN = re.compile(r"^https?://[^\s/]+\.\S+$")

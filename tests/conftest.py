@@ -77,7 +77,7 @@ BROWSER_FIXTURES = frozenset({"browser", "live_server"})
 #: Fixtures through which a test reaches the run's database: a test whose fixtures include one
 #: (directly or through another fixture) is ``database``-bound, and its outcome may differ
 #: between SQLite and PostgreSQL. No test reads the database kind any other way.
-DATABASE_FIXTURES = frozenset({"database_urls", "empty_database_url"})
+DATABASE_FIXTURES = frozenset({"database_urls", "empty_database_url", "own_database_urls"})
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -169,6 +169,28 @@ def empty_database_url(tmp_path: Path) -> Iterator[str]:
     asyncio.run(_pg_execute(admin, f'CREATE DATABASE "{name}"'))
     try:
         yield _pg_url(name)
+    finally:
+        asyncio.run(_pg_execute(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def own_database_urls(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """Like ``database_urls``, for a migrated database of this test alone, dropped afterwards:
+    for a test that writes at random (the API fuzzing), which must neither read other tests'
+    rows nor leave its own to them."""
+    if test_database_kind() == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'own.db'}"
+        upgrade(url)
+        yield {"app": url, "owner": url, "kind": "sqlite"}
+        return
+    name = f"np_own_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = _pg_url("test")
+    asyncio.run(_pg_execute(admin, f'CREATE DATABASE "{name}"'))
+    owner = _pg_url(name)
+    app_url = _pg_url(name, APP_ROLE, "np_test_app")
+    try:
+        upgrade(owner, app_url, TEST_SCOPE_KEY)
+        yield {"app": app_url, "owner": owner, "kind": "postgres"}
     finally:
         asyncio.run(_pg_execute(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 

@@ -47,7 +47,6 @@ from neutralpoint.credits.vocabulary import registry_name
 from neutralpoint.refusals import problem, refuse
 from neutralpoint.tenants.access import PLATFORM_ADMIN, PUBLIC
 from neutralpoint.tenants.models import User
-from neutralpoint.web.api_errors import API_ERRORS, BAD_INPUT
 from neutralpoint.web.i18n import choose_language, normalize_language
 from neutralpoint.web.templating import render
 
@@ -166,8 +165,6 @@ class CreditsAdminApi(Controller):
     path = "/api/v1/credits"
     opt = {"access": PLATFORM_ADMIN}  # noqa: RUF012
     tags = ["credits"]  # noqa: RUF012
-    # Refusals and malformed JSON (a ClientException) answer in the one documented shape.
-    exception_handlers = API_ERRORS
 
     @get("/owners", summary="Project owners")
     async def list_owners(
@@ -175,7 +172,7 @@ class CreditsAdminApi(Controller):
     ) -> list[OwnerOut]:
         return [owner_out(o) for o in await services.list_project_owners(db_session)]
 
-    @post("/owners", status_code=201, responses=BAD_INPUT, summary="Add a project owner")
+    @post("/owners", status_code=201, summary="Add a project owner")
     async def create_owner(
         self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], data: JSONBody[OwnerIn]
     ) -> OwnerOut:
@@ -188,7 +185,7 @@ class CreditsAdminApi(Controller):
     ) -> list[ProjectOut]:
         return [await project_out(db_session, p) for p in await services.list_projects(db_session)]
 
-    @post("/projects", status_code=201, responses=BAD_INPUT, summary="Add a project")
+    @post("/projects", status_code=201, summary="Add a project")
     async def create_project(
         self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], data: JSONBody[ProjectIn]
     ) -> ProjectOut:
@@ -219,7 +216,7 @@ class CreditsAdminApi(Controller):
     ) -> list[LotOut]:
         return [await lot_out(db_session, lot) for lot in await services.list_lots(db_session, project_id)]
 
-    @post("/lots", status_code=201, responses=BAD_INPUT, summary="Record a lot the platform bought")
+    @post("/lots", status_code=201, summary="Record a lot the platform bought")
     async def create_lot(
         self,
         request: Request[Any, Any, Any],
@@ -237,7 +234,7 @@ class CreditsAdminApi(Controller):
     ) -> LotOut:
         return await lot_out(db_session, await _found(db_session, Lot, lot_id))
 
-    @post("/lots/{lot_id:uuid}/corrections", status_code=201, responses=BAD_INPUT, summary="Correct a lot")
+    @post("/lots/{lot_id:uuid}/corrections", status_code=201, summary="Correct a lot")
     async def correct_lot(
         self,
         request: Request[Any, Any, Any],
@@ -263,7 +260,7 @@ class CreditsAdminApi(Controller):
         )
         return await lot_out(db_session, lot)
 
-    @post("/allocations", status_code=201, responses=BAD_INPUT, summary="Offer grams of a lot to venues")
+    @post("/allocations", status_code=201, summary="Offer grams of a lot to venues")
     async def create_allocation(
         self,
         request: Request[Any, Any, Any],
@@ -280,7 +277,7 @@ class CreditsAdminApi(Controller):
     ) -> list[AllocationOut]:
         return [await allocation_out(db_session, a) for a in await services.list_allocations(db_session, lot_id)]
 
-    @post("/allocations/{allocation_id:uuid}/withdraw", status_code=200, responses=BAD_INPUT, summary="Stop an offer")
+    @post("/allocations/{allocation_id:uuid}/withdraw", status_code=200, summary="Stop an offer")
     async def withdraw_allocation(
         self,
         request: Request[Any, Any, Any],
@@ -309,7 +306,6 @@ class CreditsAdminApi(Controller):
     @post(
         "/retirements/{request_id:uuid}/reference",
         status_code=200,
-        responses=BAD_INPUT,
         summary="Record the registry's retirement reference",
     )
     async def record_reference(
@@ -361,7 +357,7 @@ class CreditsAdminApi(Controller):
     ) -> OwnerOut:
         return owner_out(await _found(db_session, ProjectOwner, owner_id))
 
-    @patch("/owners/{owner_id:uuid}", responses=BAD_INPUT, summary="Change a project owner")
+    @patch("/owners/{owner_id:uuid}", summary="Change a project owner")
     async def update_owner(
         self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], owner_id: FromPath[uuid.UUID]
     ) -> OwnerOut:
@@ -371,7 +367,7 @@ class CreditsAdminApi(Controller):
         values.pop("is_demo", None)
         return owner_out(await services.update_project_owner(db_session, owner_id, **values))
 
-    @patch("/projects/{project_id:uuid}", responses=BAD_INPUT, summary="Change a project")
+    @patch("/projects/{project_id:uuid}", summary="Change a project")
     async def update_project(
         self,
         request: Request[Any, Any, Any],

@@ -14,14 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from neutralpoint.credits import services
 from neutralpoint.credits.schemas import OfferOut, OffersIn, ordered_offers
 from neutralpoint.tenants.access import Role, VenueAccess, VenueMember
-from neutralpoint.web.api_errors import API_ERRORS, BAD_INPUT
 
 
 class VenueOffersApi(Controller):
     path = "/api/v1/venues/{slug:str}/offers"
     tags = ["venues"]  # noqa: RUF012
     opt = {"access": VenueAccess(Role.MANAGER)}  # noqa: RUF012
-    exception_handlers = API_ERRORS
 
     @get("/", summary="The credit offers of a venue, shown ones first in their order")
     async def list_offers(
@@ -30,7 +28,7 @@ class VenueOffersApi(Controller):
         offers = await services.offers_for_venue(db_session, access.tenant.id, include_hidden=True)
         return [OfferOut.of(o) for o in ordered_offers(offers)]
 
-    @put("/", responses=BAD_INPUT, summary="Choose the offers visitors see, their order and the default")
+    @put("/", summary="Choose the offers visitors see, their order and the default")
     async def choose_offers(
         self,
         db_session: NamedDependency[AsyncSession],

@@ -164,6 +164,30 @@ def enable_tenant_rls(table: str) -> None:
     )
 
 
+def venue_rows_policies(column: str = "venue_id") -> dict[str, str]:
+    """Policies of a platform table whose rows name a venue in ``column``: anyone reads them;
+    only that venue's own scope, or platform work, adds, changes or removes one."""
+    own = f"({ALL_VENUES} OR {column} = {CURRENT_TENANT})"
+    return {
+        "venue_rows_read": "FOR SELECT USING (true)",
+        "venue_rows_add": f"FOR INSERT WITH CHECK {own}",
+        "venue_rows_change": f"FOR UPDATE USING {own} WITH CHECK {own}",
+        "venue_rows_removal": f"FOR DELETE USING {own}",
+    }
+
+
+def enable_venue_rows_rls(table: str, column: str = "venue_id") -> None:
+    """Row-level security for a platform table whose rows name a venue (``venue_rows_policies``)."""
+    bind = op.get_bind()
+    if bind.dialect.name != "postgresql":
+        return
+    ensure_scope_functions()
+    bind.execute(text(f'ALTER TABLE "{table}" ENABLE ROW LEVEL SECURITY'))
+    bind.execute(text(f'ALTER TABLE "{table}" FORCE ROW LEVEL SECURITY'))
+    for name, definition in venue_rows_policies(column).items():
+        bind.execute(text(f'CREATE POLICY {name} ON "{table}" {definition}'))
+
+
 def disable_tenant_rls(table: str) -> None:
     bind = op.get_bind()
     if bind.dialect.name != "postgresql":

@@ -26,7 +26,7 @@ from neutralpoint.impact.report_controllers import FromParam, ToParam
 from neutralpoint.impact.venue_certificates import CertificateList
 from neutralpoint.tenants.access import VenueAccess, VenueMember
 from neutralpoint.tenants.models import Role
-from neutralpoint.web.api_errors import API_ERRORS, ErrorsOut
+from neutralpoint.web.api_errors import ErrorsOut
 from neutralpoint.web.downloads import csv_download
 from neutralpoint.web.formatting import in_time_zone
 
@@ -119,7 +119,6 @@ def certificates_out(slug: str, found: CertificateList, base_url: str) -> VenueC
     tags=["certificates"],
     access=MANAGER,
     responses=BAD_INPUT,
-    exception_handlers=API_ERRORS,
     summary="The venue's certificates, newest first, by entry point and period, a page at a time",
 )
 async def venue_certificates_api(
@@ -144,7 +143,6 @@ async def venue_certificates_api(
     tags=["certificates"],
     access=MANAGER,
     responses=BAD_INPUT,
-    exception_handlers=API_ERRORS,
     summary="The venue's certificates as CSV (the same filters, every page)",
 )
 async def venue_certificates_csv(

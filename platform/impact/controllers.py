@@ -34,7 +34,6 @@ from neutralpoint.scenarios import entries, submissions
 from neutralpoint.settings import Settings
 from neutralpoint.tenants.access import PUBLIC
 from neutralpoint.tenants.models import Tenant
-from neutralpoint.web.api_errors import API_ERRORS
 from neutralpoint.web.formatting import in_time_zone, zone_label
 from neutralpoint.web.i18n import choose_language, gettext_functions, normalize_language
 from neutralpoint.web.templating import render
@@ -273,7 +272,6 @@ async def entry_page(
     "/api/v1/public/leaderboard",
     tags=["impact"],
     access=PUBLIC,
-    exception_handlers=API_ERRORS,
     summary="The platform's leaderboard: the top 100 certificates by grams in a period",
 )
 async def platform_api(
@@ -293,7 +291,6 @@ async def platform_api(
     "/api/v1/public/venues/{slug:str}/leaderboard",
     tags=["impact"],
     access=PUBLIC,
-    exception_handlers=API_ERRORS,
     summary="A venue's leaderboard: the top 100 certificates by grams in a period",
 )
 async def venue_api(
@@ -492,7 +489,6 @@ async def listing_api(
     "/api/v1/public/venues/{slug:str}/orders/{reference:str}/listing",
     tags=["impact"],
     access=PUBLIC,
-    exception_handlers=API_ERRORS,
     summary="Choose whether and under which name the order's certificate appears on the leaderboards",
 )
 async def set_listing_api(

@@ -12,7 +12,6 @@ import uuid
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-import msgspec
 from litestar import Request, Response, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, QueryParameter
@@ -37,7 +36,6 @@ from neutralpoint.scenarios import submissions
 from neutralpoint.settings import Settings
 from neutralpoint.tenants import tokens
 from neutralpoint.tenants.access import PUBLIC
-from neutralpoint.web.api_errors import API_ERRORS
 from neutralpoint.web.cross_site import STARTS_SESSION_OPT
 from neutralpoint.web.downloads import csv_download
 from neutralpoint.web.formatting import format_when
@@ -314,11 +312,10 @@ async def footprint_api(
 @get(API + "/download.json", tags=["footprint"], access=PUBLIC, summary="The whole footprint, as a JSON file")
 async def download_json(
     request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], settings: NamedDependency[Settings]
-) -> Response[bytes]:
+) -> Response[FootprintOut]:
     footprint = await footprints.read(db_session, _visitor(request, settings))
-    body = msgspec.json.encode(footprint_out(footprint, _lang(request), settings))
     return Response(
-        body,
+        footprint_out(footprint, _lang(request), settings),
         media_type="application/json",
         headers={**NO_STORE, "Content-Disposition": 'attachment; filename="neutralpoint-footprint.json"'},
     )
@@ -338,7 +335,6 @@ async def download_csv(
     tags=["footprint"],
     status_code=202,
     access=PUBLIC,
-    exception_handlers=API_ERRORS,
     opt={STARTS_SESSION_OPT: True},
     rate_limit="footprint_links",
     summary="Keep my history: mail a sign-in link",
@@ -361,7 +357,6 @@ async def keep_api(
     tags=["footprint"],
     status_code=200,
     access=PUBLIC,
-    exception_handlers=API_ERRORS,
     opt={STARTS_SESSION_OPT: True},
     rate_limit="footprint_links",
     summary="Use a mailed sign-in link: join this device to the kept history",
@@ -388,7 +383,6 @@ async def sign_in_api(
     tags=["footprint"],
     status_code=200,
     access=PUBLIC,
-    exception_handlers=API_ERRORS,
     opt={STARTS_SESSION_OPT: True},
     rate_limit="footprint_links",
     summary="Join the visitor a venue's own host knows (its join token) to this browser's",
@@ -418,7 +412,6 @@ async def join_hosts_api(
     tags=["footprint"],
     status_code=200,
     access=PUBLIC,
-    exception_handlers=API_ERRORS,
     opt={STARTS_SESSION_OPT: True},
     summary="Delete my history (certificates stay valid, under an anonymous name)",
 )

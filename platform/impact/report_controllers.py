@@ -24,7 +24,7 @@ from neutralpoint.impact.reports import ELSEWHERE, ImpactReport, Tally
 from neutralpoint.settings import Settings
 from neutralpoint.tenants.access import VenueAccess, VenueMember
 from neutralpoint.tenants.models import Role
-from neutralpoint.web.api_errors import API_ERRORS, ErrorsOut
+from neutralpoint.web.api_errors import ErrorsOut
 from neutralpoint.web.downloads import csv_download
 
 VENUE = "/api/v1/venues/{slug:str}"
@@ -141,7 +141,6 @@ async def venue_report(
     tags=["impact"],
     access=MEMBER,
     responses=BAD_INPUT,
-    exception_handlers=API_ERRORS,
     summary="The venue's impact by entry point and period (its time zone)",
 )
 async def venue_impact(
@@ -163,7 +162,6 @@ async def venue_impact(
     tags=["impact"],
     access=MEMBER,
     responses=BAD_INPUT,
-    exception_handlers=API_ERRORS,
     summary="The venue's impact report as CSV",
 )
 async def venue_impact_csv(

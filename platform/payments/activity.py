@@ -20,7 +20,6 @@ from neutralpoint.payments.models import Order, OrderStatus, Refund
 from neutralpoint.scenarios.models import Estimate
 from neutralpoint.tenants import console
 from neutralpoint.tenants.access import PLATFORM_ADMIN
-from neutralpoint.web.api_errors import API_ERRORS
 
 
 @dataclass(frozen=True)
@@ -80,7 +79,6 @@ class VenueActivityOut(msgspec.Struct):
     "/api/v1/platform/venues/{slug:str}/activity",
     tags=["platform"],
     access=PLATFORM_ADMIN,
-    exception_handlers=API_ERRORS,
     summary="A venue's footprints computed and orders by status",
 )
 async def venue_activity_api(slug: FromPath[str], db_session: NamedDependency[AsyncSession]) -> VenueActivityOut:

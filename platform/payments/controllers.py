@@ -21,6 +21,7 @@ from litestar import MediaType, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,7 +40,7 @@ from neutralpoint.scenarios.schemas import EstimateOut
 from neutralpoint.settings import Settings
 from neutralpoint.tenants.access import PUBLIC
 from neutralpoint.tenants.models import Tenant
-from neutralpoint.web.api_errors import API_ERRORS
+from neutralpoint.web.api_errors import CONFLICT
 from neutralpoint.web.templating import render
 
 
@@ -643,9 +644,9 @@ def _payment_out(order: OrderView, state: State) -> dict[str, Any]:
     tags=["visitors"],
     status_code=201,
     access=PUBLIC,
-    exception_handlers=API_ERRORS,
     rate_limit="orders",
     summary="Order credits: by the footprint, by mass or by amount",
+    responses={409: CONFLICT},
 )
 async def create_order(
     request: Request[Any, Any, Any],
@@ -715,10 +716,10 @@ async def get_order(
 
 @post(
     API + "/orders/{reference:str}/buyer",
+    responses={409: CONFLICT},
     tags=["visitors"],
     status_code=200,
     access=PUBLIC,
-    exception_handlers=API_ERRORS,
     summary="The buyer's name and e-mail, before paying",
 )
 async def set_buyer(
@@ -741,10 +742,10 @@ async def set_buyer(
 
 @post(
     API + "/orders/{reference:str}/sandbox-payment",
+    responses={409: CONFLICT},
     tags=["visitors"],
     status_code=200,
     access=PUBLIC,
-    exception_handlers=API_ERRORS,
     summary="Pay (or decline) an order in the sandbox (test mode)",
 )
 async def pay_in_sandbox(
@@ -765,14 +766,25 @@ async def pay_in_sandbox(
     return order_out(order, state.settings, slug)
 
 
+class WebhookOut(msgspec.Struct):
+    """What became of a webhook call: ``duplicate``, what the event did, or why it was refused."""
+
+    outcome: str
+
+
 @post(
     "/api/v1/webhooks/stripe",
     tags=["payments"],
     access=PUBLIC,
+    status_code=200,
     summary="Stripe's events (signed)",
     media_type=MediaType.JSON,
+    responses={
+        400: ResponseSpec(data_container=WebhookOut, description="No valid signature, or not an event"),
+        404: ResponseSpec(data_container=WebhookOut, description="Stripe webhooks are not set up on this platform"),
+    },
 )
-async def stripe_webhook(request: Request[Any, Any, Any], state: State) -> Response[dict[str, str]]:
+async def stripe_webhook(request: Request[Any, Any, Any], state: State) -> Response[WebhookOut]:
     """Verified by signature before anything is read; each event id handled once."""
     answer = await webhooks.receive(
         state.db,
@@ -782,7 +794,7 @@ async def stripe_webhook(request: Request[Any, Any, Any], state: State) -> Respo
         await request.body(),
         request.headers.get("stripe-signature"),
     )
-    return Response({"outcome": answer.outcome}, status_code=answer.status_code)
+    return Response(WebhookOut(answer.outcome), status_code=answer.status_code)
 
 
 route_handlers: list[Any] = [

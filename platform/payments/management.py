@@ -34,7 +34,7 @@ from neutralpoint.payments.reports import OrderRow
 from neutralpoint.refusals import problem, refuse
 from neutralpoint.tenants.access import PLATFORM_ADMIN, VenueAccess, VenueMember
 from neutralpoint.tenants.models import EntryPoint, Role, User
-from neutralpoint.web.api_errors import API_ERRORS
+from neutralpoint.web.api_errors import CONFLICT
 from neutralpoint.web.downloads import csv_download
 
 MANAGER = VenueAccess(Role.MANAGER)
@@ -127,7 +127,6 @@ VENUE = "/api/v1/venues/{slug:str}"
     VENUE + "/orders",
     tags=["orders"],
     access=MANAGER,
-    exception_handlers=API_ERRORS,
     summary="The venue's orders and refunds, newest first",
 )
 async def venue_orders(
@@ -165,8 +164,8 @@ async def venue_order(
     tags=["orders"],
     status_code=200,
     access=OWNER,
-    exception_handlers=API_ERRORS,
     summary="Refund a whole order (owners, within the refund window)",
+    responses={409: CONFLICT},
 )
 async def venue_refund(
     access: NamedDependency[VenueMember],
@@ -194,8 +193,8 @@ async def venue_refund(
     tags=["orders"],
     status_code=201,
     access=MANAGER,
-    exception_handlers=API_ERRORS,
     summary="The organiser pays for the event's remaining footprint",
+    responses={409: CONFLICT},
 )
 async def event_order(
     access: NamedDependency[VenueMember],
@@ -252,7 +251,6 @@ PLATFORM_API = "/api/v1/platform"
     PLATFORM_API + "/orders",
     tags=["orders"],
     access=PLATFORM_ADMIN,
-    exception_handlers=API_ERRORS,
     summary="Every venue's orders, newest first",
 )
 async def platform_orders(
@@ -271,8 +269,8 @@ async def platform_orders_csv(user: NamedDependency[User], db_session: NamedDepe
     tags=["orders"],
     status_code=200,
     access=PLATFORM_ADMIN,
-    exception_handlers=API_ERRORS,
     summary="Refund any venue's order (within the refund window)",
+    responses={409: CONFLICT},
 )
 async def platform_refund(
     user: NamedDependency[User], state: State, db_session: NamedDependency[AsyncSession], reference: FromPath[str]

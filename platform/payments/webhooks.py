@@ -65,7 +65,8 @@ async def receive(
 ) -> WebhookAnswer:
     secret = settings.stripe_webhook_secret
     if not secret:
-        return WebhookAnswer(503, "STRIPE_WEBHOOK_SECRET is not set")
+        # Not a server error: this platform takes no Stripe events (it has no secret to check them).
+        return WebhookAnswer(404, "STRIPE_WEBHOOK_SECRET is not set")
     try:
         event = stripe.Webhook.construct_event(
             payload.decode("utf-8"), signature, secret, tolerance=settings.stripe_webhook_tolerance

@@ -16,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from neutralpoint.tenants import audit_log
 from neutralpoint.tenants.access import PLATFORM_ADMIN, VenueAccess, VenueMember
 from neutralpoint.tenants.models import Role
-from neutralpoint.web.api_errors import API_ERRORS, BAD_INPUT
 from neutralpoint.web.downloads import csv_download
 
 MANAGER = VenueAccess(Role.MANAGER)
@@ -85,8 +84,6 @@ def _filters(**raw: str | None) -> dict[str, str | None]:
     "/api/v1/venues/{slug:str}/audit-log",
     tags=["venues"],
     access=MANAGER,
-    exception_handlers=API_ERRORS,
-    responses=BAD_INPUT,
     summary="The venue's audit log: who changed what, newest first (manager)",
 )
 async def venue_audit_log(
@@ -107,8 +104,6 @@ async def venue_audit_log(
     "/api/v1/venues/{slug:str}/audit-log.csv",
     tags=["venues"],
     access=MANAGER,
-    exception_handlers=API_ERRORS,
-    responses=BAD_INPUT,
     summary="The venue's audit log as CSV, on the venue's clock (manager)",
     media_type="text/csv",
 )
@@ -129,8 +124,6 @@ async def venue_audit_log_csv(
     "/api/v1/platform/audit-log",
     tags=["platform"],
     access=PLATFORM_ADMIN,
-    exception_handlers=API_ERRORS,
-    responses=BAD_INPUT,
     summary="Every venue's and the platform's audit log, newest first",
 )
 async def platform_audit_log(
@@ -150,8 +143,6 @@ async def platform_audit_log(
     "/api/v1/platform/audit-log.csv",
     tags=["platform"],
     access=PLATFORM_ADMIN,
-    exception_handlers=API_ERRORS,
-    responses=BAD_INPUT,
     summary="The audit log as CSV, in UTC",
     media_type="text/csv",
 )

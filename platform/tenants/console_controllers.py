@@ -14,7 +14,7 @@ from neutralpoint.tenants import console, schemas
 from neutralpoint.tenants.access import PLATFORM_ADMIN
 from neutralpoint.tenants.host_controllers import host_claim_out
 from neutralpoint.tenants.models import Role, Tenant
-from neutralpoint.web.api_errors import API_ERRORS, BAD_INPUT
+from neutralpoint.web.api_errors import CONFLICT
 
 
 def console_venue_out(tenant: Tenant, owner_emails: list[str]) -> schemas.ConsoleVenueOut:
@@ -65,9 +65,8 @@ class PlatformVenuesApi(Controller):
     path = "/api/v1/platform/venues"
     tags = ["platform"]  # noqa: RUF012
     opt = {"access": PLATFORM_ADMIN}  # noqa: RUF012
-    exception_handlers = API_ERRORS
 
-    @get("/", responses=BAD_INPUT, summary="Venues matching a search, pending first, a page at a time")
+    @get("/", summary="Venues matching a search, pending first, a page at a time")
     async def list_venues(
         self,
         db_session: NamedDependency[AsyncSession],
@@ -94,7 +93,7 @@ class PlatformVenuesApi(Controller):
     ) -> schemas.ConsoleVenueDetailsOut:
         return details_out(await console.venue_details(db_session, slug))
 
-    @post("/{slug:str}/approve", status_code=200, responses=BAD_INPUT, summary="Open a pending venue to visitors")
+    @post("/{slug:str}/approve", status_code=200, summary="Open a pending venue to visitors", responses={409: CONFLICT})
     async def approve(
         self, slug: FromPath[str], db_session: NamedDependency[AsyncSession]
     ) -> schemas.ConsoleVenueDetailsOut:
@@ -102,7 +101,7 @@ class PlatformVenuesApi(Controller):
         await console.approve(db_session, slug)
         return details_out(await console.venue_details(db_session, slug))
 
-    @post("/{slug:str}/suspend", status_code=200, responses=BAD_INPUT, summary="Suspend a venue, saying why")
+    @post("/{slug:str}/suspend", status_code=200, summary="Suspend a venue, saying why", responses={409: CONFLICT})
     async def suspend(
         self, slug: FromPath[str], data: JSONBody[schemas.SuspendIn], db_session: NamedDependency[AsyncSession]
     ) -> schemas.ConsoleVenueDetailsOut:
@@ -112,7 +111,7 @@ class PlatformVenuesApi(Controller):
         await console.suspend(db_session, slug, {"reason": data.reason})
         return details_out(await console.venue_details(db_session, slug))
 
-    @post("/{slug:str}/reactivate", status_code=200, responses=BAD_INPUT, summary="Open a suspended venue again")
+    @post("/{slug:str}/reactivate", status_code=200, summary="Open a suspended venue again", responses={409: CONFLICT})
     async def reactivate(
         self, slug: FromPath[str], db_session: NamedDependency[AsyncSession]
     ) -> schemas.ConsoleVenueDetailsOut:

@@ -46,7 +46,7 @@ from neutralpoint.tenants.logos import SVG, SVG_CSP, prepare_logo
 from neutralpoint.tenants.models import EntryPoint, Invitation, Membership, Role, Tenant, TenantStatus, User
 from neutralpoint.tenants.printables import poster_response, qr_response
 from neutralpoint.tenants.suspension import refuse_if_suspended
-from neutralpoint.web.api_errors import API_ERRORS, BAD_INPUT, ErrorsOut, refusal_response
+from neutralpoint.web.api_errors import ErrorsOut, refusal_response
 from neutralpoint.web.cross_site import FORM_OPT, STARTS_SESSION_OPT
 from neutralpoint.web.i18n import choose_language
 from neutralpoint.web.templating import render
@@ -360,12 +360,10 @@ class AccountApi(Controller):
     path = "/api/v1"
     tags = ["account"]  # noqa: RUF012
     opt = {"access": PUBLIC}  # noqa: RUF012
-    exception_handlers = API_ERRORS
 
     @post(
         "/signup",
         status_code=201,
-        responses=BAD_INPUT,
         summary="Sign up a venue",
         opt={STARTS_SESSION_OPT: True},
         rate_limit="sign_up",
@@ -459,7 +457,7 @@ class AccountApi(Controller):
     ) -> schemas.MeOut:
         return await _me(request, db_session, settings, user)
 
-    @patch("/me", responses=BAD_INPUT, summary="Change one's name or password", access=SIGNED_IN)
+    @patch("/me", summary="Change one's name or password", access=SIGNED_IN)
     async def update_me(
         self,
         request: Request[Any, Any, Any],
@@ -490,7 +488,7 @@ class AccountApi(Controller):
         await accounts.end_all_sessions(db_session, user)
         sign_out(request)
 
-    @post("/verify", status_code=200, responses=BAD_INPUT, summary="Confirm an e-mail address")
+    @post("/verify", status_code=200, summary="Confirm an e-mail address")
     async def verify(
         self,
         data: JSONBody[schemas.VerifyIn],
@@ -554,7 +552,6 @@ class AccountApi(Controller):
         rate_limit="password_reset",
         responses={
             200: ResponseSpec(data_container=schemas.UserOut, description="New password stored; signed in"),
-            **BAD_INPUT,
             **SECOND_STEP_RESPONSE,
         },
     )
@@ -594,7 +591,6 @@ class AccountApi(Controller):
     @post(
         "/invitations/{token:str}/accept",
         status_code=200,
-        responses=BAD_INPUT,
         summary="Accept an invitation",
         opt={STARTS_SESSION_OPT: True},
         rate_limit="invitations",
@@ -628,7 +624,6 @@ class VenueApi(Controller):
     path = "/api/v1/venues"
     tags = ["venues"]  # noqa: RUF012
     opt = {"access": VenueAccess(Role.STAFF)}  # noqa: RUF012
-    exception_handlers = API_ERRORS
 
     @get("/", summary="My venues", access=SIGNED_IN)
     async def list_venues(
@@ -654,7 +649,6 @@ class VenueApi(Controller):
 
     @patch(
         "/{slug:str}",
-        responses=BAD_INPUT,
         summary="Change a venue's branding (manager)",
         access=VenueAccess(Role.MANAGER),
     )
@@ -675,7 +669,6 @@ class VenueApi(Controller):
 
     @put(
         "/{slug:str}/logo",
-        responses=BAD_INPUT,
         summary="Upload the venue's logo (manager)",
         access=VenueAccess(Role.MANAGER),
         opt={FORM_OPT: True},
@@ -739,7 +732,6 @@ class VenueApi(Controller):
     @post(
         "/{slug:str}/entry-points",
         status_code=201,
-        responses=BAD_INPUT,
         summary="Create an entry point (manager)",
         access=VenueAccess(Role.MANAGER),
     )
@@ -778,7 +770,6 @@ class VenueApi(Controller):
 
     @patch(
         "/{slug:str}/entry-points/{entry_id:uuid}",
-        responses=BAD_INPUT,
         summary="Change an entry point (manager)",
         access=VenueAccess(Role.MANAGER),
     )
@@ -874,12 +865,12 @@ class VenueApi(Controller):
         "/{slug:str}/invitations",
         status_code=201,
         responses={
-            **BAD_INPUT,
             403: ResponseSpec(
                 data_container=ErrorsOut,
                 description=(
                     "The inviter's own e-mail address is not confirmed yet (errors.email: inviter_unverified); "
-                    "or, in production, a platform admin who has not turned on two-step sign-in (errors.second_factor)"
+                    "or, in production, a platform admin who has not turned on two-step sign-in "
+                    "(errors.second_factor); or a call from another site (errors.origin, errors.content_type)"
                 ),
             ),
         },
@@ -926,7 +917,6 @@ class VenueApi(Controller):
 
     @patch(
         "/{slug:str}/members/{member_id:uuid}",
-        responses=BAD_INPUT,
         summary="Change a member's role (owner)",
         access=VenueAccess(Role.OWNER),
     )
@@ -946,7 +936,6 @@ class VenueApi(Controller):
     @delete(
         "/{slug:str}/members/{member_id:uuid}",
         status_code=204,
-        responses=BAD_INPUT,
         summary="Remove a member (owner)",
         access=VenueAccess(Role.OWNER),
     )

@@ -16,7 +16,7 @@ from neutralpoint.tenants import host_claims, schemas
 from neutralpoint.tenants.access import PLATFORM_ADMIN, VenueAccess, VenueMember
 from neutralpoint.tenants.hosts import host_directory
 from neutralpoint.tenants.models import Role, Tenant
-from neutralpoint.web.api_errors import API_ERRORS, BAD_INPUT
+from neutralpoint.web.api_errors import CONFLICT
 
 
 def venue_host_out(tenant: Tenant, *, proven_now: bool = False) -> schemas.VenueHostOut:
@@ -57,7 +57,6 @@ class VenueHostApi(Controller):
     path = "/api/v1/venues/{slug:str}/host"
     tags = ["venues"]  # noqa: RUF012
     opt = {"access": VenueAccess(Role.MANAGER)}  # noqa: RUF012
-    exception_handlers = API_ERRORS
 
     @get("/", summary="The venue's host name and how to prove a claimed one (manager)")
     async def get_host(self, slug: FromPath[str], access: NamedDependency[VenueMember]) -> schemas.VenueHostOut:
@@ -66,8 +65,8 @@ class VenueHostApi(Controller):
     @post(
         "/prove",
         status_code=200,
-        responses=BAD_INPUT,
         summary="Look for the proof of the claimed host name now; proven, it serves the venue (manager)",
+        responses={409: CONFLICT},
     )
     async def prove(
         self,
@@ -91,13 +90,12 @@ class PlatformHostApi(Controller):
     path = "/api/v1/platform/hosts"
     tags = ["platform"]  # noqa: RUF012
     opt = {"access": PLATFORM_ADMIN}  # noqa: RUF012
-    exception_handlers = API_ERRORS
 
     @get("/", summary="Every venue's proven host names and pending claims, newest first")
     async def list_claims(self, db_session: NamedDependency[AsyncSession]) -> list[schemas.HostClaimOut]:
         return [host_claim_out(c) for c in await host_claims.all_claims(db_session)]
 
-    @post("/revoke", status_code=200, responses=BAD_INPUT, summary="Take a host name from a venue")
+    @post("/revoke", status_code=200, summary="Take a host name from a venue")
     async def revoke(
         self, data: JSONBody[schemas.HostRevokeIn], db_session: NamedDependency[AsyncSession]
     ) -> Response[schemas.HostClaimOut]:

@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
+from neutralpoint import input_rules as rules
 from neutralpoint.refusals import Collector, FormErrors, problem
 from neutralpoint.settings import Settings
 from neutralpoint.tenants import tokens
@@ -42,7 +43,8 @@ async def request_password_reset(session: AsyncSession, settings: Settings, emai
     nobody learns which addresses have an account.
     """
     address = (email or "").strip().lower()
-    if not address or len(address) > 254:
+    # No account has an address the rule refuses (a NUL in it would fail PostgreSQL's lookup).
+    if not address or len(address) > rules.EMAIL_MAX or not rules.EMAIL_PATTERN.match(address):
         return False
     user = (await session.execute(select(User).where(User.email == address))).scalar_one_or_none()
     if user is None:

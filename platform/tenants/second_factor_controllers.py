@@ -18,7 +18,7 @@ from neutralpoint.tenants import accounts, authentication, schemas, second_facto
 from neutralpoint.tenants.access import PUBLIC, SECOND_FACTOR_SETUP_OPT, SIGNED_IN, User
 from neutralpoint.tenants.auth import second_step_user, sign_in
 from neutralpoint.tenants.controllers import field_errors, user_out, venue_summary
-from neutralpoint.web.api_errors import API_ERRORS, BAD_INPUT, ErrorsOut
+from neutralpoint.web.api_errors import ErrorsOut
 from neutralpoint.web.cross_site import STARTS_SESSION_OPT
 
 SECOND_STEP_RESPONSES = {
@@ -46,7 +46,6 @@ class SecondStepApi(Controller):
     path = "/api/v1/login"
     tags = ["account"]  # noqa: RUF012
     opt = {"access": PUBLIC}  # noqa: RUF012
-    exception_handlers = API_ERRORS
 
     @post(
         "/second-factor",
@@ -90,7 +89,6 @@ class TwoFactorApi(Controller):
     path = "/api/v1/account/two-factor"
     tags = ["account"]  # noqa: RUF012
     opt = {"access": SIGNED_IN, SECOND_FACTOR_SETUP_OPT: True}  # noqa: RUF012
-    exception_handlers = API_ERRORS
 
     @get("/", summary="Whether two-step sign-in is on, being set up, or required")
     async def state(
@@ -116,7 +114,7 @@ class TwoFactorApi(Controller):
     @post(
         "/confirm",
         status_code=200,
-        responses={**BAD_INPUT, **CONFLICT},
+        responses={**CONFLICT},
         summary="Turn on two-step sign-in with a code from the new secret",
     )
     async def confirm(
@@ -133,7 +131,7 @@ class TwoFactorApi(Controller):
     @post(
         "/disable",
         status_code=200,
-        responses={**BAD_INPUT, **CONFLICT, 429: SECOND_STEP_RESPONSES[429]},
+        responses={**CONFLICT, 429: SECOND_STEP_RESPONSES[429]},
         summary="Turn off two-step sign-in: the password and a current or recovery code",
     )
     async def disable(
@@ -157,7 +155,7 @@ class TwoFactorApi(Controller):
     @post(
         "/recovery-codes",
         status_code=200,
-        responses={**BAD_INPUT, **CONFLICT, 429: SECOND_STEP_RESPONSES[429]},
+        responses={**CONFLICT, 429: SECOND_STEP_RESPONSES[429]},
         summary="Make new recovery codes: the password and a current code from the app",
     )
     async def new_recovery_codes(

@@ -53,7 +53,7 @@ class AccessPolicy:
 
     def documented_refusals(self, handler: BaseRouteHandler) -> dict[int, ResponseSpec]:
         """The answers besides 401 and 404 that ``check`` may give on ``handler``, for its
-        OpenAPI operation (``web.api_errors.document_access_errors``)."""
+        OpenAPI operation (``web.api_errors.document_error_responses``)."""
         return {}
 
     def __repr__(self) -> str:
@@ -91,12 +91,11 @@ def declared_policy(handler: BaseRouteHandler) -> AccessPolicy | None:
     The ``OPTIONS`` answer Litestar adds to every path (its ``Allow`` header, no code of
     ours) is public.
     """
-    policy = handler.opt.get(OPT_KEY)
-    if isinstance(policy, AccessPolicy):
-        return policy
     if _is_automatic_options(handler):
+        # Before ``opt``: Litestar gives it the ``opt`` of whichever handler made the path first.
         return PUBLIC
-    return None
+    policy = handler.opt.get(OPT_KEY)
+    return policy if isinstance(policy, AccessPolicy) else None
 
 
 def _is_automatic_options(handler: BaseRouteHandler) -> bool:

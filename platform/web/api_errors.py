@@ -11,11 +11,14 @@ such as a maximum length) gets the same shape, naming the field when msgspec nam
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 import msgspec
 from litestar import Litestar, Request, Response
+from litestar.constants import RESERVED_KWARGS
 from litestar.exceptions import ClientException, ValidationException
+from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.routes import HTTPRoute
 from litestar.types import ExceptionHandlersMap
@@ -170,35 +173,77 @@ class HTTPErrorOut(msgspec.Struct):
 NOT_SIGNED_IN = ResponseSpec(
     data_container=HTTPErrorOut, description="Not signed in, or the session has ended: sign in first"
 )
+#: A path that names nothing (``{status_code, detail}``), or a field of the request naming
+#: something that does not exist (``errors``, like a 400).
 NOT_FOUND = ResponseSpec(
-    data_container=HTTPErrorOut,
+    data_container=HTTPErrorOut | ErrorsOut,
     description="No such resource, or not one the signed-in account may see (the two answer alike)",
 )
+#: Every state-changing API call on a session cookie (``web.cross_site``).
+CROSS_SITE_REFUSED = ResponseSpec(
+    data_container=ErrorsOut,
+    description=(
+        "A call riding on the session cookie from another site (error on ``origin``), or not sent as JSON "
+        "(error on ``content_type``); nothing written"
+    ),
+)
+#: For the routes whose own rules may answer it (a state the request does not fit).
+CONFLICT = ResponseSpec(data_container=ErrorsOut, description="Not possible in the current state, by field")
+
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def document_access_errors(app: Litestar) -> None:
-    """Add 401 and 404 to each API operation's documented answers where they can occur, and
-    what else its access policy may answer (``AccessPolicy.documented_refusals``).
+def takes_input(handler: HTTPRouteHandler, path_parameters: Iterable[str]) -> bool:
+    """Whether a request to ``handler`` carries anything it validates (path, query or body),
+    so that it may answer 400; as Litestar decides when it documents its own 400."""
+    named = set(handler.parsed_fn_signature.parameters) - {"body"}
+    provided = RESERVED_KWARGS | set(handler.resolve_dependencies())
+    return "data" in named or bool(set(path_parameters)) or bool(named - provided)
 
-    401 comes from a route's access policy when it is not public; 404 from a path
-    parameter naming something unknown, and from a policy hiding another venue's
-    resources. Done once over the finished route table instead of on every handler;
-    a handler's own entry for the code wins.
+
+def document_error_responses(app: Litestar) -> None:
+    """Document every error answer of every operation of the OpenAPI schema, from here alone.
+
+    - 400 where the operation takes input, in the ``errors`` shape (``ErrorsOut``), which the
+      application answers in JSON for every unreadable or refused request
+      (``web.errors.client_error_response``);
+    - 401 where the route's access policy is not public;
+    - 403 on every state-changing ``/api/`` call (cross-site and content-type refusals),
+      and what the access policy adds (``AccessPolicy.documented_refusals``);
+    - 404 where the path has parameters or the policy hides another venue's resources.
+
+    Done once over the finished route table instead of on every handler. 409 (``CONFLICT``) is
+    declared by the routes whose rules give it, 429 by ``web.rate_limits.document_rate_limits``
+    and the sign-in routes; a handler's own entry for a code wins.
     """
     for route in app.routes:
-        if not isinstance(route, HTTPRoute) or not route.path.startswith("/api/"):
+        if not isinstance(route, HTTPRoute):
             continue
+        api = route.path.startswith("/api/")
         for handler in route.route_handlers:
             if not handler.include_in_schema or handler.http_methods == {"OPTIONS"}:
                 continue
             policy = declared_policy(handler)
             guarded = policy is not None and not policy.public
             extra: dict[int, ResponseSpec] = {}
+            if takes_input(handler, route.path_parameters):
+                extra[400] = BAD_INPUT[400]
             if guarded:
                 extra[401] = NOT_SIGNED_IN
-            if guarded or "{" in route.path:
+            if api and not handler.http_methods <= _SAFE_METHODS:
+                extra[403] = CROSS_SITE_REFUSED
+            if guarded or route.path_parameters:
                 extra[404] = NOT_FOUND
             if guarded and policy is not None:
-                extra.update(policy.documented_refusals(handler))
-            if extra:
-                handler.responses = {**extra, **(handler.responses or {})}
+                for status, spec in policy.documented_refusals(handler).items():
+                    extra[status] = _either(extra[status], spec) if status in extra else spec
+            handler.responses = {**extra, **(handler.responses or {})}
+
+
+def _either(first: ResponseSpec, second: ResponseSpec) -> ResponseSpec:
+    """One documented answer for two reasons of the same status and shape."""
+    return ResponseSpec(
+        data_container=first.data_container,
+        description=f"{first.description}; or: {second.description}",
+        examples=[*(first.examples or []), *(second.examples or [])] or None,
+    )

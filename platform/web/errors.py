@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import ClientException, HTTPException, ValidationException
 
 from neutralpoint.refusals import FormErrors
-from neutralpoint.web.api_errors import refusal_response
+from neutralpoint.web.api_errors import refusal_response, unreadable_body_response
 from neutralpoint.web.i18n import choose_language, gettext_functions
 from neutralpoint.web.templating import render
 
@@ -45,6 +45,15 @@ def http_error_response(request: Request[Any, Any, Any], exc: HTTPException) -> 
         message=message,
         back_url=start_page_for(request.url.path),
     )
+
+
+def client_error_response(request: Request[Any, Any, Any], exc: ClientException) -> Response[Any]:
+    """A 4xx: answered in JSON (the API, or a client that does not ask for HTML), a 400 (a
+    body that cannot be read, a value of the wrong type) has the one ``errors`` shape that
+    OpenAPI documents on every operation; anything else as ``http_error_response``."""
+    if not wants_html(request):
+        return unreadable_body_response(request, exc)
+    return http_error_response(request, exc)
 
 
 def refusal_page_response(request: Request[Any, Any, Any], exc: FormErrors) -> Response[Any]:

@@ -37,6 +37,26 @@ def venue_owned_tables() -> list[str]:
     return sorted(name for name, table in Base.metadata.tables.items() if "tenant_id" in table.c)
 
 
+#: Platform tables naming a venue that another venue's transaction changes by design.
+CHANGED_ACROSS_VENUES = {
+    # A purchase at one venue releases another venue's expired hold of the same lot.
+    "credit_holds",
+}
+
+
+def venue_named_tables() -> list[str]:
+    """Every platform table whose rows name a venue (a ``venue_id`` that refers to ``tenants``):
+    readable by all, changed only by their venue or platform work."""
+    import_all_models()
+    return sorted(
+        name
+        for name, table in Base.metadata.tables.items()
+        if "venue_id" in table.c
+        and any(fk.column.table.name == "tenants" for fk in table.c.venue_id.foreign_keys)
+        and name not in CHANGED_ACROSS_VENUES
+    )
+
+
 #: Hand-written widenings tried inside A's signed scope: each must leave B out of sight.
 SETTINGS_FORGERIES = {
     "scopes disabled": "select set_config('app.scopes_disabled', 'on', true)",
@@ -103,6 +123,7 @@ async def _b_changes(conn: AsyncConnection, world: World, *, deleting: bool = Tr
     each undone at once."""
     b, email = world.b.tenant_id, world.b.owner_email
     targets = [(f'"{table}"', "tenant_id = :b", "tenant_id = tenant_id") for table in venue_owned_tables()]
+    targets += [(f'"{table}"', "venue_id = :b", "venue_id = venue_id") for table in venue_named_tables()]
     targets += [("tenants", "id = :b", "name = name"), ("mail_outbox", "recipient = :e", "subject = 'x'")]
     reached = {}
     for table, where, change in targets:
@@ -138,6 +159,8 @@ async def test_venue_b_has_rows_to_find_and_its_own_signed_scope_finds_them(
     changeable = [table for table in owned if owned[table] and table not in ("mail_outbox", "audit_entries")]
     assert all(reached[table] > 0 for table in changeable), reached
     assert reached["tenants"] == 1  # B's own venue
+    # B's sale's certificate, the allocation offered to it: its own scope reaches each.
+    assert all(reached[table] for table in venue_named_tables()), reached
 
 
 async def test_raw_sql_in_a_s_transaction_reveals_and_changes_nothing_of_b(world: World, web: AsyncEngine) -> None:
@@ -200,8 +223,10 @@ async def test_every_venue_owned_table_reads_only_the_sealed_scope(owner: AsyncE
             )
         ]
     venue_policies = {table for table, name, _ in policies if name == POLICY_NAME}
-    for table in [*venue_owned_tables(), "tenants", "mail_outbox"]:
+    for table in [*venue_owned_tables(), *venue_named_tables(), "tenants", "mail_outbox"]:
         assert table in forced, f"{table}: row-level security is not enabled and forced"
+    changes_walled = {table for table, name, _ in policies if name == "venue_rows_change"}
+    assert set(venue_named_tables()) <= changes_walled
     for table in venue_owned_tables():
         assert table in venue_policies, f"{table}: no {POLICY_NAME} policy"
     unsealed = [(table, name) for table, name, expression in policies if "current_setting" in expression]

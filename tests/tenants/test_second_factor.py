@@ -421,7 +421,10 @@ async def test_openapi_documents_the_sign_in_answers_and_the_second_factor_refus
         ("/api/v1/account/two-factor/recovery-codes", "post"),
         ("/api/v1/login", "post"),
     ]:
-        assert "403" not in paths[path][method]["responses"], path
+        # A state-changing call documents the cross-site refusal, never the second factor's.
+        refused = paths[path][method]["responses"].get("403")
+        assert refused is None or "two-step sign-in" not in refused["description"], path
+        assert (refused is None) == (method == "get"), path
     codes = paths["/api/v1/account/two-factor/recovery-codes"]["post"]["responses"]
     assert codes["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/RecoveryCodesOut")
     assert {"400", "409", "429"} <= set(codes)
