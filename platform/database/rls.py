@@ -33,6 +33,8 @@ POLICY_PREDICATE = f"({ALL_VENUES} OR tenant_id = {CURRENT_TENANT})"
 
 #: The schema, key table and functions of the sealed scope; idempotent, so that the first
 #: migration to enable row-level security and the one that brought the seal both create it.
+#: The functions keep PostgreSQL's default PARALLEL UNSAFE on purpose: the seal names the
+#: backend, and a parallel worker (another backend) would find it broken and see nothing.
 SCOPE_FUNCTIONS = [
     "CREATE SCHEMA IF NOT EXISTS app",
     "REVOKE ALL ON SCHEMA app FROM PUBLIC",
