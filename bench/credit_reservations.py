@@ -470,6 +470,7 @@ async def _audit(owner_url: str) -> str:
     from neutralpoint.credits import services
     from neutralpoint.database.engine import Database
 
+    _use_scope_key()
     db = Database(owner_url)
     try:
         async with db.platform_session() as session:
@@ -482,8 +483,8 @@ def _table(
     rows: list[dict[str, Any]], variants: list[str], seconds: float, rounds: int, processes: int, concurrency: int
 ) -> str:
     lines = [
-        f"Run of {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}, {os.cpu_count()} cores shared with other "
-        f"work; {processes} worker processes × {concurrency} buyers, {rounds} rounds of {seconds:g} s per cell; "
+        f"Run of {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}, {os.cpu_count()} cores (whether other work "
+        f"shared them: the load column); {processes} worker processes × {concurrency} buyers, {rounds} rounds of {seconds:g} s per cell; "
         f"every purchase {GRAMS} g. Rate: operations completed per second (a sale is its reservation and its "
         "confirmation, two transactions); p50/p99: the latency of one operation under that load; lock held: "
         "the median time from a transaction's first credits lock (the platform-wide one, or its first lot's) to "

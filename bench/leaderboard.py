@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from qr_burst import pg_admin, with_database
+from qr_burst import pg_admin, use_bench_scope_key, with_database
 
 RESULTS_START = "<!-- leaderboard results: start -->"
 RESULTS_END = "<!-- leaderboard results: end -->"
@@ -295,7 +295,7 @@ async def main_async(args: argparse.Namespace) -> str:
     owner_url = with_database(args.database_url, database)
     await pg_admin(with_database(args.database_url, "postgres"), f'CREATE DATABASE "{database}"')
     try:
-        await asyncio.to_thread(upgrade, normalize_database_url(owner_url))
+        await asyncio.to_thread(upgrade, normalize_database_url(owner_url), None, use_bench_scope_key())
         seconds = await seed(owner_url, args.certificates, args.venues)
         load: dict[str, Any] = {"seed_seconds": seconds, "before": ", ".join(f"{x:.2f}" for x in os.getloadavg())}
         results, facts = await measure(owner_url, args.queries, args.baseline_queries)
