@@ -180,8 +180,10 @@ class Project(Audited, Base):
     __table_args__ = (UniqueConstraint("registry_code", "registry_project_id"),)
 
 
-class ProjectPhoto(Base):
+class ProjectPhoto(Audited, Base):
     __tablename__ = "credit_project_photos"
+    __audit_entity__ = "project_photo"
+    __audit_venue__ = None
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("credit_projects.id", ondelete="CASCADE"), index=True)
@@ -468,10 +470,14 @@ class Tonne(Base):
     due_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class RetirementRequest(Base):
+class RetirementRequest(Audited, Base):
     """A batch of due tonnes of one project and beneficiary wording, sent to the registry."""
 
     __tablename__ = "credit_retirement_requests"
+    __audit_entity__ = "retirement_request"
+    __audit_venue__ = None
+    #: The serials can be thousands: the entry keeps their count (``tonnes``).
+    __audit_skip__ = frozenset({"serials"})
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("credit_projects.id"), index=True)

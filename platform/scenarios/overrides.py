@@ -35,6 +35,7 @@ from neutralpoint.database.tenancy import use_tenant
 from neutralpoint.refusals import FieldError, FormErrors
 from neutralpoint.scenarios.factors import Factor, FactorSet, Source
 from neutralpoint.scenarios.manager import LoadedScenario, ScenarioRegistry
+from neutralpoint.tenants.audit import Audited
 
 EVIDENCE_MAX_BYTES = 5 * 1024 * 1024
 MAX_NOTE_LENGTH = 500
@@ -49,10 +50,11 @@ _PNG = b"\x89PNG\r\n\x1a\n"
 _JPEG = b"\xff\xd8\xff"
 
 
-class FactorOverride(TenantScoped, Base):
+class FactorOverride(TenantScoped, Audited, Base):
     """One factor of one scenario, replaced by the venue's measured value."""
 
     __tablename__ = "factor_overrides"
+    __audit_entity__ = "factor_override"
     __table_args__ = (UniqueConstraint("tenant_id", "scenario", "factor_key"),)
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)

@@ -120,6 +120,12 @@ async def test_drafts_are_not_public_and_photos_are(
     )
     assert wrong.status_code == 400
     assert field_error(wrong.text, "photo") == "Upload a JPEG, PNG or WebP picture."
+    # The platform's audit log has the photo (its caption, not its bytes); the refused one left none.
+    log = (await admin_client.get("/api/v1/platform/audit-log", params={"entity": "project_photo"})).json()["entries"]
+    photos = [e for e in log if e["after"] and e["after"].get("project_id") == str(project.id)]
+    assert [e["action"] for e in photos] == ["create"]
+    assert photos[0]["after"]["caption"]["zh-Hans"] == "春天的造林山坡"
+    assert "content" not in photos[0]["after"]
 
     body = (await anonymous.get(f"/api/v1/public/projects/{project.slug}")).json()
     assert [p["caption"]["zh-Hans"] for p in body["photos"]] == ["春天的造林山坡"]

@@ -74,6 +74,15 @@ async def test_a_manager_overrides_a_factor_and_estimates_use_it(
         assert evidence.status_code == 200
         assert evidence.content == PDF
         assert evidence.headers["content-type"].startswith("application/pdf")
+        # The venue's audit log names who measured what: the value and the evidence's name and
+        # digest, never its bytes.
+        log = await client.get(f"/api/v1/venues/{place.slug}/audit-log", params={"entity": "factor_override"})
+        assert log.status_code == 200, log.text
+        [entry] = log.json()["entries"]
+        assert (entry["action"], entry["actor_role"]) == ("create", "manager")
+        assert entry["after"]["value"] == "20.0"
+        assert entry["after"]["evidence_filename"] == "bills.pdf"
+        assert "evidence" not in entry["after"]
 
     scenario = registry.get("hotels")
     assert scenario is not None
