@@ -483,8 +483,9 @@ def _table(
     rows: list[dict[str, Any]], variants: list[str], seconds: float, rounds: int, processes: int, concurrency: int
 ) -> str:
     lines = [
-        f"Run of {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}, {os.cpu_count()} cores (whether other work "
-        f"shared them: the load column); {processes} worker processes × {concurrency} buyers, {rounds} rounds of {seconds:g} s per cell; "
+        f"Run of {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}, {os.cpu_count()} cores "
+        f"(whether other work shared them: the load column); {processes} worker processes × {concurrency} "
+        f"buyers, {rounds} rounds of {seconds:g} s per cell; "
         f"every purchase {GRAMS} g. Rate: operations completed per second (a sale is its reservation and its "
         "confirmation, two transactions); p50/p99: the latency of one operation under that load; lock held: "
         "the median time from a transaction's first credits lock (the platform-wide one, or its first lot's) to "
