@@ -143,10 +143,15 @@ class Tenant(Audited, Base):
         return float(self.latitude), float(self.longitude)
 
 
-class User(Base):
+class User(Audited, Base):
     """A person who signs in to run one or more venues (or the platform)."""
 
     __tablename__ = "users"
+    __audit_entity__ = "user"
+    __audit_venue__ = None
+    __audit_secret__ = frozenset({"password_hash", "totp_secret"})
+    #: Moves at every code accepted at sign-in: the sign-in throttle's business, not a change.
+    __audit_skip__ = frozenset({"totp_last_step"})
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     email: Mapped[str] = mapped_column(String(254), unique=True)

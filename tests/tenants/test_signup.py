@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from tenant_flows import PASSWORD, last_link, log_in, outbox, post_form, sign_up, verify
 
 from neutralpoint.database.engine import Database
+from neutralpoint.tenants.audit import AuditEntry
 from neutralpoint.tenants.models import Membership, Role, Tenant, TenantStatus, User
 
 
@@ -246,3 +247,16 @@ async def test_account_page_changes_name_and_password(client: Any, db: Database,
     await log_in(client, active_venue.email, "a new long password")
     page = await client.get("/account")
     assert 'value="Ana"' in page.text
+    # The platform's audit log has the change, by the person themself; never the hash.
+    async with db.platform_session() as session:
+        user_id = await session.scalar(select(User.id).where(User.email == active_venue.email))
+        entries = (
+            await session.scalars(
+                select(AuditEntry).where(AuditEntry.entity == "user", AuditEntry.entity_id == str(user_id))
+            )
+        ).all()
+    [change] = [e for e in entries if e.action == "update"]
+    assert change.actor_email == active_venue.email
+    assert change.after["name"] == "Ana"
+    assert change.after["password_hash"] == "[redacted]"
+    assert "$argon2" not in str(change.before) + str(change.after)
