@@ -87,29 +87,71 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="run only the tests that reach the database (the second database's run: the others "
         "do not depend on the database and have run once already)",
     )
+    parser.addoption(
+        "--browser-tests-once",
+        action="store_true",
+        help="run each browser test on one of the two databases (see browser_test_database) and "
+        "list in artifacts/browser-tests-<database>.txt where each one runs; scripts/test gives it "
+        "to both runs",
+    )
+
+
+#: The languages a browser test is parametrized with, and the database each one runs on when the
+#: browser tests run once (``--browser-tests-once``).
+BROWSER_LANGUAGE_DATABASES = {"en": "sqlite", "zh-Hans": "postgres"}
+
+
+def browser_test_database(item: pytest.Item) -> str:
+    """The one database a browser test runs on when scripts/test runs the browser tests once.
+
+    A browser test drives pages whose every handler is also tested over HTTP on both databases;
+    what it adds is the browser. So each flow runs once per language, and the two languages
+    split between the databases: English against SQLite (the embedded default the demo serves),
+    Chinese against PostgreSQL (production's database, row-level security live in the server).
+    A test that is not parametrized by language runs on SQLite.
+    """
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    for value in params.values():
+        if isinstance(value, str) and value in BROWSER_LANGUAGE_DATABASES:
+            return BROWSER_LANGUAGE_DATABASES[value]
+    return "sqlite"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Marks ``e2e`` and ``database`` from the fixtures a test uses; ``pg`` tests are skipped on SQLite.
 
-    Every test records in the JUnit report whether it is database-bound, so that scripts/test can
-    check that each one ran on both databases.
+    Every test records in the JUnit report whether it is database-bound, and a browser test the
+    database it runs on once, so that scripts/test can check that each database-bound test ran
+    on both databases and each browser test on its own.
     """
-    on_sqlite = test_database_kind() == "sqlite"
+    kind = test_database_kind()
     only_database_bound = config.getoption("--database-bound-only")
+    browser_tests_once = config.getoption("--browser-tests-once")
     kept: list[pytest.Item] = []
     deselected: list[pytest.Item] = []
+    browser_tests: list[str] = []
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
+        runs_here = True
         if BROWSER_FIXTURES & fixtures:
             item.add_marker(pytest.mark.e2e)
+            if browser_tests_once:
+                database = browser_test_database(item)
+                item.user_properties.append(("browser_database", database))
+                browser_tests.append(f"{item.nodeid}\t{database}")
+                runs_here = database == kind
         database_bound = bool(DATABASE_FIXTURES & fixtures) or item.get_closest_marker("pg") is not None
         if database_bound:
             item.add_marker(pytest.mark.database)
         item.user_properties.append(("database_bound", "yes" if database_bound else "no"))
-        if on_sqlite and item.get_closest_marker("pg"):
+        if kind == "sqlite" and item.get_closest_marker("pg"):
             item.add_marker(pytest.mark.skip(reason="needs PostgreSQL: runs with NEUTRALPOINT_TEST_DB=postgres"))
-        (kept if database_bound or not only_database_bound else deselected).append(item)
+        runs_here = runs_here and (database_bound or not only_database_bound)
+        (kept if runs_here else deselected).append(item)
+    if browser_tests_once:
+        listing = ROOT / "artifacts" / f"browser-tests-{kind}.txt"
+        listing.parent.mkdir(parents=True, exist_ok=True)
+        listing.write_text("".join(f"{line}\n" for line in browser_tests), encoding="utf-8")
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = kept
