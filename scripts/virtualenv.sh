@@ -60,7 +60,8 @@ have_uv() {
 }
 
 pip_install() {
-    if have_uv && .venv/bin/uv pip install --quiet --python .venv/bin/python "$@"; then
+    # --compile-bytecode as pip does: every process of the suite would compile them again.
+    if have_uv && .venv/bin/uv pip install --quiet --compile-bytecode --python .venv/bin/python "$@"; then
         return 0
     fi
     .venv/bin/python -m pip install --quiet --disable-pip-version-check "$@"
