@@ -60,8 +60,9 @@ have_uv() {
 }
 
 pip_install() {
-    # --compile-bytecode as pip does: every process of the suite would compile them again.
-    if have_uv && .venv/bin/uv pip install --quiet --compile-bytecode --python .venv/bin/python "$@"; then
+    # Bytecode is compiled when first imported (uv does not compile at install as pip does;
+    # compiling every installed module would cost more than the suite imports).
+    if have_uv && .venv/bin/uv pip install --quiet --python .venv/bin/python "$@"; then
         return 0
     fi
     .venv/bin/python -m pip install --quiet --disable-pip-version-check "$@"
