@@ -56,9 +56,13 @@ ensure_virtualenv() {
 have_uv() {
     [[ ${NEUTRALPOINT_INSTALLER:-uv} == uv ]] || return 1
     [[ -x .venv/bin/uv ]] && return 0
-    # Short timeouts: where no index answers, pip (with its local wheels, if any) takes over at once.
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check --timeout 15 --retries 1 "uv>=0.5,<1" \
-        >/dev/null 2>&1
+    # Short timeouts: where no index answers, pip (with its local wheels, if any) takes over at
+    # once, and for the rest of the command (the next install would wait for nothing again).
+    if ! .venv/bin/python -m pip install --quiet --disable-pip-version-check --timeout 15 --retries 1 \
+        "uv>=0.5,<1" >/dev/null 2>&1; then
+        NEUTRALPOINT_INSTALLER=pip
+        return 1
+    fi
 }
 
 pip_install() {
