@@ -13,12 +13,15 @@ import contextlib
 import os
 import re
 import shutil
+import socket
 import subprocess
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
@@ -352,6 +355,51 @@ async def redis_url(redis_database: str) -> AsyncIterator[str]:
 def unique() -> str:
     """A short unique suffix for slugs and e-mails, so tests share one database safely."""
     return uuid.uuid4().hex[:8]
+
+
+# --- servers the tests start as subprocesses (the live server, localstripe, a paying server) ---
+
+#: How long a server started by a test may take to answer.
+STARTUP_SECONDS = 60
+
+
+def free_port() -> int:
+    """A TCP port of 127.0.0.1 free at the time of asking."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_until_answers(url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
+    """Return once ``url`` answers below 500; fail with the end of the process's output if it
+    exits first or does not answer within ``STARTUP_SECONDS``."""
+    deadline = time.monotonic() + STARTUP_SECONDS
+    last_error = ""
+    # One client for every try: each new one loads the CA bundle again (~20 ms of CPU).
+    with httpx.Client(timeout=2) as client:
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                pytest.fail(f"{process.args!r} exited with {process.returncode}:\n{log_path.read_text()[-4000:]}")
+            try:
+                response = client.get(url)
+                if response.status_code < 500:
+                    return
+                last_error = f"answered {response.status_code}: {response.text[:500]}"
+            except httpx.HTTPError as exc:
+                last_error = repr(exc)
+            time.sleep(0.2)
+    pytest.fail(f"{url} did not answer within {STARTUP_SECONDS}s ({last_error}):\n{log_path.read_text()[-4000:]}")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Terminate ``process``, killing it if it has not ended within 15 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=5)
 
 
 def csrf_token(client: Any) -> str:

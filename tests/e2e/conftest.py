@@ -9,26 +9,14 @@ yields its base URL. ``browser`` and ``screenshots`` come from ``tests/conftest.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
-from tests.conftest import TEST_SECRET_KEY
-
-STARTUP_SECONDS = 60
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+from tests.conftest import TEST_SECRET_KEY, free_port, stop, wait_until_answers
 
 
 def _neutralpoint_command() -> list[str]:
@@ -39,30 +27,10 @@ def _neutralpoint_command() -> list[str]:
     return [sys.executable, "-m", "neutralpoint.cli"]
 
 
-def _wait_ready(base_url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    last_error = ""
-    # One client for every try: each new one loads the CA bundle again (~20 ms of CPU).
-    with httpx.Client(timeout=2) as client:
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                pytest.fail(f"neutralpoint serve exited with {process.returncode}:\n{log_path.read_text()[-4000:]}")
-            try:
-                response = client.get(f"{base_url}/ready")
-                if response.status_code == 200:
-                    return
-                last_error = f"/ready answered {response.status_code}: {response.text[:500]}"
-            except httpx.HTTPError as exc:
-                last_error = repr(exc)
-            time.sleep(0.2)
-    log_tail = log_path.read_text()[-4000:]
-    pytest.fail(f"neutralpoint serve was not ready after {STARTUP_SECONDS}s ({last_error}):\n{log_tail}")
-
-
 @pytest.fixture(scope="session")
 def live_server(database_urls: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Base URL of a real ``neutralpoint serve`` on a free port of 127.0.0.1."""
-    port = _free_port()
+    port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     data_dir = tmp_path_factory.mktemp("live-data")
     log_path = data_dir / "server.log"
@@ -96,12 +64,7 @@ def live_server(database_urls: dict[str, str], tmp_path_factory: pytest.TempPath
             start_new_session=True,
         )
     try:
-        _wait_ready(base_url, process, log_path)
+        wait_until_answers(f"{base_url}/ready", process, log_path)
         yield base_url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+        stop(process)

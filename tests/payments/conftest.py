@@ -13,12 +13,12 @@ from typing import Any
 import httpx
 import pytest
 from litestar import Litestar
-from shop_world import WEBHOOK_SECRET, World, free_port, stop, wait_until_answers
+from shop_world import WEBHOOK_SECRET, World
 
 from neutralpoint.credits import services as credits
 from neutralpoint.database.engine import Database
 from neutralpoint.jobs.queue import JobQueue
-from tests.conftest import TEST_SECRET_KEY
+from tests.conftest import TEST_SECRET_KEY, free_port, stop, wait_until_answers
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -5,7 +5,6 @@ its footprints and orders through the public API; and the processes the Stripe t
 from __future__ import annotations
 
 import asyncio
-import socket
 import subprocess
 import time
 import uuid
@@ -15,7 +14,6 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from neutralpoint.credits import services as credits
@@ -158,39 +156,6 @@ class World:
 
 
 WEBHOOK_SECRET = "whsec_neutralpoint_tests_0123456789"
-STARTUP_SECONDS = 60
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def wait_until_answers(url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    # One client for every try: each new one loads the CA bundle again (~20 ms of CPU).
-    with httpx.Client(timeout=2) as client:
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                pytest.fail(f"{process.args!r} exited with {process.returncode}:\n{log_path.read_text()[-4000:]}")
-            try:
-                if client.get(url).status_code < 500:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-    pytest.fail(f"{url} did not answer within {STARTUP_SECONDS}s:\n{log_path.read_text()[-4000:]}")
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=5)
 
 
 async def until(check: Callable[[], Awaitable[Any]], *, within: float, what: str, log_path: Path | None = None) -> Any:

@@ -14,7 +14,7 @@ import asyncpg
 import pytest
 from arq.connections import RedisSettings
 from arq.worker import Worker
-from shop_world import GRAMS, Shop, World, start, stop, tail, until
+from shop_world import GRAMS, Shop, World, start, tail, until
 from sqlalchemy import func, select
 
 from neutralpoint.certificates.models import Certificate
@@ -27,6 +27,7 @@ from neutralpoint.payments.checkout import fulfil_job_id
 from neutralpoint.payments.models import Fulfilment, Order
 from neutralpoint.payments.providers import SandboxProvider
 from neutralpoint.settings import Settings
+from tests.conftest import stop
 
 
 async def _paid_without_its_job(world: World, db: Database, shop: Shop | None = None) -> str:

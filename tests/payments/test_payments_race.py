@@ -15,12 +15,13 @@ from typing import Any
 
 import httpx
 import pytest
-from shop_world import World, free_port, start, stop, until, wait_until_answers
+from shop_world import World, start, until
 from sqlalchemy import select
 
 from neutralpoint.credits.models import Allocation, Lot, Piece, PieceStatus
 from neutralpoint.database.engine import Database
 from neutralpoint.settings import Settings
+from tests.conftest import free_port, stop, wait_until_answers
 
 pytestmark = pytest.mark.pg
 
