@@ -23,6 +23,7 @@ from typing import Any
 
 import httpx
 import pytest
+from anyio.from_thread import BlockingPortal, start_blocking_portal
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from playwright.async_api import Browser, async_playwright
@@ -280,10 +281,68 @@ def registry() -> ScenarioRegistry:
     return ScenarioRegistry.discover(extra=[("dummy", load_dummy_plugin())])
 
 
+#: Where ``RunningApps.share`` notes, on an application, the portal (thread and event loop) it runs in.
+RUNNING_IN = "tests_running_in"
+
+
+class RunningApps:
+    """The run's long-lived applications, started once each in one event loop of their own.
+
+    A test client entered on its own (``async with AsyncTestClient(app=...)``) runs the app's
+    startup and shutdown around every test, in a new thread and loop, and on PostgreSQL opens
+    new connections (new server processes) each time: 20 to 60 ms a test here. A client of an
+    application made once for the run (``share``) joins it where it already runs, as a browser
+    joins a server (``open_client``).
+    """
+
+    def __init__(self, portal: BlockingPortal) -> None:
+        self.portal = portal
+        self._lifespans = contextlib.ExitStack()
+
+    def share(self, app: Litestar) -> Litestar:
+        """Start ``app`` (made once for the run) in the run's portal until the run ends."""
+        if app.state.get(RUNNING_IN) is None:
+            self._lifespans.enter_context(self.portal.wrap_async_context_manager(app.lifespan()))
+            app.state[RUNNING_IN] = self.portal
+        return app
+
+    def stop_all(self) -> None:
+        self._lifespans.close()
+
+
 @pytest.fixture(scope="session")
-def default_app(settings: Settings, registry: ScenarioRegistry) -> Litestar:
+def running_apps() -> Iterator[RunningApps]:
+    with start_blocking_portal(backend="asyncio") as portal:
+        apps = RunningApps(portal)
+        try:
+            yield apps
+        finally:
+            apps.stop_all()
+
+
+@contextlib.asynccontextmanager
+async def open_client(app: Litestar, base_url: str = TEST_BASE_URL) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    """A new browser (cookies of its own) on ``app``.
+
+    An application the run already runs (``RunningApps.share``) is joined where it runs, and
+    the jobs the test's requests started are finished when the block ends, as its shutdown
+    would; any other application is started for the block and stopped after it.
+    """
+    portal = app.state.get(RUNNING_IN)
+    if portal is None:
+        async with AsyncTestClient(app=app, base_url=base_url) as started:
+            yield started
+        return
+    joined = AsyncTestClient(app=app, base_url=base_url)
+    joined.blocking_portal = portal
+    yield joined
+    await app.state.jobs.drain()
+
+
+@pytest.fixture(scope="session")
+def default_app(settings: Settings, registry: ScenarioRegistry, running_apps: RunningApps) -> Litestar:
     """The application of the run, with the settings above (a module may override ``app``)."""
-    return create_app(settings, registry)
+    return running_apps.share(create_app(settings, registry))
 
 
 @pytest.fixture(scope="session")
@@ -293,7 +352,8 @@ def app(default_app: Litestar) -> Litestar:
 
 @pytest.fixture
 async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
-    async with AsyncTestClient(app=app, base_url=TEST_BASE_URL) as test_client:
+    """A browser of its own on ``app`` (``open_client``)."""
+    async with open_client(app) as test_client:
         yield test_client
 
 

@@ -33,6 +33,7 @@ from neutralpoint.payments.models import Order
 from neutralpoint.scenarios.models import Estimate
 from neutralpoint.tenants.auth import hash_password
 from neutralpoint.tenants.models import Membership, Role, Tenant, User
+from tests.conftest import open_client
 
 ORDER_GRAMS = 250_000
 
@@ -40,7 +41,7 @@ ORDER_GRAMS = 250_000
 @pytest.fixture
 async def desk(app: Litestar) -> AsyncIterator[AsyncTestClient[Any]]:
     """One browser whose signed-in person a test switches with ``signed_in``."""
-    async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
+    async with open_client(app) as client:
         yield client
 
 

@@ -33,6 +33,7 @@ from neutralpoint.settings import Settings
 from neutralpoint.tenants.auth import hash_password
 from neutralpoint.tenants.models import Membership, Role, Tenant, User
 from neutralpoint.web.formatting import format_money, format_stamp
+from tests.conftest import open_client
 
 
 async def person(db: Database, shop: Shop | None, role: Role = Role.OWNER, *, admin: bool = False) -> uuid.UUID:
@@ -55,7 +56,7 @@ async def person(db: Database, shop: Shop | None, role: Role = Role.OWNER, *, ad
 async def desk(app: Litestar, settings: Settings) -> AsyncIterator[AsyncTestClient[Any]]:
     """One browser (one test client, so one event loop for the app's connections) whose
     signed-in person a test switches with ``signed_in``."""
-    async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
+    async with open_client(app) as client:
         yield client
 
 

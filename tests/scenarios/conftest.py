@@ -19,13 +19,14 @@ from neutralpoint.scenarios.manager import ScenarioRegistry
 from neutralpoint.scenarios.models import Estimate
 from neutralpoint.settings import Settings
 from neutralpoint.tenants.models import EntryPoint, Tenant, TenantStatus
+from tests.conftest import RunningApps
 
 CHENGDU = ("30.5728", "104.0668")
 
 
 @pytest.fixture(scope="session")
-def app_without_fast_path(settings: Settings, registry: ScenarioRegistry) -> Litestar:
-    return create_app(replace(settings, fast_path=FastPath.off()), registry)
+def app_without_fast_path(settings: Settings, registry: ScenarioRegistry, running_apps: RunningApps) -> Litestar:
+    return running_apps.share(create_app(replace(settings, fast_path=FastPath.off()), registry))
 
 
 @pytest.fixture(scope="session", params=["on", "off"], ids=["fast-path-on", "fast-path-off"])

@@ -21,6 +21,7 @@ from neutralpoint.settings import Settings
 from neutralpoint.tenants.auth import hash_password
 from neutralpoint.tenants.models import EntryPoint, Membership, Role, Tenant, TenantStatus, User
 from neutralpoint.tenants.sessions import COOKIE_NAME, EPOCH_KEY, SINCE_KEY, USER_KEY, open_session
+from tests.conftest import open_client
 
 CHENGDU = ("30.5728", "104.0668")
 
@@ -86,7 +87,7 @@ async def sign_in_as(client: AsyncTestClient[Any], user_id: uuid.UUID) -> None:
 
 @asynccontextmanager
 async def client_as(app: Litestar, settings: Settings, person: Person | None) -> AsyncIterator[AsyncTestClient[Any]]:
-    async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
+    async with open_client(app) as client:
         if person is not None:
             await sign_in_as(client, person.user_id)
         yield client

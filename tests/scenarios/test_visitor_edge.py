@@ -36,7 +36,7 @@ from neutralpoint.plugin_api import (
 )
 from neutralpoint.scenarios.manager import ScenarioRegistry
 from neutralpoint.settings import Settings
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, open_client
 
 INPUTS = {"distance_km": 100, "mode": "train", "return_trip": True, "nights": 2, "country": "cn", "meals": 2}
 FORM = {"distance_km": "100", "mode": "train", "return_trip": "true", "nights": "2", "country": "cn", "meals": "2"}
@@ -60,7 +60,7 @@ async def test_the_edge_and_the_handler_answer_a_json_submission_alike(
     body = json.dumps({"inputs": INPUTS, "language": "zh-Hans"})
     answers = []
     for content_type in ("application/json", "text/plain"):  # the edge's, then the handler's
-        async with AsyncTestClient(app=app, base_url=BASE) as client:
+        async with open_client(app, BASE) as client:
             answers.append(
                 await client.post(
                     _estimates_url(venue),
@@ -91,7 +91,7 @@ async def test_field_errors_come_from_the_edge_as_from_the_handler(
     body = json.dumps({"inputs": {**INPUTS, "nights": -1, "mode": "rocket"}})
     answers = []
     for content_type in ("application/json", "text/plain"):
-        async with AsyncTestClient(app=app, base_url=BASE) as client:
+        async with open_client(app, BASE) as client:
             answers.append(
                 await client.post(_estimates_url(venue), content=body, headers={"content-type": content_type})
             )
