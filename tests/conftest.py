@@ -311,7 +311,8 @@ class RunningApps:
 
 
 @pytest.fixture(scope="session")
-def running_apps() -> Iterator[RunningApps]:
+def running_apps(database_urls: dict[str, str]) -> Iterator[RunningApps]:
+    """Stopped before the run's database is dropped (it is set up after it)."""
     with start_blocking_portal(backend="asyncio") as portal:
         apps = RunningApps(portal)
         try:
