@@ -18,6 +18,7 @@ from neutralpoint.scenarios.manager import ScenarioRegistry
 from neutralpoint.settings import Settings
 from neutralpoint.tenants import demo as venues_demo
 from neutralpoint.web.i18n import gettext_functions
+from tests.conftest import full_page_screenshot
 
 PHONE = {"width": 390, "height": 844}
 
@@ -62,7 +63,7 @@ async def test_order_page_links_to_a_valid_certificate(
         await expect(page).to_have_url(re.compile(r"/certificates/verify\?number=NPC-"))
         await expect(page.locator("#verdict h1")).to_have_text(_("This certificate is valid"))
         await expect(page.locator("#pieces li").first).to_contain_text("CDCER-2023-")
-        await page.screenshot(path=str(screenshots / f"certificate-verify-{lang}.png"), full_page=True)
+        await full_page_screenshot(page, screenshots / f"certificate-verify-{lang}.png")
 
         number = (await page.locator("#certificate-number").text_content() or "").strip()
 
@@ -75,10 +76,10 @@ async def test_order_page_links_to_a_valid_certificate(
         await expect(page.locator("#preparing, #download-pdf").first).to_be_visible()
         if await page.locator("#preparing").count():
             await expect(page.locator("#preparing")).to_have_text(_("Your certificate is being prepared"))
-            await page.screenshot(path=str(screenshots / f"certificate-preparing-{lang}.png"), full_page=True)
+            await full_page_screenshot(page, screenshots / f"certificate-preparing-{lang}.png")
         await expect(page.locator("#download-pdf")).to_be_visible(timeout=60_000)
         await expect(page.locator("#share-card")).to_have_js_property("naturalWidth", 1200)
-        await page.screenshot(path=str(screenshots / f"certificate-page-{lang}.png"), full_page=True)
+        await full_page_screenshot(page, screenshots / f"certificate-page-{lang}.png")
         for link, name in (("#download-pdf", "pdf"), ("#download-poster", "png"), ("#download-card", "png")):
             href = await page.locator(link).get_attribute("href")
             assert href
@@ -95,7 +96,7 @@ async def test_order_page_links_to_a_valid_certificate(
             "zh-Hans": "这不是证书代码：无法读取。",
         }
         await expect(page.locator("#reason")).to_have_text(unreadable[lang])
-        await page.screenshot(path=str(screenshots / f"certificate-not-valid-{lang}.png"), full_page=True)
+        await full_page_screenshot(page, screenshots / f"certificate-not-valid-{lang}.png")
         assert number.startswith("NPC-")
     finally:
         await context.close()

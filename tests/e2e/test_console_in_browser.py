@@ -14,11 +14,12 @@ from test_orders_pages_in_browser import WIDTHS, _fits, _sign_in, _user
 
 from neutralpoint.database.engine import Database
 from neutralpoint.web.i18n import gettext_functions
+from tests.conftest import full_page_screenshot
 
 
 async def _shot(page: Page, screenshots: Path, name: str, width: int) -> None:
     await _fits(page, width)
-    await page.screenshot(path=str(screenshots / f"{name}.png"), full_page=True)
+    await full_page_screenshot(page, screenshots / f"{name}.png")
 
 
 @pytest.mark.parametrize("lang", ["en", "zh-Hans"])

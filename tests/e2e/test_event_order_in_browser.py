@@ -20,6 +20,7 @@ from neutralpoint.tenants.auth import hash_password
 from neutralpoint.tenants.models import EntryPoint, Membership, Role, User
 from neutralpoint.web.formatting import format_grams
 from neutralpoint.web.i18n import gettext_functions
+from tests.conftest import full_page_screenshot
 
 PHONE = {"width": 390, "height": 844}
 PASSWORD = "a long organiser password"
@@ -99,7 +100,7 @@ async def test_the_organiser_pays_for_what_is_left_of_the_event(
         assert total > attendees_grams
         await expect(section.locator("#remaining")).to_contain_text(format_grams(total - attendees_grams, lang))
         await section.scroll_into_view_if_needed()
-        await page.screenshot(path=str(screenshots / f"event-order-{lang}.png"), full_page=True)
+        await full_page_screenshot(page, screenshots / f"event-order-{lang}.png")
 
         await _submit(page, section.locator("ul.offers li button").first)
         await expect(page).to_have_url(re.compile(rf"/v/{shop.slug}/orders/NP-"))

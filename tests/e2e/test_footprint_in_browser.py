@@ -17,6 +17,7 @@ from neutralpoint.settings import Settings
 from neutralpoint.tenants import demo as venues_demo
 from neutralpoint.tenants.models import OutboxMessage
 from neutralpoint.web.i18n import gettext_functions
+from tests.conftest import full_page_screenshot
 
 PHONE = {"width": 390, "height": 844}
 
@@ -64,12 +65,12 @@ async def test_compute_neutralize_then_the_personal_footprint(
         # Nothing is wider than the phone.
         width = await page.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE["width"], width
-        await page.screenshot(path=str(screenshots / f"footprint-{lang}.png"), full_page=True)
+        await full_page_screenshot(page, screenshots / f"footprint-{lang}.png")
 
         await page.fill("#email", "not an address")
         await page.locator("#keep button[type=submit]").click()
         await expect(page.locator("#email-error")).to_be_visible()
-        await page.screenshot(path=str(screenshots / f"footprint-refused-{lang}.png"), full_page=True)
+        await full_page_screenshot(page, screenshots / f"footprint-refused-{lang}.png")
 
         # Keep the history: the mailed link opens a page naming the address, whose button joins.
         email = f"phone-{lang.lower()}-{id(page)}@example.org"
@@ -82,7 +83,7 @@ async def test_compute_neutralize_then_the_personal_footprint(
         assert link, body
         await page.goto(link.group(0))  # the server mails its own address
         await expect(page.locator("#sign-in")).to_contain_text(email)
-        await page.screenshot(path=str(screenshots / f"footprint-sign-in-{lang}.png"), full_page=True)
+        await full_page_screenshot(page, screenshots / f"footprint-sign-in-{lang}.png")
         # Read in the other language, the mailed link still joins: the language link keeps its token.
         other = "en" if lang == "zh-Hans" else "zh-Hans"
         await page.locator(f'nav.langs a[hreflang="{other}"]').click()

@@ -13,6 +13,7 @@ from playwright.async_api import Browser, expect
 
 from neutralpoint.database import Database
 from neutralpoint.tenants.models import EntryPoint, Tenant, TenantStatus
+from tests.conftest import full_page_screenshot
 
 PHONE = {"width": 390, "height": 844}
 LOCALES = {"en": "en-US", "zh-Hans": "zh-CN"}
@@ -60,7 +61,7 @@ async def test_the_first_screen_holds_the_essentials_and_the_details_are_folded(
     phone = await context.new_page()
     await phone.goto(f"{live_server}{entry_points[scenario]}?lang={lang}")
     await phone.screenshot(path=str(screenshots / f"form-{scenario}-{lang}.png"))
-    await phone.screenshot(path=str(screenshots / f"form-{scenario}-{lang}-full.png"), full_page=True)
+    await full_page_screenshot(phone, screenshots / f"form-{scenario}-{lang}-full.png")
 
     form = phone.locator("form.card")
     names = await form.locator("input[name], select[name]").evaluate_all(
@@ -112,7 +113,7 @@ async def test_an_error_in_a_folded_field_opens_its_fold(
     meals = phone.locator("details.more", has=phone.locator("#f-meals_vegan"))
     assert await journey.get_attribute("open") is None
     assert await meals.get_attribute("open") is None
-    await phone.screenshot(path=str(screenshots / f"form-meetings-error-{lang}.png"), full_page=True)
+    await full_page_screenshot(phone, screenshots / f"form-meetings-error-{lang}.png")
 
     # Corrected, but neither a city nor a distance: the travel helper refuses on the folded
     # distance, whose fold opens; the fold with the corrected answer stays open, showing it.

@@ -16,6 +16,7 @@ from neutralpoint.scenarios.manager import ScenarioRegistry
 from neutralpoint.settings import Settings
 from neutralpoint.tenants import demo as venues_demo
 from neutralpoint.web.i18n import gettext_functions
+from tests.conftest import full_page_screenshot
 
 PHONE = {"width": 390, "height": 844}
 
@@ -59,7 +60,7 @@ async def test_a_visitor_names_themselves_and_finds_their_place(
         await expect(page.locator("#saved")).to_be_visible()
         # The event is named in the reader's language.
         await expect(page.locator("#sentence")).to_contain_text("成都" if lang == "zh-Hans" else "Chengdu")
-        await page.screenshot(path=str(screenshots / f"leaderboard-listing-{lang}.png"), full_page=True)
+        await full_page_screenshot(page, screenshots / f"leaderboard-listing-{lang}.png")
 
         await page.locator("#sentence a").click()
         await expect(page).to_have_url(re.compile(r"/leaderboard/certificates/NPC-"))
@@ -67,11 +68,11 @@ async def test_a_visitor_names_themselves_and_finds_their_place(
         await page.goto(f"{live_server}/certificates/verify?number={number}&lang={lang}")
         # The certificate's page says where it stands (filled in by its script).
         await expect(page.locator("#standing a")).to_have_text(re.compile(r"#\d|排名第 \d"))
-        await page.screenshot(path=str(screenshots / f"leaderboard-certificate-{lang}.png"), full_page=True)
+        await full_page_screenshot(page, screenshots / f"leaderboard-certificate-{lang}.png")
 
         await page.goto(f"{live_server}/v/chengdu-summit/leaderboard/SUMMIT?lang={lang}")
         await expect(page.locator("#rows")).to_contain_text(name)
-        await page.screenshot(path=str(screenshots / f"leaderboard-event-{lang}.png"), full_page=True)
+        await full_page_screenshot(page, screenshots / f"leaderboard-event-{lang}.png")
 
         await page.goto(f"{live_server}/v/chengdu-summit/event/SUMMIT?lang={lang}")
         await expect(page.locator("#event h1")).to_be_visible()
@@ -91,7 +92,7 @@ async def test_a_visitor_names_themselves_and_finds_their_place(
             assert figures["footprint_basis"] == "too_few_estimates", figures
             await expect(page.locator("#percent")).to_have_text(_("not enough data yet"))
             await expect(page.locator("#not-enough")).to_be_visible()
-        await page.screenshot(path=str(screenshots / f"event-neutrality-{lang}.png"), full_page=True)
+        await full_page_screenshot(page, screenshots / f"event-neutrality-{lang}.png")
         assert not [e for e in errors if "Content Security Policy" in e], errors
     finally:
         await context.close()

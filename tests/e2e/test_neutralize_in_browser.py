@@ -15,6 +15,7 @@ from neutralpoint.scenarios.manager import ScenarioRegistry
 from neutralpoint.settings import Settings
 from neutralpoint.tenants import demo as venues_demo
 from neutralpoint.web.i18n import gettext_functions
+from tests.conftest import full_page_screenshot
 
 PHONE = {"width": 390, "height": 844}
 
@@ -46,19 +47,19 @@ async def test_scan_compute_choose_pay_fulfilled(
         offers = page.locator("#neutralize ul.offers li")
         await expect(offers.first).to_be_visible()
         await expect(page.locator(".testmode").first).to_have_text(_("Test mode: no money is taken."))
-        await page.screenshot(path=str(screenshots / f"neutralize-result-{lang}.png"), full_page=True)
+        await full_page_screenshot(page, screenshots / f"neutralize-result-{lang}.png")
 
         await offers.first.locator("button").click()
         await expect(page).to_have_url(re.compile(r"/v/chengdu-summit/orders/NP-"))
         await expect(page.locator(".testmode")).to_be_visible()
         await page.fill("#buyer_name", "Li Wei")
-        await page.screenshot(path=str(screenshots / f"neutralize-checkout-{lang}.png"), full_page=True)
+        await full_page_screenshot(page, screenshots / f"neutralize-checkout-{lang}.png")
         await page.locator("button[value=succeed]").click()
 
         # The order page refreshes itself while the credits are being assigned.
         await expect(page.locator("h1")).to_have_text(_("You are carbon neutral"), timeout=20_000)
         serials = page.locator("ol.serials li")
         await expect(serials.first).to_contain_text("CDCER-2023-")
-        await page.screenshot(path=str(screenshots / f"neutralize-fulfilled-{lang}.png"), full_page=True)
+        await full_page_screenshot(page, screenshots / f"neutralize-fulfilled-{lang}.png")
     finally:
         await context.close()

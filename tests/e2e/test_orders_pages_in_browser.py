@@ -19,6 +19,7 @@ from neutralpoint.tenants.auth import hash_password
 from neutralpoint.tenants.models import Membership, Role, User
 from neutralpoint.web.formatting import format_grams
 from neutralpoint.web.i18n import gettext_functions
+from tests.conftest import full_page_screenshot
 
 PASSWORD = "a long orders password"
 WIDTHS = {"phone": {"width": 390, "height": 844}, "desk": {"width": 1280, "height": 900}}
@@ -89,13 +90,13 @@ async def test_order_pages_at_phone_and_desk_width(
             await expect(page.locator("h1")).to_have_text(_("Orders"))
             await expect(page.locator("table")).to_contain_text(kept)
             await _fits(page, viewport["width"])
-            await page.screenshot(path=str(screenshots / f"venue-orders-{size}-{lang}.png"), full_page=True)
+            await full_page_screenshot(page, screenshots / f"venue-orders-{size}-{lang}.png")
             # The certificates of those orders, on the venue's clock, one tab away.
             await page.locator('nav a[href$="/certificates"]').click()
             await expect(page.locator("h1")).to_have_text(_("Certificates"))
             await expect(page.locator("#certificates table")).to_contain_text("UTC+8")
             await _fits(page, viewport["width"])
-            await page.screenshot(path=str(screenshots / f"venue-certificates-{size}-{lang}.png"), full_page=True)
+            await full_page_screenshot(page, screenshots / f"venue-certificates-{size}-{lang}.png")
             await page.goto(f"/venue/{shop.slug}/orders?lang={lang}")
 
             if size == "phone":
@@ -103,20 +104,20 @@ async def test_order_pages_at_phone_and_desk_width(
                 await page.locator(f'a[href$="/orders/{refunded}/refund"]').click()
                 await expect(page.locator("h1")).to_contain_text(refunded)
                 await _fits(page, viewport["width"])
-                await page.screenshot(path=str(screenshots / f"refund-page-{size}-{lang}.png"), full_page=True)
+                await full_page_screenshot(page, screenshots / f"refund-page-{size}-{lang}.png")
                 async with page.expect_navigation():
                     await page.locator("#confirm-refund").click()
                 await expect(page.locator("p.notice")).to_have_text(
                     _("Order %(reference)s was refunded.") % {"reference": refunded}
                 )
-                await page.screenshot(path=str(screenshots / f"refund-done-{size}-{lang}.png"), full_page=True)
+                await full_page_screenshot(page, screenshots / f"refund-done-{size}-{lang}.png")
 
             await page.goto(f"/v/{shop.slug}/orders/{kept}?lang={lang}")
             # An order by mass says what it neutralized, not that the buyer is carbon neutral.
             neutralized = _("%(grams)s CO₂e neutralized") % {"grams": format_grams(117_092, lang)}
             await expect(page.locator("h1")).to_have_text(neutralized, timeout=20_000)
             await _fits(page, viewport["width"])
-            await page.screenshot(path=str(screenshots / f"order-page-{size}-{lang}.png"), full_page=True)
+            await full_page_screenshot(page, screenshots / f"order-page-{size}-{lang}.png")
             await context.clear_cookies()
 
             await _sign_in(page, admin)
@@ -124,6 +125,6 @@ async def test_order_pages_at_phone_and_desk_width(
                 await page.goto(f"{path}{'&' if '?' in path else '?'}lang={lang}")
                 await expect(page.locator("h1")).to_be_visible()
                 await _fits(page, viewport["width"])
-                await page.screenshot(path=str(screenshots / f"{name}-{size}-{lang}.png"), full_page=True)
+                await full_page_screenshot(page, screenshots / f"{name}-{size}-{lang}.png")
         finally:
             await context.close()

@@ -17,6 +17,7 @@ from neutralpoint.credits.models import Allocation
 from neutralpoint.database.engine import Database
 from neutralpoint.tenants.models import Tenant
 from neutralpoint.web.i18n import gettext_functions
+from tests.conftest import full_page_screenshot
 
 PHONE = {"width": 390, "height": 844}
 ZONE = "America/New_York"
@@ -56,7 +57,7 @@ async def test_platform_pages_name_each_venues_clock_at_phone_width(
             await page.goto(f"{path}{'&' if '?' in path else '?'}lang={lang}")
             await expect(page.locator("main")).to_contain_text(shown)
             await _fits(page, PHONE["width"])
-            await page.screenshot(path=str(screenshots / f"platform-clock-{name}-{lang}.png"), full_page=True)
+            await full_page_screenshot(page, screenshots / f"platform-clock-{name}-{lang}.png")
             if name == "venue-console":
                 await expect(page.locator("#test-orders")).to_have_text(_("%(count)s in test mode") % {"count": "1"})
             if name == "lot":

@@ -18,6 +18,7 @@ from neutralpoint.database import Database
 from neutralpoint.tenants.models import OutboxMessage
 from neutralpoint.web.formatting import format_grams
 from neutralpoint.web.i18n import gettext_functions
+from tests.conftest import full_page_screenshot
 
 BRAND_COLOUR = "#8b1e3f"
 BRAND_RGB = "rgb(139, 30, 63)"
@@ -161,7 +162,7 @@ async def test_signup_brand_qr_and_visitor_calculation(
     await expect(phone.locator(".brandmark img")).to_be_visible()
     header_colour = await phone.eval_on_selector("header.top", "e => getComputedStyle(e).backgroundColor")
     assert header_colour == BRAND_RGB
-    await phone.screenshot(path=str(screenshots / "entry-zh.png"), full_page=True)
+    await full_page_screenshot(phone, screenshots / "entry-zh.png")
 
     await phone.select_option("#f-travel_mode", "rail_high_speed")
     await phone.fill("#f-travel_origin", "Beijing")
@@ -189,7 +190,7 @@ async def test_signup_brand_qr_and_visitor_calculation(
     share_label = await first_line.locator("td.share").evaluate("e => getComputedStyle(e, '::before').content")
     assert share_label == f'"{_zh("Share")}"'
     assert await first_line.locator("td.share .bar").is_visible()
-    await phone.screenshot(path=str(screenshots / "result-zh.png"), full_page=True)
+    await full_page_screenshot(phone, screenshots / "result-zh.png")
     result_url = phone.url
     await visitor.close()
 
@@ -197,10 +198,10 @@ async def test_signup_brand_qr_and_visitor_calculation(
     await page.goto(result_url)
     await expect(page.get_by_role("heading", name="Sources")).to_be_visible()
     await expect(page.locator("table.lines thead")).to_be_visible()  # a table again on a wide screen
-    await page.screenshot(path=str(screenshots / "result-en.png"), full_page=True)
+    await full_page_screenshot(page, screenshots / "result-en.png")
 
     # --- the dashboard lists the entry point -----------------------------------------------------
     await page.goto(f"/venue/{slug}/")
     await expect(page.get_by_role("link", name="Main hall")).to_be_visible()
-    await page.screenshot(path=str(screenshots / "dashboard.png"), full_page=True)
+    await full_page_screenshot(page, screenshots / "dashboard.png")
     await admin.close()

@@ -19,6 +19,7 @@ from neutralpoint.tenants.auth import hash_password
 from neutralpoint.tenants.models import Membership, Role, Tenant, TenantStatus, User
 from neutralpoint.web.formatting import format_grams
 from neutralpoint.web.i18n import gettext_functions
+from tests.conftest import full_page_screenshot
 
 PASSWORD = "a long supermarket password"
 PHONE = {"width": 390, "height": 844}
@@ -111,7 +112,7 @@ async def test_manager_opens_a_supermarket_entry_point_and_a_chinese_shopper_com
     await phone.locator("details.more", has=beef).locator("summary").click()
     await phone.fill("#f-beef_kg", BEEF_KG)
     await phone.fill("#f-bags_plastic", PLASTIC_BAGS)
-    await phone.screenshot(path=str(screenshots / "supermarket-entry-zh.png"), full_page=True)
+    await full_page_screenshot(phone, screenshots / "supermarket-entry-zh.png")
     async with phone.expect_navigation():
         await calculate.click()
     match = re.search(rf"/v/{slug}/r/([0-9a-f-]{{36}})$", phone.url)
@@ -127,5 +128,5 @@ async def test_manager_opens_a_supermarket_entry_point_and_a_chinese_shopper_com
     await expect(phone.locator("p.big")).to_contain_text(shown)
     await expect(phone.get_by_role("heading", name=_zh("Sources"))).to_be_visible()
     await expect(phone.locator("li[id^=source-]", has_text=SOURCE)).to_have_count(1)
-    await phone.screenshot(path=str(screenshots / "supermarket-result-zh.png"), full_page=True)
+    await full_page_screenshot(phone, screenshots / "supermarket-result-zh.png")
     await visitor.close()

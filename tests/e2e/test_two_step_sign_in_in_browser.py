@@ -10,6 +10,7 @@ import pyotp
 from playwright.async_api import Browser, Page, expect
 
 from neutralpoint.web.i18n import gettext_functions
+from tests.conftest import full_page_screenshot
 
 PASSWORD = "correct horse battery staple"
 PHONE = {"width": 390, "height": 844}
@@ -52,10 +53,10 @@ async def test_turning_on_two_step_sign_in_and_signing_in_with_a_code(
     assert box["x"] >= 0
     assert box["x"] + box["width"] <= PHONE["width"]
     secret = (await page.locator("code.secret").inner_text()).replace(" ", "")
-    await page.screenshot(path=str(screenshots / "two-step-setup-en.png"), full_page=True)
+    await full_page_screenshot(page, screenshots / "two-step-setup-en.png")
     await page.goto("/account/two-factor?lang=zh-Hans")
     await expect(page.get_by_role("heading", name=_zh("Two-step sign-in"))).to_be_visible()
-    await page.screenshot(path=str(screenshots / "two-step-setup-zh.png"), full_page=True)
+    await full_page_screenshot(page, screenshots / "two-step-setup-zh.png")
 
     totp = pyotp.TOTP(secret)
     await page.fill("#code", totp.now())
@@ -63,7 +64,7 @@ async def test_turning_on_two_step_sign_in_and_signing_in_with_a_code(
     await expect(page.get_by_role("heading", name=_zh("Two-step sign-in is on"))).to_be_visible()
     recovery = await page.locator(".recovery-codes code").all_inner_texts()
     assert len(recovery) == 10
-    await page.screenshot(path=str(screenshots / "two-step-recovery-codes-zh.png"), full_page=True)
+    await full_page_screenshot(page, screenshots / "two-step-recovery-codes-zh.png")
 
     # Signed out, the password alone opens nothing: the code page asks for the code.
     await context.clear_cookies()
@@ -73,9 +74,9 @@ async def test_turning_on_two_step_sign_in_and_signing_in_with_a_code(
     await _submit(page, "Sign in")
     assert "/login/code" in page.url, page.url
     await expect(page.get_by_role("heading", name="Two-step sign-in")).to_be_visible()
-    await page.screenshot(path=str(screenshots / "two-step-code-en.png"), full_page=True)
+    await full_page_screenshot(page, screenshots / "two-step-code-en.png")
     await page.goto(page.url + "&lang=zh-Hans")
-    await page.screenshot(path=str(screenshots / "two-step-code-zh.png"), full_page=True)
+    await full_page_screenshot(page, screenshots / "two-step-code-zh.png")
     # The code of the next time step: the one that turned it on may not be used again.
     await page.fill("#code", totp.at(time.time() + 30))
     await _submit(page, _zh("Sign in"))
@@ -83,5 +84,5 @@ async def test_turning_on_two_step_sign_in_and_signing_in_with_a_code(
     for lang in ("en", "zh-Hans"):
         await page.goto(f"/account/two-factor?lang={lang}")
         await expect(page.locator("#password")).to_be_visible()
-        await page.screenshot(path=str(screenshots / f"two-step-on-{lang}.png"), full_page=True)
+        await full_page_screenshot(page, screenshots / f"two-step-on-{lang}.png")
     await context.close()

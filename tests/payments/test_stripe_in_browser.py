@@ -17,6 +17,7 @@ from shop_world import GRAMS, Shop, World
 from neutralpoint.database.engine import Database
 from neutralpoint.tenants.models import EntryPoint
 from neutralpoint.web.i18n import gettext_functions
+from tests.conftest import full_page_screenshot
 
 PHONE = {"width": 390, "height": 844}
 STAND_IN = Path(__file__).with_name("stripe_js_stand_in.js")
@@ -99,7 +100,7 @@ async def test_pay_with_the_payment_element_then_webhook_then_fulfilled(
         await expect(page).to_have_url(re.compile(r"redirect_status=succeeded"))
         await expect(page.locator("h1")).to_have_text(_("You are carbon neutral"), timeout=20_000)
         await expect(page.locator("ol.serials li").first).to_contain_text("CN-CDCER-")
-        await page.screenshot(path=str(screenshots / f"stripe-fulfilled-{lang}.png"), full_page=True)
+        await full_page_screenshot(page, screenshots / f"stripe-fulfilled-{lang}.png")
     finally:
         await context.close()
     order = await stripe_world.get(shop, reference)
@@ -151,7 +152,7 @@ async def test_a_declined_card_is_named_beside_the_button_and_nothing_is_paid(
         await page.locator("#pay-button").click()
         await expect(page.locator("#payment-message")).to_contain_text("declined")
         await expect(page.locator("#pay-button")).to_be_enabled()
-        await page.screenshot(path=str(screenshots / "stripe-declined-en.png"), full_page=True)
+        await full_page_screenshot(page, screenshots / "stripe-declined-en.png")
         await page.reload()
         await expect(page.locator("div.alert")).to_contain_text("The payment did not go through.")
     finally:
