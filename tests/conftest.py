@@ -336,8 +336,10 @@ async def open_client(app: Litestar, base_url: str = TEST_BASE_URL) -> AsyncIter
         return
     joined = AsyncTestClient(app=app, base_url=base_url)
     joined.blocking_portal = portal
-    yield joined
-    await app.state.jobs.drain()
+    try:
+        yield joined
+    finally:
+        await app.state.jobs.drain()
 
 
 @pytest.fixture(scope="session")
